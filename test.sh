@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test of DigitalWeRoom.Sfu on a fresh machine: installs what the tests need
+# (Chromium for interop, nftables/iproute2 for fault tests), builds, and runs all test
+# projects inside a network namespace that has only loopback, so no test traffic can
+# leave the machine. Ends with a plain "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
+command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "Installing: ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null \
+    || echo "warning: apt-get install failed; tests that need ${need_apt[*]} will fail"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet build DigitalWeRoom.Sfu.sln -c Release -nologo -v q || { echo "0 passed, 1 failed"; exit 1; }
+
+results=TestResults
+rm -rf "$results"; mkdir -p "$results"
+
+# A namespace with only `lo`: Chromium, the server and every test peer talk over 127.0.0.1/::1.
+ns="dwr-test-$$"
+run_in_ns=()
+if [ "$(id -u)" = 0 ] && ip netns add "$ns" 2>/dev/null; then
+  ip -n "$ns" link set lo up
+  run_in_ns=(ip netns exec "$ns")
+  trap 'ip netns del "$ns" 2>/dev/null' EXIT
+else
+  echo "note: not root or no netns support; running tests in the current namespace"
+fi
+
+filter="${TEST_FILTER:-}"
+for proj in $(ls tests/*/*.Tests.csproj | sort); do
+  name=$(basename "$proj" .csproj)
+  echo "=== $name"
+  args=(test "$proj" -c Release --no-build --no-restore -nologo
+        --logger "trx;LogFileName=$name.trx" --results-directory "$results" --blame-hang-timeout 10m)
+  [ -n "$filter" ] && args+=(--filter "$filter")
+  "${run_in_ns[@]}" dotnet "${args[@]}" 2>&1 | grep -vE '^\s*$' | tail -n 60
+done
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  line=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$line"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$line"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$line")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+expected=$(ls tests/*/*.Tests.csproj | wc -l); got=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+if [ "$got" -lt "$expected" ]; then
+  echo "error: only $got of $expected test projects produced results"; failed=$((failed + expected - got))
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
