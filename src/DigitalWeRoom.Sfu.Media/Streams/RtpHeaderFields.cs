@@ -30,6 +30,11 @@ internal static class RtpHeaderFields
             return false;
         }
         int headerLength = FixedHeaderLength + 4 * (b0 & 0x0F);
+        if (packet.Length < headerLength)
+        {
+            reason = DropReason.Truncated; // CSRC list cut short
+            return false;
+        }
         int extensionOffset = 0;
         int extensionLength = 0;
         ushort extensionProfile = 0;
