@@ -1,5 +1,6 @@
 using System.Text;
 using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
 
 namespace DigitalWeRoom.Sfu.Media.Feedback;
 
@@ -16,7 +17,7 @@ internal sealed class RtcpReportBuilder
 
     private readonly uint _rtcpSsrc;
     private readonly byte[] _cname;
-    private readonly ReceptionReportBlock[] _blocks = new ReceptionReportBlock[31];
+    private readonly ReceptionReport[] _blocks = new ReceptionReport[31];
     private readonly uint[] _sdesSsrcs = new uint[31];
     private int _rotation;
 
@@ -48,9 +49,9 @@ internal sealed class RtcpReportBuilder
             var sender = senders[(start + k) % senders.Length];
             if (!sender.HasSent) continue;
             // Leave room for this stream's SDES chunk (and the header).
-            int needed = 28 + (offset == 0 ? RtcpWriter.ReportBlockLength * blockCount : 0) + sdesReserve * (sdesCount + 1);
+            int needed = 28 + (offset == 0 ? ReceptionReport.Length * blockCount : 0) + sdesReserve * (sdesCount + 1);
             if (offset + needed > dest.Length) break;
-            int written = RtcpWriter.WriteSenderReport(
+            int written = SenderReport.Write(
                 dest[offset..], sender.Ssrc, ntp, sender.RtpTimestampAt(now, frequency),
                 (uint)sender.PacketCount, (uint)sender.OctetCount, offset == 0 ? blocks : default);
             if (written == 0) break;
@@ -61,11 +62,11 @@ internal sealed class RtcpReportBuilder
         if (offset == 0)
         {
             if (blockCount == 0) return 0; // nothing sent, nothing received: nothing to report
-            offset = RtcpWriter.WriteReceiverReport(dest, _rtcpSsrc, blocks);
+            offset = ReceiverReport.Write(dest, _rtcpSsrc, blocks);
             if (offset == 0) return 0;
             _sdesSsrcs[sdesCount++] = _rtcpSsrc;
         }
-        offset += RtcpWriter.WriteSourceDescription(dest[offset..], _sdesSsrcs.AsSpan(0, sdesCount), _cname);
+        offset += SourceDescription.WriteCname(dest[offset..], _sdesSsrcs.AsSpan(0, sdesCount), _cname);
         return offset;
     }
 }

@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
@@ -68,7 +69,7 @@ internal sealed class Consumer
     internal void MarkClosed() => _closed = true;
 
     /// <summary>Publisher's receive loop. Takes its own reference on <paramref name="packet"/> when it enqueues.</summary>
-    internal bool TryForward(PooledPacket packet, in RtpHeaderInfo info, bool isKeyFrame, long now, long frequency)
+    internal bool TryForward(PooledPacket packet, in RtpPacketView view, bool isKeyFrame, long now, long frequency)
     {
         if (_paused || _closed) return false;
         if (_resyncRequested != 0 && Interlocked.Exchange(ref _resyncRequested, 0) != 0)
@@ -85,12 +86,12 @@ internal sealed class Consumer
             }
             _waitingForKeyFrame = false;
         }
-        if (!_rewriter.TryRewrite(info.SequenceNumber, info.Timestamp, now, frequency, out ushort seq, out uint timestamp))
+        if (!_rewriter.TryRewrite(view.SequenceNumber, view.Timestamp, now, frequency, out ushort seq, out uint timestamp))
         {
             return false;
         }
         packet.AddRef();
-        if (!Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(packet, Stream, seq, timestamp, info.PayloadLength)))
+        if (!Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(packet, Stream, seq, timestamp, view.Payload.Length)))
         {
             return false; // TryEnqueue released the reference and counted the drop.
         }

@@ -1,5 +1,6 @@
 using DigitalWeRoom.Sfu.Media.Feedback;
 using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
@@ -82,7 +83,7 @@ internal sealed class Producer
     }
 
     /// <summary>Receive loop: account the packet and hand it to every consumer. The caller keeps its reference.</summary>
-    internal void OnRtp(PooledPacket packet, ReadOnlySpan<byte> bytes, in RtpHeaderInfo info, bool isRtx, long now, long frequency)
+    internal void OnRtp(PooledPacket packet, in RtpPacketView view, bool isRtx, long now, long frequency)
     {
         if (isRtx)
         {
@@ -90,16 +91,16 @@ internal sealed class Producer
             Interlocked.Increment(ref _rtxIgnored);
             return;
         }
-        Receiver.Receive(info.SequenceNumber, info.Timestamp, MediaClock.Convert(now, frequency, ClockRate), info.PayloadLength);
+        var payload = view.Payload;
+        Receiver.Receive(view.SequenceNumber, view.Timestamp, MediaClock.Convert(now, frequency, ClockRate), payload.Length);
 
-        var codec = CodecOf(info.PayloadType);
-        bool keyFrame = KeyFrameDetector.IsKeyFrame(codec, bytes.Slice(info.HeaderLength, info.PayloadLength));
+        bool keyFrame = KeyFrameDetector.IsKeyFrame(CodecOf(view.PayloadType), payload);
         if (keyFrame) KeyFrames++;
 
         var consumers = Volatile.Read(ref _consumers);
         for (int i = 0; i < consumers.Length; i++)
         {
-            consumers[i].TryForward(packet, info, keyFrame, now, frequency);
+            consumers[i].TryForward(packet, view, keyFrame, now, frequency);
         }
     }
 

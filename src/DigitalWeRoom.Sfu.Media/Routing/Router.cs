@@ -1,7 +1,8 @@
-using System.Buffers.Binary;
 using DigitalWeRoom.Sfu.Media.Feedback;
 using DigitalWeRoom.Sfu.Media.Streams;
 using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
@@ -179,18 +180,17 @@ internal sealed class Router : IDisposable
     public void OnRtp(MediaTransport from, PooledPacket packet)
     {
         Counters.OnReceived();
-        var bytes = packet.Span;
-        if (!RtpHeaderFields.TryParse(bytes, out var info, out var reason))
+        if (!RtpPacketView.TryParse(packet.Span, out var view, out var reason))
         {
             Counters.Drops.Increment(reason);
             return;
         }
-        if (!from.Listener.TryResolve(bytes, info, out var producer, out bool isRtx))
+        if (!from.Listener.TryResolve(view, out var producer, out bool isRtx))
         {
             Counters.Drops.Increment(DropReason.NoRoute);
             return;
         }
-        producer.OnRtp(packet, bytes, info, isRtx, Time.GetTimestamp(), Time.TimestampFrequency);
+        producer.OnRtp(packet, view, isRtx, Time.GetTimestamp(), Time.TimestampFrequency);
     }
 
     /// <summary>
@@ -200,39 +200,44 @@ internal sealed class Router : IDisposable
     public void OnRtcp(MediaTransport from, PooledPacket packet)
     {
         long now = Time.GetTimestamp();
-        var iterator = new RtcpCompoundIterator(packet.Span);
-        while (iterator.MoveNext())
+        var reader = new RtcpCompoundReader(packet.Span);
+        while (reader.TryReadNext(out var header, out var p))
         {
-            var p = iterator.Current;
-            switch (iterator.PacketType)
+            switch (header.PacketType)
             {
-                case RtcpWriter.PacketTypeSenderReport when p.Length >= 28:
-                    // RFC 3550 §6.4.1: sender SSRC, then its 64-bit NTP timestamp.
-                    if (from.TryFindProducerBySsrc(BinaryPrimitives.ReadUInt32BigEndian(p[4..]), out var producer))
+                case RtcpPacketType.SenderReport:
+                    // RFC 3550 §6.4.1: keep its NTP timestamp for LSR/DLSR in our RR.
+                    if (SenderReport.TryParse(p, out var sr, out _) && from.TryFindProducerBySsrc(sr.Ssrc, out var producer))
                     {
-                        producer.Receiver.OnSenderReport(BinaryPrimitives.ReadUInt64BigEndian(p[8..]), now);
+                        producer.Receiver.OnSenderReport(sr.NtpTimestamp, now);
                     }
                     break;
-                case RtcpWriter.PacketTypePayloadFeedback when iterator.CountOrFormat == 1 && p.Length >= 12:
+                case RtcpPacketType.PayloadSpecificFeedback when header.Count == (byte)PayloadSpecificFeedbackFormat.PictureLossIndication:
                     // PLI, RFC 4585 §6.3.1: media source SSRC in the common feedback header.
-                    OnKeyFrameRequestFromSubscriber(from, BinaryPrimitives.ReadUInt32BigEndian(p[8..]));
-                    break;
-                case RtcpWriter.PacketTypePayloadFeedback when iterator.CountOrFormat == 4:
-                    // FIR, RFC 5104 §4.3.1: one 8-byte FCI entry (SSRC, seq nr, reserved) per requested source.
-                    for (int offset = 12; offset + 8 <= p.Length; offset += 8)
+                    if (PictureLossIndication.TryParse(p, out var pli, out _))
                     {
-                        OnKeyFrameRequestFromSubscriber(from, BinaryPrimitives.ReadUInt32BigEndian(p[offset..]));
+                        OnKeyFrameRequestFromSubscriber(from, pli.MediaSsrc);
                     }
                     break;
-                case RtcpWriter.PacketTypeTransportFeedback when iterator.CountOrFormat == 1:
+                case RtcpPacketType.PayloadSpecificFeedback when header.Count == (byte)PayloadSpecificFeedbackFormat.FullIntraRequest:
+                    // FIR, RFC 5104 §4.3.1: one entry (SSRC, seq nr) per requested source.
+                    if (FullIntraRequest.TryParse(p, out var fir, out _))
+                    {
+                        for (int i = 0; i < fir.EntryCount; i++)
+                        {
+                            OnKeyFrameRequestFromSubscriber(from, fir.GetEntry(i).Ssrc);
+                        }
+                    }
+                    break;
+                case RtcpPacketType.TransportLayerFeedback when header.Count == (byte)TransportLayerFeedbackFormat.Nack:
                     // Generic NACK, RFC 4585 §6.2.1. Seam: post to the subscriber's send loop for retransmission.
                     Interlocked.Increment(ref _nacksReceived);
                     break;
             }
         }
-        if (iterator.Error != DropReason.None)
+        if (reader.Error != DropReason.None)
         {
-            Counters.Drops.Increment(iterator.Error);
+            Counters.Drops.Increment(reader.Error);
         }
     }
 
@@ -260,7 +265,7 @@ internal sealed class Router : IDisposable
     {
         if (producer.Ssrc == 0) return; // not bound yet: its first packets will start with whatever frame comes
         var packet = Pool.Rent();
-        packet.Length = RtcpWriter.WritePictureLossIndication(packet.Buffer, producer.Publisher.RtcpSsrc, producer.Ssrc);
+        packet.Length = PictureLossIndication.Write(packet.Buffer, producer.Publisher.RtcpSsrc, producer.Ssrc);
         if (producer.Publisher.Outbound.TryEnqueue(OutboundRtp.ForRtcp(packet)))
         {
             Counters.OnKeyFrameRequestSent();

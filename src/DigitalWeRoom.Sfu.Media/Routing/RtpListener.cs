@@ -1,5 +1,5 @@
 using System.Text;
-using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
@@ -41,33 +41,34 @@ internal sealed class RtpListener
         }
     }
 
-    public bool TryResolve(ReadOnlySpan<byte> packet, in RtpHeaderInfo info, out Producer producer, out bool isRtx)
+    public bool TryResolve(in RtpPacketView view, out Producer producer, out bool isRtx)
     {
+        uint ssrc = view.Ssrc;
         var entries = Volatile.Read(ref _bySsrc);
         for (int i = 0; i < entries.Length; i++)
         {
-            if (entries[i].Ssrc == info.Ssrc)
+            if (entries[i].Ssrc == ssrc)
             {
                 producer = entries[i].Producer;
                 isRtx = entries[i].IsRtx;
                 return true;
             }
         }
-        return TryResolveByMidRid(packet, info, out producer, out isRtx);
+        return TryResolveByMidRid(view, out producer, out isRtx);
     }
 
-    private bool TryResolveByMidRid(ReadOnlySpan<byte> packet, in RtpHeaderInfo info, out Producer producer, out bool isRtx)
+    private bool TryResolveByMidRid(in RtpPacketView view, out Producer producer, out bool isRtx)
     {
         producer = null!;
         isRtx = false;
         var candidates = Volatile.Read(ref _byMidRid);
-        if (candidates.Length == 0 || !RtpHeaderFields.TryFindExtension(packet, info, _extensions.Mid, out var mid))
+        if (candidates.Length == 0 || _extensions.Mid == 0 || !view.TryGetExtension(_extensions.Mid, out var mid))
         {
             return false;
         }
         ReadOnlySpan<byte> rid = default;
-        bool hasRid = RtpHeaderFields.TryFindExtension(packet, info, _extensions.Rid, out rid);
-        if (!hasRid && RtpHeaderFields.TryFindExtension(packet, info, _extensions.RepairedRid, out rid))
+        bool hasRid = _extensions.Rid != 0 && view.TryGetExtension(_extensions.Rid, out rid);
+        if (!hasRid && _extensions.RepairedRid != 0 && view.TryGetExtension(_extensions.RepairedRid, out rid))
         {
             hasRid = true;
             isRtx = true;
@@ -78,8 +79,8 @@ internal sealed class RtpListener
             if (candidate.RidBytes.Length != 0 && (!hasRid || !rid.SequenceEqual(candidate.RidBytes))) continue;
             lock (_gate)
             {
-                if (!isRtx && candidate.Ssrc == 0) candidate.BindSsrc(info.Ssrc);
-                Bind(info.Ssrc, candidate, isRtx);
+                if (!isRtx && candidate.Ssrc == 0) candidate.BindSsrc(view.Ssrc);
+                Bind(view.Ssrc, candidate, isRtx);
             }
             producer = candidate;
             return true;

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using DigitalWeRoom.Sfu.Media.Streams;
 using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Srtp;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
@@ -143,9 +143,9 @@ internal sealed class SubscriberSender
         }
         var scratch = _scratch.AsSpan();
         packet.Span.CopyTo(scratch);
-        RtpHeaderFields.WriteSequenceNumber(scratch, item.SequenceNumber);
-        RtpHeaderFields.WriteTimestamp(scratch, item.Timestamp);
-        RtpHeaderFields.WriteSsrc(scratch, item.Ssrc);
+        RtpHeader.SetSequenceNumber(scratch, item.SequenceNumber);
+        RtpHeader.SetTimestamp(scratch, item.Timestamp);
+        RtpHeader.SetSsrc(scratch, item.Ssrc);
         // Seam: TWCC sequence extension rewrite and retransmission buffer (AddRef kept by item.Stream) go here.
         if (_transport.TrySendRtp(scratch, length))
         {

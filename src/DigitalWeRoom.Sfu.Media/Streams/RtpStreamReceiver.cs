@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
+
 namespace DigitalWeRoom.Sfu.Media.Streams;
 
 /// <summary>
@@ -131,7 +133,7 @@ internal sealed class RtpStreamReceiver
     }
 
     /// <summary>Computes one reception report block (RFC 3550 §6.4.1, A.3) and advances the interval.</summary>
-    public ReceptionReportBlock BuildReportBlock(long nowTimestamp, long timestampFrequency)
+    public ReceptionReport BuildReportBlock(long nowTimestamp, long timestampFrequency)
     {
         uint extendedMax = ExtendedHighestSequence;
         long expected = _initialized ? (long)extendedMax - _baseSeq + 1 : 0;
@@ -157,16 +159,6 @@ internal sealed class RtpStreamReceiver
             // DLSR in units of 1/65536 s.
             dlsr = (uint)Math.Clamp(elapsed * 65536 / timestampFrequency, 0, uint.MaxValue);
         }
-        return new ReceptionReportBlock(Ssrc, fraction, cumulativeLost, extendedMax, Jitter, lsr, dlsr);
+        return new ReceptionReport(Ssrc, fraction, cumulativeLost, extendedMax, Jitter, lsr, dlsr);
     }
 }
-
-/// <summary>One reception report block (RFC 3550 §6.4.1).</summary>
-internal readonly record struct ReceptionReportBlock(
-    uint Ssrc,
-    byte FractionLost,
-    int CumulativeLost,
-    uint ExtendedHighestSequence,
-    uint Jitter,
-    uint LastSenderReport,
-    uint DelaySinceLastSenderReport);
