@@ -86,6 +86,9 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
 
     internal UdpEndpoint Endpoint => _endpoint;
 
+    /// <summary>Our outbound SRTP context once connected (tests and benchmarks build packets with it).</summary>
+    internal SrtpContext? LocalSrtp => _srtpLocal;
+
     /// <summary>
     /// Protects RTP in place and sends it to the selected tuple. <paramref name="buffer"/> must have
     /// <see cref="SrtpContext.MaxOverhead"/> bytes of room after <paramref name="length"/>. One sender thread.
