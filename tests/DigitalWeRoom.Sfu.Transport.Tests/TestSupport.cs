@@ -107,7 +107,6 @@ internal static class TestEnvironment
             Port = 0,
             TimeProvider = time ?? TimeProvider.System,
             DtlsHandshakeTimeout = handshakeTimeout ?? TimeSpan.FromSeconds(25),
-            SocketBufferSize = 0,
         }).Start();
 
     public static IceControllingClient StartClient(UdpEndpoint server, WebRtcTransport serverTransport,
@@ -122,14 +121,14 @@ internal static class TestEnvironment
             Certificate = ClientCertificate,
         });
 
-    public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
+    public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what, Func<string>? diagnose = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail("Timed out waiting for " + what);
+                Assert.Fail("Timed out waiting for " + what + (diagnose is null ? "" : ": " + diagnose()));
             }
             await Task.Delay(10);
         }
