@@ -86,16 +86,18 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
 
     internal UdpEndpoint Endpoint => _endpoint;
 
+    /// <summary>Our outbound SRTP context once connected (tests and benchmarks build packets with it).</summary>
+    internal SrtpContext? LocalSrtp => Volatile.Read(ref _srtpLocal);
+
     /// <summary>
     /// Protects RTP in place and sends it to the selected tuple. <paramref name="buffer"/> must have
     /// <see cref="SrtpContext.MaxOverhead"/> bytes of room after <paramref name="length"/>. One sender thread.
     /// </summary>
     public bool TrySendRtp(Span<byte> buffer, int length)
     {
-        SrtpContext? srtp = _srtpLocal;
+        SrtpContext? srtp = Volatile.Read(ref _srtpLocal);
         SelectedPath? path = Volatile.Read(ref _selected);
-        if (srtp is null || path is null || State != WebRtcTransportState.Connected
-            || !srtp.TryProtectRtp(buffer, length, out int protectedLength))
+        if (srtp is null || path is null || !TryProtectRtp(srtp, buffer, length, out int protectedLength))
         {
             return false;
         }
@@ -110,10 +112,9 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     /// <summary>Protects an RTCP compound packet in place (SRTCP) and sends it to the selected tuple.</summary>
     public bool TrySendRtcp(Span<byte> buffer, int length)
     {
-        SrtpContext? srtp = _srtpLocal;
+        SrtpContext? srtp = Volatile.Read(ref _srtpLocal);
         SelectedPath? path = Volatile.Read(ref _selected);
-        if (srtp is null || path is null || State != WebRtcTransportState.Connected
-            || !srtp.TryProtectRtcp(buffer, length, out int protectedLength))
+        if (srtp is null || path is null || !TryProtectRtcp(srtp, buffer, length, out int protectedLength))
         {
             return false;
         }
@@ -123,6 +124,33 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
         }
         Interlocked.Increment(ref _rtcpSent);
         return true;
+    }
+
+    private static bool TryProtectRtp(SrtpContext srtp, Span<byte> buffer, int length, out int protectedLength)
+    {
+        try
+        {
+            return srtp.TryProtectRtp(buffer, length, out protectedLength);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed concurrently by another thread.
+            protectedLength = 0;
+            return false;
+        }
+    }
+
+    private static bool TryProtectRtcp(SrtpContext srtp, Span<byte> buffer, int length, out int protectedLength)
+    {
+        try
+        {
+            return srtp.TryProtectRtcp(buffer, length, out protectedLength);
+        }
+        catch (ObjectDisposedException)
+        {
+            protectedLength = 0;
+            return false;
+        }
     }
 
     /// <summary>Closes DTLS (close_notify), forgets the tuples and ufrag. Idempotent.</summary>
@@ -197,12 +225,25 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     /// <summary>Receive thread: SRTP or SRTCP (RFC 5761 demux), unprotected in place.</summary>
     internal void OnSrtpDatagram(PooledPacket packet)
     {
-        SrtpContext? srtp = _srtpRemote;
+        SrtpContext? srtp = Volatile.Read(ref _srtpRemote);
         if (srtp is null)
         {
             Drops.Increment(DropReason.NotConnected);
             return;
         }
+        try
+        {
+            Unprotect(srtp, packet);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The transport closed on another thread while this packet was in flight.
+            Drops.Increment(DropReason.NotConnected);
+        }
+    }
+
+    private void Unprotect(SrtpContext srtp, PooledPacket packet)
+    {
         int plainLength;
         DropReason reason;
         if (PacketClassifier.IsRtcp(packet.Span))
@@ -253,12 +294,18 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
             result.Profile, result.KeyingMaterial, localIsDtlsClient: DtlsRole == DtlsRole.Client);
         SrtpProfile = result.Profile;
         DtlsCipherSuite = result.CipherSuite;
-        _srtpLocal = local;
+        Volatile.Write(ref _srtpLocal, local);
         Volatile.Write(ref _srtpRemote, remote);
         if (Interlocked.CompareExchange(ref _state, (int)WebRtcTransportState.Connected, (int)WebRtcTransportState.Checking)
             == (int)WebRtcTransportState.Checking)
         {
             _listener.OnStateChanged(this, WebRtcTransportState.Connected);
+        }
+        else if (State >= WebRtcTransportState.Failed)
+        {
+            // Terminated while the handshake finished: nobody else will free these.
+            Interlocked.Exchange(ref _srtpLocal, null)?.Dispose();
+            Interlocked.Exchange(ref _srtpRemote, null)?.Dispose();
         }
     }
 
@@ -282,9 +329,12 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
             }
         }
         while (Interlocked.CompareExchange(ref _state, (int)final, previous) != previous);
-        Volatile.Write(ref _srtpRemote, null);
+        SrtpContext? local = Interlocked.Exchange(ref _srtpLocal, null);
+        SrtpContext? remote = Interlocked.Exchange(ref _srtpRemote, null);
         _endpoint.RemoveTransport(this);
         _dtls.Close();
+        local?.Dispose();
+        remote?.Dispose();
         _listener.OnStateChanged(this, final);
     }
 

@@ -134,14 +134,16 @@ internal sealed class IceLiteAgent
             return;
         }
 
+        // Validate (and maybe nominate) before answering, so the peer never sees a success for a
+        // tuple that is not yet admitted for DTLS.
+        transport.OnIceCheck(tuple, remote, request.HasUseCandidate);
+
         Span<byte> buffer = stackalloc byte[128];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
         writer.AddXorMappedAddress(remote);
         writer.AddMessageIntegrity(transport.LocalIceCredentials.PasswordBytes);
         writer.AddFingerprint();
         _endpoint.SendTo(writer.Written, remote);
-
-        transport.OnIceCheck(tuple, remote, request.HasUseCandidate);
     }
 
     private void SendPlainSuccess(in StunMessage request, SocketAddress remote)
