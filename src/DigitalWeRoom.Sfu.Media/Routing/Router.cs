@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// takes no lock and allocates nothing per packet. RTCP is terminated here: periodic SR/RR per transport, PLI/FIR from
 /// subscribers relayed to the publisher through a per-producer <see cref="KeyFrameRequestThrottle"/>.
 /// </summary>
-internal sealed class Router : IDisposable
+internal sealed class Router : IDisposable, IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Producer> _producersById = new(StringComparer.Ordinal);
@@ -295,6 +295,30 @@ internal sealed class Router : IDisposable
             {
                 SendPictureLossIndication(producer);
             }
+        }
+    }
+
+    /// <summary>
+    /// Room P2P↔SFU switch: pauses or resumes every consumer of <paramref name="subscriber"/>. Resuming continues each
+    /// stream's seq/timestamp without a gap and asks video publishers for a key frame.
+    /// </summary>
+    public void SetForwarding(MediaTransport subscriber, bool enabled)
+    {
+        foreach (var consumer in subscriber.Consumers)
+        {
+            if (enabled) consumer.Resume();
+            else consumer.Pause();
+        }
+    }
+
+    /// <summary>Closes every transport and waits for their send loops to end (all queued packets released).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var transports = Volatile.Read(ref _transports);
+        Dispose();
+        foreach (var transport in transports)
+        {
+            if (transport.SendLoop is { } loop) await loop.ConfigureAwait(false);
         }
     }
 
