@@ -12,12 +12,16 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// </summary>
 internal sealed class Consumer
 {
+    /// <summary>While waiting for a key frame, the request is repeated this often (seconds).</summary>
+    private const int KeyFrameRetrySeconds = 1;
+
     private readonly SequenceRewriter _rewriter;
     private readonly bool _gateOnKeyFrames;
     private volatile bool _paused;
     private volatile bool _closed;
     private int _resyncRequested = 1;
     private bool _waitingForKeyFrame;
+    private long _waitingSince;
     private long _enqueued;
     private long _skippedWaitingForKeyFrame;
 
@@ -76,12 +80,19 @@ internal sealed class Consumer
         {
             _rewriter.RequestResync();
             _waitingForKeyFrame = _gateOnKeyFrames;
+            _waitingSince = now;
         }
         if (_waitingForKeyFrame)
         {
             if (!isKeyFrame)
             {
                 Interlocked.Increment(ref _skippedWaitingForKeyFrame);
+                // The PLI (or the key frame) may have been lost: ask again while still waiting.
+                if (now - _waitingSince >= frequency * KeyFrameRetrySeconds)
+                {
+                    _waitingSince = now;
+                    Producer.Router.RequestKeyFrame(Producer);
+                }
                 return false;
             }
             _waitingForKeyFrame = false;

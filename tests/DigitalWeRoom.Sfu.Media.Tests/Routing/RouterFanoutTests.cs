@@ -134,6 +134,37 @@ public class RouterFanoutTests
     }
 
     [Fact]
+    public void WaitingForKeyFrame_RepeatsTheRequestEverySecond_UntilOneArrives()
+    {
+        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var pubSender = new CapturingSender();
+        var publisher = router.CreateTransport("pub", pubSender);
+        var producer = router.CreateProducer(publisher, new ProducerOptions("v", MediaKind.Video, 9, [Vp8]));
+        var subSender = new CapturingSender();
+        router.CreateConsumer(router.CreateTransport("sub", subSender), producer, new ConsumerOptions("c", 99)); // PLI 1
+
+        for (int n = 0; n < 75; n++) // 2.5 s of delta frames at 30 fps: the PLI (or its key frame) was lost
+        {
+            Deliver(router, publisher, Rtp(pool, 9, (ushort)n, (uint)n * 3000, 96, Vp8Payload(keyFrame: false)));
+            time.Advance(TimeSpan.FromMilliseconds(1000.0 / 30));
+        }
+        DrainAll(router);
+        Assert.Equal(3, pubSender.Plis().Count); // t = 0, ~1 s, ~2 s
+        Assert.Empty(subSender.Rtp);
+
+        Deliver(router, publisher, Rtp(pool, 9, 75, 75 * 3000, 96, Vp8Payload(keyFrame: true)));
+        for (int n = 76; n < 150; n++)
+        {
+            Deliver(router, publisher, Rtp(pool, 9, (ushort)n, (uint)n * 3000, 96, Vp8Payload(keyFrame: false)));
+            time.Advance(TimeSpan.FromMilliseconds(1000.0 / 30));
+        }
+        DrainAll(router);
+        Assert.Equal(3, pubSender.Plis().Count); // no more once forwarding
+        Assert.Equal(75, subSender.Rtp.Count);
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
     public void TinyQueue_DropsOldest_ReleasesEveryDroppedPacket()
     {
         var (router, _, pool) = NewRouter(new RouterOptions { StartSendLoops = false, SubscriberQueueCapacity = 4 });
