@@ -64,6 +64,22 @@ public class Vp8PayloadDescriptorTests
         Assert.Equal(31, d.KeyIndex);
     }
 
+    [Fact]
+    public void Rewrites_picture_id_and_tl0picidx_in_place_keeping_the_width()
+    {
+        byte[] payload = Hex.Bytes("B0 F0 9234 56 A5 00");
+        Assert.True(Vp8PayloadDescriptor.TryParse(payload, out Vp8PayloadDescriptor d, out _));
+        Assert.True(d.TryWritePictureId(payload, 0x8001)); // wraps to 15 bits
+        Assert.True(d.TryWriteTl0PicIdx(payload, 0x99));
+        Assert.Equal(Hex.Bytes("B0 F0 8001 99 A5 00"), payload);
+
+        byte[] shortId = Hex.Bytes("90 80 05 00");
+        Assert.True(Vp8PayloadDescriptor.TryParse(shortId, out d, out _));
+        Assert.True(d.TryWritePictureId(shortId, 0x1FF));
+        Assert.Equal(0x7F, shortId[2]);
+        Assert.False(d.TryWriteTl0PicIdx(shortId, 1));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("90")]
