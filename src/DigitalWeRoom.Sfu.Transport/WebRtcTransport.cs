@@ -20,6 +20,11 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
     private readonly List<TransportTuple> _validatedTuples = [];
+    private const int EarlyCapacity = 16;
+
+    private readonly object _earlyLock = new();
+    private PooledPacket[]? _early;
+    private int _earlyCount;
     private SelectedPath? _selected;
     private SrtpContext? _srtpLocal;
     private SrtpContext? _srtpRemote;
@@ -228,17 +233,90 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
         SrtpContext? srtp = Volatile.Read(ref _srtpRemote);
         if (srtp is null)
         {
-            Drops.Increment(DropReason.NotConnected);
+            if (!TryHoldEarly(packet))
+            {
+                Drops.Increment(DropReason.NotConnected);
+            }
             return;
         }
         try
         {
+            if (Volatile.Read(ref _earlyCount) > 0)
+            {
+                DrainEarly(srtp);
+            }
             Unprotect(srtp, packet);
         }
         catch (ObjectDisposedException)
         {
             // The transport closed on another thread while this packet was in flight.
             Drops.Increment(DropReason.NotConnected);
+        }
+    }
+
+    /// <summary>
+    /// The peer may send SRTP as soon as it has our DTLS Finished, a moment before our side has
+    /// derived the keys. Hold a few such packets (Chromium's first video packets start a key frame)
+    /// and unprotect them, in order, before the next packet. Receive thread; the lock only guards
+    /// against a concurrent <see cref="Terminate"/>.
+    /// </summary>
+    private bool TryHoldEarly(PooledPacket packet)
+    {
+        if (State != WebRtcTransportState.Checking)
+        {
+            return false;
+        }
+        lock (_earlyLock)
+        {
+            if (State != WebRtcTransportState.Checking || _earlyCount == EarlyCapacity)
+            {
+                return false;
+            }
+            _early ??= new PooledPacket[EarlyCapacity];
+            packet.AddRef();
+            _early[_earlyCount] = packet;
+            Volatile.Write(ref _earlyCount, _earlyCount + 1);
+            return true;
+        }
+    }
+
+    private void DrainEarly(SrtpContext srtp)
+    {
+        Span<PooledPacket?> held = new PooledPacket?[EarlyCapacity];
+        int count;
+        lock (_earlyLock)
+        {
+            count = _earlyCount;
+            for (int i = 0; i < count; i++)
+            {
+                held[i] = _early![i];
+                _early[i] = null!;
+            }
+            Volatile.Write(ref _earlyCount, 0);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            try
+            {
+                Unprotect(srtp, held[i]!);
+            }
+            finally
+            {
+                held[i]!.Release();
+            }
+        }
+    }
+
+    private void ReleaseEarly()
+    {
+        lock (_earlyLock)
+        {
+            for (int i = 0; i < _earlyCount; i++)
+            {
+                _early![i].Release();
+                _early[i] = null!;
+            }
+            Volatile.Write(ref _earlyCount, 0);
         }
     }
 
@@ -333,6 +411,7 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
         SrtpContext? remote = Interlocked.Exchange(ref _srtpRemote, null);
         _endpoint.RemoveTransport(this);
         _dtls.Close();
+        ReleaseEarly();
         local?.Dispose();
         remote?.Dispose();
         _listener.OnStateChanged(this, final);
