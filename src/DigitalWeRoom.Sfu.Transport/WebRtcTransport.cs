@@ -13,13 +13,18 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// and handed to the <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the
 /// selected tuple.
 /// </summary>
-internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
+internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
 {
     private readonly UdpEndpoint _endpoint;
     private readonly IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
     private readonly List<TransportTuple> _validatedTuples = [];
+    private const int EarlyCapacity = 16;
+
+    private readonly object _earlyLock = new();
+    private PooledPacket[]? _early;
+    private int _earlyCount;
     private SelectedPath? _selected;
     private SrtpContext? _srtpLocal;
     private SrtpContext? _srtpRemote;
@@ -89,70 +94,6 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     /// <summary>Our outbound SRTP context once connected (tests and benchmarks build packets with it).</summary>
     internal SrtpContext? LocalSrtp => Volatile.Read(ref _srtpLocal);
 
-    /// <summary>
-    /// Protects RTP in place and sends it to the selected tuple. <paramref name="buffer"/> must have
-    /// <see cref="SrtpContext.MaxOverhead"/> bytes of room after <paramref name="length"/>. One sender thread.
-    /// </summary>
-    public bool TrySendRtp(Span<byte> buffer, int length)
-    {
-        SrtpContext? srtp = Volatile.Read(ref _srtpLocal);
-        SelectedPath? path = Volatile.Read(ref _selected);
-        if (srtp is null || path is null || !TryProtectRtp(srtp, buffer, length, out int protectedLength))
-        {
-            return false;
-        }
-        if (!_endpoint.SendTo(buffer[..protectedLength], path.Address))
-        {
-            return false;
-        }
-        Interlocked.Increment(ref _rtpSent);
-        return true;
-    }
-
-    /// <summary>Protects an RTCP compound packet in place (SRTCP) and sends it to the selected tuple.</summary>
-    public bool TrySendRtcp(Span<byte> buffer, int length)
-    {
-        SrtpContext? srtp = Volatile.Read(ref _srtpLocal);
-        SelectedPath? path = Volatile.Read(ref _selected);
-        if (srtp is null || path is null || !TryProtectRtcp(srtp, buffer, length, out int protectedLength))
-        {
-            return false;
-        }
-        if (!_endpoint.SendTo(buffer[..protectedLength], path.Address))
-        {
-            return false;
-        }
-        Interlocked.Increment(ref _rtcpSent);
-        return true;
-    }
-
-    private static bool TryProtectRtp(SrtpContext srtp, Span<byte> buffer, int length, out int protectedLength)
-    {
-        try
-        {
-            return srtp.TryProtectRtp(buffer, length, out protectedLength);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Closed concurrently by another thread.
-            protectedLength = 0;
-            return false;
-        }
-    }
-
-    private static bool TryProtectRtcp(SrtpContext srtp, Span<byte> buffer, int length, out int protectedLength)
-    {
-        try
-        {
-            return srtp.TryProtectRtcp(buffer, length, out protectedLength);
-        }
-        catch (ObjectDisposedException)
-        {
-            protectedLength = 0;
-            return false;
-        }
-    }
-
     /// <summary>Closes DTLS (close_notify), forgets the tuples and ufrag. Idempotent.</summary>
     public void Close() => Terminate(WebRtcTransportState.Closed);
 
@@ -198,6 +139,12 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
                 _endpoint.RegisterTuple(tuple, this);
             }
         }
+        if (State >= WebRtcTransportState.Failed)
+        {
+            // Terminated on another thread meanwhile: do not leave our tuples behind.
+            _endpoint.RemoveTransport(this);
+            return;
+        }
         if (Interlocked.CompareExchange(ref _state, (int)WebRtcTransportState.Checking, (int)WebRtcTransportState.New)
             == (int)WebRtcTransportState.New)
         {
@@ -219,54 +166,6 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
         if (!_dtls.TryEnqueue(packet))
         {
             Drops.Increment(DropReason.DtlsQueueFull);
-        }
-    }
-
-    /// <summary>Receive thread: SRTP or SRTCP (RFC 5761 demux), unprotected in place.</summary>
-    internal void OnSrtpDatagram(PooledPacket packet)
-    {
-        SrtpContext? srtp = Volatile.Read(ref _srtpRemote);
-        if (srtp is null)
-        {
-            Drops.Increment(DropReason.NotConnected);
-            return;
-        }
-        try
-        {
-            Unprotect(srtp, packet);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The transport closed on another thread while this packet was in flight.
-            Drops.Increment(DropReason.NotConnected);
-        }
-    }
-
-    private void Unprotect(SrtpContext srtp, PooledPacket packet)
-    {
-        int plainLength;
-        DropReason reason;
-        if (PacketClassifier.IsRtcp(packet.Span))
-        {
-            if (!srtp.TryUnprotectRtcp(packet.Buffer, packet.Length, out plainLength, out reason))
-            {
-                Drops.Increment(reason);
-                return;
-            }
-            packet.Length = plainLength;
-            Interlocked.Increment(ref _rtcpReceived);
-            _listener.OnRtcp(this, packet);
-        }
-        else
-        {
-            if (!srtp.TryUnprotectRtp(packet.Buffer, packet.Length, out plainLength, out reason))
-            {
-                Drops.Increment(reason);
-                return;
-            }
-            packet.Length = plainLength;
-            Interlocked.Increment(ref _rtpReceived);
-            _listener.OnRtp(this, packet);
         }
     }
 
@@ -333,6 +232,7 @@ internal sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
         SrtpContext? remote = Interlocked.Exchange(ref _srtpRemote, null);
         _endpoint.RemoveTransport(this);
         _dtls.Close();
+        ReleaseEarly();
         local?.Dispose();
         remote?.Dispose();
         _listener.OnStateChanged(this, final);

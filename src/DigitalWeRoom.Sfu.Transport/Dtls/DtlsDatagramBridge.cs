@@ -18,10 +18,16 @@ internal interface IDatagramSender
 internal sealed class DtlsDatagramBridge : DatagramTransport
 {
     /// <summary>
-    /// Chromium's ClientHello carries an ML-KEM key share (1413 bytes, two datagrams), so the limits
-    /// must allow a full MTU-sized datagram.
+    /// Chromium's ClientHello carries an ML-KEM key share (1413 bytes, two datagrams), so the receive
+    /// limit must allow a full MTU-sized datagram.
     /// </summary>
     public const int DatagramLimit = PooledPacket.MaxDatagramSize;
+
+    /// <summary>
+    /// Our flights are fragmented to fit 1200 bytes, the size WebRTC stacks assume every path carries
+    /// without IP fragmentation (Chromium fragments its own ClientHello at the same size).
+    /// </summary>
+    public const int SendLimit = 1200;
 
     private readonly ConcurrentQueue<PooledPacket> _queue = new();
     private readonly SemaphoreSlim _available = new(0);
@@ -60,7 +66,7 @@ internal sealed class DtlsDatagramBridge : DatagramTransport
 
     public int GetReceiveLimit() => DatagramLimit;
 
-    public int GetSendLimit() => DatagramLimit;
+    public int GetSendLimit() => SendLimit;
 
     public int Receive(byte[] buf, int off, int len, int waitMillis) => Receive(buf.AsSpan(off, len), waitMillis);
 
