@@ -1,5 +1,6 @@
 using DigitalWeRoom.Sfu.Media.Feedback;
 using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;

@@ -9,9 +9,6 @@ internal enum MediaKind : byte
 /// <summary>One negotiated payload type (SDP a=rtpmap): e.g. (96, "video/VP8", 90000).</summary>
 internal readonly record struct RtpCodec(byte PayloadType, string MimeType, int ClockRate);
 
-/// <summary>Negotiated header extension ids (RFC 8285 a=extmap) of one transport; 0 = not negotiated.</summary>
-internal readonly record struct RtpHeaderExtensionIds(byte Mid = 0, byte Rid = 0, byte RepairedRid = 0);
-
 /// <summary>
 /// One published track as negotiated with its publisher. <see cref="Ssrc"/> 0 means "not signaled": the stream is
 /// then bound on its first packet by MID (RFC 8843 §15) and RID (RFC 8852) header extensions.

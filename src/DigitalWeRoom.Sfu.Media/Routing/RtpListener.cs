@@ -62,17 +62,23 @@ internal sealed class RtpListener
         producer = null!;
         isRtx = false;
         var candidates = Volatile.Read(ref _byMidRid);
-        if (candidates.Length == 0 || _extensions.Mid == 0 || !view.TryGetExtension(_extensions.Mid, out var mid))
+        if (candidates.Length == 0 || _extensions.Mid == 0 || !view.HasExtension)
         {
             return false;
         }
-        ReadOnlySpan<byte> rid = default;
-        bool hasRid = _extensions.Rid != 0 && view.TryGetExtension(_extensions.Rid, out rid);
-        if (!hasRid && _extensions.RepairedRid != 0 && view.TryGetExtension(_extensions.RepairedRid, out rid))
+        var known = RtpKnownExtensions.Read(view, _extensions);
+        var mid = known.Mid;
+        if (mid.IsEmpty)
         {
-            hasRid = true;
+            return false;
+        }
+        var rid = known.RtpStreamId;
+        if (rid.IsEmpty && !known.RepairedRtpStreamId.IsEmpty)
+        {
+            rid = known.RepairedRtpStreamId;
             isRtx = true;
         }
+        bool hasRid = !rid.IsEmpty;
         foreach (var candidate in candidates)
         {
             if (!mid.SequenceEqual(candidate.MidBytes)) continue;

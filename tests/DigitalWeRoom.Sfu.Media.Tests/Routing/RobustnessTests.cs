@@ -15,7 +15,7 @@ public class RobustnessTests
     {
         var (router, time, pool) = NewRouter();
         var pubSender = new CapturingSender();
-        var publisher = router.CreateTransport("pub", pubSender, new RtpHeaderExtensionIds(Mid: 1, Rid: 2, RepairedRid: 3));
+        var publisher = router.CreateTransport("pub", pubSender, new RtpHeaderExtensionIds(Mid: 1, RtpStreamId: 2, RepairedRtpStreamId: 3));
         var video = router.CreateProducer(publisher, new ProducerOptions("v", MediaKind.Video, 0x1234, [Vp8, new RtpCodec(102, "video/H264", 90000)]) { Mid = "0" });
         router.CreateProducer(publisher, new ProducerOptions("s", MediaKind.Video, 0, [Vp8]) { Mid = "1", Rid = "h" });
         var sub = router.CreateTransport("sub", new CountingSender());

@@ -1,5 +1,6 @@
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
 
 namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
@@ -218,7 +219,7 @@ public class RouterFanoutTests
     public void SsrcNotSignaled_IsBoundByMidAndRidExtensions()
     {
         var (router, _, pool) = NewRouter();
-        var publisher = router.CreateTransport("pub", new CapturingSender(), new RtpHeaderExtensionIds(Mid: 4, Rid: 10));
+        var publisher = router.CreateTransport("pub", new CapturingSender(), new RtpHeaderExtensionIds(Mid: 4, RtpStreamId: 10));
         var low = router.CreateProducer(publisher, new ProducerOptions("v-q", MediaKind.Video, 0, [Vp8]) { Mid = "1", Rid = "q" });
         var high = router.CreateProducer(publisher, new ProducerOptions("v-f", MediaKind.Video, 0, [Vp8]) { Mid = "1", Rid = "f" });
         var subSender = new CapturingSender();
