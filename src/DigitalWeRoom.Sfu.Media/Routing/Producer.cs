@@ -118,6 +118,15 @@ internal sealed class Producer
         }
     }
 
+    internal bool IsMediaPayloadType(byte payloadType)
+    {
+        foreach (var codec in _codecs)
+        {
+            if (codec.PayloadType == payloadType) return true;
+        }
+        return false;
+    }
+
     private CodecKind CodecOf(byte payloadType)
     {
         for (int i = 0; i < _codecs.Length; i++)

@@ -83,6 +83,8 @@ internal sealed class RtpListener
         {
             if (!mid.SequenceEqual(candidate.MidBytes)) continue;
             if (candidate.RidBytes.Length != 0 && (!hasRid || !rid.SequenceEqual(candidate.RidBytes))) continue;
+            // Without a repaired-RID, RTX (RFC 4588) is told apart by its payload type (not one of the media codecs).
+            isRtx |= !candidate.IsMediaPayloadType(view.PayloadType);
             lock (_gate)
             {
                 if (!isRtx && candidate.Ssrc == 0) candidate.BindSsrc(view.Ssrc);

@@ -231,11 +231,13 @@ public class RouterFanoutTests
         Deliver(router, publisher, Rtp(pool, 0x3333, 1, 100, 96, Vp8Payload(true), extensionBlock: extQ));
         Deliver(router, publisher, Rtp(pool, 0x2222, 2, 100, 96, Vp8Payload(false))); // no extensions: SSRC now known
         Deliver(router, publisher, Rtp(pool, 0x4444, 1, 100, 96, Vp8Payload(false))); // nothing to bind by
+        Deliver(router, publisher, Rtp(pool, 0x5555, 1, 100, 97, [0, 1, 2, 3], extensionBlock: extF)); // RTX payload type
         DrainAll(router);
 
         Assert.Equal(0x2222u, high.Ssrc);
         Assert.Equal(0x3333u, low.Ssrc);
         Assert.Equal(2, high.Receiver.PacketsReceived);
+        Assert.Equal(1, high.RtxPacketsIgnored);
         Assert.Equal(1, low.Receiver.PacketsReceived);
         Assert.Equal(2, subSender.Rtp.Count);
         Assert.Equal(1, router.Counters.Drops.Get(DropReason.NoRoute));
