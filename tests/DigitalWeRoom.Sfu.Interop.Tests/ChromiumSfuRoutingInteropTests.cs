@@ -175,7 +175,7 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
             Line("a=mid:" + mid);
             if (midId != 0) Line(string.Create(CultureInfo.InvariantCulture, $"a=extmap:{midId} urn:ietf:params:rtp-hdrext:sdes:mid"));
             Line("a=" + direction);
-            if (ssrcs is { } s) Line($"a=msid:sfu {kind}-track");
+            if (ssrcs is not null) Line($"a=msid:sfu {kind}-track");
             Line("a=rtcp-mux");
             Line("a=rtcp-rsize");
             Line(string.Create(CultureInfo.InvariantCulture, $"a=rtpmap:{pt} {codec}"));
