@@ -39,7 +39,19 @@ internal sealed partial class SfuNegotiator
                 }
             }
         }
-        _slots = _pending;
+        var agreed = _pending;
+        foreach (var media in result.Media)
+        {
+            if (media.Rejected && !agreed[media.Index].Rejected)
+            {
+                // The page stopped this transceiver: the section stays port 0 for good (RFC 8829 §5.2.2).
+                agreed[media.Index] = agreed[media.Index] with
+                {
+                    Rejected = true, Track = null, Direction = MediaDirection.Inactive, LocalSsrc = 0, LocalRtxSsrc = 0,
+                };
+            }
+        }
+        _slots = agreed;
         _pending = null;
         Current = result;
         return true;
