@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Protocols.Sdp;
+
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
 /// <summary>
@@ -17,34 +19,41 @@ internal sealed record LocalTransportParameters(
     IReadOnlyList<string> Candidates)
 {
     /// <summary>Returns null when usable, otherwise what is wrong.</summary>
-    public string? Validate()
+    public string? Validate() => TryParse(out _, out _, out var error) ? null : error;
+
+    /// <summary>The fingerprint and candidates in their SDP model form.</summary>
+    internal bool TryParse(out SdpFingerprint fingerprint, out List<SdpCandidate> candidates, out string error)
     {
+        fingerprint = null!;
+        candidates = [];
         if (!SdpToken.IsIceChars(IceUfrag, 4, 256))
         {
-            return "local ice-ufrag must be 4..256 ice-chars (RFC 8839 §5.4)";
+            error = "local ice-ufrag must be 4..256 ice-chars (RFC 8839 §5.4)";
+            return false;
         }
         if (!SdpToken.IsIceChars(IcePwd, 22, 256))
         {
-            return "local ice-pwd must be 22..256 ice-chars (RFC 8839 §5.4)";
+            error = "local ice-pwd must be 22..256 ice-chars (RFC 8839 §5.4)";
+            return false;
         }
-        if (!RemoteFingerprint.TryParse(Fingerprint, out var parsed) || parsed.Algorithm != "sha-256")
+        if (SdpAttributeParser.Fingerprint(Fingerprint, out var parsed) is not null ||
+            !string.Equals(parsed!.HashFunction, "sha-256", StringComparison.OrdinalIgnoreCase) || parsed.Value.Length != 32)
         {
-            return "local fingerprint must be 'sha-256 XX:XX:...' with 32 bytes (RFC 8122 §5)";
+            error = "local fingerprint must be 'sha-256 XX:XX:...' with 32 bytes (RFC 8122 §5)";
+            return false;
         }
-        foreach (var candidate in Candidates)
+        fingerprint = parsed;
+        foreach (var text in Candidates)
         {
-            if (!SdpToken.IsLineSafe(candidate))
+            var value = text.StartsWith("a=", StringComparison.Ordinal) ? text[2..] : text;
+            if (!SdpToken.IsLineSafe(value) || !SdpCandidate.TryParse(value, out var candidate, out _))
             {
-                return "a local candidate contains characters that are not allowed in an SDP line";
+                error = $"local candidate '{value}' is not a valid a=candidate value (RFC 8839 §5.1)";
+                return false;
             }
+            candidates.Add(candidate!);
         }
-        return null;
-    }
-
-    /// <summary>The candidate as an attribute value starting with <c>candidate:</c>.</summary>
-    internal static string NormalizeCandidate(string candidate)
-    {
-        var value = candidate.StartsWith("a=", StringComparison.Ordinal) ? candidate[2..] : candidate;
-        return value.StartsWith("candidate:", StringComparison.Ordinal) ? value : "candidate:" + value;
+        error = "";
+        return true;
     }
 }

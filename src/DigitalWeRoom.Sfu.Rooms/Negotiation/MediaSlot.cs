@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Protocols.Sdp;
+
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
 /// <summary>
@@ -10,7 +12,7 @@ internal sealed record MediaSlot(
     string Mid,
     MediaKind Kind,
     SlotPurpose Purpose,
-    MediaDirection Direction,
+    SdpDirection Direction,
     SubscribedTrack? Track = null,
     uint LocalSsrc = 0,
     uint LocalRtxSsrc = 0,

@@ -15,8 +15,11 @@ internal sealed record NegotiationOptions
     /// <summary>Most m= sections one connection may carry (publish + subscribe, inactive ones included).</summary>
     public int MaxMediaSections { get; init; } = 256;
 
-    /// <summary>Largest answer accepted, in characters.</summary>
-    public int MaxSdpLength { get; init; } = 512 * 1024;
+    /// <summary>
+    /// Largest answer accepted, in characters. The shared parser has its own ceiling
+    /// (<see cref="Protocols.Sdp.SdpParser.MaxLength"/>), so a larger value here has no effect.
+    /// </summary>
+    public int MaxSdpLength { get; init; } = Protocols.Sdp.SdpParser.MaxLength;
 
     /// <summary>Most SSRCs accepted in one answered m= section.</summary>
     public int MaxSsrcsPerMediaSection { get; init; } = 16;

@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Protocols.Sdp;
+
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 internal sealed record NegotiationResult(
     string RemoteIceUfrag,
     string RemoteIcePwd,
-    RemoteFingerprint RemoteFingerprint,
+    SdpFingerprint RemoteFingerprint,
     DtlsRole LocalDtlsRole,
     IReadOnlyList<NegotiatedMedia> Media);
 
@@ -32,8 +34,8 @@ internal sealed record NegotiatedMedia(
     int Index,
     MediaKind Kind,
     SlotPurpose Purpose,
-    MediaDirection OfferedDirection,
-    MediaDirection AnswerDirection,
+    SdpDirection OfferedDirection,
+    SdpDirection AnswerDirection,
     bool Rejected,
     SubscribedTrack? Track,
     uint LocalSsrc,

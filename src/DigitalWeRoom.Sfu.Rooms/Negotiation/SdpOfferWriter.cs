@@ -1,105 +1,103 @@
-using System.Text;
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
 /// <summary>
-/// Writes the server's offer (JSEP, RFC 8829 §5.2) for the slots of one connection: ICE-lite (RFC 8839
-/// §5.3), one BUNDLE group of every live mid (RFC 8843 §7.2), rtcp-mux (RFC 5761 §5.1.3) and rtcp-rsize
-/// (RFC 5506 §5), <c>setup:actpass</c> (RFC 8842 §5.2), the server's fixed codecs and extension ids.
-/// Subscribe sections carry the publisher's msid (RFC 8830) and the server's SSRCs (RFC 5576 §4.1).
+/// Builds the server's offer (JSEP, RFC 8829 §5.2) for the slots of one connection as a
+/// <see cref="SessionDescription"/>: ICE-lite (RFC 8839 §5.3), one BUNDLE group of every live mid
+/// (RFC 8843 §7.2), rtcp-mux (RFC 5761 §5.1.3) and rtcp-rsize (RFC 5506 §5), <c>setup:actpass</c>
+/// (RFC 8842 §5.2), the server's fixed codecs and extension ids. Subscribe sections carry the publisher's
+/// msid (RFC 8830) and the server's SSRCs (RFC 5576 §4.1). <see cref="SdpWriter"/> writes the text.
 /// </summary>
 internal static class SdpOfferWriter
 {
     public const string Protocol = "UDP/TLS/RTP/SAVPF";
 
     public static string Write(
-        NegotiationOptions options,
-        LocalTransportParameters local,
-        ulong sessionId,
-        ulong version,
-        IReadOnlyList<MediaSlot> slots)
+        NegotiationOptions options, LocalTransport local, ulong sessionId, ulong version, IReadOnlyList<MediaSlot> slots) =>
+        SdpWriter.Write(Build(options, local, sessionId, version, slots));
+
+    public static SessionDescription Build(
+        NegotiationOptions options, LocalTransport local, ulong sessionId, ulong version, IReadOnlyList<MediaSlot> slots)
     {
-        var sdp = new StringBuilder(1024 + (slots.Count * 1024));
-        Line(sdp, "v=0");
-        Line(sdp, $"o=- {sessionId} {version} IN IP4 0.0.0.0");
-        Line(sdp, "s=-");
-        Line(sdp, "t=0 0");
-        Line(sdp, "a=ice-lite");
+        var sdp = new SessionDescription
+        {
+            Origin = new SdpOrigin("-", sessionId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                version.ToString(System.Globalization.CultureInfo.InvariantCulture), "IN", "IP4", "0.0.0.0"),
+            IceLite = true,
+            MsidSemantic = new SdpMsidSemantic("WMS", ["*"]),
+        };
         var bundled = slots.Where(s => !s.Rejected).Select(s => s.Mid).ToList();
         if (bundled.Count > 0)
         {
-            Line(sdp, "a=group:BUNDLE " + string.Join(' ', bundled));
+            sdp.Groups.Add(new SdpGroup("BUNDLE", bundled));
         }
-        Line(sdp, "a=msid-semantic: WMS *");
 
         foreach (var slot in slots)
         {
             var codecs = OfferedCodecs(options, slot);
-            var payloadTypes = new List<byte>();
+            var media = new MediaDescription
+            {
+                Kind = slot.Kind.ToSdpName(),
+                Protocol = Protocol,
+                Connection = SdpConnection.Unspecified,
+                Mid = slot.Mid,
+            };
             foreach (var codec in codecs)
             {
-                payloadTypes.Add(codec.PayloadType);
+                media.Formats.Add(Format(codec.PayloadType));
                 if (codec.RtxPayloadType is { } rtx)
                 {
-                    payloadTypes.Add(rtx);
+                    media.Formats.Add(Format(rtx));
                 }
             }
-            string kind = slot.Kind.ToSdpName();
+            sdp.Media.Add(media);
             if (slot.Rejected)
             {
                 // A rejected section stays in place with port 0 (RFC 8829 §5.2.2, RFC 3264 §8.2).
-                Line(sdp, $"m={kind} 0 {Protocol} {payloadTypes[0]}");
-                Line(sdp, "c=IN IP4 0.0.0.0");
-                Line(sdp, "a=mid:" + slot.Mid);
-                Line(sdp, "a=inactive");
+                media.Port = 0;
+                media.Formats.RemoveRange(1, media.Formats.Count - 1);
+                media.Direction = SdpDirection.Inactive;
                 continue;
             }
 
-            Line(sdp, $"m={kind} 9 {Protocol} {string.Join(' ', payloadTypes)}");
-            Line(sdp, "c=IN IP4 0.0.0.0");
-            Line(sdp, "a=ice-ufrag:" + local.IceUfrag);
-            Line(sdp, "a=ice-pwd:" + local.IcePwd);
-            Line(sdp, "a=fingerprint:" + local.Fingerprint);
-            Line(sdp, "a=setup:actpass");
-            Line(sdp, "a=mid:" + slot.Mid);
+            media.Port = 9;
+            media.IceUfrag = local.Parameters.IceUfrag;
+            media.IcePwd = local.Parameters.IcePwd;
+            media.Fingerprints.Add(local.Fingerprint);
+            media.Setup = SdpSetup.ActPass;
+            media.Candidates.AddRange(local.Candidates);
+            media.EndOfCandidates = true;
             foreach (var extension in options.HeaderExtensions)
             {
                 if (extension.AppliesTo(slot.Kind))
                 {
-                    Line(sdp, $"a=extmap:{extension.Id} {extension.Uri}");
+                    media.Extmaps.Add(new SdpExtmap(extension.Id, null, extension.Uri, null));
                 }
             }
-            Line(sdp, "a=" + slot.Direction.ToSdpName());
-            if (slot.Track is { } track)
-            {
-                Line(sdp, $"a=msid:{track.StreamId} {track.MsidTrackId}");
-            }
-            Line(sdp, "a=rtcp-mux");
-            Line(sdp, "a=rtcp-rsize");
+            media.Direction = slot.Direction;
+            media.RtcpMux = true;
+            media.RtcpReducedSize = true;
             foreach (var codec in codecs)
             {
-                WriteCodec(sdp, codec);
+                AddCodec(media, codec);
             }
             if (slot.Purpose == SlotPurpose.PublishVideo && options.CameraSimulcastRids.Count > 0)
             {
                 // The server receives simulcast: it offers the rids as recv (RFC 8851 §4, RFC 8853 §5.1).
                 foreach (var rid in options.CameraSimulcastRids)
                 {
-                    Line(sdp, $"a=rid:{rid} recv");
+                    media.Rids.Add(new SdpRid(rid, SdpRidDirection.Recv, null));
                 }
-                Line(sdp, "a=simulcast:recv " + string.Join(';', options.CameraSimulcastRids));
+                media.Simulcast = new SdpSimulcast([], [.. options.CameraSimulcastRids.Select(r => (IReadOnlyList<SdpSimulcastId>)[new SdpSimulcastId(r, false)])]);
             }
-            if (slot.Track is { } sent && slot.LocalSsrc != 0)
+            if (slot.Track is { } track && slot.LocalSsrc != 0)
             {
-                WriteSsrcs(sdp, sent, slot.LocalSsrc, slot.LocalRtxSsrc);
+                media.Msids.Add(new SdpMsid(track.StreamId, track.MsidTrackId));
+                AddSsrcs(media, track, slot.LocalSsrc, slot.LocalRtxSsrc);
             }
-            foreach (var candidate in local.Candidates)
-            {
-                Line(sdp, "a=" + LocalTransportParameters.NormalizeCandidate(candidate));
-            }
-            Line(sdp, "a=end-of-candidates");
         }
-        return sdp.ToString();
+        return sdp;
     }
 
     /// <summary>The codecs offered on a slot: every configured codec of its kind, or the subscription's subset.</summary>
@@ -117,38 +115,46 @@ internal static class SdpOfferWriter
         return list;
     }
 
-    private static void WriteCodec(StringBuilder sdp, CodecSpec codec)
+    private static void AddCodec(MediaDescription media, CodecSpec codec)
     {
-        Line(sdp, $"a=rtpmap:{codec.PayloadType} {codec.RtpMap}");
+        media.RtpMaps.Add(new SdpRtpMap(codec.PayloadType, codec.Name, codec.ClockRate, codec.Channels > 1 ? codec.Channels : null));
         foreach (var feedback in codec.RtcpFeedback)
         {
-            Line(sdp, $"a=rtcp-fb:{codec.PayloadType} {feedback}");
+            int space = feedback.IndexOf(' ', StringComparison.Ordinal);
+            media.RtcpFeedbacks.Add(space < 0
+                ? new SdpRtcpFeedback(codec.PayloadType, feedback, null)
+                : new SdpRtcpFeedback(codec.PayloadType, feedback[..space], feedback[(space + 1)..]));
         }
         if (codec.Fmtp is not null)
         {
-            Line(sdp, $"a=fmtp:{codec.PayloadType} {codec.Fmtp}");
+            media.Fmtps.Add(new SdpFmtp(codec.PayloadType, codec.Fmtp));
         }
         if (codec.RtxPayloadType is { } rtx)
         {
-            Line(sdp, $"a=rtpmap:{rtx} rtx/{codec.ClockRate}");
-            Line(sdp, $"a=fmtp:{rtx} apt={codec.PayloadType}");
+            // RFC 4588 §8.6: rtx/clock with apt= naming the repaired payload type.
+            media.RtpMaps.Add(new SdpRtpMap(rtx, "rtx", codec.ClockRate, null));
+            media.Fmtps.Add(new SdpFmtp(rtx, "apt=" + Format(codec.PayloadType)));
         }
     }
 
-    private static void WriteSsrcs(StringBuilder sdp, SubscribedTrack track, uint ssrc, uint rtxSsrc)
+    private static void AddSsrcs(MediaDescription media, SubscribedTrack track, uint ssrc, uint rtxSsrc)
     {
+        string msid = track.StreamId + " " + track.MsidTrackId;
         if (rtxSsrc != 0)
         {
-            Line(sdp, $"a=ssrc-group:FID {ssrc} {rtxSsrc}");
+            media.SsrcGroups.Add(new SdpSsrcGroup("FID", [ssrc, rtxSsrc]));
         }
-        Line(sdp, $"a=ssrc:{ssrc} cname:{track.Cname}");
-        Line(sdp, $"a=ssrc:{ssrc} msid:{track.StreamId} {track.MsidTrackId}");
+        media.Ssrcs.Add(new SdpSsrc(ssrc, "cname", track.Cname));
+        media.Ssrcs.Add(new SdpSsrc(ssrc, "msid", msid));
         if (rtxSsrc != 0)
         {
-            Line(sdp, $"a=ssrc:{rtxSsrc} cname:{track.Cname}");
-            Line(sdp, $"a=ssrc:{rtxSsrc} msid:{track.StreamId} {track.MsidTrackId}");
+            media.Ssrcs.Add(new SdpSsrc(rtxSsrc, "cname", track.Cname));
+            media.Ssrcs.Add(new SdpSsrc(rtxSsrc, "msid", msid));
         }
     }
 
-    private static void Line(StringBuilder sdp, string line) => sdp.Append(line).Append("\r\n");
+    private static string Format(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>The validated, parsed form of <see cref="LocalTransportParameters"/>.</summary>
+internal sealed record LocalTransport(LocalTransportParameters Parameters, SdpFingerprint Fingerprint, IReadOnlyList<SdpCandidate> Candidates);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
@@ -17,8 +18,22 @@ internal sealed partial class SfuNegotiator
             error = "no offer is outstanding";
             return false;
         }
-        if (!AnswerViewReader.TryRead(sdp, _options.MaxSdpLength, out var view, out error) ||
-            !TryInterpret(view, _pending, out result, out error))
+        if (string.IsNullOrEmpty(sdp))
+        {
+            error = "answer is empty";
+            return false;
+        }
+        if (sdp.Length > _options.MaxSdpLength)
+        {
+            error = $"answer is {sdp.Length} characters; the limit is {_options.MaxSdpLength}";
+            return false;
+        }
+        if (!SdpParser.TryParse(sdp, out var answer, out var parseError))
+        {
+            error = "answer is not valid SDP: " + parseError.ToString();
+            return false;
+        }
+        if (!TryInterpret(answer, _pending, out result, out error))
         {
             return false;
         }
@@ -32,6 +47,12 @@ internal sealed partial class SfuNegotiator
                     result = null!;
                     return false;
                 }
+            }
+        }
+        foreach (var media in result.Media)
+        {
+            foreach (var stream in media.RemoteStreams)
+            {
                 _ssrcs.Reserve(stream.Ssrc);
                 if (stream.RtxSsrc is { } rtxSsrc)
                 {
@@ -47,7 +68,7 @@ internal sealed partial class SfuNegotiator
                 // The page stopped this transceiver: the section stays port 0 for good (RFC 8829 §5.2.2).
                 agreed[media.Index] = agreed[media.Index] with
                 {
-                    Rejected = true, Track = null, Direction = MediaDirection.Inactive, LocalSsrc = 0, LocalRtxSsrc = 0,
+                    Rejected = true, Track = null, Direction = SdpDirection.Inactive, LocalSsrc = 0, LocalRtxSsrc = 0,
                 };
             }
         }
@@ -60,43 +81,34 @@ internal sealed partial class SfuNegotiator
     private static bool IsLocalSsrc(List<MediaSlot> slots, uint ssrc) =>
         ssrc != 0 && slots.Exists(s => s.LocalSsrc == ssrc || s.LocalRtxSsrc == ssrc);
 
-    private bool TryInterpret(AnswerView view, List<MediaSlot> slots, out NegotiationResult result, out string error)
+    private bool TryInterpret(SessionDescription answer, List<MediaSlot> slots, out NegotiationResult result, out string error)
     {
         result = null!;
-        if (view.Media.Count != slots.Count)
+        if (answer.Media.Count != slots.Count)
         {
-            error = $"answer has {view.Media.Count} m= sections; the offer had {slots.Count} (RFC 3264 §6)";
+            error = $"answer has {answer.Media.Count} m= sections; the offer had {slots.Count} (RFC 3264 §6)";
             return false;
         }
-
-        HashSet<string>? bundle = null;
-        string? bundleTag = null;
-        foreach (var group in view.SessionAttributes.Where(a => a.Name == "group"))
+        var bundles = answer.Groups.Where(g => g.Semantics == "BUNDLE").ToList();
+        if (bundles.Count > 1)
         {
-            var tokens = (group.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (tokens.Length > 0 && tokens[0] == "BUNDLE")
-            {
-                if (bundle is not null)
-                {
-                    error = $"line {group.LineNumber}: a second BUNDLE group; the server offers one (RFC 8843 §7.3)";
-                    return false;
-                }
-                bundle = new HashSet<string>(tokens.Skip(1), StringComparer.Ordinal);
-                bundleTag = tokens.Length > 1 ? tokens[1] : null;
-            }
+            error = "answer has more than one BUNDLE group; the server offers one (RFC 8843 §7.3)";
+            return false;
         }
+        var bundle = bundles.Count == 1 ? new HashSet<string>(bundles[0].Mids, StringComparer.Ordinal) : null;
+        string? bundleTag = bundles.Count == 1 && bundles[0].Mids.Count > 0 ? bundles[0].Mids[0] : null;
 
         var media = new List<NegotiatedMedia>(slots.Count);
-        AnswerMediaView? tagSection = null;
+        MediaDescription? tagSection = null;
         for (int i = 0; i < slots.Count; i++)
         {
-            if (!TryInterpretMedia(view.Media[i], slots[i], bundle, out var negotiated, out error))
+            if (!TryInterpretMedia(answer.Media[i], slots[i], bundle, out var negotiated, out error))
             {
                 return false;
             }
             if (!negotiated.Rejected && negotiated.Mid == bundleTag)
             {
-                tagSection = view.Media[i];
+                tagSection = answer.Media[i];
             }
             media.Add(negotiated);
         }
@@ -110,7 +122,7 @@ internal sealed partial class SfuNegotiator
             error = "the BUNDLE group's first mid is not an accepted m= section of the answer (RFC 8843 §7.3.1)";
             return false;
         }
-        if (!TryReadTransport(view, tagSection, media, out var ufrag, out var pwd, out var fingerprint, out var role, out error))
+        if (!TryReadTransport(answer, tagSection, out var ufrag, out var pwd, out var fingerprint, out var role, out error))
         {
             return false;
         }
@@ -119,20 +131,19 @@ internal sealed partial class SfuNegotiator
     }
 
     private bool TryInterpretMedia(
-        AnswerMediaView m, MediaSlot slot, HashSet<string>? bundle, out NegotiatedMedia negotiated, out string error)
+        MediaDescription m, MediaSlot slot, HashSet<string>? bundle, out NegotiatedMedia negotiated, out string error)
     {
         negotiated = null!;
-        string where = $"m= section {slot.Index} (mid {slot.Mid}, line {m.LineNumber})";
-        if (m.Media != slot.Kind.ToSdpName())
+        string where = $"m= section {slot.Index} (mid {slot.Mid})";
+        if (m.Kind != slot.Kind.ToSdpName())
         {
-            error = $"{where}: media is '{AnswerViewReader.Clip(m.Media)}', the offer had '{slot.Kind.ToSdpName()}'";
+            error = $"{where}: media is '{Clip(m.Kind)}', the offer had '{slot.Kind.ToSdpName()}'";
             return false;
         }
-        var midAttribute = m.Find("mid");
         bool rejected = m.Port == 0;
-        if (midAttribute is { } mid && mid.Value != slot.Mid)
+        if (m.Mid is { } mid && mid != slot.Mid)
         {
-            error = $"{where}: mid is '{AnswerViewReader.Clip(mid.Value ?? "")}', expected '{slot.Mid}' (m= sections must keep the offer's order, RFC 3264 §6)";
+            error = $"{where}: mid is '{Clip(mid)}', expected '{slot.Mid}' (m= sections must keep the offer's order, RFC 3264 §6)";
             return false;
         }
         if (slot.Rejected && !rejected)
@@ -144,18 +155,18 @@ internal sealed partial class SfuNegotiator
         {
             error = "";
             negotiated = new NegotiatedMedia(
-                slot.Mid, slot.Index, slot.Kind, slot.Purpose, slot.Direction, MediaDirection.Inactive, Rejected: true,
+                slot.Mid, slot.Index, slot.Kind, slot.Purpose, slot.Direction, SdpDirection.Inactive, Rejected: true,
                 null, 0, 0, [], [], [], [], null, null);
             return true;
         }
-        if (midAttribute is null)
+        if (m.Mid is null)
         {
             error = $"{where}: accepted m= section has no a=mid (RFC 8843 §9.2)";
             return false;
         }
-        if (m.Proto != SdpOfferWriter.Protocol)
+        if (m.Protocol != SdpOfferWriter.Protocol)
         {
-            error = $"{where}: protocol is '{AnswerViewReader.Clip(m.Proto)}', the offer had {SdpOfferWriter.Protocol}";
+            error = $"{where}: protocol is '{Clip(m.Protocol)}', the offer had {SdpOfferWriter.Protocol}";
             return false;
         }
         if (bundle is null || !bundle.Contains(slot.Mid))
@@ -163,20 +174,12 @@ internal sealed partial class SfuNegotiator
             error = $"{where}: the answer does not put mid {slot.Mid} in a BUNDLE group; the server only supports one bundled transport (RFC 8843)";
             return false;
         }
-        if (m.Find("rtcp-mux") is null)
+        if (!m.RtcpMux)
         {
             error = $"{where}: missing a=rtcp-mux; the server requires RTP/RTCP multiplexing (RFC 5761 §5.1.3)";
             return false;
         }
-
-        var direction = MediaDirection.SendRecv;
-        foreach (var attribute in m.Attributes)
-        {
-            if (attribute.Value is null && MediaDirectionExtensions.TryParse(attribute.Name, out var parsed))
-            {
-                direction = parsed;
-            }
-        }
+        var direction = m.Direction ?? SdpDirection.SendRecv;
         if (!direction.IsValidAnswerTo(slot.Direction))
         {
             error = $"{where}: answer direction {direction.ToSdpName()} is not allowed for an offered {slot.Direction.ToSdpName()} (RFC 3264 §6.1)";
@@ -199,11 +202,10 @@ internal sealed partial class SfuNegotiator
             {
                 return false;
             }
-            if (m.Find("msid") is { Value: { } msid })
+            if (m.Msids.Count > 0)
             {
-                var parts = msid.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                streamId = parts.Length > 0 ? parts[0] : null;
-                trackId = parts.Length > 1 ? parts[1] : null;
+                streamId = m.Msids[0].StreamId;
+                trackId = m.Msids[0].TrackId;
             }
         }
 
@@ -215,7 +217,7 @@ internal sealed partial class SfuNegotiator
     }
 
     private bool TryNegotiateCodecs(
-        AnswerMediaView m, MediaSlot slot, string where, MediaDirection direction,
+        MediaDescription m, MediaSlot slot, string where, SdpDirection direction,
         out List<NegotiatedCodec> codecs, out string error)
     {
         codecs = [];
@@ -225,38 +227,31 @@ internal sealed partial class SfuNegotiator
         {
             if (!byte.TryParse(format, NumberStyles.None, CultureInfo.InvariantCulture, out byte pt) || pt > 127)
             {
-                error = $"{where}: format '{AnswerViewReader.Clip(format)}' is not an RTP payload type";
+                error = $"{where}: format '{Clip(format)}' is not an RTP payload type";
                 return false;
             }
-            if (!offered.Exists(c => c.PayloadType == pt || c.RtxPayloadType == pt))
+            var primary = offered.Find(c => c.PayloadType == pt);
+            var repaired = offered.Find(c => c.RtxPayloadType == pt);
+            if (primary is null && repaired is null)
             {
                 error = $"{where}: payload type {pt} was not offered on this m= section";
                 return false;
             }
+            if (m.FindRtpMap(pt) is { } map)
+            {
+                // Encoding names are case-insensitive (RFC 8866 §6.6); no channel count means 1.
+                string name = primary?.Name ?? "rtx";
+                int clock = primary?.ClockRate ?? repaired!.ClockRate;
+                int channels = Math.Max(primary?.Channels ?? 1, 1);
+                if (!string.Equals(map.EncodingName, name, StringComparison.OrdinalIgnoreCase) ||
+                    map.ClockRate != clock || (map.Channels ?? 1) != channels)
+                {
+                    string offeredMap = primary?.RtpMap ?? $"rtx/{clock}";
+                    error = $"{where}: payload type {pt} is '{Clip(map.EncodingName)}/{map.ClockRate}', the server offered '{offeredMap}'";
+                    return false;
+                }
+            }
             answered.Add(pt);
-        }
-
-        foreach (var rtpmap in m.FindAll("rtpmap"))
-        {
-            var value = rtpmap.Value ?? "";
-            int space = value.IndexOf(' ', StringComparison.Ordinal);
-            if (space <= 0 || !byte.TryParse(value.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out byte pt))
-            {
-                error = $"line {rtpmap.LineNumber}: a=rtpmap is not '<payload type> <encoding>/<clock rate>' (RFC 8866 §6.6)";
-                return false;
-            }
-            if (!answered.Contains(pt))
-            {
-                continue;
-            }
-            var encoding = value[(space + 1)..];
-            var codec = offered.Find(c => c.PayloadType == pt);
-            string expected = codec is not null ? codec.RtpMap : $"rtx/{offered.Find(c => c.RtxPayloadType == pt)!.ClockRate}";
-            if (!SameRtpMap(encoding, expected))
-            {
-                error = $"line {rtpmap.LineNumber}: payload type {pt} is '{AnswerViewReader.Clip(encoding)}', the server offered '{expected}'";
-                return false;
-            }
         }
 
         foreach (var pt in answered)
@@ -273,86 +268,52 @@ internal sealed partial class SfuNegotiator
                 continue;
             }
             var feedback = new List<string>();
-            foreach (var fb in m.FindAll("rtcp-fb"))
+            foreach (var fb in m.RtcpFeedbacks)
             {
-                var value = fb.Value ?? "";
-                int space = value.IndexOf(' ', StringComparison.Ordinal);
-                if (space > 0 && (value.AsSpan(0, space).SequenceEqual(PtText(pt)) || value.AsSpan(0, space).SequenceEqual("*")))
+                if (fb.PayloadType is null || fb.PayloadType == pt)
                 {
-                    var type = value[(space + 1)..];
+                    var type = fb.Subtype is null ? fb.Type : fb.Type + " " + fb.Subtype;
                     if (codec.RtcpFeedback.Contains(type) && !feedback.Contains(type))
                     {
                         feedback.Add(type);
                     }
                 }
             }
-            string? fmtp = codec.Fmtp;
-            foreach (var f in m.FindAll("fmtp"))
-            {
-                var value = f.Value ?? "";
-                int space = value.IndexOf(' ', StringComparison.Ordinal);
-                if (space > 0 && value.AsSpan(0, space).SequenceEqual(PtText(pt)))
-                {
-                    fmtp = value[(space + 1)..];
-                }
-            }
+            string? fmtp = m.FindFmtp(pt)?.Parameters ?? codec.Fmtp;
             byte? rtx = codec.RtxPayloadType is { } r && answered.Contains(r) ? r : null;
             codecs.Add(new NegotiatedCodec(codec.PayloadType, codec.Name, codec.ClockRate, codec.Channels, fmtp, feedback, rtx));
         }
-        if (codecs.Count == 0 && direction != MediaDirection.Inactive)
+        if (codecs.Count == 0 && direction != SdpDirection.Inactive)
         {
             error = $"{where}: the answer accepts no codec on an active m= section";
             return false;
         }
         error = "";
         return true;
-
-        static string PtText(byte pt) => pt.ToString(CultureInfo.InvariantCulture);
-    }
-
-    private static bool SameRtpMap(string answered, string offered)
-    {
-        // Encoding names are case-insensitive (RFC 8866 §6.6); a missing channel count means 1 for audio.
-        if (string.Equals(answered, offered, StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-        return offered.EndsWith("/1", StringComparison.Ordinal) &&
-            string.Equals(answered, offered[..^2], StringComparison.OrdinalIgnoreCase);
     }
 
     private bool TryNegotiateExtensions(
-        AnswerMediaView m, MediaSlot slot, string where, out List<NegotiatedHeaderExtension> extensions, out string error)
+        MediaDescription m, MediaSlot slot, string where, out List<NegotiatedHeaderExtension> extensions, out string error)
     {
         extensions = [];
-        foreach (var extmap in m.FindAll("extmap"))
+        foreach (var extmap in m.Extmaps)
         {
-            // a=extmap:<value>["/"<direction>] <URI> <extensionattributes> (RFC 8285 §8).
-            var value = extmap.Value ?? "";
-            var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var idText = parts.Length > 0 ? parts[0] : "";
-            int slash = idText.IndexOf('/', StringComparison.Ordinal);
-            if (slash >= 0)
+            // The answer may only accept ids the offer made, with the same URI (RFC 8285 §5, §8).
+            var spec = _options.HeaderExtensions.FirstOrDefault(e => e.Id == extmap.Id && e.AppliesTo(slot.Kind));
+            if (spec is null || spec.Uri != extmap.Uri)
             {
-                idText = idText[..slash];
-            }
-            if (parts.Length < 2 || !byte.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out byte id))
-            {
-                error = $"line {extmap.LineNumber}: a=extmap is not '<id> <uri>' (RFC 8285 §8)";
+                error = $"{where}: header extension {extmap.Id} '{Clip(extmap.Uri)}' was not offered with that id (RFC 8285 §5)";
                 return false;
             }
-            var spec = _options.HeaderExtensions.FirstOrDefault(e => e.Id == id && e.AppliesTo(slot.Kind));
-            if (spec is null || spec.Uri != parts[1])
+            if (!extensions.Exists(e => e.Id == spec.Id))
             {
-                error = $"{where}: header extension {id} '{AnswerViewReader.Clip(parts[1])}' was not offered with that id (RFC 8285 §5)";
-                return false;
-            }
-            if (!extensions.Exists(e => e.Id == id))
-            {
-                extensions.Add(new NegotiatedHeaderExtension(id, spec.Uri));
+                extensions.Add(new NegotiatedHeaderExtension(spec.Id, spec.Uri));
             }
         }
         error = "";
         return true;
     }
+
+    /// <summary>Shortens a value quoted in an error message so errors stay readable and bounded.</summary>
+    private static string Clip(string value) => value.Length <= 40 ? value : value[..40] + "...";
 }

@@ -1,63 +1,45 @@
-using System.Globalization;
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
 internal sealed partial class SfuNegotiator
 {
     /// <summary>
-    /// Reads the client's SSRCs from <c>a=ssrc:&lt;ssrc&gt; &lt;attribute&gt;[:&lt;value&gt;]</c> and pairs RTX SSRCs
-    /// through <c>a=ssrc-group:FID &lt;primary&gt; &lt;rtx&gt;</c> (RFC 5576 §4.1, §4.2; RFC 4588 §8.7).
+    /// Reads the client's SSRCs from <c>a=ssrc</c> lines and pairs RTX SSRCs through
+    /// <c>a=ssrc-group:FID &lt;primary&gt; &lt;rtx&gt;</c> (RFC 5576 §4.1, §4.2; RFC 4588 §8.7).
     /// </summary>
-    private bool TryReadRemoteStreams(AnswerMediaView m, string where, out List<RemoteSendStream> streams, out string error)
+    private bool TryReadRemoteStreams(MediaDescription m, string where, out List<RemoteSendStream> streams, out string error)
     {
         streams = [];
-        var order = new List<uint>();
-        var cnames = new Dictionary<uint, string>();
-        foreach (var line in m.FindAll("ssrc"))
+        var order = m.SsrcIds;
+        if (order.Count > _options.MaxSsrcsPerMediaSection)
         {
-            var value = line.Value ?? "";
-            int space = value.IndexOf(' ', StringComparison.Ordinal);
-            var idText = space < 0 ? value : value[..space];
-            if (!uint.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out uint ssrc) || ssrc == 0)
-            {
-                error = $"line {line.LineNumber}: a=ssrc value '{AnswerViewReader.Clip(idText)}' is not a non-zero 32-bit SSRC (RFC 5576 §4.1)";
-                return false;
-            }
-            if (!order.Contains(ssrc))
-            {
-                if (order.Count >= _options.MaxSsrcsPerMediaSection)
-                {
-                    error = $"{where}: more than {_options.MaxSsrcsPerMediaSection} SSRCs in one m= section";
-                    return false;
-                }
-                order.Add(ssrc);
-            }
-            if (space > 0 && value.AsSpan(space + 1).StartsWith("cname:"))
-            {
-                cnames[ssrc] = value[(space + 7)..];
-            }
+            error = $"{where}: more than {_options.MaxSsrcsPerMediaSection} SSRCs in one m= section";
+            return false;
+        }
+        if (order.Contains(0u))
+        {
+            error = $"{where}: a=ssrc 0 is not a usable SSRC; SSRCs must be non-zero here";
+            return false;
         }
 
         var rtxOf = new Dictionary<uint, uint>();
-        foreach (var line in m.FindAll("ssrc-group"))
+        foreach (var group in m.SsrcGroups)
         {
-            var parts = (line.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 0 || parts[0] != "FID")
+            if (group.Semantics != "FID")
             {
                 continue;
             }
-            if (parts.Length != 3 ||
-                !uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out uint primary) ||
-                !uint.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out uint rtx) ||
-                !order.Contains(primary) || !order.Contains(rtx) || primary == rtx)
+            if (group.Ssrcs.Count != 2 || group.Ssrcs[0] == group.Ssrcs[1] ||
+                !order.Contains(group.Ssrcs[0]) || !order.Contains(group.Ssrcs[1]) ||
+                rtxOf.ContainsKey(group.Ssrcs[1]) || rtxOf.ContainsValue(group.Ssrcs[0]))
             {
-                error = $"line {line.LineNumber}: a=ssrc-group:FID must name two different SSRCs of this m= section (RFC 5576 §4.2)";
+                error = $"{where}: a=ssrc-group:FID must pair two different SSRCs of this m= section, each once (RFC 5576 §4.2)";
                 return false;
             }
-            rtxOf[rtx] = primary;
+            rtxOf[group.Ssrcs[1]] = group.Ssrcs[0];
         }
 
-        var seenSsrcs = new HashSet<uint>();
         foreach (uint ssrc in order)
         {
             if (rtxOf.ContainsKey(ssrc))
@@ -72,33 +54,27 @@ internal sealed partial class SfuNegotiator
                     rtx = repair;
                 }
             }
-            cnames.TryGetValue(ssrc, out var cname);
-            streams.Add(new RemoteSendStream(ssrc, rtx, cname));
+            streams.Add(new RemoteSendStream(ssrc, rtx, m.FindSsrcAttribute(ssrc, "cname")));
         }
         error = "";
         return true;
     }
 
-    /// <summary>Reads <c>a=rid:&lt;id&gt; send</c> lines (RFC 8851 §4) of a section the client sends on.</summary>
-    private static bool TryReadRids(AnswerMediaView m, string where, out List<string> rids, out string error)
+    /// <summary>The rids the client sends (RFC 8851 §4), in its simulcast order when present (RFC 8853).</summary>
+    private static bool TryReadRids(MediaDescription m, string where, out List<string> rids, out string error)
     {
-        rids = [];
-        foreach (var line in m.FindAll("rid"))
+        rids = [.. m.SendRids.Select(r => r.Id).Distinct()];
+        if (rids.Count > 8)
         {
-            var parts = (line.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length < 2 || !SdpToken.IsRid(parts[0]))
+            error = $"{where}: more than 8 rids";
+            return false;
+        }
+        foreach (var rid in rids)
+        {
+            if (!SdpToken.IsRid(rid))
             {
-                error = $"line {line.LineNumber}: a=rid is not '<rid-id> send|recv' with an alphanumeric id (RFC 8851 §10)";
+                error = $"{where}: rid '{Clip(rid)}' is longer than 16 characters (RFC 8852 §3.3)";
                 return false;
-            }
-            if (parts[1] == "send" && !rids.Contains(parts[0]))
-            {
-                if (rids.Count >= 8)
-                {
-                    error = $"{where}: more than 8 rids";
-                    return false;
-                }
-                rids.Add(parts[0]);
             }
         }
         error = "";
@@ -106,24 +82,22 @@ internal sealed partial class SfuNegotiator
     }
 
     /// <summary>
-    /// Reads the transport parameters of the bundled transport from the BUNDLE-tagged section (falling back
-    /// to the session level): ice-ufrag/ice-pwd (RFC 8839 §5.4), a sha-256 fingerprint (RFC 8122 §5) and
-    /// setup, which must be active or passive in an answer (RFC 8842 §5.2).
+    /// Reads the bundled transport's parameters from the BUNDLE-tagged section, falling back to the session
+    /// level: ice-ufrag/ice-pwd (RFC 8839 §5.4), a sha-256 fingerprint (RFC 8122 §5) and setup, which must be
+    /// active or passive in an answer (RFC 8842 §5.2).
     /// </summary>
     private static bool TryReadTransport(
-        AnswerView view, AnswerMediaView tag, List<NegotiatedMedia> media,
-        out string ufrag, out string pwd, out RemoteFingerprint fingerprint, out DtlsRole role, out string error)
+        SessionDescription answer, MediaDescription tag,
+        out string ufrag, out string pwd, out SdpFingerprint fingerprint, out DtlsRole role, out string error)
     {
         ufrag = pwd = "";
         fingerprint = null!;
         role = default;
-        string? Lookup(string name) => tag.Find(name)?.Value ?? view.SessionAttributes.FirstOrDefault(a => a.Name == name).Value;
-
-        var ufragValue = Lookup("ice-ufrag");
-        var pwdValue = Lookup("ice-pwd");
+        var ufragValue = answer.IceUfragFor(tag);
+        var pwdValue = answer.IcePwdFor(tag);
         if (ufragValue is null || pwdValue is null)
         {
-            error = $"mid {tag.Find("mid")?.Value}: answer has no a=ice-ufrag / a=ice-pwd (RFC 8839 §5.4)";
+            error = $"mid {tag.Mid}: answer has no a=ice-ufrag / a=ice-pwd (RFC 8839 §5.4)";
             return false;
         }
         if (!SdpToken.IsIceChars(ufragValue, 4, 256) || !SdpToken.IsIceChars(pwdValue, 22, 256))
@@ -131,53 +105,43 @@ internal sealed partial class SfuNegotiator
             error = "answer's ice-ufrag must be 4..256 and ice-pwd 22..256 ice-chars (RFC 8839 §5.4)";
             return false;
         }
-        foreach (var section in view.Media)
+        foreach (var section in answer.Media)
         {
-            if (section.Port != 0 && section.Find("ice-ufrag") is { } other && other.Value != ufragValue)
+            if (section.Port != 0 && answer.IceUfragFor(section) is { } other && other != ufragValue)
             {
-                error = $"line {other.LineNumber}: ice-ufrag differs from the BUNDLE-tagged section's; the bundle has one transport (RFC 8843 §7.1.3)";
+                error = $"mid {section.Mid}: ice-ufrag differs from the BUNDLE-tagged section's; the bundle has one transport (RFC 8843 §7.1.3)";
                 return false;
             }
         }
 
-        var fingerprints = tag.FindAll("fingerprint").ToList();
-        if (fingerprints.Count == 0)
-        {
-            fingerprints = view.SessionAttributes.Where(a => a.Name == "fingerprint").ToList();
-        }
+        var fingerprints = tag.Fingerprints.Count > 0 ? tag.Fingerprints : answer.Fingerprints;
         if (fingerprints.Count == 0)
         {
             error = "answer has no a=fingerprint; DTLS needs the peer's certificate fingerprint (RFC 8122 §5)";
             return false;
         }
-        foreach (var line in fingerprints)
-        {
-            var value = line.Value ?? "";
-            if (value.StartsWith("sha-256 ", StringComparison.OrdinalIgnoreCase))
-            {
-                if (!RemoteFingerprint.TryParse(value, out fingerprint))
-                {
-                    error = $"line {line.LineNumber}: a=fingerprint sha-256 value is not 32 hex bytes separated by ':' (RFC 8122 §5)";
-                    return false;
-                }
-                break;
-            }
-        }
-        if (fingerprint is null)
+        var sha256 = fingerprints.Find(f => string.Equals(f.HashFunction, "sha-256", StringComparison.OrdinalIgnoreCase));
+        if (sha256 is null)
         {
             error = "answer has no sha-256 a=fingerprint; the server verifies sha-256 only (RFC 8122 §5)";
             return false;
         }
-
-        switch (Lookup("setup"))
+        if (sha256.Value.Length != 32)
         {
-            case "active":
+            error = $"answer's sha-256 fingerprint has {sha256.Value.Length} bytes, not 32 (RFC 8122 §5)";
+            return false;
+        }
+        fingerprint = new SdpFingerprint("sha-256", sha256.Value);
+
+        switch (answer.SetupFor(tag))
+        {
+            case SdpSetup.Active:
                 role = DtlsRole.Server;
                 break;
-            case "passive":
+            case SdpSetup.Passive:
                 role = DtlsRole.Client;
                 break;
-            case "actpass":
+            case SdpSetup.ActPass:
                 error = "answer has a=setup:actpass; an answer must choose active or passive (RFC 8842 §5.2)";
                 return false;
             case null:
@@ -190,7 +154,6 @@ internal sealed partial class SfuNegotiator
         ufrag = ufragValue;
         pwd = pwdValue;
         error = "";
-        _ = media;
         return true;
     }
 }

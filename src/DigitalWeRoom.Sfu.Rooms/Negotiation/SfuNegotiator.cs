@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
@@ -15,7 +16,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 internal sealed partial class SfuNegotiator
 {
     private readonly NegotiationOptions _options;
-    private readonly LocalTransportParameters _local;
+    private readonly LocalTransport _local;
     private readonly OutgoingSsrcAllocator _ssrcs;
     private readonly ulong _sessionId;
     private ulong _version;
@@ -28,12 +29,12 @@ internal sealed partial class SfuNegotiator
         {
             throw new ArgumentException(optionsError, nameof(options));
         }
-        if (local.Validate() is { } localError)
+        if (!local.TryParse(out var fingerprint, out var candidates, out var localError))
         {
             throw new ArgumentException(localError, nameof(local));
         }
         _options = options;
-        _local = local;
+        _local = new LocalTransport(local, fingerprint, candidates);
         _ssrcs = new OutgoingSsrcAllocator(seed);
         // o= sess-id: a positive 62-bit number derived from the seed (RFC 8866 §5.2, RFC 8829 §5.2.1).
         _sessionId = OutgoingSsrcAllocator.Mix(seed ^ 0x5DEECE66DUL) >> 2;
@@ -101,12 +102,12 @@ internal sealed partial class SfuNegotiator
             }
             if (desired.TryGetValue(slot.Track.TrackId, out var track) && !slot.Rejected && track.Kind == slot.Kind)
             {
-                slots[i] = slot with { Track = track, Direction = MediaDirection.SendOnly };
+                slots[i] = slot with { Track = track, Direction = SdpDirection.SendOnly };
                 placed.Add(track.TrackId);
             }
             else
             {
-                slots[i] = slot with { Track = null, Direction = MediaDirection.Inactive, LocalSsrc = 0, LocalRtxSsrc = 0 };
+                slots[i] = slot with { Track = null, Direction = SdpDirection.Inactive, LocalSsrc = 0, LocalRtxSsrc = 0 };
             }
         }
 
@@ -135,7 +136,7 @@ internal sealed partial class SfuNegotiator
             }
             uint ssrc = _ssrcs.Allocate();
             uint rtxSsrc = 0;
-            var probe = new MediaSlot(0, "", track.Kind, SlotPurpose.Subscribe, MediaDirection.SendOnly, track);
+            var probe = new MediaSlot(0, "", track.Kind, SlotPurpose.Subscribe, SdpDirection.SendOnly, track);
             if (SdpOfferWriter.OfferedCodecs(_options, probe).Any(c => c.RtxPayloadType is not null))
             {
                 rtxSsrc = _ssrcs.Allocate();
@@ -144,13 +145,13 @@ internal sealed partial class SfuNegotiator
             {
                 slots[reuse] = slots[reuse] with
                 {
-                    Track = track, Direction = MediaDirection.SendOnly, LocalSsrc = ssrc, LocalRtxSsrc = rtxSsrc,
+                    Track = track, Direction = SdpDirection.SendOnly, LocalSsrc = ssrc, LocalRtxSsrc = rtxSsrc,
                 };
             }
             else
             {
                 slots.Add(new MediaSlot(
-                    slots.Count, MidFor(slots.Count), track.Kind, SlotPurpose.Subscribe, MediaDirection.SendOnly,
+                    slots.Count, MidFor(slots.Count), track.Kind, SlotPurpose.Subscribe, SdpDirection.SendOnly,
                     track, ssrc, rtxSsrc));
             }
             placed.Add(track.TrackId);
@@ -209,13 +210,13 @@ internal sealed partial class SfuNegotiator
         {
             if (wanted && slots.Count < _options.MaxMediaSections)
             {
-                slots.Add(new MediaSlot(slots.Count, MidFor(slots.Count), kind, purpose, MediaDirection.RecvOnly));
+                slots.Add(new MediaSlot(slots.Count, MidFor(slots.Count), kind, purpose, SdpDirection.RecvOnly));
             }
             return;
         }
         if (!slots[index].Rejected)
         {
-            slots[index] = slots[index] with { Direction = wanted ? MediaDirection.RecvOnly : MediaDirection.Inactive };
+            slots[index] = slots[index] with { Direction = wanted ? SdpDirection.RecvOnly : SdpDirection.Inactive };
         }
     }
 

@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using static DigitalWeRoom.Sfu.Server.Tests.Negotiation.TestAnswers;
 
@@ -30,7 +31,7 @@ public sealed class SfuNegotiatorAnswerTests
 
         Assert.Equal(ClientUfrag, result.RemoteIceUfrag);
         Assert.Equal(ClientPwd, result.RemoteIcePwd);
-        Assert.Equal("sha-256", result.RemoteFingerprint.Algorithm);
+        Assert.Equal("sha-256", result.RemoteFingerprint.HashFunction);
         Assert.Equal(32, result.RemoteFingerprint.Value.Length);
         Assert.Equal(0x45, result.RemoteFingerprint.Value[0]);
         Assert.Equal(0xA6, result.RemoteFingerprint.Value[31]);
@@ -40,7 +41,7 @@ public sealed class SfuNegotiatorAnswerTests
         Assert.Equal(4, negotiator.Slots.Count);
 
         var audio = result.Media[0];
-        Assert.Equal(("0", SlotPurpose.PublishAudio, MediaDirection.SendOnly), (audio.Mid, audio.Purpose, audio.AnswerDirection));
+        Assert.Equal(("0", SlotPurpose.PublishAudio, SdpDirection.SendOnly), (audio.Mid, audio.Purpose, audio.AnswerDirection));
         Assert.True(audio.ClientSends);
         var audioStream = Assert.Single(audio.RemoteStreams);
         Assert.Equal(new RemoteSendStream(AudioSsrc, null, "clientcname"), audioStream);
@@ -60,7 +61,7 @@ public sealed class SfuNegotiatorAnswerTests
         Assert.Equal(0, video.HeaderExtensionId(HeaderExtensionSpec.AudioLevelUri));
 
         var subscribed = result.Media[3];
-        Assert.Equal((SlotPurpose.Subscribe, MediaDirection.RecvOnly), (subscribed.Purpose, subscribed.AnswerDirection));
+        Assert.Equal((SlotPurpose.Subscribe, SdpDirection.RecvOnly), (subscribed.Purpose, subscribed.AnswerDirection));
         Assert.True(subscribed.ClientReceives);
         Assert.False(subscribed.ClientSends);
         Assert.Equal("v1", subscribed.Track!.TrackId);
@@ -83,7 +84,7 @@ public sealed class SfuNegotiatorAnswerTests
     {
         var negotiator = Offered(out _);
         Assert.True(negotiator.TryApplyAnswer(For(negotiator, publish: false), out var result, out var error), error);
-        Assert.Equal(MediaDirection.Inactive, result.Media[0].AnswerDirection);
+        Assert.Equal(SdpDirection.Inactive, result.Media[0].AnswerDirection);
         Assert.False(result.Media[0].ClientSends);
         Assert.Empty(result.Media[0].RemoteStreams);
     }
@@ -165,7 +166,7 @@ public sealed class SfuNegotiatorAnswerTests
     [InlineData("a=group:BUNDLE 0 1 2 3", "a=group:BUNDLE 0 1 2", "BUNDLE")]
     [InlineData("a=group:BUNDLE 0 1 2 3\r\n", "", "BUNDLE")]
     [InlineData("a=ice-ufrag:U1tf\r\n", "", "ice-ufrag")]
-    [InlineData("a=ice-pwd:CFB7qFbc2NTvSwQSoJvC5s4D", "a=ice-pwd:short", "ice-pwd")]
+    [InlineData("a=ice-pwd:CFB7qFbc2NTvSwQSoJvC5s4D", "a=ice-pwd:short", "ICE credential")]
     [InlineData("a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid", "a=extmap:5 urn:ietf:params:rtp-hdrext:sdes:mid", "header extension 5")]
     [InlineData("a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level", "a=extmap:1 urn:ietf:params:rtp-hdrext:toffset", "header extension 1")]
     [InlineData("a=recvonly", "a=sendonly", "sendonly is not allowed for an offered sendonly")]
@@ -175,7 +176,7 @@ public sealed class SfuNegotiatorAnswerTests
     [InlineData("a=ssrc-group:FID 2222222222 3333333333", "a=ssrc-group:FID 2222222222 9", "ssrc-group:FID")]
     [InlineData("a=ssrc:1111111111 cname", "a=ssrc:0 cname", "non-zero")]
     [InlineData("s=-\r\n", "s=-\r\n\r\n", "empty line")]
-    [InlineData("t=0 0", "t 0 0", "not a '<type>=<value>' line")]
+    [InlineData("t=0 0", "t 0 0", "expected <letter>=<value>")]
     [InlineData("a=mid:1\r\n", "", "no a=mid")]
     public void Malformed_or_unacceptable_answers_are_rejected_with_a_clear_error(string find, string replace, string expected)
     {
@@ -187,14 +188,22 @@ public sealed class SfuNegotiatorAnswerTests
     }
 
     [Fact]
-    public void Error_names_the_line_number()
+    public void Syntax_error_names_the_line_number()
     {
         var negotiator = Offered(out _);
         var lines = Lines(For(negotiator));
         int index = Array.IndexOf(lines, "a=rtpmap:96 VP8/90000");
-        lines[index] = "a=rtpmap:96 VP9/90000";
+        lines[index] = "a=rtpmap:96 VP8";
         var error = Apply(negotiator, string.Join("\r\n", lines));
-        Assert.StartsWith($"line {index + 1}: ", error, StringComparison.Ordinal);
+        Assert.StartsWith($"answer is not valid SDP: SDP line {index + 1}: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Semantic_error_names_the_section_and_mid()
+    {
+        var negotiator = Offered(out _);
+        var answer = For(negotiator).Replace("a=rtpmap:96 VP8/90000", "a=rtpmap:96 VP9/90000", StringComparison.Ordinal);
+        Assert.StartsWith("m= section 1 (mid 1): payload type 96 is 'VP9/90000', the server offered 'VP8/90000'", Apply(negotiator, answer), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -271,14 +280,13 @@ public sealed class SfuNegotiatorAnswerTests
     }
 
     [Fact]
-    public void Real_chromium_answer_fixture_is_read_line_by_line()
+    public void Answer_to_another_offer_is_rejected()
     {
-        // The fixture answers a browser's own offer (different mids and codecs), so it is read, not applied.
+        // A real Chromium 156 answer, but to the browser's own offer (3 sections, its own codecs).
         var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Negotiation", "Fixtures", "answer-audio-video-browser.sdp"));
-        Assert.True(AnswerViewReader.TryRead(text, 512 * 1024, out var view, out var error), error);
-        Assert.Equal(3, view.Media.Count);
-        Assert.Equal("1", view.Media[1].Find("mid")?.Value);
-        Assert.Equal(23, view.Media[1].Formats.Count);
-        Assert.Contains(view.SessionAttributes, a => a.Name == "group" && a.Value == "BUNDLE 0 1 2");
+        var negotiator = new SfuNegotiator(new NegotiationOptions(), Local, 5);
+        negotiator.CreateOffer(new OfferRequest(true, true, false, [Track("a1", MediaKind.Audio)]));
+        var error = Apply(negotiator, text);
+        Assert.Contains("answer direction recvonly is not allowed for an offered recvonly", error, StringComparison.Ordinal);
     }
 }

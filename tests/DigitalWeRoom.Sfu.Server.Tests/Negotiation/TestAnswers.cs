@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 using System.Text;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 
@@ -56,11 +57,11 @@ internal static class TestAnswers
             {
                 sdp.Append($"a=extmap:{extension.Id} {extension.Uri}\r\n");
             }
-            bool sends = publish && slot.Direction == MediaDirection.RecvOnly;
+            bool sends = publish && slot.Direction == SdpDirection.RecvOnly;
             string direction = slot.Direction switch
             {
-                MediaDirection.RecvOnly => sends ? "sendonly" : "inactive",
-                MediaDirection.SendOnly => "recvonly",
+                SdpDirection.RecvOnly => sends ? "sendonly" : "inactive",
+                SdpDirection.SendOnly => "recvonly",
                 _ => "inactive",
             };
             sdp.Append($"a={direction}\r\n");
