@@ -155,6 +155,3 @@ internal static class SdpOfferWriter
 
     private static string Format(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
-
-/// <summary>The validated, parsed form of <see cref="LocalTransportParameters"/>.</summary>
-internal sealed record LocalTransport(LocalTransportParameters Parameters, SdpFingerprint Fingerprint, IReadOnlyList<SdpCandidate> Candidates);

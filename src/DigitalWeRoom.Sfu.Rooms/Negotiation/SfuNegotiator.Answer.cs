@@ -1,4 +1,5 @@
 using System.Globalization;
+using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
@@ -10,9 +11,18 @@ internal sealed partial class SfuNegotiator
     /// acceptable, makes the offered slots the agreed state. On failure the offer stays outstanding and
     /// <paramref name="error"/> names the first problem. Total: never throws on any input.
     /// </summary>
-    public bool TryApplyAnswer(string sdp, out NegotiationResult result, out string error)
+    public bool TryApplyAnswer(string sdp, out NegotiationResult result, out string error) =>
+        TryApplyAnswer(sdp, out result, out error, out _);
+
+    /// <summary>
+    /// As <see cref="TryApplyAnswer(string, out NegotiationResult, out string)"/>, also giving the
+    /// <see cref="DropReason"/> to count a rejection under: <see cref="DropReason.TooLarge"/>,
+    /// <see cref="DropReason.SdpMalformed"/> (syntax) or <see cref="DropReason.SdpAnswerRejected"/> (content).
+    /// </summary>
+    public bool TryApplyAnswer(string sdp, out NegotiationResult result, out string error, out DropReason reason)
     {
         result = null!;
+        reason = DropReason.SdpAnswerRejected;
         if (_pending is null)
         {
             error = "no offer is outstanding";
@@ -21,16 +31,19 @@ internal sealed partial class SfuNegotiator
         if (string.IsNullOrEmpty(sdp))
         {
             error = "answer is empty";
+            reason = DropReason.SdpMalformed;
             return false;
         }
         if (sdp.Length > _options.MaxSdpLength)
         {
             error = $"answer is {sdp.Length} characters; the limit is {_options.MaxSdpLength}";
+            reason = DropReason.TooLarge;
             return false;
         }
         if (!SdpParser.TryParse(sdp, out var answer, out var parseError))
         {
             error = "answer is not valid SDP: " + parseError.ToString();
+            reason = parseError.DropReason;
             return false;
         }
         if (!TryInterpret(answer, _pending, out result, out error))
@@ -75,6 +88,7 @@ internal sealed partial class SfuNegotiator
         _slots = agreed;
         _pending = null;
         Current = result;
+        reason = DropReason.None;
         return true;
     }
 

@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Sdp;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using static DigitalWeRoom.Sfu.Server.Tests.Negotiation.TestAnswers;
@@ -185,6 +186,22 @@ public sealed class SfuNegotiatorAnswerTests
         Assert.Contains(find, answer, StringComparison.Ordinal);
         var error = Apply(negotiator, answer.Replace(find, replace, StringComparison.Ordinal));
         Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rejections_carry_a_drop_reason()
+    {
+        var negotiator = Offered(out _, new NegotiationOptions { MaxSdpLength = 1024 });
+        Assert.False(negotiator.TryApplyAnswer(For(negotiator), out _, out _, out var reason));
+        Assert.Equal(DropReason.TooLarge, reason);
+
+        negotiator = Offered(out _);
+        Assert.False(negotiator.TryApplyAnswer("v=0\r\nx", out _, out _, out reason));
+        Assert.Equal(DropReason.SdpMalformed, reason);
+        Assert.False(negotiator.TryApplyAnswer(For(negotiator).Replace("a=setup:active", "a=setup:actpass", StringComparison.Ordinal), out _, out _, out reason));
+        Assert.Equal(DropReason.SdpAnswerRejected, reason);
+        Assert.True(negotiator.TryApplyAnswer(For(negotiator), out _, out _, out reason));
+        Assert.Equal(DropReason.None, reason);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using static DigitalWeRoom.Sfu.Server.Tests.Negotiation.TestAnswers;
 
@@ -19,6 +20,7 @@ public sealed class SfuNegotiatorRobustnessTests
         var lines = Lines(valid);
         var random = new Random(20261124);
         int accepted = 0;
+        var reasons = new int[256];
         int rejected = 0;
         for (int i = 0; i < 100_000; i++)
         {
@@ -26,9 +28,10 @@ public sealed class SfuNegotiatorRobustnessTests
             bool ok;
             NegotiationResult result;
             string error;
+            DropReason reason;
             try
             {
-                ok = negotiator.TryApplyAnswer(variant, out result, out error);
+                ok = negotiator.TryApplyAnswer(variant, out result, out error, out reason);
             }
             catch (Exception e)
             {
@@ -50,8 +53,12 @@ public sealed class SfuNegotiatorRobustnessTests
             {
                 rejected++;
                 Assert.False(string.IsNullOrWhiteSpace(error), $"variant {i} was rejected without a reason");
+                Assert.True(reason is DropReason.SdpMalformed or DropReason.TooLarge or DropReason.SdpAnswerRejected, $"variant {i}: {reason}");
+                reasons[(int)reason]++;
             }
         }
+        Assert.Equal(rejected, reasons[(int)DropReason.SdpMalformed] + reasons[(int)DropReason.TooLarge] + reasons[(int)DropReason.SdpAnswerRejected]);
+        Assert.True(reasons[(int)DropReason.SdpMalformed] > 0 && reasons[(int)DropReason.SdpAnswerRejected] > 0);
         Assert.True(rejected > 50_000, $"only {rejected} of 100000 variants were rejected");
         Assert.True(accepted > 0, "no variant was accepted; the mutations are too destructive to test acceptance paths");
     }
