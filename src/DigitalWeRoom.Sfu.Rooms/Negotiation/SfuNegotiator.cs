@@ -87,9 +87,13 @@ internal sealed partial class SfuNegotiator
         }
 
         var slots = new List<MediaSlot>(_slots);
-        EnsurePublishSlot(slots, SlotPurpose.PublishAudio, MediaKind.Audio, request.PublishAudio);
-        EnsurePublishSlot(slots, SlotPurpose.PublishVideo, MediaKind.Video, request.PublishVideo);
-        EnsurePublishSlot(slots, SlotPurpose.PublishScreen, MediaKind.Video, request.PublishScreen);
+        if (!EnsurePublishSlot(slots, SlotPurpose.PublishAudio, MediaKind.Audio, request.PublishAudio) ||
+            !EnsurePublishSlot(slots, SlotPurpose.PublishVideo, MediaKind.Video, request.PublishVideo) ||
+            !EnsurePublishSlot(slots, SlotPurpose.PublishScreen, MediaKind.Video, request.PublishScreen))
+        {
+            error = $"the connection would need more than {_options.MaxMediaSections} m= sections";
+            return false;
+        }
 
         var desired = request.Subscriptions.ToDictionary(t => t.TrackId, StringComparer.Ordinal);
         var placed = new HashSet<string>(StringComparer.Ordinal);
@@ -203,21 +207,26 @@ internal sealed partial class SfuNegotiator
         return true;
     }
 
-    private void EnsurePublishSlot(List<MediaSlot> slots, SlotPurpose purpose, MediaKind kind, bool wanted)
+    private bool EnsurePublishSlot(List<MediaSlot> slots, SlotPurpose purpose, MediaKind kind, bool wanted)
     {
         int index = slots.FindIndex(s => s.Purpose == purpose);
         if (index < 0)
         {
-            if (wanted && slots.Count < _options.MaxMediaSections)
+            if (wanted)
             {
+                if (slots.Count >= _options.MaxMediaSections)
+                {
+                    return false;
+                }
                 slots.Add(new MediaSlot(slots.Count, MidFor(slots.Count), kind, purpose, SdpDirection.RecvOnly));
             }
-            return;
+            return true;
         }
         if (!slots[index].Rejected)
         {
             slots[index] = slots[index] with { Direction = wanted ? SdpDirection.RecvOnly : SdpDirection.Inactive };
         }
+        return true;
     }
 
     private static string MidFor(int index) => index.ToString(CultureInfo.InvariantCulture);

@@ -131,6 +131,34 @@ public sealed class ChromiumNegotiationTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Chromium_answers_the_camera_simulcast_offer_with_send_rids()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        await using var server = new LoopbackPageServer(Page);
+        try
+        {
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(server.Url);
+            var negotiator = new SfuNegotiator(new NegotiationOptions { CameraSimulcastRids = ["h", "m", "l"] }, Local, seed: 7);
+            var offer = negotiator.CreateOffer(new OfferRequest(true, true, false, []));
+            var answer = await page.EvaluateAsync<string>("([o]) => answerOffer(o, true)", new object[] { offer }).WaitAsync(timeout.Token);
+            output.WriteLine("offer:\n" + offer + "\nanswer:\n" + answer);
+            Assert.True(negotiator.TryApplyAnswer(answer, out var result, out var error), error);
+            var camera = result.Media[1];
+            Assert.True(camera.ClientSends);
+            Assert.Equal(["h", "m", "l"], camera.RemoteRids);
+            Assert.NotEqual(0, camera.HeaderExtensionId(HeaderExtensionSpec.RtpStreamIdUri));
+            Assert.NotEqual(0, camera.HeaderExtensionId(HeaderExtensionSpec.RepairedRtpStreamIdUri));
+        }
+        finally
+        {
+            await browser.CloseAsync();
+            playwright.Dispose();
+        }
+    }
+
     private static async Task<List<TrackEvent>> TrackEvents(Microsoft.Playwright.IPage page)
     {
         // ontrack fires during setRemoteDescription; read after it resolved.
