@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using static DigitalWeRoom.Sfu.Server.Tests.Negotiation.TestAnswers;
 
@@ -85,6 +86,26 @@ public sealed class SfuNegotiatorOfferTests
         Assert.Contains($"a=ssrc:{videoSlot.LocalRtxSsrc} cname:cname-v1", sections[4]);
         Assert.NotEqual(0u, videoSlot.LocalSsrc);
         Assert.NotEqual(0u, videoSlot.LocalRtxSsrc);
+    }
+
+    [Fact]
+    public void Offer_reads_back_through_the_shared_parser()
+    {
+        var negotiator = NewNegotiator();
+        var sdp = negotiator.CreateOffer(Request(Track("a1", MediaKind.Audio), Track("v1", MediaKind.Video)));
+        Assert.True(SdpParser.TryParse(sdp, out var parsed, out var error), error.ToString());
+        Assert.True(parsed.IceLite);
+        Assert.Equal(["0", "1", "2", "3"], parsed.BundleMids);
+        Assert.All(parsed.Media, m => Assert.Equal(SdpSetup.ActPass, m.Setup));
+        Assert.All(parsed.Media, m => Assert.Equal(Local.Fingerprint, m.Fingerprints[0].HashFunction + " " + m.Fingerprints[0].FormatValue()));
+        Assert.Equal(97, parsed.Media[1].FindRtxFor(96));
+        Assert.Equal(4, parsed.Media[3].FindExtmapId(HeaderExtensionSpec.MidUri));
+        var video = parsed.Media[3];
+        var slot = negotiator.PendingSlots![3];
+        Assert.Equal([(slot.LocalSsrc, slot.LocalRtxSsrc)], video.RtxSsrcPairs);
+        Assert.Equal("cname-v1", video.FindSsrcAttribute(slot.LocalSsrc, "cname"));
+        Assert.Equal(new SdpMsid("stream-v1", "track-v1"), Assert.Single(video.Msids));
+        Assert.Equal(sdp, SdpWriter.Write(parsed));
     }
 
     [Fact]
