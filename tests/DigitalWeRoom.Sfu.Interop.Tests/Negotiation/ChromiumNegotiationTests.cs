@@ -159,6 +159,45 @@ public sealed class ChromiumNegotiationTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A large room: 2 publish + 60 subscribe sections in one offer. Chromium's answer must fit the shared
+    /// SDP parser's length limit (about 770 characters per subscribe section were measured).
+    /// </summary>
+    [Fact]
+    public async Task Chromium_accepts_a_large_offer_and_its_answer_fits_the_parser_limit()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        await using var server = new LoopbackPageServer(Page);
+        try
+        {
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(server.Url);
+            var negotiator = new SfuNegotiator(new NegotiationOptions(), Local, seed: 11);
+            var tracks = Enumerable.Range(0, 60)
+                .Select(i => Track((i % 2 == 0 ? "a" : "v") + i, i % 2 == 0 ? MediaKind.Audio : MediaKind.Video)).ToArray();
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var offer = negotiator.CreateOffer(new OfferRequest(true, true, false, tracks));
+            var offerMs = started.Elapsed.TotalMilliseconds;
+            var answer = await page.EvaluateAsync<string>("([o]) => answerOffer(o, true)", new object[] { offer }).WaitAsync(timeout.Token);
+            started.Restart();
+            bool ok = negotiator.TryApplyAnswer(answer, out var result, out var error);
+            var answerMs = started.Elapsed.TotalMilliseconds;
+            output.WriteLine($"offer {offer.Length} chars ({offerMs:F2} ms), answer {answer.Length} chars ({answerMs:F2} ms), {answer.Length / 62} chars per section");
+            Assert.True(ok, error);
+            Assert.Equal(62, result.Media.Count);
+            Assert.All(result.Media.Skip(2), m => Assert.True(m.ClientReceives));
+            Assert.True(answer.Length < Protocols.Sdp.SdpParser.MaxLength);
+            var events = await TrackEvents(page);
+            Assert.Equal(60, events.Count);
+        }
+        finally
+        {
+            await browser.CloseAsync();
+            playwright.Dispose();
+        }
+    }
+
     private static async Task<List<TrackEvent>> TrackEvents(Microsoft.Playwright.IPage page)
     {
         // ontrack fires during setRemoteDescription; read after it resolved.
