@@ -109,6 +109,25 @@ public sealed class SfuNegotiatorOfferTests
     }
 
     [Fact]
+    public void Transport_candidates_are_accepted_in_every_usual_form()
+    {
+        var local = Local with
+        {
+            Candidates =
+            [
+                "candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host",
+                "a=candidate:2 1 udp 2130771967 ::1 40000 typ host",
+                "3 1 udp 2130706175 192.0.2.7 40000 typ host",
+            ],
+        };
+        var sections = Sections(new SfuNegotiator(new NegotiationOptions(), local, 1).CreateOffer(Request()));
+        Assert.Contains("a=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host", sections[1]);
+        Assert.Contains("a=candidate:2 1 udp 2130771967 ::1 40000 typ host", sections[1]);
+        Assert.Contains("a=candidate:3 1 udp 2130706175 192.0.2.7 40000 typ host", sections[1]);
+        Assert.Throws<ArgumentException>(() => new SfuNegotiator(new NegotiationOptions(), Local with { Candidates = ["candidate:1 1 udp x"] }, 1));
+    }
+
+    [Fact]
     public void Offer_is_deterministic_for_a_seed()
     {
         var request = Request(Track("a1", MediaKind.Audio), Track("v1", MediaKind.Video));
