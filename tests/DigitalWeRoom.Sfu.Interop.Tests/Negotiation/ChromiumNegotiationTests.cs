@@ -22,7 +22,8 @@ public sealed class ChromiumNegotiationTests(ITestOutputHelper output)
           if (publish) {
             const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
             for (const t of pc.getTransceivers()) {
-              const track = t.mid === '0' ? stream.getAudioTracks()[0] : t.mid === '1' ? stream.getVideoTracks()[0] : null;
+              const track = t.mid === '0' ? stream.getAudioTracks()[0] : t.mid === '1' ? stream.getVideoTracks()[0]
+                : (t.mid === '2' && publish === 'screen') ? stream.getVideoTracks()[0].clone() : null;
               if (track) {
                 await t.sender.replaceTrack(track);
                 t.sender.setStreams(stream);
@@ -190,6 +191,38 @@ public sealed class ChromiumNegotiationTests(ITestOutputHelper output)
             Assert.True(answer.Length < Protocols.Sdp.SdpParser.MaxLength);
             var events = await TrackEvents(page);
             Assert.Equal(60, events.Count);
+        }
+        finally
+        {
+            await browser.CloseAsync();
+            playwright.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Chromium_publishes_camera_and_screen_into_three_recvonly_sections()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        await using var server = new LoopbackPageServer(Page);
+        try
+        {
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(server.Url);
+            var negotiator = new SfuNegotiator(new NegotiationOptions(), Local, seed: 3);
+            var offer = negotiator.CreateOffer(new OfferRequest(true, true, true, [Track("a1", MediaKind.Audio)]));
+            // The fake devices have no screen; a clone of the camera track stands in for getDisplayMedia.
+            var answer = await page.EvaluateAsync<string>("([o]) => answerOffer(o, 'screen')", new object[] { offer }).WaitAsync(timeout.Token);
+            Assert.True(negotiator.TryApplyAnswer(answer, out var result, out var error), error);
+            Assert.Equal(
+                [SlotPurpose.PublishAudio, SlotPurpose.PublishVideo, SlotPurpose.PublishScreen, SlotPurpose.Subscribe],
+                result.Media.Select(m => m.Purpose));
+            Assert.All(result.Media.Take(3), m => Assert.True(m.ClientSends));
+            var ssrcs = result.Media.Take(3).SelectMany(m => m.RemoteStreams)
+                .SelectMany(s => new[] { s.Ssrc, s.RtxSsrc ?? 0 }).Where(s => s != 0).ToList();
+            Assert.Equal(5, ssrcs.Count);
+            Assert.Equal(5, ssrcs.Distinct().Count());
+            Assert.True(result.Media[3].ClientReceives);
         }
         finally
         {
