@@ -42,6 +42,10 @@ internal static partial class SdpParser
                 end--;
             }
             lineNumber++;
+            if (end == start && text.AsSpan(start).TrimStart("\r\n").IsEmpty)
+            {
+                break; // Extra blank lines at the very end are tolerated.
+            }
             if (lineNumber > MaxLines)
             {
                 error = new SdpParseError(lineNumber, $"more than {MaxLines} lines", DropReason.TooLarge);

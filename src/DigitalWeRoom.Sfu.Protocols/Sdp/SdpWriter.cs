@@ -127,52 +127,68 @@ internal static class SdpWriter
     /// <summary>Per payload type in m-line order: rtpmap, rtcp-fb, fmtp; then lines for other payload types.</summary>
     private static void WriteCodecs(StringBuilder text, MediaDescription media)
     {
-        foreach (SdpRtcpFeedback feedback in media.RtcpFeedbacks.Where(f => f.PayloadType is null))
+        // Group the lines by payload type once, keeping first-seen order of the types.
+        var lines = new Dictionary<int, List<string>>();
+        var order = new List<int>();
+        foreach (SdpRtpMap map in media.RtpMaps)
         {
-            WriteFeedback(text, feedback);
+            LinesFor(lines, order, map.PayloadType).Add("rtpmap:" + SdpNumbers.Format(map.PayloadType) + " " + map.EncodingName + "/"
+                + SdpNumbers.Format(map.ClockRate) + (map.Channels is int channels ? "/" + SdpNumbers.Format(channels) : ""));
         }
-        var written = new HashSet<int>();
+        foreach (SdpRtcpFeedback feedback in media.RtcpFeedbacks)
+        {
+            if (feedback.PayloadType is int pt)
+            {
+                LinesFor(lines, order, pt).Add(FeedbackValue(feedback));
+            }
+            else
+            {
+                Attribute(text, FeedbackValue(feedback));
+            }
+        }
+        foreach (SdpFmtp fmtp in media.Fmtps)
+        {
+            LinesFor(lines, order, fmtp.PayloadType).Add("fmtp:" + SdpNumbers.Format(fmtp.PayloadType) + " " + fmtp.Parameters);
+        }
         foreach (string format in media.Formats)
         {
-            if (SdpNumbers.TryParseInt(format, out int pt) && written.Add(pt))
+            if (SdpNumbers.TryParseInt(format, out int pt) && lines.Remove(pt, out List<string>? codecLines))
             {
-                WriteCodec(text, media, pt);
+                WriteAll(text, codecLines);
             }
         }
         // Lines naming a payload type absent from the m-line are kept, after the listed ones.
-        IEnumerable<int> others = media.RtpMaps.Select(r => r.PayloadType)
-            .Concat(media.RtcpFeedbacks.Where(f => f.PayloadType is not null).Select(f => f.PayloadType!.Value))
-            .Concat(media.Fmtps.Select(f => f.PayloadType));
-        foreach (int pt in others.ToList())
+        foreach (int pt in order)
         {
-            if (written.Add(pt))
+            if (lines.Remove(pt, out List<string>? codecLines))
             {
-                WriteCodec(text, media, pt);
+                WriteAll(text, codecLines);
             }
         }
     }
 
-    private static void WriteCodec(StringBuilder text, MediaDescription media, int pt)
+    private static List<string> LinesFor(Dictionary<int, List<string>> lines, List<int> order, int pt)
     {
-        string ptText = SdpNumbers.Format(pt);
-        foreach (SdpRtpMap map in media.RtpMaps.Where(r => r.PayloadType == pt))
+        if (!lines.TryGetValue(pt, out List<string>? list))
         {
-            Attribute(text, "rtpmap", $"{ptText} {map.EncodingName}/{SdpNumbers.Format(map.ClockRate)}"
-                + (map.Channels is int channels ? "/" + SdpNumbers.Format(channels) : ""));
+            // Each list keeps rtpmap before rtcp-fb before fmtp, because they are added in that order.
+            lines[pt] = list = [];
+            order.Add(pt);
         }
-        foreach (SdpRtcpFeedback feedback in media.RtcpFeedbacks.Where(f => f.PayloadType == pt))
+        return list;
+    }
+
+    private static void WriteAll(StringBuilder text, List<string> attributes)
+    {
+        foreach (string attribute in attributes)
         {
-            WriteFeedback(text, feedback);
-        }
-        foreach (SdpFmtp fmtp in media.Fmtps.Where(f => f.PayloadType == pt))
-        {
-            Attribute(text, "fmtp", ptText + " " + fmtp.Parameters);
+            Attribute(text, attribute);
         }
     }
 
-    private static void WriteFeedback(StringBuilder text, SdpRtcpFeedback feedback) =>
-        Attribute(text, "rtcp-fb", (feedback.PayloadType is int pt ? SdpNumbers.Format(pt) : "*") + " " + feedback.Type
-            + (feedback.Subtype is null ? "" : " " + feedback.Subtype));
+    private static string FeedbackValue(SdpRtcpFeedback feedback) =>
+        "rtcp-fb:" + (feedback.PayloadType is int pt ? SdpNumbers.Format(pt) : "*") + " " + feedback.Type
+            + (feedback.Subtype is null ? "" : " " + feedback.Subtype);
 
     private static void WriteIce(StringBuilder text, string? ufrag, string? pwd, List<string> options)
     {

@@ -261,18 +261,21 @@ internal readonly ref struct StunMessage
     /// <summary>
     /// Copies into <paramref name="destination"/> the comprehension-required attribute types
     /// (below 0x8000) that this code does not know; a request with any must get a 420 listing them
-    /// (RFC 8489 §6.3.1). Returns how many were found (at most the destination length).
+    /// (RFC 8489 §6.3.1). Attributes after MESSAGE-INTEGRITY are ignored, so they are not counted.
+    /// Returns how many were found (at most the destination length).
     /// </summary>
     public int GetUnknownComprehensionRequired(Span<ushort> destination)
     {
         int count = 0;
-        foreach (StunAttribute attribute in this)
+        int offset = StunConstants.HeaderLength;
+        while (offset < _searchEnd)
         {
-            ushort type = (ushort)attribute.Type;
-            if (type < 0x8000 && !Enum.IsDefined(attribute.Type) && count < destination.Length)
+            var type = (StunAttributeType)BinaryPrimitives.ReadUInt16BigEndian(_message[offset..]);
+            if ((ushort)type < 0x8000 && !Enum.IsDefined(type) && count < destination.Length)
             {
-                destination[count++] = type;
+                destination[count++] = (ushort)type;
             }
+            offset += StunConstants.AttributeHeaderLength + StunConstants.Pad4(BinaryPrimitives.ReadUInt16BigEndian(_message[(offset + 2)..]));
         }
         return count;
     }

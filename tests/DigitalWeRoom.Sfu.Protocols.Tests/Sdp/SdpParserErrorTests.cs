@@ -61,6 +61,16 @@ public sealed class SdpParserErrorTests
     }
 
     [Fact]
+    public void TrailingBlankLines_AreTolerated_ButNotInTheMiddle()
+    {
+        Assert.True(SdpParser.TryParse(Head + "a=x\r\n\r\n\n", out SessionDescription sdp, out _));
+        Assert.Equal("x", sdp.OtherAttributes.Single().Name);
+        Assert.True(SdpParser.TryParse(Head.TrimEnd(), out _, out _)); // no final line end
+        Assert.False(SdpParser.TryParse(Head + "\r\na=x\r\n", out _, out SdpParseError error));
+        Assert.Equal(5, error.LineNumber);
+    }
+
+    [Fact]
     public void Null_IsRejected()
     {
         Assert.False(SdpParser.TryParse(null, out _, out SdpParseError error));

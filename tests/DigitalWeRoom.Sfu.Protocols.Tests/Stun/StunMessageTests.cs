@@ -200,6 +200,13 @@ public sealed class StunMessageTests
             count++;
         }
         Assert.Equal(3, count);
+
+        // After MESSAGE-INTEGRITY attributes are ignored (RFC 8489 §14.5), unknown ones included.
+        var signed = new StunMessageWriter(buffer, StunMessageType.BindingRequest, Rfc5769Vectors.TransactionId);
+        signed.AddMessageIntegrity(s_key);
+        signed.AddAttribute((StunAttributeType)0x7777, [1]);
+        Assert.True(StunMessage.TryParse(signed.Written, out StunMessage s, out _));
+        Assert.Equal(0, s.GetUnknownComprehensionRequired(unknown));
     }
 
     [Fact]
