@@ -107,11 +107,8 @@ internal static class AnnouncedAddressSelector
         foreach (var raw in interfaceAddresses)
         {
             var address = IPPrefix.Normalize(raw);
-            if (address.IsIPv6LinkLocal || address.ScopeId != 0)
-            {
-                // Scoped addresses cannot be written into an SDP candidate.
-                address = StripScope(address);
-            }
+            // Scoped addresses (fe80::1%eth0) cannot be written into an SDP candidate.
+            address = StripScope(address);
 
             if (!IsFamilyEnabled(address, options) || !IsAnnounced(address, allowed, options.AllowLoopback))
             {

@@ -19,6 +19,7 @@ internal static class TrustedProxyExtensions
         var settings = new TrustedProxyOptions();
         configuration.GetSection(TrustedProxyOptions.SectionName).Bind(settings);
         var networks = Parse(settings);
+        services.AddSingleton(new TrustedProxyNetworks(networks));
 
         services.Configure<ForwardedHeadersOptions>(options =>
         {
@@ -26,6 +27,9 @@ internal static class TrustedProxyExtensions
                 | ForwardedHeaders.XForwardedHost;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // The obsolete list still holds the default 127.0.0.0/8 and is still consulted.
+            options.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
             foreach (var network in networks)
             {
                 options.KnownIPNetworks.Add(network);
@@ -38,7 +42,16 @@ internal static class TrustedProxyExtensions
         return services;
     }
 
-    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app) => app.UseForwardedHeaders();
+    /// <summary>
+    /// Adds the forwarded-headers middleware when at least one proxy is configured. NOTE: with empty
+    /// KnownProxies and KnownIPNetworks the ASP.NET Core middleware skips the source check and believes
+    /// everyone, so with no proxy configured it must not run at all.
+    /// </summary>
+    public static IApplicationBuilder UseTrustedProxies(this IApplicationBuilder app)
+    {
+        var trusted = app.ApplicationServices.GetService<TrustedProxyNetworks>();
+        return trusted is { Networks.Count: > 0 } ? app.UseForwardedHeaders() : app;
+    }
 
     internal static IReadOnlyList<System.Net.IPNetwork> Parse(TrustedProxyOptions settings)
     {
@@ -62,3 +75,6 @@ internal static class TrustedProxyExtensions
         return networks;
     }
 }
+
+/// <summary>The parsed <c>Proxy:TrustedProxies</c>, registered by <see cref="TrustedProxyExtensions.AddTrustedProxies"/>.</summary>
+internal sealed record TrustedProxyNetworks(IReadOnlyList<System.Net.IPNetwork> Networks);
