@@ -144,6 +144,29 @@ internal static class AnnouncedAddressSelector
     }
 
     /// <summary>
+    /// The addresses to announce for a media socket bound to <paramref name="bindAddress"/>. A socket bound to a
+    /// wildcard (0.0.0.0 or ::) receives on every interface, so the policy of <see cref="Select"/> applies. A
+    /// socket bound to one address can only be reached there, so that address alone is announced, whatever its
+    /// class: binding to loopback (tests, a single-machine demo) or to a private address is the operator's choice.
+    /// </summary>
+    public static IReadOnlyList<IPAddress> SelectForBinding(
+        IPAddress bindAddress, IEnumerable<IPAddress> interfaceAddresses, AddressSelectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(bindAddress);
+        var bound = IPPrefix.Normalize(bindAddress);
+        if (bound.Equals(IPAddress.Any) || bound.Equals(IPAddress.IPv6Any))
+        {
+            var selected = Select(interfaceAddresses, options);
+            // A socket bound to 0.0.0.0 is IPv4-only; one bound to :: is dual-stack.
+            return bound.Equals(IPAddress.Any)
+                ? [.. selected.Where(a => a.AddressFamily == AddressFamily.InterNetwork)]
+                : selected;
+        }
+
+        return [StripScope(bound)];
+    }
+
+    /// <summary>
     /// The public IPv6 address of this host, from its interface addresses: the first global unicast IPv6
     /// address, or null. A grid VM learns its address only here: Terraform knows it after apply, the VM does not.
     /// </summary>

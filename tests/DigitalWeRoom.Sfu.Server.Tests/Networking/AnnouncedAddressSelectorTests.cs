@@ -128,4 +128,17 @@ public sealed class AnnouncedAddressSelectorTests
         var addresses = AnnouncedAddressSelector.GetInterfaceAddresses();
         Assert.Contains(addresses, a => IPAddress.IsLoopback(a));
     }
+
+    [Fact]
+    public void Binding_decides_between_policy_and_the_bound_address()
+    {
+        var options = new AddressSelectionOptions();
+        Assert.Equal([IPAddress.Loopback], AnnouncedAddressSelector.SelectForBinding(IPAddress.Loopback, GridVm, options));
+        Assert.Equal([IPAddress.Parse("10.20.2.2")], AnnouncedAddressSelector.SelectForBinding(IPAddress.Parse("10.20.2.2"), GridVm, options));
+        Assert.Equal([IPAddress.Parse("2a02:1802:5e:0:8c9f:2ff:fe3a:1")], AnnouncedAddressSelector.SelectForBinding(IPAddress.IPv6Any, GridVm, options));
+        // 0.0.0.0 is IPv4 only: the grid VM has no global IPv4, so nothing is announced.
+        Assert.Empty(AnnouncedAddressSelector.SelectForBinding(IPAddress.Any, GridVm, options));
+        Assert.Equal([IPAddress.Parse("8.8.4.4")],
+            AnnouncedAddressSelector.SelectForBinding(IPAddress.Any, [IPAddress.Parse("8.8.4.4"), IPAddress.Parse("2606:4700::1")], options));
+    }
 }
