@@ -44,6 +44,7 @@ internal enum DropReason : byte
     SrtpReplay = 41,
     SrtpTooOld = 42,
     SrtpNoContext = 43,
+    SrtpTooManyStreams = 44,
 
     // Forwarding.
     QueueOverflow = 50,
