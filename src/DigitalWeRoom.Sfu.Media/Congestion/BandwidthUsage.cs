@@ -1,0 +1,9 @@
+namespace DigitalWeRoom.Sfu.Media.Congestion;
+
+/// <summary>Over-use detector signal (draft-ietf-rmcat-gcc-02 §5.4).</summary>
+internal enum BandwidthUsage : byte
+{
+    Normal = 0,
+    Underusing = 1,
+    Overusing = 2,
+}

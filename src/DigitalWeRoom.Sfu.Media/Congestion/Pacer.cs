@@ -1,0 +1,94 @@
+namespace DigitalWeRoom.Sfu.Media.Congestion;
+
+/// <summary>
+/// Token-bucket pacer for one subscriber's send loop: bytes flow at <see cref="PacingFactor"/> × the bandwidth
+/// estimate with a burst allowance of <see cref="BurstMicros"/> worth of tokens. Items that may not go yet wait in a
+/// bounded ring (capacity fixed at construction); when full the oldest is handed back to be dropped, so the caller
+/// (the send loop, never a receive loop) never blocks. Single-threaded; no allocation after construction.
+/// </summary>
+internal sealed class Pacer<T>
+{
+    public const double PacingFactor = 1.5;
+    public const long BurstMicros = 20_000;
+
+    private readonly T[] _items;
+    private readonly int[] _sizes;
+    private int _head;
+    private int _count;
+    private double _bytesPerMicro;
+    private double _tokens;
+    private long _lastRefill = long.MinValue;
+
+    public Pacer(int capacity, double estimateBps)
+    {
+        _items = new T[capacity];
+        _sizes = new int[capacity];
+        SetEstimate(estimateBps);
+        _tokens = MaxTokens;
+    }
+
+    public int Count => _count;
+
+    public int Capacity => _items.Length;
+
+    public double RateBps => _bytesPerMicro * 8_000_000;
+
+    private double MaxTokens => Math.Max(1500, _bytesPerMicro * BurstMicros);
+
+    public void SetEstimate(double estimateBps) => _bytesPerMicro = Math.Max(1, estimateBps) * PacingFactor / 8_000_000;
+
+    /// <summary>Queue an item of <paramref name="size"/> bytes. When full, the oldest is returned in <paramref name="dropped"/>.</summary>
+    public bool Enqueue(T item, int size, out T? dropped)
+    {
+        dropped = default;
+        bool overflow = false;
+        if (_count == _items.Length)
+        {
+            dropped = _items[_head];
+            _items[_head] = default!;
+            _head = (_head + 1) % _items.Length;
+            _count--;
+            overflow = true;
+        }
+        int tail = (_head + _count) % _items.Length;
+        _items[tail] = item;
+        _sizes[tail] = size;
+        _count++;
+        return !overflow;
+    }
+
+    /// <summary>The next item if the budget allows sending it at <paramref name="nowMicros"/>.</summary>
+    public bool TryDequeue(long nowMicros, out T item)
+    {
+        Refill(nowMicros);
+        if (_count == 0 || _tokens < Math.Min(_sizes[_head], MaxTokens))
+        {
+            item = default!;
+            return false;
+        }
+        item = _items[_head];
+        _tokens -= _sizes[_head];
+        _items[_head] = default!;
+        _head = (_head + 1) % _items.Length;
+        _count--;
+        return true;
+    }
+
+    /// <summary>Microseconds until the head item may go (0: now; -1: queue empty).</summary>
+    public long DelayUntilNext(long nowMicros)
+    {
+        if (_count == 0) return -1;
+        Refill(nowMicros);
+        double missing = Math.Min(_sizes[_head], MaxTokens) - _tokens;
+        return missing <= 0 ? 0 : (long)Math.Ceiling(missing / _bytesPerMicro);
+    }
+
+    private void Refill(long nowMicros)
+    {
+        if (_lastRefill != long.MinValue && nowMicros > _lastRefill)
+        {
+            _tokens = Math.Min(MaxTokens, _tokens + ((nowMicros - _lastRefill) * _bytesPerMicro));
+        }
+        _lastRefill = nowMicros;
+    }
+}

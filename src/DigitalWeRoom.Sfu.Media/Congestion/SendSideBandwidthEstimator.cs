@@ -1,0 +1,232 @@
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
+
+namespace DigitalWeRoom.Sfu.Media.Congestion;
+
+/// <summary>
+/// Send-side bandwidth estimation for one subscriber transport (draft-ietf-rmcat-gcc-02 with transport-wide
+/// feedback, draft-holmer-rmcat-transport-wide-cc-extensions-01). The send loop records every packet it stamps
+/// (<see cref="OnPacketSent"/>: TWCC sequence, send time, size) in a bounded ring; the subscriber's transport-cc
+/// feedback (<see cref="OnTransportFeedback"/>) gives arrival times. Packets sent within 5 ms form a group (§5.2);
+/// each completed group feeds the <see cref="TrendlineEstimator"/>, whose signal drives
+/// <see cref="AimdRateControl"/> with the acknowledged bitrate; per feedback the loss fraction drives
+/// <see cref="LossBasedEstimator"/>. Estimate = min(delay-based, loss-based), further capped by a recent REMB. With
+/// no transport-cc feedback for <see cref="FeedbackTimeoutMicros"/>, a REMB is used alone (fallback).
+/// Single-threaded: the subscriber's send loop calls everything (RTCP from its receive loop is handed over by the
+/// caller, or calls are serialized by the caller). No allocation per packet or per feedback.
+/// </summary>
+internal sealed class SendSideBandwidthEstimator
+{
+    public const int HistorySize = 8192;
+    public const long FeedbackTimeoutMicros = 5_000_000;
+    private const long GroupSpanMicros = 5_000;
+    private const long AckWindowMicros = 500_000;
+    private const int AckRingSize = 4096;
+
+    private readonly SentPacket[] _history = new SentPacket[HistorySize];
+    private readonly TwccPacketStatus[] _statuses = new TwccPacketStatus[HistorySize];
+    private readonly long[] _ackTimes = new long[AckRingSize];
+    private readonly int[] _ackSizes = new int[AckRingSize];
+    private readonly TrendlineEstimator _trendline = new();
+    private readonly AimdRateControl _delayBased;
+    private readonly LossBasedEstimator _lossBased;
+    private readonly BandwidthEstimatorOptions _options;
+    private int _ackHead;
+    private int _ackCount;
+    private long _ackBytes;
+
+    // Current and previous packet groups (send/arrival time of the last packet in each).
+    private bool _haveGroup;
+    private bool _havePreviousGroup;
+    private long _groupFirstSend;
+    private long _groupLastSend;
+    private long _groupLastArrival;
+    private long _previousGroupLastSend;
+    private long _previousGroupLastArrival;
+
+    private long _lastFeedbackMicros = long.MinValue;
+    private long _lastRembMicros = long.MinValue;
+    private double _remb;
+
+    public SendSideBandwidthEstimator(BandwidthEstimatorOptions? options = null)
+    {
+        _options = options ?? new BandwidthEstimatorOptions();
+        _delayBased = new AimdRateControl(_options.InitialBps, _options.MinBps, _options.MaxBps);
+        _lossBased = new LossBasedEstimator(_options.InitialBps, _options.MinBps, _options.MaxBps);
+        Estimate = _options.InitialBps;
+    }
+
+    /// <summary>Current estimate in bits per second.</summary>
+    public double Estimate { get; private set; }
+
+    public BandwidthUsage Usage => _trendline.State;
+
+    public double DelayBasedEstimate => _delayBased.Estimate;
+
+    public double LossBasedEstimate => _lossBased.Estimate;
+
+    public double LossFraction => _lossBased.LossFraction;
+
+    /// <summary>Acknowledged (received) bitrate over the last 500 ms of arrivals.</summary>
+    public double AckedBitrate { get; private set; }
+
+    public long FeedbacksProcessed { get; private set; }
+
+    /// <summary>Send loop: a packet carrying transport-wide sequence <paramref name="sequence"/> left at <paramref name="sendTimeMicros"/>.</summary>
+    public void OnPacketSent(ushort sequence, long sendTimeMicros, int size)
+    {
+        ref var entry = ref _history[sequence % HistorySize];
+        entry = new SentPacket(sequence, sendTimeMicros, size, valid: true);
+    }
+
+    /// <summary>A parsed transport-cc feedback from the subscriber. Returns the new estimate.</summary>
+    public double OnTransportFeedback(in TransportWideFeedback feedback, long nowMicros)
+    {
+        int count = feedback.CopyPackets(_statuses);
+        long arrivalTicks = feedback.ReferenceTime * (long)(TransportWideFeedback.MicrosecondsPerReferenceTime / TransportWideFeedback.MicrosecondsPerTick);
+        int known = 0;
+        int lost = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var status = _statuses[i];
+            ref var sent = ref _history[status.SequenceNumber % HistorySize];
+            if (!sent.Valid || sent.Sequence != status.SequenceNumber)
+            {
+                if (status.Received) arrivalTicks += status.DeltaTicks;
+                continue;
+            }
+            known++;
+            if (!status.Received)
+            {
+                lost++;
+                continue;
+            }
+            arrivalTicks += status.DeltaTicks;
+            long arrival = arrivalTicks * TransportWideFeedback.MicrosecondsPerTick;
+            sent.Valid = false; // each packet counted once (feedback may repeat)
+            OnAck(arrival, sent.Size);
+            OnArrival(sent.SendTimeMicros, arrival, nowMicros);
+        }
+        if (known == 0) return Estimate;
+
+        FeedbacksProcessed++;
+        _lastFeedbackMicros = nowMicros;
+        double nowMs = nowMicros / 1000.0;
+        double delayBased = _delayBased.Update(_trendline.State, AckedBitrate, nowMs);
+        _lossBased.Cap(Math.Max(Estimate, _options.MinBps));
+        double lossBased = _lossBased.Update((double)lost / known);
+        Estimate = Math.Min(delayBased, lossBased);
+        ApplyRemb(nowMicros);
+        return Estimate;
+    }
+
+    /// <summary>A REMB from the subscriber (RFC draft-alvestrand-rmcat-remb): a cap, and the estimate when no transport-cc feedback arrives.</summary>
+    public double OnRemb(ulong bitrate, long nowMicros)
+    {
+        _remb = bitrate;
+        _lastRembMicros = nowMicros;
+        if (_lastFeedbackMicros == long.MinValue || nowMicros - _lastFeedbackMicros > FeedbackTimeoutMicros)
+        {
+            Estimate = Math.Clamp(_remb, _options.MinBps, _options.MaxBps);
+        }
+        else
+        {
+            ApplyRemb(nowMicros);
+        }
+        return Estimate;
+    }
+
+    public void SetRtt(double rttMs) => _delayBased.RttMs = rttMs;
+
+    private void ApplyRemb(long nowMicros)
+    {
+        if (_lastRembMicros != long.MinValue && nowMicros - _lastRembMicros <= FeedbackTimeoutMicros)
+        {
+            Estimate = Math.Max(_options.MinBps, Math.Min(Estimate, _remb));
+        }
+    }
+
+    private void OnArrival(long sendTime, long arrival, long nowMicros)
+    {
+        if (!_haveGroup)
+        {
+            StartGroup(sendTime, arrival);
+            return;
+        }
+        if (sendTime < _groupFirstSend)
+        {
+            return; // reordered across groups: ignore for the delay signal
+        }
+        if (sendTime - _groupFirstSend <= GroupSpanMicros)
+        {
+            _groupLastSend = Math.Max(_groupLastSend, sendTime);
+            _groupLastArrival = Math.Max(_groupLastArrival, arrival);
+            return;
+        }
+        // The current group is complete.
+        if (_havePreviousGroup)
+        {
+            double sendDeltaMs = (_groupLastSend - _previousGroupLastSend) / 1000.0;
+            double receiveDeltaMs = (_groupLastArrival - _previousGroupLastArrival) / 1000.0;
+            _trendline.Update(receiveDeltaMs, sendDeltaMs, _groupLastArrival / 1000.0);
+        }
+        _previousGroupLastSend = _groupLastSend;
+        _previousGroupLastArrival = _groupLastArrival;
+        _havePreviousGroup = true;
+        StartGroup(sendTime, arrival);
+        _ = nowMicros;
+    }
+
+    private void StartGroup(long sendTime, long arrival)
+    {
+        _haveGroup = true;
+        _groupFirstSend = sendTime;
+        _groupLastSend = sendTime;
+        _groupLastArrival = arrival;
+    }
+
+    private void OnAck(long arrival, int size)
+    {
+        if (_ackCount == AckRingSize)
+        {
+            DropOldestAck();
+        }
+        int tail = (_ackHead + _ackCount) % AckRingSize;
+        _ackTimes[tail] = arrival;
+        _ackSizes[tail] = size;
+        _ackCount++;
+        _ackBytes += size;
+        while (_ackCount > 1 && arrival - _ackTimes[_ackHead] > AckWindowMicros)
+        {
+            DropOldestAck();
+        }
+        long span = arrival - _ackTimes[_ackHead];
+        if (span >= AckWindowMicros / 5)
+        {
+            AckedBitrate = _ackBytes * 8 * 1_000_000.0 / span;
+        }
+    }
+
+    private void DropOldestAck()
+    {
+        _ackBytes -= _ackSizes[_ackHead];
+        _ackHead = (_ackHead + 1) % AckRingSize;
+        _ackCount--;
+    }
+
+    private struct SentPacket(ushort sequence, long sendTimeMicros, int size, bool valid)
+    {
+        public readonly ushort Sequence = sequence;
+        public readonly long SendTimeMicros = sendTimeMicros;
+        public readonly int Size = size;
+        public bool Valid = valid;
+    }
+}
+
+internal sealed record BandwidthEstimatorOptions
+{
+    public double InitialBps { get; init; } = 1_000_000;
+
+    public double MinBps { get; init; } = 50_000;
+
+    public double MaxBps { get; init; } = 20_000_000;
+}
