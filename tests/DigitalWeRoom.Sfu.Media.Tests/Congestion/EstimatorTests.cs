@@ -1,0 +1,105 @@
+using DigitalWeRoom.Sfu.Media.Congestion;
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
+
+namespace DigitalWeRoom.Sfu.Media.Tests.Congestion;
+
+public sealed class EstimatorTests
+{
+    private static SendSideBandwidthEstimator NewEstimator(double initial = 500_000) =>
+        new(new BandwidthEstimatorOptions { InitialBps = initial, MinBps = 50_000, MaxBps = 10_000_000 });
+
+    [Fact]
+    public void Constant_delay_lets_the_rate_rise()
+    {
+        var estimator = NewEstimator();
+        var link = new LinkSimulator(estimator) { CapacityBps = 100_000_000 };
+        link.Run(10_000_000);
+        Assert.True(estimator.Estimate > 1_000_000, $"estimate {estimator.Estimate}");
+        Assert.NotEqual(BandwidthUsage.Overusing, estimator.Usage);
+        Assert.True(estimator.FeedbacksProcessed > 90);
+    }
+
+    [Fact]
+    public void Growing_delay_over_a_bottleneck_makes_the_rate_fall_to_about_capacity()
+    {
+        var estimator = NewEstimator(initial: 3_000_000);
+        var link = new LinkSimulator(estimator) { CapacityBps = 800_000 };
+        link.Run(15_000_000);
+        Assert.True(estimator.Estimate < 1_100_000, $"estimate {estimator.Estimate}");
+        Assert.True(estimator.Estimate > 300_000, $"estimate {estimator.Estimate}");
+    }
+
+    [Fact]
+    public void Twenty_percent_loss_decreases_and_recovery_increases()
+    {
+        var estimator = NewEstimator(initial: 2_000_000);
+        var link = new LinkSimulator(estimator) { CapacityBps = 100_000_000, Loss = 0.2 };
+        link.Run(3_000_000);
+        Assert.InRange(estimator.LossFraction, 0.1, 0.3);
+        double lossy = estimator.Estimate;
+        Assert.True(lossy < 1_000_000, $"estimate under loss {lossy}");
+
+        link.Loss = 0;
+        link.Run(10_000_000);
+        Assert.True(estimator.Estimate > 2 * lossy, $"recovered {estimator.Estimate} from {lossy}");
+    }
+
+    [Fact]
+    public void Remb_is_the_estimate_without_feedback_and_a_cap_with_it()
+    {
+        var estimator = NewEstimator();
+        Assert.Equal(400_000, estimator.OnRemb(400_000, 1_000_000));
+        Assert.Equal(3_000_000, estimator.OnRemb(3_000_000, 1_100_000));
+
+        var link = new LinkSimulator(estimator) { CapacityBps = 100_000_000 };
+        link.Run(2_000_000);
+        estimator.OnRemb(300_000, link.NowMicros);
+        Assert.Equal(300_000, estimator.Estimate);
+        link.Run(1_000_000); // feedback keeps coming; the recent REMB still caps
+        Assert.True(estimator.Estimate <= 300_000);
+    }
+
+    [Fact]
+    public void Feedback_for_unknown_packets_changes_nothing()
+    {
+        var estimator = NewEstimator();
+        var rtcp = new byte[256];
+        int length = TransportWideFeedback.Write(rtcp, 1, 2, 0, [new TwccArrival(500, 1_000_000), new TwccArrival(502, 1_010_000)], out _);
+        Assert.True(TransportWideFeedback.TryParse(rtcp.AsSpan(0, length), out var feedback, out _));
+        Assert.Equal(500_000, estimator.OnTransportFeedback(feedback, 2_000_000));
+        Assert.Equal(0, estimator.FeedbacksProcessed);
+    }
+}
+
+public sealed class TrendlineTests
+{
+    [Fact]
+    public void Steadily_growing_delay_is_overuse_and_flat_delay_is_normal()
+    {
+        var flat = new TrendlineEstimator();
+        for (int i = 0; i < 100; i++) flat.Update(20, 20, i * 20);
+        Assert.Equal(BandwidthUsage.Normal, flat.State);
+
+        var growing = new TrendlineEstimator();
+        bool overuse = false;
+        for (int i = 0; i < 100; i++) overuse |= growing.Update(25, 20, i * 25) == BandwidthUsage.Overusing;
+        Assert.True(overuse);
+
+        var shrinking = new TrendlineEstimator();
+        bool underuse = false;
+        for (int i = 0; i < 100; i++) underuse |= shrinking.Update(15, 20, i * 15) == BandwidthUsage.Underusing;
+        Assert.True(underuse);
+    }
+}
+
+public sealed class LossBasedTests
+{
+    [Fact]
+    public void Follows_the_draft_thresholds()
+    {
+        var loss = new LossBasedEstimator(1_000_000, 10_000, 10_000_000);
+        Assert.Equal(1_050_000, loss.Update(0.01), 3);
+        Assert.Equal(1_050_000, loss.Update(0.05), 3);
+        Assert.Equal(1_050_000 * 0.9, loss.Update(0.2), 3);
+    }
+}
