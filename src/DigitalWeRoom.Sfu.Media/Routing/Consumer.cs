@@ -19,6 +19,7 @@ internal sealed class Consumer
     private readonly byte[] _payloadTypeFrom;
     private readonly byte[] _payloadTypeTo;
     private readonly bool _gateOnKeyFrames;
+    private readonly SimulcastLayerSelector? _simulcast;
     private volatile bool _paused;
     private volatile bool _closed;
     private int _resyncRequested = 1;
@@ -39,6 +40,47 @@ internal sealed class Consumer
         _paused = options.Paused;
         _payloadTypeFrom = [.. options.PayloadTypeMap.Select(m => m.Publisher)];
         _payloadTypeTo = [.. options.PayloadTypeMap.Select(m => m.Subscriber)];
+        if (options.SimulcastLayers.Count > 0)
+        {
+            _simulcast = new SimulcastLayerSelector([.. options.SimulcastLayers], options.PreferredLayer);
+        }
+    }
+
+    /// <summary>Layer selection of a simulcast consumer; null for a single-stream consumer.</summary>
+    public SimulcastLayerSelector? Simulcast => _simulcast;
+
+    /// <summary>Pixels of the tile the page shows this video in (from <see cref="SetPreferredSize"/>); bandwidth allocation order.</summary>
+    public int TileArea { get; private set; }
+
+    /// <summary>Where this consumer's key frames come from (the forwarded simulcast layer).</summary>
+    public Producer KeyFrameSource => _simulcast?.KeyFrameSource ?? Producer;
+
+    /// <summary>Room control: the page's preferred layer index for this video (switches on the next key frame); -1 pauses all layers.</summary>
+    public void SetPreferredLayer(int layer)
+    {
+        if (_simulcast is null || _simulcast.PreferredLayer == layer) return;
+        _simulcast.PreferredLayer = layer;
+        TileArea = Math.Max(TileArea, 1);
+        Producer.Router.OnPreferredLayerChanged(this);
+    }
+
+    /// <summary>Room control: the tile is at most this big; picks the lowest layer at least that size (top if sizes are unknown).</summary>
+    public void SetPreferredSize(int maxWidth, int maxHeight)
+    {
+        if (_simulcast is null) return;
+        TileArea = Math.Max(1, maxWidth) * Math.Max(1, maxHeight);
+        var layers = _simulcast.Layers;
+        int chosen = layers.Length - 1;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            if (layers[i].Width <= 0 || layers[i].Height <= 0) break;
+            if (layers[i].Width >= maxWidth && layers[i].Height >= maxHeight)
+            {
+                chosen = i;
+                break;
+            }
+        }
+        SetPreferredLayer(chosen);
     }
 
     public string Id { get; }
@@ -63,7 +105,12 @@ internal sealed class Consumer
     public long PacketsSkippedWaitingForKeyFrame => Volatile.Read(ref _skippedWaitingForKeyFrame);
 
     /// <summary>Stop forwarding (room control). Packets already queued still go out.</summary>
-    public void Pause() => _paused = true;
+    public void Pause()
+    {
+        if (_paused) return;
+        _paused = true;
+        if (_simulcast is not null && !_closed) Producer.Router.OnPreferredLayerChanged(this);
+    }
 
     /// <summary>Resume forwarding: continuous seq/ts, and (video) a key frame is requested and waited for.</summary>
     public void Resume()
@@ -71,7 +118,8 @@ internal sealed class Consumer
         if (!_paused || _closed) return;
         Volatile.Write(ref _resyncRequested, 1);
         _paused = false;
-        if (_gateOnKeyFrames) Producer.Router.RequestKeyFrame(Producer);
+        if (_simulcast is not null) Producer.Router.OnPreferredLayerChanged(this);
+        if (_gateOnKeyFrames) Producer.Router.RequestKeyFrame(KeyFrameSource);
     }
 
     internal void MarkClosed() => _closed = true;
@@ -93,8 +141,17 @@ internal sealed class Consumer
         if (_resyncRequested != 0 && Interlocked.Exchange(ref _resyncRequested, 0) != 0)
         {
             _rewriter.RequestResync();
-            _waitingForKeyFrame = _gateOnKeyFrames;
+            _waitingForKeyFrame = _gateOnKeyFrames && _simulcast is null;
+            _simulcast?.Reset();
             _waitingSince = now;
+        }
+        var simulcast = _simulcast;
+        if (simulcast is not null)
+        {
+            var decision = simulcast.OnPacket(simulcast.LayerOf(view.Ssrc), isKeyFrame, now, frequency, out var requestFrom);
+            if (requestFrom is not null) Producer.Router.RequestKeyFrame(requestFrom);
+            if (decision == LayerDecision.Drop) return false;
+            if (decision == LayerDecision.ForwardSwitched) _rewriter.RequestResync();
         }
         if (_waitingForKeyFrame)
         {
@@ -111,12 +168,22 @@ internal sealed class Consumer
             }
             _waitingForKeyFrame = false;
         }
+        bool rewriteVp8 = false;
+        ushort pictureId = 0;
+        byte tl0PicIdx = 0;
+        if (simulcast is not null)
+        {
+            var codec = Producer.CodecOf(view.PayloadType);
+            if (simulcast.DropForLayerLimits(codec, view.Payload)) return false;
+            rewriteVp8 = codec == CodecKind.Vp8 && simulcast.TryMapVp8(view.Payload, out pictureId, out tl0PicIdx);
+        }
         if (!_rewriter.TryRewrite(view.SequenceNumber, view.Timestamp, now, frequency, out ushort seq, out uint timestamp))
         {
             return false;
         }
+        if (simulcast is not null) seq -= simulcast.SequenceAdjust;
         packet.AddRef();
-        if (!Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length)))
+        if (!Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx)))
         {
             return false; // TryEnqueue released the reference and counted the drop.
         }

@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Media.Congestion;
 using DigitalWeRoom.Sfu.Media.Feedback;
 using DigitalWeRoom.Sfu.Media.Streams;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
@@ -28,6 +29,7 @@ internal sealed class MediaTransport
         Sender = sender;
         RtcpSsrc = rtcpSsrc;
         Listener = new RtpListener(extensions);
+        Bandwidth = new SubscriberBandwidth(extensions.TransportWideSequenceNumber) { EstimateChanged = AllocateLayers };
         Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options.SubscriberQueueCapacity);
         _reports = new RtcpReportBuilder(rtcpSsrc, router.Options.Cname);
     }
@@ -42,6 +44,9 @@ internal sealed class MediaTransport
     public uint RtcpSsrc { get; }
 
     public RtpListener Listener { get; }
+
+    /// <summary>Send-side bandwidth estimation toward this participant (TWCC stamping, feedback, REMB).</summary>
+    public SubscriberBandwidth Bandwidth { get; }
 
     public SubscriberSender Outbound { get; }
 
@@ -145,6 +150,48 @@ internal sealed class MediaTransport
             return (_producers, _consumers);
         }
     }
+
+    /// <summary>
+    /// Receive loop (feedback): split <paramref name="estimateBps"/> across this subscriber's consumers with the
+    /// <see cref="LayerAllocator"/> and cap each simulcast consumer's layer accordingly. Allocates only when the
+    /// consumer set outgrew the scratch arrays.
+    /// </summary>
+    internal void AllocateLayers(double estimateBps)
+    {
+        var consumers = Volatile.Read(ref _consumers);
+        if (_demands.Length < consumers.Length)
+        {
+            _demands = new TrackDemand[consumers.Length * 2];
+            _layers = new int[consumers.Length * 2];
+            _order = new int[consumers.Length * 2];
+        }
+        string? speaker = Router.ActiveSpeakerTransportId;
+        for (int i = 0; i < consumers.Length; i++)
+        {
+            var c = consumers[i];
+            bool audio = c.Kind == MediaKind.Audio;
+            var simulcast = c.Simulcast;
+            int layerCount = simulcast?.Layers.Length ?? 1;
+            int max = c.IsPaused ? -1 : simulcast is null ? 0 : Math.Min(simulcast.PreferredLayer, layerCount - 1);
+            _demands[i] = new TrackDemand(audio, c.Producer.Publisher.Id == speaker, c.TileArea,
+                audio ? AudioBitrates : LayerBitrates[Math.Min(layerCount, LayerBitrates.Length) - 1], max);
+        }
+        LayerAllocator.Allocate(estimateBps, _demands.AsSpan(0, consumers.Length), _layers, _order);
+        for (int i = 0; i < consumers.Length; i++)
+        {
+            if (consumers[i].Simulcast is { } s)
+            {
+                s.BandwidthLayer = _layers[i];
+            }
+        }
+    }
+
+    // Nominal bitrates per layer count (lowest first) until measured per-layer rates are wired in.
+    private static readonly double[] AudioBitrates = [50_000];
+    private static readonly double[][] LayerBitrates = [[1_000_000], [300_000, 1_200_000], [150_000, 500_000, 1_500_000]];
+    private TrackDemand[] _demands = [];
+    private int[] _layers = [];
+    private int[] _order = [];
 
     private void ThrowIfClosed()
     {

@@ -26,9 +26,17 @@ internal readonly struct OutboundRtp
     public readonly ushort SequenceNumber;
     public readonly byte PayloadType;
     public readonly OutboundKind Kind;
+    public readonly ushort Vp8PictureId;
+    public readonly byte Vp8Tl0PicIdx;
 
-    private OutboundRtp(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0, byte payloadType = 0)
+    /// <summary>Set: rewrite the VP8 PictureID/TL0PICIDX in the send loop's copy (simulcast switches).</summary>
+    public readonly bool RewriteVp8;
+
+    private OutboundRtp(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0, byte payloadType = 0, bool rewriteVp8 = false, ushort pictureId = 0, byte tl0PicIdx = 0)
     {
+        RewriteVp8 = rewriteVp8;
+        Vp8PictureId = pictureId;
+        Vp8Tl0PicIdx = tl0PicIdx;
         PayloadType = payloadType;
         PayloadLength = payloadLength;
         Kind = kind;
@@ -41,6 +49,9 @@ internal readonly struct OutboundRtp
 
     public static OutboundRtp ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength)
         => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType);
+
+    public static OutboundRtp ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength, bool rewriteVp8, ushort pictureId, byte tl0PicIdx)
+        => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, rewriteVp8, pictureId, tl0PicIdx);
 
     public static OutboundRtp ForRtcp(PooledPacket packet) => new(OutboundKind.Rtcp, packet, null, 0, 0, 0);
 

@@ -29,6 +29,8 @@ internal sealed class Producer
         RtxSsrc = options.RtxSsrc;
         Mid = options.Mid;
         Rid = options.Rid;
+        Width = options.Width;
+        Height = options.Height;
         MidBytes = RtpListener.ToBytes(options.Mid);
         RidBytes = RtpListener.ToBytes(options.Rid);
         _codecs = [.. options.Codecs];
@@ -53,6 +55,11 @@ internal sealed class Producer
     public string? Rid { get; }
 
     public int ClockRate { get; }
+
+    /// <summary>Nominal frame size of this encoding (0: unknown).</summary>
+    public int Width { get; }
+
+    public int Height { get; }
 
     public Router Router { get; }
 
@@ -127,7 +134,7 @@ internal sealed class Producer
         return false;
     }
 
-    private CodecKind CodecOf(byte payloadType)
+    internal CodecKind CodecOf(byte payloadType)
     {
         for (int i = 0; i < _codecs.Length; i++)
         {

@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// takes no lock and allocates nothing per packet. RTCP is terminated here: periodic SR/RR per transport, PLI/FIR from
 /// subscribers relayed to the publisher through a per-producer <see cref="KeyFrameRequestThrottle"/>.
 /// </summary>
-internal sealed class Router : IDisposable, IAsyncDisposable
+internal sealed partial class Router : IDisposable, IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Producer> _producersById = new(StringComparer.Ordinal);
@@ -108,17 +108,23 @@ internal sealed class Router : IDisposable, IAsyncDisposable
             try
             {
                 producer.AddConsumer(consumer);
+                foreach (var layer in options.SimulcastLayers)
+                {
+                    if (layer != producer) layer.AddConsumer(consumer);
+                }
             }
             catch
             {
                 subscriber.RemoveConsumer(consumer);
+                RemoveFromLayers(consumer);
                 throw;
             }
         }
         if (!options.Paused)
         {
-            RequestKeyFrame(producer);
+            RequestKeyFrame(consumer.KeyFrameSource);
         }
+        if (consumer.Simulcast is not null) OnPreferredLayerChanged(consumer);
         return consumer;
     }
 
@@ -134,7 +140,9 @@ internal sealed class Router : IDisposable, IAsyncDisposable
     {
         consumer.MarkClosed();
         consumer.Producer.RemoveConsumer(consumer);
+        RemoveFromLayers(consumer);
         consumer.Subscriber.RemoveConsumer(consumer);
+        if (consumer.Simulcast is not null) OnPreferredLayerChanged(consumer);
     }
 
     public void CloseProducer(Producer producer)
@@ -229,6 +237,16 @@ internal sealed class Router : IDisposable, IAsyncDisposable
                         }
                     }
                     break;
+                case RtcpPacketType.TransportLayerFeedback when header.Count == (byte)TransportLayerFeedbackFormat.TransportWideCc:
+                    // Transport-cc feedback from a subscriber: send-side bandwidth estimation.
+                    from.Bandwidth.OnTransportFeedback(p, MediaClock.Convert(now, Time.TimestampFrequency, 1_000_000));
+                    break;
+                case RtcpPacketType.PayloadSpecificFeedback when header.Count == (byte)PayloadSpecificFeedbackFormat.ApplicationLayer:
+                    if (ReceiverEstimatedMaxBitrate.TryParse(p, out var remb, out _))
+                    {
+                        from.Bandwidth.OnRemb(remb.Bitrate, MediaClock.Convert(now, Time.TimestampFrequency, 1_000_000));
+                    }
+                    break;
                 case RtcpPacketType.TransportLayerFeedback when header.Count == (byte)TransportLayerFeedbackFormat.Nack:
                     // Generic NACK, RFC 4585 §6.2.1. Seam: post to the subscriber's send loop for retransmission.
                     Interlocked.Increment(ref _nacksReceived);
@@ -245,7 +263,7 @@ internal sealed class Router : IDisposable, IAsyncDisposable
     {
         if (subscriber.TryFindConsumerByOutputSsrc(mediaSsrc, out var consumer))
         {
-            RequestKeyFrame(consumer.Producer);
+            RequestKeyFrame(consumer.KeyFrameSource);
         }
     }
 

@@ -21,6 +21,11 @@ internal sealed record ProducerOptions(string Id, MediaKind Kind, uint Ssrc, IRe
     public string? Mid { get; init; }
 
     public string? Rid { get; init; }
+
+    /// <summary>Nominal frame size of this encoding (simulcast layer), 0 when unknown; used by <see cref="Consumer.SetPreferredSize"/>.</summary>
+    public int Width { get; init; }
+
+    public int Height { get; init; }
 }
 
 /// <summary>One subscriber's copy of a producer.</summary>
@@ -33,6 +38,16 @@ internal sealed record ConsumerOptions(string Id, uint OutputSsrc)
     /// numbers it differently (BUNDLE: one PT per codec across the connection, RFC 8843 §9.1). Unlisted PTs pass unchanged.
     /// </summary>
     public IReadOnlyList<(byte Publisher, byte Subscriber)> PayloadTypeMap { get; init; } = [];
+
+    /// <summary>
+    /// Simulcast (RFC 8853): the track's encodings as producers, lowest first (the consumer's producer is the first).
+    /// The consumer forwards one of them as one stream with <see cref="OutputSsrc"/>. A single VP9 SVC producer may be
+    /// given alone to get temporal/spatial layer filtering.
+    /// </summary>
+    public IReadOnlyList<Producer> SimulcastLayers { get; init; } = [];
+
+    /// <summary>Initial preferred layer (index into <see cref="SimulcastLayers"/>); the top by default.</summary>
+    public int PreferredLayer { get; init; } = int.MaxValue;
 }
 
 internal sealed record RouterOptions

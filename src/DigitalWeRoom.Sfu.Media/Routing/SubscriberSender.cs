@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using DigitalWeRoom.Sfu.Media.Streams;
 using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Protocols.Codecs;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Srtp;
 
@@ -147,16 +149,32 @@ internal sealed class SubscriberSender
         RtpHeader.SetTimestamp(scratch, item.Timestamp);
         RtpHeader.SetSsrc(scratch, item.Ssrc);
         RtpHeader.SetPayloadType(scratch, item.PayloadType);
-        // Seam: TWCC sequence extension rewrite and retransmission buffer (AddRef kept by item.Stream) go here.
+        if (item.RewriteVp8)
+        {
+            RewriteVp8(scratch[..length], item.Vp8PictureId, item.Vp8Tl0PicIdx);
+        }
+        long sendTime = _time.GetTimestamp();
+        _owner.Bandwidth.TryStamp(scratch[..length], MediaClock.Convert(sendTime, _time.TimestampFrequency, 1_000_000));
+        // Seam: retransmission buffer (AddRef kept by item.Stream) goes here.
         if (_transport.TrySendRtp(scratch, length))
         {
-            item.Stream!.OnSent(item.Timestamp, item.PayloadLength, _time.GetTimestamp());
+            item.Stream!.OnSent(item.Timestamp, item.PayloadLength, sendTime);
             _counters.OnForwarded(length);
         }
         else
         {
             _counters.Drops.Increment(DropReason.NotConnected);
         }
+    }
+
+    /// <summary>Simulcast: continuous VP8 PictureID/TL0PICIDX (RFC 7741 §4.2) written into the send copy.</summary>
+    private static void RewriteVp8(Span<byte> packet, ushort pictureId, byte tl0PicIdx)
+    {
+        if (!RtpPacketView.TryParse(packet, out var view, out _)) return;
+        var payload = packet.Slice(view.HeaderLength, view.Payload.Length);
+        if (!Vp8PayloadDescriptor.TryParse(payload, out var descriptor, out _)) return;
+        descriptor.TryWritePictureId(payload, pictureId);
+        descriptor.TryWriteTl0PicIdx(payload, tl0PicIdx);
     }
 
     private void SendRtcpCopy(in OutboundRtp item)

@@ -1,0 +1,83 @@
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
+
+namespace DigitalWeRoom.Sfu.Media.Congestion;
+
+/// <summary>
+/// Send-side bandwidth estimation of one subscriber transport: the <see cref="TransportWideSequencer"/> the send
+/// loop stamps with, the <see cref="SendSideBandwidthEstimator"/>, and the hand-over between the send loop (stamps)
+/// and the transport's receive loop (transport-cc feedback, REMB) under one uncontended lock (no allocation).
+/// <see cref="EstimateChanged"/> is raised on the receive loop when the estimate moved by more than 5 % or 500 ms
+/// passed, so the owner can re-run the <see cref="LayerAllocator"/>.
+/// </summary>
+internal sealed class SubscriberBandwidth
+{
+    private const long ReallocateMicros = 500_000;
+
+    private readonly object _gate = new();
+    private readonly TransportWideSequencer _sequencer;
+    private double _lastReported;
+    private long _lastReportedAt = long.MinValue;
+    private double _estimate;
+
+    public SubscriberBandwidth(byte transportWideCcExtensionId, BandwidthEstimatorOptions? options = null)
+    {
+        Estimator = new SendSideBandwidthEstimator(options);
+        _sequencer = new TransportWideSequencer(transportWideCcExtensionId, Estimator);
+        _estimate = Estimator.Estimate;
+    }
+
+    public SendSideBandwidthEstimator Estimator { get; }
+
+    /// <summary>Bits per second (any thread).</summary>
+    public double Estimate => Volatile.Read(ref _estimate);
+
+    public long Stamped => _sequencer.Stamped;
+
+    public long Unstamped => _sequencer.Unstamped;
+
+    /// <summary>Raised on the receive loop with the new estimate (bps).</summary>
+    public Action<double>? EstimateChanged { get; set; }
+
+    /// <summary>Send loop: stamp the transport-wide sequence number into the send copy and record it.</summary>
+    public bool TryStamp(Span<byte> packet, long nowMicros)
+    {
+        lock (_gate)
+        {
+            return _sequencer.TryStamp(packet, nowMicros);
+        }
+    }
+
+    /// <summary>Receive loop: one transport-cc feedback packet (RTPFB FMT 15).</summary>
+    public void OnTransportFeedback(ReadOnlySpan<byte> rtcpPacket, long nowMicros)
+    {
+        if (!TransportWideFeedback.TryParse(rtcpPacket, out var feedback, out _)) return;
+        double estimate;
+        lock (_gate)
+        {
+            estimate = Estimator.OnTransportFeedback(feedback, nowMicros);
+        }
+        Publish(estimate, nowMicros);
+    }
+
+    /// <summary>Receive loop: a REMB (PSFB FMT 15, "REMB").</summary>
+    public void OnRemb(ulong bitrate, long nowMicros)
+    {
+        double estimate;
+        lock (_gate)
+        {
+            estimate = Estimator.OnRemb(bitrate, nowMicros);
+        }
+        Publish(estimate, nowMicros);
+    }
+
+    private void Publish(double estimate, long nowMicros)
+    {
+        Volatile.Write(ref _estimate, estimate);
+        if (_lastReportedAt == long.MinValue || Math.Abs(estimate - _lastReported) > 0.05 * _lastReported || nowMicros - _lastReportedAt >= ReallocateMicros)
+        {
+            _lastReported = estimate;
+            _lastReportedAt = nowMicros;
+            EstimateChanged?.Invoke(estimate);
+        }
+    }
+}

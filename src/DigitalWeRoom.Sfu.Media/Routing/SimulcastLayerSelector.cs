@@ -1,0 +1,198 @@
+using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Protocols.Codecs;
+
+namespace DigitalWeRoom.Sfu.Media.Routing;
+
+/// <summary>What a simulcast consumer does with one packet of one of its layers.</summary>
+internal enum LayerDecision : byte
+{
+    /// <summary>Not the forwarded layer (or a temporal/spatial layer above the target): skip.</summary>
+    Drop = 0,
+
+    /// <summary>Forward with the current seq/timestamp mapping.</summary>
+    Forward = 1,
+
+    /// <summary>First packet (a key frame) of a newly selected layer: resync seq/timestamp, then forward.</summary>
+    ForwardSwitched = 2,
+}
+
+/// <summary>
+/// Layer choice of one simulcast consumer (RFC 8853 encodings, each its own RTP stream / producer, lowest first).
+/// Target = min(<see cref="PreferredLayer"/> from the page's tile size, <see cref="BandwidthLayer"/> from the
+/// subscriber's <c>Congestion.LayerAllocator</c>). The consumer keeps forwarding the current layer until a key
+/// frame of the target layer arrives, then switches on that key frame (a key frame for the target is requested
+/// while waiting, at most once per second). Also keeps VP8 PictureID / TL0PICIDX continuous across switches
+/// (RFC 7741 §4.2), drops VP8/VP9 temporal layers above <see cref="MaxTemporalLayer"/> and VP9 spatial layers
+/// above <see cref="MaxSpatialLayer"/> (RFC 9628 §4.2, SVC in one stream), and counts the packets it drops on
+/// purpose so output sequence numbers stay gap-free (<see cref="SequenceAdjust"/>).
+/// Packet methods run on the publisher's receive loop; the two setters on any thread (volatile ints).
+/// </summary>
+internal sealed class SimulcastLayerSelector
+{
+    private const int KeyFrameRetrySeconds = 1;
+
+    private readonly Producer[] _layers;
+    private volatile int _preferred;
+    private volatile int _bandwidth = int.MaxValue;
+    private volatile int _maxTemporal = int.MaxValue;
+    private volatile int _maxSpatial = int.MaxValue;
+    private long _lastRequest = long.MinValue;
+    private int _current = -1;
+
+    // VP8 continuity (output = input + offset).
+    private bool _vp8Started;
+    private ushort _pictureIdOffset;
+    private byte _tl0Offset;
+    private ushort _lastPictureId;
+    private byte _lastTl0;
+    private bool _pictureIdResync;
+
+    public SimulcastLayerSelector(Producer[] layers, int preferredLayer)
+    {
+        if (layers.Length == 0) throw new ArgumentException("At least one layer.", nameof(layers));
+        _layers = layers;
+        _preferred = preferredLayer;
+    }
+
+    public ReadOnlySpan<Producer> Layers => _layers;
+
+    /// <summary>Layer being forwarded; -1 before the first key frame.</summary>
+    public int CurrentLayer => _current;
+
+    public int PreferredLayer
+    {
+        get => _preferred;
+        set => _preferred = value;
+    }
+
+    /// <summary>Highest layer the bandwidth allocation allows (int.MaxValue: unconstrained; -1: none).</summary>
+    public int BandwidthLayer
+    {
+        get => _bandwidth;
+        set => _bandwidth = value;
+    }
+
+    public int MaxTemporalLayer
+    {
+        get => _maxTemporal;
+        set => _maxTemporal = value;
+    }
+
+    public int MaxSpatialLayer
+    {
+        get => _maxSpatial;
+        set => _maxSpatial = value;
+    }
+
+    public int TargetLayer => Math.Min(Math.Min(_preferred, _bandwidth), _layers.Length - 1);
+
+    /// <summary>Packets dropped on purpose (temporal/spatial filtering) so far: subtract from output sequence numbers.</summary>
+    public ushort SequenceAdjust { get; private set; }
+
+    public long Switches { get; private set; }
+
+    /// <summary>The producer whose key frames the subscriber should get (PLI relay): current layer, else the target.</summary>
+    public Producer KeyFrameSource => _layers[_current >= 0 ? _current : Math.Max(0, TargetLayer)];
+
+    /// <summary>Index of the layer whose SSRC is <paramref name="ssrc"/>; -1 if none.</summary>
+    public int LayerOf(uint ssrc)
+    {
+        var layers = _layers;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            if (layers[i].Ssrc == ssrc) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>Forget the current layer (resume, P2P→SFU): wait for a key frame of the target again.</summary>
+    public void Reset() => _current = -1;
+
+    /// <summary>
+    /// Decides for one packet of layer <paramref name="layer"/>. When a key frame of the target is missing, returns
+    /// the producer to ask for one in <paramref name="requestKeyFrameFrom"/> (throttled to once a second).
+    /// </summary>
+    public LayerDecision OnPacket(int layer, bool isKeyFrame, long now, long frequency, out Producer? requestKeyFrameFrom)
+    {
+        requestKeyFrameFrom = null;
+        int target = TargetLayer;
+        if (target < 0 || layer < 0)
+        {
+            return LayerDecision.Drop;
+        }
+        if (_current == target)
+        {
+            return layer == _current ? LayerDecision.Forward : LayerDecision.Drop;
+        }
+        if (layer == target && isKeyFrame)
+        {
+            _current = target;
+            _pictureIdResync = true;
+            Switches++;
+            return LayerDecision.ForwardSwitched;
+        }
+        if (_lastRequest == long.MinValue || now - _lastRequest >= frequency * KeyFrameRetrySeconds)
+        {
+            _lastRequest = now;
+            requestKeyFrameFrom = _layers[target];
+        }
+        return layer == _current ? LayerDecision.Forward : LayerDecision.Drop;
+    }
+
+    /// <summary>
+    /// For a packet about to be forwarded: whether to drop it as a temporal/spatial layer above the limits (then
+    /// the output sequence is shifted down by one for later packets).
+    /// </summary>
+    public bool DropForLayerLimits(CodecKind codec, ReadOnlySpan<byte> payload)
+    {
+        int maxT = _maxTemporal, maxS = _maxSpatial;
+        if (maxT == int.MaxValue && maxS == int.MaxValue) return false;
+        bool drop = false;
+        if (codec == CodecKind.Vp8 && Vp8PayloadDescriptor.TryParse(payload, out var vp8, out _))
+        {
+            drop = vp8.HasTemporalLayerId && vp8.TemporalLayerId > maxT;
+        }
+        else if (codec == CodecKind.Vp9 && Vp9PayloadDescriptor.TryParse(payload, out var vp9, out _) && vp9.HasLayerIndices)
+        {
+            drop = vp9.TemporalLayerId > maxT || vp9.SpatialLayerId > maxS;
+        }
+        if (drop) SequenceAdjust++;
+        return drop;
+    }
+
+    /// <summary>
+    /// VP8: output PictureID / TL0PICIDX for a forwarded packet (continuous across switches). False when the
+    /// payload has neither (nothing to rewrite).
+    /// </summary>
+    public bool TryMapVp8(ReadOnlySpan<byte> payload, out ushort pictureId, out byte tl0PicIdx)
+    {
+        pictureId = 0;
+        tl0PicIdx = 0;
+        if (!Vp8PayloadDescriptor.TryParse(payload, out var d, out _) || (!d.HasPictureId && !d.HasTl0PicIdx))
+        {
+            return false;
+        }
+        int modulus = d.PictureIdIs15Bit ? 0x8000 : 0x80;
+        if (_pictureIdResync)
+        {
+            _pictureIdResync = false;
+            if (_vp8Started)
+            {
+                _pictureIdOffset = (ushort)((_lastPictureId + 1 - d.PictureId) & 0x7FFF);
+                _tl0Offset = (byte)(_lastTl0 + 1 - d.Tl0PicIdx);
+            }
+        }
+        pictureId = (ushort)((d.PictureId + _pictureIdOffset) % modulus);
+        tl0PicIdx = (byte)(d.Tl0PicIdx + _tl0Offset);
+        if (!_vp8Started || (short)((pictureId - _lastPictureId) << 1) >= 0)
+        {
+            _lastPictureId = pictureId;
+        }
+        if (!_vp8Started || (sbyte)(tl0PicIdx - _lastTl0) >= 0)
+        {
+            _lastTl0 = tl0PicIdx;
+        }
+        _vp8Started = true;
+        return true;
+    }
+}
