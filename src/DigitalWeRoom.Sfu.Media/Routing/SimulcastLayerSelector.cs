@@ -37,6 +37,7 @@ internal sealed class SimulcastLayerSelector
     private volatile int _maxTemporal = int.MaxValue;
     private volatile int _maxSpatial = int.MaxValue;
     private long _lastRequest = long.MinValue;
+    private int _lastRequestTarget = -1;
     private int _current = -1;
 
     // VP8 continuity (output = input + offset).
@@ -131,9 +132,10 @@ internal sealed class SimulcastLayerSelector
             Switches++;
             return LayerDecision.ForwardSwitched;
         }
-        if (_lastRequest == long.MinValue || now - _lastRequest >= frequency * KeyFrameRetrySeconds)
+        if (_lastRequest == long.MinValue || target != _lastRequestTarget || now - _lastRequest >= frequency * KeyFrameRetrySeconds)
         {
             _lastRequest = now;
+            _lastRequestTarget = target;
             requestKeyFrameFrom = _layers[target];
         }
         return layer == _current ? LayerDecision.Forward : LayerDecision.Drop;
