@@ -29,6 +29,8 @@ internal sealed class MediaTransport
         Sender = sender;
         RtcpSsrc = rtcpSsrc;
         Listener = new RtpListener(extensions);
+        Extensions = extensions;
+        TransportWideCc = extensions.TransportWideSequenceNumber != 0 ? new TransportWideCcRecorder() : null;
         Bandwidth = new SubscriberBandwidth(extensions.TransportWideSequenceNumber) { EstimateChanged = AllocateLayers };
         Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options.SubscriberQueueCapacity);
         _reports = new RtcpReportBuilder(rtcpSsrc, router.Options.Cname);
@@ -44,6 +46,11 @@ internal sealed class MediaTransport
     public uint RtcpSsrc { get; }
 
     public RtpListener Listener { get; }
+
+    public RtpHeaderExtensionIds Extensions { get; }
+
+    /// <summary>Arrivals of this participant's packets for transport-cc feedback (null: TWCC not negotiated).</summary>
+    public TransportWideCcRecorder? TransportWideCc { get; }
 
     /// <summary>Send-side bandwidth estimation toward this participant (TWCC stamping, feedback, REMB).</summary>
     public SubscriberBandwidth Bandwidth { get; }

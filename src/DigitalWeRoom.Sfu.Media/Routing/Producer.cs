@@ -61,6 +61,9 @@ internal sealed class Producer
 
     public int Height { get; }
 
+    /// <summary>Audio: where this track's RFC 6464 levels go for dominant speaker detection (room control sets it).</summary>
+    public Speech.SpeakerActivity? Speaker { get; set; }
+
     public Router Router { get; }
 
     /// <summary>The transport this track arrives on (PLI and RR go back through it).</summary>

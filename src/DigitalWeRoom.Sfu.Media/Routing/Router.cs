@@ -39,6 +39,7 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
         {
             _keyFrameTimer = Time.CreateTimer(static s => ((Router)s!).FlushPendingKeyFrameRequests(), this, Options.KeyFrameRequestMinInterval, Options.KeyFrameRequestMinInterval);
         }
+        _mediaTimer = Time.CreateTimer(static s => ((Router)s!).OnMediaTick(), this, MediaTickInterval, MediaTickInterval);
     }
 
     public string Id { get; }
@@ -198,7 +199,9 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
             Counters.Drops.Increment(DropReason.NoRoute);
             return;
         }
-        producer.OnRtp(packet, view, isRtx, Time.GetTimestamp(), Time.TimestampFrequency);
+        long now = Time.GetTimestamp();
+        OnMediaExtensions(from, producer, view, now);
+        producer.OnRtp(packet, view, isRtx, now, Time.TimestampFrequency);
     }
 
     /// <summary>
@@ -351,6 +354,7 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
         }
         _reportTimer?.Dispose();
         _keyFrameTimer?.Dispose();
+        _mediaTimer.Dispose();
         foreach (var transport in transports)
         {
             _ = CloseTransport(transport);
