@@ -103,3 +103,40 @@ public sealed class LossBasedTests
         Assert.Equal(1_050_000 * 0.9, loss.Update(0.2), 3);
     }
 }
+
+public sealed class EstimatorRobustnessTests
+{
+    [Fact]
+    public void Random_and_bit_flipped_feedback_never_throws_and_keeps_the_estimate_in_bounds()
+    {
+        var random = new Random(4);
+        var bandwidth = new SubscriberBandwidth(5, new BandwidthEstimatorOptions { InitialBps = 500_000, MinBps = 50_000, MaxBps = 10_000_000 });
+        for (ushort s = 0; s < 2000; s++) bandwidth.Estimator.OnPacketSent(s, s * 1000L, 1200);
+        var arrivals = Enumerable.Range(0, 60).Select(i => new TwccArrival((ushort)(i * 2), 1_000_000 + (i * 1500L))).ToArray();
+        var valid = new byte[1024];
+        int length = TransportWideFeedback.Write(valid, 1, 2, 0, arrivals, out _);
+        var variant = new byte[1024];
+        int parsed = 0;
+        for (int n = 0; n < 100_000; n++)
+        {
+            int len = length;
+            valid.AsSpan(0, length).CopyTo(variant);
+            switch (n % 3)
+            {
+                case 0:
+                    variant[random.Next(len)] ^= (byte)(1 << random.Next(8));
+                    break;
+                case 1:
+                    len = random.Next(len + 1);
+                    break;
+                default:
+                    random.NextBytes(variant.AsSpan(4, len - 4));
+                    break;
+            }
+            if (TransportWideFeedback.TryParse(variant.AsSpan(0, len), out _, out _)) parsed++;
+            bandwidth.OnTransportFeedback(variant.AsSpan(0, len), 2_000_000 + n);
+            Assert.InRange(bandwidth.Estimate, 50_000, 10_000_000);
+        }
+        Assert.True(parsed > 1000);
+    }
+}
