@@ -223,7 +223,9 @@ public sealed class Room
             Room = Name,
             ParticipantId = participant.Id,
             Participants = others,
-            Mode = ModeNames.ToWire(_mode),
+            // A newcomer always starts on the server path: a third ends any P2P pairing, and a second
+            // is told to switch right after this message.
+            Mode = ModeNames.Sfu,
             IceServers = join.IceServers,
         });
         Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = participant.ToInfo() }, except: participant);
