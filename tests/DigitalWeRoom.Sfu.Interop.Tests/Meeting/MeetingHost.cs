@@ -51,9 +51,14 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
     }
 
     /// <summary>Opens /r/{room}?name={name} in a fresh browser context (own camera, own storage).</summary>
-    public async Task<IPage> OpenAsync(string room, string name, string query = "")
+    public async Task<IPage> OpenAsync(string room, string name, string query = "", Func<IBrowserContext, Task>? prepare = null)
     {
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
+        if (prepare is not null)
+        {
+            await prepare(context);
+        }
+
         var page = await context.NewPageAsync();
         page.Console += (_, message) =>
         {
@@ -62,7 +67,8 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
                 TestLog.Write($"[{name}] console.{message.Type}: {message.Text}");
             }
         };
-        await page.GotoAsync(new Uri(BaseUri, $"/r/{room}?name={Uri.EscapeDataString(name)}{query}").ToString());
+        await page.GotoAsync(new Uri(BaseUri, $"/r/{room}?name={Uri.EscapeDataString(name)}{query}").ToString(),
+            new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
         return page;
     }
 

@@ -52,7 +52,8 @@ function onRemoteTrack(path, track, streamId) {
     const p = state.participants.get(participantId);
     source = p?.tracks?.some((t) => t.source === 'screen' && t.id.startsWith(`${streamId}:`)) ? 'screen' : 'camera';
   } else {
-    const [id, tag] = streamId.split(':');
+    // Server stream ids: "<participantId>" (camera, microphone) or "<participantId>-screen".
+    const [id, tag] = streamId.split('-');
     participantId = id;
     source = tag === 'screen' ? 'screen' : 'camera';
   }
@@ -156,7 +157,6 @@ signaling
     state.iceServers = m.iceServers ?? [];
     for (const p of m.participants ?? []) state.participants.set(p.id, p);
     setMode(m.mode);
-    ui.clearError();
     publishLocalTracks();
     renderAll();
   })

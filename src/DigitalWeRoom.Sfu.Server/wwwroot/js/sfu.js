@@ -2,7 +2,7 @@
 // answers. Server m-lines that are recvonly (the server receives) are publish slots: the page
 // answers them sendonly with its own tracks (first audio: microphone, first video: camera,
 // second video: screen). Server m-lines that are sendonly carry other participants' tracks; their
-// msid stream id is "<participantId>" (camera, microphone) or "<participantId>:screen".
+// msid stream id is "<participantId>" (camera, microphone) or "<participantId>-screen".
 // While the room is peer-to-peer the connection stays up and the page pauses its senders.
 
 export class SfuLink {
