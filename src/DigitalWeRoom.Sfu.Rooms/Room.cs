@@ -53,6 +53,9 @@ public sealed class Room
     /// <summary>The latest published state; safe to read from any thread.</summary>
     public RoomSnapshot Snapshot => _snapshot;
 
+    /// <summary>RTP packets forwarded by the server's media path in this room (read live, any thread).</summary>
+    public long PacketsForwarded => _media?.PacketsForwarded ?? 0;
+
     /// <summary>Completes when the control loop has ended (the room emptied and closed).</summary>
     public Task Completion => _loop;
 
