@@ -64,10 +64,13 @@ public sealed class RoomStateMachineTests
         Assert.Equal(lowerIsA, ma.Initiator);
         Assert.Equal(!lowerIsA, mb.Initiator);
 
+        // A fresh pair: the server connections exist but forward nothing.
+        Assert.False(_media.Sessions[a].Forwarding);
+        Assert.False(_media.Sessions[b].Forwarding);
+
         await SignalAsync(room, a, MessageTypes.P2pConnected, b);
         await room.FlushAsync();
         Assert.Equal("switching", room.Snapshot.Mode);
-        Assert.True(_media.Sessions[a].Forwarding);
 
         await SignalAsync(room, b, MessageTypes.P2pConnected, a);
         await room.FlushAsync();
@@ -118,6 +121,7 @@ public sealed class RoomStateMachineTests
         Assert.Equal("switching", room.Snapshot.Mode);
         Assert.Equal("switching", a.C.LastMode!.Mode);
         Assert.Equal("switching", b.C.LastMode!.Mode);
+        // Make before break: the server keeps forwarding until P2P is connected.
         Assert.True(_media.Sessions[a.Id].Forwarding);
 
         await SignalAsync(room, a.Id, MessageTypes.P2pConnected, b.Id);
@@ -153,6 +157,7 @@ public sealed class RoomStateMachineTests
         Assert.Equal("sfu", room.Snapshot.Mode);
         Assert.Equal("sfu", ca.LastMode!.Mode);
         Assert.Equal("sfu", cb.LastMode!.Mode);
+        Assert.True(_media.Sessions[a].Forwarding);
         ca.Clear();
 
         _time.Advance(TimeSpan.FromMinutes(1));
