@@ -387,6 +387,13 @@ public sealed class Room
             return;
         }
 
+        // RFC 8866: a description the peer's browser could not parse is refused here, not relayed.
+        if (message.Sdp is not null && !Protocols.Sdp.SdpParser.TryParse(message.Sdp, out _, out var sdpError))
+        {
+            SendError(sender, ErrorCodes.InvalidSdp, sdpError.ToString(), message.Id);
+            return;
+        }
+
         peer.Send(new SignalMessage
         {
             Type = message.Type,

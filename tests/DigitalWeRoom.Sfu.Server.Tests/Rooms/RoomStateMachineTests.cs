@@ -233,7 +233,7 @@ public sealed class RoomStateMachineTests
     {
         var (room, a, ca) = await JoinAsync("alice");
         var (_, b, cb) = await JoinAsync("bob");
-        const string sdp = "v=0\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+        const string sdp = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n";
 
         await room.PostAsync(a, new SignalMessage { Type = MessageTypes.Offer, Target = b, Sdp = sdp, Id = "1" });
         await room.PostAsync(a, new SignalMessage { Type = MessageTypes.Offer, Target = "nobody", Sdp = sdp, Id = "2" });
@@ -245,7 +245,11 @@ public sealed class RoomStateMachineTests
         var errors = ca.OfType(MessageTypes.Error);
         Assert.Contains(errors, e => e is { Code: ErrorCodes.InvalidTarget, Id: "2" });
         Assert.Contains(errors, e => e is { Code: ErrorCodes.NotYourId, Id: "3" });
-        Assert.Equal(2, errors.Count);
+        await room.PostAsync(a, new SignalMessage { Type = MessageTypes.Offer, Target = b, Sdp = "v=0\r\ns=-\r\nm=audio x\r\n", Id = "5" });
+        await room.FlushAsync();
+        errors = ca.OfType(MessageTypes.Error);
+        Assert.Contains(errors, e => e is { Code: ErrorCodes.InvalidSdp, Id: "5" });
+        Assert.Equal(3, errors.Count);
         Assert.Equal("switching", room.Snapshot.Mode);
 
         // On the server path there is no peer to relay to.
