@@ -15,13 +15,14 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// </summary>
 internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
 {
+    /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
+    private const int EarlyCapacity = 16;
+
     private readonly UdpEndpoint _endpoint;
     private readonly IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
     private readonly List<TransportTuple> _validatedTuples = [];
-    private const int EarlyCapacity = 16;
-
     private readonly object _earlyLock = new();
     private PooledPacket[]? _early;
     private int _earlyCount;
