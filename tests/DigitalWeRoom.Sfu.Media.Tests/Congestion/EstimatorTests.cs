@@ -3,8 +3,27 @@ using DigitalWeRoom.Sfu.Protocols.Rtcp;
 
 namespace DigitalWeRoom.Sfu.Media.Tests.Congestion;
 
-public sealed class EstimatorTests
+public sealed class EstimatorTests(Xunit.Abstractions.ITestOutputHelper output)
 {
+    [Theory]
+    [InlineData(500_000)]
+    [InlineData(1_500_000)]
+    [InlineData(4_000_000)]
+    public void Converges_near_the_bottleneck_capacity(double capacity)
+    {
+        var estimator = NewEstimator(initial: 1_000_000);
+        var link = new LinkSimulator(estimator, seed: 7) { CapacityBps = capacity };
+        var samples = new List<double>();
+        for (int second = 0; second < 30; second++)
+        {
+            link.Run(1_000_000);
+            samples.Add(estimator.Estimate);
+        }
+        output.WriteLine($"capacity {capacity / 1000:F0} kbit/s: estimate per second (kbit/s) {string.Join(' ', samples.Select(x => (x / 1000).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        double lastTen = samples.Skip(20).Average();
+        Assert.InRange(lastTen, 0.5 * capacity, 1.3 * capacity);
+    }
+
     private static SendSideBandwidthEstimator NewEstimator(double initial = 500_000) =>
         new(new BandwidthEstimatorOptions { InitialBps = initial, MinBps = 50_000, MaxBps = 10_000_000 });
 
