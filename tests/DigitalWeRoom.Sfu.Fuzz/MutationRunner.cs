@@ -19,7 +19,7 @@ public sealed record MutationFinding(string Kind, string Message, byte[] Input, 
 /// </summary>
 public static class MutationRunner
 {
-    public static readonly TimeSpan SlowInputThreshold = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan SlowInputThreshold = TimeSpan.FromSeconds(10);
 
     /// <param name="saveDirectory">Where crash-*.bin files go; null keeps findings in memory only.</param>
     public static MutationResult Run(FuzzTarget target, IReadOnlyList<byte[]> corpus, TimeSpan duration, int seed,
