@@ -2,6 +2,7 @@ using DigitalWeRoom.Sfu.Server;
 using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Endpoints;
 using DigitalWeRoom.Sfu.Server.Signaling;
+using DigitalWeRoom.Sfu.Server.Webhooks;
 
 if (TokenCommand.TryRun(args))
 {
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddSfuOptions();
 builder.Services.AddSfuRooms();
 builder.AddSfuAuth();
+builder.AddSfuWebhooks();
 
 var app = builder.Build();
 app.UseSfuWebSockets();

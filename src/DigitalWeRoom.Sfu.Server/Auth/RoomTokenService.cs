@@ -26,13 +26,9 @@ public sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt, string 
 /// </remarks>
 public sealed class RoomTokenService
 {
-    /// <summary>Tokens longer than this are refused before any parsing.</summary>
-    public const int MaxTokenLength = 4096;
-
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, byte[]> _secrets;
-    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public RoomTokenService(IOptions<AuthOptions> options, TimeProvider time)
     {
@@ -101,8 +97,7 @@ public sealed class RoomTokenService
             payload["name"] = request.Name;
         }
 
-        var credentials = new SigningCredentials(new SymmetricSecurityKey(secret), SecurityAlgorithms.HmacSha256);
-        string token = _handler.CreateToken(JsonSerializer.Serialize(payload), credentials);
+        string token = Hs256Jwt.Sign(JsonSerializer.Serialize(payload), secret);
         return new IssuedToken(token, DateTimeOffset.FromUnixTimeSeconds(exp), apiKey);
     }
 
@@ -135,60 +130,15 @@ public sealed class RoomTokenService
     /// <summary>Signature, algorithm, key, lifetime and claims. Total: never throws on any input.</summary>
     public RoomTokenResult Validate(string? token)
     {
-        if (string.IsNullOrWhiteSpace(token))
+        if (!Hs256Jwt.TryVerify(token, issuer => _secrets.GetValueOrDefault(issuer), _time.GetUtcNow(), _options.ClockSkew,
+                out JsonWebToken jwt, out TokenRejection rejection, out string error))
         {
-            return RoomTokenResult.Fail(TokenRejection.Missing, "a token is required");
+            return RoomTokenResult.Fail(rejection, error);
         }
 
-        if (token.Length > MaxTokenLength)
-        {
-            return RoomTokenResult.Fail(TokenRejection.Malformed, "the token is too long");
-        }
-
-        JsonWebToken jwt;
-        try
-        {
-            jwt = new JsonWebToken(token);
-        }
-        catch (Exception e) when (e is ArgumentException or SecurityTokenException or JsonException or FormatException)
-        {
-            return RoomTokenResult.Fail(TokenRejection.Malformed, "the token is not a well-formed JWT");
-        }
-
-        // RFC 8725 §3.1: accept exactly the algorithm we issue; "none" and every other value are refused.
-        if (!string.Equals(jwt.Alg, SecurityAlgorithms.HmacSha256, StringComparison.Ordinal))
-        {
-            return RoomTokenResult.Fail(TokenRejection.AlgorithmNotAllowed, $"algorithm '{jwt.Alg}' is not allowed; tokens are signed with HS256");
-        }
-
-        string? apiKey = TryGetString(jwt, "iss");
-        if (apiKey is null || !_secrets.TryGetValue(apiKey, out byte[]? secret))
-        {
-            return RoomTokenResult.Fail(TokenRejection.UnknownKey, "the token's issuer (API key) is not configured on this server");
-        }
-
-        if (!VerifySignature(jwt, secret))
-        {
-            return RoomTokenResult.Fail(TokenRejection.BadSignature, "the token's signature does not match its API key");
-        }
-
-        DateTimeOffset now = _time.GetUtcNow();
-        if (!TryGetTime(jwt, "exp", out DateTimeOffset exp))
-        {
-            return RoomTokenResult.Fail(TokenRejection.MissingClaim, "the token has no exp (expiry) claim");
-        }
-
-        if (now > exp + _options.ClockSkew)
-        {
-            return RoomTokenResult.Fail(TokenRejection.Expired, $"the token expired at {exp:u}");
-        }
-
-        if (TryGetTime(jwt, "nbf", out DateTimeOffset nbf) && now + _options.ClockSkew < nbf)
-        {
-            return RoomTokenResult.Fail(TokenRejection.NotYetValid, $"the token is not valid before {nbf:u}");
-        }
-
-        string? identity = TryGetString(jwt, "sub");
+        string apiKey = Hs256Jwt.GetString(jwt, "iss")!;
+        DateTimeOffset exp = Hs256Jwt.TryGetTime(jwt, "exp", out DateTimeOffset e) ? e : default;
+        string? identity = Hs256Jwt.GetString(jwt, "sub");
         if (!TryReadVideoGrant(jwt, out VideoGrant? video))
         {
             return RoomTokenResult.Fail(TokenRejection.MissingClaim, "the token has no valid video grant");
@@ -199,7 +149,7 @@ public sealed class RoomTokenService
             return RoomTokenResult.Fail(TokenRejection.MissingClaim, "the token has no sub (identity) claim");
         }
 
-        return new RoomTokenResult(TokenRejection.None, "", new JoinGrant(identity ?? "", TryGetString(jwt, "name"), video, apiKey, exp));
+        return new RoomTokenResult(TokenRejection.None, "", new JoinGrant(identity ?? "", Hs256Jwt.GetString(jwt, "name"), video, apiKey, exp));
     }
 
     /// <summary>True when <paramref name="candidate"/> equals one of the API secrets (compared in constant time).</summary>
@@ -213,21 +163,6 @@ public sealed class RoomTokenService
         }
 
         return match;
-    }
-
-    private static bool VerifySignature(JsonWebToken jwt, byte[] secret)
-    {
-        string signed = jwt.EncodedHeader + "." + jwt.EncodedPayload;
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(signed), expected);
-        Span<byte> given = stackalloc byte[64];
-        if (jwt.EncodedSignature.Length > 86
-            || Base64Url.DecodeFromChars(jwt.EncodedSignature, given, out _, out int written) != System.Buffers.OperationStatus.Done)
-        {
-            return false;
-        }
-
-        return CryptographicOperations.FixedTimeEquals(expected, given[..written]);
     }
 
     private static bool TryReadVideoGrant(JsonWebToken jwt, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out VideoGrant? grant)
@@ -278,19 +213,4 @@ public sealed class RoomTokenService
                 _ => throw new FormatException($"{name} is not a boolean"),
             }
             : fallback;
-
-    private static string? TryGetString(JsonWebToken jwt, string claim) =>
-        jwt.TryGetPayloadValue(claim, out string? value) ? value : null;
-
-    private static bool TryGetTime(JsonWebToken jwt, string claim, out DateTimeOffset time)
-    {
-        time = default;
-        if (jwt.TryGetPayloadValue(claim, out long seconds) && seconds is > 0 and < 253402300799)
-        {
-            time = DateTimeOffset.FromUnixTimeSeconds(seconds);
-            return true;
-        }
-
-        return false;
-    }
 }
