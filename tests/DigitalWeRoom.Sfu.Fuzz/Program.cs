@@ -6,18 +6,29 @@ namespace DigitalWeRoom.Sfu.Fuzz;
 
 // Fuzz targets for every parser that reads network input. See docs/security.md ("Fuzzing").
 //   <target>|all [--seconds N] [--seed S]   built-in mutation mode over Corpus/<target> (default 10 s)
-//   <target> --libfuzzer                    libFuzzer driver (SharpFuzz; run under libfuzzer-dotnet on an instrumented build)
+//   DWR_FUZZ_TARGET=<target> (no args)      libFuzzer driver (SharpFuzz; run under libfuzzer-dotnet on an instrumented build;
+//                                           given files as arguments it runs them once each)
 //   <target> --afl                          AFL driver (SharpFuzz; run under afl-fuzz on an instrumented build)
 //   <target> --replay FILE...               run the given inputs once each
 //   seed                                    (re)write Corpus/<target>/seed-*.bin from our writers and fixtures
 //   list                                    target names
 internal static class FuzzProgram
 {
+    public const string LibFuzzerTargetVariable = "DWR_FUZZ_TARGET";
+
     public static int Main(string[] args)
     {
+        // libFuzzer passes its own arguments (or input files to reproduce), so the target comes from the environment.
+        if (Environment.GetEnvironmentVariable(LibFuzzerTargetVariable) is { Length: > 0 } libFuzzerTarget)
+        {
+            FuzzTarget target = FuzzTargets.Find(libFuzzerTarget) ?? throw new ArgumentException($"unknown target '{libFuzzerTarget}'");
+            Fuzzer.LibFuzzer.Run(span => target.Execute(span));
+            return 0;
+        }
+
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine("usage: <target>|all [--seconds N] [--seed S] | <target> --libfuzzer | <target> --afl | <target> --replay FILE... | seed | list");
+            Console.WriteLine("usage: <target>|all [--seconds N] [--seed S] | DWR_FUZZ_TARGET=<target> (libFuzzer) | <target> --afl | <target> --replay FILE... | seed | list");
             Console.WriteLine("targets: " + string.Join(", ", FuzzTargets.All.Select(t => t.Name)));
             return 0;
         }
@@ -48,13 +59,6 @@ internal static class FuzzProgram
         {
             Console.Error.WriteLine($"unknown target '{args[0]}'; try 'list'");
             return 2;
-        }
-
-        if (args.Contains("--libfuzzer"))
-        {
-            FuzzTarget target = targets[0];
-            Fuzzer.LibFuzzer.Run(span => target.Execute(span));
-            return 0;
         }
 
         if (args.Contains("--afl"))
