@@ -35,4 +35,22 @@ public sealed class JoinTokenTests
         await using WsClient client = await host.ConnectAsync();
         Assert.False(string.IsNullOrEmpty(await client.JoinAsync("standup", "ada")));
     }
+
+    [Fact]
+    public async Task With_keys_the_room_api_needs_the_secret_or_a_server_admin_token()
+    {
+        await using var host = new SfuHost(new() { [$"Sfu:Auth:Keys:{RoomTokenServiceTests.Key}"] = RoomTokenServiceTests.Secret });
+        RoomTokenService tokens = host.Services.GetRequiredService<RoomTokenService>();
+        using HttpClient client = host.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await client.GetAsync("/api/rooms")).StatusCode);
+
+        client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Issue(new RoomTokenRequest("ada", null, new VideoGrant { Room = "r", RoomAdmin = true })).Token);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await client.GetAsync("/api/rooms")).StatusCode);
+
+        client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Issue(new RoomTokenRequest("ops", null, new VideoGrant { ServerAdmin = true })).Token);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/api/rooms")).StatusCode);
+
+        client.DefaultRequestHeaders.Authorization = new("Bearer", RoomTokenServiceTests.Secret);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/api/rooms")).StatusCode);
+    }
 }
