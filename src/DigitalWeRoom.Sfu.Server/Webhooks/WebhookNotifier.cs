@@ -115,8 +115,9 @@ public sealed partial class WebhookNotifier : BackgroundService
 
                 failure = $"HTTP {(int)response.StatusCode}";
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Any failure of one POST (refused, reset, timeout, bad response) is retried; none may stop the loop.
                 failure = e.GetType().Name;
             }
 

@@ -123,6 +123,19 @@ public sealed class WebhookNotifierTests
     }
 
     [Fact]
+    public async Task Unreachable_receiver_is_retried_then_counted_as_failed()
+    {
+        using WebhookNotifier notifier = Notifier("http://127.0.0.1:1/hook", attempts: 2);
+        await notifier.StartAsync(CancellationToken.None);
+        notifier.Enqueue(Event(WebhookEventNames.RoomStarted));
+        notifier.Enqueue(Event(WebhookEventNames.RoomFinished));
+        await WaitUntilAsync(() => notifier.Failed == 2);
+        Assert.Equal(4, notifier.Attempts);
+        Assert.Equal(0, notifier.Delivered);
+        await notifier.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public void Without_urls_webhooks_are_off()
     {
         using var notifier = new WebhookNotifier(Microsoft.Extensions.Options.Options.Create(new WebhookOptions()),
