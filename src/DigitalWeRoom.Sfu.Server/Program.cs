@@ -1,8 +1,15 @@
 using DigitalWeRoom.Sfu.Server;
 using DigitalWeRoom.Sfu.Server.Deploy;
+using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Endpoints;
 using DigitalWeRoom.Sfu.Server.Proxy;
 using DigitalWeRoom.Sfu.Server.Signaling;
+using DigitalWeRoom.Sfu.Server.Webhooks;
+
+if (TokenCommand.TryRun(args))
+{
+    return;
+}
 
 if (args is ["deploy", ..])
 {
@@ -15,6 +22,8 @@ builder.AddSfuOptions();
 builder.Services.AddTrustedProxies(builder.Configuration);
 builder.Services.AddSfuRooms();
 builder.Services.AddSfuMedia();
+builder.AddSfuAuth();
+builder.AddSfuWebhooks();
 
 var app = builder.Build();
 app.UseTrustedProxies();
@@ -23,6 +32,7 @@ app.UseThemeFiles();
 app.UseMeetingPage();
 app.MapSignaling();
 app.MapRoomApi();
+app.MapTokenApi();
 app.MapGet("/healthz/live", () => Results.Ok(new { status = "live" }));
 app.MapDeployWidget();
 app.Run();
