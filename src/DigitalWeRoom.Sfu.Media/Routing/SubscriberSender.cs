@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// Everything this transport sends (forwarded RTP, PLI to its publisher side, SR/RR) goes through here, so the
 /// transport's SRTP send state has one owner.
 /// </summary>
-internal sealed class SubscriberSender
+internal sealed partial class SubscriberSender
 {
     /// <summary>Bytes reserved after a packet for the SRTP/SRTCP tag and index.</summary>
     public const int SrtpHeadroom = SrtpContext.MaxOverhead;
@@ -119,6 +119,9 @@ internal sealed class SubscriberSender
                 case OutboundKind.ReportTick:
                     SendReport();
                     break;
+                case OutboundKind.Nack:
+                    Retransmit(item);
+                    break;
             }
         }
         catch (Exception)
@@ -147,10 +150,12 @@ internal sealed class SubscriberSender
         RtpHeader.SetTimestamp(scratch, item.Timestamp);
         RtpHeader.SetSsrc(scratch, item.Ssrc);
         RtpHeader.SetPayloadType(scratch, item.PayloadType);
-        // Seam: TWCC sequence extension rewrite and retransmission buffer (AddRef kept by item.Stream) go here.
+        // Seam: TWCC sequence extension rewrite goes here.
+        long now = _time.GetTimestamp();
+        item.Stream!.Retransmissions?.Store(packet, item.SequenceNumber, item.Timestamp, item.PayloadType, now);
         if (_transport.TrySendRtp(scratch, length))
         {
-            item.Stream!.OnSent(item.Timestamp, item.PayloadLength, _time.GetTimestamp());
+            item.Stream.OnSent(item.Timestamp, item.PayloadLength, now);
             _counters.OnForwarded(length);
         }
         else
