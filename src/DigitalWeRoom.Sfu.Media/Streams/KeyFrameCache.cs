@@ -14,7 +14,8 @@ internal interface IKeyFrameCacheTarget
 
 /// <summary>
 /// The latest key frame of one video stream and the frames after it, as references on the publisher's packets:
-/// from the first packet of a key frame, contiguous in sequence number, until a bound (packets, duration) or a gap.
+/// from the first packet of a key frame until a bound (packets, duration, too many holes). Packets lost on the way
+/// leave holes that late or RTX-repaired arrivals fill; the key frame counts as held once all its packets are.
 /// A new or resumed consumer is sent these at once (<see cref="TryReplay"/>) so its decoder has a picture before the
 /// publisher answers the PLI. Fed (after fan-out) and replayed on the publisher's receive loop; <see cref="Clear"/>
 /// may come from room control, hence the (uncontended) lock.
@@ -23,13 +24,19 @@ internal sealed class KeyFrameCache
 {
     private readonly object _gate = new();
     private readonly CachedPacket[] _packets;
+    private const int MaxHoles = 64;
+
     private readonly uint _maxDurationRtp;
     private int _count;
-    private int _frameEnd;
+    private int _holes;
     private uint _keyTimestamp;
+    private ushort _firstSeq;
     private ushort _lastSeq;
+    private ushort _keyEndSeq;
+    private ushort _lastMarkerSeq;
+    private bool _haveKeyEnd;
+    private bool _haveMarker;
     private bool _collecting;
-    private bool _complete;
     private bool _truncated;
     private bool _closed;
 
@@ -49,12 +56,12 @@ internal sealed class KeyFrameCache
         }
     }
 
-    /// <summary>True when a whole key frame (first packet through its marker) is held.</summary>
+    /// <summary>True when a whole key frame (first packet through its marker, no hole) is held.</summary>
     public bool HasKeyFrame
     {
         get
         {
-            lock (_gate) return _complete;
+            lock (_gate) return IsKeyFrameComplete();
         }
     }
 
@@ -87,10 +94,19 @@ internal sealed class KeyFrameCache
             }
             if (!_collecting || _truncated) return;
             int ahead = (short)(seq - _lastSeq);
-            if (ahead <= 0) return; // Duplicate or late: the run already holds or skipped it.
-            if (ahead != 1 || _count == _packets.Length || timestamp - _keyTimestamp > _maxDurationRtp)
+            if (ahead <= 0)
             {
-                if (!_complete)
+                // Late or repaired: fills a hole of the run (duplicates and older packets are ignored).
+                if (_holes > 0 && (short)(seq - _firstSeq) > 0 && !Contains(seq) && _count < _packets.Length)
+                {
+                    _holes--;
+                    Append(packet, view);
+                }
+                return;
+            }
+            if (_count == _packets.Length || timestamp - _keyTimestamp > _maxDurationRtp || _holes + ahead - 1 > MaxHoles)
+            {
+                if (!IsKeyFrameComplete())
                 {
                     ClearLocked(); // The key frame itself is incomplete: useless.
                     return;
@@ -98,6 +114,7 @@ internal sealed class KeyFrameCache
                 _truncated = true;
                 return;
             }
+            _holes += ahead - 1;
             Append(packet, view);
         }
     }
@@ -113,12 +130,13 @@ internal sealed class KeyFrameCache
         lock (_gate)
         {
             continuesInto = false;
-            if (!_complete || _closed) return false;
+            if (_closed || !IsKeyFrameComplete()) return false;
             continuesInto = !_truncated && (ushort)(_lastSeq + 1) == nextLiveSeq;
-            int n = continuesInto ? _count : _frameEnd;
-            for (int i = 0; i < n; i++)
+            // Otherwise only whole frames: up to the last marker.
+            int limit = continuesInto ? (ushort)(_lastSeq - _firstSeq) : (ushort)(_lastMarkerSeq - _firstSeq);
+            for (int i = 0; i < _count; i++)
             {
-                target.OnCachedPacket(_packets[i]);
+                if ((ushort)(_packets[i].SequenceNumber - _firstSeq) <= limit) target.OnCachedPacket(_packets[i]);
             }
             return true;
         }
@@ -136,14 +154,43 @@ internal sealed class KeyFrameCache
 
     private void Append(PooledPacket packet, in RtpPacketView view)
     {
+        ushort seq = view.SequenceNumber;
         packet.AddRef();
-        _packets[_count++] = new CachedPacket(packet, view.SequenceNumber, view.Timestamp, view.PayloadType, view.Payload.Length);
-        _lastSeq = view.SequenceNumber;
+        if (_count == 0) _firstSeq = seq;
+        _packets[_count++] = new CachedPacket(packet, seq, view.Timestamp, view.PayloadType, view.Payload.Length);
+        if (_count == 1 || (short)(seq - _lastSeq) > 0) _lastSeq = seq;
         if (view.Marker)
         {
-            _frameEnd = _count;
-            if (view.Timestamp == _keyTimestamp) _complete = true;
+            if (!_haveMarker || (short)(seq - _lastMarkerSeq) > 0) _lastMarkerSeq = seq;
+            _haveMarker = true;
+            if (view.Timestamp == _keyTimestamp)
+            {
+                _keyEndSeq = seq;
+                _haveKeyEnd = true;
+            }
         }
+    }
+
+    private bool Contains(ushort seq)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            if (_packets[i].SequenceNumber == seq) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The key frame's marker has arrived and every packet from the first to it is held.</summary>
+    private bool IsKeyFrameComplete()
+    {
+        if (!_haveKeyEnd) return false;
+        int span = (ushort)(_keyEndSeq - _firstSeq);
+        int held = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            if ((ushort)(_packets[i].SequenceNumber - _firstSeq) <= span) held++;
+        }
+        return held == span + 1;
     }
 
     private void ClearLocked()
@@ -154,9 +201,10 @@ internal sealed class KeyFrameCache
             _packets[i] = default;
         }
         _count = 0;
-        _frameEnd = 0;
+        _holes = 0;
         _collecting = false;
-        _complete = false;
+        _haveKeyEnd = false;
+        _haveMarker = false;
         _truncated = false;
     }
 }

@@ -176,7 +176,7 @@ public class KeyFrameCacheTests
     }
 
     [Fact]
-    public void KeyFrameWithAGap_IsNotCached_AndCacheReleasesEverything()
+    public void KeyFrameWithAHole_CountsOnceRepaired_AndCacheReleasesEverything()
     {
         var pool = new PacketPool();
         var cache = new KeyFrameCache(300, TimeSpan.FromSeconds(1.5), 90_000);
@@ -190,7 +190,11 @@ public class KeyFrameCacheTests
         Feed(10, true, true, false);
         Feed(12, false, true, true); // 11 lost inside the key frame
         Assert.False(cache.HasKeyFrame);
-        Assert.Equal(0, cache.Count);
+        Assert.Equal(2, cache.Count);
+        Feed(11, false, true, false); // late / RTX-repaired
+        Feed(11, false, true, false); // duplicate: ignored
+        Assert.True(cache.HasKeyFrame);
+        Assert.Equal(3, cache.Count);
 
         Feed(20, true, true, false);
         Feed(21, false, true, true);
