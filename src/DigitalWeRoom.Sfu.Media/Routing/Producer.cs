@@ -181,8 +181,10 @@ internal sealed class Producer
                 return true;
             }
         }
+        // Without a map, only a signaled RTX SSRC of a single-codec producer says what the packet repairs; a payload
+        // type that is merely unknown (RED, CN, DTMF not listed) must not be taken for RTX.
         apt = _codecs[0].PayloadType;
-        return _codecs.Length == 1 && _rtxPayloadTypes.Length == 0;
+        return _codecs.Length == 1 && _rtxPayloadTypes.Length == 0 && RtxSsrc != 0;
     }
 
     /// <summary>True when key frames of this producer's codecs can be detected, so consumers can wait for one.</summary>

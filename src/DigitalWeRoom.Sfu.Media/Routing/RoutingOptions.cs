@@ -19,8 +19,10 @@ internal sealed record ProducerOptions(string Id, MediaKind Kind, uint Ssrc, IRe
     public uint RtxSsrc { get; init; }
 
     /// <summary>
-    /// RTX payload type → the media payload type its <c>apt</c> names (RFC 4588 §8.6). Without an entry, an RTX
-    /// packet of a single-codec producer is taken as that codec.
+    /// RTX payload type → the media payload type its <c>apt</c> names (RFC 4588 §8.6). Without a map, RTX is only
+    /// decapsulated for a single-codec producer with a signaled <see cref="RtxSsrc"/>. List RED (RFC 2198) and other
+    /// non-RTX payload types among <see cref="Codecs"/>: for a stream bound by MID, a payload type that is not a codec
+    /// is taken for RTX.
     /// </summary>
     public IReadOnlyList<(byte Rtx, byte Apt)> RtxPayloadTypes { get; init; } = [];
 

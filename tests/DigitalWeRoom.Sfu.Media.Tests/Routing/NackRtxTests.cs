@@ -275,3 +275,31 @@ public class NackRtxTests
         AssertNoLeakAfterClose(router, pool);
     }
 }
+
+public class OpusRedPassThroughTests
+{
+    [Fact]
+    public void RedForOpus_IsForwardedUnchanged_WithItsPayloadTypeMapped_AndNotNacked()
+    {
+        var (router, _, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var pubSender = new CapturingSender();
+        var pub = router.CreateTransport("pub", pubSender);
+        // RFC 2198 RED negotiated next to Opus: both are codecs of the producer.
+        var producer = router.CreateProducer(pub, new ProducerOptions("mic", MediaKind.Audio, 0x77, [Opus, new RtpCodec(63, "audio/red", 48000)]));
+        var subSender = new CapturingSender();
+        router.CreateConsumer(router.CreateTransport("sub", subSender), producer, new ConsumerOptions("c", 0xA1) { PayloadTypeMap = [(63, 100)] });
+
+        // RED block header (F=1, PT 111, offset, length) + primary header (F=0, PT 111), then the data.
+        byte[] red = [0xEF, 0x03, 0xC0, 0x05, 0x6F, 1, 2, 3, 4, 5, 9, 9, 9];
+        Deliver(router, pub, Rtp(pool, 0x77, 10, 960, 63, red));
+        Deliver(router, pub, Rtp(pool, 0x77, 13, 3840, 63, red)); // 11, 12 lost: audio is not NACKed by default
+        DrainAll(router);
+
+        Assert.Equal(2, subSender.Rtp.Count);
+        Assert.All(subSender.Rtp, p => Assert.Equal(100, p[1] & 0x7F));
+        Assert.All(subSender.Rtp, p => Assert.Equal(red, p.AsSpan(12).ToArray()));
+        Assert.Null(producer.Nack);
+        Assert.Equal(0, router.Counters.NacksSent);
+        AssertNoLeakAfterClose(router, pool);
+    }
+}
