@@ -20,7 +20,7 @@ namespace DigitalWeRoom.Sfu.Interop.Tests;
 /// </summary>
 public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
 {
-    private const string PublishScript = """
+    internal const string PublishScript = """
         async () => {
           const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
           window.pub = pc;
@@ -31,7 +31,7 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
         }
         """;
 
-    private const string SubscribeScript = """
+    internal const string SubscribeScript = """
         async () => {
           const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
           window.sub = pc;
@@ -132,8 +132,8 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
         }
     }
 
-    private static (MediaTransport Media, WebRtcTransport WebRtc) CreateTransport(UdpEndpoint endpoint, Router router, SessionDescription offer,
-        MediaDescription first, string id, RtpHeaderExtensionIds extensions)
+    internal static (MediaTransport Media, WebRtcTransport WebRtc) CreateTransport(UdpEndpoint endpoint, Router router, SessionDescription offer,
+        MediaDescription first, string id, RtpHeaderExtensionIds extensions, Func<IRtpPacketSender, IRtpPacketSender>? wrapSender = null)
     {
         SdpFingerprint fingerprint = offer.FingerprintFor(first)!;
         var listener = new RouterTransportListener();
@@ -145,13 +145,15 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
             RemoteIcePassword = offer.IcePwdFor(first),
             Listener = listener,
         });
-        var media = router.CreateTransport(id, new WebRtcTransportSender(transport), extensions);
+        IRtpPacketSender sender = new WebRtcTransportSender(transport);
+        var media = router.CreateTransport(id, wrapSender is null ? sender : wrapSender(sender), extensions);
         listener.Media = media;
         return (media, transport);
     }
 
     /// <summary>ICE-lite, passive answer by hand (RFC 8829 §5.3 shape); sendonly sections announce an SSRC (RFC 5576).</summary>
-    private static string BuildAnswer(WebRtcTransport transport, int port, SessionDescription offer, string direction, int opus, int vp8, int midId, (uint Audio, uint Video)? ssrcs)
+    /// <remarks>With <paramref name="rtx"/> the video section also accepts RTX (RFC 4588 §8.6); with <paramref name="rtxSsrc"/> it announces it (ssrc-group FID).</remarks>
+    internal static string BuildAnswer(WebRtcTransport transport, int port, SessionDescription offer, string direction, int opus, int vp8, int midId, (uint Audio, uint Video)? ssrcs, int rtx = 0, uint rtxSsrc = 0)
     {
         var audio = offer.Media.Single(m => m.Kind == "audio");
         var video = offer.Media.Single(m => m.Kind == "video");
@@ -166,7 +168,8 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
         if (ssrcs is not null) Line("a=msid-semantic: WMS sfu");
         foreach (var (kind, mid, pt, codec) in new[] { ("audio", audio.Mid!, opus, "opus/48000/2"), ("video", video.Mid!, vp8, "VP8/90000") })
         {
-            Line(string.Create(CultureInfo.InvariantCulture, $"m={kind} {port} UDP/TLS/RTP/SAVPF {pt}"));
+            string formats = kind == "video" && rtx != 0 ? string.Create(CultureInfo.InvariantCulture, $"{pt} {rtx}") : pt.ToString(CultureInfo.InvariantCulture);
+            Line(string.Create(CultureInfo.InvariantCulture, $"m={kind} {port} UDP/TLS/RTP/SAVPF {formats}"));
             Line("c=IN IP4 127.0.0.1");
             Line("a=ice-ufrag:" + transport.LocalIceCredentials.Ufrag);
             Line("a=ice-pwd:" + transport.LocalIceCredentials.Password);
@@ -183,12 +186,24 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
             {
                 Line(string.Create(CultureInfo.InvariantCulture, $"a=rtcp-fb:{pt} nack pli"));
                 Line(string.Create(CultureInfo.InvariantCulture, $"a=rtcp-fb:{pt} ccm fir"));
+                if (rtx != 0)
+                {
+                    Line(string.Create(CultureInfo.InvariantCulture, $"a=rtcp-fb:{pt} nack"));
+                    Line(string.Create(CultureInfo.InvariantCulture, $"a=rtpmap:{rtx} rtx/90000"));
+                    Line(string.Create(CultureInfo.InvariantCulture, $"a=fmtp:{rtx} apt={pt}"));
+                }
             }
             if (ssrcs is { } pair)
             {
                 uint ssrc = kind == "audio" ? pair.Audio : pair.Video;
+                if (kind == "video" && rtxSsrc != 0) Line(string.Create(CultureInfo.InvariantCulture, $"a=ssrc-group:FID {ssrc} {rtxSsrc}"));
                 Line(string.Create(CultureInfo.InvariantCulture, $"a=ssrc:{ssrc} cname:sfu"));
                 Line(string.Create(CultureInfo.InvariantCulture, $"a=ssrc:{ssrc} msid:sfu {kind}-track"));
+                if (kind == "video" && rtxSsrc != 0)
+                {
+                    Line(string.Create(CultureInfo.InvariantCulture, $"a=ssrc:{rtxSsrc} cname:sfu"));
+                    Line(string.Create(CultureInfo.InvariantCulture, $"a=ssrc:{rtxSsrc} msid:sfu {kind}-track"));
+                }
             }
             foreach (var candidate in transport.LocalCandidates)
             {
@@ -199,7 +214,7 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
         return sdp.ToString();
     }
 
-    private static async Task WaitFor(Func<bool> condition, TimeSpan timeout, Func<string> diagnose)
+    internal static async Task WaitFor(Func<bool> condition, TimeSpan timeout, Func<string> diagnose)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
@@ -210,7 +225,7 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
     }
 
     /// <summary>Serves an empty page on 127.0.0.1 (a secure context, so getUserMedia works).</summary>
-    private sealed class PageServer : IDisposable
+    internal sealed class PageServer : IDisposable
     {
         private readonly HttpListener _listener = new();
 

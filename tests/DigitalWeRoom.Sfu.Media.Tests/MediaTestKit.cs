@@ -150,6 +150,17 @@ internal static class MediaTestKit
 
     public static uint Ssrc(byte[] rtp) => BinaryPrimitives.ReadUInt32BigEndian(rtp.AsSpan(8));
 
+    /// <summary>
+    /// Closes the router (retransmission buffers and key-frame caches hold references while it runs) and asserts
+    /// every rented packet came back.
+    /// </summary>
+    public static void AssertNoLeakAfterClose(Router router, PacketPool pool)
+    {
+        DrainAll(router);
+        router.Dispose();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
     public static void DrainAll(Router router)
     {
         foreach (var t in router.Transports) t.Outbound.DrainAvailable();

@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// only flip flags the receive loop reads. After a resume (and at start) a video consumer whose codec allows it waits
 /// for a key frame and asks for one, and the rewriter continues seq/timestamp without a gap.
 /// </summary>
-internal sealed class Consumer
+internal sealed class Consumer : IKeyFrameCacheTarget
 {
     /// <summary>While waiting for a key frame, the request is repeated this often (seconds).</summary>
     private const int KeyFrameRetrySeconds = 1;
@@ -25,6 +25,9 @@ internal sealed class Consumer
     private int _resyncRequested = 1;
     private bool _waitingForKeyFrame;
     private long _waitingSince;
+    private bool _cacheTried;
+    private long _replayNow;
+    private long _replayFrequency;
     private long _enqueued;
     private long _skippedWaitingForKeyFrame;
 
@@ -34,7 +37,7 @@ internal sealed class Consumer
         Producer = producer;
         Subscriber = subscriber;
         OutputSsrc = options.OutputSsrc;
-        Stream = new RtpStreamSender(options.OutputSsrc, producer.ClockRate);
+        Stream = NewStream(producer, options);
         _rewriter = new SequenceRewriter(producer.ClockRate);
         _gateOnKeyFrames = producer.CanGateOnKeyFrames;
         _paused = options.Paused;
@@ -122,7 +125,56 @@ internal sealed class Consumer
         if (_gateOnKeyFrames) Producer.Router.RequestKeyFrame(KeyFrameSource);
     }
 
-    internal void MarkClosed() => _closed = true;
+    internal void MarkClosed()
+    {
+        _closed = true;
+        Stream.Retransmissions?.Close();
+    }
+
+    /// <summary>
+    /// Receive loop, once per resync: sends the producer's cached key frame (and the frames after it) ahead of the
+    /// live packet <paramref name="liveSeq"/>, through the rewriter, so seq/timestamps run on continuously. True when
+    /// the cached run reaches up to the live packet (forward it); otherwise the next run starts at a key frame.
+    /// </summary>
+    private bool TryStartFromKeyFrameCache(ushort liveSeq, long now, long frequency)
+    {
+        if (_cacheTried || Producer.KeyFrameCache is not { } cache) return false;
+        _cacheTried = true;
+        _replayNow = now;
+        _replayFrequency = frequency;
+        if (!cache.TryReplay(this, liveSeq, out bool continuesInto)) return false;
+        Producer.Router.Counters.OnKeyFrameCacheReplay();
+        if (continuesInto) return true;
+        // Whole frames were sent but the live stream does not continue them: resume at the next key frame.
+        _rewriter.RequestResync();
+        return false;
+    }
+
+    void IKeyFrameCacheTarget.OnCachedPacket(in CachedPacket cached)
+    {
+        if (!_rewriter.TryRewrite(cached.SequenceNumber, cached.Timestamp, _replayNow, _replayFrequency, out ushort seq, out uint timestamp))
+        {
+            return;
+        }
+        cached.Packet.AddRef();
+        if (Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(cached.Packet, Stream, seq, timestamp, MapPayloadType(cached.PayloadType), cached.PayloadLength)))
+        {
+            Interlocked.Increment(ref _enqueued);
+        }
+    }
+
+    private static RtpStreamSender NewStream(Producer producer, ConsumerOptions options)
+    {
+        var router = producer.Router.Options;
+        return new RtpStreamSender(options.OutputSsrc, producer.ClockRate)
+        {
+            Retransmissions = router.RetransmissionBufferPackets > 0
+                ? new RetransmissionBuffer(router.RetransmissionBufferPackets, router.RetransmissionMaxAge, router.RetransmissionMinInterval, producer.Router.Time.TimestampFrequency)
+                : null,
+            RtxSsrc = options.RtxSsrc,
+            RtxPayloadTypes = [.. options.RtxPayloadTypes],
+        };
+    }
 
     private byte MapPayloadType(byte payloadType)
     {
@@ -144,6 +196,7 @@ internal sealed class Consumer
             _waitingForKeyFrame = _gateOnKeyFrames && _simulcast is null;
             _simulcast?.Reset();
             _waitingSince = now;
+            _cacheTried = false;
         }
         var simulcast = _simulcast;
         if (simulcast is not null)
@@ -155,7 +208,11 @@ internal sealed class Consumer
         }
         if (_waitingForKeyFrame)
         {
-            if (!isKeyFrame)
+            if (!isKeyFrame && TryStartFromKeyFrameCache(view.SequenceNumber, now, frequency))
+            {
+                _waitingForKeyFrame = false;
+            }
+            else if (!isKeyFrame)
             {
                 Interlocked.Increment(ref _skippedWaitingForKeyFrame);
                 // The PLI (or the key frame) may have been lost: ask again while still waiting.
@@ -166,7 +223,10 @@ internal sealed class Consumer
                 }
                 return false;
             }
-            _waitingForKeyFrame = false;
+            else
+            {
+                _waitingForKeyFrame = false;
+            }
         }
         bool rewriteVp8 = false;
         ushort pictureId = 0;

@@ -14,6 +14,12 @@ internal sealed class MediaCounters
     private long _rtcpSent;
     private long _keyFrameRequestsSent;
     private long _keyFrameRequestsThrottled;
+    private long _nacksReceived;
+    private long _retransmittedPackets;
+    private long _retransmissionsMissed;
+    private long _nacksSent;
+    private long _rtxRepaired;
+    private long _keyFrameCacheReplays;
 
     public DropCounters Drops { get; } = new();
 
@@ -29,6 +35,36 @@ internal sealed class MediaCounters
     public long KeyFrameRequestsSent => Volatile.Read(ref _keyFrameRequestsSent);
 
     public long KeyFrameRequestsThrottled => Volatile.Read(ref _keyFrameRequestsThrottled);
+
+    /// <summary>Generic NACKs (RFC 4585 §6.2.1) received from subscribers.</summary>
+    public long NacksReceived => Volatile.Read(ref _nacksReceived);
+
+    /// <summary>Packets retransmitted to subscribers (as RTX or as the original packet).</summary>
+    public long RetransmittedPackets => Volatile.Read(ref _retransmittedPackets);
+
+    /// <summary>NACKed packets not retransmitted: no longer held, never sent, or retransmitted too recently.</summary>
+    public long RetransmissionsMissed => Volatile.Read(ref _retransmissionsMissed);
+
+    /// <summary>Generic NACKs sent to publishers.</summary>
+    public long NacksSent => Volatile.Read(ref _nacksSent);
+
+    /// <summary>RTX packets from publishers decapsulated into their media stream (RFC 4588 §4).</summary>
+    public long RtxPacketsRepaired => Volatile.Read(ref _rtxRepaired);
+
+    /// <summary>Times a new or resumed consumer was sent the cached key frame.</summary>
+    public long KeyFrameCacheReplays => Volatile.Read(ref _keyFrameCacheReplays);
+
+    internal void OnNackReceived() => Interlocked.Increment(ref _nacksReceived);
+
+    internal void OnRetransmitted() => Interlocked.Increment(ref _retransmittedPackets);
+
+    internal void OnRetransmissionMissed() => Interlocked.Increment(ref _retransmissionsMissed);
+
+    internal void OnNackSent() => Interlocked.Increment(ref _nacksSent);
+
+    internal void OnRtxRepaired() => Interlocked.Increment(ref _rtxRepaired);
+
+    internal void OnKeyFrameCacheReplay() => Interlocked.Increment(ref _keyFrameCacheReplays);
 
     internal void OnReceived() => Interlocked.Increment(ref _receivedPackets);
 

@@ -13,6 +13,9 @@ internal enum OutboundKind : byte
 
     /// <summary>Time to send this transport its periodic SR/RR compound (built on the send loop).</summary>
     ReportTick = 2,
+
+    /// <summary>A generic NACK from the subscriber for <see cref="OutboundRtp.Stream"/>: retransmit from its buffer.</summary>
+    Nack = 3,
 }
 
 /// <summary>One item of a <see cref="SubscriberSender"/> queue. Holds one reference on <see cref="Packet"/>.</summary>
@@ -54,6 +57,9 @@ internal readonly struct OutboundRtp
         => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, rewriteVp8, pictureId, tl0PicIdx);
 
     public static OutboundRtp ForRtcp(PooledPacket packet) => new(OutboundKind.Rtcp, packet, null, 0, 0, 0);
+
+    /// <summary><paramref name="packet"/> holds the NACK (RFC 4585 §6.2.1) as received.</summary>
+    public static OutboundRtp ForNack(PooledPacket packet, RtpStreamSender stream) => new(OutboundKind.Nack, packet, stream, stream.Ssrc, 0, 0);
 
     public static OutboundRtp ReportTick() => new(OutboundKind.ReportTick, null, null, 0, 0, 0);
 }

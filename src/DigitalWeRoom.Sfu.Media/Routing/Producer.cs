@@ -15,6 +15,7 @@ internal sealed class Producer
     private readonly object _gate = new();
     private readonly RtpCodec[] _codecs;
     private readonly CodecKind[] _codecKinds;
+    private readonly (byte Rtx, byte Apt)[] _rtxPayloadTypes;
     private Consumer[] _consumers = [];
     private long _rtxIgnored;
     private volatile bool _closed;
@@ -39,6 +40,16 @@ internal sealed class Producer
         ClockRate = _codecs[0].ClockRate;
         Receiver = new RtpStreamReceiver(options.Ssrc, ClockRate);
         KeyFrameThrottle = new KeyFrameRequestThrottle(router.Options.KeyFrameRequestMinInterval, timestampFrequency);
+        _rtxPayloadTypes = [.. options.RtxPayloadTypes];
+        var o = router.Options;
+        if (o.NackPublishers && (Kind == MediaKind.Video || o.NackAudio))
+        {
+            Nack = new NackGenerator(o.NackMaxMissing, o.NackMaxRetries, o.NackDefaultRtt, timestampFrequency);
+        }
+        if (o.KeyFrameCacheEnabled && CanGateOnKeyFrames)
+        {
+            KeyFrameCache = new KeyFrameCache(o.KeyFrameCacheMaxPackets, o.KeyFrameCacheMaxDuration, ClockRate);
+        }
     }
 
     public string Id { get; }
@@ -73,6 +84,12 @@ internal sealed class Producer
 
     public KeyFrameRequestThrottle KeyFrameThrottle { get; }
 
+    /// <summary>Gap detection and NACK timing toward the publisher; null when NACKs are not sent for this track.</summary>
+    public NackGenerator? Nack { get; }
+
+    /// <summary>Latest key frame and the frames after it, for new consumers; null when disabled or not video.</summary>
+    public KeyFrameCache? KeyFrameCache { get; }
+
     public bool IsClosed => _closed;
 
     /// <summary>Key frames seen (first packet of each).</summary>
@@ -97,12 +114,37 @@ internal sealed class Producer
     {
         if (isRtx)
         {
-            // Seam: RTX (RFC 4588) repair and padding probes; decapsulate here once NACK/RTX lands.
-            Interlocked.Increment(ref _rtxIgnored);
+            // RTX (RFC 4588 §4): a repair (decapsulated into the media stream) or a padding probe (ignored).
+            if (!TryDecapsulateRtx(packet, view))
+            {
+                Interlocked.Increment(ref _rtxIgnored);
+                return;
+            }
+            Router.Counters.OnRtxRepaired();
+            if (!RtpPacketView.TryParse(packet.Span, out var repaired, out _)) return;
+            Deliver(packet, repaired, now, frequency);
             return;
         }
+        Deliver(packet, view, now, frequency);
+    }
+
+    private void Deliver(PooledPacket packet, in RtpPacketView view, long now, long frequency)
+    {
         var payload = view.Payload;
         Receiver.Receive(view.SequenceNumber, view.Timestamp, MediaClock.Convert(now, frequency, ClockRate), payload.Length);
+
+        if (Nack is { } nack)
+        {
+            switch (nack.OnPacket(view.SequenceNumber, now))
+            {
+                case NackAction.SendNack:
+                    Router.SendNack(this, now);
+                    break;
+                case NackAction.RequestKeyFrame:
+                    Router.RequestKeyFrame(this);
+                    break;
+            }
+        }
 
         bool keyFrame = KeyFrameDetector.IsKeyFrame(CodecOf(view.PayloadType), payload);
         if (keyFrame) KeyFrames++;
@@ -112,6 +154,47 @@ internal sealed class Producer
         {
             consumers[i].TryForward(packet, view, keyFrame, now, frequency);
         }
+        KeyFrameCache?.OnPacket(packet, view, keyFrame);
+    }
+
+    /// <summary>
+    /// RFC 4588 §4: rewrites an RTX packet in place into the original packet: the 2-byte OSN leaves the payload
+    /// and becomes the sequence number, the SSRC and payload type (from the RTX payload type's apt) become the media
+    /// stream's. False for a padding-only probe, an unknown RTX payload type or a repair nobody is waiting for.
+    /// </summary>
+    private bool TryDecapsulateRtx(PooledPacket packet, in RtpPacketView view)
+    {
+        if (Ssrc == 0 || view.Payload.Length < 2) return false;
+        byte apt;
+        if (!TryGetApt(view.PayloadType, out apt)) return false;
+        ushort osn = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(view.Payload);
+        // Only repair what is missing: duplicates (RTX probes with old payloads) would waste subscribers' bandwidth.
+        if (Nack is { } nack && !nack.IsMissing(osn)) return false;
+        int headerLength = view.HeaderLength;
+        var span = packet.Span;
+        span[(headerLength + 2)..].CopyTo(span[headerLength..]);
+        packet.Length -= 2;
+        span = packet.Span;
+        RtpHeader.SetSequenceNumber(span, osn);
+        RtpHeader.SetSsrc(span, Ssrc);
+        RtpHeader.SetPayloadType(span, apt);
+        return true;
+    }
+
+    private bool TryGetApt(byte rtxPayloadType, out byte apt)
+    {
+        foreach (var (rtx, a) in _rtxPayloadTypes)
+        {
+            if (rtx == rtxPayloadType)
+            {
+                apt = a;
+                return true;
+            }
+        }
+        // Without a map, only a signaled RTX SSRC of a single-codec producer says what the packet repairs; a payload
+        // type that is merely unknown (RED, CN, DTMF not listed) must not be taken for RTX.
+        apt = _codecs[0].PayloadType;
+        return _codecs.Length == 1 && _rtxPayloadTypes.Length == 0 && RtxSsrc != 0;
     }
 
     /// <summary>True when key frames of this producer's codecs can be detected, so consumers can wait for one.</summary>
@@ -166,6 +249,7 @@ internal sealed class Producer
     /// <summary>Marks closed and returns the consumers that were attached (the router closes them).</summary>
     internal Consumer[] MarkClosed()
     {
+        KeyFrameCache?.Clear(close: true);
         lock (_gate)
         {
             _closed = true;

@@ -20,9 +20,9 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
     private readonly Dictionary<string, Producer> _producersById = new(StringComparer.Ordinal);
     private readonly ITimer? _reportTimer;
     private readonly ITimer? _keyFrameTimer;
+    private readonly ITimer? _nackTimer;
     private Producer[] _producers = [];
     private MediaTransport[] _transports = [];
-    private long _nacksReceived;
     private bool _disposed;
 
     public Router(string id, PacketPool pool, TimeProvider? time = null, RouterOptions? options = null)
@@ -40,6 +40,10 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
             _keyFrameTimer = Time.CreateTimer(static s => ((Router)s!).FlushPendingKeyFrameRequests(), this, Options.KeyFrameRequestMinInterval, Options.KeyFrameRequestMinInterval);
         }
         _mediaTimer = Time.CreateTimer(static s => ((Router)s!).OnMediaTick(), this, MediaTickInterval, MediaTickInterval);
+        if (Options.NackPublishers && Options.NackTimerInterval > TimeSpan.Zero)
+        {
+            _nackTimer = Time.CreateTimer(static s => ((Router)s!).SendDueNacks(), this, Options.NackTimerInterval, Options.NackTimerInterval);
+        }
     }
 
     public string Id { get; }
@@ -52,8 +56,8 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
 
     public MediaCounters Counters { get; } = new();
 
-    /// <summary>Transport-layer NACKs received from subscribers (answered once NACK/RTX lands).</summary>
-    public long NacksReceived => Volatile.Read(ref _nacksReceived);
+    /// <summary>Transport-layer NACKs received from subscribers (same as <see cref="MediaCounters.NacksReceived"/>).</summary>
+    public long NacksReceived => Counters.NacksReceived;
 
     public ReadOnlySpan<MediaTransport> Transports => Volatile.Read(ref _transports);
 
@@ -218,9 +222,19 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
             {
                 case RtcpPacketType.SenderReport:
                     // RFC 3550 §6.4.1: keep its NTP timestamp for LSR/DLSR in our RR.
-                    if (SenderReport.TryParse(p, out var sr, out _) && from.TryFindProducerBySsrc(sr.Ssrc, out var producer))
+                    if (SenderReport.TryParse(p, out var sr, out _))
                     {
-                        producer.Receiver.OnSenderReport(sr.NtpTimestamp, now);
+                        if (from.TryFindProducerBySsrc(sr.Ssrc, out var producer))
+                        {
+                            producer.Receiver.OnSenderReport(sr.NtpTimestamp, now);
+                        }
+                        for (int i = 0; i < sr.ReportCount; i++) OnReceptionReport(from, sr.GetReport(i));
+                    }
+                    break;
+                case RtcpPacketType.ReceiverReport:
+                    if (ReceiverReport.TryParse(p, out var rr, out _))
+                    {
+                        for (int i = 0; i < rr.ReportCount; i++) OnReceptionReport(from, rr.GetReport(i));
                     }
                     break;
                 case RtcpPacketType.PayloadSpecificFeedback when header.Count == (byte)PayloadSpecificFeedbackFormat.PictureLossIndication:
@@ -251,14 +265,76 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
                     }
                     break;
                 case RtcpPacketType.TransportLayerFeedback when header.Count == (byte)TransportLayerFeedbackFormat.Nack:
-                    // Generic NACK, RFC 4585 §6.2.1. Seam: post to the subscriber's send loop for retransmission.
-                    Interlocked.Increment(ref _nacksReceived);
+                    // Generic NACK, RFC 4585 §6.2.1: the subscriber's send loop owns the stream's retransmission buffer.
+                    if (TransportLayerNack.TryParse(p, out var nack, out _))
+                    {
+                        Counters.OnNackReceived();
+                        PostNack(from, nack.MediaSsrc, p);
+                    }
                     break;
             }
         }
         if (reader.Error != DropReason.None)
         {
             Counters.Drops.Increment(reader.Error);
+        }
+    }
+
+    private void PostNack(MediaTransport subscriber, uint mediaSsrc, ReadOnlySpan<byte> nack)
+    {
+        if (!subscriber.TryFindConsumerByOutputSsrc(mediaSsrc, out var consumer) || consumer.Stream.Retransmissions is null) return;
+        if (nack.Length > PooledPacket.Capacity) return;
+        var packet = Pool.Rent();
+        nack.CopyTo(packet.Buffer);
+        packet.Length = nack.Length;
+        subscriber.Outbound.TryEnqueue(OutboundRtp.ForNack(packet, consumer.Stream));
+    }
+
+    /// <summary>
+    /// A reception report block from <paramref name="from"/> about one of our SRs: RTT = now − LSR − DLSR
+    /// (RFC 3550 §6.4.1, compact NTP). The same peer publishes on this transport: its producers' NACK retries use it.
+    /// </summary>
+    private void OnReceptionReport(MediaTransport from, in ReceptionReport block)
+    {
+        if (block.LastSr == 0) return;
+        uint nowCompact = (uint)(MediaClock.ToNtp(Time.GetUtcNow()) >> 16);
+        uint rtt = nowCompact - block.LastSr - block.DelaySinceLastSr;
+        if ((int)rtt <= 0 || rtt > 65536 * 10) return; // Clock oddities: keep the previous value.
+        var value = TimeSpan.FromSeconds(rtt / 65536.0);
+        foreach (var producer in from.Producers)
+        {
+            producer.Nack?.SetRtt(value);
+        }
+    }
+
+    /// <summary>Sends the publisher of <paramref name="producer"/> a NACK for its packets due now, if any.</summary>
+    internal void SendNack(Producer producer, long now)
+    {
+        if (producer.Nack is not { } generator || producer.IsClosed || producer.Ssrc == 0) return;
+        Span<ushort> due = stackalloc ushort[256];
+        int count = generator.CollectDue(now, due);
+        if (count == 0) return;
+        var packet = Pool.Rent();
+        packet.Length = TransportLayerNack.Write(packet.Buffer.AsSpan(0, PooledPacket.MaxDatagramSize - SubscriberSender.SrtpHeadroom), producer.Publisher.RtcpSsrc, producer.Ssrc, due[..count]);
+        if (packet.Length == 0)
+        {
+            packet.Release();
+            return;
+        }
+        if (producer.Publisher.Outbound.TryEnqueue(OutboundRtp.ForRtcp(packet)))
+        {
+            Counters.OnNackSent();
+        }
+    }
+
+    /// <summary>NACK timer: retries for missing packets whose round-trip time has passed.</summary>
+    internal void SendDueNacks()
+    {
+        long now = Time.GetTimestamp();
+        var producers = Volatile.Read(ref _producers);
+        foreach (var producer in producers)
+        {
+            if (producer.Nack is { MissingCount: > 0 }) SendNack(producer, now);
         }
     }
 
@@ -355,6 +431,7 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
         _reportTimer?.Dispose();
         _keyFrameTimer?.Dispose();
         _mediaTimer.Dispose();
+        _nackTimer?.Dispose();
         foreach (var transport in transports)
         {
             _ = CloseTransport(transport);

@@ -15,8 +15,16 @@ internal readonly record struct RtpCodec(byte PayloadType, string MimeType, int 
 /// </summary>
 internal sealed record ProducerOptions(string Id, MediaKind Kind, uint Ssrc, IReadOnlyList<RtpCodec> Codecs)
 {
-    /// <summary>RTX SSRC (RFC 4588); its packets are recognised and ignored until RTX support lands.</summary>
+    /// <summary>RTX SSRC (RFC 4588 §8.7, a=ssrc-group:FID); its packets repair the media stream (decapsulated).</summary>
     public uint RtxSsrc { get; init; }
+
+    /// <summary>
+    /// RTX payload type → the media payload type its <c>apt</c> names (RFC 4588 §8.6). Without a map, RTX is only
+    /// decapsulated for a single-codec producer with a signaled <see cref="RtxSsrc"/>. List RED (RFC 2198) and other
+    /// non-RTX payload types among <see cref="Codecs"/>: for a stream bound by MID, a payload type that is not a codec
+    /// is taken for RTX.
+    /// </summary>
+    public IReadOnlyList<(byte Rtx, byte Apt)> RtxPayloadTypes { get; init; } = [];
 
     public string? Mid { get; init; }
 
@@ -48,6 +56,15 @@ internal sealed record ConsumerOptions(string Id, uint OutputSsrc)
 
     /// <summary>Initial preferred layer (index into <see cref="SimulcastLayers"/>); the top by default.</summary>
     public int PreferredLayer { get; init; } = int.MaxValue;
+
+    /// <summary>The server's RTX SSRC for this stream (a=ssrc-group:FID in the subscriber's offer); 0: no RTX.</summary>
+    public uint RtxSsrc { get; init; }
+
+    /// <summary>
+    /// Subscriber media payload type → its RTX payload type (RFC 4588 §8.6 <c>apt</c>). Retransmissions of a payload
+    /// type without an entry (or with <see cref="RtxSsrc"/> 0) resend the original packet.
+    /// </summary>
+    public IReadOnlyList<(byte Media, byte Rtx)> RtxPayloadTypes { get; init; } = [];
 }
 
 internal sealed record RouterOptions
@@ -63,6 +80,43 @@ internal sealed record RouterOptions
 
     /// <summary>SDES CNAME the router uses in its RTCP.</summary>
     public string Cname { get; init; } = "digitalweroom-sfu";
+
+    /// <summary>Packets kept per outgoing stream to answer NACKs (RFC 4585 §6.2.1); 0 disables retransmission.</summary>
+    public int RetransmissionBufferPackets { get; init; } = 512;
+
+    /// <summary>Packets older than this are not retransmitted (and released).</summary>
+    public TimeSpan RetransmissionMaxAge { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>One packet is retransmitted at most once per this interval (repeated NACKs inside it are ignored).</summary>
+    public TimeSpan RetransmissionMinInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Send NACKs toward publishers for gaps in their streams. Video only by default.</summary>
+    public bool NackPublishers { get; init; } = true;
+
+    /// <summary>Also NACK audio streams (Opus PLC usually does better than a late retransmission).</summary>
+    public bool NackAudio { get; init; }
+
+    /// <summary>Missing sequence numbers tracked per stream; a larger gap clears them and asks for a key frame.</summary>
+    public int NackMaxMissing { get; init; } = 1000;
+
+    /// <summary>NACKs sent per missing packet before giving up.</summary>
+    public int NackMaxRetries { get; init; } = 10;
+
+    /// <summary>Round-trip time assumed toward a publisher until one is measured (RR LSR/DLSR).</summary>
+    public TimeSpan NackDefaultRtt { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Period of the timer that resends due NACKs. Zero disables the timer (retries then go with new packets).</summary>
+    public TimeSpan NackTimerInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Keep the latest key frame (and the frames after it) per video producer and send it at once to a new or
+    /// resumed consumer, so it shows video before the publisher answers the PLI.
+    /// </summary>
+    public bool KeyFrameCacheEnabled { get; init; } = true;
+
+    public int KeyFrameCacheMaxPackets { get; init; } = 300;
+
+    public TimeSpan KeyFrameCacheMaxDuration { get; init; } = TimeSpan.FromSeconds(1.5);
 
     /// <summary>Start one send loop per transport. Tests turn this off and call <see cref="SubscriberSender.DrainAvailable"/>.</summary>
     public bool StartSendLoops { get; init; } = true;

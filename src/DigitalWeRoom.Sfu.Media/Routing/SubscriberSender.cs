@@ -15,7 +15,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// Everything this transport sends (forwarded RTP, PLI to its publisher side, SR/RR) goes through here, so the
 /// transport's SRTP send state has one owner.
 /// </summary>
-internal sealed class SubscriberSender
+internal sealed partial class SubscriberSender
 {
     /// <summary>Bytes reserved after a packet for the SRTP/SRTCP tag and index.</summary>
     public const int SrtpHeadroom = SrtpContext.MaxOverhead;
@@ -121,6 +121,9 @@ internal sealed class SubscriberSender
                 case OutboundKind.ReportTick:
                     SendReport();
                     break;
+                case OutboundKind.Nack:
+                    Retransmit(item);
+                    break;
             }
         }
         catch (Exception)
@@ -155,10 +158,10 @@ internal sealed class SubscriberSender
         }
         long sendTime = _time.GetTimestamp();
         _owner.Bandwidth.TryStamp(scratch[..length], MediaClock.Convert(sendTime, _time.TimestampFrequency, 1_000_000));
-        // Seam: retransmission buffer (AddRef kept by item.Stream) goes here.
+        item.Stream!.Retransmissions?.Store(packet, item.SequenceNumber, item.Timestamp, item.PayloadType, sendTime);
         if (_transport.TrySendRtp(scratch, length))
         {
-            item.Stream!.OnSent(item.Timestamp, item.PayloadLength, sendTime);
+            item.Stream.OnSent(item.Timestamp, item.PayloadLength, sendTime);
             _counters.OnForwarded(length);
         }
         else

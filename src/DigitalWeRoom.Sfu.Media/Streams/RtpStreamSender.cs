@@ -3,8 +3,8 @@ namespace DigitalWeRoom.Sfu.Media.Streams;
 /// <summary>
 /// State of one outgoing RTP stream (one output SSRC towards one subscriber): packet and payload-octet counts and
 /// the last RTP timestamp sent with its wall-clock time, which a sender report (RFC 3550 §6.4.1) needs.
-/// Owned by the subscriber's send loop. Seam: the NACK/RTX retransmission buffer (RetransmissionBuffer) will hang
-/// here and keep AddRef'd packets, released on eviction.
+/// Owned by the subscriber's send loop, which also keeps the <see cref="Retransmissions"/> of the stream (for NACKs
+/// from the subscriber) and the RTX stream state (RFC 4588) when RTX is negotiated for it.
 /// </summary>
 internal sealed class RtpStreamSender
 {
@@ -15,6 +15,35 @@ internal sealed class RtpStreamSender
     }
 
     public uint Ssrc { get; }
+
+    /// <summary>Packets kept for retransmission; null when NACKs are not answered for this stream.</summary>
+    public RetransmissionBuffer? Retransmissions { get; init; }
+
+    /// <summary>RTX SSRC (RFC 4588 §8.7, a=ssrc-group:FID); 0 when RTX is not negotiated (retransmit the original).</summary>
+    public uint RtxSsrc { get; init; }
+
+    /// <summary>Media payload type (as sent) → RTX payload type whose apt names it (RFC 4588 §8.6).</summary>
+    public IReadOnlyList<(byte Media, byte Rtx)> RtxPayloadTypes { get; init; } = [];
+
+    /// <summary>Next sequence number of the RTX stream (its own space, RFC 4588 §4); send loop only.</summary>
+    internal ushort NextRtxSequenceNumber { get; set; } = (ushort)Random.Shared.Next(0, 0x8000);
+
+    /// <summary>RTX payload type for <paramref name="mediaPayloadType"/>; false when there is none (or no RTX SSRC).</summary>
+    public bool TryGetRtxPayloadType(byte mediaPayloadType, out byte rtxPayloadType)
+    {
+        rtxPayloadType = 0;
+        if (RtxSsrc == 0) return false;
+        var map = RtxPayloadTypes;
+        for (int i = 0; i < map.Count; i++)
+        {
+            if (map[i].Media == mediaPayloadType)
+            {
+                rtxPayloadType = map[i].Rtx;
+                return true;
+            }
+        }
+        return false;
+    }
 
     public int ClockRate { get; }
 

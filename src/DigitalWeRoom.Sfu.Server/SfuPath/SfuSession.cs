@@ -198,6 +198,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             var producer = _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
+                RtxPayloadTypes = RtxMap(media, rtxFirst: true),
                 Mid = media.Mid,
             });
             _producers[media.Mid] = (producer, media.Purpose);
@@ -240,9 +241,19 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             }
 
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
-                new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc) { Paused = !_forwarding });
+                new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
+                {
+                    Paused = !_forwarding,
+                    RtxSsrc = media.LocalRtxSsrc,
+                    RtxPayloadTypes = RtxMap(media, rtxFirst: false),
+                });
         }
     }
+
+    /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
+    private static (byte, byte)[] RtxMap(NegotiatedMedia media, bool rtxFirst) =>
+        [.. media.Codecs.Where(c => c.RtxPayloadType is not null)
+            .Select(c => rtxFirst ? (c.RtxPayloadType!.Value, c.PayloadType) : (c.PayloadType, c.RtxPayloadType!.Value))];
 
     public void AddRemoteCandidate(IceCandidateInfo candidate)
     {

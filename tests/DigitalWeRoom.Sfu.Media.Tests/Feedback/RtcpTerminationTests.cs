@@ -57,7 +57,7 @@ public class RtcpTerminationTests
         DrainAll(router);
         Assert.Equal([(0x5EEDu, 0x1234u)], pubSender.Plis());
         Assert.Equal(1, router.Counters.KeyFrameRequestsSent);
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public class RtcpTerminationTests
         DrainAll(router);
         Assert.Equal(4, pubSender.Plis().Count);
         Assert.All(pubSender.Plis(), p => Assert.Equal((0xAAAAu, 0x1234u), p));
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public class RtcpTerminationTests
         var rr2 = pubSender.Rtcp[1];
         Assert.Equal(0, rr2[8 + 4]);
         Assert.Equal(2u, BinaryPrimitives.ReadUInt32BigEndian(rr2.AsSpan(12)) & 0xFFFFFF);
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -184,6 +184,6 @@ public class RtcpTerminationTests
         Assert.Equal((uint)Enumerable.Range(30, 25).Sum(), BinaryPrimitives.ReadUInt32BigEndian(sr.AsSpan(24)));
         Assert.Equal(202, sr[29]);
         Assert.Equal(0x5151u, BinaryPrimitives.ReadUInt32BigEndian(sr.AsSpan(32)));
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 }

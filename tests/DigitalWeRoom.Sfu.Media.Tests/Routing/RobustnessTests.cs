@@ -79,7 +79,7 @@ public class RobustnessTests
 
         Assert.True(rtpRejected > 1_000, $"only {rtpRejected} RTP rejections: mutations too mild");
         Assert.True(rtcpRejected > 1_000, $"only {rtcpRejected} RTCP rejections");
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     private static int Mutate(Random random, byte[] seed, byte[] dest)

@@ -55,7 +55,7 @@ public class RouterFanoutTests
         Assert.Equal(20, producer.Receiver.PacketsReceived);
         Assert.Empty(pubSender.Rtp);
         Assert.Empty(pubSender.Plis()); // audio: no key-frame requests
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class RouterFanoutTests
 
         Assert.Equal([0x80 | 120, 120], mapped.Rtp.Select(p => (int)p[1]));
         Assert.Equal([0x80 | 96, 96], plain.Rtp.Select(p => (int)p[1]));
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public class RouterFanoutTests
         }
         // Gap between packet 9 (t=180 ms) and packet 10 (t=180 + 20 + 1000 + 500 ms): 1.52 s at 48 kHz.
         Assert.Equal(72_960u, Timestamp(sent[10]) - Timestamp(sent[9]));
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public class RouterFanoutTests
         Assert.Equal(2, consumer.PacketsSkippedWaitingForKeyFrame);
         // PLI at consumer creation and again at resume (1 s later, outside the throttle interval).
         Assert.Equal([(0xCAFEu, 9u), (0xCAFEu, 9u)], pubSender.Plis());
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public class RouterFanoutTests
         DrainAll(router);
         Assert.Equal(3, pubSender.Plis().Count); // no more once forwarding
         Assert.Equal(75, subSender.Rtp.Count);
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public class RouterFanoutTests
         {
             Assert.Equal([16, 17, 18, 19], s.Rtp.Select(p => (int)Seq(p)));
         }
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
         Assert.Equal(pool.Rented, pool.Returned);
     }
 
@@ -232,7 +232,7 @@ public class RouterFanoutTests
         Assert.Equal(1, router.Counters.Drops.Get(DropReason.NoRoute));
         Assert.Equal(1, router.Counters.Drops.Get(DropReason.Truncated));
         Assert.Single(subSender.Rtp);
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -261,7 +261,7 @@ public class RouterFanoutTests
         Assert.Equal(1, low.Receiver.PacketsReceived);
         Assert.Equal(2, subSender.Rtp.Count);
         Assert.Equal(1, router.Counters.Drops.Get(DropReason.NoRoute));
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
     }
 
     [Fact]
@@ -285,7 +285,7 @@ public class RouterFanoutTests
         Assert.Equal(100, subSender.Count);
         Assert.True(sub.SendLoop!.IsCompletedSuccessfully);
         Assert.Empty(producer.Consumers.ToArray());
-        Assert.Equal(0, pool.Outstanding);
+        AssertNoLeakAfterClose(router, pool);
         _ = time;
     }
 

@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
+
+namespace DigitalWeRoom.Sfu.Media.Routing;
+
+/// <summary>
+/// Answers a subscriber's generic NACK (RFC 4585 §6.2.1) on the send loop, from the stream's
+/// <see cref="RetransmissionBuffer"/>: as an RTX packet (RFC 4588 §4) when RTX is negotiated for the stream and
+/// the payload type, else as the original packet again (same SSRC and sequence number).
+/// </summary>
+internal sealed partial class SubscriberSender
+{
+    private void Retransmit(in OutboundRtp item)
+    {
+        var stream = item.Stream!;
+        var buffer = stream.Retransmissions;
+        if (buffer is null || !TransportLayerNack.TryParse(item.Packet!.Span, out var nack, out _))
+        {
+            return;
+        }
+        long now = _time.GetTimestamp();
+        for (int i = 0; i < nack.ItemCount; i++)
+        {
+            var lost = nack.GetItem(i);
+            ResendOne(stream, buffer, lost.PacketId, now);
+            for (int bit = 0; bit < 16; bit++)
+            {
+                if ((lost.LostBitmask & (1 << bit)) != 0)
+                {
+                    ResendOne(stream, buffer, (ushort)(lost.PacketId + bit + 1), now);
+                }
+            }
+        }
+    }
+
+    private void ResendOne(RtpStreamSender stream, RetransmissionBuffer buffer, ushort seq, long now)
+    {
+        if (!buffer.TryGetForResend(seq, now, out var entry, out _))
+        {
+            _counters.OnRetransmissionMissed();
+            return;
+        }
+        try
+        {
+            int length = stream.TryGetRtxPayloadType(entry.PayloadType, out byte rtxPayloadType)
+                ? WriteRtx(stream, entry, rtxPayloadType)
+                : WriteOriginal(stream, entry);
+            if (length == 0)
+            {
+                _counters.Drops.Increment(DropReason.TooLarge);
+            }
+            else if (_transport.TrySendRtp(_scratch, length))
+            {
+                _counters.OnRetransmitted();
+            }
+            else
+            {
+                _counters.Drops.Increment(DropReason.NotConnected);
+            }
+        }
+        finally
+        {
+            entry.Packet.Release();
+        }
+    }
+
+    private int WriteOriginal(RtpStreamSender stream, in RetransmissionEntry entry)
+    {
+        var source = entry.Packet.Span;
+        if (source.Length > ScratchLength - SrtpHeadroom) return 0;
+        var scratch = _scratch.AsSpan();
+        source.CopyTo(scratch);
+        RtpHeader.SetSequenceNumber(scratch, entry.SequenceNumber);
+        RtpHeader.SetTimestamp(scratch, entry.Timestamp);
+        RtpHeader.SetSsrc(scratch, stream.Ssrc);
+        RtpHeader.SetPayloadType(scratch, entry.PayloadType);
+        return source.Length;
+    }
+
+    /// <summary>
+    /// RFC 4588 §4: the original header (CSRCs and extensions kept) with the RTX SSRC, payload type and the RTX
+    /// stream's own sequence number, then the original sequence number (OSN, 2 bytes), then the original payload.
+    /// Padding is not carried over.
+    /// </summary>
+    private int WriteRtx(RtpStreamSender stream, in RetransmissionEntry entry, byte rtxPayloadType)
+    {
+        if (!RtpPacketView.TryParse(entry.Packet.Span, out var view, out _)) return 0;
+        int headerLength = view.HeaderLength;
+        var payload = view.Payload;
+        int length = headerLength + 2 + payload.Length;
+        if (length > ScratchLength - SrtpHeadroom) return 0;
+        var scratch = _scratch.AsSpan();
+        view.Packet[..headerLength].CopyTo(scratch);
+        scratch[0] &= 0xDF; // no padding
+        ushort rtxSeq = stream.NextRtxSequenceNumber;
+        stream.NextRtxSequenceNumber = (ushort)(rtxSeq + 1);
+        RtpHeader.SetSequenceNumber(scratch, rtxSeq);
+        RtpHeader.SetTimestamp(scratch, entry.Timestamp);
+        RtpHeader.SetSsrc(scratch, stream.RtxSsrc);
+        RtpHeader.SetPayloadType(scratch, rtxPayloadType);
+        BinaryPrimitives.WriteUInt16BigEndian(scratch[headerLength..], entry.SequenceNumber);
+        payload.CopyTo(scratch[(headerLength + 2)..]);
+        return length;
+    }
+}
