@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Server.Options;
+using Microsoft.Extensions.Options;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 
 namespace DigitalWeRoom.Sfu.Server.Endpoints;
@@ -31,6 +33,8 @@ public static class MeetingPage
             SignalingValidator.IsValidRoomName(room)
                 ? Results.File(env.WebRootFileProvider.GetFileInfo("room.html").CreateReadStream(), "text/html; charset=utf-8")
                 : Results.Redirect("/?error=room-name"));
+        // What the pages show about this deployment; nothing secret.
+        app.MapGet("/api/info", (IOptions<SfuOptions> options) => Results.Json(new { displayName = options.Value.DisplayName }));
         return app;
     }
 }

@@ -36,6 +36,9 @@ public sealed class SfuOptions
     /// When unset, the API answers only requests from loopback addresses.
     /// </summary>
     public string? AdminKey { get; set; }
+
+    /// <summary>The name of this deployment shown in the meeting page's title and header (the deploy wizard's name).</summary>
+    public string DisplayName { get; set; } = "DigitalWeRoom";
 }
 
 public sealed class HttpSettings

@@ -17,3 +17,11 @@ form.addEventListener('submit', (e) => {
   localStorage.setItem('dwr.name', name);
   location.href = `/r/${encodeURIComponent(room)}?name=${encodeURIComponent(name)}`;
 });
+
+// The deployment's name (Sfu:DisplayName), shown as the page title.
+fetch('/api/info').then((r) => r.ok ? r.json() : null).then((info) => {
+  if (info?.displayName) {
+    document.getElementById('display-name').textContent = info.displayName;
+    document.title = info.displayName;
+  }
+}).catch(() => {});

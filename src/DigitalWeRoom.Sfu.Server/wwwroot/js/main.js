@@ -30,6 +30,14 @@ const state = {
   left: false,
 };
 
+// The deployment's name (Sfu:DisplayName) in the header and title.
+fetch('/api/info').then((r) => r.ok ? r.json() : null).then((info) => {
+  if (info?.displayName) {
+    document.getElementById('display-name').textContent = info.displayName;
+    document.title = `${info.displayName} meeting`;
+  }
+}).catch(() => {});
+
 const signaling = new Signaling(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 const sfu = new SfuLink({
   signaling,
