@@ -1,17 +1,19 @@
 using DigitalWeRoom.Sfu.Server;
 using DigitalWeRoom.Sfu.Server.Endpoints;
 using DigitalWeRoom.Sfu.Server.Signaling;
+using DigitalWeRoom.Sfu.Server.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSfuOptions();
 builder.Services.AddSfuRooms();
+builder.AddSfuTelemetry();
 
 var app = builder.Build();
 app.UseSfuWebSockets();
 app.UseMeetingPage();
 app.MapSignaling();
 app.MapRoomApi();
-app.MapGet("/healthz/live", () => Results.Ok(new { status = "live" }));
+app.MapTelemetry();
 app.Run();
 
 public partial class Program;
