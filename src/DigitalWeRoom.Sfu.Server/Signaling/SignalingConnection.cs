@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
+using DigitalWeRoom.Sfu.Server.Telemetry;
 
 namespace DigitalWeRoom.Sfu.Server.Signaling;
 
@@ -143,7 +144,11 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                     continue;
                 }
 
-                await HandleAsync(buffer.AsMemory(0, length), aborted);
+                // Log scope: every line written while handling this message names the room and participant.
+                using (_room is null ? null : _logger.BeginScope(new LogScope(_room.Name, _participantId)))
+                {
+                    await HandleAsync(buffer.AsMemory(0, length), aborted);
+                }
             }
         }
         finally
@@ -198,13 +203,18 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
+        using var activity = SfuActivities.Source.StartActivity(SfuActivities.Join);
+        activity?.SetTag(SfuActivities.RoomTag, message.Room);
         if (!_joinLimiter.TryAcquire(_remoteAddress))
         {
+            activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
             SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
             return;
         }
 
         var result = await _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+        activity?.SetTag(SfuActivities.OutcomeTag, SfuActivities.JoinOutcome(result.Outcome));
+        activity?.SetTag(SfuActivities.ParticipantTag, result.ParticipantId);
         switch (result.Outcome)
         {
             case JoinOutcome.Joined:

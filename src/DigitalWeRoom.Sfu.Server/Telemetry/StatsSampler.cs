@@ -12,8 +12,11 @@ namespace DigitalWeRoom.Sfu.Server.Telemetry;
 /// <c>sfu_mode_switch_duration_seconds</c>, traced as <c>sfu.switch</c>). A mode that lasts less than one
 /// interval may be seen as a direct jump (sfu → p2p); the duration resolution is one interval.
 /// </summary>
-public sealed class StatsSampler : BackgroundService
+public sealed partial class StatsSampler : BackgroundService
 {
+    /// <summary>At most one "dropped input" warning per this interval, summing every reason since the last one.</summary>
+    internal static readonly TimeSpan DropWarningInterval = TimeSpan.FromSeconds(10);
+
     private readonly RoomRegistry _rooms;
     private readonly SfuMetrics _metrics;
     private readonly TimeProvider _time;
@@ -26,9 +29,13 @@ public sealed class StatsSampler : BackgroundService
     private long _lastTimestamp;
     private TimeSpan _lastCpu;
     private long _lastBeat;
+    private long[]? _dropsAtLastWarning;
+    private long _lastDropWarning;
+    private readonly ILogger _logger;
 
-    public StatsSampler(RoomRegistry rooms, SfuMetrics metrics, TimeProvider time, IOptions<TelemetryOptions> options)
+    public StatsSampler(RoomRegistry rooms, SfuMetrics metrics, TimeProvider time, IOptions<TelemetryOptions> options, ILogger<StatsSampler> logger)
     {
+        _logger = logger;
         _rooms = rooms;
         _metrics = metrics;
         _time = time;
@@ -84,7 +91,9 @@ public sealed class StatsSampler : BackgroundService
             DetectModeChanges(snapshots, now);
 
             var traffic = _metrics.Sources.ReadTraffic();
-            var drops = _metrics.Sources.ReadDrops().Sum();
+            var dropsByReason = _metrics.Sources.ReadDrops();
+            var drops = dropsByReason.Sum();
+            WarnAboutDrops(dropsByReason, now);
             var cpu = Environment.CpuUsage.TotalTime;
             double Rate(long current, long previous) => seconds > 0 ? Math.Max(0, current - previous) / seconds : 0;
 
@@ -131,6 +140,42 @@ public sealed class StatsSampler : BackgroundService
             return sample;
         }
     }
+
+    private void WarnAboutDrops(long[] drops, long now)
+    {
+        if (_dropsAtLastWarning is null)
+        {
+            _dropsAtLastWarning = drops;
+            _lastDropWarning = now;
+            return;
+        }
+
+        if (_time.GetElapsedTime(_lastDropWarning, now) < DropWarningInterval)
+        {
+            return;
+        }
+
+        var parts = new List<string>();
+        for (var i = 1; i < drops.Length; i++)
+        {
+            var delta = drops[i] - _dropsAtLastWarning[i];
+            if (delta > 0 && MetricLabels.DropReasons[i] is { } name)
+            {
+                parts.Add($"{delta} {name}");
+            }
+        }
+
+        if (parts.Count > 0)
+        {
+            LogDrops(_logger, _time.GetElapsedTime(_lastDropWarning, now).TotalSeconds, string.Join(", ", parts));
+        }
+
+        _dropsAtLastWarning = drops;
+        _lastDropWarning = now;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped input in the last {Seconds:0} s: {Drops}")]
+    private static partial void LogDrops(ILogger logger, double seconds, string drops);
 
     private void DetectModeChanges(IReadOnlyList<RoomSnapshot> snapshots, long now)
     {
