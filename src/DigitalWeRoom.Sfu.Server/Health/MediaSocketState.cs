@@ -24,6 +24,26 @@ public sealed class MediaSocketState
 
     public void ReportBindFailed(string error) => _state = new(MediaSocketStatus.Failed, null, error);
 
+    /// <summary>
+    /// Binds through <paramref name="bind"/> (e.g. <c>() =&gt; new UdpEndpoint(options)</c>) and reports the
+    /// outcome: bound with the socket's local end point, or failed with the socket error (then rethrows).
+    /// </summary>
+    public T Track<T>(Func<T> bind, Func<T, IPEndPoint> localEndPoint)
+    {
+        ReportStarting();
+        try
+        {
+            var bound = bind();
+            ReportBound(localEndPoint(bound));
+            return bound;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            ReportBindFailed($"{e.SocketErrorCode}: {e.Message}");
+            throw;
+        }
+    }
+
     public void ReportClosed() => _state = new(MediaSocketStatus.Failed, null, "closed");
 
     private sealed record Snapshot(MediaSocketStatus Status, IPEndPoint? EndPoint, string? Error);
