@@ -1,18 +1,30 @@
 using DigitalWeRoom.Sfu.Server;
+using DigitalWeRoom.Sfu.Server.Deploy;
 using DigitalWeRoom.Sfu.Server.Endpoints;
+using DigitalWeRoom.Sfu.Server.Proxy;
 using DigitalWeRoom.Sfu.Server.Signaling;
 using DigitalWeRoom.Sfu.Server.Telemetry;
+
+if (args is ["deploy", ..])
+{
+    Environment.ExitCode = await DeployCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSfuOptions();
 builder.Services.AddSfuRooms();
+builder.Services.AddTrustedProxies(builder.Configuration);
 builder.AddSfuTelemetry();
 
 var app = builder.Build();
+app.UseTrustedProxies();
 app.UseSfuWebSockets();
+app.UseThemeFiles();
 app.UseMeetingPage();
 app.MapSignaling();
 app.MapRoomApi();
+app.MapDeployWidget();
 app.MapTelemetry();
 app.Run();
 

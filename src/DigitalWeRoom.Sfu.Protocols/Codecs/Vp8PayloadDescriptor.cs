@@ -53,6 +53,39 @@ internal readonly record struct Vp8PayloadDescriptor
     /// <summary>True at the beginning of a VP8 frame (S=1 and PID=0).</summary>
     public bool IsStartOfFrame => StartOfPartition && PartitionIndex == 0;
 
+    /// <summary>
+    /// Rewrites PictureID in place in <paramref name="payload"/> (the one this descriptor was parsed from), keeping
+    /// its 7- or 15-bit width (RFC 7741 §4.2, M bit); the value wraps to that width. False without a PictureID.
+    /// </summary>
+    public bool TryWritePictureId(Span<byte> payload, ushort pictureId)
+    {
+        if (!HasPictureId || payload.Length < Length)
+        {
+            return false;
+        }
+        if (PictureIdIs15Bit)
+        {
+            payload[PictureIdOffset] = (byte)(0x80 | ((pictureId >> 8) & 0x7F));
+            payload[PictureIdOffset + 1] = (byte)pictureId;
+        }
+        else
+        {
+            payload[PictureIdOffset] = (byte)(pictureId & 0x7F);
+        }
+        return true;
+    }
+
+    /// <summary>Rewrites TL0PICIDX in place (RFC 7741 §4.2); false when the descriptor has none.</summary>
+    public bool TryWriteTl0PicIdx(Span<byte> payload, byte tl0PicIdx)
+    {
+        if (!HasTl0PicIdx || payload.Length < Length)
+        {
+            return false;
+        }
+        payload[Tl0PicIdxOffset] = tl0PicIdx;
+        return true;
+    }
+
     public static bool TryParse(ReadOnlySpan<byte> payload, out Vp8PayloadDescriptor descriptor, out DropReason reason)
     {
         descriptor = default;

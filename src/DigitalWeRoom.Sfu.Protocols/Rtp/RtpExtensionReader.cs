@@ -57,9 +57,9 @@ internal ref struct RtpExtensionReader
         while (_position < _data.Length)
         {
             byte first = _data[_position];
-            if (first == 0)
+            // RFC 8285 §4.2/§4.3: ID 0 is padding, one byte long (its length nibble is not used).
+            if (first == 0 || (_form == RtpExtensionForm.OneByte && first >> 4 == 0))
             {
-                // RFC 8285 §4.2/§4.3: a zero byte between elements is padding.
                 _position++;
                 continue;
             }

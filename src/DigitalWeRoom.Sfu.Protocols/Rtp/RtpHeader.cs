@@ -88,7 +88,7 @@ internal ref struct RtpHeaderExtensionWriter
     }
 
     /// <summary>Appends one element. Returns false (and <see cref="Finish"/> will return 0) if it is invalid or does not fit.</summary>
-    public bool Add(byte id, ReadOnlySpan<byte> value)
+    public bool Add(byte id, scoped ReadOnlySpan<byte> value)
     {
         if (_failed)
         {

@@ -15,21 +15,20 @@ namespace DigitalWeRoom.Sfu.Transport.Srtp;
 internal sealed class AesCmHmacSha1Cipher : SrtpCipher
 {
     private const int Tag = 10;
-    private const int HashLength = 20;
 
     private readonly AesCounterMode _ctr;
-    private readonly IncrementalHash _hmac;
+    private readonly HmacSha1 _hmac;
     private readonly byte[] _salt;
 
     public AesCmHmacSha1Cipher(SrtpSessionKeys keys, SrtpCryptoBackend backend)
     {
-        if (keys.EncryptionKey.Length != 16 || keys.Salt.Length != 14 || keys.AuthenticationKey.Length != HashLength)
+        if (keys.EncryptionKey.Length != 16 || keys.Salt.Length != 14 || keys.AuthenticationKey.Length != HmacSha1.HashLength)
         {
             throw new ArgumentException("AES-CM/HMAC-SHA1 needs a 16-byte key, 14-byte salt and 20-byte auth key.", nameof(keys));
         }
 
         _ctr = AesCounterMode.Create(keys.EncryptionKey, backend);
-        _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, keys.AuthenticationKey);
+        _hmac = HmacSha1.Create(keys.AuthenticationKey, backend);
         _salt = keys.Salt.ToArray();
     }
 
@@ -111,16 +110,10 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
     /// <summary>RFC 3711 §4.2: HMAC-SHA1 over the authenticated portion (and, for SRTP, the ROC), first 80 bits.</summary>
     private void Authenticate(ReadOnlySpan<byte> authenticated, uint roc, bool withRoc, Span<byte> tag)
     {
-        _hmac.AppendData(authenticated);
-        if (withRoc)
-        {
-            Span<byte> rocBytes = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(rocBytes, roc);
-            _hmac.AppendData(rocBytes);
-        }
-
-        Span<byte> hash = stackalloc byte[HashLength];
-        _hmac.TryGetHashAndReset(hash, out _);
+        Span<byte> rocBytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(rocBytes, roc);
+        Span<byte> hash = stackalloc byte[HmacSha1.HashLength];
+        _hmac.Compute(authenticated, withRoc ? rocBytes : default, hash);
         hash[..Tag].CopyTo(tag);
     }
 }

@@ -58,23 +58,32 @@ internal sealed unsafe class NativeAesCounterMode : AesCounterMode
 }
 
 /// <summary>
-/// Managed fallback: counter blocks are encrypted with AES-ECB on a reused <see cref="Aes"/> instance
-/// (<see cref="SymmetricAlgorithm.EncryptEcb(ReadOnlySpan{byte}, Span{byte}, PaddingMode)"/>), then XORed in.
+/// Managed fallback: counter blocks are encrypted with AES-ECB by a reused <see cref="ICryptoTransform"/> into a
+/// per-instance scratch array, then XORed in.
 /// </summary>
+/// <remarks>
+/// NOTE: the span one-shot <c>Aes.EncryptEcb(span, span, PaddingMode.None)</c> allocates ~128 B per call on
+/// .NET 10 (it sets up a fresh native cipher each time); a reused encryptor on arrays allocates nothing.
+/// </remarks>
 internal sealed class ManagedAesCounterMode : AesCounterMode
 {
     private const int ChunkBlocks = 32;
     private readonly Aes _aes;
+    private readonly ICryptoTransform _ecb;
+    private readonly byte[] _keystream = new byte[ChunkBlocks * 16];
 
     public ManagedAesCounterMode(ReadOnlySpan<byte> key)
     {
         _aes = Aes.Create();
         _aes.Key = key.ToArray();
+        _aes.Mode = CipherMode.ECB;
+        _aes.Padding = PaddingMode.None;
+        _ecb = _aes.CreateEncryptor();
     }
 
     public override void Transform(ReadOnlySpan<byte> iv, Span<byte> data)
     {
-        Span<byte> keystream = stackalloc byte[ChunkBlocks * 16];
+        Span<byte> keystream = _keystream;
         ulong ivHigh = BinaryPrimitives.ReadUInt64BigEndian(iv);
         ulong ivLow = BinaryPrimitives.ReadUInt64BigEndian(iv[8..]);
         ulong block = 0;
@@ -92,14 +101,18 @@ internal sealed class ManagedAesCounterMode : AesCounterMode
                 BinaryPrimitives.WriteUInt64BigEndian(chunk[(i * 16 + 8)..], low);
             }
 
-            _aes.EncryptEcb(chunk, chunk, PaddingMode.None);
+            _ecb.TransformBlock(_keystream, 0, chunk.Length, _keystream, 0);
             int n = Math.Min(chunk.Length, data.Length);
             Xor(data[..n], chunk[..n]);
             data = data[n..];
         }
     }
 
-    public override void Dispose() => _aes.Dispose();
+    public override void Dispose()
+    {
+        _ecb.Dispose();
+        _aes.Dispose();
+    }
 
     /// <summary>data ^= keystream, vectorised.</summary>
     internal static void Xor(Span<byte> data, ReadOnlySpan<byte> keystream)

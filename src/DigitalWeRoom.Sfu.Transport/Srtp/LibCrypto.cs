@@ -23,7 +23,7 @@ internal static unsafe partial class LibCrypto
 
     private static readonly Lazy<bool> Available = new(Probe);
 
-    /// <summary>Whether libcrypto.so.3 loads and its AES-128 GCM and CTR ciphers can be created.</summary>
+    /// <summary>Whether libcrypto.so.3 loads and its AES-128 GCM/CTR ciphers and HMAC-SHA1 can be created.</summary>
     public static bool IsAvailable => Available.Value;
 
     [LibraryImport(Library)]
@@ -54,6 +54,27 @@ internal static unsafe partial class LibCrypto
     [SuppressGCTransition]
     public static partial int EVP_CIPHER_CTX_ctrl(nint ctx, int type, int arg, void* ptr);
 
+    [LibraryImport(Library)]
+    public static partial nint EVP_sha1();
+
+    [LibraryImport(Library)]
+    public static partial nint HMAC_CTX_new();
+
+    [LibraryImport(Library)]
+    public static partial void HMAC_CTX_free(nint ctx);
+
+    [LibraryImport(Library)]
+    [SuppressGCTransition]
+    public static partial int HMAC_Init_ex(nint ctx, byte* key, int keyLength, nint md, nint engine);
+
+    [LibraryImport(Library)]
+    [SuppressGCTransition]
+    public static partial int HMAC_Update(nint ctx, byte* data, nuint length);
+
+    [LibraryImport(Library)]
+    [SuppressGCTransition]
+    public static partial int HMAC_Final(nint ctx, byte* md, uint* length);
+
     private static bool Probe()
     {
         if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(Library, out _))
@@ -70,7 +91,14 @@ internal static unsafe partial class LibCrypto
             }
 
             EVP_CIPHER_CTX_free(ctx);
-            return EVP_aes_128_gcm() != 0 && EVP_aes_128_ctr() != 0;
+            nint hmac = HMAC_CTX_new();
+            if (hmac == 0)
+            {
+                return false;
+            }
+
+            HMAC_CTX_free(hmac);
+            return EVP_aes_128_gcm() != 0 && EVP_aes_128_ctr() != 0 && EVP_sha1() != 0;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

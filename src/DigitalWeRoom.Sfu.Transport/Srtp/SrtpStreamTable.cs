@@ -73,6 +73,14 @@ internal sealed class SrtpStreamTable
         return ref entry;
     }
 
+    /// <summary>Removes every SSRC (keeps the arrays).</summary>
+    public void Clear()
+    {
+        Array.Clear(_slots);
+        Array.Clear(_entries);
+        _count = 0;
+    }
+
     /// <summary>Whether another SSRC could be added.</summary>
     public bool IsFull => _count == MaxStreams;
 

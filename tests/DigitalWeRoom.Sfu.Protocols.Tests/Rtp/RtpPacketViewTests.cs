@@ -56,6 +56,15 @@ public class RtpPacketViewTests
     }
 
     [Fact]
+    public void One_byte_id_0_is_a_single_padding_byte()
+    {
+        byte[] packet = Hex.Bytes("90601234 00005678 DEADBEEF BEDE0001 05 1041 00");
+        Assert.True(RtpPacketView.TryParse(packet, out RtpPacketView v, out _));
+        Assert.True(v.TryGetExtension(1, out ReadOnlySpan<byte> value));
+        Assert.Equal("A"u8.ToArray(), value.ToArray());
+    }
+
+    [Fact]
     public void Unknown_extension_profile_is_kept_but_not_interpreted()
     {
         byte[] packet = Hex.Bytes("90601234 00005678 DEADBEEF ABCD0001 11223344 55");

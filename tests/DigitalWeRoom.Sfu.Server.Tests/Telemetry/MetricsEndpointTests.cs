@@ -51,7 +51,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.NotEmpty(samples);
         Assert.All(samples, s =>
         {
-            Assert.Equal(TelemetryHost.NodeId, s["node_id"]);
+            Assert.Equal(_host.NodeId(), s["node_id"]);
             Assert.Equal(TelemetryHost.Region, s["region"]);
         });
     }
@@ -83,8 +83,9 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
 
         Assert.DoesNotContain(scrape.Samples, s => s.Labels.Keys.Any(k => k.Contains("participant", StringComparison.Ordinal) || k == "room"));
         var info = Assert.Single(scrape.Series("target_info"));
-        Assert.Equal(TelemetryHost.NodeId, info["node_id"]);
-        Assert.Equal(TelemetryHost.NodeId, info["service_instance_id"]);
+        Assert.Equal(_host.NodeId(), info["node_id"]);
+        Assert.Equal(_host.NodeId(), info["service_instance_id"]);
+        Assert.All(scrape.Samples.Where(s => s.Name.StartsWith("sfu_", StringComparison.Ordinal)), s => Assert.Equal(_host.NodeId(), s["node_id"]));
     }
 
     [Fact]

@@ -1,18 +1,24 @@
+using DigitalWeRoom.Sfu.Server.Telemetry;
 using DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 
-/// <summary>The real host on 127.0.0.1 with fixed constant labels and a fast stats sampler.</summary>
+/// <summary>
+/// The real host on 127.0.0.1 with its own node id and a fast stats sampler. Meters are matched by
+/// name, so every host in this test process shows up in every host's scrape (each with its own
+/// <c>node_id</c>, as separate processes would in Prometheus); scrapes here keep this host's series.
+/// </summary>
 internal static class TelemetryHost
 {
-    public const string NodeId = "test-node-1";
+    public const string NodePrefix = "test-node-";
     public const string Region = "test-region";
 
     public static SfuHost Start(Dictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Sfu:Telemetry:NodeId"] = NodeId,
+            ["Sfu:Telemetry:NodeId"] = NodePrefix + Guid.NewGuid().ToString("N")[..8],
             ["Sfu:Telemetry:Region"] = Region,
             ["Sfu:Telemetry:SampleInterval"] = "00:00:00.100",
         };
@@ -30,8 +36,13 @@ internal static class TelemetryHost
         using var response = await http.GetAsync(path);
         response.EnsureSuccessStatusCode();
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);
-        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+        var all = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+        var node = host.NodeId();
+        all.Samples.RemoveAll(s => s["node_id"] is { } n && n != node);
+        return all;
     }
+
+    public static string NodeId(this SfuHost host) => host.Services.GetRequiredService<SfuMetrics>().NodeId;
 
     /// <summary>Scrapes until <paramref name="condition"/> holds (the sampler runs every 100 ms) or fails after 10 s.</summary>
     public static async Task<PrometheusText> ScrapeUntilAsync(this SfuHost host, Func<PrometheusText, bool> condition, string what)

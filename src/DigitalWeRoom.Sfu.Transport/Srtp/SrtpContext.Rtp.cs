@@ -1,0 +1,147 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using DigitalWeRoom.Sfu.Protocols;
+
+namespace DigitalWeRoom.Sfu.Transport.Srtp;
+
+/// <summary>SRTP packet processing (RFC 3711 §3.3, RFC 7714 §8).</summary>
+internal sealed partial class SrtpContext
+{
+    /// <summary>
+    /// Protects the RTP packet in <c>buffer[..length]</c> in place (RFC 3711 §3.3); <paramref name="buffer"/> must
+    /// have room for the tag. Returns false for a malformed header, no room, or too many SSRCs.
+    /// </summary>
+    public bool TryProtectRtp(Span<byte> buffer, int length, out int protectedLength)
+    {
+        protectedLength = 0;
+        if ((uint)length > (uint)buffer.Length
+            || length + _rtp.TagLength > buffer.Length
+            || TryReadRtpHeader(buffer[..length], out int headerLength) != DropReason.None)
+        {
+            return false;
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[8..]);
+        ushort seq = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
+        ref SrtpStreamTable.Entry stream = ref _rtpStreams.Find(ssrc);
+        long index = seq; // A new stream starts with ROC 0 (RFC 3711 §3.3.1).
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            stream = ref _rtpStreams.Add(ssrc);
+            if (Unsafe.IsNullRef(ref stream))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            index = RolloverCounter.EstimateIndex(stream.Window.Highest, seq);
+            if (index < 0)
+            {
+                return false;
+            }
+        }
+
+        protectedLength = _rtp.ProtectRtp(buffer, headerLength, length, ssrc, (ulong)index);
+        stream.Window.Commit((ulong)index);
+        return true;
+    }
+
+    /// <summary>
+    /// Authenticates and decrypts the SRTP packet in <c>buffer[..length]</c> in place (RFC 3711 §3.3). Stream
+    /// state (ROC, replay window, new SSRC) is committed only after the tag verified.
+    /// </summary>
+    public bool TryUnprotectRtp(Span<byte> buffer, int length, out int plainLength, out DropReason reason)
+    {
+        plainLength = 0;
+        if ((uint)length > (uint)buffer.Length)
+        {
+            reason = DropReason.Truncated;
+            return false;
+        }
+
+        Span<byte> packet = buffer[..length];
+        reason = TryReadRtpHeader(packet, out int headerLength);
+        if (reason != DropReason.None)
+        {
+            return false;
+        }
+
+        if (headerLength + _rtp.TagLength > length)
+        {
+            reason = DropReason.Truncated;
+            return false;
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[8..]);
+        ushort seq = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
+        ref SrtpStreamTable.Entry stream = ref _rtpStreams.Find(ssrc);
+        long index = seq;
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            if (_rtpStreams.IsFull)
+            {
+                reason = DropReason.SrtpTooManyStreams;
+                return false;
+            }
+        }
+        else
+        {
+            index = RolloverCounter.EstimateIndex(stream.Window.Highest, seq);
+            reason = index < 0 ? DropReason.SrtpTooOld : stream.Window.Check((ulong)index);
+            if (reason != DropReason.None)
+            {
+                return false;
+            }
+        }
+
+        if (!_rtp.UnprotectRtp(packet, headerLength, length, ssrc, (ulong)index))
+        {
+            reason = DropReason.SrtpAuthFailed;
+            return false;
+        }
+
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            stream = ref _rtpStreams.Add(ssrc);
+        }
+
+        stream.Window.Commit((ulong)index);
+        plainLength = length - _rtp.TagLength;
+        return true;
+    }
+
+    /// <summary>RTP fixed header, CSRC list and header extension (RFC 3550 §5.1, §5.3.1): the part left in clear.</summary>
+    private static DropReason TryReadRtpHeader(ReadOnlySpan<byte> packet, out int headerLength)
+    {
+        headerLength = 0;
+        if (packet.Length < RtpFixedHeader)
+        {
+            return DropReason.Truncated;
+        }
+
+        if (packet[0] >> 6 != 2)
+        {
+            return DropReason.RtpBadVersion;
+        }
+
+        int length = RtpFixedHeader + 4 * (packet[0] & 0x0F);
+        if ((packet[0] & 0x10) != 0)
+        {
+            if (length + 4 > packet.Length)
+            {
+                return DropReason.Truncated;
+            }
+
+            length += 4 + 4 * BinaryPrimitives.ReadUInt16BigEndian(packet[(length + 2)..]);
+        }
+
+        if (length > packet.Length)
+        {
+            return DropReason.Truncated;
+        }
+
+        headerLength = length;
+        return DropReason.None;
+    }
+}
