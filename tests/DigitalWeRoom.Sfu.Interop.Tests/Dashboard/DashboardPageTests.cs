@@ -42,6 +42,7 @@ public sealed class DashboardPageTests
             }
         };
         await dashboard.GotoAsync(new Uri(host.BaseUri, "/dashboard").ToString());
+        Assert.True(await dashboard.Locator("#key-form").IsHiddenAsync(), "no admin key configured: no key prompt");
         await dashboard.WaitForFunctionAsync("() => document.getElementById('participants').textContent === '2' && " +
             "document.getElementById('rooms-p2p').textContent === '1'", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
         await dashboard.WaitForFunctionAsync("() => window.dwrDashboard && window.dwrDashboard.last.history.length >= 3");
