@@ -41,8 +41,11 @@ public sealed class SfuMetrics : IDisposable
     private long _consentExpiries;
     private double _lossRatio;
 
-    public SfuMetrics(IMeterFactory meterFactory, IOptions<TelemetryOptions> options, TelemetrySources sources, RoomRegistry rooms)
+    /// <param name="provider">Taken only so that the OpenTelemetry provider listens before the first measurement (null when metrics are off).</param>
+    public SfuMetrics(IMeterFactory meterFactory, IOptions<TelemetryOptions> options, TelemetrySources sources, RoomRegistry rooms,
+        OpenTelemetry.Metrics.MeterProvider? provider = null)
     {
+        _ = provider;
         _rooms = rooms;
         _sources = sources;
         NodeId = options.Value.ResolvedNodeId;
@@ -50,11 +53,14 @@ public sealed class SfuMetrics : IDisposable
         _node = new(MetricLabels.NodeId, NodeId);
         _region = new(MetricLabels.Region, Region);
 
-        var roomsMeter = meterFactory.Create(RoomsMeter);
-        var media = meterFactory.Create(MediaMeter);
-        var transport = meterFactory.Create(TransportMeter);
-        var signaling = meterFactory.Create(SignalingMeter);
-        var process = meterFactory.Create(ProcessMeter);
+        // The node's labels are also the meters' tags: two hosts in one process (tests) then keep
+        // separate metric streams instead of sharing, and losing, one when the other is disposed.
+        Meter Create(string name) => meterFactory.Create(new MeterOptions(name) { Tags = [_node, _region] });
+        var roomsMeter = Create(RoomsMeter);
+        var media = Create(MediaMeter);
+        var transport = Create(TransportMeter);
+        var signaling = Create(SignalingMeter);
+        var process = Create(ProcessMeter);
 
         // Rooms (read from the registry's immutable snapshots at scrape time).
         roomsMeter.CreateObservableGauge("sfu_rooms", ObserveRooms, description: "Open rooms by mode (p2p, switching, sfu).");
@@ -63,6 +69,12 @@ public sealed class SfuMetrics : IDisposable
         roomsMeter.CreateObservableGauge("sfu_tracks_subscribed", ObserveTracksSubscribed,
             description: "Server-side subscriptions (a track × each other participant of a room on the server path), by kind.");
         _modeSwitches = roomsMeter.CreateCounter<long>("sfu_mode_switches", description: "Room mode changes, by from and to mode.");
+        foreach (var (from, to) in new[] { ("sfu", "switching"), ("switching", "p2p"), ("switching", "sfu"), ("p2p", "sfu") })
+        {
+            // The usual transitions exist from the start at 0, so increase()/rate() see the first switch.
+            _modeSwitches.Add(0, new TagList { _node, _region, { MetricLabels.From, from }, { MetricLabels.To, to } });
+        }
+
         _switchDuration = roomsMeter.CreateHistogram("sfu_mode_switch_duration_seconds", unit: null,
             description: "Time from entering switching until the room settled (p2p or back to sfu), by the mode reached.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SwitchBuckets });

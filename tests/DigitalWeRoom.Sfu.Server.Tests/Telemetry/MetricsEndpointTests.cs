@@ -39,6 +39,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         { "sfu_consent_expiries_total", "counter" },
         { "sfu_process_cpu_seconds_total", "counter" },
         { "sfu_process_memory_bytes", "gauge" },
+        { "sfu_mode_switches_total", "counter" },
     };
 
     [Theory]

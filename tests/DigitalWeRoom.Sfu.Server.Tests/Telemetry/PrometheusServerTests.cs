@@ -80,6 +80,21 @@ public sealed class PrometheusServerTests
 
             var up = await QueryAsync(api, "up{job=\"sfu\"}");
             Assert.Equal(1, Value(Assert.Single(up)));
+
+            // 3. Every query of the Grafana dashboard runs, on names this server exports.
+            var scrape = await sfu.ScrapeAsync();
+            foreach (var expr in DashboardQueries())
+            {
+                foreach (var name in System.Text.RegularExpressions.Regex.Matches(expr, @"\bsfu_[a-z_]+").Select(m => m.Value))
+                {
+                    var family = System.Text.RegularExpressions.Regex.Replace(name, "_(bucket|count|sum)$", "");
+                    Assert.True(scrape.TypeOf.ContainsKey(family) || scrape.TypeOf.ContainsKey(name) || HistogramsWithoutSamples.Contains(family),
+                        $"dashboard query uses {name}, which /metrics does not export: {expr}");
+                }
+
+                var promql = expr.Replace("$__rate_interval", "1m", StringComparison.Ordinal).Replace("$node", ".*", StringComparison.Ordinal);
+                await QueryAsync(api, promql);
+            }
         }
         finally
         {
@@ -91,6 +106,17 @@ public sealed class PrometheusServerTests
 
             dir.Delete(recursive: true);
         }
+    }
+
+    /// <summary>Histograms that have no series until their first measurement (none in this test).</summary>
+    private static readonly HashSet<string> HistogramsWithoutSamples =
+        ["sfu_rtt_seconds", "sfu_forward_latency_seconds", "sfu_mode_switch_duration_seconds"];
+
+    private static IEnumerable<string> DashboardQueries()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(RepoPaths.Path("deploy", "grafana", "dashboards", "sfu.json")));
+        return doc.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToArray();
     }
 
     /// <summary>deploy/prometheus/prometheus.yml with a 1 s interval and the test addresses in place of the deployment's.</summary>
