@@ -212,7 +212,15 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
-        var result = await _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+        // A new room's control loop starts inside this call: without the flow suppressed it would keep this
+        // request's log scopes and join trace (Activity.Current) for its whole life.
+        ValueTask<JoinResult> joining;
+        using (ExecutionContext.SuppressFlow())
+        {
+            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+        }
+
+        var result = await joining;
         activity?.SetTag(SfuActivities.OutcomeTag, SfuActivities.JoinOutcome(result.Outcome));
         activity?.SetTag(SfuActivities.ParticipantTag, result.ParticipantId);
         switch (result.Outcome)
