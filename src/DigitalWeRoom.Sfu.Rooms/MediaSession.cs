@@ -22,6 +22,9 @@ public interface IRoomMedia : IAsyncDisposable
     /// <paramref name="host"/>. Returns null when there is no server media path.
     /// </summary>
     ISfuSession? CreateSession(string participantId, ISfuSessionHost host);
+
+    /// <summary>RTP packets the server forwarded in this room so far (0 while the room is peer-to-peer).</summary>
+    long PacketsForwarded => 0;
 }
 
 /// <summary>

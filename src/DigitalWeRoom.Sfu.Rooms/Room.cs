@@ -53,6 +53,9 @@ public sealed class Room
     /// <summary>The latest published state; safe to read from any thread.</summary>
     public RoomSnapshot Snapshot => _snapshot;
 
+    /// <summary>RTP packets forwarded by the server's media path in this room (read live, any thread).</summary>
+    public long PacketsForwarded => _media?.PacketsForwarded ?? 0;
+
     /// <summary>Completes when the control loop has ended (the room emptied and closed).</summary>
     public Task Completion => _loop;
 
@@ -384,6 +387,13 @@ public sealed class Room
             return;
         }
 
+        // RFC 8866: a description the peer's browser could not parse is refused here, not relayed.
+        if (message.Sdp is not null && !Protocols.Sdp.SdpParser.TryParse(message.Sdp, out _, out var sdpError))
+        {
+            SendError(sender, ErrorCodes.InvalidSdp, sdpError.ToString(), message.Id);
+            return;
+        }
+
         peer.Send(new SignalMessage
         {
             Type = message.Type,
@@ -444,14 +454,20 @@ public sealed class Room
         }
         else
         {
-            StartSwitching();
+            // 1→2: nobody receives through the server yet, so it forwards nothing (two-person rooms
+            // carry no media through the server); the server connections still come up.
+            StartSwitching(keepServerPath: false);
         }
     }
 
     private bool IsP2pEligible() =>
         _settings.P2PEnabled && _participants.Count == 2 && _participants.TrueForAll(p => p.AllowP2p) && !_p2pFailedForMembership;
 
-    private void StartSwitching()
+    /// <param name="keepServerPath">
+    /// True when media already flows through the server (3→2): it keeps flowing until P2P is connected
+    /// (make before break). False for a fresh pair: forwarding pauses at once.
+    /// </param>
+    private void StartSwitching(bool keepServerPath)
     {
         var (low, high) = string.CompareOrdinal(_participants[0].Id, _participants[1].Id) < 0
             ? (_participants[0], _participants[1])
@@ -460,6 +476,12 @@ public sealed class Room
         _pairHigh = high;
         low.P2pConnected = high.P2pConnected = false;
         _mode = RoomMode.Switching;
+        if (!keepServerPath)
+        {
+            low.Session?.SetForwarding(false);
+            high.Session?.SetForwarding(false);
+        }
+
         StartTimer(_settings.P2PConnectTimeout);
         _logger.LogInformation("Room {Room}: switching to peer-to-peer, {Initiator} offers to {Peer}", Name, low.Id, high.Id);
 
@@ -523,7 +545,7 @@ public sealed class Room
             _backToP2PPending = false;
             if (IsP2pEligible())
             {
-                StartSwitching();
+                StartSwitching(keepServerPath: true);
             }
         }
     }

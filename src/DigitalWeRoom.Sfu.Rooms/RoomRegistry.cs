@@ -53,7 +53,7 @@ public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMedi
     public Room? Find(string roomName) => _rooms.GetValueOrDefault(roomName);
 
     public IReadOnlyList<RoomSnapshot> Snapshot() =>
-        _rooms.Values.Select(r => r.Snapshot).Where(s => s.Participants.Count > 0).OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
+        _rooms.Values.Select(r => r.Snapshot with { ForwardedPackets = r.PacketsForwarded }).Where(s => s.Participants.Count > 0).OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
 
     private void OnRoomClosed(Room room) => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name, room));
 }

@@ -13,8 +13,9 @@ if (args is ["deploy", ..])
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSfuOptions();
-builder.Services.AddSfuRooms();
 builder.Services.AddTrustedProxies(builder.Configuration);
+builder.Services.AddSfuRooms();
+builder.Services.AddSfuMedia();
 builder.AddSfuTelemetry();
 
 var app = builder.Build();

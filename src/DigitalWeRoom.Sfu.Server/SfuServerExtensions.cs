@@ -47,6 +47,16 @@ public static class SfuServerExtensions
         return services;
     }
 
+    /// <summary>The server media path (UDP port, routers, per-participant sessions); without it rooms are P2P-only.</summary>
+    public static IServiceCollection AddSfuMedia(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SfuPath.SfuMediaHost>();
+        services.AddSingleton<IMediaSessionFactory>(sp => sp.GetRequiredService<SfuPath.SfuMediaHost>());
+        services.AddHostedService<SfuPath.SfuMediaHostedService>();
+        return services;
+    }
+
     public static WebApplication UseSfuWebSockets(this WebApplication app)
     {
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15), KeepAliveTimeout = TimeSpan.FromSeconds(15) });

@@ -14,6 +14,12 @@ public static class MeetingPage
     {
         app.Use(static (context, next) =>
         {
+            // The deploy widget and the theme set their own headers.
+            if (context.Request.Path.StartsWithSegments("/deploy") || context.Request.Path.StartsWithSegments("/theme"))
+            {
+                return next(context);
+            }
+
             context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
             context.Response.Headers.XContentTypeOptions = "nosniff";
             context.Response.Headers["Referrer-Policy"] = "no-referrer";

@@ -29,6 +29,8 @@ public static class TelemetryExtensions
         builder.Services.AddSingleton<StatsSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StatsSampler>());
         builder.Services.AddSfuHealth();
+        builder.Services.AddHostedService<MediaSocketTelemetry>();
+        DecorateMediaFactory(builder.Services);
 
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r
@@ -53,6 +55,34 @@ public static class TelemetryExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>Wraps the registered <see cref="Rooms.IMediaSessionFactory"/> (call after AddSfuMedia) so room routers feed the metrics.</summary>
+    private static void DecorateMediaFactory(IServiceCollection services)
+    {
+        var index = -1;
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(Rooms.IMediaSessionFactory))
+            {
+                index = i;
+                break;
+            }
+        }
+
+        if (index < 0)
+        {
+            return;
+        }
+
+        var original = services[index];
+        services[index] = ServiceDescriptor.Singleton<Rooms.IMediaSessionFactory>(sp =>
+        {
+            var inner = original.ImplementationInstance as Rooms.IMediaSessionFactory
+                ?? (Rooms.IMediaSessionFactory?)original.ImplementationFactory?.Invoke(sp)
+                ?? (Rooms.IMediaSessionFactory)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!);
+            return new TelemetryMediaSessionFactory(inner, sp.GetRequiredService<TelemetrySources>());
+        });
     }
 
     public static WebApplication MapTelemetry(this WebApplication app)

@@ -38,7 +38,8 @@ public sealed class PeerToPeerMeetingTests
         Assert.Equal(["alice", "bob"], room.GetProperty("participants").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
         Assert.Contains(room.GetProperty("participants")[0].GetProperty("tracks").EnumerateArray(), t => t.GetProperty("source").GetString() == "camera");
 
-        // Nothing went through the server: there is no server connection with media on either page.
+        // Nothing went through the server: it forwarded no packet, and no page received media from it.
+        Assert.Equal(0, room.GetProperty("forwardedPackets").GetInt64());
         Assert.Null(await Dwr.StatsAsync(a, bId, "sfu"));
         Assert.Equal("peer-to-peer", await a.TextContentAsync("#mode"));
     }

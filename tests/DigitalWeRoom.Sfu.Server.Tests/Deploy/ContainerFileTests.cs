@@ -58,6 +58,19 @@ public sealed partial class ContainerFileTests
     }
 
     [Fact]
+    public void Image_commands_name_the_assembly_the_build_produces()
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        var bin = RepoPaths.Path("src", "DigitalWeRoom.Sfu.Server", "bin", configuration, "net10.0");
+        var named = AppDll().Matches(Dockerfile + File.ReadAllText(RepoPaths.Path("deploy", "docker", "compose.yaml"))
+            + string.Concat(Directory.GetFiles(RepoPaths.Path("deploy", "tfgrid", "zinit")).Select(File.ReadAllText))
+            + File.ReadAllText(RepoPaths.Path("deploy", "tfgrid", "scripts", "sfu-start")))
+            .Select(m => m.Groups[1].Value).Distinct().ToArray();
+        Assert.Equal(["DigitalWeRoom.Sfu.Server.dll"], named);
+        Assert.True(File.Exists(Path.Combine(bin, named[0])), $"{named[0]} not in {bin}");
+    }
+
+    [Fact]
     public void Grid_stage_boots_zinit_and_copies_the_service_files()
     {
         Assert.Contains(" AS tfgrid", Dockerfile, StringComparison.Ordinal);
@@ -267,6 +280,9 @@ public sealed partial class ContainerFileTests
 
     [GeneratedRegex(@"^COPY\s+(?:--chmod=\S+\s+)?(deploy/\S+|src/|global\.json)", RegexOptions.Multiline)]
     private static partial Regex CopySources();
+
+    [GeneratedRegex(@"/app/([A-Za-z0-9.]+\.dll)")]
+    private static partial Regex AppDll();
 
     [GeneratedRegex(@"\\\n\s*")]
     private static partial Regex ContinuationRegex();

@@ -122,6 +122,17 @@ public sealed partial class TerraformFileTests
     }
 
     [Fact]
+    public void Every_vm_environment_variable_is_used_by_a_zinit_script()
+    {
+        var vm = Files()["main.tf"].GetProperty("resource").GetProperty("grid_deployment").GetProperty("sfu")[0].GetProperty("vms")[0];
+        var scripts = string.Concat(Directory.GetFiles(RepoPaths.Path("deploy", "tfgrid", "scripts")).Select(File.ReadAllText));
+        foreach (var name in vm.GetProperty("env_vars").EnumerateObject().Select(p => p.Name))
+        {
+            Assert.True(scripts.Contains("${" + name, StringComparison.Ordinal), $"{name} is set by main.tf but no script reads it");
+        }
+    }
+
+    [Fact]
     public void Only_declared_variables_and_locals_are_referenced()
     {
         var files = Files();

@@ -64,10 +64,13 @@ public sealed class RoomStateMachineTests
         Assert.Equal(lowerIsA, ma.Initiator);
         Assert.Equal(!lowerIsA, mb.Initiator);
 
+        // A fresh pair: the server connections exist but forward nothing.
+        Assert.False(_media.Sessions[a].Forwarding);
+        Assert.False(_media.Sessions[b].Forwarding);
+
         await SignalAsync(room, a, MessageTypes.P2pConnected, b);
         await room.FlushAsync();
         Assert.Equal("switching", room.Snapshot.Mode);
-        Assert.True(_media.Sessions[a].Forwarding);
 
         await SignalAsync(room, b, MessageTypes.P2pConnected, a);
         await room.FlushAsync();
@@ -118,6 +121,7 @@ public sealed class RoomStateMachineTests
         Assert.Equal("switching", room.Snapshot.Mode);
         Assert.Equal("switching", a.C.LastMode!.Mode);
         Assert.Equal("switching", b.C.LastMode!.Mode);
+        // Make before break: the server keeps forwarding until P2P is connected.
         Assert.True(_media.Sessions[a.Id].Forwarding);
 
         await SignalAsync(room, a.Id, MessageTypes.P2pConnected, b.Id);
@@ -153,6 +157,7 @@ public sealed class RoomStateMachineTests
         Assert.Equal("sfu", room.Snapshot.Mode);
         Assert.Equal("sfu", ca.LastMode!.Mode);
         Assert.Equal("sfu", cb.LastMode!.Mode);
+        Assert.True(_media.Sessions[a].Forwarding);
         ca.Clear();
 
         _time.Advance(TimeSpan.FromMinutes(1));
@@ -228,7 +233,7 @@ public sealed class RoomStateMachineTests
     {
         var (room, a, ca) = await JoinAsync("alice");
         var (_, b, cb) = await JoinAsync("bob");
-        const string sdp = "v=0\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+        const string sdp = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n";
 
         await room.PostAsync(a, new SignalMessage { Type = MessageTypes.Offer, Target = b, Sdp = sdp, Id = "1" });
         await room.PostAsync(a, new SignalMessage { Type = MessageTypes.Offer, Target = "nobody", Sdp = sdp, Id = "2" });
@@ -240,7 +245,11 @@ public sealed class RoomStateMachineTests
         var errors = ca.OfType(MessageTypes.Error);
         Assert.Contains(errors, e => e is { Code: ErrorCodes.InvalidTarget, Id: "2" });
         Assert.Contains(errors, e => e is { Code: ErrorCodes.NotYourId, Id: "3" });
-        Assert.Equal(2, errors.Count);
+        await room.PostAsync(a, new SignalMessage { Type = MessageTypes.Offer, Target = b, Sdp = "v=0\r\ns=-\r\nm=audio x\r\n", Id = "5" });
+        await room.FlushAsync();
+        errors = ca.OfType(MessageTypes.Error);
+        Assert.Contains(errors, e => e is { Code: ErrorCodes.InvalidSdp, Id: "5" });
+        Assert.Equal(3, errors.Count);
         Assert.Equal("switching", room.Snapshot.Mode);
 
         // On the server path there is no peer to relay to.

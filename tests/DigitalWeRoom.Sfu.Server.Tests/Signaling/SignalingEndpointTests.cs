@@ -87,11 +87,14 @@ public sealed class SignalingEndpointTests : IAsyncLifetime
         await a.SendTextAsync("""{"type":"chat","text":"still here"}""");
         var chat = await b.WaitForAsync(MessageTypes.Chat);
         Assert.Equal(("still here", aId), (chat.Text, chat.ParticipantId));
-        Assert.DoesNotContain(b.Received, m => m.Type is MessageTypes.Error or MessageTypes.Offer or MessageTypes.ParticipantLeft);
+        Assert.DoesNotContain(b.Received, m => m.Type is MessageTypes.Error or MessageTypes.ParticipantLeft
+            || (m.Type == MessageTypes.Offer && m.From != SignalTargets.Server));
         Assert.Equal(WebSocketState.Open, a.Socket.State);
 
-        // A valid relayed offer still goes through.
-        await a.SendTextAsync($$"""{"type":"offer","target":"{{bId}}","sdp":"v=0\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"}""");
+        // An SDP that does not parse is refused; a valid relayed offer still goes through.
+        await a.SendTextAsync($$"""{"type":"offer","target":"{{bId}}","sdp":"v=0\r\ns=-\r\nm=audio nine\r\n"}""");
+        await a.ErrorAsync(ErrorCodes.InvalidSdp);
+        await a.SendTextAsync($$"""{"type":"offer","target":"{{bId}}","sdp":"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"}""");
         Assert.Equal(aId, (await b.WaitForAsync(MessageTypes.Offer)).From);
     }
 

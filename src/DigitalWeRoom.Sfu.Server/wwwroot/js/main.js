@@ -10,6 +10,8 @@ const name = (params.get('name') ?? '').trim();
 if (!name) location.replace(`/?room=${encodeURIComponent(room)}`);
 
 const ui = new UI();
+const events = [];
+ui.log = (text) => { events.push([Math.round(performance.now()), text]); if (events.length > 500) events.shift(); };
 ui.setRoom(room);
 ui.setMode('connecting');
 
@@ -22,7 +24,9 @@ const state = {
   p2p: null,
   remote: new Map(), // id -> {p2p: {camera, screen}, sfu: {camera, screen}} of MediaStream
   trackOwners: new Map(), // receiver track id -> {participantId, source, path}
+  sfuReady: new Set(), // participants whose server-path video is decoding (make before break)
   errors: [],
+  events,
   left: false,
 };
 
@@ -68,21 +72,25 @@ function onRemoteTrack(path, track, streamId) {
   render(participantId);
 }
 
-function flowing(stream) {
-  return stream?.getTracks().some((t) => t.readyState === 'live' && !t.muted) ? stream : null;
-}
-
 function alive(stream) {
   return stream?.getTracks().some((t) => t.readyState === 'live') ? stream : null;
 }
 
-/** Shows, per remote participant, the tracks of the path the room's mode says, falling back to the other path. */
+/**
+ * Shows, per remote participant, the tracks of the path the room's mode says. On the way to the
+ * server path (make before break) the P2P tracks stay on screen until the server's video of that
+ * participant is decoding (state.sfuReady).
+ */
 function render(id) {
   const p = state.participants.get(id);
   if (!p) return;
   const r = remoteOf(id);
-  const [pref, other] = state.mode === 'p2p' ? ['p2p', 'sfu'] : ['sfu', 'p2p'];
-  const pick = (source) => flowing(r[pref][source]) ?? flowing(r[other][source]) ?? alive(r[pref][source]) ?? alive(r[other][source]);
+  const pick = (source) => {
+    const direct = alive(r.p2p[source]);
+    const viaServer = alive(r.sfu[source]);
+    const useDirect = direct && (state.mode === 'p2p' || !viaServer || !state.sfuReady.has(id));
+    return useDirect ? direct : viaServer ?? direct;
+  };
   ui.ensureTile(id, p.name);
   ui.setStream(id, pick('camera'));
   ui.setMuted(id, p.audioMuted, p.videoMuted);
@@ -122,6 +130,7 @@ function startP2P(peerId, initiator) {
 function closeP2P() {
   const link = state.p2p;
   if (!link) return;
+  ui.log('close p2p');
   state.p2p = null;
   link.close();
   for (const [trackId, owner] of state.trackOwners) if (owner.path === 'p2p') state.trackOwners.delete(trackId);
@@ -129,17 +138,27 @@ function closeP2P() {
   renderAll();
 }
 
-/** Make before break: keep the P2P connection until the server's video for the old peer flows (at most 3 s). */
+/**
+ * Make before break: keep the P2P connection (and show its tracks) until the server's video of the
+ * old peer is decoding, then swap and close P2P; give up waiting after 3 s.
+ */
 async function closeP2PWhenServerFlows() {
   const link = state.p2p;
   if (!link) return;
   const deadline = Date.now() + 3000;
+  let first = null;
   while (Date.now() < deadline && state.p2p === link && state.mode === 'sfu') {
-    const camera = state.remote.get(link.peerId)?.sfu.camera;
-    if (camera?.getVideoTracks().some((t) => !t.muted)) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const frames = (await pathStats('sfu', sfu.pc))[link.peerId]?.videoFramesDecoded ?? 0;
+    // A few frames in a row, not just the first key frame: the server path is really flowing.
+    if (first === null) first = frames;
+    else if (frames >= first + 5) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  if (state.p2p === link && state.mode === 'sfu') closeP2P();
+  if (state.p2p === link && state.mode === 'sfu') {
+    state.sfuReady.add(link.peerId);
+    renderAll();
+    closeP2P();
+  }
 }
 
 // ---- Signaling handlers ------------------------------------------------------------------------
@@ -181,6 +200,7 @@ signaling
       startP2P(m.peer, m.initiator === true);
     } else if (m.mode === 'p2p') {
       setMode('p2p');
+      state.sfuReady.clear();
       renderAll();
       await sfu.setPaused(true);
     } else {
@@ -230,6 +250,7 @@ signaling
   });
 
 function setMode(mode) {
+  ui.log(`mode ${mode}`);
   state.mode = mode;
   ui.setMode(mode);
 }
@@ -391,6 +412,15 @@ window.dwr = {
   get participantId() { return state.selfId; },
   get participants() { return [...state.participants.values()].map((p) => ({ id: p.id, name: p.name })); },
   get errors() { return [...state.errors]; },
+  get hasP2P() { return state.p2p !== null; },
+  now: () => performance.now(),
+  /** Longest stall (ms) of presented video frames on a participant's tile since `since` (performance.now()). */
+  longestFrameGap: (participantId, since) => ui.longestFrameGap(participantId, since)?.gap ?? null,
+  /** {gap, at, events}: the stall and the page's mode/swap events around it (diagnostics). */
+  frameGapReport: (participantId, since) => ({ ...ui.longestFrameGap(participantId, since), events: state.events.filter((e) => e[0] >= since) }),
+  debugTracks() {
+    return [...state.remote.entries()].map(([id, r]) => `${id}:p2p=${r.p2p.camera?.getVideoTracks().map((t) => t.muted) ?? '-'} sfu=${r.sfu.camera?.getVideoTracks().map((t) => t.muted) ?? '-'} shown=${ui.tiles.get(id)?.stream === r.p2p.camera ? 'p2p' : ui.tiles.get(id)?.stream === r.sfu.camera ? 'sfu' : '?'}`).join(' ');
+  },
   /** {participantId: {p2p: PathStats|null, sfu: PathStats|null}} for every remote participant. */
   async stats() {
     const [p2p, viaServer] = await Promise.all([pathStats('p2p', state.p2p?.pc), pathStats('sfu', sfu.pc)]);

@@ -3,6 +3,17 @@
 
 const MODE_LABELS = { p2p: 'peer-to-peer', sfu: 'via server', switching: 'switching…', connecting: 'connecting…', left: 'left' };
 
+/** Records when each video frame of a tile is presented (test hook: the gap a person would see). */
+function watchFrames(tile) {
+  if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) return;
+  const onFrame = (now) => {
+    tile.frameTimes.push(now);
+    if (tile.frameTimes.length > 4000) tile.frameTimes.splice(0, 2000);
+    tile.video.requestVideoFrameCallback(onFrame);
+  };
+  tile.video.requestVideoFrameCallback(onFrame);
+}
+
 export class UI {
   constructor() {
     this.grid = document.getElementById('grid');
@@ -58,8 +69,9 @@ export class UI {
     label.append(nameEl, muted);
     el.append(video, label);
     if (screen) this.grid.prepend(el); else this.grid.append(el);
-    tile = { el, video, muted, stream: null };
+    tile = { el, video, muted, stream: null, frameTimes: [] };
     this.tiles.set(key, tile);
+    watchFrames(tile);
     return tile;
   }
 
@@ -67,6 +79,7 @@ export class UI {
     const tile = this.tiles.get(key);
     if (!tile || tile.stream === stream) return;
     tile.stream = stream;
+    this.log?.(`tile ${key} <- ${stream?.id ?? 'none'}`);
     tile.video.srcObject = stream;
     tile.video.play?.().catch(() => {});
   }
@@ -78,6 +91,22 @@ export class UI {
     if (audioMuted) parts.push('mic off');
     if (videoMuted) parts.push('camera off');
     tile.muted.textContent = parts.join(', ');
+  }
+
+  /** Longest time without a new presented frame on the tile since performance.now() was `since`. */
+  longestFrameGap(key, since) {
+    const tile = this.tiles.get(key);
+    if (!tile) return null;
+    let last = since;
+    let longest = 0;
+    let at = since;
+    for (const t of tile.frameTimes) {
+      if (t <= since) continue;
+      if (t - last > longest) { longest = t - last; at = last; }
+      last = t;
+    }
+    if (performance.now() - last > longest) { longest = performance.now() - last; at = last; }
+    return { gap: longest, at };
   }
 
   removeTile(key) {
