@@ -414,6 +414,8 @@ window.dwr = {
   get errors() { return [...state.errors]; },
   get hasP2P() { return state.p2p !== null; },
   now: () => performance.now(),
+  /** ms from navigation start to the first presented remote video frame, or null. */
+  get firstRemoteFrameAt() { return UI.firstRemoteFrameAt; },
   /** Longest stall (ms) of presented video frames on a participant's tile since `since` (performance.now()). */
   longestFrameGap: (participantId, since) => ui.longestFrameGap(participantId, since)?.gap ?? null,
   /** {gap, at, events}: the stall and the page's mode/swap events around it (diagnostics). */

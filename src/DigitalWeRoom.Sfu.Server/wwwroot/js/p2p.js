@@ -35,7 +35,7 @@ export class P2PLink {
       const s = pc.connectionState;
       if (s === 'connected' && !this.reported) {
         this.reported = true;
-        this.signaling.send({ type: 'p2p-connected', target: this.peerId });
+        this.reportWhenDecoding();
       } else if (s === 'failed' && !this.closed) {
         this.signaling.send({ type: 'p2p-failed', target: this.peerId, reason: 'ice failed' });
       }
@@ -45,6 +45,23 @@ export class P2PLink {
 
   send(msg) {
     this.signaling.send({ ...msg, target: this.peerId });
+  }
+
+  /**
+   * Make before break: tell the server "connected" only once the peer's video decodes here (a few
+   * frames), so the swap from the server's tracks never shows a frozen tile. Without remote video
+   * (camera off or absent) it reports after 3 s at most.
+   */
+  async reportWhenDecoding() {
+    const deadline = Date.now() + 3000;
+    while (!this.closed && Date.now() < deadline) {
+      let frames = 0;
+      const report = await this.pc.getStats();
+      report.forEach((st) => { if (st.type === 'inbound-rtp' && st.kind === 'video') frames += st.framesDecoded ?? 0; });
+      if (frames >= 5) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (!this.closed) this.signaling.send({ type: 'p2p-connected', target: this.peerId });
   }
 
   addTrack(track, stream) {

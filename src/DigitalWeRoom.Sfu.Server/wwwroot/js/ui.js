@@ -7,6 +7,7 @@ const MODE_LABELS = { p2p: 'peer-to-peer', sfu: 'via server', switching: 'switch
 function watchFrames(tile) {
   if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) return;
   const onFrame = (now) => {
+    if (!tile.el.classList.contains('local') && UI.firstRemoteFrameAt === null) UI.firstRemoteFrameAt = now;
     tile.frameTimes.push(now);
     if (tile.frameTimes.length > 4000) tile.frameTimes.splice(0, 2000);
     tile.video.requestVideoFrameCallback(onFrame);
@@ -15,6 +16,9 @@ function watchFrames(tile) {
 }
 
 export class UI {
+  /** performance.now() of the first presented frame of any remote tile (ms since navigation start). */
+  static firstRemoteFrameAt = null;
+
   constructor() {
     this.grid = document.getElementById('grid');
     this.modeEl = document.getElementById('mode');
