@@ -88,6 +88,8 @@ internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, T
     {
         public ISfuSession? CreateSession(string participantId, ISfuSessionHost host) => inner.CreateSession(participantId, host);
 
+        public long PacketsForwarded => inner.PacketsForwarded;
+
         public async ValueTask DisposeAsync()
         {
             await inner.DisposeAsync();
