@@ -1,9 +1,16 @@
 using DigitalWeRoom.Sfu.Server;
 using DigitalWeRoom.Sfu.Server.Deploy;
+using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Endpoints;
 using DigitalWeRoom.Sfu.Server.Proxy;
 using DigitalWeRoom.Sfu.Server.Signaling;
 using DigitalWeRoom.Sfu.Server.Telemetry;
+using DigitalWeRoom.Sfu.Server.Webhooks;
+
+if (TokenCommand.TryRun(args))
+{
+    return;
+}
 
 if (args is ["deploy", ..])
 {
@@ -16,6 +23,8 @@ builder.AddSfuOptions();
 builder.Services.AddTrustedProxies(builder.Configuration);
 builder.Services.AddSfuRooms();
 builder.Services.AddSfuMedia();
+builder.AddSfuAuth();
+builder.AddSfuWebhooks();
 builder.AddSfuTelemetry();
 
 var app = builder.Build();
@@ -25,6 +34,7 @@ app.UseThemeFiles();
 app.UseMeetingPage();
 app.MapSignaling();
 app.MapRoomApi();
+app.MapTokenApi();
 app.MapDeployWidget();
 app.MapTelemetry();
 app.Run();

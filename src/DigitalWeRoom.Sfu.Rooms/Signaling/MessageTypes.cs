@@ -68,4 +68,5 @@ public static class ErrorCodes
     public const string InvalidSdp = "invalid-sdp";
     public const string NoServerSession = "no-server-session";
     public const string ServerBusy = "server-busy";
+    public const string Unauthorized = "unauthorized";
 }

@@ -17,6 +17,7 @@ public sealed record SignalMessage
     [Key("room")] public string? Room { get; init; }
     [Key("name")] public string? Name { get; init; }
     [Key("p2p")] public bool? P2p { get; init; }
+    [Key("token")] public string? Token { get; init; }
     [Key("participantId")] public string? ParticipantId { get; init; }
     [Key("participants")] public IReadOnlyList<ParticipantInfo>? Participants { get; init; }
     [Key("iceServers")] public IReadOnlyList<IceServerInfo>? IceServers { get; init; }

@@ -11,8 +11,8 @@ namespace DigitalWeRoom.Sfu.Server.Endpoints;
 public static class RoomApi
 {
     public static IEndpointConventionBuilder MapRoomApi(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/api/rooms", (HttpContext context, RoomRegistry rooms, IOptions<SfuOptions> options) =>
-            IsAllowed(context, options.Value.AdminKey)
+        endpoints.MapGet("/api/rooms", (HttpContext context, RoomRegistry rooms, Auth.AdminAuthorization admin) =>
+            admin.IsAdmin(context, out _)
                 ? Results.Json(rooms.Snapshot())
                 : Results.Json(new { error = "forbidden", reason = "configure Sfu:AdminKey and send Authorization: Bearer <key>, or call from localhost" },
                     statusCode: StatusCodes.Status401Unauthorized));

@@ -51,6 +51,12 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         _rate = new TokenBucket(time, options.Limits.MessagesPerSecond, options.Limits.MessagesPerSecond * 2.0);
     }
 
+    /// <summary>Checks the join's token (docs/security.md); null: open.</summary>
+    public Auth.IJoinAuthorizer? JoinAuthorizer { get; init; }
+
+    /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
+    public string? QueryToken { get; init; }
+
     public bool TrySend(SignalMessage message)
     {
         if (_outbound.Writer.TryWrite(message))
@@ -209,6 +215,14 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         {
             activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
             SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
+            return;
+        }
+
+        if (JoinAuthorizer is { } authorizer
+            && !authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out _, out string why))
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
+            SendError(ErrorCodes.Unauthorized, why, message.Id);
             return;
         }
 

@@ -14,7 +14,7 @@ public static class SignalingEndpoint
         endpoints.Map(Path, HandleAsync);
 
     private static async Task HandleAsync(HttpContext context, RoomRegistry rooms, JoinRateLimiter joinLimiter,
-        IOptions<SfuOptions> options, TimeProvider time, ILoggerFactory loggerFactory)
+        IOptions<SfuOptions> options, TimeProvider time, ILoggerFactory loggerFactory, Auth.IJoinAuthorizer joinAuthorizer)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -33,7 +33,11 @@ public static class SignalingEndpoint
 
         var connection = new SignalingConnection(socket, msgpack ? SignalEncoding.MessagePack : SignalEncoding.Json,
             context.Connection.RemoteIpAddress, options.Value, rooms, joinLimiter, IceServersFor(context, options.Value), time,
-            loggerFactory.CreateLogger("DigitalWeRoom.Sfu.Server.Signaling"));
+            loggerFactory.CreateLogger("DigitalWeRoom.Sfu.Server.Signaling"))
+        {
+            JoinAuthorizer = joinAuthorizer,
+            QueryToken = context.Request.Query["access_token"].ToString(),
+        };
         await connection.RunAsync(context.RequestAborted);
     }
 
