@@ -4,6 +4,7 @@ using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Endpoints;
 using DigitalWeRoom.Sfu.Server.Proxy;
 using DigitalWeRoom.Sfu.Server.Signaling;
+using DigitalWeRoom.Sfu.Server.Telemetry;
 using DigitalWeRoom.Sfu.Server.Webhooks;
 
 if (TokenCommand.TryRun(args))
@@ -24,6 +25,7 @@ builder.Services.AddSfuRooms();
 builder.Services.AddSfuMedia();
 builder.AddSfuAuth();
 builder.AddSfuWebhooks();
+builder.AddSfuTelemetry();
 
 var app = builder.Build();
 app.UseTrustedProxies();
@@ -33,8 +35,8 @@ app.UseMeetingPage();
 app.MapSignaling();
 app.MapRoomApi();
 app.MapTokenApi();
-app.MapGet("/healthz/live", () => Results.Ok(new { status = "live" }));
 app.MapDeployWidget();
+app.MapTelemetry();
 app.Run();
 
 public partial class Program;

@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
+using DigitalWeRoom.Sfu.Server.Telemetry;
 
 namespace DigitalWeRoom.Sfu.Server.Signaling;
 
@@ -149,7 +150,11 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                     continue;
                 }
 
-                await HandleAsync(buffer.AsMemory(0, length), aborted);
+                // Log scope: every line written while handling this message names the room and participant.
+                using (_room is null ? null : _logger.BeginScope(new LogScope(_room.Name, _participantId)))
+                {
+                    await HandleAsync(buffer.AsMemory(0, length), aborted);
+                }
             }
         }
         finally
@@ -204,8 +209,11 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
+        using var activity = SfuActivities.Source.StartActivity(SfuActivities.Join);
+        activity?.SetTag(SfuActivities.RoomTag, message.Room);
         if (!_joinLimiter.TryAcquire(_remoteAddress))
         {
+            activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
             SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
             return;
         }
@@ -213,11 +221,22 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         if (JoinAuthorizer is { } authorizer
             && !authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out _, out string why))
         {
+            activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
             SendError(ErrorCodes.Unauthorized, why, message.Id);
             return;
         }
 
-        var result = await _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+        // A new room's control loop starts inside this call: without the flow suppressed it would keep this
+        // request's log scopes and join trace (Activity.Current) for its whole life.
+        ValueTask<JoinResult> joining;
+        using (ExecutionContext.SuppressFlow())
+        {
+            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+        }
+
+        var result = await joining;
+        activity?.SetTag(SfuActivities.OutcomeTag, SfuActivities.JoinOutcome(result.Outcome));
+        activity?.SetTag(SfuActivities.ParticipantTag, result.ParticipantId);
         switch (result.Outcome)
         {
             case JoinOutcome.Joined:

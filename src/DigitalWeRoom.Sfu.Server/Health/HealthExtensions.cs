@@ -1,0 +1,74 @@
+using System.Text.Json;
+using DigitalWeRoom.Sfu.Server.Endpoints;
+using DigitalWeRoom.Sfu.Server.Options;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace DigitalWeRoom.Sfu.Server.Health;
+
+/// <summary>
+/// <c>GET /healthz/live</c> (process up: no checks) and <c>GET /healthz/ready</c> (UDP socket bound,
+/// control loops answering, not draining), answered as JSON with each check's status. Draining:
+/// <c>POST /api/admin/drain</c> and <c>DELETE /api/admin/drain</c> (admin key, or loopback when none).
+/// </summary>
+public static class HealthExtensions
+{
+    public const string ReadyTag = "ready";
+
+    public static IServiceCollection AddSfuHealth(this IServiceCollection services)
+    {
+        services.AddSingleton<DrainState>();
+        services.AddSingleton<MediaSocketState>();
+        services.AddHealthChecks()
+            .AddCheck<DrainHealthCheck>("drain", tags: [ReadyTag])
+            .AddCheck<MediaSocketHealthCheck>("udp", tags: [ReadyTag])
+            .AddCheck<ControlLoopHealthCheck>("control-loops", tags: [ReadyTag]);
+        return services;
+    }
+
+    public static WebApplication MapSfuHealth(this WebApplication app)
+    {
+        var drain = app.Services.GetRequiredService<DrainState>();
+        app.Lifetime.ApplicationStopping.Register(() => drain.BeginDrain("shutting down"));
+
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson });
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteJson });
+        app.MapPost("/api/admin/drain", (HttpContext context, DrainState state, IOptions<SfuOptions> options) =>
+        {
+            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            {
+                return Results.Unauthorized();
+            }
+
+            state.BeginDrain("requested by operator");
+            return Results.Json(new { draining = true, reason = state.Reason });
+        });
+        app.MapDelete("/api/admin/drain", (HttpContext context, DrainState state, IOptions<SfuOptions> options) =>
+        {
+            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            {
+                return Results.Unauthorized();
+            }
+
+            state.EndDrain();
+            return Results.Json(new { draining = false });
+        });
+        return app;
+    }
+
+    private static Task WriteJson(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString().ToLowerInvariant(),
+                description = e.Value.Description,
+            }),
+        }));
+    }
+}

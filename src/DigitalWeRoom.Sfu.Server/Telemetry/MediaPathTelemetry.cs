@@ -1,0 +1,142 @@
+using System.Net.Sockets;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Server.Health;
+using DigitalWeRoom.Sfu.Server.SfuPath;
+
+namespace DigitalWeRoom.Sfu.Server.Telemetry;
+
+/// <summary>
+/// Reads one room router's counters at scrape time: publishers' streams (packets/octets in by kind,
+/// jitter), subscribers' streams (packets/octets out by kind), NACKs received and key-frame requests
+/// sent. Producers and consumers that closed keep their last counts, so totals never go backwards.
+/// Called under <see cref="TelemetrySources"/>' lock (never concurrently).
+/// </summary>
+internal sealed class RouterTrafficSource(Router router) : ITrafficSource
+{
+    private readonly Dictionary<object, (int Slot, long Packets, long Octets, bool Out)> _last = new(ReferenceEqualityComparer.Instance);
+    private readonly TrafficTotals _closed = new();
+
+    public void AddTo(TrafficTotals totals)
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var producer in router.Producers)
+        {
+            var slot = TrafficTotals.Slot(producer.Kind == MediaKind.Audio ? TrafficKind.Audio : TrafficKind.Video, Transmission.Original);
+            var receiver = producer.Receiver;
+            Remember(seen, producer, slot, receiver.PacketsReceived, receiver.OctetsReceived, isOut: false);
+            if (receiver.PacketsReceived > 0 && receiver.ClockRate > 0)
+            {
+                totals.JitterSecondsSum += (double)receiver.Jitter / receiver.ClockRate;
+                totals.JitterStreams++;
+            }
+
+            foreach (var consumer in producer.Consumers)
+            {
+                Remember(seen, consumer, slot, consumer.Stream.PacketCount, consumer.Stream.OctetCount, isOut: true);
+            }
+        }
+
+        // Streams gone since the last read: their last counts move to the closed totals.
+        foreach (var gone in _last.Keys.Where(k => !seen.Contains(k)).ToArray())
+        {
+            var (slot, packets, octets, isOut) = _last[gone];
+            (isOut ? _closed.PacketsOut : _closed.PacketsIn)[slot] += packets;
+            (isOut ? _closed.BytesOut : _closed.BytesIn)[slot] += octets;
+            _last.Remove(gone);
+        }
+
+        totals.Add(_closed);
+        foreach (var (slot, packets, octets, isOut) in _last.Values)
+        {
+            (isOut ? totals.PacketsOut : totals.PacketsIn)[slot] += packets;
+            (isOut ? totals.BytesOut : totals.BytesIn)[slot] += octets;
+        }
+
+        totals.NacksIn += router.NacksReceived;
+        totals.PlisOut += router.Counters.KeyFrameRequestsSent;
+    }
+
+    private void Remember(HashSet<object> seen, object stream, int slot, long packets, long octets, bool isOut)
+    {
+        seen.Add(stream);
+        _last[stream] = (slot, packets, octets, isOut);
+    }
+}
+
+/// <summary>
+/// Wraps the rooms' media factory: each server-path room's router is registered with the metrics
+/// (its drop counters and a <see cref="RouterTrafficSource"/>) for as long as the room lives.
+/// </summary>
+internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, TelemetrySources sources) : IMediaSessionFactory
+{
+    public IMediaSessionFactory Inner => inner;
+
+    public IRoomMedia CreateRoom(string roomName)
+    {
+        var media = inner.CreateRoom(roomName);
+        if (media is not SfuRoomMedia sfu)
+        {
+            return media;
+        }
+
+        var registrations = new[] { sources.Add(sfu.Router.Counters.Drops), sources.Add(new RouterTrafficSource(sfu.Router)) };
+        return new TrackedRoomMedia(media, registrations);
+    }
+
+    private sealed class TrackedRoomMedia(IRoomMedia inner, IDisposable[] registrations) : IRoomMedia
+    {
+        public ISfuSession? CreateSession(string participantId, ISfuSessionHost host) => inner.CreateSession(participantId, host);
+
+        public long PacketsForwarded => inner.PacketsForwarded;
+
+        public async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            foreach (var r in registrations)
+            {
+                r.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Reports the shared media UDP socket to readiness (<see cref="MediaSocketState"/>) and registers its
+/// drop counters. A port that cannot be bound is retried every few seconds; the node is not ready meanwhile.
+/// </summary>
+internal sealed class MediaSocketTelemetry(IServiceProvider services, MediaSocketState state, TelemetrySources sources,
+    TimeProvider time, ILogger<MediaSocketTelemetry> logger) : BackgroundService
+{
+    internal static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(3);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (services.GetService<SfuMediaHost>() is not { } host)
+        {
+            return; // No server media path: readiness stays "not configured".
+        }
+
+        state.ReportStarting();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var endpoint = state.Track(() => host.Endpoint, e => e.LocalEndPoint);
+                using (sources.Add(endpoint.Drops))
+                {
+                    await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
+                }
+            }
+            catch (SocketException e)
+            {
+                logger.LogDebug(e, "Media socket not bound; retrying in {Seconds} s", RetryInterval.TotalSeconds);
+                await Task.Delay(RetryInterval, time, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+}

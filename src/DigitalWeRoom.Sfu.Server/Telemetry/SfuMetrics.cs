@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Rooms;
+using Microsoft.Extensions.Options;
+
+namespace DigitalWeRoom.Sfu.Server.Telemetry;
+
+/// <summary>
+/// Every <c>sfu_*</c> instrument, one <see cref="Meter"/> per area (rooms, media, transport, signaling,
+/// process), made through <see cref="IMeterFactory"/>. Per-packet numbers are never recorded here:
+/// observable instruments read the owners' Interlocked counters (<see cref="TelemetrySources"/>) and
+/// the room registry at scrape time. <c>Record*</c> methods are for rare events (a join, a switch, an
+/// RTCP report) and do not allocate. Every series carries <c>node_id</c> and <c>region</c>.
+/// </summary>
+public sealed class SfuMetrics : IDisposable
+{
+    public const string RoomsMeter = "DigitalWeRoom.Sfu.Rooms";
+    public const string MediaMeter = "DigitalWeRoom.Sfu.Media";
+    public const string TransportMeter = "DigitalWeRoom.Sfu.Transport";
+    public const string SignalingMeter = "DigitalWeRoom.Sfu.Signaling";
+    public const string ProcessMeter = "DigitalWeRoom.Sfu.Process";
+
+    internal static readonly string[] MeterNames = [RoomsMeter, MediaMeter, TransportMeter, SignalingMeter, ProcessMeter];
+
+    private static readonly double[] LatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] SwitchBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30];
+
+    private readonly RoomRegistry _rooms;
+    private readonly TelemetrySources _sources;
+    private readonly KeyValuePair<string, object?> _node;
+    private readonly KeyValuePair<string, object?> _region;
+    private readonly ActivityListener _activityListener;
+    private readonly Counter<long> _modeSwitches;
+    private readonly Histogram<double> _switchDuration;
+    private readonly Histogram<double> _joinLatency;
+    private readonly Histogram<double> _rtt;
+    private readonly Histogram<double> _forwardLatency;
+    private long _iceFailures;
+    private long _dtlsFailures;
+    private long _consentExpiries;
+    private double _lossRatio;
+
+    /// <param name="provider">Taken only so that the OpenTelemetry provider listens before the first measurement (null when metrics are off).</param>
+    public SfuMetrics(IMeterFactory meterFactory, IOptions<TelemetryOptions> options, TelemetrySources sources, RoomRegistry rooms,
+        OpenTelemetry.Metrics.MeterProvider? provider = null)
+    {
+        _ = provider;
+        _rooms = rooms;
+        _sources = sources;
+        NodeId = options.Value.ResolvedNodeId;
+        Region = options.Value.Region;
+        _node = new(MetricLabels.NodeId, NodeId);
+        _region = new(MetricLabels.Region, Region);
+
+        // The node's labels are also the meters' tags: two hosts in one process (tests) then keep
+        // separate metric streams instead of sharing, and losing, one when the other is disposed.
+        Meter Create(string name) => meterFactory.Create(new MeterOptions(name) { Tags = [_node, _region] });
+        var roomsMeter = Create(RoomsMeter);
+        var media = Create(MediaMeter);
+        var transport = Create(TransportMeter);
+        var signaling = Create(SignalingMeter);
+        var process = Create(ProcessMeter);
+
+        // Rooms (read from the registry's immutable snapshots at scrape time).
+        roomsMeter.CreateObservableGauge("sfu_rooms", ObserveRooms, description: "Open rooms by mode (p2p, switching, sfu).");
+        roomsMeter.CreateObservableGauge("sfu_participants", ObserveParticipants, description: "Participants by the mode of their room.");
+        roomsMeter.CreateObservableGauge("sfu_tracks_published", ObserveTracksPublished, description: "Tracks announced by participants, by kind.");
+        roomsMeter.CreateObservableGauge("sfu_tracks_subscribed", ObserveTracksSubscribed,
+            description: "Server-side subscriptions (a track × each other participant of a room on the server path), by kind.");
+        _modeSwitches = roomsMeter.CreateCounter<long>("sfu_mode_switches", description: "Room mode changes, by from and to mode.");
+        foreach (var (from, to) in new[] { ("sfu", "switching"), ("switching", "p2p"), ("switching", "sfu"), ("p2p", "sfu") })
+        {
+            // The usual transitions exist from the start at 0, so increase()/rate() see the first switch.
+            _modeSwitches.Add(0, new TagList { _node, _region, { MetricLabels.From, from }, { MetricLabels.To, to } });
+        }
+
+        _switchDuration = roomsMeter.CreateHistogram("sfu_mode_switch_duration_seconds", unit: null,
+            description: "Time from entering switching until the room settled (p2p or back to sfu), by the mode reached.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SwitchBuckets });
+
+        // Signaling.
+        _joinLatency = signaling.CreateHistogram("sfu_join_latency_seconds", unit: null,
+            description: "Time from a signaling join to the joined answer (or the error), by outcome.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+
+        // Media (observable: read owners' counters).
+        media.CreateObservableCounter("sfu_packets", ObservePackets, description: "RTP packets by direction, kind and transmission.");
+        media.CreateObservableCounter("sfu_bytes", ObserveBytes, description: "RTP bytes (before SRTP) by direction, kind and transmission.");
+        media.CreateObservableCounter("sfu_nacks", () => ObserveFeedback(static t => (t.NacksIn, t.NacksOut)), description: "RTCP NACK packets (in: from subscribers, out: to publishers).");
+        media.CreateObservableCounter("sfu_plis", () => ObserveFeedback(static t => (t.PlisIn, t.PlisOut)), description: "RTCP PLI packets (in: from subscribers, out: to publishers).");
+        media.CreateObservableCounter("sfu_firs", () => ObserveFeedback(static t => (t.FirsIn, t.FirsOut)), description: "RTCP FIR packets (in: from subscribers, out: to publishers).");
+        media.CreateObservableCounter("sfu_packets_lost", () => Tagged(_sources.ReadTraffic().PacketsLost),
+            description: "RTP packets lost on the way from publishers (RFC 3550 cumulative lost).");
+        media.CreateObservableGauge("sfu_packet_loss_ratio", () => Tagged(Volatile.Read(ref _lossRatio)),
+            description: "Fraction of publisher packets lost over the last sampling interval.");
+        media.CreateObservableGauge("sfu_jitter_seconds", ObserveJitter, description: "Mean interarrival jitter of the publishers' streams (RFC 3550 A.8).");
+        _rtt = media.CreateHistogram("sfu_rtt_seconds", unit: null, description: "Round-trip times from RTCP reports (RFC 3550 6.4.1).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _forwardLatency = media.CreateHistogram("sfu_forward_latency_seconds", unit: null,
+            description: "Time from receiving an RTP packet to handing it to the socket (sampled, not every packet).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+
+        // Transport.
+        transport.CreateObservableCounter("sfu_packets_dropped", ObserveDrops, description: "Dropped input by reason.");
+        transport.CreateObservableCounter("sfu_ice_failures", () => Tagged(_sources.ReadTraffic().IceFailures + Volatile.Read(ref _iceFailures)),
+            description: "ICE sessions that never connected or lost connectivity.");
+        transport.CreateObservableCounter("sfu_dtls_failures", () => Tagged(_sources.ReadTraffic().DtlsFailures + Volatile.Read(ref _dtlsFailures)),
+            description: "DTLS handshakes that failed.");
+        transport.CreateObservableCounter("sfu_consent_expiries", () => Tagged(_sources.ReadTraffic().ConsentExpiries + Volatile.Read(ref _consentExpiries)),
+            description: "Transports closed because ICE consent expired (RFC 7675).");
+
+        // Process.
+        process.CreateObservableCounter("sfu_process_cpu_seconds", () => Tagged(Environment.CpuUsage.TotalTime.TotalSeconds),
+            description: "CPU time used by the server process.");
+        process.CreateObservableGauge("sfu_process_memory_bytes", () => Tagged(Environment.WorkingSet), description: "Working set of the server process.");
+        process.CreateObservableGauge("sfu_process_gc_heap_bytes", () => Tagged(GC.GetTotalMemory(false)), description: "Managed heap in use.");
+
+        _activityListener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == SfuActivities.SourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+            ActivityStopped = OnActivityStopped,
+        };
+        ActivitySource.AddActivityListener(_activityListener);
+    }
+
+    public string NodeId { get; }
+
+    public string Region { get; }
+
+    public TelemetrySources Sources => _sources;
+
+    /// <summary>A room changed mode (wire names: p2p, switching, sfu).</summary>
+    public void RecordModeSwitch(string from, string to)
+    {
+        var tags = new TagList { _node, _region, { MetricLabels.From, from }, { MetricLabels.To, to } };
+        _modeSwitches.Add(1, tags);
+    }
+
+    /// <summary>A switch settled in <paramref name="reached"/> after <paramref name="duration"/> in switching.</summary>
+    public void RecordSwitchDuration(string reached, TimeSpan duration)
+    {
+        var tags = new TagList { _node, _region, { MetricLabels.To, reached } };
+        _switchDuration.Record(duration.TotalSeconds, tags);
+    }
+
+    /// <summary>Outcome: joined, room_full, too_many_rooms, rate_limited, error.</summary>
+    public void RecordJoin(TimeSpan latency, string outcome)
+    {
+        var tags = new TagList { _node, _region, { MetricLabels.Outcome, outcome } };
+        _joinLatency.Record(latency.TotalSeconds, tags);
+    }
+
+    /// <summary>One RTT measurement from an RTCP receiver report (per report, not per packet).</summary>
+    public void RecordRtt(TimeSpan rtt)
+    {
+        var tags = new TagList { _node, _region };
+        _rtt.Record(rtt.TotalSeconds, tags);
+    }
+
+    /// <summary>Receive-to-send time of one sampled packet (callers sample, e.g. 1 in 64).</summary>
+    public void RecordForwardLatency(TimeSpan latency)
+    {
+        var tags = new TagList { _node, _region };
+        _forwardLatency.Record(latency.TotalSeconds, tags);
+    }
+
+    public void RecordIceFailure() => Interlocked.Increment(ref _iceFailures);
+
+    public void RecordDtlsFailure() => Interlocked.Increment(ref _dtlsFailures);
+
+    public void RecordConsentExpiry() => Interlocked.Increment(ref _consentExpiries);
+
+    /// <summary>Set by <see cref="StatsSampler"/> after each sample.</summary>
+    internal void SetLossRatio(double ratio) => Volatile.Write(ref _lossRatio, ratio);
+
+    public void Dispose() => _activityListener.Dispose();
+
+    private void OnActivityStopped(Activity activity)
+    {
+        if (activity.OperationName == SfuActivities.Join)
+        {
+            RecordJoin(activity.Duration, activity.GetTagItem(SfuActivities.OutcomeTag) as string ?? "error");
+        }
+    }
+
+    // ---- Observations (scrape time) -------------------------------------------------------
+
+    private Measurement<T> M<T>(T value, params ReadOnlySpan<KeyValuePair<string, object?>> extra)
+        where T : struct
+    {
+        var tags = new KeyValuePair<string, object?>[2 + extra.Length];
+        tags[0] = _node;
+        tags[1] = _region;
+        extra.CopyTo(tags.AsSpan(2));
+        return new Measurement<T>(value, tags);
+    }
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    private Measurement<T>[] Tagged<T>(T value)
+        where T : struct => [M(value)];
+
+    private IEnumerable<Measurement<long>> ObserveRooms()
+    {
+        var counts = new long[MetricLabels.Modes.Length];
+        foreach (var room in _rooms.Snapshot())
+        {
+            counts[ModeIndex(room.Mode)]++;
+        }
+
+        return ByMode(counts);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveParticipants()
+    {
+        var counts = new long[MetricLabels.Modes.Length];
+        foreach (var room in _rooms.Snapshot())
+        {
+            counts[ModeIndex(room.Mode)] += room.Participants.Count;
+        }
+
+        return ByMode(counts);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveTracksPublished()
+    {
+        long audio = 0, video = 0;
+        foreach (var room in _rooms.Snapshot())
+        {
+            foreach (var p in room.Participants)
+            {
+                foreach (var t in p.Tracks)
+                {
+                    if (t.Kind == MetricLabels.Audio)
+                    {
+                        audio++;
+                    }
+                    else
+                    {
+                        video++;
+                    }
+                }
+            }
+        }
+
+        return [M(audio, Tag(MetricLabels.Kind, MetricLabels.Audio)), M(video, Tag(MetricLabels.Kind, MetricLabels.Video))];
+    }
+
+    private IEnumerable<Measurement<long>> ObserveTracksSubscribed()
+    {
+        long audio = 0, video = 0;
+        foreach (var room in _rooms.Snapshot())
+        {
+            if (room.Mode == MetricLabels.Modes[0])
+            {
+                continue; // p2p: the server forwards nothing.
+            }
+
+            var others = room.Participants.Count - 1;
+            foreach (var p in room.Participants)
+            {
+                foreach (var t in p.Tracks)
+                {
+                    if (t.Kind == MetricLabels.Audio)
+                    {
+                        audio += others;
+                    }
+                    else
+                    {
+                        video += others;
+                    }
+                }
+            }
+        }
+
+        return [M(audio, Tag(MetricLabels.Kind, MetricLabels.Audio)), M(video, Tag(MetricLabels.Kind, MetricLabels.Video))];
+    }
+
+    private IEnumerable<Measurement<long>> ObservePackets()
+    {
+        var t = _sources.ReadTraffic();
+        return ByTraffic(t.PacketsIn, t.PacketsOut);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveBytes()
+    {
+        var t = _sources.ReadTraffic();
+        return ByTraffic(t.BytesIn, t.BytesOut);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveFeedback(Func<TrafficTotals, (long In, long Out)> pick)
+    {
+        var (inCount, outCount) = pick(_sources.ReadTraffic());
+        return [M(inCount, Tag(MetricLabels.Direction, MetricLabels.In)), M(outCount, Tag(MetricLabels.Direction, MetricLabels.Out))];
+    }
+
+    private IEnumerable<Measurement<double>> ObserveJitter()
+    {
+        var t = _sources.ReadTraffic();
+        return Tagged(t.JitterStreams == 0 ? 0.0 : t.JitterSecondsSum / t.JitterStreams);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveDrops()
+    {
+        var drops = _sources.ReadDrops();
+        var list = new List<Measurement<long>>(48);
+        for (var i = 1; i < drops.Length; i++)
+        {
+            if (MetricLabels.DropReasons[i] is { } name)
+            {
+                list.Add(M(drops[i], Tag(MetricLabels.Reason, name)));
+            }
+        }
+
+        return list;
+    }
+
+    private Measurement<long>[] ByMode(long[] counts)
+    {
+        var result = new Measurement<long>[counts.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            result[i] = M(counts[i], Tag(MetricLabels.Mode, MetricLabels.Modes[i]));
+        }
+
+        return result;
+    }
+
+    private List<Measurement<long>> ByTraffic(long[] inbound, long[] outbound)
+    {
+        var list = new List<Measurement<long>>(TrafficTotals.Slots * 2);
+        foreach (var kind in (ReadOnlySpan<TrafficKind>)[TrafficKind.Audio, TrafficKind.Video])
+        {
+            foreach (var tx in (ReadOnlySpan<Transmission>)[Transmission.Original, Transmission.Retransmit])
+            {
+                var slot = TrafficTotals.Slot(kind, tx);
+                var k = Tag(MetricLabels.Kind, MetricLabels.KindName(kind));
+                var x = Tag(MetricLabels.TransmissionLabel, MetricLabels.TransmissionName(tx));
+                list.Add(M(inbound[slot], Tag(MetricLabels.Direction, MetricLabels.In), k, x));
+                list.Add(M(outbound[slot], Tag(MetricLabels.Direction, MetricLabels.Out), k, x));
+            }
+        }
+
+        return list;
+    }
+
+    private static int ModeIndex(string mode) => Array.IndexOf(MetricLabels.Modes, mode) is var i and >= 0 ? i : MetricLabels.Modes.Length - 1;
+}
