@@ -1,0 +1,46 @@
+using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+
+namespace DigitalWeRoom.Sfu.Media.Routing;
+
+internal enum OutboundKind : byte
+{
+    /// <summary>An RTP packet to forward with SSRC/seq/timestamp rewritten.</summary>
+    Rtp = 0,
+
+    /// <summary>A ready RTCP packet (e.g. a PLI towards a publisher) to send as is.</summary>
+    Rtcp = 1,
+
+    /// <summary>Time to send this transport its periodic SR/RR compound (built on the send loop).</summary>
+    ReportTick = 2,
+}
+
+/// <summary>One item of a <see cref="SubscriberSender"/> queue. Holds one reference on <see cref="Packet"/>.</summary>
+internal readonly struct OutboundRtp
+{
+    public readonly PooledPacket? Packet;
+    public readonly RtpStreamSender? Stream;
+    public readonly uint Ssrc;
+    public readonly uint Timestamp;
+    public readonly int PayloadLength;
+    public readonly ushort SequenceNumber;
+    public readonly OutboundKind Kind;
+
+    private OutboundRtp(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0)
+    {
+        PayloadLength = payloadLength;
+        Kind = kind;
+        Packet = packet;
+        Stream = stream;
+        Ssrc = ssrc;
+        SequenceNumber = seq;
+        Timestamp = timestamp;
+    }
+
+    public static OutboundRtp ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, int payloadLength)
+        => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength);
+
+    public static OutboundRtp ForRtcp(PooledPacket packet) => new(OutboundKind.Rtcp, packet, null, 0, 0, 0);
+
+    public static OutboundRtp ReportTick() => new(OutboundKind.ReportTick, null, null, 0, 0, 0);
+}

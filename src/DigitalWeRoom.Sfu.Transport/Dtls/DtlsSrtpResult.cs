@@ -1,0 +1,39 @@
+using DigitalWeRoom.Sfu.Transport.Srtp;
+
+namespace DigitalWeRoom.Sfu.Transport.Dtls;
+
+/// <summary>What a completed DTLS-SRTP handshake yields (RFC 5764 §4.2).</summary>
+internal sealed record DtlsSrtpResult(SrtpProtectionProfile Profile, byte[] KeyingMaterial, int CipherSuite);
+
+/// <summary>Shared DTLS-SRTP choices for both roles.</summary>
+internal static class DtlsSrtpPolicy
+{
+    /// <summary>
+    /// ECDHE_ECDSA suites only: our certificate is ECDSA, and BouncyCastle's default list would
+    /// otherwise pick an ECDHE_RSA suite and fail with internal_error(80) (TESTING-NOTES §1).
+    /// </summary>
+    public static readonly int[] CipherSuites =
+    [
+        Org.BouncyCastle.Tls.CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,       // C02B
+        Org.BouncyCastle.Tls.CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, // CCA9
+        Org.BouncyCastle.Tls.CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,       // C02C
+    ];
+
+    /// <summary>Our SRTP profiles in preference order (RFC 7714 §14.2 GCM first, then RFC 5764 CM).</summary>
+    public static readonly int[] SrtpProfiles = [(int)SrtpProtectionProfile.AeadAes128Gcm, (int)SrtpProtectionProfile.Aes128CmHmacSha1_80];
+
+    /// <summary>Default overall handshake timeout.</summary>
+    public const int HandshakeTimeoutMillis = 10_000;
+
+    public static int ChooseProfile(int[] offered)
+    {
+        foreach (int ours in SrtpProfiles)
+        {
+            if (Array.IndexOf(offered, ours) >= 0)
+            {
+                return ours;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,4 @@
+global using System.Collections.Concurrent;
+global using System.Net;
+global using System.Net.Sockets;
+global using DigitalWeRoom.Sfu.Protocols;

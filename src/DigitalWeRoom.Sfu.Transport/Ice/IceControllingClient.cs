@@ -1,0 +1,196 @@
+using System.Security.Cryptography;
+using System.Text;
+using DigitalWeRoom.Sfu.Protocols.Stun;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport.Dtls;
+using DigitalWeRoom.Sfu.Transport.Udp;
+
+namespace DigitalWeRoom.Sfu.Transport.Ice;
+
+/// <summary>What a controlling client needs from the server's SDP answer.</summary>
+internal sealed class IceControllingClientOptions
+{
+    public required string ServerUfrag { get; init; }
+
+    public required string ServerPassword { get; init; }
+
+    /// <summary>The server's host candidate address and port.</summary>
+    public required IPEndPoint ServerEndPoint { get; init; }
+
+    public required CertificateFingerprint ServerFingerprint { get; init; }
+
+    public required IWebRtcTransportListener Listener { get; init; }
+
+    /// <summary>Local address to bind; default the loopback of the server's family.</summary>
+    public IPAddress? BindAddress { get; init; }
+
+    /// <summary>Our certificate; default the per-process one.</summary>
+    public DtlsCertificate? Certificate { get; init; }
+
+    /// <summary>Retransmission interval of checks before the first success (RFC 8445 §14.3 Ta-like pacing).</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Consent refresh interval once connected (RFC 7675 §5.1: about every 5 s, randomized).</summary>
+    public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>
+/// A full ICE agent in the controlling role against an ICE-lite server, reduced to the one pair we
+/// need (RFC 8445 §7.2): it sends Binding requests with USERNAME "server-ufrag:client-ufrag",
+/// PRIORITY, ICE-CONTROLLING, USE-CANDIDATE (aggressive-style nomination on the only pair),
+/// MESSAGE-INTEGRITY with the server password and FINGERPRINT, retransmits until an authenticated
+/// success arrives, then runs the DTLS client and SRTP over its own UDP socket. Consent is refreshed
+/// with further checks (RFC 7675). Used by our load generator and tests.
+/// </summary>
+internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTransportListener, IDisposable
+{
+    private readonly IceControllingClientOptions _options;
+    private readonly UdpEndpoint _endpoint;
+    private readonly SocketAddress _serverAddress;
+    private readonly byte[] _serverPassword;
+    private readonly byte[] _username;
+    private readonly ulong _tieBreaker;
+    private readonly byte[] _transactionId = new byte[StunConstants.TransactionIdLength];
+    private readonly TaskCompletionSource<WebRtcTransportState> _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _sendLock = new();
+    private ITimer? _timer;
+    private volatile bool _succeeded;
+    private bool _idChosen;
+
+    private IceControllingClient(IceControllingClientOptions options)
+    {
+        _options = options;
+        IPAddress bind = options.BindAddress
+            ?? (options.ServerEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback);
+        _endpoint = new UdpEndpoint(new UdpEndpointOptions
+        {
+            BindAddress = bind,
+            Port = 0,
+            Certificate = options.Certificate,
+            TimeProvider = options.TimeProvider,
+            PoolMaxRetained = 64,
+            SocketBufferSize = 0,
+        });
+        _endpoint.Ice.ResponseListener = this;
+        Transport = _endpoint.CreateTransport(new WebRtcTransportOptions
+        {
+            DtlsRole = DtlsRole.Client,
+            RemoteFingerprint = options.ServerFingerprint,
+            RemoteIceUfrag = options.ServerUfrag,
+            RemoteIcePassword = options.ServerPassword,
+            Listener = this,
+        });
+        _serverAddress = options.ServerEndPoint.Serialize();
+        _serverPassword = Encoding.ASCII.GetBytes(options.ServerPassword);
+        _username = Encoding.ASCII.GetBytes(options.ServerUfrag + ":" + Transport.LocalIceCredentials.Ufrag);
+        Span<byte> random = stackalloc byte[8];
+        RandomNumberGenerator.Fill(random);
+        _tieBreaker = BitConverter.ToUInt64(random);
+    }
+
+    public WebRtcTransport Transport { get; }
+
+    public UdpEndpoint Endpoint => _endpoint;
+
+    /// <summary>Completes with Connected, or Failed/Closed if it never connected.</summary>
+    public Task<WebRtcTransportState> Settled => _settled.Task;
+
+    /// <summary>Binds a socket, starts receiving and checking.</summary>
+    public static IceControllingClient Start(IceControllingClientOptions options)
+    {
+        var client = new IceControllingClient(options);
+        client._endpoint.Start();
+        client._timer = options.TimeProvider.CreateTimer(
+            static state => ((IceControllingClient)state!).SendCheck(), client, TimeSpan.Zero, options.CheckInterval);
+        return client;
+    }
+
+    public bool TrySendRtp(Span<byte> buffer, int length) => Transport.TrySendRtp(buffer, length);
+
+    public bool TrySendRtcp(Span<byte> buffer, int length) => Transport.TrySendRtcp(buffer, length);
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _endpoint.Dispose();
+        _settled.TrySetResult(Transport.State);
+    }
+
+    /// <summary>RFC 8445 §7.2.4: a success response authenticated with the server's password.</summary>
+    void IStunResponseListener.OnStunResponse(in StunMessage message, in TransportTuple from, SocketAddress fromAddress)
+    {
+        bool ours;
+        lock (_sendLock)
+        {
+            ours = message.TransactionId.SequenceEqual(_transactionId);
+        }
+        if (!ours || !TransportTuple.TryFrom(_serverAddress, out TransportTuple server) || from != server)
+        {
+            _endpoint.Drops.Increment(DropReason.StunNotStun);
+            return;
+        }
+        if (!message.VerifyMessageIntegrity(_serverPassword))
+        {
+            _endpoint.Drops.Increment(DropReason.StunBadMessageIntegrity);
+            return;
+        }
+        if (message.Class != StunMessageClass.SuccessResponse)
+        {
+            // 487 would ask us to switch roles; a lite server never does that legitimately.
+            _endpoint.Drops.Increment(DropReason.StunRoleConflict);
+            return;
+        }
+        Transport.OnIceCheck(from, fromAddress, nominated: true);
+        if (!_succeeded)
+        {
+            _succeeded = true;
+            _timer?.Change(_options.ConsentInterval, _options.ConsentInterval);
+        }
+    }
+
+    void IWebRtcTransportListener.OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
+    {
+        if (state >= WebRtcTransportState.Connected)
+        {
+            _settled.TrySetResult(state);
+        }
+        if (state >= WebRtcTransportState.Failed)
+        {
+            _timer?.Dispose();
+        }
+        _options.Listener.OnStateChanged(transport, state);
+    }
+
+    void IWebRtcTransportListener.OnRtp(WebRtcTransport transport, PooledPacket packet) => _options.Listener.OnRtp(transport, packet);
+
+    void IWebRtcTransportListener.OnRtcp(WebRtcTransport transport, PooledPacket packet) => _options.Listener.OnRtcp(transport, packet);
+
+    private void SendCheck()
+    {
+        if (Transport.State >= WebRtcTransportState.Failed)
+        {
+            return;
+        }
+        Span<byte> buffer = stackalloc byte[256];
+        lock (_sendLock)
+        {
+            // Retransmissions before the first success keep one transaction id (RFC 8489 §6.2.1), so a
+            // slow response still matches; each later consent check is a new transaction.
+            if (_succeeded || !_idChosen)
+            {
+                RandomNumberGenerator.Fill(_transactionId);
+                _idChosen = true;
+            }
+            var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, _transactionId);
+            writer.AddUsername(_username);
+            writer.AddPriority(HostCandidate.ComputePriority(110, 65535, 1));
+            writer.AddIceControlling(_tieBreaker);
+            writer.AddUseCandidate();
+            writer.AddMessageIntegrity(_serverPassword);
+            writer.AddFingerprint();
+            _endpoint.SendTo(writer.Written, _serverAddress);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using System.Text;
+using DigitalWeRoom.Sfu.Protocols.Stun;
+using DigitalWeRoom.Sfu.Transport.Udp;
+
+namespace DigitalWeRoom.Sfu.Transport.Ice;
+
+/// <summary>Receives STUN responses for the agent that sent the request (our controlling client).</summary>
+internal interface IStunResponseListener
+{
+    void OnStunResponse(in StunMessage message, in TransportTuple from, SocketAddress fromAddress);
+}
+
+/// <summary>
+/// The ICE-lite responder of one shared UDP port (RFC 8445 §2.5, §7.3). A lite agent never sends
+/// checks; it answers each Binding request whose USERNAME is "our-ufrag:peer-ufrag" of a live
+/// transport and whose MESSAGE-INTEGRITY verifies with that transport's password, then tells the
+/// transport that the source tuple is valid (nominated with USE-CANDIDATE). A Binding request
+/// without USERNAME and MESSAGE-INTEGRITY gets a plain XOR-MAPPED-ADDRESS answer (the port doubles as
+/// a STUN server for peer-to-peer clients, RFC 8489 §3). Errors per RFC 8489 §6.3.1: 400 for missing
+/// attributes, 401 for an unknown username or bad integrity, 420 for unknown required attributes.
+/// Runs on the receive loop; allocation-free apart from drops' error responses' stack buffers.
+/// </summary>
+internal sealed class IceLiteAgent
+{
+    private const int BindingMethod = 0x001;
+
+    private readonly UdpEndpoint _endpoint;
+
+    public IceLiteAgent(UdpEndpoint endpoint) => _endpoint = endpoint;
+
+    /// <summary>Set by a controlling client that shares no port with a server.</summary>
+    public IStunResponseListener? ResponseListener { get; set; }
+
+    public void OnStun(ReadOnlySpan<byte> datagram, SocketAddress remote)
+    {
+        DropCounters drops = _endpoint.Drops;
+        if (!StunMessage.TryParse(datagram, out StunMessage message, out DropReason reason))
+        {
+            drops.Increment(reason);
+            return;
+        }
+        if (!TransportTuple.TryFrom(remote, out TransportTuple tuple))
+        {
+            drops.Increment(DropReason.Malformed);
+            return;
+        }
+        if (message.Method != BindingMethod)
+        {
+            drops.Increment(DropReason.StunNotStun);
+            return;
+        }
+        switch (message.Class)
+        {
+            case StunMessageClass.Request:
+                OnBindingRequest(message, remote, tuple);
+                break;
+            case StunMessageClass.SuccessResponse:
+            case StunMessageClass.ErrorResponse:
+                if (ResponseListener is { } listener)
+                {
+                    listener.OnStunResponse(message, tuple, remote);
+                }
+                else
+                {
+                    drops.Increment(DropReason.StunNotStun);
+                }
+                break;
+            default:
+                // Binding indications are keepalives (RFC 8445 §11); nothing to answer.
+                break;
+        }
+    }
+
+    private void OnBindingRequest(in StunMessage request, SocketAddress remote, in TransportTuple tuple)
+    {
+        DropCounters drops = _endpoint.Drops;
+        Span<ushort> unknown = stackalloc ushort[8];
+        int unknownCount = request.GetUnknownComprehensionRequired(unknown);
+        if (unknownCount > 0)
+        {
+            drops.Increment(DropReason.StunBadAttribute);
+            SendError(request, remote, 420, "Unknown Attribute", unknown[..unknownCount]);
+            return;
+        }
+
+        bool hasUsername = request.TryGetUsername(out ReadOnlySpan<byte> username);
+        if (!hasUsername && !request.HasMessageIntegrity)
+        {
+            // Plain STUN Binding (RFC 8489 §3): tell the client its reflexive address.
+            SendPlainSuccess(request, remote);
+            return;
+        }
+        if (!hasUsername || !request.HasMessageIntegrity)
+        {
+            drops.Increment(DropReason.StunMissingAttribute);
+            SendError(request, remote, 400, "Bad Request", default);
+            return;
+        }
+
+        // USERNAME is "<our ufrag>:<peer ufrag>" (RFC 8445 §7.2.2).
+        int colon = username.IndexOf((byte)':');
+        ReadOnlySpan<byte> localUfrag = colon < 0 ? username : username[..colon];
+        ReadOnlySpan<byte> remoteUfrag = colon < 0 ? default : username[(colon + 1)..];
+        if (colon <= 0 || !_endpoint.TryGetTransportByUfrag(localUfrag, out WebRtcTransport? transport))
+        {
+            drops.Increment(DropReason.StunUnknownUsername);
+            SendError(request, remote, 401, "Unauthorized", default);
+            return;
+        }
+        if (!request.VerifyMessageIntegrity(transport.LocalIceCredentials.PasswordBytes))
+        {
+            drops.Increment(DropReason.StunBadMessageIntegrity);
+            SendError(request, remote, 401, "Unauthorized", default);
+            return;
+        }
+        if (transport.RemoteIceUfrag is { } expected && !AsciiEquals(remoteUfrag, expected))
+        {
+            drops.Increment(DropReason.StunUnknownUsername);
+            SendError(request, remote, 401, "Unauthorized", default);
+            return;
+        }
+        if (!request.TryGetPriority(out _))
+        {
+            drops.Increment(DropReason.StunMissingAttribute);
+            SendError(request, remote, 400, "Bad Request", default);
+            return;
+        }
+        if (!request.TryGetIceControlling(out _) && request.TryGetIceControlled(out _))
+        {
+            // RFC 8445 §7.3.1.1: a lite agent is always controlled; a peer that is controlled too has
+            // a role conflict. The full agent must switch to controlling.
+            drops.Increment(DropReason.StunRoleConflict);
+            SendError(request, remote, 487, "Role Conflict", default, transport.LocalIceCredentials.PasswordBytes);
+            return;
+        }
+
+        // Validate (and maybe nominate) before answering, so the peer never sees a success for a
+        // tuple that is not yet admitted for DTLS.
+        transport.OnIceCheck(tuple, remote, request.HasUseCandidate);
+
+        Span<byte> buffer = stackalloc byte[128];
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
+        writer.AddXorMappedAddress(remote);
+        writer.AddMessageIntegrity(transport.LocalIceCredentials.PasswordBytes);
+        writer.AddFingerprint();
+        _endpoint.SendTo(writer.Written, remote);
+    }
+
+    private void SendPlainSuccess(in StunMessage request, SocketAddress remote)
+    {
+        Span<byte> buffer = stackalloc byte[64];
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
+        writer.AddXorMappedAddress(remote);
+        writer.AddFingerprint();
+        _endpoint.SendTo(writer.Written, remote);
+    }
+
+    private void SendError(in StunMessage request, SocketAddress remote, int code, string reason,
+        ReadOnlySpan<ushort> unknownAttributes, ReadOnlySpan<byte> integrityKey = default)
+    {
+        Span<byte> buffer = stackalloc byte[160];
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingErrorResponse, request.TransactionId);
+        writer.AddErrorCode(code, reason);
+        if (!unknownAttributes.IsEmpty)
+        {
+            writer.AddUnknownAttributes(unknownAttributes);
+        }
+        if (!integrityKey.IsEmpty)
+        {
+            writer.AddMessageIntegrity(integrityKey);
+        }
+        writer.AddFingerprint();
+        _endpoint.SendTo(writer.Written, remote);
+    }
+
+    private static bool AsciiEquals(ReadOnlySpan<byte> utf8, string text) =>
+        utf8.Length == text.Length && Ascii.Equals(utf8, text);
+}

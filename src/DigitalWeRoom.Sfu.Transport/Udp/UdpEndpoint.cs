@@ -1,0 +1,300 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport.Dtls;
+using DigitalWeRoom.Sfu.Transport.Ice;
+
+namespace DigitalWeRoom.Sfu.Transport.Udp;
+
+/// <summary>
+/// The one UDP socket every WebRTC session of the server shares. A dedicated receive thread reads
+/// each datagram into a pooled packet with a reused <see cref="SocketAddress"/> (no allocation per
+/// packet), demultiplexes it by RFC 7983 and admits DTLS/SRTP only from tuples ICE has validated.
+/// STUN goes to the <see cref="IceLiteAgent"/>; DTLS and SRTP to the owning
+/// <see cref="WebRtcTransport"/>. Sending uses the <see cref="SocketAddress"/> overload (0 B per packet).
+/// </summary>
+internal sealed class UdpEndpoint : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly UdpEndpointOptions _options;
+    private readonly ConcurrentDictionary<string, WebRtcTransport> _byUfrag = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, WebRtcTransport>.AlternateLookup<ReadOnlySpan<char>> _byUfragSpan;
+    private readonly TupleTable<WebRtcTransport> _tuples = new();
+    private readonly ITimer _consentTimer;
+    private Thread? _receiveThread;
+    private volatile bool _disposed;
+
+    public UdpEndpoint(UdpEndpointOptions options)
+    {
+        _options = options;
+        _byUfragSpan = _byUfrag.GetAlternateLookup<ReadOnlySpan<char>>();
+        IPAddress bind = options.BindAddress;
+        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Equals(IPAddress.IPv6Any))
+            {
+                _socket.DualMode = true;
+            }
+            if (options.SocketBufferSize > 0)
+            {
+                _socket.ReceiveBufferSize = options.SocketBufferSize;
+                _socket.SendBufferSize = options.SocketBufferSize;
+            }
+            _socket.Bind(new IPEndPoint(bind, options.Port));
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        Pool = new PacketPool(options.PoolMaxRetained);
+        Certificate = options.Certificate ?? DtlsCertificate.Shared;
+        Ice = new IceLiteAgent(this);
+        IReadOnlyList<IPAddress> announced = options.AnnouncedAddresses.Count > 0 ? options.AnnouncedAddresses
+            : bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any) ? [] : [bind];
+        LocalCandidates = HostCandidate.For(announced, LocalEndPoint.Port);
+        _consentTimer = options.TimeProvider.CreateTimer(
+            static state => ((UdpEndpoint)state!).CheckConsent(), this, options.ConsentCheckInterval, options.ConsentCheckInterval);
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public int Port => LocalEndPoint.Port;
+
+    public AddressFamily AddressFamily => _socket.AddressFamily;
+
+    /// <summary>Drops by reason for everything that reached this socket.</summary>
+    public DropCounters Drops { get; } = new();
+
+    public PacketPool Pool { get; }
+
+    public DtlsCertificate Certificate { get; }
+
+    public IceLiteAgent Ice { get; }
+
+    public UdpEndpointOptions Options => _options;
+
+    /// <summary>Host candidates of this port for SDP answers.</summary>
+    public IReadOnlyList<HostCandidate> LocalCandidates { get; }
+
+    /// <summary>Live transports.</summary>
+    public int TransportCount => _byUfrag.Count;
+
+    public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
+
+    public long DatagramsSent => Interlocked.Read(ref _datagramsSent);
+
+    private long _datagramsReceived;
+    private long _datagramsSent;
+
+    /// <summary>Starts the receive thread (once).</summary>
+    public UdpEndpoint Start()
+    {
+        if (_receiveThread is null)
+        {
+            _receiveThread = new Thread(ReceiveLoop)
+            {
+                IsBackground = true,
+                Name = "dwr-udp-" + LocalEndPoint.Port,
+            };
+            _receiveThread.Start();
+        }
+        return this;
+    }
+
+    /// <summary>Creates one peer's transport on this port; it is reachable by its local ufrag at once.</summary>
+    public WebRtcTransport CreateTransport(WebRtcTransportOptions options)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        while (true)
+        {
+            var transport = new WebRtcTransport(this, options);
+            if (_byUfrag.TryAdd(transport.LocalIceCredentials.Ufrag, transport))
+            {
+                return transport;
+            }
+            if (options.LocalIceCredentials is not null)
+            {
+                ThrowHelper.ThrowInvalidOperation("Local ICE ufrag already in use on this endpoint.");
+            }
+        }
+    }
+
+    internal bool TryGetTransportByUfrag(ReadOnlySpan<byte> ufragUtf8, [NotNullWhen(true)] out WebRtcTransport? transport)
+    {
+        transport = null;
+        if (ufragUtf8.Length > 256)
+        {
+            return false;
+        }
+        Span<char> chars = stackalloc char[ufragUtf8.Length];
+        if (Ascii.ToUtf16(ufragUtf8, chars, out int written) != System.Buffers.OperationStatus.Done)
+        {
+            return false;
+        }
+        return _byUfragSpan.TryGetValue(chars[..written], out transport);
+    }
+
+    internal void RegisterTuple(in TransportTuple tuple, WebRtcTransport transport) => _tuples.Set(tuple, transport);
+
+    internal void UnregisterTuple(in TransportTuple tuple, WebRtcTransport transport) => _tuples.Remove(tuple, transport);
+
+    internal bool TryGetTransportByTuple(in TransportTuple tuple, [NotNullWhen(true)] out WebRtcTransport? transport) =>
+        _tuples.TryGet(tuple, out transport);
+
+    internal void RemoveTransport(WebRtcTransport transport)
+    {
+        _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(transport.LocalIceCredentials.Ufrag, transport));
+        _tuples.RemoveAll(transport);
+    }
+
+    /// <summary>Sends one datagram; false (and no exception) if the socket refused it.</summary>
+    internal bool SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    {
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, destination);
+            Interlocked.Increment(ref _datagramsSent);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Everything the receive loop does with one datagram, callable directly (tests, benchmarks).
+    /// The caller keeps its reference to <paramref name="packet"/> and releases it afterwards;
+    /// listeners that keep the packet AddRef it.
+    /// </summary>
+    internal void ProcessDatagram(PooledPacket packet, SocketAddress remote)
+    {
+        if (packet.Length > PooledPacket.MaxDatagramSize)
+        {
+            Drops.Increment(DropReason.TooLarge);
+            return;
+        }
+        switch (PacketClassifier.Classify(packet.Span))
+        {
+            case PacketKind.Stun:
+                Ice.OnStun(packet.Span, remote);
+                break;
+            case PacketKind.Dtls:
+                if (LookupValidated(remote, out WebRtcTransport? dtlsOwner, out TransportTuple tuple))
+                {
+                    dtlsOwner.OnDtlsDatagram(packet, tuple);
+                }
+                break;
+            case PacketKind.Rtp:
+                if (LookupValidated(remote, out WebRtcTransport? srtpOwner, out _))
+                {
+                    srtpOwner.OnSrtpDatagram(packet);
+                }
+                break;
+            default:
+                Drops.Increment(DropReason.UnknownProtocol);
+                break;
+        }
+    }
+
+    private bool LookupValidated(SocketAddress remote, [NotNullWhen(true)] out WebRtcTransport? owner, out TransportTuple tuple)
+    {
+        if (TransportTuple.TryFrom(remote, out tuple) && _tuples.TryGet(tuple, out owner))
+        {
+            return true;
+        }
+        // No DTLS or SRTP before ICE has validated the address (CVE-2023-51443 class).
+        Drops.Increment(DropReason.UnvalidatedAddress);
+        owner = null;
+        return false;
+    }
+
+    private void ReceiveLoop()
+    {
+        var remote = new SocketAddress(_socket.AddressFamily);
+        PooledPacket? packet = null;
+        while (!_disposed)
+        {
+            packet ??= Pool.Rent();
+            int received;
+            try
+            {
+                received = _socket.ReceiveFrom(packet.Buffer.AsSpan(), SocketFlags.None, remote);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+            {
+                Drops.Increment(DropReason.TooLarge);
+                continue;
+            }
+            catch (SocketException) when (!_disposed)
+            {
+                // ICMP errors surface as ConnectionReset/Refused on UDP sockets; keep receiving.
+                continue;
+            }
+            catch (Exception) when (_disposed)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            Interlocked.Increment(ref _datagramsReceived);
+            packet.Length = received;
+            try
+            {
+                ProcessDatagram(packet, remote);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // NOTE: a listener bug must not stop the port for everyone; counted as malformed input.
+                Drops.Increment(DropReason.Malformed);
+            }
+            if (packet.References == 1)
+            {
+                // Nobody kept it: reuse the same buffer for the next datagram.
+                packet.Length = 0;
+            }
+            else
+            {
+                packet.Release();
+                packet = null;
+            }
+        }
+        packet?.Release();
+    }
+
+    private void CheckConsent()
+    {
+        foreach (var pair in _byUfrag)
+        {
+            pair.Value.CheckConsent();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _consentTimer.Dispose();
+        foreach (var pair in _byUfrag)
+        {
+            pair.Value.Close();
+        }
+        _socket.Dispose();
+        if (_receiveThread is not null && _receiveThread != Thread.CurrentThread)
+        {
+            _receiveThread.Join(TimeSpan.FromSeconds(2));
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using DigitalWeRoom.Sfu.Transport.Dtls;
+
+namespace DigitalWeRoom.Sfu.Transport.Udp;
+
+/// <summary>Configuration of the shared WebRTC UDP port.</summary>
+internal sealed class UdpEndpointOptions
+{
+    /// <summary>Address to bind: <c>[::]</c> (dual-stack, default), <c>0.0.0.0</c>, or a specific address.</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.IPv6Any;
+
+    /// <summary>UDP port; 0 picks an ephemeral port (tests).</summary>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// Addresses put into host candidates (the public/announced addresses, IPv4 and IPv6). Empty: the
+    /// bind address when it is specific, else no candidates.
+    /// </summary>
+    public IReadOnlyList<IPAddress> AnnouncedAddresses { get; init; } = [];
+
+    /// <summary>Clock for consent freshness (tests pass a FakeTimeProvider).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>RFC 7675 §5.1: 30 s without a valid check fails the transport.</summary>
+    public TimeSpan ConsentTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often consent expiry is checked across all transports.</summary>
+    public TimeSpan ConsentCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>DTLS handshake limit; after it the transport fails.</summary>
+    public TimeSpan DtlsHandshakeTimeout { get; init; } = TimeSpan.FromMilliseconds(DtlsSrtpPolicy.HandshakeTimeoutMillis);
+
+    /// <summary>Certificate presented in DTLS; default the per-process one.</summary>
+    public DtlsCertificate? Certificate { get; init; }
+
+    /// <summary>Idle packets the pool keeps.</summary>
+    public int PoolMaxRetained { get; init; } = 4096;
+
+    /// <summary>Kernel socket buffers (bytes); 0 leaves the default.</summary>
+    public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
+}

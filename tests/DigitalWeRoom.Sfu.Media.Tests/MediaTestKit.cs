@@ -1,0 +1,157 @@
+using System.Buffers.Binary;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DigitalWeRoom.Sfu.Media.Tests;
+
+/// <summary>Captures what a transport would send (plain bytes, before SRTP).</summary>
+internal sealed class CapturingSender : IRtpPacketSender
+{
+    public List<byte[]> Rtp { get; } = [];
+
+    public List<byte[]> Rtcp { get; } = [];
+
+    public bool Accept { get; set; } = true;
+
+    public bool TrySendRtp(Span<byte> buffer, int length)
+    {
+        Rtp.Add(buffer[..length].ToArray());
+        return Accept;
+    }
+
+    public bool TrySendRtcp(Span<byte> buffer, int length)
+    {
+        Rtcp.Add(buffer[..length].ToArray());
+        return Accept;
+    }
+
+    /// <summary>PLI packets (RFC 4585 §6.3.1) sent, as (sender SSRC, media SSRC).</summary>
+    public List<(uint Sender, uint Media)> Plis()
+    {
+        var list = new List<(uint, uint)>();
+        foreach (var p in Rtcp)
+        {
+            if (p.Length == 12 && p[1] == 206 && (p[0] & 0x1F) == 1)
+            {
+                list.Add((BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4)), BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(8))));
+            }
+        }
+        return list;
+    }
+}
+
+/// <summary>Counts sends and checks the buffer has SRTP room, without allocating (for the allocation test).</summary>
+internal sealed class CountingSender : IRtpPacketSender
+{
+    public long RtpPackets;
+    public long RtpBytes;
+    public long Rtcp;
+    public uint LastSsrc;
+    public ushort LastSeq;
+
+    public bool TrySendRtp(Span<byte> buffer, int length)
+    {
+        if (buffer.Length < length + Transport.Srtp.SrtpContext.MaxOverhead) throw new InvalidOperationException("no SRTP room");
+        RtpPackets++;
+        RtpBytes += length;
+        LastSsrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[8..]);
+        LastSeq = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
+        return true;
+    }
+
+    public bool TrySendRtcp(Span<byte> buffer, int length)
+    {
+        Rtcp++;
+        return true;
+    }
+}
+
+internal static class MediaTestKit
+{
+    public static readonly RtpCodec Opus = new(111, "audio/opus", 48000);
+    public static readonly RtpCodec Vp8 = new(96, "video/VP8", 90000);
+
+    public static (Router Router, FakeTimeProvider Time, PacketPool Pool) NewRouter(RouterOptions? options = null)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        var pool = new PacketPool();
+        var router = new Router("room", pool, time, options ?? new RouterOptions { StartSendLoops = false });
+        return (router, time, pool);
+    }
+
+    /// <summary>Writes an RTP packet (RFC 3550 §5.1) into a rented packet; the caller owns the reference.</summary>
+    public static PooledPacket Rtp(PacketPool pool, uint ssrc, ushort seq, uint timestamp, byte payloadType, ReadOnlySpan<byte> payload, bool marker = false, ReadOnlySpan<byte> extensionBlock = default)
+    {
+        var packet = pool.Rent();
+        var b = packet.Buffer.AsSpan();
+        b[0] = (byte)(0x80 | (extensionBlock.IsEmpty ? 0 : 0x10));
+        b[1] = (byte)((marker ? 0x80 : 0) | payloadType);
+        BinaryPrimitives.WriteUInt16BigEndian(b[2..], seq);
+        BinaryPrimitives.WriteUInt32BigEndian(b[4..], timestamp);
+        BinaryPrimitives.WriteUInt32BigEndian(b[8..], ssrc);
+        int offset = 12;
+        if (!extensionBlock.IsEmpty)
+        {
+            extensionBlock.CopyTo(b[12..]);
+            offset += extensionBlock.Length;
+        }
+        payload.CopyTo(b[offset..]);
+        packet.Length = offset + payload.Length;
+        return packet;
+    }
+
+    /// <summary>One-byte-header extension block (RFC 8285 §4.2) with the given elements, padded to 32 bits.</summary>
+    public static byte[] OneByteExtensions(params (byte Id, byte[] Value)[] elements)
+    {
+        var body = new List<byte>();
+        foreach (var (id, value) in elements)
+        {
+            body.Add((byte)((id << 4) | (value.Length - 1)));
+            body.AddRange(value);
+        }
+        while (body.Count % 4 != 0) body.Add(0);
+        var block = new byte[4 + body.Count];
+        BinaryPrimitives.WriteUInt16BigEndian(block, 0xBEDE);
+        BinaryPrimitives.WriteUInt16BigEndian(block.AsSpan(2), (ushort)(body.Count / 4));
+        body.CopyTo(block, 4);
+        return block;
+    }
+
+    /// <summary>Sends one packet through the router as a transport receive loop would (borrow, then release).</summary>
+    public static void Deliver(Router router, MediaTransport from, PooledPacket packet)
+    {
+        router.OnRtp(from, packet);
+        packet.Release();
+    }
+
+    public static void DeliverRtcp(Router router, MediaTransport from, PacketPool pool, ReadOnlySpan<byte> rtcp)
+    {
+        var packet = pool.Rent();
+        rtcp.CopyTo(packet.Buffer);
+        packet.Length = rtcp.Length;
+        router.OnRtcp(from, packet);
+        packet.Release();
+    }
+
+    /// <summary>VP8 payload (RFC 7741): descriptor with S=1, PID=0, then a payload header byte with P = !keyFrame.</summary>
+    public static byte[] Vp8Payload(bool keyFrame, int size = 100)
+    {
+        var payload = new byte[size];
+        payload[0] = 0x10; // S
+        payload[1] = (byte)(keyFrame ? 0x00 : 0x01);
+        for (int i = 2; i < size; i++) payload[i] = (byte)i;
+        return payload;
+    }
+
+    public static ushort Seq(byte[] rtp) => BinaryPrimitives.ReadUInt16BigEndian(rtp.AsSpan(2));
+
+    public static uint Timestamp(byte[] rtp) => BinaryPrimitives.ReadUInt32BigEndian(rtp.AsSpan(4));
+
+    public static uint Ssrc(byte[] rtp) => BinaryPrimitives.ReadUInt32BigEndian(rtp.AsSpan(8));
+
+    public static void DrainAll(Router router)
+    {
+        foreach (var t in router.Transports) t.Outbound.DrainAvailable();
+    }
+}

@@ -1,0 +1,2 @@
+global using System.Collections.Concurrent;
+global using DigitalWeRoom.Sfu.Protocols;
