@@ -59,7 +59,7 @@ public sealed class ChromiumTransportInteropTests(ITestOutputHelper output)
             WebRtcTransport transport = endpoint.CreateTransport(new WebRtcTransportOptions
             {
                 DtlsRole = DtlsRole.Server,
-                RemoteFingerprint = new CertificateFingerprint(remoteFingerprint.HashFunction.ToLowerInvariant(), remoteFingerprint.Value),
+                RemoteFingerprint = CertificateFingerprint.FromSdp(remoteFingerprint),
                 RemoteIceUfrag = offer.IceUfragFor(audio),
                 RemoteIcePassword = offer.IcePwdFor(audio),
                 Listener = listener,

@@ -12,6 +12,10 @@ internal sealed record CertificateFingerprint(string Algorithm, byte[] Value)
     public static CertificateFingerprint Sha256Of(ReadOnlySpan<byte> certificateDer) =>
         new("sha-256", SHA256.HashData(certificateDer));
 
+    /// <summary>From a parsed SDP <c>a=fingerprint</c> (hash names are case-insensitive, RFC 8122 §5).</summary>
+    public static CertificateFingerprint FromSdp(DigitalWeRoom.Sfu.Protocols.Sdp.SdpFingerprint fingerprint) =>
+        new(fingerprint.HashFunction.ToLowerInvariant(), fingerprint.Value);
+
     /// <summary>Parses "sha-256 AB:CD:..." (the attribute value after <c>a=fingerprint:</c>).</summary>
     public static bool TryParse(string? text, out CertificateFingerprint? fingerprint)
     {

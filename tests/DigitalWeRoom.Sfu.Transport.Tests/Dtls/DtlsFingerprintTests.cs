@@ -52,6 +52,7 @@ public class DtlsFingerprintTests
         Assert.Equal(certificate.Fingerprint, parsed);
         Assert.True(parsed!.Matches(certificate.Der));
         Assert.False(CertificateFingerprint.TryParse("sha-256 AB:CD", out _));
+        Assert.Equal(certificate.Fingerprint, CertificateFingerprint.FromSdp(new DigitalWeRoom.Sfu.Protocols.Sdp.SdpFingerprint("SHA-256", certificate.Fingerprint.Value)));
         Assert.False(CertificateFingerprint.TryParse("md5 " + sdp[8..], out _));
     }
 }
