@@ -25,6 +25,9 @@ internal sealed record RunOptions
 
     /// <summary>Sample the server process's CPU from /proc; off where /proc is missing.</summary>
     public bool SampleProcess { get; init; } = OperatingSystem.IsLinux();
+
+    /// <summary>Sample this process instead of the target's own idea of its server (<c>--server-pid</c>).</summary>
+    public int? ServerPid { get; init; }
 }
 
 internal readonly record struct Progress(TimeSpan Elapsed, TimeSpan Duration, int Connected, int Failed, int Planned, long Received, double ForwardedPerSecond, double CpuPercent);
@@ -44,7 +47,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var participants = plan.Participants.Select(p => new SyntheticParticipant(p, options.Media, publishers)).ToArray();
         Participants = participants;
         var pacers = Enumerable.Range(0, Math.Max(1, options.Pacers)).Select(_ => new Pacer(options.PacerPeriod)).ToArray();
-        ProcessSampler? sampler = options.SampleProcess && target.ServerPid is int pid ? new ProcessSampler(pid) : null;
+        ProcessSampler? sampler = options.SampleProcess && (options.ServerPid ?? target.ServerPid) is int pid ? new ProcessSampler(pid) : null;
         var errors = new List<string>();
         using var joinLimiter = new SemaphoreSlim(options.JoinConcurrency);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

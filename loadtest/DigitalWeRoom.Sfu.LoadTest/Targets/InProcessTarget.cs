@@ -23,10 +23,12 @@ internal sealed class InProcessTarget : ILoadTarget
     private readonly Dictionary<SyntheticParticipant, Member> _members = [];
     private readonly object _control = new();
     private readonly TimeSpan _connectTimeout;
+    private readonly RouterOptions _routerOptions;
     private uint _nextOutputSsrc = 0x30000000;
 
-    public InProcessTarget(IPAddress? bind = null, TimeSpan? connectTimeout = null, int socketBufferSize = 4 * 1024 * 1024)
+    public InProcessTarget(IPAddress? bind = null, TimeSpan? connectTimeout = null, int socketBufferSize = 4 * 1024 * 1024, RouterOptions? routerOptions = null)
     {
+        _routerOptions = routerOptions ?? new RouterOptions();
         _endpoint = new UdpEndpoint(new UdpEndpointOptions
         {
             BindAddress = bind ?? IPAddress.Loopback,
@@ -105,7 +107,7 @@ internal sealed class InProcessTarget : ILoadTarget
         {
             if (!_routers.TryGetValue(participant.Plan.Room, out Router? router))
             {
-                router = new Router($"room{participant.Plan.Room}", _endpoint.Pool, TimeProvider.System, new RouterOptions());
+                router = new Router($"room{participant.Plan.Room}", _endpoint.Pool, TimeProvider.System, _routerOptions);
                 _routers.Add(participant.Plan.Room, router);
             }
             member.Router = router;
@@ -135,6 +137,18 @@ internal sealed class InProcessTarget : ILoadTarget
             }
             _members.Add(participant, member);
         }
+    }
+
+    /// <summary>The participant's client (for tests that drive the path by hand).</summary>
+    public IceControllingClient ClientOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members[participant].Client;
+    }
+
+    /// <summary>The server side's media transport of a participant.</summary>
+    public MediaTransport MediaOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members[participant].Media!;
     }
 
     public async Task LeaveAsync(SyntheticParticipant participant)
