@@ -48,6 +48,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         Participants = participants;
         var pacers = Enumerable.Range(0, Math.Max(1, options.Pacers)).Select(_ => new Pacer(options.PacerPeriod)).ToArray();
         ProcessSampler? sampler = options.SampleProcess && (options.ServerPid ?? target.ServerPid) is int pid ? new ProcessSampler(pid) : null;
+        ProcessSampler? self = options.SampleProcess ? new ProcessSampler(Environment.ProcessId) : null;
+        ProcessSampler.Sample selfStart = default;
         var errors = new List<string>();
         using var joinLimiter = new SemaphoreSlim(options.JoinConcurrency);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -79,6 +81,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 measureStart = now.TotalSeconds;
                 fwdStart = fwd;
                 cpuStart = sample;
+                selfStart = self?.Read() ?? default;
             }
             double dt = (now - lastAt).TotalSeconds;
             progress?.Invoke(new Progress(now, plan.Duration, participants.Count(p => p.Joined), participants.Count(p => p.Error is not null), participants.Length,
@@ -90,6 +93,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         double measureEnd = clock.Elapsed.TotalSeconds;
         long fwdEnd = ForwardedSoFar(participants);
         cpuEnd = sampler?.Read() ?? default;
+        var selfEnd = self?.Read() ?? default;
         if (double.IsNaN(measureStart))
         {
             // Too short for a warm-up: measure the whole run.
@@ -99,7 +103,12 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
 
         foreach (var pacer in pacers) await pacer.DisposeAsync().ConfigureAwait(false);
         await Task.Delay(options.Drain, CancellationToken.None).ConfigureAwait(false);
-        var result = Compute(participants, startedAt, clock.Elapsed.TotalSeconds, measureEnd - measureStart, fwdEnd - fwdStart, cpuStart, cpuEnd, sampler, pacers, errors);
+        double selfCpu = self is null ? double.NaN : selfEnd.CpuSeconds - selfStart.CpuSeconds;
+        var result = Compute(participants, startedAt, clock.Elapsed.TotalSeconds, measureEnd - measureStart, fwdEnd - fwdStart, cpuStart, cpuEnd, sampler, pacers, errors) with
+        {
+            LoadGeneratorCpuSeconds = selfCpu,
+            LoadGeneratorCpuMicrosPerForwardedPacket = fwdEnd - fwdStart > 0 ? selfCpu * 1e6 / (fwdEnd - fwdStart) : double.NaN,
+        };
         await stop.CancelAsync().ConfigureAwait(false);
         foreach (var t in tasks)
         {
@@ -238,6 +247,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             ServerCpuPercent = measured > 0 ? cpu / measured * 100 : double.NaN,
             ServerRssMb = cpuEnd.RssBytes / 1048576.0,
             CpuMicrosPerForwardedPacket = forwarded > 0 ? cpu * 1e6 / forwarded : double.NaN,
+            LoadGeneratorCpuSeconds = double.NaN,
+            LoadGeneratorCpuMicrosPerForwardedPacket = double.NaN,
             PacerLateTicks = pacers.Sum(p => p.LateTicks),
             SkippedFrames = participants.SelectMany(p => p.Streams).Sum(s => s.SkippedFrames),
             SendFailures = participants.SelectMany(p => p.Streams).Sum(s => s.SendFailures),

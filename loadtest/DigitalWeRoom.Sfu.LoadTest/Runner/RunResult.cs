@@ -37,6 +37,9 @@ internal sealed record RunResult
     public required double ServerCpuPercent { get; init; }
     public required double ServerRssMb { get; init; }
     public required double CpuMicrosPerForwardedPacket { get; init; }
+    /// <summary>CPU of this process (the load generator; with the in-process target also the server) over the measured window.</summary>
+    public required double LoadGeneratorCpuSeconds { get; init; }
+    public required double LoadGeneratorCpuMicrosPerForwardedPacket { get; init; }
     public required long PacerLateTicks { get; init; }
     public required long SkippedFrames { get; init; }
     public required long SendFailures { get; init; }
