@@ -46,6 +46,18 @@ internal static class Program
         common.AddTo(churn);
         churn.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Churn(pr.GetValue(cs), TimeSpan.FromSeconds(pr.GetValue(cl)), d, pr.GetValue(common.MaxParticipants)), ct));
 
+        var fbSubs = new Option<int>("--subscribers", "-s") { DefaultValueFactory = _ => 10 };
+        var fbSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
+        var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
+        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu };
+        forwardBench.SetAction(async (pr, ct) =>
+        {
+            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu)).ConfigureAwait(false);
+            AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
+            return 0;
+        });
+        root.Subcommands.Add(forwardBench);
         root.Subcommands.Add(meeting);
         root.Subcommands.Add(broadcast);
         root.Subcommands.Add(rooms);
