@@ -175,6 +175,7 @@ internal static class Program
         yield return ("jitter ms (mean of streams)", string.Format(c, "{0:0.000}", r.JitterMsMean));
         yield return ("server CPU", string.Format(c, "{0:0.00} s = {1:0} % (pid {2}{3}), RSS {4:0} MB", r.ServerCpuSeconds, r.ServerCpuPercent, r.ServerPid, r.ServerInProcess ? ", in-process: includes the load generator" : "", r.ServerRssMb));
         yield return ("CPU-µs per forwarded packet", string.Format(c, "{0:0.00}", r.CpuMicrosPerForwardedPacket));
+        yield return ("server drops; kernel UDP rcvbuf drops", string.Join(", ", r.ServerDrops.Select(d => $"{d.Key} {d.Value}")) + $"; {r.UdpReceiveBufferErrors}");
         yield return ("load generator CPU (this process)", string.Format(c, "{0:0.00} s, {1:0.00} µs per forwarded packet", r.LoadGeneratorCpuSeconds, r.LoadGeneratorCpuMicrosPerForwardedPacket));
         yield return ("load generator", string.Format(c, "pacer late ticks {0}, skipped frames {1}, send failures {2}, loadavg {3:0.0}", r.PacerLateTicks, r.SkippedFrames, r.SendFailures, r.LoadAverage1m));
     }

@@ -59,6 +59,8 @@ internal sealed class JanusTarget : ILoadTarget
 
     public long ForwardedPackets => -1;
 
+    public IReadOnlyDictionary<string, long> DropsByReason => new Dictionary<string, long>();
+
     public async Task JoinAsync(SyntheticParticipant participant, CancellationToken ct)
     {
         long room = await RoomAsync(participant.Plan.Room, ct).ConfigureAwait(false);

@@ -54,6 +54,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         using var joinLimiter = new SemaphoreSlim(options.JoinConcurrency);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+        long rcvbufErrors = ProcessSampler.UdpReceiveBufferErrors();
         var clock = Stopwatch.StartNew();
 
         var tasks = participants.Select(p => RunParticipantAsync(p, pacers[p.Plan.Index % pacers.Length], clock, joinLimiter, errors, stop.Token)).ToArray();
@@ -107,6 +108,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var result = Compute(participants, startedAt, clock.Elapsed.TotalSeconds, measureEnd - measureStart, fwdEnd - fwdStart, cpuStart, cpuEnd, sampler, pacers, errors) with
         {
             LoadGeneratorCpuSeconds = selfCpu,
+            ServerDrops = target.DropsByReason,
+            UdpReceiveBufferErrors = ProcessSampler.UdpReceiveBufferErrors() - rcvbufErrors,
             LoadGeneratorCpuMicrosPerForwardedPacket = fwdEnd - fwdStart > 0 ? selfCpu * 1e6 / (fwdEnd - fwdStart) : double.NaN,
         };
         await stop.CancelAsync().ConfigureAwait(false);

@@ -50,4 +50,25 @@ internal sealed class ProcessSampler(int pid)
         }
         return 0;
     }
+
+    /// <summary>UDP datagrams the kernel dropped for a full receive buffer in this network namespace (/proc/net/snmp, Udp RcvbufErrors).</summary>
+    public static long UdpReceiveBufferErrors()
+    {
+        try
+        {
+            string[] lines = File.ReadAllLines("/proc/net/snmp");
+            for (int i = 0; i + 1 < lines.Length; i++)
+            {
+                if (!lines[i].StartsWith("Udp:", StringComparison.Ordinal) || !lines[i + 1].StartsWith("Udp:", StringComparison.Ordinal)) continue;
+                string[] names = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                string[] values = lines[i + 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                int k = Array.IndexOf(names, "RcvbufErrors");
+                if (k > 0 && k < values.Length && long.TryParse(values[k], NumberStyles.None, CultureInfo.InvariantCulture, out long n)) return n;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return -1;
+    }
 }

@@ -44,5 +44,8 @@ internal sealed record RunResult
     public required long SkippedFrames { get; init; }
     public required long SendFailures { get; init; }
     public required double LoadAverage1m { get; init; }
+    /// <summary>Kernel UDP receive-buffer drops in this namespace during the run (any socket: clients or server).</summary>
+    public long UdpReceiveBufferErrors { get; init; }
+    public IReadOnlyDictionary<string, long> ServerDrops { get; init; } = new Dictionary<string, long>();
     public IReadOnlyList<string> Errors { get; init; } = [];
 }

@@ -13,6 +13,9 @@ internal interface ILoadTarget : IAsyncDisposable
     /// <summary>Packets the server says it forwarded so far, or -1 if it cannot tell (then subscribers' counts are used).</summary>
     long ForwardedPackets { get; }
 
+    /// <summary>Server-side drops by reason (empty when the target cannot tell).</summary>
+    IReadOnlyDictionary<string, long> DropsByReason { get; }
+
     /// <summary>Connects the participant (signaling, ICE, DTLS, SRTP), publishes its streams and subscribes it to the room's publishers.</summary>
     Task JoinAsync(SyntheticParticipant participant, CancellationToken cancellationToken);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.LoadTest.Participants;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Transport;
@@ -58,6 +59,26 @@ internal sealed class InProcessTarget : ILoadTarget
         get
         {
             lock (_control) return _routers.Values.Sum(r => r.Counters.ForwardedPackets);
+        }
+    }
+
+    public IReadOnlyDictionary<string, long> DropsByReason
+    {
+        get
+        {
+            var result = new Dictionary<string, long>();
+            lock (_control)
+            {
+                foreach (var counters in _routers.Values.Select(r => r.Counters.Drops).Append(_endpoint.Drops))
+                {
+                    foreach (DropReason reason in Enum.GetValues<DropReason>())
+                    {
+                        long n = counters.Get(reason);
+                        if (n > 0) result[reason.ToString()] = result.GetValueOrDefault(reason.ToString()) + n;
+                    }
+                }
+            }
+            return result;
         }
     }
 
