@@ -11,11 +11,23 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
 command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null \
     || echo "warning: apt-get install failed; tests that need ${need_apt[*]} will fail"
+fi
+
+# HashiCorp's HCL parser (npm @cdktf/hcl2json, WebAssembly) for the Terraform tests in Server.Tests/Deploy.
+hcl_dir=tests/DigitalWeRoom.Sfu.Server.Tests/Deploy/hcl
+if [ ! -d "$hcl_dir/node_modules/@cdktf/hcl2json" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$hcl_dir" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null) \
+      || echo "warning: npm install in $hcl_dir failed; the Terraform parsing tests will fail"
+  else
+    echo "warning: npm not found; the Terraform parsing tests will fail"
+  fi
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

@@ -55,4 +55,7 @@ internal enum DropReason : byte
     SignalingMalformed = 61,
     SignalingTooLarge = 62,
     SignalingRateLimited = 63,
+
+    /// <summary>A well-formed SDP answer that does not fit the server's offer (RFC 3264 §6, RFC 8829 §5.3).</summary>
+    SdpAnswerRejected = 64,
 }

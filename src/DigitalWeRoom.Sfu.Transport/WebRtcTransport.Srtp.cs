@@ -111,13 +111,13 @@ internal sealed partial class WebRtcTransport
     /// </summary>
     private bool TryHoldEarly(PooledPacket packet)
     {
-        if (State != WebRtcTransportState.Checking)
+        if (State is not (WebRtcTransportState.Checking or WebRtcTransportState.Connected))
         {
             return false;
         }
         lock (_earlyLock)
         {
-            if (State != WebRtcTransportState.Checking || _earlyCount == EarlyCapacity)
+            if (State is not (WebRtcTransportState.Checking or WebRtcTransportState.Connected) || _earlyCount == EarlyCapacity)
             {
                 return false;
             }

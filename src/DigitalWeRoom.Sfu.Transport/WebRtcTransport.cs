@@ -15,13 +15,14 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// </summary>
 internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
 {
+    /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
+    private const int EarlyCapacity = 16;
+
     private readonly UdpEndpoint _endpoint;
     private readonly IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
     private readonly List<TransportTuple> _validatedTuples = [];
-    private const int EarlyCapacity = 16;
-
     private readonly object _earlyLock = new();
     private PooledPacket[]? _early;
     private int _earlyCount;
@@ -193,17 +194,21 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
             result.Profile, result.KeyingMaterial, localIsDtlsClient: DtlsRole == DtlsRole.Client);
         SrtpProfile = result.Profile;
         DtlsCipherSuite = result.CipherSuite;
+        // Outbound keys first so the listener may send from OnStateChanged(Connected); inbound keys
+        // after it, so OnRtp never precedes that notification (packets meanwhile are held, not lost).
         Volatile.Write(ref _srtpLocal, local);
-        Volatile.Write(ref _srtpRemote, remote);
         if (Interlocked.CompareExchange(ref _state, (int)WebRtcTransportState.Connected, (int)WebRtcTransportState.Checking)
-            == (int)WebRtcTransportState.Checking)
-        {
-            _listener.OnStateChanged(this, WebRtcTransportState.Connected);
-        }
-        else if (State >= WebRtcTransportState.Failed)
+            != (int)WebRtcTransportState.Checking)
         {
             // Terminated while the handshake finished: nobody else will free these.
             Interlocked.Exchange(ref _srtpLocal, null)?.Dispose();
+            remote.Dispose();
+            return;
+        }
+        _listener.OnStateChanged(this, WebRtcTransportState.Connected);
+        Volatile.Write(ref _srtpRemote, remote);
+        if (State >= WebRtcTransportState.Failed)
+        {
             Interlocked.Exchange(ref _srtpRemote, null)?.Dispose();
         }
     }

@@ -16,6 +16,8 @@ internal sealed class Consumer
     private const int KeyFrameRetrySeconds = 1;
 
     private readonly SequenceRewriter _rewriter;
+    private readonly byte[] _payloadTypeFrom;
+    private readonly byte[] _payloadTypeTo;
     private readonly bool _gateOnKeyFrames;
     private volatile bool _paused;
     private volatile bool _closed;
@@ -35,6 +37,8 @@ internal sealed class Consumer
         _rewriter = new SequenceRewriter(producer.ClockRate);
         _gateOnKeyFrames = producer.CanGateOnKeyFrames;
         _paused = options.Paused;
+        _payloadTypeFrom = [.. options.PayloadTypeMap.Select(m => m.Publisher)];
+        _payloadTypeTo = [.. options.PayloadTypeMap.Select(m => m.Subscriber)];
     }
 
     public string Id { get; }
@@ -72,6 +76,16 @@ internal sealed class Consumer
 
     internal void MarkClosed() => _closed = true;
 
+    private byte MapPayloadType(byte payloadType)
+    {
+        var from = _payloadTypeFrom;
+        for (int i = 0; i < from.Length; i++)
+        {
+            if (from[i] == payloadType) return _payloadTypeTo[i];
+        }
+        return payloadType;
+    }
+
     /// <summary>Publisher's receive loop. Takes its own reference on <paramref name="packet"/> when it enqueues.</summary>
     internal bool TryForward(PooledPacket packet, in RtpPacketView view, bool isKeyFrame, long now, long frequency)
     {
@@ -102,7 +116,7 @@ internal sealed class Consumer
             return false;
         }
         packet.AddRef();
-        if (!Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(packet, Stream, seq, timestamp, view.Payload.Length)))
+        if (!Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length)))
         {
             return false; // TryEnqueue released the reference and counted the drop.
         }

@@ -24,10 +24,12 @@ internal readonly struct OutboundRtp
     public readonly uint Timestamp;
     public readonly int PayloadLength;
     public readonly ushort SequenceNumber;
+    public readonly byte PayloadType;
     public readonly OutboundKind Kind;
 
-    private OutboundRtp(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0)
+    private OutboundRtp(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0, byte payloadType = 0)
     {
+        PayloadType = payloadType;
         PayloadLength = payloadLength;
         Kind = kind;
         Packet = packet;
@@ -37,8 +39,8 @@ internal readonly struct OutboundRtp
         Timestamp = timestamp;
     }
 
-    public static OutboundRtp ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, int payloadLength)
-        => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength);
+    public static OutboundRtp ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength)
+        => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType);
 
     public static OutboundRtp ForRtcp(PooledPacket packet) => new(OutboundKind.Rtcp, packet, null, 0, 0, 0);
 

@@ -252,7 +252,8 @@ internal sealed class Router : IDisposable, IAsyncDisposable
     /// <summary>Asks the publisher of a video producer for a key frame (PLI), at most once per throttle interval.</summary>
     public void RequestKeyFrame(Producer producer)
     {
-        if (producer.Kind != MediaKind.Video || producer.IsClosed) return;
+        // Unbound (no packet yet): nothing to ask for; its first packets start with a key frame anyway.
+        if (producer.Kind != MediaKind.Video || producer.IsClosed || producer.Ssrc == 0) return;
         if (!producer.KeyFrameThrottle.TryAcquire(Time.GetTimestamp()))
         {
             Counters.OnKeyFrameRequestThrottled();
@@ -263,7 +264,6 @@ internal sealed class Router : IDisposable, IAsyncDisposable
 
     private void SendPictureLossIndication(Producer producer)
     {
-        if (producer.Ssrc == 0) return; // not bound yet: its first packets will start with whatever frame comes
         var packet = Pool.Rent();
         packet.Length = PictureLossIndication.Write(packet.Buffer, producer.Publisher.RtcpSsrc, producer.Ssrc);
         if (producer.Publisher.Outbound.TryEnqueue(OutboundRtp.ForRtcp(packet)))

@@ -27,6 +27,12 @@ internal sealed record ProducerOptions(string Id, MediaKind Kind, uint Ssrc, IRe
 internal sealed record ConsumerOptions(string Id, uint OutputSsrc)
 {
     public bool Paused { get; init; }
+
+    /// <summary>
+    /// Publisher payload type → the subscriber's payload type for the same codec, when the subscriber's session
+    /// numbers it differently (BUNDLE: one PT per codec across the connection, RFC 8843 §9.1). Unlisted PTs pass unchanged.
+    /// </summary>
+    public IReadOnlyList<(byte Publisher, byte Subscriber)> PayloadTypeMap { get; init; } = [];
 }
 
 internal sealed record RouterOptions

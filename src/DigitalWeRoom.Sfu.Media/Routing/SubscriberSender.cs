@@ -146,6 +146,7 @@ internal sealed class SubscriberSender
         RtpHeader.SetSequenceNumber(scratch, item.SequenceNumber);
         RtpHeader.SetTimestamp(scratch, item.Timestamp);
         RtpHeader.SetSsrc(scratch, item.Ssrc);
+        RtpHeader.SetPayloadType(scratch, item.PayloadType);
         // Seam: TWCC sequence extension rewrite and retransmission buffer (AddRef kept by item.Stream) go here.
         if (_transport.TrySendRtp(scratch, length))
         {

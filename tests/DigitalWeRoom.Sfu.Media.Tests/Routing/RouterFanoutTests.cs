@@ -59,6 +59,26 @@ public class RouterFanoutTests
     }
 
     [Fact]
+    public void PayloadTypeMap_RewritesPtPerSubscriber_KeepsMarker()
+    {
+        var (router, _, pool) = NewRouter();
+        var publisher = router.CreateTransport("pub", new CapturingSender());
+        var producer = router.CreateProducer(publisher, new ProducerOptions("v", MediaKind.Video, 9, [Vp8]));
+        var mapped = new CapturingSender();
+        var plain = new CapturingSender();
+        router.CreateConsumer(router.CreateTransport("ff", mapped), producer, new ConsumerOptions("c1", 1) { PayloadTypeMap = [(96, 120)] });
+        router.CreateConsumer(router.CreateTransport("ch", plain), producer, new ConsumerOptions("c2", 2));
+
+        Deliver(router, publisher, Rtp(pool, 9, 1, 0, 96, Vp8Payload(keyFrame: true), marker: true));
+        Deliver(router, publisher, Rtp(pool, 9, 2, 0, 96, Vp8Payload(keyFrame: false), marker: false));
+        DrainAll(router);
+
+        Assert.Equal([0x80 | 120, 120], mapped.Rtp.Select(p => (int)p[1]));
+        Assert.Equal([0x80 | 96, 96], plain.Rtp.Select(p => (int)p[1]));
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
     public void PauseResume_SeqHasNoGap_TimestampAdvancesByWallClock()
     {
         var (router, time, pool) = NewRouter();

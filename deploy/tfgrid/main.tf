@@ -1,0 +1,132 @@
+# DigitalWeRoom SFU on the ThreeFold Grid: one VM with a public IPv6 address for media (UDP) and a web
+# gateway name (<name>.<domain>, TLS at the gateway) for the page and the WebSocket signaling.
+# The gateway carries no UDP, so media never goes through it, and never over overlay addresses
+# (Mycelium, Yggdrasil, WireGuard): the server announces only its global IPv6 as ICE candidate.
+
+terraform {
+  required_version = ">= 1.3.0"
+  required_providers {
+    grid = {
+      source = "threefoldtech/grid"
+    }
+    random = {
+      source = "hashicorp/random"
+    }
+  }
+}
+
+# The mnemonic comes from the MNEMONIC environment variable (see README), never from a file in this bundle.
+provider "grid" {
+  network = var.tfgrid_network
+}
+
+locals {
+  # Size -> VM resources and server limits. Keep in step with DeployCatalog.cs; the rationale is in README.md.
+  sizes = {
+    small = { cpu = 1, memory_mb = 2048, rootfs_mb = 10240, max_rooms = 10, max_participants_per_room = 8 }
+    mid   = { cpu = 2, memory_mb = 4096, rootfs_mb = 20480, max_rooms = 25, max_participants_per_room = 12 }
+    large = { cpu = 4, memory_mb = 8192, rootfs_mb = 40960, max_rooms = 50, max_participants_per_room = 20 }
+  }
+  spec = local.sizes[var.size]
+
+  # DNS labels cannot hold underscores or capitals: "My_Room" is served as myroom.<domain>.
+  host_label    = lower(replace(var.name, "_", ""))
+  expected_fqdn = "${local.host_label}.${var.domain}"
+  farm_id       = lookup(var.farm_ids, var.location, 0)
+  gateway_node  = lookup(var.domain_gateway_nodes, var.domain, 0)
+  http_port     = 7880
+  udp_port      = 7882
+}
+
+resource "random_password" "api_key" {
+  length  = 20
+  special = false
+}
+
+resource "random_password" "api_secret" {
+  length  = 48
+  special = false
+}
+
+resource "grid_scheduler" "sched" {
+  requests {
+    name     = "sfu"
+    farm_id  = local.farm_id
+    cru      = local.spec.cpu
+    mru      = local.spec.memory_mb
+    sru      = local.spec.rootfs_mb
+    ipv4     = false
+    distinct = false
+  }
+
+  requests {
+    name          = "gateway"
+    public_config = true
+    domain        = true
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.farm_id > 0
+      error_message = "location: no farm id is recorded for '${var.location}'; set farm_ids = { ${var.location} = <farm id> } in terraform.tfvars."
+    }
+  }
+}
+
+resource "grid_network" "net" {
+  name          = "${local.host_label}net"
+  description   = "DigitalWeRoom SFU ${var.name}"
+  nodes         = [grid_scheduler.sched.nodes["sfu"]]
+  ip_range      = "10.20.0.0/16"
+  add_wg_access = false
+}
+
+data "grid_gateway_domain" "domain" {
+  node = local.gateway_node > 0 ? local.gateway_node : grid_scheduler.sched.nodes["gateway"]
+  name = local.host_label
+}
+
+resource "grid_deployment" "sfu" {
+  name         = "${local.host_label}sfu"
+  node         = grid_scheduler.sched.nodes["sfu"]
+  network_name = grid_network.net.name
+
+  vms {
+    name        = "sfu"
+    description = "DigitalWeRoom SFU ${var.name}"
+    flist       = var.flist
+    entrypoint  = "/sbin/zinit init"
+    cpu         = local.spec.cpu
+    memory      = local.spec.memory_mb
+    rootfs_size = local.spec.rootfs_mb
+    publicip6   = true
+    planetary   = false
+    env_vars = {
+      PUBLIC_URL                = "https://${data.grid_gateway_domain.domain.fqdn}"
+      DISPLAY_NAME              = var.name
+      SSH_KEY                   = var.ssh_key
+      GIT_URL                   = var.git_url
+      MAX_ROOMS                 = tostring(local.spec.max_rooms)
+      MAX_PARTICIPANTS_PER_ROOM = tostring(local.spec.max_participants_per_room)
+      SFU_API_KEY               = random_password.api_key.result
+      SFU_API_SECRET            = random_password.api_secret.result
+      TRUSTED_PROXIES           = join(",", var.trusted_proxies)
+      HTTP_PORT                 = tostring(local.http_port)
+      UDP_PORT                  = tostring(local.udp_port)
+    }
+  }
+}
+
+resource "grid_name_proxy" "web" {
+  node            = data.grid_gateway_domain.domain.node
+  name            = local.host_label
+  backends        = [format("http://[%s]:%d", split("/", grid_deployment.sfu.vms[0].computedip6)[0], local.http_port)]
+  tls_passthrough = false
+
+  lifecycle {
+    precondition {
+      condition     = data.grid_gateway_domain.domain.fqdn == local.expected_fqdn
+      error_message = "domain: the gateway node serves '${data.grid_gateway_domain.domain.fqdn}', not '${local.expected_fqdn}'; set domain_gateway_nodes = { \"${var.domain}\" = <node id> } in terraform.tfvars."
+    }
+  }
+}

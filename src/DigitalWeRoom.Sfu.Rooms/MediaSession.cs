@@ -1,0 +1,83 @@
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+
+namespace DigitalWeRoom.Sfu.Rooms;
+
+/// <summary>
+/// Creates the server-side media of a room. The SFU wiring (WebRtcTransport + negotiation + Router)
+/// implements it; <see cref="NullMediaSessionFactory"/> stands in when there is no media path, and
+/// tests use fakes so room logic runs without sockets.
+/// </summary>
+public interface IMediaSessionFactory
+{
+    /// <summary>Called once when a room is created, on the room's control loop.</summary>
+    IRoomMedia CreateRoom(string roomName);
+}
+
+/// <summary>The media side of one room (its router). Disposed when the room closes.</summary>
+public interface IRoomMedia : IAsyncDisposable
+{
+    /// <summary>
+    /// Creates the participant's connection to the server. Called on the room loop right after the
+    /// <c>joined</c> message; the session starts on its own and sends its first offer through
+    /// <paramref name="host"/>. Returns null when there is no server media path.
+    /// </summary>
+    ISfuSession? CreateSession(string participantId, ISfuSessionHost host);
+
+    /// <summary>RTP packets the server forwarded in this room so far (0 while the room is peer-to-peer).</summary>
+    long PacketsForwarded => 0;
+}
+
+/// <summary>
+/// One participant's WebRTC connection to the server. The server always offers on it; the client
+/// answers. All calls come from the room's control loop (never concurrently).
+/// </summary>
+public interface ISfuSession : IAsyncDisposable
+{
+    /// <summary>The client's answer to the last server offer. Returns null when accepted, else a reason for an <c>invalid-sdp</c> error.</summary>
+    string? ApplyAnswer(string sdp);
+
+    /// <summary>A trickled client candidate (an ICE-lite server may ignore it: it learns addresses from STUN checks).</summary>
+    void AddRemoteCandidate(IceCandidateInfo candidate);
+
+    /// <summary>The other participants whose tracks this participant receives; a change renegotiates (a new server offer).</summary>
+    void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds);
+
+    /// <summary>
+    /// False while the room is peer-to-peer: the server forwards nothing to or from this participant
+    /// but keeps ICE/DTLS up (make before break). True in <see cref="RoomMode.Sfu"/> and <see cref="RoomMode.Switching"/>.
+    /// </summary>
+    void SetForwarding(bool enabled);
+}
+
+/// <summary>What a session reports back. Thread-safe: calls are queued onto the room's control loop.</summary>
+public interface ISfuSessionHost
+{
+    /// <summary>Sends a message to the participant (offer or candidate, with <c>from = "server"</c> filled in by the room).</summary>
+    void Send(SignalMessage message);
+
+    /// <summary>The server connection changed state; <see cref="SfuSessionState.Failed"/> after ICE consent is lost.</summary>
+    void ReportState(SfuSessionState state);
+}
+
+public enum SfuSessionState
+{
+    New,
+    Connected,
+    Failed,
+    Closed,
+}
+
+/// <summary>No server media path: rooms still work peer-to-peer; three or more participants only get signaling.</summary>
+public sealed class NullMediaSessionFactory : IMediaSessionFactory
+{
+    public IRoomMedia CreateRoom(string roomName) => NullRoomMedia.Instance;
+
+    private sealed class NullRoomMedia : IRoomMedia
+    {
+        public static readonly NullRoomMedia Instance = new();
+
+        public ISfuSession? CreateSession(string participantId, ISfuSessionHost host) => null;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

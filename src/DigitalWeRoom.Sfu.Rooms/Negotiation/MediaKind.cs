@@ -1,0 +1,29 @@
+namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
+
+/// <summary>The media type of an RTP m= section (RFC 8866 §5.14). Values are stable.</summary>
+internal enum MediaKind : byte
+{
+    Audio = 1,
+    Video = 2,
+}
+
+internal static class MediaKindExtensions
+{
+    public static string ToSdpName(this MediaKind kind) => kind == MediaKind.Audio ? "audio" : "video";
+
+    public static bool TryParse(string value, out MediaKind kind)
+    {
+        switch (value)
+        {
+            case "audio":
+                kind = MediaKind.Audio;
+                return true;
+            case "video":
+                kind = MediaKind.Video;
+                return true;
+            default:
+                kind = default;
+                return false;
+        }
+    }
+}

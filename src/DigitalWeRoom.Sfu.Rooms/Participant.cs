@@ -1,0 +1,40 @@
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+
+namespace DigitalWeRoom.Sfu.Rooms;
+
+/// <summary>One person in a room. Owned by the room's control loop: never touched from another thread.</summary>
+internal sealed class Participant(string id, string name, bool allowP2p, IParticipantConnection connection)
+{
+    public const int MaxTracks = 8;
+
+    public string Id { get; } = id;
+
+    public string Name { get; } = name;
+
+    /// <summary>False when the participant opted out of peer-to-peer (join with <c>p2p: false</c>).</summary>
+    public bool AllowP2p { get; } = allowP2p;
+
+    public IParticipantConnection Connection { get; } = connection;
+
+    public ISfuSession? Session { get; set; }
+
+    public List<TrackInfo> Tracks { get; } = [];
+
+    public bool AudioMuted { get; set; }
+
+    public bool VideoMuted { get; set; }
+
+    /// <summary>Reported <c>p2p-connected</c> during the current switch.</summary>
+    public bool P2pConnected { get; set; }
+
+    public ParticipantInfo ToInfo() => new()
+    {
+        Id = Id,
+        Name = Name,
+        Tracks = [.. Tracks],
+        AudioMuted = AudioMuted,
+        VideoMuted = VideoMuted,
+    };
+
+    public bool Send(SignalMessage message) => Connection.TrySend(message);
+}

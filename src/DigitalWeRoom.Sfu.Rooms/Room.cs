@@ -1,0 +1,620 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+using Microsoft.Extensions.Logging;
+
+namespace DigitalWeRoom.Sfu.Rooms;
+
+/// <summary>
+/// A meeting room. All room state (participants, mode, timers, media sessions) is owned by ONE
+/// control loop that reads a single-reader <see cref="Channel{T}"/> of commands; callers only post
+/// commands, so nothing here takes a lock. The mode state machine is described on <see cref="RoomMode"/>.
+/// </summary>
+public sealed class Room
+{
+    private const string IdAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+
+    private readonly Channel<RoomCommand> _commands = Channel.CreateBounded<RoomCommand>(
+        new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    // Join order is kept: the snapshot and "participants" lists follow it.
+    private readonly List<Participant> _participants = [];
+    private readonly RoomSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly IMediaSessionFactory _mediaFactory;
+    private readonly ILogger _logger;
+    private readonly Action<Room> _onClosed;
+
+    private IRoomMedia? _media;
+    private RoomMode _mode = RoomMode.Sfu;
+    private Participant? _pairLow;
+    private Participant? _pairHigh;
+    private bool _p2pFailedForMembership;
+    private bool _backToP2PPending;
+    private ITimer? _timer;
+    private int _timerGeneration;
+    private bool _closed;
+    private volatile RoomSnapshot _snapshot;
+    private Task _loop = Task.CompletedTask;
+
+    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, Action<Room> onClosed)
+    {
+        Name = name;
+        _settings = settings;
+        _time = time;
+        _mediaFactory = mediaFactory;
+        _logger = logger;
+        _onClosed = onClosed;
+        _snapshot = new RoomSnapshot(name, ModeNames.Sfu, []);
+    }
+
+    public string Name { get; }
+
+    /// <summary>The latest published state; safe to read from any thread.</summary>
+    public RoomSnapshot Snapshot => _snapshot;
+
+    /// <summary>RTP packets forwarded by the server's media path in this room (read live, any thread).</summary>
+    public long PacketsForwarded => _media?.PacketsForwarded ?? 0;
+
+    /// <summary>Completes when the control loop has ended (the room emptied and closed).</summary>
+    public Task Completion => _loop;
+
+    internal void Start() => _loop = Task.Run(RunAsync);
+
+    /// <summary>Adds a participant. <see cref="JoinOutcome.RoomClosed"/> means the room emptied meanwhile: retry on a new room.</summary>
+    public async ValueTask<JoinResult> JoinAsync(IParticipantConnection connection, string displayName, bool allowP2p,
+        IReadOnlyList<IceServerInfo> iceServers, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<JoinResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!await TryPostAsync(new RoomCommand.Join(connection, displayName, allowP2p, iceServers, done), cancellationToken))
+        {
+            return new JoinResult(JoinOutcome.RoomClosed, null, null);
+        }
+
+        return await done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Hands a validated client message to the room.</summary>
+    public ValueTask PostAsync(string participantId, SignalMessage message, CancellationToken cancellationToken = default) =>
+        IgnoreResult(TryPostAsync(new RoomCommand.Signal(participantId, message), cancellationToken));
+
+    /// <summary>Removes a participant (socket closed, leave message, ghost detection). Completes once processed.</summary>
+    public async Task LeaveAsync(string participantId, string reason)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (await TryPostAsync(new RoomCommand.Leave(participantId, reason, done), CancellationToken.None))
+        {
+            await done.Task;
+        }
+    }
+
+    /// <summary>Completes after every command posted before it has been processed (tests, shutdown).</summary>
+    public async Task FlushAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (await TryPostAsync(new RoomCommand.Flush(done), CancellationToken.None))
+        {
+            await done.Task;
+        }
+    }
+
+    private static async ValueTask IgnoreResult(ValueTask<bool> task) => await task;
+
+    private async ValueTask<bool> TryPostAsync(RoomCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _commands.Writer.WriteAsync(command, cancellationToken);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+    }
+
+    private void Post(RoomCommand command) => _commands.Writer.TryWrite(command);
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            _media = _mediaFactory.CreateRoom(Name);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Room {Room}: media could not be created; the room runs without a server path", Name);
+        }
+
+        await foreach (var command in _commands.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await HandleAsync(command);
+            }
+            catch (Exception e)
+            {
+                // A bug in one command must not kill the room.
+                _logger.LogError(e, "Room {Room}: command {Command} failed", Name, command.GetType().Name);
+            }
+
+            if (!_closed)
+            {
+                PublishSnapshot();
+            }
+        }
+
+        _timer?.Dispose();
+        if (_media is not null)
+        {
+            await _media.DisposeAsync();
+        }
+    }
+
+    private async ValueTask HandleAsync(RoomCommand command)
+    {
+        if (_closed)
+        {
+            // Draining after close: joins must go to a fresh room; everything else is moot.
+            switch (command)
+            {
+                case RoomCommand.Join join:
+                    join.Done.TrySetResult(new JoinResult(JoinOutcome.RoomClosed, null, null));
+                    break;
+                case RoomCommand.Leave leave:
+                    leave.Done.TrySetResult();
+                    break;
+                case RoomCommand.Flush flush:
+                    flush.Done.TrySetResult();
+                    break;
+            }
+
+            return;
+        }
+
+        switch (command)
+        {
+            case RoomCommand.Join join:
+                OnJoin(join);
+                break;
+            case RoomCommand.Leave leave:
+                await OnLeaveAsync(leave.ParticipantId, leave.Reason);
+                leave.Done.TrySetResult();
+                break;
+            case RoomCommand.Signal signal:
+                OnSignal(signal.ParticipantId, signal.Message);
+                break;
+            case RoomCommand.TimerFired timer:
+                OnTimer(timer.Generation);
+                break;
+            case RoomCommand.SessionSend send:
+                if (Find(send.ParticipantId) is { } target)
+                {
+                    target.Send(send.Message with { From = SignalTargets.Server, Target = null });
+                }
+
+                break;
+            case RoomCommand.SessionStateChanged state:
+                if (Find(state.ParticipantId) is { } p)
+                {
+                    _logger.LogInformation("Room {Room}: server connection of {Participant} is {State}", Name, p.Id, state.State);
+                }
+
+                break;
+            case RoomCommand.Flush flush:
+                flush.Done.TrySetResult();
+                break;
+        }
+    }
+
+    private void OnJoin(RoomCommand.Join join)
+    {
+        if (_participants.Count >= _settings.MaxParticipantsPerRoom)
+        {
+            join.Done.TrySetResult(new JoinResult(JoinOutcome.RoomFull, this, null));
+            return;
+        }
+
+        var participant = new Participant(NewId(), join.DisplayName.Trim(), join.AllowP2p, join.Connection);
+        var others = _participants.Select(p => p.ToInfo()).ToArray();
+        _participants.Add(participant);
+        join.Done.TrySetResult(new JoinResult(JoinOutcome.Joined, this, participant.Id));
+
+        participant.Send(new SignalMessage
+        {
+            Type = MessageTypes.Joined,
+            Room = Name,
+            ParticipantId = participant.Id,
+            Participants = others,
+            // A newcomer always starts on the server path: a third ends any P2P pairing, and a second
+            // is told to switch right after this message.
+            Mode = ModeNames.Sfu,
+            IceServers = join.IceServers,
+        });
+        Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = participant.ToInfo() }, except: participant);
+        _logger.LogInformation("Room {Room}: {Participant} ({Name}) joined, {Count} present", Name, participant.Id, participant.Name, _participants.Count);
+
+        if (_media is not null)
+        {
+            try
+            {
+                participant.Session = _media.CreateSession(participant.Id, new SessionHost(this, participant.Id));
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Room {Room}: server session for {Participant} could not be created", Name, participant.Id);
+            }
+        }
+
+        OnMembershipChanged(_participants.Count - 1);
+    }
+
+    private async ValueTask OnLeaveAsync(string participantId, string reason)
+    {
+        var participant = Find(participantId);
+        if (participant is null)
+        {
+            return;
+        }
+
+        _participants.Remove(participant);
+        _logger.LogInformation("Room {Room}: {Participant} left ({Reason}), {Count} present", Name, participantId, reason, _participants.Count);
+        Broadcast(new SignalMessage { Type = MessageTypes.ParticipantLeft, ParticipantId = participantId }, except: null);
+
+        if (participant.Session is { } session)
+        {
+            participant.Session = null;
+            try
+            {
+                await session.DisposeAsync();
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Room {Room}: closing the server session of {Participant} failed", Name, participantId);
+            }
+        }
+
+        if (_participants.Count == 0)
+        {
+            Close();
+            return;
+        }
+
+        OnMembershipChanged(_participants.Count + 1);
+    }
+
+    private void Close()
+    {
+        _closed = true;
+        _commands.Writer.TryComplete();
+        _snapshot = new RoomSnapshot(Name, ModeNames.Sfu, []);
+        _onClosed(this);
+    }
+
+    private void OnSignal(string participantId, SignalMessage message)
+    {
+        var sender = Find(participantId);
+        if (sender is null)
+        {
+            return;
+        }
+
+        if (message.ParticipantId is not null && message.ParticipantId != sender.Id)
+        {
+            SendError(sender, ErrorCodes.NotYourId, "a participant may only send messages as itself", message.Id);
+            return;
+        }
+
+        switch (message.Type)
+        {
+            case MessageTypes.Offer:
+            case MessageTypes.Answer:
+            case MessageTypes.Candidate:
+                OnNegotiation(sender, message);
+                break;
+            case MessageTypes.P2pConnected:
+                OnP2pConnected(sender);
+                break;
+            case MessageTypes.P2pFailed:
+                OnP2pFailed(sender, message.Reason ?? "reported by client");
+                break;
+            case MessageTypes.TrackPublished:
+                OnTrackPublished(sender, message.Track!);
+                break;
+            case MessageTypes.TrackUnpublished:
+                if (sender.Tracks.RemoveAll(t => t.Id == message.Track!.Id) > 0)
+                {
+                    Broadcast(new SignalMessage { Type = MessageTypes.TrackUnpublished, ParticipantId = sender.Id, Track = message.Track }, except: sender);
+                }
+
+                break;
+            case MessageTypes.Mute:
+                if (message.Kind == "audio")
+                {
+                    sender.AudioMuted = message.Muted!.Value;
+                }
+                else
+                {
+                    sender.VideoMuted = message.Muted!.Value;
+                }
+
+                Broadcast(new SignalMessage { Type = MessageTypes.Mute, ParticipantId = sender.Id, Kind = message.Kind, Muted = message.Muted }, except: sender);
+                break;
+            case MessageTypes.Chat:
+                Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);
+                break;
+            default:
+                SendError(sender, ErrorCodes.UnknownType, "message type not handled by rooms", message.Id);
+                break;
+        }
+    }
+
+    private void OnNegotiation(Participant sender, SignalMessage message)
+    {
+        if (message.Target == SignalTargets.Server)
+        {
+            if (sender.Session is not { } session)
+            {
+                SendError(sender, ErrorCodes.NoServerSession, "this server has no media session for you", message.Id);
+                return;
+            }
+
+            switch (message.Type)
+            {
+                case MessageTypes.Offer:
+                    SendError(sender, ErrorCodes.InvalidTarget, "the server always makes the offer on its connection; answer it", message.Id);
+                    break;
+                case MessageTypes.Answer:
+                    if (session.ApplyAnswer(message.Sdp!) is { } error)
+                    {
+                        SendError(sender, ErrorCodes.InvalidSdp, error, message.Id);
+                    }
+
+                    break;
+                default:
+                    session.AddRemoteCandidate(message.Candidate!);
+                    break;
+            }
+
+            return;
+        }
+
+        // Relay to the peer: only between the two participants of the current P2P pairing.
+        var peer = PeerOf(sender);
+        if (peer is null || peer.Id != message.Target)
+        {
+            SendError(sender, ErrorCodes.InvalidTarget, "target is neither \"server\" nor your current peer-to-peer peer", message.Id);
+            return;
+        }
+
+        // RFC 8866: a description the peer's browser could not parse is refused here, not relayed.
+        if (message.Sdp is not null && !Protocols.Sdp.SdpParser.TryParse(message.Sdp, out _, out var sdpError))
+        {
+            SendError(sender, ErrorCodes.InvalidSdp, sdpError.ToString(), message.Id);
+            return;
+        }
+
+        peer.Send(new SignalMessage
+        {
+            Type = message.Type,
+            From = sender.Id,
+            Sdp = message.Sdp,
+            Candidate = message.Candidate,
+        });
+    }
+
+    private void OnTrackPublished(Participant sender, TrackInfo track)
+    {
+        var index = sender.Tracks.FindIndex(t => t.Id == track.Id);
+        if (index >= 0)
+        {
+            sender.Tracks[index] = track;
+        }
+        else if (sender.Tracks.Count < Participant.MaxTracks)
+        {
+            sender.Tracks.Add(track);
+        }
+        else
+        {
+            SendError(sender, ErrorCodes.InvalidField, $"at most {Participant.MaxTracks} published tracks", null);
+            return;
+        }
+
+        Broadcast(new SignalMessage { Type = MessageTypes.TrackPublished, ParticipantId = sender.Id, Track = track }, except: sender);
+    }
+
+    // ---- Mode state machine -------------------------------------------------------------------
+
+    private void OnMembershipChanged(int previousCount)
+    {
+        _p2pFailedForMembership = false;
+        foreach (var p in _participants)
+        {
+            p.Session?.SetSubscriptions(_participants.Where(o => o != p).Select(o => o.Id).ToArray());
+        }
+
+        if (_mode != RoomMode.Sfu)
+        {
+            // Any change of membership ends the pairing: 2→3 or 2→1. The server path is already up.
+            EnterSfu("membership changed");
+        }
+
+        CancelTimer();
+        _backToP2PPending = false;
+        if (!IsP2pEligible())
+        {
+            return;
+        }
+
+        if (previousCount > 2)
+        {
+            // 3→2: hysteresis, so a reload or a short visit does not flap the room.
+            _backToP2PPending = true;
+            StartTimer(_settings.BackToP2PDelay);
+        }
+        else
+        {
+            // 1→2: nobody receives through the server yet, so it forwards nothing (two-person rooms
+            // carry no media through the server); the server connections still come up.
+            StartSwitching(keepServerPath: false);
+        }
+    }
+
+    private bool IsP2pEligible() =>
+        _settings.P2PEnabled && _participants.Count == 2 && _participants.TrueForAll(p => p.AllowP2p) && !_p2pFailedForMembership;
+
+    /// <param name="keepServerPath">
+    /// True when media already flows through the server (3→2): it keeps flowing until P2P is connected
+    /// (make before break). False for a fresh pair: forwarding pauses at once.
+    /// </param>
+    private void StartSwitching(bool keepServerPath)
+    {
+        var (low, high) = string.CompareOrdinal(_participants[0].Id, _participants[1].Id) < 0
+            ? (_participants[0], _participants[1])
+            : (_participants[1], _participants[0]);
+        _pairLow = low;
+        _pairHigh = high;
+        low.P2pConnected = high.P2pConnected = false;
+        _mode = RoomMode.Switching;
+        if (!keepServerPath)
+        {
+            low.Session?.SetForwarding(false);
+            high.Session?.SetForwarding(false);
+        }
+
+        StartTimer(_settings.P2PConnectTimeout);
+        _logger.LogInformation("Room {Room}: switching to peer-to-peer, {Initiator} offers to {Peer}", Name, low.Id, high.Id);
+
+        // The lower id is the initiator: exactly one side offers, so there is no glare.
+        low.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.Switching, Peer = high.Id, Initiator = true });
+        high.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.Switching, Peer = low.Id, Initiator = false });
+    }
+
+    private void OnP2pConnected(Participant sender)
+    {
+        if (_mode != RoomMode.Switching || PeerOf(sender) is null)
+        {
+            return;
+        }
+
+        sender.P2pConnected = true;
+        if (!(_pairLow!.P2pConnected && _pairHigh!.P2pConnected))
+        {
+            return;
+        }
+
+        CancelTimer();
+        _mode = RoomMode.PeerToPeer;
+        _logger.LogInformation("Room {Room}: peer-to-peer connected", Name);
+        foreach (var p in _participants)
+        {
+            // Make before break: the server connection stays up, only forwarding pauses.
+            p.Session?.SetForwarding(false);
+            p.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.PeerToPeer, Peer = PeerOf(p)?.Id });
+        }
+    }
+
+    private void OnP2pFailed(Participant sender, string reason)
+    {
+        if (_mode == RoomMode.Sfu || PeerOf(sender) is null)
+        {
+            return;
+        }
+
+        _p2pFailedForMembership = true;
+        EnterSfu("peer-to-peer failed: " + reason);
+    }
+
+    private void OnTimer(int generation)
+    {
+        if (generation != _timerGeneration)
+        {
+            return;
+        }
+
+        _timer?.Dispose();
+        _timer = null;
+        if (_mode == RoomMode.Switching)
+        {
+            // P2P did not connect in time: stay on the server path, silently.
+            _p2pFailedForMembership = true;
+            EnterSfu("peer-to-peer connect timeout");
+        }
+        else if (_mode == RoomMode.Sfu && _backToP2PPending)
+        {
+            _backToP2PPending = false;
+            if (IsP2pEligible())
+            {
+                StartSwitching(keepServerPath: true);
+            }
+        }
+    }
+
+    private void EnterSfu(string why)
+    {
+        CancelTimer();
+        _mode = RoomMode.Sfu;
+        _pairLow = _pairHigh = null;
+        _logger.LogInformation("Room {Room}: via server ({Why})", Name, why);
+        foreach (var p in _participants)
+        {
+            p.Session?.SetForwarding(true);
+            p.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.Sfu });
+        }
+    }
+
+    private Participant? PeerOf(Participant p) =>
+        _mode == RoomMode.Sfu ? null
+        : ReferenceEquals(p, _pairLow) ? _pairHigh
+        : ReferenceEquals(p, _pairHigh) ? _pairLow
+        : null;
+
+    private void StartTimer(TimeSpan due)
+    {
+        _timer?.Dispose();
+        var generation = ++_timerGeneration;
+        _timer = _time.CreateTimer(static state =>
+        {
+            var (room, gen) = ((Room, int))state!;
+            room.Post(new RoomCommand.TimerFired(gen));
+        }, (this, generation), due, Timeout.InfiniteTimeSpan);
+    }
+
+    private void CancelTimer()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        _timerGeneration++;
+    }
+
+    // ---- Helpers ------------------------------------------------------------------------------
+
+    private Participant? Find(string id) => _participants.Find(p => p.Id == id);
+
+    private void Broadcast(SignalMessage message, Participant? except)
+    {
+        foreach (var p in _participants)
+        {
+            if (!ReferenceEquals(p, except))
+            {
+                p.Send(message);
+            }
+        }
+    }
+
+    private static void SendError(Participant p, string code, string reason, string? id) =>
+        p.Send(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason, Id = id });
+
+    private void PublishSnapshot() =>
+        _snapshot = new RoomSnapshot(Name, ModeNames.ToWire(_mode), _participants.Select(p => p.ToInfo()).ToArray());
+
+    private static string NewId() => RandomNumberGenerator.GetString(IdAlphabet, 10);
+
+    /// <summary>Queues session callbacks onto the room loop. Ids are never reused, so a departed participant's calls find nobody.</summary>
+    private sealed class SessionHost(Room room, string participantId) : ISfuSessionHost
+    {
+        public void Send(SignalMessage message) => room.Post(new RoomCommand.SessionSend(participantId, message));
+
+        public void ReportState(SfuSessionState state) => room.Post(new RoomCommand.SessionStateChanged(participantId, state));
+    }
+}

@@ -1,0 +1,22 @@
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+
+namespace DigitalWeRoom.Sfu.Rooms;
+
+/// <summary>Everything that changes a room goes through its control loop as one of these.</summary>
+internal abstract record RoomCommand
+{
+    public sealed record Join(IParticipantConnection Connection, string DisplayName, bool AllowP2p,
+        IReadOnlyList<IceServerInfo> IceServers, TaskCompletionSource<JoinResult> Done) : RoomCommand;
+
+    public sealed record Leave(string ParticipantId, string Reason, TaskCompletionSource Done) : RoomCommand;
+
+    public sealed record Signal(string ParticipantId, SignalMessage Message) : RoomCommand;
+
+    public sealed record TimerFired(int Generation) : RoomCommand;
+
+    public sealed record SessionSend(string ParticipantId, SignalMessage Message) : RoomCommand;
+
+    public sealed record SessionStateChanged(string ParticipantId, SfuSessionState State) : RoomCommand;
+
+    public sealed record Flush(TaskCompletionSource Done) : RoomCommand;
+}

@@ -1,0 +1,12 @@
+namespace DigitalWeRoom.Sfu.Rooms;
+
+/// <summary>The room-level part of the server options (the host maps its <c>Sfu</c> options onto this).</summary>
+public sealed record RoomSettings
+{
+    public bool P2PEnabled { get; init; } = true;
+    public TimeSpan BackToP2PDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan P2PConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public int MaxRooms { get; init; } = 1000;
+    public int MaxParticipantsPerRoom { get; init; } = 16;
+    public int MaxChatLength { get; init; } = 1000;
+}

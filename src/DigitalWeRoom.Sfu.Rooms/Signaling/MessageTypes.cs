@@ -1,0 +1,71 @@
+namespace DigitalWeRoom.Sfu.Rooms.Signaling;
+
+/// <summary>The <c>type</c> values of <see cref="SignalMessage"/> (docs/signaling.md).</summary>
+public static class MessageTypes
+{
+    // Client to server.
+    public const string Join = "join";
+    public const string Leave = "leave";
+    public const string P2pConnected = "p2p-connected";
+    public const string P2pFailed = "p2p-failed";
+    public const string Ping = "ping";
+
+    // Both directions.
+    public const string Offer = "offer";
+    public const string Answer = "answer";
+    public const string Candidate = "candidate";
+    public const string TrackPublished = "track-published";
+    public const string TrackUnpublished = "track-unpublished";
+    public const string Mute = "mute";
+    public const string Chat = "chat";
+
+    // Server to client.
+    public const string Joined = "joined";
+    public const string ParticipantJoined = "participant-joined";
+    public const string ParticipantLeft = "participant-left";
+    public const string Mode = "mode";
+    public const string Error = "error";
+    public const string Pong = "pong";
+}
+
+/// <summary>Special values of the <c>target</c>/<c>from</c> fields.</summary>
+public static class SignalTargets
+{
+    /// <summary>The participant's own connection to the SFU.</summary>
+    public const string Server = "server";
+}
+
+/// <summary>Wire names of <see cref="RoomMode"/>.</summary>
+public static class ModeNames
+{
+    public const string PeerToPeer = "p2p";
+    public const string Sfu = "sfu";
+    public const string Switching = "switching";
+
+    public static string ToWire(RoomMode mode) => mode switch
+    {
+        RoomMode.PeerToPeer => PeerToPeer,
+        RoomMode.Switching => Switching,
+        _ => Sfu,
+    };
+}
+
+/// <summary>Codes carried by <c>error</c> messages.</summary>
+public static class ErrorCodes
+{
+    public const string InvalidMessage = "invalid-message";
+    public const string TooLarge = "too-large";
+    public const string UnknownType = "unknown-type";
+    public const string InvalidField = "invalid-field";
+    public const string RateLimited = "rate-limited";
+    public const string NotJoined = "not-joined";
+    public const string AlreadyJoined = "already-joined";
+    public const string RoomFull = "room-full";
+    public const string TooManyRooms = "too-many-rooms";
+    public const string JoinRateLimited = "join-rate-limited";
+    public const string InvalidTarget = "invalid-target";
+    public const string NotYourId = "not-your-id";
+    public const string InvalidSdp = "invalid-sdp";
+    public const string NoServerSession = "no-server-session";
+    public const string ServerBusy = "server-busy";
+}

@@ -1,0 +1,95 @@
+using System.Text.Json.Serialization;
+using MessagePack;
+
+namespace DigitalWeRoom.Sfu.Rooms.Signaling;
+
+/// <summary>
+/// One signaling message, in both directions. A single flat envelope keeps JSON and MessagePack
+/// identical on the wire (a map with the same lower-case keys); which fields are meaningful depends
+/// on <see cref="Type"/> and is checked by <see cref="SignalingValidator"/>. Protocol: docs/signaling.md.
+/// </summary>
+[MessagePackObject]
+public sealed record SignalMessage
+{
+    [Key("type")] public string? Type { get; init; }
+
+    // join / joined
+    [Key("room")] public string? Room { get; init; }
+    [Key("name")] public string? Name { get; init; }
+    [Key("p2p")] public bool? P2p { get; init; }
+    [Key("participantId")] public string? ParticipantId { get; init; }
+    [Key("participants")] public IReadOnlyList<ParticipantInfo>? Participants { get; init; }
+    [Key("iceServers")] public IReadOnlyList<IceServerInfo>? IceServers { get; init; }
+
+    // participant-joined
+    [Key("participant")] public ParticipantInfo? Participant { get; init; }
+
+    // mode
+    [Key("mode")] public string? Mode { get; init; }
+    [Key("peer")] public string? Peer { get; init; }
+    [Key("initiator")] public bool? Initiator { get; init; }
+
+    // offer / answer / candidate: target on the way in, from on the way out.
+    [Key("target")] public string? Target { get; init; }
+    [Key("from")] public string? From { get; init; }
+    [Key("sdp")] public string? Sdp { get; init; }
+    [Key("candidate")] public IceCandidateInfo? Candidate { get; init; }
+
+    // track-published / track-unpublished
+    [Key("track")] public TrackInfo? Track { get; init; }
+
+    // mute
+    [Key("kind")] public string? Kind { get; init; }
+    [Key("muted")] public bool? Muted { get; init; }
+
+    // chat
+    [Key("text")] public string? Text { get; init; }
+
+    // error / p2p-failed
+    [Key("code")] public string? Code { get; init; }
+    [Key("reason")] public string? Reason { get; init; }
+
+    /// <summary>Optional client correlation id, echoed in the error reply to that message.</summary>
+    [Key("id")] public string? Id { get; init; }
+
+    [IgnoreMember, JsonIgnore]
+    public bool IsFromServerTarget => Target == SignalTargets.Server;
+}
+
+/// <summary>A participant as others see it.</summary>
+[MessagePackObject]
+public sealed record ParticipantInfo
+{
+    [Key("id")] public required string Id { get; init; }
+    [Key("name")] public required string Name { get; init; }
+    [Key("tracks")] public IReadOnlyList<TrackInfo> Tracks { get; init; } = [];
+    [Key("audioMuted")] public bool AudioMuted { get; init; }
+    [Key("videoMuted")] public bool VideoMuted { get; init; }
+}
+
+/// <summary>A published track: kind audio|video, source camera|microphone|screen.</summary>
+[MessagePackObject]
+public sealed record TrackInfo
+{
+    [Key("id")] public string? Id { get; init; }
+    [Key("kind")] public string? Kind { get; init; }
+    [Key("source")] public string? Source { get; init; }
+}
+
+/// <summary>An RTCIceServer handed to browsers for the peer-to-peer connection.</summary>
+[MessagePackObject]
+public sealed record IceServerInfo
+{
+    [Key("urls")] public required IReadOnlyList<string> Urls { get; init; }
+    [Key("username")] public string? Username { get; init; }
+    [Key("credential")] public string? Credential { get; init; }
+}
+
+/// <summary>An RTCIceCandidateInit (RFC 8839 candidate attribute plus its m-line).</summary>
+[MessagePackObject]
+public sealed record IceCandidateInfo
+{
+    [Key("candidate")] public string? Candidate { get; init; }
+    [Key("sdpMid")] public string? SdpMid { get; init; }
+    [Key("sdpMLineIndex")] public int? SdpMLineIndex { get; init; }
+}

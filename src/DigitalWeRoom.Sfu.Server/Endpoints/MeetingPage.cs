@@ -1,0 +1,36 @@
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+
+namespace DigitalWeRoom.Sfu.Server.Endpoints;
+
+/// <summary>The meeting page: <c>/</c> (pick room and name), <c>/r/{room}</c> (the meeting), static files from wwwroot.</summary>
+public static class MeetingPage
+{
+    // Chat and names are only ever inserted as text; the policy is a second line of defence.
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; " +
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+    public static WebApplication UseMeetingPage(this WebApplication app)
+    {
+        app.Use(static (context, next) =>
+        {
+            // The deploy widget and the theme set their own headers.
+            if (context.Request.Path.StartsWithSegments("/deploy") || context.Request.Path.StartsWithSegments("/theme"))
+            {
+                return next(context);
+            }
+
+            context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.Headers["Referrer-Policy"] = "no-referrer";
+            return next(context);
+        });
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapGet("/r/{room}", (string room, IWebHostEnvironment env) =>
+            SignalingValidator.IsValidRoomName(room)
+                ? Results.File(env.WebRootFileProvider.GetFileInfo("room.html").CreateReadStream(), "text/html; charset=utf-8")
+                : Results.Redirect("/?error=room-name"));
+        return app;
+    }
+}

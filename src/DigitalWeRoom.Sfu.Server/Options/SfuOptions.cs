@@ -1,0 +1,100 @@
+namespace DigitalWeRoom.Sfu.Server.Options;
+
+/// <summary>
+/// Every setting of the server, bound from the <c>Sfu</c> section (appsettings.json, then environment
+/// variables such as <c>Sfu__Udp__Port=7882</c>). Defaults run everything on one machine with no
+/// external services. Checked at start-up by <see cref="SfuOptionsValidator"/>; a sample with
+/// comments is in docs/configuration.sample.jsonc.
+/// </summary>
+public sealed class SfuOptions
+{
+    public const string SectionName = "Sfu";
+
+    public HttpSettings Http { get; set; } = new();
+
+    public UdpSettings Udp { get; set; } = new();
+
+    /// <summary>
+    /// ICE servers handed to browsers for their peer-to-peer connection (stun:, stuns:, turn:, turns: URLs).
+    /// Empty: the server's own UDP port acts as STUN server, <c>stun:&lt;host the page was loaded from&gt;:&lt;Udp.Port&gt;</c>.
+    /// </summary>
+    public List<IceServerSettings> IceServers { get; set; } = [];
+
+    /// <summary>Two-person rooms go browser to browser; false keeps every room on the server path.</summary>
+    public bool P2PEnabled { get; set; } = true;
+
+    /// <summary>How long a room that dropped from three to two waits before going back to peer-to-peer.</summary>
+    public TimeSpan BackToP2PDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long two browsers get to connect peer-to-peer before the room stays on the server path.</summary>
+    public TimeSpan P2PConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public LimitSettings Limits { get; set; } = new();
+
+    /// <summary>
+    /// When set, <c>GET /api/rooms</c> requires <c>Authorization: Bearer &lt;AdminKey&gt;</c> (at least 16 characters).
+    /// When unset, the API answers only requests from loopback addresses.
+    /// </summary>
+    public string? AdminKey { get; set; }
+}
+
+public sealed class HttpSettings
+{
+    /// <summary>
+    /// Where the page, signaling and API listen. Ignored when the standard <c>urls</c> setting
+    /// (ASPNETCORE_URLS, --urls) is given.
+    /// </summary>
+    public string Listen { get; set; } = "http://localhost:7880";
+}
+
+public sealed class UdpSettings
+{
+    /// <summary>The one media port (ICE, DTLS, SRTP; also answers plain STUN binding requests). 0 picks a free port.</summary>
+    public int Port { get; set; } = 7882;
+
+    /// <summary>Address the media socket binds to; <c>::</c> is dual-stack (IPv6 and IPv4).</summary>
+    public string BindAddress { get; set; } = "::";
+
+    /// <summary>Addresses put into ICE candidates; when empty they are detected (see <see cref="AutoDetectAddresses"/>).</summary>
+    public List<string> AnnouncedAddresses { get; set; } = [];
+
+    /// <summary>
+    /// Detect global IPv6 and IPv4 interface addresses when <see cref="AnnouncedAddresses"/> is empty.
+    /// A loopback bind address, or a host with no other address, announces 127.0.0.1 and ::1.
+    /// </summary>
+    public bool AutoDetectAddresses { get; set; } = true;
+}
+
+public sealed class IceServerSettings
+{
+    public List<string> Urls { get; set; } = [];
+
+    public string? Username { get; set; }
+
+    public string? Credential { get; set; }
+}
+
+public sealed class LimitSettings
+{
+    public int MaxRooms { get; set; } = 1000;
+
+    public int MaxParticipantsPerRoom { get; set; } = 16;
+
+    /// <summary>Largest signaling message accepted, in bytes (an SDP offer with many m-lines is ~10-20 KiB).</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Messages per second one connection may send (bursts of twice this are allowed).</summary>
+    public int MessagesPerSecond { get; set; } = 50;
+
+    /// <summary>Joins per client IP address per minute.</summary>
+    public int JoinsPerIpPerMinute { get; set; } = 30;
+
+    /// <summary>Longest chat message, in characters.</summary>
+    public int MaxChatLength { get; set; } = 1000;
+
+    /// <summary>Messages queued towards one client before it is considered stuck and disconnected.</summary>
+    public int SendQueueLength { get; set; } = 256;
+
+    /// <summary>A signaling connection that sends nothing (the page pings every 10 s) for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(45);
+}

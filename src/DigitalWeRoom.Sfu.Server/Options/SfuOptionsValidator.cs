@@ -1,0 +1,94 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace DigitalWeRoom.Sfu.Server.Options;
+
+/// <summary>Rejects an unusable configuration at start-up (ValidateOnStart), naming every bad key.</summary>
+internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SfuOptions options)
+    {
+        var errors = new List<string>();
+
+        if (!Uri.TryCreate(options.Http.Listen, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"Sfu:Http:Listen '{options.Http.Listen}' must be an http:// or https:// URL.");
+        }
+
+        if (options.Udp.Port is < 0 or > 65535)
+        {
+            errors.Add($"Sfu:Udp:Port {options.Udp.Port} must be 0-65535.");
+        }
+
+        if (!IPAddress.TryParse(options.Udp.BindAddress, out _))
+        {
+            errors.Add($"Sfu:Udp:BindAddress '{options.Udp.BindAddress}' is not an IP address.");
+        }
+
+        foreach (var address in options.Udp.AnnouncedAddresses)
+        {
+            if (!IPAddress.TryParse(address, out _))
+            {
+                errors.Add($"Sfu:Udp:AnnouncedAddresses entry '{address}' is not an IP address.");
+            }
+        }
+
+        for (var i = 0; i < options.IceServers.Count; i++)
+        {
+            var server = options.IceServers[i];
+            if (server.Urls.Count == 0)
+            {
+                errors.Add($"Sfu:IceServers:{i}:Urls is empty.");
+            }
+
+            foreach (var url in server.Urls)
+            {
+                var scheme = url.Split(':', 2)[0];
+                if (scheme is not ("stun" or "stuns" or "turn" or "turns") || url.Length <= scheme.Length + 1)
+                {
+                    errors.Add($"Sfu:IceServers:{i}:Urls '{url}' must be a stun:, stuns:, turn: or turns: URL (RFC 7064, RFC 7065).");
+                }
+                else if (scheme.StartsWith("turn", StringComparison.Ordinal) && (string.IsNullOrEmpty(server.Username) || string.IsNullOrEmpty(server.Credential)))
+                {
+                    errors.Add($"Sfu:IceServers:{i} is a TURN server and needs Username and Credential.");
+                }
+            }
+        }
+
+        CheckSpan(errors, "Sfu:BackToP2PDelay", options.BackToP2PDelay, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        CheckSpan(errors, "Sfu:P2PConnectTimeout", options.P2PConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        CheckSpan(errors, "Sfu:Limits:IdleTimeout", options.Limits.IdleTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
+
+        var limits = options.Limits;
+        CheckRange(errors, "Sfu:Limits:MaxRooms", limits.MaxRooms, 1, 1_000_000);
+        CheckRange(errors, "Sfu:Limits:MaxParticipantsPerRoom", limits.MaxParticipantsPerRoom, 1, 1000);
+        CheckRange(errors, "Sfu:Limits:MaxMessageBytes", limits.MaxMessageBytes, 1024, 1024 * 1024);
+        CheckRange(errors, "Sfu:Limits:MessagesPerSecond", limits.MessagesPerSecond, 1, 100_000);
+        CheckRange(errors, "Sfu:Limits:JoinsPerIpPerMinute", limits.JoinsPerIpPerMinute, 1, 1_000_000);
+        CheckRange(errors, "Sfu:Limits:MaxChatLength", limits.MaxChatLength, 1, 100_000);
+        CheckRange(errors, "Sfu:Limits:SendQueueLength", limits.SendQueueLength, 8, 100_000);
+
+        if (options.AdminKey is { } key && key.Length < 16)
+        {
+            errors.Add("Sfu:AdminKey must be at least 16 characters (or unset).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckRange(List<string> errors, string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key} {value} must be {min}-{max}.");
+        }
+    }
+
+    private static void CheckSpan(List<string> errors, string key, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key} {value} must be between {min} and {max}.");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Negotiation;
+using DigitalWeRoom.Sfu.Server.Options;
+using DigitalWeRoom.Sfu.Transport.Udp;
+using Microsoft.Extensions.Options;
+
+namespace DigitalWeRoom.Sfu.Server.SfuPath;
+
+/// <summary>
+/// The server media path: the one UDP port (ICE-lite, DTLS-SRTP, plain STUN for P2P clients) and,
+/// per room, a <see cref="Router"/>; per participant an <see cref="SfuSession"/>. Implements the
+/// rooms' <see cref="IMediaSessionFactory"/>.
+/// </summary>
+internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
+{
+    private readonly UdpSettings _udp;
+    private readonly AnnouncedAddresses _announced;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly NegotiationOptions _negotiation = new();
+    private readonly Lock _gate = new();
+    private UdpEndpoint? _endpoint;
+    private bool _disposed;
+
+    public SfuMediaHost(IOptions<SfuOptions> options, AnnouncedAddresses announced, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        _udp = options.Value.Udp;
+        _announced = announced;
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<SfuMediaHost>();
+    }
+
+    /// <summary>
+    /// The shared UDP port, bound on first use (the host binds it at start-up). A bind failure (port in
+    /// use) is logged and retried on the next room; such rooms run without the server path.
+    /// </summary>
+    public UdpEndpoint Endpoint
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_endpoint is null)
+                {
+                    try
+                    {
+                        _endpoint = new UdpEndpoint(new UdpEndpointOptions
+                        {
+                            BindAddress = IPAddress.Parse(_udp.BindAddress),
+                            Port = _udp.Port,
+                            AnnouncedAddresses = _announced.Addresses,
+                            TimeProvider = _time,
+                        }).Start();
+                    }
+                    catch (System.Net.Sockets.SocketException e)
+                    {
+                        _logger.LogError(e, "Media: cannot bind UDP {Address} port {Port}; rooms run without the server path until it can", _udp.BindAddress, _udp.Port);
+                        throw;
+                    }
+
+                    _logger.LogInformation("Media on UDP {EndPoint}, candidates {Candidates}",
+                        _endpoint.LocalEndPoint, string.Join(", ", _endpoint.LocalCandidates.Select(c => c.ToSdpValue())));
+                }
+
+                return _endpoint;
+            }
+        }
+    }
+
+    public IRoomMedia CreateRoom(string roomName) =>
+        new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>());
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _endpoint?.Dispose();
+        }
+    }
+}
+
+/// <summary>Binds the media port at start-up, so a misconfiguration shows at once (and STUN answers early).</summary>
+internal sealed class SfuMediaHostedService(SfuMediaHost host) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ = host.Endpoint;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Logged by the host; the next room retries.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

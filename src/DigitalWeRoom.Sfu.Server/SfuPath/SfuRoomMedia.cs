@@ -1,0 +1,64 @@
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Negotiation;
+using DigitalWeRoom.Sfu.Transport.Udp;
+
+namespace DigitalWeRoom.Sfu.Server.SfuPath;
+
+/// <summary>One room's router and its participants' server sessions. Called only from the room's control loop.</summary>
+internal sealed class SfuRoomMedia : IRoomMedia
+{
+    private readonly List<SfuSession> _sessions = [];
+
+    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger)
+    {
+        Endpoint = endpoint;
+        Negotiation = negotiation;
+        Logger = logger;
+        Router = new Router(roomName, endpoint.Pool, time);
+    }
+
+    public Router Router { get; }
+
+    public UdpEndpoint Endpoint { get; }
+
+    public NegotiationOptions Negotiation { get; }
+
+    public ILogger Logger { get; }
+
+    public long PacketsForwarded => Router.Counters.ForwardedPackets;
+
+    public ISfuSession? CreateSession(string participantId, ISfuSessionHost host)
+    {
+        var session = new SfuSession(this, participantId, host);
+        _sessions.Add(session);
+        session.Start();
+        return session;
+    }
+
+    public SfuSession? Find(string participantId) => _sessions.Find(s => s.ParticipantId == participantId);
+
+    /// <summary>A publisher's tracks changed: everyone subscribed to it gets a new offer.</summary>
+    public void OnProducersChanged(SfuSession publisher)
+    {
+        foreach (var s in _sessions)
+        {
+            if (s != publisher && s.IsSubscribedTo(publisher.ParticipantId))
+            {
+                s.Renegotiate();
+            }
+        }
+    }
+
+    public void Remove(SfuSession session) => _sessions.Remove(session);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in _sessions.ToArray())
+        {
+            await s.DisposeAsync();
+        }
+
+        Router.Dispose();
+    }
+}

@@ -1,0 +1,318 @@
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Negotiation;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Transport;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport.Dtls;
+using DigitalWeRoom.Sfu.Transport.Ice;
+using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
+using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
+
+namespace DigitalWeRoom.Sfu.Server.SfuPath;
+
+/// <summary>
+/// One participant's connection to the server: negotiation (the server always offers), its
+/// WebRtcTransport on the shared port, its MediaTransport in the room's Router, producers for what it
+/// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
+/// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
+/// </summary>
+internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
+{
+    private readonly SfuRoomMedia _room;
+    private readonly ISfuSessionHost _host;
+    private readonly IceCredentials _localIce = IceCredentials.Generate();
+    private readonly SfuNegotiator _negotiator;
+    private readonly Dictionary<string, (Producer Producer, SlotPurpose Purpose)> _producers = [];
+    private readonly Dictionary<string, Consumer> _consumers = [];
+    private IReadOnlyList<string> _subscriptions = [];
+    private string _lastRequest = "";
+    private bool _renegotiate;
+    private bool _forwarding = true;
+    private bool _disposed;
+    private volatile WebRtcTransport? _transport;
+    private volatile MediaTransport? _media;
+
+    public SfuSession(SfuRoomMedia room, string participantId, ISfuSessionHost host)
+    {
+        _room = room;
+        _host = host;
+        ParticipantId = participantId;
+        var endpoint = room.Endpoint;
+        _negotiator = SfuNegotiator.Create(room.Negotiation, new LocalTransportParameters(
+            _localIce.Ufrag, _localIce.Password, endpoint.Certificate.Fingerprint.ToSdpValue(),
+            endpoint.LocalCandidates.Select(c => c.ToSdpValue()).ToArray()));
+    }
+
+    public string ParticipantId { get; }
+
+    public IReadOnlyCollection<(Producer Producer, SlotPurpose Purpose)> Producers => _producers.Values;
+
+    public void Start() => Renegotiate();
+
+    public bool IsSubscribedTo(string participantId) => _subscriptions.Contains(participantId);
+
+    /// <summary>Sends a new offer when the desired state changed; one offer at a time (the next waits for the answer).</summary>
+    public void Renegotiate()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        if (_negotiator.HasPendingOffer)
+        {
+            _renegotiate = true;
+            return;
+        }
+
+        var subscriptions = BuildSubscriptions();
+        var key = string.Join(",", subscriptions.Select(s => s.TrackId));
+        if (_negotiator.Version != 0 && key == _lastRequest)
+        {
+            return;
+        }
+
+        if (!_negotiator.TryCreateOffer(new OfferRequest(true, true, true, subscriptions), out var sdp, out var error))
+        {
+            _room.Logger.LogWarning("SFU {Participant}: no offer: {Error}", ParticipantId, error);
+            return;
+        }
+
+        _lastRequest = key;
+        _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+    }
+
+    private List<SubscribedTrack> BuildSubscriptions()
+    {
+        var tracks = new List<SubscribedTrack>();
+        foreach (var publisherId in _subscriptions)
+        {
+            if (_room.Find(publisherId) is not { } publisher)
+            {
+                continue;
+            }
+
+            foreach (var (producer, purpose) in publisher.Producers.OrderBy(p => p.Producer.Mid, StringComparer.Ordinal))
+            {
+                var kind = producer.Kind == MediaKindRouting.Audio ? MediaKindSdp.Audio : MediaKindSdp.Video;
+                var stream = purpose == SlotPurpose.PublishScreen ? publisherId + "-screen" : publisherId;
+                tracks.Add(new SubscribedTrack(producer.Id, kind, stream, producer.Id, publisherId));
+            }
+        }
+
+        return tracks;
+    }
+
+    public string? ApplyAnswer(string sdp)
+    {
+        if (_disposed)
+        {
+            return "session closed";
+        }
+
+        if (!_negotiator.HasPendingOffer)
+        {
+            return "no server offer is outstanding";
+        }
+
+        if (!_negotiator.TryApplyAnswer(sdp, out var result, out var error))
+        {
+            return error;
+        }
+
+        try
+        {
+            EnsureTransport(result);
+            if (SyncProducers(result))
+            {
+                _room.OnProducersChanged(this);
+            }
+
+            SyncConsumers(result);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            _room.Logger.LogWarning(e, "SFU {Participant}: answer accepted but media setup failed", ParticipantId);
+            return "server could not set up media: " + e.Message;
+        }
+
+        if (_renegotiate)
+        {
+            _renegotiate = false;
+            Renegotiate();
+        }
+
+        return null;
+    }
+
+    private void EnsureTransport(NegotiationResult result)
+    {
+        if (_transport is not null)
+        {
+            return;
+        }
+
+        var fingerprintText = $"{result.RemoteFingerprint.HashFunction} {result.RemoteFingerprint.FormatValue()}";
+        if (!CertificateFingerprint.TryParse(fingerprintText, out var fingerprint))
+        {
+            throw new ArgumentException("unusable remote fingerprint " + fingerprintText);
+        }
+
+        var extensions = new Protocols.Rtp.RtpHeaderExtensionIds(
+            Mid: ExtensionId(HeaderExtensionSpec.MidUri),
+            RtpStreamId: ExtensionId(HeaderExtensionSpec.RtpStreamIdUri),
+            RepairedRtpStreamId: ExtensionId(HeaderExtensionSpec.RepairedRtpStreamIdUri),
+            AbsSendTime: ExtensionId(HeaderExtensionSpec.AbsSendTimeUri),
+            TransportWideSequenceNumber: ExtensionId(HeaderExtensionSpec.TransportWideCcUri),
+            AudioLevel: ExtensionId(HeaderExtensionSpec.AudioLevelUri));
+        _media = _room.Router.CreateTransport(ParticipantId, this, extensions);
+        _transport = _room.Endpoint.CreateTransport(new WebRtcTransportOptions
+        {
+            DtlsRole = result.LocalDtlsRole == Rooms.Negotiation.DtlsRole.Client ? Transport.Dtls.DtlsRole.Client : Transport.Dtls.DtlsRole.Server,
+            RemoteFingerprint = fingerprint!,
+            RemoteIceUfrag = result.RemoteIceUfrag,
+            RemoteIcePassword = result.RemoteIcePwd,
+            LocalIceCredentials = _localIce,
+            Listener = this,
+        });
+    }
+
+    private byte ExtensionId(string uri) => _room.Negotiation.HeaderExtensions.FirstOrDefault(e => e.Uri == uri)?.Id ?? 0;
+
+    /// <summary>Producers for the publish sections the client sends on. True when one was added.</summary>
+    private bool SyncProducers(NegotiationResult result)
+    {
+        var changed = false;
+        foreach (var media in result.Media)
+        {
+            if (media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
+            {
+                continue;
+            }
+
+            var kind = media.Kind == MediaKindSdp.Audio ? MediaKindRouting.Audio : MediaKindRouting.Video;
+            var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
+            var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
+            var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
+            var producer = _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            {
+                RtxSsrc = stream?.RtxSsrc ?? 0,
+                Mid = media.Mid,
+            });
+            _producers[media.Mid] = (producer, media.Purpose);
+            changed = true;
+        }
+
+        return changed;
+    }
+
+    /// <summary>Consumers for the subscribe sections the client receives on; others are closed.</summary>
+    private void SyncConsumers(NegotiationResult result)
+    {
+        var wanted = new Dictionary<string, NegotiatedMedia>();
+        foreach (var media in result.Media)
+        {
+            if (media.Purpose == SlotPurpose.Subscribe && media.Track is { } track && media.ClientReceives && media.LocalSsrc != 0)
+            {
+                wanted[track.TrackId] = media;
+            }
+        }
+
+        foreach (var (trackId, consumer) in _consumers.ToArray())
+        {
+            if (!wanted.ContainsKey(trackId) || consumer.IsClosed)
+            {
+                if (!consumer.IsClosed)
+                {
+                    _room.Router.CloseConsumer(consumer);
+                }
+
+                _consumers.Remove(trackId);
+            }
+        }
+
+        foreach (var (trackId, media) in wanted)
+        {
+            if (_consumers.ContainsKey(trackId) || !_room.Router.TryGetProducer(trackId, out var producer) || producer.IsClosed)
+            {
+                continue;
+            }
+
+            _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
+                new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc) { Paused = !_forwarding });
+        }
+    }
+
+    public void AddRemoteCandidate(IceCandidateInfo candidate)
+    {
+        // ICE-lite (RFC 8445 §2.5): the server learns the client's address from its checks.
+    }
+
+    public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
+    {
+        _subscriptions = publisherParticipantIds;
+        foreach (var (trackId, consumer) in _consumers.ToArray())
+        {
+            if (consumer.IsClosed)
+            {
+                _consumers.Remove(trackId);
+            }
+        }
+
+        Renegotiate();
+    }
+
+    public void SetForwarding(bool enabled)
+    {
+        _forwarding = enabled;
+        foreach (var consumer in _consumers.Values)
+        {
+            if (enabled)
+            {
+                consumer.Resume();
+            }
+            else
+            {
+                consumer.Pause();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _room.Remove(this);
+        _transport?.Close();
+        if (_media is { } media)
+        {
+            await _room.Router.CloseTransport(media);
+        }
+    }
+
+    // ---- IWebRtcTransportListener (UDP receive thread) ----
+
+    public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state) =>
+        _host.ReportState(state switch
+        {
+            WebRtcTransportState.Connected => SfuSessionState.Connected,
+            WebRtcTransportState.Failed => SfuSessionState.Failed,
+            WebRtcTransportState.Closed => SfuSessionState.Closed,
+            _ => SfuSessionState.New,
+        });
+
+    public void OnRtp(WebRtcTransport transport, PooledPacket packet) => _media?.OnRtp(packet);
+
+    public void OnRtcp(WebRtcTransport transport, PooledPacket packet) => _media?.OnRtcp(packet);
+
+    // ---- IRtpPacketSender (the media transport's send loop) ----
+
+    public bool TrySendRtp(Span<byte> buffer, int length) => _transport?.TrySendRtp(buffer, length) ?? false;
+
+    public bool TrySendRtcp(Span<byte> buffer, int length) => _transport?.TrySendRtcp(buffer, length) ?? false;
+}

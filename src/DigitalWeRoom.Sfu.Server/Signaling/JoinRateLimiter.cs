@@ -1,0 +1,27 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using DigitalWeRoom.Sfu.Server.Options;
+using Microsoft.Extensions.Options;
+
+namespace DigitalWeRoom.Sfu.Server.Signaling;
+
+/// <summary>Joins per client IP address per minute (fixed window), so one address cannot churn rooms.</summary>
+internal sealed class JoinRateLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<IPAddress> _limiter;
+
+    public JoinRateLimiter(IOptions<SfuOptions> options)
+    {
+        var perMinute = options.Value.Limits.JoinsPerIpPerMinute;
+        _limiter = PartitionedRateLimiter.Create<IPAddress, IPAddress>(ip => RateLimitPartition.GetFixedWindowLimiter(ip,
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+    }
+
+    public bool TryAcquire(IPAddress? address)
+    {
+        using var lease = _limiter.AttemptAcquire(address ?? IPAddress.None);
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}

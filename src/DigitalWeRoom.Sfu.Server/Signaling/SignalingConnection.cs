@@ -1,0 +1,277 @@
+using System.Buffers;
+using System.Net;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Server.Options;
+
+namespace DigitalWeRoom.Sfu.Server.Signaling;
+
+/// <summary>
+/// One browser's signaling WebSocket. The receive loop decodes, validates and rate-limits each
+/// message and hands it to the participant's room; a separate send loop drains a bounded queue, so
+/// the room loop never waits on a slow client (a full queue disconnects that client instead).
+/// </summary>
+internal sealed partial class SignalingConnection : IParticipantConnection
+{
+    private readonly WebSocket _socket;
+    private readonly SignalEncoding _encoding;
+    private readonly IPAddress? _remoteAddress;
+    private readonly SfuOptions _options;
+    private readonly RoomRegistry _rooms;
+    private readonly JoinRateLimiter _joinLimiter;
+    private readonly IReadOnlyList<IceServerInfo> _iceServers;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<SignalMessage> _outbound;
+    private readonly TokenBucket _rate;
+    private long _lastRateErrorTimestamp;
+    private Room? _room;
+    private string? _participantId;
+
+    public SignalingConnection(WebSocket socket, SignalEncoding encoding, IPAddress? remoteAddress, SfuOptions options, RoomRegistry rooms,
+        JoinRateLimiter joinLimiter, IReadOnlyList<IceServerInfo> iceServers, TimeProvider time, ILogger logger)
+    {
+        _socket = socket;
+        _encoding = encoding;
+        _remoteAddress = remoteAddress;
+        _options = options;
+        _rooms = rooms;
+        _joinLimiter = joinLimiter;
+        _iceServers = iceServers;
+        _time = time;
+        _logger = logger;
+        _outbound = Channel.CreateBounded<SignalMessage>(new BoundedChannelOptions(options.Limits.SendQueueLength)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _rate = new TokenBucket(time, options.Limits.MessagesPerSecond, options.Limits.MessagesPerSecond * 2.0);
+    }
+
+    public bool TrySend(SignalMessage message)
+    {
+        if (_outbound.Writer.TryWrite(message))
+        {
+            return true;
+        }
+
+        // The client does not read: drop it rather than let its queue grow or block the room.
+        LogSlowClient(_logger, _participantId);
+        _outbound.Writer.TryComplete();
+        _socket.Abort();
+        return false;
+    }
+
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        var sendLoop = Task.Run(() => SendLoopAsync(aborted), CancellationToken.None);
+        try
+        {
+            await ReceiveLoopAsync(aborted);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Client went away, idle timeout or server shutdown.
+        }
+        finally
+        {
+            await LeaveRoomAsync("connection closed");
+            _outbound.Writer.TryComplete();
+            await sendLoop;
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                try
+                {
+                    using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", closeTimeout.Token);
+                }
+                catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken aborted)
+    {
+        var max = _options.Limits.MaxMessageBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(max);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        try
+        {
+            while (true)
+            {
+                idle.CancelAfter(_options.Limits.IdleTimeout);
+                var length = 0;
+                var oversized = false;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    // Past the cap the rest of the message is read into the tail and thrown away.
+                    var space = length < max ? buffer.AsMemory(length, max - length) : buffer.AsMemory(0, max);
+                    result = await _socket.ReceiveAsync(space, idle.Token);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    if (length < max)
+                    {
+                        length += result.Count;
+                    }
+
+                    if (length >= max && !result.EndOfMessage)
+                    {
+                        oversized = true;
+                        length = max;
+                    }
+                }
+                while (!result.EndOfMessage);
+
+                if (!_rate.TryTake())
+                {
+                    ReplyRateLimited();
+                    continue;
+                }
+
+                if (oversized)
+                {
+                    SendError(ErrorCodes.TooLarge, $"message larger than {max} bytes", null);
+                    continue;
+                }
+
+                await HandleAsync(buffer.AsMemory(0, length), aborted);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task HandleAsync(ReadOnlyMemory<byte> data, CancellationToken aborted)
+    {
+        if (!SignalingCodec.TryDecode(data, _encoding, out var message, out var decodeError))
+        {
+            SendError(ErrorCodes.InvalidMessage, decodeError, null);
+            return;
+        }
+
+        if (!SignalingValidator.TryValidate(message, _options.Limits.MaxChatLength, out var code, out var reason))
+        {
+            SendError(code, reason, message.Id);
+            return;
+        }
+
+        switch (message.Type)
+        {
+            case MessageTypes.Ping:
+                TrySend(new SignalMessage { Type = MessageTypes.Pong, Id = message.Id });
+                return;
+
+            case MessageTypes.Join:
+                await JoinAsync(message, aborted);
+                return;
+
+            case MessageTypes.Leave:
+                await LeaveRoomAsync("left");
+                return;
+        }
+
+        if (_room is null || _participantId is null)
+        {
+            SendError(ErrorCodes.NotJoined, "join a room first", message.Id);
+            return;
+        }
+
+        await _room.PostAsync(_participantId, message, aborted);
+    }
+
+    private async Task JoinAsync(SignalMessage message, CancellationToken aborted)
+    {
+        if (_room is not null)
+        {
+            SendError(ErrorCodes.AlreadyJoined, "this connection is already in a room; leave first", message.Id);
+            return;
+        }
+
+        if (!_joinLimiter.TryAcquire(_remoteAddress))
+        {
+            SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
+            return;
+        }
+
+        var result = await _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+        switch (result.Outcome)
+        {
+            case JoinOutcome.Joined:
+                _room = result.Room;
+                _participantId = result.ParticipantId;
+                break;
+            case JoinOutcome.RoomFull:
+                SendError(ErrorCodes.RoomFull, $"the room is full ({_options.Limits.MaxParticipantsPerRoom} participants)", message.Id);
+                break;
+            case JoinOutcome.TooManyRooms:
+                SendError(ErrorCodes.TooManyRooms, "the server has reached its room limit", message.Id);
+                break;
+            default:
+                SendError(ErrorCodes.ServerBusy, "the room could not be joined; try again", message.Id);
+                break;
+        }
+    }
+
+    private async Task LeaveRoomAsync(string reason)
+    {
+        if (_room is { } room && _participantId is { } id)
+        {
+            _room = null;
+            _participantId = null;
+            await room.LeaveAsync(id, reason);
+        }
+    }
+
+    private void ReplyRateLimited()
+    {
+        // At most one error per second, so a flood does not turn into a flood of replies.
+        var now = _time.GetTimestamp();
+        if (_lastRateErrorTimestamp != 0 && _time.GetElapsedTime(_lastRateErrorTimestamp, now) < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+
+        _lastRateErrorTimestamp = now;
+        SendError(ErrorCodes.RateLimited, $"more than {_options.Limits.MessagesPerSecond} messages per second; message dropped", null);
+    }
+
+    private void SendError(string code, string reason, string? id)
+    {
+        LogRejected(_logger, _participantId, code, reason);
+        TrySend(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason, Id = id });
+    }
+
+    private async Task SendLoopAsync(CancellationToken aborted)
+    {
+        var messageType = _encoding == SignalEncoding.Json ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+        try
+        {
+            await foreach (var message in _outbound.Reader.ReadAllAsync(aborted))
+            {
+                var bytes = SignalingCodec.Encode(message, _encoding);
+                await _socket.SendAsync(bytes, messageType, endOfMessage: true, aborted);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _socket.Abort();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Signaling: participant {Participant} does not read its messages; disconnecting")]
+    private static partial void LogSlowClient(ILogger logger, string? participant);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Signaling: rejected a message from {Participant}: {Code} {Reason}")]
+    private static partial void LogRejected(ILogger logger, string? participant, string code, string reason);
+}

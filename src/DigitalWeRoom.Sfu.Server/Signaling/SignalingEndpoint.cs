@@ -1,0 +1,63 @@
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Server.Options;
+using Microsoft.Extensions.Options;
+
+namespace DigitalWeRoom.Sfu.Server.Signaling;
+
+/// <summary>The signaling WebSocket at <c>/ws</c> (protocol: docs/signaling.md).</summary>
+public static class SignalingEndpoint
+{
+    public const string Path = "/ws";
+
+    public static IEndpointConventionBuilder MapSignaling(this IEndpointRouteBuilder endpoints) =>
+        endpoints.Map(Path, HandleAsync);
+
+    private static async Task HandleAsync(HttpContext context, RoomRegistry rooms, JoinRateLimiter joinLimiter,
+        IOptions<SfuOptions> options, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+            await context.Response.WriteAsync("WebSocket only: see docs/signaling.md");
+            return;
+        }
+
+        var msgpack = context.WebSockets.WebSocketRequestedProtocols.Contains(SignalingCodec.MessagePackSubprotocol);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = msgpack ? SignalingCodec.MessagePackSubprotocol : null,
+            KeepAliveInterval = TimeSpan.FromSeconds(15),
+            KeepAliveTimeout = TimeSpan.FromSeconds(15),
+        });
+
+        var connection = new SignalingConnection(socket, msgpack ? SignalEncoding.MessagePack : SignalEncoding.Json,
+            context.Connection.RemoteIpAddress, options.Value, rooms, joinLimiter, IceServersFor(context, options.Value), time,
+            loggerFactory.CreateLogger("DigitalWeRoom.Sfu.Server.Signaling"));
+        await connection.RunAsync(context.RequestAborted);
+    }
+
+    /// <summary>The configured ICE servers, or this server's own UDP port as STUN server at the host the page came from.</summary>
+    internal static IReadOnlyList<IceServerInfo> IceServersFor(HttpContext context, SfuOptions options)
+    {
+        if (options.IceServers.Count > 0)
+        {
+            return options.IceServers
+                .Select(s => new IceServerInfo { Urls = [.. s.Urls], Username = s.Username, Credential = s.Credential })
+                .ToArray();
+        }
+
+        var host = context.Request.Host.Host;
+        if (string.IsNullOrEmpty(host) || options.Udp.Port == 0)
+        {
+            return [];
+        }
+
+        if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+        {
+            host = "[" + host + "]";
+        }
+
+        return [new IceServerInfo { Urls = [$"stun:{host}:{options.Udp.Port}"] }];
+    }
+}

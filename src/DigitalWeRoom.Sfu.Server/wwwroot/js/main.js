@@ -1,0 +1,451 @@
+// The meeting: joins /r/{room}?name=... automatically, P2P for two, via server from three.
+import { Signaling } from './signaling.js';
+import { P2PLink } from './p2p.js';
+import { SfuLink } from './sfu.js';
+import { UI } from './ui.js';
+
+const params = new URLSearchParams(location.search);
+const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const name = (params.get('name') ?? '').trim();
+if (!name) location.replace(`/?room=${encodeURIComponent(room)}`);
+
+const ui = new UI();
+const events = [];
+ui.log = (text) => { events.push([Math.round(performance.now()), text]); if (events.length > 500) events.shift(); };
+ui.setRoom(room);
+ui.setMode('connecting');
+
+const state = {
+  selfId: null,
+  mode: 'connecting',
+  participants: new Map(), // id -> {id, name, tracks, audioMuted, videoMuted}
+  iceServers: [],
+  local: { stream: null, mic: null, camera: null, screen: null, screenStream: null },
+  p2p: null,
+  remote: new Map(), // id -> {p2p: {camera, screen}, sfu: {camera, screen}} of MediaStream
+  trackOwners: new Map(), // receiver track id -> {participantId, source, path}
+  sfuReady: new Set(), // participants whose server-path video is decoding (make before break)
+  errors: [],
+  events,
+  left: false,
+};
+
+const signaling = new Signaling(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+const sfu = new SfuLink({
+  signaling,
+  localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
+  onTrack: (track, streamId) => onRemoteTrack('sfu', track, streamId),
+});
+
+// ---- Remote media ------------------------------------------------------------------------------
+
+function remoteOf(id) {
+  let r = state.remote.get(id);
+  if (!r) {
+    r = { p2p: {}, sfu: {} };
+    state.remote.set(id, r);
+  }
+  return r;
+}
+
+function onRemoteTrack(path, track, streamId) {
+  let participantId;
+  let source;
+  if (path === 'p2p') {
+    participantId = state.p2p?.peerId;
+    const p = state.participants.get(participantId);
+    source = p?.tracks?.some((t) => t.source === 'screen' && t.id.startsWith(`${streamId}:`)) ? 'screen' : 'camera';
+  } else {
+    // Server stream ids: "<participantId>" (camera, microphone) or "<participantId>-screen".
+    const [id, tag] = streamId.split('-');
+    participantId = id;
+    source = tag === 'screen' ? 'screen' : 'camera';
+  }
+  if (!participantId) return;
+  const slot = remoteOf(participantId)[path];
+  const stream = (slot[source] ??= new MediaStream());
+  for (const t of stream.getTracks()) if (t.kind === track.kind) stream.removeTrack(t);
+  stream.addTrack(track);
+  state.trackOwners.set(track.id, { participantId, source, path });
+  track.addEventListener('unmute', () => render(participantId));
+  track.addEventListener('ended', () => render(participantId));
+  render(participantId);
+}
+
+function alive(stream) {
+  return stream?.getTracks().some((t) => t.readyState === 'live') ? stream : null;
+}
+
+/**
+ * Shows, per remote participant, the tracks of the path the room's mode says. On the way to the
+ * server path (make before break) the P2P tracks stay on screen until the server's video of that
+ * participant is decoding (state.sfuReady).
+ */
+function render(id) {
+  const p = state.participants.get(id);
+  if (!p) return;
+  const r = remoteOf(id);
+  const pick = (source) => {
+    const direct = alive(r.p2p[source]);
+    const viaServer = alive(r.sfu[source]);
+    const useDirect = direct && (state.mode === 'p2p' || !viaServer || !state.sfuReady.has(id));
+    return useDirect ? direct : viaServer ?? direct;
+  };
+  ui.ensureTile(id, p.name);
+  ui.setStream(id, pick('camera'));
+  ui.setMuted(id, p.audioMuted, p.videoMuted);
+  const screen = p.tracks?.some((t) => t.source === 'screen') ? pick('screen') : null;
+  if (screen) {
+    ui.ensureTile(`${id}:screen`, p.name, { screen: true });
+    ui.setStream(`${id}:screen`, screen);
+  } else {
+    ui.removeTile(`${id}:screen`);
+  }
+}
+
+function renderAll() {
+  for (const id of state.participants.keys()) render(id);
+  ui.setCount(state.participants.size + 1);
+}
+
+// ---- Peer-to-peer ------------------------------------------------------------------------------
+
+function startP2P(peerId, initiator) {
+  if (state.p2p?.peerId === peerId && !state.p2p.closed) return;
+  closeP2P();
+  const link = new P2PLink({
+    peerId,
+    initiator,
+    iceServers: state.iceServers,
+    signaling,
+    onTrack: (track, streamId) => onRemoteTrack('p2p', track, streamId),
+  });
+  state.p2p = link;
+  const { stream, mic, camera, screen, screenStream } = state.local;
+  if (mic) link.addTrack(mic, stream);
+  if (camera) link.addTrack(camera, stream);
+  if (screen) link.addTrack(screen, screenStream);
+}
+
+function closeP2P() {
+  const link = state.p2p;
+  if (!link) return;
+  ui.log('close p2p');
+  state.p2p = null;
+  link.close();
+  for (const [trackId, owner] of state.trackOwners) if (owner.path === 'p2p') state.trackOwners.delete(trackId);
+  for (const r of state.remote.values()) r.p2p = {};
+  renderAll();
+}
+
+/**
+ * Make before break: keep the P2P connection (and show its tracks) until the server's video of the
+ * old peer is decoding, then swap and close P2P; give up waiting after 3 s.
+ */
+async function closeP2PWhenServerFlows() {
+  const link = state.p2p;
+  if (!link) return;
+  const deadline = Date.now() + 3000;
+  let first = null;
+  while (Date.now() < deadline && state.p2p === link && state.mode === 'sfu') {
+    const frames = (await pathStats('sfu', sfu.pc))[link.peerId]?.videoFramesDecoded ?? 0;
+    // A few frames in a row, not just the first key frame: the server path is really flowing.
+    if (first === null) first = frames;
+    else if (frames >= first + 5) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (state.p2p === link && state.mode === 'sfu') {
+    state.sfuReady.add(link.peerId);
+    renderAll();
+    closeP2P();
+  }
+}
+
+// ---- Signaling handlers ------------------------------------------------------------------------
+
+const ERROR_TEXT = {
+  'room-full': 'This room is full. Try again later or pick another room.',
+  'too-many-rooms': 'The server has reached its room limit. Try again later.',
+  'join-rate-limited': 'Too many joins from your network. Wait a minute and reload.',
+  'server-busy': 'The room could not be joined. Please reload.',
+};
+
+signaling
+  .on('joined', (m) => {
+    state.selfId = m.participantId;
+    state.iceServers = m.iceServers ?? [];
+    for (const p of m.participants ?? []) state.participants.set(p.id, p);
+    setMode(m.mode);
+    publishLocalTracks();
+    renderAll();
+  })
+  .on('participant-joined', (m) => {
+    state.participants.set(m.participant.id, m.participant);
+    ui.addChat('•', `${m.participant.name} joined`, true);
+    renderAll();
+  })
+  .on('participant-left', (m) => {
+    const p = state.participants.get(m.participantId);
+    state.participants.delete(m.participantId);
+    state.remote.delete(m.participantId);
+    ui.removeTile(m.participantId);
+    ui.removeTile(`${m.participantId}:screen`);
+    if (state.p2p?.peerId === m.participantId) closeP2P();
+    if (p) ui.addChat('•', `${p.name} left`, true);
+    renderAll();
+  })
+  .on('mode', async (m) => {
+    if (m.mode === 'switching') {
+      setMode('switching');
+      startP2P(m.peer, m.initiator === true);
+    } else if (m.mode === 'p2p') {
+      setMode('p2p');
+      state.sfuReady.clear();
+      renderAll();
+      await sfu.setPaused(true);
+    } else {
+      setMode('sfu');
+      await sfu.setPaused(false);
+      renderAll();
+      await closeP2PWhenServerFlows();
+    }
+  })
+  .on('offer', (m) => (m.from === 'server' ? sfu.handleOffer(m.sdp) : state.p2p?.peerId === m.from && state.p2p.handleDescription('offer', m.sdp)))
+  .on('answer', (m) => (m.from !== 'server' && state.p2p?.peerId === m.from ? state.p2p.handleDescription('answer', m.sdp) : undefined))
+  .on('candidate', (m) => (m.from === 'server' ? sfu.handleCandidate(m.candidate) : state.p2p?.peerId === m.from && state.p2p.handleCandidate(m.candidate)))
+  .on('track-published', (m) => {
+    const p = state.participants.get(m.participantId);
+    if (!p) return;
+    p.tracks = [...(p.tracks ?? []).filter((t) => t.id !== m.track.id), m.track];
+    render(m.participantId);
+  })
+  .on('track-unpublished', (m) => {
+    const p = state.participants.get(m.participantId);
+    if (!p) return;
+    const removed = p.tracks?.find((t) => t.id === m.track.id);
+    p.tracks = (p.tracks ?? []).filter((t) => t.id !== m.track.id);
+    if (removed?.source === 'screen') {
+      const r = remoteOf(m.participantId);
+      delete r.p2p.screen;
+      delete r.sfu.screen;
+    }
+    render(m.participantId);
+  })
+  .on('mute', (m) => {
+    const p = state.participants.get(m.participantId);
+    if (!p) return;
+    if (m.kind === 'audio') p.audioMuted = m.muted; else p.videoMuted = m.muted;
+    render(m.participantId);
+  })
+  .on('chat', (m) => ui.addChat(m.name ?? '?', m.text ?? ''))
+  .on('error', (m) => {
+    state.errors.push({ code: m.code, reason: m.reason, id: m.id });
+    if (state.errors.length > 50) state.errors.shift();
+    if (ERROR_TEXT[m.code]) ui.showError(ERROR_TEXT[m.code]);
+    else console.warn('dwr: server error', m.code, m.reason);
+  })
+  .on('pong', () => {})
+  .on('_closed', () => {
+    if (!state.left) ui.showError('Disconnected from the meeting server. Reload the page to rejoin.');
+  });
+
+function setMode(mode) {
+  ui.log(`mode ${mode}`);
+  state.mode = mode;
+  ui.setMode(mode);
+}
+
+// ---- Local media and controls ------------------------------------------------------------------
+
+function trackId(stream, track) {
+  return `${stream.id}:${track.kind}`;
+}
+
+function publishLocalTracks() {
+  const { stream, mic, camera, screen, screenStream } = state.local;
+  if (mic) signaling.send({ type: 'track-published', track: { id: trackId(stream, mic), kind: 'audio', source: 'microphone' } });
+  if (camera) signaling.send({ type: 'track-published', track: { id: trackId(stream, camera), kind: 'video', source: 'camera' } });
+  if (screen) signaling.send({ type: 'track-published', track: { id: trackId(screenStream, screen), kind: 'video', source: 'screen' } });
+}
+
+async function getLocalMedia() {
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+    state.local.stream = stream;
+    state.local.mic = stream.getAudioTracks()[0] ?? null;
+    state.local.camera = stream.getVideoTracks()[0] ?? null;
+  } catch (err) {
+    state.local.stream = new MediaStream();
+    const text = err?.name === 'NotAllowedError'
+      ? 'Camera and microphone access was denied. You can still see and hear the others; allow access and reload to be seen.'
+      : err?.name === 'NotFoundError'
+        ? 'No camera or microphone was found. You can still see and hear the others.'
+        : `Camera or microphone unavailable (${err?.name ?? 'error'}).`;
+    ui.showError(text);
+  }
+  ui.ensureTile('self', name, { local: true });
+  ui.setStream('self', state.local.stream);
+}
+
+function fakeScreenStream() {
+  // Test switch ?fakeScreen=1: a canvas stands in for getDisplayMedia in headless browsers.
+  const canvas = document.createElement('canvas');
+  canvas.width = 640;
+  canvas.height = 360;
+  const ctx = canvas.getContext('2d');
+  let frame = 0;
+  const timer = setInterval(() => {
+    frame++;
+    ctx.fillStyle = `hsl(${frame % 360} 60% 30%)`;
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = '#fff';
+    ctx.font = '32px sans-serif';
+    ctx.fillText(`screen ${frame}`, 40, 180);
+  }, 66);
+  const stream = canvas.captureStream(15);
+  stream.getVideoTracks()[0].addEventListener('ended', () => clearInterval(timer));
+  return stream;
+}
+
+async function startScreenShare() {
+  let stream;
+  try {
+    stream = params.get('fakeScreen') === '1' ? fakeScreenStream() : await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+  } catch {
+    return;
+  }
+  const track = stream.getVideoTracks()[0];
+  state.local.screen = track;
+  state.local.screenStream = stream;
+  track.addEventListener('ended', () => stopScreenShare());
+  signaling.send({ type: 'track-published', track: { id: trackId(stream, track), kind: 'video', source: 'screen' } });
+  state.p2p?.addTrack(track, stream);
+  await sfu.refreshTracks();
+  ui.ensureTile('self:screen', name, { local: true, screen: true });
+  ui.setStream('self:screen', stream);
+  ui.setPressed('btn-screen', true, 'Stop sharing');
+}
+
+async function stopScreenShare() {
+  const { screen, screenStream } = state.local;
+  if (!screen) return;
+  state.local.screen = null;
+  state.local.screenStream = null;
+  screen.stop();
+  state.p2p?.removeTrack(screen);
+  await sfu.refreshTracks();
+  signaling.send({ type: 'track-unpublished', track: { id: trackId(screenStream, screen) } });
+  ui.removeTile('self:screen');
+  ui.setPressed('btn-screen', false, 'Share screen');
+}
+
+function toggle(kind) {
+  const track = kind === 'audio' ? state.local.mic : state.local.camera;
+  if (!track) return;
+  track.enabled = !track.enabled;
+  const muted = !track.enabled;
+  signaling.send({ type: 'mute', kind, muted });
+  if (kind === 'audio') ui.setPressed('btn-mic', muted, muted ? 'Unmute mic' : 'Mute mic');
+  else ui.setPressed('btn-cam', muted, muted ? 'Start camera' : 'Stop camera');
+  ui.setMuted('self', !state.local.mic?.enabled, !state.local.camera?.enabled);
+}
+
+function leave() {
+  state.left = true;
+  signaling.send({ type: 'leave' });
+  signaling.close();
+  closeP2P();
+  sfu.close();
+  for (const t of [state.local.mic, state.local.camera, state.local.screen]) t?.stop();
+  for (const key of [...ui.tiles.keys()]) ui.removeTile(key);
+  setMode('left');
+  ui.showError('You left the meeting. Reload the page to join again.');
+}
+
+document.getElementById('btn-mic').addEventListener('click', () => toggle('audio'));
+document.getElementById('btn-cam').addEventListener('click', () => toggle('video'));
+document.getElementById('btn-screen').addEventListener('click', () => (state.local.screen ? stopScreenShare() : startScreenShare()));
+document.getElementById('btn-leave').addEventListener('click', leave);
+document.getElementById('chat-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = document.getElementById('chat-input');
+  const text = input.value.trim();
+  if (text) signaling.send({ type: 'chat', text: text.slice(0, 1000) });
+  input.value = '';
+});
+window.addEventListener('pagehide', () => signaling.close());
+
+// ---- Test hooks --------------------------------------------------------------------------------
+
+async function pathStats(path, pc) {
+  const out = {};
+  if (!pc) return out;
+  const report = await pc.getStats();
+  let pair = null;
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
+  });
+  if (!pair) report.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
+  const local = pair ? report.get(pair.localCandidateId) : null;
+  const remote = pair ? report.get(pair.remoteCandidateId) : null;
+  report.forEach((s) => {
+    if (s.type !== 'inbound-rtp') return;
+    const owner = state.trackOwners.get(s.trackIdentifier);
+    if (!owner || owner.path !== path) return;
+    const e = (out[owner.participantId] ??= {
+      videoFramesDecoded: 0, videoPacketsReceived: 0, audioPacketsReceived: 0, screenFramesDecoded: 0,
+      localAddress: local ? `${local.address ?? local.ip}:${local.port}` : null,
+      remoteAddress: remote ? `${remote.address ?? remote.ip}:${remote.port}` : null,
+    });
+    if (s.kind === 'audio') e.audioPacketsReceived += s.packetsReceived ?? 0;
+    else if (owner.source === 'screen') e.screenFramesDecoded += s.framesDecoded ?? 0;
+    else {
+      e.videoFramesDecoded += s.framesDecoded ?? 0;
+      e.videoPacketsReceived += s.packetsReceived ?? 0;
+    }
+  });
+  return out;
+}
+
+window.dwr = {
+  get mode() { return state.mode; },
+  get participantId() { return state.selfId; },
+  get participants() { return [...state.participants.values()].map((p) => ({ id: p.id, name: p.name })); },
+  get errors() { return [...state.errors]; },
+  get hasP2P() { return state.p2p !== null; },
+  now: () => performance.now(),
+  /** ms from navigation start to the first presented remote video frame, or null. */
+  get firstRemoteFrameAt() { return UI.firstRemoteFrameAt; },
+  /** Longest stall (ms) of presented video frames on a participant's tile since `since` (performance.now()). */
+  longestFrameGap: (participantId, since) => ui.longestFrameGap(participantId, since)?.gap ?? null,
+  /** {gap, at, events}: the stall and the page's mode/swap events around it (diagnostics). */
+  frameGapReport: (participantId, since) => ({ ...ui.longestFrameGap(participantId, since), events: state.events.filter((e) => e[0] >= since) }),
+  debugTracks() {
+    return [...state.remote.entries()].map(([id, r]) => `${id}:p2p=${r.p2p.camera?.getVideoTracks().map((t) => t.muted) ?? '-'} sfu=${r.sfu.camera?.getVideoTracks().map((t) => t.muted) ?? '-'} shown=${ui.tiles.get(id)?.stream === r.p2p.camera ? 'p2p' : ui.tiles.get(id)?.stream === r.sfu.camera ? 'sfu' : '?'}`).join(' ');
+  },
+  /** {participantId: {p2p: PathStats|null, sfu: PathStats|null}} for every remote participant. */
+  async stats() {
+    const [p2p, viaServer] = await Promise.all([pathStats('p2p', state.p2p?.pc), pathStats('sfu', sfu.pc)]);
+    const result = {};
+    for (const id of state.participants.keys()) result[id] = { p2p: p2p[id] ?? null, sfu: viaServer[id] ?? null };
+    return result;
+  },
+  send: (msg) => signaling.send(msg),
+  sendRaw: (text) => signaling.sendRaw(text),
+  startScreenShare,
+  stopScreenShare,
+};
+
+// ---- Start -------------------------------------------------------------------------------------
+
+(async () => {
+  await getLocalMedia();
+  try {
+    await signaling.connect();
+  } catch {
+    ui.setMode('connecting');
+    ui.showError('The meeting server cannot be reached. Check your connection and reload the page.');
+    return;
+  }
+  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0' });
+})();

@@ -1,0 +1,105 @@
+// The participant's one connection to the server (SFU path). The server always offers; this page
+// answers. Server m-lines that are recvonly (the server receives) are publish slots: the page
+// answers them sendonly with its own tracks (first audio: microphone, first video: camera,
+// second video: screen). Server m-lines that are sendonly carry other participants' tracks; their
+// msid stream id is "<participantId>" (camera, microphone) or "<participantId>-screen".
+// While the room is peer-to-peer the connection stays up and the page pauses its senders.
+
+export class SfuLink {
+  /**
+   * @param {{signaling: any, localTracks: () => {mic?: MediaStreamTrack, camera?: MediaStreamTrack, screen?: MediaStreamTrack},
+   *          onTrack: (track: MediaStreamTrack, streamId: string) => void, onState?: (s: string) => void}} o
+   */
+  constructor(o) {
+    this.signaling = o.signaling;
+    this.localTracks = o.localTracks;
+    this.onTrack = o.onTrack;
+    this.onState = o.onState;
+    this.pc = null;
+    this.paused = false;
+    this.slots = new Map(); // transceiver -> 'mic' | 'camera' | 'screen'
+    this.queue = Promise.resolve();
+  }
+
+  ensurePc() {
+    if (this.pc) return this.pc;
+    // The server is ICE-lite and puts its candidates in its offer; no ICE servers are needed.
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    pc.ontrack = (e) => this.onTrack(e.track, e.streams[0]?.id ?? '');
+    pc.onconnectionstatechange = () => this.onState?.(pc.connectionState);
+    this.pc = pc;
+    return pc;
+  }
+
+  /** Offers are handled one at a time, in order. */
+  handleOffer(sdp) {
+    this.queue = this.queue.then(() => this.answer(sdp)).catch((err) => {
+      console.warn('dwr sfu: could not answer the server offer', err);
+    });
+    return this.queue;
+  }
+
+  async answer(sdp) {
+    const pc = this.ensurePc();
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    const directions = offerDirections(sdp);
+    let videoSlots = 0;
+    let audioSlots = 0;
+    for (const t of pc.getTransceivers()) {
+      if (t.mid === null || t.stopped) continue;
+      if (directions.get(t.mid) !== 'recvonly') continue;
+      const kind = t.receiver.track.kind;
+      if (!this.slots.has(t)) {
+        const slot = kind === 'audio' ? (audioSlots === 0 ? 'mic' : null) : (videoSlots === 0 ? 'camera' : videoSlots === 1 ? 'screen' : null);
+        if (slot) this.slots.set(t, slot);
+      }
+      if (kind === 'audio') audioSlots++; else videoSlots++;
+      if (this.slots.has(t)) {
+        t.direction = 'sendonly';
+        await t.sender.replaceTrack(this.trackFor(this.slots.get(t)));
+      }
+    }
+    await pc.setLocalDescription(await pc.createAnswer());
+    this.signaling.send({ type: 'answer', target: 'server', sdp: pc.localDescription.sdp });
+  }
+
+  trackFor(slot) {
+    if (this.paused) return null;
+    return this.localTracks()[slot] ?? null;
+  }
+
+  async handleCandidate(candidate) {
+    if (!this.pc?.remoteDescription) return;
+    try { await this.pc.addIceCandidate(candidate); } catch (err) { console.warn('dwr sfu: bad candidate', err); }
+  }
+
+  /** Local tracks changed (mute, camera off, screen share): update the publish slots. */
+  async refreshTracks() {
+    for (const [t, slot] of this.slots) {
+      if (!t.stopped) await t.sender.replaceTrack(this.trackFor(slot)).catch(() => {});
+    }
+  }
+
+  /** Peer-to-peer mode: keep the connection, stop sending to the server. */
+  async setPaused(paused) {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    await this.refreshTracks();
+  }
+
+  close() {
+    this.pc?.close();
+    this.pc = null;
+  }
+}
+
+/** mid -> direction of each m-line of an offer (RFC 8866 §6.7, RFC 8843 a=mid). */
+export function offerDirections(sdp) {
+  const result = new Map();
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const mid = /\r?\na=mid:(\S+)/.exec(section)?.[1];
+    const dir = /\r?\na=(sendrecv|sendonly|recvonly|inactive)\b/.exec(section)?.[1] ?? 'sendrecv';
+    if (mid !== undefined) result.set(mid, dir);
+  }
+  return result;
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using DigitalWeRoom.Sfu.Interop.Tests.Browser;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
+
+/// <summary>The real server on 127.0.0.1 (free port) plus one headless Chromium; each participant is a browser context.</summary>
+internal sealed class MeetingHost : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    private MeetingHost(Dictionary<string, string?> settings)
+    {
+        _settings = settings;
+        UseKestrel();
+        StartServer();
+        BaseUri = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    public Uri BaseUri { get; }
+
+    public static async Task<MeetingHost> StartAsync(Dictionary<string, string?>? settings = null)
+    {
+        var host = new MeetingHost(settings ?? []);
+        host._playwright = await Playwright.CreateAsync();
+        host._browser = await host._playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium.ExecutablePath,
+            Headless = true,
+            Args = [.. Chromium.Arguments, "--autoplay-policy=no-user-gesture-required"],
+        });
+        return host;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("urls", "http://127.0.0.1:0");
+        builder.UseSetting("Sfu:Udp:BindAddress", "127.0.0.1");
+        builder.UseSetting("Sfu:Udp:Port", "0");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>Opens /r/{room}?name={name} in a fresh browser context (own camera, own storage).</summary>
+    public async Task<IPage> OpenAsync(string room, string name, string query = "", Func<IBrowserContext, Task>? prepare = null)
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
+        if (prepare is not null)
+        {
+            await prepare(context);
+        }
+
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                TestLog.Write($"[{name}] console.{message.Type}: {message.Text}");
+            }
+        };
+        await page.GotoAsync(new Uri(BaseUri, $"/r/{room}?name={Uri.EscapeDataString(name)}{query}").ToString(),
+            new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
+        return page;
+    }
+
+    public async Task<JsonElement> RoomsAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseUri };
+        return JsonDocument.Parse(await http.GetStringAsync("/api/rooms")).RootElement.Clone();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        await base.DisposeAsync();
+    }
+}
+
+/// <summary>Reads the page's <c>window.dwr</c> test hooks.</summary>
+internal static class Dwr
+{
+    public static Task WaitForModeAsync(IPage page, string mode, float timeoutMs = 20_000) =>
+        page.WaitForFunctionAsync("m => window.dwr && window.dwr.mode === m", mode, new PageWaitForFunctionOptions { Timeout = timeoutMs });
+
+    public static Task<string> ModeAsync(IPage page) => page.EvaluateAsync<string>("() => window.dwr.mode");
+
+    public static Task<string> IdAsync(IPage page) => page.EvaluateAsync<string>("() => window.dwr.participantId");
+
+    /// <summary>The stats of one remote participant on one path (<c>p2p</c> or <c>sfu</c>), or null.</summary>
+    public static async Task<PathStats?> StatsAsync(IPage page, string remoteId, string path)
+    {
+        var all = await page.EvaluateAsync<JsonElement>("() => window.dwr.stats()");
+        if (!all.TryGetProperty(remoteId, out var entry) || entry.GetProperty(path).ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var s = entry.GetProperty(path);
+        return new PathStats(
+            s.GetProperty("videoFramesDecoded").GetInt64(),
+            s.GetProperty("videoPacketsReceived").GetInt64(),
+            s.GetProperty("audioPacketsReceived").GetInt64(),
+            s.GetProperty("screenFramesDecoded").GetInt64(),
+            s.GetProperty("localAddress").GetString(),
+            s.GetProperty("remoteAddress").GetString());
+    }
+
+    /// <summary>Waits until video frames and audio packets from <paramref name="remoteId"/> increase on <paramref name="path"/>.</summary>
+    public static async Task<(PathStats Before, PathStats After)> AssertFlowingAsync(IPage page, string remoteId, string path, double seconds = 2)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        PathStats? before = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            before = await StatsAsync(page, remoteId, path);
+            if (before is { VideoFramesDecoded: > 0, AudioPacketsReceived: > 0 })
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.True(before is { VideoFramesDecoded: > 0, AudioPacketsReceived: > 0 }, $"no {path} media from {remoteId}: {before}");
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var after = await StatsAsync(page, remoteId, path);
+        Assert.NotNull(after);
+        Assert.True(after.VideoFramesDecoded > before!.VideoFramesDecoded, $"video frames did not increase: {before} -> {after}");
+        Assert.True(after.AudioPacketsReceived > before.AudioPacketsReceived, $"audio packets did not increase: {before} -> {after}");
+        return (before, after);
+    }
+}
+
+internal sealed record PathStats(long VideoFramesDecoded, long VideoPacketsReceived, long AudioPacketsReceived, long ScreenFramesDecoded,
+    string? LocalAddress, string? RemoteAddress);
+
+internal static class TestLog
+{
+    public static void Write(string line) => System.Diagnostics.Debug.WriteLine(line);
+}

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+
+namespace DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
+
+internal sealed class FakeConnection : IParticipantConnection
+{
+    private readonly ConcurrentQueue<SignalMessage> _sent = new();
+
+    public IReadOnlyList<SignalMessage> Sent => [.. _sent];
+
+    public bool TrySend(SignalMessage message)
+    {
+        _sent.Enqueue(message);
+        return true;
+    }
+
+    public IReadOnlyList<SignalMessage> OfType(string type) => Sent.Where(m => m.Type == type).ToArray();
+
+    public SignalMessage? LastMode => Sent.LastOrDefault(m => m.Type == MessageTypes.Mode);
+
+    public void Clear() => _sent.Clear();
+}
+
+internal sealed class FakeMediaFactory : IMediaSessionFactory
+{
+    public ConcurrentDictionary<string, FakeSession> Sessions { get; } = new();
+
+    public List<string> Rooms { get; } = [];
+
+    public IRoomMedia CreateRoom(string roomName)
+    {
+        lock (Rooms)
+        {
+            Rooms.Add(roomName);
+        }
+
+        return new FakeRoomMedia(this);
+    }
+
+    private sealed class FakeRoomMedia(FakeMediaFactory factory) : IRoomMedia
+    {
+        public ISfuSession? CreateSession(string participantId, ISfuSessionHost host)
+        {
+            var session = new FakeSession(participantId, host);
+            factory.Sessions[participantId] = session;
+            host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = "v=0\r\ns=server\r\n" });
+            return session;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+internal sealed class FakeSession(string participantId, ISfuSessionHost host) : ISfuSession
+{
+    public string ParticipantId { get; } = participantId;
+
+    public ISfuSessionHost Host { get; } = host;
+
+    public bool Forwarding { get; private set; } = true;
+
+    public List<bool> ForwardingChanges { get; } = [];
+
+    public IReadOnlyList<string> Subscriptions { get; private set; } = [];
+
+    public List<string> Answers { get; } = [];
+
+    public bool Disposed { get; private set; }
+
+    public string? ApplyAnswer(string sdp)
+    {
+        Answers.Add(sdp);
+        return sdp.Contains("m=", StringComparison.Ordinal) ? null : "answer has no media sections";
+    }
+
+    public void AddRemoteCandidate(IceCandidateInfo candidate)
+    {
+    }
+
+    public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds) => Subscriptions = publisherParticipantIds;
+
+    public void SetForwarding(bool enabled)
+    {
+        Forwarding = enabled;
+        ForwardingChanges.Add(enabled);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Disposed = true;
+        return ValueTask.CompletedTask;
+    }
+}
