@@ -114,9 +114,19 @@ internal static class Program
             }
             target = new JanusTarget(new JanusTargetOptions { Url = url, BindAddress = bind, AllowNetnsAddress = allowNetns, MaxBitrate = Math.Max(media.VideoBitrate * 2, 2_000_000) });
         }
+        else if (kind == "server")
+        {
+            var url = new Uri(pr.GetValue(o.ServerUrl)!);
+            if (!TargetPolicy.IsAllowedUri(url, allowNetns, out why))
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--server-url: {why}[/]");
+                return 3;
+            }
+            target = new ServerTarget(url, allowNetns);
+        }
         else
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]unknown --target {kind} (inprocess | janus)[/]");
+            AnsiConsole.MarkupLineInterpolated($"[red]unknown --target {kind} (inprocess | server | janus)[/]");
             return 2;
         }
 
@@ -183,8 +193,9 @@ internal static class Program
     private sealed class CommonOptions
     {
         public Option<double> Duration { get; } = new("--duration", "-d") { Description = "run length in seconds (stops by itself; max 1800)", DefaultValueFactory = _ => 10 };
-        public Option<string> Target { get; } = new("--target") { Description = "inprocess | janus", DefaultValueFactory = _ => "inprocess" };
+        public Option<string> Target { get; } = new("--target") { Description = "inprocess | server | janus", DefaultValueFactory = _ => "inprocess" };
         public Option<string> JanusUrl { get; } = new("--janus-url") { Description = "Janus HTTP API", DefaultValueFactory = _ => "http://127.0.0.1:8088/janus" };
+        public Option<string> ServerUrl { get; } = new("--server-url") { Description = "our server's signaling WebSocket", DefaultValueFactory = _ => "ws://127.0.0.1:7880/ws" };
         public Option<string> Bind { get; } = new("--bind") { Description = "local address for the synthetic clients", DefaultValueFactory = _ => "127.0.0.1" };
         public Option<bool> AllowNetns { get; } = new("--allow-netns-address") { Description = "allow 10.77.0.0/16 (only inside a network namespace your script created)" };
         public Option<int> ServerPid { get; } = new("--server-pid") { Description = "sample this process's CPU/memory from /proc" };
@@ -201,7 +212,7 @@ internal static class Program
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, MaxParticipants, Json })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, MaxParticipants, Json })
             {
                 command.Options.Add(option);
             }

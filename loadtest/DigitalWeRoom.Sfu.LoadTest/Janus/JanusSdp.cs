@@ -11,7 +11,11 @@ namespace DigitalWeRoom.Sfu.LoadTest.Janus;
 /// </summary>
 internal static class JanusSdp
 {
-    internal sealed record Remote(string Ufrag, string Password, string FingerprintAlgorithm, string Fingerprint, IReadOnlyList<Section> Sections);
+    internal sealed record Remote(string Ufrag, string Password, string FingerprintAlgorithm, string Fingerprint, IReadOnlyList<Section> Sections)
+    {
+        /// <summary>Host candidates (address, port) of the remote side, in SDP order.</summary>
+        public List<System.Net.IPEndPoint> Candidates { get; } = [];
+    }
 
     internal sealed record Section(string Kind, string Mid, int PayloadType, string Direction);
 
@@ -86,14 +90,51 @@ internal static class JanusSdp
             }
         }
         Flush();
-        return new Remote(ufrag, pwd, fpAlg, fp, sections);
+        var remote = new Remote(ufrag, pwd, fpAlg, fp, sections);
+        foreach (string raw in sdp.Split('\n'))
+        {
+            string line = raw.TrimEnd('\r');
+            if (!line.StartsWith("a=candidate:", StringComparison.Ordinal)) continue;
+            // RFC 8839 §5.1: foundation component transport priority address port "typ" type
+            string[] f = line[12..].Split(' ');
+            if (f.Length >= 8 && f[2].Equals("udp", StringComparison.OrdinalIgnoreCase) && System.Net.IPAddress.TryParse(f[4], out var address)
+                && int.TryParse(f[5], CultureInfo.InvariantCulture, out int port))
+            {
+                var ep = new System.Net.IPEndPoint(address, port);
+                if (!remote.Candidates.Contains(ep)) remote.Candidates.Add(ep);
+            }
+        }
+        return remote;
     }
 
-    private static void Header(StringBuilder sb, List<string> mids)
+    /// <summary>
+    /// Our answer to our server's offer (docs/signaling.md): its recvonly slots are our publish slots (first audio,
+    /// first video answered sendonly with our SSRCs; others inactive), its sendonly sections are answered recvonly.
+    /// We are the full, controlling ICE agent (no a=ice-lite) and the DTLS client.
+    /// </summary>
+    public static string ServerAnswer(Remote offer, string ufrag, string password, string fingerprint, System.Net.IPEndPoint candidate, uint audioSsrc, uint videoSsrc)
+    {
+        var sb = new StringBuilder();
+        Header(sb, offer.Sections.Select(s => s.Mid).ToList(), lite: false);
+        bool audioUsed = audioSsrc == 0, videoUsed = videoSsrc == 0;
+        foreach (Section s in offer.Sections)
+        {
+            string codec = s.Kind == "audio" ? "opus/48000/2" : "VP8/90000";
+            string direction = "inactive";
+            uint ssrc = 0;
+            if (s.Direction == "recvonly" && s.Kind == "audio" && !audioUsed) { direction = "sendonly"; ssrc = audioSsrc; audioUsed = true; }
+            else if (s.Direction == "recvonly" && s.Kind == "video" && !videoUsed) { direction = "sendonly"; ssrc = videoSsrc; videoUsed = true; }
+            else if (s.Direction == "sendonly" && s.PayloadType >= 0) direction = "recvonly";
+            Media(sb, s.Kind is "audio" or "video" ? s.Kind : "video", s.Mid, Math.Max(0, s.PayloadType), codec, direction, ssrc, ufrag, password, fingerprint, candidate);
+        }
+        return sb.ToString();
+    }
+
+    private static void Header(StringBuilder sb, List<string> mids, bool lite = true)
     {
         sb.Append("v=0\r\n");
         sb.Append(CultureInfo.InvariantCulture, $"o=- {Random.Shared.NextInt64(1, long.MaxValue)} 2 IN IP4 127.0.0.1\r\n");
-        sb.Append("s=-\r\nt=0 0\r\na=ice-lite\r\n");
+        sb.Append(lite ? "s=-\r\nt=0 0\r\na=ice-lite\r\n" : "s=-\r\nt=0 0\r\n");
         sb.Append("a=group:BUNDLE ").Append(string.Join(' ', mids)).Append("\r\n");
         sb.Append("a=msid-semantic: WMS *\r\n");
     }
