@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the same scenario against our SFU (in-process target) and Janus 1.1.2 VideoRoom, alternately (A B A B ...),
+# Runs the same scenario against our SFU (DigitalWeRoom.Sfu.Server in its own process, real signaling) and Janus 1.1.2 VideoRoom, alternately (A B A B ...),
 # and prints per-round figures and the ratios of medians. Needs root (network namespaces) and the Debian package
 # `janus` (installed if missing). Everything runs in two namespaces this script creates and deletes:
 #   dwrlt-c  (load generator; veth h0 10.77.0.1/24)  <->  dwrlt-j  (Janus; veth r0 10.77.0.2/24)
@@ -12,13 +12,16 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/loadtest/results/$(date -u +%Y%m%dT%H%M%SZ)}
 NS_C=dwrlt-c; NS_J=dwrlt-j
 DLL=$ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest/bin/Release/net10.0/DigitalWeRoom.Sfu.LoadTest.dll
+SERVER_DLL=$ROOT/src/DigitalWeRoom.Sfu.Server/bin/Release/net10.0/DigitalWeRoom.Sfu.Server.dll
 mkdir -p "$OUT"
 command -v janus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus; }
 [ -f "$DLL" ] || dotnet build -c Release "$ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest" -v q
+[ -f "$SERVER_DLL" ] || dotnet build -c Release "$ROOT/src/DigitalWeRoom.Sfu.Server" -v q
 
-JANUS_PID=""
+JANUS_PID=""; OURS_PID=""
 cleanup() {
   [ -n "$JANUS_PID" ] && kill "$JANUS_PID" 2>/dev/null && wait "$JANUS_PID" 2>/dev/null || true
+  [ -n "$OURS_PID" ] && kill "$OURS_PID" 2>/dev/null && wait "$OURS_PID" 2>/dev/null || true
   ip netns del $NS_C 2>/dev/null || true
   ip netns del $NS_J 2>/dev/null || true
 }
@@ -52,7 +55,17 @@ for i in $(seq 50); do
   ip netns exec $NS_C python3 -c "import urllib.request;urllib.request.urlopen('http://10.77.0.2:8088/janus/info',timeout=1)" 2>/dev/null && break
   sleep 0.2
 done
-echo "janus pid $JANUS_PID up; scenario: ${SCENARIO[*]}; rounds $ROUNDS; results in $OUT"
+# Our server on loopback inside the generator's namespace, P2P off (every room is SFU), limits raised for load.
+(cd "$(dirname "$SERVER_DLL")" && exec ip netns exec $NS_C env Sfu__Http__Listen=http://127.0.0.1:7890 Sfu__Udp__Port=7892 \
+  Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
+  Sfu__Limits__MaxParticipantsPerRoom=500 Sfu__Limits__JoinsPerIpPerMinute=100000 Logging__LogLevel__Default=Warning \
+  dotnet "$SERVER_DLL") > "$OUT/server.log" 2>&1 &
+OURS_PID=$!
+for i in $(seq 100); do
+  ip netns exec $NS_C python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:7890/api/rooms',timeout=1)" 2>/dev/null && break
+  sleep 0.2
+done
+echo "ours pid $OURS_PID up; janus pid $JANUS_PID up; scenario: ${SCENARIO[*]}; rounds $ROUNDS; results in $OUT"
 
 run() { # $1 = label, rest = args
   local label=$1; shift
@@ -60,7 +73,7 @@ run() { # $1 = label, rest = args
   tail -n 22 "$OUT/$label.txt" | grep -E "connected|loss|latency|CPU|forwarded" || cat "$OUT/$label.txt" | tail -5
 }
 for r in $(seq "$ROUNDS"); do
-  echo "== round $r: A = ours (in-process)"; run "ours-$r" --target inprocess
+  echo "== round $r: A = ours (server process)"; run "ours-$r" --target server --server-url ws://127.0.0.1:7890/ws --server-pid "$OURS_PID"
   echo "== round $r: B = janus";              run "janus-$r" --target janus --janus-url http://10.77.0.2:8088/janus --bind 10.77.0.1 --allow-netns-address --server-pid "$JANUS_PID"
 done
 
@@ -83,11 +96,8 @@ print(f"{'metric':42} {'ours median [min..max]':30} {'janus median [min..max]':3
 for k in keys:
     a, b = med(A, k), med(B, k)
     print(f"{k:42} {a[0]:9.3f} [{a[1]:.3f}..{a[2]:.3f}]      {b[0]:9.3f} [{b[1]:.3f}..{b[2]:.3f}]")
-# Ours runs in the load generator's process, so its CPU per packet includes the generator's own work. The Janus
-# rounds measure the generator alone (same clients, same packets), so ours-server ≈ ours-total − generator.
-a_total = med(A, "CpuMicrosPerForwardedPacket")[0]
-gen = med(B, "LoadGeneratorCpuMicrosPerForwardedPacket")[0]
-janus = med(B, "CpuMicrosPerForwardedPacket")[0]
-print(f"ours server CPU-us/pkt (estimated: in-process total {a_total:.2f} - generator {gen:.2f}) = {a_total - gen:.2f}")
-print(f"ratio ours/janus CPU-us per forwarded packet: estimated server-only {(a_total - gen) / janus:.2f}; total-incl-generator {a_total / (janus + gen):.2f}")
+a = med(A, "CpuMicrosPerForwardedPacket")[0]; b = med(B, "CpuMicrosPerForwardedPacket")[0]
+print(f"ratio ours/janus, server CPU-us per forwarded packet (medians): {a / b:.2f}")
+pairs = [x["CpuMicrosPerForwardedPacket"] / y["CpuMicrosPerForwardedPacket"] for x, y in zip(A, B) if y["CpuMicrosPerForwardedPacket"]]
+print("per-round ratios:", " ".join(f"{p:.2f}" for p in pairs))
 PY
