@@ -1,0 +1,154 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+
+namespace DigitalWeRoom.Sfu.LoadTest.Media;
+
+/// <summary>
+/// One synthetic RTP stream (Opus-like audio or VP8-like video) of one publisher. <see cref="SendDue"/> writes every
+/// packet whose time has come into one reused buffer and hands it to the sender, which protects it in place and sends
+/// it before returning; nothing is allocated per packet. Video frames are sent as a burst of equal packets, the last
+/// one with the marker bit; the first packet of a key frame carries a VP8 key-frame payload header (RFC 7741 §4.3)
+/// so the server's key-frame detection sees it.
+/// </summary>
+internal sealed class SyntheticStream
+{
+    private readonly byte[] _buffer = new byte[PooledPacket.Capacity];
+    private readonly MediaProfile _profile;
+    private readonly long _intervalTicks;
+    private readonly long _keyFrameEvery;
+    private long _nextDue;
+    private long _frame;
+    private ushort _rtpSeq;
+    private uint _rtpTimestamp;
+    private volatile bool _keyFrameRequested = true;
+
+    public SyntheticStream(int publisher, StreamKind kind, uint ssrc, MediaProfile profile)
+    {
+        Publisher = publisher;
+        Kind = kind;
+        Ssrc = ssrc;
+        _profile = profile;
+        int perSecond = kind == StreamKind.Audio ? 50 : profile.VideoFps;
+        _intervalTicks = Stopwatch.Frequency / perSecond;
+        _keyFrameEvery = Math.Max(1, (long)(profile.KeyFrameInterval.TotalSeconds * perSecond));
+        _rtpSeq = (ushort)Random.Shared.Next();
+        _rtpTimestamp = (uint)Random.Shared.Next();
+        // Filler is left as is: it is encrypted in place each time, its content does not matter.
+        Random.Shared.NextBytes(_buffer);
+    }
+
+    public int Publisher { get; }
+
+    public StreamKind Kind { get; }
+
+    public uint Ssrc { get; }
+
+    /// <summary>Next stamp sequence to send; the last one sent is this minus one.</summary>
+    public long Sequence { get; private set; }
+
+    public long LastSentSequence => Sequence - 1;
+
+    public long PacketsSent => Sequence;
+
+    public long SendFailures { get; private set; }
+
+    public long SkippedFrames { get; private set; }
+
+    public long KeyFramesSent { get; private set; }
+
+    /// <summary>A PLI/FIR arrived: the next video frame is a key frame.</summary>
+    public void RequestKeyFrame() => _keyFrameRequested = true;
+
+    public void Start(long nowTicks) => _nextDue = nowTicks;
+
+    /// <summary>Sends every frame due by <paramref name="nowTicks"/>; a sender that fell more than 10 frames behind skips ahead.</summary>
+    public int SendDue(long nowTicks, IRtpSink sink)
+    {
+        int sent = 0;
+        if (nowTicks - _nextDue > 10 * _intervalTicks)
+        {
+            long skip = ((nowTicks - _nextDue) / _intervalTicks) - 1;
+            SkippedFrames += skip;
+            _nextDue += skip * _intervalTicks;
+            _frame += skip;
+            _rtpTimestamp += (uint)(skip * (Kind == StreamKind.Audio ? 960 : 90_000 / _profile.VideoFps));
+        }
+        while (_nextDue <= nowTicks)
+        {
+            sent += Kind == StreamKind.Audio ? SendAudio(sink) : SendVideoFrame(sink);
+            _nextDue += _intervalTicks;
+            _frame++;
+        }
+        return sent;
+    }
+
+    private int SendAudio(IRtpSink sink)
+    {
+        int length = WriteHeader(MediaProfile.AudioPayloadType, marker: false) + _profile.AudioPayloadBytes;
+        new SyntheticStamp(Publisher, Kind, Sequence, Stopwatch.GetTimestamp(), false).Write(_buffer.AsSpan(0, length));
+        Send(sink, length);
+        _rtpTimestamp += 960;
+        return 1;
+    }
+
+    private int SendVideoFrame(IRtpSink sink)
+    {
+        bool keyFrame = _keyFrameRequested || _frame % _keyFrameEvery == 0;
+        _keyFrameRequested = false;
+        if (keyFrame) KeyFramesSent++;
+        int packets = _profile.VideoPacketsPerFrame;
+        int payload = _profile.VideoPayloadBytes;
+        for (int i = 0; i < packets; i++)
+        {
+            int header = WriteHeader(MediaProfile.VideoPayloadType, marker: i == packets - 1);
+            Span<byte> p = _buffer.AsSpan(header, payload);
+            // RFC 7741 §4.2 descriptor: S=1 on the first packet of the frame, partition 0; then the VP8 payload
+            // header (§4.3): P bit 0 = key frame, with the key-frame start code.
+            p[0] = i == 0 ? (byte)0x10 : (byte)0x00;
+            if (i == 0)
+            {
+                p[1] = keyFrame ? (byte)0x00 : (byte)0x01;
+                p[2] = 0;
+                p[3] = 0;
+                if (keyFrame)
+                {
+                    p[4] = 0x9D;
+                    p[5] = 0x01;
+                    p[6] = 0x2A;
+                }
+            }
+            new SyntheticStamp(Publisher, Kind, Sequence, Stopwatch.GetTimestamp(), keyFrame && i == 0).Write(_buffer.AsSpan(0, header + payload));
+            Send(sink, header + payload);
+        }
+        _rtpTimestamp += (uint)(90_000 / _profile.VideoFps);
+        return packets;
+    }
+
+    private int WriteHeader(byte payloadType, bool marker)
+    {
+        Span<byte> h = _buffer;
+        h[0] = 0x80;
+        h[1] = (byte)(payloadType | (marker ? 0x80 : 0));
+        BinaryPrimitives.WriteUInt16BigEndian(h[2..], _rtpSeq++);
+        BinaryPrimitives.WriteUInt32BigEndian(h[4..], _rtpTimestamp);
+        BinaryPrimitives.WriteUInt32BigEndian(h[8..], Ssrc);
+        return 12;
+    }
+
+    private void Send(IRtpSink sink, int length)
+    {
+        if (!sink.TrySendRtp(_buffer, length))
+        {
+            SendFailures++;
+        }
+        Sequence++;
+    }
+}
+
+/// <summary>Where a synthetic stream's packets go (the participant's ICE/DTLS/SRTP client).</summary>
+internal interface IRtpSink
+{
+    /// <summary>Protects <paramref name="buffer"/>[..length] in place and sends it before returning.</summary>
+    bool TrySendRtp(Span<byte> buffer, int length);
+}

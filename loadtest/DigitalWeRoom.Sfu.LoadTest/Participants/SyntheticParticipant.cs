@@ -1,0 +1,117 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using DigitalWeRoom.Sfu.LoadTest.Media;
+using DigitalWeRoom.Sfu.LoadTest.Scenarios;
+using DigitalWeRoom.Sfu.LoadTest.Stats;
+using DigitalWeRoom.Sfu.Transport;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+
+namespace DigitalWeRoom.Sfu.LoadTest.Participants;
+
+/// <summary>
+/// One synthetic participant: its publishing streams (sent by a <see cref="Runner.Pacer"/>) and, as a subscriber,
+/// per-publisher receive statistics filled on its transport's receive thread from the payload stamps. The target
+/// connects it (ICE controlling client, DTLS, SRTP) and sets <see cref="Connection"/>.
+/// </summary>
+internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
+{
+    private static readonly long TicksPerMicrosecond = Math.Max(1, Stopwatch.Frequency / 1_000_000);
+    private readonly StreamReceiveStats?[] _received;
+    private long _rtpReceived;
+    private long _foreign;
+    private long _rtcpReceived;
+    private long _keyFrameRequests;
+
+    public SyntheticParticipant(PlannedParticipant plan, MediaProfile profile, int publisherCount)
+    {
+        Plan = plan;
+        _received = new StreamReceiveStats?[Math.Max(1, publisherCount) * 2];
+        if (plan.Publishes)
+        {
+            if (profile.Audio) Audio = new SyntheticStream(plan.PublisherIndex, StreamKind.Audio, AudioSsrc(plan.PublisherIndex), profile);
+            if (profile.Video) Video = new SyntheticStream(plan.PublisherIndex, StreamKind.Video, VideoSsrc(plan.PublisherIndex), profile);
+        }
+    }
+
+    public PlannedParticipant Plan { get; }
+
+    public SyntheticStream? Audio { get; }
+
+    public SyntheticStream? Video { get; }
+
+    public IEnumerable<SyntheticStream> Streams => new[] { Audio, Video }.OfType<SyntheticStream>();
+
+    /// <summary>Sends protected RTP for this participant; set by the target once connected.</summary>
+    public IParticipantConnection? Connection { get; set; }
+
+    public double JoinMilliseconds { get; set; } = double.NaN;
+
+    public string? Error { get; set; }
+
+    public bool Joined { get; set; }
+
+    public bool Left { get; set; }
+
+    public long RtpReceived => Interlocked.Read(ref _rtpReceived);
+
+    public long ForeignPackets => Interlocked.Read(ref _foreign);
+
+    public long RtcpReceived => Interlocked.Read(ref _rtcpReceived);
+
+    public long KeyFrameRequests => Interlocked.Read(ref _keyFrameRequests);
+
+    public static uint AudioSsrc(int publisher) => 0x10000000u + ((uint)publisher * 2);
+
+    public static uint VideoSsrc(int publisher) => 0x10000001u + ((uint)publisher * 2);
+
+    public StreamReceiveStats? ReceivedFrom(int publisher, StreamKind kind) =>
+        (uint)(publisher * 2 + (int)kind) < (uint)_received.Length ? _received[publisher * 2 + (int)kind] : null;
+
+    public bool TrySendRtp(Span<byte> buffer, int length) => Connection?.TrySendRtp(buffer, length) ?? false;
+
+    public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
+    {
+    }
+
+    public void OnRtp(WebRtcTransport transport, PooledPacket packet) => OnRtp(packet.Span, Stopwatch.GetTimestamp());
+
+    /// <summary>Accounts one decrypted RTP packet received at <paramref name="nowTicks"/>.</summary>
+    public void OnRtp(ReadOnlySpan<byte> rtp, long nowTicks)
+    {
+        Interlocked.Increment(ref _rtpReceived);
+        if (!SyntheticStamp.TryRead(rtp, out SyntheticStamp stamp) || (uint)stamp.Publisher >= (uint)(_received.Length / 2))
+        {
+            Interlocked.Increment(ref _foreign);
+            return;
+        }
+        int slot = (stamp.Publisher * 2) + (int)stamp.Kind;
+        StreamReceiveStats stats = _received[slot] ??= new StreamReceiveStats();
+        stats.OnPacket(stamp.Sequence, (nowTicks - stamp.SendTicks) / TicksPerMicrosecond);
+    }
+
+    public void OnRtcp(WebRtcTransport transport, PooledPacket packet) => OnRtcp(packet.Span);
+
+    /// <summary>RFC 4585 §6.3.1 PLI (PT 206, FMT 1) or RFC 5104 §4.3.1 FIR (FMT 4) for our video: next frame is a key frame.</summary>
+    public void OnRtcp(ReadOnlySpan<byte> compound)
+    {
+        Interlocked.Increment(ref _rtcpReceived);
+        while (compound.Length >= 4)
+        {
+            int length = (BinaryPrimitives.ReadUInt16BigEndian(compound[2..]) + 1) * 4;
+            if (length > compound.Length) break;
+            int fmt = compound[0] & 0x1F;
+            if (compound[1] == 206 && (fmt == 1 || fmt == 4) && Video is not null)
+            {
+                Interlocked.Increment(ref _keyFrameRequests);
+                Video.RequestKeyFrame();
+            }
+            compound = compound[length..];
+        }
+    }
+}
+
+/// <summary>A connected participant as the runner sees it: a way to send, and a way to go.</summary>
+internal interface IParticipantConnection : IAsyncDisposable
+{
+    bool TrySendRtp(Span<byte> buffer, int length);
+}

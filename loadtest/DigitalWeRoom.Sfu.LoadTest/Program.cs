@@ -1,0 +1,221 @@
+using System.CommandLine;
+using System.Net;
+using System.Text.Json;
+using DigitalWeRoom.Sfu.LoadTest.Janus;
+using DigitalWeRoom.Sfu.LoadTest.Media;
+using DigitalWeRoom.Sfu.LoadTest.Runner;
+using DigitalWeRoom.Sfu.LoadTest.Scenarios;
+using DigitalWeRoom.Sfu.LoadTest.Targets;
+using Spectre.Console;
+
+namespace DigitalWeRoom.Sfu.LoadTest;
+
+/// <summary>
+/// dwr-loadtest: synthetic meeting participants on the project's own ICE/DTLS/SRTP client against our SFU (in this
+/// process) or Janus VideoRoom, with loss/latency measured in the subscribers. Only loopback or test-namespace targets.
+/// </summary>
+internal static class Program
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("DigitalWeRoom.Sfu load generator (loopback / test namespaces only).");
+        var common = new CommonOptions();
+
+        var meetingN = new Option<int>("--participants", "-n") { Description = "participants, all publishing and subscribing", DefaultValueFactory = _ => 6 };
+        var meeting = new Command("meeting", "N participants, everyone publishing, everyone subscribing to all others") { meetingN };
+        common.AddTo(meeting);
+        meeting.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Meeting(pr.GetValue(meetingN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
+        var bp = new Option<int>("--publishers", "-p") { Description = "publishers", DefaultValueFactory = _ => 1 };
+        var bs = new Option<int>("--subscribers", "-s") { Description = "subscribers", DefaultValueFactory = _ => 10 };
+        var broadcast = new Command("broadcast", "P publishers, S subscribers to all of them") { bp, bs };
+        common.AddTo(broadcast);
+        broadcast.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Broadcast(pr.GetValue(bp), pr.GetValue(bs), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
+        var rr = new Option<int>("--rooms", "-r") { Description = "rooms", DefaultValueFactory = _ => 4 };
+        var rn = new Option<int>("--per-room", "-n") { Description = "participants per room", DefaultValueFactory = _ => 4 };
+        var rooms = new Command("rooms", "R rooms of n participants (meetings)") { rr, rn };
+        common.AddTo(rooms);
+        rooms.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Rooms(pr.GetValue(rr), pr.GetValue(rn), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
+        var cs = new Option<int>("--seats", "-n") { Description = "seats in the room", DefaultValueFactory = _ => 4 };
+        var cl = new Option<double>("--lifetime") { Description = "seconds each participant stays", DefaultValueFactory = _ => 5 };
+        var churn = new Command("churn", "participants join and leave continuously (room size crosses 2↔3)") { cs, cl };
+        common.AddTo(churn);
+        churn.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Churn(pr.GetValue(cs), TimeSpan.FromSeconds(pr.GetValue(cl)), d, pr.GetValue(common.MaxParticipants)), ct));
+
+        var fbSubs = new Option<int>("--subscribers", "-s") { DefaultValueFactory = _ => 10 };
+        var fbSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
+        var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
+        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu };
+        forwardBench.SetAction(async (pr, ct) =>
+        {
+            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu)).ConfigureAwait(false);
+            AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
+            return 0;
+        });
+        root.Subcommands.Add(forwardBench);
+        root.Subcommands.Add(meeting);
+        root.Subcommands.Add(broadcast);
+        root.Subcommands.Add(rooms);
+        root.Subcommands.Add(churn);
+        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunAsync(ParseResult pr, CommonOptions o, Func<TimeSpan, ScenarioPlan> makePlan, CancellationToken ct)
+    {
+        ScenarioPlan plan;
+        MediaProfile media;
+        try
+        {
+            plan = makePlan(TimeSpan.FromSeconds(pr.GetValue(o.Duration)));
+            if (plan.Participants.Count > pr.GetValue(o.MaxParticipants))
+            {
+                throw new ArgumentException($"{plan.Participants.Count} participants exceed --max-participants {pr.GetValue(o.MaxParticipants)}");
+            }
+            media = new MediaProfile
+            {
+                Audio = !pr.GetValue(o.NoAudio),
+                Video = !pr.GetValue(o.NoVideo),
+                VideoBitrate = pr.GetValue(o.VideoBitrate),
+                VideoFps = pr.GetValue(o.Fps),
+            };
+            media.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{e.Message}[/]");
+            return 2;
+        }
+
+        bool allowNetns = pr.GetValue(o.AllowNetns);
+        IPAddress bind = IPAddress.Parse(pr.GetValue(o.Bind)!);
+        if (!TargetPolicy.IsAllowed(bind, allowNetns, out string why))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]--bind: {why}[/]");
+            return 3;
+        }
+        ILoadTarget target;
+        string kind = pr.GetValue(o.Target)!;
+        if (kind == "inprocess")
+        {
+            target = new InProcessTarget(bind);
+        }
+        else if (kind == "janus")
+        {
+            var url = new Uri(pr.GetValue(o.JanusUrl)!);
+            if (!TargetPolicy.IsAllowedUri(url, allowNetns, out why))
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--janus-url: {why}[/]");
+                return 3;
+            }
+            target = new JanusTarget(new JanusTargetOptions { Url = url, BindAddress = bind, AllowNetnsAddress = allowNetns, MaxBitrate = Math.Max(media.VideoBitrate * 2, 2_000_000) });
+        }
+        else if (kind == "server")
+        {
+            var url = new Uri(pr.GetValue(o.ServerUrl)!);
+            if (!TargetPolicy.IsAllowedUri(url, allowNetns, out why))
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]--server-url: {why}[/]");
+                return 3;
+            }
+            target = new ServerTarget(url, allowNetns);
+        }
+        else
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]unknown --target {kind} (inprocess | server | janus)[/]");
+            return 2;
+        }
+
+        var options = new RunOptions
+        {
+            Media = media,
+            Warmup = TimeSpan.FromSeconds(pr.GetValue(o.Warmup)),
+            JoinConcurrency = pr.GetValue(o.JoinConcurrency),
+            Pacers = pr.GetValue(o.Pacers),
+            ServerPid = pr.GetValue(o.ServerPid) is int pid and > 0 ? pid : null,
+        };
+        AnsiConsole.MarkupLineInterpolated($"[bold]{plan.Kind}[/] against [bold]{target.Name}[/]: {plan.Participants.Count} participants, {plan.PublisherCount} publishers, {plan.Duration.TotalSeconds:0.#} s, {media.PacketsPerSecond:0} pkt/s per publisher, steady fan-out {plan.SteadyStateFanout} subscriptions");
+        RunResult result;
+        await using (target.ConfigureAwait(false))
+        {
+            var runner = new LoadRunner(plan, target, options);
+            var table = new Table().AddColumns("elapsed", "connected", "failed", "received", "fwd pkt/s", "server CPU %");
+            table.AddRow("0", "0", "0", "0", "0", "0");
+            result = await AnsiConsole.Live(table).StartAsync(async ctx =>
+            {
+                return await runner.RunAsync(p =>
+                {
+                    table.UpdateCell(0, 0, $"{p.Elapsed.TotalSeconds:0.0}/{p.Duration.TotalSeconds:0} s");
+                    table.UpdateCell(0, 1, $"{p.Connected}/{p.Planned}");
+                    table.UpdateCell(0, 2, p.Failed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    table.UpdateCell(0, 3, p.Received.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+                    table.UpdateCell(0, 4, p.ForwardedPerSecond.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+                    table.UpdateCell(0, 5, p.CpuPercent.ToString("0", System.Globalization.CultureInfo.InvariantCulture));
+                    ctx.Refresh();
+                }, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+
+        var summary = new Table().AddColumns("metric", "value");
+        foreach (var (name, value) in Rows(result)) summary.AddRow(name, value);
+        AnsiConsole.Write(summary);
+        foreach (string e in result.Errors) AnsiConsole.MarkupLineInterpolated($"[yellow]{e}[/]");
+        string? json = pr.GetValue(o.Json);
+        if (!string.IsNullOrEmpty(json))
+        {
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(result, JsonOptions), ct).ConfigureAwait(false);
+            AnsiConsole.MarkupLineInterpolated($"written {json}");
+        }
+        return result.Failed == 0 ? 0 : 1;
+    }
+
+    private static IEnumerable<(string, string)> Rows(RunResult r)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        yield return ("connected / failed", $"{r.Connected} / {r.Failed} (of {r.Planned})");
+        yield return ("join ms p50 / p95 / p99 / max", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax));
+        yield return ("packets sent / received", string.Format(c, "{0:N0} / {1:N0}", r.PacketsSent, r.PacketsReceived));
+        yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
+        yield return ("forwarded pkt/s (measured window)", string.Format(c, "{0:N0} over {1:0.0} s", r.ForwardedPacketsPerSecond, r.MeasuredSeconds));
+        yield return ("latency ms p50 / p95 / p99 / max", string.Format(c, "{0:0.000} / {1:0.000} / {2:0.000} / {3:0.000}", r.LatencyMsP50, r.LatencyMsP95, r.LatencyMsP99, r.LatencyMsMax));
+        yield return ("jitter ms (mean of streams)", string.Format(c, "{0:0.000}", r.JitterMsMean));
+        yield return ("server CPU", string.Format(c, "{0:0.00} s = {1:0} % (pid {2}{3}), RSS {4:0} MB", r.ServerCpuSeconds, r.ServerCpuPercent, r.ServerPid, r.ServerInProcess ? ", in-process: includes the load generator" : "", r.ServerRssMb));
+        yield return ("CPU-µs per forwarded packet", string.Format(c, "{0:0.00}", r.CpuMicrosPerForwardedPacket));
+        yield return ("server drops; kernel UDP rcvbuf drops", string.Join(", ", r.ServerDrops.Select(d => $"{d.Key} {d.Value}")) + $"; {r.UdpReceiveBufferErrors}");
+        yield return ("load generator CPU (this process)", string.Format(c, "{0:0.00} s, {1:0.00} µs per forwarded packet", r.LoadGeneratorCpuSeconds, r.LoadGeneratorCpuMicrosPerForwardedPacket));
+        yield return ("load generator", string.Format(c, "pacer late ticks {0}, skipped frames {1}, send failures {2}, loadavg {3:0.0}", r.PacerLateTicks, r.SkippedFrames, r.SendFailures, r.LoadAverage1m));
+    }
+
+    private sealed class CommonOptions
+    {
+        public Option<double> Duration { get; } = new("--duration", "-d") { Description = "run length in seconds (stops by itself; max 1800)", DefaultValueFactory = _ => 10 };
+        public Option<string> Target { get; } = new("--target") { Description = "inprocess | server | janus", DefaultValueFactory = _ => "inprocess" };
+        public Option<string> JanusUrl { get; } = new("--janus-url") { Description = "Janus HTTP API", DefaultValueFactory = _ => "http://127.0.0.1:8088/janus" };
+        public Option<string> ServerUrl { get; } = new("--server-url") { Description = "our server's signaling WebSocket", DefaultValueFactory = _ => "ws://127.0.0.1:7880/ws" };
+        public Option<string> Bind { get; } = new("--bind") { Description = "local address for the synthetic clients", DefaultValueFactory = _ => "127.0.0.1" };
+        public Option<bool> AllowNetns { get; } = new("--allow-netns-address") { Description = "allow 10.77.0.0/16 (only inside a network namespace your script created)" };
+        public Option<int> ServerPid { get; } = new("--server-pid") { Description = "sample this process's CPU/memory from /proc" };
+        public Option<int> VideoBitrate { get; } = new("--video-bitrate") { DefaultValueFactory = _ => 1_500_000 };
+        public Option<int> Fps { get; } = new("--fps") { DefaultValueFactory = _ => 30 };
+        public Option<bool> NoVideo { get; } = new("--no-video");
+        public Option<bool> NoAudio { get; } = new("--no-audio");
+        public Option<double> Warmup { get; } = new("--warmup") { Description = "seconds after the steady participants joined before measuring", DefaultValueFactory = _ => 2 };
+        public Option<double> JoinSpacing { get; } = new("--join-spacing-ms") { Description = "delay between planned joins", DefaultValueFactory = _ => 0 };
+        public Option<int> JoinConcurrency { get; } = new("--join-concurrency") { DefaultValueFactory = _ => 8 };
+        public Option<int> Pacers { get; } = new("--pacers") { DefaultValueFactory = _ => 1 };
+        public Option<int> MaxParticipants { get; } = new("--max-participants") { DefaultValueFactory = _ => 2000 };
+        public Option<string> Json { get; } = new("--json") { Description = "write the result as JSON here" };
+
+        public void AddTo(Command command)
+        {
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, MaxParticipants, Json })
+            {
+                command.Options.Add(option);
+            }
+        }
+    }
+}

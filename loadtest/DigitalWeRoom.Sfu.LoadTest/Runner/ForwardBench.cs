@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using DigitalWeRoom.Sfu.LoadTest.Media;
+using DigitalWeRoom.Sfu.LoadTest.Participants;
+using DigitalWeRoom.Sfu.LoadTest.Scenarios;
+using DigitalWeRoom.Sfu.LoadTest.Targets;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+
+namespace DigitalWeRoom.Sfu.LoadTest.Runner;
+
+/// <summary>
+/// Saturation of our forwarding path on one thread, the counterpart of perf-reference's closed-loop forwarder
+/// (`fwd 1 10 …`): 1 publisher → N subscribers connected over real ICE/DTLS on 127.0.0.1; a batch of the publisher's
+/// 1,200-byte video packets is SRTP-protected up front (untimed), then each is pushed through
+/// <c>UdpEndpoint.ProcessDatagram</c> (classify, tuple lookup, unprotect, router fan-out) and every subscriber's send
+/// step (copy, rewrite, protect, sendto) on one pinned thread. Differences from the reference: no recvfrom syscall
+/// (the datagram is handed in), and one sendto per packet (no sendmmsg batching).
+/// </summary>
+internal static partial class ForwardBench
+{
+    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0);
+
+    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu)
+    {
+        var plan = ScenarioPlan.Broadcast(1, subscribers, TimeSpan.FromMinutes(5));
+        var profile = new MediaProfile { Audio = false, VideoBitrate = 1200 * 8 * 30, VideoFps = 30, MaxVideoPayloadBytes = 1200 };
+        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 1024 });
+        var participants = plan.Participants.Select(p => new SyntheticParticipant(p, profile, 1)).ToArray();
+        foreach (var p in participants) await target.JoinAsync(p, CancellationToken.None).ConfigureAwait(false);
+        var client = target.ClientOf(participants[0]);
+        var srtp = client.Transport.LocalSrtp!;
+        var from = client.Endpoint.LocalEndPoint.Serialize();
+        var media = participants.Select(target.MediaOf).ToArray();
+        var router = target.Routers.Single();
+        var pool = target.Endpoint.Pool;
+        var video = participants[0].Video!;
+        const int Batch = 20_000;
+        var wire = new byte[Batch][];
+        var lengths = new int[Batch];
+        for (int i = 0; i < Batch; i++) wire[i] = new byte[PooledPacket.Capacity];
+        var sink = new BatchSink(wire, lengths, srtp);
+        long clock = 0;
+        video.Start(0);
+
+        return await Task.Factory.StartNew(() =>
+        {
+            if (cpu >= 0 && OperatingSystem.IsLinux()) PinCurrentThread(cpu);
+            double timed = 0;
+            long outPackets = 0, allocated = 0;
+            int gen0Start = GC.CollectionCount(0);
+            bool warm = false;
+            while (timed < seconds)
+            {
+                sink.Count = 0;
+                while (sink.Count < Batch - 8)
+                {
+                    clock += Stopwatch.Frequency / profile.VideoFps;
+                    video.SendDue(clock, sink);
+                }
+                long fwd0 = router.Counters.ForwardedPackets;
+                long a0 = GC.GetAllocatedBytesForCurrentThread();
+                long t0 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < sink.Count; i++)
+                {
+                    PooledPacket packet = pool.Rent();
+                    wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
+                    packet.Length = lengths[i];
+                    target.Endpoint.ProcessDatagram(packet, from);
+                    packet.Release();
+                    foreach (var m in media) m.Outbound.DrainAvailable();
+                }
+                double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                if (!warm)
+                {
+                    warm = true;
+                    gen0Start = GC.CollectionCount(0);
+                    continue;
+                }
+                allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
+                timed += dt;
+                outPackets += router.Counters.ForwardedPackets - fwd0;
+            }
+            return new Result(outPackets / timed, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+    }
+
+    private static void PinCurrentThread(int cpu)
+    {
+        ulong mask = 1UL << cpu;
+        _ = SchedSetAffinity(0, (nint)sizeof(ulong), ref mask);
+    }
+
+    [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
+    private static partial int SchedSetAffinity(int pid, nint cpusetsize, ref ulong mask);
+
+    private sealed class BatchSink(byte[][] wire, int[] lengths, DigitalWeRoom.Sfu.Transport.Srtp.SrtpContext srtp) : IRtpSink
+    {
+        public int Count { get; set; }
+
+        public bool TrySendRtp(Span<byte> buffer, int length)
+        {
+            buffer[..length].CopyTo(wire[Count]);
+            if (!srtp.TryProtectRtp(wire[Count], length, out lengths[Count])) return false;
+            Count++;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using DigitalWeRoom.Sfu.LoadTest.Media;
+using DigitalWeRoom.Sfu.LoadTest.Participants;
+using DigitalWeRoom.Sfu.LoadTest.Scenarios;
+using DigitalWeRoom.Sfu.LoadTest.Stats;
+using DigitalWeRoom.Sfu.LoadTest.Targets;
+
+namespace DigitalWeRoom.Sfu.LoadTest.Runner;
+
+internal sealed record RunOptions
+{
+    public MediaProfile Media { get; init; } = new();
+
+    /// <summary>Time after the steady-state participants joined before throughput and CPU are measured.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Time after publishers stop for the last packets to arrive.</summary>
+    public TimeSpan Drain { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public int JoinConcurrency { get; init; } = 8;
+
+    public int Pacers { get; init; } = 1;
+
+    public TimeSpan PacerPeriod { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Sample the server process's CPU from /proc; off where /proc is missing.</summary>
+    public bool SampleProcess { get; init; } = OperatingSystem.IsLinux();
+
+    /// <summary>Sample this process instead of the target's own idea of its server (<c>--server-pid</c>).</summary>
+    public int? ServerPid { get; init; }
+}
+
+internal readonly record struct Progress(TimeSpan Elapsed, TimeSpan Duration, int Connected, int Failed, int Planned, long Received, double ForwardedPerSecond, double CpuPercent);
+
+/// <summary>
+/// Runs one plan against one target: joins participants on schedule (bounded concurrency), paces their media,
+/// makes them leave on schedule, stops everything at the plan's duration and computes the <see cref="RunResult"/>.
+/// </summary>
+internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptions options)
+{
+    public IReadOnlyList<SyntheticParticipant> Participants { get; private set; } = [];
+
+    public async Task<RunResult> RunAsync(Action<Progress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Media.Validate();
+        int publishers = plan.PublisherCount;
+        var participants = plan.Participants.Select(p => new SyntheticParticipant(p, options.Media, publishers)).ToArray();
+        Participants = participants;
+        var pacers = Enumerable.Range(0, Math.Max(1, options.Pacers)).Select(_ => new Pacer(options.PacerPeriod)).ToArray();
+        ProcessSampler? sampler = options.SampleProcess && (options.ServerPid ?? target.ServerPid) is int pid ? new ProcessSampler(pid) : null;
+        ProcessSampler? self = options.SampleProcess ? new ProcessSampler(Environment.ProcessId) : null;
+        ProcessSampler.Sample selfStart = default;
+        var errors = new List<string>();
+        using var joinLimiter = new SemaphoreSlim(options.JoinConcurrency);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+        long rcvbufErrors = ProcessSampler.UdpReceiveBufferErrors();
+        var clock = Stopwatch.StartNew();
+
+        var tasks = participants.Select(p => RunParticipantAsync(p, pacers[p.Plan.Index % pacers.Length], clock, joinLimiter, errors, stop.Token)).ToArray();
+        var steadyJoins = participants.Zip(tasks).Where(x => x.First.Plan.LeaveAt is null).Select(x => x.Second.Joined).ToArray();
+
+        // Measurement window: from (steady participants joined + warm-up) to the plan's end.
+        var steady = Task.WhenAll(steadyJoins);
+        var endOfRun = Task.Delay(plan.Duration, stop.Token);
+        await Task.WhenAny(steady, endOfRun).ConfigureAwait(false);
+        var measureStartAt = clock.Elapsed + options.Warmup;
+        ProcessSampler.Sample cpuStart = default, cpuEnd = default;
+        long fwdStart = 0;
+        double measureStart = double.NaN;
+        long lastFwd = 0;
+        double lastCpu = sampler?.Read().CpuSeconds ?? 0;
+        var lastAt = clock.Elapsed;
+        while (!endOfRun.IsCompleted)
+        {
+            await Task.WhenAny(endOfRun, Task.Delay(500, CancellationToken.None)).ConfigureAwait(false);
+            var now = clock.Elapsed;
+            long fwd = ForwardedSoFar(participants);
+            var sample = sampler?.Read() ?? default;
+            if (double.IsNaN(measureStart) && now >= measureStartAt && !endOfRun.IsCompleted)
+            {
+                measureStart = now.TotalSeconds;
+                fwdStart = fwd;
+                cpuStart = sample;
+                selfStart = self?.Read() ?? default;
+            }
+            double dt = (now - lastAt).TotalSeconds;
+            progress?.Invoke(new Progress(now, plan.Duration, participants.Count(p => p.Joined), participants.Count(p => p.Error is not null), participants.Length,
+                participants.Sum(p => p.RtpReceived), dt > 0 ? (fwd - lastFwd) / dt : 0, dt > 0 && sampler is not null ? (sample.CpuSeconds - lastCpu) / dt * 100 : 0));
+            lastFwd = fwd;
+            lastCpu = sample.CpuSeconds;
+            lastAt = now;
+        }
+        double measureEnd = clock.Elapsed.TotalSeconds;
+        long fwdEnd = ForwardedSoFar(participants);
+        cpuEnd = sampler?.Read() ?? default;
+        var selfEnd = self?.Read() ?? default;
+        if (double.IsNaN(measureStart))
+        {
+            // Too short for a warm-up: measure the whole run.
+            measureStart = 0;
+            fwdStart = 0;
+        }
+
+        foreach (var pacer in pacers) await pacer.DisposeAsync().ConfigureAwait(false);
+        await Task.Delay(options.Drain, CancellationToken.None).ConfigureAwait(false);
+        double selfCpu = self is null ? double.NaN : selfEnd.CpuSeconds - selfStart.CpuSeconds;
+        var result = Compute(participants, startedAt, clock.Elapsed.TotalSeconds, measureEnd - measureStart, fwdEnd - fwdStart, cpuStart, cpuEnd, sampler, pacers, errors) with
+        {
+            LoadGeneratorCpuSeconds = selfCpu,
+            ServerDrops = target.DropsByReason,
+            UdpReceiveBufferErrors = ProcessSampler.UdpReceiveBufferErrors() - rcvbufErrors,
+            LoadGeneratorCpuMicrosPerForwardedPacket = fwdEnd - fwdStart > 0 ? selfCpu * 1e6 / (fwdEnd - fwdStart) : double.NaN,
+        };
+        await stop.CancelAsync().ConfigureAwait(false);
+        foreach (var t in tasks)
+        {
+            try
+            {
+                await t.Done.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        return result;
+
+        long ForwardedSoFar(SyntheticParticipant[] ps)
+        {
+            long server = target.ForwardedPackets;
+            return server >= 0 ? server : ps.Sum(p => p.RtpReceived);
+        }
+    }
+
+    private (Task Joined, Task Done) RunParticipantAsync(SyntheticParticipant p, Pacer pacer, Stopwatch clock, SemaphoreSlim limiter, List<string> errors, CancellationToken ct)
+    {
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (joined.Task, RunAsync());
+
+        async Task RunAsync()
+        {
+            try
+            {
+                var wait = p.Plan.JoinAt - clock.Elapsed;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
+                await limiter.WaitAsync(ct).ConfigureAwait(false);
+                long t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    await target.JoinAsync(p, ct).ConfigureAwait(false);
+                    p.JoinMilliseconds = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    p.Joined = true;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    p.Error = e.Message;
+                    lock (errors) if (errors.Count < 20) errors.Add($"{p.Plan.Name}: {e.Message}");
+                    return;
+                }
+                finally
+                {
+                    limiter.Release();
+                    joined.TrySetResult();
+                }
+                foreach (var s in p.Streams) pacer.Add(s, p);
+                if (p.Plan.LeaveAt is { } leaveAt)
+                {
+                    var stay = leaveAt - clock.Elapsed;
+                    if (stay > TimeSpan.Zero) await Task.Delay(stay, ct).ConfigureAwait(false);
+                    foreach (var s in p.Streams) pacer.Remove(s);
+                    await target.LeaveAsync(p).ConfigureAwait(false);
+                    p.Left = true;
+                }
+            }
+            finally
+            {
+                joined.TrySetResult();
+            }
+        }
+    }
+
+    private RunResult Compute(SyntheticParticipant[] participants, DateTimeOffset startedAt, double duration, double measured, long forwarded,
+        ProcessSampler.Sample cpuStart, ProcessSampler.Sample cpuEnd, ProcessSampler? sampler, Pacer[] pacers, List<string> errors)
+    {
+        var byPublisher = participants.Where(p => p.Plan.Publishes).ToDictionary(p => p.Plan.PublisherIndex);
+        var latency = new LatencyHistogram();
+        long expected = 0, lost = 0, duplicates = 0, reordered = 0;
+        double jitterSum = 0;
+        int jitterCount = 0, missing = 0;
+        foreach (var s in participants.Where(p => p.Joined && p.Plan.Subscribes))
+        {
+            foreach (var pubPlan in plan.PublishersFor(s.Plan))
+            {
+                var pub = byPublisher[pubPlan.PublisherIndex];
+                if (!pub.Joined) continue;
+                bool bothSteady = s.Plan.LeaveAt is null && pub.Plan.LeaveAt is null;
+                foreach (var stream in pub.Streams)
+                {
+                    var stats = s.ReceivedFrom(pub.Plan.PublisherIndex, stream.Kind);
+                    if (stats is null || !stats.Any)
+                    {
+                        if (bothSteady) missing++;
+                        continue;
+                    }
+                    long lastSent = bothSteady ? stream.LastSentSequence : -1;
+                    expected += stats.Expected(lastSent);
+                    lost += stats.Lost(lastSent);
+                    duplicates += stats.Duplicates;
+                    reordered += stats.Reordered;
+                    latency.Add(stats.Latency);
+                    jitterSum += stats.JitterMicros;
+                    jitterCount++;
+                }
+            }
+        }
+        var joins = participants.Where(p => p.Joined).Select(p => p.JoinMilliseconds).ToArray();
+        double cpu = sampler is null ? double.NaN : cpuEnd.CpuSeconds - cpuStart.CpuSeconds;
+        return new RunResult
+        {
+            Target = target.Name,
+            Scenario = plan.Kind.ToString().ToLowerInvariant(),
+            StartedAt = startedAt,
+            DurationSeconds = duration,
+            MeasuredSeconds = measured,
+            Planned = participants.Length,
+            Connected = participants.Count(p => p.Joined),
+            Failed = participants.Count(p => p.Error is not null),
+            JoinMsP50 = Percentiles.Of(joins, 50),
+            JoinMsP95 = Percentiles.Of(joins, 95),
+            JoinMsP99 = Percentiles.Of(joins, 99),
+            JoinMsMax = joins.Length == 0 ? double.NaN : joins.Max(),
+            PacketsSent = participants.SelectMany(p => p.Streams).Sum(s => s.PacketsSent),
+            PacketsReceived = participants.Sum(p => p.RtpReceived),
+            PacketsExpected = expected,
+            PacketsLost = lost,
+            LossPercent = expected == 0 ? 0 : 100.0 * lost / expected,
+            Duplicates = duplicates,
+            Reordered = reordered,
+            ServerForwardedPackets = forwarded,
+            ForwardedPacketsPerSecond = measured > 0 ? forwarded / measured : 0,
+            LatencyMsP50 = latency.Percentile(50) / 1000.0,
+            LatencyMsP95 = latency.Percentile(95) / 1000.0,
+            LatencyMsP99 = latency.Percentile(99) / 1000.0,
+            LatencyMsMax = latency.Count == 0 ? 0 : latency.Max / 1000.0,
+            JitterMsMean = jitterCount == 0 ? 0 : jitterSum / jitterCount / 1000.0,
+            MissingStreams = missing,
+            ServerPid = sampler?.Pid,
+            ServerInProcess = sampler?.Pid == Environment.ProcessId,
+            ServerCpuSeconds = cpu,
+            ServerCpuPercent = measured > 0 ? cpu / measured * 100 : double.NaN,
+            ServerRssMb = cpuEnd.RssBytes / 1048576.0,
+            CpuMicrosPerForwardedPacket = forwarded > 0 ? cpu * 1e6 / forwarded : double.NaN,
+            LoadGeneratorCpuSeconds = double.NaN,
+            LoadGeneratorCpuMicrosPerForwardedPacket = double.NaN,
+            PacerLateTicks = pacers.Sum(p => p.LateTicks),
+            SkippedFrames = participants.SelectMany(p => p.Streams).Sum(s => s.SkippedFrames),
+            SendFailures = participants.SelectMany(p => p.Streams).Sum(s => s.SendFailures),
+            LoadAverage1m = ReadLoadAverage(),
+            Errors = [.. errors],
+        };
+    }
+
+    private static double ReadLoadAverage()
+    {
+        try
+        {
+            string text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+namespace DigitalWeRoom.Sfu.LoadTest.Runner;
+
+/// <summary>Everything a run measured; written as the final table and the JSON file.</summary>
+internal sealed record RunResult
+{
+    public required string Target { get; init; }
+    public required string Scenario { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required double DurationSeconds { get; init; }
+    public required double MeasuredSeconds { get; init; }
+    public required int Planned { get; init; }
+    public required int Connected { get; init; }
+    public required int Failed { get; init; }
+    public required double JoinMsP50 { get; init; }
+    public required double JoinMsP95 { get; init; }
+    public required double JoinMsP99 { get; init; }
+    public required double JoinMsMax { get; init; }
+    public required long PacketsSent { get; init; }
+    public required long PacketsReceived { get; init; }
+    public required long PacketsExpected { get; init; }
+    public required long PacketsLost { get; init; }
+    public required double LossPercent { get; init; }
+    public required long Duplicates { get; init; }
+    public required long Reordered { get; init; }
+    public required long ServerForwardedPackets { get; init; }
+    public required double ForwardedPacketsPerSecond { get; init; }
+    public required double LatencyMsP50 { get; init; }
+    public required double LatencyMsP95 { get; init; }
+    public required double LatencyMsP99 { get; init; }
+    public required double LatencyMsMax { get; init; }
+    public required double JitterMsMean { get; init; }
+    /// <summary>Publisher streams a subscriber should have received but got nothing of (steady-state members only).</summary>
+    public required int MissingStreams { get; init; }
+    public required int? ServerPid { get; init; }
+    public required bool ServerInProcess { get; init; }
+    public required double ServerCpuSeconds { get; init; }
+    public required double ServerCpuPercent { get; init; }
+    public required double ServerRssMb { get; init; }
+    public required double CpuMicrosPerForwardedPacket { get; init; }
+    /// <summary>CPU of this process (the load generator; with the in-process target also the server) over the measured window.</summary>
+    public required double LoadGeneratorCpuSeconds { get; init; }
+    public required double LoadGeneratorCpuMicrosPerForwardedPacket { get; init; }
+    public required long PacerLateTicks { get; init; }
+    public required long SkippedFrames { get; init; }
+    public required long SendFailures { get; init; }
+    public required double LoadAverage1m { get; init; }
+    /// <summary>Kernel UDP receive-buffer drops in this namespace during the run (any socket: clients or server).</summary>
+    public long UdpReceiveBufferErrors { get; init; }
+    public IReadOnlyDictionary<string, long> ServerDrops { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyList<string> Errors { get; init; } = [];
+}

@@ -1,0 +1,145 @@
+namespace DigitalWeRoom.Sfu.LoadTest.Scenarios;
+
+internal enum ScenarioKind
+{
+    Meeting,
+    Broadcast,
+    Rooms,
+    Churn,
+}
+
+/// <summary>One synthetic participant of a plan: where, when, and what it sends and receives.</summary>
+/// <param name="Index">Unique in the plan.</param>
+/// <param name="PublisherIndex">Its index among publishers (written in its payload stamps), or -1 if it only subscribes.</param>
+/// <param name="LeaveAt">Null: stays to the end of the run.</param>
+internal sealed record PlannedParticipant(int Index, int Room, int PublisherIndex, bool Subscribes, TimeSpan JoinAt, TimeSpan? LeaveAt)
+{
+    public bool Publishes => PublisherIndex >= 0;
+
+    public string Name => $"p{Index}";
+
+    /// <summary>Whether this participant is in the room at <paramref name="time"/>.</summary>
+    public bool PresentAt(TimeSpan time) => time >= JoinAt && (LeaveAt is null || time < LeaveAt);
+}
+
+/// <summary>
+/// A bounded, deterministic list of participants for one scenario. Every plan has at most
+/// <see cref="MaxParticipants"/> participants and lasts at most <see cref="MaxDuration"/>, so a run always stops by itself.
+/// </summary>
+internal sealed class ScenarioPlan
+{
+    public const int MaxParticipants = 5000;
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromMinutes(30);
+
+    private ScenarioPlan(ScenarioKind kind, int rooms, TimeSpan duration, IReadOnlyList<PlannedParticipant> participants)
+    {
+        Kind = kind;
+        RoomCount = rooms;
+        Duration = duration;
+        Participants = participants;
+    }
+
+    public ScenarioKind Kind { get; }
+
+    public int RoomCount { get; }
+
+    public TimeSpan Duration { get; }
+
+    public IReadOnlyList<PlannedParticipant> Participants { get; }
+
+    public int PublisherCount => Participants.Count(p => p.Publishes);
+
+    /// <summary>Publishers whose media <paramref name="subscriber"/> should receive: same room, not itself, overlapping in time.</summary>
+    public IEnumerable<PlannedParticipant> PublishersFor(PlannedParticipant subscriber) =>
+        Participants.Where(p => p.Publishes && p.Room == subscriber.Room && p.Index != subscriber.Index && Overlap(p, subscriber, Duration));
+
+    /// <summary>Forwarded streams expected in steady state (each publisher's streams × its subscribers), for sizing.</summary>
+    public int SteadyStateFanout => Participants.Where(p => p.Subscribes && p.LeaveAt is null).Sum(s => PublishersFor(s).Count(p => p.LeaveAt is null));
+
+    public static ScenarioPlan Meeting(int participants, TimeSpan duration, TimeSpan joinSpacing = default) =>
+        Build(1, participants, duration, joinSpacing, ScenarioKind.Meeting);
+
+    public static ScenarioPlan Rooms(int rooms, int perRoom, TimeSpan duration, TimeSpan joinSpacing = default) =>
+        Build(rooms, perRoom, duration, joinSpacing, ScenarioKind.Rooms);
+
+    /// <summary>P publishers that do not subscribe, then S subscribers to all of them, all in room 0.</summary>
+    public static ScenarioPlan Broadcast(int publishers, int subscribers, TimeSpan duration, TimeSpan joinSpacing = default)
+    {
+        Check(publishers + subscribers, duration);
+        if (publishers < 1 || subscribers < 1) throw new ArgumentException("broadcast needs at least one publisher and one subscriber");
+        var list = new List<PlannedParticipant>(publishers + subscribers);
+        for (int i = 0; i < publishers; i++)
+        {
+            list.Add(new PlannedParticipant(i, 0, i, Subscribes: false, joinSpacing * i, null));
+        }
+        for (int i = 0; i < subscribers; i++)
+        {
+            int index = publishers + i;
+            list.Add(new PlannedParticipant(index, 0, -1, Subscribes: true, joinSpacing * index, null));
+        }
+        return new ScenarioPlan(ScenarioKind.Broadcast, 1, duration, list);
+    }
+
+    /// <summary>
+    /// <paramref name="slots"/> seats in one room; each seat's occupant stays <paramref name="lifetime"/> then leaves
+    /// and a new participant takes the seat. Seats are staggered so joins and leaves happen continuously, and the room
+    /// size crosses 2↔3 (the P2P/SFU threshold on our server) as seats empty and refill.
+    /// </summary>
+    public static ScenarioPlan Churn(int slots, TimeSpan lifetime, TimeSpan duration, int maxParticipants = MaxParticipants)
+    {
+        if (slots < 2) throw new ArgumentException("churn needs at least 2 seats");
+        if (lifetime <= TimeSpan.Zero) throw new ArgumentException("lifetime must be positive");
+        Check(slots, duration);
+        var gap = TimeSpan.FromMilliseconds(Math.Min(500, lifetime.TotalMilliseconds / 4));
+        var list = new List<PlannedParticipant>();
+        for (int seat = 0; seat < slots; seat++)
+        {
+            var start = lifetime * seat / slots;
+            for (var t = start; t < duration && list.Count < maxParticipants; t += lifetime + gap)
+            {
+                var leave = t + lifetime;
+                list.Add(new PlannedParticipant(list.Count, 0, list.Count, Subscribes: true, t, leave < duration ? leave : null));
+            }
+        }
+        var ordered = list.OrderBy(p => p.JoinAt).ThenBy(p => p.Index).ToList();
+        // Renumber in join order so publisher indices grow with time.
+        var renumbered = ordered.Select((p, i) => p with { Index = i, PublisherIndex = i }).ToList();
+        Check(renumbered.Count, duration);
+        return new ScenarioPlan(ScenarioKind.Churn, 1, duration, renumbered);
+    }
+
+    private static ScenarioPlan Build(int rooms, int perRoom, TimeSpan duration, TimeSpan joinSpacing, ScenarioKind kind)
+    {
+        if (rooms < 1 || perRoom < 2) throw new ArgumentException("a room needs at least 2 participants");
+        Check(rooms * perRoom, duration);
+        var list = new List<PlannedParticipant>(rooms * perRoom);
+        for (int r = 0; r < rooms; r++)
+        {
+            for (int i = 0; i < perRoom; i++)
+            {
+                int index = list.Count;
+                list.Add(new PlannedParticipant(index, r, index, Subscribes: true, joinSpacing * index, null));
+            }
+        }
+        return new ScenarioPlan(kind, rooms, duration, list);
+    }
+
+    private static void Check(int participants, TimeSpan duration)
+    {
+        if (participants < 1 || participants > MaxParticipants)
+        {
+            throw new ArgumentException($"participants must be 1..{MaxParticipants} (got {participants})");
+        }
+        if (duration <= TimeSpan.Zero || duration > MaxDuration)
+        {
+            throw new ArgumentException($"duration must be positive and at most {MaxDuration.TotalMinutes} min (got {duration})");
+        }
+    }
+
+    private static bool Overlap(PlannedParticipant a, PlannedParticipant b, TimeSpan end)
+    {
+        var aEnd = a.LeaveAt ?? end;
+        var bEnd = b.LeaveAt ?? end;
+        return a.JoinAt < bEnd && b.JoinAt < aEnd;
+    }
+}

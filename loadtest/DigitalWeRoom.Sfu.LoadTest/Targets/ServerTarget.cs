@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using DigitalWeRoom.Sfu.LoadTest.Janus;
+using DigitalWeRoom.Sfu.LoadTest.Participants;
+using DigitalWeRoom.Sfu.Transport;
+using DigitalWeRoom.Sfu.Transport.Dtls;
+using DigitalWeRoom.Sfu.Transport.Ice;
+
+namespace DigitalWeRoom.Sfu.LoadTest.Targets;
+
+/// <summary>
+/// Our real server (DigitalWeRoom.Sfu.Server, its own process) through its signaling (docs/signaling.md, JSON over
+/// /ws): join with p2p:false, answer every server offer (publish slots sendonly with our SSRCs, others' tracks
+/// recvonly), and connect with the ICE controlling client + DTLS client to the server's ICE-lite candidate.
+/// </summary>
+internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = null) : ILoadTarget
+{
+    private static readonly DtlsCertificate ClientCertificate = DtlsCertificate.Generate("dwr-loadtest-server");
+    private readonly Dictionary<SyntheticParticipant, Member> _members = [];
+    private readonly object _control = new();
+    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(20);
+
+    public string Name => "server";
+
+    public int? ServerPid => null;
+
+    public long ForwardedPackets => -1;
+
+    public IReadOnlyDictionary<string, long> DropsByReason => new Dictionary<string, long>();
+
+    public async Task JoinAsync(SyntheticParticipant participant, CancellationToken ct)
+    {
+        if (!TargetPolicy.IsAllowedUri(ws, allowNetns, out string why)) throw new InvalidOperationException(why);
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(ws, ct).ConfigureAwait(false);
+        var member = new Member(participant, socket);
+        lock (_control) _members[participant] = member;
+        await member.SendAsync(new JsonObject { ["type"] = "join", ["room"] = $"loadtest{participant.Plan.Room}", ["name"] = participant.Plan.Name, ["p2p"] = false }, ct).ConfigureAwait(false);
+        if (participant.Audio is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:audio", ["kind"] = "audio", ["source"] = "microphone" } }, ct).ConfigureAwait(false);
+        if (participant.Video is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:video", ["kind"] = "video", ["source"] = "camera" } }, ct).ConfigureAwait(false);
+        member.Loop = Task.Run(() => ReceiveLoopAsync(member), CancellationToken.None);
+        var state = await member.Connected.Task.WaitAsync(_timeout, ct).ConfigureAwait(false);
+        if (state != WebRtcTransportState.Connected) throw new InvalidOperationException($"transport {state}");
+        participant.Connection = new ClientConnection(member.Client!);
+    }
+
+    public async Task LeaveAsync(SyntheticParticipant participant)
+    {
+        Member? m;
+        lock (_control)
+        {
+            if (!_members.Remove(participant, out m)) return;
+        }
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await m.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+        m.Client?.Dispose();
+        m.Socket.Dispose();
+        m.Connected.TrySetResult(WebRtcTransportState.Closed);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<SyntheticParticipant> all;
+        lock (_control) all = [.. _members.Keys];
+        foreach (var p in all) await LeaveAsync(p).ConfigureAwait(false);
+    }
+
+    private async Task ReceiveLoopAsync(Member m)
+    {
+        var buffer = new byte[256 * 1024];
+        try
+        {
+            while (m.Socket.State == WebSocketState.Open)
+            {
+                int length = 0;
+                WebSocketReceiveResult r;
+                do
+                {
+                    r = await m.Socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false) is var vr
+                        ? new WebSocketReceiveResult(vr.Count, vr.MessageType, vr.EndOfMessage) : throw new InvalidOperationException();
+                    length += r.Count;
+                }
+                while (!r.EndOfMessage && length < buffer.Length);
+                if (r.MessageType == WebSocketMessageType.Close) break;
+                var msg = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length));
+                string? type = msg?["type"]?.GetValue<string>();
+                if (type == "offer" && msg!["from"]?.GetValue<string>() == "server")
+                {
+                    await OnOfferAsync(m, msg["sdp"]!.GetValue<string>()).ConfigureAwait(false);
+                }
+                else if (type == "error")
+                {
+                    m.Participant.Error ??= $"server error: {msg!["code"]} {msg["reason"]}";
+                    m.Connected.TrySetResult(WebRtcTransportState.Failed);
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or System.Text.Json.JsonException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task OnOfferAsync(Member m, string sdp)
+    {
+        var offer = JanusSdp.Parse(sdp);
+        if (m.Client is null)
+        {
+            if (!CertificateFingerprint.TryParse($"{offer.FingerprintAlgorithm} {offer.Fingerprint}", out var fingerprint) || fingerprint is null
+                || offer.Candidates.FirstOrDefault(c => TargetPolicy.IsAllowed(c.Address, allowNetns, out _)) is not { } candidate)
+            {
+                m.Connected.TrySetResult(WebRtcTransportState.Failed);
+                return;
+            }
+            var listener = new StateListener(m);
+            m.Client = IceControllingClient.Start(new IceControllingClientOptions
+            {
+                ServerUfrag = offer.Ufrag,
+                ServerPassword = offer.Password,
+                ServerEndPoint = candidate,
+                ServerFingerprint = fingerprint,
+                Listener = listener,
+                Certificate = ClientCertificate,
+            });
+        }
+        var local = m.Client.Transport.LocalIceCredentials;
+        string answer = JanusSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
+            m.Participant.Audio?.Ssrc ?? 0, m.Participant.Video?.Ssrc ?? 0);
+        await m.SendAsync(new JsonObject { ["type"] = "answer", ["target"] = "server", ["sdp"] = answer }, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private sealed class Member(SyntheticParticipant participant, ClientWebSocket socket)
+    {
+        private readonly SemaphoreSlim _send = new(1, 1);
+
+        public SyntheticParticipant Participant { get; } = participant;
+
+        public ClientWebSocket Socket { get; } = socket;
+
+        public IceControllingClient? Client { get; set; }
+
+        public Task? Loop { get; set; }
+
+        public TaskCompletionSource<WebRtcTransportState> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task SendAsync(JsonObject message, CancellationToken ct)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(message.ToJsonString());
+            await _send.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await Socket.SendAsync(bytes, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _send.Release();
+            }
+        }
+    }
+
+    private sealed class StateListener(Member m) : IWebRtcTransportListener
+    {
+        public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
+        {
+            if (state >= WebRtcTransportState.Connected) m.Connected.TrySetResult(state);
+        }
+
+        public void OnRtp(WebRtcTransport transport, DigitalWeRoom.Sfu.Transport.Buffers.PooledPacket packet) => m.Participant.OnRtp(transport, packet);
+
+        public void OnRtcp(WebRtcTransport transport, DigitalWeRoom.Sfu.Transport.Buffers.PooledPacket packet) => m.Participant.OnRtcp(transport, packet);
+    }
+
+    private sealed class ClientConnection(IceControllingClient client) : IParticipantConnection
+    {
+        public bool TrySendRtp(Span<byte> buffer, int length) => client.TrySendRtp(buffer, length);
+
+        public ValueTask DisposeAsync()
+        {
+            client.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs the same scenario against our SFU (DigitalWeRoom.Sfu.Server in its own process, real signaling) and Janus 1.1.2 VideoRoom, alternately (A B A B ...),
+# and prints per-round figures and the ratios of medians. Needs root (network namespaces) and the Debian package
+# `janus` (installed if missing). Everything runs in two namespaces this script creates and deletes:
+#   dwrlt-c  (load generator; veth h0 10.77.0.1/24)  <->  dwrlt-j  (Janus; veth r0 10.77.0.2/24)
+# libnice in Janus does not gather on lo, hence the veth pair (../shared/TESTING-NOTES.md §4).
+# Usage: loadtest/compare-janus.sh [rounds=3] [scenario args...]   e.g.  loadtest/compare-janus.sh 3 meeting -n 6 -d 15
+set -euo pipefail
+ROUNDS=${1:-3}; shift || true
+SCENARIO=("$@"); [ ${#SCENARIO[@]} -eq 0 ] && SCENARIO=(meeting -n 6 -d 15 --video-bitrate 1500000)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$ROOT/loadtest/results/$(date -u +%Y%m%dT%H%M%SZ)}
+NS_C=dwrlt-c; NS_J=dwrlt-j
+DLL=$ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest/bin/Release/net10.0/DigitalWeRoom.Sfu.LoadTest.dll
+SERVER_DLL=$ROOT/src/DigitalWeRoom.Sfu.Server/bin/Release/net10.0/DigitalWeRoom.Sfu.Server.dll
+mkdir -p "$OUT"
+command -v janus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus; }
+[ -f "$DLL" ] || dotnet build -c Release "$ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest" -v q
+[ -f "$SERVER_DLL" ] || dotnet build -c Release "$ROOT/src/DigitalWeRoom.Sfu.Server" -v q
+
+JANUS_PID=""; OURS_PID=""
+cleanup() {
+  [ -n "$JANUS_PID" ] && kill "$JANUS_PID" 2>/dev/null && wait "$JANUS_PID" 2>/dev/null || true
+  [ -n "$OURS_PID" ] && kill "$OURS_PID" 2>/dev/null && wait "$OURS_PID" 2>/dev/null || true
+  ip netns del $NS_C 2>/dev/null || true
+  ip netns del $NS_J 2>/dev/null || true
+}
+trap cleanup EXIT
+cleanup
+ip netns add $NS_C; ip netns add $NS_J
+ip link add h0 netns $NS_C type veth peer name r0 netns $NS_J
+ip -n $NS_C addr add 10.77.0.1/24 dev h0; ip -n $NS_J addr add 10.77.0.2/24 dev r0
+for ns in $NS_C $NS_J; do ip -n $ns link set lo up; done
+ip -n $NS_C link set h0 up; ip -n $NS_J link set r0 up
+
+# Janus configuration: VideoRoom + HTTP only, no event handlers, no JSON logger.
+CONF=$OUT/janus-conf; rm -rf "$CONF"; cp -r /etc/janus "$CONF"
+PLUGDIR=$(dirname "$(dpkg -L janus | grep libjanus_videoroom.so | head -1)")
+TRDIR=$(dirname "$(dpkg -L janus | grep libjanus_http.so | head -1)")
+DIS_PLUG=$(ls "$PLUGDIR" | grep '\.so$' | grep -v videoroom | paste -sd, -)
+DIS_TR=$(ls "$TRDIR" | grep '\.so$' | grep -v 'libjanus_http.so' | paste -sd, -)
+python3 - "$CONF/janus.jcfg" "$DIS_PLUG" "$DIS_TR" <<'PY'
+import sys, re
+p, plug, tr = sys.argv[1:4]
+s = open(p).read()
+s = re.sub(r'plugins: \{', 'plugins: {\n\tdisable = "%s"' % plug, s, count=1)
+s = re.sub(r'transports: \{', 'transports: {\n\tdisable = "%s"' % tr, s, count=1)
+s = re.sub(r'loggers: \{', 'loggers: {\n\tdisable = "libjanus_jsonlog.so"', s, count=1)
+s = re.sub(r'events: \{', 'events: {\n\tbroadcast = false', s, count=1)
+open(p, 'w').write(s)
+PY
+ip netns exec $NS_J janus -F "$CONF" -E r0 -o -d 3 > "$OUT/janus.log" 2>&1 &
+JANUS_PID=$!
+for i in $(seq 50); do
+  ip netns exec $NS_C python3 -c "import urllib.request;urllib.request.urlopen('http://10.77.0.2:8088/janus/info',timeout=1)" 2>/dev/null && break
+  sleep 0.2
+done
+# Our server on loopback inside the generator's namespace, P2P off (every room is SFU), limits raised for load.
+(cd "$(dirname "$SERVER_DLL")" && exec ip netns exec $NS_C env Sfu__Http__Listen=http://127.0.0.1:7890 Sfu__Udp__Port=7892 \
+  Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
+  Sfu__Limits__MaxParticipantsPerRoom=500 Sfu__Limits__JoinsPerIpPerMinute=100000 Logging__LogLevel__Default=Warning \
+  dotnet "$SERVER_DLL") > "$OUT/server.log" 2>&1 &
+OURS_PID=$!
+for i in $(seq 100); do
+  ip netns exec $NS_C python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:7890/api/rooms',timeout=1)" 2>/dev/null && break
+  sleep 0.2
+done
+echo "ours pid $OURS_PID up; janus pid $JANUS_PID up; scenario: ${SCENARIO[*]}; rounds $ROUNDS; results in $OUT"
+
+run() { # $1 = label, rest = args
+  local label=$1; shift
+  ip netns exec $NS_C env DOTNET_gcServer=0 dotnet "$DLL" "${SCENARIO[@]}" "$@" --json "$OUT/$label.json" > "$OUT/$label.txt" 2>&1 || true
+  tail -n 22 "$OUT/$label.txt" | grep -E "connected|loss|latency|CPU|forwarded" || cat "$OUT/$label.txt" | tail -5
+}
+for r in $(seq "$ROUNDS"); do
+  echo "== round $r: A = ours (server process)"; run "ours-$r" --target server --server-url ws://127.0.0.1:7890/ws --server-pid "$OURS_PID"
+  echo "== round $r: B = janus";              run "janus-$r" --target janus --janus-url http://10.77.0.2:8088/janus --bind 10.77.0.1 --allow-netns-address --server-pid "$JANUS_PID"
+done
+
+python3 - "$OUT" "$ROUNDS" <<'PY'
+import json, sys, statistics as st, os
+out, rounds = sys.argv[1], int(sys.argv[2])
+def load(l):
+    rs = []
+    for r in range(1, rounds + 1):
+        p = os.path.join(out, f"{l}-{r}.json")
+        if os.path.exists(p): rs.append(json.load(open(p)))
+    return rs
+A, B = load("ours"), load("janus")
+def med(rs, k):
+    v = [x[k] for x in rs if isinstance(x.get(k), (int, float))]
+    return (st.median(v), min(v), max(v)) if v else (float('nan'),) * 3
+keys = ["Connected", "Failed", "ForwardedPacketsPerSecond", "LossPercent", "LatencyMsP50", "LatencyMsP99",
+        "ServerCpuSeconds", "CpuMicrosPerForwardedPacket", "LoadGeneratorCpuMicrosPerForwardedPacket", "ServerRssMb"]
+print(f"{'metric':42} {'ours median [min..max]':30} {'janus median [min..max]':30}")
+for k in keys:
+    a, b = med(A, k), med(B, k)
+    print(f"{k:42} {a[0]:9.3f} [{a[1]:.3f}..{a[2]:.3f}]      {b[0]:9.3f} [{b[1]:.3f}..{b[2]:.3f}]")
+a = med(A, "CpuMicrosPerForwardedPacket")[0]; b = med(B, "CpuMicrosPerForwardedPacket")[0]
+print(f"ratio ours/janus, server CPU-us per forwarded packet (medians): {a / b:.2f}")
+pairs = [x["CpuMicrosPerForwardedPacket"] / y["CpuMicrosPerForwardedPacket"] for x, y in zip(A, B) if y["CpuMicrosPerForwardedPacket"]]
+print("per-round ratios:", " ".join(f"{p:.2f}" for p in pairs))
+PY
