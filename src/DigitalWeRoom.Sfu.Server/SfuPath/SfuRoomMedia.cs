@@ -9,6 +9,8 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 internal sealed class SfuRoomMedia : IRoomMedia
 {
     private readonly List<SfuSession> _sessions = [];
+    private long _dtlsFailures;
+    private long _consentExpiries;
 
     public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger)
     {
@@ -27,6 +29,14 @@ internal sealed class SfuRoomMedia : IRoomMedia
     public ILogger Logger { get; }
 
     public long PacketsForwarded => Router.Counters.ForwardedPackets;
+
+    /// <summary>Sessions whose transport failed in DTLS, or on consent expiry (RFC 7675 §5.1); read by metrics.</summary>
+    public long DtlsFailures => Volatile.Read(ref _dtlsFailures);
+
+    public long ConsentExpiries => Volatile.Read(ref _consentExpiries);
+
+    /// <summary>A session's transport went to Failed (UDP receive thread): DTLS failure if it has a reason, else consent.</summary>
+    public void OnTransportFailed(bool dtls) => Interlocked.Increment(ref dtls ? ref _dtlsFailures : ref _consentExpiries);
 
     public ISfuSession? CreateSession(string participantId, ISfuSessionHost host)
     {

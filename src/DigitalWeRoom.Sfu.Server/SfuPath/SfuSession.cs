@@ -308,7 +308,13 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
     // ---- IWebRtcTransportListener (UDP receive thread) ----
 
-    public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state) =>
+    public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
+    {
+        if (state == WebRtcTransportState.Failed)
+        {
+            _room.OnTransportFailed(dtls: transport.DtlsFailure != DtlsFailure.None);
+        }
+
         _host.ReportState(state switch
         {
             WebRtcTransportState.Connected => SfuSessionState.Connected,
@@ -316,6 +322,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             WebRtcTransportState.Closed => SfuSessionState.Closed,
             _ => SfuSessionState.New,
         });
+    }
 
     public void OnRtp(WebRtcTransport transport, PooledPacket packet) => _media?.OnRtp(packet);
 

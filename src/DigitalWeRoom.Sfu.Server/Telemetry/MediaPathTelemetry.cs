@@ -8,11 +8,12 @@ namespace DigitalWeRoom.Sfu.Server.Telemetry;
 
 /// <summary>
 /// Reads one room router's counters at scrape time: publishers' streams (packets/octets in by kind,
-/// jitter), subscribers' streams (packets/octets out by kind), NACKs received and key-frame requests
-/// sent. Producers and consumers that closed keep their last counts, so totals never go backwards.
+/// jitter), subscribers' streams (packets/octets out by kind), NACKs received and sent, key-frame requests
+/// sent, retransmissions (packet counts only, under video: the router counts neither their bytes nor their kind;
+/// NACK is negotiated for video) and, given the room, its sessions' DTLS failures and consent expiries. Producers and consumers that closed keep their last counts, so totals never go backwards.
 /// Called under <see cref="TelemetrySources"/>' lock (never concurrently).
 /// </summary>
-internal sealed class RouterTrafficSource(Router router) : ITrafficSource
+internal sealed class RouterTrafficSource(Router router, SfuRoomMedia? room = null) : ITrafficSource
 {
     private readonly Dictionary<object, (int Slot, long Packets, long Octets, bool Out)> _last = new(ReferenceEqualityComparer.Instance);
     private readonly TrafficTotals _closed = new();
@@ -53,8 +54,18 @@ internal sealed class RouterTrafficSource(Router router) : ITrafficSource
             (isOut ? totals.BytesOut : totals.BytesIn)[slot] += octets;
         }
 
+        var counters = router.Counters;
+        var retransmit = TrafficTotals.Slot(TrafficKind.Video, Transmission.Retransmit);
+        totals.PacketsOut[retransmit] += counters.RetransmittedPackets;
+        totals.PacketsIn[retransmit] += counters.RtxPacketsRepaired;
         totals.NacksIn += router.NacksReceived;
-        totals.PlisOut += router.Counters.KeyFrameRequestsSent;
+        totals.NacksOut += counters.NacksSent;
+        totals.PlisOut += counters.KeyFrameRequestsSent;
+        if (room is not null)
+        {
+            totals.DtlsFailures += room.DtlsFailures;
+            totals.ConsentExpiries += room.ConsentExpiries;
+        }
     }
 
     private void Remember(HashSet<object> seen, object stream, int slot, long packets, long octets, bool isOut)
@@ -80,7 +91,7 @@ internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, T
             return media;
         }
 
-        var registrations = new[] { sources.Add(sfu.Router.Counters.Drops), sources.Add(new RouterTrafficSource(sfu.Router)) };
+        var registrations = new[] { sources.Add(sfu.Router.Counters.Drops), sources.Add(new RouterTrafficSource(sfu.Router, sfu)) };
         return new TrackedRoomMedia(media, registrations);
     }
 

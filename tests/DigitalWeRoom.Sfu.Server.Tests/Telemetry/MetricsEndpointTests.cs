@@ -1,8 +1,13 @@
+using System.Net;
 using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Server.SfuPath;
 using DigitalWeRoom.Sfu.Server.Telemetry;
 using DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
+using DigitalWeRoom.Sfu.Transport.Udp;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 
@@ -168,6 +173,34 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         var after = await _host.ScrapeAsync();
         Assert.Equal(2, after.Value("sfu_packets_dropped_total", ("reason", "srtp_replay")));
         Assert.Equal(1000, after.Value("sfu_packets_total", ("direction", "in"), ("kind", "video"), ("transmission", "original")));
+    }
+
+    [Fact]
+    public async Task A_room_router_feeds_retransmissions_nacks_out_and_transport_failures()
+    {
+        var metrics = _host.Services.GetRequiredService<SfuMetrics>();
+        using var endpoint = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback });
+        await using var room = new SfuRoomMedia("telemetry-room", endpoint, new NegotiationOptions(), TimeProvider.System, NullLogger.Instance);
+        var before = await _host.ScrapeAsync();
+        using (metrics.Sources.Add(new RouterTrafficSource(room.Router, room)))
+        {
+            var counters = room.Router.Counters;
+            for (int i = 0; i < 3; i++) counters.OnRetransmitted();
+            counters.OnRtxRepaired();
+            counters.OnNackSent();
+            counters.OnNackSent();
+            room.OnTransportFailed(dtls: true);
+            room.OnTransportFailed(dtls: false);
+            room.OnTransportFailed(dtls: false);
+
+            var scrape = await _host.ScrapeAsync();
+            double Delta(string name, params (string, string)[] labels) => scrape.Value(name, labels) - before.Value(name, labels);
+            Assert.Equal(3, Delta("sfu_packets_total", ("direction", "out"), ("kind", "video"), ("transmission", "retransmit")));
+            Assert.Equal(1, Delta("sfu_packets_total", ("direction", "in"), ("kind", "video"), ("transmission", "retransmit")));
+            Assert.Equal(2, Delta("sfu_nacks_total", ("direction", "out")));
+            Assert.Equal(1, Delta("sfu_dtls_failures_total"));
+            Assert.Equal(2, Delta("sfu_consent_expiries_total"));
+        }
     }
 
     [Fact]
