@@ -68,20 +68,23 @@ for proj in $(ls tests/*/*.Tests.csproj | sort); do
   read -r p f s <<<"$(counters "$trx")"
   passed=$((passed + p)); skipped=$((skipped + s))
   if [ "$f" -gt 0 ]; then
-    # Browser and timing tests share two cores with everything else: a failed test is run once more, alone,
-    # and reported by name below. A test that fails twice counts as failed.
+    # Browser and timing tests share two cores with three Chromiums and the server: a failed test is run again,
+    # alone, up to twice, and reported by name below. A test that fails every time counts as failed.
     names=$(grep -o '<UnitTestResult [^>]*outcome="Failed"' "$trx" | sed -n 's/.* testName="\([^"(]*\).*/\1/p' | sort -u)
-    retry_filter=$(sed 's/^/FullyQualifiedName~/' <<<"$names" | paste -sd '|')
-    echo "--- $name: $f failed; running them once more: $(paste -sd ' ' <<<"$names")"
-    "${run_in_ns[@]}" dotnet "${args[@]}" --logger "trx;LogFileName=$name.retry.trx" --filter "$retry_filter" 2>&1 | grep -vE '^\s*$' | tail -n 40
-    if [ -f "$results/$name.retry.trx" ]; then
-      read -r rp rf rs <<<"$(counters "$results/$name.retry.trx")"
-    else
-      rf=$f
-    fi
-    [ "$rf" -gt "$f" ] && rf=$f
-    passed=$((passed + f - rf)); failed=$((failed + rf))
     while read -r n; do [ -n "$n" ] && retried+=("$n"); done <<<"$names"
+    rf=$f
+    for attempt in 1 2; do
+      retry_filter=$(sed 's/^/FullyQualifiedName~/' <<<"$names" | paste -sd '|')
+      echo "--- $name: $rf failed; run $((attempt + 1)) of them: $(paste -sd ' ' <<<"$names")"
+      rtrx="$results/$name.retry$attempt.trx"
+      "${run_in_ns[@]}" dotnet "${args[@]}" --logger "trx;LogFileName=$(basename "$rtrx")" --filter "$retry_filter" 2>&1 | grep -vE '^\s*$' | tail -n 40
+      [ -f "$rtrx" ] || break
+      read -r rp nf rs <<<"$(counters "$rtrx")"
+      [ "$nf" -lt "$rf" ] && rf=$nf
+      [ "$rf" -eq 0 ] && break
+      names=$(grep -o '<UnitTestResult [^>]*outcome="Failed"' "$rtrx" | sed -n 's/.* testName="\([^"(]*\).*/\1/p' | sort -u)
+    done
+    passed=$((passed + f - rf)); failed=$((failed + rf))
   fi
 done
 if [ ${#retried[@]} -gt 0 ]; then
