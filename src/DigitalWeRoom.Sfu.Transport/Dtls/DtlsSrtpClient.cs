@@ -60,9 +60,7 @@ internal sealed class DtlsSrtpClient : DefaultTlsClient
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
-        var profile = (SrtpProtectionProfile)_profile;
-        byte[] material = m_context.ExportKeyingMaterial(ExporterLabel.dtls_srtp, null, SrtpContext.KeyingMaterialLength(profile));
-        Result = new DtlsSrtpResult(profile, material, m_context.SecurityParameters.CipherSuite);
+        Result = DtlsSrtpPolicy.ExportResult(m_context, _profile);
     }
 
     private sealed class Authentication(DtlsSrtpClient owner) : TlsAuthentication

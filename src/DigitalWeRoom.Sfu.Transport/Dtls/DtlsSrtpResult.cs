@@ -36,4 +36,16 @@ internal static class DtlsSrtpPolicy
         }
         return -1;
     }
+
+    /// <summary>
+    /// RFC 5764 §4.2: the SRTP master keys and salts of both directions come from the TLS exporter with the
+    /// "EXTRACTOR-dtls_srtp" label once the handshake is done; the same in either role.
+    /// </summary>
+    public static DtlsSrtpResult ExportResult(Org.BouncyCastle.Tls.TlsContext context, int profile)
+    {
+        var srtpProfile = (SrtpProtectionProfile)profile;
+        byte[] material = context.ExportKeyingMaterial(
+            Org.BouncyCastle.Tls.ExporterLabel.dtls_srtp, null, SrtpContext.KeyingMaterialLength(srtpProfile));
+        return new DtlsSrtpResult(srtpProfile, material, context.SecurityParameters.CipherSuite);
+    }
 }

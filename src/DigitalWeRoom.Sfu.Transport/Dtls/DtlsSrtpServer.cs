@@ -77,8 +77,6 @@ internal sealed class DtlsSrtpServer : DefaultTlsServer
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
-        var profile = (SrtpProtectionProfile)_profile;
-        byte[] material = m_context.ExportKeyingMaterial(ExporterLabel.dtls_srtp, null, SrtpContext.KeyingMaterialLength(profile));
-        Result = new DtlsSrtpResult(profile, material, m_context.SecurityParameters.CipherSuite);
+        Result = DtlsSrtpPolicy.ExportResult(m_context, _profile);
     }
 }
