@@ -34,21 +34,21 @@ public static class HealthExtensions
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteJson });
-        app.MapPost("/api/admin/drain", (HttpContext context, DrainState state, IOptions<SfuOptions> options) =>
+        app.MapPost("/api/admin/drain", (HttpContext context, DrainState state, Auth.AdminAuthorization admin) =>
         {
-            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            if (admin.Authorize(context) is { IsGranted: false } denied)
             {
-                return Results.Unauthorized();
+                return denied.ToResult();
             }
 
             state.BeginDrain("requested by operator");
             return Results.Json(new { draining = true, reason = state.Reason });
         });
-        app.MapDelete("/api/admin/drain", (HttpContext context, DrainState state, IOptions<SfuOptions> options) =>
+        app.MapDelete("/api/admin/drain", (HttpContext context, DrainState state, Auth.AdminAuthorization admin) =>
         {
-            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            if (admin.Authorize(context) is { IsGranted: false } denied)
             {
-                return Results.Unauthorized();
+                return denied.ToResult();
             }
 
             state.EndDrain();

@@ -29,6 +29,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
     private string _lastRequest = "";
     private bool _renegotiate;
     private bool _forwarding = true;
+    private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
@@ -201,6 +202,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
                 Mid = media.Mid,
             });
+            producer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
             _producers[media.Mid] = (producer, media.Purpose);
             changed = true;
         }
@@ -272,6 +274,27 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         }
 
         Renegotiate();
+    }
+
+    public void SetPublisherMuted(string kind, bool muted)
+    {
+        if (muted)
+        {
+            _operatorMuted.Add(kind);
+        }
+        else
+        {
+            _operatorMuted.Remove(kind);
+        }
+
+        var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
+        foreach (var (producer, _) in _producers.Values)
+        {
+            if (producer.Kind == routingKind)
+            {
+                producer.Paused = muted;
+            }
+        }
     }
 
     public void SetForwarding(bool enabled)
