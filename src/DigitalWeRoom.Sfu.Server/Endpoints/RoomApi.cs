@@ -1,6 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Server.Auth;
 
@@ -109,24 +106,4 @@ public static class RoomApi
     private static IResult RoomNotFound(string room) => Error(StatusCodes.Status404NotFound, "room-not-found", $"no room '{room}' on this server");
 
     private static IResult Error(int status, string code, string reason) => Results.Json(new { error = code, reason }, statusCode: status);
-
-    internal static bool IsAllowed(HttpContext context, string? adminKey)
-    {
-        if (string.IsNullOrEmpty(adminKey))
-        {
-            // Embedded default: open on localhost only.
-            return context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
-        }
-
-        var header = context.Request.Headers.Authorization.ToString();
-        const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var given = Encoding.UTF8.GetBytes(header[prefix.Length..].Trim());
-        var expected = Encoding.UTF8.GetBytes(adminKey);
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(given), SHA256.HashData(expected));
-    }
 }

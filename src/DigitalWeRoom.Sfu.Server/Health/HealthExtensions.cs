@@ -1,16 +1,13 @@
 using System.Text.Json;
-using DigitalWeRoom.Sfu.Server.Endpoints;
-using DigitalWeRoom.Sfu.Server.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Health;
 
 /// <summary>
 /// <c>GET /healthz/live</c> (process up: no checks) and <c>GET /healthz/ready</c> (UDP socket bound,
 /// control loops answering, not draining), answered as JSON with each check's status. Draining:
-/// <c>POST /api/admin/drain</c> and <c>DELETE /api/admin/drain</c> (admin key, or loopback when none).
+/// <c>POST /api/admin/drain</c> and <c>DELETE /api/admin/drain</c> (an admin credential, see AdminAuthorization; loopback when nothing is configured).
 /// </summary>
 public static class HealthExtensions
 {
