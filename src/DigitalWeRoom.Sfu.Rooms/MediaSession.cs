@@ -47,6 +47,14 @@ public interface ISfuSession : IAsyncDisposable
     /// but keeps ICE/DTLS up (make before break). True in <see cref="RoomMode.Sfu"/> and <see cref="RoomMode.Switching"/>.
     /// </summary>
     void SetForwarding(bool enabled);
+
+    /// <summary>
+    /// The operator muted (true) or unmuted what this participant publishes of <paramref name="kind"/> ("audio" or
+    /// "video"): the server forwards none of it to anyone until unmuted, whatever the room's mode.
+    /// </summary>
+    void SetPublisherMuted(string kind, bool muted)
+    {
+    }
 }
 
 /// <summary>What a session reports back. Thread-safe: calls are queued onto the room's control loop.</summary>

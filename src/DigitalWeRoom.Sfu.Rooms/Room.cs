@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Rooms;
 /// control loop that reads a single-reader <see cref="Channel{T}"/> of commands; callers only post
 /// commands, so nothing here takes a lock. The mode state machine is described on <see cref="RoomMode"/>.
 /// </summary>
-public sealed class Room
+public sealed partial class Room
 {
     private const string IdAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 
@@ -173,6 +173,9 @@ public sealed class Room
                 case RoomCommand.Flush flush:
                     flush.Done.TrySetResult();
                     break;
+                case RoomCommand.Admin admin:
+                    admin.Cancel();
+                    break;
             }
 
             return;
@@ -209,6 +212,9 @@ public sealed class Room
                 break;
             case RoomCommand.Flush flush:
                 flush.Done.TrySetResult();
+                break;
+            case RoomCommand.Admin admin:
+                await OnAdminAsync(admin);
                 break;
         }
     }
@@ -338,6 +344,12 @@ public sealed class Room
 
                 break;
             case MessageTypes.Mute:
+                if (message.Muted == false && IsMutedByOperator(sender, message.Kind!))
+                {
+                    SendError(sender, ErrorCodes.MutedByOperator, $"your {message.Kind} was muted by the operator; only the operator can unmute it", message.Id);
+                    break;
+                }
+
                 if (message.Kind == "audio")
                 {
                     sender.AudioMuted = message.Muted!.Value;
@@ -419,14 +431,15 @@ public sealed class Room
         {
             sender.Tracks[index] = track;
         }
-        else if (sender.Tracks.Count < Participant.MaxTracks)
+        else if (sender.Tracks.Count < _settings.MaxTracksPerParticipant)
         {
             sender.Tracks.Add(track);
             _events.OnTrackPublished(Name, sender.ToInfo(), track, _participants.Count);
         }
         else
         {
-            SendError(sender, ErrorCodes.InvalidField, $"at most {Participant.MaxTracks} published tracks", null);
+            // Over the limit: only the sender hears of it; the room and the others see nothing.
+            SendError(sender, ErrorCodes.TooManyTracks, $"at most {_settings.MaxTracksPerParticipant} published tracks per participant; unpublish one first", null);
             return;
         }
 

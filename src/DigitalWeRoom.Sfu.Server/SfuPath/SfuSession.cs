@@ -31,6 +31,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
     private string _lastRequest = "";
     private bool _renegotiate;
     private bool _forwarding = true;
+    private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
@@ -240,6 +241,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
                 Mid = media.Mid,
             });
+            producer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
             _producers[media.Mid] = (producer, media.Purpose);
             changed = true;
         }
@@ -311,6 +313,27 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         }
 
         Renegotiate();
+    }
+
+    public void SetPublisherMuted(string kind, bool muted)
+    {
+        if (muted)
+        {
+            _operatorMuted.Add(kind);
+        }
+        else
+        {
+            _operatorMuted.Remove(kind);
+        }
+
+        var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
+        foreach (var (producer, _) in _producers.Values)
+        {
+            if (producer.Kind == routingKind)
+            {
+                producer.Paused = muted;
+            }
+        }
     }
 
     public void SetForwarding(bool enabled)

@@ -28,8 +28,10 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private readonly Channel<SignalMessage> _outbound;
     private readonly TokenBucket _rate;
     private long _lastRateErrorTimestamp;
+    private readonly CancellationTokenSource _dismissed = new();
     private Room? _room;
     private string? _participantId;
+    private volatile string? _disconnectReason;
 
     public SignalingConnection(WebSocket socket, SignalEncoding encoding, IPAddress? remoteAddress, SfuOptions options, RoomRegistry rooms,
         JoinRateLimiter joinLimiter, IReadOnlyList<IceServerInfo> iceServers, TimeProvider time, ILogger logger)
@@ -67,12 +69,25 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return true;
         }
 
+        if (_disconnectReason is not null)
+        {
+            // Dismissed by the room: what it sends afterwards is not for us.
+            return false;
+        }
+
         // The client does not read: drop it rather than let its queue grow or block the room.
         Drops?.Increment(SignalingDropReason.SlowClient);
         LogSlowClient(_logger, _participantId);
         _outbound.Writer.TryComplete();
         _socket.Abort();
         return false;
+    }
+
+    /// <summary>The room dismissed the participant (removed, room closed): flush the queue, then close with <paramref name="reason"/>.</summary>
+    public void Disconnect(string reason)
+    {
+        _disconnectReason = reason;
+        _outbound.Writer.TryComplete();
     }
 
     public async Task RunAsync(CancellationToken aborted)
@@ -110,7 +125,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         var max = _options.Limits.MaxMessageBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(max);
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _dismissed.Token);
         try
         {
             while (true)
@@ -302,6 +317,13 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             {
                 var bytes = SignalingCodec.Encode(message, _encoding);
                 await _socket.SendAsync(bytes, messageType, endOfMessage: true, aborted);
+            }
+
+            if (_disconnectReason is { } reason)
+            {
+                // Dismissed: say why in the close frame, give the client 2 s to answer it, then stop reading.
+                _dismissed.CancelAfter(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, aborted);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)

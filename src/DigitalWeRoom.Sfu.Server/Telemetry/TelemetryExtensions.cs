@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Dashboard;
 using DigitalWeRoom.Sfu.Server.Health;
 using OpenTelemetry.Metrics;
@@ -95,6 +96,8 @@ public static class TelemetryExtensions
         app.Services.GetRequiredService<SfuMetrics>();
         if (options.MetricsEnabled)
         {
+            // Admin-only once keys or an admin key are configured (Prometheus: `authorization: credentials: ...`).
+            app.UseAdminOnlyWhenLocked(options.MetricsPath);
             if (options.MetricsPort > 0)
             {
                 var port = options.MetricsPort;
