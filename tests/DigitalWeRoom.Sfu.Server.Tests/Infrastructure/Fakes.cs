@@ -21,6 +21,11 @@ internal sealed class FakeConnection : IParticipantConnection
     public SignalMessage? LastMode => Sent.LastOrDefault(m => m.Type == MessageTypes.Mode);
 
     public void Clear() => _sent.Clear();
+
+    /// <summary>Set when the room dismissed the participant (removed, room closed).</summary>
+    public string? DisconnectedWith { get; private set; }
+
+    public void Disconnect(string reason) => DisconnectedWith = reason;
 }
 
 internal sealed class FakeMediaFactory : IMediaSessionFactory
@@ -80,6 +85,21 @@ internal sealed class FakeSession(string participantId, ISfuSessionHost host) : 
     }
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds) => Subscriptions = publisherParticipantIds;
+
+    /// <summary>Kinds the operator muted (forwarding of this participant's publications stopped).</summary>
+    public HashSet<string> MutedKinds { get; } = [];
+
+    public void SetPublisherMuted(string kind, bool muted)
+    {
+        if (muted)
+        {
+            MutedKinds.Add(kind);
+        }
+        else
+        {
+            MutedKinds.Remove(kind);
+        }
+    }
 
     public void SetForwarding(bool enabled)
     {
