@@ -261,6 +261,12 @@ signaling
   .on('error', (m) => {
     state.errors.push({ code: m.code, reason: m.reason, id: m.id });
     if (state.errors.length > 50) state.errors.shift();
+    if (m.code === 'removed' || m.code === 'room-closed') {
+      // Dismissed by the organiser: end the call here; the server closes the socket next.
+      leave();
+      ui.showError(ERROR_TEXT[m.code]);
+      return;
+    }
     if (ERROR_TEXT[m.code]) ui.showError(ERROR_TEXT[m.code]);
     else console.warn('dwr: server error', m.code, m.reason);
   })
