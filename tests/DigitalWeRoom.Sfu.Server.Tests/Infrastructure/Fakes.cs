@@ -22,6 +22,10 @@ internal sealed class FakeConnection : IParticipantConnection
 
     public void Clear() => _sent.Clear();
 
+    public bool CanPublish { get; init; } = true;
+
+    public bool CanSubscribe { get; init; } = true;
+
     /// <summary>Set when the room dismissed the participant (removed, room closed).</summary>
     public string? DisconnectedWith { get; private set; }
 
@@ -85,6 +89,10 @@ internal sealed class FakeSession(string participantId, ISfuSessionHost host) : 
     }
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds) => Subscriptions = publisherParticipantIds;
+
+    public (bool CanPublish, bool CanSubscribe) Permissions { get; private set; } = (true, true);
+
+    public void SetPermissions(bool canPublish, bool canSubscribe) => Permissions = (canPublish, canSubscribe);
 
     /// <summary>Kinds the operator muted (forwarding of this participant's publications stopped).</summary>
     public HashSet<string> MutedKinds { get; } = [];

@@ -15,9 +15,9 @@ public sealed class RoomAdminCommandTests
     public RoomAdminCommandTests() =>
         _registry = new RoomRegistry(new RoomSettings { P2PEnabled = false, MaxTracksPerParticipant = 2 }, new FakeTimeProvider(), _media, NullLoggerFactory.Instance);
 
-    private async Task<(Room Room, string Id, FakeConnection Connection)> JoinAsync(string name, string room = "r1")
+    private async Task<(Room Room, string Id, FakeConnection Connection)> JoinAsync(string name, string room = "r1", FakeConnection? connection = null)
     {
-        var connection = new FakeConnection();
+        connection ??= new FakeConnection();
         var result = await _registry.JoinAsync(room, connection, name, true, []);
         Assert.Equal(JoinOutcome.Joined, result.Outcome);
         await result.Room!.FlushAsync();
@@ -115,5 +115,20 @@ public sealed class RoomAdminCommandTests
         // Commands after the close answer RoomClosed instead of hanging.
         Assert.Equal(AdminOutcome.RoomClosed, await room.CloseAsync(""));
         Assert.Equal(AdminOutcome.RoomClosed, await room.RemoveParticipantAsync(a, ""));
+    }
+
+    [Fact]
+    public async Task A_grant_without_publish_or_subscribe_reaches_the_session_and_tracks_are_refused()
+    {
+        var (room, a, ca) = await JoinAsync("viewer", connection: new FakeConnection { CanPublish = false });
+        var (_, b, cb) = await JoinAsync("deaf", connection: new FakeConnection { CanSubscribe = false });
+        Assert.Equal((false, true), _media.Sessions[a].Permissions);
+        Assert.Equal((true, false), _media.Sessions[b].Permissions);
+
+        await room.PostAsync(a, new SignalMessage { Type = MessageTypes.TrackPublished, Track = Track("cam", "video") });
+        await room.FlushAsync();
+        Assert.Equal(ErrorCodes.NotAllowed, Assert.Single(ca.OfType(MessageTypes.Error)).Code);
+        Assert.Empty(cb.OfType(MessageTypes.TrackPublished));
+        Assert.Empty(room.Snapshot.Participants.Single(p => p.Id == a).Tracks);
     }
 }
