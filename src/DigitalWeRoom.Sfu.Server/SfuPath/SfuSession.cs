@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
@@ -6,6 +7,7 @@ using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
+using DigitalWeRoom.Sfu.Server.Telemetry;
 using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
 
@@ -35,6 +37,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
+    private Activity? _negotiation;
 
     public SfuSession(SfuRoomMedia room, string participantId, ISfuSessionHost host)
     {
@@ -83,7 +86,40 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         }
 
         _lastRequest = key;
+        StartNegotiationSpan();
         _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+    }
+
+    /// <summary>
+    /// <c>sfu.negotiate</c>: from our offer to the answer applied (or refused, or the session closing first). Started
+    /// detached from the room loop's context, so the loop's later work does not become its children.
+    /// </summary>
+    private void StartNegotiationSpan()
+    {
+        EndNegotiationSpan("superseded");
+        var previous = Activity.Current;
+        _negotiation = SfuActivities.Source.StartActivity(SfuActivities.Negotiate, ActivityKind.Internal, parentContext: default);
+        Activity.Current = previous;
+        _negotiation?.SetTag(SfuActivities.RoomTag, _room.Router.Id);
+        _negotiation?.SetTag(SfuActivities.ParticipantTag, ParticipantId);
+        _negotiation?.SetTag(SfuActivities.VersionTag, _negotiator.Version);
+    }
+
+    private void EndNegotiationSpan(string outcome)
+    {
+        if (_negotiation is not { } span)
+        {
+            return;
+        }
+
+        _negotiation = null;
+        span.SetTag(SfuActivities.OutcomeTag, outcome);
+        if (outcome != SfuActivities.NegotiateApplied)
+        {
+            span.SetStatus(ActivityStatusCode.Error, outcome);
+        }
+
+        span.Stop();
     }
 
     private List<SubscribedTrack> BuildSubscriptions()
@@ -121,6 +157,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
         if (!_negotiator.TryApplyAnswer(sdp, out var result, out var error))
         {
+            EndNegotiationSpan("invalid_answer");
             return error;
         }
 
@@ -137,9 +174,11 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             _room.Logger.LogWarning(e, "SFU {Participant}: answer accepted but media setup failed", ParticipantId);
+            EndNegotiationSpan("media_setup_failed");
             return "server could not set up media: " + e.Message;
         }
 
+        EndNegotiationSpan(SfuActivities.NegotiateApplied);
         if (_renegotiate)
         {
             _renegotiate = false;
@@ -329,7 +368,14 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         }
 
         _disposed = true;
+        EndNegotiationSpan("closed");
         _room.Remove(this);
+        if (_transport is { State: WebRtcTransportState.New })
+        {
+            // An answer was applied but not one ICE check ever reached us (ICE-lite: the client's checks failed).
+            _room.OnIceFailure();
+        }
+
         _transport?.Close();
         if (_media is { } media)
         {

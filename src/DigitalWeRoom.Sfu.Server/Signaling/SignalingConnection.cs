@@ -56,6 +56,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>Checks the join's token (docs/security.md); null: open.</summary>
     public Auth.IJoinAuthorizer? JoinAuthorizer { get; init; }
 
+    /// <summary>Counts dropped messages by reason for the metrics (null: not counted).</summary>
+    public SignalingDrops? Drops { get; init; }
+
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
 
@@ -79,6 +82,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         }
 
         // The client does not read: drop it rather than let its queue grow or block the room.
+        Drops?.Increment(SignalingDropReason.SlowClient);
         LogSlowClient(_logger, _participantId);
         _outbound.Writer.TryComplete();
         _socket.Abort();
@@ -161,12 +165,14 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
                 if (!_rate.TryTake())
                 {
+                    Drops?.Increment(SignalingDropReason.RateLimited);
                     ReplyRateLimited();
                     continue;
                 }
 
                 if (oversized)
                 {
+                    Drops?.Increment(SignalingDropReason.TooLarge);
                     SendError(ErrorCodes.TooLarge, $"message larger than {max} bytes", null);
                     continue;
                 }
@@ -188,12 +194,14 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         if (!SignalingCodec.TryDecode(data, _encoding, out var message, out var decodeError))
         {
+            Drops?.Increment(SignalingDropReason.Malformed);
             SendError(ErrorCodes.InvalidMessage, decodeError, null);
             return;
         }
 
         if (!SignalingValidator.TryValidate(message, _options.Limits.MaxChatLength, out var code, out var reason))
         {
+            Drops?.Increment(SignalingDropReason.Invalid);
             SendError(code, reason, message.Id);
             return;
         }
@@ -215,6 +223,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         if (_room is null || _participantId is null)
         {
+            Drops?.Increment(SignalingDropReason.NotJoined);
             SendError(ErrorCodes.NotJoined, "join a room first", message.Id);
             return;
         }

@@ -26,6 +26,7 @@ public static class TelemetryExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TelemetrySources>();
+        builder.Services.TryAddSingleton<SignalingDrops>();
         builder.Services.AddSingleton<SfuMetrics>();
         builder.Services.AddSingleton<StatsSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StatsSampler>());
@@ -82,7 +83,8 @@ public static class TelemetryExtensions
             var inner = original.ImplementationInstance as Rooms.IMediaSessionFactory
                 ?? (Rooms.IMediaSessionFactory?)original.ImplementationFactory?.Invoke(sp)
                 ?? (Rooms.IMediaSessionFactory)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!);
-            return new TelemetryMediaSessionFactory(inner, sp.GetRequiredService<TelemetrySources>());
+            return new TelemetryMediaSessionFactory(inner, sp.GetRequiredService<TelemetrySources>(),
+                new RouterMediaTelemetry(sp.GetRequiredService<SfuMetrics>()));
         });
     }
 
