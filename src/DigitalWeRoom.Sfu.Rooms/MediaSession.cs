@@ -55,6 +55,14 @@ public interface ISfuSession : IAsyncDisposable
     void SetPublisherMuted(string kind, bool muted)
     {
     }
+
+    /// <summary>
+    /// The participant's grant, set once right after creation: without <paramref name="canPublish"/> nothing it sends
+    /// becomes a producer; without <paramref name="canSubscribe"/> it is offered nobody's tracks.
+    /// </summary>
+    void SetPermissions(bool canPublish, bool canSubscribe)
+    {
+    }
 }
 
 /// <summary>What a session reports back. Thread-safe: calls are queued onto the room's control loop.</summary>

@@ -252,6 +252,7 @@ public sealed partial class Room
             try
             {
                 participant.Session = _media.CreateSession(participant.Id, new SessionHost(this, participant.Id));
+                participant.Session?.SetPermissions(join.Connection.CanPublish, join.Connection.CanSubscribe);
             }
             catch (Exception e)
             {
@@ -426,6 +427,12 @@ public sealed partial class Room
 
     private void OnTrackPublished(Participant sender, TrackInfo track)
     {
+        if (!sender.Connection.CanPublish)
+        {
+            SendError(sender, ErrorCodes.NotAllowed, "your token does not allow publishing (canPublish is false)", null);
+            return;
+        }
+
         var index = sender.Tracks.FindIndex(t => t.Id == track.Id);
         if (index >= 0)
         {

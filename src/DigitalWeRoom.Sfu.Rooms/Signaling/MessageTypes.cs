@@ -71,6 +71,9 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     public const string TooManyTracks = "too-many-tracks";
 
+    /// <summary>The join's token does not grant this (e.g. publishing without <c>canPublish</c>).</summary>
+    public const string NotAllowed = "not-allowed";
+
     /// <summary>The operator removed you from the room; the server closes the socket after this message.</summary>
     public const string Removed = "removed";
 

@@ -32,6 +32,8 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
     private bool _renegotiate;
     private bool _forwarding = true;
     private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
+    private bool _canPublish = true;
+    private bool _canSubscribe = true;
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
@@ -226,7 +228,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         var changed = false;
         foreach (var media in result.Media)
         {
-            if (media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
+            if (!_canPublish || media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
             {
                 continue;
             }
@@ -303,7 +305,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
     {
-        _subscriptions = publisherParticipantIds;
+        _subscriptions = _canSubscribe ? publisherParticipantIds : [];
         foreach (var (trackId, consumer) in _consumers.ToArray())
         {
             if (consumer.IsClosed)
@@ -313,6 +315,12 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         }
 
         Renegotiate();
+    }
+
+    public void SetPermissions(bool canPublish, bool canSubscribe)
+    {
+        _canPublish = canPublish;
+        _canSubscribe = canSubscribe;
     }
 
     public void SetPublisherMuted(string kind, bool muted)

@@ -62,6 +62,12 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
 
+    /// <summary>From the join's grant (<see cref="IParticipantConnection.CanPublish"/>).</summary>
+    public bool CanPublish { get; private set; } = true;
+
+    /// <summary>From the join's grant (<see cref="IParticipantConnection.CanSubscribe"/>).</summary>
+    public bool CanSubscribe { get; private set; } = true;
+
     public bool TrySend(SignalMessage message)
     {
         if (_outbound.Writer.TryWrite(message))
@@ -242,12 +248,17 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
-        if (JoinAuthorizer is { } authorizer
-            && !authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out _, out string why))
+        if (JoinAuthorizer is { } authorizer)
         {
-            activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
-            SendError(ErrorCodes.Unauthorized, why, message.Id);
-            return;
+            if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
+            {
+                activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
+                SendError(ErrorCodes.Unauthorized, why, message.Id);
+                return;
+            }
+
+            CanPublish = grant.Video.CanPublish;
+            CanSubscribe = grant.Video.CanSubscribe;
         }
 
         // A new room's control loop starts inside this call: without the flow suppressed it would keep this
@@ -255,7 +266,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         ValueTask<JoinResult> joining;
         using (ExecutionContext.SuppressFlow())
         {
-            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+            // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
+            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, aborted);
         }
 
         var result = await joining;

@@ -3,11 +3,12 @@ import { Signaling } from './signaling.js';
 import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
 import { UI } from './ui.js';
+import { obtainToken, tokenQuery } from './token.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const name = (params.get('name') ?? '').trim();
-if (!name) location.replace(`/?room=${encodeURIComponent(room)}`);
+if (!name) location.replace(`/?room=${encodeURIComponent(room)}${tokenQuery(params)}`);
 
 const ui = new UI();
 const events = [];
@@ -176,6 +177,11 @@ const ERROR_TEXT = {
   'too-many-rooms': 'The server has reached its room limit. Try again later.',
   'join-rate-limited': 'Too many joins from your network. Wait a minute and reload.',
   'server-busy': 'The room could not be joined. Please reload.',
+  'unauthorized': 'This server requires a valid token for this room. Open the meeting link you were given, or ask the organiser for a new one.',
+  'removed': 'You were removed from the meeting by its organiser.',
+  'room-closed': 'The organiser closed this meeting.',
+  'too-many-tracks': 'You are already sharing as many tracks as this server allows.',
+  'muted-by-operator': 'The organiser muted you; only they can unmute you.',
 };
 
 signaling
@@ -240,6 +246,12 @@ signaling
     render(m.participantId);
   })
   .on('mute', (m) => {
+    if (m.participantId === state.selfId) {
+      // The organiser muted us (Room API): mute here too; unmuting stays the user's choice.
+      const track = m.kind === 'audio' ? state.local.mic : state.local.camera;
+      if (m.muted && track?.enabled) toggle(m.kind);
+      return;
+    }
     const p = state.participants.get(m.participantId);
     if (!p) return;
     if (m.kind === 'audio') p.audioMuted = m.muted; else p.videoMuted = m.muted;
@@ -249,6 +261,12 @@ signaling
   .on('error', (m) => {
     state.errors.push({ code: m.code, reason: m.reason, id: m.id });
     if (state.errors.length > 50) state.errors.shift();
+    if (m.code === 'removed' || m.code === 'room-closed') {
+      // Dismissed by the organiser: end the call here; the server closes the socket next.
+      leave();
+      ui.showError(ERROR_TEXT[m.code]);
+      return;
+    }
     if (ERROR_TEXT[m.code]) ui.showError(ERROR_TEXT[m.code]);
     else console.warn('dwr: server error', m.code, m.reason);
   })
@@ -447,6 +465,12 @@ window.dwr = {
 // ---- Start -------------------------------------------------------------------------------------
 
 (async () => {
+  const access = await obtainToken(room, name, params);
+  if (access.error) {
+    state.errors.push({ code: 'token-required', reason: access.error });
+    ui.showError(access.error);
+    return;
+  }
   await getLocalMedia();
   try {
     await signaling.connect();
@@ -455,5 +479,5 @@ window.dwr = {
     ui.showError('The meeting server cannot be reached. Check your connection and reload the page.');
     return;
   }
-  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0' });
+  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(access.token ? { token: access.token } : {}) });
 })();
