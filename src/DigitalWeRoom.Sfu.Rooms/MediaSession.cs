@@ -55,7 +55,10 @@ public interface ISfuSessionHost
     /// <summary>Sends a message to the participant (offer or candidate, with <c>from = "server"</c> filled in by the room).</summary>
     void Send(SignalMessage message);
 
-    /// <summary>The server connection changed state; <see cref="SfuSessionState.Failed"/> after ICE consent is lost.</summary>
+    /// <summary>
+    /// The server connection changed state; <see cref="SfuSessionState.ConsentExpired"/> after ICE consent is lost
+    /// (RFC 7675 §5.1), which removes the participant from the room.
+    /// </summary>
     void ReportState(SfuSessionState state);
 }
 
@@ -65,6 +68,9 @@ public enum SfuSessionState
     Connected,
     Failed,
     Closed,
+
+    /// <summary>No valid ICE check for the consent timeout (the client vanished): the room removes the participant.</summary>
+    ConsentExpired,
 }
 
 /// <summary>No server media path: rooms still work peer-to-peer; three or more participants only get signaling.</summary>

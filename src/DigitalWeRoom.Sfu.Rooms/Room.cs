@@ -198,6 +198,13 @@ public sealed class Room
                 if (Find(state.ParticipantId) is { } p)
                 {
                     _logger.LogInformation("Room {Room}: server connection of {Participant} is {State}", Name, p.Id, state.State);
+                    if (state.State == SfuSessionState.ConsentExpired)
+                    {
+                        // RFC 7675 §5.1: the client vanished (no goodbye, no checks). Remove it as if it had
+                        // left, and end its signaling connection, which may still be open but silent.
+                        p.Connection.Remove(ErrorCodes.ConsentExpired, "no ICE consent from your connection for the consent timeout; rejoin");
+                        await OnLeaveAsync(p.Id, "ice consent expired");
+                    }
                 }
 
                 break;

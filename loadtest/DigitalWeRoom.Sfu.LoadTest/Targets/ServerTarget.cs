@@ -22,6 +22,9 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
     private readonly object _control = new();
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(20);
 
+    /// <summary>How often each client refreshes ICE consent once connected (RFC 7675: about 5 s; fault tests use less).</summary>
+    public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
+
     public string Name => "server";
 
     public int? ServerPid => null;
@@ -66,6 +69,32 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         m.Connected.TrySetResult(WebRtcTransportState.Closed);
     }
 
+    /// <summary>
+    /// The participant's process "dies": its media client stops without a goodbye; its signaling socket is
+    /// aborted, or (<paramref name="keepSignaling"/>) left open and silent, so only ICE consent expiry can tell.
+    /// </summary>
+    public void Vanish(SyntheticParticipant participant, bool keepSignaling)
+    {
+        Member m;
+        lock (_control) m = _members[participant];
+        m.Client?.Vanish();
+        if (!keepSignaling) m.Socket.Abort();
+    }
+
+    /// <summary>Every message the server sent this participant so far (JSON), in order.</summary>
+    public IReadOnlyList<JsonNode> MessagesOf(SyntheticParticipant participant)
+    {
+        Member m;
+        lock (_control) m = _members[participant];
+        lock (m.Messages) return [.. m.Messages];
+    }
+
+    /// <summary>The participant's signaling socket (fault tests look at how it ended).</summary>
+    public WebSocket SocketOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members[participant].Socket;
+    }
+
     public async ValueTask DisposeAsync()
     {
         List<SyntheticParticipant> all;
@@ -92,6 +121,10 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 if (r.MessageType == WebSocketMessageType.Close) break;
                 var msg = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length));
                 string? type = msg?["type"]?.GetValue<string>();
+                if (msg is not null)
+                {
+                    lock (m.Messages) m.Messages.Add(msg);
+                }
                 if (type == "offer" && msg!["from"]?.GetValue<string>() == "server")
                 {
                     await OnOfferAsync(m, msg["sdp"]!.GetValue<string>()).ConfigureAwait(false);
@@ -128,6 +161,7 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 ServerFingerprint = fingerprint,
                 Listener = listener,
                 Certificate = ClientCertificate,
+                ConsentInterval = ConsentInterval,
             });
         }
         var local = m.Client.Transport.LocalIceCredentials;
@@ -147,6 +181,8 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         public IceControllingClient? Client { get; set; }
 
         public Task? Loop { get; set; }
+
+        public List<JsonNode> Messages { get; } = [];
 
         public TaskCompletionSource<WebRtcTransportState> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -69,4 +69,5 @@ public static class ErrorCodes
     public const string NoServerSession = "no-server-session";
     public const string ServerBusy = "server-busy";
     public const string Unauthorized = "unauthorized";
+    public const string ConsentExpired = "consent-expired";
 }

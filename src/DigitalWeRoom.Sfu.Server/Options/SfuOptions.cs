@@ -66,6 +66,12 @@ public sealed class UdpSettings
     /// A loopback bind address, or a host with no other address, announces 127.0.0.1 and ::1.
     /// </summary>
     public bool AutoDetectAddresses { get; set; } = true;
+
+    /// <summary>
+    /// RFC 7675 §5.1 consent freshness: a participant whose ICE checks stop for this long (its process died,
+    /// its network went away) loses its server connection and is removed from its room. 30 s by the RFC.
+    /// </summary>
+    public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class IceServerSettings

@@ -318,6 +318,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         _host.ReportState(state switch
         {
             WebRtcTransportState.Connected => SfuSessionState.Connected,
+            WebRtcTransportState.Failed when transport.DtlsFailure == DtlsFailure.None => SfuSessionState.ConsentExpired,
             WebRtcTransportState.Failed => SfuSessionState.Failed,
             WebRtcTransportState.Closed => SfuSessionState.Closed,
             _ => SfuSessionState.New,

@@ -27,6 +27,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private readonly ILogger _logger;
     private readonly Channel<SignalMessage> _outbound;
     private readonly TokenBucket _rate;
+    private readonly CancellationTokenSource _removed = new();
+    private volatile string? _removedCode;
     private long _lastRateErrorTimestamp;
     private Room? _room;
     private string? _participantId;
@@ -71,6 +73,15 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         return false;
     }
 
+    /// <summary>The room removed us (consent expired): tell the client, then end the receive loop so the socket closes.</summary>
+    public void Remove(string code, string reason)
+    {
+        SendError(code, reason, null);
+        _removedCode = code;
+        // The send loop sends what is queued, closes the socket and gives the client 2 s to answer the close.
+        _outbound.Writer.TryComplete();
+    }
+
     public async Task RunAsync(CancellationToken aborted)
     {
         var sendLoop = Task.Run(() => SendLoopAsync(aborted), CancellationToken.None);
@@ -106,7 +117,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         var max = _options.Limits.MaxMessageBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(max);
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _removed.Token);
         try
         {
             while (true)
@@ -293,6 +304,15 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             {
                 var bytes = SignalingCodec.Encode(message, _encoding);
                 await _socket.SendAsync(bytes, messageType, endOfMessage: true, aborted);
+            }
+
+            if (_removedCode is { } code)
+            {
+                using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                closeTimeout.CancelAfter(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, code, closeTimeout.Token);
+                // A vanished client never answers the close: stop waiting for it.
+                _removed.CancelAfter(TimeSpan.FromSeconds(2));
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)

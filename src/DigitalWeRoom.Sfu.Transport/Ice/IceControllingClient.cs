@@ -118,6 +118,14 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
         _settled.TrySetResult(Transport.State);
     }
 
+    /// <summary>Stops at once without a goodbye (no more checks, no close_notify), as a killed process would.</summary>
+    public void Vanish()
+    {
+        _timer?.Dispose();
+        _endpoint.Abandon();
+        _settled.TrySetResult(Transport.State);
+    }
+
     /// <summary>RFC 8445 §7.2.4: a success response authenticated with the server's password.</summary>
     void IStunResponseListener.OnStunResponse(in StunMessage message, in TransportTuple from, SocketAddress fromAddress)
     {

@@ -279,6 +279,16 @@ internal sealed class UdpEndpoint : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the socket before the transports, so nothing leaves (no DTLS close_notify): the peer sees what
+    /// a killed process leaves behind and learns only from consent expiry (RFC 7675). Fault tests.
+    /// </summary>
+    internal void Abandon()
+    {
+        _socket.Dispose();
+        Dispose();
+    }
+
     public void Dispose()
     {
         if (_disposed)
