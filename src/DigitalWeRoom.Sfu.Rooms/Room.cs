@@ -88,6 +88,9 @@ public sealed class Room
         }
     }
 
+    /// <summary>Sends a server message to everyone in the room (e.g. <c>draining</c>).</summary>
+    public ValueTask NotifyAllAsync(SignalMessage message) => IgnoreResult(TryPostAsync(new RoomCommand.Notify(message), CancellationToken.None));
+
     /// <summary>Completes after every command posted before it has been processed (tests, shutdown).</summary>
     public async Task FlushAsync()
     {
@@ -207,6 +210,9 @@ public sealed class Room
                     }
                 }
 
+                break;
+            case RoomCommand.Notify notify:
+                Broadcast(notify.Message, except: null);
                 break;
             case RoomCommand.Flush flush:
                 flush.Done.TrySetResult();

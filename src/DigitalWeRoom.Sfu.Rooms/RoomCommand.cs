@@ -18,5 +18,7 @@ internal abstract record RoomCommand
 
     public sealed record SessionStateChanged(string ParticipantId, SfuSessionState State) : RoomCommand;
 
+    public sealed record Notify(SignalMessage Message) : RoomCommand;
+
     public sealed record Flush(TaskCompletionSource Done) : RoomCommand;
 }

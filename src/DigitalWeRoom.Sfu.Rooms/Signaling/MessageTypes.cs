@@ -26,6 +26,7 @@ public static class MessageTypes
     public const string Mode = "mode";
     public const string Error = "error";
     public const string Pong = "pong";
+    public const string Draining = "draining";
 }
 
 /// <summary>Special values of the <c>target</c>/<c>from</c> fields.</summary>
@@ -70,4 +71,5 @@ public static class ErrorCodes
     public const string ServerBusy = "server-busy";
     public const string Unauthorized = "unauthorized";
     public const string ConsentExpired = "consent-expired";
+    public const string Draining = "server-draining";
 }

@@ -32,6 +32,12 @@ public sealed class SfuOptions
     public LimitSettings Limits { get; set; } = new();
 
     /// <summary>
+    /// On SIGTERM the server stops taking joins, tells every participant (<c>draining</c>) and waits this long
+    /// for the rooms to empty before it closes the remaining connections and exits. A second SIGTERM exits at once.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// When set, <c>GET /api/rooms</c> requires <c>Authorization: Bearer &lt;AdminKey&gt;</c> (at least 16 characters).
     /// When unset, the API answers only requests from loopback addresses.
     /// </summary>

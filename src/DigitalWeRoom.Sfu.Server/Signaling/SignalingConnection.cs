@@ -56,6 +56,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>Checks the join's token (docs/security.md); null: open.</summary>
     public Auth.IJoinAuthorizer? JoinAuthorizer { get; init; }
 
+    /// <summary>While draining, joins that would open a room are refused; during a shutdown every join is.</summary>
+    public Health.DrainState? Drain { get; init; }
+
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
 
@@ -226,6 +229,13 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         {
             activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
             SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
+            return;
+        }
+
+        if (Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, "draining");
+            SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
             return;
         }
 
