@@ -91,6 +91,14 @@ export class SfuLink {
     this.pc?.close();
     this.pc = null;
   }
+
+  /** The server session is gone (signaling reconnect): the next offer starts a new connection. */
+  reset() {
+    this.close();
+    this.slots = new Map();
+    this.paused = false;
+    this.queue = Promise.resolve();
+  }
 }
 
 /** mid -> direction of each m-line of an offer (RFC 8866 §6.7, RFC 8843 a=mid). */
