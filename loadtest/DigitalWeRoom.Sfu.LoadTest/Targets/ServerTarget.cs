@@ -25,6 +25,12 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
     /// <summary>How often each client refreshes ICE consent once connected (RFC 7675: about 5 s; fault tests use less).</summary>
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>Local address a participant's client binds (default: the loopback of the server's family).</summary>
+    public Func<SyntheticParticipant, IPAddress?>? BindAddressFor { get; init; }
+
+    /// <summary>Runs the creation of a participant's client (its socket), e.g. inside another network namespace.</summary>
+    public Func<SyntheticParticipant, Func<IceControllingClient>, IceControllingClient>? ClientScope { get; init; }
+
     public string Name => "server";
 
     public int? ServerPid => null;
@@ -153,7 +159,7 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 return;
             }
             var listener = new StateListener(m);
-            m.Client = IceControllingClient.Start(new IceControllingClientOptions
+            var options = new IceControllingClientOptions
             {
                 ServerUfrag = offer.Ufrag,
                 ServerPassword = offer.Password,
@@ -162,7 +168,9 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 Listener = listener,
                 Certificate = ClientCertificate,
                 ConsentInterval = ConsentInterval,
-            });
+                BindAddress = BindAddressFor?.Invoke(m.Participant),
+            };
+            m.Client = ClientScope is { } scope ? scope(m.Participant, () => IceControllingClient.Start(options)) : IceControllingClient.Start(options);
         }
         var local = m.Client.Transport.LocalIceCredentials;
         string answer = JanusSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
