@@ -46,7 +46,7 @@ const reconnector = new Reconnector({
   onConnected: () => sendJoin(),
   onWaiting: (ms, attempt) => {
     ui.log(`reconnect ${attempt} in ${Math.round(ms)} ms`);
-    ui.showError(`Connection to the meeting server lost. Reconnecting (attempt ${attempt})…`);
+    ui.showError(`The meeting server cannot be reached right now. Reconnecting (attempt ${attempt})…`);
   },
 });
 const sfu = new SfuLink({
