@@ -47,6 +47,12 @@ public interface ISfuSession : IAsyncDisposable
     /// but keeps ICE/DTLS up (make before break). True in <see cref="RoomMode.Sfu"/> and <see cref="RoomMode.Switching"/>.
     /// </summary>
     void SetForwarding(bool enabled);
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local ice-ufrag/ice-pwd in a new server offer; the transport keeps DTLS
+    /// and SRTP and accepts checks with the new credentials from any address. Null when started, else why not.
+    /// </summary>
+    string? RestartIce() => "ICE restart is not supported by this server session";
 }
 
 /// <summary>What a session reports back. Thread-safe: calls are queued onto the room's control loop.</summary>

@@ -328,6 +328,9 @@ public sealed class Room
             case MessageTypes.P2pConnected:
                 OnP2pConnected(sender);
                 break;
+            case MessageTypes.IceRestart:
+                OnIceRestart(sender, message.Id);
+                break;
             case MessageTypes.P2pFailed:
                 OnP2pFailed(sender, message.Reason ?? "reported by client");
                 break;
@@ -414,6 +417,30 @@ public sealed class Room
             Sdp = message.Sdp,
             Candidate = message.Candidate,
         });
+    }
+
+    private void OnIceRestart(Participant sender, string? id)
+    {
+        if (sender.Session is not { } session)
+        {
+            SendError(sender, ErrorCodes.NoServerSession, "no server connection to restart", id);
+            return;
+        }
+
+        sender.IceRestarts ??= new IceRestartLimiter(_time, _settings.IceRestartsPerMinute, _settings.IceRestartMinInterval);
+        if (!sender.IceRestarts.TryAcquire(out var limited))
+        {
+            SendError(sender, ErrorCodes.IceRestartRateLimited, limited, id);
+            return;
+        }
+
+        if (session.RestartIce() is { } error)
+        {
+            SendError(sender, ErrorCodes.NoServerSession, error, id);
+            return;
+        }
+
+        _logger.LogInformation("Room {Room}: ICE restart for {Participant}", Name, sender.Id);
     }
 
     private void OnTrackPublished(Participant sender, TrackInfo track)

@@ -40,6 +40,8 @@ public static class SfuServerExtensions
                 MaxRooms = o.Limits.MaxRooms,
                 MaxParticipantsPerRoom = o.Limits.MaxParticipantsPerRoom,
                 MaxChatLength = o.Limits.MaxChatLength,
+                IceRestartsPerMinute = o.Limits.IceRestartsPerMinute,
+                IceRestartMinInterval = o.Limits.IceRestartMinInterval,
             };
         });
         services.AddSingleton<RoomRegistry>();

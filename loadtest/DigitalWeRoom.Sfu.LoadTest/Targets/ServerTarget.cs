@@ -87,12 +87,30 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         if (!keepSignaling) m.Socket.Abort();
     }
 
+    /// <summary>
+    /// The participant's network changes: its media socket moves to <paramref name="moveTo"/> (if given), then it
+    /// asks the server for an ICE restart (<c>ice-restart</c>); the server's new offer restarts ICE on the new address.
+    /// </summary>
+    public async Task RequestIceRestartAsync(SyntheticParticipant participant, IPAddress? moveTo)
+    {
+        Member m;
+        lock (_control) m = _members[participant];
+        if (moveTo is not null) m.Client!.Endpoint.MoveTo(moveTo);
+        await m.SendAsync(new JsonObject { ["type"] = "ice-restart" }, CancellationToken.None).ConfigureAwait(false);
+    }
+
     /// <summary>Every message the server sent this participant so far (JSON), in order.</summary>
     public IReadOnlyList<JsonNode> MessagesOf(SyntheticParticipant participant)
     {
         Member m;
         lock (_control) m = _members[participant];
         lock (m.Messages) return [.. m.Messages];
+    }
+
+    /// <summary>The participant's media client (ICE, DTLS, SRTP).</summary>
+    public IceControllingClient ClientOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members[participant].Client!;
     }
 
     /// <summary>The participant's signaling socket (fault tests look at how it ended).</summary>
@@ -172,6 +190,12 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
             };
             m.Client = ClientScope is { } scope ? scope(m.Participant, () => IceControllingClient.Start(options)) : IceControllingClient.Start(options);
         }
+        else if (m.ServerUfrag is not null && offer.Ufrag != m.ServerUfrag)
+        {
+            // New ice-ufrag/ice-pwd in the server's offer: its side of an ICE restart (RFC 8445 §9).
+            m.Client.RestartIce(offer.Ufrag, offer.Password);
+        }
+        m.ServerUfrag = offer.Ufrag;
         var local = m.Client.Transport.LocalIceCredentials;
         string answer = JanusSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
             m.Participant.Audio?.Ssrc ?? 0, m.Participant.Video?.Ssrc ?? 0);
@@ -189,6 +213,8 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         public IceControllingClient? Client { get; set; }
 
         public Task? Loop { get; set; }
+
+        public string? ServerUfrag { get; set; }
 
         public List<JsonNode> Messages { get; } = [];
 

@@ -9,6 +9,7 @@ public static class MessageTypes
     public const string P2pConnected = "p2p-connected";
     public const string P2pFailed = "p2p-failed";
     public const string Ping = "ping";
+    public const string IceRestart = "ice-restart";
 
     // Both directions.
     public const string Offer = "offer";
@@ -72,4 +73,5 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     public const string ConsentExpired = "consent-expired";
     public const string Draining = "server-draining";
+    public const string IceRestartRateLimited = "ice-restart-rate-limited";
 }

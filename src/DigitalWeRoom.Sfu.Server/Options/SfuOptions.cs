@@ -112,4 +112,10 @@ public sealed class LimitSettings
 
     /// <summary>A signaling connection that sends nothing (the page pings every 10 s) for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>ICE restarts (<c>ice-restart</c>) one participant may ask for per minute.</summary>
+    public int IceRestartsPerMinute { get; set; } = 5;
+
+    /// <summary>Shortest time between two ICE restarts of one participant.</summary>
+    public TimeSpan IceRestartMinInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

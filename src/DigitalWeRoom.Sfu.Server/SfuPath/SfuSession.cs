@@ -21,13 +21,14 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
-    private readonly IceCredentials _localIce = IceCredentials.Generate();
+    private IceCredentials _localIce = IceCredentials.Generate();
     private readonly SfuNegotiator _negotiator;
     private readonly Dictionary<string, (Producer Producer, SlotPurpose Purpose)> _producers = [];
     private readonly Dictionary<string, Consumer> _consumers = [];
     private IReadOnlyList<string> _subscriptions = [];
     private string _lastRequest = "";
     private bool _renegotiate;
+    private bool _forceOffer;
     private bool _forwarding = true;
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
@@ -68,10 +69,12 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
         var subscriptions = BuildSubscriptions();
         var key = string.Join(",", subscriptions.Select(s => s.TrackId));
-        if (_negotiator.Version != 0 && key == _lastRequest)
+        if (_negotiator.Version != 0 && key == _lastRequest && !_forceOffer)
         {
             return;
         }
+
+        _forceOffer = false;
 
         if (!_negotiator.TryCreateOffer(new OfferRequest(true, true, true, subscriptions), out var sdp, out var error))
         {
@@ -81,6 +84,25 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
         _lastRequest = key;
         _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+    }
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local credentials, registered on the port at once (the old ones keep working
+    /// until a check with the new ones arrives), and a new offer carrying them. DTLS and SRTP stay as they are.
+    /// </summary>
+    public string? RestartIce()
+    {
+        if (_disposed || _transport is not { } transport)
+        {
+            return "no server connection to restart yet";
+        }
+
+        _localIce = IceCredentials.Generate();
+        transport.BeginIceRestart(_localIce);
+        _negotiator.SetLocalIce(_localIce.Ufrag, _localIce.Password);
+        _forceOffer = true;
+        Renegotiate();
+        return null;
     }
 
     private List<SubscribedTrack> BuildSubscriptions()
@@ -124,6 +146,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         try
         {
             EnsureTransport(result);
+            _transport!.SetRemoteIce(result.RemoteIceUfrag, result.RemoteIcePwd);
             if (SyncProducers(result))
             {
                 _room.OnProducersChanged(this);
