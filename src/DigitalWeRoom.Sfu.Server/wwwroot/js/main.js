@@ -471,6 +471,8 @@ window.dwr = {
   get hasP2P() { return state.p2p !== null; },
   /** Times the signaling socket was reconnected after an unexpected close. */
   get reconnects() { return reconnector.reconnects; },
+  /** ICE restarts the page asked the server for. */
+  get iceRestarts() { return sfu.iceRestarts; },
   now: () => performance.now(),
   /** ms from navigation start to the first presented remote video frame, or null. */
   get firstRemoteFrameAt() { return UI.firstRemoteFrameAt; },
