@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json.Nodes;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
 using Xunit.Abstractions;
 
@@ -106,13 +104,7 @@ public class DrainTests(ITestOutputHelper output)
     private static async Task<string?> JoinErrorAsync(Uri ws, string room)
     {
         using var socket = new ClientWebSocket();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await socket.ConnectAsync(ws, cts.Token);
-        var join = Encoding.UTF8.GetBytes(new JsonObject { ["type"] = "join", ["room"] = room, ["name"] = "late" }.ToJsonString());
-        await socket.SendAsync(join, WebSocketMessageType.Text, true, cts.Token);
-        var buffer = new byte[64 * 1024];
-        var r = await socket.ReceiveAsync(buffer, cts.Token);
-        var msg = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, r.Count))!;
+        var msg = await RawSignaling.JoinAsync(socket, ws, room, "late");
         Assert.Equal("error", (string?)msg["type"]);
         return (string?)msg["code"];
     }

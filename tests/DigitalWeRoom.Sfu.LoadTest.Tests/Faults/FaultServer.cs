@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
 using DigitalWeRoom.Sfu.LoadTest.Media;
 using DigitalWeRoom.Sfu.LoadTest.Participants;
 using DigitalWeRoom.Sfu.LoadTest.Scenarios;
@@ -137,5 +140,21 @@ internal static class Eventually
             if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for: {what}");
             await Task.Delay(100);
         }
+    }
+}
+
+/// <summary>A join over a bare WebSocket, the way a flood or a late client sends it.</summary>
+internal static class RawSignaling
+{
+    /// <summary>Connects, sends one join and returns the server's first answer.</summary>
+    public static async Task<JsonNode> JoinAsync(ClientWebSocket socket, Uri ws, string room, string name)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(ws, cts.Token);
+        var join = Encoding.UTF8.GetBytes(new JsonObject { ["type"] = "join", ["room"] = room, ["name"] = name, ["p2p"] = false }.ToJsonString());
+        await socket.SendAsync(join, WebSocketMessageType.Text, true, cts.Token);
+        var buffer = new byte[64 * 1024];
+        var r = await socket.ReceiveAsync(buffer, cts.Token);
+        return JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, r.Count))!;
     }
 }

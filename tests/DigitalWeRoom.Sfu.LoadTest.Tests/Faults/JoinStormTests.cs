@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json.Nodes;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
 using Xunit.Abstractions;
 
@@ -83,16 +81,10 @@ public class JoinStormTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Joins over a raw socket; "joined" or the error code of the answer.</summary>
+    /// <summary>"joined" or the error code of the answer.</summary>
     private static async Task<string> JoinAsync(ClientWebSocket socket, Uri ws, string room)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await socket.ConnectAsync(ws, cts.Token);
-        var join = Encoding.UTF8.GetBytes(new JsonObject { ["type"] = "join", ["room"] = room, ["name"] = "storm", ["p2p"] = false }.ToJsonString());
-        await socket.SendAsync(join, WebSocketMessageType.Text, true, cts.Token);
-        var buffer = new byte[64 * 1024];
-        var r = await socket.ReceiveAsync(buffer, cts.Token);
-        var msg = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, r.Count))!;
+        var msg = await RawSignaling.JoinAsync(socket, ws, room, "storm");
         return (string?)msg["type"] == "joined" ? "joined" : (string?)msg["code"] ?? "?";
     }
 }
