@@ -18,6 +18,8 @@ internal abstract record RoomCommand
 
     public sealed record SessionStateChanged(string ParticipantId, SfuSessionState State) : RoomCommand;
 
+    public sealed record Notify(SignalMessage Message) : RoomCommand;
+
     public sealed record Flush(TaskCompletionSource Done) : RoomCommand;
 
     /// <summary>Operator commands (Room API). <see cref="Cancel"/> answers one that reached a closed room.</summary>

@@ -9,6 +9,7 @@ public static class MessageTypes
     public const string P2pConnected = "p2p-connected";
     public const string P2pFailed = "p2p-failed";
     public const string Ping = "ping";
+    public const string IceRestart = "ice-restart";
 
     // Both directions.
     public const string Offer = "offer";
@@ -26,6 +27,7 @@ public static class MessageTypes
     public const string Mode = "mode";
     public const string Error = "error";
     public const string Pong = "pong";
+    public const string Draining = "draining";
 }
 
 /// <summary>Special values of the <c>target</c>/<c>from</c> fields.</summary>
@@ -82,4 +84,7 @@ public static class ErrorCodes
 
     /// <summary>You tried to unmute a kind the operator muted.</summary>
     public const string MutedByOperator = "muted-by-operator";
+    public const string ConsentExpired = "consent-expired";
+    public const string Draining = "server-draining";
+    public const string IceRestartRateLimited = "ice-restart-rate-limited";
 }

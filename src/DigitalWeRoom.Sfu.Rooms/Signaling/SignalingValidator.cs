@@ -57,6 +57,7 @@ public static partial class SignalingValidator
 
             case MessageTypes.Leave:
             case MessageTypes.Ping:
+            case MessageTypes.IceRestart:
                 return true;
 
             case MessageTypes.Offer:

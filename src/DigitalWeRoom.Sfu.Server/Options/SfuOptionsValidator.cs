@@ -57,6 +57,8 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
 
         CheckSpan(errors, "Sfu:BackToP2PDelay", options.BackToP2PDelay, TimeSpan.Zero, TimeSpan.FromMinutes(10));
         CheckSpan(errors, "Sfu:P2PConnectTimeout", options.P2PConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        CheckSpan(errors, "Sfu:DrainTimeout", options.DrainTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
+        CheckSpan(errors, "Sfu:Udp:ConsentTimeout", options.Udp.ConsentTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         CheckSpan(errors, "Sfu:Limits:IdleTimeout", options.Limits.IdleTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
 
         var limits = options.Limits;

@@ -55,6 +55,8 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
                             Port = _udp.Port,
                             AnnouncedAddresses = _announced.Addresses,
                             TimeProvider = _time,
+                            ConsentTimeout = _udp.ConsentTimeout,
+                            ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, _udp.ConsentTimeout.TotalMilliseconds / 4)),
                         }).Start();
                     }
                     catch (System.Net.Sockets.SocketException e)

@@ -23,13 +23,14 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
-    private readonly IceCredentials _localIce = IceCredentials.Generate();
+    private IceCredentials _localIce = IceCredentials.Generate();
     private readonly SfuNegotiator _negotiator;
     private readonly Dictionary<string, (Producer Producer, SlotPurpose Purpose)> _producers = [];
     private readonly Dictionary<string, Consumer> _consumers = [];
     private IReadOnlyList<string> _subscriptions = [];
     private string _lastRequest = "";
     private bool _renegotiate;
+    private bool _forceOffer;
     private bool _forwarding = true;
     private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
     private bool _canPublish = true;
@@ -74,10 +75,12 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
         var subscriptions = BuildSubscriptions();
         var key = string.Join(",", subscriptions.Select(s => s.TrackId));
-        if (_negotiator.Version != 0 && key == _lastRequest)
+        if (_negotiator.Version != 0 && key == _lastRequest && !_forceOffer)
         {
             return;
         }
+
+        _forceOffer = false;
 
         if (!_negotiator.TryCreateOffer(new OfferRequest(true, true, true, subscriptions), out var sdp, out var error))
         {
@@ -122,6 +125,25 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         span.Stop();
     }
 
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local credentials, registered on the port at once (the old ones keep working
+    /// until a check with the new ones arrives), and a new offer carrying them. DTLS and SRTP stay as they are.
+    /// </summary>
+    public string? RestartIce()
+    {
+        if (_disposed || _transport is not { } transport)
+        {
+            return "no server connection to restart yet";
+        }
+
+        _localIce = IceCredentials.Generate();
+        transport.BeginIceRestart(_localIce);
+        _negotiator.SetLocalIce(_localIce.Ufrag, _localIce.Password);
+        _forceOffer = true;
+        Renegotiate();
+        return null;
+    }
+
     private List<SubscribedTrack> BuildSubscriptions()
     {
         var tracks = new List<SubscribedTrack>();
@@ -164,6 +186,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         try
         {
             EnsureTransport(result);
+            _transport!.SetRemoteIce(result.RemoteIceUfrag, result.RemoteIcePwd);
             if (SyncProducers(result))
             {
                 _room.OnProducersChanged(this);
@@ -395,6 +418,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         _host.ReportState(state switch
         {
             WebRtcTransportState.Connected => SfuSessionState.Connected,
+            WebRtcTransportState.Failed when transport.DtlsFailure == DtlsFailure.None => SfuSessionState.ConsentExpired,
             WebRtcTransportState.Failed => SfuSessionState.Failed,
             WebRtcTransportState.Closed => SfuSessionState.Closed,
             _ => SfuSessionState.New,

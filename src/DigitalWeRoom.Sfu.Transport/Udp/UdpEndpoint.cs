@@ -15,7 +15,7 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// </summary>
 internal sealed class UdpEndpoint : IDisposable
 {
-    private readonly Socket _socket;
+    private volatile Socket _socket;
     private readonly UdpEndpointOptions _options;
     private readonly ConcurrentDictionary<string, WebRtcTransport> _byUfrag = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WebRtcTransport>.AlternateLookup<ReadOnlySpan<char>> _byUfragSpan;
@@ -59,7 +59,7 @@ internal sealed class UdpEndpoint : IDisposable
             static state => ((UdpEndpoint)state!).CheckConsent(), this, options.ConsentCheckInterval, options.ConsentCheckInterval);
     }
 
-    public IPEndPoint LocalEndPoint { get; }
+    public IPEndPoint LocalEndPoint { get; private set; }
 
     public int Port => LocalEndPoint.Port;
 
@@ -146,8 +146,39 @@ internal sealed class UdpEndpoint : IDisposable
 
     internal void RemoveTransport(WebRtcTransport transport)
     {
-        _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(transport.LocalIceCredentials.Ufrag, transport));
+        foreach (string ufrag in transport.LocalUfrags())
+        {
+            _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(ufrag, transport));
+        }
         _tuples.RemoveAll(transport);
+    }
+
+    /// <summary>ICE restart: the transport becomes reachable by a second local ufrag.</summary>
+    internal bool AddUfrag(string ufrag, WebRtcTransport transport) => _byUfrag.TryAdd(ufrag, transport);
+
+    internal void RemoveUfrag(string ufrag, WebRtcTransport transport) =>
+        _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(ufrag, transport));
+
+    /// <summary>
+    /// A network change on a client's port (load generator, fault tests): from now on it sends from and receives on
+    /// a new socket bound to <paramref name="bind"/> (ephemeral port); the old socket is closed.
+    /// </summary>
+    internal void MoveTo(IPAddress bind)
+    {
+        var fresh = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            fresh.Bind(new IPEndPoint(bind, 0));
+        }
+        catch
+        {
+            fresh.Dispose();
+            throw;
+        }
+        Socket old = _socket;
+        _socket = fresh;
+        LocalEndPoint = (IPEndPoint)fresh.LocalEndPoint!;
+        old.Dispose();
     }
 
     /// <summary>Sends one datagram; false (and no exception) if the socket refused it.</summary>
@@ -224,9 +255,15 @@ internal sealed class UdpEndpoint : IDisposable
         {
             packet ??= Pool.Rent();
             int received;
+            Socket socket = _socket;
             try
             {
-                received = _socket.ReceiveFrom(packet.Buffer.AsSpan(), SocketFlags.None, remote);
+                received = socket.ReceiveFrom(packet.Buffer.AsSpan(), SocketFlags.None, remote);
+            }
+            catch (Exception) when (!_disposed && socket != _socket)
+            {
+                // MoveTo replaced the socket: receive on the new one.
+                continue;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
             {
@@ -277,6 +314,16 @@ internal sealed class UdpEndpoint : IDisposable
         {
             pair.Value.CheckConsent();
         }
+    }
+
+    /// <summary>
+    /// Closes the socket before the transports, so nothing leaves (no DTLS close_notify): the peer sees what
+    /// a killed process leaves behind and learns only from consent expiry (RFC 7675). Fault tests.
+    /// </summary>
+    internal void Abandon()
+    {
+        _socket.Dispose();
+        Dispose();
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 // The meeting: joins /r/{room}?name=... automatically, P2P for two, via server from three.
 import { Signaling } from './signaling.js';
+import { Reconnector, RETRY_ERRORS, TERMINAL_ERRORS } from './reconnect.js';
 import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
 import { UI } from './ui.js';
@@ -29,6 +30,7 @@ const state = {
   errors: [],
   events,
   left: false,
+  terminal: false, // the server said not to come back: no automatic reconnect
 };
 
 // The deployment's name (Sfu:DisplayName) in the header and title.
@@ -40,6 +42,14 @@ fetch('/api/info').then((r) => r.ok ? r.json() : null).then((info) => {
 }).catch(() => {});
 
 const signaling = new Signaling(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+const reconnector = new Reconnector({
+  connect: () => signaling.connect(),
+  onConnected: () => sendJoin(),
+  onWaiting: (ms, attempt) => {
+    ui.log(`reconnect ${attempt} in ${Math.round(ms)} ms`);
+    ui.showError(`The meeting server cannot be reached right now. Reconnecting (attempt ${attempt})…`);
+  },
+});
 const sfu = new SfuLink({
   signaling,
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
@@ -187,6 +197,8 @@ const ERROR_TEXT = {
 signaling
   .on('joined', (m) => {
     state.selfId = m.participantId;
+    reconnector.succeeded();
+    if (reconnector.reconnects > 0) ui.clearError();
     state.iceServers = m.iceServers ?? [];
     for (const p of m.participants ?? []) state.participants.set(p.id, p);
     setMode(m.mode);
@@ -262,18 +274,57 @@ signaling
     state.errors.push({ code: m.code, reason: m.reason, id: m.id });
     if (state.errors.length > 50) state.errors.shift();
     if (m.code === 'removed' || m.code === 'room-closed') {
-      // Dismissed by the organiser: end the call here; the server closes the socket next.
+      // Dismissed by the organiser: end the call here, no reconnect; the server closes the socket next.
+      state.terminal = true;
       leave();
       ui.showError(ERROR_TEXT[m.code]);
+      return;
+    }
+    if (TERMINAL_ERRORS.has(m.code)) {
+      state.terminal = true;
+      reconnector.stop();
+    } else if (RETRY_ERRORS.has(m.code) && !state.selfId && !state.left) {
+      signaling.close(); // not joined (yet): try again later, maybe on a server that is back
       return;
     }
     if (ERROR_TEXT[m.code]) ui.showError(ERROR_TEXT[m.code]);
     else console.warn('dwr: server error', m.code, m.reason);
   })
   .on('pong', () => {})
+  .on('draining', () => ui.log('server draining'))
   .on('_closed', () => {
-    if (!state.left) ui.showError('Disconnected from the meeting server. Reload the page to rejoin.');
+    if (state.left) return;
+    if (state.terminal) {
+      ui.showError('Disconnected from the meeting server. Reload the page to rejoin.');
+      return;
+    }
+    resetSession();
+    reconnector.schedule();
   });
+
+/** The signaling socket closed unexpectedly: forget the old session; the rejoin builds a new one. */
+function resetSession() {
+  closeP2P();
+  sfu.reset();
+  for (const id of state.participants.keys()) {
+    ui.removeTile(id);
+    ui.removeTile(`${id}:screen`);
+  }
+  state.participants.clear();
+  state.remote.clear();
+  state.trackOwners.clear();
+  state.sfuReady.clear();
+  state.selfId = null;
+  setMode('connecting');
+  renderAll();
+}
+
+/** The room token from token.js, sent on every join and rejoin (null: the server is open). */
+let accessToken = null;
+
+function sendJoin() {
+  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(accessToken ? { token: accessToken } : {}) });
+}
 
 function setMode(mode) {
   ui.log(`mode ${mode}`);
@@ -378,6 +429,7 @@ function toggle(kind) {
 
 function leave() {
   state.left = true;
+  reconnector.stop();
   signaling.send({ type: 'leave' });
   signaling.close();
   closeP2P();
@@ -439,6 +491,10 @@ window.dwr = {
   get participants() { return [...state.participants.values()].map((p) => ({ id: p.id, name: p.name })); },
   get errors() { return [...state.errors]; },
   get hasP2P() { return state.p2p !== null; },
+  /** Times the signaling socket was reconnected after an unexpected close. */
+  get reconnects() { return reconnector.reconnects; },
+  /** ICE restarts the page asked the server for. */
+  get iceRestarts() { return sfu.iceRestarts; },
   now: () => performance.now(),
   /** ms from navigation start to the first presented remote video frame, or null. */
   get firstRemoteFrameAt() { return UI.firstRemoteFrameAt; },
@@ -471,13 +527,15 @@ window.dwr = {
     ui.showError(access.error);
     return;
   }
+  accessToken = access.token ?? null;
   await getLocalMedia();
   try {
     await signaling.connect();
   } catch {
     ui.setMode('connecting');
-    ui.showError('The meeting server cannot be reached. Check your connection and reload the page.');
+    ui.showError('The meeting server cannot be reached. Retrying…');
+    reconnector.schedule();
     return;
   }
-  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(access.token ? { token: access.token } : {}) });
+  sendJoin();
 })();
