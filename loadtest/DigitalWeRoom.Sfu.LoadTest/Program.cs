@@ -6,6 +6,7 @@ using DigitalWeRoom.Sfu.LoadTest.Media;
 using DigitalWeRoom.Sfu.LoadTest.Runner;
 using DigitalWeRoom.Sfu.LoadTest.Scenarios;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
+using DigitalWeRoom.Sfu.Transport.Udp;
 using Spectre.Console;
 
 namespace DigitalWeRoom.Sfu.LoadTest;
@@ -49,12 +50,14 @@ internal static class Program
         var fbSubs = new Option<int>("--subscribers", "-s") { DefaultValueFactory = _ => 10 };
         var fbSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
         var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
-        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu };
+        var fbLive = new Option<bool>("--live-clients") { Description = "send to the live clients (their receive threads wake per packet) instead of non-reading sink sockets like the reference" };
+        var fbQueued = new Option<bool>("--queued") { Description = "always go through each subscriber's queue (no inline send on the fan-out thread)" };
+        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued };
         forwardBench.SetAction(async (pr, ct) =>
         {
-            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu)).ConfigureAwait(false);
+            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued)).ConfigureAwait(false);
             AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
+                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
             return 0;
         });
         root.Subcommands.Add(forwardBench);

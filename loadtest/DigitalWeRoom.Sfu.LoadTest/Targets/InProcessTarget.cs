@@ -166,6 +166,12 @@ internal sealed class InProcessTarget : ILoadTarget
         lock (_control) return _members[participant].Client;
     }
 
+    /// <summary>The server side's WebRTC transport of a participant.</summary>
+    public WebRtcTransport ServerTransportOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members[participant].ServerSide;
+    }
+
     /// <summary>The server side's media transport of a participant.</summary>
     public MediaTransport MediaOf(SyntheticParticipant participant)
     {

@@ -150,9 +150,17 @@ internal sealed class UdpEndpoint : IDisposable
         _tuples.RemoveAll(transport);
     }
 
-    /// <summary>Sends one datagram; false (and no exception) if the socket refused it.</summary>
+    /// <summary>
+    /// Sends one datagram; false (and no exception) if the socket refused it. Inside an <see cref="EgressBatch"/>
+    /// scope of the calling thread the datagram is copied into the batch and sent with the others when the scope
+    /// ends (true then means queued; a later kernel refusal is counted in <see cref="SendErrors"/>).
+    /// </summary>
     internal bool SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
+        if (_options.BatchSends && EgressBatch.Current is { } batch && !_disposed && batch.TryAdd(this, datagram, destination))
+        {
+            return true;
+        }
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, destination);
@@ -166,6 +174,22 @@ internal sealed class UdpEndpoint : IDisposable
         catch (ObjectDisposedException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Datagrams of a flushed <see cref="EgressBatch"/> the kernel refused.</summary>
+    public long SendErrors => Interlocked.Read(ref _sendErrors);
+
+    private long _sendErrors;
+
+    /// <summary>Called by <see cref="EgressBatch.Flush"/>: one <c>sendmmsg</c> of its first <paramref name="count"/> slots.</summary>
+    internal void SendBatch(EgressBatch batch, int count)
+    {
+        int sent = batch.SendAll(_socket.SafeHandle, count);
+        Interlocked.Add(ref _datagramsSent, sent);
+        if (sent < count)
+        {
+            Interlocked.Add(ref _sendErrors, count - sent);
         }
     }
 
@@ -248,6 +272,8 @@ internal sealed class UdpEndpoint : IDisposable
             }
             Interlocked.Increment(ref _datagramsReceived);
             packet.Length = received;
+            // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
+            using EgressBatch.Scope batch = EgressBatch.Enter();
             try
             {
                 ProcessDatagram(packet, remote);
