@@ -105,7 +105,7 @@ internal static class Program
         string kind = pr.GetValue(o.Target)!;
         if (kind == "inprocess")
         {
-            target = new InProcessTarget(bind);
+            target = new InProcessTarget(bind, receiveSockets: pr.GetValue(o.ServerSockets));
         }
         else if (kind == "janus")
         {
@@ -210,12 +210,13 @@ internal static class Program
         public Option<double> JoinSpacing { get; } = new("--join-spacing-ms") { Description = "delay between planned joins", DefaultValueFactory = _ => 0 };
         public Option<int> JoinConcurrency { get; } = new("--join-concurrency") { DefaultValueFactory = _ => 8 };
         public Option<int> Pacers { get; } = new("--pacers") { DefaultValueFactory = _ => 1 };
+        public Option<int> ServerSockets { get; } = new("--server-sockets") { Description = "in-process target: UDP sockets (SO_REUSEPORT, one receive thread each) on the SFU port", DefaultValueFactory = _ => 1 };
         public Option<int> MaxParticipants { get; } = new("--max-participants") { DefaultValueFactory = _ => 2000 };
         public Option<string> Json { get; } = new("--json") { Description = "write the result as JSON here" };
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, MaxParticipants, Json })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, MaxParticipants, Json })
             {
                 command.Options.Add(option);
             }

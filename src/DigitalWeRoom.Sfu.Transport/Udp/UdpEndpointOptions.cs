@@ -41,6 +41,13 @@ internal sealed class UdpEndpointOptions
     /// </summary>
     public bool BatchSends { get; init; } = true;
 
+    /// <summary>
+    /// Sockets bound to the one port with SO_REUSEPORT, each read by its own receive thread (Linux; elsewhere 1).
+    /// The kernel keeps each remote address on one socket, so one peer's packets stay on one thread; more sockets
+    /// spread publishers' receive, decrypt and fan-out work over cores.
+    /// </summary>
+    public int ReceiveSockets { get; init; } = 1;
+
     /// <summary>Kernel socket buffers (bytes); 0 leaves the default.</summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 }
