@@ -8,13 +8,20 @@ namespace DigitalWeRoom.Sfu.Transport.Tests.Udp;
 /// <summary>Batched sends (sendmmsg) and a port served by several SO_REUSEPORT sockets.</summary>
 public class EgressBatchTests
 {
+    private static (UdpEndpoint Endpoint, Socket Sink) NewEndpointAndSink()
+    {
+        var endpoint = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback, Port = 0 });
+        var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
+        sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return (endpoint, sink);
+    }
+
     [Fact]
     public void Scope_HoldsDatagramsUntilItEnds_ThenSendsThemAllInOrder()
     {
-        using var endpoint = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback, Port = 0 });
-        using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        sink.ReceiveTimeout = 5000;
+        (UdpEndpoint endpoint, Socket sink) = NewEndpointAndSink();
+        using var disposeEndpoint = endpoint;
+        using var disposeSink = sink;
         var destination = TestEnvironment.LoopbackSocketAddress(sink);
 
         using (EgressBatch.Enter())
@@ -48,10 +55,9 @@ public class EgressBatchTests
     [Fact]
     public void Refused_datagram_is_counted_and_the_rest_still_go()
     {
-        using var endpoint = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback, Port = 0 });
-        using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        sink.ReceiveTimeout = 5000;
+        (UdpEndpoint endpoint, Socket sink) = NewEndpointAndSink();
+        using var disposeEndpoint = endpoint;
+        using var disposeSink = sink;
         var good = TestEnvironment.LoopbackSocketAddress(sink);
         // An IPv6 destination on an IPv4 socket: the kernel refuses that one message.
         var bad = new IPEndPoint(IPAddress.IPv6Loopback, 9).Serialize();
