@@ -52,12 +52,18 @@ internal static class Program
         var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
         var fbLive = new Option<bool>("--live-clients") { Description = "send to the live clients (their receive threads wake per packet) instead of non-reading sink sockets like the reference" };
         var fbQueued = new Option<bool>("--queued") { Description = "always go through each subscriber's queue (no inline send on the fan-out thread)" };
-        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued };
+        var fbLatency = new Option<bool>("--latency") { Description = "then measure in→out latency at 50 % and 80 % of the saturation just measured (open loop)" };
+        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued, fbLatency };
         forwardBench.SetAction(async (pr, ct) =>
         {
-            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued)).ConfigureAwait(false);
+            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null).ConfigureAwait(false);
             AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
+            foreach (var point in r.Latency)
+            {
+                AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"LATENCY fraction={point.Fraction:F2} in_pps={point.InPacketsPerSecond:F0} packets={point.Packets} p50_us={point.P50Micros:F0} p99_us={point.P99Micros:F0} max_us={point.MaxMicros:F0}"));
+            }
             return 0;
         });
         root.Subcommands.Add(forwardBench);

@@ -25,9 +25,16 @@ namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 /// </summary>
 internal static partial class ForwardBench
 {
-    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0);
+    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency);
 
-    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true)
+    /// <summary>
+    /// In→out latency at a fraction of the saturation just measured: input packets are due at a fixed rate (open
+    /// loop); latency = end of the packet's fan-out (its sendmmsg returned) − the time it was due, so falling behind
+    /// shows up as queueing delay, as in a socket's receive queue.
+    /// </summary>
+    public readonly record struct LoadPoint(double Fraction, double InPacketsPerSecond, long Packets, double P50Micros, double P99Micros, double MaxMicros);
+
+    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null)
     {
         var plan = ScenarioPlan.Broadcast(1, subscribers, TimeSpan.FromMinutes(5));
         var profile = new MediaProfile { Audio = false, VideoBitrate = 1200 * 8 * 30, VideoFps = 30, MaxVideoPayloadBytes = 1200 };
@@ -85,6 +92,7 @@ internal static partial class ForwardBench
                     foreach (var m in media) m.Outbound.DrainAvailable();
                 }
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                
                 if (!warm)
                 {
                     warm = true;
@@ -95,7 +103,38 @@ internal static partial class ForwardBench
                 timed += dt;
                 outPackets += router.Counters.ForwardedPackets - fwd0;
             }
-            return new Result(outPackets / timed, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start);
+            double saturation = outPackets / timed;
+            var points = new List<LoadPoint>();
+            foreach (double fraction in latencyFractions ?? [])
+            {
+                sink.Count = 0;
+                while (sink.Count < Batch - 8)
+                {
+                    clock += Stopwatch.Frequency / profile.VideoFps;
+                    video.SendDue(clock, sink);
+                }
+                double inRate = fraction * saturation / subscribers;
+                double ticksPerPacket = Stopwatch.Frequency / inRate;
+                var histogram = new Stats.LatencyHistogram();
+                long start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
+                for (int i = 0; i < sink.Count; i++)
+                {
+                    long due = start + (long)(i * ticksPerPacket);
+                    while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20);
+                    PooledPacket packet = pool.Rent();
+                    wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
+                    packet.Length = lengths[i];
+                    using (EgressBatch.Enter())
+                    {
+                        target.Endpoint.ProcessDatagram(packet, from);
+                    }
+                    packet.Release();
+                    foreach (var m in media) m.Outbound.DrainAvailable();
+                    histogram.Record((Stopwatch.GetTimestamp() - due) * 1_000_000 / Stopwatch.Frequency);
+                }
+                points.Add(new LoadPoint(fraction, inRate, histogram.Count, histogram.Percentile(50), histogram.Percentile(99), histogram.Max));
+            }
+            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
     }
 
