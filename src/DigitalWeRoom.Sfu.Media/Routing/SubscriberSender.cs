@@ -29,6 +29,9 @@ internal sealed partial class SubscriberSender
 
     public const int ScratchLength = 2048;
 
+    /// <summary>Window over which the rate of RTP handed to the pacer is measured.</summary>
+    private const long ArrivalWindowMicros = 250_000;
+
     /// <summary>Shortest pacer wake-up (timers are coarser than this anyway).</summary>
     private const long MinPacerDelayMicros = 1000;
 
@@ -43,6 +46,9 @@ internal sealed partial class SubscriberSender
     private ITimer? _pacerTimer;
     private int _pacerTimerArmed;
     private int _busy;
+    private long _windowStart = long.MinValue;
+    private long _windowBytes;
+    private double _arrivalBps = double.PositiveInfinity;
     private volatile bool _completed;
 
     internal SubscriberSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, RouterOptions options)
@@ -239,12 +245,35 @@ internal sealed partial class SubscriberSender
         }
     }
 
-    /// <summary>Into the pacer (drop oldest when full), then send what the budget allows now.</summary>
+    /// <summary>
+    /// Into the pacer (drop oldest when full), then send what the budget allows now. The pacing rate is 1.5 × the
+    /// larger of the estimate and the rate RTP arrived at over the last window: the pacer spreads bursts (key
+    /// frames) but never paces below what is being forwarded — fitting the streams to the estimate is the
+    /// LayerAllocator's job — so it cannot build a standing queue that would drop media. Until one window has
+    /// been measured nothing is held back.
+    /// </summary>
     private void Pace(in OutboundRtp item)
     {
         long now = NowMicros();
-        _pacer!.SetEstimate(_owner.Bandwidth.Estimate);
-        if (!_pacer.Enqueue(item, item.Packet!.Length, out var dropped))
+        int size = item.Packet!.Length;
+        if (_windowStart == long.MinValue)
+        {
+            _windowStart = now;
+        }
+        else if (now - _windowStart >= ArrivalWindowMicros)
+        {
+            _arrivalBps = _windowBytes * 8_000_000.0 / (now - _windowStart);
+            _windowStart = now;
+            _windowBytes = 0;
+        }
+        _windowBytes += size;
+        if (double.IsPositiveInfinity(_arrivalBps) && _pacer!.Count == 0)
+        {
+            ProcessNow(item);
+            return;
+        }
+        _pacer!.SetEstimate(Math.Max(_owner.Bandwidth.Estimate, _arrivalBps));
+        if (!_pacer.Enqueue(item, size, out var dropped))
         {
             dropped.Packet?.Release();
             _counters.Drops.Increment(DropReason.PacerOverflow);

@@ -48,6 +48,21 @@ public sealed class SubscriberSenderTests
             }
         }
 
+        /// <summary>
+        /// 200-byte delta packets every 10 ms for <paramref name="milliseconds"/> (~170 kbit/s), so the sender has
+        /// measured the rate media arrives at; returns how many the subscriber got meanwhile.
+        /// </summary>
+        public int Steady(int milliseconds)
+        {
+            for (int ms = 0; ms < milliseconds; ms += 10)
+            {
+                // The consumer starts forwarding at a key frame.
+                Deliver(Router, Publisher, Rtp(Pool, PublisherSsrc, (ushort)_seq++, 90_000, 96, Vp8Payload(keyFrame: _seq == 1, 200)));
+                Time.Advance(TimeSpan.FromMilliseconds(10));
+            }
+            return SubSender.Rtp.Count;
+        }
+
         public void Remb(ulong bitsPerSecond)
         {
             long micros = Time.GetTimestamp() * 1_000_000 / Time.TimestampFrequency;
@@ -93,21 +108,23 @@ public sealed class SubscriberSenderTests
     {
         var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
         s.Remb(800_000); // paced at 1.2 Mbit/s = 150 B/ms, burst allowance 20 ms = 3,000 B
+        int steady = s.Steady(300);
+        Assert.Equal(30, steady); // ~170 kbit/s flows unpaced
         s.KeyFrameBurst(30, 1000);
-        int first = s.SubSender.Rtp.Count;
+        int first = s.SubSender.Rtp.Count - steady;
         Assert.InRange(first, 2, 4); // the burst allowance (~3 packets of ~1,030 B)
         Assert.Equal(30 - first, s.Subscriber.Outbound.PacedCount);
 
         // 100 ms later ~15,000 B more may have gone: the pacer's timer woke the sender meanwhile.
         for (int ms = 0; ms < 100; ms++) s.Time.Advance(TimeSpan.FromMilliseconds(1));
-        int afterTenth = s.SubSender.Rtp.Count;
+        int afterTenth = s.SubSender.Rtp.Count - steady;
         Assert.InRange(afterTenth - first, 12, 16);
 
         for (int ms = 0; ms < 200; ms++) s.Time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(30, s.SubSender.Rtp.Count);
+        Assert.Equal(steady + 30, s.SubSender.Rtp.Count);
         Assert.Equal(0, s.Subscriber.Outbound.PacedCount);
         ushort seq0 = Seq(s.SubSender.Rtp[0]);
-        Assert.Equal(Enumerable.Range(0, 30), s.SubSender.Rtp.Select(p => (ushort)(Seq(p) - seq0)).Select(d => (int)d));
+        Assert.Equal(Enumerable.Range(0, steady + 30), s.SubSender.Rtp.Select(p => (ushort)(Seq(p) - seq0)).Select(d => (int)d));
         Assert.Equal(0, s.Router.Counters.Drops.Get(DropReason.PacerOverflow));
         AssertNoLeakAfterClose(s.Router, s.Pool);
     }
@@ -116,16 +133,31 @@ public sealed class SubscriberSenderTests
     public void FullPacer_DropsTheOldest_AndReleasesIt()
     {
         var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero, PacerCapacity = 4 });
-        s.Remb(100_000); // 150 kbit/s paced: the burst allowance is the 1,500 B minimum
+        s.Remb(100_000); // paced at 1.5 × the ~170 kbit/s arrival rate: the burst allowance is the 1,500 B minimum
+        int steady = s.Steady(300);
         s.KeyFrameBurst(20, 1000);
-        Assert.Single(s.SubSender.Rtp);
+        Assert.Equal(steady + 1, s.SubSender.Rtp.Count);
         Assert.Equal(4, s.Subscriber.Outbound.PacedCount);
         Assert.Equal(15, s.Router.Counters.Drops.Get(DropReason.PacerOverflow));
 
         for (int ms = 0; ms < 1000; ms++) s.Time.Advance(TimeSpan.FromMilliseconds(1));
-        // The first packet, then the 4 newest.
-        ushort seq0 = Seq(s.SubSender.Rtp[0]);
-        Assert.Equal([0, 16, 17, 18, 19], s.SubSender.Rtp.Select(p => (int)(ushort)(Seq(p) - seq0)));
+        // The first packet of the burst, then the 4 newest.
+        ushort seq0 = Seq(s.SubSender.Rtp[steady]);
+        Assert.Equal([0, 16, 17, 18, 19], s.SubSender.Rtp.Skip(steady).Select(p => (int)(ushort)(Seq(p) - seq0)));
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void SteadyMediaAboveTheEstimate_IsNotHeldBack_TheAllocatorFitsItNotThePacer()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        s.Remb(60_000); // far below the ~170 kbit/s arriving
+        for (int i = 0; i < 200; i++)
+        {
+            int before = s.Steady(10);
+            Assert.Equal(i + 1, before); // every packet goes at once: no standing queue, no drops
+        }
+        Assert.Equal(0, s.Router.Counters.Drops.Get(DropReason.PacerOverflow));
         AssertNoLeakAfterClose(s.Router, s.Pool);
     }
 
@@ -152,6 +184,7 @@ public sealed class SubscriberSenderTests
     {
         var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
         s.Remb(100_000);
+        s.Steady(300);
         s.KeyFrameBurst(10, 1000);
         Assert.True(s.Subscriber.Outbound.PacedCount > 0);
         AssertNoLeakAfterClose(s.Router, s.Pool);
