@@ -266,6 +266,18 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
         }
     }
 
+    /// <summary>
+    /// Benchmarks only: keep the selected tuple but send to <paramref name="address"/> (a socket nobody reads, as the
+    /// calibration forwarder's sinks are), so a loopback benchmark does not pay for waking the receiving client.
+    /// </summary>
+    internal void RedirectSendsForBenchmark(SocketAddress address)
+    {
+        if (Volatile.Read(ref _selected) is { } path)
+        {
+            Volatile.Write(ref _selected, path with { Address = CopyOf(address) });
+        }
+    }
+
     /// <summary>Consent timer: RFC 7675 §5.1, fail after the timeout without a valid check.</summary>
     internal void CheckConsent()
     {

@@ -31,6 +31,11 @@ internal sealed class SubscriberBandwidth
     /// <summary>Bits per second (any thread).</summary>
     public double Estimate => Volatile.Read(ref _estimate);
 
+    /// <summary>True once transport-cc feedback or a REMB has produced an estimate (before that it is only the initial guess).</summary>
+    public bool HasFeedback => _hasFeedback;
+
+    private volatile bool _hasFeedback;
+
     public long Stamped => _sequencer.Stamped;
 
     public long Unstamped => _sequencer.Unstamped;
@@ -73,6 +78,7 @@ internal sealed class SubscriberBandwidth
     private void Publish(double estimate, long nowMicros)
     {
         Volatile.Write(ref _estimate, estimate);
+        _hasFeedback = true;
         if (_lastReportedAt == long.MinValue || Math.Abs(estimate - _lastReported) > 0.05 * _lastReported || nowMicros - _lastReportedAt >= ReallocateMicros)
         {
             _lastReported = estimate;
