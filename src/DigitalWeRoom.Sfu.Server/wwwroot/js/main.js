@@ -3,6 +3,7 @@ import { Signaling } from './signaling.js';
 import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
 import { UI } from './ui.js';
+import { TileSizeReporter } from './simulcast.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -44,6 +45,12 @@ const sfu = new SfuLink({
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
   onTrack: (track, streamId) => onRemoteTrack('sfu', track, streamId),
 });
+
+// Simulcast: tile sizes of server-path videos go to the server; `layers` (dynacast) to the camera sender.
+const tileSizes = new TileSizeReporter(ui.grid, (m) => signaling.send(m), (id) => sfu.serverTrackIdOf(id));
+sfu.onAnswered = () => tileSizes.schedule();
+signaling.on('layers', (m) => sfu.setActiveLayers(m.trackId, m.active ?? []));
+window.dwrSfu = sfu; // test hook: the server-path RTCPeerConnection (getStats)
 
 // ---- Remote media ------------------------------------------------------------------------------
 
@@ -278,7 +285,7 @@ function publishLocalTracks() {
 
 async function getLocalMedia() {
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 } } });
     state.local.stream = stream;
     state.local.mic = stream.getAudioTracks()[0] ?? null;
     state.local.camera = stream.getVideoTracks()[0] ?? null;
