@@ -54,6 +54,9 @@ internal sealed class Producer
 
     public string Id { get; }
 
+    /// <summary>Measured bitrate of this stream (simulcast layer), sampled by subscribers' layer allocation.</summary>
+    internal Congestion.BitrateMeter Bitrate { get; } = new();
+
     public MediaKind Kind { get; }
 
     /// <summary>Media SSRC; 0 until bound when it was not signaled.</summary>

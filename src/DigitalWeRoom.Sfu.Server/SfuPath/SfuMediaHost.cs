@@ -76,7 +76,18 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     }
 
     public IRoomMedia CreateRoom(string roomName) =>
-        new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>()) { Simulcast = _simulcast };
+        Track(new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>()) { Simulcast = _simulcast, Closed = r => _rooms.TryRemove(new(r.Router.Id, r)) });
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SfuRoomMedia> _rooms = new();
+
+    private SfuRoomMedia Track(SfuRoomMedia room)
+    {
+        _rooms[room.Router.Id] = room;
+        return room;
+    }
+
+    /// <summary>The open room's media by room name (diagnostics, tests).</summary>
+    internal SfuRoomMedia? FindRoom(string roomName) => _rooms.TryGetValue(roomName, out var room) ? room : null;
 
     public void Dispose()
     {

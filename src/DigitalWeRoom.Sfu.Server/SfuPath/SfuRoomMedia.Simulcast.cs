@@ -36,7 +36,7 @@ internal sealed partial class SfuRoomMedia : IProducerLayerListener
 
     /// <summary>Room loop: a publisher's simulcast track was created; its layers start all active (as the page starts them).</summary>
     internal void AddSimulcastTrack(SfuSession publisher, string trackId, Producer[] layers) =>
-        _dynacast[layers[0]] = new DynacastTrack(publisher, trackId, [.. layers.Select(l => l.Rid ?? "")],
+        _dynacast[layers[0]] = new DynacastTrack(publisher, trackId, layers, [.. layers.Select(l => l.Rid ?? "")],
             new DynacastLayers(layers.Length, _simulcast.LayerOffDelay, Router.Time.TimestampFrequency));
 
     /// <summary>The layers the publisher is told to encode for the track whose lowest layer is <paramref name="lowest"/>; -1 if unknown.</summary>
@@ -80,7 +80,17 @@ internal sealed partial class SfuRoomMedia : IProducerLayerListener
         track.Publisher.SendLayers(track.TrackId, rids);
     }
 
-    private void DisposeSimulcast() => _dynacastTimer?.Dispose();
+    /// <summary>Called once when the room's media is disposed (the host forgets it).</summary>
+    public Action<SfuRoomMedia>? Closed { get; init; }
 
-    private sealed record DynacastTrack(SfuSession Publisher, string TrackId, string[] Rids, DynacastLayers Layers);
+    /// <summary>Simulcast tracks published in this room: layers lowest first (diagnostics, tests).</summary>
+    internal IReadOnlyList<Producer[]> SimulcastTracks => [.. _dynacast.Values.Select(t => t.Producers)];
+
+    private void DisposeSimulcast()
+    {
+        _dynacastTimer?.Dispose();
+        Closed?.Invoke(this);
+    }
+
+    private sealed record DynacastTrack(SfuSession Publisher, string TrackId, Producer[] Producers, string[] Rids, DynacastLayers Layers);
 }
