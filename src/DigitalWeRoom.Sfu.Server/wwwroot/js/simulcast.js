@@ -26,6 +26,8 @@ export async function configureEncodings(sender, activeRids) {
       if (e[key] !== value) { e[key] = value; changed = true; }
     }
   });
+  // The server picks layers by size: under CPU load lower the frame rate, not the resolution, of each layer.
+  if (params.degradationPreference !== 'maintain-resolution') { params.degradationPreference = 'maintain-resolution'; changed = true; }
   if (changed) await sender.setParameters(params);
   return true;
 }
