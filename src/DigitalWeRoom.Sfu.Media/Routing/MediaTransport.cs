@@ -192,6 +192,9 @@ internal sealed class MediaTransport
         LayerAllocator.Allocate(estimateBps, _demands.AsSpan(0, consumers.Length), _layers, _order);
         for (int i = 0; i < consumers.Length; i++)
         {
+            // A wanted video keeps at least its lowest layer: pausing it would leave only audio to measure, and an
+            // estimate capped at 1.5 × acknowledged audio would never let the video back (no padding probes yet).
+            if (_layers[i] < 0 && _demands[i].MaxLayer >= 0 && !_demands[i].IsAudio) _layers[i] = 0;
             if (consumers[i].Simulcast is { } s && s.BandwidthLayer != _layers[i])
             {
                 int before = s.TargetLayer;
@@ -225,7 +228,7 @@ internal sealed class MediaTransport
 
     // Nominal bitrates per layer count (lowest first) until measured per-layer rates are wired in.
     private static readonly double[] AudioBitrates = [50_000];
-    private static readonly double[][] LayerBitrates = [[1_000_000], [300_000, 1_200_000], [150_000, 500_000, 1_500_000]];
+    private static readonly double[][] LayerBitrates = [[1_000_000], [300_000, 1_200_000], [100_000, 500_000, 1_500_000]];
     private TrackDemand[] _demands = [];
     private int[] _layers = [];
     private int[] _order = [];

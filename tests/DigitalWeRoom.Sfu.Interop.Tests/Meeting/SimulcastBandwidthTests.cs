@@ -83,7 +83,7 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
                 foreach (var t in media.Router.Transports)
                 {
                     var bw = t.Bandwidth;
-                    parts.Add($"{t.Id}{(t.Id == cId ? "(carol)" : "")}: est {bw.Estimate / 1000:F0}k budget {(double.IsFinite(bw.Budget) ? $"{bw.Budget / 1000:F0}k" : "inf")} limited {bw.Gate.IsLimited} x{bw.Gate.Limitations} loss {bw.Estimator.LossFraction:P0}");
+                    parts.Add($"{t.Id}{(t.Id == cId ? "(carol)" : "")}: est {bw.Estimate / 1000:F0}k budget {(double.IsFinite(bw.Budget) ? $"{bw.Budget / 1000:F0}k" : "inf")} limited {bw.Gate.IsLimited} x{bw.Gate.Limitations} loss {bw.Estimator.LossFraction:P0} feedbacks {bw.Estimator.FeedbacksProcessed} acked {bw.Estimator.AckedBitrate / 1000:F0}k stamped {bw.Stamped} unstamped {bw.Unstamped} layers [{string.Join(",", t.Consumers.ToArray().Where(x => x.Simulcast is not null).Select(x => $"{x.Simulcast!.CurrentLayer}/{x.Simulcast.TargetLayer}"))}]");
                 }
 
                 return string.Join("; ", parts);
@@ -95,12 +95,14 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
             await SimulcastPage.SetTileSizeAsync(c, aId, 1280, 720);
 
             int bobWidth = 0, carolWidth = 0;
+            var clock = Stopwatch.StartNew();
             var split = await SimulcastPage.WaitUntilAsync(async () =>
             {
                 bobWidth = await SimulcastPage.InboundWidthAsync(b, aId);
                 carolWidth = await SimulcastPage.InboundWidthAsync(c, aId);
+                output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: bob {bobWidth} carol {carolWidth}; {Budgets()}");
                 return bobWidth >= 1280 && carolWidth is > 0 and <= 320;
-            }, TimeSpan.FromSeconds(60));
+            }, TimeSpan.FromSeconds(40));
             output.WriteLine($"limited: bob {bobWidth}, carol {carolWidth}; {Budgets()}");
             Assert.True(split, $"bob {bobWidth} (want 1280), carol {carolWidth} (want <= 320); {Budgets()}");
 
@@ -122,7 +124,7 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
 
             // Lift the limit: carol gets the top layer back.
             Run("tc", $"qdisc del dev {hostSide} root");
-            var clock = Stopwatch.StartNew();
+            clock.Restart();
             var back = await SimulcastPage.WaitUntilAsync(async () => (carolWidth = await SimulcastPage.InboundWidthAsync(c, aId)) >= 1280, TimeSpan.FromSeconds(60));
             output.WriteLine($"after lifting the limit: carol {carolWidth} after {clock.Elapsed.TotalSeconds:F1} s; {Budgets()}");
             Assert.True(back, $"carol stayed at {carolWidth}");

@@ -5,7 +5,7 @@
 // remote video tile (`video-size`) so the server sends each video at the layer the tile needs.
 
 /** maxBitrate (bit/s) per layer, lowest first, for a given number of layers. */
-const LAYER_BITRATES = { 1: [1_500_000], 2: [500_000, 1_500_000], 3: [150_000, 500_000, 1_500_000], 4: [100_000, 250_000, 600_000, 1_500_000] };
+const LAYER_BITRATES = { 1: [1_500_000], 2: [500_000, 1_500_000], 3: [100_000, 500_000, 1_500_000], 4: [100_000, 250_000, 600_000, 1_500_000] };
 
 /**
  * Sets size and bitrate of a simulcast sender's encodings (lowest first) and the active flag from
