@@ -35,7 +35,7 @@ internal sealed class DynacastLayers
         for (int i = 0; i < _lastNeeded.Length; i++)
         {
             if ((mask & (1 << i)) != 0) _lastNeeded[i] = long.MaxValue; // needed until the mask says otherwise
-            else if (_lastNeeded[i] == long.MaxValue) _lastNeeded[i] = now;
+            else if (_lastNeeded[i] is long.MaxValue or long.MinValue) _lastNeeded[i] = now; // the delay starts now
         }
         return Evaluate(now);
     }
