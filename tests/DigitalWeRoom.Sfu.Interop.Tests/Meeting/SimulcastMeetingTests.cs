@@ -61,6 +61,14 @@ public sealed class SimulcastMeetingTests(ITestOutputHelper output)
         output.WriteLine("alice: " + await a.EvaluateAsync<string>("async () => { const r = await window.dwrSfu.pc.getStats(); let o=''; r.forEach(s => { if (s.type==='candidate-pair' && s.nominated) o += ` availableOutgoingBitrate=${s.availableOutgoingBitrate}`; if (s.type==='outbound-rtp' && s.kind==='video') o += ` ${s.rid}:${s.qualityLimitationReason}/${s.encoderImplementation}`; }); return o; }"));
         output.WriteLine($"router drops: {string.Join(", ", Enum.GetValues<DigitalWeRoom.Sfu.Protocols.DropReason>().Select(r => (r, n: media.Router.Counters.Drops.Get(r))).Where(x => x.n > 0).Select(x => $"{x.r}={x.n}"))}");
         Assert.True(allLayersFlow, "not every camera's three rids reached the server");
+
+        // Per-layer bitrates Chromium produces (fake camera 1280x720; recorded in docs/media-routing.md).
+        var first = await SimulcastPage.OutboundLayersAsync(a);
+        await Task.Delay(5000);
+        var second = await SimulcastPage.OutboundLayersAsync(a);
+        output.WriteLine("alice per-layer send rate over 5 s: " + string.Join(", ", second.Select(l =>
+            $"{l.Key} {l.Value.FrameWidth}px {(l.Value.BytesSent - first[l.Key].BytesSent) * 8 / 5000.0:F0} kbit/s")));
+        output.WriteLine("server-measured layer rates: " + string.Join(", ", Alice().Select(l => $"{l.Rid} {l.Bitrate.Rate / 1000:F0} kbit/s")));
         Assert.All(media.SimulcastTracks, t => Assert.Equal(["q", "h", "f"], t.Select(l => l.Rid)));
         Assert.All(Alice(), l => Assert.NotEqual(0u, l.Ssrc));
 
