@@ -30,8 +30,8 @@ internal sealed class Producer
         RtxSsrc = options.RtxSsrc;
         Mid = options.Mid;
         Rid = options.Rid;
-        Width = options.Width;
-        Height = options.Height;
+        _nominalWidth = options.Width;
+        _nominalHeight = options.Height;
         MidBytes = RtpListener.ToBytes(options.Mid);
         RidBytes = RtpListener.ToBytes(options.Rid);
         _codecs = [.. options.Codecs];
@@ -70,10 +70,14 @@ internal sealed class Producer
 
     public int ClockRate { get; }
 
-    /// <summary>Nominal frame size of this encoding (0: unknown).</summary>
-    public int Width { get; }
+    private readonly int _nominalWidth;
+    private readonly int _nominalHeight;
+    private int _frameSize; // width << 16 | height of the last VP8 key frame; 0 until one
 
-    public int Height { get; }
+    /// <summary>Frame size of this encoding: from its last VP8 key frame, else the nominal size (0: unknown).</summary>
+    public int Width => Volatile.Read(ref _frameSize) is var s and not 0 ? s >>> 16 : _nominalWidth;
+
+    public int Height => Volatile.Read(ref _frameSize) is var s and not 0 ? s & 0xFFFF : _nominalHeight;
 
     /// <summary>Audio: where this track's RFC 6464 levels go for dominant speaker detection (room control sets it).</summary>
     public Speech.SpeakerActivity? Speaker { get; set; }
@@ -150,7 +154,11 @@ internal sealed class Producer
         }
 
         bool keyFrame = KeyFrameDetector.IsKeyFrame(CodecOf(view.PayloadType), payload);
-        if (keyFrame) KeyFrames++;
+        if (keyFrame)
+        {
+            KeyFrames++;
+            if (KeyFrameDetector.TryReadVp8Size(payload, out int width, out int height)) Volatile.Write(ref _frameSize, (width << 16) | height);
+        }
 
         var consumers = Volatile.Read(ref _consumers);
         for (int i = 0; i < consumers.Length; i++)

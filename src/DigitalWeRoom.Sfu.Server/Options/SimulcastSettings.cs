@@ -12,10 +12,13 @@ public sealed class SimulcastSettings
     /// <summary>Rids, lowest layer first (1..16 alphanumeric characters each, 2..4 of them). An array, so configuration replaces it.</summary>
     public string[] Rids { get; set; } = ["q", "h", "f"];
 
-    /// <summary>Nominal size of the top layer (the camera's capture size); lower layers are halved per step.</summary>
-    public int TopWidth { get; set; } = 1280;
+    /// <summary>
+    /// Nominal size of the top layer (the page's camera capture size, 640x480 unless ?camera=WxH); lower layers are
+    /// halved per step. Used until a layer's first VP8 key frame tells its real size.
+    /// </summary>
+    public int TopWidth { get; set; } = 640;
 
-    public int TopHeight { get; set; } = 720;
+    public int TopHeight { get; set; } = 480;
 
     /// <summary>
     /// How long a layer that no subscriber needs any more stays encoded before the publisher is told to pause it

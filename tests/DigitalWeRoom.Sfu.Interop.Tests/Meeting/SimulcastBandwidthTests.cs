@@ -53,10 +53,10 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
             var addresses = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
             var outside = new Uri(addresses.First(a => a.Contains(serverAddress, StringComparison.Ordinal)));
 
-            var a = await host.OpenAsync("bw", "alice");
+            var a = await host.OpenAsync("bw", "alice", "&camera=1280x720");
             await a.WaitForFunctionAsync("() => window.dwr && window.dwr.participantId");
             var aId = await Dwr.IdAsync(a);
-            var b = await host.OpenAsync("bw", "bob");
+            var b = await host.OpenAsync("bw", "bob", "&camera=1280x720");
 
             // Carol: a Chromium inside the namespace, behind the token bucket (receives only; no camera on http://10.77...).
             await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec ip netns exec {ns} {Chromium.ExecutablePath} \"$@\"\n");

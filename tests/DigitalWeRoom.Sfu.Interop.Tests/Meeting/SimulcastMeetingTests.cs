@@ -16,7 +16,7 @@ public sealed class SimulcastMeetingTests(ITestOutputHelper output)
         var pages = new List<(IPage, string)>();
         foreach (var name in new[] { "alice", "bob", "carol" })
         {
-            var page = await host.OpenAsync(room, name);
+            var page = await host.OpenAsync(room, name, "&camera=1280x720");
             await page.WaitForFunctionAsync("() => window.dwr && window.dwr.participantId", null, new PageWaitForFunctionOptions { Timeout = 20_000 });
             pages.Add((page, await Dwr.IdAsync(page)));
         }
@@ -68,6 +68,7 @@ public sealed class SimulcastMeetingTests(ITestOutputHelper output)
         var second = await SimulcastPage.OutboundLayersAsync(a);
         output.WriteLine("alice per-layer send rate over 5 s: " + string.Join(", ", second.Select(l =>
             $"{l.Key} {l.Value.FrameWidth}px {(l.Value.BytesSent - first[l.Key].BytesSent) * 8 / 5000.0:F0} kbit/s")));
+        output.WriteLine("alice encodings: " + await a.EvaluateAsync<string>("() => JSON.stringify(window.dwrSfu.pc.getSenders().filter(s => s.track?.kind === 'video').map(s => ({ deg: s.getParameters().degradationPreference, enc: s.getParameters().encodings })))"));
         output.WriteLine("server-measured layer rates: " + string.Join(", ", Alice().Select(l => $"{l.Rid} {l.Bitrate.Rate / 1000:F0} kbit/s")));
         Assert.All(media.SimulcastTracks, t => Assert.Equal(["q", "h", "f"], t.Select(l => l.Rid)));
         Assert.All(Alice(), l => Assert.NotEqual(0u, l.Ssrc));

@@ -66,3 +66,26 @@ public sealed class BitrateMeterTests
         Assert.Equal(60_000, meter.Sample(15_000, 1500, f)); // stream stopped: decays
     }
 }
+
+public sealed class Vp8KeyFrameSizeTests
+{
+    [Fact]
+    public void Reads_width_and_height_from_the_first_packet_of_a_key_frame_only()
+    {
+        // Descriptor X=1,S=1,PID 0 / I=1 (15-bit picture id), then frame tag (key frame: bit 0 = 0), start code, 1280x720.
+        byte[] key = [0x90, 0x80, 0x80, 0x05, 0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0x00, 0x05, 0xD0, 0x02];
+        Assert.True(DigitalWeRoom.Sfu.Media.Streams.KeyFrameDetector.TryReadVp8Size(key, out int w, out int h));
+        Assert.Equal((1280, 720), (w, h));
+        byte[] withScale = [.. key];
+        withScale[11] |= 0xC0; // scaling bits are not part of the size
+        Assert.True(DigitalWeRoom.Sfu.Media.Streams.KeyFrameDetector.TryReadVp8Size(withScale, out w, out _));
+        Assert.Equal(1280, w);
+        byte[] delta = [.. key];
+        delta[4] = 0x11; // frame tag bit 0 = 1: inter frame
+        Assert.False(DigitalWeRoom.Sfu.Media.Streams.KeyFrameDetector.TryReadVp8Size(delta, out _, out _));
+        byte[] badStart = [.. key];
+        badStart[7] = 0x9C;
+        Assert.False(DigitalWeRoom.Sfu.Media.Streams.KeyFrameDetector.TryReadVp8Size(badStart, out _, out _));
+        Assert.False(DigitalWeRoom.Sfu.Media.Streams.KeyFrameDetector.TryReadVp8Size(key.AsSpan(0, 12), out _, out _));
+    }
+}

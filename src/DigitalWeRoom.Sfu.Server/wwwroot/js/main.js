@@ -283,9 +283,15 @@ function publishLocalTracks() {
   if (screen) signaling.send({ type: 'track-published', track: { id: trackId(screenStream, screen), kind: 'video', source: 'screen' } });
 }
 
+/** Camera capture size: 640x480, or ?camera=WxH (e.g. 1280x720 for three full simulcast layers). */
+function cameraConstraints() {
+  const m = /^(\d{2,4})x(\d{2,4})$/.exec(params.get('camera') ?? '');
+  return m ? { width: { ideal: Number(m[1]) }, height: { ideal: Number(m[2]) } } : { width: 640, height: 480 };
+}
+
 async function getLocalMedia() {
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 } } });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: cameraConstraints() });
     state.local.stream = stream;
     state.local.mic = stream.getAudioTracks()[0] ?? null;
     state.local.camera = stream.getVideoTracks()[0] ?? null;
