@@ -381,6 +381,9 @@ public sealed partial class Room
             case MessageTypes.Chat:
                 Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);
                 break;
+            case MessageTypes.VideoSize:
+                (sender.Session as ISimulcastSession)?.SetVideoSize(message.TrackId!, message.Width!.Value, message.Height!.Value);
+                break;
             default:
                 SendError(sender, ErrorCodes.UnknownType, "message type not handled by rooms", message.Id);
                 break;

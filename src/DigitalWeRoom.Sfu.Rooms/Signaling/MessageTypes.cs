@@ -28,6 +28,14 @@ public static class MessageTypes
     public const string Error = "error";
     public const string Pong = "pong";
     public const string Draining = "draining";
+
+    // simulcast
+    /// <summary>Client to server: the tile size a remote video is shown at ({trackId, width, height}, device pixels).</summary>
+    public const string VideoSize = "video-size";
+
+    /// <summary>Server to client (dynacast): encode only these rids of a published track ({trackId, active:[rid...]}).</summary>
+    public const string Layers = "layers";
+    // end simulcast
 }
 
 /// <summary>Special values of the <c>target</c>/<c>from</c> fields.</summary>

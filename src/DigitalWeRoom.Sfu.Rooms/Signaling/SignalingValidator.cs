@@ -16,6 +16,7 @@ public static partial class SignalingValidator
     public const int MaxCandidateLength = 1024;
     public const int MaxSdpLength = 48 * 1024;
     public const int MaxReasonLength = 256;
+    public const int MaxVideoDimension = 16384;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex RoomNamePattern();
@@ -132,6 +133,17 @@ public static partial class SignalingValidator
                 if (!Short(message.Target, MaxIdLength) || !Short(message.Reason, MaxReasonLength))
                 {
                     reason = "'target' or 'reason' too long";
+                    return false;
+                }
+
+                return true;
+
+            // simulcast
+            case MessageTypes.VideoSize:
+                if (message.TrackId is null || message.TrackId.Length is 0 or > 128 || HasControlChars(message.TrackId)
+                    || message.Width is not (>= 0 and <= MaxVideoDimension) || message.Height is not (>= 0 and <= MaxVideoDimension))
+                {
+                    reason = $"'video-size' needs trackId (1-128 characters) and width, height 0..{MaxVideoDimension}";
                     return false;
                 }
 

@@ -31,6 +31,9 @@ public sealed class SfuOptions
 
     public LimitSettings Limits { get; set; } = new();
 
+    /// <summary>Camera simulcast and dynacast on the server path.</summary>
+    public SimulcastSettings Simulcast { get; set; } = new();
+
     /// <summary>
     /// On SIGTERM the server stops taking joins, tells every participant (<c>draining</c>) and waits this long
     /// for the rooms to empty before it closes the remaining connections and exits. A second SIGTERM exits at once.

@@ -6,7 +6,7 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 namespace DigitalWeRoom.Sfu.Server.SfuPath;
 
 /// <summary>One room's router and its participants' server sessions. Called only from the room's control loop.</summary>
-internal sealed class SfuRoomMedia : IRoomMedia
+internal sealed partial class SfuRoomMedia : IRoomMedia
 {
     private readonly List<SfuSession> _sessions = [];
     private long _dtlsFailures;
@@ -75,6 +75,7 @@ internal sealed class SfuRoomMedia : IRoomMedia
             await s.DisposeAsync();
         }
 
+        DisposeSimulcast();
         Router.Dispose();
     }
 }

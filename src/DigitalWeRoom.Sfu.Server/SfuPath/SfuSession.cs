@@ -19,7 +19,7 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 /// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
 /// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
 /// </summary>
-internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
+internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
@@ -260,7 +260,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
             var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
             var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            var producer = _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            var producer = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
@@ -307,12 +307,12 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             }
 
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
-                new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
+                WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
                     Paused = !_forwarding,
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = RtxMap(media, rtxFirst: false),
-                });
+                }, producer));
         }
     }
 

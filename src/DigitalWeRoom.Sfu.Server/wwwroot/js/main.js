@@ -5,6 +5,7 @@ import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
 import { UI } from './ui.js';
 import { obtainToken, tokenQuery } from './token.js';
+import { TileSizeReporter } from './simulcast.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -55,6 +56,12 @@ const sfu = new SfuLink({
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
   onTrack: (track, streamId) => onRemoteTrack('sfu', track, streamId),
 });
+
+// Simulcast: tile sizes of server-path videos go to the server; `layers` (dynacast) to the camera sender.
+const tileSizes = new TileSizeReporter(ui.grid, (m) => signaling.send(m), (id) => sfu.serverTrackIdOf(id));
+sfu.onAnswered = () => tileSizes.schedule();
+signaling.on('layers', (m) => sfu.setActiveLayers(m.trackId, m.active ?? []));
+window.dwrSfu = sfu; // test hook: the server-path RTCPeerConnection (getStats)
 
 // ---- Remote media ------------------------------------------------------------------------------
 
@@ -345,9 +352,15 @@ function publishLocalTracks() {
   if (screen) signaling.send({ type: 'track-published', track: { id: trackId(screenStream, screen), kind: 'video', source: 'screen' } });
 }
 
+/** Camera capture size: 640x480, or ?camera=WxH (e.g. 1280x720 for three full simulcast layers). */
+function cameraConstraints() {
+  const m = /^(\d{2,4})x(\d{2,4})$/.exec(params.get('camera') ?? '');
+  return m ? { width: { ideal: Number(m[1]) }, height: { ideal: Number(m[2]) } } : { width: 640, height: 480 };
+}
+
 async function getLocalMedia() {
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: cameraConstraints() });
     state.local.stream = stream;
     state.local.mic = stream.getAudioTracks()[0] ?? null;
     state.local.camera = stream.getVideoTracks()[0] ?? null;
