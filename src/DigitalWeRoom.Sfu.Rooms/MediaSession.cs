@@ -47,6 +47,12 @@ public interface ISfuSession : IAsyncDisposable
     /// but keeps ICE/DTLS up (make before break). True in <see cref="RoomMode.Sfu"/> and <see cref="RoomMode.Switching"/>.
     /// </summary>
     void SetForwarding(bool enabled);
+
+    /// <summary>
+    /// The client's <c>view</c>: participants whose tiles are on screen and those it pinned (last-N input).
+    /// Returns null when applied, else an error code (<see cref="Signaling.ErrorCodes"/>) for the reply.
+    /// </summary>
+    string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned) => null;
 }
 
 /// <summary>What a session reports back. Thread-safe: calls are queued onto the room's control loop.</summary>
@@ -57,6 +63,12 @@ public interface ISfuSessionHost
 
     /// <summary>The server connection changed state; <see cref="SfuSessionState.Failed"/> after ICE consent is lost.</summary>
     void ReportState(SfuSessionState state);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the room's control loop, later. Never blocks (a full command queue drops it),
+    /// so it may be called from the media timer or a receive thread.
+    /// </summary>
+    void Post(Action action);
 }
 
 public enum SfuSessionState

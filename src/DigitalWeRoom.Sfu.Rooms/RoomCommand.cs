@@ -18,5 +18,8 @@ internal abstract record RoomCommand
 
     public sealed record SessionStateChanged(string ParticipantId, SfuSessionState State) : RoomCommand;
 
+    /// <summary>Work a media session marshals onto the loop from another thread (e.g. the media timer).</summary>
+    public sealed record SessionCallback(Action Action) : RoomCommand;
+
     public sealed record Flush(TaskCompletionSource Done) : RoomCommand;
 }

@@ -15,6 +15,11 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
             errors.Add($"Sfu:Http:Listen '{options.Http.Listen}' must be an http:// or https:// URL.");
         }
 
+        if (options.Media.LastN is < 1 or > 1000)
+        {
+            errors.Add($"Sfu:Media:LastN {options.Media.LastN} must be 1-1000.");
+        }
+
         if (options.Udp.Port is < 0 or > 65535)
         {
             errors.Add($"Sfu:Udp:Port {options.Udp.Port} must be 0-65535.");

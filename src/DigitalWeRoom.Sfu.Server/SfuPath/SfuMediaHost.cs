@@ -16,6 +16,7 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
 {
     private readonly UdpSettings _udp;
+    private readonly MediaSettings _media;
     private readonly AnnouncedAddresses _announced;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
@@ -28,6 +29,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     public SfuMediaHost(IOptions<SfuOptions> options, AnnouncedAddresses announced, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _udp = options.Value.Udp;
+        _media = options.Value.Media;
         _announced = announced;
         _time = time;
         _loggerFactory = loggerFactory;
@@ -73,7 +75,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     }
 
     public IRoomMedia CreateRoom(string roomName) =>
-        new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>());
+        new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>()) { LastN = _media.LastN };
 
     public void Dispose()
     {

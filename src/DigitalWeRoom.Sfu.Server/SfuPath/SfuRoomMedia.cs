@@ -6,7 +6,7 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 namespace DigitalWeRoom.Sfu.Server.SfuPath;
 
 /// <summary>One room's router and its participants' server sessions. Called only from the room's control loop.</summary>
-internal sealed class SfuRoomMedia : IRoomMedia
+internal sealed partial class SfuRoomMedia : IRoomMedia
 {
     private readonly List<SfuSession> _sessions = [];
     private long _dtlsFailures;
@@ -42,7 +42,9 @@ internal sealed class SfuRoomMedia : IRoomMedia
     {
         var session = new SfuSession(this, participantId, host);
         _sessions.Add(session);
+        AttachLoop(host);
         session.Start();
+        session.SendSpeaker(DominantSpeaker);
         return session;
     }
 
@@ -62,6 +64,9 @@ internal sealed class SfuRoomMedia : IRoomMedia
 
     public void Remove(SfuSession session) => _sessions.Remove(session);
 
+    /// <summary>The room's server sessions (room loop).</summary>
+    public IReadOnlyList<SfuSession> Sessions => _sessions;
+
     public async ValueTask DisposeAsync()
     {
         foreach (var s in _sessions.ToArray())
@@ -69,6 +74,7 @@ internal sealed class SfuRoomMedia : IRoomMedia
             await s.DisposeAsync();
         }
 
+        DetachLoop();
         Router.Dispose();
     }
 }

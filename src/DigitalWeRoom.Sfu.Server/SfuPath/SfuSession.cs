@@ -17,7 +17,7 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 /// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
 /// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
 /// </summary>
-internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
+internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
@@ -202,6 +202,11 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
                 Mid = media.Mid,
             });
             _producers[media.Mid] = (producer, media.Purpose);
+            if (media.Purpose == SlotPurpose.PublishAudio)
+            {
+                AttachSpeaker(producer);
+            }
+
             changed = true;
         }
 
@@ -243,11 +248,13 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
                 new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
-                    Paused = !_forwarding,
+                    Paused = !_forwarding || !IsForwardedByLastN(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = RtxMap(media, rtxFirst: false),
                 });
         }
+
+        ApplyLastN();
     }
 
     /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
@@ -271,6 +278,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             }
         }
 
+        ApplyLastN();
         Renegotiate();
     }
 
@@ -281,7 +289,10 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         {
             if (enabled)
             {
-                consumer.Resume();
+                if (IsForwardedByLastN(consumer.Producer))
+                {
+                    consumer.Resume();
+                }
             }
             else
             {
@@ -299,6 +310,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
         _disposed = true;
         _room.Remove(this);
+        DetachSpeakers();
         _transport?.Close();
         if (_media is { } media)
         {
