@@ -81,6 +81,14 @@ internal sealed class FakeSession(string participantId, ISfuSessionHost host) : 
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds) => Subscriptions = publisherParticipantIds;
 
+    public List<(string[] Visible, string[] Pinned)> Views { get; } = [];
+
+    public string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned)
+    {
+        Views.Add(([.. visible], [.. pinned]));
+        return null;
+    }
+
     public void SetForwarding(bool enabled)
     {
         Forwarding = enabled;
