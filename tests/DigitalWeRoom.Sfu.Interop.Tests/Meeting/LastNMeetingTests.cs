@@ -19,7 +19,8 @@ public sealed class LastNMeetingTests(ITestOutputHelper output)
 
     private static async Task<Dictionary<string, Inbound>> InboundAsync(IPage page)
     {
-        var json = await page.EvaluateAsync<JsonElement>("() => window.dwr.videoInbound()");
+        var text = await page.EvaluateAsync<string>("async () => JSON.stringify(await window.dwr.videoInbound())");
+        var json = JsonDocument.Parse(text).RootElement;
         return json.EnumerateObject().ToDictionary(p => p.Name, p => new Inbound(
             p.Value.GetProperty("framesDecoded").GetInt64(), p.Value.GetProperty("packetsReceived").GetInt64(), p.Value.GetProperty("freezeCount").GetInt64()));
     }
