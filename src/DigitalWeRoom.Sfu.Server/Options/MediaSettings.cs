@@ -10,4 +10,10 @@ public sealed class MediaSettings
     /// pinned, then on screen); the others' video is paused at the server. 1-1000.
     /// </summary>
     public int LastN { get; set; } = LastNSelector.DefaultN;
+
+    /// <summary>
+    /// At most one key-frame request (PLI) per publisher stream this often; new subscribers in between are served
+    /// from the key-frame cache. 50 ms - 60 s.
+    /// </summary>
+    public TimeSpan KeyFrameRequestMinInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

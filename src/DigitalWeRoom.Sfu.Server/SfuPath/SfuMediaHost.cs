@@ -75,7 +75,8 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     }
 
     public IRoomMedia CreateRoom(string roomName) =>
-        new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>()) { LastN = _media.LastN };
+        new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>(),
+            new RouterOptions { KeyFrameRequestMinInterval = _media.KeyFrameRequestMinInterval }) { LastN = _media.LastN };
 
     public void Dispose()
     {

@@ -12,12 +12,12 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     private long _dtlsFailures;
     private long _consentExpiries;
 
-    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger)
+    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger, RouterOptions? routerOptions = null)
     {
         Endpoint = endpoint;
         Negotiation = negotiation;
         Logger = logger;
-        Router = new Router(roomName, endpoint.Pool, time);
+        Router = new Router(roomName, endpoint.Pool, time, routerOptions);
     }
 
     public Router Router { get; }

@@ -24,6 +24,7 @@ internal sealed partial class SfuSession
     private string _forwardedKey = "";
     private long _viewAppliedAt;
     private ITimer? _viewTimer;
+    private bool _mediaConnected;
 
     private LastNState LastN => _lastN ??= new LastNState(_room.LastN);
 
@@ -88,6 +89,24 @@ internal sealed partial class SfuSession
         ApplyLastN();
     });
 
+    /// <summary>Room loop: the transport connected (DTLS done); consumers created before start forwarding now.</summary>
+    private void OnMediaConnected()
+    {
+        if (_disposed || _mediaConnected)
+        {
+            return;
+        }
+
+        _mediaConnected = true;
+        foreach (var consumer in _consumers.Values)
+        {
+            if (_forwarding && !consumer.IsClosed && IsForwardedByLastN(consumer.Producer))
+            {
+                consumer.Resume();
+            }
+        }
+    }
+
     /// <summary>Recomputes the forwarded set and pauses/resumes video consumers to match; reports a change.</summary>
     internal void ApplyLastN()
     {
@@ -109,7 +128,7 @@ internal sealed partial class SfuSession
             {
                 consumer.Pause();
             }
-            else if (_forwarding)
+            else if (_forwarding && _mediaConnected)
             {
                 // Resume asks the publisher for a key frame and replays the key-frame cache meanwhile.
                 consumer.Resume();

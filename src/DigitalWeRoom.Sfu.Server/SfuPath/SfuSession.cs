@@ -248,7 +248,9 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
                 new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
-                    Paused = !_forwarding || !IsForwardedByLastN(producer),
+                    // Paused until the subscriber's transport is up: resuming then replays the key-frame cache to a
+                    // connection that can carry it (before DTLS completes those packets could not be sent).
+                    Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = RtxMap(media, rtxFirst: false),
                 });
@@ -289,7 +291,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         {
             if (enabled)
             {
-                if (IsForwardedByLastN(consumer.Producer))
+                if (_mediaConnected && IsForwardedByLastN(consumer.Producer))
                 {
                     consumer.Resume();
                 }
@@ -322,6 +324,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
     public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
     {
+        if (state == WebRtcTransportState.Connected)
+        {
+            _host.Post(OnMediaConnected);
+        }
+
         if (state == WebRtcTransportState.Failed)
         {
             _room.OnTransportFailed(dtls: transport.DtlsFailure != DtlsFailure.None);

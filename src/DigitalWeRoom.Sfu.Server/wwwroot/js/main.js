@@ -46,6 +46,7 @@ const sfu = new SfuLink({
   signaling,
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
   onTrack: (track, streamId) => onRemoteTrack('sfu', track, streamId),
+  onState: (s) => { if (s === 'connected') state.sfuConnectedAt ??= performance.now(); },
 });
 // Active speaker / last-N placeholders, paged grid with pins (reports `view`), per-tile quality.
 const speakers = new SpeakerView({ ui, selfId: () => state.selfId });
@@ -455,6 +456,16 @@ window.dwr = {
   get forwarded() { return { on: [...speakers.on], off: [...speakers.off] }; },
   get quality() { return quality.results; },
   get grid() { return { page: pager.page, pages: pager.pageCount, visible: pager.visible(), pinned: [...pager.pinned] }; },
+  /** performance.now() when the server connection first connected, or null. */
+  get sfuConnectedAt() { return state.sfuConnectedAt ?? null; },
+  /** performance.now() of the first presented video frame on a participant's tile, or null. */
+  firstFrameAt: (participantId) => ui.tiles.get(participantId)?.frameTimes[0] ?? null,
+  /** Key frames the camera encoder produced for the server path (outbound-rtp keyFramesEncoded). */
+  async keyFramesEncoded() {
+    let n = 0;
+    if (sfu.pc) (await sfu.pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') n += s.keyFramesEncoded ?? 0; });
+    return n;
+  },
   gridGo: (page) => pager.go(page),
   pin: (id) => pager.togglePin(id),
   /** Per remote participant: inbound video {framesDecoded, packetsReceived, bytesReceived, freezeCount} on the server path. */
