@@ -460,6 +460,17 @@ window.dwr = {
   get sfuConnectedAt() { return state.sfuConnectedAt ?? null; },
   /** performance.now() of the first presented video frame on a participant's tile, or null. */
   firstFrameAt: (participantId) => ui.tiles.get(participantId)?.frameTimes[0] ?? null,
+  /** The camera sender on the server path: {packetsSent, retransmittedPacketsSent, nackCount, keyFramesEncoded}. */
+  async outboundVideo() {
+    const out = { packetsSent: 0, retransmittedPacketsSent: 0, nackCount: 0, keyFramesEncoded: 0 };
+    if (sfu.pc) {
+      (await sfu.pc.getStats()).forEach((s) => {
+        if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+        for (const k of Object.keys(out)) out[k] += s[k] ?? 0;
+      });
+    }
+    return out;
+  },
   /** Key frames the camera encoder produced for the server path (outbound-rtp keyFramesEncoded). */
   async keyFramesEncoded() {
     let n = 0;
@@ -476,7 +487,7 @@ window.dwr = {
       if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
       const owner = state.trackOwners.get(s.trackIdentifier);
       if (!owner || owner.source !== 'camera') return;
-      out[owner.participantId] = { framesDecoded: s.framesDecoded ?? 0, packetsReceived: s.packetsReceived ?? 0, bytesReceived: s.bytesReceived ?? 0, freezeCount: s.freezeCount ?? 0, nackCount: s.nackCount ?? 0 };
+      out[owner.participantId] = { framesDecoded: s.framesDecoded ?? 0, packetsReceived: s.packetsReceived ?? 0, packetsLost: s.packetsLost ?? 0, bytesReceived: s.bytesReceived ?? 0, freezeCount: s.freezeCount ?? 0, nackCount: s.nackCount ?? 0 };
     });
     return out;
   },
