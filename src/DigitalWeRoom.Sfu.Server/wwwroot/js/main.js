@@ -453,6 +453,7 @@ window.dwr = {
   /** Active speaker / last-N / grid / quality state as the page shows it. */
   get speaker() { return speakers.speaker; },
   get speakerMessages() { return speakers.changes; },
+  get speakerHistory() { return [...speakers.history]; },
   get forwarded() { return { on: [...speakers.on], off: [...speakers.off] }; },
   get quality() { return quality.results; },
   get grid() { return { page: pager.page, pages: pager.pageCount, visible: pager.visible(), pinned: [...pager.pinned] }; },

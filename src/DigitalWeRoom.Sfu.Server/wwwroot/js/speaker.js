@@ -12,11 +12,13 @@ export class SpeakerView {
     this.on = new Set();
     this.off = new Set();
     this.changes = 0; // test hook: how many speaker messages arrived
+    this.history = []; // dominant speakers, most recent first, each once (as the server's last-N sees them)
   }
 
   setSpeaker(participantId) {
     this.speaker = participantId ?? null;
     this.changes++;
+    if (this.speaker) this.history = [this.speaker, ...this.history.filter((id) => id !== this.speaker)];
     this.refresh();
   }
 
