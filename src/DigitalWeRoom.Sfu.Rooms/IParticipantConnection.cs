@@ -10,4 +10,12 @@ public interface IParticipantConnection
     /// connection then closes itself, and its owner tells the room the participant left.
     /// </summary>
     bool TrySend(SignalMessage message);
+
+    /// <summary>
+    /// The room has let the participant go (removed by the operator, room closed): send what is queued, then close
+    /// the connection with <paramref name="reason"/>. The room has already forgotten the participant.
+    /// </summary>
+    void Disconnect(string reason)
+    {
+    }
 }

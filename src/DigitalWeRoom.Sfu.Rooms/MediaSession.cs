@@ -53,6 +53,14 @@ public interface ISfuSession : IAsyncDisposable
     /// Returns null when applied, else an error code (<see cref="Signaling.ErrorCodes"/>) for the reply.
     /// </summary>
     string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned) => null;
+
+    /// <summary>
+    /// The operator muted (true) or unmuted what this participant publishes of <paramref name="kind"/> ("audio" or
+    /// "video"): the server forwards none of it to anyone until unmuted, whatever the room's mode.
+    /// </summary>
+    void SetPublisherMuted(string kind, bool muted)
+    {
+    }
 }
 
 /// <summary>What a session reports back. Thread-safe: calls are queued onto the room's control loop.</summary>

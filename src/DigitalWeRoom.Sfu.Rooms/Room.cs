@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Rooms;
 /// control loop that reads a single-reader <see cref="Channel{T}"/> of commands; callers only post
 /// commands, so nothing here takes a lock. The mode state machine is described on <see cref="RoomMode"/>.
 /// </summary>
-public sealed class Room
+public sealed partial class Room
 {
     private const string IdAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 
@@ -24,9 +24,11 @@ public sealed class Room
     private readonly IMediaSessionFactory _mediaFactory;
     private readonly ILogger _logger;
     private readonly Action<Room> _onClosed;
+    private readonly IRoomEventSink _events;
 
     private IRoomMedia? _media;
     private RoomMode _mode = RoomMode.Sfu;
+    private long _modeSince;
     private Participant? _pairLow;
     private Participant? _pairHigh;
     private bool _p2pFailedForMembership;
@@ -37,8 +39,11 @@ public sealed class Room
     private volatile RoomSnapshot _snapshot;
     private Task _loop = Task.CompletedTask;
 
-    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, Action<Room> onClosed)
+    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, Action<Room> onClosed,
+        IRoomEventSink? events = null)
     {
+        _events = events ?? new RoomEvents(logger);
+        _modeSince = time.GetTimestamp();
         Name = name;
         _settings = settings;
         _time = time;
@@ -117,6 +122,7 @@ public sealed class Room
 
     private async Task RunAsync()
     {
+        _events.OnRoomStarted(Name);
         try
         {
             _media = _mediaFactory.CreateRoom(Name);
@@ -167,6 +173,9 @@ public sealed class Room
                 case RoomCommand.Flush flush:
                     flush.Done.TrySetResult();
                     break;
+                case RoomCommand.Admin admin:
+                    admin.Cancel();
+                    break;
             }
 
             return;
@@ -207,6 +216,9 @@ public sealed class Room
             case RoomCommand.Flush flush:
                 flush.Done.TrySetResult();
                 break;
+            case RoomCommand.Admin admin:
+                await OnAdminAsync(admin);
+                break;
         }
     }
 
@@ -235,6 +247,7 @@ public sealed class Room
             IceServers = join.IceServers,
         });
         Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = participant.ToInfo() }, except: participant);
+        _events.OnParticipantJoined(Name, participant.ToInfo(), _participants.Count);
         _logger.LogInformation("Room {Room}: {Participant} ({Name}) joined, {Count} present", Name, participant.Id, participant.Name, _participants.Count);
 
         if (_media is not null)
@@ -263,6 +276,7 @@ public sealed class Room
         _participants.Remove(participant);
         _logger.LogInformation("Room {Room}: {Participant} left ({Reason}), {Count} present", Name, participantId, reason, _participants.Count);
         Broadcast(new SignalMessage { Type = MessageTypes.ParticipantLeft, ParticipantId = participantId }, except: null);
+        _events.OnParticipantLeft(Name, participant.ToInfo(), _participants.Count, reason);
 
         if (participant.Session is { } session)
         {
@@ -292,6 +306,7 @@ public sealed class Room
         _commands.Writer.TryComplete();
         _snapshot = new RoomSnapshot(Name, ModeNames.Sfu, []);
         _onClosed(this);
+        _events.OnRoomFinished(Name);
     }
 
     private void OnSignal(string participantId, SignalMessage message)
@@ -332,6 +347,12 @@ public sealed class Room
 
                 break;
             case MessageTypes.Mute:
+                if (message.Muted == false && IsMutedByOperator(sender, message.Kind!))
+                {
+                    SendError(sender, ErrorCodes.MutedByOperator, $"your {message.Kind} was muted by the operator; only the operator can unmute it", message.Id);
+                    break;
+                }
+
                 if (message.Kind == "audio")
                 {
                     sender.AudioMuted = message.Muted!.Value;
@@ -420,13 +441,15 @@ public sealed class Room
         {
             sender.Tracks[index] = track;
         }
-        else if (sender.Tracks.Count < Participant.MaxTracks)
+        else if (sender.Tracks.Count < _settings.MaxTracksPerParticipant)
         {
             sender.Tracks.Add(track);
+            _events.OnTrackPublished(Name, sender.ToInfo(), track, _participants.Count);
         }
         else
         {
-            SendError(sender, ErrorCodes.InvalidField, $"at most {Participant.MaxTracks} published tracks", null);
+            // Over the limit: only the sender hears of it; the room and the others see nothing.
+            SendError(sender, ErrorCodes.TooManyTracks, $"at most {_settings.MaxTracksPerParticipant} published tracks per participant; unpublish one first", null);
             return;
         }
 
@@ -485,7 +508,7 @@ public sealed class Room
         _pairLow = low;
         _pairHigh = high;
         low.P2pConnected = high.P2pConnected = false;
-        _mode = RoomMode.Switching;
+        SetMode(RoomMode.Switching);
         if (!keepServerPath)
         {
             low.Session?.SetForwarding(false);
@@ -514,7 +537,7 @@ public sealed class Room
         }
 
         CancelTimer();
-        _mode = RoomMode.PeerToPeer;
+        SetMode(RoomMode.PeerToPeer);
         _logger.LogInformation("Room {Room}: peer-to-peer connected", Name);
         foreach (var p in _participants)
         {
@@ -563,7 +586,7 @@ public sealed class Room
     private void EnterSfu(string why)
     {
         CancelTimer();
-        _mode = RoomMode.Sfu;
+        SetMode(RoomMode.Sfu);
         _pairLow = _pairHigh = null;
         _logger.LogInformation("Room {Room}: via server ({Why})", Name, why);
         foreach (var p in _participants)
@@ -571,6 +594,22 @@ public sealed class Room
             p.Session?.SetForwarding(true);
             p.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.Sfu });
         }
+    }
+
+    /// <summary>Every mode change goes through here, so the event sinks see each one with its duration.</summary>
+    private void SetMode(RoomMode mode)
+    {
+        if (mode == _mode)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        var from = _mode;
+        var spent = _time.GetElapsedTime(_modeSince, now);
+        _mode = mode;
+        _modeSince = now;
+        _events.OnModeSwitched(Name, ModeNames.ToWire(from), ModeNames.ToWire(mode), spent);
     }
 
     private Participant? PeerOf(Participant p) =>

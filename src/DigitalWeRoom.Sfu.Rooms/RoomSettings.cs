@@ -9,4 +9,5 @@ public sealed record RoomSettings
     public int MaxRooms { get; init; } = 1000;
     public int MaxParticipantsPerRoom { get; init; } = 16;
     public int MaxChatLength { get; init; } = 1000;
+    public int MaxTracksPerParticipant { get; init; } = 4;
 }

@@ -164,6 +164,12 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
             _endpoint.Drops.Increment(DropReason.UnvalidatedAddress);
             return;
         }
+        // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
+        if (!Protocols.Dtls.DtlsRecordReader.Validate(packet.Span, out _, out DropReason malformed))
+        {
+            Drops.Increment(malformed);
+            return;
+        }
         if (!_dtls.TryEnqueue(packet))
         {
             Drops.Increment(DropReason.DtlsQueueFull);

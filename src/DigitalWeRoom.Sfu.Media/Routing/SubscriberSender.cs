@@ -22,12 +22,16 @@ internal sealed partial class SubscriberSender
 
     public const int ScratchLength = 2048;
 
+    /// <summary>One forwarded packet in this many (a power of two) is timed for the forward-latency metric.</summary>
+    public const int ForwardLatencySampling = 64;
+
     private readonly MediaTransport _owner;
     private readonly IRtpPacketSender _transport;
     private readonly MediaCounters _counters;
     private readonly TimeProvider _time;
     private readonly Channel<OutboundRtp> _queue;
     private readonly byte[] _scratch = new byte[ScratchLength];
+    private uint _forwarded;
 
     internal SubscriberSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, int capacity)
     {
@@ -163,6 +167,10 @@ internal sealed partial class SubscriberSender
         {
             item.Stream.OnSent(item.Timestamp, item.PayloadLength, sendTime);
             _counters.OnForwarded(length);
+            if ((++_forwarded & (ForwardLatencySampling - 1)) == 0 && packet.ReceivedAt != 0 && _owner.Router.Telemetry is { } telemetry)
+            {
+                telemetry.OnForwardLatency(_time.GetElapsedTime(packet.ReceivedAt));
+            }
         }
         else
         {

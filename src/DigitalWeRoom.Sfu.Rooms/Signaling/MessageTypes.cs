@@ -79,4 +79,14 @@ public static class ErrorCodes
     public const string NoServerSession = "no-server-session";
     public const string ServerBusy = "server-busy";
     public const string Unauthorized = "unauthorized";
+    public const string TooManyTracks = "too-many-tracks";
+
+    /// <summary>The operator removed you from the room; the server closes the socket after this message.</summary>
+    public const string Removed = "removed";
+
+    /// <summary>The operator closed the room; the server closes the socket after this message.</summary>
+    public const string RoomClosed = "room-closed";
+
+    /// <summary>You tried to unmute a kind the operator muted.</summary>
+    public const string MutedByOperator = "muted-by-operator";
 }

@@ -95,6 +95,9 @@ public sealed class LimitSettings
     /// <summary>Joins per client IP address per minute.</summary>
     public int JoinsPerIpPerMinute { get; set; } = 30;
 
+    /// <summary>Tracks one participant may publish (microphone, camera, screen: 3); more get a <c>too-many-tracks</c> error.</summary>
+    public int MaxTracksPerParticipant { get; set; } = 4;
+
     /// <summary>Longest chat message, in characters.</summary>
     public int MaxChatLength { get; set; } = 1000;
 

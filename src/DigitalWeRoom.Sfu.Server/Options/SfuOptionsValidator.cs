@@ -76,6 +76,7 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
         CheckRange(errors, "Sfu:Limits:MessagesPerSecond", limits.MessagesPerSecond, 1, 100_000);
         CheckRange(errors, "Sfu:Limits:JoinsPerIpPerMinute", limits.JoinsPerIpPerMinute, 1, 1_000_000);
         CheckRange(errors, "Sfu:Limits:MaxChatLength", limits.MaxChatLength, 1, 100_000);
+        CheckRange(errors, "Sfu:Limits:MaxTracksPerParticipant", limits.MaxTracksPerParticipant, 1, 64);
         CheckRange(errors, "Sfu:Limits:SendQueueLength", limits.SendQueueLength, 8, 100_000);
 
         if (options.AdminKey is { } key && key.Length < 16)

@@ -11,6 +11,7 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     private readonly List<SfuSession> _sessions = [];
     private long _dtlsFailures;
     private long _consentExpiries;
+    private long _iceFailures;
 
     public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger, RouterOptions? routerOptions = null)
     {
@@ -34,6 +35,11 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     public long DtlsFailures => Volatile.Read(ref _dtlsFailures);
 
     public long ConsentExpiries => Volatile.Read(ref _consentExpiries);
+
+    /// <summary>Sessions that closed with a transport that never received a valid ICE check after the answer.</summary>
+    public long IceFailures => Volatile.Read(ref _iceFailures);
+
+    public void OnIceFailure() => Interlocked.Increment(ref _iceFailures);
 
     /// <summary>A session's transport went to Failed (UDP receive thread): DTLS failure if it has a reason, else consent.</summary>
     public void OnTransportFailed(bool dtls) => Interlocked.Increment(ref dtls ? ref _dtlsFailures : ref _consentExpiries);

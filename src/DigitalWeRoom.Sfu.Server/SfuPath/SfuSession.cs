@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
@@ -6,6 +7,7 @@ using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
+using DigitalWeRoom.Sfu.Server.Telemetry;
 using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
 
@@ -29,9 +31,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
     private string _lastRequest = "";
     private bool _renegotiate;
     private bool _forwarding = true;
+    private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
+    private Activity? _negotiation;
 
     public SfuSession(SfuRoomMedia room, string participantId, ISfuSessionHost host)
     {
@@ -80,7 +84,40 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         }
 
         _lastRequest = key;
+        StartNegotiationSpan();
         _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+    }
+
+    /// <summary>
+    /// <c>sfu.negotiate</c>: from our offer to the answer applied (or refused, or the session closing first). Started
+    /// detached from the room loop's context, so the loop's later work does not become its children.
+    /// </summary>
+    private void StartNegotiationSpan()
+    {
+        EndNegotiationSpan("superseded");
+        var previous = Activity.Current;
+        _negotiation = SfuActivities.Source.StartActivity(SfuActivities.Negotiate, ActivityKind.Internal, parentContext: default);
+        Activity.Current = previous;
+        _negotiation?.SetTag(SfuActivities.RoomTag, _room.Router.Id);
+        _negotiation?.SetTag(SfuActivities.ParticipantTag, ParticipantId);
+        _negotiation?.SetTag(SfuActivities.VersionTag, _negotiator.Version);
+    }
+
+    private void EndNegotiationSpan(string outcome)
+    {
+        if (_negotiation is not { } span)
+        {
+            return;
+        }
+
+        _negotiation = null;
+        span.SetTag(SfuActivities.OutcomeTag, outcome);
+        if (outcome != SfuActivities.NegotiateApplied)
+        {
+            span.SetStatus(ActivityStatusCode.Error, outcome);
+        }
+
+        span.Stop();
     }
 
     private List<SubscribedTrack> BuildSubscriptions()
@@ -118,6 +155,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
         if (!_negotiator.TryApplyAnswer(sdp, out var result, out var error))
         {
+            EndNegotiationSpan("invalid_answer");
             return error;
         }
 
@@ -134,9 +172,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             _room.Logger.LogWarning(e, "SFU {Participant}: answer accepted but media setup failed", ParticipantId);
+            EndNegotiationSpan("media_setup_failed");
             return "server could not set up media: " + e.Message;
         }
 
+        EndNegotiationSpan(SfuActivities.NegotiateApplied);
         if (_renegotiate)
         {
             _renegotiate = false;
@@ -201,6 +241,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
                 Mid = media.Mid,
             });
+            producer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
             _producers[media.Mid] = (producer, media.Purpose);
             if (media.Purpose == SlotPurpose.PublishAudio)
             {
@@ -284,6 +325,27 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         Renegotiate();
     }
 
+    public void SetPublisherMuted(string kind, bool muted)
+    {
+        if (muted)
+        {
+            _operatorMuted.Add(kind);
+        }
+        else
+        {
+            _operatorMuted.Remove(kind);
+        }
+
+        var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
+        foreach (var (producer, _) in _producers.Values)
+        {
+            if (producer.Kind == routingKind)
+            {
+                producer.Paused = muted;
+            }
+        }
+    }
+
     public void SetForwarding(bool enabled)
     {
         _forwarding = enabled;
@@ -311,8 +373,15 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         }
 
         _disposed = true;
+        EndNegotiationSpan("closed");
         _room.Remove(this);
         DetachSpeakers();
+        if (_transport is { State: WebRtcTransportState.New })
+        {
+            // An answer was applied but not one ICE check ever reached us (ICE-lite: the client's checks failed).
+            _room.OnIceFailure();
+        }
+
         _transport?.Close();
         if (_media is { } media)
         {

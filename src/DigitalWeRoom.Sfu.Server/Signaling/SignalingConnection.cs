@@ -28,8 +28,10 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private readonly Channel<SignalMessage> _outbound;
     private readonly TokenBucket _rate;
     private long _lastRateErrorTimestamp;
+    private readonly CancellationTokenSource _dismissed = new();
     private Room? _room;
     private string? _participantId;
+    private volatile string? _disconnectReason;
 
     public SignalingConnection(WebSocket socket, SignalEncoding encoding, IPAddress? remoteAddress, SfuOptions options, RoomRegistry rooms,
         JoinRateLimiter joinLimiter, IReadOnlyList<IceServerInfo> iceServers, TimeProvider time, ILogger logger)
@@ -54,6 +56,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>Checks the join's token (docs/security.md); null: open.</summary>
     public Auth.IJoinAuthorizer? JoinAuthorizer { get; init; }
 
+    /// <summary>Counts dropped messages by reason for the metrics (null: not counted).</summary>
+    public SignalingDrops? Drops { get; init; }
+
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
 
@@ -64,11 +69,25 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return true;
         }
 
+        if (_disconnectReason is not null)
+        {
+            // Dismissed by the room: what it sends afterwards is not for us.
+            return false;
+        }
+
         // The client does not read: drop it rather than let its queue grow or block the room.
+        Drops?.Increment(SignalingDropReason.SlowClient);
         LogSlowClient(_logger, _participantId);
         _outbound.Writer.TryComplete();
         _socket.Abort();
         return false;
+    }
+
+    /// <summary>The room dismissed the participant (removed, room closed): flush the queue, then close with <paramref name="reason"/>.</summary>
+    public void Disconnect(string reason)
+    {
+        _disconnectReason = reason;
+        _outbound.Writer.TryComplete();
     }
 
     public async Task RunAsync(CancellationToken aborted)
@@ -106,7 +125,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         var max = _options.Limits.MaxMessageBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(max);
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _dismissed.Token);
         try
         {
             while (true)
@@ -140,12 +159,14 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
                 if (!_rate.TryTake())
                 {
+                    Drops?.Increment(SignalingDropReason.RateLimited);
                     ReplyRateLimited();
                     continue;
                 }
 
                 if (oversized)
                 {
+                    Drops?.Increment(SignalingDropReason.TooLarge);
                     SendError(ErrorCodes.TooLarge, $"message larger than {max} bytes", null);
                     continue;
                 }
@@ -167,12 +188,14 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         if (!SignalingCodec.TryDecode(data, _encoding, out var message, out var decodeError))
         {
+            Drops?.Increment(SignalingDropReason.Malformed);
             SendError(ErrorCodes.InvalidMessage, decodeError, null);
             return;
         }
 
         if (!SignalingValidator.TryValidate(message, _options.Limits.MaxChatLength, out var code, out var reason))
         {
+            Drops?.Increment(SignalingDropReason.Invalid);
             SendError(code, reason, message.Id);
             return;
         }
@@ -194,6 +217,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         if (_room is null || _participantId is null)
         {
+            Drops?.Increment(SignalingDropReason.NotJoined);
             SendError(ErrorCodes.NotJoined, "join a room first", message.Id);
             return;
         }
@@ -293,6 +317,13 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             {
                 var bytes = SignalingCodec.Encode(message, _encoding);
                 await _socket.SendAsync(bytes, messageType, endOfMessage: true, aborted);
+            }
+
+            if (_disconnectReason is { } reason)
+            {
+                // Dismissed: say why in the close frame, give the client 2 s to answer it, then stop reading.
+                _dismissed.CancelAfter(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, aborted);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
