@@ -49,6 +49,12 @@ public interface ISfuSession : IAsyncDisposable
     void SetForwarding(bool enabled);
 
     /// <summary>
+    /// The client's <c>view</c>: participants whose tiles are on screen and those it pinned (last-N input).
+    /// Returns null when applied, else an error code (<see cref="Signaling.ErrorCodes"/>) for the reply.
+    /// </summary>
+    string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned) => null;
+
+    /// <summary>
     /// The operator muted (true) or unmuted what this participant publishes of <paramref name="kind"/> ("audio" or
     /// "video"): the server forwards none of it to anyone until unmuted, whatever the room's mode.
     /// </summary>
@@ -82,6 +88,12 @@ public interface ISfuSessionHost
     /// (RFC 7675 §5.1), which removes the participant from the room.
     /// </summary>
     void ReportState(SfuSessionState state);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the room's control loop, later. Never blocks (a full command queue drops it),
+    /// so it may be called from the media timer or a receive thread.
+    /// </summary>
+    void Post(Action action);
 }
 
 public enum SfuSessionState

@@ -223,6 +223,9 @@ public sealed partial class Room
             case RoomCommand.Notify notify:
                 Broadcast(notify.Message, except: null);
                 break;
+            case RoomCommand.SessionCallback callback:
+                callback.Action();
+                break;
             case RoomCommand.Flush flush:
                 flush.Done.TrySetResult();
                 break;
@@ -377,6 +380,13 @@ public sealed partial class Room
                 }
 
                 Broadcast(new SignalMessage { Type = MessageTypes.Mute, ParticipantId = sender.Id, Kind = message.Kind, Muted = message.Muted }, except: sender);
+                break;
+            case MessageTypes.View:
+                if (sender.Session?.SetView(message.Visible ?? [], message.Pinned ?? []) is { } viewError)
+                {
+                    SendError(sender, viewError, "view not applied", message.Id);
+                }
+
                 break;
             case MessageTypes.Chat:
                 Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);
@@ -705,5 +715,7 @@ public sealed partial class Room
         public void Send(SignalMessage message) => room.Post(new RoomCommand.SessionSend(participantId, message));
 
         public void ReportState(SfuSessionState state) => room.Post(new RoomCommand.SessionStateChanged(participantId, state));
+
+        public void Post(Action action) => room.Post(new RoomCommand.SessionCallback(action));
     }
 }

@@ -36,6 +36,16 @@ public static class MessageTypes
     /// <summary>Server to client (dynacast): encode only these rids of a published track ({trackId, active:[rid...]}).</summary>
     public const string Layers = "layers";
     // end simulcast
+
+    // speakers, last-N (docs/signaling.md "Active speaker and last-N")
+    /// <summary>Client to server: the participants whose tiles are on screen and those pinned.</summary>
+    public const string View = "view";
+
+    /// <summary>Server to client: the room's dominant speaker changed (participantId; absent = nobody).</summary>
+    public const string Speaker = "speaker";
+
+    /// <summary>Server to client: whose video the server forwards to you (on) and whose it holds back (off).</summary>
+    public const string VideoForwarded = "video-forwarded";
 }
 
 /// <summary>Special values of the <c>target</c>/<c>from</c> fields.</summary>

@@ -40,6 +40,9 @@ public sealed class SfuOptions
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Media routing knobs (Sfu:Media).</summary>
+    public MediaSettings Media { get; set; } = new();
+
     /// <summary>
     /// When set, <c>GET /api/rooms</c> requires <c>Authorization: Bearer &lt;AdminKey&gt;</c> (at least 16 characters).
     /// When unset, the API answers only requests from loopback addresses.

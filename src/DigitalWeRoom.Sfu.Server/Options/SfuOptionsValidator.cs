@@ -20,6 +20,16 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
             errors.Add($"Sfu:{simulcast}.");
         }
 
+        if (options.Media.LastN is < 1 or > 1000)
+        {
+            errors.Add($"Sfu:Media:LastN {options.Media.LastN} must be 1-1000.");
+        }
+
+        if (options.Media.KeyFrameRequestMinInterval < TimeSpan.FromMilliseconds(50) || options.Media.KeyFrameRequestMinInterval > TimeSpan.FromSeconds(60))
+        {
+            errors.Add($"Sfu:Media:KeyFrameRequestMinInterval {options.Media.KeyFrameRequestMinInterval} must be 00:00:00.050-00:01:00.");
+        }
+
         if (options.Udp.Port is < 0 or > 65535)
         {
             errors.Add($"Sfu:Udp:Port {options.Udp.Port} must be 0-65535.");

@@ -13,12 +13,12 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     private long _consentExpiries;
     private long _iceFailures;
 
-    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger)
+    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger, RouterOptions? routerOptions = null)
     {
         Endpoint = endpoint;
         Negotiation = negotiation;
         Logger = logger;
-        Router = new Router(roomName, endpoint.Pool, time);
+        Router = new Router(roomName, endpoint.Pool, time, routerOptions);
     }
 
     public Router Router { get; }
@@ -48,7 +48,9 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     {
         var session = new SfuSession(this, participantId, host);
         _sessions.Add(session);
+        AttachLoop(host);
         session.Start();
+        session.SendSpeaker(DominantSpeaker);
         return session;
     }
 
@@ -68,6 +70,9 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
 
     public void Remove(SfuSession session) => _sessions.Remove(session);
 
+    /// <summary>The room's server sessions (room loop).</summary>
+    public IReadOnlyList<SfuSession> Sessions => _sessions;
+
     public async ValueTask DisposeAsync()
     {
         foreach (var s in _sessions.ToArray())
@@ -76,6 +81,7 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
         }
 
         DisposeSimulcast();
+        DetachLoop();
         Router.Dispose();
     }
 }

@@ -268,6 +268,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             });
             producer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
             _producers[media.Mid] = (producer, media.Purpose);
+            if (media.Purpose == SlotPurpose.PublishAudio)
+            {
+                AttachSpeaker(producer);
+            }
+
             changed = true;
         }
 
@@ -309,11 +314,15 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
                 WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
-                    Paused = !_forwarding,
+                    // Paused until the subscriber's transport is up: resuming then replays the key-frame cache to a
+                    // connection that can carry it (before DTLS completes those packets could not be sent).
+                    Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = RtxMap(media, rtxFirst: false),
                 }, producer));
         }
+
+        ApplyLastN();
     }
 
     /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
@@ -337,6 +346,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             }
         }
 
+        ApplyLastN();
         Renegotiate();
     }
 
@@ -374,7 +384,10 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         {
             if (enabled)
             {
-                consumer.Resume();
+                if (_mediaConnected && IsForwardedByLastN(consumer.Producer))
+                {
+                    consumer.Resume();
+                }
             }
             else
             {
@@ -393,6 +406,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         _disposed = true;
         EndNegotiationSpan("closed");
         _room.Remove(this);
+        DetachSpeakers();
         if (_transport is { State: WebRtcTransportState.New })
         {
             // An answer was applied but not one ICE check ever reached us (ICE-lite: the client's checks failed).
@@ -410,6 +424,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
     public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
     {
+        if (state == WebRtcTransportState.Connected)
+        {
+            _host.Post(OnMediaConnected);
+        }
+
         if (state == WebRtcTransportState.Failed)
         {
             _room.OnTransportFailed(dtls: transport.DtlsFailure != DtlsFailure.None);

@@ -6,6 +6,9 @@ import { SfuLink } from './sfu.js';
 import { UI } from './ui.js';
 import { obtainToken, tokenQuery } from './token.js';
 import { TileSizeReporter } from './simulcast.js';
+import { SpeakerView } from './speaker.js';
+import { GridPager } from './grid.js';
+import { QualityMonitor } from './quality.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -55,7 +58,12 @@ const sfu = new SfuLink({
   signaling,
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
   onTrack: (track, streamId) => onRemoteTrack('sfu', track, streamId),
+  onState: (s) => { if (s === 'connected') state.sfuConnectedAt ??= performance.now(); },
 });
+// Active speaker / last-N placeholders, paged grid with pins (reports `view`), per-tile quality.
+const speakers = new SpeakerView({ ui, selfId: () => state.selfId });
+const pager = new GridPager({ ui, send: (m) => signaling.send(m), pageSize: Number(params.get('pageSize')) || 9 });
+const quality = new QualityMonitor({ ui, pcs: () => [sfu.pc, state.p2p?.pc], ownerOf: (id) => state.trackOwners.get(id) });
 
 // Simulcast: tile sizes of server-path videos go to the server; `layers` (dynacast) to the camera sender.
 const tileSizes = new TileSizeReporter(ui.grid, (m) => signaling.send(m), (id) => sfu.serverTrackIdOf(id));
@@ -132,6 +140,7 @@ function render(id) {
 function renderAll() {
   for (const id of state.participants.keys()) render(id);
   ui.setCount(state.participants.size + 1);
+  speakers.refresh();
 }
 
 // ---- Peer-to-peer ------------------------------------------------------------------------------
@@ -211,6 +220,7 @@ signaling
     setMode(m.mode);
     publishLocalTracks();
     renderAll();
+    pager.start();
   })
   .on('participant-joined', (m) => {
     state.participants.set(m.participant.id, m.participant);
@@ -276,6 +286,8 @@ signaling
     if (m.kind === 'audio') p.audioMuted = m.muted; else p.videoMuted = m.muted;
     render(m.participantId);
   })
+  .on('speaker', (m) => speakers.setSpeaker(m.participantId))
+  .on('video-forwarded', (m) => speakers.setForwarded(m.on, m.off))
   .on('chat', (m) => ui.addChat(m.name ?? '?', m.text ?? ''))
   .on('error', (m) => {
     state.errors.push({ code: m.code, reason: m.reason, id: m.id });
@@ -524,6 +536,48 @@ window.dwr = {
     const result = {};
     for (const id of state.participants.keys()) result[id] = { p2p: p2p[id] ?? null, sfu: viaServer[id] ?? null };
     return result;
+  },
+  /** Active speaker / last-N / grid / quality state as the page shows it. */
+  get speaker() { return speakers.speaker; },
+  get speakerMessages() { return speakers.changes; },
+  get speakerHistory() { return [...speakers.history]; },
+  get forwarded() { return { on: [...speakers.on], off: [...speakers.off] }; },
+  get quality() { return quality.results; },
+  get grid() { return { page: pager.page, pages: pager.pageCount, visible: pager.visible(), pinned: [...pager.pinned] }; },
+  /** performance.now() when the server connection first connected, or null. */
+  get sfuConnectedAt() { return state.sfuConnectedAt ?? null; },
+  /** performance.now() of the first presented video frame on a participant's tile, or null. */
+  firstFrameAt: (participantId) => ui.tiles.get(participantId)?.frameTimes[0] ?? null,
+  /** The camera sender on the server path: {packetsSent, retransmittedPacketsSent, nackCount, keyFramesEncoded}. */
+  async outboundVideo() {
+    const out = { packetsSent: 0, retransmittedPacketsSent: 0, nackCount: 0, keyFramesEncoded: 0 };
+    if (sfu.pc) {
+      (await sfu.pc.getStats()).forEach((s) => {
+        if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+        for (const k of Object.keys(out)) out[k] += s[k] ?? 0;
+      });
+    }
+    return out;
+  },
+  /** Key frames the camera encoder produced for the server path (outbound-rtp keyFramesEncoded). */
+  async keyFramesEncoded() {
+    let n = 0;
+    if (sfu.pc) (await sfu.pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') n += s.keyFramesEncoded ?? 0; });
+    return n;
+  },
+  gridGo: (page) => pager.go(page),
+  pin: (id) => pager.togglePin(id),
+  /** Per remote participant: inbound video {framesDecoded, packetsReceived, bytesReceived, freezeCount} on the server path. */
+  async videoInbound() {
+    const out = {};
+    if (!sfu.pc) return out;
+    (await sfu.pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+      const owner = state.trackOwners.get(s.trackIdentifier);
+      if (!owner || owner.source !== 'camera') return;
+      out[owner.participantId] = { framesDecoded: s.framesDecoded ?? 0, packetsReceived: s.packetsReceived ?? 0, packetsLost: s.packetsLost ?? 0, bytesReceived: s.bytesReceived ?? 0, freezeCount: s.freezeCount ?? 0, nackCount: s.nackCount ?? 0 };
+    });
+    return out;
   },
   send: (msg) => signaling.send(msg),
   sendRaw: (text) => signaling.sendRaw(text),
