@@ -49,6 +49,28 @@ public interface ISfuSession : IAsyncDisposable
     void SetForwarding(bool enabled);
 
     /// <summary>
+    /// The client's <c>view</c>: participants whose tiles are on screen and those it pinned (last-N input).
+    /// Returns null when applied, else an error code (<see cref="Signaling.ErrorCodes"/>) for the reply.
+    /// </summary>
+    string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned) => null;
+
+    /// <summary>
+    /// The operator muted (true) or unmuted what this participant publishes of <paramref name="kind"/> ("audio" or
+    /// "video"): the server forwards none of it to anyone until unmuted, whatever the room's mode.
+    /// </summary>
+    void SetPublisherMuted(string kind, bool muted)
+    {
+    }
+
+    /// <summary>
+    /// The participant's grant, set once right after creation: without <paramref name="canPublish"/> nothing it sends
+    /// becomes a producer; without <paramref name="canSubscribe"/> it is offered nobody's tracks.
+    /// </summary>
+    void SetPermissions(bool canPublish, bool canSubscribe)
+    {
+    }
+
+    /// <summary>
     /// ICE restart (RFC 8445 §9): new local ice-ufrag/ice-pwd in a new server offer; the transport keeps DTLS
     /// and SRTP and accepts checks with the new credentials from any address. Null when started, else why not.
     /// </summary>
@@ -66,6 +88,12 @@ public interface ISfuSessionHost
     /// (RFC 7675 §5.1), which removes the participant from the room.
     /// </summary>
     void ReportState(SfuSessionState state);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the room's control loop, later. Never blocks (a full command queue drops it),
+    /// so it may be called from the media timer or a receive thread.
+    /// </summary>
+    void Post(Action action);
 }
 
 public enum SfuSessionState

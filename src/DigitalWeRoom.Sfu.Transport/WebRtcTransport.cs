@@ -254,9 +254,27 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
             _endpoint.Drops.Increment(DropReason.UnvalidatedAddress);
             return;
         }
+        // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
+        if (!Protocols.Dtls.DtlsRecordReader.Validate(packet.Span, out _, out DropReason malformed))
+        {
+            Drops.Increment(malformed);
+            return;
+        }
         if (!_dtls.TryEnqueue(packet))
         {
             Drops.Increment(DropReason.DtlsQueueFull);
+        }
+    }
+
+    /// <summary>
+    /// Benchmarks only: keep the selected tuple but send to <paramref name="address"/> (a socket nobody reads, as the
+    /// calibration forwarder's sinks are), so a loopback benchmark does not pay for waking the receiving client.
+    /// </summary>
+    internal void RedirectSendsForBenchmark(SocketAddress address)
+    {
+        if (Volatile.Read(ref _selected) is { } path)
+        {
+            Volatile.Write(ref _selected, path with { Address = CopyOf(address) });
         }
     }
 

@@ -26,6 +26,7 @@ internal sealed class SyntheticStream
     private byte[][]? _history;
     private int[]? _historyLength;
     private byte[]? _retransmitBuffer;
+    private volatile int _audioLevel = 127;
 
     public SyntheticStream(int publisher, StreamKind kind, uint ssrc, MediaProfile profile)
     {
@@ -92,6 +93,16 @@ internal sealed class SyntheticStream
         }
     }
 
+    /// <summary>
+    /// RFC 6464 level (-dBov, 0 loudest .. 127 silence) written into the audio-level extension of the next audio
+    /// packets when <see cref="MediaProfile.AudioLevelExtensionId"/> is set; below 127 the V (voice) bit is set too.
+    /// </summary>
+    public byte AudioLevel
+    {
+        get => (byte)_audioLevel;
+        set => _audioLevel = Math.Min((int)value, 127);
+    }
+
     /// <summary>A PLI/FIR arrived: the next video frame is a key frame.</summary>
     public void RequestKeyFrame() => _keyFrameRequested = true;
 
@@ -120,7 +131,12 @@ internal sealed class SyntheticStream
 
     private int SendAudio(IRtpSink sink)
     {
-        int length = WriteHeader(MediaProfile.AudioPayloadType, marker: false) + _profile.AudioPayloadBytes;
+        int length = WriteHeader(MediaProfile.AudioPayloadType, marker: false);
+        if (_profile.AudioLevelExtensionId != 0)
+        {
+            length += WriteAudioLevel(_buffer.AsSpan(length));
+        }
+        length += _profile.AudioPayloadBytes;
         new SyntheticStamp(Publisher, Kind, Sequence, Stopwatch.GetTimestamp(), false).Write(_buffer.AsSpan(0, length));
         Send(sink, length);
         _rtpTimestamp += 960;
@@ -169,6 +185,21 @@ internal sealed class SyntheticStream
         BinaryPrimitives.WriteUInt32BigEndian(h[4..], _rtpTimestamp);
         BinaryPrimitives.WriteUInt32BigEndian(h[8..], Ssrc);
         return 12;
+    }
+
+    /// <summary>RFC 8285 §4.2 one-byte element block (0xBEDE, 1 word) holding RFC 6464 §3: V bit + 7-bit level.</summary>
+    private int WriteAudioLevel(Span<byte> at)
+    {
+        _buffer[0] |= 0x10; // X bit
+        int level = _audioLevel;
+        at[0] = 0xBE;
+        at[1] = 0xDE;
+        BinaryPrimitives.WriteUInt16BigEndian(at[2..], 1);
+        at[4] = (byte)(_profile.AudioLevelExtensionId << 4); // length field 0 = 1 byte of data
+        at[5] = (byte)((level < 127 ? 0x80 : 0) | level);
+        at[6] = 0;
+        at[7] = 0;
+        return 8;
     }
 
     private void Send(IRtpSink sink, int length)

@@ -1,16 +1,13 @@
 using System.Text.Json;
-using DigitalWeRoom.Sfu.Server.Endpoints;
-using DigitalWeRoom.Sfu.Server.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Health;
 
 /// <summary>
 /// <c>GET /healthz/live</c> (process up: no checks) and <c>GET /healthz/ready</c> (UDP socket bound,
 /// control loops answering, not draining), answered as JSON with each check's status. Draining:
-/// <c>POST /api/admin/drain</c> and <c>DELETE /api/admin/drain</c> (admin key, or loopback when none).
+/// <c>POST /api/admin/drain</c> and <c>DELETE /api/admin/drain</c> (an admin credential, see AdminAuthorization; loopback when nothing is configured).
 /// </summary>
 public static class HealthExtensions
 {
@@ -39,21 +36,21 @@ public static class HealthExtensions
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteJson });
-        app.MapPost("/api/admin/drain", (HttpContext context, DrainState state, IOptions<SfuOptions> options) =>
+        app.MapPost("/api/admin/drain", (HttpContext context, DrainState state, Auth.AdminAuthorization admin) =>
         {
-            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            if (admin.Authorize(context) is { IsGranted: false } denied)
             {
-                return Results.Unauthorized();
+                return denied.ToResult();
             }
 
             state.BeginDrain("requested by operator");
             return Results.Json(new { draining = true, reason = state.Reason });
         });
-        app.MapDelete("/api/admin/drain", (HttpContext context, DrainState state, IOptions<SfuOptions> options) =>
+        app.MapDelete("/api/admin/drain", (HttpContext context, DrainState state, Auth.AdminAuthorization admin) =>
         {
-            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            if (admin.Authorize(context) is { IsGranted: false } denied)
             {
-                return Results.Unauthorized();
+                return denied.ToResult();
             }
 
             state.EndDrain();

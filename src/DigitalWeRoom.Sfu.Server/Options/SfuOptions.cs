@@ -31,11 +31,17 @@ public sealed class SfuOptions
 
     public LimitSettings Limits { get; set; } = new();
 
+    /// <summary>Camera simulcast and dynacast on the server path.</summary>
+    public SimulcastSettings Simulcast { get; set; } = new();
+
     /// <summary>
     /// On SIGTERM the server stops taking joins, tells every participant (<c>draining</c>) and waits this long
     /// for the rooms to empty before it closes the remaining connections and exits. A second SIGTERM exits at once.
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Media routing knobs (Sfu:Media).</summary>
+    public MediaSettings Media { get; set; } = new();
 
     /// <summary>
     /// When set, <c>GET /api/rooms</c> requires <c>Authorization: Bearer &lt;AdminKey&gt;</c> (at least 16 characters).
@@ -103,6 +109,9 @@ public sealed class LimitSettings
 
     /// <summary>Joins per client IP address per minute.</summary>
     public int JoinsPerIpPerMinute { get; set; } = 30;
+
+    /// <summary>Tracks one participant may publish (microphone, camera, screen: 3); more get a <c>too-many-tracks</c> error.</summary>
+    public int MaxTracksPerParticipant { get; set; } = 4;
 
     /// <summary>Longest chat message, in characters.</summary>
     public int MaxChatLength { get; set; } = 1000;

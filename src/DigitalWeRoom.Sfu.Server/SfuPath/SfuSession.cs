@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
@@ -6,6 +7,7 @@ using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
+using DigitalWeRoom.Sfu.Server.Telemetry;
 using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
 
@@ -17,7 +19,7 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 /// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
 /// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
 /// </summary>
-internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
+internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
@@ -30,9 +32,13 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
     private bool _renegotiate;
     private bool _forceOffer;
     private bool _forwarding = true;
+    private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
+    private bool _canPublish = true;
+    private bool _canSubscribe = true;
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
+    private Activity? _negotiation;
 
     public SfuSession(SfuRoomMedia room, string participantId, ISfuSessionHost host)
     {
@@ -83,7 +89,40 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         }
 
         _lastRequest = key;
+        StartNegotiationSpan();
         _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+    }
+
+    /// <summary>
+    /// <c>sfu.negotiate</c>: from our offer to the answer applied (or refused, or the session closing first). Started
+    /// detached from the room loop's context, so the loop's later work does not become its children.
+    /// </summary>
+    private void StartNegotiationSpan()
+    {
+        EndNegotiationSpan("superseded");
+        var previous = Activity.Current;
+        _negotiation = SfuActivities.Source.StartActivity(SfuActivities.Negotiate, ActivityKind.Internal, parentContext: default);
+        Activity.Current = previous;
+        _negotiation?.SetTag(SfuActivities.RoomTag, _room.Router.Id);
+        _negotiation?.SetTag(SfuActivities.ParticipantTag, ParticipantId);
+        _negotiation?.SetTag(SfuActivities.VersionTag, _negotiator.Version);
+    }
+
+    private void EndNegotiationSpan(string outcome)
+    {
+        if (_negotiation is not { } span)
+        {
+            return;
+        }
+
+        _negotiation = null;
+        span.SetTag(SfuActivities.OutcomeTag, outcome);
+        if (outcome != SfuActivities.NegotiateApplied)
+        {
+            span.SetStatus(ActivityStatusCode.Error, outcome);
+        }
+
+        span.Stop();
     }
 
     /// <summary>
@@ -140,6 +179,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
         if (!_negotiator.TryApplyAnswer(sdp, out var result, out var error))
         {
+            EndNegotiationSpan("invalid_answer");
             return error;
         }
 
@@ -157,9 +197,11 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             _room.Logger.LogWarning(e, "SFU {Participant}: answer accepted but media setup failed", ParticipantId);
+            EndNegotiationSpan("media_setup_failed");
             return "server could not set up media: " + e.Message;
         }
 
+        EndNegotiationSpan(SfuActivities.NegotiateApplied);
         if (_renegotiate)
         {
             _renegotiate = false;
@@ -209,7 +251,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         var changed = false;
         foreach (var media in result.Media)
         {
-            if (media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
+            if (!_canPublish || media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
             {
                 continue;
             }
@@ -218,13 +260,19 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
             var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
             var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            var producer = _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            var producer = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
                 Mid = media.Mid,
             });
+            producer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
             _producers[media.Mid] = (producer, media.Purpose);
+            if (media.Purpose == SlotPurpose.PublishAudio)
+            {
+                AttachSpeaker(producer);
+            }
+
             changed = true;
         }
 
@@ -264,13 +312,17 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             }
 
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
-                new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
+                WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
-                    Paused = !_forwarding,
+                    // Paused until the subscriber's transport is up: resuming then replays the key-frame cache to a
+                    // connection that can carry it (before DTLS completes those packets could not be sent).
+                    Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = RtxMap(media, rtxFirst: false),
-                });
+                }, producer));
         }
+
+        ApplyLastN();
     }
 
     /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
@@ -285,7 +337,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
     {
-        _subscriptions = publisherParticipantIds;
+        _subscriptions = _canSubscribe ? publisherParticipantIds : [];
         foreach (var (trackId, consumer) in _consumers.ToArray())
         {
             if (consumer.IsClosed)
@@ -294,7 +346,35 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             }
         }
 
+        ApplyLastN();
         Renegotiate();
+    }
+
+    public void SetPermissions(bool canPublish, bool canSubscribe)
+    {
+        _canPublish = canPublish;
+        _canSubscribe = canSubscribe;
+    }
+
+    public void SetPublisherMuted(string kind, bool muted)
+    {
+        if (muted)
+        {
+            _operatorMuted.Add(kind);
+        }
+        else
+        {
+            _operatorMuted.Remove(kind);
+        }
+
+        var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
+        foreach (var (producer, _) in _producers.Values)
+        {
+            if (producer.Kind == routingKind)
+            {
+                producer.Paused = muted;
+            }
+        }
     }
 
     public void SetForwarding(bool enabled)
@@ -304,7 +384,10 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         {
             if (enabled)
             {
-                consumer.Resume();
+                if (_mediaConnected && IsForwardedByLastN(consumer.Producer))
+                {
+                    consumer.Resume();
+                }
             }
             else
             {
@@ -321,7 +404,15 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         }
 
         _disposed = true;
+        EndNegotiationSpan("closed");
         _room.Remove(this);
+        DetachSpeakers();
+        if (_transport is { State: WebRtcTransportState.New })
+        {
+            // An answer was applied but not one ICE check ever reached us (ICE-lite: the client's checks failed).
+            _room.OnIceFailure();
+        }
+
         _transport?.Close();
         if (_media is { } media)
         {
@@ -333,6 +424,11 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
     public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
     {
+        if (state == WebRtcTransportState.Connected)
+        {
+            _host.Post(OnMediaConnected);
+        }
+
         if (state == WebRtcTransportState.Failed)
         {
             _room.OnTransportFailed(dtls: transport.DtlsFailure != DtlsFailure.None);

@@ -37,6 +37,7 @@ public static class SignalingEndpoint
             loggerFactory.CreateLogger("DigitalWeRoom.Sfu.Server.Signaling"))
         {
             JoinAuthorizer = joinAuthorizer,
+            Drops = context.RequestServices.GetService<Telemetry.SignalingDrops>(),
             QueryToken = context.Request.Query["access_token"].ToString(),
             Drain = drain,
         };

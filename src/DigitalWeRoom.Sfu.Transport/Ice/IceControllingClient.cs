@@ -34,6 +34,12 @@ internal sealed class IceControllingClientOptions
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Kernel receive/send buffer of the client's socket (bytes; 0: the OS default). Large by default so a load
+    /// generator's clients ride out scheduling stalls without kernel drops (capped by net.core.rmem_max).
+    /// </summary>
+    public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 }
 
 /// <summary>
@@ -71,7 +77,7 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
             Certificate = options.Certificate,
             TimeProvider = options.TimeProvider,
             PoolMaxRetained = 64,
-            SocketBufferSize = 0,
+            SocketBufferSize = options.SocketBufferSize,
         });
         _endpoint.Ice.ResponseListener = this;
         Transport = _endpoint.CreateTransport(new WebRtcTransportOptions

@@ -4,11 +4,16 @@ import { Reconnector, RETRY_ERRORS, TERMINAL_ERRORS } from './reconnect.js';
 import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
 import { UI } from './ui.js';
+import { obtainToken, tokenQuery } from './token.js';
+import { TileSizeReporter } from './simulcast.js';
+import { SpeakerView } from './speaker.js';
+import { GridPager } from './grid.js';
+import { QualityMonitor } from './quality.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const name = (params.get('name') ?? '').trim();
-if (!name) location.replace(`/?room=${encodeURIComponent(room)}`);
+if (!name) location.replace(`/?room=${encodeURIComponent(room)}${tokenQuery(params)}`);
 
 const ui = new UI();
 const events = [];
@@ -53,7 +58,18 @@ const sfu = new SfuLink({
   signaling,
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
   onTrack: (track, streamId) => onRemoteTrack('sfu', track, streamId),
+  onState: (s) => { if (s === 'connected') state.sfuConnectedAt ??= performance.now(); },
 });
+// Active speaker / last-N placeholders, paged grid with pins (reports `view`), per-tile quality.
+const speakers = new SpeakerView({ ui, selfId: () => state.selfId });
+const pager = new GridPager({ ui, send: (m) => signaling.send(m), pageSize: Number(params.get('pageSize')) || 9 });
+const quality = new QualityMonitor({ ui, pcs: () => [sfu.pc, state.p2p?.pc], ownerOf: (id) => state.trackOwners.get(id) });
+
+// Simulcast: tile sizes of server-path videos go to the server; `layers` (dynacast) to the camera sender.
+const tileSizes = new TileSizeReporter(ui.grid, (m) => signaling.send(m), (id) => sfu.serverTrackIdOf(id));
+sfu.onAnswered = () => tileSizes.schedule();
+signaling.on('layers', (m) => sfu.setActiveLayers(m.trackId, m.active ?? []));
+window.dwrSfu = sfu; // test hook: the server-path RTCPeerConnection (getStats)
 
 // ---- Remote media ------------------------------------------------------------------------------
 
@@ -124,6 +140,7 @@ function render(id) {
 function renderAll() {
   for (const id of state.participants.keys()) render(id);
   ui.setCount(state.participants.size + 1);
+  speakers.refresh();
 }
 
 // ---- Peer-to-peer ------------------------------------------------------------------------------
@@ -186,6 +203,11 @@ const ERROR_TEXT = {
   'too-many-rooms': 'The server has reached its room limit. Try again later.',
   'join-rate-limited': 'Too many joins from your network. Wait a minute and reload.',
   'server-busy': 'The room could not be joined. Please reload.',
+  'unauthorized': 'This server requires a valid token for this room. Open the meeting link you were given, or ask the organiser for a new one.',
+  'removed': 'You were removed from the meeting by its organiser.',
+  'room-closed': 'The organiser closed this meeting.',
+  'too-many-tracks': 'You are already sharing as many tracks as this server allows.',
+  'muted-by-operator': 'The organiser muted you; only they can unmute you.',
 };
 
 signaling
@@ -198,6 +220,7 @@ signaling
     setMode(m.mode);
     publishLocalTracks();
     renderAll();
+    pager.start();
   })
   .on('participant-joined', (m) => {
     state.participants.set(m.participant.id, m.participant);
@@ -252,15 +275,30 @@ signaling
     render(m.participantId);
   })
   .on('mute', (m) => {
+    if (m.participantId === state.selfId) {
+      // The organiser muted us (Room API): mute here too; unmuting stays the user's choice.
+      const track = m.kind === 'audio' ? state.local.mic : state.local.camera;
+      if (m.muted && track?.enabled) toggle(m.kind);
+      return;
+    }
     const p = state.participants.get(m.participantId);
     if (!p) return;
     if (m.kind === 'audio') p.audioMuted = m.muted; else p.videoMuted = m.muted;
     render(m.participantId);
   })
+  .on('speaker', (m) => speakers.setSpeaker(m.participantId))
+  .on('video-forwarded', (m) => speakers.setForwarded(m.on, m.off))
   .on('chat', (m) => ui.addChat(m.name ?? '?', m.text ?? ''))
   .on('error', (m) => {
     state.errors.push({ code: m.code, reason: m.reason, id: m.id });
     if (state.errors.length > 50) state.errors.shift();
+    if (m.code === 'removed' || m.code === 'room-closed') {
+      // Dismissed by the organiser: end the call here, no reconnect; the server closes the socket next.
+      state.terminal = true;
+      leave();
+      ui.showError(ERROR_TEXT[m.code]);
+      return;
+    }
     if (TERMINAL_ERRORS.has(m.code)) {
       state.terminal = true;
       reconnector.stop();
@@ -300,8 +338,11 @@ function resetSession() {
   renderAll();
 }
 
+/** The room token from token.js, sent on every join and rejoin (null: the server is open). */
+let accessToken = null;
+
 function sendJoin() {
-  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0' });
+  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(accessToken ? { token: accessToken } : {}) });
 }
 
 function setMode(mode) {
@@ -323,9 +364,15 @@ function publishLocalTracks() {
   if (screen) signaling.send({ type: 'track-published', track: { id: trackId(screenStream, screen), kind: 'video', source: 'screen' } });
 }
 
+/** Camera capture size: 640x480, or ?camera=WxH (e.g. 1280x720 for three full simulcast layers). */
+function cameraConstraints() {
+  const m = /^(\d{2,4})x(\d{2,4})$/.exec(params.get('camera') ?? '');
+  return m ? { width: { ideal: Number(m[1]) }, height: { ideal: Number(m[2]) } } : { width: 640, height: 480 };
+}
+
 async function getLocalMedia() {
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: cameraConstraints() });
     state.local.stream = stream;
     state.local.mic = stream.getAudioTracks()[0] ?? null;
     state.local.camera = stream.getVideoTracks()[0] ?? null;
@@ -490,6 +537,48 @@ window.dwr = {
     for (const id of state.participants.keys()) result[id] = { p2p: p2p[id] ?? null, sfu: viaServer[id] ?? null };
     return result;
   },
+  /** Active speaker / last-N / grid / quality state as the page shows it. */
+  get speaker() { return speakers.speaker; },
+  get speakerMessages() { return speakers.changes; },
+  get speakerHistory() { return [...speakers.history]; },
+  get forwarded() { return { on: [...speakers.on], off: [...speakers.off] }; },
+  get quality() { return quality.results; },
+  get grid() { return { page: pager.page, pages: pager.pageCount, visible: pager.visible(), pinned: [...pager.pinned] }; },
+  /** performance.now() when the server connection first connected, or null. */
+  get sfuConnectedAt() { return state.sfuConnectedAt ?? null; },
+  /** performance.now() of the first presented video frame on a participant's tile, or null. */
+  firstFrameAt: (participantId) => ui.tiles.get(participantId)?.frameTimes[0] ?? null,
+  /** The camera sender on the server path: {packetsSent, retransmittedPacketsSent, nackCount, keyFramesEncoded}. */
+  async outboundVideo() {
+    const out = { packetsSent: 0, retransmittedPacketsSent: 0, nackCount: 0, keyFramesEncoded: 0 };
+    if (sfu.pc) {
+      (await sfu.pc.getStats()).forEach((s) => {
+        if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+        for (const k of Object.keys(out)) out[k] += s[k] ?? 0;
+      });
+    }
+    return out;
+  },
+  /** Key frames the camera encoder produced for the server path (outbound-rtp keyFramesEncoded). */
+  async keyFramesEncoded() {
+    let n = 0;
+    if (sfu.pc) (await sfu.pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') n += s.keyFramesEncoded ?? 0; });
+    return n;
+  },
+  gridGo: (page) => pager.go(page),
+  pin: (id) => pager.togglePin(id),
+  /** Per remote participant: inbound video {framesDecoded, packetsReceived, bytesReceived, freezeCount} on the server path. */
+  async videoInbound() {
+    const out = {};
+    if (!sfu.pc) return out;
+    (await sfu.pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+      const owner = state.trackOwners.get(s.trackIdentifier);
+      if (!owner || owner.source !== 'camera') return;
+      out[owner.participantId] = { framesDecoded: s.framesDecoded ?? 0, packetsReceived: s.packetsReceived ?? 0, packetsLost: s.packetsLost ?? 0, bytesReceived: s.bytesReceived ?? 0, freezeCount: s.freezeCount ?? 0, nackCount: s.nackCount ?? 0 };
+    });
+    return out;
+  },
   send: (msg) => signaling.send(msg),
   sendRaw: (text) => signaling.sendRaw(text),
   startScreenShare,
@@ -499,6 +588,13 @@ window.dwr = {
 // ---- Start -------------------------------------------------------------------------------------
 
 (async () => {
+  const access = await obtainToken(room, name, params);
+  if (access.error) {
+    state.errors.push({ code: 'token-required', reason: access.error });
+    ui.showError(access.error);
+    return;
+  }
+  accessToken = access.token ?? null;
   await getLocalMedia();
   try {
     await signaling.connect();
