@@ -1,6 +1,8 @@
 using System.Text.Json;
+using DigitalWeRoom.Sfu.Server.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Health;
 
