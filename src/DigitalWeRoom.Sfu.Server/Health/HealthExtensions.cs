@@ -1,8 +1,8 @@
 using System.Text.Json;
+using DigitalWeRoom.Sfu.Server.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using DigitalWeRoom.Sfu.Server.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Health;
 

@@ -9,7 +9,8 @@ namespace DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
 /// <summary>
 /// 300 joins from one address within about two seconds while a call is running: the per-IP join limit
 /// (Sfu:Limits:JoinsPerIpPerMinute, default 30) admits exactly what is left of it and answers every other join
-/// with <c>join-rate-limited</c>; the running call loses nothing.
+/// with <c>join-rate-limited</c>; the running call loses nothing. Without the limit every join is admitted and the
+/// call's loss is reported (not asserted): the number the limit is there to keep at 0.
 /// </summary>
 [Collection("loopback-sockets")]
 public class JoinStormTests(ITestOutputHelper output)
@@ -70,7 +71,12 @@ public class JoinStormTests(ITestOutputHelper output)
             {
                 var got = receiver.ReceivedFrom(st.Publisher, st.Kind)!;
                 output.WriteLine($"{receiver.Plan.Name} <- {sender.Plan.Name} {st.Kind}: lost {got.Lost(st.LastSentSequence)} of {got.Expected(st.LastSentSequence)}, p99 latency {got.Latency.Percentile(99) / 1000.0:0.0} ms");
-                Assert.Equal(0, got.Lost(st.LastSentSequence));
+                if (joinsPerMinute < Storm)
+                {
+                    // Limited: the storm costs the running call nothing. Unlimited is the figure to compare with
+                    // (300 sessions set up at once; on the loaded 2-core machine it has cost up to 7 % of one stream).
+                    Assert.Equal(0, got.Lost(st.LastSentSequence));
+                }
             }
         }
 

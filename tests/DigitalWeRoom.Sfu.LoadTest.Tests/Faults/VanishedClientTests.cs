@@ -69,8 +69,8 @@ public class VanishedClientTests(ITestOutputHelper output)
         // The reset socket is noticed at once; the silent one only by consent expiry, not by the 45 s signaling idle timeout.
         Assert.True(abortedGone < TimeSpan.FromSeconds(5), $"aborted socket removed after {abortedGone}");
         Assert.True(ghostGone >= earliest && ghostGone <= latest, $"silent ghost removed after {ghostGone}, expected {earliest}..{latest}");
-        var ghostMessages = meeting.Target.MessagesOf(ghost);
-        Assert.Contains(ghostMessages, m => (string?)m["type"] == "error" && (string?)m["code"] == "consent-expired");
+        await Eventually.TrueAsync(() => meeting.Target.MessagesOf(ghost).Any(m => (string?)m["type"] == "error" && (string?)m["code"] == "consent-expired"),
+            TimeSpan.FromSeconds(5), "the ghost's socket is told consent-expired");
         await Eventually.TrueAsync(() => meeting.Target.SocketOf(ghost).State is WebSocketState.Closed or WebSocketState.CloseReceived or WebSocketState.Aborted,
             TimeSpan.FromSeconds(10), "the ghost's signaling socket is closed by the server");
 
