@@ -107,6 +107,7 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
             Assert.True(split, $"bob {bobWidth} (want 1280), carol {carolWidth} (want <= 320); {Budgets()}");
 
             // Hold for 10 s: carol stays low (short probes up may show), bob stays on top.
+            var carolFramesBefore = (await Dwr.StatsAsync(c, aId, "sfu"))?.VideoFramesDecoded ?? 0;
             var carolSamples = new List<int>();
             var bobSamples = new List<int>();
             for (var i = 0; i < 20; i++)
@@ -116,10 +117,12 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
                 bobSamples.Add(await SimulcastPage.InboundWidthAsync(b, aId));
             }
 
-            output.WriteLine($"carol frameWidth samples: {string.Join(" ", carolSamples)}");
+            var carolFrames = ((await Dwr.StatsAsync(c, aId, "sfu"))?.VideoFramesDecoded ?? 0) - carolFramesBefore;
+            output.WriteLine($"carol frameWidth samples: {string.Join(" ", carolSamples)}; alice frames decoded by carol in ~10 s: {carolFrames}");
             output.WriteLine($"bob frameWidth samples:   {string.Join(" ", bobSamples)}");
             output.WriteLine(Budgets());
             Assert.True(carolSamples.Count(w => w <= 320) >= 14, "carol was not mostly on the lowest layer");
+            Assert.True(carolFrames > 0, "carol's video from alice stopped decoding");
             Assert.True(bobSamples.Count(w => w >= 1280) >= 16, "bob did not keep the top layer");
 
             // Lift the limit: carol gets the top layer back.
