@@ -86,6 +86,14 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
                     parts.Add($"{t.Id}{(t.Id == cId ? "(carol)" : "")}: est {bw.Estimate / 1000:F0}k budget {(double.IsFinite(bw.Budget) ? $"{bw.Budget / 1000:F0}k" : "inf")} limited {bw.Gate.IsLimited} x{bw.Gate.Limitations} loss {bw.Estimator.LossFraction:P0} feedbacks {bw.Estimator.FeedbacksProcessed} acked {bw.Estimator.AckedBitrate / 1000:F0}k stamped {bw.Stamped} unstamped {bw.Unstamped} layers [{string.Join(",", t.Consumers.ToArray().Where(x => x.Simulcast is not null).Select(x => $"{x.Simulcast!.CurrentLayer}/{x.Simulcast.TargetLayer}"))}]");
                 }
 
+                var k = media.Router.Counters;
+                parts.Add($"router: forwarded {k.ForwardedPackets} retransmitted {k.RetransmittedPackets} nacks in {k.NacksReceived} key frame requests {k.KeyFrameRequestsSent} (+{k.KeyFrameRequestsThrottled} throttled)");
+                var carol = media.Router.Transports.ToArray().FirstOrDefault(t => t.Id == cId);
+                if (carol is not null)
+                {
+                    parts.Add($"carol streams: {string.Join(", ", carol.Consumers.ToArray().Select(x => $"{x.Kind} {x.PacketsEnqueued}"))}");
+                }
+
                 return string.Join("; ", parts);
             }
 
