@@ -127,6 +127,11 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
 
             var carolFrames = ((await Dwr.StatsAsync(c, aId, "sfu"))?.VideoFramesDecoded ?? 0) - carolFramesBefore;
             output.WriteLine($"carol frameWidth samples: {string.Join(" ", carolSamples)}; alice frames decoded by carol in ~10 s: {carolFrames}");
+            output.WriteLine("carol inbound: " + await c.EvaluateAsync<string>("""
+                async () => { const r = await window.dwrSfu.pc.getStats(); const o = [];
+                  r.forEach((s) => { if (s.type === 'inbound-rtp') o.push(`${s.kind} ${window.dwrSfu.serverTrackIdOf(s.trackIdentifier)} recv ${s.packetsReceived} lost ${s.packetsLost} bytes ${s.bytesReceived} nack ${s.nackCount} pli ${s.pliCount} frames ${s.framesDecoded} keyframes ${s.keyFramesDecoded} dropped ${s.framesDropped} fps ${s.framesPerSecond}`); });
+                  return o.join(' | '); }
+                """));
             output.WriteLine($"bob frameWidth samples:   {string.Join(" ", bobSamples)}");
             output.WriteLine(Budgets());
             Assert.True(carolSamples.Count(w => w <= 320) >= 14, "carol was not mostly on the lowest layer");
