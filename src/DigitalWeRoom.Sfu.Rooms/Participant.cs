@@ -5,8 +5,6 @@ namespace DigitalWeRoom.Sfu.Rooms;
 /// <summary>One person in a room. Owned by the room's control loop: never touched from another thread.</summary>
 internal sealed class Participant(string id, string name, bool allowP2p, IParticipantConnection connection)
 {
-    public const int MaxTracks = 8;
-
     public string Id { get; } = id;
 
     public string Name { get; } = name;
@@ -16,6 +14,9 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
 
     public IParticipantConnection Connection { get; } = connection;
 
+    /// <summary>Its ICE restart budget, made on its first restart.</summary>
+    public IceRestartLimiter? IceRestarts { get; set; }
+
     public ISfuSession? Session { get; set; }
 
     public List<TrackInfo> Tracks { get; } = [];
@@ -23,6 +24,9 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
     public bool AudioMuted { get; set; }
 
     public bool VideoMuted { get; set; }
+
+    /// <summary>Kinds ("audio", "video") the operator muted: not forwarded, and only the operator unmutes them.</summary>
+    public HashSet<string> OperatorMuted { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Reported <c>p2p-connected</c> during the current switch.</summary>
     public bool P2pConnected { get; set; }

@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Rooms;
 /// control loop that reads a single-reader <see cref="Channel{T}"/> of commands; callers only post
 /// commands, so nothing here takes a lock. The mode state machine is described on <see cref="RoomMode"/>.
 /// </summary>
-public sealed class Room
+public sealed partial class Room
 {
     private const string IdAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 
@@ -24,9 +24,11 @@ public sealed class Room
     private readonly IMediaSessionFactory _mediaFactory;
     private readonly ILogger _logger;
     private readonly Action<Room> _onClosed;
+    private readonly IRoomEventSink _events;
 
     private IRoomMedia? _media;
     private RoomMode _mode = RoomMode.Sfu;
+    private long _modeSince;
     private Participant? _pairLow;
     private Participant? _pairHigh;
     private bool _p2pFailedForMembership;
@@ -37,8 +39,11 @@ public sealed class Room
     private volatile RoomSnapshot _snapshot;
     private Task _loop = Task.CompletedTask;
 
-    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, Action<Room> onClosed)
+    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, Action<Room> onClosed,
+        IRoomEventSink? events = null)
     {
+        _events = events ?? new RoomEvents(logger);
+        _modeSince = time.GetTimestamp();
         Name = name;
         _settings = settings;
         _time = time;
@@ -88,6 +93,9 @@ public sealed class Room
         }
     }
 
+    /// <summary>Sends a server message to everyone in the room (e.g. <c>draining</c>).</summary>
+    public ValueTask NotifyAllAsync(SignalMessage message) => IgnoreResult(TryPostAsync(new RoomCommand.Notify(message), CancellationToken.None));
+
     /// <summary>Completes after every command posted before it has been processed (tests, shutdown).</summary>
     public async Task FlushAsync()
     {
@@ -117,6 +125,7 @@ public sealed class Room
 
     private async Task RunAsync()
     {
+        _events.OnRoomStarted(Name);
         try
         {
             _media = _mediaFactory.CreateRoom(Name);
@@ -167,6 +176,9 @@ public sealed class Room
                 case RoomCommand.Flush flush:
                     flush.Done.TrySetResult();
                     break;
+                case RoomCommand.Admin admin:
+                    admin.Cancel();
+                    break;
             }
 
             return;
@@ -198,11 +210,27 @@ public sealed class Room
                 if (Find(state.ParticipantId) is { } p)
                 {
                     _logger.LogInformation("Room {Room}: server connection of {Participant} is {State}", Name, p.Id, state.State);
+                    if (state.State == SfuSessionState.ConsentExpired)
+                    {
+                        // RFC 7675 §5.1: the client vanished (no goodbye, no checks). Remove it as if it had
+                        // left, and end its signaling connection, which may still be open but silent.
+                        p.Connection.Remove(ErrorCodes.ConsentExpired, "no ICE consent from your connection for the consent timeout; rejoin");
+                        await OnLeaveAsync(p.Id, "ice consent expired");
+                    }
                 }
 
                 break;
+            case RoomCommand.Notify notify:
+                Broadcast(notify.Message, except: null);
+                break;
+            case RoomCommand.SessionCallback callback:
+                callback.Action();
+                break;
             case RoomCommand.Flush flush:
                 flush.Done.TrySetResult();
+                break;
+            case RoomCommand.Admin admin:
+                await OnAdminAsync(admin);
                 break;
         }
     }
@@ -232,6 +260,7 @@ public sealed class Room
             IceServers = join.IceServers,
         });
         Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = participant.ToInfo() }, except: participant);
+        _events.OnParticipantJoined(Name, participant.ToInfo(), _participants.Count);
         _logger.LogInformation("Room {Room}: {Participant} ({Name}) joined, {Count} present", Name, participant.Id, participant.Name, _participants.Count);
 
         if (_media is not null)
@@ -239,6 +268,7 @@ public sealed class Room
             try
             {
                 participant.Session = _media.CreateSession(participant.Id, new SessionHost(this, participant.Id));
+                participant.Session?.SetPermissions(join.Connection.CanPublish, join.Connection.CanSubscribe);
             }
             catch (Exception e)
             {
@@ -260,6 +290,7 @@ public sealed class Room
         _participants.Remove(participant);
         _logger.LogInformation("Room {Room}: {Participant} left ({Reason}), {Count} present", Name, participantId, reason, _participants.Count);
         Broadcast(new SignalMessage { Type = MessageTypes.ParticipantLeft, ParticipantId = participantId }, except: null);
+        _events.OnParticipantLeft(Name, participant.ToInfo(), _participants.Count, reason);
 
         if (participant.Session is { } session)
         {
@@ -289,6 +320,7 @@ public sealed class Room
         _commands.Writer.TryComplete();
         _snapshot = new RoomSnapshot(Name, ModeNames.Sfu, []);
         _onClosed(this);
+        _events.OnRoomFinished(Name);
     }
 
     private void OnSignal(string participantId, SignalMessage message)
@@ -315,6 +347,9 @@ public sealed class Room
             case MessageTypes.P2pConnected:
                 OnP2pConnected(sender);
                 break;
+            case MessageTypes.IceRestart:
+                OnIceRestart(sender, message.Id);
+                break;
             case MessageTypes.P2pFailed:
                 OnP2pFailed(sender, message.Reason ?? "reported by client");
                 break;
@@ -329,6 +364,12 @@ public sealed class Room
 
                 break;
             case MessageTypes.Mute:
+                if (message.Muted == false && IsMutedByOperator(sender, message.Kind!))
+                {
+                    SendError(sender, ErrorCodes.MutedByOperator, $"your {message.Kind} was muted by the operator; only the operator can unmute it", message.Id);
+                    break;
+                }
+
                 if (message.Kind == "audio")
                 {
                     sender.AudioMuted = message.Muted!.Value;
@@ -339,6 +380,13 @@ public sealed class Room
                 }
 
                 Broadcast(new SignalMessage { Type = MessageTypes.Mute, ParticipantId = sender.Id, Kind = message.Kind, Muted = message.Muted }, except: sender);
+                break;
+            case MessageTypes.View:
+                if (sender.Session?.SetView(message.Visible ?? [], message.Pinned ?? []) is { } viewError)
+                {
+                    SendError(sender, viewError, "view not applied", message.Id);
+                }
+
                 break;
             case MessageTypes.Chat:
                 Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);
@@ -406,20 +454,52 @@ public sealed class Room
         });
     }
 
+    private void OnIceRestart(Participant sender, string? id)
+    {
+        if (sender.Session is not { } session)
+        {
+            SendError(sender, ErrorCodes.NoServerSession, "no server connection to restart", id);
+            return;
+        }
+
+        sender.IceRestarts ??= new IceRestartLimiter(_time, _settings.IceRestartsPerMinute, _settings.IceRestartMinInterval);
+        if (!sender.IceRestarts.TryAcquire(out var limited))
+        {
+            SendError(sender, ErrorCodes.IceRestartRateLimited, limited, id);
+            return;
+        }
+
+        if (session.RestartIce() is { } error)
+        {
+            SendError(sender, ErrorCodes.NoServerSession, error, id);
+            return;
+        }
+
+        _logger.LogInformation("Room {Room}: ICE restart for {Participant}", Name, sender.Id);
+    }
+
     private void OnTrackPublished(Participant sender, TrackInfo track)
     {
+        if (!sender.Connection.CanPublish)
+        {
+            SendError(sender, ErrorCodes.NotAllowed, "your token does not allow publishing (canPublish is false)", null);
+            return;
+        }
+
         var index = sender.Tracks.FindIndex(t => t.Id == track.Id);
         if (index >= 0)
         {
             sender.Tracks[index] = track;
         }
-        else if (sender.Tracks.Count < Participant.MaxTracks)
+        else if (sender.Tracks.Count < _settings.MaxTracksPerParticipant)
         {
             sender.Tracks.Add(track);
+            _events.OnTrackPublished(Name, sender.ToInfo(), track, _participants.Count);
         }
         else
         {
-            SendError(sender, ErrorCodes.InvalidField, $"at most {Participant.MaxTracks} published tracks", null);
+            // Over the limit: only the sender hears of it; the room and the others see nothing.
+            SendError(sender, ErrorCodes.TooManyTracks, $"at most {_settings.MaxTracksPerParticipant} published tracks per participant; unpublish one first", null);
             return;
         }
 
@@ -478,7 +558,7 @@ public sealed class Room
         _pairLow = low;
         _pairHigh = high;
         low.P2pConnected = high.P2pConnected = false;
-        _mode = RoomMode.Switching;
+        SetMode(RoomMode.Switching);
         if (!keepServerPath)
         {
             low.Session?.SetForwarding(false);
@@ -507,7 +587,7 @@ public sealed class Room
         }
 
         CancelTimer();
-        _mode = RoomMode.PeerToPeer;
+        SetMode(RoomMode.PeerToPeer);
         _logger.LogInformation("Room {Room}: peer-to-peer connected", Name);
         foreach (var p in _participants)
         {
@@ -556,7 +636,7 @@ public sealed class Room
     private void EnterSfu(string why)
     {
         CancelTimer();
-        _mode = RoomMode.Sfu;
+        SetMode(RoomMode.Sfu);
         _pairLow = _pairHigh = null;
         _logger.LogInformation("Room {Room}: via server ({Why})", Name, why);
         foreach (var p in _participants)
@@ -564,6 +644,22 @@ public sealed class Room
             p.Session?.SetForwarding(true);
             p.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.Sfu });
         }
+    }
+
+    /// <summary>Every mode change goes through here, so the event sinks see each one with its duration.</summary>
+    private void SetMode(RoomMode mode)
+    {
+        if (mode == _mode)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        var from = _mode;
+        var spent = _time.GetElapsedTime(_modeSince, now);
+        _mode = mode;
+        _modeSince = now;
+        _events.OnModeSwitched(Name, ModeNames.ToWire(from), ModeNames.ToWire(mode), spent);
     }
 
     private Participant? PeerOf(Participant p) =>
@@ -619,5 +715,7 @@ public sealed class Room
         public void Send(SignalMessage message) => room.Post(new RoomCommand.SessionSend(participantId, message));
 
         public void ReportState(SfuSessionState state) => room.Post(new RoomCommand.SessionStateChanged(participantId, state));
+
+        public void Post(Action action) => room.Post(new RoomCommand.SessionCallback(action));
     }
 }

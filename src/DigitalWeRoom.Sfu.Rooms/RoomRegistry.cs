@@ -15,6 +15,9 @@ public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMedi
 
     public RoomSettings Settings { get; } = settings;
 
+    /// <summary>Room events of every room of this registry (metrics and webhooks subscribe here).</summary>
+    public RoomEvents Events { get; } = new(loggerFactory.CreateLogger<RoomEvents>());
+
     public int Count => _rooms.Count;
 
     public async ValueTask<JoinResult> JoinAsync(string roomName, IParticipantConnection connection, string displayName,
@@ -30,7 +33,7 @@ public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMedi
                     return new JoinResult(JoinOutcome.TooManyRooms, null, null);
                 }
 
-                var created = new Room(roomName, Settings, time, mediaFactory, _logger, OnRoomClosed);
+                var created = new Room(roomName, Settings, time, mediaFactory, _logger, OnRoomClosed, Events);
                 room = _rooms.GetOrAdd(roomName, created);
                 if (ReferenceEquals(room, created))
                 {

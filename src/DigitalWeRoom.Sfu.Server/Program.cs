@@ -35,6 +35,7 @@ app.UseMeetingPage();
 app.MapSignaling();
 app.MapRoomApi();
 app.MapTokenApi();
+app.UseAdminOnlyWhenLocked("/deploy/bundle");
 app.MapDeployWidget();
 app.MapTelemetry();
 app.Run();

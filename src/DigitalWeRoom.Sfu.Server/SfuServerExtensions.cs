@@ -40,6 +40,9 @@ public static class SfuServerExtensions
                 MaxRooms = o.Limits.MaxRooms,
                 MaxParticipantsPerRoom = o.Limits.MaxParticipantsPerRoom,
                 MaxChatLength = o.Limits.MaxChatLength,
+                MaxTracksPerParticipant = o.Limits.MaxTracksPerParticipant,
+                IceRestartsPerMinute = o.Limits.IceRestartsPerMinute,
+                IceRestartMinInterval = o.Limits.IceRestartMinInterval,
             };
         });
         services.AddSingleton<RoomRegistry>();

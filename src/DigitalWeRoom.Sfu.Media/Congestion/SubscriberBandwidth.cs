@@ -39,6 +39,11 @@ internal sealed class SubscriberBandwidth
     /// <summary>Bits per second (any thread).</summary>
     public double Estimate => Volatile.Read(ref _estimate);
 
+    /// <summary>True once transport-cc feedback or a REMB has produced an estimate (before that it is only the initial guess).</summary>
+    public bool HasFeedback => _hasFeedback;
+
+    private volatile bool _hasFeedback;
+
     public long Stamped => _sequencer.Stamped;
 
     public long Unstamped => _sequencer.Unstamped;
@@ -87,6 +92,7 @@ internal sealed class SubscriberBandwidth
     private void Publish(double estimate, bool limited, long nowMicros)
     {
         Volatile.Write(ref _estimate, estimate);
+        _hasFeedback = true;
         double budget = limited ? estimate : double.PositiveInfinity;
         if (_lastReportedAt == long.MinValue || limited != _lastLimited || (limited && Math.Abs(budget - _lastReported) > 0.05 * _lastReported)
             || nowMicros - _lastReportedAt >= ReallocateMicros)

@@ -20,6 +20,9 @@ internal sealed class MediaCounters
     private long _nacksSent;
     private long _rtxRepaired;
     private long _keyFrameCacheReplays;
+    private long _plisReceived;
+    private long _firsReceived;
+    private long _receptionReports;
 
     public DropCounters Drops { get; } = new();
 
@@ -53,6 +56,21 @@ internal sealed class MediaCounters
 
     /// <summary>Times a new or resumed consumer was sent the cached key frame.</summary>
     public long KeyFrameCacheReplays => Volatile.Read(ref _keyFrameCacheReplays);
+
+    /// <summary>PLI packets (RFC 4585 §6.3.1) received from subscribers (RTCP rate, not per RTP packet).</summary>
+    public long PlisReceived => Volatile.Read(ref _plisReceived);
+
+    /// <summary>FIR packets (RFC 5104 §4.3.1) received from subscribers.</summary>
+    public long FirsReceived => Volatile.Read(ref _firsReceived);
+
+    /// <summary>Reception report blocks received (in SRs and RRs) from this router's transports.</summary>
+    public long ReceptionReports => Volatile.Read(ref _receptionReports);
+
+    internal void OnPliReceived() => Interlocked.Increment(ref _plisReceived);
+
+    internal void OnFirReceived() => Interlocked.Increment(ref _firsReceived);
+
+    internal void OnReceptionReport() => Interlocked.Increment(ref _receptionReports);
 
     internal void OnNackReceived() => Interlocked.Increment(ref _nacksReceived);
 

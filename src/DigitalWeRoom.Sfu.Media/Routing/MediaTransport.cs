@@ -32,7 +32,7 @@ internal sealed class MediaTransport
         Extensions = extensions;
         TransportWideCc = extensions.TransportWideSequenceNumber != 0 ? new TransportWideCcRecorder() : null;
         Bandwidth = new SubscriberBandwidth(extensions.TransportWideSequenceNumber) { EstimateChanged = AllocateLayers };
-        Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options.SubscriberQueueCapacity);
+        Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options);
         _reports = new RtcpReportBuilder(rtcpSsrc, router.Options.Cname);
     }
 

@@ -102,6 +102,15 @@ internal sealed class Producer
 
     public bool IsClosed => _closed;
 
+    /// <summary>Muted by the operator: packets are dropped before any consumer sees them (set from the room loop).</summary>
+    public bool Paused
+    {
+        get => Volatile.Read(ref _paused);
+        set => Volatile.Write(ref _paused, value);
+    }
+
+    private bool _paused;
+
     /// <summary>Key frames seen (first packet of each).</summary>
     public long KeyFrames { get; private set; }
 
@@ -122,6 +131,11 @@ internal sealed class Producer
     /// <summary>Receive loop: account the packet and hand it to every consumer. The caller keeps its reference.</summary>
     internal void OnRtp(PooledPacket packet, in RtpPacketView view, bool isRtx, long now, long frequency)
     {
+        if (Paused)
+        {
+            return;
+        }
+
         if (isRtx)
         {
             // RTX (RFC 4588 §4): a repair (decapsulated into the media stream) or a padding probe (ignored).

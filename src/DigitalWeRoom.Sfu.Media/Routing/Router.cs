@@ -56,6 +56,15 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
 
     public MediaCounters Counters { get; } = new();
 
+    /// <summary>Receives rare media measurements (RTT per report, sampled forward latency); null: none. Set once, any thread.</summary>
+    public IMediaTelemetry? Telemetry
+    {
+        get => Volatile.Read(ref _telemetry);
+        set => Volatile.Write(ref _telemetry, value);
+    }
+
+    private IMediaTelemetry? _telemetry;
+
     /// <summary>Transport-layer NACKs received from subscribers (same as <see cref="MediaCounters.NacksReceived"/>).</summary>
     public long NacksReceived => Counters.NacksReceived;
 
@@ -193,6 +202,11 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
     public void OnRtp(MediaTransport from, PooledPacket packet)
     {
         Counters.OnReceived();
+        long now = Time.GetTimestamp();
+        if (packet.ReceivedAt == 0)
+        {
+            packet.ReceivedAt = now; // Start of the forward-latency measurement (SubscriberSender samples it).
+        }
         if (!RtpPacketView.TryParse(packet.Span, out var view, out var reason))
         {
             Counters.Drops.Increment(reason);
@@ -203,7 +217,6 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
             Counters.Drops.Increment(DropReason.NoRoute);
             return;
         }
-        long now = Time.GetTimestamp();
         OnMediaExtensions(from, producer, view, now);
         producer.OnRtp(packet, view, isRtx, now, Time.TimestampFrequency);
     }
@@ -241,6 +254,7 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
                     // PLI, RFC 4585 §6.3.1: media source SSRC in the common feedback header.
                     if (PictureLossIndication.TryParse(p, out var pli, out _))
                     {
+                        Counters.OnPliReceived();
                         OnKeyFrameRequestFromSubscriber(from, pli.MediaSsrc);
                     }
                     break;
@@ -248,6 +262,7 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
                     // FIR, RFC 5104 §4.3.1: one entry (SSRC, seq nr) per requested source.
                     if (FullIntraRequest.TryParse(p, out var fir, out _))
                     {
+                        Counters.OnFirReceived();
                         for (int i = 0; i < fir.EntryCount; i++)
                         {
                             OnKeyFrameRequestFromSubscriber(from, fir.GetEntry(i).Ssrc);
@@ -296,11 +311,17 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
     /// </summary>
     private void OnReceptionReport(MediaTransport from, in ReceptionReport block)
     {
+        Counters.OnReceptionReport();
+        if (from.TryFindConsumerByOutputSsrc(block.Ssrc, out var consumer))
+        {
+            consumer.Stream.OnReceptionReport(block.FractionLost, block.CumulativeLost);
+        }
         if (block.LastSr == 0) return;
         uint nowCompact = (uint)(MediaClock.ToNtp(Time.GetUtcNow()) >> 16);
         uint rtt = nowCompact - block.LastSr - block.DelaySinceLastSr;
         if ((int)rtt <= 0 || rtt > 65536 * 10) return; // Clock oddities: keep the previous value.
         var value = TimeSpan.FromSeconds(rtt / 65536.0);
+        Telemetry?.OnRtt(value);
         foreach (var producer in from.Producers)
         {
             producer.Nack?.SetRtt(value);

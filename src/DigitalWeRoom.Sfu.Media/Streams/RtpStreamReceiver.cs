@@ -56,6 +56,12 @@ internal sealed class RtpStreamReceiver
     /// <summary>Extended highest sequence number received (cycles &lt;&lt; 16 | max_seq).</summary>
     public uint ExtendedHighestSequence => _cycles + _maxSeq;
 
+    /// <summary>Packets expected so far (A.3: extended highest − base + 1); read from any thread, may be one packet stale.</summary>
+    public long PacketsExpected => _initialized ? (long)ExtendedHighestSequence - _baseSeq + 1 : 0;
+
+    /// <summary>Packets lost so far (A.3 cumulative lost, never negative: duplicates do not make it go below 0).</summary>
+    public long PacketsLost => Math.Max(0, PacketsExpected - PacketsReceived);
+
     /// <summary>Interarrival jitter in RTP timestamp units (A.8).</summary>
     public uint Jitter => _jitterQ4 >> 4;
 

@@ -58,6 +58,29 @@ internal sealed class RtpStreamSender
 
     public long LastSendTime { get; private set; }
 
+    /// <summary>
+    /// Cumulative packets lost on the way to the subscriber, from its latest reception report about this stream
+    /// (RFC 3550 §6.4.1; written on the subscriber's receive loop, read by metrics). Never negative.
+    /// </summary>
+    public long RemotePacketsLost => Volatile.Read(ref _remotePacketsLost);
+
+    /// <summary>The latest report's fraction lost (0..255 = 0..1).</summary>
+    public byte RemoteFractionLost => Volatile.Read(ref _remoteFractionLost);
+
+    private long _remotePacketsLost;
+    private byte _remoteFractionLost;
+
+    /// <summary>A reception report block from the subscriber about this stream.</summary>
+    public void OnReceptionReport(byte fractionLost, int cumulativeLost)
+    {
+        // Kept monotonic (a counter for metrics): a report after late duplicates may show fewer lost.
+        if (cumulativeLost > _remotePacketsLost)
+        {
+            Volatile.Write(ref _remotePacketsLost, cumulativeLost);
+        }
+        Volatile.Write(ref _remoteFractionLost, fractionLost);
+    }
+
     public void OnSent(uint rtpTimestamp, int payloadLength, long now)
     {
         PacketCount++;

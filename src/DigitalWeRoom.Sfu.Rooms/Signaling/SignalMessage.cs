@@ -46,6 +46,12 @@ public sealed record SignalMessage
     // chat
     [Key("text")] public string? Text { get; init; }
 
+    // view (client): tiles on screen and pinned; video-forwarded (server): videos forwarded / held back
+    [Key("visible")] public IReadOnlyList<string>? Visible { get; init; }
+    [Key("pinned")] public IReadOnlyList<string>? Pinned { get; init; }
+    [Key("on")] public IReadOnlyList<string>? On { get; init; }
+    [Key("off")] public IReadOnlyList<string>? Off { get; init; }
+
     // error / p2p-failed
     [Key("code")] public string? Code { get; init; }
     [Key("reason")] public string? Reason { get; init; }

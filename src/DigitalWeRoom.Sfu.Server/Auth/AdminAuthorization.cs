@@ -12,6 +12,45 @@ namespace DigitalWeRoom.Sfu.Server.Auth;
 /// </summary>
 public sealed class AdminAuthorization(RoomTokenService tokens, IOptions<SfuOptions> sfu)
 {
+    /// <summary>True when a credential is needed (keys or an admin key configured); false: loopback callers only.</summary>
+    public bool Locked => tokens.Enabled || !string.IsNullOrEmpty(sfu.Value.AdminKey);
+
+    /// <summary>
+    /// The Room API's check: 401 when no or a bad credential is given, 403 when a valid token lacks the grant. A
+    /// <c>roomAdmin</c> token is admin for its own <paramref name="room"/> only; with no room, <c>serverAdmin</c> is needed.
+    /// </summary>
+    public AdminAccess Authorize(HttpContext context, string? room = null)
+    {
+        if (IsAdmin(context, out string error))
+        {
+            return AdminAccess.Granted;
+        }
+
+        string header = context.Request.Headers.Authorization.ToString();
+        const string Prefix = "Bearer ";
+        string credential = header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? header[Prefix.Length..].Trim() : "";
+        if (!Locked || !tokens.Enabled || credential.Count(c => c == '.') != 2)
+        {
+            return new AdminAccess(StatusCodes.Status401Unauthorized, error);
+        }
+
+        RoomTokenResult result = tokens.Validate(credential);
+        if (!result.IsValid)
+        {
+            return new AdminAccess(StatusCodes.Status401Unauthorized, result.Error);
+        }
+
+        VideoGrant video = result.Grant!.Video;
+        if (room is not null && video.RoomAdmin && string.Equals(video.Room, room, StringComparison.Ordinal))
+        {
+            return AdminAccess.Granted;
+        }
+
+        return new AdminAccess(StatusCodes.Status403Forbidden, room is null
+            ? "the token is valid but carries no serverAdmin grant"
+            : $"the token is valid but grants neither serverAdmin nor roomAdmin for room '{room}'");
+    }
+
     public bool IsAdmin(HttpContext context, out string error)
     {
         string? adminKey = sfu.Value.AdminKey;
@@ -49,4 +88,16 @@ public sealed class AdminAuthorization(RoomTokenService tokens, IOptions<SfuOpti
         error = "the credential is not an API secret, the admin key or a serverAdmin token";
         return false;
     }
+}
+
+/// <summary>The outcome of <see cref="AdminAuthorization.Authorize"/>: <see cref="Status"/> 200, 401 or 403 and why.</summary>
+public readonly record struct AdminAccess(int Status, string Error)
+{
+    public static AdminAccess Granted => new(StatusCodes.Status200OK, "");
+
+    public bool IsGranted => Status == StatusCodes.Status200OK;
+
+    /// <summary>The JSON error answer: <c>{"error": "unauthorized"|"forbidden", "reason": ...}</c>.</summary>
+    public IResult ToResult() => Results.Json(
+        new { error = Status == StatusCodes.Status403Forbidden ? "forbidden" : "unauthorized", reason = Error }, statusCode: Status);
 }

@@ -1,33 +1,32 @@
 using System.Diagnostics;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
-using DigitalWeRoom.Sfu.Server.Endpoints;
+using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Health;
-using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Server.Telemetry;
-using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Dashboard;
 
 /// <summary>
 /// The server's own JSON stats, read by the dashboard: <c>GET /api/stats</c> (live totals, rates, drops,
 /// process, history for the charts, rooms) and <c>GET /api/stats/rooms/{name}</c> (one room). Same
-/// protection as <c>/api/rooms</c>: the admin key when configured, else loopback callers only.
+/// protection as <c>/api/rooms</c> (<see cref="AdminAuthorization"/>): an admin credential once keys or an admin key
+/// are configured, else loopback callers only.
 /// </summary>
 public static class StatsApi
 {
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/stats", (HttpContext context, RoomRegistry rooms, StatsSampler sampler, SfuMetrics metrics,
-            DrainState drain, IOptions<SfuOptions> options) =>
-            RoomApi.IsAllowed(context, options.Value.AdminKey)
-                ? Results.Json(Build(rooms, sampler, metrics, drain), statusCode: 200)
-                : Forbidden());
-        endpoints.MapGet("/api/stats/rooms/{name}", (string name, HttpContext context, RoomRegistry rooms, IOptions<SfuOptions> options) =>
+            DrainState drain, AdminAuthorization admin) =>
+            admin.Authorize(context) is { IsGranted: false } denied
+                ? denied.ToResult()
+                : Results.Json(Build(rooms, sampler, metrics, drain), statusCode: 200));
+        endpoints.MapGet("/api/stats/rooms/{name}", (string name, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
         {
-            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            if (admin.Authorize(context) is { IsGranted: false } denied)
             {
-                return Forbidden();
+                return denied.ToResult();
             }
 
             var snapshot = rooms.Find(name)?.Snapshot;
@@ -37,10 +36,6 @@ public static class StatsApi
         });
         return endpoints;
     }
-
-    private static IResult Forbidden() =>
-        Results.Json(new { error = "forbidden", reason = "configure Sfu:AdminKey and send Authorization: Bearer <key>, or call from localhost" },
-            statusCode: StatusCodes.Status401Unauthorized);
 
     internal static ServerStats Build(RoomRegistry rooms, StatsSampler sampler, SfuMetrics metrics, DrainState drain)
     {

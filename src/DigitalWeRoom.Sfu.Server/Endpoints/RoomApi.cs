@@ -1,39 +1,109 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using DigitalWeRoom.Sfu.Rooms;
-using DigitalWeRoom.Sfu.Server.Options;
-using Microsoft.Extensions.Options;
+using DigitalWeRoom.Sfu.Server.Auth;
 
 namespace DigitalWeRoom.Sfu.Server.Endpoints;
 
-/// <summary><c>GET /api/rooms</c>: rooms with name, mode and participants (id, name, published tracks).</summary>
+/// <summary>
+/// The operator Room API (docs/security.md, docs/signaling.md). Every call needs an admin credential
+/// (<see cref="AdminAuthorization"/>): the API secret, <c>Sfu:AdminKey</c> or a <c>serverAdmin</c> token; calls on one room
+/// also accept a <c>roomAdmin</c> token for that room. With nothing configured, loopback callers only.
+/// <list type="bullet">
+/// <item><c>GET /api/rooms</c>: rooms with name, mode, participants (id, name, tracks, mute state).</item>
+/// <item><c>GET /api/rooms/{room}/participants</c>: one room's participants.</item>
+/// <item><c>DELETE /api/rooms/{room}/participants/{id}</c>: remove a participant (told <c>removed</c>, then disconnected).</item>
+/// <item><c>POST /api/rooms/{room}/participants/{id}/mute</c> <c>{"kind"|"trackId", "muted"}</c>: stop (or resume) forwarding.</item>
+/// <item><c>DELETE /api/rooms/{room}</c>: close the room (everyone told <c>room-closed</c>, disconnected, room removed).</item>
+/// </list>
+/// Errors are JSON <c>{"error": code, "reason": text}</c>: 401 no or bad credential, 403 valid but not admin, 404 unknown
+/// room, participant or track, 400 bad body.
+/// </summary>
 public static class RoomApi
 {
-    public static IEndpointConventionBuilder MapRoomApi(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/api/rooms", (HttpContext context, RoomRegistry rooms, Auth.AdminAuthorization admin) =>
-            admin.IsAdmin(context, out _)
-                ? Results.Json(rooms.Snapshot())
-                : Results.Json(new { error = "forbidden", reason = "configure Sfu:AdminKey and send Authorization: Bearer <key>, or call from localhost" },
-                    statusCode: StatusCodes.Status401Unauthorized));
+    /// <summary>Body of the mute call: <see cref="Kind"/> ("audio"/"video") or <see cref="TrackId"/> (a published track's id).</summary>
+    public sealed record MuteBody(string? Kind, string? TrackId, bool? Muted);
 
-    internal static bool IsAllowed(HttpContext context, string? adminKey)
+    public static IEndpointRouteBuilder MapRoomApi(this IEndpointRouteBuilder endpoints)
     {
-        if (string.IsNullOrEmpty(adminKey))
-        {
-            // Embedded default: open on localhost only.
-            return context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
-        }
+        endpoints.MapGet("/api/rooms", (HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
+            admin.Authorize(context) is { IsGranted: false } denied ? denied.ToResult() : Results.Json(rooms.Snapshot()));
 
-        var header = context.Request.Headers.Authorization.ToString();
-        const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        endpoints.MapGet("/api/rooms/{room}/participants", (string room, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
         {
-            return false;
-        }
+            if (admin.Authorize(context, room) is { IsGranted: false } denied)
+            {
+                return denied.ToResult();
+            }
 
-        var given = Encoding.UTF8.GetBytes(header[prefix.Length..].Trim());
-        var expected = Encoding.UTF8.GetBytes(adminKey);
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(given), SHA256.HashData(expected));
+            return rooms.Find(room)?.Snapshot is { Participants.Count: > 0 } snapshot
+                ? Results.Json(snapshot.Participants)
+                : RoomNotFound(room);
+        });
+
+        endpoints.MapDelete("/api/rooms/{room}/participants/{id}", async (string room, string id, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
+        {
+            if (admin.Authorize(context, room) is { IsGranted: false } denied)
+            {
+                return denied.ToResult();
+            }
+
+            if (rooms.Find(room) is not { } target)
+            {
+                return RoomNotFound(room);
+            }
+
+            AdminOutcome outcome = await target.RemoveParticipantAsync(id, context.Request.Query["reason"].ToString());
+            return ToResult(outcome, room, id, new { removed = id, room });
+        });
+
+        endpoints.MapPost("/api/rooms/{room}/participants/{id}/mute", async (string room, string id, MuteBody? body, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
+        {
+            if (admin.Authorize(context, room) is { IsGranted: false } denied)
+            {
+                return denied.ToResult();
+            }
+
+            if (body is null || body.Muted is null || (body.Kind is null) == (body.TrackId is null) || (body.Kind is not null and not ("audio" or "video")))
+            {
+                return Error(StatusCodes.Status400BadRequest, "bad-request", "send {\"kind\": \"audio\"|\"video\", \"muted\": true|false} or {\"trackId\": \"...\", \"muted\": true|false}");
+            }
+
+            if (rooms.Find(room) is not { } target)
+            {
+                return RoomNotFound(room);
+            }
+
+            AdminOutcome outcome = await target.MuteAsync(id, body.TrackId, body.Kind, body.Muted.Value);
+            return ToResult(outcome, room, id, new { participant = id, room, kind = body.Kind, trackId = body.TrackId, muted = body.Muted });
+        });
+
+        endpoints.MapDelete("/api/rooms/{room}", async (string room, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
+        {
+            if (admin.Authorize(context, room) is { IsGranted: false } denied)
+            {
+                return denied.ToResult();
+            }
+
+            if (rooms.Find(room) is not { } target)
+            {
+                return RoomNotFound(room);
+            }
+
+            AdminOutcome outcome = await target.CloseAsync(context.Request.Query["reason"].ToString());
+            return ToResult(outcome, room, null, new { closed = room });
+        });
+
+        return endpoints;
     }
+
+    private static IResult ToResult(AdminOutcome outcome, string room, string? participant, object done) => outcome switch
+    {
+        AdminOutcome.Done => Results.Json(done),
+        AdminOutcome.ParticipantNotFound => Error(StatusCodes.Status404NotFound, "participant-not-found", $"no participant '{participant}' in room '{room}'"),
+        AdminOutcome.TrackNotFound => Error(StatusCodes.Status404NotFound, "track-not-found", $"participant '{participant}' publishes no such track"),
+        _ => RoomNotFound(room),
+    };
+
+    private static IResult RoomNotFound(string room) => Error(StatusCodes.Status404NotFound, "room-not-found", $"no room '{room}' on this server");
+
+    private static IResult Error(int status, string code, string reason) => Results.Json(new { error = code, reason }, statusCode: status);
 }

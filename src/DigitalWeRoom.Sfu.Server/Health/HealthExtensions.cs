@@ -1,16 +1,15 @@
 using System.Text.Json;
-using DigitalWeRoom.Sfu.Server.Endpoints;
-using DigitalWeRoom.Sfu.Server.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using DigitalWeRoom.Sfu.Server.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Health;
 
 /// <summary>
 /// <c>GET /healthz/live</c> (process up: no checks) and <c>GET /healthz/ready</c> (UDP socket bound,
 /// control loops answering, not draining), answered as JSON with each check's status. Draining:
-/// <c>POST /api/admin/drain</c> and <c>DELETE /api/admin/drain</c> (admin key, or loopback when none).
+/// <c>POST /api/admin/drain</c> and <c>DELETE /api/admin/drain</c> (an admin credential, see AdminAuthorization; loopback when nothing is configured).
 /// </summary>
 public static class HealthExtensions
 {
@@ -20,6 +19,11 @@ public static class HealthExtensions
     {
         services.AddSingleton<DrainState>();
         services.AddSingleton<MediaSocketState>();
+        services.AddSingleton<DrainCoordinator>();
+        services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
+        // The stop sequence (drain wait included) must not be cut short by the host's own timeout.
+        services.AddOptions<HostOptions>().Configure<IOptions<SfuOptions>>((host, sfu) =>
+            host.ShutdownTimeout = sfu.Value.DrainTimeout + TimeSpan.FromSeconds(10));
         services.AddHealthChecks()
             .AddCheck<DrainHealthCheck>("drain", tags: [ReadyTag])
             .AddCheck<MediaSocketHealthCheck>("udp", tags: [ReadyTag])
@@ -30,25 +34,25 @@ public static class HealthExtensions
     public static WebApplication MapSfuHealth(this WebApplication app)
     {
         var drain = app.Services.GetRequiredService<DrainState>();
-        app.Lifetime.ApplicationStopping.Register(() => drain.BeginDrain("shutting down"));
+        app.Lifetime.ApplicationStopping.Register(() => drain.BeginShutdown("shutting down"));
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteJson });
-        app.MapPost("/api/admin/drain", (HttpContext context, DrainState state, IOptions<SfuOptions> options) =>
+        app.MapPost("/api/admin/drain", (HttpContext context, DrainState state, Auth.AdminAuthorization admin) =>
         {
-            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            if (admin.Authorize(context) is { IsGranted: false } denied)
             {
-                return Results.Unauthorized();
+                return denied.ToResult();
             }
 
             state.BeginDrain("requested by operator");
             return Results.Json(new { draining = true, reason = state.Reason });
         });
-        app.MapDelete("/api/admin/drain", (HttpContext context, DrainState state, IOptions<SfuOptions> options) =>
+        app.MapDelete("/api/admin/drain", (HttpContext context, DrainState state, Auth.AdminAuthorization admin) =>
         {
-            if (!RoomApi.IsAllowed(context, options.Value.AdminKey))
+            if (admin.Authorize(context) is { IsGranted: false } denied)
             {
-                return Results.Unauthorized();
+                return denied.ToResult();
             }
 
             state.EndDrain();

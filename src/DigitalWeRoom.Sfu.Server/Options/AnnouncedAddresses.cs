@@ -17,13 +17,18 @@ public sealed class AnnouncedAddresses
         // Yggdrasil), private and link-local addresses never become ICE candidates.
         var selection = new AddressSelectionOptions();
         configuration.GetSection(AddressSelectionOptions.SectionName).Bind(selection);
-        Addresses = Resolve(options.Value.Udp,
-            () => AnnouncedAddressSelector.Select(AnnouncedAddressSelector.GetInterfaceAddresses(), selection));
+        Addresses = Resolve(options.Value.Udp, AnnouncedAddressSelector.GetInterfaceAddresses, selection);
     }
 
     public IReadOnlyList<IPAddress> Addresses { get; }
 
-    internal static IReadOnlyList<IPAddress> Resolve(UdpSettings udp, Func<IReadOnlyList<IPAddress>> detect)
+    /// <summary>
+    /// Configured addresses win; otherwise <see cref="AnnouncedAddressSelector.SelectForBinding"/> decides from the
+    /// bind address and the interfaces (read only for a wildcard bind with detection on); loopback is the fallback
+    /// so a newcomer's default configuration still works.
+    /// </summary>
+    internal static IReadOnlyList<IPAddress> Resolve(
+        UdpSettings udp, Func<IReadOnlyList<IPAddress>> interfaceAddresses, AddressSelectionOptions selection)
     {
         if (udp.AnnouncedAddresses.Count > 0)
         {
@@ -31,22 +36,15 @@ public sealed class AnnouncedAddresses
         }
 
         var bind = IPAddress.Parse(udp.BindAddress);
-        if (IPAddress.IsLoopback(bind))
+        var wildcard = bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any);
+        IReadOnlyList<IPAddress> chosen = wildcard && !udp.AutoDetectAddresses
+            ? []
+            : AnnouncedAddressSelector.SelectForBinding(bind, wildcard ? interfaceAddresses() : [], selection);
+        if (chosen.Count > 0)
         {
-            return [bind];
+            return chosen;
         }
 
-        if (!bind.Equals(IPAddress.Any) && !bind.Equals(IPAddress.IPv6Any))
-        {
-            return [bind];
-        }
-
-        var detected = udp.AutoDetectAddresses ? detect() : [];
-        if (bind.Equals(IPAddress.Any))
-        {
-            detected = detected.Where(a => a.AddressFamily == AddressFamily.InterNetwork).ToArray();
-        }
-
-        return detected.Count > 0 ? detected : bind.Equals(IPAddress.Any) ? [IPAddress.Loopback] : [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        return bind.Equals(IPAddress.Any) ? [IPAddress.Loopback] : [IPAddress.Loopback, IPAddress.IPv6Loopback];
     }
 }

@@ -16,6 +16,7 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
 {
     private readonly UdpSettings _udp;
+    private readonly MediaSettings _media;
     private readonly AnnouncedAddresses _announced;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
@@ -31,6 +32,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
         _udp = options.Value.Udp;
         _simulcast = options.Value.Simulcast;
         _negotiation = new NegotiationOptions { CameraSimulcastRids = _simulcast.Enabled ? [.. _simulcast.Rids] : [] };
+        _media = options.Value.Media;
         _announced = announced;
         _time = time;
         _loggerFactory = loggerFactory;
@@ -58,6 +60,8 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
                             Port = _udp.Port,
                             AnnouncedAddresses = _announced.Addresses,
                             TimeProvider = _time,
+                            ConsentTimeout = _udp.ConsentTimeout,
+                            ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, _udp.ConsentTimeout.TotalMilliseconds / 4)),
                         }).Start();
                     }
                     catch (System.Net.Sockets.SocketException e)
@@ -76,7 +80,13 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     }
 
     public IRoomMedia CreateRoom(string roomName) =>
-        Track(new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>()) { Simulcast = _simulcast, Closed = r => _rooms.TryRemove(new(r.Router.Id, r)) });
+        Track(new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>(),
+            new RouterOptions { KeyFrameRequestMinInterval = _media.KeyFrameRequestMinInterval })
+        {
+            LastN = _media.LastN,
+            Simulcast = _simulcast,
+            Closed = r => _rooms.TryRemove(new(r.Router.Id, r)),
+        });
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SfuRoomMedia> _rooms = new();
 

@@ -11,13 +11,14 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     private readonly List<SfuSession> _sessions = [];
     private long _dtlsFailures;
     private long _consentExpiries;
+    private long _iceFailures;
 
-    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger)
+    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger, RouterOptions? routerOptions = null)
     {
         Endpoint = endpoint;
         Negotiation = negotiation;
         Logger = logger;
-        Router = new Router(roomName, endpoint.Pool, time);
+        Router = new Router(roomName, endpoint.Pool, time, routerOptions);
     }
 
     public Router Router { get; }
@@ -35,6 +36,11 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
 
     public long ConsentExpiries => Volatile.Read(ref _consentExpiries);
 
+    /// <summary>Sessions that closed with a transport that never received a valid ICE check after the answer.</summary>
+    public long IceFailures => Volatile.Read(ref _iceFailures);
+
+    public void OnIceFailure() => Interlocked.Increment(ref _iceFailures);
+
     /// <summary>A session's transport went to Failed (UDP receive thread): DTLS failure if it has a reason, else consent.</summary>
     public void OnTransportFailed(bool dtls) => Interlocked.Increment(ref dtls ? ref _dtlsFailures : ref _consentExpiries);
 
@@ -42,7 +48,9 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     {
         var session = new SfuSession(this, participantId, host);
         _sessions.Add(session);
+        AttachLoop(host);
         session.Start();
+        session.SendSpeaker(DominantSpeaker);
         return session;
     }
 
@@ -62,6 +70,9 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
 
     public void Remove(SfuSession session) => _sessions.Remove(session);
 
+    /// <summary>The room's server sessions (room loop).</summary>
+    public IReadOnlyList<SfuSession> Sessions => _sessions;
+
     public async ValueTask DisposeAsync()
     {
         foreach (var s in _sessions.ToArray())
@@ -70,6 +81,7 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
         }
 
         DisposeSimulcast();
+        DetachLoop();
         Router.Dispose();
     }
 }

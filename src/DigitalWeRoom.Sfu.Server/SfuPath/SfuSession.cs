@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
@@ -6,6 +7,7 @@ using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
+using DigitalWeRoom.Sfu.Server.Telemetry;
 using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
 
@@ -21,17 +23,22 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
-    private readonly IceCredentials _localIce = IceCredentials.Generate();
+    private IceCredentials _localIce = IceCredentials.Generate();
     private readonly SfuNegotiator _negotiator;
     private readonly Dictionary<string, (Producer Producer, SlotPurpose Purpose)> _producers = [];
     private readonly Dictionary<string, Consumer> _consumers = [];
     private IReadOnlyList<string> _subscriptions = [];
     private string _lastRequest = "";
     private bool _renegotiate;
+    private bool _forceOffer;
     private bool _forwarding = true;
+    private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
+    private bool _canPublish = true;
+    private bool _canSubscribe = true;
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
+    private Activity? _negotiation;
 
     public SfuSession(SfuRoomMedia room, string participantId, ISfuSessionHost host)
     {
@@ -68,10 +75,12 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
         var subscriptions = BuildSubscriptions();
         var key = string.Join(",", subscriptions.Select(s => s.TrackId));
-        if (_negotiator.Version != 0 && key == _lastRequest)
+        if (_negotiator.Version != 0 && key == _lastRequest && !_forceOffer)
         {
             return;
         }
+
+        _forceOffer = false;
 
         if (!_negotiator.TryCreateOffer(new OfferRequest(true, true, true, subscriptions), out var sdp, out var error))
         {
@@ -80,7 +89,59 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         }
 
         _lastRequest = key;
+        StartNegotiationSpan();
         _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+    }
+
+    /// <summary>
+    /// <c>sfu.negotiate</c>: from our offer to the answer applied (or refused, or the session closing first). Started
+    /// detached from the room loop's context, so the loop's later work does not become its children.
+    /// </summary>
+    private void StartNegotiationSpan()
+    {
+        EndNegotiationSpan("superseded");
+        var previous = Activity.Current;
+        _negotiation = SfuActivities.Source.StartActivity(SfuActivities.Negotiate, ActivityKind.Internal, parentContext: default);
+        Activity.Current = previous;
+        _negotiation?.SetTag(SfuActivities.RoomTag, _room.Router.Id);
+        _negotiation?.SetTag(SfuActivities.ParticipantTag, ParticipantId);
+        _negotiation?.SetTag(SfuActivities.VersionTag, _negotiator.Version);
+    }
+
+    private void EndNegotiationSpan(string outcome)
+    {
+        if (_negotiation is not { } span)
+        {
+            return;
+        }
+
+        _negotiation = null;
+        span.SetTag(SfuActivities.OutcomeTag, outcome);
+        if (outcome != SfuActivities.NegotiateApplied)
+        {
+            span.SetStatus(ActivityStatusCode.Error, outcome);
+        }
+
+        span.Stop();
+    }
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local credentials, registered on the port at once (the old ones keep working
+    /// until a check with the new ones arrives), and a new offer carrying them. DTLS and SRTP stay as they are.
+    /// </summary>
+    public string? RestartIce()
+    {
+        if (_disposed || _transport is not { } transport)
+        {
+            return "no server connection to restart yet";
+        }
+
+        _localIce = IceCredentials.Generate();
+        transport.BeginIceRestart(_localIce);
+        _negotiator.SetLocalIce(_localIce.Ufrag, _localIce.Password);
+        _forceOffer = true;
+        Renegotiate();
+        return null;
     }
 
     private List<SubscribedTrack> BuildSubscriptions()
@@ -118,12 +179,14 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
         if (!_negotiator.TryApplyAnswer(sdp, out var result, out var error))
         {
+            EndNegotiationSpan("invalid_answer");
             return error;
         }
 
         try
         {
             EnsureTransport(result);
+            _transport!.SetRemoteIce(result.RemoteIceUfrag, result.RemoteIcePwd);
             if (SyncProducers(result))
             {
                 _room.OnProducersChanged(this);
@@ -134,9 +197,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             _room.Logger.LogWarning(e, "SFU {Participant}: answer accepted but media setup failed", ParticipantId);
+            EndNegotiationSpan("media_setup_failed");
             return "server could not set up media: " + e.Message;
         }
 
+        EndNegotiationSpan(SfuActivities.NegotiateApplied);
         if (_renegotiate)
         {
             _renegotiate = false;
@@ -186,7 +251,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         var changed = false;
         foreach (var media in result.Media)
         {
-            if (media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
+            if (!_canPublish || media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
             {
                 continue;
             }
@@ -201,7 +266,13 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
                 Mid = media.Mid,
             });
+            producer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
             _producers[media.Mid] = (producer, media.Purpose);
+            if (media.Purpose == SlotPurpose.PublishAudio)
+            {
+                AttachSpeaker(producer);
+            }
+
             changed = true;
         }
 
@@ -243,11 +314,15 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
                 WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
-                    Paused = !_forwarding,
+                    // Paused until the subscriber's transport is up: resuming then replays the key-frame cache to a
+                    // connection that can carry it (before DTLS completes those packets could not be sent).
+                    Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = RtxMap(media, rtxFirst: false),
                 }, producer));
         }
+
+        ApplyLastN();
     }
 
     /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
@@ -262,7 +337,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
     {
-        _subscriptions = publisherParticipantIds;
+        _subscriptions = _canSubscribe ? publisherParticipantIds : [];
         foreach (var (trackId, consumer) in _consumers.ToArray())
         {
             if (consumer.IsClosed)
@@ -271,7 +346,35 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             }
         }
 
+        ApplyLastN();
         Renegotiate();
+    }
+
+    public void SetPermissions(bool canPublish, bool canSubscribe)
+    {
+        _canPublish = canPublish;
+        _canSubscribe = canSubscribe;
+    }
+
+    public void SetPublisherMuted(string kind, bool muted)
+    {
+        if (muted)
+        {
+            _operatorMuted.Add(kind);
+        }
+        else
+        {
+            _operatorMuted.Remove(kind);
+        }
+
+        var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
+        foreach (var (producer, _) in _producers.Values)
+        {
+            if (producer.Kind == routingKind)
+            {
+                producer.Paused = muted;
+            }
+        }
     }
 
     public void SetForwarding(bool enabled)
@@ -281,7 +384,10 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         {
             if (enabled)
             {
-                consumer.Resume();
+                if (_mediaConnected && IsForwardedByLastN(consumer.Producer))
+                {
+                    consumer.Resume();
+                }
             }
             else
             {
@@ -298,7 +404,15 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         }
 
         _disposed = true;
+        EndNegotiationSpan("closed");
         _room.Remove(this);
+        DetachSpeakers();
+        if (_transport is { State: WebRtcTransportState.New })
+        {
+            // An answer was applied but not one ICE check ever reached us (ICE-lite: the client's checks failed).
+            _room.OnIceFailure();
+        }
+
         _transport?.Close();
         if (_media is { } media)
         {
@@ -310,6 +424,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
     public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
     {
+        if (state == WebRtcTransportState.Connected)
+        {
+            _host.Post(OnMediaConnected);
+        }
+
         if (state == WebRtcTransportState.Failed)
         {
             _room.OnTransportFailed(dtls: transport.DtlsFailure != DtlsFailure.None);
@@ -318,6 +437,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         _host.ReportState(state switch
         {
             WebRtcTransportState.Connected => SfuSessionState.Connected,
+            WebRtcTransportState.Failed when transport.DtlsFailure == DtlsFailure.None => SfuSessionState.ConsentExpired,
             WebRtcTransportState.Failed => SfuSessionState.Failed,
             WebRtcTransportState.Closed => SfuSessionState.Closed,
             _ => SfuSessionState.New,

@@ -28,8 +28,10 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private readonly Channel<SignalMessage> _outbound;
     private readonly TokenBucket _rate;
     private long _lastRateErrorTimestamp;
+    private readonly CancellationTokenSource _dismissed = new();
     private Room? _room;
     private string? _participantId;
+    private volatile string? _disconnectReason;
 
     public SignalingConnection(WebSocket socket, SignalEncoding encoding, IPAddress? remoteAddress, SfuOptions options, RoomRegistry rooms,
         JoinRateLimiter joinLimiter, IReadOnlyList<IceServerInfo> iceServers, TimeProvider time, ILogger logger)
@@ -54,8 +56,20 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>Checks the join's token (docs/security.md); null: open.</summary>
     public Auth.IJoinAuthorizer? JoinAuthorizer { get; init; }
 
+    /// <summary>Counts dropped messages by reason for the metrics (null: not counted).</summary>
+    public SignalingDrops? Drops { get; init; }
+
+    /// <summary>While draining, joins that would open a room are refused; during a shutdown every join is.</summary>
+    public Health.DrainState? Drain { get; init; }
+
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
+
+    /// <summary>From the join's grant (<see cref="IParticipantConnection.CanPublish"/>).</summary>
+    public bool CanPublish { get; private set; } = true;
+
+    /// <summary>From the join's grant (<see cref="IParticipantConnection.CanSubscribe"/>).</summary>
+    public bool CanSubscribe { get; private set; } = true;
 
     public bool TrySend(SignalMessage message)
     {
@@ -64,11 +78,32 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return true;
         }
 
+        if (_disconnectReason is not null)
+        {
+            // Dismissed by the room: what it sends afterwards is not for us.
+            return false;
+        }
+
         // The client does not read: drop it rather than let its queue grow or block the room.
+        Drops?.Increment(SignalingDropReason.SlowClient);
         LogSlowClient(_logger, _participantId);
         _outbound.Writer.TryComplete();
         _socket.Abort();
         return false;
+    }
+
+    /// <summary>The room dismissed the participant (removed, room closed): flush the queue, then close with <paramref name="reason"/>.</summary>
+    public void Disconnect(string reason)
+    {
+        _disconnectReason = reason;
+        _outbound.Writer.TryComplete();
+    }
+
+    /// <summary>The room removed us on its own (consent expired): tell the client why, then close like <see cref="Disconnect"/>.</summary>
+    public void Remove(string code, string reason)
+    {
+        SendError(code, reason, null);
+        Disconnect(code);
     }
 
     public async Task RunAsync(CancellationToken aborted)
@@ -106,7 +141,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         var max = _options.Limits.MaxMessageBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(max);
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _dismissed.Token);
         try
         {
             while (true)
@@ -140,12 +175,14 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
                 if (!_rate.TryTake())
                 {
+                    Drops?.Increment(SignalingDropReason.RateLimited);
                     ReplyRateLimited();
                     continue;
                 }
 
                 if (oversized)
                 {
+                    Drops?.Increment(SignalingDropReason.TooLarge);
                     SendError(ErrorCodes.TooLarge, $"message larger than {max} bytes", null);
                     continue;
                 }
@@ -167,12 +204,14 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         if (!SignalingCodec.TryDecode(data, _encoding, out var message, out var decodeError))
         {
+            Drops?.Increment(SignalingDropReason.Malformed);
             SendError(ErrorCodes.InvalidMessage, decodeError, null);
             return;
         }
 
         if (!SignalingValidator.TryValidate(message, _options.Limits.MaxChatLength, out var code, out var reason))
         {
+            Drops?.Increment(SignalingDropReason.Invalid);
             SendError(code, reason, message.Id);
             return;
         }
@@ -194,6 +233,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         if (_room is null || _participantId is null)
         {
+            Drops?.Increment(SignalingDropReason.NotJoined);
             SendError(ErrorCodes.NotJoined, "join a room first", message.Id);
             return;
         }
@@ -218,12 +258,24 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
-        if (JoinAuthorizer is { } authorizer
-            && !authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out _, out string why))
+        if (Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
         {
-            activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
-            SendError(ErrorCodes.Unauthorized, why, message.Id);
+            activity?.SetTag(SfuActivities.OutcomeTag, "draining");
+            SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
             return;
+        }
+
+        if (JoinAuthorizer is { } authorizer)
+        {
+            if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
+            {
+                activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
+                SendError(ErrorCodes.Unauthorized, why, message.Id);
+                return;
+            }
+
+            CanPublish = grant.Video.CanPublish;
+            CanSubscribe = grant.Video.CanSubscribe;
         }
 
         // A new room's control loop starts inside this call: without the flow suppressed it would keep this
@@ -231,7 +283,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         ValueTask<JoinResult> joining;
         using (ExecutionContext.SuppressFlow())
         {
-            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+            // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
+            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, aborted);
         }
 
         var result = await joining;
@@ -293,6 +346,16 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             {
                 var bytes = SignalingCodec.Encode(message, _encoding);
                 await _socket.SendAsync(bytes, messageType, endOfMessage: true, aborted);
+            }
+
+            if (_disconnectReason is { } reason)
+            {
+                // Dismissed: say why in the close frame, give the client 2 s to answer it, then stop reading
+                // (a vanished client never answers the close).
+                _dismissed.CancelAfter(TimeSpan.FromSeconds(2));
+                using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                closeTimeout.CancelAfter(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, closeTimeout.Token);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)

@@ -15,7 +15,7 @@ namespace DigitalWeRoom.Sfu.Server.Telemetry;
 /// </summary>
 internal sealed class RouterTrafficSource(Router router, SfuRoomMedia? room = null) : ITrafficSource
 {
-    private readonly Dictionary<object, (int Slot, long Packets, long Octets, bool Out)> _last = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<object, StreamCounts> _last = new(ReferenceEqualityComparer.Instance);
     private readonly TrafficTotals _closed = new();
 
     public void AddTo(TrafficTotals totals)
@@ -25,7 +25,7 @@ internal sealed class RouterTrafficSource(Router router, SfuRoomMedia? room = nu
         {
             var slot = TrafficTotals.Slot(producer.Kind == MediaKind.Audio ? TrafficKind.Audio : TrafficKind.Video, Transmission.Original);
             var receiver = producer.Receiver;
-            Remember(seen, producer, slot, receiver.PacketsReceived, receiver.OctetsReceived, isOut: false);
+            Remember(seen, producer, new(slot, receiver.PacketsReceived, receiver.OctetsReceived, false, receiver.PacketsLost, receiver.PacketsExpected));
             if (receiver.PacketsReceived > 0 && receiver.ClockRate > 0)
             {
                 totals.JitterSecondsSum += (double)receiver.Jitter / receiver.ClockRate;
@@ -34,24 +34,22 @@ internal sealed class RouterTrafficSource(Router router, SfuRoomMedia? room = nu
 
             foreach (var consumer in producer.Consumers)
             {
-                Remember(seen, consumer, slot, consumer.Stream.PacketCount, consumer.Stream.OctetCount, isOut: true);
+                var stream = consumer.Stream;
+                Remember(seen, consumer, new(slot, stream.PacketCount, stream.OctetCount, true, stream.RemotePacketsLost, 0));
             }
         }
 
         // Streams gone since the last read: their last counts move to the closed totals.
         foreach (var gone in _last.Keys.Where(k => !seen.Contains(k)).ToArray())
         {
-            var (slot, packets, octets, isOut) = _last[gone];
-            (isOut ? _closed.PacketsOut : _closed.PacketsIn)[slot] += packets;
-            (isOut ? _closed.BytesOut : _closed.BytesIn)[slot] += octets;
+            _last[gone].AddTo(_closed);
             _last.Remove(gone);
         }
 
         totals.Add(_closed);
-        foreach (var (slot, packets, octets, isOut) in _last.Values)
+        foreach (var counts in _last.Values)
         {
-            (isOut ? totals.PacketsOut : totals.PacketsIn)[slot] += packets;
-            (isOut ? totals.BytesOut : totals.BytesIn)[slot] += octets;
+            counts.AddTo(totals);
         }
 
         var counters = router.Counters;
@@ -61,25 +59,59 @@ internal sealed class RouterTrafficSource(Router router, SfuRoomMedia? room = nu
         totals.NacksIn += router.NacksReceived;
         totals.NacksOut += counters.NacksSent;
         totals.PlisOut += counters.KeyFrameRequestsSent;
+        totals.PlisIn += counters.PlisReceived;
+        totals.FirsIn += counters.FirsReceived;
         if (room is not null)
         {
             totals.DtlsFailures += room.DtlsFailures;
             totals.ConsentExpiries += room.ConsentExpiries;
+            totals.IceFailures += room.IceFailures;
         }
     }
 
-    private void Remember(HashSet<object> seen, object stream, int slot, long packets, long octets, bool isOut)
+    private void Remember(HashSet<object> seen, object stream, StreamCounts counts)
     {
         seen.Add(stream);
-        _last[stream] = (slot, packets, octets, isOut);
+        _last[stream] = counts;
     }
+
+    /// <summary>One stream's counts at the last read. Lost: publisher streams, RFC 3550 A.3; subscriber streams, their latest RR.</summary>
+    private readonly record struct StreamCounts(int Slot, long Packets, long Octets, bool Out, long Lost, long Expected)
+    {
+        public void AddTo(TrafficTotals totals)
+        {
+            (Out ? totals.PacketsOut : totals.PacketsIn)[Slot] += Packets;
+            (Out ? totals.BytesOut : totals.BytesIn)[Slot] += Octets;
+            if (Out)
+            {
+                totals.PacketsLostOut += Lost;
+            }
+            else
+            {
+                totals.PacketsLost += Lost;
+                totals.PacketsExpected += Expected;
+            }
+        }
+    }
+}
+
+/// <summary>A room router's RTT reports and sampled forward latencies, recorded into the <see cref="SfuMetrics"/> histograms.</summary>
+internal sealed class RouterMediaTelemetry(SfuMetrics metrics) : IMediaTelemetry
+{
+    public void OnRtt(TimeSpan rtt) => metrics.RecordRtt(rtt);
+
+    public void OnForwardLatency(TimeSpan latency) => metrics.RecordForwardLatency(latency);
 }
 
 /// <summary>
 /// Wraps the rooms' media factory: each server-path room's router is registered with the metrics
 /// (its drop counters and a <see cref="RouterTrafficSource"/>) for as long as the room lives.
 /// </summary>
-internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, TelemetrySources sources) : IMediaSessionFactory
+/// <remarks>
+/// <paramref name="telemetry"/> is asked for when the first room is created, not at construction: the metrics depend on
+/// the room registry, which depends on this factory.
+/// </remarks>
+internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, TelemetrySources sources, Func<IMediaTelemetry?>? telemetry = null) : IMediaSessionFactory
 {
     public IMediaSessionFactory Inner => inner;
 
@@ -91,6 +123,7 @@ internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, T
             return media;
         }
 
+        sfu.Router.Telemetry ??= telemetry?.Invoke();
         var registrations = new[] { sources.Add(sfu.Router.Counters.Drops), sources.Add(new RouterTrafficSource(sfu.Router, sfu)) };
         return new TrackedRoomMedia(media, registrations);
     }

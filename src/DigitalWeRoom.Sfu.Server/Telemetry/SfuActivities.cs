@@ -26,6 +26,11 @@ public static class SfuActivities
     public const string OutcomeTag = "sfu.outcome";
     public const string FromModeTag = "sfu.mode.from";
     public const string ToModeTag = "sfu.mode.to";
+    public const string VersionTag = "sfu.negotiate.version";
+
+    /// <summary><c>sfu.outcome</c> of an <c>sfu.negotiate</c> span whose answer was applied (others: invalid_answer,
+    /// media_setup_failed, superseded, closed).</summary>
+    public const string NegotiateApplied = "applied";
 
     public static ActivitySource Source { get; } = new(SourceName);
 

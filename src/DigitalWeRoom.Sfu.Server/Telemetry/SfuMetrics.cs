@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
 using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Telemetry;
@@ -31,6 +32,8 @@ public sealed class SfuMetrics : IDisposable
     private readonly KeyValuePair<string, object?> _node;
     private readonly KeyValuePair<string, object?> _region;
     private readonly ActivityListener _activityListener;
+    private readonly IDisposable _roomEvents;
+    private readonly TimeProvider _time;
     private readonly Counter<long> _modeSwitches;
     private readonly Histogram<double> _switchDuration;
     private readonly Histogram<double> _joinLatency;
@@ -39,13 +42,17 @@ public sealed class SfuMetrics : IDisposable
     private long _iceFailures;
     private long _dtlsFailures;
     private long _consentExpiries;
-    private double _lossRatio;
+    private double _lossRatioIn;
+    private double _lossRatioOut;
+    private readonly SignalingDrops _signalingDrops;
 
     /// <param name="provider">Taken only so that the OpenTelemetry provider listens before the first measurement (null when metrics are off).</param>
     public SfuMetrics(IMeterFactory meterFactory, IOptions<TelemetryOptions> options, TelemetrySources sources, RoomRegistry rooms,
-        OpenTelemetry.Metrics.MeterProvider? provider = null)
+        OpenTelemetry.Metrics.MeterProvider? provider = null, TimeProvider? time = null, SignalingDrops? signalingDrops = null)
     {
+        _signalingDrops = signalingDrops ?? new SignalingDrops();
         _ = provider;
+        _time = time ?? TimeProvider.System;
         _rooms = rooms;
         _sources = sources;
         NodeId = options.Value.ResolvedNodeId;
@@ -90,10 +97,10 @@ public sealed class SfuMetrics : IDisposable
         media.CreateObservableCounter("sfu_nacks", () => ObserveFeedback(static t => (t.NacksIn, t.NacksOut)), description: "RTCP NACK packets (in: from subscribers, out: to publishers).");
         media.CreateObservableCounter("sfu_plis", () => ObserveFeedback(static t => (t.PlisIn, t.PlisOut)), description: "RTCP PLI packets (in: from subscribers, out: to publishers).");
         media.CreateObservableCounter("sfu_firs", () => ObserveFeedback(static t => (t.FirsIn, t.FirsOut)), description: "RTCP FIR packets (in: from subscribers, out: to publishers).");
-        media.CreateObservableCounter("sfu_packets_lost", () => Tagged(_sources.ReadTraffic().PacketsLost),
-            description: "RTP packets lost on the way from publishers (RFC 3550 cumulative lost).");
-        media.CreateObservableGauge("sfu_packet_loss_ratio", () => Tagged(Volatile.Read(ref _lossRatio)),
-            description: "Fraction of publisher packets lost over the last sampling interval.");
+        media.CreateObservableCounter("sfu_packets_lost", ObservePacketsLost,
+            description: "RTP packets lost: in = on the way from publishers (our RFC 3550 A.3 count), out = on the way to subscribers (their receiver reports).");
+        media.CreateObservableGauge("sfu_packet_loss_ratio", ObserveLossRatio,
+            description: "Fraction of packets lost over the last sampling interval (in: publishers to us, out: us to subscribers).");
         media.CreateObservableGauge("sfu_jitter_seconds", ObserveJitter, description: "Mean interarrival jitter of the publishers' streams (RFC 3550 A.8).");
         _rtt = media.CreateHistogram("sfu_rtt_seconds", unit: null, description: "Round-trip times from RTCP reports (RFC 3550 6.4.1).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
@@ -110,6 +117,10 @@ public sealed class SfuMetrics : IDisposable
         transport.CreateObservableCounter("sfu_consent_expiries", () => Tagged(_sources.ReadTraffic().ConsentExpiries + Volatile.Read(ref _consentExpiries)),
             description: "Transports closed because ICE consent expired (RFC 7675).");
 
+        // Signaling.
+        signaling.CreateObservableCounter("sfu_signaling_dropped", ObserveSignalingDrops,
+            description: "Signaling messages not handled, by reason (malformed, invalid, too_large, rate_limited, not_joined, slow_client).");
+
         // Process.
         process.CreateObservableCounter("sfu_process_cpu_seconds", () => Tagged(Environment.CpuUsage.TotalTime.TotalSeconds),
             description: "CPU time used by the server process.");
@@ -123,6 +134,7 @@ public sealed class SfuMetrics : IDisposable
             ActivityStopped = OnActivityStopped,
         };
         ActivitySource.AddActivityListener(_activityListener);
+        _roomEvents = rooms.Events.Subscribe(new ModeSwitchSink(this));
     }
 
     public string NodeId { get; }
@@ -173,9 +185,61 @@ public sealed class SfuMetrics : IDisposable
     public void RecordConsentExpiry() => Interlocked.Increment(ref _consentExpiries);
 
     /// <summary>Set by <see cref="StatsSampler"/> after each sample.</summary>
-    internal void SetLossRatio(double ratio) => Volatile.Write(ref _lossRatio, ratio);
+    internal void SetLossRatio(double inbound, double outbound)
+    {
+        Volatile.Write(ref _lossRatioIn, inbound);
+        Volatile.Write(ref _lossRatioOut, outbound);
+    }
 
-    public void Dispose() => _activityListener.Dispose();
+    /// <summary>Dropped signaling messages (the WebSocket connections count into it).</summary>
+    public SignalingDrops SignalingDrops => _signalingDrops;
+
+    public void Dispose()
+    {
+        _roomEvents.Dispose();
+        _activityListener.Dispose();
+    }
+
+    /// <summary>
+    /// Mode switches as the rooms report them (<see cref="RoomRegistry.Events"/>, on the room's loop): counted, the
+    /// time spent in switching timed, and an <c>sfu.switch</c> span for each switch that settles (leaves switching) or
+    /// that ends peer-to-peer.
+    /// </summary>
+    private void OnModeSwitched(string room, string from, string to, TimeSpan timeInPreviousMode)
+    {
+        RecordModeSwitch(from, to);
+        if (from == ModeNames.Switching)
+        {
+            RecordSwitchDuration(to, timeInPreviousMode);
+            TraceSwitch(room, from, to, timeInPreviousMode);
+        }
+        else if (to == ModeNames.Sfu)
+        {
+            TraceSwitch(room, from, to, TimeSpan.Zero);
+        }
+    }
+
+    private void TraceSwitch(string room, string from, string to, TimeSpan duration)
+    {
+        var end = _time.GetUtcNow();
+        using var activity = SfuActivities.Source.StartActivity(SfuActivities.Switch, ActivityKind.Internal, parentContext: default,
+            startTime: end - duration);
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag(SfuActivities.RoomTag, room);
+        activity.SetTag(SfuActivities.FromModeTag, from);
+        activity.SetTag(SfuActivities.ToModeTag, to);
+        activity.SetEndTime(end.UtcDateTime);
+    }
+
+    private sealed class ModeSwitchSink(SfuMetrics metrics) : IRoomEventSink
+    {
+        public void OnModeSwitched(string room, string from, string to, TimeSpan timeInPreviousMode) =>
+            metrics.OnModeSwitched(room, from, to, timeInPreviousMode);
+    }
 
     private void OnActivityStopped(Activity activity)
     {
@@ -294,6 +358,27 @@ public sealed class SfuMetrics : IDisposable
     {
         var (inCount, outCount) = pick(_sources.ReadTraffic());
         return [M(inCount, Tag(MetricLabels.Direction, MetricLabels.In)), M(outCount, Tag(MetricLabels.Direction, MetricLabels.Out))];
+    }
+
+    private IEnumerable<Measurement<long>> ObservePacketsLost()
+    {
+        var t = _sources.ReadTraffic();
+        return [M(t.PacketsLost, Tag(MetricLabels.Direction, MetricLabels.In)), M(t.PacketsLostOut, Tag(MetricLabels.Direction, MetricLabels.Out))];
+    }
+
+    private IEnumerable<Measurement<double>> ObserveLossRatio() =>
+        [M(Volatile.Read(ref _lossRatioIn), Tag(MetricLabels.Direction, MetricLabels.In)),
+         M(Volatile.Read(ref _lossRatioOut), Tag(MetricLabels.Direction, MetricLabels.Out))];
+
+    private IEnumerable<Measurement<long>> ObserveSignalingDrops()
+    {
+        var list = new Measurement<long>[SignalingDrops.Names.Length];
+        for (var i = 0; i < list.Length; i++)
+        {
+            list[i] = M(_signalingDrops.Get((SignalingDropReason)i), Tag(MetricLabels.Reason, SignalingDrops.Names[i]));
+        }
+
+        return list;
     }
 
     private IEnumerable<Measurement<double>> ObserveJitter()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using Microsoft.Extensions.Options;
@@ -7,10 +6,8 @@ namespace DigitalWeRoom.Sfu.Server.Telemetry;
 
 /// <summary>
 /// Samples room state, traffic totals and the process every <see cref="TelemetryOptions.SampleInterval"/>:
-/// keeps a bounded history for the dashboard, computes rates (bitrate, loss), and detects room mode
-/// changes from the registry's snapshots (counted in <c>sfu_mode_switches_total</c>, timed in
-/// <c>sfu_mode_switch_duration_seconds</c>, traced as <c>sfu.switch</c>). A mode that lasts less than one
-/// interval may be seen as a direct jump (sfu → p2p); the duration resolution is one interval.
+/// keeps a bounded history for the dashboard and computes rates (bitrate, loss). Mode switches are not sampled:
+/// the rooms report each one through <see cref="RoomRegistry.Events"/> (see <see cref="SfuMetrics"/>).
 /// </summary>
 public sealed partial class StatsSampler : BackgroundService
 {
@@ -23,7 +20,6 @@ public sealed partial class StatsSampler : BackgroundService
     private readonly TelemetryOptions _options;
     private readonly Lock _lock = new();
     private readonly Queue<StatsSample> _history = new();
-    private readonly Dictionary<string, (string Mode, long Since)> _modes = new(StringComparer.OrdinalIgnoreCase);
     private TrafficTotals? _lastTraffic;
     private long _lastDrops;
     private long _lastTimestamp;
@@ -88,7 +84,6 @@ public sealed partial class StatsSampler : BackgroundService
             var now = _time.GetTimestamp();
             var seconds = _lastTimestamp == 0 ? 0 : _time.GetElapsedTime(_lastTimestamp, now).TotalSeconds;
             var snapshots = _rooms.Snapshot();
-            DetectModeChanges(snapshots, now);
 
             var traffic = _metrics.Sources.ReadTraffic();
             var dropsByReason = _metrics.Sources.ReadDrops();
@@ -97,12 +92,17 @@ public sealed partial class StatsSampler : BackgroundService
             var cpu = Environment.CpuUsage.TotalTime;
             double Rate(long current, long previous) => seconds > 0 ? Math.Max(0, current - previous) / seconds : 0;
 
-            double loss = 0;
+            double loss = 0, lossOut = 0;
             if (_lastTraffic is not null)
             {
                 var expected = traffic.PacketsExpected - _lastTraffic.PacketsExpected;
                 var lost = traffic.PacketsLost - _lastTraffic.PacketsLost;
                 loss = expected > 0 ? Math.Clamp((double)lost / expected, 0, 1) : 0;
+
+                // Out: what subscribers reported lost against what we sent them (originals) in the interval.
+                var sent = OriginalsOut(traffic) - OriginalsOut(_lastTraffic);
+                var lostOut = traffic.PacketsLostOut - _lastTraffic.PacketsLostOut;
+                lossOut = sent > 0 ? Math.Clamp((double)lostOut / sent, 0, 1) : 0;
             }
 
             var sample = new StatsSample
@@ -125,7 +125,7 @@ public sealed partial class StatsSampler : BackgroundService
                 MemoryBytes = Environment.WorkingSet,
             };
 
-            _metrics.SetLossRatio(loss);
+            _metrics.SetLossRatio(loss, lossOut);
             _lastTraffic = traffic;
             _lastDrops = drops;
             _lastCpu = cpu;
@@ -140,6 +140,9 @@ public sealed partial class StatsSampler : BackgroundService
             return sample;
         }
     }
+
+    private static long OriginalsOut(TrafficTotals t) =>
+        t.PacketsOut[TrafficTotals.Slot(TrafficKind.Audio, Transmission.Original)] + t.PacketsOut[TrafficTotals.Slot(TrafficKind.Video, Transmission.Original)];
 
     private void WarnAboutDrops(long[] drops, long now)
     {
@@ -176,58 +179,4 @@ public sealed partial class StatsSampler : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped input in the last {Seconds:0} s: {Drops}")]
     private static partial void LogDrops(ILogger logger, double seconds, string drops);
-
-    private void DetectModeChanges(IReadOnlyList<RoomSnapshot> snapshots, long now)
-    {
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var room in snapshots)
-        {
-            seen.Add(room.Name);
-            if (!_modes.TryGetValue(room.Name, out var previous))
-            {
-                // A new room starts on the server path; a first sight in another mode is a change.
-                previous = (ModeNames.Sfu, now);
-            }
-
-            if (previous.Mode != room.Mode)
-            {
-                _metrics.RecordModeSwitch(previous.Mode, room.Mode);
-                if (previous.Mode == ModeNames.Switching)
-                {
-                    var duration = _time.GetElapsedTime(previous.Since, now);
-                    _metrics.RecordSwitchDuration(room.Mode, duration);
-                    TraceSwitch(room.Name, previous.Mode, room.Mode, duration);
-                }
-                else if (room.Mode == ModeNames.Sfu)
-                {
-                    TraceSwitch(room.Name, previous.Mode, room.Mode, TimeSpan.Zero);
-                }
-
-                previous = (room.Mode, now);
-            }
-
-            _modes[room.Name] = previous;
-        }
-
-        foreach (var gone in _modes.Keys.Where(k => !seen.Contains(k)).ToArray())
-        {
-            _modes.Remove(gone);
-        }
-    }
-
-    private void TraceSwitch(string room, string from, string to, TimeSpan duration)
-    {
-        var end = _time.GetUtcNow();
-        using var activity = SfuActivities.Source.StartActivity(SfuActivities.Switch, ActivityKind.Internal, parentContext: default,
-            startTime: end - duration);
-        if (activity is null)
-        {
-            return;
-        }
-
-        activity.SetTag(SfuActivities.RoomTag, room);
-        activity.SetTag(SfuActivities.FromModeTag, from);
-        activity.SetTag(SfuActivities.ToModeTag, to);
-        activity.SetEndTime(end.UtcDateTime);
-    }
 }

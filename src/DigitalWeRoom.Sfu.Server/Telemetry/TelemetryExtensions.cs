@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Dashboard;
 using DigitalWeRoom.Sfu.Server.Health;
 using OpenTelemetry.Metrics;
@@ -25,6 +26,7 @@ public static class TelemetryExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TelemetrySources>();
+        builder.Services.TryAddSingleton<SignalingDrops>();
         builder.Services.AddSingleton<SfuMetrics>();
         builder.Services.AddSingleton<StatsSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StatsSampler>());
@@ -81,7 +83,8 @@ public static class TelemetryExtensions
             var inner = original.ImplementationInstance as Rooms.IMediaSessionFactory
                 ?? (Rooms.IMediaSessionFactory?)original.ImplementationFactory?.Invoke(sp)
                 ?? (Rooms.IMediaSessionFactory)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!);
-            return new TelemetryMediaSessionFactory(inner, sp.GetRequiredService<TelemetrySources>());
+            return new TelemetryMediaSessionFactory(inner, sp.GetRequiredService<TelemetrySources>(),
+                () => new RouterMediaTelemetry(sp.GetRequiredService<SfuMetrics>()));
         });
     }
 
@@ -93,6 +96,8 @@ public static class TelemetryExtensions
         app.Services.GetRequiredService<SfuMetrics>();
         if (options.MetricsEnabled)
         {
+            // Admin-only once keys or an admin key are configured (Prometheus: `authorization: credentials: ...`).
+            app.UseAdminOnlyWhenLocked(options.MetricsPath);
             if (options.MetricsPort > 0)
             {
                 var port = options.MetricsPort;

@@ -49,6 +49,9 @@ public sealed class TrafficTotals
 
     public long PacketsExpected { get; set; }
 
+    /// <summary>Packets lost on the way to subscribers: the sum of their latest reception reports' cumulative lost (RFC 3550 §6.4.1).</summary>
+    public long PacketsLostOut { get; set; }
+
     /// <summary>Sum of the interarrival jitter of the current streams in seconds, and how many streams.</summary>
     public double JitterSecondsSum { get; set; }
 
@@ -88,6 +91,7 @@ public sealed class TrafficTotals
         FirsOut += other.FirsOut;
         PacketsLost += other.PacketsLost;
         PacketsExpected += other.PacketsExpected;
+        PacketsLostOut += other.PacketsLostOut;
         IceFailures += other.IceFailures;
         DtlsFailures += other.DtlsFailures;
         ConsentExpiries += other.ConsentExpiries;

@@ -27,7 +27,4 @@ public sealed class WebhookOptions
 
     /// <summary>Time allowed for one POST.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How often room state is compared to find events.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Server.Webhooks;
 
 public static class WebhookServiceExtensions
 {
-    /// <summary>Binds <c>Sfu:Webhooks</c>; registers the notifier and the room watcher (idle when no URLs are set).</summary>
+    /// <summary>Binds <c>Sfu:Webhooks</c>; registers the notifier and its room-event sink (idle when no URLs are set).</summary>
     public static WebApplicationBuilder AddSfuWebhooks(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.SectionName)).ValidateOnStart();
@@ -14,7 +14,7 @@ public static class WebhookServiceExtensions
             sp.GetRequiredService<IOptions<WebhookOptions>>(), sp.GetRequiredService<IOptions<AuthOptions>>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WebhookNotifier>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
-        builder.Services.AddHostedService<RoomEventWatcher>();
+        builder.Services.AddHostedService<WebhookRoomEvents>();
         return builder;
     }
 }
@@ -47,9 +47,9 @@ public sealed class WebhookOptionsValidator(IOptions<AuthOptions> auth) : IValid
         }
 
         if (options.QueueCapacity < 1 || options.MaxAttempts < 1 || options.InitialBackoff <= TimeSpan.Zero
-            || options.MaxBackoff < options.InitialBackoff || options.RequestTimeout <= TimeSpan.Zero || options.PollInterval <= TimeSpan.Zero)
+            || options.MaxBackoff < options.InitialBackoff || options.RequestTimeout <= TimeSpan.Zero)
         {
-            errors.Add($"{WebhookOptions.SectionName}: QueueCapacity, MaxAttempts, backoffs, RequestTimeout and PollInterval must be positive (MaxBackoff ≥ InitialBackoff).");
+            errors.Add($"{WebhookOptions.SectionName}: QueueCapacity, MaxAttempts, backoffs and RequestTimeout must be positive (MaxBackoff ≥ InitialBackoff).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

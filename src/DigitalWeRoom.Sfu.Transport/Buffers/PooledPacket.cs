@@ -32,6 +32,12 @@ internal sealed class PooledPacket
     /// <summary>Valid bytes at the start of <see cref="Buffer"/>.</summary>
     public int Length { get; set; }
 
+    /// <summary>
+    /// When the packet entered the media path (a <see cref="TimeProvider"/> timestamp; 0: not stamped). Stamped by the
+    /// media router on receive and read by the send loop for the sampled forward-latency metric.
+    /// </summary>
+    public long ReceivedAt { get; set; }
+
     /// <summary>The valid bytes.</summary>
     public Span<byte> Span => Buffer.AsSpan(0, Length);
 
@@ -43,6 +49,7 @@ internal sealed class PooledPacket
     internal void OnRent()
     {
         Length = 0;
+        ReceivedAt = 0;
         Volatile.Write(ref _references, 1);
     }
 

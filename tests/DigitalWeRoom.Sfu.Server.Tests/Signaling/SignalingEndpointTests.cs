@@ -309,14 +309,17 @@ public sealed class JoinLimitAndAdminKeyTests
     {
         static IReadOnlyList<IPAddress> Resolve(string bind, string[] announced, IPAddress[] detected) =>
             DigitalWeRoom.Sfu.Server.Options.AnnouncedAddresses.Resolve(
-                new DigitalWeRoom.Sfu.Server.Options.UdpSettings { BindAddress = bind, AnnouncedAddresses = [.. announced] }, () => detected);
+                new DigitalWeRoom.Sfu.Server.Options.UdpSettings { BindAddress = bind, AnnouncedAddresses = [.. announced] },
+                () => detected, new DigitalWeRoom.Sfu.Server.Networking.AddressSelectionOptions());
 
-        var global6 = IPAddress.Parse("2001:db8::5");
-        var global4 = IPAddress.Parse("203.0.113.7");
+        var global6 = IPAddress.Parse("2a02:1802:5e::7");
+        var global4 = IPAddress.Parse("8.8.4.4");
         Assert.Equal([IPAddress.Parse("198.51.100.1")], Resolve("::", ["198.51.100.1"], [global6]));
         Assert.Equal([IPAddress.Loopback], Resolve("127.0.0.1", [], [global6]));
         Assert.Equal([global6, global4], Resolve("::", [], [global6, global4]));
         Assert.Equal([global4], Resolve("0.0.0.0", [], [global6, global4]));
         Assert.Equal([IPAddress.Loopback, IPAddress.IPv6Loopback], Resolve("::", [], []));
+        // Interface addresses pass the selection policy: private and overlay ones are never announced.
+        Assert.Equal([global6], Resolve("::", [], [IPAddress.Parse("10.1.2.3"), IPAddress.Parse("400::1"), global6]));
     }
 }

@@ -75,7 +75,10 @@
     body.append('ssh_key', sshWanted() ? form.elements.ssh_key.value.trim() : '');
     let response;
     try {
-      response = await fetch(form.action, { method: 'POST', body: body, headers: { 'Accept': 'application/zip, application/json' } });
+      // With keys configured the bundle is admin-only: the key entered on /dashboard (same origin) is sent along.
+      const adminKey = sessionStorage.getItem('dwr-admin-key');
+      const headers = adminKey ? { 'Accept': 'application/zip, application/json', 'Authorization': 'Bearer ' + adminKey } : { 'Accept': 'application/zip, application/json' };
+      response = await fetch(form.action, { method: 'POST', body: body, headers: headers });
     } catch (err) {
       document.getElementById('form-error').textContent = 'The server could not be reached: ' + err;
       return;
@@ -83,6 +86,10 @@
     if (response.status === 400) {
       const problem = await response.json();
       (problem.errors || []).forEach(function (e) { showError(e.field, e.message); });
+      return;
+    }
+    if (response.status === 401 || response.status === 403) {
+      document.getElementById('form-error').textContent = 'This server builds bundles for its operator only: enter the admin key on /dashboard, then try again.';
       return;
     }
     if (!response.ok) {

@@ -22,10 +22,32 @@ export class SfuLink {
     this.paused = false;
     this.slots = new Map(); // transceiver -> 'mic' | 'camera' | 'screen'
     this.queue = Promise.resolve();
+    this.lastRestartAt = -Infinity;
+    this.restartTimer = null;
+    this.iceRestarts = 0;
     this.msid = new Map(); // mid -> server track id (a=msid of the last offer)
     this.serverTracks = new Map(); // receiver track id -> server track id
     this.activeRids = new Map(); // server track id of our camera -> Set of rids to encode (dynacast)
     this.onAnswered = null;
+  }
+
+  /**
+   * The network changed (ICE disconnected or failed): ask the server for an ICE restart (RFC 8445 §9). The server
+   * answers with a new offer carrying new ice-ufrag/ice-pwd; answering it restarts ICE on the current network.
+   * At most one request per 5.5 s (the server allows 5 per minute, 5 s apart); while still disconnected it asks again.
+   */
+  requestIceRestart() {
+    const pc = this.pc;
+    if (!pc || this.restartTimer !== null) return;
+    const wait = Math.max(0, this.lastRestartAt + 5500 - performance.now());
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.pc !== pc || !['disconnected', 'failed'].includes(pc.iceConnectionState)) return;
+      this.lastRestartAt = performance.now();
+      this.iceRestarts++;
+      this.signaling.send({ type: 'ice-restart' });
+      this.requestIceRestart();
+    }, wait);
   }
 
   ensurePc() {
@@ -38,6 +60,9 @@ export class SfuLink {
       this.onTrack(e.track, e.streams[0]?.id ?? '');
     };
     pc.onconnectionstatechange = () => this.onState?.(pc.connectionState);
+    pc.oniceconnectionstatechange = () => {
+      if (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed') this.requestIceRestart();
+    };
     this.pc = pc;
     return pc;
   }
@@ -129,6 +154,16 @@ export class SfuLink {
   close() {
     this.pc?.close();
     this.pc = null;
+  }
+
+  /** The server session is gone (signaling reconnect): the next offer starts a new connection. */
+  reset() {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    this.close();
+    this.slots = new Map();
+    this.paused = false;
+    this.queue = Promise.resolve();
   }
 }
 

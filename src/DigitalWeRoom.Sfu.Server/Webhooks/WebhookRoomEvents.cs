@@ -1,0 +1,54 @@
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+
+namespace DigitalWeRoom.Sfu.Server.Webhooks;
+
+/// <summary>
+/// Turns the rooms' events (<see cref="RoomRegistry.Events"/>) into webhook events for the <see cref="WebhookNotifier"/>.
+/// Subscribed only while webhooks are configured. Called on the rooms' control loops: it builds the event and
+/// <see cref="WebhookNotifier.Enqueue"/>s it (bounded, never blocks), so a slow receiver can never delay a room.
+/// </summary>
+public sealed class WebhookRoomEvents(RoomRegistry rooms, WebhookNotifier notifier, TimeProvider time) : IHostedService, IRoomEventSink
+{
+    private IDisposable? _subscription;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (notifier.Enabled)
+        {
+            _subscription = rooms.Events.Subscribe(this);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        _subscription = null;
+        return Task.CompletedTask;
+    }
+
+    public void OnRoomStarted(string room) => Send(WebhookEventNames.RoomStarted, new WebhookRoom(room, 0));
+
+    public void OnRoomFinished(string room) => Send(WebhookEventNames.RoomFinished, new WebhookRoom(room, 0));
+
+    public void OnParticipantJoined(string room, ParticipantInfo participant, int participantCount) =>
+        Send(WebhookEventNames.ParticipantJoined, new WebhookRoom(room, participantCount), participant);
+
+    public void OnParticipantLeft(string room, ParticipantInfo participant, int participantCount, string reason) =>
+        Send(WebhookEventNames.ParticipantLeft, new WebhookRoom(room, participantCount), participant);
+
+    public void OnTrackPublished(string room, ParticipantInfo participant, TrackInfo track, int participantCount) =>
+        Send(WebhookEventNames.TrackPublished, new WebhookRoom(room, participantCount), participant, new WebhookTrack(track.Id, track.Kind, track.Source));
+
+    private void Send(string name, WebhookRoom room, ParticipantInfo? participant = null, WebhookTrack? track = null) =>
+        notifier.Enqueue(new WebhookEvent
+        {
+            Event = name,
+            CreatedAt = time.GetUtcNow().ToUnixTimeSeconds(),
+            Room = room,
+            Participant = participant is null ? null : new WebhookParticipant(participant.Id, participant.Name),
+            Track = track,
+        });
+}
