@@ -79,6 +79,9 @@ internal sealed class Producer
 
     public int Height => Volatile.Read(ref _frameSize) is var s and not 0 ? s & 0xFFFF : _nominalHeight;
 
+    /// <summary>True once a key frame told the real frame size.</summary>
+    public bool HasFrameSize => Volatile.Read(ref _frameSize) != 0;
+
     /// <summary>Audio: where this track's RFC 6464 levels go for dominant speaker detection (room control sets it).</summary>
     public Speech.SpeakerActivity? Speaker { get; set; }
 

@@ -84,24 +84,8 @@ internal sealed partial class SfuSession : ISimulcastSession
         return options with { SimulcastLayers = layers, PreferredLayer = preferred };
     }
 
-    /// <summary>The lowest layer at least as large as the tile (the top when sizes are unknown); same rule as Consumer.SetPreferredSize.</summary>
-    internal static int PreferredLayerFor(IReadOnlyList<Producer> layers, int width, int height)
-    {
-        for (var i = 0; i < layers.Count; i++)
-        {
-            if (layers[i].Width <= 0 || layers[i].Height <= 0)
-            {
-                break;
-            }
-
-            if (layers[i].Width >= width && layers[i].Height >= height)
-            {
-                return i;
-            }
-        }
-
-        return layers.Count - 1;
-    }
+    /// <summary>The lowest layer at least as large as the tile (same rule as Consumer.SetPreferredSize).</summary>
+    internal static int PreferredLayerFor(Producer[] layers, int width, int height) => Consumer.LayerForSize(layers, width, height);
 
     /// <summary>Room loop: the page shows <paramref name="trackId"/> in a tile of this many device pixels.</summary>
     public void SetVideoSize(string trackId, int width, int height)

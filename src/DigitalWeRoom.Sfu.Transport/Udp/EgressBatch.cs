@@ -159,7 +159,8 @@ internal sealed unsafe partial class EgressBatch
                 int position = 0;
                 while (position < count)
                 {
-                    int result = SendMultipleMessages(fd, headers + position, (uint)(count - position), 0);
+                    // MSG_DONTWAIT: a full socket send buffer drops media (counted) instead of blocking a receive loop.
+                    int result = SendMultipleMessages(fd, headers + position, (uint)(count - position), MsgDontWait);
                     if (result > 0)
                     {
                         position += result;
@@ -200,7 +201,7 @@ internal sealed unsafe partial class EgressBatch
         int sent = 0;
         for (int i = from; i < count; i++)
         {
-            if (SendMultipleMessages(fd, headers + i, 1, 0) == 1)
+            if (SendMultipleMessages(fd, headers + i, 1, MsgDontWait) == 1)
             {
                 sent++;
             }
@@ -208,6 +209,7 @@ internal sealed unsafe partial class EgressBatch
         return sent;
     }
 
+    private const int MsgDontWait = 0x40;
     private const int Eintr = 4;
     private const int Enosys = 38;
 

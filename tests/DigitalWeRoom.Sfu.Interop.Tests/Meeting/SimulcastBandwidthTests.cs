@@ -86,6 +86,14 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
                     parts.Add($"{t.Id}{(t.Id == cId ? "(carol)" : "")}: est {bw.Estimate / 1000:F0}k budget {(double.IsFinite(bw.Budget) ? $"{bw.Budget / 1000:F0}k" : "inf")} limited {bw.Gate.IsLimited} x{bw.Gate.Limitations} loss {bw.Estimator.LossFraction:P0} feedbacks {bw.Estimator.FeedbacksProcessed} acked {bw.Estimator.AckedBitrate / 1000:F0}k stamped {bw.Stamped} unstamped {bw.Unstamped} layers [{string.Join(",", t.Consumers.ToArray().Where(x => x.Simulcast is not null).Select(x => $"{x.Simulcast!.CurrentLayer}/{x.Simulcast.TargetLayer}"))}]");
                 }
 
+                var k = media.Router.Counters;
+                parts.Add($"router: forwarded {k.ForwardedPackets} retransmitted {k.RetransmittedPackets} nacks in {k.NacksReceived} key frame requests {k.KeyFrameRequestsSent} (+{k.KeyFrameRequestsThrottled} throttled)");
+                var carol = media.Router.Transports.ToArray().FirstOrDefault(t => t.Id == cId);
+                if (carol is not null)
+                {
+                    parts.Add($"carol streams: {string.Join(", ", carol.Consumers.ToArray().Select(x => $"{x.Kind} {x.PacketsEnqueued}"))}");
+                }
+
                 return string.Join("; ", parts);
             }
 
@@ -107,6 +115,7 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
             Assert.True(split, $"bob {bobWidth} (want 1280), carol {carolWidth} (want <= 320); {Budgets()}");
 
             // Hold for 10 s: carol stays low (short probes up may show), bob stays on top.
+            var carolFramesBefore = (await Dwr.StatsAsync(c, aId, "sfu"))?.VideoFramesDecoded ?? 0;
             var carolSamples = new List<int>();
             var bobSamples = new List<int>();
             for (var i = 0; i < 20; i++)
@@ -116,10 +125,17 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
                 bobSamples.Add(await SimulcastPage.InboundWidthAsync(b, aId));
             }
 
-            output.WriteLine($"carol frameWidth samples: {string.Join(" ", carolSamples)}");
+            var carolFrames = ((await Dwr.StatsAsync(c, aId, "sfu"))?.VideoFramesDecoded ?? 0) - carolFramesBefore;
+            output.WriteLine($"carol frameWidth samples: {string.Join(" ", carolSamples)}; alice frames decoded by carol in ~10 s: {carolFrames}");
+            output.WriteLine("carol inbound: " + await c.EvaluateAsync<string>("""
+                async () => { const r = await window.dwrSfu.pc.getStats(); const o = [];
+                  r.forEach((s) => { if (s.type === 'inbound-rtp') o.push(`${s.kind} ${window.dwrSfu.serverTrackIdOf(s.trackIdentifier)} recv ${s.packetsReceived} lost ${s.packetsLost} bytes ${s.bytesReceived} nack ${s.nackCount} pli ${s.pliCount} frames ${s.framesDecoded} keyframes ${s.keyFramesDecoded} dropped ${s.framesDropped} fps ${s.framesPerSecond}`); });
+                  return o.join(' | '); }
+                """));
             output.WriteLine($"bob frameWidth samples:   {string.Join(" ", bobSamples)}");
             output.WriteLine(Budgets());
             Assert.True(carolSamples.Count(w => w <= 320) >= 14, "carol was not mostly on the lowest layer");
+            Assert.True(carolFrames > 0, "carol's video from alice stopped decoding");
             Assert.True(bobSamples.Count(w => w >= 1280) >= 16, "bob did not keep the top layer");
 
             // Lift the limit: carol gets the top layer back.

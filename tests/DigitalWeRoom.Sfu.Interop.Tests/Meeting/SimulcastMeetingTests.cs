@@ -83,7 +83,10 @@ public sealed class SimulcastMeetingTests(ITestOutputHelper output)
             return small is > 0 and <= 320 && big >= 1280;
         }, Settle);
         output.WriteLine($"alice's video: bob (160x90 tile) frameWidth {small}, carol (1280x720 tile) frameWidth {big}");
-        Assert.True(split, $"small tile got {small}, big tile got {big}");
+        string Gates() => string.Join("; ", media.Router.Transports.ToArray().Select(t =>
+            $"{t.Id}: est {t.Bandwidth.Estimate / 1000:F0}k limited {t.Bandwidth.Gate.IsLimited} x{t.Bandwidth.Gate.Limitations} loss {t.Bandwidth.Estimator.LossFraction:P0} usage {t.Bandwidth.Estimator.Usage} layers [{string.Join(",", t.Consumers.ToArray().Where(x => x.Simulcast is not null).Select(x => $"{x.Simulcast!.CurrentLayer}/{x.Simulcast.PreferredLayer}/{x.Simulcast.BandwidthLayer}"))}]"));
+        output.WriteLine(Gates());
+        Assert.True(split, $"small tile got {small}, big tile got {big}; {Gates()}");
 
         // (iii) Dynacast: nobody needs h → alice stops encoding it; f stays (carol).
         var layers = await SimulcastPage.OutboundLayersAsync(a);

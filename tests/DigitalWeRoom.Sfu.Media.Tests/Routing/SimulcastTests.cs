@@ -179,6 +179,22 @@ public sealed class SimulcastTests
     }
 
     [Fact]
+    public void Layer_sizes_come_from_key_frames_and_a_silent_layer_is_sized_from_a_known_one()
+    {
+        var f = new Fixture(); // nominal 320x180, 640x360, 1280x720
+        // Layer 0 sends a key frame of 640x360 (a 2560x1440 camera): layers 1 and 2 are taken as 1280x720 and 2560x1440.
+        byte[] key = [0x90, 0x80, 0x80, 0x05, 0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0x80, 0x02, 0x68, 0x01];
+        Deliver(f.Router, f.Publisher, Rtp(f.Pool, LayerSsrcs[0], 1, 1000, 96, key, marker: true, default));
+        Assert.True(f.Layers[0].HasFrameSize);
+        Assert.Equal((640, 360), (f.Layers[0].Width, f.Layers[0].Height));
+        Assert.False(f.Layers[1].HasFrameSize);
+        Assert.Equal(0, Consumer.LayerForSize(f.Layers, 600, 300));
+        Assert.Equal(1, Consumer.LayerForSize(f.Layers, 1000, 600)); // nominal 640x360 would have said layer 2
+        Assert.Equal(2, Consumer.LayerForSize(f.Layers, 2000, 1000));
+        Assert.Equal(2, Consumer.LayerForSize(f.Layers, 4000, 3000)); // larger than any: the top
+    }
+
+    [Fact]
     public void Bandwidth_cap_lowers_the_target_below_the_preference()
     {
         var f = new Fixture();
