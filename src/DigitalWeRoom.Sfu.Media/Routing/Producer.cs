@@ -110,6 +110,10 @@ internal sealed class Producer
     }
 
     private bool _paused;
+    private long _lastPacketAt;
+
+    /// <summary>Router timestamp of the last packet delivered (0: none yet); simulcast consumers skip a silent layer.</summary>
+    public long LastPacketAt => Volatile.Read(ref _lastPacketAt);
 
     /// <summary>Key frames seen (first packet of each).</summary>
     public long KeyFrames { get; private set; }
@@ -155,6 +159,7 @@ internal sealed class Producer
     private void Deliver(PooledPacket packet, in RtpPacketView view, long now, long frequency)
     {
         var payload = view.Payload;
+        Volatile.Write(ref _lastPacketAt, now == 0 ? 1 : now);
         Receiver.Receive(view.SequenceNumber, view.Timestamp, MediaClock.Convert(now, frequency, ClockRate), payload.Length);
 
         if (Nack is { } nack)

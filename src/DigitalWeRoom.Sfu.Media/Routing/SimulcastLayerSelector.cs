@@ -31,6 +31,9 @@ internal sealed class SimulcastLayerSelector
 {
     private const int KeyFrameRetrySeconds = 1;
 
+    /// <summary>A layer that sent nothing for this long is treated as stopped (see <see cref="ActiveTarget"/>).</summary>
+    private const int SilentLayerMilliseconds = 1000;
+
     private readonly Producer[] _layers;
     private volatile int _preferred;
     private volatile int _bandwidth = int.MaxValue;
@@ -116,7 +119,7 @@ internal sealed class SimulcastLayerSelector
     public LayerDecision OnPacket(int layer, bool isKeyFrame, long now, long frequency, out Producer? requestKeyFrameFrom)
     {
         requestKeyFrameFrom = null;
-        int target = TargetLayer;
+        int target = ActiveTarget(now, frequency);
         if (target < 0 || layer < 0)
         {
             return LayerDecision.Drop;
@@ -142,6 +145,25 @@ internal sealed class SimulcastLayerSelector
             requestKeyFrameFrom = _layers[target];
         }
         return layer == _current ? LayerDecision.Forward : LayerDecision.Drop;
+    }
+
+    /// <summary>
+    /// The target, lowered past layers the publisher is not sending: a browser drops its upper encodings on its own
+    /// when its uplink or CPU is short (or has not ramped them up yet), and a subscriber held on a silent layer would
+    /// see no video at all. The wanted layer (<see cref="TargetLayer"/>) stays what dynacast asks the publisher for;
+    /// once it arrives again the switch back up happens on its key frame.
+    /// </summary>
+    private int ActiveTarget(long now, long frequency)
+    {
+        int target = TargetLayer;
+        long silent = frequency * SilentLayerMilliseconds / 1000;
+        while (target > 0)
+        {
+            long last = _layers[target].LastPacketAt;
+            if (last != 0 && now - last < silent) break;
+            target--;
+        }
+        return target;
     }
 
     /// <summary>

@@ -56,6 +56,9 @@ public sealed class LossMeetingTests(ITestOutputHelper output)
         {
             ["urls"] = $"http://127.0.0.1:0;http://{LossyNamespace.HostAddress}:0",
             ["Sfu:P2PEnabled"] = "false",
+            // One encoding per camera: this test is about NACK/RTX on one stream each way. Simulcast under loss (a layer
+            // the lossy browser stops sending) is covered by SimulcastTests.A_layer_the_publisher_stops_sending_….
+            ["Sfu:Simulcast:Enabled"] = "false",
             ["Sfu:Udp:BindAddress"] = "0.0.0.0",
             ["Sfu:Udp:AnnouncedAddresses:0"] = LossyNamespace.HostAddress,
             ["Sfu:Udp:AutoDetectAddresses"] = "false",

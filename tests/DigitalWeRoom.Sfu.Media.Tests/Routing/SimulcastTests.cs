@@ -123,6 +123,51 @@ public sealed class SimulcastTests
     }
 
     [Fact]
+    public void A_layer_the_publisher_stops_sending_is_left_for_the_highest_layer_still_arriving_and_taken_back_when_it_returns()
+    {
+        var f = new Fixture();
+        var consumer = f.Consume("c", preferred: 2);
+        f.Frame(keyFrame: true);
+        Assert.Equal(2, consumer.Simulcast!.CurrentLayer);
+        var before = f.Drain();
+        f.PublisherSender.Rtcp.Clear();
+
+        // The browser drops its top encoding (its own uplink estimate fell): q and h keep coming, f is silent.
+        for (int i = 0; i < 20; i++)
+        {
+            f.Send(0, keyFrame: false);
+            f.Send(1, keyFrame: false);
+            f.Time.Advance(TimeSpan.FromMilliseconds(33));
+        }
+
+        Assert.Empty(f.Drain()); // not yet 1 s of silence: still waiting on f
+        Assert.Equal(2, consumer.Simulcast.CurrentLayer);
+        for (int i = 0; i < 20; i++)
+        {
+            f.Send(0, keyFrame: false);
+            f.Send(1, keyFrame: false);
+            f.Time.Advance(TimeSpan.FromMilliseconds(33));
+        }
+
+        Assert.Contains(LayerSsrcs[1], f.PliTargets()); // f silent for > 1 s: h is the target now, its key frame asked for
+        f.Send(1, keyFrame: true);
+        f.Send(1, keyFrame: false);
+        Assert.Equal(1, consumer.Simulcast.CurrentLayer);
+        var fallback = f.Drain();
+        Assert.Equal(2, fallback.Count);
+        Assert.Equal((ushort)(Seq(before[^1]) + 1), Seq(fallback[0])); // one continuous stream for the browser
+        Assert.Equal(2, consumer.Simulcast.TargetLayer); // still wanted: dynacast keeps asking the publisher for f
+
+        // f comes back: its key frame is asked for and the switch up follows it.
+        f.PublisherSender.Rtcp.Clear();
+        f.Send(2, keyFrame: false);
+        f.Send(1, keyFrame: false);
+        Assert.Contains(LayerSsrcs[2], f.PliTargets());
+        f.Send(2, keyFrame: true);
+        Assert.Equal(2, consumer.Simulcast.CurrentLayer);
+    }
+
+    [Fact]
     public void Switches_only_on_a_key_frame_of_the_target_layer_with_continuous_seq_ts_and_picture_id()
     {
         var f = new Fixture();
