@@ -11,11 +11,26 @@ public interface IParticipantConnection
     /// </summary>
     bool TrySend(SignalMessage message);
 
+    /// <summary>The join's grant allows publishing (room token <c>canPublish</c>; always true on an open server).</summary>
+    bool CanPublish => true;
+
+    /// <summary>The join's grant allows receiving others' media (room token <c>canSubscribe</c>).</summary>
+    bool CanSubscribe => true;
+
     /// <summary>
     /// The room has let the participant go (removed by the operator, room closed): send what is queued, then close
     /// the connection with <paramref name="reason"/>. The room has already forgotten the participant.
     /// </summary>
     void Disconnect(string reason)
     {
+    }
+
+    /// <summary>
+    /// The room removed the participant on its own (e.g. ICE consent expired): the connection sends an
+    /// <c>error</c> with <paramref name="code"/>, forgets its room and closes. Called on the room loop.
+    /// </summary>
+    void Remove(string code, string reason)
+    {
+        TrySend(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason });
     }
 }

@@ -61,6 +61,20 @@ public interface ISfuSession : IAsyncDisposable
     void SetPublisherMuted(string kind, bool muted)
     {
     }
+
+    /// <summary>
+    /// The participant's grant, set once right after creation: without <paramref name="canPublish"/> nothing it sends
+    /// becomes a producer; without <paramref name="canSubscribe"/> it is offered nobody's tracks.
+    /// </summary>
+    void SetPermissions(bool canPublish, bool canSubscribe)
+    {
+    }
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local ice-ufrag/ice-pwd in a new server offer; the transport keeps DTLS
+    /// and SRTP and accepts checks with the new credentials from any address. Null when started, else why not.
+    /// </summary>
+    string? RestartIce() => "ICE restart is not supported by this server session";
 }
 
 /// <summary>What a session reports back. Thread-safe: calls are queued onto the room's control loop.</summary>
@@ -69,7 +83,10 @@ public interface ISfuSessionHost
     /// <summary>Sends a message to the participant (offer or candidate, with <c>from = "server"</c> filled in by the room).</summary>
     void Send(SignalMessage message);
 
-    /// <summary>The server connection changed state; <see cref="SfuSessionState.Failed"/> after ICE consent is lost.</summary>
+    /// <summary>
+    /// The server connection changed state; <see cref="SfuSessionState.ConsentExpired"/> after ICE consent is lost
+    /// (RFC 7675 §5.1), which removes the participant from the room.
+    /// </summary>
     void ReportState(SfuSessionState state);
 
     /// <summary>
@@ -85,6 +102,9 @@ public enum SfuSessionState
     Connected,
     Failed,
     Closed,
+
+    /// <summary>No valid ICE check for the consent timeout (the client vanished): the room removes the participant.</summary>
+    ConsentExpired,
 }
 
 /// <summary>No server media path: rooms still work peer-to-peer; three or more participants only get signaling.</summary>

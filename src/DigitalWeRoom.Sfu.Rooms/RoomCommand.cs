@@ -18,6 +18,8 @@ internal abstract record RoomCommand
 
     public sealed record SessionStateChanged(string ParticipantId, SfuSessionState State) : RoomCommand;
 
+    public sealed record Notify(SignalMessage Message) : RoomCommand;
+
     /// <summary>Work a media session marshals onto the loop from another thread (e.g. the media timer).</summary>
     public sealed record SessionCallback(Action Action) : RoomCommand;
 

@@ -22,6 +22,10 @@ internal sealed class SyntheticStream
     private ushort _rtpSeq;
     private uint _rtpTimestamp;
     private volatile bool _keyFrameRequested = true;
+    private readonly object _sendLock = new();
+    private byte[][]? _history;
+    private int[]? _historyLength;
+    private byte[]? _retransmitBuffer;
     private volatile int _audioLevel = 127;
 
     public SyntheticStream(int publisher, StreamKind kind, uint ssrc, MediaProfile profile)
@@ -57,6 +61,37 @@ internal sealed class SyntheticStream
     public long SkippedFrames { get; private set; }
 
     public long KeyFramesSent { get; private set; }
+
+    /// <summary>Packets sent again because a NACK asked for them (RFC 4585 §6.2.1).</summary>
+    public long Retransmissions { get; private set; }
+
+    /// <summary>Keeps the last <paramref name="packets"/> sent packets (plain) so NACKed ones can be sent again.</summary>
+    public void EnableRetransmissions(int packets = 1024)
+    {
+        lock (_sendLock)
+        {
+            _history = new byte[packets][];
+            _historyLength = new int[packets];
+            _retransmitBuffer = new byte[PooledPacket.Capacity];
+        }
+    }
+
+    /// <summary>Sends packet <paramref name="rtpSequence"/> again if it is still kept; false if not (or not enabled).</summary>
+    public bool Retransmit(ushort rtpSequence, IRtpSink sink)
+    {
+        lock (_sendLock)
+        {
+            if (_history is null) return false;
+            int slot = rtpSequence % _history.Length;
+            byte[]? kept = _history[slot];
+            int length = _historyLength![slot];
+            if (kept is null || BinaryPrimitives.ReadUInt16BigEndian(kept.AsSpan(2)) != rtpSequence) return false;
+            kept.AsSpan(0, length).CopyTo(_retransmitBuffer);
+            if (!sink.TrySendRtp(_retransmitBuffer, length)) return false;
+            Retransmissions++;
+            return true;
+        }
+    }
 
     /// <summary>
     /// RFC 6464 level (-dBov, 0 loudest .. 127 silence) written into the audio-level extension of the next audio
@@ -169,9 +204,19 @@ internal sealed class SyntheticStream
 
     private void Send(IRtpSink sink, int length)
     {
-        if (!sink.TrySendRtp(_buffer, length))
+        lock (_sendLock)
         {
-            SendFailures++;
+            if (_history is not null)
+            {
+                // Kept before protection, which encrypts the buffer in place.
+                int slot = BinaryPrimitives.ReadUInt16BigEndian(_buffer.AsSpan(2)) % _history.Length;
+                _buffer.AsSpan(0, length).CopyTo(_history[slot] ??= new byte[PooledPacket.Capacity]);
+                _historyLength![slot] = length;
+            }
+            if (!sink.TrySendRtp(_buffer, length))
+            {
+                SendFailures++;
+            }
         }
         Sequence++;
     }

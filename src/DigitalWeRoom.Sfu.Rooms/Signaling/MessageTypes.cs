@@ -9,6 +9,7 @@ public static class MessageTypes
     public const string P2pConnected = "p2p-connected";
     public const string P2pFailed = "p2p-failed";
     public const string Ping = "ping";
+    public const string IceRestart = "ice-restart";
 
     // Both directions.
     public const string Offer = "offer";
@@ -26,6 +27,15 @@ public static class MessageTypes
     public const string Mode = "mode";
     public const string Error = "error";
     public const string Pong = "pong";
+    public const string Draining = "draining";
+
+    // simulcast
+    /// <summary>Client to server: the tile size a remote video is shown at ({trackId, width, height}, device pixels).</summary>
+    public const string VideoSize = "video-size";
+
+    /// <summary>Server to client (dynacast): encode only these rids of a published track ({trackId, active:[rid...]}).</summary>
+    public const string Layers = "layers";
+    // end simulcast
 
     // speakers, last-N (docs/signaling.md "Active speaker and last-N")
     /// <summary>Client to server: the participants whose tiles are on screen and those pinned.</summary>
@@ -81,6 +91,9 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     public const string TooManyTracks = "too-many-tracks";
 
+    /// <summary>The join's token does not grant this (e.g. publishing without <c>canPublish</c>).</summary>
+    public const string NotAllowed = "not-allowed";
+
     /// <summary>The operator removed you from the room; the server closes the socket after this message.</summary>
     public const string Removed = "removed";
 
@@ -89,4 +102,7 @@ public static class ErrorCodes
 
     /// <summary>You tried to unmute a kind the operator muted.</summary>
     public const string MutedByOperator = "muted-by-operator";
+    public const string ConsentExpired = "consent-expired";
+    public const string Draining = "server-draining";
+    public const string IceRestartRateLimited = "ice-restart-rate-limited";
 }

@@ -56,6 +56,13 @@ public sealed record SignalMessage
     [Key("code")] public string? Code { get; init; }
     [Key("reason")] public string? Reason { get; init; }
 
+    // simulcast: video-size {trackId, width, height}; layers {trackId, active}
+    [Key("trackId")] public string? TrackId { get; init; }
+    [Key("width")] public int? Width { get; init; }
+    [Key("height")] public int? Height { get; init; }
+    [Key("active")] public IReadOnlyList<string>? Active { get; init; }
+    // end simulcast
+
     /// <summary>Optional client correlation id, echoed in the error reply to that message.</summary>
     [Key("id")] public string? Id { get; init; }
 

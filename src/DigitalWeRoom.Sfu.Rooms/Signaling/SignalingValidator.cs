@@ -16,6 +16,7 @@ public static partial class SignalingValidator
     public const int MaxCandidateLength = 1024;
     public const int MaxSdpLength = 48 * 1024;
     public const int MaxReasonLength = 256;
+    public const int MaxVideoDimension = 16384;
 
     /// <summary>Most ids in one <c>view</c> list (visible or pinned).</summary>
     public const int MaxViewIds = 256;
@@ -60,6 +61,7 @@ public static partial class SignalingValidator
 
             case MessageTypes.Leave:
             case MessageTypes.Ping:
+            case MessageTypes.IceRestart:
                 return true;
 
             case MessageTypes.Offer:
@@ -143,6 +145,17 @@ public static partial class SignalingValidator
                 if (!Short(message.Target, MaxIdLength) || !Short(message.Reason, MaxReasonLength))
                 {
                     reason = "'target' or 'reason' too long";
+                    return false;
+                }
+
+                return true;
+
+            // simulcast
+            case MessageTypes.VideoSize:
+                if (message.TrackId is null || message.TrackId.Length is 0 or > 128 || HasControlChars(message.TrackId)
+                    || message.Width is not (>= 0 and <= MaxVideoDimension) || message.Height is not (>= 0 and <= MaxVideoDimension))
+                {
+                    reason = $"'video-size' needs trackId (1-128 characters) and width, height 0..{MaxVideoDimension}";
                     return false;
                 }
 

@@ -20,6 +20,14 @@ public sealed class AuthOptions
     /// <summary>Lets the meeting page ask <c>GET /api/token/guest</c> for a token for any room (publish and subscribe, no admin).</summary>
     public bool AllowGuests { get; set; }
 
+    /// <summary>
+    /// Where the meeting page gets its token when keys are configured: the operator's own service (same origin, or one
+    /// that allows this origin by CORS), called as <c>GET {TokenUrl}?room=&amp;name=</c> and answering <c>{"token": "..."}</c>
+    /// or the bare token. Unset: the page asks this server's <c>/api/token/guest</c> when <see cref="AllowGuests"/> is on,
+    /// else it needs <c>?token=</c> in its URL.
+    /// </summary>
+    public string? TokenUrl { get; set; }
+
     /// <summary>Lifetime of a minted token when none is asked for.</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromHours(6);
 
@@ -57,6 +65,13 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (options.AllowGuests && !options.Enabled)
         {
             errors.Add($"{AuthOptions.SectionName}:AllowGuests needs at least one key in {AuthOptions.SectionName}:Keys to sign guest tokens.");
+        }
+
+        if (!string.IsNullOrEmpty(options.TokenUrl)
+            && !(options.TokenUrl.StartsWith('/') && !options.TokenUrl.StartsWith("//", StringComparison.Ordinal))
+            && !(Uri.TryCreate(options.TokenUrl, UriKind.Absolute, out Uri? url) && url.Scheme is "https" or "http"))
+        {
+            errors.Add($"{AuthOptions.SectionName}:TokenUrl must be an http(s) URL or a path starting with '/'.");
         }
 
         if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(5))

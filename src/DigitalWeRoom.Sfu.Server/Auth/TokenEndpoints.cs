@@ -5,7 +5,8 @@ namespace DigitalWeRoom.Sfu.Server.Auth;
 
 /// <summary>
 /// <c>POST /api/token</c> (operators: mint a token for any room and identity) and
-/// <c>GET /api/token/guest?room=&amp;name=</c> (the meeting page, when <c>Sfu:Auth:AllowGuests</c> is on).
+/// <c>GET /api/token/guest?room=&amp;name=</c> (the meeting page, when <c>Sfu:Auth:AllowGuests</c> is on) and
+/// <c>GET /api/token/config</c> (<c>{required, allowGuests, tokenUrl}</c>: how the page gets its token).
 /// </summary>
 public static class TokenEndpoints
 {
@@ -65,6 +66,14 @@ public static class TokenEndpoints
             IssuedToken issued = tokens.Issue(new RoomTokenRequest(body.Identity, body.Name, grant, ttl));
             return Results.Json(new { token = issued.Token, expiresAt = issued.ExpiresAt, room = body.Room, identity = body.Identity });
         });
+
+        // What the meeting page needs to know to get a token (wwwroot/js/token.js); nothing secret.
+        endpoints.MapGet("/api/token/config", (RoomTokenService tokens) => Results.Json(new
+        {
+            required = tokens.Enabled,
+            allowGuests = tokens.Enabled && tokens.Options.AllowGuests,
+            tokenUrl = tokens.Enabled && !string.IsNullOrEmpty(tokens.Options.TokenUrl) ? tokens.Options.TokenUrl : null,
+        }));
 
         endpoints.MapGet("/api/token/guest", (string? room, string? name, RoomTokenService tokens) =>
         {

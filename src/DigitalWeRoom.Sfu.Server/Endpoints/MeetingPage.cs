@@ -12,9 +12,16 @@ public static class MeetingPage
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; " +
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+    /// <summary>The policy, letting the page also fetch from the origin of an absolute <c>Sfu:Auth:TokenUrl</c>.</summary>
+    internal static string PolicyFor(string? tokenUrl) =>
+        Uri.TryCreate(tokenUrl, UriKind.Absolute, out Uri? url) && url.Scheme is "https" or "http"
+            ? ContentSecurityPolicy.Replace("connect-src 'self'", "connect-src 'self' " + url.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal)
+            : ContentSecurityPolicy;
+
     public static WebApplication UseMeetingPage(this WebApplication app)
     {
-        app.Use(static (context, next) =>
+        string policy = PolicyFor(app.Services.GetRequiredService<IOptions<Auth.AuthOptions>>().Value.TokenUrl);
+        app.Use((context, next) =>
         {
             // The deploy widget and the theme set their own headers.
             if (context.Request.Path.StartsWithSegments("/deploy") || context.Request.Path.StartsWithSegments("/theme"))
@@ -22,7 +29,7 @@ public static class MeetingPage
                 return next(context);
             }
 
-            context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            context.Response.Headers.ContentSecurityPolicy = policy;
             context.Response.Headers.XContentTypeOptions = "nosniff";
             context.Response.Headers["Referrer-Policy"] = "no-referrer";
             return next(context);

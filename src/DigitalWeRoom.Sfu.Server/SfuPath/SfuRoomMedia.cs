@@ -80,6 +80,7 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
             await s.DisposeAsync();
         }
 
+        DisposeSimulcast();
         DetachLoop();
         Router.Dispose();
     }

@@ -23,15 +23,18 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
-    private readonly IceCredentials _localIce = IceCredentials.Generate();
+    private IceCredentials _localIce = IceCredentials.Generate();
     private readonly SfuNegotiator _negotiator;
     private readonly Dictionary<string, (Producer Producer, SlotPurpose Purpose)> _producers = [];
     private readonly Dictionary<string, Consumer> _consumers = [];
     private IReadOnlyList<string> _subscriptions = [];
     private string _lastRequest = "";
     private bool _renegotiate;
+    private bool _forceOffer;
     private bool _forwarding = true;
     private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
+    private bool _canPublish = true;
+    private bool _canSubscribe = true;
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
@@ -72,10 +75,12 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
         var subscriptions = BuildSubscriptions();
         var key = string.Join(",", subscriptions.Select(s => s.TrackId));
-        if (_negotiator.Version != 0 && key == _lastRequest)
+        if (_negotiator.Version != 0 && key == _lastRequest && !_forceOffer)
         {
             return;
         }
+
+        _forceOffer = false;
 
         if (!_negotiator.TryCreateOffer(new OfferRequest(true, true, true, subscriptions), out var sdp, out var error))
         {
@@ -120,6 +125,25 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         span.Stop();
     }
 
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local credentials, registered on the port at once (the old ones keep working
+    /// until a check with the new ones arrives), and a new offer carrying them. DTLS and SRTP stay as they are.
+    /// </summary>
+    public string? RestartIce()
+    {
+        if (_disposed || _transport is not { } transport)
+        {
+            return "no server connection to restart yet";
+        }
+
+        _localIce = IceCredentials.Generate();
+        transport.BeginIceRestart(_localIce);
+        _negotiator.SetLocalIce(_localIce.Ufrag, _localIce.Password);
+        _forceOffer = true;
+        Renegotiate();
+        return null;
+    }
+
     private List<SubscribedTrack> BuildSubscriptions()
     {
         var tracks = new List<SubscribedTrack>();
@@ -162,6 +186,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         try
         {
             EnsureTransport(result);
+            _transport!.SetRemoteIce(result.RemoteIceUfrag, result.RemoteIcePwd);
             if (SyncProducers(result))
             {
                 _room.OnProducersChanged(this);
@@ -226,7 +251,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         var changed = false;
         foreach (var media in result.Media)
         {
-            if (media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
+            if (!_canPublish || media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
             {
                 continue;
             }
@@ -235,7 +260,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
             var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
             var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            var producer = _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            var producer = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
@@ -287,14 +312,14 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             }
 
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
-                new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
+                WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
                     // Paused until the subscriber's transport is up: resuming then replays the key-frame cache to a
                     // connection that can carry it (before DTLS completes those packets could not be sent).
                     Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = RtxMap(media, rtxFirst: false),
-                });
+                }, producer));
         }
 
         ApplyLastN();
@@ -312,7 +337,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
     {
-        _subscriptions = publisherParticipantIds;
+        _subscriptions = _canSubscribe ? publisherParticipantIds : [];
         foreach (var (trackId, consumer) in _consumers.ToArray())
         {
             if (consumer.IsClosed)
@@ -323,6 +348,12 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
         ApplyLastN();
         Renegotiate();
+    }
+
+    public void SetPermissions(bool canPublish, bool canSubscribe)
+    {
+        _canPublish = canPublish;
+        _canSubscribe = canSubscribe;
     }
 
     public void SetPublisherMuted(string kind, bool muted)
@@ -406,6 +437,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         _host.ReportState(state switch
         {
             WebRtcTransportState.Connected => SfuSessionState.Connected,
+            WebRtcTransportState.Failed when transport.DtlsFailure == DtlsFailure.None => SfuSessionState.ConsentExpired,
             WebRtcTransportState.Failed => SfuSessionState.Failed,
             WebRtcTransportState.Closed => SfuSessionState.Closed,
             _ => SfuSessionState.New,

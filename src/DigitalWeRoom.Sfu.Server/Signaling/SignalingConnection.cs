@@ -59,8 +59,17 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>Counts dropped messages by reason for the metrics (null: not counted).</summary>
     public SignalingDrops? Drops { get; init; }
 
+    /// <summary>While draining, joins that would open a room are refused; during a shutdown every join is.</summary>
+    public Health.DrainState? Drain { get; init; }
+
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
+
+    /// <summary>From the join's grant (<see cref="IParticipantConnection.CanPublish"/>).</summary>
+    public bool CanPublish { get; private set; } = true;
+
+    /// <summary>From the join's grant (<see cref="IParticipantConnection.CanSubscribe"/>).</summary>
+    public bool CanSubscribe { get; private set; } = true;
 
     public bool TrySend(SignalMessage message)
     {
@@ -88,6 +97,13 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         _disconnectReason = reason;
         _outbound.Writer.TryComplete();
+    }
+
+    /// <summary>The room removed us on its own (consent expired): tell the client why, then close like <see cref="Disconnect"/>.</summary>
+    public void Remove(string code, string reason)
+    {
+        SendError(code, reason, null);
+        Disconnect(code);
     }
 
     public async Task RunAsync(CancellationToken aborted)
@@ -242,12 +258,24 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
-        if (JoinAuthorizer is { } authorizer
-            && !authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out _, out string why))
+        if (Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
         {
-            activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
-            SendError(ErrorCodes.Unauthorized, why, message.Id);
+            activity?.SetTag(SfuActivities.OutcomeTag, "draining");
+            SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
             return;
+        }
+
+        if (JoinAuthorizer is { } authorizer)
+        {
+            if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
+            {
+                activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
+                SendError(ErrorCodes.Unauthorized, why, message.Id);
+                return;
+            }
+
+            CanPublish = grant.Video.CanPublish;
+            CanSubscribe = grant.Video.CanSubscribe;
         }
 
         // A new room's control loop starts inside this call: without the flow suppressed it would keep this
@@ -255,7 +283,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         ValueTask<JoinResult> joining;
         using (ExecutionContext.SuppressFlow())
         {
-            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, message.P2p ?? true, _iceServers, aborted);
+            // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
+            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, aborted);
         }
 
         var result = await joining;
@@ -321,9 +350,12 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
             if (_disconnectReason is { } reason)
             {
-                // Dismissed: say why in the close frame, give the client 2 s to answer it, then stop reading.
+                // Dismissed: say why in the close frame, give the client 2 s to answer it, then stop reading
+                // (a vanished client never answers the close).
                 _dismissed.CancelAfter(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, aborted);
+                using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                closeTimeout.CancelAfter(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, closeTimeout.Token);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)

@@ -44,8 +44,9 @@ public sealed class JoinTokenTests
         using HttpClient client = host.CreateClient();
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await client.GetAsync("/api/rooms")).StatusCode);
 
+        // A valid room token is known but not enough for the server-wide list: 403, not 401.
         client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Issue(new RoomTokenRequest("ada", null, new VideoGrant { Room = "r", RoomAdmin = true })).Token);
-        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await client.GetAsync("/api/rooms")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await client.GetAsync("/api/rooms")).StatusCode);
 
         client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.Issue(new RoomTokenRequest("ops", null, new VideoGrant { ServerAdmin = true })).Token);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/api/rooms")).StatusCode);

@@ -21,6 +21,15 @@ internal sealed class FakeConnection : IParticipantConnection
     public SignalMessage? LastMode => Sent.LastOrDefault(m => m.Type == MessageTypes.Mode);
 
     public void Clear() => _sent.Clear();
+
+    public bool CanPublish { get; init; } = true;
+
+    public bool CanSubscribe { get; init; } = true;
+
+    /// <summary>Set when the room dismissed the participant (removed, room closed).</summary>
+    public string? DisconnectedWith { get; private set; }
+
+    public void Disconnect(string reason) => DisconnectedWith = reason;
 }
 
 internal sealed class FakeMediaFactory : IMediaSessionFactory
@@ -80,6 +89,25 @@ internal sealed class FakeSession(string participantId, ISfuSessionHost host) : 
     }
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds) => Subscriptions = publisherParticipantIds;
+
+    public (bool CanPublish, bool CanSubscribe) Permissions { get; private set; } = (true, true);
+
+    public void SetPermissions(bool canPublish, bool canSubscribe) => Permissions = (canPublish, canSubscribe);
+
+    /// <summary>Kinds the operator muted (forwarding of this participant's publications stopped).</summary>
+    public HashSet<string> MutedKinds { get; } = [];
+
+    public void SetPublisherMuted(string kind, bool muted)
+    {
+        if (muted)
+        {
+            MutedKinds.Add(kind);
+        }
+        else
+        {
+            MutedKinds.Remove(kind);
+        }
+    }
 
     public List<(string[] Visible, string[] Pinned)> Views { get; } = [];
 

@@ -15,7 +15,9 @@ form.addEventListener('submit', (e) => {
   const room = roomInput.value.trim();
   const name = nameInput.value.trim();
   localStorage.setItem('dwr.name', name);
-  location.href = `/r/${encodeURIComponent(room)}?name=${encodeURIComponent(name)}`;
+  // A meeting link's ?token= (docs/security.md) is carried to the room.
+  const token = params.get('token');
+  location.href = `/r/${encodeURIComponent(room)}?name=${encodeURIComponent(name)}${token ? `&token=${encodeURIComponent(token)}` : ''}`;
 });
 
 // The deployment's name (Sfu:DisplayName), shown as the page title.

@@ -1,8 +1,11 @@
 // The meeting: joins /r/{room}?name=... automatically, P2P for two, via server from three.
 import { Signaling } from './signaling.js';
+import { Reconnector, RETRY_ERRORS, TERMINAL_ERRORS } from './reconnect.js';
 import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
 import { UI } from './ui.js';
+import { obtainToken, tokenQuery } from './token.js';
+import { TileSizeReporter } from './simulcast.js';
 import { SpeakerView } from './speaker.js';
 import { GridPager } from './grid.js';
 import { QualityMonitor } from './quality.js';
@@ -10,7 +13,7 @@ import { QualityMonitor } from './quality.js';
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const name = (params.get('name') ?? '').trim();
-if (!name) location.replace(`/?room=${encodeURIComponent(room)}`);
+if (!name) location.replace(`/?room=${encodeURIComponent(room)}${tokenQuery(params)}`);
 
 const ui = new UI();
 const events = [];
@@ -31,6 +34,7 @@ const state = {
   errors: [],
   events,
   left: false,
+  terminal: false, // the server said not to come back: no automatic reconnect
 };
 
 // The deployment's name (Sfu:DisplayName) in the header and title.
@@ -42,6 +46,14 @@ fetch('/api/info').then((r) => r.ok ? r.json() : null).then((info) => {
 }).catch(() => {});
 
 const signaling = new Signaling(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+const reconnector = new Reconnector({
+  connect: () => signaling.connect(),
+  onConnected: () => sendJoin(),
+  onWaiting: (ms, attempt) => {
+    ui.log(`reconnect ${attempt} in ${Math.round(ms)} ms`);
+    ui.showError(`The meeting server cannot be reached right now. Reconnecting (attempt ${attempt})…`);
+  },
+});
 const sfu = new SfuLink({
   signaling,
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
@@ -52,6 +64,12 @@ const sfu = new SfuLink({
 const speakers = new SpeakerView({ ui, selfId: () => state.selfId });
 const pager = new GridPager({ ui, send: (m) => signaling.send(m), pageSize: Number(params.get('pageSize')) || 9 });
 const quality = new QualityMonitor({ ui, pcs: () => [sfu.pc, state.p2p?.pc], ownerOf: (id) => state.trackOwners.get(id) });
+
+// Simulcast: tile sizes of server-path videos go to the server; `layers` (dynacast) to the camera sender.
+const tileSizes = new TileSizeReporter(ui.grid, (m) => signaling.send(m), (id) => sfu.serverTrackIdOf(id));
+sfu.onAnswered = () => tileSizes.schedule();
+signaling.on('layers', (m) => sfu.setActiveLayers(m.trackId, m.active ?? []));
+window.dwrSfu = sfu; // test hook: the server-path RTCPeerConnection (getStats)
 
 // ---- Remote media ------------------------------------------------------------------------------
 
@@ -185,11 +203,18 @@ const ERROR_TEXT = {
   'too-many-rooms': 'The server has reached its room limit. Try again later.',
   'join-rate-limited': 'Too many joins from your network. Wait a minute and reload.',
   'server-busy': 'The room could not be joined. Please reload.',
+  'unauthorized': 'This server requires a valid token for this room. Open the meeting link you were given, or ask the organiser for a new one.',
+  'removed': 'You were removed from the meeting by its organiser.',
+  'room-closed': 'The organiser closed this meeting.',
+  'too-many-tracks': 'You are already sharing as many tracks as this server allows.',
+  'muted-by-operator': 'The organiser muted you; only they can unmute you.',
 };
 
 signaling
   .on('joined', (m) => {
     state.selfId = m.participantId;
+    reconnector.succeeded();
+    if (reconnector.reconnects > 0) ui.clearError();
     state.iceServers = m.iceServers ?? [];
     for (const p of m.participants ?? []) state.participants.set(p.id, p);
     setMode(m.mode);
@@ -250,6 +275,12 @@ signaling
     render(m.participantId);
   })
   .on('mute', (m) => {
+    if (m.participantId === state.selfId) {
+      // The organiser muted us (Room API): mute here too; unmuting stays the user's choice.
+      const track = m.kind === 'audio' ? state.local.mic : state.local.camera;
+      if (m.muted && track?.enabled) toggle(m.kind);
+      return;
+    }
     const p = state.participants.get(m.participantId);
     if (!p) return;
     if (m.kind === 'audio') p.audioMuted = m.muted; else p.videoMuted = m.muted;
@@ -261,13 +292,58 @@ signaling
   .on('error', (m) => {
     state.errors.push({ code: m.code, reason: m.reason, id: m.id });
     if (state.errors.length > 50) state.errors.shift();
+    if (m.code === 'removed' || m.code === 'room-closed') {
+      // Dismissed by the organiser: end the call here, no reconnect; the server closes the socket next.
+      state.terminal = true;
+      leave();
+      ui.showError(ERROR_TEXT[m.code]);
+      return;
+    }
+    if (TERMINAL_ERRORS.has(m.code)) {
+      state.terminal = true;
+      reconnector.stop();
+    } else if (RETRY_ERRORS.has(m.code) && !state.selfId && !state.left) {
+      signaling.close(); // not joined (yet): try again later, maybe on a server that is back
+      return;
+    }
     if (ERROR_TEXT[m.code]) ui.showError(ERROR_TEXT[m.code]);
     else console.warn('dwr: server error', m.code, m.reason);
   })
   .on('pong', () => {})
+  .on('draining', () => ui.log('server draining'))
   .on('_closed', () => {
-    if (!state.left) ui.showError('Disconnected from the meeting server. Reload the page to rejoin.');
+    if (state.left) return;
+    if (state.terminal) {
+      ui.showError('Disconnected from the meeting server. Reload the page to rejoin.');
+      return;
+    }
+    resetSession();
+    reconnector.schedule();
   });
+
+/** The signaling socket closed unexpectedly: forget the old session; the rejoin builds a new one. */
+function resetSession() {
+  closeP2P();
+  sfu.reset();
+  for (const id of state.participants.keys()) {
+    ui.removeTile(id);
+    ui.removeTile(`${id}:screen`);
+  }
+  state.participants.clear();
+  state.remote.clear();
+  state.trackOwners.clear();
+  state.sfuReady.clear();
+  state.selfId = null;
+  setMode('connecting');
+  renderAll();
+}
+
+/** The room token from token.js, sent on every join and rejoin (null: the server is open). */
+let accessToken = null;
+
+function sendJoin() {
+  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(accessToken ? { token: accessToken } : {}) });
+}
 
 function setMode(mode) {
   ui.log(`mode ${mode}`);
@@ -288,9 +364,15 @@ function publishLocalTracks() {
   if (screen) signaling.send({ type: 'track-published', track: { id: trackId(screenStream, screen), kind: 'video', source: 'screen' } });
 }
 
+/** Camera capture size: 640x480, or ?camera=WxH (e.g. 1280x720 for three full simulcast layers). */
+function cameraConstraints() {
+  const m = /^(\d{2,4})x(\d{2,4})$/.exec(params.get('camera') ?? '');
+  return m ? { width: { ideal: Number(m[1]) }, height: { ideal: Number(m[2]) } } : { width: 640, height: 480 };
+}
+
 async function getLocalMedia() {
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: cameraConstraints() });
     state.local.stream = stream;
     state.local.mic = stream.getAudioTracks()[0] ?? null;
     state.local.camera = stream.getVideoTracks()[0] ?? null;
@@ -372,6 +454,7 @@ function toggle(kind) {
 
 function leave() {
   state.left = true;
+  reconnector.stop();
   signaling.send({ type: 'leave' });
   signaling.close();
   closeP2P();
@@ -433,6 +516,10 @@ window.dwr = {
   get participants() { return [...state.participants.values()].map((p) => ({ id: p.id, name: p.name })); },
   get errors() { return [...state.errors]; },
   get hasP2P() { return state.p2p !== null; },
+  /** Times the signaling socket was reconnected after an unexpected close. */
+  get reconnects() { return reconnector.reconnects; },
+  /** ICE restarts the page asked the server for. */
+  get iceRestarts() { return sfu.iceRestarts; },
   now: () => performance.now(),
   /** ms from navigation start to the first presented remote video frame, or null. */
   get firstRemoteFrameAt() { return UI.firstRemoteFrameAt; },
@@ -501,13 +588,21 @@ window.dwr = {
 // ---- Start -------------------------------------------------------------------------------------
 
 (async () => {
+  const access = await obtainToken(room, name, params);
+  if (access.error) {
+    state.errors.push({ code: 'token-required', reason: access.error });
+    ui.showError(access.error);
+    return;
+  }
+  accessToken = access.token ?? null;
   await getLocalMedia();
   try {
     await signaling.connect();
   } catch {
     ui.setMode('connecting');
-    ui.showError('The meeting server cannot be reached. Check your connection and reload the page.');
+    ui.showError('The meeting server cannot be reached. Retrying…');
+    reconnector.schedule();
     return;
   }
-  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0' });
+  sendJoin();
 })();
