@@ -98,6 +98,9 @@ for k in keys:
     print(f"{k:42} {a[0]:9.3f} [{a[1]:.3f}..{a[2]:.3f}]      {b[0]:9.3f} [{b[1]:.3f}..{b[2]:.3f}]")
 a = med(A, "CpuMicrosPerForwardedPacket")[0]; b = med(B, "CpuMicrosPerForwardedPacket")[0]
 print(f"ratio ours/janus, server CPU-us per forwarded packet (medians): {a / b:.2f}")
-pairs = [x["CpuMicrosPerForwardedPacket"] / y["CpuMicrosPerForwardedPacket"] for x, y in zip(A, B) if y["CpuMicrosPerForwardedPacket"]]
+num = lambda v: isinstance(v, (int, float)) and v == v
+# A round where either side failed (e.g. no join: CPU per packet "NaN") has no ratio.
+pairs = [x["CpuMicrosPerForwardedPacket"] / y["CpuMicrosPerForwardedPacket"] for x, y in zip(A, B)
+         if num(x.get("CpuMicrosPerForwardedPacket")) and num(y.get("CpuMicrosPerForwardedPacket")) and y["CpuMicrosPerForwardedPacket"]]
 print("per-round ratios:", " ".join(f"{p:.2f}" for p in pairs))
 PY

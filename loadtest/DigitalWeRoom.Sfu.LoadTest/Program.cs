@@ -6,6 +6,7 @@ using DigitalWeRoom.Sfu.LoadTest.Media;
 using DigitalWeRoom.Sfu.LoadTest.Runner;
 using DigitalWeRoom.Sfu.LoadTest.Scenarios;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
+using DigitalWeRoom.Sfu.Transport.Udp;
 using Spectre.Console;
 
 namespace DigitalWeRoom.Sfu.LoadTest;
@@ -49,12 +50,20 @@ internal static class Program
         var fbSubs = new Option<int>("--subscribers", "-s") { DefaultValueFactory = _ => 10 };
         var fbSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
         var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
-        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu };
+        var fbLive = new Option<bool>("--live-clients") { Description = "send to the live clients (their receive threads wake per packet) instead of non-reading sink sockets like the reference" };
+        var fbQueued = new Option<bool>("--queued") { Description = "always go through each subscriber's queue (no inline send on the fan-out thread)" };
+        var fbLatency = new Option<bool>("--latency") { Description = "then measure in→out latency at 50 % and 80 % of the saturation just measured (open loop)" };
+        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued, fbLatency };
         forwardBench.SetAction(async (pr, ct) =>
         {
-            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu)).ConfigureAwait(false);
+            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null).ConfigureAwait(false);
             AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
+                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
+            foreach (var point in r.Latency)
+            {
+                AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"LATENCY fraction={point.Fraction:F2} in_pps={point.InPacketsPerSecond:F0} packets={point.Packets} p50_us={point.P50Micros:F0} p99_us={point.P99Micros:F0} max_us={point.MaxMicros:F0}"));
+            }
             return 0;
         });
         root.Subcommands.Add(forwardBench);
@@ -102,7 +111,7 @@ internal static class Program
         string kind = pr.GetValue(o.Target)!;
         if (kind == "inprocess")
         {
-            target = new InProcessTarget(bind);
+            target = new InProcessTarget(bind, receiveSockets: pr.GetValue(o.ServerSockets));
         }
         else if (kind == "janus")
         {
@@ -207,12 +216,13 @@ internal static class Program
         public Option<double> JoinSpacing { get; } = new("--join-spacing-ms") { Description = "delay between planned joins", DefaultValueFactory = _ => 0 };
         public Option<int> JoinConcurrency { get; } = new("--join-concurrency") { DefaultValueFactory = _ => 8 };
         public Option<int> Pacers { get; } = new("--pacers") { DefaultValueFactory = _ => 1 };
+        public Option<int> ServerSockets { get; } = new("--server-sockets") { Description = "in-process target: UDP sockets (SO_REUSEPORT, one receive thread each) on the SFU port", DefaultValueFactory = _ => 1 };
         public Option<int> MaxParticipants { get; } = new("--max-participants") { DefaultValueFactory = _ => 2000 };
         public Option<string> Json { get; } = new("--json") { Description = "write the result as JSON here" };
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, MaxParticipants, Json })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, MaxParticipants, Json })
             {
                 command.Options.Add(option);
             }

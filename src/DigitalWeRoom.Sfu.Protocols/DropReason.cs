@@ -50,6 +50,9 @@ internal enum DropReason : byte
     QueueOverflow = 50,
     NoRoute = 51,
 
+    /// <summary>A subscriber's pacer queue was full; its oldest packet was dropped.</summary>
+    PacerOverflow = 52,
+
     // SDP and signaling.
     SdpMalformed = 60,
     SignalingMalformed = 61,

@@ -24,4 +24,13 @@ public interface IParticipantConnection
     void Disconnect(string reason)
     {
     }
+
+    /// <summary>
+    /// The room removed the participant on its own (e.g. ICE consent expired): the connection sends an
+    /// <c>error</c> with <paramref name="code"/>, forgets its room and closes. Called on the room loop.
+    /// </summary>
+    void Remove(string code, string reason)
+    {
+        TrySend(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason });
+    }
 }

@@ -49,6 +49,12 @@ public interface ISfuSession : IAsyncDisposable
     void SetForwarding(bool enabled);
 
     /// <summary>
+    /// The client's <c>view</c>: participants whose tiles are on screen and those it pinned (last-N input).
+    /// Returns null when applied, else an error code (<see cref="Signaling.ErrorCodes"/>) for the reply.
+    /// </summary>
+    string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned) => null;
+
+    /// <summary>
     /// The operator muted (true) or unmuted what this participant publishes of <paramref name="kind"/> ("audio" or
     /// "video"): the server forwards none of it to anyone until unmuted, whatever the room's mode.
     /// </summary>
@@ -63,6 +69,12 @@ public interface ISfuSession : IAsyncDisposable
     void SetPermissions(bool canPublish, bool canSubscribe)
     {
     }
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local ice-ufrag/ice-pwd in a new server offer; the transport keeps DTLS
+    /// and SRTP and accepts checks with the new credentials from any address. Null when started, else why not.
+    /// </summary>
+    string? RestartIce() => "ICE restart is not supported by this server session";
 }
 
 /// <summary>What a session reports back. Thread-safe: calls are queued onto the room's control loop.</summary>
@@ -71,8 +83,17 @@ public interface ISfuSessionHost
     /// <summary>Sends a message to the participant (offer or candidate, with <c>from = "server"</c> filled in by the room).</summary>
     void Send(SignalMessage message);
 
-    /// <summary>The server connection changed state; <see cref="SfuSessionState.Failed"/> after ICE consent is lost.</summary>
+    /// <summary>
+    /// The server connection changed state; <see cref="SfuSessionState.ConsentExpired"/> after ICE consent is lost
+    /// (RFC 7675 §5.1), which removes the participant from the room.
+    /// </summary>
     void ReportState(SfuSessionState state);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the room's control loop, later. Never blocks (a full command queue drops it),
+    /// so it may be called from the media timer or a receive thread.
+    /// </summary>
+    void Post(Action action);
 }
 
 public enum SfuSessionState
@@ -81,6 +102,9 @@ public enum SfuSessionState
     Connected,
     Failed,
     Closed,
+
+    /// <summary>No valid ICE check for the consent timeout (the client vanished): the room removes the participant.</summary>
+    ConsentExpired,
 }
 
 /// <summary>No server media path: rooms still work peer-to-peer; three or more participants only get signaling.</summary>

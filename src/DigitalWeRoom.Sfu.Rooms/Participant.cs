@@ -14,6 +14,9 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
 
     public IParticipantConnection Connection { get; } = connection;
 
+    /// <summary>Its ICE restart budget, made on its first restart.</summary>
+    public IceRestartLimiter? IceRestarts { get; set; }
+
     public ISfuSession? Session { get; set; }
 
     public List<TrackInfo> Tracks { get; } = [];

@@ -93,6 +93,9 @@ public sealed partial class Room
         }
     }
 
+    /// <summary>Sends a server message to everyone in the room (e.g. <c>draining</c>).</summary>
+    public ValueTask NotifyAllAsync(SignalMessage message) => IgnoreResult(TryPostAsync(new RoomCommand.Notify(message), CancellationToken.None));
+
     /// <summary>Completes after every command posted before it has been processed (tests, shutdown).</summary>
     public async Task FlushAsync()
     {
@@ -207,8 +210,21 @@ public sealed partial class Room
                 if (Find(state.ParticipantId) is { } p)
                 {
                     _logger.LogInformation("Room {Room}: server connection of {Participant} is {State}", Name, p.Id, state.State);
+                    if (state.State == SfuSessionState.ConsentExpired)
+                    {
+                        // RFC 7675 §5.1: the client vanished (no goodbye, no checks). Remove it as if it had
+                        // left, and end its signaling connection, which may still be open but silent.
+                        p.Connection.Remove(ErrorCodes.ConsentExpired, "no ICE consent from your connection for the consent timeout; rejoin");
+                        await OnLeaveAsync(p.Id, "ice consent expired");
+                    }
                 }
 
+                break;
+            case RoomCommand.Notify notify:
+                Broadcast(notify.Message, except: null);
+                break;
+            case RoomCommand.SessionCallback callback:
+                callback.Action();
                 break;
             case RoomCommand.Flush flush:
                 flush.Done.TrySetResult();
@@ -331,6 +347,9 @@ public sealed partial class Room
             case MessageTypes.P2pConnected:
                 OnP2pConnected(sender);
                 break;
+            case MessageTypes.IceRestart:
+                OnIceRestart(sender, message.Id);
+                break;
             case MessageTypes.P2pFailed:
                 OnP2pFailed(sender, message.Reason ?? "reported by client");
                 break;
@@ -362,8 +381,18 @@ public sealed partial class Room
 
                 Broadcast(new SignalMessage { Type = MessageTypes.Mute, ParticipantId = sender.Id, Kind = message.Kind, Muted = message.Muted }, except: sender);
                 break;
+            case MessageTypes.View:
+                if (sender.Session?.SetView(message.Visible ?? [], message.Pinned ?? []) is { } viewError)
+                {
+                    SendError(sender, viewError, "view not applied", message.Id);
+                }
+
+                break;
             case MessageTypes.Chat:
                 Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);
+                break;
+            case MessageTypes.VideoSize:
+                (sender.Session as ISimulcastSession)?.SetVideoSize(message.TrackId!, message.Width!.Value, message.Height!.Value);
                 break;
             default:
                 SendError(sender, ErrorCodes.UnknownType, "message type not handled by rooms", message.Id);
@@ -423,6 +452,30 @@ public sealed partial class Room
             Sdp = message.Sdp,
             Candidate = message.Candidate,
         });
+    }
+
+    private void OnIceRestart(Participant sender, string? id)
+    {
+        if (sender.Session is not { } session)
+        {
+            SendError(sender, ErrorCodes.NoServerSession, "no server connection to restart", id);
+            return;
+        }
+
+        sender.IceRestarts ??= new IceRestartLimiter(_time, _settings.IceRestartsPerMinute, _settings.IceRestartMinInterval);
+        if (!sender.IceRestarts.TryAcquire(out var limited))
+        {
+            SendError(sender, ErrorCodes.IceRestartRateLimited, limited, id);
+            return;
+        }
+
+        if (session.RestartIce() is { } error)
+        {
+            SendError(sender, ErrorCodes.NoServerSession, error, id);
+            return;
+        }
+
+        _logger.LogInformation("Room {Room}: ICE restart for {Participant}", Name, sender.Id);
     }
 
     private void OnTrackPublished(Participant sender, TrackInfo track)
@@ -662,5 +715,7 @@ public sealed partial class Room
         public void Send(SignalMessage message) => room.Post(new RoomCommand.SessionSend(participantId, message));
 
         public void ReportState(SfuSessionState state) => room.Post(new RoomCommand.SessionStateChanged(participantId, state));
+
+        public void Post(Action action) => room.Post(new RoomCommand.SessionCallback(action));
     }
 }

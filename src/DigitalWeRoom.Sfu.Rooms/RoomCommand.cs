@@ -18,6 +18,11 @@ internal abstract record RoomCommand
 
     public sealed record SessionStateChanged(string ParticipantId, SfuSessionState State) : RoomCommand;
 
+    public sealed record Notify(SignalMessage Message) : RoomCommand;
+
+    /// <summary>Work a media session marshals onto the loop from another thread (e.g. the media timer).</summary>
+    public sealed record SessionCallback(Action Action) : RoomCommand;
+
     public sealed record Flush(TaskCompletionSource Done) : RoomCommand;
 
     /// <summary>Operator commands (Room API). <see cref="Cancel"/> answers one that reached a closed room.</summary>

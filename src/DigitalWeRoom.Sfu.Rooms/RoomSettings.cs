@@ -10,4 +10,6 @@ public sealed record RoomSettings
     public int MaxParticipantsPerRoom { get; init; } = 16;
     public int MaxChatLength { get; init; } = 1000;
     public int MaxTracksPerParticipant { get; init; } = 4;
+    public int IceRestartsPerMinute { get; init; } = 5;
+    public TimeSpan IceRestartMinInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

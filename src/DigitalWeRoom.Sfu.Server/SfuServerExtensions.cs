@@ -41,6 +41,8 @@ public static class SfuServerExtensions
                 MaxParticipantsPerRoom = o.Limits.MaxParticipantsPerRoom,
                 MaxChatLength = o.Limits.MaxChatLength,
                 MaxTracksPerParticipant = o.Limits.MaxTracksPerParticipant,
+                IceRestartsPerMinute = o.Limits.IceRestartsPerMinute,
+                IceRestartMinInterval = o.Limits.IceRestartMinInterval,
             };
         });
         services.AddSingleton<RoomRegistry>();

@@ -24,6 +24,11 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     private readonly ConsentFreshness _consent;
     private readonly List<TransportTuple> _validatedTuples = [];
     private readonly object _earlyLock = new();
+    private readonly object _iceLock = new();
+    private volatile IceCredentials _localIce;
+    private volatile IceCredentials? _previousLocalIce;
+    private volatile string? _remoteIceUfrag;
+    private volatile string? _previousRemoteIceUfrag;
     private PooledPacket[]? _early;
     private int _earlyCount;
     private SelectedPath? _selected;
@@ -39,8 +44,8 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     {
         _endpoint = endpoint;
         _listener = options.Listener;
-        LocalIceCredentials = options.LocalIceCredentials ?? IceCredentials.Generate();
-        RemoteIceUfrag = options.RemoteIceUfrag;
+        _localIce = options.LocalIceCredentials ?? IceCredentials.Generate();
+        _remoteIceUfrag = options.RemoteIceUfrag;
         RemoteIcePassword = options.RemoteIcePassword;
         RemoteFingerprint = options.RemoteFingerprint;
         DtlsRole = options.DtlsRole;
@@ -49,11 +54,96 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
             (int)endpoint.Options.DtlsHandshakeTimeout.TotalMilliseconds);
     }
 
-    public IceCredentials LocalIceCredentials { get; }
+    /// <summary>Our current ICE credentials (new ones after an ICE restart).</summary>
+    public IceCredentials LocalIceCredentials => _localIce;
 
-    public string? RemoteIceUfrag { get; }
+    public string? RemoteIceUfrag => _remoteIceUfrag;
 
-    public string? RemoteIcePassword { get; }
+    public string? RemoteIcePassword { get; private set; }
+
+    /// <summary>ICE restarts begun on this transport.</summary>
+    public int IceRestarts { get; private set; }
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): <paramref name="fresh"/> become our credentials and are registered on the port;
+    /// the previous ones stay valid until the first check authenticated with the new ones (so a restart whose offer
+    /// is lost costs nothing). DTLS and SRTP go on unchanged.
+    /// </summary>
+    internal void BeginIceRestart(IceCredentials fresh)
+    {
+        lock (_iceLock)
+        {
+            if (_previousLocalIce is { } older)
+            {
+                _endpoint.RemoveUfrag(older.Ufrag, this);
+            }
+            if (!_endpoint.AddUfrag(fresh.Ufrag, this))
+            {
+                ThrowHelper.ThrowInvalidOperation("Local ICE ufrag already in use on this endpoint.");
+            }
+            _previousLocalIce = _localIce;
+            _localIce = fresh;
+            IceRestarts++;
+        }
+    }
+
+    /// <summary>The peer's ice-ufrag/ice-pwd from its latest description; a change is its side of an ICE restart.</summary>
+    internal void SetRemoteIce(string ufrag, string password)
+    {
+        lock (_iceLock)
+        {
+            if (_remoteIceUfrag != ufrag)
+            {
+                _previousRemoteIceUfrag = _remoteIceUfrag;
+                _remoteIceUfrag = ufrag;
+            }
+            RemoteIcePassword = password;
+        }
+    }
+
+    /// <summary>The MESSAGE-INTEGRITY key for checks to <paramref name="localUfrag"/>: current or, during a restart, previous.</summary>
+    internal byte[]? PasswordFor(ReadOnlySpan<byte> localUfrag)
+    {
+        IceCredentials current = _localIce;
+        if (AsciiEquals(localUfrag, current.Ufrag))
+        {
+            return current.PasswordBytes;
+        }
+        return _previousLocalIce is { } previous && AsciiEquals(localUfrag, previous.Ufrag) ? previous.PasswordBytes : null;
+    }
+
+    /// <summary>Whether a check's peer ufrag is the peer's current one (or its previous one during a restart).</summary>
+    internal bool AcceptsRemoteUfrag(ReadOnlySpan<byte> remoteUfrag)
+    {
+        string? current = _remoteIceUfrag;
+        return current is null || AsciiEquals(remoteUfrag, current)
+            || (_previousRemoteIceUfrag is { } previous && AsciiEquals(remoteUfrag, previous));
+    }
+
+    /// <summary>A check authenticated with our current credentials ends a restart: the previous ones are dropped.</summary>
+    internal void ConfirmLocalUfrag(ReadOnlySpan<byte> localUfrag)
+    {
+        if (_previousLocalIce is null || !AsciiEquals(localUfrag, _localIce.Ufrag))
+        {
+            return;
+        }
+        lock (_iceLock)
+        {
+            if (_previousLocalIce is { } previous && AsciiEquals(localUfrag, _localIce.Ufrag))
+            {
+                _endpoint.RemoveUfrag(previous.Ufrag, this);
+                _previousLocalIce = null;
+                _previousRemoteIceUfrag = null;
+            }
+        }
+    }
+
+    /// <summary>Every local ufrag this transport is reachable by (one, two during a restart).</summary>
+    internal IEnumerable<string> LocalUfrags() =>
+        _previousLocalIce is { } previous ? [_localIce.Ufrag, previous.Ufrag] : [_localIce.Ufrag];
+
+    private static bool AsciiEquals(ReadOnlySpan<byte> utf8, string text) =>
+        utf8.Length == text.Length && System.Text.Ascii.Equals(utf8, text);
 
     public CertificateFingerprint RemoteFingerprint { get; }
 
@@ -173,6 +263,18 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
         if (!_dtls.TryEnqueue(packet))
         {
             Drops.Increment(DropReason.DtlsQueueFull);
+        }
+    }
+
+    /// <summary>
+    /// Benchmarks only: keep the selected tuple but send to <paramref name="address"/> (a socket nobody reads, as the
+    /// calibration forwarder's sinks are), so a loopback benchmark does not pay for waking the receiving client.
+    /// </summary>
+    internal void RedirectSendsForBenchmark(SocketAddress address)
+    {
+        if (Volatile.Read(ref _selected) is { } path)
+        {
+            Volatile.Write(ref _selected, path with { Address = CopyOf(address) });
         }
     }
 

@@ -150,7 +150,7 @@ internal static class JanusSdp
         sb.Append(c, $"a=fingerprint:{fingerprint}\r\na=setup:active\r\n");
         sb.Append(c, $"a=mid:{mid}\r\na={direction}\r\na=rtcp-mux\r\n");
         sb.Append(c, $"a=rtpmap:{pt} {rtpmap}\r\n");
-        if (kind == "video") sb.Append(c, $"a=rtcp-fb:{pt} nack pli\r\n");
+        if (kind == "video") sb.Append(c, $"a=rtcp-fb:{pt} nack\r\na=rtcp-fb:{pt} nack pli\r\n");
         if (ssrc != 0) sb.Append(c, $"a=ssrc:{ssrc} cname:dwr-loadtest\r\na=msid:dwr-{ssrc} {kind}-{ssrc}\r\n");
         sb.Append(c, $"a=candidate:1 1 udp 2130706431 {candidate.Address} {candidate.Port} typ host\r\na=end-of-candidates\r\n");
     }

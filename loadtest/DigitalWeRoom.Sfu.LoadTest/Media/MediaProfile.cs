@@ -19,6 +19,12 @@ internal sealed record MediaProfile
     /// <summary>Largest video payload; frames are split into equal packets no larger than this.</summary>
     public int MaxVideoPayloadBytes { get; init; } = 1250;
 
+    /// <summary>
+    /// RFC 6464 ssrc-audio-level one-byte header extension id on audio packets (RFC 8285 §4.2); 0 = not sent.
+    /// The server negotiates id 1 (docs/negotiation.md).
+    /// </summary>
+    public byte AudioLevelExtensionId { get; init; }
+
     public const byte AudioPayloadType = 111;
     public const byte VideoPayloadType = 96;
 

@@ -22,6 +22,11 @@ internal sealed class SyntheticStream
     private ushort _rtpSeq;
     private uint _rtpTimestamp;
     private volatile bool _keyFrameRequested = true;
+    private readonly object _sendLock = new();
+    private byte[][]? _history;
+    private int[]? _historyLength;
+    private byte[]? _retransmitBuffer;
+    private volatile int _audioLevel = 127;
 
     public SyntheticStream(int publisher, StreamKind kind, uint ssrc, MediaProfile profile)
     {
@@ -57,6 +62,47 @@ internal sealed class SyntheticStream
 
     public long KeyFramesSent { get; private set; }
 
+    /// <summary>Packets sent again because a NACK asked for them (RFC 4585 §6.2.1).</summary>
+    public long Retransmissions { get; private set; }
+
+    /// <summary>Keeps the last <paramref name="packets"/> sent packets (plain) so NACKed ones can be sent again.</summary>
+    public void EnableRetransmissions(int packets = 1024)
+    {
+        lock (_sendLock)
+        {
+            _history = new byte[packets][];
+            _historyLength = new int[packets];
+            _retransmitBuffer = new byte[PooledPacket.Capacity];
+        }
+    }
+
+    /// <summary>Sends packet <paramref name="rtpSequence"/> again if it is still kept; false if not (or not enabled).</summary>
+    public bool Retransmit(ushort rtpSequence, IRtpSink sink)
+    {
+        lock (_sendLock)
+        {
+            if (_history is null) return false;
+            int slot = rtpSequence % _history.Length;
+            byte[]? kept = _history[slot];
+            int length = _historyLength![slot];
+            if (kept is null || BinaryPrimitives.ReadUInt16BigEndian(kept.AsSpan(2)) != rtpSequence) return false;
+            kept.AsSpan(0, length).CopyTo(_retransmitBuffer);
+            if (!sink.TrySendRtp(_retransmitBuffer, length)) return false;
+            Retransmissions++;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// RFC 6464 level (-dBov, 0 loudest .. 127 silence) written into the audio-level extension of the next audio
+    /// packets when <see cref="MediaProfile.AudioLevelExtensionId"/> is set; below 127 the V (voice) bit is set too.
+    /// </summary>
+    public byte AudioLevel
+    {
+        get => (byte)_audioLevel;
+        set => _audioLevel = Math.Min((int)value, 127);
+    }
+
     /// <summary>A PLI/FIR arrived: the next video frame is a key frame.</summary>
     public void RequestKeyFrame() => _keyFrameRequested = true;
 
@@ -85,7 +131,12 @@ internal sealed class SyntheticStream
 
     private int SendAudio(IRtpSink sink)
     {
-        int length = WriteHeader(MediaProfile.AudioPayloadType, marker: false) + _profile.AudioPayloadBytes;
+        int length = WriteHeader(MediaProfile.AudioPayloadType, marker: false);
+        if (_profile.AudioLevelExtensionId != 0)
+        {
+            length += WriteAudioLevel(_buffer.AsSpan(length));
+        }
+        length += _profile.AudioPayloadBytes;
         new SyntheticStamp(Publisher, Kind, Sequence, Stopwatch.GetTimestamp(), false).Write(_buffer.AsSpan(0, length));
         Send(sink, length);
         _rtpTimestamp += 960;
@@ -136,11 +187,36 @@ internal sealed class SyntheticStream
         return 12;
     }
 
+    /// <summary>RFC 8285 §4.2 one-byte element block (0xBEDE, 1 word) holding RFC 6464 §3: V bit + 7-bit level.</summary>
+    private int WriteAudioLevel(Span<byte> at)
+    {
+        _buffer[0] |= 0x10; // X bit
+        int level = _audioLevel;
+        at[0] = 0xBE;
+        at[1] = 0xDE;
+        BinaryPrimitives.WriteUInt16BigEndian(at[2..], 1);
+        at[4] = (byte)(_profile.AudioLevelExtensionId << 4); // length field 0 = 1 byte of data
+        at[5] = (byte)((level < 127 ? 0x80 : 0) | level);
+        at[6] = 0;
+        at[7] = 0;
+        return 8;
+    }
+
     private void Send(IRtpSink sink, int length)
     {
-        if (!sink.TrySendRtp(_buffer, length))
+        lock (_sendLock)
         {
-            SendFailures++;
+            if (_history is not null)
+            {
+                // Kept before protection, which encrypts the buffer in place.
+                int slot = BinaryPrimitives.ReadUInt16BigEndian(_buffer.AsSpan(2)) % _history.Length;
+                _buffer.AsSpan(0, length).CopyTo(_history[slot] ??= new byte[PooledPacket.Capacity]);
+                _historyLength![slot] = length;
+            }
+            if (!sink.TrySendRtp(_buffer, length))
+            {
+                SendFailures++;
+            }
         }
         Sequence++;
     }

@@ -21,6 +21,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     private long _foreign;
     private long _rtcpReceived;
     private long _keyFrameRequests;
+    private long _nacksReceived;
 
     public SyntheticParticipant(PlannedParticipant plan, MediaProfile profile, int publisherCount)
     {
@@ -60,6 +61,9 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
 
     public long KeyFrameRequests => Interlocked.Read(ref _keyFrameRequests);
 
+    /// <summary>Generic NACKs (RFC 4585 §6.2.1) received for our streams; answered when the stream keeps its packets.</summary>
+    public long NacksReceived => Interlocked.Read(ref _nacksReceived);
+
     public static uint AudioSsrc(int publisher) => 0x10000000u + ((uint)publisher * 2);
 
     public static uint VideoSsrc(int publisher) => 0x10000001u + ((uint)publisher * 2);
@@ -91,6 +95,25 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
 
     public void OnRtcp(WebRtcTransport transport, PooledPacket packet) => OnRtcp(packet.Span);
 
+    /// <summary>RFC 4585 §6.2.1: media SSRC at 8, then (PID, BLP) pairs; each lost packet is sent again if kept.</summary>
+    private void OnNack(ReadOnlySpan<byte> nack)
+    {
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(nack[8..]);
+        SyntheticStream? stream = Video?.Ssrc == ssrc ? Video : Audio?.Ssrc == ssrc ? Audio : null;
+        if (stream is null) return;
+        Interlocked.Increment(ref _nacksReceived);
+        for (int at = 12; at + 4 <= nack.Length; at += 4)
+        {
+            ushort pid = BinaryPrimitives.ReadUInt16BigEndian(nack[at..]);
+            ushort blp = BinaryPrimitives.ReadUInt16BigEndian(nack[(at + 2)..]);
+            stream.Retransmit(pid, this);
+            for (int bit = 0; bit < 16; bit++)
+            {
+                if ((blp & (1 << bit)) != 0) stream.Retransmit((ushort)(pid + bit + 1), this);
+            }
+        }
+    }
+
     /// <summary>RFC 4585 §6.3.1 PLI (PT 206, FMT 1) or RFC 5104 §4.3.1 FIR (FMT 4) for our video: next frame is a key frame.</summary>
     public void OnRtcp(ReadOnlySpan<byte> compound)
     {
@@ -104,6 +127,10 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
             {
                 Interlocked.Increment(ref _keyFrameRequests);
                 Video.RequestKeyFrame();
+            }
+            else if (compound[1] == 205 && fmt == 1 && length >= 16)
+            {
+                OnNack(compound[..length]);
             }
             compound = compound[length..];
         }

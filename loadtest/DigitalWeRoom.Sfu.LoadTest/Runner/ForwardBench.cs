@@ -6,6 +6,9 @@ using DigitalWeRoom.Sfu.LoadTest.Scenarios;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport.Udp;
+using System.Net;
+using System.Net.Sockets;
 
 namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 
@@ -14,24 +17,39 @@ namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 /// (`fwd 1 10 …`): 1 publisher → N subscribers connected over real ICE/DTLS on 127.0.0.1; a batch of the publisher's
 /// 1,200-byte video packets is SRTP-protected up front (untimed), then each is pushed through
 /// <c>UdpEndpoint.ProcessDatagram</c> (classify, tuple lookup, unprotect, router fan-out) and every subscriber's send
-/// step (copy, rewrite, protect, sendto) on one pinned thread. Differences from the reference: no recvfrom syscall
-/// (the datagram is handed in), and one sendto per packet (no sendmmsg batching).
+/// step (copy, rewrite, protect, send) on one pinned thread, inside one <see cref="EgressBatch"/> scope per input
+/// packet as the receive loop does (one <c>sendmmsg</c> for the fan-out; <c>DWR_SENDMMSG=0</c>: one sendto each).
+/// With <c>sinks</c> (default) the subscribers' packets go, like the reference's, to sockets nobody reads (rcvbuf
+/// 4 KiB, the kernel drops them), else to the live clients, whose receive threads every send must wake.
+/// Difference from the reference left: no recvfrom syscall (the datagram is handed in).
 /// </summary>
 internal static partial class ForwardBench
 {
-    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0);
+    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency);
 
-    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu)
+    /// <summary>
+    /// In→out latency at a fraction of the saturation just measured: input packets are due at a fixed rate (open
+    /// loop); latency = end of the packet's fan-out (its sendmmsg returned) − the time it was due, so falling behind
+    /// shows up as queueing delay, as in a socket's receive queue.
+    /// </summary>
+    public readonly record struct LoadPoint(double Fraction, double InPacketsPerSecond, long Packets, double P50Micros, double P99Micros, double MaxMicros);
+
+    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null)
     {
         var plan = ScenarioPlan.Broadcast(1, subscribers, TimeSpan.FromMinutes(5));
         var profile = new MediaProfile { Audio = false, VideoBitrate = 1200 * 8 * 30, VideoFps = 30, MaxVideoPayloadBytes = 1200 };
-        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 1024 });
+        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, InlineSend = inline, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 1024 });
         var participants = plan.Participants.Select(p => new SyntheticParticipant(p, profile, 1)).ToArray();
         foreach (var p in participants) await target.JoinAsync(p, CancellationToken.None).ConfigureAwait(false);
         var client = target.ClientOf(participants[0]);
         var srtp = client.Transport.LocalSrtp!;
         var from = client.Endpoint.LocalEndPoint.Serialize();
         var media = participants.Select(target.MediaOf).ToArray();
+        using var sinkSockets = new SinkSockets(sinks ? subscribers : 0);
+        for (int i = 0; i < sinkSockets.Count; i++)
+        {
+            target.ServerTransportOf(participants[i + 1]).RedirectSendsForBenchmark(sinkSockets.Address(i));
+        }
         var router = target.Routers.Single();
         var pool = target.Endpoint.Pool;
         var video = participants[0].Video!;
@@ -66,11 +84,15 @@ internal static partial class ForwardBench
                     PooledPacket packet = pool.Rent();
                     wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
                     packet.Length = lengths[i];
-                    target.Endpoint.ProcessDatagram(packet, from);
+                    using (EgressBatch.Enter())
+                    {
+                        target.Endpoint.ProcessDatagram(packet, from);
+                    }
                     packet.Release();
                     foreach (var m in media) m.Outbound.DrainAvailable();
                 }
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                
                 if (!warm)
                 {
                     warm = true;
@@ -81,7 +103,38 @@ internal static partial class ForwardBench
                 timed += dt;
                 outPackets += router.Counters.ForwardedPackets - fwd0;
             }
-            return new Result(outPackets / timed, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start);
+            double saturation = outPackets / timed;
+            var points = new List<LoadPoint>();
+            foreach (double fraction in latencyFractions ?? [])
+            {
+                sink.Count = 0;
+                while (sink.Count < Batch - 8)
+                {
+                    clock += Stopwatch.Frequency / profile.VideoFps;
+                    video.SendDue(clock, sink);
+                }
+                double inRate = fraction * saturation / subscribers;
+                double ticksPerPacket = Stopwatch.Frequency / inRate;
+                var histogram = new Stats.LatencyHistogram();
+                long start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
+                for (int i = 0; i < sink.Count; i++)
+                {
+                    long due = start + (long)(i * ticksPerPacket);
+                    while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20);
+                    PooledPacket packet = pool.Rent();
+                    wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
+                    packet.Length = lengths[i];
+                    using (EgressBatch.Enter())
+                    {
+                        target.Endpoint.ProcessDatagram(packet, from);
+                    }
+                    packet.Release();
+                    foreach (var m in media) m.Outbound.DrainAvailable();
+                    histogram.Record((Stopwatch.GetTimestamp() - due) * 1_000_000 / Stopwatch.Frequency);
+                }
+                points.Add(new LoadPoint(fraction, inRate, histogram.Count, histogram.Percentile(50), histogram.Percentile(99), histogram.Max));
+            }
+            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
     }
 
@@ -93,6 +146,31 @@ internal static partial class ForwardBench
 
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
     private static partial int SchedSetAffinity(int pid, nint cpusetsize, ref ulong mask);
+
+    /// <summary>UDP sockets on 127.0.0.1 with a 4 KiB receive buffer that nobody reads.</summary>
+    private sealed class SinkSockets : IDisposable
+    {
+        private readonly Socket[] _sockets;
+
+        public SinkSockets(int count)
+        {
+            _sockets = new Socket[count];
+            for (int i = 0; i < count; i++)
+            {
+                _sockets[i] = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4096 };
+                _sockets[i].Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            }
+        }
+
+        public int Count => _sockets.Length;
+
+        public SocketAddress Address(int i) => _sockets[i].LocalEndPoint!.Serialize();
+
+        public void Dispose()
+        {
+            foreach (var socket in _sockets) socket.Dispose();
+        }
+    }
 
     private sealed class BatchSink(byte[][] wire, int[] lengths, DigitalWeRoom.Sfu.Transport.Srtp.SrtpContext srtp) : IRtpSink
     {

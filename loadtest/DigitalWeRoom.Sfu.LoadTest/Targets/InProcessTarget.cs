@@ -27,7 +27,7 @@ internal sealed class InProcessTarget : ILoadTarget
     private readonly RouterOptions _routerOptions;
     private uint _nextOutputSsrc = 0x30000000;
 
-    public InProcessTarget(IPAddress? bind = null, TimeSpan? connectTimeout = null, int socketBufferSize = 4 * 1024 * 1024, RouterOptions? routerOptions = null)
+    public InProcessTarget(IPAddress? bind = null, TimeSpan? connectTimeout = null, int socketBufferSize = 4 * 1024 * 1024, RouterOptions? routerOptions = null, int receiveSockets = 1)
     {
         _routerOptions = routerOptions ?? new RouterOptions();
         _endpoint = new UdpEndpoint(new UdpEndpointOptions
@@ -36,6 +36,7 @@ internal sealed class InProcessTarget : ILoadTarget
             Port = 0,
             SocketBufferSize = socketBufferSize,
             PoolMaxRetained = 16384,
+            ReceiveSockets = receiveSockets,
         }).Start();
         _connectTimeout = connectTimeout ?? TimeSpan.FromSeconds(15);
     }
@@ -164,6 +165,12 @@ internal sealed class InProcessTarget : ILoadTarget
     public IceControllingClient ClientOf(SyntheticParticipant participant)
     {
         lock (_control) return _members[participant].Client;
+    }
+
+    /// <summary>The server side's WebRTC transport of a participant.</summary>
+    public WebRtcTransport ServerTransportOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members[participant].ServerSide;
     }
 
     /// <summary>The server side's media transport of a participant.</summary>

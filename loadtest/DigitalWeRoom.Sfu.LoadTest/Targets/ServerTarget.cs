@@ -22,6 +22,15 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
     private readonly object _control = new();
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(20);
 
+    /// <summary>How often each client refreshes ICE consent once connected (RFC 7675: about 5 s; fault tests use less).</summary>
+    public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Local address a participant's client binds (default: the loopback of the server's family).</summary>
+    public Func<SyntheticParticipant, IPAddress?>? BindAddressFor { get; init; }
+
+    /// <summary>Runs the creation of a participant's client (its socket), e.g. inside another network namespace.</summary>
+    public Func<SyntheticParticipant, Func<IceControllingClient>, IceControllingClient>? ClientScope { get; init; }
+
     public string Name => "server";
 
     public int? ServerPid => null;
@@ -66,6 +75,50 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         m.Connected.TrySetResult(WebRtcTransportState.Closed);
     }
 
+    /// <summary>
+    /// The participant's process "dies": its media client stops without a goodbye; its signaling socket is
+    /// aborted, or (<paramref name="keepSignaling"/>) left open and silent, so only ICE consent expiry can tell.
+    /// </summary>
+    public void Vanish(SyntheticParticipant participant, bool keepSignaling)
+    {
+        Member m;
+        lock (_control) m = _members[participant];
+        m.Client?.Vanish();
+        if (!keepSignaling) m.Socket.Abort();
+    }
+
+    /// <summary>
+    /// The participant's network changes: its media socket moves to <paramref name="moveTo"/> (if given), then it
+    /// asks the server for an ICE restart (<c>ice-restart</c>); the server's new offer restarts ICE on the new address.
+    /// </summary>
+    public async Task RequestIceRestartAsync(SyntheticParticipant participant, IPAddress? moveTo)
+    {
+        Member m;
+        lock (_control) m = _members[participant];
+        if (moveTo is not null) m.Client!.Endpoint.MoveTo(moveTo);
+        await m.SendAsync(new JsonObject { ["type"] = "ice-restart" }, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Every message the server sent this participant so far (JSON), in order.</summary>
+    public IReadOnlyList<JsonNode> MessagesOf(SyntheticParticipant participant)
+    {
+        Member m;
+        lock (_control) m = _members[participant];
+        lock (m.Messages) return [.. m.Messages];
+    }
+
+    /// <summary>The participant's media client (ICE, DTLS, SRTP).</summary>
+    public IceControllingClient ClientOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members[participant].Client!;
+    }
+
+    /// <summary>The participant's signaling socket (fault tests look at how it ended).</summary>
+    public WebSocket SocketOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members[participant].Socket;
+    }
+
     public async ValueTask DisposeAsync()
     {
         List<SyntheticParticipant> all;
@@ -92,6 +145,10 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 if (r.MessageType == WebSocketMessageType.Close) break;
                 var msg = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length));
                 string? type = msg?["type"]?.GetValue<string>();
+                if (msg is not null)
+                {
+                    lock (m.Messages) m.Messages.Add(msg);
+                }
                 if (type == "offer" && msg!["from"]?.GetValue<string>() == "server")
                 {
                     await OnOfferAsync(m, msg["sdp"]!.GetValue<string>()).ConfigureAwait(false);
@@ -120,7 +177,7 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 return;
             }
             var listener = new StateListener(m);
-            m.Client = IceControllingClient.Start(new IceControllingClientOptions
+            var options = new IceControllingClientOptions
             {
                 ServerUfrag = offer.Ufrag,
                 ServerPassword = offer.Password,
@@ -128,8 +185,17 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 ServerFingerprint = fingerprint,
                 Listener = listener,
                 Certificate = ClientCertificate,
-            });
+                ConsentInterval = ConsentInterval,
+                BindAddress = BindAddressFor?.Invoke(m.Participant),
+            };
+            m.Client = ClientScope is { } scope ? scope(m.Participant, () => IceControllingClient.Start(options)) : IceControllingClient.Start(options);
         }
+        else if (m.ServerUfrag is not null && offer.Ufrag != m.ServerUfrag)
+        {
+            // New ice-ufrag/ice-pwd in the server's offer: its side of an ICE restart (RFC 8445 §9).
+            m.Client.RestartIce(offer.Ufrag, offer.Password);
+        }
+        m.ServerUfrag = offer.Ufrag;
         var local = m.Client.Transport.LocalIceCredentials;
         string answer = JanusSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
             m.Participant.Audio?.Ssrc ?? 0, m.Participant.Video?.Ssrc ?? 0);
@@ -147,6 +213,10 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         public IceControllingClient? Client { get; set; }
 
         public Task? Loop { get; set; }
+
+        public string? ServerUfrag { get; set; }
+
+        public List<JsonNode> Messages { get; } = [];
 
         public TaskCompletionSource<WebRtcTransportState> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -35,7 +35,12 @@ internal sealed class Pacer<T>
 
     private double MaxTokens => Math.Max(1500, _bytesPerMicro * BurstMicros);
 
-    public void SetEstimate(double estimateBps) => _bytesPerMicro = Math.Max(1, estimateBps) * PacingFactor / 8_000_000;
+    /// <summary>New rate; a lower one also shrinks the burst allowance already saved up.</summary>
+    public void SetEstimate(double estimateBps)
+    {
+        _bytesPerMicro = Math.Max(1, estimateBps) * PacingFactor / 8_000_000;
+        _tokens = Math.Min(_tokens, MaxTokens);
+    }
 
     /// <summary>Queue an item of <paramref name="size"/> bytes. When full, the oldest is returned in <paramref name="dropped"/>.</summary>
     public bool Enqueue(T item, int size, out T? dropped)
@@ -68,6 +73,21 @@ internal sealed class Pacer<T>
         }
         item = _items[_head];
         _tokens -= _sizes[_head];
+        _items[_head] = default!;
+        _head = (_head + 1) % _items.Length;
+        _count--;
+        return true;
+    }
+
+    /// <summary>The oldest item regardless of the budget (to release everything on close).</summary>
+    public bool TryDequeueUnpaced(out T item)
+    {
+        if (_count == 0)
+        {
+            item = default!;
+            return false;
+        }
+        item = _items[_head];
         _items[_head] = default!;
         _head = (_head + 1) % _items.Length;
         _count--;

@@ -6,7 +6,8 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// Send-side bandwidth estimation of one subscriber transport: the <see cref="TransportWideSequencer"/> the send
 /// loop stamps with, the <see cref="SendSideBandwidthEstimator"/>, and the hand-over between the send loop (stamps)
 /// and the transport's receive loop (transport-cc feedback, REMB) under one uncontended lock (no allocation).
-/// <see cref="EstimateChanged"/> is raised on the receive loop when the estimate moved by more than 5 % or 500 ms
+/// <see cref="EstimateChanged"/> is raised on the receive loop with the allocation budget (the estimate while the
+/// <see cref="CongestionGate"/> is limited, else +∞) when it moved by more than 5 %, the gate changed, or 500 ms
 /// passed, so the owner can re-run the <see cref="LayerAllocator"/>.
 /// </summary>
 internal sealed class SubscriberBandwidth
@@ -18,6 +19,7 @@ internal sealed class SubscriberBandwidth
     private double _lastReported;
     private long _lastReportedAt = long.MinValue;
     private double _estimate;
+    private bool _lastLimited;
 
     public SubscriberBandwidth(byte transportWideCcExtensionId, BandwidthEstimatorOptions? options = null)
     {
@@ -28,8 +30,19 @@ internal sealed class SubscriberBandwidth
 
     public SendSideBandwidthEstimator Estimator { get; }
 
+    /// <summary>Whether the estimate currently caps allocation (read under the lock by the receive loop).</summary>
+    public CongestionGate Gate { get; } = new();
+
+    /// <summary>The budget last handed to <see cref="EstimateChanged"/> (bps; +∞ while unlimited).</summary>
+    public double Budget => Volatile.Read(ref _lastReported);
+
     /// <summary>Bits per second (any thread).</summary>
     public double Estimate => Volatile.Read(ref _estimate);
+
+    /// <summary>True once transport-cc feedback or a REMB has produced an estimate (before that it is only the initial guess).</summary>
+    public bool HasFeedback => _hasFeedback;
+
+    private volatile bool _hasFeedback;
 
     public long Stamped => _sequencer.Stamped;
 
@@ -52,32 +65,42 @@ internal sealed class SubscriberBandwidth
     {
         if (!TransportWideFeedback.TryParse(rtcpPacket, out var feedback, out _)) return;
         double estimate;
+        bool limited;
         lock (_gate)
         {
             estimate = Estimator.OnTransportFeedback(feedback, nowMicros);
+            Gate.OnFeedback(Estimator.Usage, Estimator.LossFraction, nowMicros);
+            limited = Gate.IsLimited;
         }
-        Publish(estimate, nowMicros);
+        Publish(estimate, limited, nowMicros);
     }
 
     /// <summary>Receive loop: a REMB (PSFB FMT 15, "REMB").</summary>
     public void OnRemb(ulong bitrate, long nowMicros)
     {
         double estimate;
+        bool limited;
         lock (_gate)
         {
             estimate = Estimator.OnRemb(bitrate, nowMicros);
+            // REMB alone (no transport-cc): the receiver's own estimate is a real cap.
+            limited = Gate.IsLimited || Estimator.FeedbacksProcessed == 0;
         }
-        Publish(estimate, nowMicros);
+        Publish(estimate, limited, nowMicros);
     }
 
-    private void Publish(double estimate, long nowMicros)
+    private void Publish(double estimate, bool limited, long nowMicros)
     {
         Volatile.Write(ref _estimate, estimate);
-        if (_lastReportedAt == long.MinValue || Math.Abs(estimate - _lastReported) > 0.05 * _lastReported || nowMicros - _lastReportedAt >= ReallocateMicros)
+        _hasFeedback = true;
+        double budget = limited ? estimate : double.PositiveInfinity;
+        if (_lastReportedAt == long.MinValue || limited != _lastLimited || (limited && Math.Abs(budget - _lastReported) > 0.05 * _lastReported)
+            || nowMicros - _lastReportedAt >= ReallocateMicros)
         {
-            _lastReported = estimate;
+            _lastLimited = limited;
+            Volatile.Write(ref _lastReported, budget);
             _lastReportedAt = nowMicros;
-            EstimateChanged?.Invoke(estimate);
+            EstimateChanged?.Invoke(budget);
         }
     }
 }

@@ -72,18 +72,38 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     {
         if (_simulcast is null) return;
         TileArea = Math.Max(1, maxWidth) * Math.Max(1, maxHeight);
-        var layers = _simulcast.Layers;
-        int chosen = layers.Length - 1;
-        for (int i = 0; i < layers.Length; i++)
+        SetPreferredLayer(LayerForSize(_simulcast.Layers, maxWidth, maxHeight));
+    }
+
+    /// <summary>
+    /// The lowest layer at least <paramref name="maxWidth"/> x <paramref name="maxHeight"/> (the top if none is, or sizes
+    /// are unknown). A layer that has not sent a key frame yet (paused by dynacast) is sized from the highest layer
+    /// that has, doubling per step up (RFC 8853 encodings here are scaled by 2 per layer); else its nominal size.
+    /// </summary>
+    internal static int LayerForSize(ReadOnlySpan<Producer> layers, int maxWidth, int maxHeight)
+    {
+        int known = -1;
+        for (int i = layers.Length - 1; i >= 0; i--)
         {
-            if (layers[i].Width <= 0 || layers[i].Height <= 0) break;
-            if (layers[i].Width >= maxWidth && layers[i].Height >= maxHeight)
+            if (layers[i].HasFrameSize)
             {
-                chosen = i;
+                known = i;
                 break;
             }
         }
-        SetPreferredLayer(chosen);
+        for (int i = 0; i < layers.Length; i++)
+        {
+            int width = layers[i].Width, height = layers[i].Height;
+            if (known >= 0 && !layers[i].HasFrameSize)
+            {
+                int shift = i - known;
+                width = shift >= 0 ? layers[known].Width << shift : layers[known].Width >> -shift;
+                height = shift >= 0 ? layers[known].Height << shift : layers[known].Height >> -shift;
+            }
+            if (width <= 0 || height <= 0) break;
+            if (width >= maxWidth && height >= maxHeight) return i;
+        }
+        return layers.Length - 1;
     }
 
     public string Id { get; }

@@ -32,7 +32,7 @@ internal sealed class MediaTransport
         Extensions = extensions;
         TransportWideCc = extensions.TransportWideSequenceNumber != 0 ? new TransportWideCcRecorder() : null;
         Bandwidth = new SubscriberBandwidth(extensions.TransportWideSequenceNumber) { EstimateChanged = AllocateLayers };
-        Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options.SubscriberQueueCapacity);
+        Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options);
         _reports = new RtcpReportBuilder(rtcpSsrc, router.Options.Cname);
     }
 
@@ -173,6 +173,8 @@ internal sealed class MediaTransport
             _order = new int[consumers.Length * 2];
         }
         string? speaker = Router.ActiveSpeakerTransportId;
+        long now = Router.Time.GetTimestamp();
+        long frequency = Router.Time.TimestampFrequency;
         for (int i = 0; i < consumers.Length; i++)
         {
             var c = consumers[i];
@@ -180,22 +182,53 @@ internal sealed class MediaTransport
             var simulcast = c.Simulcast;
             int layerCount = simulcast?.Layers.Length ?? 1;
             int max = c.IsPaused ? -1 : simulcast is null ? 0 : Math.Min(simulcast.PreferredLayer, layerCount - 1);
-            _demands[i] = new TrackDemand(audio, c.Producer.Publisher.Id == speaker, c.TileArea,
-                audio ? AudioBitrates : LayerBitrates[Math.Min(layerCount, LayerBitrates.Length) - 1], max);
+            double[] bitrates = audio ? AudioBitrates : LayerBitrates[Math.Min(layerCount, LayerBitrates.Length) - 1];
+            if (simulcast is not null && double.IsFinite(estimateBps))
+            {
+                bitrates = MeasuredBitrates(simulcast, bitrates, now, frequency);
+            }
+            _demands[i] = new TrackDemand(audio, c.Producer.Publisher.Id == speaker, c.TileArea, bitrates, max);
         }
         LayerAllocator.Allocate(estimateBps, _demands.AsSpan(0, consumers.Length), _layers, _order);
         for (int i = 0; i < consumers.Length; i++)
         {
-            if (consumers[i].Simulcast is { } s)
+            // A wanted video keeps at least its lowest layer: pausing it would leave only audio to measure, and an
+            // estimate capped at 1.5 × acknowledged audio would never let the video back (no padding probes yet).
+            if (_layers[i] < 0 && _demands[i].MaxLayer >= 0 && !_demands[i].IsAudio) _layers[i] = 0;
+            if (consumers[i].Simulcast is { } s && s.BandwidthLayer != _layers[i])
             {
+                int before = s.TargetLayer;
                 s.BandwidthLayer = _layers[i];
+                // Dynacast follows what is actually forwarded: the publisher must keep encoding the capped layer.
+                if (s.TargetLayer != before && !consumers[i].IsClosed) Router.OnPreferredLayerChanged(consumers[i]);
             }
         }
     }
 
+    /// <summary>
+    /// Per-layer bitrates of a simulcast consumer's layers as measured on the publisher side (a layer not flowing, or
+    /// just started, counts at its nominal rate), non-decreasing. Allocates one small array per simulcast consumer per
+    /// allocation (a few per second).
+    /// </summary>
+    private static double[] MeasuredBitrates(SimulcastLayerSelector simulcast, double[] nominal, long now, long frequency)
+    {
+        var layers = simulcast.Layers;
+        var result = new double[layers.Length];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            double measured = layers[l].Bitrate.Sample(layers[l].Receiver.OctetsReceived, now, frequency);
+            double fallback = nominal[Math.Min(l, nominal.Length - 1)];
+            result[l] = measured > MinMeasuredBps ? measured : fallback;
+            if (l > 0) result[l] = Math.Max(result[l], result[l - 1]);
+        }
+        return result;
+    }
+
+    private const double MinMeasuredBps = 20_000;
+
     // Nominal bitrates per layer count (lowest first) until measured per-layer rates are wired in.
     private static readonly double[] AudioBitrates = [50_000];
-    private static readonly double[][] LayerBitrates = [[1_000_000], [300_000, 1_200_000], [150_000, 500_000, 1_500_000]];
+    private static readonly double[][] LayerBitrates = [[1_000_000], [300_000, 1_200_000], [100_000, 500_000, 1_500_000]];
     private TrackDemand[] _demands = [];
     private int[] _layers = [];
     private int[] _order = [];

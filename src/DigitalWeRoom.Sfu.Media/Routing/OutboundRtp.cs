@@ -16,6 +16,9 @@ internal enum OutboundKind : byte
 
     /// <summary>A generic NACK from the subscriber for <see cref="OutboundRtp.Stream"/>: retransmit from its buffer.</summary>
     Nack = 3,
+
+    /// <summary>The pacer's wake-up: send what its budget allows now.</summary>
+    PacerTick = 4,
 }
 
 /// <summary>One item of a <see cref="SubscriberSender"/> queue. Holds one reference on <see cref="Packet"/>.</summary>
@@ -62,4 +65,6 @@ internal readonly struct OutboundRtp
     public static OutboundRtp ForNack(PooledPacket packet, RtpStreamSender stream) => new(OutboundKind.Nack, packet, stream, stream.Ssrc, 0, 0);
 
     public static OutboundRtp ReportTick() => new(OutboundKind.ReportTick, null, null, 0, 0, 0);
+
+    public static OutboundRtp PacerTick() => new(OutboundKind.PacerTick, null, null, 0, 0, 0);
 }

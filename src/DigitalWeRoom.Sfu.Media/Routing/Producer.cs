@@ -30,8 +30,8 @@ internal sealed class Producer
         RtxSsrc = options.RtxSsrc;
         Mid = options.Mid;
         Rid = options.Rid;
-        Width = options.Width;
-        Height = options.Height;
+        _nominalWidth = options.Width;
+        _nominalHeight = options.Height;
         MidBytes = RtpListener.ToBytes(options.Mid);
         RidBytes = RtpListener.ToBytes(options.Rid);
         _codecs = [.. options.Codecs];
@@ -54,6 +54,9 @@ internal sealed class Producer
 
     public string Id { get; }
 
+    /// <summary>Measured bitrate of this stream (simulcast layer), sampled by subscribers' layer allocation.</summary>
+    internal Congestion.BitrateMeter Bitrate { get; } = new();
+
     public MediaKind Kind { get; }
 
     /// <summary>Media SSRC; 0 until bound when it was not signaled.</summary>
@@ -67,10 +70,17 @@ internal sealed class Producer
 
     public int ClockRate { get; }
 
-    /// <summary>Nominal frame size of this encoding (0: unknown).</summary>
-    public int Width { get; }
+    private readonly int _nominalWidth;
+    private readonly int _nominalHeight;
+    private int _frameSize; // width << 16 | height of the last VP8 key frame; 0 until one
 
-    public int Height { get; }
+    /// <summary>Frame size of this encoding: from its last VP8 key frame, else the nominal size (0: unknown).</summary>
+    public int Width => Volatile.Read(ref _frameSize) is var s and not 0 ? s >>> 16 : _nominalWidth;
+
+    public int Height => Volatile.Read(ref _frameSize) is var s and not 0 ? s & 0xFFFF : _nominalHeight;
+
+    /// <summary>True once a key frame told the real frame size.</summary>
+    public bool HasFrameSize => Volatile.Read(ref _frameSize) != 0;
 
     /// <summary>Audio: where this track's RFC 6464 levels go for dominant speaker detection (room control sets it).</summary>
     public Speech.SpeakerActivity? Speaker { get; set; }
@@ -161,7 +171,11 @@ internal sealed class Producer
         }
 
         bool keyFrame = KeyFrameDetector.IsKeyFrame(CodecOf(view.PayloadType), payload);
-        if (keyFrame) KeyFrames++;
+        if (keyFrame)
+        {
+            KeyFrames++;
+            if (KeyFrameDetector.TryReadVp8Size(payload, out int width, out int height)) Volatile.Write(ref _frameSize, (width << 16) | height);
+        }
 
         var consumers = Volatile.Read(ref _consumers);
         for (int i = 0; i < consumers.Length; i++)

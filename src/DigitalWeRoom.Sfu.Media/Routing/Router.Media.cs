@@ -100,25 +100,27 @@ internal sealed partial class Router
         }
     }
 
-    /// <summary>Room control: a simulcast consumer's preferred layer (or pause state, or existence) changed.</summary>
+    /// <summary>
+    /// A simulcast consumer's target layer (tile preference, bandwidth cap), pause state or existence changed: room
+    /// control, or a subscriber's receive loop after a bandwidth allocation (the mask is computed under its lock).
+    /// </summary>
     internal void OnPreferredLayerChanged(Consumer consumer)
     {
         var layers = consumer.Simulcast!.Layers;
         var lowest = layers[0];
-        int mask = 0;
-        foreach (var other in lowest.Consumers)
-        {
-            if (other.Simulcast is not { } s || other.IsPaused || other.IsClosed) continue;
-            int target = Math.Min(s.PreferredLayer, s.Layers.Length - 1);
-            if (target >= 0) mask |= 1 << target;
-        }
-        bool changed;
         lock (_layerMasks)
         {
-            changed = !_layerMasks.TryGetValue(lowest, out int previous) || previous != mask;
+            int mask = 0;
+            foreach (var other in lowest.Consumers)
+            {
+                if (other.Simulcast is not { } s || other.IsPaused || other.IsClosed) continue;
+                int target = s.TargetLayer; // tile preference capped by the subscriber's bandwidth
+                if (target >= 0) mask |= 1 << target;
+            }
+            if (_layerMasks.TryGetValue(lowest, out int previous) && previous == mask) return;
             _layerMasks[lowest] = mask;
+            LayerListener?.OnLayersNeeded(lowest, mask); // under the lock: masks reach the listener in order
         }
-        if (changed) LayerListener?.OnLayersNeeded(lowest, mask);
     }
 
     private static void RemoveFromLayers(Consumer consumer)

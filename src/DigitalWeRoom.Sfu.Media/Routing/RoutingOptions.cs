@@ -120,4 +120,20 @@ internal sealed record RouterOptions
 
     /// <summary>Start one send loop per transport. Tests turn this off and call <see cref="SubscriberSender.DrainAvailable"/>.</summary>
     public bool StartSendLoops { get; init; } = true;
+
+    /// <summary>
+    /// Send on the thread that produced the item (the publisher's receive loop, in its <c>sendmmsg</c> batch) when the
+    /// subscriber's queue is empty and its send loop idle: no queue hop, no wake-up per packet. Null: on when
+    /// <see cref="StartSendLoops"/> is on (tests that drain by hand keep the queue semantics).
+    /// </summary>
+    public bool? InlineSend { get; init; }
+
+    /// <summary>
+    /// Pace each subscriber's RTP at <see cref="Congestion.Pacer{T}.PacingFactor"/> × its bandwidth estimate once
+    /// transport-cc feedback or REMB has given one (before that, and without feedback, packets pass unpaced).
+    /// </summary>
+    public bool Pacing { get; init; } = true;
+
+    /// <summary>Packets a subscriber's pacer holds; beyond it the oldest is dropped (<c>PacerOverflow</c>).</summary>
+    public int PacerCapacity { get; init; } = 256;
 }

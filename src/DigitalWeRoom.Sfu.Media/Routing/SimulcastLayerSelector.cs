@@ -125,9 +125,12 @@ internal sealed class SimulcastLayerSelector
         {
             return layer == _current ? LayerDecision.Forward : LayerDecision.Drop;
         }
-        if (layer == target && isKeyFrame)
+        // Start (or restart after a reset) on the first key frame of any layer up to the target: the publisher may
+        // not be sending the target yet (its encoder ramps layers up with its own estimate, or dynacast resumes it),
+        // and video now at a lower layer beats waiting; the switch up follows on the target's key frame.
+        if (isKeyFrame && (layer == target || (_current < 0 && layer < target)))
         {
-            _current = target;
+            _current = layer;
             _pictureIdResync = true;
             Switches++;
             return LayerDecision.ForwardSwitched;

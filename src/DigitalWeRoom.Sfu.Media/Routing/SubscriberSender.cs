@@ -4,16 +4,23 @@ using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Codecs;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Srtp;
+using DigitalWeRoom.Sfu.Transport.Udp;
+using DigitalWeRoom.Sfu.Media.Congestion;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>
-/// The single send loop of one transport. Publishers' receive loops (and timers) enqueue <see cref="OutboundRtp"/>
-/// items into a bounded single-reader channel that drops the oldest item when full (its packet is released and a
-/// QueueOverflow drop counted). The loop drains everything available, copies each packet into its own scratch buffer
-/// (room for SRTP overhead after it), rewrites SSRC/seq/timestamp there, sends, and releases the pooled packet.
-/// Everything this transport sends (forwarded RTP, PLI to its publisher side, SR/RR) goes through here, so the
-/// transport's SRTP send state has one owner.
+/// The single sender of one transport. Publishers' receive loops (and timers) hand it <see cref="OutboundRtp"/> items.
+/// When its queue is empty and nobody is sending for it, the item is sent at once on the calling thread (inline: no
+/// queue hop, no wake-up; on a receive loop the datagram joins that loop's <c>sendmmsg</c> batch); otherwise it goes
+/// into a bounded single-reader channel that drops the oldest item when full (its packet is released and a
+/// QueueOverflow drop counted), drained by the send loop. A busy flag makes the inline sender and the send loop
+/// mutually exclusive, so the transport's SRTP send state and its streams' retransmission buffers still have one
+/// owner at a time. Forwarded RTP goes through the <see cref="Pacer{T}"/> once the subscriber's bandwidth estimate
+/// is known (bursts smoothed at 1.5 × the estimate, bounded, drop oldest). Each packet is copied into a scratch
+/// buffer (room for SRTP overhead after it), rewritten there (SSRC/seq/timestamp), protected and sent, and the
+/// pooled packet released. Everything this transport sends (forwarded RTP, PLI to its publisher side, SR/RR) goes
+/// through here.
 /// </summary>
 internal sealed partial class SubscriberSender
 {
@@ -25,6 +32,12 @@ internal sealed partial class SubscriberSender
     /// <summary>One forwarded packet in this many (a power of two) is timed for the forward-latency metric.</summary>
     public const int ForwardLatencySampling = 64;
 
+    /// <summary>Window over which the rate of RTP handed to the pacer is measured.</summary>
+    private const long ArrivalWindowMicros = 250_000;
+
+    /// <summary>Shortest pacer wake-up (timers are coarser than this anyway).</summary>
+    private const long MinPacerDelayMicros = 1000;
+
     private readonly MediaTransport _owner;
     private readonly IRtpPacketSender _transport;
     private readonly MediaCounters _counters;
@@ -33,14 +46,26 @@ internal sealed partial class SubscriberSender
     private readonly byte[] _scratch = new byte[ScratchLength];
     private uint _forwarded;
 
-    internal SubscriberSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, int capacity)
+    private readonly bool _inline;
+    private readonly Pacer<OutboundRtp>? _pacer;
+    private ITimer? _pacerTimer;
+    private int _pacerTimerArmed;
+    private int _busy;
+    private long _windowStart = long.MinValue;
+    private long _windowBytes;
+    private double _arrivalBps = double.PositiveInfinity;
+    private volatile bool _completed;
+
+    internal SubscriberSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, RouterOptions options)
     {
         _owner = owner;
         _transport = transport;
         _counters = counters;
         _time = time;
+        _inline = options.InlineSend ?? options.StartSendLoops;
+        _pacer = options.Pacing ? new Pacer<OutboundRtp>(options.PacerCapacity, owner.Bandwidth.Estimate) : null;
         _queue = Channel.CreateBounded<OutboundRtp>(
-            new BoundedChannelOptions(capacity)
+            new BoundedChannelOptions(options.SubscriberQueueCapacity)
             {
                 SingleReader = true,
                 SingleWriter = false,
@@ -50,12 +75,37 @@ internal sealed partial class SubscriberSender
             OnItemDropped);
     }
 
-    /// <summary>Items waiting (for tests and metrics).</summary>
+    /// <summary>Items waiting in the queue (for tests and metrics).</summary>
     public int QueuedCount => _queue.Reader.Count;
 
-    /// <summary>Any thread. Takes ownership of the item's packet reference (released here if not queued).</summary>
+    /// <summary>RTP packets held by the pacer (send loop's view; for tests and metrics).</summary>
+    public int PacedCount => _pacer?.Count ?? 0;
+
+    /// <summary>
+    /// Any thread. Takes ownership of the item's packet reference (released here if not queued). Sends inline when
+    /// allowed (see the type's summary), else queues.
+    /// </summary>
     public bool TryEnqueue(in OutboundRtp item)
     {
+        if (_completed)
+        {
+            item.Packet?.Release();
+            _counters.Drops.Increment(DropReason.NotConnected);
+            return false;
+        }
+        // Inline only behind an empty queue, so items of one producer never overtake each other.
+        if (_inline && _queue.Reader.Count == 0 && Interlocked.CompareExchange(ref _busy, 1, 0) == 0)
+        {
+            try
+            {
+                Process(item);
+            }
+            finally
+            {
+                Volatile.Write(ref _busy, 0);
+            }
+            return true;
+        }
         if (_queue.Writer.TryWrite(item))
         {
             return true;
@@ -84,23 +134,37 @@ internal sealed partial class SubscriberSender
     }
 
     /// <summary>
-    /// Processes every item available now, synchronously; returns how many. The loop body of <see cref="RunAsync"/>,
-    /// also called directly by tests (single reader: never concurrently with the loop).
+    /// Processes every item available now, synchronously, in one <c>sendmmsg</c> batch; returns how many. The loop
+    /// body of <see cref="RunAsync"/>, also called directly by tests (never concurrently with itself: single reader).
     /// </summary>
     public int DrainAvailable()
     {
         var reader = _queue.Reader;
         int count = 0;
-        while (reader.TryRead(out var item))
+        AcquireBusy();
+        try
         {
-            Process(item);
-            count++;
+            using var batch = EgressBatch.Enter();
+            while (reader.TryRead(out var item))
+            {
+                Process(item);
+                count++;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
         }
         return count;
     }
 
     /// <summary>No more items; the loop ends after draining.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    public void Complete()
+    {
+        _completed = true;
+        _queue.Writer.TryComplete();
+        _pacerTimer?.Dispose();
+    }
 
     internal void ReleaseRemaining()
     {
@@ -108,9 +172,54 @@ internal sealed partial class SubscriberSender
         {
             item.Packet?.Release();
         }
+        if (_pacer is null)
+        {
+            return;
+        }
+        AcquireBusy();
+        try
+        {
+            while (_pacer.TryDequeueUnpaced(out var item))
+            {
+                item.Packet?.Release();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private void AcquireBusy()
+    {
+        var spin = default(SpinWait);
+        while (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            // An inline send holds it for one packet (microseconds).
+            spin.SpinOnce();
+        }
     }
 
     private void Process(in OutboundRtp item)
+    {
+        if (_pacer is not null)
+        {
+            if (item.Kind == OutboundKind.Rtp && (_pacer.Count > 0 || _owner.Bandwidth.HasFeedback))
+            {
+                Pace(item);
+                return;
+            }
+            if (item.Kind == OutboundKind.PacerTick)
+            {
+                Volatile.Write(ref _pacerTimerArmed, 0);
+                DrainPacer(NowMicros());
+                return;
+            }
+        }
+        ProcessNow(item);
+    }
+
+    private void ProcessNow(in OutboundRtp item)
     {
         try
         {
@@ -140,6 +249,70 @@ internal sealed partial class SubscriberSender
             item.Packet?.Release();
         }
     }
+
+    /// <summary>
+    /// Into the pacer (drop oldest when full), then send what the budget allows now. The pacing rate is 1.5 × the
+    /// larger of the estimate and the rate RTP arrived at over the last window: the pacer spreads bursts (key
+    /// frames) but never paces below what is being forwarded — fitting the streams to the estimate is the
+    /// LayerAllocator's job — so it cannot build a standing queue that would drop media. Until one window has
+    /// been measured nothing is held back.
+    /// </summary>
+    private void Pace(in OutboundRtp item)
+    {
+        long now = NowMicros();
+        int size = item.Packet!.Length;
+        if (_windowStart == long.MinValue)
+        {
+            _windowStart = now;
+        }
+        else if (now - _windowStart >= ArrivalWindowMicros)
+        {
+            _arrivalBps = _windowBytes * 8_000_000.0 / (now - _windowStart);
+            _windowStart = now;
+            _windowBytes = 0;
+        }
+        _windowBytes += size;
+        if (double.IsPositiveInfinity(_arrivalBps) && _pacer!.Count == 0)
+        {
+            ProcessNow(item);
+            return;
+        }
+        _pacer!.SetEstimate(Math.Max(_owner.Bandwidth.Estimate, _arrivalBps));
+        if (!_pacer.Enqueue(item, size, out var dropped))
+        {
+            dropped.Packet?.Release();
+            _counters.Drops.Increment(DropReason.PacerOverflow);
+        }
+        DrainPacer(now);
+    }
+
+    private void DrainPacer(long now)
+    {
+        var pacer = _pacer!;
+        if (_completed)
+        {
+            // Closed while this item was on its way in: nobody else will release it.
+            while (pacer.TryDequeueUnpaced(out var stale))
+            {
+                stale.Packet?.Release();
+            }
+            return;
+        }
+        while (pacer.TryDequeue(now, out var next))
+        {
+            ProcessNow(next);
+        }
+        if (pacer.Count > 0 && !_completed && Interlocked.Exchange(ref _pacerTimerArmed, 1) == 0)
+        {
+            long delay = Math.Max(MinPacerDelayMicros, pacer.DelayUntilNext(now));
+            _pacerTimer ??= _time.CreateTimer(static state => ((SubscriberSender)state!).OnPacerTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _pacerTimer.Change(TimeSpan.FromMicroseconds(delay), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnPacerTimer() => TryEnqueue(OutboundRtp.PacerTick());
+
+    private long NowMicros() => MediaClock.Convert(_time.GetTimestamp(), _time.TimestampFrequency, 1_000_000);
 
     private void SendRtp(in OutboundRtp item)
     {

@@ -34,6 +34,22 @@ internal static class KeyFrameDetector
     /// <summary>True when key frames of this codec can be recognised (gating on key frames is then possible).</summary>
     public static bool CanDetect(CodecKind codec) => codec is CodecKind.Vp8 or CodecKind.Vp9 or CodecKind.H264;
 
+    /// <summary>
+    /// VP8 key frame size (RFC 6386 §9.1; RFC 7741 §4.3): after the payload descriptor, the 3-byte frame tag, the
+    /// start code 9D 01 2A, then 14-bit width and height (little-endian, 2 scaling bits above). Only in the first
+    /// packet of a key frame.
+    /// </summary>
+    public static bool TryReadVp8Size(ReadOnlySpan<byte> payload, out int width, out int height)
+    {
+        width = height = 0;
+        if (!Vp8PayloadDescriptor.TryParse(payload, out var d, out _) || !d.IsKeyFrame || !d.IsStartOfFrame) return false;
+        var frame = payload[d.Length..];
+        if (frame.Length < 10 || frame[3] != 0x9D || frame[4] != 0x01 || frame[5] != 0x2A) return false;
+        width = (frame[6] | (frame[7] << 8)) & 0x3FFF;
+        height = (frame[8] | (frame[9] << 8)) & 0x3FFF;
+        return width > 0 && height > 0;
+    }
+
     public static bool IsKeyFrame(CodecKind codec, ReadOnlySpan<byte> payload) => codec switch
     {
         CodecKind.Vp8 => Vp8PayloadDescriptor.TryParse(payload, out var vp8, out _) && vp8.IsKeyFrame,

@@ -16,7 +16,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 internal sealed partial class SfuNegotiator
 {
     private readonly NegotiationOptions _options;
-    private readonly LocalTransport _local;
+    private LocalTransport _local;
     private readonly OutgoingSsrcAllocator _ssrcs;
     private readonly ulong _sessionId;
     private ulong _version;
@@ -43,6 +43,18 @@ internal sealed partial class SfuNegotiator
     /// <summary>A negotiator seeded from the system CSPRNG.</summary>
     public static SfuNegotiator Create(NegotiationOptions options, LocalTransportParameters local) =>
         new(options, local, BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8)));
+
+    /// <summary>ICE restart (RFC 8445 §9, RFC 8839 §4.4.1.1.1): the next offer carries these ice-ufrag/ice-pwd.</summary>
+    public void SetLocalIce(string ufrag, string pwd)
+    {
+        var parameters = _local.Parameters with { IceUfrag = ufrag, IcePwd = pwd };
+        if (!parameters.TryParse(out _, out _, out var error))
+        {
+            throw new ArgumentException(error, nameof(ufrag));
+        }
+
+        _local = _local with { Parameters = parameters };
+    }
 
     /// <summary>The m= sections as last agreed (empty before the first answer).</summary>
     public IReadOnlyList<MediaSlot> Slots => _slots;

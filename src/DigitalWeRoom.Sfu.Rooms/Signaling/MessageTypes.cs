@@ -9,6 +9,7 @@ public static class MessageTypes
     public const string P2pConnected = "p2p-connected";
     public const string P2pFailed = "p2p-failed";
     public const string Ping = "ping";
+    public const string IceRestart = "ice-restart";
 
     // Both directions.
     public const string Offer = "offer";
@@ -26,6 +27,25 @@ public static class MessageTypes
     public const string Mode = "mode";
     public const string Error = "error";
     public const string Pong = "pong";
+    public const string Draining = "draining";
+
+    // simulcast
+    /// <summary>Client to server: the tile size a remote video is shown at ({trackId, width, height}, device pixels).</summary>
+    public const string VideoSize = "video-size";
+
+    /// <summary>Server to client (dynacast): encode only these rids of a published track ({trackId, active:[rid...]}).</summary>
+    public const string Layers = "layers";
+    // end simulcast
+
+    // speakers, last-N (docs/signaling.md "Active speaker and last-N")
+    /// <summary>Client to server: the participants whose tiles are on screen and those pinned.</summary>
+    public const string View = "view";
+
+    /// <summary>Server to client: the room's dominant speaker changed (participantId; absent = nobody).</summary>
+    public const string Speaker = "speaker";
+
+    /// <summary>Server to client: whose video the server forwards to you (on) and whose it holds back (off).</summary>
+    public const string VideoForwarded = "video-forwarded";
 }
 
 /// <summary>Special values of the <c>target</c>/<c>from</c> fields.</summary>
@@ -82,4 +102,7 @@ public static class ErrorCodes
 
     /// <summary>You tried to unmute a kind the operator muted.</summary>
     public const string MutedByOperator = "muted-by-operator";
+    public const string ConsentExpired = "consent-expired";
+    public const string Draining = "server-draining";
+    public const string IceRestartRateLimited = "ice-restart-rate-limited";
 }

@@ -46,9 +46,22 @@ public sealed record SignalMessage
     // chat
     [Key("text")] public string? Text { get; init; }
 
+    // view (client): tiles on screen and pinned; video-forwarded (server): videos forwarded / held back
+    [Key("visible")] public IReadOnlyList<string>? Visible { get; init; }
+    [Key("pinned")] public IReadOnlyList<string>? Pinned { get; init; }
+    [Key("on")] public IReadOnlyList<string>? On { get; init; }
+    [Key("off")] public IReadOnlyList<string>? Off { get; init; }
+
     // error / p2p-failed
     [Key("code")] public string? Code { get; init; }
     [Key("reason")] public string? Reason { get; init; }
+
+    // simulcast: video-size {trackId, width, height}; layers {trackId, active}
+    [Key("trackId")] public string? TrackId { get; init; }
+    [Key("width")] public int? Width { get; init; }
+    [Key("height")] public int? Height { get; init; }
+    [Key("active")] public IReadOnlyList<string>? Active { get; init; }
+    // end simulcast
 
     /// <summary>Optional client correlation id, echoed in the error reply to that message.</summary>
     [Key("id")] public string? Id { get; init; }

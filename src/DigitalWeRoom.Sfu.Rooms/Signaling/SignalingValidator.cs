@@ -16,6 +16,10 @@ public static partial class SignalingValidator
     public const int MaxCandidateLength = 1024;
     public const int MaxSdpLength = 48 * 1024;
     public const int MaxReasonLength = 256;
+    public const int MaxVideoDimension = 16384;
+
+    /// <summary>Most ids in one <c>view</c> list (visible or pinned).</summary>
+    public const int MaxViewIds = 256;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex RoomNamePattern();
@@ -57,6 +61,7 @@ public static partial class SignalingValidator
 
             case MessageTypes.Leave:
             case MessageTypes.Ping:
+            case MessageTypes.IceRestart:
                 return true;
 
             case MessageTypes.Offer:
@@ -126,11 +131,31 @@ public static partial class SignalingValidator
 
                 return true;
 
+            case MessageTypes.View:
+                if (!IdList(message.Visible) || !IdList(message.Pinned))
+                {
+                    reason = $"'visible' and 'pinned' must be lists of at most {MaxViewIds} participant ids (1-{MaxIdLength} characters)";
+                    return false;
+                }
+
+                return true;
+
             case MessageTypes.P2pConnected:
             case MessageTypes.P2pFailed:
                 if (!Short(message.Target, MaxIdLength) || !Short(message.Reason, MaxReasonLength))
                 {
                     reason = "'target' or 'reason' too long";
+                    return false;
+                }
+
+                return true;
+
+            // simulcast
+            case MessageTypes.VideoSize:
+                if (message.TrackId is null || message.TrackId.Length is 0 or > 128 || HasControlChars(message.TrackId)
+                    || message.Width is not (>= 0 and <= MaxVideoDimension) || message.Height is not (>= 0 and <= MaxVideoDimension))
+                {
+                    reason = $"'video-size' needs trackId (1-128 characters) and width, height 0..{MaxVideoDimension}";
                     return false;
                 }
 
@@ -174,6 +199,30 @@ public static partial class SignalingValidator
         }
 
         return sdp.Contains("\nm=", StringComparison.Ordinal) || sdp.Contains("\ns=", StringComparison.Ordinal);
+    }
+
+    /// <summary>An optional list of participant ids: bounded count, each 1..<see cref="MaxIdLength"/> printable characters.</summary>
+    private static bool IdList(IReadOnlyList<string>? ids)
+    {
+        if (ids is null)
+        {
+            return true;
+        }
+
+        if (ids.Count > MaxViewIds)
+        {
+            return false;
+        }
+
+        foreach (var id in ids)
+        {
+            if (id is null || id.Length is 0 or > MaxIdLength || HasControlChars(id))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsKind(string? kind) => kind is "audio" or "video";

@@ -13,8 +13,26 @@ public sealed class DrainState
 
     public string? Reason => _reason;
 
+    /// <summary>
+    /// The process is stopping (SIGTERM, SIGINT, host stop): every join is refused, not only joins that would
+    /// open a new room, and an operator cannot cancel it.
+    /// </summary>
+    public bool IsShuttingDown { get; private set; }
+
     public void BeginDrain(string reason) => _reason ??= reason;
 
-    /// <summary>Back to accepting new rooms (an operator cancelled the drain).</summary>
-    public void EndDrain() => _reason = null;
+    public void BeginShutdown(string reason)
+    {
+        IsShuttingDown = true;
+        _reason = reason;
+    }
+
+    /// <summary>Back to accepting new rooms (an operator cancelled the drain); a shutdown stays.</summary>
+    public void EndDrain()
+    {
+        if (!IsShuttingDown)
+        {
+            _reason = null;
+        }
+    }
 }

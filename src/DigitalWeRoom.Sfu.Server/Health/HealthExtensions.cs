@@ -1,6 +1,8 @@
 using System.Text.Json;
+using DigitalWeRoom.Sfu.Server.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Health;
 
@@ -17,6 +19,11 @@ public static class HealthExtensions
     {
         services.AddSingleton<DrainState>();
         services.AddSingleton<MediaSocketState>();
+        services.AddSingleton<DrainCoordinator>();
+        services.AddHostedService(sp => sp.GetRequiredService<DrainCoordinator>());
+        // The stop sequence (drain wait included) must not be cut short by the host's own timeout.
+        services.AddOptions<HostOptions>().Configure<IOptions<SfuOptions>>((host, sfu) =>
+            host.ShutdownTimeout = sfu.Value.DrainTimeout + TimeSpan.FromSeconds(10));
         services.AddHealthChecks()
             .AddCheck<DrainHealthCheck>("drain", tags: [ReadyTag])
             .AddCheck<MediaSocketHealthCheck>("udp", tags: [ReadyTag])
@@ -27,7 +34,7 @@ public static class HealthExtensions
     public static WebApplication MapSfuHealth(this WebApplication app)
     {
         var drain = app.Services.GetRequiredService<DrainState>();
-        app.Lifetime.ApplicationStopping.Register(() => drain.BeginDrain("shutting down"));
+        app.Lifetime.ApplicationStopping.Register(() => drain.BeginShutdown("shutting down"));
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteJson });

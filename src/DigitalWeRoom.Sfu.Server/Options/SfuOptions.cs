@@ -31,6 +31,18 @@ public sealed class SfuOptions
 
     public LimitSettings Limits { get; set; } = new();
 
+    /// <summary>Camera simulcast and dynacast on the server path.</summary>
+    public SimulcastSettings Simulcast { get; set; } = new();
+
+    /// <summary>
+    /// On SIGTERM the server stops taking joins, tells every participant (<c>draining</c>) and waits this long
+    /// for the rooms to empty before it closes the remaining connections and exits. A second SIGTERM exits at once.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Media routing knobs (Sfu:Media).</summary>
+    public MediaSettings Media { get; set; } = new();
+
     /// <summary>
     /// When set, <c>GET /api/rooms</c> requires <c>Authorization: Bearer &lt;AdminKey&gt;</c> (at least 16 characters).
     /// When unset, the API answers only requests from loopback addresses.
@@ -66,6 +78,12 @@ public sealed class UdpSettings
     /// A loopback bind address, or a host with no other address, announces 127.0.0.1 and ::1.
     /// </summary>
     public bool AutoDetectAddresses { get; set; } = true;
+
+    /// <summary>
+    /// RFC 7675 §5.1 consent freshness: a participant whose ICE checks stop for this long (its process died,
+    /// its network went away) loses its server connection and is removed from its room. 30 s by the RFC.
+    /// </summary>
+    public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class IceServerSettings
@@ -103,4 +121,10 @@ public sealed class LimitSettings
 
     /// <summary>A signaling connection that sends nothing (the page pings every 10 s) for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>ICE restarts (<c>ice-restart</c>) one participant may ask for per minute.</summary>
+    public int IceRestartsPerMinute { get; set; } = 5;
+
+    /// <summary>Shortest time between two ICE restarts of one participant.</summary>
+    public TimeSpan IceRestartMinInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -15,6 +15,21 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
             errors.Add($"Sfu:Http:Listen '{options.Http.Listen}' must be an http:// or https:// URL.");
         }
 
+        if (options.Simulcast.Validate() is { } simulcast)
+        {
+            errors.Add($"Sfu:{simulcast}.");
+        }
+
+        if (options.Media.LastN is < 1 or > 1000)
+        {
+            errors.Add($"Sfu:Media:LastN {options.Media.LastN} must be 1-1000.");
+        }
+
+        if (options.Media.KeyFrameRequestMinInterval < TimeSpan.FromMilliseconds(50) || options.Media.KeyFrameRequestMinInterval > TimeSpan.FromSeconds(60))
+        {
+            errors.Add($"Sfu:Media:KeyFrameRequestMinInterval {options.Media.KeyFrameRequestMinInterval} must be 00:00:00.050-00:01:00.");
+        }
+
         if (options.Udp.Port is < 0 or > 65535)
         {
             errors.Add($"Sfu:Udp:Port {options.Udp.Port} must be 0-65535.");
@@ -57,6 +72,8 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
 
         CheckSpan(errors, "Sfu:BackToP2PDelay", options.BackToP2PDelay, TimeSpan.Zero, TimeSpan.FromMinutes(10));
         CheckSpan(errors, "Sfu:P2PConnectTimeout", options.P2PConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        CheckSpan(errors, "Sfu:DrainTimeout", options.DrainTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
+        CheckSpan(errors, "Sfu:Udp:ConsentTimeout", options.Udp.ConsentTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         CheckSpan(errors, "Sfu:Limits:IdleTimeout", options.Limits.IdleTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
 
         var limits = options.Limits;

@@ -16,11 +16,13 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
 {
     private readonly UdpSettings _udp;
+    private readonly MediaSettings _media;
     private readonly AnnouncedAddresses _announced;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly NegotiationOptions _negotiation = new();
+    private readonly NegotiationOptions _negotiation;
+    private readonly SimulcastSettings _simulcast;
     private readonly Lock _gate = new();
     private UdpEndpoint? _endpoint;
     private bool _disposed;
@@ -28,6 +30,9 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     public SfuMediaHost(IOptions<SfuOptions> options, AnnouncedAddresses announced, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _udp = options.Value.Udp;
+        _simulcast = options.Value.Simulcast;
+        _negotiation = new NegotiationOptions { CameraSimulcastRids = _simulcast.Enabled ? [.. _simulcast.Rids] : [] };
+        _media = options.Value.Media;
         _announced = announced;
         _time = time;
         _loggerFactory = loggerFactory;
@@ -55,6 +60,8 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
                             Port = _udp.Port,
                             AnnouncedAddresses = _announced.Addresses,
                             TimeProvider = _time,
+                            ConsentTimeout = _udp.ConsentTimeout,
+                            ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, _udp.ConsentTimeout.TotalMilliseconds / 4)),
                         }).Start();
                     }
                     catch (System.Net.Sockets.SocketException e)
@@ -73,7 +80,24 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     }
 
     public IRoomMedia CreateRoom(string roomName) =>
-        new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>());
+        Track(new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>(),
+            new RouterOptions { KeyFrameRequestMinInterval = _media.KeyFrameRequestMinInterval })
+        {
+            LastN = _media.LastN,
+            Simulcast = _simulcast,
+            Closed = r => _rooms.TryRemove(new(r.Router.Id, r)),
+        });
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SfuRoomMedia> _rooms = new();
+
+    private SfuRoomMedia Track(SfuRoomMedia room)
+    {
+        _rooms[room.Router.Id] = room;
+        return room;
+    }
+
+    /// <summary>The open room's media by room name (diagnostics, tests).</summary>
+    internal SfuRoomMedia? FindRoom(string roomName) => _rooms.TryGetValue(roomName, out var room) ? room : null;
 
     public void Dispose()
     {

@@ -6,19 +6,19 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 namespace DigitalWeRoom.Sfu.Server.SfuPath;
 
 /// <summary>One room's router and its participants' server sessions. Called only from the room's control loop.</summary>
-internal sealed class SfuRoomMedia : IRoomMedia
+internal sealed partial class SfuRoomMedia : IRoomMedia
 {
     private readonly List<SfuSession> _sessions = [];
     private long _dtlsFailures;
     private long _consentExpiries;
     private long _iceFailures;
 
-    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger)
+    public SfuRoomMedia(string roomName, UdpEndpoint endpoint, NegotiationOptions negotiation, TimeProvider time, ILogger logger, RouterOptions? routerOptions = null)
     {
         Endpoint = endpoint;
         Negotiation = negotiation;
         Logger = logger;
-        Router = new Router(roomName, endpoint.Pool, time);
+        Router = new Router(roomName, endpoint.Pool, time, routerOptions);
     }
 
     public Router Router { get; }
@@ -48,7 +48,9 @@ internal sealed class SfuRoomMedia : IRoomMedia
     {
         var session = new SfuSession(this, participantId, host);
         _sessions.Add(session);
+        AttachLoop(host);
         session.Start();
+        session.SendSpeaker(DominantSpeaker);
         return session;
     }
 
@@ -68,6 +70,9 @@ internal sealed class SfuRoomMedia : IRoomMedia
 
     public void Remove(SfuSession session) => _sessions.Remove(session);
 
+    /// <summary>The room's server sessions (room loop).</summary>
+    public IReadOnlyList<SfuSession> Sessions => _sessions;
+
     public async ValueTask DisposeAsync()
     {
         foreach (var s in _sessions.ToArray())
@@ -75,6 +80,8 @@ internal sealed class SfuRoomMedia : IRoomMedia
             await s.DisposeAsync();
         }
 
+        DisposeSimulcast();
+        DetachLoop();
         Router.Dispose();
     }
 }

@@ -19,17 +19,18 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 /// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
 /// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
 /// </summary>
-internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
+internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
-    private readonly IceCredentials _localIce = IceCredentials.Generate();
+    private IceCredentials _localIce = IceCredentials.Generate();
     private readonly SfuNegotiator _negotiator;
     private readonly Dictionary<string, (Producer Producer, SlotPurpose Purpose)> _producers = [];
     private readonly Dictionary<string, Consumer> _consumers = [];
     private IReadOnlyList<string> _subscriptions = [];
     private string _lastRequest = "";
     private bool _renegotiate;
+    private bool _forceOffer;
     private bool _forwarding = true;
     private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
     private bool _canPublish = true;
@@ -74,10 +75,12 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
         var subscriptions = BuildSubscriptions();
         var key = string.Join(",", subscriptions.Select(s => s.TrackId));
-        if (_negotiator.Version != 0 && key == _lastRequest)
+        if (_negotiator.Version != 0 && key == _lastRequest && !_forceOffer)
         {
             return;
         }
+
+        _forceOffer = false;
 
         if (!_negotiator.TryCreateOffer(new OfferRequest(true, true, true, subscriptions), out var sdp, out var error))
         {
@@ -122,6 +125,25 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         span.Stop();
     }
 
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local credentials, registered on the port at once (the old ones keep working
+    /// until a check with the new ones arrives), and a new offer carrying them. DTLS and SRTP stay as they are.
+    /// </summary>
+    public string? RestartIce()
+    {
+        if (_disposed || _transport is not { } transport)
+        {
+            return "no server connection to restart yet";
+        }
+
+        _localIce = IceCredentials.Generate();
+        transport.BeginIceRestart(_localIce);
+        _negotiator.SetLocalIce(_localIce.Ufrag, _localIce.Password);
+        _forceOffer = true;
+        Renegotiate();
+        return null;
+    }
+
     private List<SubscribedTrack> BuildSubscriptions()
     {
         var tracks = new List<SubscribedTrack>();
@@ -164,6 +186,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         try
         {
             EnsureTransport(result);
+            _transport!.SetRemoteIce(result.RemoteIceUfrag, result.RemoteIcePwd);
             if (SyncProducers(result))
             {
                 _room.OnProducersChanged(this);
@@ -237,7 +260,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
             var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
             var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            var producer = _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            var producer = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
@@ -245,6 +268,11 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             });
             producer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
             _producers[media.Mid] = (producer, media.Purpose);
+            if (media.Purpose == SlotPurpose.PublishAudio)
+            {
+                AttachSpeaker(producer);
+            }
+
             changed = true;
         }
 
@@ -284,13 +312,17 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             }
 
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
-                new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
+                WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
-                    Paused = !_forwarding,
+                    // Paused until the subscriber's transport is up: resuming then replays the key-frame cache to a
+                    // connection that can carry it (before DTLS completes those packets could not be sent).
+                    Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = RtxMap(media, rtxFirst: false),
-                });
+                }, producer));
         }
+
+        ApplyLastN();
     }
 
     /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
@@ -314,6 +346,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
             }
         }
 
+        ApplyLastN();
         Renegotiate();
     }
 
@@ -351,7 +384,10 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         {
             if (enabled)
             {
-                consumer.Resume();
+                if (_mediaConnected && IsForwardedByLastN(consumer.Producer))
+                {
+                    consumer.Resume();
+                }
             }
             else
             {
@@ -370,6 +406,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         _disposed = true;
         EndNegotiationSpan("closed");
         _room.Remove(this);
+        DetachSpeakers();
         if (_transport is { State: WebRtcTransportState.New })
         {
             // An answer was applied but not one ICE check ever reached us (ICE-lite: the client's checks failed).
@@ -387,6 +424,11 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
 
     public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
     {
+        if (state == WebRtcTransportState.Connected)
+        {
+            _host.Post(OnMediaConnected);
+        }
+
         if (state == WebRtcTransportState.Failed)
         {
             _room.OnTransportFailed(dtls: transport.DtlsFailure != DtlsFailure.None);
@@ -395,6 +437,7 @@ internal sealed class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPa
         _host.ReportState(state switch
         {
             WebRtcTransportState.Connected => SfuSessionState.Connected,
+            WebRtcTransportState.Failed when transport.DtlsFailure == DtlsFailure.None => SfuSessionState.ConsentExpired,
             WebRtcTransportState.Failed => SfuSessionState.Failed,
             WebRtcTransportState.Closed => SfuSessionState.Closed,
             _ => SfuSessionState.New,

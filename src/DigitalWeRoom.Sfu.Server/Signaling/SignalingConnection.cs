@@ -59,6 +59,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>Counts dropped messages by reason for the metrics (null: not counted).</summary>
     public SignalingDrops? Drops { get; init; }
 
+    /// <summary>While draining, joins that would open a room are refused; during a shutdown every join is.</summary>
+    public Health.DrainState? Drain { get; init; }
+
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
 
@@ -94,6 +97,13 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         _disconnectReason = reason;
         _outbound.Writer.TryComplete();
+    }
+
+    /// <summary>The room removed us on its own (consent expired): tell the client why, then close like <see cref="Disconnect"/>.</summary>
+    public void Remove(string code, string reason)
+    {
+        SendError(code, reason, null);
+        Disconnect(code);
     }
 
     public async Task RunAsync(CancellationToken aborted)
@@ -248,6 +258,13 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
+        if (Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, "draining");
+            SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
+            return;
+        }
+
         if (JoinAuthorizer is { } authorizer)
         {
             if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
@@ -333,9 +350,12 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
             if (_disconnectReason is { } reason)
             {
-                // Dismissed: say why in the close frame, give the client 2 s to answer it, then stop reading.
+                // Dismissed: say why in the close frame, give the client 2 s to answer it, then stop reading
+                // (a vanished client never answers the close).
                 _dismissed.CancelAfter(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, aborted);
+                using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                closeTimeout.CancelAfter(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, closeTimeout.Token);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)

@@ -14,7 +14,8 @@ public static class SignalingEndpoint
         endpoints.Map(Path, HandleAsync);
 
     private static async Task HandleAsync(HttpContext context, RoomRegistry rooms, JoinRateLimiter joinLimiter,
-        IOptions<SfuOptions> options, TimeProvider time, ILoggerFactory loggerFactory, Auth.IJoinAuthorizer joinAuthorizer)
+        IOptions<SfuOptions> options, TimeProvider time, ILoggerFactory loggerFactory, Auth.IJoinAuthorizer joinAuthorizer,
+        Health.DrainState drain, Health.DrainCoordinator drainCoordinator)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -38,8 +39,11 @@ public static class SignalingEndpoint
             JoinAuthorizer = joinAuthorizer,
             Drops = context.RequestServices.GetService<Telemetry.SignalingDrops>(),
             QueryToken = context.Request.Query["access_token"].ToString(),
+            Drain = drain,
         };
-        await connection.RunAsync(context.RequestAborted);
+        // After a shutdown's drain the connections still open are ended, so the web server can stop.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drainCoordinator.Closing);
+        await connection.RunAsync(ended.Token);
     }
 
     /// <summary>The configured ICE servers, or this server's own UDP port as STUN server at the host the page came from.</summary>

@@ -107,7 +107,11 @@ internal sealed class RouterMediaTelemetry(SfuMetrics metrics) : IMediaTelemetry
 /// Wraps the rooms' media factory: each server-path room's router is registered with the metrics
 /// (its drop counters and a <see cref="RouterTrafficSource"/>) for as long as the room lives.
 /// </summary>
-internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, TelemetrySources sources, IMediaTelemetry? telemetry = null) : IMediaSessionFactory
+/// <remarks>
+/// <paramref name="telemetry"/> is asked for when the first room is created, not at construction: the metrics depend on
+/// the room registry, which depends on this factory.
+/// </remarks>
+internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, TelemetrySources sources, Func<IMediaTelemetry?>? telemetry = null) : IMediaSessionFactory
 {
     public IMediaSessionFactory Inner => inner;
 
@@ -119,7 +123,7 @@ internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, T
             return media;
         }
 
-        sfu.Router.Telemetry ??= telemetry;
+        sfu.Router.Telemetry ??= telemetry?.Invoke();
         var registrations = new[] { sources.Add(sfu.Router.Counters.Drops), sources.Add(new RouterTrafficSource(sfu.Router, sfu)) };
         return new TrackedRoomMedia(media, registrations);
     }

@@ -84,7 +84,7 @@ public static class TelemetryExtensions
                 ?? (Rooms.IMediaSessionFactory?)original.ImplementationFactory?.Invoke(sp)
                 ?? (Rooms.IMediaSessionFactory)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!);
             return new TelemetryMediaSessionFactory(inner, sp.GetRequiredService<TelemetrySources>(),
-                new RouterMediaTelemetry(sp.GetRequiredService<SfuMetrics>()));
+                () => new RouterMediaTelemetry(sp.GetRequiredService<SfuMetrics>()));
         });
     }
 

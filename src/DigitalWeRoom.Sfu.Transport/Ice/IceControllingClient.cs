@@ -34,6 +34,12 @@ internal sealed class IceControllingClientOptions
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Kernel receive/send buffer of the client's socket (bytes; 0: the OS default). Large by default so a load
+    /// generator's clients ride out scheduling stalls without kernel drops (capped by net.core.rmem_max).
+    /// </summary>
+    public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 }
 
 /// <summary>
@@ -49,8 +55,8 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
     private readonly IceControllingClientOptions _options;
     private readonly UdpEndpoint _endpoint;
     private readonly SocketAddress _serverAddress;
-    private readonly byte[] _serverPassword;
-    private readonly byte[] _username;
+    private byte[] _serverPassword;
+    private byte[] _username;
     private readonly ulong _tieBreaker;
     private readonly byte[] _transactionId = new byte[StunConstants.TransactionIdLength];
     private readonly TaskCompletionSource<WebRtcTransportState> _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -71,7 +77,7 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
             Certificate = options.Certificate,
             TimeProvider = options.TimeProvider,
             PoolMaxRetained = 64,
-            SocketBufferSize = 0,
+            SocketBufferSize = options.SocketBufferSize,
         });
         _endpoint.Ice.ResponseListener = this;
         Transport = _endpoint.CreateTransport(new WebRtcTransportOptions
@@ -115,6 +121,32 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
     {
         _timer?.Dispose();
         _endpoint.Dispose();
+        _settled.TrySetResult(Transport.State);
+    }
+
+    /// <summary>
+    /// ICE restart with the server's new credentials (from its new offer): new client credentials (RFC 8445 §9),
+    /// checks start again at once and nominate whatever address the socket now has (see <see cref="UdpEndpoint.MoveTo"/>).
+    /// </summary>
+    public void RestartIce(string serverUfrag, string serverPassword)
+    {
+        var fresh = IceCredentials.Generate();
+        Transport.BeginIceRestart(fresh);
+        lock (_sendLock)
+        {
+            _serverPassword = Encoding.ASCII.GetBytes(serverPassword);
+            _username = Encoding.ASCII.GetBytes(serverUfrag + ":" + fresh.Ufrag);
+            _succeeded = false;
+            _idChosen = false;
+        }
+        _timer?.Change(TimeSpan.Zero, _options.CheckInterval);
+    }
+
+    /// <summary>Stops at once without a goodbye (no more checks, no close_notify), as a killed process would.</summary>
+    public void Vanish()
+    {
+        _timer?.Dispose();
+        _endpoint.Abandon();
         _settled.TrySetResult(Transport.State);
     }
 

@@ -107,13 +107,14 @@ internal sealed class IceLiteAgent
             SendError(request, remote, 401, "Unauthorized", default);
             return;
         }
-        if (!request.VerifyMessageIntegrity(transport.LocalIceCredentials.PasswordBytes))
+        byte[]? key = transport.PasswordFor(localUfrag);
+        if (key is null || !request.VerifyMessageIntegrity(key))
         {
             drops.Increment(DropReason.StunBadMessageIntegrity);
             SendError(request, remote, 401, "Unauthorized", default);
             return;
         }
-        if (transport.RemoteIceUfrag is { } expected && !AsciiEquals(remoteUfrag, expected))
+        if (!transport.AcceptsRemoteUfrag(remoteUfrag))
         {
             drops.Increment(DropReason.StunUnknownUsername);
             SendError(request, remote, 401, "Unauthorized", default);
@@ -130,18 +131,19 @@ internal sealed class IceLiteAgent
             // RFC 8445 §7.3.1.1: a lite agent is always controlled; a peer that is controlled too has
             // a role conflict. The full agent must switch to controlling.
             drops.Increment(DropReason.StunRoleConflict);
-            SendError(request, remote, 487, "Role Conflict", default, transport.LocalIceCredentials.PasswordBytes);
+            SendError(request, remote, 487, "Role Conflict", default, key);
             return;
         }
 
         // Validate (and maybe nominate) before answering, so the peer never sees a success for a
         // tuple that is not yet admitted for DTLS.
+        transport.ConfirmLocalUfrag(localUfrag);
         transport.OnIceCheck(tuple, remote, request.HasUseCandidate);
 
         Span<byte> buffer = stackalloc byte[128];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
         writer.AddXorMappedAddress(remote);
-        writer.AddMessageIntegrity(transport.LocalIceCredentials.PasswordBytes);
+        writer.AddMessageIntegrity(key);
         writer.AddFingerprint();
         _endpoint.SendTo(writer.Written, remote);
     }
@@ -172,7 +174,4 @@ internal sealed class IceLiteAgent
         writer.AddFingerprint();
         _endpoint.SendTo(writer.Written, remote);
     }
-
-    private static bool AsciiEquals(ReadOnlySpan<byte> utf8, string text) =>
-        utf8.Length == text.Length && Ascii.Equals(utf8, text);
 }

@@ -15,13 +15,14 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// </summary>
 internal sealed class UdpEndpoint : IDisposable
 {
-    private readonly Socket _socket;
+    private volatile Socket _socket;
+    private readonly Socket[] _sockets;
     private readonly UdpEndpointOptions _options;
     private readonly ConcurrentDictionary<string, WebRtcTransport> _byUfrag = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WebRtcTransport>.AlternateLookup<ReadOnlySpan<char>> _byUfragSpan;
     private readonly TupleTable<WebRtcTransport> _tuples = new();
     private readonly ITimer _consentTimer;
-    private Thread? _receiveThread;
+    private Thread[]? _receiveThreads;
     private volatile bool _disposed;
 
     public UdpEndpoint(UdpEndpointOptions options)
@@ -29,25 +30,23 @@ internal sealed class UdpEndpoint : IDisposable
         _options = options;
         _byUfragSpan = _byUfrag.GetAlternateLookup<ReadOnlySpan<char>>();
         IPAddress bind = options.BindAddress;
-        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
+        _sockets = new Socket[count];
         try
         {
-            if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Equals(IPAddress.IPv6Any))
+            int port = options.Port;
+            for (int i = 0; i < count; i++)
             {
-                _socket.DualMode = true;
+                _sockets[i] = Bind(options, bind, port, reusePort: count > 1);
+                port = ((IPEndPoint)_sockets[0].LocalEndPoint!).Port;
             }
-            if (options.SocketBufferSize > 0)
-            {
-                _socket.ReceiveBufferSize = options.SocketBufferSize;
-                _socket.SendBufferSize = options.SocketBufferSize;
-            }
-            _socket.Bind(new IPEndPoint(bind, options.Port));
         }
         catch
         {
-            _socket.Dispose();
+            foreach (var socket in _sockets) socket?.Dispose();
             throw;
         }
+        _socket = _sockets[0];
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         Pool = new PacketPool(options.PoolMaxRetained);
         Certificate = options.Certificate ?? DtlsCertificate.Shared;
@@ -59,7 +58,42 @@ internal sealed class UdpEndpoint : IDisposable
             static state => ((UdpEndpoint)state!).CheckConsent(), this, options.ConsentCheckInterval, options.ConsentCheckInterval);
     }
 
-    public IPEndPoint LocalEndPoint { get; }
+    public IPEndPoint LocalEndPoint { get; private set; }
+
+    /// <summary>Sockets bound to the port (more than one: SO_REUSEPORT, each with its own receive thread).</summary>
+    public int ReceiveSocketCount => _sockets.Length;
+
+    private static Socket Bind(UdpEndpointOptions options, IPAddress bind, int port, bool reusePort)
+    {
+        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+            if (options.SocketBufferSize > 0)
+            {
+                socket.ReceiveBufferSize = options.SocketBufferSize;
+                socket.SendBufferSize = options.SocketBufferSize;
+            }
+            if (reusePort)
+            {
+                // Linux SO_REUSEPORT (SOL_SOCKET 1, option 15): the kernel spreads remote 4-tuples over the sockets,
+                // so each peer's datagrams always reach the same receive thread.
+                Span<byte> on = stackalloc byte[sizeof(int)];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(on, 1);
+                socket.SetRawSocketOption(1, 15, on);
+            }
+            socket.Bind(new IPEndPoint(bind, port));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     public int Port => LocalEndPoint.Port;
 
@@ -92,14 +126,18 @@ internal sealed class UdpEndpoint : IDisposable
     /// <summary>Starts the receive thread (once).</summary>
     public UdpEndpoint Start()
     {
-        if (_receiveThread is null)
+        if (_receiveThreads is null)
         {
-            _receiveThread = new Thread(ReceiveLoop)
+            _receiveThreads = new Thread[_sockets.Length];
+            for (int i = 0; i < _sockets.Length; i++)
             {
-                IsBackground = true,
-                Name = "dwr-udp-" + LocalEndPoint.Port,
-            };
-            _receiveThread.Start();
+                _receiveThreads[i] = new Thread(ReceiveLoop)
+                {
+                    IsBackground = true,
+                    Name = "dwr-udp-" + LocalEndPoint.Port + (i == 0 ? "" : "-" + i),
+                };
+                _receiveThreads[i].Start(i);
+            }
         }
         return this;
     }
@@ -146,13 +184,49 @@ internal sealed class UdpEndpoint : IDisposable
 
     internal void RemoveTransport(WebRtcTransport transport)
     {
-        _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(transport.LocalIceCredentials.Ufrag, transport));
+        foreach (string ufrag in transport.LocalUfrags())
+        {
+            _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(ufrag, transport));
+        }
         _tuples.RemoveAll(transport);
     }
 
-    /// <summary>Sends one datagram; false (and no exception) if the socket refused it.</summary>
+    /// <summary>ICE restart: the transport becomes reachable by a second local ufrag.</summary>
+    internal bool AddUfrag(string ufrag, WebRtcTransport transport) => _byUfrag.TryAdd(ufrag, transport);
+
+    internal void RemoveUfrag(string ufrag, WebRtcTransport transport) =>
+        _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(ufrag, transport));
+
+    /// <summary>
+    /// A network change on a client's port (load generator, fault tests): from now on it sends from and receives on
+    /// a new socket bound to <paramref name="bind"/> (ephemeral port); the old socket is closed.
+    /// </summary>
+    internal void MoveTo(IPAddress bind)
+    {
+        if (_sockets.Length != 1 || bind.AddressFamily != _socket.AddressFamily)
+        {
+            throw new InvalidOperationException("only a single-socket endpoint moves, within its address family");
+        }
+
+        Socket fresh = Bind(_options, bind, 0, reusePort: false);
+        Socket old = _socket;
+        Volatile.Write(ref _sockets[0], fresh);
+        _socket = fresh;
+        LocalEndPoint = (IPEndPoint)fresh.LocalEndPoint!;
+        old.Dispose();
+    }
+
+    /// <summary>
+    /// Sends one datagram; false (and no exception) if the socket refused it. Inside an <see cref="EgressBatch"/>
+    /// scope of the calling thread the datagram is copied into the batch and sent with the others when the scope
+    /// ends (true then means queued; a later kernel refusal is counted in <see cref="SendErrors"/>).
+    /// </summary>
     internal bool SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
+        if (_options.BatchSends && EgressBatch.Current is { } batch && !_disposed && batch.TryAdd(this, datagram, destination))
+        {
+            return true;
+        }
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, destination);
@@ -166,6 +240,22 @@ internal sealed class UdpEndpoint : IDisposable
         catch (ObjectDisposedException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Datagrams of a flushed <see cref="EgressBatch"/> the kernel refused.</summary>
+    public long SendErrors => Interlocked.Read(ref _sendErrors);
+
+    private long _sendErrors;
+
+    /// <summary>Called by <see cref="EgressBatch.Flush"/>: one <c>sendmmsg</c> of its first <paramref name="count"/> slots.</summary>
+    internal void SendBatch(EgressBatch batch, int count)
+    {
+        int sent = batch.SendAll(_socket.SafeHandle, count);
+        Interlocked.Add(ref _datagramsSent, sent);
+        if (sent < count)
+        {
+            Interlocked.Add(ref _sendErrors, count - sent);
         }
     }
 
@@ -216,17 +306,24 @@ internal sealed class UdpEndpoint : IDisposable
         return false;
     }
 
-    private void ReceiveLoop()
+    private void ReceiveLoop(object? state)
     {
-        var remote = new SocketAddress(_socket.AddressFamily);
+        int index = (int)state!;
+        var remote = new SocketAddress(_sockets[index].AddressFamily);
         PooledPacket? packet = null;
         while (!_disposed)
         {
             packet ??= Pool.Rent();
             int received;
+            Socket socket = Volatile.Read(ref _sockets[index]);
             try
             {
-                received = _socket.ReceiveFrom(packet.Buffer.AsSpan(), SocketFlags.None, remote);
+                received = socket.ReceiveFrom(packet.Buffer.AsSpan(), SocketFlags.None, remote);
+            }
+            catch (Exception) when (!_disposed && socket != Volatile.Read(ref _sockets[index]))
+            {
+                // MoveTo replaced the socket: receive on the new one.
+                continue;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
             {
@@ -248,6 +345,8 @@ internal sealed class UdpEndpoint : IDisposable
             }
             Interlocked.Increment(ref _datagramsReceived);
             packet.Length = received;
+            // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
+            using EgressBatch.Scope batch = EgressBatch.Enter();
             try
             {
                 ProcessDatagram(packet, remote);
@@ -279,6 +378,16 @@ internal sealed class UdpEndpoint : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the socket before the transports, so nothing leaves (no DTLS close_notify): the peer sees what
+    /// a killed process leaves behind and learns only from consent expiry (RFC 7675). Fault tests.
+    /// </summary>
+    internal void Abandon()
+    {
+        _socket.Dispose();
+        Dispose();
+    }
+
     public void Dispose()
     {
         if (_disposed)
@@ -291,10 +400,16 @@ internal sealed class UdpEndpoint : IDisposable
         {
             pair.Value.Close();
         }
-        _socket.Dispose();
-        if (_receiveThread is not null && _receiveThread != Thread.CurrentThread)
+        foreach (var socket in _sockets)
         {
-            _receiveThread.Join(TimeSpan.FromSeconds(2));
+            socket.Dispose();
+        }
+        foreach (var thread in _receiveThreads ?? [])
+        {
+            if (thread != Thread.CurrentThread)
+            {
+                thread.Join(TimeSpan.FromSeconds(2));
+            }
         }
     }
 }

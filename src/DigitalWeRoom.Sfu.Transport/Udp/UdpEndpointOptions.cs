@@ -35,6 +35,19 @@ internal sealed class UdpEndpointOptions
     /// <summary>Idle packets the pool keeps.</summary>
     public int PoolMaxRetained { get; init; } = 4096;
 
+    /// <summary>
+    /// Send through the calling thread's <see cref="EgressBatch"/> (one <c>sendmmsg</c> per batch) when one is open;
+    /// off: one <c>sendto</c> per datagram. Only effective on Linux 64-bit.
+    /// </summary>
+    public bool BatchSends { get; init; } = true;
+
+    /// <summary>
+    /// Sockets bound to the one port with SO_REUSEPORT, each read by its own receive thread (Linux; elsewhere 1).
+    /// The kernel keeps each remote address on one socket, so one peer's packets stay on one thread; more sockets
+    /// spread publishers' receive, decrypt and fan-out work over cores.
+    /// </summary>
+    public int ReceiveSockets { get; init; } = 1;
+
     /// <summary>Kernel socket buffers (bytes); 0 leaves the default.</summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 }

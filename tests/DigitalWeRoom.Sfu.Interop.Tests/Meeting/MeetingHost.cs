@@ -21,10 +21,14 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
         _settings = settings;
         UseKestrel();
         StartServer();
-        BaseUri = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Addresses = [.. Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a))];
+        BaseUri = Addresses[0];
     }
 
     public Uri BaseUri { get; }
+
+    /// <summary>Every address the server listens on (several when the "urls" setting lists several).</summary>
+    public IReadOnlyList<Uri> Addresses { get; }
 
     public static async Task<MeetingHost> StartAsync(Dictionary<string, string?>? settings = null)
     {

@@ -143,6 +143,28 @@ public class SyntheticStreamTests
         Assert.Equal(0, vsink.Packets[0][13] & 0x01);
     }
 
+    [Fact]
+    public void Audio_CarriesTheAudioLevelExtension_TheServerReads()
+    {
+        var sink = new CapturingSink();
+        var stream = new SyntheticStream(1, StreamKind.Audio, 0xAC, new MediaProfile { AudioLevelExtensionId = 1 });
+        stream.Start(0);
+        stream.SendDue(0, sink);
+        stream.AudioLevel = 10;
+        stream.SendDue(Second / 50, sink);
+        Assert.Equal(2, sink.Packets.Count);
+        (bool Voice, byte Level)[] levels = [.. sink.Packets.Select(p =>
+        {
+            Assert.Equal(12 + 8 + 160, p.Length);
+            Assert.True(SyntheticStamp.TryRead(p, out _));
+            Assert.True(DigitalWeRoom.Sfu.Protocols.Rtp.RtpPacketView.TryParse(p, out var view, out _));
+            Assert.True(view.TryGetExtension(1, out var element));
+            Assert.True(DigitalWeRoom.Sfu.Protocols.Rtp.HeaderExtensions.AudioLevel.TryRead(element, out bool voice, out byte level));
+            return (voice, level);
+        })];
+        Assert.Equal([(false, (byte)127), (true, (byte)10)], levels);
+    }
+
     private sealed class CapturingSink : IRtpSink
     {
         public List<byte[]> Packets { get; } = [];

@@ -2,11 +2,7 @@ using DigitalWeRoom.Sfu.LoadTest.Media;
 using DigitalWeRoom.Sfu.LoadTest.Runner;
 using DigitalWeRoom.Sfu.LoadTest.Scenarios;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
+using DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
 
 namespace DigitalWeRoom.Sfu.LoadTest.Tests.Smoke;
 
@@ -20,8 +16,8 @@ public class RealServerSmokeTests
     [Fact]
     public async Task Meeting6For5Seconds_ThroughSignaling_AllJoin_NoLoss_EverySubscriberGetsEveryPublisher()
     {
-        using var host = new ServerHost();
-        var ws = new UriBuilder(host.BaseUri) { Scheme = "ws", Path = "/ws" }.Uri;
+        using var host = new FaultServer();
+        var ws = host.WebSocketUri;
         var plan = ScenarioPlan.Meeting(6, TimeSpan.FromSeconds(5));
         var options = new RunOptions
         {
@@ -45,26 +41,5 @@ public class RealServerSmokeTests
             .Select(x => $"{x.s.Plan.Name}<p{x.st.Publisher}.{x.st.Kind} lost {x.got.Lost(x.st.LastSentSequence)} first {x.got.First} highest {x.got.Highest} last sent {x.st.LastSentSequence}")).ToList();
         Assert.True(result.PacketsLost == 0, $"lost {result.PacketsLost} of {result.PacketsExpected}, rcvbuf {result.UdpReceiveBufferErrors}: " + string.Join("; ", lossy));
         Assert.True(result.PacketsExpected > 1000);
-    }
-
-    private sealed class ServerHost : WebApplicationFactory<global::Program>
-    {
-        public ServerHost()
-        {
-            UseKestrel();
-            StartServer();
-            BaseUri = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        }
-
-        public Uri BaseUri { get; }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("urls", "http://127.0.0.1:0");
-            builder.UseSetting("Sfu:Udp:BindAddress", "127.0.0.1");
-            builder.UseSetting("Sfu:Udp:Port", "0");
-            builder.UseSetting("Sfu:P2PEnabled", "false");
-            builder.UseSetting("Sfu:Limits:JoinsPerIpPerMinute", "1000");
-        }
     }
 }

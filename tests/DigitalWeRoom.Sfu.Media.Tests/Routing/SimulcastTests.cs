@@ -130,17 +130,23 @@ public sealed class SimulcastTests
         f.Drain();
         var forwarded = new List<byte[]>();
 
-        f.Frame();                      // deltas: nothing yet (waiting for a key frame of layer 2)
-        f.Frame(keyLayer: 0);           // a key frame of another layer does not start it
+        f.Frame();                      // deltas: nothing yet (waiting for a key frame)
         Assert.Empty(f.Drain());
-        Assert.Contains(LayerSsrcs[2], f.PliTargets());
         Assert.Equal(-1, consumer.Simulcast!.CurrentLayer);
+        f.Frame(keyLayer: 1);           // a key frame of a lower layer starts the video at once...
+        Assert.Single(f.Drain());
+        Assert.Equal(1, consumer.Simulcast.CurrentLayer);
+        Assert.Contains(LayerSsrcs[2], f.PliTargets()); // ...while the target's key frame is asked for
+        f.Frame(keyLayer: 0);           // a key frame of another non-target layer does not switch
+        Assert.Single(f.Drain());
+        Assert.Equal(1, consumer.Simulcast.CurrentLayer);
 
-        f.Frame(keyLayer: 2);
+        f.Frame(keyLayer: 2);           // layer 1's delta, then layer 2's key frame: the switch up
+        Assert.Equal(2, f.Drain().Count);
+        Assert.Equal(2, consumer.Simulcast.CurrentLayer);
         f.Frame();
         forwarded.AddRange(f.Drain());
-        Assert.Equal(2, forwarded.Count);
-        Assert.Equal(2, consumer.Simulcast.CurrentLayer);
+        Assert.Single(forwarded);
 
         // The page shrinks the tile: target becomes the 320x180 layer; layer 2 keeps flowing until layer 0's key frame.
         f.PublisherSender.Rtcp.Clear();
@@ -169,7 +175,23 @@ public sealed class SimulcastTests
         // The layer-2 key frame left at the same wall-clock instant as the last layer-0 frame: timestamp + 1.
         AssertContinuous(forwarded, minAdvance: 1);
         Assert.Equal(1u, Timestamp(up[4]) - Timestamp(up[3]));
-        Assert.Equal(LayerSsrcs.Length, consumer.Simulcast.Switches);
+        Assert.Equal(4, consumer.Simulcast.Switches); // start at 1, up to 2, down to 0, up to 2
+    }
+
+    [Fact]
+    public void Layer_sizes_come_from_key_frames_and_a_silent_layer_is_sized_from_a_known_one()
+    {
+        var f = new Fixture(); // nominal 320x180, 640x360, 1280x720
+        // Layer 0 sends a key frame of 640x360 (a 2560x1440 camera): layers 1 and 2 are taken as 1280x720 and 2560x1440.
+        byte[] key = [0x90, 0x80, 0x80, 0x05, 0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0x80, 0x02, 0x68, 0x01];
+        Deliver(f.Router, f.Publisher, Rtp(f.Pool, LayerSsrcs[0], 1, 1000, 96, key, marker: true, default));
+        Assert.True(f.Layers[0].HasFrameSize);
+        Assert.Equal((640, 360), (f.Layers[0].Width, f.Layers[0].Height));
+        Assert.False(f.Layers[1].HasFrameSize);
+        Assert.Equal(0, Consumer.LayerForSize(f.Layers, 600, 300));
+        Assert.Equal(1, Consumer.LayerForSize(f.Layers, 1000, 600)); // nominal 640x360 would have said layer 2
+        Assert.Equal(2, Consumer.LayerForSize(f.Layers, 2000, 1000));
+        Assert.Equal(2, Consumer.LayerForSize(f.Layers, 4000, 3000)); // larger than any: the top
     }
 
     [Fact]

@@ -136,4 +136,20 @@ public sealed class LastNSelectorTests
         Assert.Empty(resumed);
         Assert.Empty(paused);
     }
+
+    [Fact]
+    public void Eight_participants_with_n_3_follow_speakers_then_pins_then_the_visible_page()
+    {
+        // A subscriber sees 7 others (join order). No speaker yet: the page's visible tiles decide, pins first.
+        string[] others = ["b", "c", "d", "e", "f", "g", "h"];
+        Assert.Equal(["b", "c", "d"], Selected(3, others, [], [], others));
+        Assert.Equal(["e", "f", "g"], Selected(3, others, [], [], ["e", "f", "g", "h"]).Order());
+        Assert.Equal(["b", "f", "g"], Selected(3, others, [], ["b"], ["f", "g", "h"]).Order());
+
+        // h speaks: h first, then the pin, then the page; then g speaks: g and h before the pin.
+        Assert.Equal(["b", "f", "h"], Selected(3, others, ["h"], ["b"], ["f", "g"]).Order());
+        Assert.Equal(["b", "g", "h"], Selected(3, others, ["g", "h"], ["b"], ["f"]).Order());
+        // Three recent speakers fill N; the subscriber itself ("a") in the history takes no slot.
+        Assert.Equal(["c", "g", "h"], Selected(3, others, ["a", "g", "h", "c", "d"], ["b"], ["f"]).Order());
+    }
 }

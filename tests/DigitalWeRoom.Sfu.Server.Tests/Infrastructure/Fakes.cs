@@ -109,6 +109,14 @@ internal sealed class FakeSession(string participantId, ISfuSessionHost host) : 
         }
     }
 
+    public List<(string[] Visible, string[] Pinned)> Views { get; } = [];
+
+    public string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned)
+    {
+        Views.Add(([.. visible], [.. pinned]));
+        return null;
+    }
+
     public void SetForwarding(bool enabled)
     {
         Forwarding = enabled;

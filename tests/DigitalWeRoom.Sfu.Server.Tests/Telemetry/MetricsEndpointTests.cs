@@ -42,6 +42,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         { "sfu_ice_failures_total", "counter" },
         { "sfu_dtls_failures_total", "counter" },
         { "sfu_consent_expiries_total", "counter" },
+        { "sfu_signaling_dropped_total", "counter" },
         { "sfu_process_cpu_seconds_total", "counter" },
         { "sfu_process_memory_bytes", "gauge" },
         { "sfu_mode_switches_total", "counter" },
@@ -165,7 +166,8 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
             Assert.Equal(7, scrape.Value("sfu_packets_total", ("direction", "out"), ("kind", "video"), ("transmission", "retransmit")));
             Assert.Equal(5, scrape.Value("sfu_nacks_total", ("direction", "in")));
             Assert.Equal(2, scrape.Value("sfu_plis_total", ("direction", "out")));
-            Assert.Equal(10, scrape.Value("sfu_packets_lost_total"));
+            Assert.Equal(10, scrape.Value("sfu_packets_lost_total", ("direction", "in")));
+            Assert.Equal(0, scrape.Value("sfu_packets_lost_total", ("direction", "out")));
         }
 
         // The owners are gone (a room closed): their counts stay in the totals.
@@ -237,10 +239,14 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         traffic.Totals.PacketsExpected = 200;
         traffic.Totals.PacketsLost = 50;
         traffic.Totals.BytesIn[0] = 125_000;
+        traffic.Totals.PacketsOut[TrafficTotals.Slot(TrafficKind.Video, Transmission.Original)] = 400;
+        traffic.Totals.PacketsLostOut = 40;
         var sample = sampler.SampleOnce();
         Assert.Equal(0.25, sample.LossRatio, 6);
         Assert.True(sample.BitrateIn > 0, "bitrate from byte deltas");
-        Assert.Equal(0.25, (await host.ScrapeAsync()).Value("sfu_packet_loss_ratio"), 6);
+        var scrape = await host.ScrapeAsync();
+        Assert.Equal(0.25, scrape.Value("sfu_packet_loss_ratio", ("direction", "in")), 6);
+        Assert.Equal(0.1, scrape.Value("sfu_packet_loss_ratio", ("direction", "out")), 6);
     }
 
     private sealed class FakeTraffic : ITrafficSource

@@ -1,9 +1,14 @@
 // The meeting: joins /r/{room}?name=... automatically, P2P for two, via server from three.
 import { Signaling } from './signaling.js';
+import { Reconnector, RETRY_ERRORS, TERMINAL_ERRORS } from './reconnect.js';
 import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
 import { UI } from './ui.js';
 import { obtainToken, tokenQuery } from './token.js';
+import { TileSizeReporter } from './simulcast.js';
+import { SpeakerView } from './speaker.js';
+import { GridPager } from './grid.js';
+import { QualityMonitor } from './quality.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -29,6 +34,7 @@ const state = {
   errors: [],
   events,
   left: false,
+  terminal: false, // the server said not to come back: no automatic reconnect
 };
 
 // The deployment's name (Sfu:DisplayName) in the header and title.
@@ -40,11 +46,30 @@ fetch('/api/info').then((r) => r.ok ? r.json() : null).then((info) => {
 }).catch(() => {});
 
 const signaling = new Signaling(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+const reconnector = new Reconnector({
+  connect: () => signaling.connect(),
+  onConnected: () => sendJoin(),
+  onWaiting: (ms, attempt) => {
+    ui.log(`reconnect ${attempt} in ${Math.round(ms)} ms`);
+    ui.showError(`The meeting server cannot be reached right now. Reconnecting (attempt ${attempt})…`);
+  },
+});
 const sfu = new SfuLink({
   signaling,
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),
   onTrack: (track, streamId) => onRemoteTrack('sfu', track, streamId),
+  onState: (s) => { if (s === 'connected') state.sfuConnectedAt ??= performance.now(); },
 });
+// Active speaker / last-N placeholders, paged grid with pins (reports `view`), per-tile quality.
+const speakers = new SpeakerView({ ui, selfId: () => state.selfId });
+const pager = new GridPager({ ui, send: (m) => signaling.send(m), pageSize: Number(params.get('pageSize')) || 9 });
+const quality = new QualityMonitor({ ui, pcs: () => [sfu.pc, state.p2p?.pc], ownerOf: (id) => state.trackOwners.get(id) });
+
+// Simulcast: tile sizes of server-path videos go to the server; `layers` (dynacast) to the camera sender.
+const tileSizes = new TileSizeReporter(ui.grid, (m) => signaling.send(m), (id) => sfu.serverTrackIdOf(id));
+sfu.onAnswered = () => tileSizes.schedule();
+signaling.on('layers', (m) => sfu.setActiveLayers(m.trackId, m.active ?? []));
+window.dwrSfu = sfu; // test hook: the server-path RTCPeerConnection (getStats)
 
 // ---- Remote media ------------------------------------------------------------------------------
 
@@ -115,6 +140,7 @@ function render(id) {
 function renderAll() {
   for (const id of state.participants.keys()) render(id);
   ui.setCount(state.participants.size + 1);
+  speakers.refresh();
 }
 
 // ---- Peer-to-peer ------------------------------------------------------------------------------
@@ -187,11 +213,14 @@ const ERROR_TEXT = {
 signaling
   .on('joined', (m) => {
     state.selfId = m.participantId;
+    reconnector.succeeded();
+    if (reconnector.reconnects > 0) ui.clearError();
     state.iceServers = m.iceServers ?? [];
     for (const p of m.participants ?? []) state.participants.set(p.id, p);
     setMode(m.mode);
     publishLocalTracks();
     renderAll();
+    pager.start();
   })
   .on('participant-joined', (m) => {
     state.participants.set(m.participant.id, m.participant);
@@ -257,23 +286,64 @@ signaling
     if (m.kind === 'audio') p.audioMuted = m.muted; else p.videoMuted = m.muted;
     render(m.participantId);
   })
+  .on('speaker', (m) => speakers.setSpeaker(m.participantId))
+  .on('video-forwarded', (m) => speakers.setForwarded(m.on, m.off))
   .on('chat', (m) => ui.addChat(m.name ?? '?', m.text ?? ''))
   .on('error', (m) => {
     state.errors.push({ code: m.code, reason: m.reason, id: m.id });
     if (state.errors.length > 50) state.errors.shift();
     if (m.code === 'removed' || m.code === 'room-closed') {
-      // Dismissed by the organiser: end the call here; the server closes the socket next.
+      // Dismissed by the organiser: end the call here, no reconnect; the server closes the socket next.
+      state.terminal = true;
       leave();
       ui.showError(ERROR_TEXT[m.code]);
+      return;
+    }
+    if (TERMINAL_ERRORS.has(m.code)) {
+      state.terminal = true;
+      reconnector.stop();
+    } else if (RETRY_ERRORS.has(m.code) && !state.selfId && !state.left) {
+      signaling.close(); // not joined (yet): try again later, maybe on a server that is back
       return;
     }
     if (ERROR_TEXT[m.code]) ui.showError(ERROR_TEXT[m.code]);
     else console.warn('dwr: server error', m.code, m.reason);
   })
   .on('pong', () => {})
+  .on('draining', () => ui.log('server draining'))
   .on('_closed', () => {
-    if (!state.left) ui.showError('Disconnected from the meeting server. Reload the page to rejoin.');
+    if (state.left) return;
+    if (state.terminal) {
+      ui.showError('Disconnected from the meeting server. Reload the page to rejoin.');
+      return;
+    }
+    resetSession();
+    reconnector.schedule();
   });
+
+/** The signaling socket closed unexpectedly: forget the old session; the rejoin builds a new one. */
+function resetSession() {
+  closeP2P();
+  sfu.reset();
+  for (const id of state.participants.keys()) {
+    ui.removeTile(id);
+    ui.removeTile(`${id}:screen`);
+  }
+  state.participants.clear();
+  state.remote.clear();
+  state.trackOwners.clear();
+  state.sfuReady.clear();
+  state.selfId = null;
+  setMode('connecting');
+  renderAll();
+}
+
+/** The room token from token.js, sent on every join and rejoin (null: the server is open). */
+let accessToken = null;
+
+function sendJoin() {
+  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(accessToken ? { token: accessToken } : {}) });
+}
 
 function setMode(mode) {
   ui.log(`mode ${mode}`);
@@ -294,9 +364,15 @@ function publishLocalTracks() {
   if (screen) signaling.send({ type: 'track-published', track: { id: trackId(screenStream, screen), kind: 'video', source: 'screen' } });
 }
 
+/** Camera capture size: 640x480, or ?camera=WxH (e.g. 1280x720 for three full simulcast layers). */
+function cameraConstraints() {
+  const m = /^(\d{2,4})x(\d{2,4})$/.exec(params.get('camera') ?? '');
+  return m ? { width: { ideal: Number(m[1]) }, height: { ideal: Number(m[2]) } } : { width: 640, height: 480 };
+}
+
 async function getLocalMedia() {
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: cameraConstraints() });
     state.local.stream = stream;
     state.local.mic = stream.getAudioTracks()[0] ?? null;
     state.local.camera = stream.getVideoTracks()[0] ?? null;
@@ -378,6 +454,7 @@ function toggle(kind) {
 
 function leave() {
   state.left = true;
+  reconnector.stop();
   signaling.send({ type: 'leave' });
   signaling.close();
   closeP2P();
@@ -439,6 +516,10 @@ window.dwr = {
   get participants() { return [...state.participants.values()].map((p) => ({ id: p.id, name: p.name })); },
   get errors() { return [...state.errors]; },
   get hasP2P() { return state.p2p !== null; },
+  /** Times the signaling socket was reconnected after an unexpected close. */
+  get reconnects() { return reconnector.reconnects; },
+  /** ICE restarts the page asked the server for. */
+  get iceRestarts() { return sfu.iceRestarts; },
   now: () => performance.now(),
   /** ms from navigation start to the first presented remote video frame, or null. */
   get firstRemoteFrameAt() { return UI.firstRemoteFrameAt; },
@@ -456,6 +537,48 @@ window.dwr = {
     for (const id of state.participants.keys()) result[id] = { p2p: p2p[id] ?? null, sfu: viaServer[id] ?? null };
     return result;
   },
+  /** Active speaker / last-N / grid / quality state as the page shows it. */
+  get speaker() { return speakers.speaker; },
+  get speakerMessages() { return speakers.changes; },
+  get speakerHistory() { return [...speakers.history]; },
+  get forwarded() { return { on: [...speakers.on], off: [...speakers.off] }; },
+  get quality() { return quality.results; },
+  get grid() { return { page: pager.page, pages: pager.pageCount, visible: pager.visible(), pinned: [...pager.pinned] }; },
+  /** performance.now() when the server connection first connected, or null. */
+  get sfuConnectedAt() { return state.sfuConnectedAt ?? null; },
+  /** performance.now() of the first presented video frame on a participant's tile, or null. */
+  firstFrameAt: (participantId) => ui.tiles.get(participantId)?.frameTimes[0] ?? null,
+  /** The camera sender on the server path: {packetsSent, retransmittedPacketsSent, nackCount, keyFramesEncoded}. */
+  async outboundVideo() {
+    const out = { packetsSent: 0, retransmittedPacketsSent: 0, nackCount: 0, keyFramesEncoded: 0 };
+    if (sfu.pc) {
+      (await sfu.pc.getStats()).forEach((s) => {
+        if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+        for (const k of Object.keys(out)) out[k] += s[k] ?? 0;
+      });
+    }
+    return out;
+  },
+  /** Key frames the camera encoder produced for the server path (outbound-rtp keyFramesEncoded). */
+  async keyFramesEncoded() {
+    let n = 0;
+    if (sfu.pc) (await sfu.pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') n += s.keyFramesEncoded ?? 0; });
+    return n;
+  },
+  gridGo: (page) => pager.go(page),
+  pin: (id) => pager.togglePin(id),
+  /** Per remote participant: inbound video {framesDecoded, packetsReceived, bytesReceived, freezeCount} on the server path. */
+  async videoInbound() {
+    const out = {};
+    if (!sfu.pc) return out;
+    (await sfu.pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+      const owner = state.trackOwners.get(s.trackIdentifier);
+      if (!owner || owner.source !== 'camera') return;
+      out[owner.participantId] = { framesDecoded: s.framesDecoded ?? 0, packetsReceived: s.packetsReceived ?? 0, packetsLost: s.packetsLost ?? 0, bytesReceived: s.bytesReceived ?? 0, freezeCount: s.freezeCount ?? 0, nackCount: s.nackCount ?? 0 };
+    });
+    return out;
+  },
   send: (msg) => signaling.send(msg),
   sendRaw: (text) => signaling.sendRaw(text),
   startScreenShare,
@@ -471,13 +594,15 @@ window.dwr = {
     ui.showError(access.error);
     return;
   }
+  accessToken = access.token ?? null;
   await getLocalMedia();
   try {
     await signaling.connect();
   } catch {
     ui.setMode('connecting');
-    ui.showError('The meeting server cannot be reached. Check your connection and reload the page.');
+    ui.showError('The meeting server cannot be reached. Retrying…');
+    reconnector.schedule();
     return;
   }
-  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(access.token ? { token: access.token } : {}) });
+  sendJoin();
 })();

@@ -4,6 +4,9 @@
 // second video: screen). Server m-lines that are sendonly carry other participants' tracks; their
 // msid stream id is "<participantId>" (camera, microphone) or "<participantId>-screen".
 // While the room is peer-to-peer the connection stays up and the page pauses its senders.
+// Simulcast (camera slot answered with several rids) and dynacast: simulcast.js.
+
+import { configureEncodings, msidTracks } from './simulcast.js';
 
 export class SfuLink {
   /**
@@ -19,14 +22,47 @@ export class SfuLink {
     this.paused = false;
     this.slots = new Map(); // transceiver -> 'mic' | 'camera' | 'screen'
     this.queue = Promise.resolve();
+    this.lastRestartAt = -Infinity;
+    this.restartTimer = null;
+    this.iceRestarts = 0;
+    this.msid = new Map(); // mid -> server track id (a=msid of the last offer)
+    this.serverTracks = new Map(); // receiver track id -> server track id
+    this.activeRids = new Map(); // server track id of our camera -> Set of rids to encode (dynacast)
+    this.onAnswered = null;
+  }
+
+  /**
+   * The network changed (ICE disconnected or failed): ask the server for an ICE restart (RFC 8445 §9). The server
+   * answers with a new offer carrying new ice-ufrag/ice-pwd; answering it restarts ICE on the current network.
+   * At most one request per 5.5 s (the server allows 5 per minute, 5 s apart); while still disconnected it asks again.
+   */
+  requestIceRestart() {
+    const pc = this.pc;
+    if (!pc || this.restartTimer !== null) return;
+    const wait = Math.max(0, this.lastRestartAt + 5500 - performance.now());
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.pc !== pc || !['disconnected', 'failed'].includes(pc.iceConnectionState)) return;
+      this.lastRestartAt = performance.now();
+      this.iceRestarts++;
+      this.signaling.send({ type: 'ice-restart' });
+      this.requestIceRestart();
+    }, wait);
   }
 
   ensurePc() {
     if (this.pc) return this.pc;
     // The server is ICE-lite and puts its candidates in its offer; no ICE servers are needed.
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-    pc.ontrack = (e) => this.onTrack(e.track, e.streams[0]?.id ?? '');
+    pc.ontrack = (e) => {
+      const serverTrackId = this.msid.get(e.transceiver?.mid);
+      if (serverTrackId) this.serverTracks.set(e.track.id, serverTrackId);
+      this.onTrack(e.track, e.streams[0]?.id ?? '');
+    };
     pc.onconnectionstatechange = () => this.onState?.(pc.connectionState);
+    pc.oniceconnectionstatechange = () => {
+      if (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed') this.requestIceRestart();
+    };
     this.pc = pc;
     return pc;
   }
@@ -41,6 +77,7 @@ export class SfuLink {
 
   async answer(sdp) {
     const pc = this.ensurePc();
+    this.msid = msidTracks(sdp);
     await pc.setRemoteDescription({ type: 'offer', sdp });
     const directions = offerDirections(sdp);
     let videoSlots = 0;
@@ -61,6 +98,33 @@ export class SfuLink {
     }
     await pc.setLocalDescription(await pc.createAnswer());
     this.signaling.send({ type: 'answer', target: 'server', sdp: pc.localDescription.sdp });
+    for (const t of pc.getTransceivers()) {
+      const serverTrackId = this.msid.get(t.mid);
+      if (serverTrackId && !this.serverTracks.has(t.receiver.track.id)) this.serverTracks.set(t.receiver.track.id, serverTrackId);
+    }
+    await this.configureSimulcast();
+    this.onAnswered?.();
+  }
+
+  /** Camera slots: layer sizes/bitrates, and the rids the server asked for (dynacast). */
+  async configureSimulcast() {
+    for (const [t, slot] of this.slots) {
+      if (slot !== 'camera' || t.stopped || t.mid === null) continue;
+      const active = [...this.activeRids.entries()].find(([id]) => id.endsWith(`-${t.mid}`))?.[1] ?? null;
+      await configureEncodings(t.sender, active).catch((err) => console.warn('dwr sfu: simulcast parameters', err));
+    }
+  }
+
+  /** Dynacast `layers` message: encode only `rids` of our track `trackId` ("<participantId>-<mid>"). */
+  setActiveLayers(trackId, rids) {
+    this.activeRids.set(trackId, new Set(rids));
+    this.queue = this.queue.then(() => this.configureSimulcast());
+    return this.queue;
+  }
+
+  /** The server's id of a remote track received on this connection (for video-size), or undefined. */
+  serverTrackIdOf(receiverTrackId) {
+    return this.serverTracks.get(receiverTrackId);
   }
 
   trackFor(slot) {
@@ -90,6 +154,16 @@ export class SfuLink {
   close() {
     this.pc?.close();
     this.pc = null;
+  }
+
+  /** The server session is gone (signaling reconnect): the next offer starts a new connection. */
+  reset() {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    this.close();
+    this.slots = new Map();
+    this.paused = false;
+    this.queue = Promise.resolve();
   }
 }
 

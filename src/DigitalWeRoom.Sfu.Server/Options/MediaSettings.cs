@@ -1,0 +1,19 @@
+using DigitalWeRoom.Sfu.Media.Speech;
+
+namespace DigitalWeRoom.Sfu.Server.Options;
+
+/// <summary>Sfu:Media — media routing settings.</summary>
+public sealed class MediaSettings
+{
+    /// <summary>
+    /// Last-N: each subscriber receives video from at most this many other participants (speakers first, then
+    /// pinned, then on screen); the others' video is paused at the server. 1-1000.
+    /// </summary>
+    public int LastN { get; set; } = LastNSelector.DefaultN;
+
+    /// <summary>
+    /// At most one key-frame request (PLI) per publisher stream this often; new subscribers in between are served
+    /// from the key-frame cache. 50 ms - 60 s.
+    /// </summary>
+    public TimeSpan KeyFrameRequestMinInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+}

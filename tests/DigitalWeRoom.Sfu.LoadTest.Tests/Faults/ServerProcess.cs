@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
+
+/// <summary>
+/// The real server as a child process (dotnet DigitalWeRoom.Sfu.Server.dll from this test's output), on
+/// 127.0.0.1 and a chosen port, so tests can send it real signals and restart it on the same port.
+/// </summary>
+internal sealed partial class ServerProcess : IDisposable
+{
+    private const int SigTerm = 15;
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public ServerProcess(int httpPort, params string[] settings)
+    {
+        HttpPort = httpPort;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DigitalWeRoom.Sfu.Server.dll"));
+        foreach (var a in new[] { $"--urls=http://127.0.0.1:{httpPort}", "--Sfu:Udp:BindAddress=127.0.0.1", "--Sfu:Udp:Port=0",
+            "--Sfu:P2PEnabled=false", "--Sfu:Limits:JoinsPerIpPerMinute=1000", "--Logging:LogLevel:Default=Information" }.Concat(settings))
+        {
+            start.ArgumentList.Add(a);
+        }
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    public int HttpPort { get; }
+
+    public Uri BaseUri => new($"http://127.0.0.1:{HttpPort}/");
+
+    public Uri WebSocketUri => new($"ws://127.0.0.1:{HttpPort}/ws");
+
+    public HttpClient Http { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    /// <summary>A TCP port free right now on 127.0.0.1.</summary>
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits until /healthz/ready answers 200.</summary>
+    public async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_process.HasExited) Assert.Fail($"server exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                using var r = await Http.GetAsync("healthz/ready");
+                if (r.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            if (DateTime.UtcNow > deadline) Assert.Fail($"server not ready after {timeout.TotalSeconds} s:\n{Output}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>kill(2) with SIGTERM, as an orchestrator stops a container (Process.Kill would send SIGKILL).</summary>
+    public void Terminate() => Assert.Equal(0, Kill(_process.Id, SigTerm));
+
+    /// <summary>SIGKILL: the server dies without any goodbye (a crash or an OOM kill).</summary>
+    public void Crash() => _process.Kill(entireProcessTree: true);
+
+    public async Task<bool> WaitExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        _process.Dispose();
+        Http.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

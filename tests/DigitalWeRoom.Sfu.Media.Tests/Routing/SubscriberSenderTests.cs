@@ -1,0 +1,192 @@
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+using Microsoft.Extensions.Time.Testing;
+using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
+
+namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
+
+/// <summary>The send path of one subscriber: inline sends, the queue behind them, and the pacer.</summary>
+public sealed class SubscriberSenderTests
+{
+    private const uint PublisherSsrc = 9;
+
+    private sealed class Setup
+    {
+        public Setup(RouterOptions options)
+        {
+            (Router, Time, Pool) = NewRouter(options);
+            Publisher = Router.CreateTransport("pub", new CapturingSender());
+            Producer = Router.CreateProducer(Publisher, new ProducerOptions("v", MediaKind.Video, PublisherSsrc, [Vp8]));
+            Subscriber = Router.CreateTransport("sub", SubSender);
+            Router.CreateConsumer(Subscriber, Producer, new ConsumerOptions("c", 99));
+        }
+
+        public Router Router { get; }
+
+        public FakeTimeProvider Time { get; }
+
+        public PacketPool Pool { get; }
+
+        public MediaTransport Publisher { get; }
+
+        public Producer Producer { get; }
+
+        public MediaTransport Subscriber { get; }
+
+        public CapturingSender SubSender { get; } = new();
+
+        private int _seq;
+
+        /// <summary>A key frame of <paramref name="packets"/> packets of <paramref name="payloadBytes"/>, delivered at once.</summary>
+        public void KeyFrameBurst(int packets, int payloadBytes)
+        {
+            for (int i = 0; i < packets; i++)
+            {
+                var payload = Vp8Payload(keyFrame: i == 0, payloadBytes);
+                Deliver(Router, Publisher, Rtp(Pool, PublisherSsrc, (ushort)_seq++, 90_000, 96, payload, marker: i == packets - 1));
+            }
+        }
+
+        /// <summary>
+        /// 200-byte delta packets every 10 ms for <paramref name="milliseconds"/> (~170 kbit/s), so the sender has
+        /// measured the rate media arrives at; returns how many the subscriber got meanwhile.
+        /// </summary>
+        public int Steady(int milliseconds)
+        {
+            for (int ms = 0; ms < milliseconds; ms += 10)
+            {
+                // The consumer starts forwarding at a key frame.
+                Deliver(Router, Publisher, Rtp(Pool, PublisherSsrc, (ushort)_seq++, 90_000, 96, Vp8Payload(keyFrame: _seq == 1, 200)));
+                Time.Advance(TimeSpan.FromMilliseconds(10));
+            }
+            return SubSender.Rtp.Count;
+        }
+
+        public void Remb(ulong bitsPerSecond)
+        {
+            long micros = Time.GetTimestamp() * 1_000_000 / Time.TimestampFrequency;
+            Subscriber.Bandwidth.OnRemb(bitsPerSecond, micros);
+        }
+    }
+
+    [Fact]
+    public void Inline_SendsOnTheCallingThread_WithoutQueueing()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        s.KeyFrameBurst(5, 500);
+        Assert.Equal(5, s.SubSender.Rtp.Count);
+        Assert.Equal(0, s.Subscriber.Outbound.QueuedCount);
+        Assert.Equal([0, 1, 2, 3, 4], s.SubSender.Rtp.Select(p => (int)Seq(p) - Seq(s.SubSender.Rtp[0])));
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void Queued_WaitsForTheSendLoop_WhenInlineIsOff()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = false, RtcpReportInterval = TimeSpan.Zero });
+        s.KeyFrameBurst(5, 500);
+        Assert.Empty(s.SubSender.Rtp);
+        Assert.Equal(5, s.Subscriber.Outbound.QueuedCount);
+        Assert.Equal(5, s.Subscriber.Outbound.DrainAvailable());
+        Assert.Equal(5, s.SubSender.Rtp.Count);
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void WithoutAnEstimate_NothingIsPaced()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        s.KeyFrameBurst(60, 1000); // 60 kB at once: far beyond 20 ms of the 1 Mbit/s initial guess
+        Assert.Equal(60, s.SubSender.Rtp.Count);
+        Assert.Equal(0, s.Subscriber.Outbound.PacedCount);
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void KeyFrameBurst_IsSpreadAtOneAndAHalfTimesTheEstimate_InOrder()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        s.Remb(800_000); // paced at 1.2 Mbit/s = 150 B/ms, burst allowance 20 ms = 3,000 B
+        int steady = s.Steady(300);
+        Assert.Equal(30, steady); // ~170 kbit/s flows unpaced
+        s.KeyFrameBurst(30, 1000);
+        int first = s.SubSender.Rtp.Count - steady;
+        Assert.InRange(first, 2, 4); // the burst allowance (~3 packets of ~1,030 B)
+        Assert.Equal(30 - first, s.Subscriber.Outbound.PacedCount);
+
+        // 100 ms later ~15,000 B more may have gone: the pacer's timer woke the sender meanwhile.
+        for (int ms = 0; ms < 100; ms++) s.Time.Advance(TimeSpan.FromMilliseconds(1));
+        int afterTenth = s.SubSender.Rtp.Count - steady;
+        Assert.InRange(afterTenth - first, 12, 16);
+
+        for (int ms = 0; ms < 200; ms++) s.Time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(steady + 30, s.SubSender.Rtp.Count);
+        Assert.Equal(0, s.Subscriber.Outbound.PacedCount);
+        ushort seq0 = Seq(s.SubSender.Rtp[0]);
+        Assert.Equal(Enumerable.Range(0, steady + 30), s.SubSender.Rtp.Select(p => (ushort)(Seq(p) - seq0)).Select(d => (int)d));
+        Assert.Equal(0, s.Router.Counters.Drops.Get(DropReason.PacerOverflow));
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void FullPacer_DropsTheOldest_AndReleasesIt()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero, PacerCapacity = 4 });
+        s.Remb(100_000); // paced at 1.5 × the ~170 kbit/s arrival rate: the burst allowance is the 1,500 B minimum
+        int steady = s.Steady(300);
+        s.KeyFrameBurst(20, 1000);
+        Assert.Equal(steady + 1, s.SubSender.Rtp.Count);
+        Assert.Equal(4, s.Subscriber.Outbound.PacedCount);
+        Assert.Equal(15, s.Router.Counters.Drops.Get(DropReason.PacerOverflow));
+
+        for (int ms = 0; ms < 1000; ms++) s.Time.Advance(TimeSpan.FromMilliseconds(1));
+        // The first packet of the burst, then the 4 newest.
+        ushort seq0 = Seq(s.SubSender.Rtp[steady]);
+        Assert.Equal([0, 16, 17, 18, 19], s.SubSender.Rtp.Skip(steady).Select(p => (int)(ushort)(Seq(p) - seq0)));
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void SteadyMediaAboveTheEstimate_IsNotHeldBack_TheAllocatorFitsItNotThePacer()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        s.Remb(60_000); // far below the ~170 kbit/s arriving
+        for (int i = 0; i < 200; i++)
+        {
+            int before = s.Steady(10);
+            Assert.Equal(i + 1, before); // every packet goes at once: no standing queue, no drops
+        }
+        Assert.Equal(0, s.Router.Counters.Drops.Get(DropReason.PacerOverflow));
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void SteadyVideoBelowTheEstimate_IsNeverHeldBack()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        s.Remb(2_000_000);
+        s.KeyFrameBurst(1, 1200);
+        // 1.5 Mbit/s: 150 packets/s of 1,250 B, one every 6.67 ms, for 2 s.
+        for (int i = 0; i < 300; i++)
+        {
+            s.Time.Advance(TimeSpan.FromMicroseconds(6_667));
+            int before = s.SubSender.Rtp.Count;
+            Deliver(s.Router, s.Publisher, Rtp(s.Pool, PublisherSsrc, (ushort)(i + 1), 90_000 + (uint)i * 600, 96, Vp8Payload(keyFrame: false, 1250)));
+            Assert.Equal(before + 1, s.SubSender.Rtp.Count);
+        }
+        Assert.Equal(0, s.Subscriber.Outbound.PacedCount);
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void Close_ReleasesWhatThePacerHolds()
+    {
+        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        s.Remb(100_000);
+        s.Steady(300);
+        s.KeyFrameBurst(10, 1000);
+        Assert.True(s.Subscriber.Outbound.PacedCount > 0);
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+}
