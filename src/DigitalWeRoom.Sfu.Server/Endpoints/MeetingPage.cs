@@ -20,9 +20,11 @@ public static class MeetingPage
 
     public static WebApplication UseMeetingPage(this WebApplication app)
     {
-        string policy = PolicyFor(app.Services.GetRequiredService<IOptions<Auth.AuthOptions>>().Value.TokenUrl);
+        string? policy = null;
         app.Use((context, next) =>
         {
+            // Resolved on the first request, not while the pipeline is built.
+            policy ??= PolicyFor(context.RequestServices.GetRequiredService<IOptions<Auth.AuthOptions>>().Value.TokenUrl);
             // The deploy widget and the theme set their own headers.
             if (context.Request.Path.StartsWithSegments("/deploy") || context.Request.Path.StartsWithSegments("/theme"))
             {

@@ -161,7 +161,8 @@ internal sealed partial class SfuSession
         var on = candidates.Where(LastN.Active.Contains).ToArray();
         var off = candidates.Where(c => !LastN.Active.Contains(c)).ToArray();
         var key = string.Join(',', on) + "|" + string.Join(',', off);
-        if (key == _forwardedKey)
+        // Nothing to say until someone publishes video (the first report then lists everyone).
+        if (key == _forwardedKey || (key == "|" && _forwardedKey.Length == 0))
         {
             return;
         }
