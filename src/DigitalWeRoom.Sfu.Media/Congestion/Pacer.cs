@@ -11,6 +11,9 @@ internal sealed class Pacer<T>
     public const double PacingFactor = 1.5;
     public const long BurstMicros = 20_000;
 
+    /// <summary>While packets wait, budget for at most this much elapsed time is kept (late timer wake-ups).</summary>
+    public const long MaxBacklogCreditMicros = 500_000;
+
     private readonly T[] _items;
     private readonly int[] _sizes;
     private int _head;
@@ -18,6 +21,7 @@ internal sealed class Pacer<T>
     private double _bytesPerMicro;
     private double _tokens;
     private long _lastRefill = long.MinValue;
+    private bool _wasIdle = true;
 
     public Pacer(int capacity, double estimateBps)
     {
@@ -55,6 +59,12 @@ internal sealed class Pacer<T>
             _count--;
             overflow = true;
         }
+        if (_count == 0)
+        {
+            // The time since the last refill was idle: settle it with the idle cap at the next refill.
+            _wasIdle = true;
+        }
+
         int tail = (_head + _count) % _items.Length;
         _items[tail] = item;
         _sizes[tail] = size;
@@ -107,8 +117,15 @@ internal sealed class Pacer<T>
     {
         if (_lastRefill != long.MinValue && nowMicros > _lastRefill)
         {
-            _tokens = Math.Min(MaxTokens, _tokens + ((nowMicros - _lastRefill) * _bytesPerMicro));
+            // Idle, the bucket holds one burst at most (no catch-up burst after a pause). Backlogged, the time that
+            // passed is owed in full: a wake-up that comes late (a loaded machine, coarse timers) must not shrink
+            // the rate to burst ÷ wake-up interval, which would build a standing queue and drop media.
+            double refilled = _tokens + ((nowMicros - _lastRefill) * _bytesPerMicro);
+            double cap = _count > 0 && !_wasIdle ? Math.Max(MaxTokens, _bytesPerMicro * MaxBacklogCreditMicros) : MaxTokens;
+            _tokens = Math.Min(cap, refilled);
         }
+
+        _wasIdle = _count == 0;
         _lastRefill = nowMicros;
     }
 }

@@ -21,6 +21,34 @@ public sealed class PacerTests
     }
 
     [Fact]
+    public void Late_wake_ups_while_backlogged_keep_the_average_rate_but_an_idle_pacer_bursts_no_more_than_20_ms()
+    {
+        var pacer = new Pacer<int>(1000, 800_000); // 150 bytes/ms
+        long now = 0;
+        int sentBytes = 0;
+        int next = 0;
+        // A starved timer: the sender wakes only every 100 ms, always with packets waiting.
+        for (; now < 1_000_000; now += 100_000)
+        {
+            while (pacer.Count < 500) pacer.Enqueue(next++, 1000, out _);
+            while (pacer.TryDequeue(now, out _)) sentBytes += 1000;
+        }
+        // 0.9 s elapsed between the first and the last wake-up at 150 B/ms, plus the first 20 ms burst; without the
+        // backlog credit it would be 10 bursts of 3,000 B.
+        Assert.InRange(sentBytes, 135_000, 141_000);
+
+        // Drained and idle for 1 s: the next burst is one 20 ms allowance (3,000 B), not a second's credit.
+        while (pacer.TryDequeueUnpaced(out _)) { }
+        now += 1_000;
+        Assert.False(pacer.TryDequeue(now, out _)); // refill while empty
+        now += 1_000_000;
+        for (int i = 0; i < 10; i++) pacer.Enqueue(i, 1000, out _);
+        int burst = 0;
+        while (pacer.TryDequeue(now, out _)) burst++;
+        Assert.Equal(3, burst);
+    }
+
+    [Fact]
     public void Queue_is_bounded_and_hands_back_the_oldest()
     {
         var pacer = new Pacer<int>(3, 100_000);
