@@ -27,6 +27,15 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
 
     public Uri BaseUri { get; }
 
+    /// <summary>Whether the server holds back everything <paramref name="participantId"/> publishes of <paramref name="kind"/> (operator mute).</summary>
+    public Task<bool> ProducerPausedAsync(string room, string participantId, string kind)
+    {
+        var session = Services.GetRequiredService<DigitalWeRoom.Sfu.Server.SfuPath.SfuMediaHost>().FindRoom(room)?.Find(participantId);
+        var wanted = kind == "audio" ? DigitalWeRoom.Sfu.Media.Routing.MediaKind.Audio : DigitalWeRoom.Sfu.Media.Routing.MediaKind.Video;
+        var producers = session?.Producers.Where(p => p.Producer.Kind == wanted).ToArray() ?? [];
+        return Task.FromResult(producers.Length > 0 && producers.All(p => p.Producer.Paused));
+    }
+
     /// <summary>Every address the server listens on (several when the "urls" setting lists several).</summary>
     public IReadOnlyList<Uri> Addresses { get; }
 
