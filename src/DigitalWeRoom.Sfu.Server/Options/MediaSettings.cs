@@ -16,4 +16,10 @@ public sealed class MediaSettings
     /// from the key-frame cache. 50 ms - 60 s.
     /// </summary>
     public TimeSpan KeyFrameRequestMinInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Video codec preference order (VP8, VP9, H264, AV1). A room uses the first one its first participant supports;
+    /// later joiners that cannot decode it are refused with <c>unsupported-codec</c>. An array, so configuration replaces it.
+    /// </summary>
+    public string[] VideoCodecs { get; set; } = [.. Rooms.Negotiation.VideoCodecCatalog.DefaultPreference];
 }
