@@ -19,7 +19,11 @@ public sealed class MediaSettings
 
     /// <summary>
     /// Video codec preference order (VP8, VP9, H264, AV1). A room uses the first one its first participant supports;
-    /// later joiners that cannot decode it are refused with <c>unsupported-codec</c>. An array, so configuration replaces it.
+    /// later joiners that cannot decode it are refused with <c>unsupported-codec</c>. Unset (null): VP8, VP9, H264.
+    /// (A default array here would be appended to by configuration binding, not replaced.)
     /// </summary>
-    public string[] VideoCodecs { get; set; } = [.. Rooms.Negotiation.VideoCodecCatalog.DefaultPreference];
+    public string[]? VideoCodecs { get; set; }
+
+    /// <summary><see cref="VideoCodecs"/> or the default preference when it is unset.</summary>
+    public IReadOnlyList<string> VideoCodecPreference => VideoCodecs ?? Rooms.Negotiation.VideoCodecCatalog.DefaultPreference;
 }

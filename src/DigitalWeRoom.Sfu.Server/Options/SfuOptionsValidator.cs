@@ -20,7 +20,7 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
             errors.Add($"Sfu:{simulcast}.");
         }
 
-        if (Rooms.Negotiation.VideoCodecCatalog.Validate(options.Media.VideoCodecs) is { } codecs)
+        if (Rooms.Negotiation.VideoCodecCatalog.Validate(options.Media.VideoCodecPreference) is { } codecs)
         {
             errors.Add($"Sfu:Media:{codecs}.");
         }
