@@ -113,3 +113,24 @@ public sealed class RoomVideoCodecTests
         Assert.Equal(JoinOutcome.Joined, b.Outcome);
     }
 }
+
+/// <summary><c>Sfu:Media:VideoCodecs</c> at start-up.</summary>
+public sealed class VideoCodecOptionsTests
+{
+    private static Options.SfuOptions With(string[]? codecs) => new() { Media = new Options.MediaSettings { VideoCodecs = codecs } };
+
+    [Fact]
+    public void Unset_means_the_default_order_and_bad_lists_name_the_key()
+    {
+        var validator = new Options.SfuOptionsValidator();
+        Assert.Equal(["VP8", "VP9", "H264"], With(null).Media.VideoCodecPreference);
+        Assert.True(validator.Validate(null, With(null)).Succeeded);
+        Assert.True(validator.Validate(null, With(["av1", "VP8"])).Succeeded);
+
+        var unknown = validator.Validate(null, With(["VP8", "HEVC"]));
+        Assert.True(unknown.Failed);
+        Assert.Contains("Sfu:Media:VideoCodecs entry 'HEVC'", unknown.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("twice", validator.Validate(null, With(["VP9", "vp9"])).FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, With([])).Failed);
+    }
+}
