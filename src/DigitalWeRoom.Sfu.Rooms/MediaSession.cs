@@ -25,6 +25,14 @@ public interface IRoomMedia : IAsyncDisposable
 
     /// <summary>RTP packets the server forwarded in this room so far (0 while the room is peer-to-peer).</summary>
     long PacketsForwarded => 0;
+
+    /// <summary>
+    /// The room fixed its video codec (a name from <see cref="Negotiation.VideoCodecCatalog"/>); sessions created
+    /// afterwards offer only it (+ its RTX). Called on the room loop before the first session is created.
+    /// </summary>
+    void UseVideoCodec(string codec)
+    {
+    }
 }
 
 /// <summary>

@@ -68,10 +68,15 @@ public sealed partial class Room
 
     /// <summary>Adds a participant. <see cref="JoinOutcome.RoomClosed"/> means the room emptied meanwhile: retry on a new room.</summary>
     public async ValueTask<JoinResult> JoinAsync(IParticipantConnection connection, string displayName, bool allowP2p,
-        IReadOnlyList<IceServerInfo> iceServers, CancellationToken cancellationToken = default)
+        IReadOnlyList<IceServerInfo> iceServers, CancellationToken cancellationToken = default) =>
+        await JoinAsync(connection, displayName, allowP2p, iceServers, videoCodecs: null, cancellationToken);
+
+    /// <summary>As above, with the video codecs the joiner can decode and encode (null: not told, see docs/negotiation.md).</summary>
+    public async ValueTask<JoinResult> JoinAsync(IParticipantConnection connection, string displayName, bool allowP2p,
+        IReadOnlyList<IceServerInfo> iceServers, IReadOnlyList<string>? videoCodecs, CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource<JoinResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!await TryPostAsync(new RoomCommand.Join(connection, displayName, allowP2p, iceServers, done), cancellationToken))
+        if (!await TryPostAsync(new RoomCommand.Join(connection, displayName, allowP2p, iceServers, done) { VideoCodecs = videoCodecs }, cancellationToken))
         {
             return new JoinResult(JoinOutcome.RoomClosed, null, null);
         }
@@ -243,6 +248,11 @@ public sealed partial class Room
             return;
         }
 
+        if (!TryAdmitCodec(join))
+        {
+            return;
+        }
+
         var participant = new Participant(NewId(), join.DisplayName.Trim(), join.AllowP2p, join.Connection);
         var others = _participants.Select(p => p.ToInfo()).ToArray();
         _participants.Add(participant);
@@ -258,6 +268,7 @@ public sealed partial class Room
             // is told to switch right after this message.
             Mode = ModeNames.Sfu,
             IceServers = join.IceServers,
+            VideoCodec = _videoCodec,
         });
         Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = participant.ToInfo() }, except: participant);
         _events.OnParticipantJoined(Name, participant.ToInfo(), _participants.Count);
@@ -705,7 +716,7 @@ public sealed partial class Room
         p.Send(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason, Id = id });
 
     private void PublishSnapshot() =>
-        _snapshot = new RoomSnapshot(Name, ModeNames.ToWire(_mode), _participants.Select(p => p.ToInfo()).ToArray());
+        _snapshot = new RoomSnapshot(Name, ModeNames.ToWire(_mode), _participants.Select(p => p.ToInfo()).ToArray()) { VideoCodec = _videoCodec };
 
     private static string NewId() => RandomNumberGenerator.GetString(IdAlphabet, 10);
 

@@ -6,7 +6,11 @@ namespace DigitalWeRoom.Sfu.Rooms;
 internal abstract record RoomCommand
 {
     public sealed record Join(IParticipantConnection Connection, string DisplayName, bool AllowP2p,
-        IReadOnlyList<IceServerInfo> IceServers, TaskCompletionSource<JoinResult> Done) : RoomCommand;
+        IReadOnlyList<IceServerInfo> IceServers, TaskCompletionSource<JoinResult> Done) : RoomCommand
+    {
+        /// <summary>Video codecs the joiner can decode and encode; null when its page did not say.</summary>
+        public IReadOnlyList<string>? VideoCodecs { get; init; }
+    }
 
     public sealed record Leave(string ParticipantId, string Reason, TaskCompletionSource Done) : RoomCommand;
 

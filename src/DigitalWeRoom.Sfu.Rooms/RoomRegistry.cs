@@ -20,8 +20,13 @@ public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMedi
 
     public int Count => _rooms.Count;
 
+    public ValueTask<JoinResult> JoinAsync(string roomName, IParticipantConnection connection, string displayName,
+        bool allowP2p, IReadOnlyList<IceServerInfo> iceServers, CancellationToken cancellationToken = default) =>
+        JoinAsync(roomName, connection, displayName, allowP2p, iceServers, videoCodecs: null, cancellationToken);
+
+    /// <summary>Joins, creating the room if needed; <paramref name="videoCodecs"/> is what the joiner can decode (null: not told).</summary>
     public async ValueTask<JoinResult> JoinAsync(string roomName, IParticipantConnection connection, string displayName,
-        bool allowP2p, IReadOnlyList<IceServerInfo> iceServers, CancellationToken cancellationToken = default)
+        bool allowP2p, IReadOnlyList<IceServerInfo> iceServers, IReadOnlyList<string>? videoCodecs, CancellationToken cancellationToken = default)
     {
         // A room that emptied between lookup and join answers RoomClosed; a fresh one is made then.
         for (var attempt = 0; attempt < 8; attempt++)
@@ -41,7 +46,7 @@ public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMedi
                 }
             }
 
-            var result = await room.JoinAsync(connection, displayName, allowP2p, iceServers, cancellationToken);
+            var result = await room.JoinAsync(connection, displayName, allowP2p, iceServers, videoCodecs, cancellationToken);
             if (result.Outcome != JoinOutcome.RoomClosed)
             {
                 return result;

@@ -12,4 +12,7 @@ public sealed record RoomSettings
     public int MaxTracksPerParticipant { get; init; } = 4;
     public int IceRestartsPerMinute { get; init; } = 5;
     public TimeSpan IceRestartMinInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Video codec preference order; a room uses the first one its first participant supports (docs/negotiation.md).</summary>
+    public IReadOnlyList<string> VideoCodecs { get; init; } = Negotiation.VideoCodecCatalog.DefaultPreference;
 }

@@ -43,6 +43,7 @@ public static class SfuServerExtensions
                 MaxTracksPerParticipant = o.Limits.MaxTracksPerParticipant,
                 IceRestartsPerMinute = o.Limits.IceRestartsPerMinute,
                 IceRestartMinInterval = o.Limits.IceRestartMinInterval,
+                VideoCodecs = [.. o.Media.VideoCodecPreference.Select(c => Rooms.Negotiation.VideoCodecCatalog.Canonical(c) ?? c)],
             };
         });
         services.AddSingleton<RoomRegistry>();

@@ -91,6 +91,9 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     public const string TooManyTracks = "too-many-tracks";
 
+    /// <summary>The joiner cannot decode the room's video codec; the reason names both sides' codecs.</summary>
+    public const string UnsupportedCodec = "unsupported-codec";
+
     /// <summary>The join's token does not grant this (e.g. publishing without <c>canPublish</c>).</summary>
     public const string NotAllowed = "not-allowed";
 

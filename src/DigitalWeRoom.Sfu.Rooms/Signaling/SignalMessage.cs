@@ -22,6 +22,10 @@ public sealed record SignalMessage
     [Key("participants")] public IReadOnlyList<ParticipantInfo>? Participants { get; init; }
     [Key("iceServers")] public IReadOnlyList<IceServerInfo>? IceServers { get; init; }
 
+    // join: video codecs the browser can decode and encode; joined: the room's video codec
+    [Key("codecs")] public IReadOnlyList<string>? Codecs { get; init; }
+    [Key("videoCodec")] public string? VideoCodec { get; init; }
+
     // participant-joined
     [Key("participant")] public ParticipantInfo? Participant { get; init; }
 

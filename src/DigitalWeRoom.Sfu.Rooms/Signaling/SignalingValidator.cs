@@ -20,6 +20,8 @@ public static partial class SignalingValidator
 
     /// <summary>Most ids in one <c>view</c> list (visible or pinned).</summary>
     public const int MaxViewIds = 256;
+    public const int MaxCodecs = 16;
+    public const int MaxCodecNameLength = 16;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex RoomNamePattern();
@@ -54,6 +56,12 @@ public static partial class SignalingValidator
                 if (!IsValidDisplayName(message.Name))
                 {
                     reason = "'name' must be 1-64 printable characters";
+                    return false;
+                }
+
+                if (!CodecList(message.Codecs))
+                {
+                    reason = $"'codecs' must be at most {MaxCodecs} codec names of 1-{MaxCodecNameLength} printable characters";
                     return false;
                 }
 
@@ -224,6 +232,10 @@ public static partial class SignalingValidator
 
         return true;
     }
+
+    /// <summary>The optional <c>codecs</c> of a join: at most <see cref="MaxCodecs"/> short printable names.</summary>
+    private static bool CodecList(IReadOnlyList<string>? codecs) =>
+        codecs is null || (codecs.Count <= MaxCodecs && codecs.All(c => c is { Length: > 0 and <= MaxCodecNameLength } && !HasControlChars(c)));
 
     private static bool IsKind(string? kind) => kind is "audio" or "video";
 

@@ -16,4 +16,14 @@ public sealed class MediaSettings
     /// from the key-frame cache. 50 ms - 60 s.
     /// </summary>
     public TimeSpan KeyFrameRequestMinInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Video codec preference order (VP8, VP9, H264, AV1). A room uses the first one its first participant supports;
+    /// later joiners that cannot decode it are refused with <c>unsupported-codec</c>. Unset (null): VP8, VP9, H264.
+    /// (A default array here would be appended to by configuration binding, not replaced.)
+    /// </summary>
+    public string[]? VideoCodecs { get; set; }
+
+    /// <summary><see cref="VideoCodecs"/> or the default preference when it is unset.</summary>
+    public IReadOnlyList<string> VideoCodecPreference => VideoCodecs ?? Rooms.Negotiation.VideoCodecCatalog.DefaultPreference;
 }

@@ -20,6 +20,11 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
             errors.Add($"Sfu:{simulcast}.");
         }
 
+        if (Rooms.Negotiation.VideoCodecCatalog.Validate(options.Media.VideoCodecPreference) is { } codecs)
+        {
+            errors.Add($"Sfu:Media:{codecs}.");
+        }
+
         if (options.Media.LastN is < 1 or > 1000)
         {
             errors.Add($"Sfu:Media:LastN {options.Media.LastN} must be 1-1000.");

@@ -25,7 +25,17 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
 
     public UdpEndpoint Endpoint { get; }
 
-    public NegotiationOptions Negotiation { get; }
+    /// <summary>What sessions offer; after <see cref="UseVideoCodec"/> only the room's video codec (+ RTX).</summary>
+    public NegotiationOptions Negotiation { get; private set; }
+
+    /// <summary>The room fixed its video codec: sessions created from now on offer only it, so every producer and consumer agrees.</summary>
+    public void UseVideoCodec(string codec)
+    {
+        if (VideoCodecCatalog.Find(codec) is { } spec)
+        {
+            Negotiation = Negotiation with { Codecs = [.. Negotiation.Codecs.Where(c => c.Kind == Rooms.Negotiation.MediaKind.Audio), spec] };
+        }
+    }
 
     public ILogger Logger { get; }
 

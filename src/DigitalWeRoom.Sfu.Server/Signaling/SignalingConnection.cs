@@ -284,7 +284,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         using (ExecutionContext.SuppressFlow())
         {
             // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
-            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, aborted);
+            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, message.Codecs, aborted);
         }
 
         var result = await joining;
@@ -298,6 +298,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                 break;
             case JoinOutcome.RoomFull:
                 SendError(ErrorCodes.RoomFull, $"the room is full ({_options.Limits.MaxParticipantsPerRoom} participants)", message.Id);
+                break;
+            case JoinOutcome.UnsupportedCodec:
+                SendError(ErrorCodes.UnsupportedCodec, result.Detail ?? "your browser cannot decode the room's video codec", message.Id);
                 break;
             case JoinOutcome.TooManyRooms:
                 SendError(ErrorCodes.TooManyRooms, "the server has reached its room limit", message.Id);

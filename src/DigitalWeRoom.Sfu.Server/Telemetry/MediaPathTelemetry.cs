@@ -134,6 +134,8 @@ internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, T
 
         public long PacketsForwarded => inner.PacketsForwarded;
 
+        public void UseVideoCodec(string codec) => inner.UseVideoCodec(codec);
+
         public async ValueTask DisposeAsync()
         {
             await inner.DisposeAsync();

@@ -40,6 +40,7 @@ public static class SfuActivities
         Rooms.JoinOutcome.Joined => "joined",
         Rooms.JoinOutcome.RoomFull => "room_full",
         Rooms.JoinOutcome.TooManyRooms => "too_many_rooms",
+        Rooms.JoinOutcome.UnsupportedCodec => "unsupported_codec",
         _ => "error",
     };
 }

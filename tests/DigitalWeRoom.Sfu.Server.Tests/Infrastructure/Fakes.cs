@@ -38,6 +38,9 @@ internal sealed class FakeMediaFactory : IMediaSessionFactory
 
     public List<string> Rooms { get; } = [];
 
+    /// <summary>Video codecs the rooms fixed (<see cref="IRoomMedia.UseVideoCodec"/>), in order.</summary>
+    public List<string> VideoCodecs { get; } = [];
+
     public IRoomMedia CreateRoom(string roomName)
     {
         lock (Rooms)
@@ -56,6 +59,14 @@ internal sealed class FakeMediaFactory : IMediaSessionFactory
             factory.Sessions[participantId] = session;
             host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = "v=0\r\ns=server\r\n" });
             return session;
+        }
+
+        public void UseVideoCodec(string codec)
+        {
+            lock (factory.VideoCodecs)
+            {
+                factory.VideoCodecs.Add(codec);
+            }
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -208,6 +208,7 @@ const ERROR_TEXT = {
   'room-closed': 'The organiser closed this meeting.',
   'too-many-tracks': 'You are already sharing as many tracks as this server allows.',
   'muted-by-operator': 'The organiser muted you; only they can unmute you.',
+  'unsupported-codec': 'Your browser cannot play this meeting\'s video:',
 };
 
 signaling
@@ -306,7 +307,8 @@ signaling
       signaling.close(); // not joined (yet): try again later, maybe on a server that is back
       return;
     }
-    if (ERROR_TEXT[m.code]) ui.showError(ERROR_TEXT[m.code]);
+    if (m.code === 'unsupported-codec') ui.showError(`${ERROR_TEXT[m.code]} ${m.reason ?? ''}`);
+    else if (ERROR_TEXT[m.code]) ui.showError(ERROR_TEXT[m.code]);
     else console.warn('dwr: server error', m.code, m.reason);
   })
   .on('pong', () => {})
@@ -342,7 +344,19 @@ function resetSession() {
 let accessToken = null;
 
 function sendJoin() {
-  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(accessToken ? { token: accessToken } : {}) });
+  const codecs = videoCodecs();
+  signaling.send({ type: 'join', room, name, p2p: params.get('p2p') !== '0', ...(codecs ? { codecs } : {}), ...(accessToken ? { token: accessToken } : {}) });
+}
+
+// Video codecs this browser can both decode and encode (the room forwards one codec to everybody, see
+// docs/negotiation.md); `?codecs=VP8,H264` overrides it (tests). Undefined when the browser cannot tell.
+function videoCodecs() {
+  if (params.get('codecs')) return params.get('codecs').split(',').filter((c) => c).slice(0, 16);
+  const names = (caps) => new Set((caps?.codecs ?? []).map((c) => c.mimeType.replace(/^video\//i, '').toUpperCase()));
+  const recv = names(globalThis.RTCRtpReceiver?.getCapabilities?.('video'));
+  const send = names(globalThis.RTCRtpSender?.getCapabilities?.('video'));
+  const both = [...recv].filter((c) => send.has(c) && !['RTX', 'RED', 'ULPFEC', 'FLEXFEC-03'].includes(c));
+  return both.length ? both.slice(0, 16) : undefined;
 }
 
 function setMode(mode) {
