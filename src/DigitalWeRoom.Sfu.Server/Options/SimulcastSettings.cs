@@ -9,8 +9,17 @@ public sealed class SimulcastSettings
     /// <summary>Offer simulcast to publishers. Off: one camera encoding per publisher.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Rids, lowest layer first (1..16 alphanumeric characters each, 2..4 of them). An array, so configuration replaces it.</summary>
-    public string[] Rids { get; set; } = ["q", "h", "f"];
+    /// <summary>Rids used when none are configured.</summary>
+    public static readonly IReadOnlyList<string> DefaultRids = ["q", "h", "f"];
+
+    /// <summary>
+    /// Rids, lowest layer first (1..16 alphanumeric characters each, 2..4 of them); unset: <see cref="DefaultRids"/>.
+    /// Null by default because the configuration binder appends to an array it finds filled.
+    /// </summary>
+    public string[]? Rids { get; set; }
+
+    /// <summary>The configured rids, else the defaults.</summary>
+    public IReadOnlyList<string> EffectiveRids => Rids is { Length: > 0 } rids ? rids : DefaultRids;
 
     /// <summary>
     /// Nominal size of the top layer (the page's camera capture size, 640x480 unless ?camera=WxH); lower layers are
@@ -37,8 +46,9 @@ public sealed class SimulcastSettings
             return null;
         }
 
-        if (Rids.Length is < 2 or > 4 || Rids.Distinct(StringComparer.Ordinal).Count() != Rids.Length
-            || Rids.Any(r => r.Length is 0 or > 16 || !r.All(char.IsAsciiLetterOrDigit)))
+        var rids = EffectiveRids;
+        if (rids.Count is < 2 or > 4 || rids.Distinct(StringComparer.Ordinal).Count() != rids.Count
+            || rids.Any(r => r.Length is 0 or > 16 || !r.All(char.IsAsciiLetterOrDigit)))
         {
             return "Simulcast:Rids must be 2-4 distinct alphanumeric ids of 1-16 characters, lowest layer first";
         }

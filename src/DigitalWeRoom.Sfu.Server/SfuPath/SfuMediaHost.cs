@@ -31,7 +31,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     {
         _udp = options.Value.Udp;
         _simulcast = options.Value.Simulcast;
-        _negotiation = new NegotiationOptions { CameraSimulcastRids = _simulcast.Enabled ? [.. _simulcast.Rids] : [] };
+        _negotiation = new NegotiationOptions { CameraSimulcastRids = _simulcast.Enabled ? [.. _simulcast.EffectiveRids] : [] };
         _media = options.Value.Media;
         _announced = announced;
         _time = time;

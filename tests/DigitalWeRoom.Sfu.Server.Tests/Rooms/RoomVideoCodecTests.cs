@@ -134,3 +134,24 @@ public sealed class VideoCodecOptionsTests
         Assert.True(validator.Validate(null, With([])).Failed);
     }
 }
+
+/// <summary>Configured simulcast rids replace the defaults instead of being appended to them.</summary>
+public sealed class SimulcastRidsOptionsTests
+{
+    [Fact]
+    public void Configured_rids_replace_the_defaults()
+    {
+        static Options.SimulcastSettings Bind(Dictionary<string, string?> values)
+        {
+            var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
+            var settings = new Options.SimulcastSettings();
+            Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, settings);
+            return settings;
+        }
+
+        Assert.Equal(["q", "h", "f"], Bind([]).EffectiveRids);
+        var configured = Bind(new() { ["Rids:0"] = "lo", ["Rids:1"] = "hi" });
+        Assert.Equal(["lo", "hi"], configured.EffectiveRids);
+        Assert.Null(configured.Validate());
+    }
+}
