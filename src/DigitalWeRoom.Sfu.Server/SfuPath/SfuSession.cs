@@ -266,7 +266,10 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
                 Mid = media.Mid,
             });
-            producer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
+            foreach (var layer in LayersOf(producer) ?? [producer])
+            {
+                layer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
+            }
             _producers[media.Mid] = (producer, media.Purpose);
             if (media.Purpose == SlotPurpose.PublishAudio)
             {
@@ -372,7 +375,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         {
             if (producer.Kind == routingKind)
             {
-                producer.Paused = muted;
+                // A simulcast camera is one producer per layer: every layer stops, not only the lowest.
+                foreach (var layer in LayersOf(producer) ?? [producer])
+                {
+                    layer.Paused = muted;
+                }
             }
         }
     }
