@@ -90,6 +90,40 @@ public class MediaTelemetryTests
     }
 
     [Fact]
+    public void Key_frame_cache_replays_are_not_timed_as_forward_latency()
+    {
+        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var recorder = new Recorder();
+        router.Telemetry = recorder;
+        var publisher = router.CreateTransport("pub", new CountingSender());
+        var audio = router.CreateProducer(publisher, new ProducerOptions("a", MediaKind.Audio, 0x4321, [Opus]));
+        var sub = router.CreateTransport("sub", new CountingSender());
+        var consumer = router.CreateConsumer(sub, audio, new ConsumerOptions("c", 100));
+
+        void Send(bool replayed)
+        {
+            for (ushort i = 0; i < 64; i++)
+            {
+                var packet = Rtp(pool, 0x4321, i, i * 960u, 111, new byte[20]);
+                packet.ReceivedAt = time.GetTimestamp();
+                sub.Outbound.TryEnqueue(replayed
+                    ? OutboundRtp.ForReplayedRtp(packet, consumer.Stream, i, i * 960u, 111, 20)
+                    : OutboundRtp.ForRtp(packet, consumer.Stream, i, i * 960u, 111, 20));
+            }
+
+            time.Advance(TimeSpan.FromSeconds(2)); // a cached key frame can be seconds old
+            sub.Outbound.DrainAvailable();
+        }
+
+        Send(replayed: true);
+        Assert.Equal(0, recorder.LatencyCount);
+        Send(replayed: false);
+        Assert.Equal(1, recorder.LatencyCount);
+        Assert.Equal(TimeSpan.FromSeconds(2), recorder.Latencies[0]);
+        AssertNoLeakAfterClose(router, pool);
+    }
+
+    [Fact]
     public void Publisher_stream_loss_is_expected_minus_received()
     {
         var (router, _, pool) = NewRouter();
