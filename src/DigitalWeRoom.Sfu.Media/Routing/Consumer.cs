@@ -177,7 +177,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
             return;
         }
         cached.Packet.AddRef();
-        if (Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(cached.Packet, Stream, seq, timestamp, MapPayloadType(cached.PayloadType), cached.PayloadLength)))
+        if (Subscriber.Outbound.TryEnqueue(OutboundRtp.ForReplayedRtp(cached.Packet, Stream, seq, timestamp, MapPayloadType(cached.PayloadType), cached.PayloadLength)))
         {
             Interlocked.Increment(ref _enqueued);
         }

@@ -38,8 +38,12 @@ internal readonly struct OutboundRtp
     /// <summary>Set: rewrite the VP8 PictureID/TL0PICIDX in the send loop's copy (simulcast switches).</summary>
     public readonly bool RewriteVp8;
 
-    private OutboundRtp(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0, byte payloadType = 0, bool rewriteVp8 = false, ushort pictureId = 0, byte tl0PicIdx = 0)
+    /// <summary>A packet received earlier and sent again (key-frame cache replay): not timed for forward latency.</summary>
+    public readonly bool Replayed;
+
+    private OutboundRtp(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0, byte payloadType = 0, bool rewriteVp8 = false, ushort pictureId = 0, byte tl0PicIdx = 0, bool replayed = false)
     {
+        Replayed = replayed;
         RewriteVp8 = rewriteVp8;
         Vp8PictureId = pictureId;
         Vp8Tl0PicIdx = tl0PicIdx;
@@ -58,6 +62,10 @@ internal readonly struct OutboundRtp
 
     public static OutboundRtp ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength, bool rewriteVp8, ushort pictureId, byte tl0PicIdx)
         => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, rewriteVp8, pictureId, tl0PicIdx);
+
+    /// <summary>A cached key-frame packet replayed to a new or resumed consumer.</summary>
+    public static OutboundRtp ForReplayedRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength)
+        => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, replayed: true);
 
     public static OutboundRtp ForRtcp(PooledPacket packet) => new(OutboundKind.Rtcp, packet, null, 0, 0, 0);
 

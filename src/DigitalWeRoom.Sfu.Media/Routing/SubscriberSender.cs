@@ -340,7 +340,7 @@ internal sealed partial class SubscriberSender
         {
             item.Stream.OnSent(item.Timestamp, item.PayloadLength, sendTime);
             _counters.OnForwarded(length);
-            if ((++_forwarded & (ForwardLatencySampling - 1)) == 0 && packet.ReceivedAt != 0 && _owner.Router.Telemetry is { } telemetry)
+            if ((++_forwarded & (ForwardLatencySampling - 1)) == 0 && packet.ReceivedAt != 0 && !item.Replayed && _owner.Router.Telemetry is { } telemetry)
             {
                 telemetry.OnForwardLatency(_time.GetElapsedTime(packet.ReceivedAt));
             }

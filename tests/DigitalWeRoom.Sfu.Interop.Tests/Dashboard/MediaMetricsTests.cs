@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Xunit.Abstractions;
 using DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 using DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 
@@ -7,9 +8,10 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Dashboard;
 
 /// <summary>
 /// Issue #5 with real Chromium publishers: a room goes p2p → sfu when a third joins, and the scraped
-/// media series (packets, bytes by kind and direction, switches) move; /api/stats shows a bitrate.
+/// media series (packets, bytes by kind and direction, switches, RTT from Chromium's receiver reports, sampled
+/// forward latency) move; /api/stats shows a bitrate.
 /// </summary>
-public sealed class MediaMetricsTests
+public sealed class MediaMetricsTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Chromium_publishers_move_the_media_series_when_the_room_goes_through_the_server()
@@ -32,8 +34,18 @@ public sealed class MediaMetricsTests
             double Get(string name, params (string, string)[] labels) =>
                 scrape.Series(name).Where(s => labels.All(l => s[l.Item1] == l.Item2)).Sum(s => s.Value);
             if (Get("sfu_packets_total", ("direction", "in"), ("kind", "video")) > 50 && Get("sfu_packets_total", ("direction", "out"), ("kind", "video")) > 50
-                && Get("sfu_packets_total", ("direction", "in"), ("kind", "audio")) > 50 && Get("sfu_packets_total", ("direction", "out"), ("kind", "audio")) > 50)
+                && Get("sfu_packets_total", ("direction", "in"), ("kind", "audio")) > 50 && Get("sfu_packets_total", ("direction", "out"), ("kind", "audio")) > 50
+                && Get("sfu_rtt_seconds_count") > 0 && Get("sfu_forward_latency_seconds_count") > 0)
             {
+                // Chromium's receiver reports answer our SRs (RTT, RFC 3550 §6.4.1); forwarded packets are timed 1 in 64.
+                Assert.InRange(Get("sfu_rtt_seconds_sum") / Get("sfu_rtt_seconds_count"), 0, 1);
+                Assert.InRange(Get("sfu_forward_latency_seconds_sum") / Get("sfu_forward_latency_seconds_count"), 0, 0.5);
+                Assert.Equal(2, scrape.Series("sfu_packets_lost_total").Count());
+                Assert.True(Get("sfu_plis_total", ("direction", "out")) >= 1, "key frames asked of the publishers");
+                output.WriteLine($"RTT mean {1000 * Get("sfu_rtt_seconds_sum") / Get("sfu_rtt_seconds_count"):0.000} ms over {Get("sfu_rtt_seconds_count")} reports; "
+                    + $"forward latency mean {1e6 * Get("sfu_forward_latency_seconds_sum") / Get("sfu_forward_latency_seconds_count"):0.0} µs over {Get("sfu_forward_latency_seconds_count")} samples; "
+                    + $"lost in {Get("sfu_packets_lost_total", ("direction", "in"))}, out {Get("sfu_packets_lost_total", ("direction", "out"))}; "
+                    + $"PLI in {Get("sfu_plis_total", ("direction", "in"))}, out {Get("sfu_plis_total", ("direction", "out"))}; NACK in {Get("sfu_nacks_total", ("direction", "in"))}");
                 Assert.True(Get("sfu_bytes_total", ("direction", "in"), ("kind", "video")) > 10_000);
                 Assert.True(Get("sfu_bytes_total", ("direction", "out"), ("kind", "video")) > 10_000);
                 Assert.Equal(1, Get("sfu_rooms", ("mode", "sfu")));
@@ -45,7 +57,8 @@ public sealed class MediaMetricsTests
             }
 
             Assert.True(DateTime.UtcNow < deadline, "media series did not move: " +
-                string.Join(", ", scrape.Series("sfu_packets_total").Select(s => $"{s["direction"]}/{s["kind"]}/{s["transmission"]}={s.Value}")));
+                string.Join(", ", scrape.Series("sfu_packets_total").Select(s => $"{s["direction"]}/{s["kind"]}/{s["transmission"]}={s.Value}"))
+                + $"; rtt samples {Get("sfu_rtt_seconds_count")}, forward latency samples {Get("sfu_forward_latency_seconds_count")}");
             await Task.Delay(250);
         }
 

@@ -25,6 +25,15 @@ public class MediaTelemetryTests
         public void OnForwardLatency(TimeSpan latency) => Latencies[LatencyCount++ % Latencies.Length] = latency;
     }
 
+    /// <summary>A router without report timers or send loops, a recorder attached, and a publisher transport.</summary>
+    private static (Router, Microsoft.Extensions.Time.Testing.FakeTimeProvider, PacketPool, Recorder, MediaTransport) QuietRouter()
+    {
+        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var recorder = new Recorder();
+        router.Telemetry = recorder;
+        return (router, time, pool, recorder, router.CreateTransport("pub", new CountingSender()));
+    }
+
     private static byte[] Pli(uint sender, uint media)
     {
         var p = new byte[12];
@@ -90,6 +99,37 @@ public class MediaTelemetryTests
     }
 
     [Fact]
+    public void Key_frame_cache_replays_are_not_timed_as_forward_latency()
+    {
+        var (router, time, pool, recorder, publisher) = QuietRouter();
+        var audio = router.CreateProducer(publisher, new ProducerOptions("a", MediaKind.Audio, 0x4321, [Opus]));
+        var sub = router.CreateTransport("sub", new CountingSender());
+        var consumer = router.CreateConsumer(sub, audio, new ConsumerOptions("c", 100));
+
+        void Send(bool replayed)
+        {
+            for (ushort i = 0; i < 64; i++)
+            {
+                var packet = Rtp(pool, 0x4321, i, i * 960u, 111, new byte[20]);
+                packet.ReceivedAt = time.GetTimestamp();
+                sub.Outbound.TryEnqueue(replayed
+                    ? OutboundRtp.ForReplayedRtp(packet, consumer.Stream, i, i * 960u, 111, 20)
+                    : OutboundRtp.ForRtp(packet, consumer.Stream, i, i * 960u, 111, 20));
+            }
+
+            time.Advance(TimeSpan.FromSeconds(2)); // a cached key frame can be seconds old
+            sub.Outbound.DrainAvailable();
+        }
+
+        Send(replayed: true);
+        Assert.Equal(0, recorder.LatencyCount);
+        Send(replayed: false);
+        Assert.Equal(1, recorder.LatencyCount);
+        Assert.Equal(TimeSpan.FromSeconds(2), recorder.Latencies[0]);
+        AssertNoLeakAfterClose(router, pool);
+    }
+
+    [Fact]
     public void Publisher_stream_loss_is_expected_minus_received()
     {
         var (router, _, pool) = NewRouter();
@@ -109,10 +149,7 @@ public class MediaTelemetryTests
     [Fact]
     public void Forward_latency_is_sampled_one_in_64_from_router_receive_to_send_without_allocating()
     {
-        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
-        var recorder = new Recorder();
-        router.Telemetry = recorder;
-        var publisher = router.CreateTransport("pub", new CountingSender());
+        var (router, time, pool, recorder, publisher) = QuietRouter();
         var video = router.CreateProducer(publisher, new ProducerOptions("v", MediaKind.Video, 0x1234, [Vp8]));
         router.CreateConsumer(router.CreateTransport("sub", new CountingSender()), video, new ConsumerOptions("c", 100));
         var sub = router.Transports[1];
