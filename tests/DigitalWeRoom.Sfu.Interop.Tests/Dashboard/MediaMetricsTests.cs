@@ -11,6 +11,7 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Dashboard;
 /// media series (packets, bytes by kind and direction, switches, RTT from Chromium's receiver reports, sampled
 /// forward latency) move; /api/stats shows a bitrate.
 /// </summary>
+[Collection(ProcessMetricsCollection.Name)]
 public sealed class MediaMetricsTests(ITestOutputHelper output)
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 /// upload and the browser answers with RTX; the browser NACKs what the server sent it and the server retransmits.
 /// The participant on the clean side keeps decoding its video with few freezes, and so does the lossy one.
 /// </summary>
+[Collection(Dashboard.ProcessMetricsCollection.Name)]
 public sealed class LossMeetingTests(ITestOutputHelper output)
 {
     private sealed record Inbound(long FramesDecoded, long PacketsReceived, long PacketsLost, long FreezeCount, long NackCount);

@@ -5,7 +5,10 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 /// <summary>
 /// A test-made network namespace joined to the current one by a veth pair (here <see cref="HostAddress"/>, there
 /// <see cref="PeerAddress"/>, default route back), whose UDP traffic in both directions loses one packet in
-/// <c>dropOneIn</c> at random (nftables <c>numgen random mod N == 0 drop</c>; netem is not in this kernel).
+/// <c>dropOneIn</c> at random (nftables <c>numgen random mod N == 0 drop</c>; netem is not in this kernel). Upstream
+/// packets are dropped where they arrive, at the ingress of the host end of the veth pair: a drop in the namespace's
+/// own output hook fails <c>sendto</c> with EPERM, and Chromium then sends the packet again, so that "loss" never
+/// reaches the server.
 /// A Chromium started through <see cref="WriteChromiumWrapper"/> runs inside it. Needs root, iproute2 and nft, and
 /// refuses to run unless the current namespace has nothing but <c>lo</c> (test.sh's namespace), so no address is
 /// added anywhere else.
@@ -24,6 +27,9 @@ internal sealed class LossyNamespace : IDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>The nftables table, in the current namespace, that drops upstream packets at the host end of the link.</summary>
+    private string UpstreamTable => "lossy_" + _hostLink;
 
     public static LossyNamespace Create(int dropOneIn)
     {
@@ -47,8 +53,12 @@ internal sealed class LossyNamespace : IDisposable
         Run("ip", $"-n {ns.Name} route add default via {HostAddress}");
         Run("ip", $"netns exec {ns.Name} nft -f -", $$"""
             table inet lossy {
-              chain out { type filter hook output priority 0; meta l4proto udp numgen random mod {{dropOneIn}} == 0 counter drop; }
               chain in { type filter hook input priority 0; meta l4proto udp numgen random mod {{dropOneIn}} == 0 counter drop; }
+            }
+            """);
+        Run("nft", "-f -", $$"""
+            table netdev {{ns.UpstreamTable}} {
+              chain out { type filter hook ingress device {{ns._hostLink}} priority 0; ip protocol udp numgen random mod {{dropOneIn}} == 0 counter drop; }
             }
             """);
         return ns;
@@ -57,7 +67,7 @@ internal sealed class LossyNamespace : IDisposable
     /// <summary>UDP packets dropped so far (out of, into) the namespace.</summary>
     public (long Out, long In) Dropped()
     {
-        var text = Run("ip", $"netns exec {Name} nft list table inet lossy");
+        var text = Run("nft", $"list table netdev {UpstreamTable}") + Run("ip", $"netns exec {Name} nft list table inet lossy");
         long Count(string chain)
         {
             var at = text.IndexOf("chain " + chain, StringComparison.Ordinal);
@@ -85,14 +95,16 @@ internal sealed class LossyNamespace : IDisposable
 
     public void Dispose()
     {
-        try
+        foreach (var (file, arguments) in new[] { ("nft", $"delete table netdev {UpstreamTable}"), ("ip", $"netns del {Name}"), ("ip", $"link del {_hostLink}") })
         {
-            Run("ip", $"netns del {Name}");
-            Run("ip", $"link del {_hostLink}");
-        }
-        catch (InvalidOperationException)
-        {
-            // The veth pair goes with the namespace.
+            try
+            {
+                Run(file, arguments);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone: the veth pair goes with the namespace.
+            }
         }
     }
 

@@ -177,6 +177,9 @@ function closeP2P() {
  * Make before break: keep the P2P connection (and show its tracks) until the server's video of the
  * old peer is decoding, then swap and close P2P; give up waiting after 3 s.
  */
+/** How long the P2P link stays up after our tiles show the server path, so that the peer's tiles can switch too. */
+const P2P_LINGER_MS = 1500;
+
 async function closeP2PWhenServerFlows() {
   const link = state.p2p;
   if (!link) return;
@@ -192,7 +195,11 @@ async function closeP2PWhenServerFlows() {
   if (state.p2p === link && state.mode === 'sfu') {
     state.sfuReady.add(link.peerId);
     renderAll();
-    closeP2P();
+    // The tiles keep showing P2P video until their server-path element presents its first frame. The peer is
+    // doing the same on its side, at its own pace, and closing our end stops what it shows: linger a little.
+    await ui.swapsSettled();
+    await new Promise((resolve) => setTimeout(resolve, P2P_LINGER_MS));
+    if (state.p2p === link && state.mode === 'sfu') closeP2P();
   }
 }
 

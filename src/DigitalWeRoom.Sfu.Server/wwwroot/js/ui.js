@@ -4,16 +4,28 @@
 const MODE_LABELS = { p2p: 'peer-to-peer', sfu: 'via server', switching: 'switching…', connecting: 'connecting…', left: 'left' };
 
 /** Records when each video frame of a tile is presented (test hook: the gap a person would see). */
-function watchFrames(tile) {
+function watchFrames(tile, video) {
   if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) return;
   const onFrame = (now) => {
+    if (video !== tile.video) return; // replaced (make before break): its successor is watched
     if (!tile.el.classList.contains('local') && UI.firstRemoteFrameAt === null) UI.firstRemoteFrameAt = now;
     tile.frameTimes.push(now);
     if (tile.frameTimes.length > 4000) tile.frameTimes.splice(0, 2000);
-    tile.video.requestVideoFrameCallback(onFrame);
+    video.requestVideoFrameCallback(onFrame);
   };
-  tile.video.requestVideoFrameCallback(onFrame);
+  video.requestVideoFrameCallback(onFrame);
 }
+
+function makeVideo(muted) {
+  const video = document.createElement('video');
+  video.autoplay = true;
+  video.playsInline = true;
+  video.muted = muted;
+  return video;
+}
+
+/** How long an incoming element may take to present its first frame before it replaces the old one anyway. */
+const SWAP_TIMEOUT_MS = 2000;
 
 export class UI {
   /** performance.now() of the first presented frame of any remote tile (ms since navigation start). */
@@ -59,10 +71,7 @@ export class UI {
     const el = document.createElement('div');
     el.className = 'tile' + (screen ? ' screen' : '') + (local ? ' local' : '');
     el.dataset.key = key;
-    const video = document.createElement('video');
-    video.autoplay = true;
-    video.playsInline = true;
-    video.muted = local; // never play our own microphone back
+    const video = makeVideo(local); // never play our own microphone back
     const label = document.createElement('div');
     label.className = 'label';
     const nameEl = document.createElement('span');
@@ -73,19 +82,74 @@ export class UI {
     label.append(nameEl, muted);
     el.append(video, label);
     if (screen) this.grid.prepend(el); else this.grid.append(el);
-    tile = { el, video, muted, stream: null, frameTimes: [] };
+    tile = { el, video, muted, local, stream: null, frameTimes: [], incoming: null };
     this.tiles.set(key, tile);
-    watchFrames(tile);
+    watchFrames(tile, video);
     return tile;
   }
 
+  /**
+   * Shows `stream` on the tile. When the tile is showing video and the new stream has video (the P2P ↔ server
+   * switch), make before break: a second, covered element starts playing the new stream and replaces the old one
+   * only once it has presented a frame (a fresh element takes a few hundred ms to do so, longer on a busy machine,
+   * and the old one would freeze meanwhile). The incoming element stays muted until then (no doubled audio).
+   */
   setStream(key, stream) {
     const tile = this.tiles.get(key);
     if (!tile || tile.stream === stream) return;
     tile.stream = stream;
     this.log?.(`tile ${key} <- ${stream?.id ?? 'none'}`);
-    tile.video.srcObject = stream;
-    tile.video.play?.().catch(() => {});
+    this.dropIncoming(tile);
+    const last = tile.frameTimes.at(-1);
+    const showing = tile.video.srcObject && last !== undefined && performance.now() - last < 1000;
+    const hasVideo = stream?.getVideoTracks().some((t) => t.readyState === 'live');
+    if (!showing || !hasVideo || !('requestVideoFrameCallback' in HTMLVideoElement.prototype)) {
+      tile.video.srcObject = stream;
+      tile.video.play?.().catch(() => {});
+      return;
+    }
+    const next = makeVideo(true);
+    next.classList.add('incoming');
+    next.srcObject = stream;
+    tile.video.before(next); // positioned and earlier in the DOM: painted under the current element
+    const incoming = { video: next, timer: 0, done: null, resolve: null };
+    incoming.done = new Promise((resolve) => {
+      incoming.resolve = resolve;
+      const swap = () => {
+        if (tile.incoming !== incoming) return resolve();
+        clearTimeout(incoming.timer);
+        tile.incoming = null;
+        const old = tile.video;
+        tile.video = next;
+        next.classList.remove('incoming');
+        next.muted = tile.local;
+        old.srcObject = null;
+        old.remove();
+        this.log?.(`tile ${key} swapped`);
+        watchFrames(tile, next);
+        resolve();
+      };
+      next.requestVideoFrameCallback(swap);
+      incoming.timer = setTimeout(swap, SWAP_TIMEOUT_MS);
+    });
+    tile.incoming = incoming;
+    next.play?.().catch(() => {});
+  }
+
+  /** Resolves when no tile has an element waiting to replace its current one. */
+  async swapsSettled() {
+    const pending = [...this.tiles.values()].map((t) => t.incoming?.done).filter(Boolean);
+    await Promise.all(pending);
+  }
+
+  dropIncoming(tile) {
+    const incoming = tile.incoming;
+    if (!incoming) return;
+    tile.incoming = null;
+    clearTimeout(incoming.timer);
+    incoming.video.srcObject = null;
+    incoming.video.remove();
+    incoming.resolve();
   }
 
   setMuted(key, audioMuted, videoMuted) {
@@ -116,6 +180,7 @@ export class UI {
   removeTile(key) {
     const tile = this.tiles.get(key);
     if (!tile) return;
+    this.dropIncoming(tile);
     tile.video.srcObject = null;
     tile.el.remove();
     this.tiles.delete(key);
