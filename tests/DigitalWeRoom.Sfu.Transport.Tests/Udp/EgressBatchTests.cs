@@ -115,6 +115,10 @@ public class EgressBatchTests
             {
                 Assert.Equal(WebRtcTransportState.Connected, await client.Settled.WaitAsync(TimeSpan.FromSeconds(30)));
             }
+            // The client is connected once it has the server's last flight; the server side finishes (SRTP keys) on
+            // its own thread a moment later, and sending before that is refused.
+            await TestEnvironment.WaitUntil(() => serverTransports.All(t => t.State == WebRtcTransportState.Connected),
+                TimeSpan.FromSeconds(10), "every server transport connected");
             for (int i = 0; i < clients.Count; i++)
             {
                 byte[] up = TestPackets.Rtp(3, 1, 40, i);
