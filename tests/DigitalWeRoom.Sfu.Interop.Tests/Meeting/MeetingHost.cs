@@ -31,7 +31,7 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
     {
         var session = Services.GetRequiredService<DigitalWeRoom.Sfu.Server.SfuPath.SfuMediaHost>().FindRoom(room)?.Find(participantId);
         var wanted = kind == "audio" ? DigitalWeRoom.Sfu.Media.Routing.MediaKind.Audio : DigitalWeRoom.Sfu.Media.Routing.MediaKind.Video;
-        var producers = session?.Producers.Where(p => p.Producer.Kind == wanted).SelectMany(p => session.LayersOf(p.Producer) ?? [p.Producer]).ToArray() ?? [];
+        var producers = session?.Published.Where(t => t.Kind == wanted).SelectMany(t => t.Layers).ToArray() ?? [];
         return Task.FromResult(producers.Length > 0 && producers.All(p => p.Paused));
     }
 
