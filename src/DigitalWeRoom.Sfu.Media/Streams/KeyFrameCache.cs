@@ -35,6 +35,7 @@ internal sealed class KeyFrameCache
     private ushort _keyEndSeq;
     private ushort _lastMarkerSeq;
     private bool _haveKeyEnd;
+    private bool _keyFrameComplete;
     private bool _haveMarker;
     private bool _collecting;
     private bool _truncated;
@@ -63,6 +64,36 @@ internal sealed class KeyFrameCache
         {
             lock (_gate) return IsKeyFrameComplete();
         }
+    }
+
+    /// <summary>
+    /// True when a whole key frame is held and the run is still growing with the live stream (not cut by a bound),
+    /// so a replay ahead of the next live packet normally continues into it (see <see cref="TryReplay"/>).
+    /// </summary>
+    public bool IsLive
+    {
+        get
+        {
+            lock (_gate) return !_closed && !_truncated && IsKeyFrameComplete();
+        }
+    }
+
+    /// <summary>A key frame has started arriving and is not whole yet (the rest, or a repair, is on its way).</summary>
+    public bool IsArriving
+    {
+        get
+        {
+            lock (_gate) return !_closed && _collecting && !_truncated && !_keyFrameComplete;
+        }
+    }
+
+    /// <summary>
+    /// True when a whole key frame is held and <paramref name="nextLiveSeq"/> is newer than the run (a packet
+    /// older than it, reordered or repaired, is no place to replay ahead of).
+    /// </summary>
+    public bool CanReplayBefore(ushort nextLiveSeq)
+    {
+        lock (_gate) return !_closed && IsKeyFrameComplete() && (short)(nextLiveSeq - _lastSeq) > 0;
     }
 
     /// <summary>Sequence number of the last packet held.</summary>
@@ -169,6 +200,8 @@ internal sealed class KeyFrameCache
                 _haveKeyEnd = true;
             }
         }
+        // Checked once per packet only until the key frame is whole (its holes can be filled after the marker).
+        if (_haveKeyEnd && !_keyFrameComplete) _keyFrameComplete = CountKeyFramePackets();
     }
 
     private bool Contains(ushort seq)
@@ -181,9 +214,10 @@ internal sealed class KeyFrameCache
     }
 
     /// <summary>The key frame's marker has arrived and every packet from the first to it is held.</summary>
-    private bool IsKeyFrameComplete()
+    private bool IsKeyFrameComplete() => _keyFrameComplete;
+
+    private bool CountKeyFramePackets()
     {
-        if (!_haveKeyEnd) return false;
         int span = (ushort)(_keyEndSeq - _firstSeq);
         int held = 0;
         for (int i = 0; i < _count; i++)
@@ -204,6 +238,7 @@ internal sealed class KeyFrameCache
         _holes = 0;
         _collecting = false;
         _haveKeyEnd = false;
+        _keyFrameComplete = false;
         _haveMarker = false;
         _truncated = false;
     }
