@@ -204,4 +204,35 @@ public class KeyFrameCacheTests
         Feed(30, true, true, true);
         Assert.Equal(0, pool.Outstanding);
     }
+
+    [Fact]
+    public void Av1_key_frames_are_recognised_so_a_late_subscriber_gets_the_cached_run()
+    {
+        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var publisher = router.CreateTransport("pub", new CapturingSender());
+        var producer = router.CreateProducer(publisher, new ProducerOptions("v", MediaKind.Video, PubSsrc, [new RtpCodec(45, "video/AV1", 90000)]));
+        Assert.True(producer.CanGateOnKeyFrames);
+        // AV1 RTP §4.4: N=1 W=2 (sequence header, then the key frame's frame OBU), then W=1 delta frames.
+        byte[] key = [0x28, 0x03, 0x08, 0x00, 0x00, 0x30, 0x10, 0xAA];
+        byte[] delta = [0x10, 0x30, 0x30, 0xBB];
+        ushort seq = 500;
+        for (int frame = 0; frame < 10; frame++)
+        {
+            Deliver(router, publisher, Rtp(pool, PubSsrc, seq++, (uint)(frame * 3000), 45, frame == 0 ? key : delta, marker: true));
+            time.Advance(TimeSpan.FromMilliseconds(33));
+        }
+        Assert.Equal(1, producer.KeyFrames);
+        Assert.True(producer.KeyFrameCache!.HasKeyFrame);
+
+        var subSender = new CapturingSender();
+        var consumer = router.CreateConsumer(router.CreateTransport("sub", subSender), producer, new ConsumerOptions("c", 0xA1));
+        Deliver(router, publisher, Rtp(pool, PubSsrc, seq++, 30_000, 45, delta, marker: true));
+        DrainAll(router);
+
+        Assert.Equal(11, subSender.Rtp.Count);
+        Assert.Equal(key, subSender.Rtp[0].AsSpan(12).ToArray());
+        AssertContinuous(subSender.Rtp);
+        Assert.Equal(0, consumer.PacketsSkippedWaitingForKeyFrame);
+        AssertNoLeakAfterClose(router, pool);
+    }
 }
