@@ -235,4 +235,31 @@ public class KeyFrameCacheTests
         Assert.Equal(0, consumer.PacketsSkippedWaitingForKeyFrame);
         AssertNoLeakAfterClose(router, pool);
     }
+
+    [Fact]
+    public void KeyFrameStillArrivingWhenTheConsumerStarts_IsReplayedOnceWhole()
+    {
+        var (router, time, pool, publisher, producer, _) = Setup();
+        publisher.SendFrames(60); // 2 s: the cache was cut at 1.5 s
+        // A new key frame (after a PLI from someone else): its first packet is in before the consumer exists.
+        uint ts = 1_000_000u + 60 * FrameTicks;
+        ushort keySeq = publisher.Seq;
+        Deliver(router, router.Transports[0], Rtp(pool, PubSsrc, publisher.Seq++, ts, 96, Vp8(true, true, 60)));
+        var subSender = new CapturingSender();
+        var consumer = router.CreateConsumer(router.CreateTransport("sub", subSender), producer, new ConsumerOptions("c", 0xA1));
+        Deliver(router, router.Transports[0], Rtp(pool, PubSsrc, publisher.Seq++, ts, 96, Vp8(false, true, 60)));
+        Deliver(router, router.Transports[0], Rtp(pool, PubSsrc, publisher.Seq++, ts, 96, Vp8(false, true, 60), marker: true));
+        time.Advance(TimeSpan.FromMilliseconds(33));
+        publisher.Frame = 61;
+        publisher.SendFrames(5);
+        DrainAll(router);
+
+        // The two packets that went by while the key frame was incomplete come out of the cache with it.
+        Assert.Equal(3 + 5, subSender.Rtp.Count);
+        Assert.Equal(keySeq, Seq(subSender.Rtp[0]));
+        Assert.True(IsKeyFrameStart(subSender.Rtp[0]));
+        AssertContinuous(subSender.Rtp);
+        Assert.Equal(2, consumer.PacketsSkippedWaitingForKeyFrame);
+        AssertNoLeakAfterClose(router, pool);
+    }
 }
