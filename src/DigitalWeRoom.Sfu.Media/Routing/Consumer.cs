@@ -169,7 +169,9 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         _replayNow = now;
         _replayFrequency = frequency;
         _replaySource = source;
-        if (!cache.TryReplay(this, liveSeq, out bool continuesInto)) return false;
+        // Simulcast: a stale run gives only its key frame (a picture at once); frames up to 1.5 s old sent in one
+        // burst on every resume (last-N, pages scrolling) would load the subscriber's link for nothing.
+        if (!cache.TryReplay(this, liveSeq, out bool continuesInto, keyFrameOnlyIfStale: _simulcast is not null)) return false;
         Producer.Router.Counters.OnKeyFrameCacheReplay();
         if (continuesInto) return true;
         // Whole frames were sent but the live stream does not continue them: resume at the next key frame.

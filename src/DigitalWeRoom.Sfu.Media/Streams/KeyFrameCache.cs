@@ -153,18 +153,20 @@ internal sealed class KeyFrameCache
     /// <summary>
     /// Sends the cached run to <paramref name="target"/> when it holds a whole key frame; false otherwise.
     /// <paramref name="continuesInto"/> is true when the run reaches right up to <paramref name="nextLiveSeq"/>
-    /// (the live stream continues it seamlessly); otherwise only whole frames are sent and the consumer must wait
-    /// for the next key frame.
+    /// (the live stream continues it seamlessly); otherwise only whole frames are sent (with
+    /// <paramref name="keyFrameOnlyIfStale"/> only the key frame) and the consumer must wait for the next key frame.
     /// </summary>
-    public bool TryReplay(IKeyFrameCacheTarget target, ushort nextLiveSeq, out bool continuesInto)
+    public bool TryReplay(IKeyFrameCacheTarget target, ushort nextLiveSeq, out bool continuesInto, bool keyFrameOnlyIfStale = false)
     {
         lock (_gate)
         {
             continuesInto = false;
             if (_closed || !IsKeyFrameComplete()) return false;
             continuesInto = !_truncated && (ushort)(_lastSeq + 1) == nextLiveSeq;
-            // Otherwise only whole frames: up to the last marker.
-            int limit = continuesInto ? (ushort)(_lastSeq - _firstSeq) : (ushort)(_lastMarkerSeq - _firstSeq);
+            // Otherwise only whole frames: up to the last marker (or the key frame's).
+            int limit = continuesInto ? (ushort)(_lastSeq - _firstSeq)
+                : keyFrameOnlyIfStale ? (ushort)(_keyEndSeq - _firstSeq)
+                : (ushort)(_lastMarkerSeq - _firstSeq);
             for (int i = 0; i < _count; i++)
             {
                 if ((ushort)(_packets[i].SequenceNumber - _firstSeq) <= limit) target.OnCachedPacket(_packets[i]);
