@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 /// Sfu:Media:KeyFrameRequestMinInterval = 10 s the publishers (Chromium, which makes key frames only on request)
 /// send a key frame per layer at most every 10 s. A third participant joining a few seconds after the second sees
 /// both videos at once after its server connection comes up: the router replays, for each publisher, the cached
-/// key frame (and the frames after it) of the layer the consumer will forward. Measured 6-89 ms alone, 371 ms beside another Chromium test class;
+/// key frame (and the frames after it) of the layer the consumer will forward. Measured 6-800 ms (load average 25-38), up to 836 ms beside another Chromium test class;
 /// the bound of 2.5 s leaves room for a loaded 2-core CI machine while staying far below a wait for a new key frame.
 /// </summary>
 public sealed class KeyFrameCacheMeetingTests(ITestOutputHelper output)
