@@ -160,6 +160,9 @@ internal sealed class Producer
     {
         var payload = view.Payload;
         Volatile.Write(ref _lastPacketAt, now == 0 ? 1 : now);
+        // A key-frame start that arrives after newer packets (reordered, or an RTX repair of one lost earlier) is
+        // not a place to start or switch: the rest of that key frame has already gone by.
+        bool late = Receiver.PacketsReceived > 0 && (short)(view.SequenceNumber - (ushort)Receiver.ExtendedHighestSequence) <= 0;
         Receiver.Receive(view.SequenceNumber, view.Timestamp, MediaClock.Convert(now, frequency, ClockRate), payload.Length);
 
         if (Nack is { } nack)
@@ -175,7 +178,7 @@ internal sealed class Producer
             }
         }
 
-        bool keyFrame = KeyFrameDetector.IsKeyFrame(CodecOf(view.PayloadType), payload);
+        bool keyFrame = !late && KeyFrameDetector.IsKeyFrame(CodecOf(view.PayloadType), payload);
         if (keyFrame)
         {
             KeyFrames++;
