@@ -99,7 +99,9 @@ public sealed class ChromiumLossRecoveryInteropTests(ITestOutputHelper output)
             + $"cache replays {c.KeyFrameCacheReplays}, PLI sent {c.KeyFrameRequestsSent} throttled {c.KeyFrameRequestsThrottled}, "
             + $"publisher key frames {keyFramesBefore} → {videoProducer.KeyFrames}");
         Assert.True(firstFrame > TimeSpan.Zero, "the subscriber decoded a frame");
-        Assert.True(firstFrame < TimeSpan.FromSeconds(1), $"first frame after {firstFrame.TotalMilliseconds:F0} ms");
+        // 91-98 ms alone, 556-592 ms beside another Chromium test class on the loaded 2-core machine; without the
+        // cache it would be never (key-frame requests are held back for 60 s).
+        Assert.True(firstFrame < TimeSpan.FromSeconds(2.5), $"first frame after {firstFrame.TotalMilliseconds:F0} ms");
         Assert.Equal(1, c.KeyFrameCacheReplays);
         Assert.True(c.NacksReceived > 0, "Chromium NACKed the dropped packets");
         Assert.True(c.RetransmittedPackets > 0, "the router retransmitted");
