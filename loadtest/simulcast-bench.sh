@@ -6,6 +6,7 @@
 #      speaker) in a --speaker-tile, sent as video-size, so they receive q of 23 cameras and f of one.
 # Needs root (a network namespace with only lo, created and deleted here).
 # Usage: loadtest/simulcast-bench.sh [rounds=3] [participants=25] [seconds=20]
+# Environment: A_BITRATE, B_BITRATES, FPS, TILE, SPEAKER_TILE, WARMUP, EXTRA (more generator options, e.g. --no-audio), OUT.
 set -euo pipefail
 ROUNDS=${1:-3}; N=${2:-25}; SECONDS_RUN=${3:-20}
 A_BITRATE=${A_BITRATE:-500000}; B_BITRATES=${B_BITRATES:-100000,500000,1500000}; FPS=${FPS:-15}
@@ -39,7 +40,7 @@ start_server() {
   echo "server did not start" >&2; exit 1
 }
 
-COMMON=(meeting -n "$N" -d "$SECONDS_RUN" --warmup "$WARMUP" --fps "$FPS" --target server --server-url ws://127.0.0.1:7890/ws --join-concurrency 4)
+COMMON=(meeting -n "$N" -d "$SECONDS_RUN" --warmup "$WARMUP" --fps "$FPS" --target server --server-url ws://127.0.0.1:7890/ws --join-concurrency 4 ${EXTRA:-})
 for r in $(seq "$ROUNDS"); do
   for label in A B; do
     start_server
