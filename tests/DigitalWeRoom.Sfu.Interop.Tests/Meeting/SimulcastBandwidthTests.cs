@@ -61,15 +61,9 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
             // Carol: a Chromium inside the namespace, behind the token bucket (receives only; no camera on http://10.77...).
             await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec ip netns exec {ns} {Chromium.ExecutablePath} \"$@\"\n");
             File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            using var playwright = await Playwright.CreateAsync();
-            await using var carolBrowser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = wrapper,
-                Headless = true,
-                Args = [.. Chromium.Arguments, "--autoplay-policy=no-user-gesture-required"],
-            });
-            var c = await (await carolBrowser.NewContextAsync()).NewPageAsync();
-            await c.GotoAsync(new Uri(outside, "/r/bw?name=carol").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 30_000 });
+            await using var carolChromium = await Chromium.LaunchAsync(wrapper, Chromium.Autoplay);
+            var c = await Chromium.OpenPageAsync(carolChromium.Browser, new Uri(outside, "/r/bw?name=carol").ToString(),
+                gotoOptions: new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 30_000 });
             foreach (var page in new[] { a, b, c })
             {
                 await Dwr.WaitForModeAsync(page, "sfu", 30_000);

@@ -56,7 +56,7 @@ public class KeyFrameCacheTests
 
     private static (Router, FakeTimeProvider, PacketPool, Publisher, Producer, CapturingSender PubSender) Setup(RouterOptions? options = null)
     {
-        var (router, time, pool) = NewRouter(options ?? new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(options ?? Quiet);
         var pubSender = new CapturingSender();
         var transport = router.CreateTransport("pub", pubSender);
         var producer = router.CreateProducer(transport, new ProducerOptions("v", MediaKind.Video, PubSsrc, [Vp8Codec]));
@@ -163,7 +163,7 @@ public class KeyFrameCacheTests
     [Fact]
     public void CacheDisabled_SubscriberWaitsForTheNextKeyFrame()
     {
-        var (router, time, pool, publisher, producer, _) = Setup(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero, KeyFrameCacheEnabled = false });
+        var (router, time, pool, publisher, producer, _) = Setup(Quiet with { KeyFrameCacheEnabled = false });
         publisher.SendFrames(15);
         var subSender = new CapturingSender();
         router.CreateConsumer(router.CreateTransport("sub", subSender), producer, new ConsumerOptions("c", 0xA1));
