@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using DigitalWeRoom.Sfu.LoadTest.Janus;
 using DigitalWeRoom.Sfu.LoadTest.Media;
+using DigitalWeRoom.Sfu.LoadTest.Participants;
 using DigitalWeRoom.Sfu.LoadTest.Runner;
 using DigitalWeRoom.Sfu.LoadTest.Scenarios;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
@@ -78,6 +79,7 @@ internal static class Program
     {
         ScenarioPlan plan;
         MediaProfile media;
+        Func<SyntheticParticipant, int, (int Width, int Height)>? tileFor;
         try
         {
             plan = makePlan(TimeSpan.FromSeconds(pr.GetValue(o.Duration)));
@@ -91,8 +93,10 @@ internal static class Program
                 Video = !pr.GetValue(o.NoVideo),
                 VideoBitrate = pr.GetValue(o.VideoBitrate),
                 VideoFps = pr.GetValue(o.Fps),
+                Simulcast = pr.GetValue(o.Simulcast) ? SimulcastLayer.WithBitrates(ParseList(pr.GetValue(o.SimulcastBitrates)!)) : null,
             };
             media.Validate();
+            tileFor = TileOption(pr.GetValue(o.Tile), pr.GetValue(o.SpeakerTile));
         }
         catch (ArgumentException e)
         {
@@ -146,6 +150,7 @@ internal static class Program
             JoinConcurrency = pr.GetValue(o.JoinConcurrency),
             Pacers = pr.GetValue(o.Pacers),
             ServerPid = pr.GetValue(o.ServerPid) is int pid and > 0 ? pid : null,
+            TileFor = tileFor,
         };
         AnsiConsole.MarkupLineInterpolated($"[bold]{plan.Kind}[/] against [bold]{target.Name}[/]: {plan.Participants.Count} participants, {plan.PublisherCount} publishers, {plan.Duration.TotalSeconds:0.#} s, {media.PacketsPerSecond:0} pkt/s per publisher, steady fan-out {plan.SteadyStateFanout} subscriptions");
         RunResult result;
@@ -182,6 +187,23 @@ internal static class Program
         return result.Failed == 0 ? 0 : 1;
     }
 
+    private static int[] ParseList(string text) =>
+        [.. text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))];
+
+    /// <summary><c>--tile WxH</c> for every camera, <c>--speaker-tile WxH</c> for publisher 0's (a speaker view); null = no video-size sent.</summary>
+    private static Func<SyntheticParticipant, int, (int Width, int Height)>? TileOption(string? tile, string? speaker)
+    {
+        static (int, int)? Size(string? text) => string.IsNullOrEmpty(text) ? null
+            : text.Split('x') is [var w, var h] && int.TryParse(w, System.Globalization.CultureInfo.InvariantCulture, out int width) && int.TryParse(h, System.Globalization.CultureInfo.InvariantCulture, out int height)
+              && width is >= 0 and <= 16384 && height is >= 0 and <= 16384 ? (width, height)
+            : throw new ArgumentException($"tile size '{text}' must be WxH (0..16384)");
+        var all = Size(tile);
+        var top = Size(speaker);
+        if (all is null && top is null) return null;
+        var rest = all ?? (1280, 720);
+        return (_, publisher) => publisher == 0 && top is { } t ? t : rest;
+    }
+
     private static IEnumerable<(string, string)> Rows(RunResult r)
     {
         var c = System.Globalization.CultureInfo.InvariantCulture;
@@ -189,6 +211,10 @@ internal static class Program
         yield return ("join ms p50 / p95 / p99 / max", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax));
         yield return ("packets sent / received", string.Format(c, "{0:N0} / {1:N0}", r.PacketsSent, r.PacketsReceived));
         yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
+        if (r.VideoLayerPacketsReceived.Count > 0)
+        {
+            yield return ("simulcast video received by layer (pkts)", string.Join(" / ", r.VideoLayerPacketsReceived.Select(x => x.ToString("N0", c))) + string.Format(c, "; switches {0} (not on a key frame {1}, seq not continuous {2})", r.LayerSwitches, r.LayerSwitchesNotOnKeyFrame, r.LayerSwitchesWithSeqGap));
+        }
         yield return ("forwarded pkt/s (measured window)", string.Format(c, "{0:N0} over {1:0.0} s", r.ForwardedPacketsPerSecond, r.MeasuredSeconds));
         yield return ("latency ms p50 / p95 / p99 / max", string.Format(c, "{0:0.000} / {1:0.000} / {2:0.000} / {3:0.000}", r.LatencyMsP50, r.LatencyMsP95, r.LatencyMsP99, r.LatencyMsMax));
         yield return ("jitter ms (mean of streams)", string.Format(c, "{0:0.000}", r.JitterMsMean));
@@ -219,10 +245,14 @@ internal static class Program
         public Option<int> ServerSockets { get; } = new("--server-sockets") { Description = "in-process target: UDP sockets (SO_REUSEPORT, one receive thread each) on the SFU port", DefaultValueFactory = _ => 1 };
         public Option<int> MaxParticipants { get; } = new("--max-participants") { DefaultValueFactory = _ => 2000 };
         public Option<string> Json { get; } = new("--json") { Description = "write the result as JSON here" };
+        public Option<bool> Simulcast { get; } = new("--simulcast") { Description = "publish the camera as 3 simulcast layers q/h/f (RFC 8853; --target server only)" };
+        public Option<string> SimulcastBitrates { get; } = new("--simulcast-bitrates") { Description = "bit/s of q,h,f", DefaultValueFactory = _ => "100000,500000,1500000" };
+        public Option<string> Tile { get; } = new("--tile") { Description = "subscribers send video-size WxH for every camera (e.g. 320x180)" };
+        public Option<string> SpeakerTile { get; } = new("--speaker-tile") { Description = "video-size WxH for publisher 0's camera (a speaker view, e.g. 1280x720)" };
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, MaxParticipants, Json })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, MaxParticipants, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
             {
                 command.Options.Add(option);
             }

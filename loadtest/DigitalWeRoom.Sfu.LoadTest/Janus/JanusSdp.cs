@@ -17,7 +17,21 @@ internal static class JanusSdp
         public List<System.Net.IPEndPoint> Candidates { get; } = [];
     }
 
-    internal sealed record Section(string Kind, string Mid, int PayloadType, string Direction);
+    internal sealed record Section(string Kind, string Mid, int PayloadType, string Direction)
+    {
+        /// <summary>Rids offered as <c>a=rid:X recv</c> (RFC 8851 §4), in order.</summary>
+        public List<string> RecvRids { get; } = [];
+
+        /// <summary>Header extensions offered (<c>a=extmap:id uri</c>, RFC 8285 §5).</summary>
+        public Dictionary<string, byte> Extmaps { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The msid track id (RFC 8830 §2) of a section the remote side sends on, if any.</summary>
+        public string? MsidTrack { get; set; }
+    }
+
+    public const string MidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
+    public const string RidUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+    public const string RepairedRidUri = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
 
     public static string PublisherOffer(string ufrag, string password, string fingerprint, System.Net.IPEndPoint candidate, uint audioSsrc, uint videoSsrc, bool audio, bool video)
     {
@@ -49,11 +63,20 @@ internal static class JanusSdp
     {
         string ufrag = "", pwd = "", fpAlg = "", fp = "";
         var sections = new List<Section>();
-        string? kind = null, mid = null, direction = "sendrecv";
+        string? kind = null, mid = null, direction = "sendrecv", msid = null;
         int pt = -1;
+        var rids = new List<string>();
+        var extmaps = new Dictionary<string, byte>(StringComparer.Ordinal);
         void Flush()
         {
-            if (kind is not null) sections.Add(new Section(kind, mid ?? sections.Count.ToString(CultureInfo.InvariantCulture), pt, direction));
+            if (kind is null) return;
+            var section = new Section(kind, mid ?? sections.Count.ToString(CultureInfo.InvariantCulture), pt, direction) { MsidTrack = msid };
+            section.RecvRids.AddRange(rids);
+            foreach (var e in extmaps) section.Extmaps[e.Key] = e.Value;
+            sections.Add(section);
+            rids.Clear();
+            extmaps.Clear();
+            msid = null;
         }
         foreach (string raw in sdp.Split('\n'))
         {
@@ -77,6 +100,13 @@ internal static class JanusSdp
                 fp = parts.Length > 1 ? parts[1] : "";
             }
             else if (line.StartsWith("a=mid:", StringComparison.Ordinal)) mid = line[6..];
+            else if (line.StartsWith("a=rid:", StringComparison.Ordinal) && line[6..].Split(' ') is [var rid, "recv", ..]) rids.Add(rid);
+            else if (line.StartsWith("a=msid:", StringComparison.Ordinal) && line[7..].Split(' ') is [_, var track, ..]) msid = track;
+            else if (line.StartsWith("a=extmap:", StringComparison.Ordinal) && line[9..].Split(' ') is [var id, var uri, ..]
+                && byte.TryParse(id.Split('/')[0], CultureInfo.InvariantCulture, out byte extId))
+            {
+                extmaps[uri] = extId;
+            }
             else if (line is "a=sendonly" or "a=recvonly" or "a=inactive" or "a=sendrecv") direction = line[2..];
             else if (line.StartsWith("a=rtpmap:", StringComparison.Ordinal) && kind is not null)
             {
@@ -112,20 +142,52 @@ internal static class JanusSdp
     /// first video answered sendonly with our SSRCs; others inactive), its sendonly sections are answered recvonly.
     /// We are the full, controlling ICE agent (no a=ice-lite) and the DTLS client.
     /// </summary>
-    public static string ServerAnswer(Remote offer, string ufrag, string password, string fingerprint, System.Net.IPEndPoint candidate, uint audioSsrc, uint videoSsrc)
+    /// <remarks>
+    /// With <paramref name="simulcastRids"/> (lowest first) the camera section is answered as Chromium answers a
+    /// simulcast offer (RFC 8853 §5.2): <c>a=rid:X send</c> for each offered rid we have, <c>a=simulcast:send</c>,
+    /// the MID / rid / repaired-rid extmaps echoed with the offered ids, and no <c>a=ssrc</c> (the server binds each
+    /// layer's SSRC by MID + rid). <paramref name="videoMid"/> reports the camera section's mid.
+    /// </remarks>
+    public static string ServerAnswer(Remote offer, string ufrag, string password, string fingerprint, System.Net.IPEndPoint candidate, uint audioSsrc, uint videoSsrc,
+        IReadOnlyList<string>? simulcastRids = null, Action<Section, IReadOnlyList<string>>? videoMid = null)
     {
         var sb = new StringBuilder();
         Header(sb, offer.Sections.Select(s => s.Mid).ToList(), lite: false);
-        bool audioUsed = audioSsrc == 0, videoUsed = videoSsrc == 0;
+        bool audioUsed = audioSsrc == 0, videoUsed = videoSsrc == 0 && simulcastRids is null;
         foreach (Section s in offer.Sections)
         {
             string codec = s.Kind == "audio" ? "opus/48000/2" : "VP8/90000";
             string direction = "inactive";
             uint ssrc = 0;
+            List<string>? rids = null;
             if (s.Direction == "recvonly" && s.Kind == "audio" && !audioUsed) { direction = "sendonly"; ssrc = audioSsrc; audioUsed = true; }
-            else if (s.Direction == "recvonly" && s.Kind == "video" && !videoUsed) { direction = "sendonly"; ssrc = videoSsrc; videoUsed = true; }
+            else if (s.Direction == "recvonly" && s.Kind == "video" && !videoUsed)
+            {
+                direction = "sendonly";
+                videoUsed = true;
+                if (simulcastRids is null)
+                {
+                    ssrc = videoSsrc;
+                }
+                else
+                {
+                    rids = [.. simulcastRids.Where(s.RecvRids.Contains)];
+                    videoMid?.Invoke(s, rids);
+                }
+            }
             else if (s.Direction == "sendonly" && s.PayloadType >= 0) direction = "recvonly";
             Media(sb, s.Kind is "audio" or "video" ? s.Kind : "video", s.Mid, Math.Max(0, s.PayloadType), codec, direction, ssrc, ufrag, password, fingerprint, candidate);
+            if (rids is { Count: > 0 })
+            {
+                var c = CultureInfo.InvariantCulture;
+                foreach (string uri in new[] { MidUri, RidUri, RepairedRidUri })
+                {
+                    if (s.Extmaps.TryGetValue(uri, out byte id)) sb.Append(c, $"a=extmap:{id} {uri}\r\n");
+                }
+                foreach (string rid in rids) sb.Append(c, $"a=rid:{rid} send\r\n");
+                sb.Append("a=simulcast:send ").Append(string.Join(';', rids)).Append("\r\n");
+                sb.Append(c, $"a=msid:dwr-{s.Mid} video-{s.Mid}\r\n");
+            }
         }
         return sb.ToString();
     }

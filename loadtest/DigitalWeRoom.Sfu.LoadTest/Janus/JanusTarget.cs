@@ -63,6 +63,7 @@ internal sealed class JanusTarget : ILoadTarget
 
     public async Task JoinAsync(SyntheticParticipant participant, CancellationToken ct)
     {
+        if (participant.Simulcast) throw new NotSupportedException("simulcast publishers need --target server");
         long room = await RoomAsync(participant.Plan.Room, ct).ConfigureAwait(false);
         var session = await JanusSession.CreateAsync(_http, _options.Url, ct).ConfigureAwait(false);
         var endpoint = new UdpEndpoint(new UdpEndpointOptions

@@ -8,8 +8,11 @@ namespace DigitalWeRoom.Sfu.LoadTest.Media;
 /// <see cref="System.Diagnostics.Stopwatch"/> ticks (CLOCK_MONOTONIC, shared by every process on the host, so
 /// one-way latency is exact when sender and receiver run on the same machine).
 /// </summary>
-internal readonly record struct SyntheticStamp(int Publisher, StreamKind Kind, long Sequence, long SendTicks, bool KeyFrame)
+internal readonly record struct SyntheticStamp(int Publisher, StreamKind Kind, long Sequence, long SendTicks, bool KeyFrame, int Layer = -1)
 {
+    /// <summary>Layer is a simulcast layer index (byte 10, lowest = 0; byte 11 = 1), -1 for a stream that is not simulcast.</summary>
+    public bool IsSimulcast => Layer >= 0;
+
     public const int Size = 28;
     public const uint Magic = 0x4457524C;
 
@@ -20,8 +23,8 @@ internal readonly record struct SyntheticStamp(int Publisher, StreamKind Kind, l
         BinaryPrimitives.WriteInt32BigEndian(s[4..], Publisher);
         s[8] = (byte)Kind;
         s[9] = KeyFrame ? (byte)1 : (byte)0;
-        s[10] = 0;
-        s[11] = 0;
+        s[10] = (byte)Math.Max(0, Layer);
+        s[11] = Layer >= 0 ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteInt64BigEndian(s[12..], Sequence);
         BinaryPrimitives.WriteInt64BigEndian(s[20..], SendTicks);
     }
@@ -55,7 +58,8 @@ internal readonly record struct SyntheticStamp(int Publisher, StreamKind Kind, l
             (StreamKind)s[8],
             BinaryPrimitives.ReadInt64BigEndian(s[12..]),
             BinaryPrimitives.ReadInt64BigEndian(s[20..]),
-            s[9] == 1);
+            s[9] == 1,
+            s[11] == 1 ? s[10] : -1);
         return true;
     }
 }

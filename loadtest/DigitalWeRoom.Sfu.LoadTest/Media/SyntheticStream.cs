@@ -27,13 +27,21 @@ internal sealed class SyntheticStream
     private int[]? _historyLength;
     private byte[]? _retransmitBuffer;
     private volatile int _audioLevel = 127;
+    private readonly SimulcastLayer? _layer;
+    private ushort _pictureId;
+    private volatile bool _active = true;
+    private volatile bool _sendMidRid;
+    private byte[] _midRidBlock = [];
 
-    public SyntheticStream(int publisher, StreamKind kind, uint ssrc, MediaProfile profile)
+    public SyntheticStream(int publisher, StreamKind kind, uint ssrc, MediaProfile profile, SimulcastLayer? layer = null, int layerIndex = -1)
     {
         Publisher = publisher;
         Kind = kind;
         Ssrc = ssrc;
-        _profile = profile;
+        _profile = layer is null ? profile : profile.ForLayer(layer);
+        _layer = layer;
+        Layer = layer is null ? -1 : layerIndex;
+        _pictureId = (ushort)(Random.Shared.Next() & 0x7FFF);
         int perSecond = kind == StreamKind.Audio ? 50 : profile.VideoFps;
         _intervalTicks = Stopwatch.Frequency / perSecond;
         _keyFrameEvery = Math.Max(1, (long)(profile.KeyFrameInterval.TotalSeconds * perSecond));
@@ -48,6 +56,66 @@ internal sealed class SyntheticStream
     public StreamKind Kind { get; }
 
     public uint Ssrc { get; }
+
+    /// <summary>Simulcast layer index (lowest 0), -1 when the stream is not a simulcast layer.</summary>
+    public int Layer { get; }
+
+    /// <summary>The layer's rid (RFC 8852), null when not simulcast.</summary>
+    public string? Rid => _layer?.Rid;
+
+    /// <summary>RTP bytes (header + payload, plain) sent so far.</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>
+    /// Whether frames are encoded (dynacast: the server's <c>layers</c> message). An inactive layer sends nothing; it
+    /// starts again with a key frame, as an encoder does when an encoding is re-enabled.
+    /// </summary>
+    public bool Active
+    {
+        get => _active;
+        set
+        {
+            if (value && !_active) _keyFrameRequested = true;
+            _active = value;
+        }
+    }
+
+    /// <summary>Whether the MID/RID extensions still go out (until an RTCP report block acknowledges the SSRC).</summary>
+    public bool SendsMidRid => _sendMidRid;
+
+    /// <summary>
+    /// From now on every packet carries the MID (RFC 8843 §15) and, for a layer, the rid (RFC 8852) one-byte header
+    /// extensions with the negotiated ids, until <see cref="Acknowledge"/> (libwebrtc stops once the receiver
+    /// reported the SSRC; the server has bound it by then).
+    /// </summary>
+    public void UseMidRid(string mid, byte midId, byte ridId)
+    {
+        var elements = new List<byte>();
+        if (midId is > 0 and < 15 && mid.Length is > 0 and <= 16)
+        {
+            elements.Add((byte)((midId << 4) | (mid.Length - 1)));
+            elements.AddRange(System.Text.Encoding.ASCII.GetBytes(mid));
+        }
+        if (Rid is { } rid && ridId is > 0 and < 15)
+        {
+            elements.Add((byte)((ridId << 4) | (rid.Length - 1)));
+            elements.AddRange(System.Text.Encoding.ASCII.GetBytes(rid));
+        }
+        while (elements.Count % 4 != 0) elements.Add(0);
+        var block = new byte[4 + elements.Count];
+        block[0] = 0xBE;
+        block[1] = 0xDE;
+        BinaryPrimitives.WriteUInt16BigEndian(block.AsSpan(2), (ushort)(elements.Count / 4));
+        elements.CopyTo(block, 4);
+        lock (_sendLock)
+        {
+            _midRidBlock = elements.Count == 0 ? [] : block;
+            _sendMidRid = elements.Count > 0;
+        }
+    }
+
+    /// <summary>An RTCP report block named this SSRC: the receiver knows it, MID/RID stop.</summary>
+    public void Acknowledge() => _sendMidRid = false;
 
     /// <summary>Next stamp sequence to send; the last one sent is this minus one.</summary>
     public long Sequence { get; private set; }
@@ -122,6 +190,13 @@ internal sealed class SyntheticStream
         }
         while (_nextDue <= nowTicks)
         {
+            if (!_active)
+            {
+                _nextDue += _intervalTicks;
+                _frame++;
+                _rtpTimestamp += (uint)(Kind == StreamKind.Audio ? 960 : 90_000 / _profile.VideoFps);
+                continue;
+            }
             sent += Kind == StreamKind.Audio ? SendAudio(sink) : SendVideoFrame(sink);
             _nextDue += _intervalTicks;
             _frame++;
@@ -150,29 +225,41 @@ internal sealed class SyntheticStream
         if (keyFrame) KeyFramesSent++;
         int packets = _profile.VideoPacketsPerFrame;
         int payload = _profile.VideoPayloadBytes;
+        bool pictureId = _profile.Vp8PictureId;
         for (int i = 0; i < packets; i++)
         {
             int header = WriteHeader(MediaProfile.VideoPayloadType, marker: i == packets - 1);
             Span<byte> p = _buffer.AsSpan(header, payload);
-            // RFC 7741 §4.2 descriptor: S=1 on the first packet of the frame, partition 0; then the VP8 payload
-            // header (§4.3): P bit 0 = key frame, with the key-frame start code.
-            p[0] = i == 0 ? (byte)0x10 : (byte)0x00;
+            // RFC 7741 §4.2 descriptor: S=1 on the first packet of the frame, partition 0; with X=1, I=1 and a 15-bit
+            // PictureID (M=1) when asked for; then the VP8 payload header (§4.3): P bit 0 = key frame.
+            int d = 1;
+            p[0] = (byte)((pictureId ? 0x80 : 0x00) | (i == 0 ? 0x10 : 0x00));
+            if (pictureId)
+            {
+                p[1] = 0x80;
+                BinaryPrimitives.WriteUInt16BigEndian(p[2..], (ushort)(0x8000 | _pictureId));
+                d = 4;
+            }
             if (i == 0)
             {
-                p[1] = keyFrame ? (byte)0x00 : (byte)0x01;
-                p[2] = 0;
-                p[3] = 0;
+                p[d] = keyFrame ? (byte)0x00 : (byte)0x01;
+                p[d + 1] = 0;
+                p[d + 2] = 0;
                 if (keyFrame)
                 {
-                    p[4] = 0x9D;
-                    p[5] = 0x01;
-                    p[6] = 0x2A;
+                    // RFC 6386 §9.1: start code, then 14-bit width and height (little endian, scale 0).
+                    p[d + 3] = 0x9D;
+                    p[d + 4] = 0x01;
+                    p[d + 5] = 0x2A;
+                    BinaryPrimitives.WriteUInt16LittleEndian(p[(d + 6)..], (ushort)((_layer?.Width ?? 640) & 0x3FFF));
+                    BinaryPrimitives.WriteUInt16LittleEndian(p[(d + 8)..], (ushort)((_layer?.Height ?? 480) & 0x3FFF));
                 }
             }
-            new SyntheticStamp(Publisher, Kind, Sequence, Stopwatch.GetTimestamp(), keyFrame && i == 0).Write(_buffer.AsSpan(0, header + payload));
+            new SyntheticStamp(Publisher, Kind, Sequence, Stopwatch.GetTimestamp(), keyFrame && i == 0, Layer).Write(_buffer.AsSpan(0, header + payload));
             Send(sink, header + payload);
         }
         _rtpTimestamp += (uint)(90_000 / _profile.VideoFps);
+        _pictureId = (ushort)((_pictureId + 1) & 0x7FFF);
         return packets;
     }
 
@@ -184,6 +271,12 @@ internal sealed class SyntheticStream
         BinaryPrimitives.WriteUInt16BigEndian(h[2..], _rtpSeq++);
         BinaryPrimitives.WriteUInt32BigEndian(h[4..], _rtpTimestamp);
         BinaryPrimitives.WriteUInt32BigEndian(h[8..], Ssrc);
+        if (_sendMidRid && _midRidBlock is { Length: > 0 } block && Kind == StreamKind.Video)
+        {
+            h[0] |= 0x10; // X bit (RFC 3550 §5.3.1), RFC 8285 §4.2 one-byte elements
+            block.CopyTo(h[12..]);
+            return 12 + block.Length;
+        }
         return 12;
     }
 
@@ -216,6 +309,10 @@ internal sealed class SyntheticStream
             if (!sink.TrySendRtp(_buffer, length))
             {
                 SendFailures++;
+            }
+            else
+            {
+                BytesSent += length;
             }
         }
         Sequence++;

@@ -17,6 +17,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
 {
     private static readonly long TicksPerMicrosecond = Math.Max(1, Stopwatch.Frequency / 1_000_000);
     private readonly StreamReceiveStats?[] _received;
+    private readonly VideoReceiveCheck?[] _videoChecks;
     private long _rtpReceived;
     private long _foreign;
     private long _rtcpReceived;
@@ -27,12 +28,33 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     {
         Plan = plan;
         _received = new StreamReceiveStats?[Math.Max(1, publisherCount) * 2];
+        _videoChecks = new VideoReceiveCheck?[Math.Max(1, publisherCount)];
         if (plan.Publishes)
         {
             if (profile.Audio) Audio = new SyntheticStream(plan.PublisherIndex, StreamKind.Audio, AudioSsrc(plan.PublisherIndex), profile);
-            if (profile.Video) Video = new SyntheticStream(plan.PublisherIndex, StreamKind.Video, VideoSsrc(plan.PublisherIndex), profile);
+            if (profile.Video && profile.Simulcast is { Count: > 0 } layers)
+            {
+                VideoLayers = [.. layers.Select((l, i) => new SyntheticStream(plan.PublisherIndex, StreamKind.Video, LayerSsrc(plan.PublisherIndex, i), profile, l, i))];
+                Video = VideoLayers[0];
+            }
+            else if (profile.Video)
+            {
+                Video = new SyntheticStream(plan.PublisherIndex, StreamKind.Video, VideoSsrc(plan.PublisherIndex), profile);
+                VideoLayers = [Video];
+            }
         }
     }
+
+    /// <summary>The camera's streams: its simulcast layers lowest first, or the one video stream; empty if none.</summary>
+    public SyntheticStream[] VideoLayers { get; } = [];
+
+    public bool Simulcast => VideoLayers.Length > 0 && VideoLayers[0].Layer >= 0;
+
+    /// <summary>
+    /// Tile size (device pixels) this subscriber shows a publisher's camera in, sent as <c>video-size</c> for every
+    /// camera track it receives (null: none sent, the server forwards the top layer). Argument: publisher index.
+    /// </summary>
+    public Func<int, (int Width, int Height)>? TileFor { get; set; }
 
     public PlannedParticipant Plan { get; }
 
@@ -40,7 +62,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
 
     public SyntheticStream? Video { get; }
 
-    public IEnumerable<SyntheticStream> Streams => new[] { Audio, Video }.OfType<SyntheticStream>();
+    public IEnumerable<SyntheticStream> Streams => Audio is null ? VideoLayers : [Audio, .. VideoLayers];
 
     /// <summary>Sends protected RTP for this participant; set by the target once connected.</summary>
     public IParticipantConnection? Connection { get; set; }
@@ -68,6 +90,11 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
 
     public static uint VideoSsrc(int publisher) => 0x10000001u + ((uint)publisher * 2);
 
+    public static uint LayerSsrc(int publisher, int layer) => 0x20000000u + ((uint)publisher * VideoReceiveCheck.MaxLayers) + (uint)layer;
+
+    /// <summary>The simulcast video check of what this subscriber got from <paramref name="publisher"/> (null before any packet).</summary>
+    public VideoReceiveCheck? VideoCheckFrom(int publisher) => (uint)publisher < (uint)_videoChecks.Length ? Volatile.Read(ref _videoChecks[publisher]) : null;
+
     public StreamReceiveStats? ReceivedFrom(int publisher, StreamKind kind) =>
         (uint)(publisher * 2 + (int)kind) < (uint)_received.Length ? _received[publisher * 2 + (int)kind] : null;
 
@@ -88,6 +115,12 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
             Interlocked.Increment(ref _foreign);
             return;
         }
+        if (stamp.IsSimulcast && stamp.Kind == StreamKind.Video)
+        {
+            VideoReceiveCheck check = _videoChecks[stamp.Publisher] ??= new VideoReceiveCheck();
+            check.OnPacket(rtp, stamp.Layer, stamp.KeyFrame, (nowTicks - stamp.SendTicks) / TicksPerMicrosecond);
+            return;
+        }
         int slot = (stamp.Publisher * 2) + (int)stamp.Kind;
         StreamReceiveStats stats = _received[slot] ??= new StreamReceiveStats();
         stats.OnPacket(stamp.Sequence, (nowTicks - stamp.SendTicks) / TicksPerMicrosecond);
@@ -99,7 +132,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     private void OnNack(ReadOnlySpan<byte> nack)
     {
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(nack[8..]);
-        SyntheticStream? stream = Video?.Ssrc == ssrc ? Video : Audio?.Ssrc == ssrc ? Audio : null;
+        SyntheticStream? stream = Audio?.Ssrc == ssrc ? Audio : Array.Find(VideoLayers, v => v.Ssrc == ssrc);
         if (stream is null) return;
         Interlocked.Increment(ref _nacksReceived);
         for (int at = 12; at + 4 <= nack.Length; at += 4)
@@ -123,10 +156,31 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
             int length = (BinaryPrimitives.ReadUInt16BigEndian(compound[2..]) + 1) * 4;
             if (length > compound.Length) break;
             int fmt = compound[0] & 0x1F;
-            if (compound[1] == 206 && (fmt == 1 || fmt == 4) && Video is not null)
+            if (compound[1] == 206 && (fmt == 1 || fmt == 4) && Video is not null && length >= 12)
             {
+                // PLI names the media SSRC at 8 (RFC 4585 §6.3.1); FIR names it in its FCI at 12 (RFC 5104 §4.3.1).
+                uint media = BinaryPrimitives.ReadUInt32BigEndian(compound[(fmt == 4 && length >= 16 ? 12 : 8)..]);
                 Interlocked.Increment(ref _keyFrameRequests);
-                Video.RequestKeyFrame();
+                SyntheticStream? layer = Array.Find(VideoLayers, v => v.Ssrc == media);
+                if (layer is not null)
+                {
+                    layer.RequestKeyFrame();
+                }
+                else
+                {
+                    foreach (var v in VideoLayers) v.RequestKeyFrame();
+                }
+            }
+            else if (compound[1] is 200 or 201 && Simulcast)
+            {
+                // SR/RR report blocks (RFC 3550 §6.4): 24 bytes each after the header (+ sender info for SR).
+                int count = compound[0] & 0x1F;
+                int at = compound[1] == 200 ? 28 : 8;
+                for (int i = 0; i < count && at + 24 <= length; i++, at += 24)
+                {
+                    uint reported = BinaryPrimitives.ReadUInt32BigEndian(compound[at..]);
+                    Array.Find(VideoLayers, v => v.Ssrc == reported)?.Acknowledge();
+                }
             }
             else if (compound[1] == 205 && fmt == 1 && length >= 16)
             {

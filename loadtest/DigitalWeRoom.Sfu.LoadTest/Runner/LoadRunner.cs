@@ -28,6 +28,9 @@ internal sealed record RunOptions
 
     /// <summary>Sample this process instead of the target's own idea of its server (<c>--server-pid</c>).</summary>
     public int? ServerPid { get; init; }
+
+    /// <summary>Tile size each subscriber shows each publisher's camera in (simulcast <c>video-size</c>); null = none sent.</summary>
+    public Func<SyntheticParticipant, int, (int Width, int Height)>? TileFor { get; init; }
 }
 
 internal readonly record struct Progress(TimeSpan Elapsed, TimeSpan Duration, int Connected, int Failed, int Planned, long Received, double ForwardedPerSecond, double CpuPercent);
@@ -45,6 +48,10 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         options.Media.Validate();
         int publishers = plan.PublisherCount;
         var participants = plan.Participants.Select(p => new SyntheticParticipant(p, options.Media, publishers)).ToArray();
+        if (options.TileFor is { } tileFor)
+        {
+            foreach (var p in participants) p.TileFor = publisher => tileFor(p, publisher);
+        }
         Participants = participants;
         var pacers = Enumerable.Range(0, Math.Max(1, options.Pacers)).Select(_ => new Pacer(options.PacerPeriod)).ToArray();
         ProcessSampler? sampler = options.SampleProcess && (options.ServerPid ?? target.ServerPid) is int pid ? new ProcessSampler(pid) : null;
@@ -194,7 +201,24 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 var pub = byPublisher[pubPlan.PublisherIndex];
                 if (!pub.Joined) continue;
                 bool bothSteady = s.Plan.LeaveAt is null && pub.Plan.LeaveAt is null;
-                foreach (var stream in pub.Streams)
+                if (pub.Simulcast)
+                {
+                    // One output stream whatever the layer: loss = RTP sequence gaps on it (VideoReceiveCheck).
+                    var check = s.VideoCheckFrom(pub.Plan.PublisherIndex);
+                    if (check is null || check.Packets == 0)
+                    {
+                        if (bothSteady) missing++;
+                    }
+                    else
+                    {
+                        expected += check.Packets + check.SequenceGaps;
+                        lost += check.SequenceGaps;
+                        duplicates += check.Duplicates;
+                        reordered += check.Reordered;
+                        latency.Add(check.Latency);
+                    }
+                }
+                foreach (var stream in pub.Streams.Where(st => !(pub.Simulcast && st.Kind == StreamKind.Video)))
                 {
                     var stats = s.ReceivedFrom(pub.Plan.PublisherIndex, stream.Kind);
                     if (stats is null || !stats.Any)
@@ -214,6 +238,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             }
         }
         var joins = participants.Where(p => p.Joined).Select(p => p.JoinMilliseconds).ToArray();
+        var checks = participants.SelectMany(s => Enumerable.Range(0, plan.PublisherCount).Select(s.VideoCheckFrom)).OfType<VideoReceiveCheck>().ToArray();
         double cpu = sampler is null ? double.NaN : cpuEnd.CpuSeconds - cpuStart.CpuSeconds;
         return new RunResult
         {
@@ -257,6 +282,10 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             SendFailures = participants.SelectMany(p => p.Streams).Sum(s => s.SendFailures),
             LoadAverage1m = ReadLoadAverage(),
             Errors = [.. errors],
+            VideoLayerPacketsReceived = checks.Length == 0 ? [] : [.. Enumerable.Range(0, options.Media.Simulcast?.Count ?? 0).Select(l => checks.Sum(c => c.PacketsOfLayer(l)))],
+            LayerSwitches = checks.Sum(c => c.Switches.Count),
+            LayerSwitchesNotOnKeyFrame = checks.Sum(c => c.Switches.Count(x => !x.AtKeyFrame)),
+            LayerSwitchesWithSeqGap = checks.Sum(c => c.Switches.Count(x => !x.SequenceContinuous)),
         };
     }
 

@@ -48,4 +48,13 @@ internal sealed record RunResult
     public long UdpReceiveBufferErrors { get; init; }
     public IReadOnlyDictionary<string, long> ServerDrops { get; init; } = new Dictionary<string, long>();
     public IReadOnlyList<string> Errors { get; init; } = [];
+
+    /// <summary>Simulcast: video packets every subscriber received, summed, by layer (lowest first); empty without simulcast.</summary>
+    public IReadOnlyList<long> VideoLayerPacketsReceived { get; init; } = [];
+
+    public long LayerSwitches { get; init; }
+
+    public long LayerSwitchesNotOnKeyFrame { get; init; }
+
+    public long LayerSwitchesWithSeqGap { get; init; }
 }

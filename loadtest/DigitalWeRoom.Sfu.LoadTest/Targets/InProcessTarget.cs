@@ -93,6 +93,7 @@ internal sealed class InProcessTarget : ILoadTarget
 
     public async Task JoinAsync(SyntheticParticipant participant, CancellationToken cancellationToken)
     {
+        if (participant.Simulcast) throw new NotSupportedException("simulcast publishers need --target server");
         var listener = new RouterTransportListener();
         WebRtcTransport serverSide = _endpoint.CreateTransport(new WebRtcTransportOptions
         {

@@ -50,6 +50,7 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         if (participant.Audio is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:audio", ["kind"] = "audio", ["source"] = "microphone" } }, ct).ConfigureAwait(false);
         if (participant.Video is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:video", ["kind"] = "video", ["source"] = "camera" } }, ct).ConfigureAwait(false);
         member.Loop = Task.Run(() => ReceiveLoopAsync(member), CancellationToken.None);
+        if (participant.TileFor is not null) member.SizeLoop = Task.Run(() => VideoSizeLoopAsync(member), CancellationToken.None);
         var state = await member.Connected.Task.WaitAsync(_timeout, ct).ConfigureAwait(false);
         if (state != WebRtcTransportState.Connected) throw new InvalidOperationException($"transport {state}");
         participant.Connection = new ClientConnection(member.Client!);
@@ -97,6 +98,27 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         lock (_control) m = _members[participant];
         if (moveTo is not null) m.Client!.Endpoint.MoveTo(moveTo);
         await m.SendAsync(new JsonObject { ["type"] = "ice-restart" }, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The subscriber's tiles changed (<see cref="SyntheticParticipant.TileFor"/>): <c>video-size</c> again for every
+    /// camera track it receives, paced under the server's limit of 10 per second per participant.
+    /// </summary>
+    public void ResendVideoSizes(SyntheticParticipant participant)
+    {
+        Member m;
+        lock (_control) m = _members[participant];
+        lock (m.VideoTracks)
+        {
+            foreach (var track in m.VideoTracks) m.PendingSizes.Add(track);
+        }
+        if (m.SizeLoop is null && participant.TileFor is not null) m.SizeLoop = Task.Run(() => VideoSizeLoopAsync(m), CancellationToken.None);
+    }
+
+    /// <summary>The participant id the server gave this participant (<c>joined</c>), null before.</summary>
+    public string? ParticipantIdOf(SyntheticParticipant participant)
+    {
+        lock (_control) return _members.TryGetValue(participant, out var m) ? m.ParticipantId : null;
     }
 
     /// <summary>Every message the server sent this participant so far (JSON), in order.</summary>
@@ -149,6 +171,19 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 {
                     lock (m.Messages) m.Messages.Add(msg);
                 }
+                if (type == "joined")
+                {
+                    m.ParticipantId = msg!["participantId"]?.GetValue<string>();
+                }
+                else if (type == "layers" && msg!["active"] is JsonArray active)
+                {
+                    // Dynacast: encode only the listed rids (the page sets encodings[i].active).
+                    var rids = active.Select(a => a?.GetValue<string>()).ToHashSet();
+                    foreach (var layer in m.Participant.VideoLayers)
+                    {
+                        if (layer.Rid is not null && m.AnsweredRids.Contains(layer.Rid)) layer.Active = rids.Contains(layer.Rid);
+                    }
+                }
                 if (type == "offer" && msg!["from"]?.GetValue<string>() == "server")
                 {
                     await OnOfferAsync(m, msg["sdp"]!.GetValue<string>()).ConfigureAwait(false);
@@ -197,9 +232,89 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         }
         m.ServerUfrag = offer.Ufrag;
         var local = m.Client.Transport.LocalIceCredentials;
+        var p = m.Participant;
         string answer = JanusSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
-            m.Participant.Audio?.Ssrc ?? 0, m.Participant.Video?.Ssrc ?? 0);
+            p.Audio?.Ssrc ?? 0, p.Video?.Ssrc ?? 0, p.Simulcast ? [.. p.VideoLayers.Select(v => v.Rid!)] : null, (section, rids) => UseSimulcast(m, section, rids));
         await m.SendAsync(new JsonObject { ["type"] = "answer", ["target"] = "server", ["sdp"] = answer }, CancellationToken.None).ConfigureAwait(false);
+        if (p.TileFor is not null)
+        {
+            lock (m.VideoTracks)
+            {
+                foreach (var s in offer.Sections)
+                {
+                    if (s.Kind == "video" && s.Direction == "sendonly" && s.MsidTrack is { } track && m.VideoTracks.Add(track)) m.PendingSizes.Add(track);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The camera section was answered with <paramref name="rids"/>: those layers carry MID + rid with the offered
+    /// extension ids (once: later offers do not restart it), the others never send. No rid offered = no simulcast.
+    /// </summary>
+    private static void UseSimulcast(Member m, JanusSdp.Section section, IReadOnlyList<string> rids)
+    {
+        if (rids.Count == 0)
+        {
+            m.Participant.Error ??= $"the server offered no simulcast rids on the camera section (mid {section.Mid})";
+            m.Connected.TrySetResult(WebRtcTransportState.Failed);
+            return;
+        }
+        if (m.AnsweredRids.Count > 0) return;
+        section.Extmaps.TryGetValue(JanusSdp.MidUri, out byte midId);
+        section.Extmaps.TryGetValue(JanusSdp.RidUri, out byte ridId);
+        foreach (var layer in m.Participant.VideoLayers)
+        {
+            if (rids.Contains(layer.Rid!))
+            {
+                layer.UseMidRid(section.Mid, midId, ridId);
+                m.AnsweredRids.Add(layer.Rid!);
+            }
+            else
+            {
+                layer.Active = false;
+            }
+        }
+    }
+
+    /// <summary>Sends pending <c>video-size</c> messages, one per 125 ms (the server applies at most 10 per second).</summary>
+    private async Task VideoSizeLoopAsync(Member m)
+    {
+        try
+        {
+            while (m.Socket.State is WebSocketState.Open or WebSocketState.Connecting)
+            {
+                await Task.Delay(125).ConfigureAwait(false);
+                string? track;
+                lock (m.VideoTracks)
+                {
+                    track = m.PendingSizes.FirstOrDefault();
+                    if (track is not null) m.PendingSizes.Remove(track);
+                }
+                if (track is null || m.Participant.TileFor is not { } tileFor || PublisherOf(track) is not int publisher) continue;
+                var (width, height) = tileFor(publisher);
+                await m.SendAsync(new JsonObject { ["type"] = "video-size", ["trackId"] = track, ["width"] = width, ["height"] = height }, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>The publisher index of a server track id <c>"&lt;participantId&gt;-&lt;mid&gt;"</c>.</summary>
+    private int? PublisherOf(string trackId)
+    {
+        lock (_control)
+        {
+            foreach (var other in _members.Values)
+            {
+                if (other.ParticipantId is { } id && trackId.Length > id.Length && trackId.StartsWith(id, StringComparison.Ordinal) && trackId[id.Length] == '-')
+                {
+                    return other.Participant.Plan.PublisherIndex;
+                }
+            }
+        }
+        return null;
     }
 
     private sealed class Member(SyntheticParticipant participant, ClientWebSocket socket)
@@ -213,6 +328,17 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         public IceControllingClient? Client { get; set; }
 
         public Task? Loop { get; set; }
+
+        public Task? SizeLoop { get; set; }
+
+        public string? ParticipantId { get; set; }
+
+        /// <summary>Camera tracks received (server track ids), and those whose video-size is still to send; lock VideoTracks.</summary>
+        public HashSet<string> VideoTracks { get; } = [];
+
+        public SortedSet<string> PendingSizes { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> AnsweredRids { get; } = [];
 
         public string? ServerUfrag { get; set; }
 
