@@ -207,7 +207,7 @@ internal sealed class MediaTransport
             int max = c.IsPaused || c.IsClosed ? -1 : simulcast is null ? 0 : Math.Min(simulcast.PreferredLayer, layerCount - 1);
             double[] bitrates = audio ? AudioBitrates : LayerBitrates[Math.Min(layerCount, LayerBitrates.Length) - 1];
             var single = c.Producer;
-            if (double.IsFinite(estimateBps) && !audio)
+            if (double.IsFinite(estimateBps))
             {
                 bitrates = simulcast is not null
                     ? MeasuredBitrates(simulcast.Layers, bitrates, now, frequency)
@@ -265,7 +265,7 @@ internal sealed class MediaTransport
         {
             double measured = layers[l].Bitrate.Sample(layers[l].Receiver.OctetsReceived, now, frequency);
             double fallback = nominal[Math.Min(l, nominal.Length - 1)];
-            result[l] = measured > MinMeasuredBps ? measured : fallback;
+            result[l] = measured > Math.Min(MinMeasuredBps, fallback / 4) ? measured : fallback;
             if (l > 0) result[l] = Math.Max(result[l], result[l - 1]);
         }
         return result;
