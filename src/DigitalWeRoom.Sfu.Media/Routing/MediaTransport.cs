@@ -204,7 +204,8 @@ internal sealed class MediaTransport
             bool audio = c.Kind == MediaKind.Audio;
             var simulcast = c.Simulcast;
             int layerCount = simulcast?.Layers.Length ?? 1;
-            int max = c.IsPaused || c.IsClosed ? -1 : simulcast is null ? 0 : Math.Min(simulcast.PreferredLayer, layerCount - 1);
+            int max = c.IsPaused || c.IsClosed || (!audio && IsSilent(c, now, frequency)) ? -1
+                : simulcast is null ? 0 : Math.Min(simulcast.PreferredLayer, layerCount - 1);
             double[] bitrates = audio ? AudioBitrates : LayerBitrates[Math.Min(layerCount, LayerBitrates.Length) - 1];
             var single = c.Producer;
             if (double.IsFinite(estimateBps))
@@ -272,6 +273,21 @@ internal sealed class MediaTransport
     }
 
     private const double MinMeasuredBps = 20_000;
+
+    /// <summary>A video whose publisher sent nothing for this long (an unused screen slot, a stopped camera) costs nothing and is not paused.</summary>
+    private const int SilentVideoSeconds = 2;
+
+    private static bool IsSilent(Consumer consumer, long now, long frequency)
+    {
+        var single = consumer.Producer;
+        var layers = consumer.Simulcast is { } s ? s.Layers : new ReadOnlySpan<Producer>(in single);
+        foreach (var layer in layers)
+        {
+            long last = layer.LastPacketAt;
+            if (last != 0 && now - last < SilentVideoSeconds * frequency) return false;
+        }
+        return true;
+    }
 
     // Nominal bitrates per layer count (lowest first) until measured per-layer rates are wired in.
     private static readonly double[] AudioBitrates = [50_000];
