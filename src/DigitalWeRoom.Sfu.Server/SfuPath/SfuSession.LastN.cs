@@ -181,22 +181,21 @@ internal sealed partial class SfuSession
         });
     }
 
-    /// <summary>Participants whose every forwarded-by-last-N video consumer is paused for bandwidth.</summary>
+    /// <summary>
+    /// Participants with a video consumer paused for bandwidth (their camera tile shows the note; an unused screen
+    /// slot is never paused, so it does not count as flowing).
+    /// </summary>
     private HashSet<string> BandwidthPaused()
     {
         var paused = new HashSet<string>(StringComparer.Ordinal);
-        var flowing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var consumer in _consumers.Values)
         {
-            if (consumer.IsClosed || consumer.Kind != MediaKind.Video || consumer.IsPaused)
+            if (!consumer.IsClosed && consumer.Kind == MediaKind.Video && !consumer.IsPaused && consumer.IsBandwidthPaused)
             {
-                continue;
+                paused.Add(consumer.Producer.Publisher.Id);
             }
-
-            (consumer.IsBandwidthPaused ? paused : flowing).Add(consumer.Producer.Publisher.Id);
         }
 
-        paused.ExceptWith(flowing);
         return paused;
     }
 
