@@ -18,18 +18,11 @@ public interface IParticipantConnection
     bool CanSubscribe => true;
 
     /// <summary>
-    /// The room has let the participant go (removed by the operator, room closed): send what is queued, then close
-    /// the connection with <paramref name="reason"/>. The room has already forgotten the participant.
+    /// The room lets the participant go (removed by the operator, room closed, ICE consent expired): the connection
+    /// sends an <c>error</c> with <paramref name="code"/> and <paramref name="reason"/>, sends what is queued, then
+    /// closes with <paramref name="code"/>, forgetting its room. Called on the room loop, which forgets the participant.
     /// </summary>
-    void Disconnect(string reason)
-    {
-    }
-
-    /// <summary>
-    /// The room removed the participant on its own (e.g. ICE consent expired): the connection sends an
-    /// <c>error</c> with <paramref name="code"/>, forgets its room and closes. Called on the room loop.
-    /// </summary>
-    void Remove(string code, string reason)
+    void Disconnect(string code, string reason)
     {
         TrySend(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason });
     }

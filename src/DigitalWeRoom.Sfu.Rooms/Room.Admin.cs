@@ -140,11 +140,7 @@ public sealed partial class Room
         }
     }
 
-    private static void Dismiss(Participant participant, string code, string reason)
-    {
-        participant.Send(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason });
-        participant.Connection.Disconnect(code);
-    }
+    private static void Dismiss(Participant participant, string code, string reason) => participant.Connection.Disconnect(code, reason);
 
     private static bool IsMutedByOperator(Participant participant, string kind) => participant.OperatorMuted.Contains(kind);
 

@@ -219,7 +219,7 @@ public sealed partial class Room
                     {
                         // RFC 7675 §5.1: the client vanished (no goodbye, no checks). Remove it as if it had
                         // left, and end its signaling connection, which may still be open but silent.
-                        p.Connection.Remove(ErrorCodes.ConsentExpired, "no ICE consent from your connection for the consent timeout; rejoin");
+                        p.Connection.Disconnect(ErrorCodes.ConsentExpired, "no ICE consent from your connection for the consent timeout; rejoin");
                         await OnLeaveAsync(p.Id, "ice consent expired");
                     }
                 }

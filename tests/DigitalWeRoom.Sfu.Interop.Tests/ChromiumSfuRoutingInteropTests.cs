@@ -9,6 +9,7 @@ using DigitalWeRoom.Sfu.Protocols.Sdp;
 using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Udp;
+using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace DigitalWeRoom.Sfu.Interop.Tests;
@@ -42,95 +43,91 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
         }
         """;
 
-    private const string InboundStatsScript = """
-        async () => {
-          const r = { audio: 0, video: 0, frames: 0, width: 0 };
-          (await window.sub.getStats()).forEach(s => {
-            if (s.type !== 'inbound-rtp') return;
-            if (s.kind === 'audio') r.audio = s.packetsReceived;
-            if (s.kind === 'video') { r.video = s.packetsReceived; r.frames = s.framesDecoded || 0; r.width = s.frameWidth || 0; }
-          });
-          return [r.audio, r.video, r.frames, r.width];
-        }
-        """;
-
     [Fact]
     public async Task Chromium_publisher_is_forwarded_to_a_Chromium_subscriber_that_decodes_it()
     {
-        using var page = PageServer.Start();
+        await using var page = new LoopbackPageServer(LoopbackPageServer.BlankPage);
         using var endpoint = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback }).Start();
         await using var router = new Router("interop", endpoint.Pool);
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        try
+        await using var chromium = await Chromium.LaunchAsync();
+        var tab = await Chromium.OpenPageAsync(chromium.Browser, page.Url);
+
+        // Publisher: SSRCs from the offer for audio; video is left unsignaled and bound by the MID extension.
+        var (pubAudio, pubVideo, publisher, pubWebRtc, _, opus, vp8, _) = await PublishAsync(tab, endpoint, router, rtx: false);
+
+        var audioProducer = router.CreateProducer(publisher, new ProducerOptions("mic", MediaKind.Audio, pubAudio.SsrcIds[0],
+            [new RtpCodec((byte)opus, "audio/opus", 48000)]) { Mid = pubAudio.Mid });
+        var videoProducer = router.CreateProducer(publisher, new ProducerOptions("cam", MediaKind.Video, 0,
+            [new RtpCodec((byte)vp8, "video/VP8", 90000)]) { Mid = pubVideo.Mid });
+
+        // Subscriber: recvonly offer, our sendonly answer announces the consumers' output SSRCs.
+        var (subOffer, subAudio, subVideo) = await OfferAsync(tab, SubscribeScript);
+        Assert.Equal(opus, subAudio.FindCodec("opus")!.PayloadType); // no payload-type remapping yet
+        Assert.Equal(vp8, subVideo.FindCodec("VP8")!.PayloadType);
+        var (subscriber, subWebRtc) = CreateTransport(endpoint, router, subOffer, subAudio, "subscriber", default);
+        const uint AudioOut = 0x11112222, VideoOut = 0x33334444;
+        string subAnswer = BuildAnswer(subWebRtc, endpoint.Port, subOffer, "sendonly", opus, vp8, midId: 0, ssrcs: (AudioOut, VideoOut));
+        output.WriteLine(subAnswer);
+        await AnswerAsync(tab, "sub", subAnswer);
+
+        await WaitFor(() => pubWebRtc.State == WebRtcTransportState.Connected && subWebRtc.State == WebRtcTransportState.Connected,
+            TimeSpan.FromSeconds(10), () => $"publisher {pubWebRtc.State} subscriber {subWebRtc.State}");
+        // Subscribe mid-stream: the subscriber can only decode once the PLI sent for the new consumer brings a key frame.
+        await WaitFor(() => videoProducer.Ssrc != 0 && videoProducer.Receiver.PacketsReceived > 30, TimeSpan.FromSeconds(10),
+            () => $"video packets {videoProducer.Receiver.PacketsReceived}");
+        long keyFramesBefore = videoProducer.KeyFrames;
+        router.CreateConsumer(subscriber, audioProducer, new ConsumerOptions("c-mic", AudioOut));
+        router.CreateConsumer(subscriber, videoProducer, new ConsumerOptions("c-cam", VideoOut));
+
+        var stats = (Audio: InboundRtp.None, Video: InboundRtp.None);
+        var by = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < by)
         {
-            var context = await browser.NewContextAsync();
-            var tab = await context.NewPageAsync();
-            await tab.GotoAsync(page.Url);
-
-            // Publisher: SSRCs from the offer for audio; video is left unsignaled and bound by the MID extension.
-            Assert.True(SdpParser.TryParse(await tab.EvaluateAsync<string>(PublishScript), out SessionDescription pubOffer, out var error), error.ToString());
-            MediaDescription pubAudio = pubOffer.Media.Single(m => m.Kind == "audio");
-            MediaDescription pubVideo = pubOffer.Media.Single(m => m.Kind == "video");
-            int midId = pubVideo.FindExtmapId("urn:ietf:params:rtp-hdrext:sdes:mid")!.Value;
-            var (publisher, pubWebRtc) = CreateTransport(endpoint, router, pubOffer, pubAudio, "publisher", new RtpHeaderExtensionIds(Mid: (byte)midId));
-            int opus = pubAudio.FindCodec("opus")!.PayloadType;
-            int vp8 = pubVideo.FindCodec("VP8")!.PayloadType;
-            string pubAnswer = BuildAnswer(pubWebRtc, endpoint.Port, pubOffer, "recvonly", opus, vp8, midId, ssrcs: null);
-            await tab.EvaluateAsync("async (sdp) => { await window.pub.setRemoteDescription({ type: 'answer', sdp }); }", pubAnswer);
-
-            var audioProducer = router.CreateProducer(publisher, new ProducerOptions("mic", MediaKind.Audio, pubAudio.SsrcIds[0],
-                [new RtpCodec((byte)opus, "audio/opus", 48000)]) { Mid = pubAudio.Mid });
-            var videoProducer = router.CreateProducer(publisher, new ProducerOptions("cam", MediaKind.Video, 0,
-                [new RtpCodec((byte)vp8, "video/VP8", 90000)]) { Mid = pubVideo.Mid });
-
-            // Subscriber: recvonly offer, our sendonly answer announces the consumers' output SSRCs.
-            Assert.True(SdpParser.TryParse(await tab.EvaluateAsync<string>(SubscribeScript), out SessionDescription subOffer, out error), error.ToString());
-            MediaDescription subAudio = subOffer.Media.Single(m => m.Kind == "audio");
-            MediaDescription subVideo = subOffer.Media.Single(m => m.Kind == "video");
-            Assert.Equal(opus, subAudio.FindCodec("opus")!.PayloadType); // no payload-type remapping yet
-            Assert.Equal(vp8, subVideo.FindCodec("VP8")!.PayloadType);
-            var (subscriber, subWebRtc) = CreateTransport(endpoint, router, subOffer, subAudio, "subscriber", default);
-            const uint AudioOut = 0x11112222, VideoOut = 0x33334444;
-            string subAnswer = BuildAnswer(subWebRtc, endpoint.Port, subOffer, "sendonly", opus, vp8, midId: 0, ssrcs: (AudioOut, VideoOut));
-            output.WriteLine(subAnswer);
-            await tab.EvaluateAsync("async (sdp) => { await window.sub.setRemoteDescription({ type: 'answer', sdp }); }", subAnswer);
-
-            await WaitFor(() => pubWebRtc.State == WebRtcTransportState.Connected && subWebRtc.State == WebRtcTransportState.Connected,
-                TimeSpan.FromSeconds(10), () => $"publisher {pubWebRtc.State} subscriber {subWebRtc.State}");
-            // Subscribe mid-stream: the subscriber can only decode once the PLI sent for the new consumer brings a key frame.
-            await WaitFor(() => videoProducer.Ssrc != 0 && videoProducer.Receiver.PacketsReceived > 30, TimeSpan.FromSeconds(10),
-                () => $"video packets {videoProducer.Receiver.PacketsReceived}");
-            long keyFramesBefore = videoProducer.KeyFrames;
-            router.CreateConsumer(subscriber, audioProducer, new ConsumerOptions("c-mic", AudioOut));
-            router.CreateConsumer(subscriber, videoProducer, new ConsumerOptions("c-cam", VideoOut));
-
-            int[] stats = [];
-            var by = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (DateTime.UtcNow < by)
-            {
-                stats = await tab.EvaluateAsync<int[]>(InboundStatsScript);
-                if (stats[0] > 50 && stats[2] > 10) break;
-                await Task.Delay(200);
-            }
-            var c = router.Counters;
-            output.WriteLine($"subscriber inbound: audio packets {stats[0]}, video packets {stats[1]}, frames decoded {stats[2]}, width {stats[3]}; "
-                + $"router received {c.ReceivedPackets} forwarded {c.ForwardedPackets} rtcp {c.RtcpSent} PLI {c.KeyFrameRequestsSent} "
-                + $"throttled {c.KeyFrameRequestsThrottled} drops {c.Drops.Total}; video ssrc bound {videoProducer.Ssrc:X8}, key frames {videoProducer.KeyFrames}");
-            Assert.True(stats[0] > 50, "audio packets received by the subscriber");
-            Assert.True(stats[2] > 10, "video frames decoded by the subscriber");
-            Assert.Equal(640, stats[3]);
-            Assert.NotEqual(0u, videoProducer.Ssrc);
-            Assert.True(c.KeyFrameRequestsSent >= 1);
-            Assert.True(videoProducer.KeyFrames > keyFramesBefore, "a key frame after the PLI");
-            Assert.True(c.RtcpSent > 0);
-            await context.CloseAsync();
+            stats = await Chromium.InboundRtpAsync(tab, "sub");
+            if (stats.Audio.PacketsReceived > 50 && stats.Video.FramesDecoded > 10) break;
+            await Task.Delay(200);
         }
-        finally
-        {
-            await browser.CloseAsync();
-            playwright.Dispose();
-        }
+        var c = router.Counters;
+        output.WriteLine($"subscriber inbound: audio packets {stats.Audio.PacketsReceived}, video packets {stats.Video.PacketsReceived}, frames decoded {stats.Video.FramesDecoded}, width {stats.Video.FrameWidth}; "
+            + $"router received {c.ReceivedPackets} forwarded {c.ForwardedPackets} rtcp {c.RtcpSent} PLI {c.KeyFrameRequestsSent} "
+            + $"throttled {c.KeyFrameRequestsThrottled} drops {c.Drops.Total}; video ssrc bound {videoProducer.Ssrc:X8}, key frames {videoProducer.KeyFrames}");
+        Assert.True(stats.Audio.PacketsReceived > 50, "audio packets received by the subscriber");
+        Assert.True(stats.Video.FramesDecoded > 10, "video frames decoded by the subscriber");
+        Assert.Equal(640, stats.Video.FrameWidth);
+        Assert.NotEqual(0u, videoProducer.Ssrc);
+        Assert.True(c.KeyFrameRequestsSent >= 1);
+        Assert.True(videoProducer.KeyFrames > keyFramesBefore, "a key frame after the PLI");
+        Assert.True(c.RtcpSent > 0);
+        await tab.Context.CloseAsync();
     }
+
+    /// <summary>Runs an offer script (<see cref="PublishScript"/> or <see cref="SubscribeScript"/>) and parses its SDP.</summary>
+    internal static async Task<(SessionDescription Offer, MediaDescription Audio, MediaDescription Video)> OfferAsync(IPage tab, string script)
+    {
+        Assert.True(SdpParser.TryParse(await tab.EvaluateAsync<string>(script), out SessionDescription offer, out var error), error.ToString());
+        return (offer, offer.Media.Single(m => m.Kind == "audio"), offer.Media.Single(m => m.Kind == "video"));
+    }
+
+    /// <summary>
+    /// Runs <see cref="PublishScript"/>, makes the "publisher" transport (MID extension bound) and answers recvonly
+    /// (with RTX accepted when <paramref name="rtx"/>; <c>Rtx</c> is then its payload type, else 0).
+    /// </summary>
+    internal static async Task<(MediaDescription Audio, MediaDescription Video, MediaTransport Media, WebRtcTransport WebRtc, int MidId, int Opus, int Vp8, int Rtx)> PublishAsync(
+        IPage tab, UdpEndpoint endpoint, Router router, bool rtx)
+    {
+        var (offer, audio, video) = await OfferAsync(tab, PublishScript);
+        int midId = video.FindExtmapId("urn:ietf:params:rtp-hdrext:sdes:mid")!.Value;
+        var (media, webRtc) = CreateTransport(endpoint, router, offer, audio, "publisher", new RtpHeaderExtensionIds(Mid: (byte)midId));
+        int opus = audio.FindCodec("opus")!.PayloadType;
+        int vp8 = video.FindCodec("VP8")!.PayloadType;
+        int rtxPt = rtx ? video.FindRtxFor(vp8)!.Value : 0;
+        await AnswerAsync(tab, "pub", BuildAnswer(webRtc, endpoint.Port, offer, "recvonly", opus, vp8, midId, ssrcs: null, rtx: rtxPt));
+        return (audio, video, media, webRtc, midId, opus, vp8, rtxPt);
+    }
+
+    /// <summary>Applies <paramref name="sdp"/> as the answer of the page's <c>window[<paramref name="pc"/>]</c>.</summary>
+    internal static Task AnswerAsync(IPage tab, string pc, string sdp) =>
+        tab.EvaluateAsync("async ([name, sdp]) => { await window[name].setRemoteDescription({ type: 'answer', sdp }); }", new object[] { pc, sdp });
 
     internal static (MediaTransport Media, WebRtcTransport WebRtc) CreateTransport(UdpEndpoint endpoint, Router router, SessionDescription offer,
         MediaDescription first, string id, RtpHeaderExtensionIds extensions, Func<IRtpPacketSender, IRtpPacketSender>? wrapSender = null)
@@ -222,54 +219,5 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
             if (DateTime.UtcNow > deadline) Assert.Fail("Timed out: " + diagnose());
             await Task.Delay(50);
         }
-    }
-
-    /// <summary>Serves an empty page on 127.0.0.1 (a secure context, so getUserMedia works).</summary>
-    internal sealed class PageServer : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-
-        private PageServer(int port)
-        {
-            Url = $"http://127.0.0.1:{port}/";
-            _listener.Prefixes.Add(Url);
-        }
-
-        public string Url { get; }
-
-        public static PageServer Start()
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var server = new PageServer(port);
-            server._listener.Start();
-            _ = server.ServeAsync();
-            return server;
-        }
-
-        private async Task ServeAsync()
-        {
-            byte[] body = "<!doctype html><html><head><title>dwr sfu routing interop</title></head><body></body></html>"u8.ToArray();
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception)
-                {
-                    return;
-                }
-                context.Response.ContentType = "text/html; charset=utf-8";
-                context.Response.ContentLength64 = body.Length;
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose() => _listener.Close();
     }
 }

@@ -37,78 +37,67 @@ public sealed class ChromiumTransportInteropTests(ITestOutputHelper output)
     [Fact]
     public async Task Chromium_connects_to_our_ice_lite_dtls_server_and_its_SRTP_audio_and_video_decrypt()
     {
-        using var page = PageServer.Start();
+        await using var page = new LoopbackPageServer(LoopbackPageServer.BlankPage);
         using var endpoint = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback }).Start();
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        try
+        await using var chromium = await Chromium.LaunchAsync();
+        var tab = await Chromium.OpenPageAsync(chromium.Browser, page.Url);
+        string offerText = await tab.EvaluateAsync<string>(GetOfferScript);
+
+        Assert.True(SdpParser.TryParse(offerText, out SessionDescription offer, out SdpParseError error), error.ToString());
+        MediaDescription audio = offer.Media.Single(m => m.Kind == "audio");
+        MediaDescription video = offer.Media.Single(m => m.Kind == "video");
+        SdpFingerprint remoteFingerprint = offer.FingerprintFor(audio)!;
+        int opus = audio.FindCodec("opus")!.PayloadType;
+        int vp8 = video.FindCodec("VP8")!.PayloadType;
+        Assert.Equal(SdpSetup.ActPass, offer.SetupFor(audio));
+
+        var listener = new CountingListener();
+        WebRtcTransport transport = endpoint.CreateTransport(new WebRtcTransportOptions
         {
-            var context = await browser.NewContextAsync();
-            var tab = await context.NewPageAsync();
-            await tab.GotoAsync(page.Url);
-            string offerText = await tab.EvaluateAsync<string>(GetOfferScript);
+            DtlsRole = DtlsRole.Server,
+            RemoteFingerprint = CertificateFingerprint.FromSdp(remoteFingerprint),
+            RemoteIceUfrag = offer.IceUfragFor(audio),
+            RemoteIcePassword = offer.IcePwdFor(audio),
+            Listener = listener,
+        });
+        string answer = BuildAnswer(transport, endpoint.Port, audio.Mid!, video.Mid!, opus, vp8);
+        output.WriteLine(answer);
+        await tab.EvaluateAsync("async (sdp) => { await window.pc.setRemoteDescription({ type: 'answer', sdp }); }", answer);
 
-            Assert.True(SdpParser.TryParse(offerText, out SessionDescription offer, out SdpParseError error), error.ToString());
-            MediaDescription audio = offer.Media.Single(m => m.Kind == "audio");
-            MediaDescription video = offer.Media.Single(m => m.Kind == "video");
-            SdpFingerprint remoteFingerprint = offer.FingerprintFor(audio)!;
-            int opus = audio.FindCodec("opus")!.PayloadType;
-            int vp8 = video.FindCodec("VP8")!.PayloadType;
-            Assert.Equal(SdpSetup.ActPass, offer.SetupFor(audio));
-
-            var listener = new CountingListener();
-            WebRtcTransport transport = endpoint.CreateTransport(new WebRtcTransportOptions
-            {
-                DtlsRole = DtlsRole.Server,
-                RemoteFingerprint = CertificateFingerprint.FromSdp(remoteFingerprint),
-                RemoteIceUfrag = offer.IceUfragFor(audio),
-                RemoteIcePassword = offer.IcePwdFor(audio),
-                Listener = listener,
-            });
-            string answer = BuildAnswer(transport, endpoint.Port, audio.Mid!, video.Mid!, opus, vp8);
-            output.WriteLine(answer);
-            await tab.EvaluateAsync("async (sdp) => { await window.pc.setRemoteDescription({ type: 'answer', sdp }); }", answer);
-
-            var connectedBy = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            string[] states = [];
-            while (DateTime.UtcNow < connectedBy)
-            {
-                states = await tab.EvaluateAsync<string[]>("() => [window.pc.iceConnectionState, window.pc.connectionState]");
-                if (states[1] is "connected" or "failed" && transport.State >= WebRtcTransportState.Connected)
-                {
-                    break;
-                }
-                await Task.Delay(50);
-            }
-            output.WriteLine($"chromium ice={states[0]} pc={states[1]}; server {transport.State} dtls={transport.DtlsFailure} "
-                + $"profile={transport.SrtpProfile} suite=0x{transport.DtlsCipherSuite:X4} drops={Describe(endpoint.Drops)}/{Describe(transport.Drops)}");
-            Assert.Equal(WebRtcTransportState.Connected, transport.State);
-            Assert.Equal(DtlsFailure.None, transport.DtlsFailure);
-            Assert.Equal("connected", states[0]);
-            Assert.Equal("connected", states[1]);
-
-            // Media for up to 5 s: at least one audio and one video SSRC with > 20 authenticated packets each.
-            var mediaBy = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while (DateTime.UtcNow < mediaBy && !(listener.MaxPackets(opus) > 20 && listener.MaxPackets(vp8) > 20))
-            {
-                await Task.Delay(100);
-            }
-            output.WriteLine("per SSRC: " + string.Join(", ", listener.BySsrc.Select(p => $"{p.Key:X8}/pt{p.Value.PayloadType}={p.Value.Count}"))
-                + $"; rtcp={listener.RtcpCount}; srtp drops={Describe(transport.Drops)}");
-            if (listener.MaxPackets(opus) <= 20 || listener.MaxPackets(vp8) <= 20)
-            {
-                output.WriteLine(await tab.EvaluateAsync<string>(
-                    "async () => { const r = []; (await window.pc.getStats()).forEach(s => r.push(s)); return JSON.stringify(r); }"));
-            }
-            Assert.True(listener.MaxPackets(opus) > 20, "audio packets");
-            Assert.True(listener.MaxPackets(vp8) > 20, "video packets");
-            Assert.Equal(0, transport.Drops.Get(DropReason.SrtpAuthFailed));
-            await context.CloseAsync();
-        }
-        finally
+        var connectedBy = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        string[] states = [];
+        while (DateTime.UtcNow < connectedBy)
         {
-            await browser.CloseAsync();
-            playwright.Dispose();
+            states = await tab.EvaluateAsync<string[]>("() => [window.pc.iceConnectionState, window.pc.connectionState]");
+            if (states[1] is "connected" or "failed" && transport.State >= WebRtcTransportState.Connected)
+            {
+                break;
+            }
+            await Task.Delay(50);
         }
+        output.WriteLine($"chromium ice={states[0]} pc={states[1]}; server {transport.State} dtls={transport.DtlsFailure} "
+            + $"profile={transport.SrtpProfile} suite=0x{transport.DtlsCipherSuite:X4} drops={Describe(endpoint.Drops)}/{Describe(transport.Drops)}");
+        Assert.Equal(WebRtcTransportState.Connected, transport.State);
+        Assert.Equal(DtlsFailure.None, transport.DtlsFailure);
+        Assert.Equal("connected", states[0]);
+        Assert.Equal("connected", states[1]);
+
+        // Media for up to 5 s: at least one audio and one video SSRC with > 20 authenticated packets each.
+        var mediaBy = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < mediaBy && !(listener.MaxPackets(opus) > 20 && listener.MaxPackets(vp8) > 20))
+        {
+            await Task.Delay(100);
+        }
+        output.WriteLine("per SSRC: " + string.Join(", ", listener.BySsrc.Select(p => $"{p.Key:X8}/pt{p.Value.PayloadType}={p.Value.Count}"))
+            + $"; rtcp={listener.RtcpCount}; srtp drops={Describe(transport.Drops)}");
+        if (listener.MaxPackets(opus) <= 20 || listener.MaxPackets(vp8) <= 20)
+        {
+            output.WriteLine(await Chromium.StatsJsonAsync(tab, "pc"));
+        }
+        Assert.True(listener.MaxPackets(opus) > 20, "audio packets");
+        Assert.True(listener.MaxPackets(vp8) > 20, "video packets");
+        Assert.Equal(0, transport.Drops.Get(DropReason.SrtpAuthFailed));
+        await tab.Context.CloseAsync();
     }
 
     private static string Describe(DropCounters drops) =>
@@ -189,54 +178,5 @@ public sealed class ChromiumTransportInteropTests(ITestOutputHelper output)
         public int PayloadType { get; } = payloadType;
 
         public int Count => Volatile.Read(ref Packets);
-    }
-
-    /// <summary>Serves an empty page on 127.0.0.1 (a secure context, so getUserMedia works).</summary>
-    private sealed class PageServer : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-
-        private PageServer(int port)
-        {
-            Url = $"http://127.0.0.1:{port}/";
-            _listener.Prefixes.Add(Url);
-        }
-
-        public string Url { get; }
-
-        public static PageServer Start()
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var server = new PageServer(port);
-            server._listener.Start();
-            _ = server.ServeAsync();
-            return server;
-        }
-
-        private async Task ServeAsync()
-        {
-            byte[] body = "<!doctype html><html><head><title>dwr transport interop</title></head><body></body></html>"u8.ToArray();
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception)
-                {
-                    return;
-                }
-                context.Response.ContentType = "text/html; charset=utf-8";
-                context.Response.ContentLength64 = body.Length;
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose() => _listener.Close();
     }
 }

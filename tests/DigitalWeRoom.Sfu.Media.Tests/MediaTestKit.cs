@@ -72,6 +72,9 @@ internal static class MediaTestKit
     public static readonly RtpCodec Opus = new(111, "audio/opus", 48000);
     public static readonly RtpCodec Vp8 = new(96, "video/VP8", 90000);
 
+    /// <summary>Router options for tests that drive time and sending themselves: no send loops, no RTCP report timer.</summary>
+    public static readonly RouterOptions Quiet = new() { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero };
+
     public static (Router Router, FakeTimeProvider Time, PacketPool Pool) NewRouter(RouterOptions? options = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
@@ -142,6 +145,34 @@ internal static class MediaTestKit
         payload[1] = (byte)(keyFrame ? 0x00 : 0x01);
         for (int i = 2; i < size; i++) payload[i] = (byte)i;
         return payload;
+    }
+
+    /// <summary>PLI (RFC 4585 §6.3.1).</summary>
+    public static byte[] Pli(uint sender, uint media)
+    {
+        var p = PayloadSpecificFeedback(fmt: 1, words: 2, sender);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(8), media);
+        return p;
+    }
+
+    /// <summary>FIR with one entry, sequence number 1 (RFC 5104 §4.3.1).</summary>
+    public static byte[] Fir(uint sender, uint media)
+    {
+        var p = PayloadSpecificFeedback(fmt: 4, words: 4, sender);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(12), media);
+        p[16] = 1; // FIR seq nr
+        return p;
+    }
+
+    /// <summary>An RTCP PSFB packet (PT 206, RFC 4585 §6.1) of <paramref name="words"/> + 1 32-bit words, media SSRC field 0.</summary>
+    private static byte[] PayloadSpecificFeedback(int fmt, int words, uint sender)
+    {
+        var p = new byte[(words + 1) * 4];
+        p[0] = (byte)(0x80 | fmt);
+        p[1] = 206;
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)words);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), sender);
+        return p;
     }
 
     public static ushort Seq(byte[] rtp) => BinaryPrimitives.ReadUInt16BigEndian(rtp.AsSpan(2));

@@ -5,6 +5,7 @@ using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
+using DigitalWeRoom.Sfu.Transport.Srtp;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
 namespace DigitalWeRoom.Sfu.Transport.Tests;
@@ -120,6 +121,40 @@ internal static class TestEnvironment
             Listener = listener,
             Certificate = ClientCertificate,
         });
+
+    /// <summary>
+    /// Creates a server transport on <paramref name="server"/> that reports to <paramref name="serverListener"/> and
+    /// connects a client to it (ICE, DTLS, SRTP); returns once both sides are Connected.
+    /// </summary>
+    public static async Task<(WebRtcTransport Transport, IceControllingClient Client)> ConnectAsync(UdpEndpoint server, RecordingListener serverListener)
+    {
+        WebRtcTransport transport = server.CreateTransport(new WebRtcTransportOptions
+        {
+            RemoteFingerprint = ClientCertificate.Fingerprint,
+            Listener = serverListener,
+        });
+        var client = StartClient(server, transport, new RecordingListener());
+        try
+        {
+            Assert.Equal(WebRtcTransportState.Connected, await client.Settled.WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Equal(WebRtcTransportState.Connected, await serverListener.Settled.WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+        return (transport, client);
+    }
+
+    /// <summary>Protects <paramref name="plain"/> (RTP, or RTCP when <paramref name="rtcp"/>) with <paramref name="srtp"/>: the bytes on the wire.</summary>
+    public static byte[] Protect(SrtpContext srtp, byte[] plain, bool rtcp)
+    {
+        byte[] buffer = TestPackets.WithHeadroom(plain);
+        int length;
+        Assert.True(rtcp ? srtp.TryProtectRtcp(buffer, plain.Length, out length) : srtp.TryProtectRtp(buffer, plain.Length, out length));
+        return buffer[..length];
+    }
 
     public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what, Func<string>? diagnose = null)
     {

@@ -15,6 +15,9 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     /// <summary>While waiting for a key frame, the request is repeated this often (seconds).</summary>
     private const int KeyFrameRetrySeconds = 1;
 
+    /// <summary>Simulcast start: how long a key frame still arriving in a wanted layer is waited for (ms).</summary>
+    private const int ArrivingKeyFrameWaitMilliseconds = 500;
+
     private readonly SequenceRewriter _rewriter;
     private readonly byte[] _payloadTypeFrom;
     private readonly byte[] _payloadTypeTo;
@@ -30,6 +33,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     private bool _cacheTried;
     private long _replayNow;
     private long _replayFrequency;
+    private Producer? _replaySource;
     private long _enqueued;
     private long _skippedWaitingForKeyFrame;
 
@@ -186,13 +190,18 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     /// live packet <paramref name="liveSeq"/>, through the rewriter, so seq/timestamps run on continuously. True when
     /// the cached run reaches up to the live packet (forward it); otherwise the next run starts at a key frame.
     /// </summary>
-    private bool TryStartFromKeyFrameCache(ushort liveSeq, long now, long frequency)
+    private bool TryStartFromKeyFrameCache(Producer source, ushort liveSeq, long now, long frequency)
     {
-        if (_cacheTried || Producer.KeyFrameCache is not { } cache) return false;
+        // Not yet complete (a key frame still arriving, or one lost and awaiting repair), or a late packet: try
+        // again on the next one.
+        if (_cacheTried || source.KeyFrameCache is not { } cache || !cache.CanReplayBefore(liveSeq)) return false;
         _cacheTried = true;
         _replayNow = now;
         _replayFrequency = frequency;
-        if (!cache.TryReplay(this, liveSeq, out bool continuesInto)) return false;
+        _replaySource = source;
+        // Simulcast: a stale run gives only its key frame (a picture at once); frames up to 1.5 s old sent in one
+        // burst on every resume (last-N, pages scrolling) would load the subscriber's link for nothing.
+        if (!cache.TryReplay(this, liveSeq, out bool continuesInto, keyFrameOnlyIfStale: _simulcast is not null)) return false;
         Producer.Router.Counters.OnKeyFrameCacheReplay();
         if (continuesInto) return true;
         // Whole frames were sent but the live stream does not continue them: resume at the next key frame.
@@ -200,14 +209,45 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         return false;
     }
 
+    /// <summary>
+    /// Simulcast, before the first key frame: when <paramref name="layer"/> is the layer to start from the cache
+    /// (<see cref="SimulcastLayerSelector.CacheStartLayer"/>), makes it the current layer and replays its cached run
+    /// ahead of this live packet of it. True when the live stream continues the run (forward this packet); after a
+    /// run that does not reach it the selector starts again on the next key frame of any layer up to the target.
+    /// </summary>
+    private bool TryStartLayerFromKeyFrameCache(SimulcastLayerSelector simulcast, int layer, ushort liveSeq, long now, long frequency)
+    {
+        if (_cacheTried || layer < 0) return false;
+        bool waitForArriving = now - _waitingSince < frequency * ArrivingKeyFrameWaitMilliseconds / 1000;
+        if (simulcast.CacheStartLayer(now, frequency, waitForArriving) != layer) return false;
+        if (simulcast.Layers[layer].KeyFrameCache is not { } cache || !cache.CanReplayBefore(liveSeq)) return false;
+        // The selector's layer and VP8 picture-id resync must be in place before the replayed packets are mapped.
+        simulcast.StartOn(layer);
+        if (TryStartFromKeyFrameCache(simulcast.Layers[layer], liveSeq, now, frequency)) return true;
+        simulcast.Reset();
+        return false;
+    }
+
     void IKeyFrameCacheTarget.OnCachedPacket(in CachedPacket cached)
     {
+        bool rewriteVp8 = false;
+        ushort pictureId = 0;
+        byte tl0PicIdx = 0;
+        if (_simulcast is { } simulcast && _replaySource is { } source && RtpPacketView.TryParse(cached.Packet.Span, out var view, out _))
+        {
+            // Same filtering and VP8 mapping as live packets of the layer, so the live run continues the replayed one.
+            var codec = source.CodecOf(view.PayloadType);
+            if (simulcast.DropForLayerLimits(codec, view.Payload)) return;
+            rewriteVp8 = codec == CodecKind.Vp8 && simulcast.TryMapVp8(view.Payload, out pictureId, out tl0PicIdx);
+        }
         if (!_rewriter.TryRewrite(cached.SequenceNumber, cached.Timestamp, _replayNow, _replayFrequency, out ushort seq, out uint timestamp))
         {
             return;
         }
+        if (_simulcast is not null) seq -= _simulcast.SequenceAdjust;
         cached.Packet.AddRef();
-        if (Subscriber.Outbound.TryEnqueue(OutboundRtp.ForReplayedRtp(cached.Packet, Stream, seq, timestamp, MapPayloadType(cached.PayloadType), cached.PayloadLength)))
+        var item = OutboundRtp.ForReplayedRtp(cached.Packet, Stream, seq, timestamp, MapPayloadType(cached.PayloadType), cached.PayloadLength, rewriteVp8, pictureId, tl0PicIdx);
+        if (Subscriber.Outbound.TryEnqueue(item))
         {
             Interlocked.Increment(ref _enqueued);
         }
@@ -251,14 +291,19 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         var simulcast = _simulcast;
         if (simulcast is not null)
         {
-            var decision = simulcast.OnPacket(simulcast.LayerOf(view.Ssrc), isKeyFrame, now, frequency, out var requestFrom);
-            if (requestFrom is not null) Producer.Router.RequestKeyFrame(requestFrom);
-            if (decision == LayerDecision.Drop) return false;
-            if (decision == LayerDecision.ForwardSwitched) _rewriter.RequestResync();
+            int layer = simulcast.LayerOf(view.Ssrc);
+            if (simulcast.CurrentLayer >= 0 || isKeyFrame || !_gateOnKeyFrames
+                || !TryStartLayerFromKeyFrameCache(simulcast, layer, view.SequenceNumber, now, frequency))
+            {
+                var decision = simulcast.OnPacket(layer, isKeyFrame, now, frequency, out var requestFrom);
+                if (requestFrom is not null) Producer.Router.RequestKeyFrame(requestFrom);
+                if (decision == LayerDecision.Drop) return false;
+                if (decision == LayerDecision.ForwardSwitched) _rewriter.RequestResync();
+            }
         }
         if (_waitingForKeyFrame)
         {
-            if (!isKeyFrame && TryStartFromKeyFrameCache(view.SequenceNumber, now, frequency))
+            if (!isKeyFrame && TryStartFromKeyFrameCache(Producer, view.SequenceNumber, now, frequency))
             {
                 _waitingForKeyFrame = false;
             }

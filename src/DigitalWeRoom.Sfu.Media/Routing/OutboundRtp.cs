@@ -64,8 +64,8 @@ internal readonly struct OutboundRtp
         => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, rewriteVp8, pictureId, tl0PicIdx);
 
     /// <summary>A cached key-frame packet replayed to a new or resumed consumer.</summary>
-    public static OutboundRtp ForReplayedRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength)
-        => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, replayed: true);
+    public static OutboundRtp ForReplayedRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength, bool rewriteVp8 = false, ushort pictureId = 0, byte tl0PicIdx = 0)
+        => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, rewriteVp8, pictureId, tl0PicIdx, replayed: true);
 
     public static OutboundRtp ForRtcp(PooledPacket packet) => new(OutboundKind.Rtcp, packet, null, 0, 0, 0);
 

@@ -44,7 +44,7 @@ internal sealed class Producer
         var o = router.Options;
         if (o.NackPublishers && (Kind == MediaKind.Video || o.NackAudio))
         {
-            Nack = new NackGenerator(o.NackMaxMissing, o.NackMaxRetries, o.NackDefaultRtt, timestampFrequency);
+            Nack = new NackGenerator(o.NackMaxMissing, o.NackMaxRetries, o.NackDefaultRtt, timestampFrequency, o.NackMaxReorderDelay);
         }
         if (o.KeyFrameCacheEnabled && CanGateOnKeyFrames)
         {
@@ -150,21 +150,24 @@ internal sealed class Producer
             }
             Router.Counters.OnRtxRepaired();
             if (!RtpPacketView.TryParse(packet.Span, out var repaired, out _)) return;
-            Deliver(packet, repaired, now, frequency);
+            Deliver(packet, repaired, now, frequency, isRepair: true);
             return;
         }
-        Deliver(packet, view, now, frequency);
+        Deliver(packet, view, now, frequency, isRepair: false);
     }
 
-    private void Deliver(PooledPacket packet, in RtpPacketView view, long now, long frequency)
+    private void Deliver(PooledPacket packet, in RtpPacketView view, long now, long frequency, bool isRepair)
     {
         var payload = view.Payload;
         Volatile.Write(ref _lastPacketAt, now == 0 ? 1 : now);
+        // A key-frame start that arrives after newer packets (reordered, or an RTX repair of one lost earlier) is
+        // not a place to start or switch: the rest of that key frame has already gone by.
+        bool late = Receiver.PacketsReceived > 0 && (short)(view.SequenceNumber - (ushort)Receiver.ExtendedHighestSequence) <= 0;
         Receiver.Receive(view.SequenceNumber, view.Timestamp, MediaClock.Convert(now, frequency, ClockRate), payload.Length);
 
         if (Nack is { } nack)
         {
-            switch (nack.OnPacket(view.SequenceNumber, now))
+            switch (nack.OnPacket(view.SequenceNumber, now, isRepair))
             {
                 case NackAction.SendNack:
                     Router.SendNack(this, now);
@@ -175,7 +178,7 @@ internal sealed class Producer
             }
         }
 
-        bool keyFrame = KeyFrameDetector.IsKeyFrame(CodecOf(view.PayloadType), payload);
+        bool keyFrame = !late && KeyFrameDetector.IsKeyFrame(CodecOf(view.PayloadType), payload);
         if (keyFrame)
         {
             KeyFrames++;

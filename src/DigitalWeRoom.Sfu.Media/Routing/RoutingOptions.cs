@@ -113,6 +113,12 @@ internal sealed record RouterOptions
     /// <summary>Round-trip time assumed toward a publisher until one is measured (RR LSR/DLSR).</summary>
     public TimeSpan NackDefaultRtt { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Longest a newly missing packet waits before its first NACK when the path reorders (the generator learns the
+    /// delay from late originals; zero while nothing arrives out of order). Zero: NACK every gap at once.
+    /// </summary>
+    public TimeSpan NackMaxReorderDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Period of the timer that resends due NACKs. Zero disables the timer (retries then go with new packets).</summary>
     public TimeSpan NackTimerInterval { get; init; } = TimeSpan.FromMilliseconds(20);
 

@@ -113,6 +113,40 @@ internal sealed class SimulcastLayerSelector
     public void Reset() => _current = -1;
 
     /// <summary>
+    /// Before the first key frame (no current layer): the layer to start from the key-frame cache, the highest up to
+    /// the (active) target whose cache holds a whole key frame, preferring a cache still growing with the live
+    /// stream (its replay runs on seamlessly into the live packets) over one cut by its bounds. With
+    /// <paramref name="waitForArriving"/>, a key frame still arriving in a layer above the best live one is waited
+    /// for (-1): starting elsewhere would pass its start by. -1 when none.
+    /// </summary>
+    public int CacheStartLayer(long now, long frequency, bool waitForArriving)
+    {
+        int target = ActiveTarget(now, frequency);
+        if (_current >= 0 || target < 0) return -1;
+        int complete = -1;
+        long silent = frequency * SilentLayerMilliseconds / 1000;
+        for (int i = Math.Min(target, _layers.Length - 1); i >= 0; i--)
+        {
+            var layer = _layers[i];
+            if (layer.KeyFrameCache is not { } cache) continue;
+            long last = layer.LastPacketAt;
+            if (last == 0 || now - last >= silent) continue;
+            if (cache.IsLive) return i;
+            if (waitForArriving && cache.IsArriving) return -1;
+            if (complete < 0 && cache.HasKeyFrame) complete = i;
+        }
+        return complete;
+    }
+
+    /// <summary>Makes <paramref name="layer"/> the forwarded one without a live key frame (its cached key frame is being replayed).</summary>
+    public void StartOn(int layer)
+    {
+        _current = layer;
+        _pictureIdResync = true;
+        Switches++;
+    }
+
+    /// <summary>
     /// Decides for one packet of layer <paramref name="layer"/>. When a key frame of the target is missing, returns
     /// the producer to ask for one in <paramref name="requestKeyFrameFrom"/> (throttled to once a second).
     /// </summary>

@@ -35,6 +35,7 @@ internal sealed class KeyFrameCache
     private ushort _keyEndSeq;
     private ushort _lastMarkerSeq;
     private bool _haveKeyEnd;
+    private bool _keyFrameComplete;
     private bool _haveMarker;
     private bool _collecting;
     private bool _truncated;
@@ -63,6 +64,36 @@ internal sealed class KeyFrameCache
         {
             lock (_gate) return IsKeyFrameComplete();
         }
+    }
+
+    /// <summary>
+    /// True when a whole key frame is held and the run is still growing with the live stream (not cut by a bound),
+    /// so a replay ahead of the next live packet normally continues into it (see <see cref="TryReplay"/>).
+    /// </summary>
+    public bool IsLive
+    {
+        get
+        {
+            lock (_gate) return !_closed && !_truncated && IsKeyFrameComplete();
+        }
+    }
+
+    /// <summary>A key frame has started arriving and is not whole yet (the rest, or a repair, is on its way).</summary>
+    public bool IsArriving
+    {
+        get
+        {
+            lock (_gate) return !_closed && _collecting && !_truncated && !_keyFrameComplete;
+        }
+    }
+
+    /// <summary>
+    /// True when a whole key frame is held and <paramref name="nextLiveSeq"/> is newer than the run (a packet
+    /// older than it, reordered or repaired, is no place to replay ahead of).
+    /// </summary>
+    public bool CanReplayBefore(ushort nextLiveSeq)
+    {
+        lock (_gate) return !_closed && IsKeyFrameComplete() && (short)(nextLiveSeq - _lastSeq) > 0;
     }
 
     /// <summary>Sequence number of the last packet held.</summary>
@@ -122,18 +153,20 @@ internal sealed class KeyFrameCache
     /// <summary>
     /// Sends the cached run to <paramref name="target"/> when it holds a whole key frame; false otherwise.
     /// <paramref name="continuesInto"/> is true when the run reaches right up to <paramref name="nextLiveSeq"/>
-    /// (the live stream continues it seamlessly); otherwise only whole frames are sent and the consumer must wait
-    /// for the next key frame.
+    /// (the live stream continues it seamlessly); otherwise only whole frames are sent (with
+    /// <paramref name="keyFrameOnlyIfStale"/> only the key frame) and the consumer must wait for the next key frame.
     /// </summary>
-    public bool TryReplay(IKeyFrameCacheTarget target, ushort nextLiveSeq, out bool continuesInto)
+    public bool TryReplay(IKeyFrameCacheTarget target, ushort nextLiveSeq, out bool continuesInto, bool keyFrameOnlyIfStale = false)
     {
         lock (_gate)
         {
             continuesInto = false;
             if (_closed || !IsKeyFrameComplete()) return false;
             continuesInto = !_truncated && (ushort)(_lastSeq + 1) == nextLiveSeq;
-            // Otherwise only whole frames: up to the last marker.
-            int limit = continuesInto ? (ushort)(_lastSeq - _firstSeq) : (ushort)(_lastMarkerSeq - _firstSeq);
+            // Otherwise only whole frames: up to the last marker (or the key frame's).
+            int limit = continuesInto ? (ushort)(_lastSeq - _firstSeq)
+                : keyFrameOnlyIfStale ? (ushort)(_keyEndSeq - _firstSeq)
+                : (ushort)(_lastMarkerSeq - _firstSeq);
             for (int i = 0; i < _count; i++)
             {
                 if ((ushort)(_packets[i].SequenceNumber - _firstSeq) <= limit) target.OnCachedPacket(_packets[i]);
@@ -169,6 +202,8 @@ internal sealed class KeyFrameCache
                 _haveKeyEnd = true;
             }
         }
+        // Checked once per packet only until the key frame is whole (its holes can be filled after the marker).
+        if (_haveKeyEnd && !_keyFrameComplete) _keyFrameComplete = CountKeyFramePackets();
     }
 
     private bool Contains(ushort seq)
@@ -181,9 +216,10 @@ internal sealed class KeyFrameCache
     }
 
     /// <summary>The key frame's marker has arrived and every packet from the first to it is held.</summary>
-    private bool IsKeyFrameComplete()
+    private bool IsKeyFrameComplete() => _keyFrameComplete;
+
+    private bool CountKeyFramePackets()
     {
-        if (!_haveKeyEnd) return false;
         int span = (ushort)(_keyEndSeq - _firstSeq);
         int held = 0;
         for (int i = 0; i < _count; i++)
@@ -204,6 +240,7 @@ internal sealed class KeyFrameCache
         _holes = 0;
         _collecting = false;
         _haveKeyEnd = false;
+        _keyFrameComplete = false;
         _haveMarker = false;
         _truncated = false;
     }

@@ -15,7 +15,8 @@ internal enum CodecKind : byte
 
 /// <summary>
 /// Says whether an RTP payload starts a key frame, through the Protocols/Codecs descriptors: VP8 (RFC 7741 §4.3),
-/// VP9 (RFC 9628 §4.2), H.264 (RFC 6184). Total: never throws; malformed payloads and unknown codecs report false.
+/// VP9 (RFC 9628 §4.2), H.264 (RFC 6184), AV1 (AV1 RTP specification §4.4: N bit, or a sequence header then a key
+/// frame header in the first OBU elements). Total: never throws; malformed payloads and unknown codecs report false.
 /// </summary>
 internal static class KeyFrameDetector
 {
@@ -32,7 +33,7 @@ internal static class KeyFrameDetector
     }
 
     /// <summary>True when key frames of this codec can be recognised (gating on key frames is then possible).</summary>
-    public static bool CanDetect(CodecKind codec) => codec is CodecKind.Vp8 or CodecKind.Vp9 or CodecKind.H264;
+    public static bool CanDetect(CodecKind codec) => codec is CodecKind.Vp8 or CodecKind.Vp9 or CodecKind.H264 or CodecKind.Av1;
 
     /// <summary>
     /// VP8 key frame size (RFC 6386 §9.1; RFC 7741 §4.3): after the payload descriptor, the 3-byte frame tag, the
@@ -55,6 +56,7 @@ internal static class KeyFrameDetector
         CodecKind.Vp8 => Vp8PayloadDescriptor.TryParse(payload, out var vp8, out _) && vp8.IsKeyFrame,
         CodecKind.Vp9 => Vp9PayloadDescriptor.TryParse(payload, out var vp9, out _) && vp9.IsKeyFrame,
         CodecKind.H264 => H264KeyFrame.TryParse(payload, out bool h264, out _) && h264,
+        CodecKind.Av1 => Av1KeyFrame.TryParse(payload, out bool av1, out _) && av1,
         _ => false,
     };
 }

@@ -18,6 +18,10 @@ internal enum NackAction : byte
 /// for a key frame), each is NACKed at once and then again every round-trip time until it arrives (also repaired
 /// through RTX, RFC 4588) or the retry limit is reached. Fed by the publisher's receive loop; <see cref="CollectDue"/>
 /// also runs from the router's NACK timer, hence the (uncontended, allocation-free) lock.
+/// Reordering is not loss: a packet first NACKed only once it has been missing for <see cref="ReorderDelay"/>, which
+/// starts at zero and follows how late original (not retransmitted) packets turn up after their gap was seen (plus a
+/// quarter, capped), decaying while gaps turn out to be real losses. Without it, a path that reorders makes the
+/// publisher resend a large share of its video for nothing.
 /// </summary>
 internal sealed class NackGenerator
 {
@@ -26,22 +30,28 @@ internal sealed class NackGenerator
     private readonly object _gate = new();
     private readonly long[] _missing;
     private readonly long[] _lastSent;
+    private readonly long[] _detectedAt;
     private readonly byte[] _tries;
     private readonly int _maxRetries;
     private readonly long _timestampFrequency;
+    private readonly long _maxReorderTicks;
     private long _rttTicks;
+    private long _reorderTicks;
+    private int _lateOriginals;
     private long _highest = -1;
     private int _count;
     private int _gaveUp;
 
-    public NackGenerator(int maxMissing, int maxRetries, TimeSpan defaultRtt, long timestampFrequency)
+    public NackGenerator(int maxMissing, int maxRetries, TimeSpan defaultRtt, long timestampFrequency, TimeSpan? maxReorderDelay = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMissing, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRetries, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxRetries, 255);
         _missing = new long[maxMissing];
         _lastSent = new long[maxMissing];
+        _detectedAt = new long[maxMissing];
         _tries = new byte[maxMissing];
+        _maxReorderTicks = (long)((maxReorderDelay ?? TimeSpan.Zero).TotalSeconds * timestampFrequency);
         _maxRetries = maxRetries;
         _timestampFrequency = timestampFrequency;
         _rttTicks = (long)(defaultRtt.TotalSeconds * timestampFrequency);
@@ -58,6 +68,12 @@ internal sealed class NackGenerator
 
     /// <summary>Missing packets given up on after the retry limit.</summary>
     public int GaveUp => Volatile.Read(ref _gaveUp);
+
+    /// <summary>How long a newly missing packet waits before its first NACK (learned reordering; zero until seen).</summary>
+    public TimeSpan ReorderDelay => TimeSpan.FromSeconds((double)Volatile.Read(ref _reorderTicks) / _timestampFrequency);
+
+    /// <summary>Packets that were missing and then arrived as originals, not repairs (reordered, or late after a NACK).</summary>
+    public int LateOriginals => Volatile.Read(ref _lateOriginals);
 
     /// <summary>Round-trip time used to space retries.</summary>
     public TimeSpan Rtt => TimeSpan.FromSeconds((double)Volatile.Read(ref _rttTicks) / _timestampFrequency);
@@ -78,8 +94,8 @@ internal sealed class NackGenerator
         }
     }
 
-    /// <summary>Accounts one arrived packet (original or RTX-repaired).</summary>
-    public NackAction OnPacket(ushort seq, long now)
+    /// <summary>Accounts one arrived packet: an original, or a repair (<paramref name="repaired"/>: RTX, RFC 4588).</summary>
+    public NackAction OnPacket(ushort seq, long now, bool repaired = false)
     {
         lock (_gate)
         {
@@ -101,7 +117,11 @@ internal sealed class NackGenerator
             {
                 // Late, reordered or repaired: no longer missing.
                 int index = IndexOf(ext);
-                if (index >= 0) RemoveAt(index);
+                if (index >= 0)
+                {
+                    if (!repaired) LearnReordering(now - _detectedAt[index]);
+                    RemoveAt(index);
+                }
                 return NackAction.None;
             }
             _highest = ext;
@@ -117,6 +137,7 @@ internal sealed class NackGenerator
             {
                 _missing[_count] = s;
                 _lastSent[_count] = 0;
+                _detectedAt[_count] = now;
                 _tries[_count] = 0;
                 _count++;
             }
@@ -137,7 +158,7 @@ internal sealed class NackGenerator
             int keep = 0;
             for (int i = 0; i < _count; i++)
             {
-                bool due = _tries[i] == 0 || now - _lastSent[i] >= rtt;
+                bool due = IsDue(i, now, rtt);
                 if (due && written < destination.Length)
                 {
                     if (_tries[i] >= _maxRetries)
@@ -146,6 +167,8 @@ internal sealed class NackGenerator
                         continue; // Given up: drop it.
                     }
                     destination[written++] = (ushort)_missing[i];
+                    // Still missing after the reorder delay: a loss. Let the learned delay fade a little.
+                    if (_tries[i] == 0) _reorderTicks -= _reorderTicks / 32;
                     _tries[i]++;
                     _lastSent[i] = now;
                 }
@@ -153,6 +176,7 @@ internal sealed class NackGenerator
                 {
                     _missing[keep] = _missing[i];
                     _lastSent[keep] = _lastSent[i];
+                    _detectedAt[keep] = _detectedAt[i];
                     _tries[keep] = _tries[i];
                 }
                 keep++;
@@ -177,9 +201,20 @@ internal sealed class NackGenerator
         long rtt = Volatile.Read(ref _rttTicks);
         for (int i = 0; i < _count; i++)
         {
-            if (_tries[i] == 0 || now - _lastSent[i] >= rtt) return true;
+            if (IsDue(i, now, rtt)) return true;
         }
         return false;
+    }
+
+    private bool IsDue(int i, long now, long rtt) =>
+        _tries[i] == 0 ? now - _detectedAt[i] >= _reorderTicks : now - _lastSent[i] >= rtt;
+
+    /// <summary>An original arrived <paramref name="lateness"/> after its gap was seen: wait that long (and a quarter more) next time.</summary>
+    private void LearnReordering(long lateness)
+    {
+        _lateOriginals++;
+        long wanted = Math.Min(_maxReorderTicks, lateness + lateness / 4);
+        if (wanted > _reorderTicks) _reorderTicks = wanted;
     }
 
     private long Extend(ushort seq) => _highest + (short)(seq - (ushort)_highest);
@@ -197,6 +232,7 @@ internal sealed class NackGenerator
         {
             Array.Copy(_missing, index + 1, _missing, index, _count - index);
             Array.Copy(_lastSent, index + 1, _lastSent, index, _count - index);
+            Array.Copy(_detectedAt, index + 1, _detectedAt, index, _count - index);
             Array.Copy(_tries, index + 1, _tries, index, _count - index);
         }
     }

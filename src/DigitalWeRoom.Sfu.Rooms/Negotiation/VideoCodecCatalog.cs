@@ -9,8 +9,8 @@ public static class VideoCodecCatalog
     /// <summary>The names, in the order the server documents them.</summary>
     public static IReadOnlyList<string> Names { get; } = ["VP8", "VP9", "H264", "AV1"];
 
-    /// <summary>The default preference order (VP8 first: every WebRTC browser decodes it, RFC 7742 §5).</summary>
-    public static IReadOnlyList<string> DefaultPreference { get; } = ["VP8", "VP9", "H264"];
+    /// <summary>The default preference order (VP8 first: every WebRTC browser decodes it, RFC 7742 §5; AV1 last: the costliest to encode).</summary>
+    public static IReadOnlyList<string> DefaultPreference { get; } = ["VP8", "VP9", "H264", "AV1"];
 
     /// <summary>The canonical name (e.g. <c>vp9</c> → <c>VP9</c>), or null for a codec the server cannot offer.</summary>
     public static string? Canonical(string? name) =>

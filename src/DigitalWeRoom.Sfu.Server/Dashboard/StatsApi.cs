@@ -68,6 +68,7 @@ public static class StatsApi
             BitrateIn = latest?.BitrateIn ?? 0,
             BitrateOut = latest?.BitrateOut ?? 0,
             LossRatio = latest?.LossRatio ?? 0,
+            LossRatioOut = latest?.LossRatioOut ?? 0,
             PacketsIn = traffic.TotalPacketsIn,
             PacketsOut = traffic.TotalPacketsOut,
             BytesIn = traffic.TotalBytesIn,
@@ -99,6 +100,7 @@ public sealed record ServerStats
     public double BitrateIn { get; init; }
     public double BitrateOut { get; init; }
     public double LossRatio { get; init; }
+    public double LossRatioOut { get; init; }
     public long PacketsIn { get; init; }
     public long PacketsOut { get; init; }
     public long BytesIn { get; init; }

@@ -19,7 +19,7 @@ public sealed class MediaSettings
 
     /// <summary>
     /// Video codec preference order (VP8, VP9, H264, AV1). A room uses the first one its first participant supports;
-    /// later joiners that cannot decode it are refused with <c>unsupported-codec</c>. Unset (null): VP8, VP9, H264.
+    /// later joiners that cannot decode it are refused with <c>unsupported-codec</c>. Unset (null): VP8, VP9, H264, AV1.
     /// (A default array here would be appended to by configuration binding, not replaced.)
     /// </summary>
     public string[]? VideoCodecs { get; set; }

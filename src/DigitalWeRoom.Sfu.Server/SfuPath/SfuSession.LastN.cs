@@ -148,7 +148,7 @@ internal sealed partial class SfuSession
         var result = new List<string>(_subscriptions.Count);
         foreach (var id in _subscriptions)
         {
-            if (_room.Find(id) is { } publisher && publisher.Producers.Any(p => p.Producer.Kind == MediaKind.Video && !p.Producer.IsClosed))
+            if (_room.Find(id) is { } publisher && publisher.Published.Any(t => t.Kind == MediaKind.Video && !t.Lowest.IsClosed))
             {
                 result.Add(id);
             }

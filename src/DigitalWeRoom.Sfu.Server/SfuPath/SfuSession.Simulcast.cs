@@ -13,7 +13,6 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 /// </summary>
 internal sealed partial class SfuSession : ISimulcastSession
 {
-    private readonly Dictionary<string, Producer[]> _layers = [];
     private readonly Dictionary<string, (int Width, int Height)> _videoSizes = [];
     private long _videoSizeWindowStart = long.MinValue;
     private int _videoSizeCount;
@@ -21,15 +20,15 @@ internal sealed partial class SfuSession : ISimulcastSession
     /// <summary>video-size messages ignored by the rate limit.</summary>
     public long VideoSizesDropped { get; private set; }
 
-    /// <summary>The simulcast layers (lowest first) of the track whose lowest layer is <paramref name="lowest"/>; null if not simulcast.</summary>
-    public Producer[]? LayersOf(Producer lowest) =>
-        lowest.Mid is { } mid && _layers.TryGetValue(mid, out var layers) && layers[0] == lowest ? layers : null;
+    /// <summary>The published track whose lowest layer is <paramref name="lowest"/>; null if it is not this session's.</summary>
+    public PublishedTrack? TrackOf(Producer lowest) =>
+        lowest.Mid is { } mid && _published.TryGetValue(mid, out var track) && track.Lowest == lowest ? track : null;
 
     /// <summary>
     /// Publisher: one producer per rid the client sends, ordered by the configured rids (lowest first). Nominal sizes
-    /// halve per configured step below the top layer. Returns the lowest layer (the track).
+    /// halve per configured step below the top layer. Returns the layers, lowest (the track) first.
     /// </summary>
-    private Producer CreateLayerProducers(NegotiatedMedia media, RtpCodec[] codecs, (byte, byte)[] rtx)
+    private Producer[] CreateLayerProducers(NegotiatedMedia media, RtpCodec[] codecs, (byte, byte)[] rtx)
     {
         var configured = _room.Negotiation.CameraSimulcastRids;
         int IndexOf(string rid)
@@ -62,15 +61,14 @@ internal sealed partial class SfuSession : ISimulcastSession
             });
         }
 
-        _layers[media.Mid] = layers;
         _room.AddSimulcastTrack(this, trackId, layers);
-        return layers[0];
+        return layers;
     }
 
     /// <summary>Subscriber: options for a consumer of <paramref name="producer"/>, with its layers when it is simulcast.</summary>
     private ConsumerOptions WithLayers(ConsumerOptions options, Producer producer)
     {
-        if (_room.Find(producer.Publisher.Id)?.LayersOf(producer) is not { } layers)
+        if (_room.Find(producer.Publisher.Id)?.TrackOf(producer) is not { IsSimulcast: true, Layers: var layers })
         {
             return options;
         }

@@ -25,7 +25,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
     private readonly ISfuSessionHost _host;
     private IceCredentials _localIce = IceCredentials.Generate();
     private readonly SfuNegotiator _negotiator;
-    private readonly Dictionary<string, (Producer Producer, SlotPurpose Purpose)> _producers = [];
+    private readonly Dictionary<string, PublishedTrack> _published = [];
     private readonly Dictionary<string, Consumer> _consumers = [];
     private IReadOnlyList<string> _subscriptions = [];
     private string _lastRequest = "";
@@ -53,7 +53,8 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
 
     public string ParticipantId { get; }
 
-    public IReadOnlyCollection<(Producer Producer, SlotPurpose Purpose)> Producers => _producers.Values;
+    /// <summary>The tracks this participant publishes, by publish section (each with all its simulcast layers).</summary>
+    public IReadOnlyCollection<PublishedTrack> Published => _published.Values;
 
     public void Start() => Renegotiate();
 
@@ -154,11 +155,11 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
                 continue;
             }
 
-            foreach (var (producer, purpose) in publisher.Producers.OrderBy(p => p.Producer.Mid, StringComparer.Ordinal))
+            foreach (var track in publisher.Published.OrderBy(t => t.Lowest.Mid, StringComparer.Ordinal))
             {
-                var kind = producer.Kind == MediaKindRouting.Audio ? MediaKindSdp.Audio : MediaKindSdp.Video;
-                var stream = purpose == SlotPurpose.PublishScreen ? publisherId + "-screen" : publisherId;
-                tracks.Add(new SubscribedTrack(producer.Id, kind, stream, producer.Id, publisherId));
+                var kind = track.Kind == MediaKindRouting.Audio ? MediaKindSdp.Audio : MediaKindSdp.Video;
+                var stream = track.Source == SlotPurpose.PublishScreen ? publisherId + "-screen" : publisherId;
+                tracks.Add(new SubscribedTrack(track.TrackId, kind, stream, track.TrackId, publisherId));
             }
         }
 
@@ -252,7 +253,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         var changed = false;
         foreach (var media in result.Media)
         {
-            if (!_canPublish || media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _producers.ContainsKey(media.Mid) || media.Codecs.Count == 0)
+            if (!_canPublish || media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _published.ContainsKey(media.Mid) || media.Codecs.Count == 0)
             {
                 continue;
             }
@@ -261,20 +262,21 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
             var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
             var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            var producer = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : _room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            Producer[] layers = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
                 Mid = media.Mid,
-            });
-            foreach (var layer in LayersOf(producer) ?? [producer])
+            })];
+            var track = new PublishedTrack(layers[0].Id, kind, media.Purpose, layers);
+            foreach (var layer in track.Layers)
             {
                 layer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
             }
-            _producers[media.Mid] = (producer, media.Purpose);
+            _published[media.Mid] = track;
             if (media.Purpose == SlotPurpose.PublishAudio)
             {
-                AttachSpeaker(producer);
+                AttachSpeaker(track.Lowest);
             }
 
             changed = true;
@@ -372,12 +374,12 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         }
 
         var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
-        foreach (var (producer, _) in _producers.Values)
+        foreach (var track in _published.Values)
         {
-            if (producer.Kind == routingKind)
+            if (track.Kind == routingKind)
             {
                 // A simulcast camera is one producer per layer: every layer stops, not only the lowest.
-                foreach (var layer in LayersOf(producer) ?? [producer])
+                foreach (var layer in track.Layers)
                 {
                     layer.Paused = muted;
                 }

@@ -92,18 +92,15 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         return false;
     }
 
-    /// <summary>The room dismissed the participant (removed, room closed): flush the queue, then close with <paramref name="reason"/>.</summary>
-    public void Disconnect(string reason)
-    {
-        _disconnectReason = reason;
-        _outbound.Writer.TryComplete();
-    }
-
-    /// <summary>The room removed us on its own (consent expired): tell the client why, then close like <see cref="Disconnect"/>.</summary>
-    public void Remove(string code, string reason)
+    /// <summary>
+    /// The room let the participant go (removed, room closed, consent expired): tell the client why, flush the
+    /// queue, then close with <paramref name="code"/>.
+    /// </summary>
+    public void Disconnect(string code, string reason)
     {
         SendError(code, reason, null);
-        Disconnect(code);
+        _disconnectReason = code;
+        _outbound.Writer.TryComplete();
     }
 
     public async Task RunAsync(CancellationToken aborted)

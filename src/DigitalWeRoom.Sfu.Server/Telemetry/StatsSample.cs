@@ -32,6 +32,9 @@ public sealed record StatsSample
     /// <summary>Fraction of publisher packets lost in the interval.</summary>
     public double LossRatio { get; init; }
 
+    /// <summary>Fraction of the packets sent to subscribers that their receiver reports say were lost in the interval.</summary>
+    public double LossRatioOut { get; init; }
+
     public double DropsPerSecond { get; init; }
 
     /// <summary>Share of all cores, 0..100.</summary>

@@ -120,6 +120,7 @@ public sealed partial class StatsSampler : BackgroundService
                 PacketsInPerSecond = _lastTraffic is null ? 0 : Rate(traffic.TotalPacketsIn, _lastTraffic.TotalPacketsIn),
                 PacketsOutPerSecond = _lastTraffic is null ? 0 : Rate(traffic.TotalPacketsOut, _lastTraffic.TotalPacketsOut),
                 LossRatio = loss,
+                LossRatioOut = lossOut,
                 DropsPerSecond = Rate(drops, _lastDrops),
                 CpuPercent = seconds > 0 ? Math.Clamp(100 * (cpu - _lastCpu).TotalSeconds / (seconds * Environment.ProcessorCount), 0, 100) : 0,
                 MemoryBytes = Environment.WorkingSet,

@@ -76,13 +76,8 @@ public sealed class ServerRestartTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<IPage> OpenAsync(IBrowser browser, Uri server, string name)
-    {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(server, $"/r/restart?name={name}").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
-        return page;
-    }
+    private static Task<IPage> OpenAsync(IBrowser browser, Uri server, string name) =>
+        MeetingHost.OpenMeetingAsync(browser, server, "restart", name);
 
     private static Task WaitJoinedWithAsync(IPage page, int others, float timeoutMs = 20_000) =>
         page.WaitForFunctionAsync("n => window.dwr && window.dwr.participantId && window.dwr.participants.length === n", others,

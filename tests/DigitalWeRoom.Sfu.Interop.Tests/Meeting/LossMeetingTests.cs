@@ -66,19 +66,12 @@ public sealed class LossMeetingTests(ITestOutputHelper output)
         });
         var farOrigin = host.Addresses.First(a => a.Host == LossyNamespace.HostAddress);
         var profile = Directory.CreateTempSubdirectory("dwr-loss-");
-        using var playwright = await Playwright.CreateAsync();
-        var farBrowser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = lossy.WriteChromiumWrapper(profile.FullName),
-            Headless = true,
-            // The page comes from http://10.77.41.1:port: let that origin use the (fake) camera like a secure one.
-            Args = [.. Chromium.Arguments, "--autoplay-policy=no-user-gesture-required", $"--unsafely-treat-insecure-origin-as-secure={farOrigin.GetLeftPart(UriPartial.Authority)}"],
-        });
         try
         {
-            var farContext = await farBrowser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
-            var far = await farContext.NewPageAsync();
-            await far.GotoAsync(new Uri(farOrigin, "/r/lossy?name=far").ToString());
+            // The page comes from http://10.77.41.1:port: let that origin use the (fake) camera like a secure one.
+            await using var farChromium = await Chromium.LaunchAsync(lossy.WriteChromiumWrapper(profile.FullName),
+                Chromium.Autoplay, $"--unsafely-treat-insecure-origin-as-secure={farOrigin.GetLeftPart(UriPartial.Authority)}");
+            var far = await MeetingHost.OpenMeetingAsync(farChromium.Browser, farOrigin, "lossy", "far");
             var near = await host.OpenAsync("lossy", "near");
             await Dwr.WaitForModeAsync(far, "sfu");
             await Dwr.WaitForModeAsync(near, "sfu");
@@ -126,7 +119,6 @@ public sealed class LossMeetingTests(ITestOutputHelper output)
         }
         finally
         {
-            await farBrowser.CloseAsync();
             profile.Delete(recursive: true);
         }
     }

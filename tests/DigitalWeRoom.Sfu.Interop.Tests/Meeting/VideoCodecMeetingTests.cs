@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Server.SfuPath;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -9,6 +11,7 @@ public sealed class VideoCodecMeetingTests(ITestOutputHelper output)
     [Theory]
     [InlineData("VP9")]
     [InlineData("H264")]
+    [InlineData("AV1")]
     public async Task With_a_codec_preferred_over_VP8_three_pages_decode_each_other_in_it_and_a_VP8_only_page_is_refused(string codec)
     {
         await using var host = await MeetingHost.StartAsync(new()
@@ -51,6 +54,15 @@ public sealed class VideoCodecMeetingTests(ITestOutputHelper output)
 
         var room = (await host.RoomsAsync()).EnumerateArray().Single(r => r.GetProperty("name").GetString() == codec);
         Assert.Equal(codec, room.GetProperty("videoCodec").GetString());
+
+        // The router recognises the codec's key frames (KeyFrameDetector): the key-frame cache and simulcast layer
+        // switching depend on it. Every camera's lowest layer has sent at least its first key frame.
+        var router = host.Services.GetRequiredService<SfuMediaHost>().FindRoom(codec)!.Router;
+        var video = router.Producers.ToArray().Where(p => p.Kind == DigitalWeRoom.Sfu.Media.Routing.MediaKind.Video && p.Receiver.PacketsReceived > 0).ToArray();
+        output.WriteLine($"server video producers (key frames / packets / cached packets): {string.Join(", ", video.Select(p => $"{p.Id} {p.KeyFrames}/{p.Receiver.PacketsReceived}/{p.KeyFrameCache?.Count}"))}; "
+            + $"cache replays {router.Counters.KeyFrameCacheReplays}");
+        Assert.NotEmpty(video);
+        Assert.All(video.Where(p => p.Rid is null or "q"), p => Assert.True(p.KeyFrames > 0, $"{p.Id}: no {codec} key frame recognised"));
 
         // A page that can only do VP8 is told why and not admitted; the three stay.
         var late = await host.OpenAsync(codec, "dave", "&codecs=VP8");

@@ -28,33 +28,10 @@ public class MediaTelemetryTests
     /// <summary>A router without report timers or send loops, a recorder attached, and a publisher transport.</summary>
     private static (Router, Microsoft.Extensions.Time.Testing.FakeTimeProvider, PacketPool, Recorder, MediaTransport) QuietRouter()
     {
-        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(Quiet);
         var recorder = new Recorder();
         router.Telemetry = recorder;
         return (router, time, pool, recorder, router.CreateTransport("pub", new CountingSender()));
-    }
-
-    private static byte[] Pli(uint sender, uint media)
-    {
-        var p = new byte[12];
-        p[0] = 0x81;
-        p[1] = 206;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), 2);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), sender);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(8), media);
-        return p;
-    }
-
-    private static byte[] Fir(uint sender, uint media)
-    {
-        var p = new byte[20];
-        p[0] = 0x84;
-        p[1] = 206;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), 4);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), sender);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(12), media);
-        p[16] = 1;
-        return p;
     }
 
     private static byte[] Rr(uint sender, ReceptionReport block)

@@ -10,7 +10,7 @@ public sealed class PublisherFeedbackTests
     [Fact]
     public void Transport_cc_feedback_reports_publisher_arrivals_every_100ms()
     {
-        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(Quiet);
         var sender = new CapturingSender();
         var publisher = router.CreateTransport("pub", sender, new RtpHeaderExtensionIds(TransportWideSequenceNumber: 3), rtcpSsrc: 0x77);
         router.CreateProducer(publisher, new ProducerOptions("a", MediaKind.Audio, 0x1111, [Opus]));
@@ -43,7 +43,7 @@ public sealed class PublisherFeedbackTests
     [Fact]
     public void Audio_levels_drive_the_dominant_speaker()
     {
-        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(Quiet);
         var ids = new RtpHeaderExtensionIds(AudioLevel: 1);
         var alice = router.CreateTransport("alice", new CapturingSender(), ids);
         var bob = router.CreateTransport("bob", new CapturingSender(), ids);

@@ -7,29 +7,6 @@ namespace DigitalWeRoom.Sfu.Media.Tests.Feedback;
 
 public class RtcpTerminationTests
 {
-    private static byte[] Pli(uint sender, uint media)
-    {
-        var p = new byte[12];
-        p[0] = 0x81;
-        p[1] = 206;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), 2);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), sender);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(8), media);
-        return p;
-    }
-
-    private static byte[] Fir(uint sender, uint media)
-    {
-        var p = new byte[20];
-        p[0] = 0x84;
-        p[1] = 206;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), 4);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), sender);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(12), media);
-        p[16] = 1; // FIR seq nr
-        return p;
-    }
-
     private static byte[] ReceiverReportEmpty(uint ssrc)
     {
         var p = new byte[8];

@@ -9,7 +9,7 @@ public class AllocationTests
     [Fact]
     public void OnRtp_FanOut_SendPath_AllocatesNothingPerPacket()
     {
-        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(Quiet);
         var publisher = router.CreateTransport("pub", new CountingSender());
         var video = router.CreateProducer(publisher, new ProducerOptions("v", MediaKind.Video, 0x1234, [Vp8]));
         var senders = new CountingSender[3];

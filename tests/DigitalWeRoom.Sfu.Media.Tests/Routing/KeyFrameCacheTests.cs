@@ -56,7 +56,7 @@ public class KeyFrameCacheTests
 
     private static (Router, FakeTimeProvider, PacketPool, Publisher, Producer, CapturingSender PubSender) Setup(RouterOptions? options = null)
     {
-        var (router, time, pool) = NewRouter(options ?? new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(options ?? Quiet);
         var pubSender = new CapturingSender();
         var transport = router.CreateTransport("pub", pubSender);
         var producer = router.CreateProducer(transport, new ProducerOptions("v", MediaKind.Video, PubSsrc, [Vp8Codec]));
@@ -163,7 +163,7 @@ public class KeyFrameCacheTests
     [Fact]
     public void CacheDisabled_SubscriberWaitsForTheNextKeyFrame()
     {
-        var (router, time, pool, publisher, producer, _) = Setup(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero, KeyFrameCacheEnabled = false });
+        var (router, time, pool, publisher, producer, _) = Setup(Quiet with { KeyFrameCacheEnabled = false });
         publisher.SendFrames(15);
         var subSender = new CapturingSender();
         router.CreateConsumer(router.CreateTransport("sub", subSender), producer, new ConsumerOptions("c", 0xA1));
@@ -203,5 +203,63 @@ public class KeyFrameCacheTests
         cache.Clear(close: true);
         Feed(30, true, true, true);
         Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
+    public void Av1_key_frames_are_recognised_so_a_late_subscriber_gets_the_cached_run()
+    {
+        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var publisher = router.CreateTransport("pub", new CapturingSender());
+        var producer = router.CreateProducer(publisher, new ProducerOptions("v", MediaKind.Video, PubSsrc, [new RtpCodec(45, "video/AV1", 90000)]));
+        Assert.True(producer.CanGateOnKeyFrames);
+        // AV1 RTP §4.4: N=1 W=2 (sequence header, then the key frame's frame OBU), then W=1 delta frames.
+        byte[] key = [0x28, 0x03, 0x08, 0x00, 0x00, 0x30, 0x10, 0xAA];
+        byte[] delta = [0x10, 0x30, 0x30, 0xBB];
+        ushort seq = 500;
+        for (int frame = 0; frame < 10; frame++)
+        {
+            Deliver(router, publisher, Rtp(pool, PubSsrc, seq++, (uint)(frame * 3000), 45, frame == 0 ? key : delta, marker: true));
+            time.Advance(TimeSpan.FromMilliseconds(33));
+        }
+        Assert.Equal(1, producer.KeyFrames);
+        Assert.True(producer.KeyFrameCache!.HasKeyFrame);
+
+        var subSender = new CapturingSender();
+        var consumer = router.CreateConsumer(router.CreateTransport("sub", subSender), producer, new ConsumerOptions("c", 0xA1));
+        Deliver(router, publisher, Rtp(pool, PubSsrc, seq++, 30_000, 45, delta, marker: true));
+        DrainAll(router);
+
+        Assert.Equal(11, subSender.Rtp.Count);
+        Assert.Equal(key, subSender.Rtp[0].AsSpan(12).ToArray());
+        AssertContinuous(subSender.Rtp);
+        Assert.Equal(0, consumer.PacketsSkippedWaitingForKeyFrame);
+        AssertNoLeakAfterClose(router, pool);
+    }
+
+    [Fact]
+    public void KeyFrameStillArrivingWhenTheConsumerStarts_IsReplayedOnceWhole()
+    {
+        var (router, time, pool, publisher, producer, _) = Setup();
+        publisher.SendFrames(60); // 2 s: the cache was cut at 1.5 s
+        // A new key frame (after a PLI from someone else): its first packet is in before the consumer exists.
+        uint ts = 1_000_000u + 60 * FrameTicks;
+        ushort keySeq = publisher.Seq;
+        Deliver(router, router.Transports[0], Rtp(pool, PubSsrc, publisher.Seq++, ts, 96, Vp8(true, true, 60)));
+        var subSender = new CapturingSender();
+        var consumer = router.CreateConsumer(router.CreateTransport("sub", subSender), producer, new ConsumerOptions("c", 0xA1));
+        Deliver(router, router.Transports[0], Rtp(pool, PubSsrc, publisher.Seq++, ts, 96, Vp8(false, true, 60)));
+        Deliver(router, router.Transports[0], Rtp(pool, PubSsrc, publisher.Seq++, ts, 96, Vp8(false, true, 60), marker: true));
+        time.Advance(TimeSpan.FromMilliseconds(33));
+        publisher.Frame = 61;
+        publisher.SendFrames(5);
+        DrainAll(router);
+
+        // The two packets that went by while the key frame was incomplete come out of the cache with it.
+        Assert.Equal(3 + 5, subSender.Rtp.Count);
+        Assert.Equal(keySeq, Seq(subSender.Rtp[0]));
+        Assert.True(IsKeyFrameStart(subSender.Rtp[0]));
+        AssertContinuous(subSender.Rtp);
+        Assert.Equal(2, consumer.PacketsSkippedWaitingForKeyFrame);
+        AssertNoLeakAfterClose(router, pool);
     }
 }

@@ -36,7 +36,7 @@ public class NackRtxTests
 
     private static (Router, Microsoft.Extensions.Time.Testing.FakeTimeProvider, PacketPool, MediaTransport Pub, MediaTransport Sub, CapturingSender PubSender, CapturingSender SubSender, Producer) Setup(bool rtx, RouterOptions? options = null)
     {
-        var (router, time, pool) = NewRouter(options ?? new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(options ?? Quiet);
         var pubSender = new CapturingSender();
         var subSender = new CapturingSender();
         var pub = router.CreateTransport("pub", pubSender, rtcpSsrc: 0x5EED);
@@ -137,7 +137,7 @@ public class NackRtxTests
     [Fact]
     public void PublisherGap_IsNacked_RetriedByRtt_AndRepairedThroughRtx()
     {
-        var (router, time, pool, pub, _, pubSender, subSender, producer) = Setup(rtx: false, new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool, pub, _, pubSender, subSender, producer) = Setup(rtx: false, Quiet);
         Deliver(router, pub, Rtp(pool, PubSsrc, 65534, 0, 96, Vp8Payload(true), marker: true));
         Deliver(router, pub, Rtp(pool, PubSsrc, 65535, 3000, 96, Vp8Payload(false), marker: true));
         Deliver(router, pub, Rtp(pool, PubSsrc, 2, 9000, 96, Vp8Payload(false), marker: true)); // 0 and 1 lost
@@ -219,7 +219,7 @@ public class NackRtxTests
     [Fact]
     public void NackAndRtxPaths_AllocateNothingPerPacket()
     {
-        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(Quiet);
         var pub = router.CreateTransport("pub", new CountingSender());
         var subSender = new CountingSender();
         var sub = router.CreateTransport("sub", subSender);
@@ -281,7 +281,7 @@ public class OpusRedPassThroughTests
     [Fact]
     public void RedForOpus_IsForwardedUnchanged_WithItsPayloadTypeMapped_AndNotNacked()
     {
-        var (router, _, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, _, pool) = NewRouter(Quiet);
         var pubSender = new CapturingSender();
         var pub = router.CreateTransport("pub", pubSender);
         // RFC 2198 RED negotiated next to Opus: both are codecs of the producer.

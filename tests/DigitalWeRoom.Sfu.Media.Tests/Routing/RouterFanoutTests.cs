@@ -157,7 +157,7 @@ public class RouterFanoutTests
     [Fact]
     public void WaitingForKeyFrame_RepeatsTheRequestEverySecond_UntilOneArrives()
     {
-        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(Quiet);
         var pubSender = new CapturingSender();
         var publisher = router.CreateTransport("pub", pubSender);
         var producer = router.CreateProducer(publisher, new ProducerOptions("v", MediaKind.Video, 9, [Vp8]));

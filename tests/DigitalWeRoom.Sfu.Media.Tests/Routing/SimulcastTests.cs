@@ -43,7 +43,7 @@ public sealed class SimulcastTests
 
         public Fixture(byte twccId = 0)
         {
-            (Router, Time, Pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero, KeyFrameRequestMinInterval = TimeSpan.Zero });
+            (Router, Time, Pool) = NewRouter(Quiet with { KeyFrameRequestMinInterval = TimeSpan.Zero });
             Publisher = Router.CreateTransport("pub", PublisherSender);
             Subscriber = Router.CreateTransport("sub", SubscriberSender, new RtpHeaderExtensionIds(TransportWideSequenceNumber: twccId));
             int[] widths = [320, 640, 1280];
@@ -380,7 +380,7 @@ public sealed class SimulcastTests
     [Fact]
     public void Simulcast_send_path_with_twcc_stamping_allocates_nothing_per_packet()
     {
-        var (router, time, pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero });
+        var (router, time, pool) = NewRouter(Quiet);
         var publisher = router.CreateTransport("pub", new CountingSender());
         var layers = new Producer[3];
         for (int i = 0; i < 3; i++) layers[i] = router.CreateProducer(publisher, new ProducerOptions($"v{i}", MediaKind.Video, LayerSsrcs[i], [MediaTestKit.Vp8]));

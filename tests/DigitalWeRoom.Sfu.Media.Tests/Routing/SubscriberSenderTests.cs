@@ -74,7 +74,7 @@ public sealed class SubscriberSenderTests
     [Fact]
     public void Inline_SendsOnTheCallingThread_WithoutQueueing()
     {
-        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        var s = new Setup(Quiet with { InlineSend = true });
         s.KeyFrameBurst(5, 500);
         Assert.Equal(5, s.SubSender.Rtp.Count);
         Assert.Equal(0, s.Subscriber.Outbound.QueuedCount);
@@ -85,7 +85,7 @@ public sealed class SubscriberSenderTests
     [Fact]
     public void Queued_WaitsForTheSendLoop_WhenInlineIsOff()
     {
-        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = false, RtcpReportInterval = TimeSpan.Zero });
+        var s = new Setup(Quiet with { InlineSend = false });
         s.KeyFrameBurst(5, 500);
         Assert.Empty(s.SubSender.Rtp);
         Assert.Equal(5, s.Subscriber.Outbound.QueuedCount);
@@ -97,7 +97,7 @@ public sealed class SubscriberSenderTests
     [Fact]
     public void WithoutAnEstimate_NothingIsPaced()
     {
-        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        var s = new Setup(Quiet with { InlineSend = true });
         s.KeyFrameBurst(60, 1000); // 60 kB at once: far beyond 20 ms of the 1 Mbit/s initial guess
         Assert.Equal(60, s.SubSender.Rtp.Count);
         Assert.Equal(0, s.Subscriber.Outbound.PacedCount);
@@ -107,7 +107,7 @@ public sealed class SubscriberSenderTests
     [Fact]
     public void KeyFrameBurst_IsSpreadAtOneAndAHalfTimesTheEstimate_InOrder()
     {
-        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        var s = new Setup(Quiet with { InlineSend = true });
         s.Remb(800_000); // paced at 1.2 Mbit/s = 150 B/ms, burst allowance 20 ms = 3,000 B
         int steady = s.Steady(300);
         Assert.Equal(30, steady); // ~170 kbit/s flows unpaced
@@ -133,7 +133,7 @@ public sealed class SubscriberSenderTests
     [Fact]
     public void FullPacer_DropsTheOldest_AndReleasesIt()
     {
-        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero, PacerCapacity = 4 });
+        var s = new Setup(Quiet with { InlineSend = true, PacerCapacity = 4 });
         s.Remb(100_000); // paced at 1.5 × the ~170 kbit/s arrival rate: the burst allowance is the 1,500 B minimum
         int steady = s.Steady(300);
         s.KeyFrameBurst(20, 1000);
@@ -151,7 +151,7 @@ public sealed class SubscriberSenderTests
     [Fact]
     public void SteadyMediaAboveTheEstimate_IsNotHeldBack_TheAllocatorFitsItNotThePacer()
     {
-        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        var s = new Setup(Quiet with { InlineSend = true });
         s.Remb(60_000); // far below the ~170 kbit/s arriving
         for (int i = 0; i < 200; i++)
         {
@@ -165,7 +165,7 @@ public sealed class SubscriberSenderTests
     [Fact]
     public void SteadyVideoBelowTheEstimate_IsNeverHeldBack()
     {
-        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        var s = new Setup(Quiet with { InlineSend = true });
         s.Remb(2_000_000);
         s.KeyFrameBurst(1, 1200);
         // 1.5 Mbit/s: 150 packets/s of 1,250 B, one every 6.67 ms, for 2 s.
@@ -183,7 +183,7 @@ public sealed class SubscriberSenderTests
     [Fact]
     public void Close_ReleasesWhatThePacerHolds()
     {
-        var s = new Setup(new RouterOptions { StartSendLoops = false, InlineSend = true, RtcpReportInterval = TimeSpan.Zero });
+        var s = new Setup(Quiet with { InlineSend = true });
         s.Remb(100_000);
         s.Steady(300);
         s.KeyFrameBurst(10, 1000);

@@ -117,4 +117,55 @@ public class NackGeneratorTests
         Run(10_000);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    private static NackGenerator ReorderingGenerator(int maxReorderMs = 100) =>
+        new(1000, 10, TimeSpan.FromMilliseconds(100), Frequency, TimeSpan.FromMilliseconds(maxReorderMs));
+
+    [Fact]
+    public void A_late_original_teaches_the_reorder_delay_and_later_gaps_wait_for_it()
+    {
+        var g = ReorderingGenerator();
+        Assert.Equal(TimeSpan.Zero, g.ReorderDelay);
+        g.OnPacket(1, 0);
+        g.OnPacket(3, 0);
+        Assert.Equal(new ushort[] { 2 }, Due(g, 0)); // nothing learned yet: at once
+        g.OnPacket(2, 40); // it was only late (40 ms), not lost
+        Assert.Equal(1, g.LateOriginals);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), g.ReorderDelay); // 40 + a quarter
+
+        g.OnPacket(5, 100);
+        Assert.Empty(Due(g, 100));
+        Assert.Empty(Due(g, 149));
+        g.OnPacket(4, 130); // reordered within the delay: never NACKed
+        Assert.Equal(0, g.MissingCount);
+        g.OnPacket(7, 200);
+        Assert.Equal(new ushort[] { 6 }, Due(g, 250)); // really missing: NACKed once the delay has passed
+    }
+
+    [Fact]
+    public void Repairs_do_not_teach_reordering_and_the_delay_is_capped_and_fades_with_real_losses()
+    {
+        const long PerMs = 1000; // µs timestamps: the fading is proportional, fine-grained as with the router's clock
+        var g = new NackGenerator(1000, 10, TimeSpan.FromMilliseconds(100), 1000 * PerMs, TimeSpan.FromMilliseconds(60));
+        g.OnPacket(1, 0);
+        g.OnPacket(3, 0);
+        Assert.Equal(new ushort[] { 2 }, Due(g, 0));
+        g.OnPacket(2, 30 * PerMs, repaired: true); // the RTX answer: a repair, not reordering
+        Assert.Equal(TimeSpan.Zero, g.ReorderDelay);
+
+        g.OnPacket(5, 100 * PerMs);
+        g.OnPacket(4, 300 * PerMs); // 200 ms late: learned, but only up to the cap
+        Assert.Equal(TimeSpan.FromMilliseconds(60), g.ReorderDelay);
+
+        ushort seq = 5;
+        long now = 400 * PerMs;
+        for (int i = 0; i < 40; i++)
+        {
+            seq += 2;
+            g.OnPacket(seq, now); // one lost before each
+            Assert.NotEmpty(Due(g, now + (60 * PerMs)));
+            now += 100 * PerMs;
+        }
+        Assert.True(g.ReorderDelay < TimeSpan.FromMilliseconds(20), $"after 40 real losses the delay is still {g.ReorderDelay}");
+    }
 }

@@ -51,4 +51,18 @@ public class CodecRobustnessTests
         (int accepted, int rejected) = Robustness.Run(seeds, 100_000, seed: 1, (ReadOnlySpan<byte> input, out DropReason reason) => Av1AggregationHeader.TryParse(input, out _, out reason));
         Assert.True(accepted > 1000 && rejected > 1000, $"{accepted}/{rejected}");
     }
+
+    [Fact]
+    public void Av1_key_frame_variants()
+    {
+        int keyFrames = 0;
+        (int accepted, int rejected) = Robustness.Run(Av1KeyFrameTests.Seeds, 200_000, seed: 9999, (ReadOnlySpan<byte> input, out DropReason reason) =>
+        {
+            bool ok = Av1KeyFrame.TryParse(input, out bool key, out reason);
+            if (!ok && key) Assert.Fail("a rejected payload reported a key frame");
+            if (key) keyFrames++;
+            return ok;
+        });
+        Assert.True(accepted > 1000 && rejected > 1000 && keyFrames > 1000, $"{accepted}/{rejected}, {keyFrames} key frames");
+    }
 }

@@ -26,10 +26,14 @@ internal sealed class FakeConnection : IParticipantConnection
 
     public bool CanSubscribe { get; init; } = true;
 
-    /// <summary>Set when the room dismissed the participant (removed, room closed).</summary>
+    /// <summary>The code the room dismissed the participant with (removed, room closed, consent expired).</summary>
     public string? DisconnectedWith { get; private set; }
 
-    public void Disconnect(string reason) => DisconnectedWith = reason;
+    public void Disconnect(string code, string reason)
+    {
+        TrySend(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason });
+        DisconnectedWith = code;
+    }
 }
 
 internal sealed class FakeMediaFactory : IMediaSessionFactory

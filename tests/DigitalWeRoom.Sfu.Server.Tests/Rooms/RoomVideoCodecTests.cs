@@ -35,7 +35,7 @@ public sealed class RoomVideoCodecTests
         Assert.NotNull(VideoCodecCatalog.Validate(null));
         Assert.Contains("'HEVC'", VideoCodecCatalog.Validate(["VP8", "HEVC"]), StringComparison.Ordinal);
         Assert.Contains("twice", VideoCodecCatalog.Validate(["VP8", "vp8"]), StringComparison.Ordinal);
-        Assert.Equal(["VP8", "VP9", "H264"], new RoomSettings().VideoCodecs);
+        Assert.Equal(["VP8", "VP9", "H264", "AV1"], new RoomSettings().VideoCodecs);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class VideoCodecOptionsTests
     public void Unset_means_the_default_order_and_bad_lists_name_the_key()
     {
         var validator = new Options.SfuOptionsValidator();
-        Assert.Equal(["VP8", "VP9", "H264"], With(null).Media.VideoCodecPreference);
+        Assert.Equal(["VP8", "VP9", "H264", "AV1"], With(null).Media.VideoCodecPreference);
         Assert.True(validator.Validate(null, With(null)).Succeeded);
         Assert.True(validator.Validate(null, With(["av1", "VP8"])).Succeeded);
 

@@ -68,6 +68,7 @@ public sealed class ViewAndSpeakerMessageTests
     {
         var ca = new FakeConnection();
         var a = await _registry.JoinAsync("v2", ca, "alice", true, []);
+        await a.Room!.FlushAsync(); // the media session is made on the room loop after the join is answered
         var host = _media.Sessions[a.ParticipantId!].Host;
         var order = new List<int>();
         await Task.Run(() =>

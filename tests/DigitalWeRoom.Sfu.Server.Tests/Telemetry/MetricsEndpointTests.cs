@@ -243,6 +243,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         traffic.Totals.PacketsLostOut = 40;
         var sample = sampler.SampleOnce();
         Assert.Equal(0.25, sample.LossRatio, 6);
+        Assert.Equal(0.1, sample.LossRatioOut, 6); // the dashboard's "loss out" reads this
         Assert.True(sample.BitrateIn > 0, "bitrate from byte deltas");
         var scrape = await host.ScrapeAsync();
         Assert.Equal(0.25, scrape.Value("sfu_packet_loss_ratio", ("direction", "in")), 6);

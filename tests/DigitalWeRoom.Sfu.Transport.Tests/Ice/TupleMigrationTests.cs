@@ -14,14 +14,8 @@ public class TupleMigrationTests
     {
         using UdpEndpoint server = TestEnvironment.StartServer(IPAddress.Loopback);
         var serverListener = new RecordingListener();
-        WebRtcTransport transport = server.CreateTransport(new WebRtcTransportOptions
-        {
-            RemoteFingerprint = TestEnvironment.ClientCertificate.Fingerprint,
-            Listener = serverListener,
-        });
-        using var client = TestEnvironment.StartClient(server, transport, new RecordingListener());
-        Assert.Equal(WebRtcTransportState.Connected, await client.Settled.WaitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Equal(WebRtcTransportState.Connected, await serverListener.Settled.WaitAsync(TimeSpan.FromSeconds(5)));
+        var (transport, client) = await TestEnvironment.ConnectAsync(server, serverListener);
+        using var clientScope = client;
 
         // The "same peer" checks from a new address (e.g. after a network change) and nominates it.
         using var moved = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

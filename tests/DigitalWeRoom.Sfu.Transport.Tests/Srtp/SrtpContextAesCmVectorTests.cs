@@ -21,9 +21,7 @@ public sealed class SrtpContextAesCmVectorTests
     public void Protect_rtp_matches_reference(string backendName)
     {
         using SrtpContext context = NewContext(backendName);
-        byte[] buffer = Buffer(Rtp, out int length);
-        Assert.True(context.TryProtectRtp(buffer, length, out int n));
-        Assert.Equal(Srtp, Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
+        SrtpTestData.AssertProtects(context, rtcp: false, Rtp, Srtp);
     }
 
     [Theory]
@@ -31,10 +29,7 @@ public sealed class SrtpContextAesCmVectorTests
     public void Unprotect_rtp_matches_reference(string backendName)
     {
         using SrtpContext context = NewContext(backendName);
-        byte[] buffer = Buffer(Srtp, out int length);
-        Assert.True(context.TryUnprotectRtp(buffer, length, out int n, out DropReason reason));
-        Assert.Equal(DropReason.None, reason);
-        Assert.Equal(Rtp, Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
+        SrtpTestData.AssertUnprotects(context, rtcp: false, Srtp, Rtp);
     }
 
     [Theory]
@@ -44,11 +39,9 @@ public sealed class SrtpContextAesCmVectorTests
         using SrtpContext context = NewContext(backendName);
 
         // Our first SRTCP packet carries index 0 (RFC 3711 §3.4); the reference packet is the second one.
-        byte[] first = Buffer(Rtcp, out int length);
+        byte[] first = SrtpTestData.FromHex(Rtcp, out int length);
         Assert.True(context.TryProtectRtcp(first, length, out _));
-        byte[] buffer = Buffer(Rtcp, out length);
-        Assert.True(context.TryProtectRtcp(buffer, length, out int n));
-        Assert.Equal(Srtcp, Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
+        SrtpTestData.AssertProtects(context, rtcp: true, Rtcp, Srtcp);
     }
 
     [Theory]
@@ -56,10 +49,7 @@ public sealed class SrtpContextAesCmVectorTests
     public void Unprotect_rtcp_matches_reference(string backendName)
     {
         using SrtpContext context = NewContext(backendName);
-        byte[] buffer = Buffer(Srtcp, out int length);
-        Assert.True(context.TryUnprotectRtcp(buffer, length, out int n, out DropReason reason));
-        Assert.Equal(DropReason.None, reason);
-        Assert.Equal(Rtcp, Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
+        SrtpTestData.AssertUnprotects(context, rtcp: true, Srtcp, Rtcp);
     }
 
     private static SrtpContext NewContext(string backendName) =>
@@ -68,11 +58,4 @@ public sealed class SrtpContextAesCmVectorTests
             SrtpTestData.MasterKey,
             SrtpTestData.MasterSalt14,
             SrtpTestData.Backend(backendName));
-
-    private static byte[] Buffer(string hex, out int length)
-    {
-        byte[] bytes = Convert.FromHexString(hex);
-        length = bytes.Length;
-        return [.. bytes, .. new byte[SrtpContext.MaxOverhead]];
-    }
 }

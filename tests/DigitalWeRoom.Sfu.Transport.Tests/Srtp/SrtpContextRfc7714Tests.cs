@@ -41,9 +41,7 @@ public sealed class SrtpContextRfc7714Tests
     {
         SrtpCryptoBackend backend = SrtpTestData.Backend(backendName);
         using SrtpContext context = NewContext(backend);
-        byte[] buffer = Buffer(Rtp, out int length);
-        Assert.True(context.TryProtectRtp(buffer, length, out int protectedLength));
-        Assert.Equal(Srtp, Convert.ToHexString(buffer, 0, protectedLength).ToLowerInvariant());
+        SrtpTestData.AssertProtects(context, rtcp: false, Rtp, Srtp);
     }
 
     [Theory]
@@ -52,10 +50,7 @@ public sealed class SrtpContextRfc7714Tests
     {
         SrtpCryptoBackend backend = SrtpTestData.Backend(backendName);
         using SrtpContext context = NewContext(backend);
-        byte[] buffer = Buffer(Srtp, out int length);
-        Assert.True(context.TryUnprotectRtp(buffer, length, out int plainLength, out DropReason reason));
-        Assert.Equal(DropReason.None, reason);
-        Assert.Equal(Rtp, Convert.ToHexString(buffer, 0, plainLength).ToLowerInvariant());
+        SrtpTestData.AssertUnprotects(context, rtcp: false, Srtp, Rtp);
     }
 
     [Theory]
@@ -64,7 +59,7 @@ public sealed class SrtpContextRfc7714Tests
     {
         SrtpCryptoBackend backend = SrtpTestData.Backend(backendName);
         using SrtpContext context = NewContext(backend);
-        byte[] buffer = Buffer(Srtp, out int length);
+        byte[] buffer = SrtpTestData.FromHex(Srtp, out int length);
         buffer[length - 1] ^= 0x01;
         Assert.False(context.TryUnprotectRtp(buffer, length, out _, out DropReason reason));
         Assert.Equal(DropReason.SrtpAuthFailed, reason);
@@ -80,13 +75,11 @@ public sealed class SrtpContextRfc7714Tests
         // The sender's index counts from 0 per SSRC; advance it to the vector's index.
         for (int i = 0; i < SrtcpIndex; i++)
         {
-            byte[] scratch = Buffer(Rtcp, out int n);
+            byte[] scratch = SrtpTestData.FromHex(Rtcp, out int n);
             Assert.True(context.TryProtectRtcp(scratch, n, out _));
         }
 
-        byte[] buffer = Buffer(Rtcp, out int length);
-        Assert.True(context.TryProtectRtcp(buffer, length, out int protectedLength));
-        Assert.Equal(Srtcp, Convert.ToHexString(buffer, 0, protectedLength).ToLowerInvariant());
+        SrtpTestData.AssertProtects(context, rtcp: true, Rtcp, Srtcp);
     }
 
     [Theory]
@@ -95,14 +88,11 @@ public sealed class SrtpContextRfc7714Tests
     {
         SrtpCryptoBackend backend = SrtpTestData.Backend(backendName);
         using SrtpContext context = NewContext(backend);
-        byte[] buffer = Buffer(Srtcp, out int length);
-        Assert.True(context.TryUnprotectRtcp(buffer, length, out int plainLength, out DropReason reason));
-        Assert.Equal(DropReason.None, reason);
-        Assert.Equal(Rtcp, Convert.ToHexString(buffer, 0, plainLength).ToLowerInvariant());
+        SrtpTestData.AssertUnprotects(context, rtcp: true, Srtcp, Rtcp);
 
         // The same packet again is a replay of index 0x5d4.
-        buffer = Buffer(Srtcp, out length);
-        Assert.False(context.TryUnprotectRtcp(buffer, length, out _, out reason));
+        byte[] buffer = SrtpTestData.FromHex(Srtcp, out int length);
+        Assert.False(context.TryUnprotectRtcp(buffer, length, out _, out DropReason reason));
         Assert.Equal(DropReason.SrtpReplay, reason);
     }
 
@@ -112,15 +102,12 @@ public sealed class SrtpContextRfc7714Tests
     {
         SrtpCryptoBackend backend = SrtpTestData.Backend(backendName);
         using SrtpContext context = NewContext(backend);
-        byte[] buffer = Buffer(SrtcpTagOnly, out int length);
-        Assert.True(context.TryUnprotectRtcp(buffer, length, out int plainLength, out DropReason reason));
-        Assert.Equal(DropReason.None, reason);
-        Assert.Equal(Rtcp, Convert.ToHexString(buffer, 0, plainLength).ToLowerInvariant());
+        SrtpTestData.AssertUnprotects(context, rtcp: true, SrtcpTagOnly, Rtcp);
 
         using SrtpContext fresh = NewContext(backend);
-        buffer = Buffer(SrtcpTagOnly, out length);
+        byte[] buffer = SrtpTestData.FromHex(SrtcpTagOnly, out int length);
         buffer[20] ^= 0x80; // Any change in the clear payload must fail authentication.
-        Assert.False(fresh.TryUnprotectRtcp(buffer, length, out _, out reason));
+        Assert.False(fresh.TryUnprotectRtcp(buffer, length, out _, out DropReason reason));
         Assert.Equal(DropReason.SrtpAuthFailed, reason);
     }
 
@@ -128,12 +115,5 @@ public sealed class SrtpContextRfc7714Tests
     {
         var keys = new SrtpSessionKeys(Key, Salt, []);
         return SrtpContext.FromSessionKeys(SrtpProtectionProfile.AeadAes128Gcm, keys, keys, backend);
-    }
-
-    private static byte[] Buffer(string hex, out int length)
-    {
-        byte[] bytes = Convert.FromHexString(hex);
-        length = bytes.Length;
-        return [.. bytes, .. new byte[SrtpContext.MaxOverhead]];
     }
 }

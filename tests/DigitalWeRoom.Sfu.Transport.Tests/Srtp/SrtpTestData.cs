@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Transport.Srtp;
 
 namespace DigitalWeRoom.Sfu.Transport.Tests.Srtp;
@@ -105,5 +106,33 @@ internal static class SrtpTestData
         }
 
         return buffer;
+    }
+
+    /// <summary>A test-vector packet in a buffer with <see cref="SrtpContext.MaxOverhead"/> spare bytes.</summary>
+    public static byte[] FromHex(string hex, out int length)
+    {
+        byte[] bytes = Convert.FromHexString(hex);
+        length = bytes.Length;
+        return [.. bytes, .. new byte[SrtpContext.MaxOverhead]];
+    }
+
+    /// <summary>Protects the packet <paramref name="plainHex"/> and checks the result is <paramref name="expectedHex"/>.</summary>
+    public static void AssertProtects(SrtpContext context, bool rtcp, string plainHex, string expectedHex)
+    {
+        byte[] buffer = FromHex(plainHex, out int length);
+        int n;
+        Assert.True(rtcp ? context.TryProtectRtcp(buffer, length, out n) : context.TryProtectRtp(buffer, length, out n));
+        Assert.Equal(expectedHex, Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
+    }
+
+    /// <summary>Unprotects <paramref name="protectedHex"/> without a drop and checks the plain packet is <paramref name="expectedHex"/>.</summary>
+    public static void AssertUnprotects(SrtpContext context, bool rtcp, string protectedHex, string expectedHex)
+    {
+        byte[] buffer = FromHex(protectedHex, out int length);
+        int n;
+        DropReason reason;
+        Assert.True(rtcp ? context.TryUnprotectRtcp(buffer, length, out n, out reason) : context.TryUnprotectRtp(buffer, length, out n, out reason));
+        Assert.Equal(DropReason.None, reason);
+        Assert.Equal(expectedHex, Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
     }
 }

@@ -12,14 +12,8 @@ public class ReceivePathAllocationTests
     {
         using UdpEndpoint server = TestEnvironment.StartServer(IPAddress.Loopback);
         var serverListener = new RecordingListener { Record = false };
-        WebRtcTransport transport = server.CreateTransport(new WebRtcTransportOptions
-        {
-            RemoteFingerprint = TestEnvironment.ClientCertificate.Fingerprint,
-            Listener = serverListener,
-        });
-        using var client = TestEnvironment.StartClient(server, transport, new RecordingListener());
-        Assert.Equal(WebRtcTransportState.Connected, await client.Settled.WaitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Equal(WebRtcTransportState.Connected, await serverListener.Settled.WaitAsync(TimeSpan.FromSeconds(5)));
+        var (transport, client) = await TestEnvironment.ConnectAsync(server, serverListener);
+        using var clientScope = client;
 
         // Protect with the client's outbound context, as if the client had sent them.
         const int WarmUp = 1000, Measured = 10_000;
@@ -28,11 +22,7 @@ public class ReceivePathAllocationTests
         for (int i = 0; i < wire.Length; i++)
         {
             bool rtcp = i % 10 == 9;
-            byte[] plain = rtcp ? TestPackets.RtcpApp(77, 8, i) : TestPackets.Rtp(77, (ushort)(i + 1), 1000, i);
-            byte[] buffer = TestPackets.WithHeadroom(plain);
-            int length;
-            Assert.True(rtcp ? clientSrtp.TryProtectRtcp(buffer, plain.Length, out length) : clientSrtp.TryProtectRtp(buffer, plain.Length, out length));
-            wire[i] = buffer[..length];
+            wire[i] = TestEnvironment.Protect(clientSrtp, rtcp ? TestPackets.RtcpApp(77, 8, i) : TestPackets.Rtp(77, (ushort)(i + 1), 1000, i), rtcp);
         }
         SocketAddress from = client.Endpoint.LocalEndPoint.Serialize();
 

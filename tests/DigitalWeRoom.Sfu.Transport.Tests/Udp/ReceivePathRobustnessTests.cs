@@ -15,25 +15,15 @@ public class ReceivePathRobustnessTests
     {
         using UdpEndpoint server = TestEnvironment.StartServer(IPAddress.Loopback);
         var serverListener = new RecordingListener { Record = false };
-        WebRtcTransport transport = server.CreateTransport(new WebRtcTransportOptions
-        {
-            RemoteFingerprint = TestEnvironment.ClientCertificate.Fingerprint,
-            Listener = serverListener,
-        });
-        using var client = TestEnvironment.StartClient(server, transport, new RecordingListener());
-        Assert.Equal(WebRtcTransportState.Connected, await client.Settled.WaitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Equal(WebRtcTransportState.Connected, await serverListener.Settled.WaitAsync(TimeSpan.FromSeconds(5)));
+        var (transport, client) = await TestEnvironment.ConnectAsync(server, serverListener);
+        using var clientScope = client;
 
         var srtp = client.Transport.LocalSrtp!;
         var originals = new List<byte[]>();
         for (int i = 0; i < 64; i++)
         {
             bool rtcp = i % 4 == 3;
-            byte[] plain = rtcp ? TestPackets.RtcpApp(5, 3 + (i % 5), i) : TestPackets.Rtp(5, (ushort)(i + 1), 20 + (i * 7), i);
-            byte[] buffer = TestPackets.WithHeadroom(plain);
-            int length;
-            Assert.True(rtcp ? srtp.TryProtectRtcp(buffer, plain.Length, out length) : srtp.TryProtectRtp(buffer, plain.Length, out length));
-            originals.Add(buffer[..length]);
+            originals.Add(TestEnvironment.Protect(srtp, rtcp ? TestPackets.RtcpApp(5, 3 + (i % 5), i) : TestPackets.Rtp(5, (ushort)(i + 1), 20 + (i * 7), i), rtcp));
         }
 
         SocketAddress from = client.Endpoint.LocalEndPoint.Serialize();

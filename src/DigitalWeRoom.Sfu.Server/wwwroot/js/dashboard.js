@@ -114,6 +114,7 @@ function render(s) {
   setText('bitrate-in', formatBits(s.bitrateIn));
   setText('bitrate-out', formatBits(s.bitrateOut));
   setText('loss', (100 * s.lossRatio).toFixed(2) + ' %');
+  setText('loss-out', (100 * (s.lossRatioOut ?? 0)).toFixed(2) + ' %');
   setText('drops-total', s.dropsTotal);
   setText('cpu', s.cpuPercent.toFixed(1) + ' %');
   setText('memory', formatBytes(s.memoryBytes));
@@ -121,7 +122,7 @@ function render(s) {
   drawChart($('chart-rooms'), [h.map((x) => x.roomsP2p), h.map((x) => x.roomsSfu + x.roomsSwitching)], ['#3fbf7f', '#5b8def']);
   drawChart($('chart-participants'), [h.map((x) => x.participants)], ['#e0b04a']);
   drawChart($('chart-bitrate'), [h.map((x) => x.bitrateIn), h.map((x) => x.bitrateOut)], ['#3fbf7f', '#5b8def']);
-  drawChart($('chart-loss'), [h.map((x) => 100 * x.lossRatio)], ['#e06a6a']);
+  drawChart($('chart-loss'), [h.map((x) => 100 * x.lossRatio), h.map((x) => 100 * (x.lossRatioOut ?? 0))], ['#e06a6a', '#e0b04a']);
   drawChart($('chart-drops'), [h.map((x) => x.dropsPerSecond)], ['#e06a6a']);
   drawChart($('chart-process'), [h.map((x) => x.cpuPercent), h.map((x) => x.memoryBytes / (1024 * 1024))], ['#e0b04a', '#9a7fe0']);
   renderRooms(s.roomList);

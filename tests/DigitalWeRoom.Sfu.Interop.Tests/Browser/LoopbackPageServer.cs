@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace DigitalWeRoom.Sfu.Interop.Tests.Negotiation;
+namespace DigitalWeRoom.Sfu.Interop.Tests.Browser;
 
 /// <summary>
 /// Serves one HTML page from http://127.0.0.1:&lt;free port&gt;/. A loopback origin is a secure context, so
@@ -10,6 +10,9 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Negotiation;
 /// </summary>
 internal sealed class LoopbackPageServer : IAsyncDisposable
 {
+    /// <summary>An empty page: enough for tests that drive RTCPeerConnection from scripts.</summary>
+    public const string BlankPage = "<!doctype html><html><head><title>dwr interop</title></head><body></body></html>";
+
     private readonly HttpListener _listener = new();
     private readonly byte[] _page;
     private readonly Task _loop;
