@@ -258,7 +258,8 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
 
         output.WriteLine($"  received in total {totalBytes * 8 / 1000.0 / seconds:F0} kbit/s; worst 1 s audio loss {worstAudioLoss:P0}; videos paused (samples) {pausedSamples.Count}; {Server()}");
         Assert.True(failures.Count == 0, string.Join("; ", failures));
-        Assert.True(worstAudioLoss <= 0.25, $"an audio loss burst: {worstAudioLoss:P0} of one second's packets");
+        // A burst: half a second of one publisher's audio gone (measured worst seconds: 0-20 %, at a resume probe).
+        Assert.True(worstAudioLoss < 0.5, $"an audio loss burst: {worstAudioLoss:P0} of one second's packets");
         Assert.True(pausedSamples.Count >= 1, "no video was paused in the window");
         Assert.True(pausedSamples.Count < ids.Count || pausedSamples.Values.Any(n => n < seconds), "every video was paused the whole time");
     }
