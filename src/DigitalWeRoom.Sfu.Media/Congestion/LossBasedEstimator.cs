@@ -36,6 +36,13 @@ internal sealed class LossBasedEstimator
         return Estimate;
     }
 
+    /// <summary>The no-loss step (+5 %) without a new loss fraction (a feedback inside a loss window with no loss yet).</summary>
+    public double Grow()
+    {
+        Estimate = Math.Clamp(Estimate * 1.05, _min, _max);
+        return Estimate;
+    }
+
     /// <summary>Keep the loss-based rate from running far ahead of the delay-based one while loss is low.</summary>
     public void Cap(double bps) => Estimate = Math.Clamp(Math.Min(Estimate, bps), _min, _max);
 }

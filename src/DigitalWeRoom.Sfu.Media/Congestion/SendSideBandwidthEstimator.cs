@@ -66,6 +66,15 @@ internal sealed class SendSideBandwidthEstimator
 
     public double LossFraction => _lossBased.LossFraction;
 
+    /// <summary>Packets a loss fraction is computed over (at least; accumulated across feedbacks).</summary>
+    public const int MinPacketsForLoss = 50;
+
+    /// <summary>Whether the last feedback completed a loss window (<see cref="LossFraction"/> is then fresh).</summary>
+    public bool LossWindowClosed { get; private set; }
+
+    private int _lossKnown;
+    private int _lossLost;
+
     /// <summary>Acknowledged (received) bitrate over the last 500 ms of arrivals.</summary>
     public double AckedBitrate { get; private set; }
 
@@ -113,7 +122,19 @@ internal sealed class SendSideBandwidthEstimator
         double nowMs = nowMicros / 1000.0;
         double delayBased = _delayBased.Update(_trendline.State, AckedBitrate, nowMs);
         _lossBased.Cap(Math.Max(Estimate, _options.MinBps));
-        double lossBased = _lossBased.Update((double)lost / known);
+        // Loss over at least MinPacketsForLoss packets: a feedback covering a few audio packets would turn one loss
+        // into 20 % and read as congestion (libwebrtc likewise waits for enough packets before a loss update).
+        _lossKnown += known;
+        _lossLost += lost;
+        LossWindowClosed = _lossKnown >= MinPacketsForLoss;
+        double lossBased = LossWindowClosed ? _lossBased.Update((double)_lossLost / _lossKnown)
+            : _lossLost == 0 ? _lossBased.Grow() // no loss so far in the window: keep growing per feedback as before
+            : _lossBased.Estimate;
+        if (LossWindowClosed)
+        {
+            _lossKnown = 0;
+            _lossLost = 0;
+        }
         Estimate = Math.Min(delayBased, lossBased);
         ApplyRemb(nowMicros);
         return Estimate;

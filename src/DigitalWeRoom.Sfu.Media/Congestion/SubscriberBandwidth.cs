@@ -69,7 +69,7 @@ internal sealed class SubscriberBandwidth
         lock (_gate)
         {
             estimate = Estimator.OnTransportFeedback(feedback, nowMicros);
-            Gate.OnFeedback(Estimator.Usage, Estimator.LossFraction, nowMicros);
+            Gate.OnFeedback(Estimator.Usage, Estimator.LossWindowClosed ? Estimator.LossFraction : 0, nowMicros);
             limited = Gate.IsLimited;
         }
         Publish(estimate, limited, nowMicros);

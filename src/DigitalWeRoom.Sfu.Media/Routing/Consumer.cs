@@ -24,6 +24,8 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     private readonly bool _gateOnKeyFrames;
     private readonly SimulcastLayerSelector? _simulcast;
     private volatile bool _paused;
+    private volatile bool _bandwidthPaused;
+    private volatile bool _pinned;
     private volatile bool _closed;
     private int _resyncRequested = 1;
     private bool _waitingForKeyFrame;
@@ -122,6 +124,22 @@ internal sealed class Consumer : IKeyFrameCacheTarget
 
     public bool IsPaused => _paused;
 
+    /// <summary>
+    /// Paused by the subscriber's bandwidth allocation (<c>Congestion.BandwidthPauser</c>): its lowest layer does not
+    /// fit the estimate. Independent of <see cref="IsPaused"/> (room control); either stops forwarding.
+    /// </summary>
+    public bool IsBandwidthPaused => _bandwidthPaused;
+
+    /// <summary>When the bandwidth pause began (microseconds of the router's clock).</summary>
+    internal long BandwidthPausedSince { get; set; }
+
+    /// <summary>Room control: the subscriber pinned this video (bandwidth allocation serves it after the active speaker).</summary>
+    public bool IsPinned
+    {
+        get => _pinned;
+        set => _pinned = value;
+    }
+
     public bool IsClosed => _closed;
 
     public MediaKind Kind => Producer.Kind;
@@ -147,6 +165,18 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         _paused = false;
         if (_simulcast is not null) Producer.Router.OnPreferredLayerChanged(this);
         if (_gateOnKeyFrames) Producer.Router.RequestKeyFrame(KeyFrameSource);
+    }
+
+    /// <summary>
+    /// Subscriber's receive loop (allocation): stop or restart forwarding for bandwidth. A restart resyncs like
+    /// <see cref="Resume"/> (continuous seq/ts, key frame requested, key-frame cache replayed).
+    /// </summary>
+    internal void SetBandwidthPaused(bool paused)
+    {
+        if (_bandwidthPaused == paused || _closed) return;
+        if (!paused) Volatile.Write(ref _resyncRequested, 1);
+        _bandwidthPaused = paused;
+        if (!paused && !_paused && _gateOnKeyFrames) Producer.Router.RequestKeyFrame(KeyFrameSource);
     }
 
     internal void MarkClosed()
@@ -249,7 +279,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     /// <summary>Publisher's receive loop. Takes its own reference on <paramref name="packet"/> when it enqueues.</summary>
     internal bool TryForward(PooledPacket packet, in RtpPacketView view, bool isKeyFrame, long now, long frequency)
     {
-        if (_paused || _closed) return false;
+        if (_paused || _bandwidthPaused || _closed) return false;
         if (_resyncRequested != 0 && Interlocked.Exchange(ref _resyncRequested, 0) != 0)
         {
             _rewriter.RequestResync();

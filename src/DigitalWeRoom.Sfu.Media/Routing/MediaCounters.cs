@@ -17,6 +17,9 @@ internal sealed class MediaCounters
     private long _nacksReceived;
     private long _retransmittedPackets;
     private long _retransmissionsMissed;
+    private long _retransmissionsOverBudget;
+    private long _bandwidthPauses;
+    private long _bandwidthResumes;
     private long _nacksSent;
     private long _rtxRepaired;
     private long _keyFrameCacheReplays;
@@ -48,6 +51,15 @@ internal sealed class MediaCounters
     /// <summary>NACKed packets not retransmitted: no longer held, never sent, or retransmitted too recently.</summary>
     public long RetransmissionsMissed => Volatile.Read(ref _retransmissionsMissed);
 
+    /// <summary>NACKed packets held and due but not retransmitted: over the subscriber's retransmission budget.</summary>
+    public long RetransmissionsOverBudget => Volatile.Read(ref _retransmissionsOverBudget);
+
+    /// <summary>Videos paused for a subscriber because their lowest layer did not fit its estimate.</summary>
+    public long BandwidthPauses => Volatile.Read(ref _bandwidthPauses);
+
+    /// <summary>Videos resumed after a bandwidth pause.</summary>
+    public long BandwidthResumes => Volatile.Read(ref _bandwidthResumes);
+
     /// <summary>Generic NACKs sent to publishers.</summary>
     public long NacksSent => Volatile.Read(ref _nacksSent);
 
@@ -77,6 +89,10 @@ internal sealed class MediaCounters
     internal void OnRetransmitted() => Interlocked.Increment(ref _retransmittedPackets);
 
     internal void OnRetransmissionMissed() => Interlocked.Increment(ref _retransmissionsMissed);
+
+    internal void OnRetransmissionOverBudget() => Interlocked.Increment(ref _retransmissionsOverBudget);
+
+    internal void OnBandwidthPause(bool paused) => Interlocked.Increment(ref paused ? ref _bandwidthPauses : ref _bandwidthResumes);
 
     internal void OnNackSent() => Interlocked.Increment(ref _nacksSent);
 

@@ -159,18 +159,41 @@ internal sealed class MediaTransport
     }
 
     /// <summary>
+    /// Raised (on the thread that allocated: this transport's receive loop, or room control) when a consumer was
+    /// paused or resumed for bandwidth; read <see cref="Consumer.IsBandwidthPaused"/> to see which.
+    /// </summary>
+    public Action<MediaTransport>? BandwidthPausesChanged { get; set; }
+
+    /// <summary>Pause/resume for bandwidth of this subscriber's videos (counts pauses and resumes).</summary>
+    public BandwidthPauser Pauser { get; } = new();
+
+    /// <summary>
     /// Receive loop (feedback): split <paramref name="estimateBps"/> across this subscriber's consumers with the
-    /// <see cref="LayerAllocator"/> and cap each simulcast consumer's layer accordingly. Allocates only when the
-    /// consumer set outgrew the scratch arrays.
+    /// <see cref="LayerAllocator"/>, cap each simulcast consumer's layer accordingly, and pause (or resume, one at a
+    /// time) the videos whose lowest layer does not fit (<see cref="BandwidthPauser"/>); audio is never paused.
+    /// Allocates only when the consumer set outgrew the scratch arrays (and one small array per simulcast consumer
+    /// for its measured bitrates).
     /// </summary>
     internal void AllocateLayers(double estimateBps)
+    {
+        lock (_allocationGate)
+        {
+            AllocateLocked(estimateBps);
+        }
+    }
+
+    private void AllocateLocked(double estimateBps)
     {
         var consumers = Volatile.Read(ref _consumers);
         if (_demands.Length < consumers.Length)
         {
-            _demands = new TrackDemand[consumers.Length * 2];
-            _layers = new int[consumers.Length * 2];
-            _order = new int[consumers.Length * 2];
+            int size = consumers.Length * 2;
+            _demands = new TrackDemand[size];
+            _layers = new int[size];
+            _order = new int[size];
+            _current = new int[size];
+            _paused = new bool[size];
+            _pausedSince = new long[size];
         }
         string? speaker = Router.ActiveSpeakerTransportId;
         long now = Router.Time.GetTimestamp();
@@ -181,44 +204,69 @@ internal sealed class MediaTransport
             bool audio = c.Kind == MediaKind.Audio;
             var simulcast = c.Simulcast;
             int layerCount = simulcast?.Layers.Length ?? 1;
-            int max = c.IsPaused ? -1 : simulcast is null ? 0 : Math.Min(simulcast.PreferredLayer, layerCount - 1);
+            int max = c.IsPaused || c.IsClosed || (!audio && IsSilent(c, now, frequency)) ? -1
+                : simulcast is null ? 0 : Math.Min(simulcast.PreferredLayer, layerCount - 1);
             double[] bitrates = audio ? AudioBitrates : LayerBitrates[Math.Min(layerCount, LayerBitrates.Length) - 1];
-            if (simulcast is not null && double.IsFinite(estimateBps))
+            var single = c.Producer;
+            if (double.IsFinite(estimateBps))
             {
-                bitrates = MeasuredBitrates(simulcast, bitrates, now, frequency);
+                bitrates = simulcast is not null
+                    ? MeasuredBitrates(simulcast.Layers, bitrates, now, frequency)
+                    : MeasuredBitrates(new ReadOnlySpan<Producer>(in single), bitrates, now, frequency);
             }
-            _demands[i] = new TrackDemand(audio, c.Producer.Publisher.Id == speaker, c.TileArea, bitrates, max);
+            _demands[i] = new TrackDemand(audio, c.Producer.Publisher.Id == speaker, c.TileArea, bitrates, max)
+            {
+                IsPinned = c.IsPinned,
+                IsBandwidthPaused = c.IsBandwidthPaused,
+            };
+            _current[i] = simulcast?.BandwidthLayer ?? int.MaxValue;
+            _pausedSince[i] = c.BandwidthPausedSince;
         }
-        LayerAllocator.Allocate(estimateBps, _demands.AsSpan(0, consumers.Length), _layers, _order);
+        var demands = _demands.AsSpan(0, consumers.Length);
+        LayerAllocator.Allocate(estimateBps, demands, _layers, _order, out int videos);
+        if (!Router.Options.PauseVideoForBandwidth)
+        {
+            for (int i = 0; i < consumers.Length; i++) _paused[i] = false;
+        }
+        bool pauses = Router.Options.PauseVideoForBandwidth && Pauser.Apply(
+            estimateBps, demands, _layers.AsSpan(0, consumers.Length), _order.AsSpan(0, videos), _current.AsSpan(0, consumers.Length),
+            _paused.AsSpan(0, consumers.Length), _pausedSince.AsSpan(0, consumers.Length), MediaClock.Convert(now, frequency, 1_000_000));
         for (int i = 0; i < consumers.Length; i++)
         {
-            // A wanted video keeps at least its lowest layer: pausing it would leave only audio to measure, and an
-            // estimate capped at 1.5 × acknowledged audio would never let the video back (no padding probes yet).
-            if (_layers[i] < 0 && _demands[i].MaxLayer >= 0 && !_demands[i].IsAudio) _layers[i] = 0;
-            if (consumers[i].Simulcast is { } s && s.BandwidthLayer != _layers[i])
+            var c = consumers[i];
+            if (demands[i].IsAudio) continue;
+            c.BandwidthPausedSince = _pausedSince[i];
+            if (c.IsBandwidthPaused != _paused[i] && !c.IsClosed)
+            {
+                c.SetBandwidthPaused(_paused[i]);
+                Router.Counters.OnBandwidthPause(_paused[i]);
+            }
+            // Unwanted (-1 from MaxLayer) and paused videos keep a lowest-layer cap: what they get when they come back.
+            int layer = Math.Max(0, _layers[i]);
+            if (c.Simulcast is { } s && s.BandwidthLayer != layer)
             {
                 int before = s.TargetLayer;
-                s.BandwidthLayer = _layers[i];
+                s.BandwidthLayer = layer;
                 // Dynacast follows what is actually forwarded: the publisher must keep encoding the capped layer.
-                if (s.TargetLayer != before && !consumers[i].IsClosed) Router.OnPreferredLayerChanged(consumers[i]);
+                if (s.TargetLayer != before && !c.IsClosed) Router.OnPreferredLayerChanged(c);
             }
         }
+        if (pauses) BandwidthPausesChanged?.Invoke(this);
     }
 
     /// <summary>
-    /// Per-layer bitrates of a simulcast consumer's layers as measured on the publisher side (a layer not flowing, or
-    /// just started, counts at its nominal rate), non-decreasing. Allocates one small array per simulcast consumer per
+    /// Per-layer bitrates of a video's layers (a simulcast consumer's, or the one stream) as measured on the publisher side (a layer not flowing, or
+    /// just started, counts at its nominal rate), non-decreasing. Allocates one small array per video consumer per
     /// allocation (a few per second).
     /// </summary>
-    private static double[] MeasuredBitrates(SimulcastLayerSelector simulcast, double[] nominal, long now, long frequency)
+    private static double[] MeasuredBitrates(ReadOnlySpan<Producer> layers, double[] nominal, long now, long frequency)
     {
-        var layers = simulcast.Layers;
         var result = new double[layers.Length];
         for (int l = 0; l < layers.Length; l++)
         {
             double measured = layers[l].Bitrate.Sample(layers[l].Receiver.OctetsReceived, now, frequency);
             double fallback = nominal[Math.Min(l, nominal.Length - 1)];
-            result[l] = measured > MinMeasuredBps ? measured : fallback;
+            result[l] = measured > Math.Min(MinMeasuredBps, fallback / 4) ? measured : fallback;
             if (l > 0) result[l] = Math.Max(result[l], result[l - 1]);
         }
         return result;
@@ -226,12 +274,31 @@ internal sealed class MediaTransport
 
     private const double MinMeasuredBps = 20_000;
 
+    /// <summary>A video whose publisher sent nothing for this long (an unused screen slot, a stopped camera) costs nothing and is not paused.</summary>
+    private const int SilentVideoSeconds = 2;
+
+    private static bool IsSilent(Consumer consumer, long now, long frequency)
+    {
+        var single = consumer.Producer;
+        var layers = consumer.Simulcast is { } s ? s.Layers : new ReadOnlySpan<Producer>(in single);
+        foreach (var layer in layers)
+        {
+            long last = layer.LastPacketAt;
+            if (last != 0 && now - last < SilentVideoSeconds * frequency) return false;
+        }
+        return true;
+    }
+
     // Nominal bitrates per layer count (lowest first) until measured per-layer rates are wired in.
     private static readonly double[] AudioBitrates = [50_000];
     private static readonly double[][] LayerBitrates = [[1_000_000], [300_000, 1_200_000], [100_000, 500_000, 1_500_000]];
+    private readonly object _allocationGate = new();
     private TrackDemand[] _demands = [];
     private int[] _layers = [];
     private int[] _order = [];
+    private int[] _current = [];
+    private bool[] _paused = [];
+    private long[] _pausedSince = [];
 
     private void ThrowIfClosed()
     {

@@ -87,6 +87,14 @@ internal sealed record RouterOptions
     /// <summary>Packets older than this are not retransmitted (and released).</summary>
     public TimeSpan RetransmissionMaxAge { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Retransmissions to a subscriber may use at most this share of its bandwidth estimate (token bucket, ≤ 250 ms
+    /// burst), so repairs do not deepen the congestion that caused the loss; NACKed packets over the budget are
+    /// skipped and counted (<c>RetransmissionsOverBudget</c>). Applies once transport-cc or REMB gave an estimate;
+    /// 0 disables the limit.
+    /// </summary>
+    public double RetransmissionShare { get; init; } = 0.15;
+
     /// <summary>One packet is retransmitted at most once per this interval (repeated NACKs inside it are ignored).</summary>
     public TimeSpan RetransmissionMinInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
@@ -139,6 +147,12 @@ internal sealed record RouterOptions
     /// transport-cc feedback or REMB has given one (before that, and without feedback, packets pass unpaced).
     /// </summary>
     public bool Pacing { get; init; } = true;
+
+    /// <summary>
+    /// Pause a subscriber's video whose lowest layer does not fit its bandwidth estimate, and resume it one at a time
+    /// (<see cref="Congestion.BandwidthPauser"/>). Off: such a video keeps its lowest layer.
+    /// </summary>
+    public bool PauseVideoForBandwidth { get; init; } = true;
 
     /// <summary>Packets a subscriber's pacer holds; beyond it the oldest is dropped (<c>PacerOverflow</c>).</summary>
     public int PacerCapacity { get; init; } = 256;

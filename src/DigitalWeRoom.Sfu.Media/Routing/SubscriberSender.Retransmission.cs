@@ -9,10 +9,45 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// <summary>
 /// Answers a subscriber's generic NACK (RFC 4585 §6.2.1) on the send loop, from the stream's
 /// <see cref="RetransmissionBuffer"/>: as an RTX packet (RFC 4588 §4) when RTX is negotiated for the stream and
-/// the payload type, else as the original packet again (same SSRC and sequence number).
+/// the payload type, else as the original packet again (same SSRC and sequence number). Retransmissions spend a
+/// token bucket filled at <see cref="RouterOptions.RetransmissionShare"/> of the subscriber's estimate.
 /// </summary>
 internal sealed partial class SubscriberSender
 {
+    /// <summary>The retransmission bucket holds at most this much time's worth of its rate.</summary>
+    private const double RetransmissionBurstSeconds = 0.25;
+
+    /// <summary>...and at least one full packet, so a low estimate still allows an occasional repair.</summary>
+    private const double RetransmissionMinBurstBytes = 1500;
+
+    private double _retransmitTokens = double.NaN;
+    private long _retransmitRefilledAt;
+
+    /// <summary>
+    /// Whether a retransmission of <paramref name="bytes"/> fits the budget now (and spends it). Send loop only.
+    /// Unlimited until the subscriber's estimate is known or when the share is 0.
+    /// </summary>
+    internal bool TrySpendRetransmissionBudget(int bytes, long now)
+    {
+        double share = _owner.Router.Options.RetransmissionShare;
+        if (share <= 0 || !_owner.Bandwidth.HasFeedback) return true;
+        double bytesPerSecond = share * _owner.Bandwidth.Estimate / 8;
+        double capacity = Math.Max(RetransmissionMinBurstBytes, bytesPerSecond * RetransmissionBurstSeconds);
+        if (double.IsNaN(_retransmitTokens))
+        {
+            _retransmitTokens = capacity;
+        }
+        else
+        {
+            double elapsed = (double)(now - _retransmitRefilledAt) / _time.TimestampFrequency;
+            _retransmitTokens = Math.Min(capacity, _retransmitTokens + Math.Max(0, elapsed) * bytesPerSecond);
+        }
+        _retransmitRefilledAt = now;
+        if (_retransmitTokens < bytes) return false;
+        _retransmitTokens -= bytes;
+        return true;
+    }
+
     private void Retransmit(in OutboundRtp item)
     {
         var stream = item.Stream!;
@@ -51,6 +86,10 @@ internal sealed partial class SubscriberSender
             if (length == 0)
             {
                 _counters.Drops.Increment(DropReason.TooLarge);
+            }
+            else if (!TrySpendRetransmissionBudget(length, now))
+            {
+                _counters.OnRetransmissionOverBudget();
             }
             else if (_transport.TrySendRtp(_scratch, length))
             {

@@ -56,6 +56,9 @@ public sealed record SignalMessage
     [Key("on")] public IReadOnlyList<string>? On { get; init; }
     [Key("off")] public IReadOnlyList<string>? Off { get; init; }
 
+    /// <summary>video-forwarded: the ids in <see cref="Off"/> held back because the subscriber's downlink cannot carry them (reason bandwidth).</summary>
+    [Key("bandwidth")] public IReadOnlyList<string>? Bandwidth { get; init; }
+
     // error / p2p-failed
     [Key("code")] public string? Code { get; init; }
     [Key("reason")] public string? Reason { get; init; }

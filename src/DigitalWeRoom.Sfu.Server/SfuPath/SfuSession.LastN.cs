@@ -10,7 +10,9 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 /// subscriber it receives video only from the N most relevant others (<see cref="LastNSelector"/>: recent speakers,
 /// then pinned, then on screen as its page reports in <c>view</c>); the other video consumers are paused at the
 /// server and resumed with a key-frame request (served from the key-frame cache). Every change of the forwarded set
-/// is reported in a <c>video-forwarded</c> message. Room loop only.
+/// is reported in a <c>video-forwarded</c> message, which also lists the videos the subscriber's bandwidth
+/// allocation paused (<c>bandwidth</c>: their lowest layer does not fit its estimate). Room loop only, except
+/// <see cref="OnBandwidthPausesChanged"/>.
 /// </summary>
 internal sealed partial class SfuSession
 {
@@ -25,6 +27,7 @@ internal sealed partial class SfuSession
     private long _viewAppliedAt;
     private ITimer? _viewTimer;
     private bool _mediaConnected;
+    private int _bandwidthReportPending;
 
     private LastNState LastN => _lastN ??= new LastNState(_room.LastN);
 
@@ -124,6 +127,7 @@ internal sealed partial class SfuSession
                 continue;
             }
 
+            consumer.IsPinned = LastN.Pinned.Contains(consumer.Producer.Publisher.Id);
             if (!IsForwardedByLastN(consumer.Producer))
             {
                 consumer.Pause();
@@ -156,19 +160,60 @@ internal sealed partial class SfuSession
     private bool IsForwardedByLastN(Producer producer) =>
         producer.Kind != MediaKind.Video || LastN.Active.Contains(producer.Publisher.Id);
 
+    /// <summary>
+    /// Subscriber's receive loop (allocation): some video was paused or resumed for bandwidth. Coalesced: at most one
+    /// report is pending on the room loop at a time, and it reads the state then.
+    /// </summary>
+    private void OnBandwidthPausesChanged(MediaTransport transport)
+    {
+        if (Interlocked.Exchange(ref _bandwidthReportPending, 1) != 0)
+        {
+            return;
+        }
+
+        _host.Post(() =>
+        {
+            Volatile.Write(ref _bandwidthReportPending, 0);
+            if (!_disposed)
+            {
+                ReportForwarded(VideoPublishers());
+            }
+        });
+    }
+
+    /// <summary>
+    /// Participants with a video consumer paused for bandwidth (their camera tile shows the note; an unused screen
+    /// slot is never paused, so it does not count as flowing).
+    /// </summary>
+    private HashSet<string> BandwidthPaused()
+    {
+        var paused = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var consumer in _consumers.Values)
+        {
+            if (!consumer.IsClosed && consumer.Kind == MediaKind.Video && !consumer.IsPaused && consumer.IsBandwidthPaused)
+            {
+                paused.Add(consumer.Producer.Publisher.Id);
+            }
+        }
+
+        return paused;
+    }
+
     private void ReportForwarded(List<string> candidates)
     {
-        var on = candidates.Where(LastN.Active.Contains).ToArray();
-        var off = candidates.Where(c => !LastN.Active.Contains(c)).ToArray();
-        var key = string.Join(',', on) + "|" + string.Join(',', off);
+        var held = BandwidthPaused();
+        var on = candidates.Where(c => LastN.Active.Contains(c) && !held.Contains(c)).ToArray();
+        var off = candidates.Where(c => !LastN.Active.Contains(c) || held.Contains(c)).ToArray();
+        var bandwidth = candidates.Where(c => LastN.Active.Contains(c) && held.Contains(c)).ToArray();
+        var key = string.Join(',', on) + "|" + string.Join(',', off) + "|" + string.Join(',', bandwidth);
         // Nothing to say until someone publishes video (the first report then lists everyone).
-        if (key == _forwardedKey || (key == "|" && _forwardedKey.Length == 0))
+        if (key == _forwardedKey || (key == "||" && _forwardedKey.Length == 0))
         {
             return;
         }
 
         _forwardedKey = key;
-        _host.Send(new SignalMessage { Type = MessageTypes.VideoForwarded, On = on, Off = off });
+        _host.Send(new SignalMessage { Type = MessageTypes.VideoForwarded, On = on, Off = off, Bandwidth = bandwidth.Length > 0 ? bandwidth : null });
     }
 
     private void AttachSpeaker(Producer producer)

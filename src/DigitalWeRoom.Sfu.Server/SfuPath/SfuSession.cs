@@ -233,6 +233,7 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             TransportWideSequenceNumber: ExtensionId(HeaderExtensionSpec.TransportWideCcUri),
             AudioLevel: ExtensionId(HeaderExtensionSpec.AudioLevelUri));
         _media = _room.Router.CreateTransport(ParticipantId, this, extensions);
+        _media.BandwidthPausesChanged = OnBandwidthPausesChanged;
         _transport = _room.Endpoint.CreateTransport(new WebRtcTransportOptions
         {
             DtlsRole = result.LocalDtlsRole == Rooms.Negotiation.DtlsRole.Client ? Transport.Dtls.DtlsRole.Client : Transport.Dtls.DtlsRole.Server,

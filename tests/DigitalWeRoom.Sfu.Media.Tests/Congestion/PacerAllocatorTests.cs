@@ -110,6 +110,30 @@ public sealed class LayerAllocatorTests
     }
 
     [Fact]
+    public void Pinned_comes_after_the_speaker_and_before_larger_tiles()
+    {
+        var audio = new TrackDemand(true, false, 0, [40_000], 0);
+        var large = new TrackDemand(false, false, 1280 * 720, Simulcast, 2);
+        var pinned = new TrackDemand(false, false, 160 * 90, Simulcast, 2) { IsPinned = true };
+        var speaker = new TrackDemand(false, true, 160 * 90, Simulcast, 2);
+
+        // Room for audio and two base layers: speaker, then pinned; the large tile is paused.
+        Assert.Equal([0, -1, 0, 0], Allocate(350_000, audio, large, pinned, speaker));
+        // Raising follows the same order: the pinned one goes up before the large tile.
+        Assert.Equal([0, 0, 1, 2], Allocate(40_000 + 450_000 + 1_350_000 + 350_000, audio, large, pinned, speaker));
+    }
+
+    [Fact]
+    public void A_video_paused_for_bandwidth_needs_its_lowest_layer_with_the_resume_margin()
+    {
+        var paused = new TrackDemand(false, false, 320 * 180, Simulcast, 2) { IsBandwidthPaused = true };
+        var flowing = paused with { IsBandwidthPaused = false };
+        Assert.Equal([-1], Allocate(150_000 * LayerAllocator.ResumeMargin - 1, paused));
+        Assert.Equal([0], Allocate(150_000 * LayerAllocator.ResumeMargin, paused));
+        Assert.Equal([0], Allocate(150_000, flowing));
+    }
+
+    [Fact]
     public void Tile_size_caps_the_layer_and_unwanted_video_is_paused()
     {
         var thumbnail = new TrackDemand(false, false, 160 * 90, Simulcast, 0);

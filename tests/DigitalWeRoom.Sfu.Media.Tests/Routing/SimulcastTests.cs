@@ -370,6 +370,7 @@ public sealed class SimulcastTests
     {
         var f = new Fixture();
         var consumer = f.Consume("c", preferred: 2);
+        f.Frame(keyFrame: true); // a publisher that sends nothing is left out of the allocation
         f.Subscriber.AllocateLayers(300_000);
         Assert.Equal(0, consumer.Simulcast!.BandwidthLayer);
         f.Subscriber.AllocateLayers(5_000_000);

@@ -15,7 +15,8 @@ public sealed class SubscriberSenderTests
     {
         public Setup(RouterOptions options)
         {
-            (Router, Time, Pool) = NewRouter(options);
+            // The pacer alone: a REMB below the video's rate would otherwise pause it (BandwidthPauseTests).
+            (Router, Time, Pool) = NewRouter(options with { PauseVideoForBandwidth = false });
             Publisher = Router.CreateTransport("pub", new CapturingSender());
             Producer = Router.CreateProducer(Publisher, new ProducerOptions("v", MediaKind.Video, PublisherSsrc, [Vp8]));
             Subscriber = Router.CreateTransport("sub", SubSender);

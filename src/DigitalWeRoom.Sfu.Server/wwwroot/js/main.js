@@ -295,7 +295,7 @@ signaling
     render(m.participantId);
   })
   .on('speaker', (m) => speakers.setSpeaker(m.participantId))
-  .on('video-forwarded', (m) => speakers.setForwarded(m.on, m.off))
+  .on('video-forwarded', (m) => speakers.setForwarded(m.on, m.off, m.bandwidth))
   .on('chat', (m) => ui.addChat(m.name ?? '?', m.text ?? ''))
   .on('error', (m) => {
     state.errors.push({ code: m.code, reason: m.reason, id: m.id });
