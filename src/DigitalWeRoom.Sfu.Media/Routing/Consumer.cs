@@ -78,7 +78,21 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     {
         if (_simulcast is null) return;
         TileArea = Math.Max(1, maxWidth) * Math.Max(1, maxHeight);
+        Volatile.Write(ref _tileSize, ((long)Math.Max(1, maxWidth) << 32) | (uint)Math.Max(1, maxHeight));
         SetPreferredLayer(LayerForSize(_simulcast.Layers, maxWidth, maxHeight));
+    }
+
+    private long _tileSize; // width << 32 | height from SetPreferredSize; 0 until the page reported one
+
+    /// <summary>
+    /// Publisher's receive loop: one of the layers learned its real frame size (its first key frame, or a new size).
+    /// A tile reported before that was judged by assumed sizes; judge it again by the real ones.
+    /// </summary>
+    internal void OnLayerSizeChanged()
+    {
+        long tile = Volatile.Read(ref _tileSize);
+        if (_simulcast is null || tile == 0) return;
+        SetPreferredLayer(LayerForSize(_simulcast.Layers, (int)(tile >> 32), (int)(tile & 0xFFFF_FFFF)));
     }
 
     /// <summary>

@@ -182,7 +182,13 @@ internal sealed class Producer
         if (keyFrame)
         {
             KeyFrames++;
-            if (KeyFrameDetector.TryReadVp8Size(payload, out int width, out int height)) Volatile.Write(ref _frameSize, (width << 16) | height);
+            if (KeyFrameDetector.TryReadVp8Size(payload, out int width, out int height)
+                && Interlocked.Exchange(ref _frameSize, (width << 16) | height) != ((width << 16) | height))
+            {
+                // First real size, or the encoder changed it: tiles sized before are judged again.
+                var sized = Volatile.Read(ref _consumers);
+                for (int i = 0; i < sized.Length; i++) sized[i].OnLayerSizeChanged();
+            }
         }
 
         var consumers = Volatile.Read(ref _consumers);

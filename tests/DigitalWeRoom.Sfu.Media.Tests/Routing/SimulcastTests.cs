@@ -240,6 +240,22 @@ public sealed class SimulcastTests
     }
 
     [Fact]
+    public void A_tile_reported_before_the_first_key_frame_is_judged_again_by_the_real_sizes()
+    {
+        var f = new Fixture(); // nominal 320x180, 640x360, 1280x720
+        var sized = f.Consume("sized", preferred: 2);
+        var unsized = f.Consume("unsized", preferred: 2, outputSsrc: 0xABCE);
+        sized.SetPreferredSize(600, 300); // by the nominal sizes: layer 1
+        Assert.Equal(1, sized.Simulcast!.PreferredLayer);
+
+        // Layer 0's first key frame says 640x360 (a larger camera than assumed): that layer is big enough.
+        byte[] key = [0x90, 0x80, 0x80, 0x05, 0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0x80, 0x02, 0x68, 0x01];
+        Deliver(f.Router, f.Publisher, Rtp(f.Pool, LayerSsrcs[0], 1, 1000, 96, key, marker: true, default));
+        Assert.Equal(0, sized.Simulcast.PreferredLayer);
+        Assert.Equal(2, unsized.Simulcast!.PreferredLayer); // no tile reported: left alone
+    }
+
+    [Fact]
     public void Bandwidth_cap_lowers_the_target_below_the_preference()
     {
         var f = new Fixture();
