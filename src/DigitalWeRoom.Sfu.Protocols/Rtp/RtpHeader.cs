@@ -14,8 +14,9 @@ internal static class RtpHeader
 
     /// <summary>
     /// Length of the fixed header, CSRC list and header extension (RFC 3550 §5.1, §5.3.1) of <paramref name="packet"/>:
-    /// the part SRTP leaves in clear and the payload's offset. Checks the version and that every length fits; the
-    /// extension's elements and the padding are <see cref="RtpPacketView.TryParse"/>'s business. Total: never throws.
+    /// the part SRTP leaves in clear. Checks the version and that every length fits; the extension's elements and the
+    /// padding are <see cref="RtpPacketView.TryParse"/>'s business (which walks the same lengths inline: calling this
+    /// from there measured 5-10 ns slower per parse). Total: never throws.
     /// </summary>
     public static DropReason TryGetHeaderLength(ReadOnlySpan<byte> packet, out int headerLength)
     {

@@ -112,9 +112,21 @@ internal readonly ref struct RtpPacketView
     public static bool TryParse(ReadOnlySpan<byte> packet, out RtpPacketView view, out DropReason reason)
     {
         view = default;
-        reason = RtpHeader.TryGetHeaderLength(packet, out int headerLength);
-        if (reason != DropReason.None)
+        if (packet.Length < RtpHeader.FixedLength)
         {
+            reason = DropReason.Truncated;
+            return false;
+        }
+        // RFC 3550 §5.1: V is always 2.
+        if (packet[0] >> 6 != RtpHeader.Version)
+        {
+            reason = DropReason.RtpBadVersion;
+            return false;
+        }
+        int headerLength = RtpHeader.FixedLength + (4 * (packet[0] & 0x0F));
+        if (packet.Length < headerLength)
+        {
+            reason = DropReason.Truncated;
             return false;
         }
 
@@ -122,10 +134,21 @@ internal readonly ref struct RtpPacketView
         int extensionLength = 0;
         if ((packet[0] & 0x10) != 0)
         {
-            // The extension block follows the CSRCs and its 4-byte preamble, and ends the header.
-            extensionOffset = RtpHeader.FixedLength + (4 * (packet[0] & 0x0F)) + 4;
-            extensionLength = headerLength - extensionOffset;
-            ushort profile = BinaryPrimitives.ReadUInt16BigEndian(packet[(extensionOffset - 4)..]);
+            // RFC 3550 §5.3.1: 16-bit profile, 16-bit length in 32-bit words excluding the preamble.
+            if (packet.Length < headerLength + 4)
+            {
+                reason = DropReason.Truncated;
+                return false;
+            }
+            ushort profile = BinaryPrimitives.ReadUInt16BigEndian(packet[headerLength..]);
+            extensionLength = 4 * BinaryPrimitives.ReadUInt16BigEndian(packet[(headerLength + 2)..]);
+            extensionOffset = headerLength + 4;
+            headerLength = extensionOffset + extensionLength;
+            if (packet.Length < headerLength)
+            {
+                reason = DropReason.Truncated;
+                return false;
+            }
             // RFC 8285 §4: every element must lie inside the block.
             var reader = new RtpExtensionReader(packet.Slice(extensionOffset, extensionLength), RtpExtensionReader.FormOf(profile));
             while (reader.TryReadNext(out _, out _, out _))
