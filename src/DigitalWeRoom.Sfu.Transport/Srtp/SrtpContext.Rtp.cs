@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 
 namespace DigitalWeRoom.Sfu.Transport.Srtp;
 
@@ -16,7 +17,7 @@ internal sealed partial class SrtpContext
         protectedLength = 0;
         if ((uint)length > (uint)buffer.Length
             || length + _rtp.TagLength > buffer.Length
-            || TryReadRtpHeader(buffer[..length], out int headerLength) != DropReason.None)
+            || RtpHeader.TryGetHeaderLength(buffer[..length], out int headerLength) != DropReason.None)
         {
             return false;
         }
@@ -61,7 +62,7 @@ internal sealed partial class SrtpContext
         }
 
         Span<byte> packet = buffer[..length];
-        reason = TryReadRtpHeader(packet, out int headerLength);
+        reason = RtpHeader.TryGetHeaderLength(packet, out int headerLength);
         if (reason != DropReason.None)
         {
             return false;
@@ -109,39 +110,5 @@ internal sealed partial class SrtpContext
         stream.Window.Commit((ulong)index);
         plainLength = length - _rtp.TagLength;
         return true;
-    }
-
-    /// <summary>RTP fixed header, CSRC list and header extension (RFC 3550 §5.1, §5.3.1): the part left in clear.</summary>
-    private static DropReason TryReadRtpHeader(ReadOnlySpan<byte> packet, out int headerLength)
-    {
-        headerLength = 0;
-        if (packet.Length < RtpFixedHeader)
-        {
-            return DropReason.Truncated;
-        }
-
-        if (packet[0] >> 6 != 2)
-        {
-            return DropReason.RtpBadVersion;
-        }
-
-        int length = RtpFixedHeader + 4 * (packet[0] & 0x0F);
-        if ((packet[0] & 0x10) != 0)
-        {
-            if (length + 4 > packet.Length)
-            {
-                return DropReason.Truncated;
-            }
-
-            length += 4 + 4 * BinaryPrimitives.ReadUInt16BigEndian(packet[(length + 2)..]);
-        }
-
-        if (length > packet.Length)
-        {
-            return DropReason.Truncated;
-        }
-
-        headerLength = length;
-        return DropReason.None;
     }
 }

@@ -21,7 +21,6 @@ internal sealed partial class SrtpContext : IDisposable
     /// </summary>
     public const int MaxOverhead = 16 + 4 + 12;
 
-    private const int RtpFixedHeader = 12;
     private const int RtcpFixedHeader = 8;
     private const uint SrtcpIndexMask = 0x7FFF_FFFF;
 
