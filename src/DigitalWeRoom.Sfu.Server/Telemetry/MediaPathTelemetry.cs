@@ -61,6 +61,9 @@ internal sealed class RouterTrafficSource(Router router, SfuRoomMedia? room = nu
         totals.PlisOut += counters.KeyFrameRequestsSent;
         totals.PlisIn += counters.PlisReceived;
         totals.FirsIn += counters.FirsReceived;
+        totals.BandwidthPauses += counters.BandwidthPauses;
+        totals.BandwidthResumes += counters.BandwidthResumes;
+        totals.RetransmissionsOverBudget += counters.RetransmissionsOverBudget;
         if (room is not null)
         {
             totals.DtlsFailures += room.DtlsFailures;

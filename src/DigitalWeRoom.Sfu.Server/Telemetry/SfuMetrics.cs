@@ -97,6 +97,12 @@ public sealed class SfuMetrics : IDisposable
         media.CreateObservableCounter("sfu_nacks", () => ObserveFeedback(static t => (t.NacksIn, t.NacksOut)), description: "RTCP NACK packets (in: from subscribers, out: to publishers).");
         media.CreateObservableCounter("sfu_plis", () => ObserveFeedback(static t => (t.PlisIn, t.PlisOut)), description: "RTCP PLI packets (in: from subscribers, out: to publishers).");
         media.CreateObservableCounter("sfu_firs", () => ObserveFeedback(static t => (t.FirsIn, t.FirsOut)), description: "RTCP FIR packets (in: from subscribers, out: to publishers).");
+        media.CreateObservableCounter("sfu_bandwidth_pauses", () => Tagged(_sources.ReadTraffic().BandwidthPauses),
+            description: "Videos paused for a subscriber because its downlink estimate could not carry their lowest layer.");
+        media.CreateObservableCounter("sfu_bandwidth_resumes", () => Tagged(_sources.ReadTraffic().BandwidthResumes),
+            description: "Videos resumed for a subscriber after a bandwidth pause.");
+        media.CreateObservableCounter("sfu_retransmissions_over_budget", () => Tagged(_sources.ReadTraffic().RetransmissionsOverBudget),
+            description: "NACKed packets not resent because the subscriber's retransmission budget (a share of its estimate) was spent.");
         media.CreateObservableCounter("sfu_packets_lost", ObservePacketsLost,
             description: "RTP packets lost: in = on the way from publishers (our RFC 3550 A.3 count), out = on the way to subscribers (their receiver reports).");
         media.CreateObservableGauge("sfu_packet_loss_ratio", ObserveLossRatio,

@@ -44,6 +44,14 @@ public sealed class TrafficTotals
 
     public long FirsOut { get; set; }
 
+    /// <summary>Videos paused for a subscriber because its downlink estimate could not carry their lowest layer, and resumed.</summary>
+    public long BandwidthPauses { get; set; }
+
+    public long BandwidthResumes { get; set; }
+
+    /// <summary>NACKed packets not resent because the subscriber's retransmission budget (a share of its estimate) was spent.</summary>
+    public long RetransmissionsOverBudget { get; set; }
+
     /// <summary>RTP packets the publishers' streams lost (RFC 3550 A.3 cumulative lost) and expected.</summary>
     public long PacketsLost { get; set; }
 
@@ -89,6 +97,9 @@ public sealed class TrafficTotals
         PlisOut += other.PlisOut;
         FirsIn += other.FirsIn;
         FirsOut += other.FirsOut;
+        BandwidthPauses += other.BandwidthPauses;
+        BandwidthResumes += other.BandwidthResumes;
+        RetransmissionsOverBudget += other.RetransmissionsOverBudget;
         PacketsLost += other.PacketsLost;
         PacketsExpected += other.PacketsExpected;
         PacketsLostOut += other.PacketsLostOut;

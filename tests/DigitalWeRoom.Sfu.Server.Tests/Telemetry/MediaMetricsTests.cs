@@ -21,6 +21,7 @@ namespace DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 /// The series fed by the media path, signaling and the room event hook, scraped as Prometheus text: a synthetic
 /// publisher and subscriber on a real room router send RTP with gaps, PLI, FIR, NACK and a receiver report.
 /// </summary>
+[Collection(ProcessMetricsCollection.Name)]
 public sealed class MediaMetricsTests : IAsyncLifetime
 {
     private SfuHost _host = null!;

@@ -14,6 +14,7 @@ namespace DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 /// drop and traffic counts are Interlocked increments read at scrape time, and the sampled histograms
 /// (forward latency, RTT) record with a stack-only TagList once their series exist.
 /// </summary>
+[Collection(ProcessMetricsCollection.Name)]
 public sealed class MetricsAllocationTests
 {
     private const int Packets = 10_000;

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 
 /// <summary>Scrapes <c>/metrics</c> of the real host and checks series, labels and that counters move.</summary>
+[Collection(ProcessMetricsCollection.Name)]
 public sealed class MetricsEndpointTests : IAsyncLifetime
 {
     private SfuHost _host = null!;
@@ -35,6 +36,9 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         { "sfu_nacks_total", "counter" },
         { "sfu_plis_total", "counter" },
         { "sfu_firs_total", "counter" },
+        { "sfu_bandwidth_pauses_total", "counter" },
+        { "sfu_bandwidth_resumes_total", "counter" },
+        { "sfu_retransmissions_over_budget_total", "counter" },
         { "sfu_packets_lost_total", "counter" },
         { "sfu_packet_loss_ratio", "gauge" },
         { "sfu_jitter_seconds", "gauge" },
@@ -191,6 +195,10 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
             counters.OnRtxRepaired();
             counters.OnNackSent();
             counters.OnNackSent();
+            counters.OnBandwidthPause(paused: true);
+            counters.OnBandwidthPause(paused: true);
+            counters.OnBandwidthPause(paused: false);
+            for (int i = 0; i < 4; i++) counters.OnRetransmissionOverBudget();
             room.OnTransportFailed(dtls: true);
             room.OnTransportFailed(dtls: false);
             room.OnTransportFailed(dtls: false);
@@ -200,6 +208,9 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
             Assert.Equal(3, Delta("sfu_packets_total", ("direction", "out"), ("kind", "video"), ("transmission", "retransmit")));
             Assert.Equal(1, Delta("sfu_packets_total", ("direction", "in"), ("kind", "video"), ("transmission", "retransmit")));
             Assert.Equal(2, Delta("sfu_nacks_total", ("direction", "out")));
+            Assert.Equal(2, Delta("sfu_bandwidth_pauses_total"));
+            Assert.Equal(1, Delta("sfu_bandwidth_resumes_total"));
+            Assert.Equal(4, Delta("sfu_retransmissions_over_budget_total"));
             Assert.Equal(1, Delta("sfu_dtls_failures_total"));
             Assert.Equal(2, Delta("sfu_consent_expiries_total"));
         }

@@ -14,6 +14,7 @@ namespace DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 /// deploy/prometheus/prometheus.yml with the target pointed at the test server, scrapes the running
 /// SFU; its HTTP API must report the target up and return samples of our series.
 /// </summary>
+[Collection(ProcessMetricsCollection.Name)]
 public sealed class PrometheusServerTests
 {
     private const string PrometheusBinary = "/usr/bin/prometheus";
