@@ -21,6 +21,7 @@ internal sealed class MediaCounters
     private long _bandwidthPauses;
     private long _bandwidthResumes;
     private long _nacksSent;
+    private long _rembsSent;
     private long _rtxRepaired;
     private long _keyFrameCacheReplays;
     private long _plisReceived;
@@ -95,6 +96,11 @@ internal sealed class MediaCounters
     internal void OnBandwidthPause(bool paused) => Interlocked.Increment(ref paused ? ref _bandwidthPauses : ref _bandwidthResumes);
 
     internal void OnNackSent() => Interlocked.Increment(ref _nacksSent);
+
+    internal void OnRembSent() => Interlocked.Increment(ref _rembsSent);
+
+    /// <summary>REMBs sent to publishers without transport-cc (the receive-side upload estimate).</summary>
+    public long RembsSent => Volatile.Read(ref _rembsSent);
 
     internal void OnRtxRepaired() => Interlocked.Increment(ref _rtxRepaired);
 

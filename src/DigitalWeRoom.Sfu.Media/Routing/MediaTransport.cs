@@ -31,6 +31,7 @@ internal sealed class MediaTransport
         Listener = new RtpListener(extensions);
         Extensions = extensions;
         TransportWideCc = extensions.TransportWideSequenceNumber != 0 ? new TransportWideCcRecorder() : null;
+        UploadEstimate = TransportWideCc is null ? new ReceiveSideEstimator(Router.RembInitialBps, Router.RembMinBps, Router.RembMaxBps) : null;
         Bandwidth = new SubscriberBandwidth(extensions.TransportWideSequenceNumber) { EstimateChanged = AllocateLayers };
         Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options);
         _reports = new RtcpReportBuilder(rtcpSsrc, router.Options.Cname);
@@ -51,6 +52,9 @@ internal sealed class MediaTransport
 
     /// <summary>Arrivals of this participant's packets for transport-cc feedback (null: TWCC not negotiated).</summary>
     public TransportWideCcRecorder? TransportWideCc { get; }
+
+    /// <summary>Without transport-cc, the upload estimate sent to this publisher as REMB (media timer only); else null.</summary>
+    internal ReceiveSideEstimator? UploadEstimate { get; }
 
     /// <summary>Send-side bandwidth estimation toward this participant (TWCC stamping, feedback, REMB).</summary>
     public SubscriberBandwidth Bandwidth { get; }

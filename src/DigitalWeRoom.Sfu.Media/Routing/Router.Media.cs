@@ -1,4 +1,6 @@
+using DigitalWeRoom.Sfu.Media.Congestion;
 using DigitalWeRoom.Sfu.Media.Speech;
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
 using DigitalWeRoom.Sfu.Media.Streams;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Protocols.Rtp.HeaderExtensions;
@@ -83,6 +85,51 @@ internal sealed partial class Router
             }
             packet.Length = length;
             transport.Outbound.TryEnqueue(OutboundRtp.ForRtcp(packet));
+        }
+        // REMB goes with the periodic RTCP reports: none when those are off (tests that drive the router by hand).
+        if (Options.RtcpReportInterval > TimeSpan.Zero && ++_mediaTicks % RembTicks == 0) SendRembs();
+    }
+
+    /// <summary>REMB toward publishers without transport-cc: once a second (10 media ticks).</summary>
+    private const int RembTicks = 10;
+
+    internal const double RembInitialBps = 2_000_000, RembMinBps = 100_000, RembMaxBps = 20_000_000;
+
+    private long _mediaTicks;
+
+    /// <summary>
+    /// Media timer: each publisher whose transport has no transport-cc gets a REMB (draft-alvestrand-rmcat-remb-03)
+    /// with its <see cref="MediaTransport.UploadEstimate"/> over its video streams, so its encoder still adapts to loss.
+    /// </summary>
+    private void SendRembs()
+    {
+        long nowMicros = MediaClock.Convert(Time.GetTimestamp(), Time.TimestampFrequency, 1_000_000);
+        Span<uint> ssrcs = stackalloc uint[8];
+        foreach (var transport in Transports)
+        {
+            if (transport.UploadEstimate is not { } estimator || transport.IsClosed) continue;
+            int count = 0;
+            long octets = 0, expected = 0, lost = 0;
+            foreach (var producer in transport.Producers)
+            {
+                if (producer.Kind != MediaKind.Video || producer.Ssrc == 0 || producer.IsClosed) continue;
+                var receiver = producer.Receiver;
+                octets += receiver.OctetsReceived;
+                expected += receiver.PacketsExpected;
+                lost += receiver.PacketsLost;
+                if (count < ssrcs.Length) ssrcs[count++] = producer.Ssrc;
+            }
+            if (count == 0) continue;
+            double bps = estimator.Update(octets, expected, lost, nowMicros);
+            var packet = Pool.Rent();
+            int length = ReceiverEstimatedMaxBitrate.Write(packet.Buffer.AsSpan(0, 64), transport.RtcpSsrc, (ulong)bps, ssrcs[..count]);
+            if (length == 0)
+            {
+                packet.Release();
+                continue;
+            }
+            packet.Length = length;
+            if (transport.Outbound.TryEnqueue(OutboundRtp.ForRtcp(packet))) Counters.OnRembSent();
         }
     }
     /// <summary>Receives dynacast changes (the room wires it to the publisher's signaling).</summary>

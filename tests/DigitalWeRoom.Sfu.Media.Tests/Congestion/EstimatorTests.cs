@@ -53,14 +53,38 @@ public sealed class EstimatorTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var estimator = NewEstimator(initial: 2_000_000);
         var link = new LinkSimulator(estimator) { CapacityBps = 100_000_000, Loss = 0.2 };
-        link.Run(3_000_000);
+        link.Run(1_000_000);
+        Assert.True(estimator.Estimate < 1_900_000, $"no decrease within a second of 20 % loss: {estimator.Estimate}");
+        link.Run(5_000_000);
         Assert.InRange(estimator.LossFraction, 0.1, 0.3);
         double lossy = estimator.Estimate;
-        Assert.True(lossy < 1_000_000, $"estimate under loss {lossy}");
+        // Windows of ≥ 200 packets (≥ 50 when 20 % or more are lost): about one ×0.9 step a second at this rate.
+        Assert.True(lossy < 1_200_000, $"estimate after 6 s of 20 % loss {lossy}");
 
         link.Loss = 0;
         link.Run(10_000_000);
         Assert.True(estimator.Estimate > 2 * lossy, $"recovered {estimator.Estimate} from {lossy}");
+    }
+
+    [Fact]
+    public void Five_percent_random_loss_is_not_read_as_congestion()
+    {
+        // Wi-Fi-like random loss below the 10 % decrease threshold: the estimate must not walk down over a call
+        // (with 50-packet loss windows it did, one window in twenty reading over 10 %, until video was paused).
+        // What the congestion gate (which caps layers and pauses videos) sees: closed loss windows over 10 %.
+        var estimator = NewEstimator(initial: 1_500_000);
+        var link = new LinkSimulator(estimator) { CapacityBps = 100_000_000, Loss = 0.05 };
+        int windows = 0, overThreshold = 0;
+        link.AfterFeedback = () =>
+        {
+            if (!estimator.LossWindowClosed) return;
+            windows++;
+            if (estimator.LossFraction > 0.10) overThreshold++;
+        };
+        link.Run(30_000_000);
+        Assert.True(windows > 10, $"only {windows} loss windows closed");
+        Assert.True(overThreshold == 0, $"{overThreshold} of {windows} loss windows read over 10 % at 5 % random loss");
+        Assert.True(estimator.Estimate >= 1_500_000, $"estimate after 30 s of 5 % random loss {estimator.Estimate}");
     }
 
     [Fact]

@@ -28,6 +28,9 @@ internal sealed class LinkSimulator(SendSideBandwidthEstimator estimator, int se
 
     public long NowMicros => _now;
 
+    /// <summary>Called after each feedback the estimator processed (to watch its per-feedback state).</summary>
+    public Action? AfterFeedback { get; set; }
+
     /// <summary>Runs for <paramref name="micros"/>; the sender sends at the current estimate.</summary>
     public void Run(long micros)
     {
@@ -67,6 +70,7 @@ internal sealed class LinkSimulator(SendSideBandwidthEstimator estimator, int se
             Assert.True(length > 0 && included > 0);
             Assert.True(TransportWideFeedback.TryParse(_rtcp.AsSpan(0, length), out var feedback, out _));
             estimator.OnTransportFeedback(feedback, at);
+            AfterFeedback?.Invoke();
             offset += included;
         }
         _pending.RemoveRange(0, ready);
