@@ -33,6 +33,7 @@ internal sealed class MediaTransport
         TransportWideCc = extensions.TransportWideSequenceNumber != 0 ? new TransportWideCcRecorder() : null;
         Bandwidth = new SubscriberBandwidth(extensions.TransportWideSequenceNumber) { EstimateChanged = AllocateLayers };
         Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options);
+        Bandwidth.ProbeRequested = router.Options.BandwidthProbing ? () => Outbound.TryEnqueue(OutboundRtp.ProbeTick()) : null;
         _reports = new RtcpReportBuilder(rtcpSsrc, router.Options.Cname);
     }
 
@@ -56,6 +57,9 @@ internal sealed class MediaTransport
     public SubscriberBandwidth Bandwidth { get; }
 
     public SubscriberSender Outbound { get; }
+
+    /// <summary>The streams this transport sends (send loop: the probe picks an RTX stream from them).</summary>
+    internal RtpStreamSender[] Streams => Volatile.Read(ref _streams);
 
     public bool IsClosed => _closed;
 
@@ -223,6 +227,7 @@ internal sealed class MediaTransport
             _pausedSince[i] = c.BandwidthPausedSince;
         }
         var demands = _demands.AsSpan(0, consumers.Length);
+        Bandwidth.WantedBps = WantedBitrate(demands);
         LayerAllocator.Allocate(estimateBps, demands, _layers, _order, out int videos);
         if (!Router.Options.PauseVideoForBandwidth)
         {
@@ -252,6 +257,17 @@ internal sealed class MediaTransport
             }
         }
         if (pauses) BandwidthPausesChanged?.Invoke(this);
+    }
+
+    /// <summary>What the subscriber's wanted tracks would take at their wanted layers (what probing tries to make room for).</summary>
+    private static double WantedBitrate(ReadOnlySpan<TrackDemand> demands)
+    {
+        double wanted = 0;
+        foreach (var d in demands)
+        {
+            if (d.MaxLayer >= 0) wanted += d.LayerBitrates[Math.Min(d.MaxLayer, d.LayerBitrates.Length - 1)];
+        }
+        return wanted;
     }
 
     /// <summary>

@@ -164,6 +164,7 @@ internal sealed partial class SubscriberSender
         _completed = true;
         _queue.Writer.TryComplete();
         _pacerTimer?.Dispose();
+        _probeTimer?.Dispose();
     }
 
     internal void ReleaseRemaining()
@@ -236,6 +237,9 @@ internal sealed partial class SubscriberSender
                     break;
                 case OutboundKind.Nack:
                     Retransmit(item);
+                    break;
+                case OutboundKind.ProbeTick:
+                    SendProbes();
                     break;
             }
         }
