@@ -56,7 +56,9 @@ internal sealed class ProbeController(ProbeOptions options)
         {
             return false;
         }
-        double rate = Math.Min(estimateBps * Options.RateFactor, Options.MaxRateBps);
+        // Towards what is wanted (with a 10 % margin), at most 2 × the estimate: a cluster that a token bucket's
+        // burst lets through at line rate then lifts the estimate only as far as the next step needs.
+        double rate = Math.Min(Math.Min(estimateBps * Options.RateFactor, Options.MaxRateBps), wantedBps * Options.WantMargin);
         int size = Options.PacketBytes;
         double bytes = rate * Options.MinClusterMicros / 8_000_000;
         int packets = Math.Clamp((int)Math.Ceiling(bytes / size), Options.MinPackets, Options.MaxPackets);
@@ -116,7 +118,7 @@ internal readonly record struct ProbeCluster(int Id, double RateBps, int Packets
 /// <summary>Bounds of <see cref="ProbeController"/>.</summary>
 internal sealed record ProbeOptions
 {
-    /// <summary>Probe at this multiple of the estimate (libwebrtc probes at 2× in the same situation).</summary>
+    /// <summary>Probe at this multiple of the estimate at most (libwebrtc probes at 2× in the same situation), and at 1.1 × what is wanted at most.</summary>
     public double RateFactor { get; init; } = 2.0;
 
     /// <summary>Never probe above this rate.</summary>

@@ -227,7 +227,6 @@ internal sealed class MediaTransport
             _pausedSince[i] = c.BandwidthPausedSince;
         }
         var demands = _demands.AsSpan(0, consumers.Length);
-        Bandwidth.WantedBps = WantedBitrate(demands);
         LayerAllocator.Allocate(estimateBps, demands, _layers, _order, out int videos);
         if (!Router.Options.PauseVideoForBandwidth)
         {
@@ -236,6 +235,7 @@ internal sealed class MediaTransport
         bool pauses = Router.Options.PauseVideoForBandwidth && Pauser.Apply(
             estimateBps, demands, _layers.AsSpan(0, consumers.Length), _order.AsSpan(0, videos), _current.AsSpan(0, consumers.Length),
             _paused.AsSpan(0, consumers.Length), _pausedSince.AsSpan(0, consumers.Length), MediaClock.Convert(now, frequency, 1_000_000));
+        Bandwidth.WantedBps = NextStepBitrate(demands, _layers.AsSpan(0, consumers.Length), _order.AsSpan(0, videos));
         for (int i = 0; i < consumers.Length; i++)
         {
             var c = consumers[i];
@@ -259,15 +259,30 @@ internal sealed class MediaTransport
         if (pauses) BandwidthPausesChanged?.Invoke(this);
     }
 
-    /// <summary>What the subscriber's wanted tracks would take at their wanted layers (what probing tries to make room for).</summary>
-    private static double WantedBitrate(ReadOnlySpan<TrackDemand> demands)
+    /// <summary>
+    /// What probing tries to make room for: the allocation as decided (<paramref name="layers"/>, -1 = paused or
+    /// unwanted) plus one step of the highest-priority video that wants more (a paused one's lowest layer with the
+    /// resume margin, or the next layer). Probing towards the next step rather than everything wanted keeps a probe
+    /// that a token bucket's burst lets through at line rate from lifting the estimate far above the link. 0 when
+    /// nothing wants more.
+    /// </summary>
+    private static double NextStepBitrate(ReadOnlySpan<TrackDemand> demands, ReadOnlySpan<int> layers, ReadOnlySpan<int> order)
     {
-        double wanted = 0;
-        foreach (var d in demands)
+        double allocated = 0;
+        for (int i = 0; i < demands.Length; i++)
         {
-            if (d.MaxLayer >= 0) wanted += d.LayerBitrates[Math.Min(d.MaxLayer, d.LayerBitrates.Length - 1)];
+            if (layers[i] >= 0) allocated += demands[i].LayerBitrates[Math.Min(layers[i], demands[i].LayerBitrates.Length - 1)];
         }
-        return wanted;
+        foreach (int i in order)
+        {
+            var d = demands[i];
+            int layer = layers[i];
+            if (d.MaxLayer < 0 || layer >= Math.Min(d.MaxLayer, d.LayerBitrates.Length - 1)) continue;
+            double current = layer >= 0 ? d.LayerBitrates[layer] : 0;
+            double next = layer >= 0 ? d.LayerBitrates[layer + 1] : d.LayerBitrates[0] * LayerAllocator.ResumeMargin;
+            return allocated - current + next;
+        }
+        return 0;
     }
 
     /// <summary>

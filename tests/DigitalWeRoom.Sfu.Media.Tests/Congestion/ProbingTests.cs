@@ -27,6 +27,14 @@ public sealed class ProbeControllerTests
     }
 
     [Fact]
+    public void The_probe_rate_goes_no_further_than_a_tenth_above_what_is_wanted()
+    {
+        var probes = new ProbeController();
+        Assert.True(probes.TryStart(100_000, 150_000, congested: false, 0, out var cluster));
+        Assert.Equal(165_000, cluster.RateBps, 1);
+    }
+
+    [Fact]
     public void Packets_come_at_the_cluster_spacing_and_stop_after_the_cluster()
     {
         var probes = new ProbeController();
