@@ -43,6 +43,9 @@ internal sealed class LossBasedEstimator
         return Estimate;
     }
 
+    /// <summary>A probe measured <paramref name="bps"/> without loss: the loss-based rate is at least that.</summary>
+    public void Raise(double bps) => Estimate = Math.Clamp(Math.Max(Estimate, bps), _min, _max);
+
     /// <summary>Keep the loss-based rate from running far ahead of the delay-based one while loss is low.</summary>
     public void Cap(double bps) => Estimate = Math.Clamp(Math.Min(Estimate, bps), _min, _max);
 }

@@ -4,7 +4,10 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// Token-bucket pacer for one subscriber's send loop: bytes flow at <see cref="PacingFactor"/> × the bandwidth
 /// estimate with a burst allowance of <see cref="BurstMicros"/> worth of tokens. Items that may not go yet wait in a
 /// bounded ring (capacity fixed at construction); when full the oldest is handed back to be dropped, so the caller
-/// (the send loop, never a receive loop) never blocks. Single-threaded; no allocation after construction.
+/// (the send loop, never a receive loop) never blocks. Priority items (audio) wait in a second bounded ring that
+/// is served first and regardless of the budget: they leave at the next dequeue, ahead of any queued video, and
+/// their bytes are charged to the budget (a debt of at most one burst) so the video behind them is paced around
+/// them. Single-threaded; no allocation after construction.
 /// </summary>
 internal sealed class Pacer<T>
 {
@@ -16,8 +19,12 @@ internal sealed class Pacer<T>
 
     private readonly T[] _items;
     private readonly int[] _sizes;
+    private readonly T[] _priority;
+    private readonly int[] _prioritySizes;
     private int _head;
     private int _count;
+    private int _priorityHead;
+    private int _priorityCount;
     private double _bytesPerMicro;
     private double _tokens;
     private long _lastRefill = long.MinValue;
@@ -27,11 +34,17 @@ internal sealed class Pacer<T>
     {
         _items = new T[capacity];
         _sizes = new int[capacity];
+        _priority = new T[Math.Max(16, capacity / 4)];
+        _prioritySizes = new int[_priority.Length];
         SetEstimate(estimateBps);
         _tokens = MaxTokens;
     }
 
-    public int Count => _count;
+    /// <summary>Items waiting, priority ones included.</summary>
+    public int Count => _count + _priorityCount;
+
+    /// <summary>Priority items waiting.</summary>
+    public int PriorityCount => _priorityCount;
 
     public int Capacity => _items.Length;
 
@@ -47,8 +60,18 @@ internal sealed class Pacer<T>
     }
 
     /// <summary>Queue an item of <paramref name="size"/> bytes. When full, the oldest is returned in <paramref name="dropped"/>.</summary>
-    public bool Enqueue(T item, int size, out T? dropped)
+    public bool Enqueue(T item, int size, out T? dropped) => Enqueue(item, size, priority: false, out dropped);
+
+    /// <summary>
+    /// Queue an item; a <paramref name="priority"/> one (audio) goes ahead of every non-priority item and is not held
+    /// for the budget. When its ring is full, the oldest of that ring is returned in <paramref name="dropped"/>.
+    /// </summary>
+    public bool Enqueue(T item, int size, bool priority, out T? dropped)
     {
+        if (priority)
+        {
+            return EnqueuePriority(item, size, out dropped);
+        }
         dropped = default;
         bool overflow = false;
         if (_count == _items.Length)
@@ -72,10 +95,18 @@ internal sealed class Pacer<T>
         return !overflow;
     }
 
-    /// <summary>The next item if the budget allows sending it at <paramref name="nowMicros"/>.</summary>
+    /// <summary>The next item: a priority one at once, else the oldest if the budget allows sending it at <paramref name="nowMicros"/>.</summary>
     public bool TryDequeue(long nowMicros, out T item)
     {
         Refill(nowMicros);
+        if (_priorityCount > 0)
+        {
+            item = _priority[_priorityHead];
+            // Charged to the budget, but never more than one burst of debt: audio cannot starve video for long.
+            _tokens = Math.Max(-MaxTokens, _tokens - _prioritySizes[_priorityHead]);
+            TakePriority();
+            return true;
+        }
         if (_count == 0 || _tokens < Math.Min(_sizes[_head], MaxTokens))
         {
             item = default!;
@@ -92,6 +123,12 @@ internal sealed class Pacer<T>
     /// <summary>The oldest item regardless of the budget (to release everything on close).</summary>
     public bool TryDequeueUnpaced(out T item)
     {
+        if (_priorityCount > 0)
+        {
+            item = _priority[_priorityHead];
+            TakePriority();
+            return true;
+        }
         if (_count == 0)
         {
             item = default!;
@@ -107,10 +144,35 @@ internal sealed class Pacer<T>
     /// <summary>Microseconds until the head item may go (0: now; -1: queue empty).</summary>
     public long DelayUntilNext(long nowMicros)
     {
+        if (_priorityCount > 0) return 0;
         if (_count == 0) return -1;
         Refill(nowMicros);
         double missing = Math.Min(_sizes[_head], MaxTokens) - _tokens;
         return missing <= 0 ? 0 : (long)Math.Ceiling(missing / _bytesPerMicro);
+    }
+
+    private bool EnqueuePriority(T item, int size, out T? dropped)
+    {
+        dropped = default;
+        bool overflow = false;
+        if (_priorityCount == _priority.Length)
+        {
+            dropped = _priority[_priorityHead];
+            TakePriority();
+            overflow = true;
+        }
+        int tail = (_priorityHead + _priorityCount) % _priority.Length;
+        _priority[tail] = item;
+        _prioritySizes[tail] = size;
+        _priorityCount++;
+        return !overflow;
+    }
+
+    private void TakePriority()
+    {
+        _priority[_priorityHead] = default!;
+        _priorityHead = (_priorityHead + 1) % _priority.Length;
+        _priorityCount--;
     }
 
     private void Refill(long nowMicros)

@@ -24,15 +24,25 @@ internal sealed class SendSideBandwidthEstimator
 
     private readonly SentPacket[] _history = new SentPacket[HistorySize];
     private readonly TwccPacketStatus[] _statuses = new TwccPacketStatus[HistorySize];
-    private readonly long[] _ackTimes = new long[AckRingSize];
-    private readonly int[] _ackSizes = new int[AckRingSize];
+    private readonly RateWindow _acked = new(AckRingSize, AckWindowMicros);
+    private readonly RateWindow _sent = new(AckRingSize, AckWindowMicros);
     private readonly TrendlineEstimator _trendline = new();
     private readonly AimdRateControl _delayBased;
     private readonly LossBasedEstimator _lossBased;
     private readonly BandwidthEstimatorOptions _options;
-    private int _ackHead;
-    private int _ackCount;
-    private long _ackBytes;
+
+    // The probe cluster being measured (draft-ietf-rmcat-gcc-02 §5; see ProbeController).
+    private int _probeId;
+    private int _probeExpected;
+    private int _probeReceived;
+    private int _probeLost;
+    private long _probeBytes;
+    private long _probeFirstSend;
+    private long _probeLastSend;
+    private int _probeLastSendSize;
+    private long _probeFirstArrival;
+    private int _probeFirstArrivalSize;
+    private long _probeLastArrival;
 
     // Current and previous packet groups (send/arrival time of the last packet in each).
     private bool _haveGroup;
@@ -87,15 +97,49 @@ internal sealed class SendSideBandwidthEstimator
     private int _lossLost;
 
     /// <summary>Acknowledged (received) bitrate over the last 500 ms of arrivals.</summary>
-    public double AckedBitrate { get; private set; }
+    public double AckedBitrate => _acked.Rate;
+
+    /// <summary>Bitrate stamped and sent over the last 500 ms (probes included).</summary>
+    public double SentBitrate => _sent.Rate;
+
+    /// <summary>Rate the last completed probe cluster measured (bps; 0 for a failed one).</summary>
+    public double LastProbeBps { get; private set; }
+
+    /// <summary>Probe clusters measured so far (failed ones included).</summary>
+    public long ProbeResults { get; private set; }
+
+    /// <summary>True when the last feedback completed a probe cluster's measurement.</summary>
+    public bool ProbeCompleted { get; private set; }
 
     public long FeedbacksProcessed { get; private set; }
 
     /// <summary>Send loop: a packet carrying transport-wide sequence <paramref name="sequence"/> left at <paramref name="sendTimeMicros"/>.</summary>
-    public void OnPacketSent(ushort sequence, long sendTimeMicros, int size)
+    public void OnPacketSent(ushort sequence, long sendTimeMicros, int size) => OnPacketSent(sequence, sendTimeMicros, size, 0);
+
+    /// <summary>As <see cref="OnPacketSent(ushort, long, int)"/>, for a packet of probe cluster <paramref name="probeCluster"/> (0: none).</summary>
+    public void OnPacketSent(ushort sequence, long sendTimeMicros, int size, int probeCluster)
     {
         ref var entry = ref _history[sequence % HistorySize];
-        entry = new SentPacket(sequence, sendTimeMicros, size, valid: true);
+        entry = new SentPacket(sequence, sendTimeMicros, size, probeCluster, valid: true);
+        _sent.Add(sendTimeMicros, size);
+    }
+
+    /// <summary>
+    /// Measure cluster <paramref name="clusterId"/> of <paramref name="packets"/> packets (a cluster still being
+    /// measured is abandoned). Its result is min(send rate, receive rate) over the acknowledged packets, as libwebrtc's
+    /// probe estimator does; a result above the estimate raises it (<see cref="AimdRateControl.OnProbe"/>).
+    /// </summary>
+    public void BeginProbe(int clusterId, int packets)
+    {
+        _probeId = clusterId;
+        _probeExpected = packets;
+        _probeReceived = 0;
+        _probeLost = 0;
+        _probeBytes = 0;
+        _probeFirstSend = long.MaxValue;
+        _probeLastSend = long.MinValue;
+        _probeFirstArrival = long.MaxValue;
+        _probeLastArrival = long.MinValue;
     }
 
     /// <summary>A parsed transport-cc feedback from the subscriber. Returns the new estimate.</summary>
@@ -118,20 +162,23 @@ internal sealed class SendSideBandwidthEstimator
             if (!status.Received)
             {
                 lost++;
+                if (sent.ProbeCluster != 0 && sent.ProbeCluster == _probeId) _probeLost++;
                 continue;
             }
             arrivalTicks += status.DeltaTicks;
             long arrival = arrivalTicks * TransportWideFeedback.MicrosecondsPerTick;
             sent.Valid = false; // each packet counted once (feedback may repeat)
-            OnAck(arrival, sent.Size);
+            _acked.Add(arrival, sent.Size);
+            if (sent.ProbeCluster != 0 && sent.ProbeCluster == _probeId) OnProbeAck(sent.SendTimeMicros, sent.Size, arrival);
             OnArrival(sent.SendTimeMicros, arrival, nowMicros);
         }
+        ProbeCompleted = false;
         if (known == 0) return Estimate;
 
         FeedbacksProcessed++;
         _lastFeedbackMicros = nowMicros;
         double nowMs = nowMicros / 1000.0;
-        double delayBased = _delayBased.Update(_trendline.State, AckedBitrate, nowMs);
+        double delayBased = _delayBased.Update(_trendline.State, AckedBitrate, nowMs, SentBitrate);
         _lossBased.Cap(Math.Max(Estimate, _options.MinBps));
         // Loss over at least MinPacketsForLoss packets: a feedback covering a few audio packets would turn one loss
         // into 20 % and read as congestion (libwebrtc likewise waits for enough packets before a loss update).
@@ -147,8 +194,57 @@ internal sealed class SendSideBandwidthEstimator
             _lossLost = 0;
         }
         Estimate = Math.Min(delayBased, lossBased);
+        if (_probeId != 0 && _probeReceived + _probeLost >= _probeExpected)
+        {
+            CompleteProbe(nowMs);
+        }
         ApplyRemb(nowMicros);
         return Estimate;
+    }
+
+    private void OnProbeAck(long sendTime, int size, long arrival)
+    {
+        _probeReceived++;
+        _probeBytes += size;
+        _probeFirstSend = Math.Min(_probeFirstSend, sendTime);
+        if (sendTime >= _probeLastSend)
+        {
+            _probeLastSend = sendTime;
+            _probeLastSendSize = size;
+        }
+        if (arrival < _probeFirstArrival)
+        {
+            _probeFirstArrival = arrival;
+            _probeFirstArrivalSize = size;
+        }
+        _probeLastArrival = Math.Max(_probeLastArrival, arrival);
+    }
+
+    private void CompleteProbe(double nowMs)
+    {
+        double result = 0;
+        long sendSpan = _probeLastSend - _probeFirstSend;
+        // Enough of the cluster must arrive (loss in a probe is a failed probe), over a measurable send span. The
+        // receive span is at least one feedback tick (250 µs), so a cluster that arrived in one burst reads as its
+        // send rate rather than as infinity.
+        if (_probeReceived >= Math.Max(3, _probeExpected * 4 / 5) && sendSpan > 0)
+        {
+            double sendBps = (_probeBytes - _probeLastSendSize) * 8_000_000.0 / sendSpan;
+            long receiveSpan = Math.Max(_probeLastArrival - _probeFirstArrival, TransportWideFeedback.MicrosecondsPerTick);
+            double receiveBps = (_probeBytes - _probeFirstArrivalSize) * 8_000_000.0 / receiveSpan;
+            result = Math.Min(sendBps, receiveBps);
+        }
+        _probeId = 0;
+        ProbeResults++;
+        ProbeCompleted = true;
+        LastProbeBps = result;
+        // A result near the estimate confirms it (renews the probe hold); a larger one raises it.
+        if (result > 0.9 * Estimate && _trendline.State != BandwidthUsage.Overusing)
+        {
+            double raised = _delayBased.OnProbe(result, nowMs);
+            _lossBased.Raise(raised);
+            Estimate = Math.Min(raised, _lossBased.Estimate);
+        }
     }
 
     /// <summary>A REMB from the subscriber (RFC draft-alvestrand-rmcat-remb): a cap, and the estimate when no transport-cc feedback arrives.</summary>
@@ -216,40 +312,12 @@ internal sealed class SendSideBandwidthEstimator
         _groupLastArrival = arrival;
     }
 
-    private void OnAck(long arrival, int size)
-    {
-        if (_ackCount == AckRingSize)
-        {
-            DropOldestAck();
-        }
-        int tail = (_ackHead + _ackCount) % AckRingSize;
-        _ackTimes[tail] = arrival;
-        _ackSizes[tail] = size;
-        _ackCount++;
-        _ackBytes += size;
-        while (_ackCount > 1 && arrival - _ackTimes[_ackHead] > AckWindowMicros)
-        {
-            DropOldestAck();
-        }
-        long span = arrival - _ackTimes[_ackHead];
-        if (span >= AckWindowMicros / 5)
-        {
-            AckedBitrate = _ackBytes * 8 * 1_000_000.0 / span;
-        }
-    }
-
-    private void DropOldestAck()
-    {
-        _ackBytes -= _ackSizes[_ackHead];
-        _ackHead = (_ackHead + 1) % AckRingSize;
-        _ackCount--;
-    }
-
-    private struct SentPacket(ushort sequence, long sendTimeMicros, int size, bool valid)
+    private struct SentPacket(ushort sequence, long sendTimeMicros, int size, int probeCluster, bool valid)
     {
         public readonly ushort Sequence = sequence;
         public readonly long SendTimeMicros = sendTimeMicros;
         public readonly int Size = size;
+        public readonly int ProbeCluster = probeCluster;
         public bool Valid = valid;
     }
 }

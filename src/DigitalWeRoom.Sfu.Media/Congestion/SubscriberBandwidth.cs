@@ -8,7 +8,9 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// and the transport's receive loop (transport-cc feedback, REMB) under one uncontended lock (no allocation).
 /// <see cref="EstimateChanged"/> is raised on the receive loop with the allocation budget (the estimate while the
 /// <see cref="CongestionGate"/> is limited, else +∞) when it moved by more than 5 %, the gate changed, or 500 ms
-/// passed, so the owner can re-run the <see cref="LayerAllocator"/>.
+/// passed, so the owner can re-run the <see cref="LayerAllocator"/>. While the gate limits allocation and the
+/// allocation wants more than the estimate (<see cref="WantedBps"/>) with no congestion, the <see cref="Prober"/>
+/// starts a probe cluster and <see cref="ProbeRequested"/> asks the send loop to send it.
 /// </summary>
 internal sealed class SubscriberBandwidth
 {
@@ -29,6 +31,24 @@ internal sealed class SubscriberBandwidth
     }
 
     public SendSideBandwidthEstimator Estimator { get; }
+
+    /// <summary>Probe clusters (read under the lock; tests and metrics).</summary>
+    public ProbeController Prober { get; } = new();
+
+    /// <summary>Transport-wide sequence extension id (0: not negotiated, no probing).</summary>
+    public byte ExtensionId => _sequencer.ExtensionId;
+
+    /// <summary>What the last allocation wanted in all (bps; written by the allocation, read by feedback).</summary>
+    public double WantedBps
+    {
+        get => Volatile.Read(ref _wanted);
+        set => Volatile.Write(ref _wanted, value);
+    }
+
+    private double _wanted;
+
+    /// <summary>Raised on the receive loop when a probe cluster starts; the owner hands the send loop a probe tick.</summary>
+    public Action? ProbeRequested { get; set; }
 
     /// <summary>Whether the estimate currently caps allocation (read under the lock by the receive loop).</summary>
     public CongestionGate Gate { get; } = new();
@@ -52,11 +72,32 @@ internal sealed class SubscriberBandwidth
     public Action<double>? EstimateChanged { get; set; }
 
     /// <summary>Send loop: stamp the transport-wide sequence number into the send copy and record it.</summary>
-    public bool TryStamp(Span<byte> packet, long nowMicros)
+    public bool TryStamp(Span<byte> packet, long nowMicros) => TryStamp(packet, nowMicros, 0);
+
+    /// <summary>Send loop: as <see cref="TryStamp(Span{byte}, long)"/> for a packet of probe cluster <paramref name="probeCluster"/>.</summary>
+    public bool TryStamp(Span<byte> packet, long nowMicros, int probeCluster)
     {
         lock (_gate)
         {
-            return _sequencer.TryStamp(packet, nowMicros);
+            return _sequencer.TryStamp(packet, nowMicros, probeCluster);
+        }
+    }
+
+    /// <summary>Send loop: the next probe packet due at <paramref name="nowMicros"/> (see <see cref="ProbeController.TryNextPacket"/>).</summary>
+    public bool TryNextProbePacket(long nowMicros, out int clusterId, out int size, out long nextDue)
+    {
+        lock (_gate)
+        {
+            return Prober.TryNextPacket(nowMicros, out clusterId, out size, out nextDue);
+        }
+    }
+
+    /// <summary>Send loop: the cluster cannot be sent (no RTX stream yet).</summary>
+    public void AbortProbe(long nowMicros)
+    {
+        lock (_gate)
+        {
+            Prober.Abort(nowMicros);
         }
     }
 
@@ -66,13 +107,33 @@ internal sealed class SubscriberBandwidth
         if (!TransportWideFeedback.TryParse(rtcpPacket, out var feedback, out _)) return;
         double estimate;
         bool limited;
+        bool probe;
         lock (_gate)
         {
+            double before = Estimator.Estimate;
             estimate = Estimator.OnTransportFeedback(feedback, nowMicros);
-            Gate.OnFeedback(Estimator.Usage, Estimator.LossWindowClosed ? Estimator.LossFraction : 0, nowMicros);
+            double loss = Estimator.LossWindowClosed ? Estimator.LossFraction : 0;
+            Gate.OnFeedback(Estimator.Usage, loss, nowMicros);
             limited = Gate.IsLimited;
+            probe = Probe(before, estimate, loss, limited, nowMicros);
         }
         Publish(estimate, limited, nowMicros);
+        if (probe) ProbeRequested?.Invoke();
+    }
+
+    /// <summary>Under the lock: probe results to the prober; a new cluster when wanted (see the type's summary).</summary>
+    private bool Probe(double before, double estimate, double loss, bool limited, long nowMicros)
+    {
+        if (Estimator.ProbeCompleted) Prober.OnResult(Estimator.LastProbeBps, before);
+        bool congested = Estimator.Usage != BandwidthUsage.Normal || loss > 0.02;
+        if (congested && Prober.IsSending) Prober.Abort(nowMicros);
+        if (!limited || ProbeRequested is null || _sequencer.ExtensionId is 0 or > 14
+            || !Prober.TryStart(estimate, WantedBps, congested, nowMicros, out var cluster))
+        {
+            return false;
+        }
+        Estimator.BeginProbe(cluster.Id, cluster.Packets);
+        return true;
     }
 
     /// <summary>Receive loop: a REMB (PSFB FMT 15, "REMB").</summary>

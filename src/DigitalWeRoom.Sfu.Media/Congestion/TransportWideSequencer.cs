@@ -23,12 +23,17 @@ internal sealed class TransportWideSequencer
 
     public SendSideBandwidthEstimator Estimator { get; }
 
+    public byte ExtensionId => _extensionId;
+
     public long Stamped { get; private set; }
 
     public long Unstamped { get; private set; }
 
     /// <summary>Writes the next sequence number into <paramref name="packet"/> if it has the element; returns whether it did.</summary>
-    public bool TryStamp(Span<byte> packet, long sendTimeMicros)
+    public bool TryStamp(Span<byte> packet, long sendTimeMicros) => TryStamp(packet, sendTimeMicros, 0);
+
+    /// <summary>As <see cref="TryStamp(Span{byte}, long)"/>, for a packet of probe cluster <paramref name="probeCluster"/> (0: none).</summary>
+    public bool TryStamp(Span<byte> packet, long sendTimeMicros, int probeCluster)
     {
         if (_extensionId == 0 || !RtpPacketView.TryParse(packet, out var view, out _)
             || !view.TryFindExtension(_extensionId, out int offset, out int length) || length != TransportWideSequenceNumber.Length)
@@ -38,7 +43,7 @@ internal sealed class TransportWideSequencer
         }
         ushort sequence = _next++;
         BinaryPrimitives.WriteUInt16BigEndian(packet[offset..], sequence);
-        Estimator.OnPacketSent(sequence, sendTimeMicros, packet.Length);
+        Estimator.OnPacketSent(sequence, sendTimeMicros, packet.Length, probeCluster);
         Stamped++;
         return true;
     }

@@ -276,6 +276,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
                 ? new RetransmissionBuffer(router.RetransmissionBufferPackets, router.RetransmissionMaxAge, router.RetransmissionMinInterval, producer.Router.Time.TimestampFrequency)
                 : null,
             RtxSsrc = options.RtxSsrc,
+            IsAudio = producer.Kind == MediaKind.Audio,
             RtxPayloadTypes = [.. options.RtxPayloadTypes],
         };
     }

@@ -16,6 +16,8 @@ internal sealed class MediaCounters
     private long _keyFrameRequestsThrottled;
     private long _nacksReceived;
     private long _retransmittedPackets;
+    private long _probePackets;
+    private long _probeBytes;
     private long _retransmissionsMissed;
     private long _retransmissionsOverBudget;
     private long _bandwidthPauses;
@@ -48,6 +50,11 @@ internal sealed class MediaCounters
 
     /// <summary>Packets retransmitted to subscribers (as RTX or as the original packet).</summary>
     public long RetransmittedPackets => Volatile.Read(ref _retransmittedPackets);
+
+    /// <summary>Bandwidth probe (padding-only RTX) packets sent, and their bytes before SRTP.</summary>
+    public long ProbePackets => Volatile.Read(ref _probePackets);
+
+    public long ProbeBytes => Volatile.Read(ref _probeBytes);
 
     /// <summary>NACKed packets not retransmitted: no longer held, never sent, or retransmitted too recently.</summary>
     public long RetransmissionsMissed => Volatile.Read(ref _retransmissionsMissed);
@@ -88,6 +95,12 @@ internal sealed class MediaCounters
     internal void OnNackReceived() => Interlocked.Increment(ref _nacksReceived);
 
     internal void OnRetransmitted() => Interlocked.Increment(ref _retransmittedPackets);
+
+    internal void OnProbeSent(int bytes)
+    {
+        Interlocked.Increment(ref _probePackets);
+        Interlocked.Add(ref _probeBytes, bytes);
+    }
 
     internal void OnRetransmissionMissed() => Interlocked.Increment(ref _retransmissionsMissed);
 

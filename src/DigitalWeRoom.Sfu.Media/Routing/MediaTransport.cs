@@ -34,6 +34,7 @@ internal sealed class MediaTransport
         UploadEstimate = TransportWideCc is null ? new ReceiveSideEstimator(Router.RembInitialBps, Router.RembMinBps, Router.RembMaxBps) : null;
         Bandwidth = new SubscriberBandwidth(extensions.TransportWideSequenceNumber) { EstimateChanged = AllocateLayers };
         Outbound = new SubscriberSender(this, sender, router.Counters, router.Time, router.Options);
+        Bandwidth.ProbeRequested = router.Options.BandwidthProbing ? () => Outbound.TryEnqueue(OutboundRtp.ProbeTick()) : null;
         _reports = new RtcpReportBuilder(rtcpSsrc, router.Options.Cname);
     }
 
@@ -60,6 +61,9 @@ internal sealed class MediaTransport
     public SubscriberBandwidth Bandwidth { get; }
 
     public SubscriberSender Outbound { get; }
+
+    /// <summary>The streams this transport sends (send loop: the probe picks an RTX stream from them).</summary>
+    internal RtpStreamSender[] Streams => Volatile.Read(ref _streams);
 
     public bool IsClosed => _closed;
 
@@ -235,6 +239,7 @@ internal sealed class MediaTransport
         bool pauses = Router.Options.PauseVideoForBandwidth && Pauser.Apply(
             estimateBps, demands, _layers.AsSpan(0, consumers.Length), _order.AsSpan(0, videos), _current.AsSpan(0, consumers.Length),
             _paused.AsSpan(0, consumers.Length), _pausedSince.AsSpan(0, consumers.Length), MediaClock.Convert(now, frequency, 1_000_000));
+        Bandwidth.WantedBps = NextStepBitrate(demands, _layers.AsSpan(0, consumers.Length), _order.AsSpan(0, videos));
         for (int i = 0; i < consumers.Length; i++)
         {
             var c = consumers[i];
@@ -256,6 +261,32 @@ internal sealed class MediaTransport
             }
         }
         if (pauses) BandwidthPausesChanged?.Invoke(this);
+    }
+
+    /// <summary>
+    /// What probing tries to make room for: the allocation as decided (<paramref name="layers"/>, -1 = paused or
+    /// unwanted) plus one step of the highest-priority video that wants more (a paused one's lowest layer with the
+    /// resume margin, or the next layer). Probing towards the next step rather than everything wanted keeps a probe
+    /// that a token bucket's burst lets through at line rate from lifting the estimate far above the link. 0 when
+    /// nothing wants more.
+    /// </summary>
+    private static double NextStepBitrate(ReadOnlySpan<TrackDemand> demands, ReadOnlySpan<int> layers, ReadOnlySpan<int> order)
+    {
+        double allocated = 0;
+        for (int i = 0; i < demands.Length; i++)
+        {
+            if (layers[i] >= 0) allocated += demands[i].LayerBitrates[Math.Min(layers[i], demands[i].LayerBitrates.Length - 1)];
+        }
+        foreach (int i in order)
+        {
+            var d = demands[i];
+            int layer = layers[i];
+            if (d.MaxLayer < 0 || layer >= Math.Min(d.MaxLayer, d.LayerBitrates.Length - 1)) continue;
+            double current = layer >= 0 ? d.LayerBitrates[layer] : 0;
+            double next = layer >= 0 ? d.LayerBitrates[layer + 1] : d.LayerBitrates[0] * LayerAllocator.ResumeMargin;
+            return allocated - current + next;
+        }
+        return 0;
     }
 
     /// <summary>

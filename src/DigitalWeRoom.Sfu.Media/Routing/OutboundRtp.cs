@@ -19,6 +19,9 @@ internal enum OutboundKind : byte
 
     /// <summary>The pacer's wake-up: send what its budget allows now.</summary>
     PacerTick = 4,
+
+    /// <summary>Send the bandwidth probe packets that are due (<see cref="Congestion.ProbeController"/>).</summary>
+    ProbeTick = 5,
 }
 
 /// <summary>One item of a <see cref="SubscriberSender"/> queue. Holds one reference on <see cref="Packet"/>.</summary>
@@ -75,4 +78,6 @@ internal readonly struct OutboundRtp
     public static OutboundRtp ReportTick() => new(OutboundKind.ReportTick, null, null, 0, 0, 0);
 
     public static OutboundRtp PacerTick() => new(OutboundKind.PacerTick, null, null, 0, 0, 0);
+
+    public static OutboundRtp ProbeTick() => new(OutboundKind.ProbeTick, null, null, 0, 0, 0);
 }

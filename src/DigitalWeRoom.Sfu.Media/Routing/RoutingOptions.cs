@@ -154,6 +154,12 @@ internal sealed record RouterOptions
     /// </summary>
     public bool PauseVideoForBandwidth { get; init; } = true;
 
+    /// <summary>
+    /// Send short padding-only probe clusters on a video's RTX stream while the allocation wants more than a capped
+    /// estimate (<see cref="Congestion.ProbeController"/>), so the estimate can rise without real media.
+    /// </summary>
+    public bool BandwidthProbing { get; init; } = true;
+
     /// <summary>Packets a subscriber's pacer holds; beyond it the oldest is dropped (<c>PacerOverflow</c>).</summary>
     public int PacerCapacity { get; init; } = 256;
 }

@@ -17,7 +17,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// QueueOverflow drop counted), drained by the send loop. A busy flag makes the inline sender and the send loop
 /// mutually exclusive, so the transport's SRTP send state and its streams' retransmission buffers still have one
 /// owner at a time. Forwarded RTP goes through the <see cref="Pacer{T}"/> once the subscriber's bandwidth estimate
-/// is known (bursts smoothed at 1.5 × the estimate, bounded, drop oldest). Each packet is copied into a scratch
+/// is known (bursts smoothed at 1.5 × the estimate, bounded, drop oldest; audio goes ahead of queued video, unpaced). Each packet is copied into a scratch
 /// buffer (room for SRTP overhead after it), rewritten there (SSRC/seq/timestamp), protected and sent, and the
 /// pooled packet released. Everything this transport sends (forwarded RTP, PLI to its publisher side, SR/RR) goes
 /// through here.
@@ -164,6 +164,7 @@ internal sealed partial class SubscriberSender
         _completed = true;
         _queue.Writer.TryComplete();
         _pacerTimer?.Dispose();
+        _probeTimer?.Dispose();
     }
 
     internal void ReleaseRemaining()
@@ -237,6 +238,9 @@ internal sealed partial class SubscriberSender
                 case OutboundKind.Nack:
                     Retransmit(item);
                     break;
+                case OutboundKind.ProbeTick:
+                    SendProbes();
+                    break;
             }
         }
         catch (Exception)
@@ -278,7 +282,8 @@ internal sealed partial class SubscriberSender
             return;
         }
         _pacer!.SetEstimate(Math.Max(_owner.Bandwidth.Estimate, _arrivalBps));
-        if (!_pacer.Enqueue(item, size, out var dropped))
+        // Audio jumps the queue: it leaves at once (in the drain below), ahead of any video waiting for budget.
+        if (!_pacer.Enqueue(item, size, item.Stream?.IsAudio == true, out var dropped))
         {
             dropped.Packet?.Release();
             _counters.Drops.Increment(DropReason.PacerOverflow);

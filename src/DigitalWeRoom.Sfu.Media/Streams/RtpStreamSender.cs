@@ -16,6 +16,9 @@ internal sealed class RtpStreamSender
 
     public uint Ssrc { get; }
 
+    /// <summary>An audio stream: the send loop's pacer sends it ahead of queued video (never held for the budget).</summary>
+    public bool IsAudio { get; init; }
+
     /// <summary>Packets kept for retransmission; null when NACKs are not answered for this stream.</summary>
     public RetransmissionBuffer? Retransmissions { get; init; }
 

@@ -56,23 +56,25 @@ internal sealed class LinkSimulator(SendSideBandwidthEstimator estimator, int se
         }
     }
 
-    private void SendFeedback(long at)
+    private void SendFeedback(long at) => DeliverFeedback(estimator, _pending, at, _rtcp, ref _feedbackCount);
+
+    /// <summary>Reports to <paramref name="estimator"/> what of <paramref name="pending"/> (in arrival order) has arrived by <paramref name="at"/>, as transport-cc feedback written and parsed back.</summary>
+    internal static void DeliverFeedback(SendSideBandwidthEstimator estimator, List<TwccArrival> pending, long at, byte[] rtcp, ref byte feedbackCount)
     {
-        // Report what has arrived by now (arrival order = sequence order on this FIFO link).
         int ready = 0;
-        while (ready < _pending.Count && _pending[ready].ArrivalTimeMicros <= at) ready++;
+        while (ready < pending.Count && pending[ready].ArrivalTimeMicros <= at) ready++;
         if (ready == 0) return;
-        var arrivals = _pending.GetRange(0, ready).ToArray();
+        var arrivals = pending.GetRange(0, ready).ToArray();
         int offset = 0;
         while (offset < arrivals.Length)
         {
-            int length = TransportWideFeedback.Write(_rtcp, 1, 2, _feedbackCount++, arrivals.AsSpan(offset), out int included);
+            int length = TransportWideFeedback.Write(rtcp, 1, 2, feedbackCount++, arrivals.AsSpan(offset), out int included);
             Assert.True(length > 0 && included > 0);
-            Assert.True(TransportWideFeedback.TryParse(_rtcp.AsSpan(0, length), out var feedback, out _));
+            Assert.True(TransportWideFeedback.TryParse(rtcp.AsSpan(0, length), out var feedback, out _));
             estimator.OnTransportFeedback(feedback, at);
             AfterFeedback?.Invoke();
             offset += included;
         }
-        _pending.RemoveRange(0, ready);
+        pending.RemoveRange(0, ready);
     }
 }

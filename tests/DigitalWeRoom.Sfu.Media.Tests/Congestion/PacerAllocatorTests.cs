@@ -141,3 +141,51 @@ public sealed class LayerAllocatorTests
         Assert.Equal([0, -1], Allocate(10_000_000, thumbnail, hidden));
     }
 }
+
+public sealed class PacerPriorityTests
+{
+    [Fact]
+    public void Audio_enqueued_after_a_queued_video_burst_leaves_first()
+    {
+        var pacer = new Pacer<int>(100, 400_000); // 600 kbit/s = 75 bytes/ms, burst 1,500 B
+        long now = 0;
+        for (int i = 0; i < 20; i++) pacer.Enqueue(i, 1200, out _); // a key-frame burst of video
+        Assert.True(pacer.TryDequeue(now, out int first));
+        Assert.Equal(0, first);
+        Assert.False(pacer.TryDequeue(now, out _)); // the rest of the video waits for budget
+
+        pacer.Enqueue(1000, 100, priority: true, out _);
+        Assert.Equal(0, pacer.DelayUntilNext(now));
+        Assert.True(pacer.TryDequeue(now, out int next));
+        Assert.Equal(1000, next); // the audio packet, at once, ahead of 19 waiting video packets
+        Assert.False(pacer.TryDequeue(now, out _));
+        Assert.Equal(19, pacer.Count);
+
+        // The audio bytes were charged: the next video packet waits a little longer than without it.
+        long delay = pacer.DelayUntilNext(now);
+        // 1,000 B missing at 75 B/ms: 13.3 ms (without the audio, 12 ms).
+        Assert.InRange(delay, 13_300, 13_400);
+        now += delay;
+        Assert.True(pacer.TryDequeue(now, out int video));
+        Assert.Equal(1, video);
+    }
+
+    [Fact]
+    public void Priority_ring_is_bounded_and_audio_debt_is_at_most_one_burst()
+    {
+        var pacer = new Pacer<int>(16, 400_000); // priority ring: 16
+        for (int i = 0; i < 20; i++)
+        {
+            bool kept = pacer.Enqueue(i, 100, priority: true, out int dropped);
+            Assert.Equal(i < 16, kept);
+            if (!kept) Assert.Equal(i - 16, dropped);
+        }
+        Assert.Equal(16, pacer.PriorityCount);
+        pacer.Enqueue(500, 1200, out _);
+        int audio = 0;
+        while (pacer.TryDequeue(0, out int item) && item != 500) audio++;
+        Assert.Equal(16, audio);
+        // 1,600 B of audio from a 1,500 B burst: the video waits for at most two bursts' worth (40 ms).
+        Assert.InRange(pacer.DelayUntilNext(0), 1, 40_000);
+    }
+}
