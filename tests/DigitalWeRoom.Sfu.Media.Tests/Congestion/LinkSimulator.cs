@@ -56,10 +56,10 @@ internal sealed class LinkSimulator(SendSideBandwidthEstimator estimator, int se
         }
     }
 
-    private void SendFeedback(long at) => DeliverFeedback(estimator, _pending, at, _rtcp, ref _feedbackCount);
+    private void SendFeedback(long at) => DeliverFeedback(estimator, _pending, at, _rtcp, ref _feedbackCount, AfterFeedback);
 
     /// <summary>Reports to <paramref name="estimator"/> what of <paramref name="pending"/> (in arrival order) has arrived by <paramref name="at"/>, as transport-cc feedback written and parsed back.</summary>
-    internal static void DeliverFeedback(SendSideBandwidthEstimator estimator, List<TwccArrival> pending, long at, byte[] rtcp, ref byte feedbackCount)
+    internal static void DeliverFeedback(SendSideBandwidthEstimator estimator, List<TwccArrival> pending, long at, byte[] rtcp, ref byte feedbackCount, Action? afterFeedback = null)
     {
         int ready = 0;
         while (ready < pending.Count && pending[ready].ArrivalTimeMicros <= at) ready++;
@@ -72,7 +72,7 @@ internal sealed class LinkSimulator(SendSideBandwidthEstimator estimator, int se
             Assert.True(length > 0 && included > 0);
             Assert.True(TransportWideFeedback.TryParse(rtcp.AsSpan(0, length), out var feedback, out _));
             estimator.OnTransportFeedback(feedback, at);
-            AfterFeedback?.Invoke();
+            afterFeedback?.Invoke();
             offset += included;
         }
         pending.RemoveRange(0, ready);
