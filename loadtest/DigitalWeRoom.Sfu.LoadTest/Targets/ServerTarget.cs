@@ -31,6 +31,9 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
     /// <summary>Runs the creation of a participant's client (its socket), e.g. inside another network namespace.</summary>
     public Func<SyntheticParticipant, Func<IceControllingClient>, IceControllingClient>? ClientScope { get; init; }
 
+    /// <summary>Reads every client's socket from a few shared threads instead of a thread per client (null: per client).</summary>
+    public SharedReceivePump? ReceivePump { get; init; }
+
     public string Name => "server";
 
     public int? ServerPid => null;
@@ -222,8 +225,10 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 Certificate = ClientCertificate,
                 ConsentInterval = ConsentInterval,
                 BindAddress = BindAddressFor?.Invoke(m.Participant),
+                ReceiveThread = ReceivePump is null,
             };
             m.Client = ClientScope is { } scope ? scope(m.Participant, () => IceControllingClient.Start(options)) : IceControllingClient.Start(options);
+            ReceivePump?.Add(m.Client.Endpoint);
         }
         else if (m.ServerUfrag is not null && offer.Ufrag != m.ServerUfrag)
         {
