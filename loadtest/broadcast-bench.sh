@@ -5,7 +5,7 @@
 # the ladder stops after the first N whose median loss exceeds $MAX_LOSS % or that did not connect everyone.
 # The load generator runs on the same cores as the server. Needs root (a network namespace with only lo).
 # Usage: loadtest/broadcast-bench.sh [rounds=3] [seconds=20] [N ...=250 500 1000 1500]
-# Environment: BITRATES, FPS, TILE, WARMUP, RECEIVE_THREADS (generator epoll threads, default 1; 0: a thread per client), MAX_LOSS, EXTRA (more generator options), OUT.
+# Environment: JOIN_CONCURRENCY (default 16), BITRATES, FPS, TILE, WARMUP, RECEIVE_THREADS (generator epoll threads, default 1; 0: a thread per client), MAX_LOSS, EXTRA (more generator options), OUT.
 set -euo pipefail
 ROUNDS=${1:-3}; SECONDS_RUN=${2:-20}; shift 2 2>/dev/null || true
 LADDER=("$@"); [ ${#LADDER[@]} -gt 0 ] || LADDER=(250 500 1000 1500)
@@ -43,8 +43,10 @@ for n in "${LADDER[@]}"; do
   for r in $(seq "$ROUNDS"); do
     start_server
     echo "N=$n round $r: $(date -u +%H:%M:%S) loadavg $(cut -d' ' -f1 /proc/loadavg)"
-    ip netns exec $NS env DOTNET_gcServer=0 timeout $((SECONDS_RUN * 3 + 120)) dotnet "$DLL" broadcast -p 1 -s "$n" -d "$SECONDS_RUN" \
-      --warmup "$WARMUP" --fps "$FPS" --target server --server-url ws://127.0.0.1:7890/ws --join-concurrency 16 \
+    # -d only bounds the run (joins of N subscribers take a while); --measure is the measured window after the joins.
+    BOUND=$((SECONDS_RUN + WARMUP + 60 + n / 5))
+    ip netns exec $NS env DOTNET_gcServer=0 timeout $((BOUND + 60)) dotnet "$DLL" broadcast -p 1 -s "$n" -d "$BOUND" --measure "$SECONDS_RUN" \
+      --warmup "$WARMUP" --fps "$FPS" --target server --server-url ws://127.0.0.1:7890/ws --join-concurrency "${JOIN_CONCURRENCY:-16}" \
       --simulcast --simulcast-bitrates "$BITRATES" --tile "$TILE" --receive-threads "${RECEIVE_THREADS:-1}" --server-pid "$SERVER_PID" ${EXTRA:-} \
       --json "$OUT/N$n-$r.json" > "$OUT/N$n-$r.txt" 2>&1 || echo "  run exited $?"
     stop_server

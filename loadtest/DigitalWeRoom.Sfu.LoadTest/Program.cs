@@ -150,6 +150,7 @@ internal static class Program
         {
             Media = media,
             Warmup = TimeSpan.FromSeconds(pr.GetValue(o.Warmup)),
+            MeasureFor = pr.GetValue(o.Measure) is double measure and > 0 ? TimeSpan.FromSeconds(measure) : null,
             JoinConcurrency = pr.GetValue(o.JoinConcurrency),
             Pacers = pr.GetValue(o.Pacers),
             ServerPid = pr.GetValue(o.ServerPid) is int pid and > 0 ? pid : null,
@@ -243,6 +244,7 @@ internal static class Program
         public Option<bool> NoVideo { get; } = new("--no-video");
         public Option<bool> NoAudio { get; } = new("--no-audio");
         public Option<double> Warmup { get; } = new("--warmup") { Description = "seconds after the steady participants joined before measuring", DefaultValueFactory = _ => 2 };
+        public Option<double> Measure { get; } = new("--measure") { Description = "end the run this many seconds after the measurement starts (steady joins + warm-up); -d stays the bound", DefaultValueFactory = _ => 0 };
         public Option<double> JoinSpacing { get; } = new("--join-spacing-ms") { Description = "delay between planned joins", DefaultValueFactory = _ => 0 };
         public Option<int> JoinConcurrency { get; } = new("--join-concurrency") { DefaultValueFactory = _ => 8 };
         public Option<int> Pacers { get; } = new("--pacers") { DefaultValueFactory = _ => 1 };
@@ -257,7 +259,7 @@ internal static class Program
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, MaxParticipants, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, Measure, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, MaxParticipants, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
             {
                 command.Options.Add(option);
             }
