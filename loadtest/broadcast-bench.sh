@@ -3,7 +3,9 @@
 # one publisher sends q/h/f ($BITRATES) + audio, N subscribers show it in a small --tile (so the server forwards q,
 # and dynacast turns h and f off at the publisher). For each N of the ladder, $ROUNDS runs, each with a fresh server;
 # the ladder stops after the first N whose median loss exceeds $MAX_LOSS % or that did not connect everyone.
-# The load generator runs on the same cores as the server. Needs root (a network namespace with only lo).
+# SendQueueLength is raised: every join sends a participant-joined to every member, and with the default 256 queued
+# signaling messages a member whose WebSocket reader falls behind during the join storm is disconnected (the publisher
+# too, which ends the broadcast). The load generator runs on the same cores as the server. Needs root (a network namespace with only lo).
 # Usage: loadtest/broadcast-bench.sh [rounds=3] [seconds=20] [N ...=250 500 1000 1500]
 # Environment: JOIN_CONCURRENCY (default 16), BITRATES, FPS, TILE, WARMUP, RECEIVE_THREADS (generator epoll threads, default 1; 0: a thread per client), MAX_LOSS, EXTRA (more generator options), OUT.
 set -euo pipefail
@@ -20,7 +22,14 @@ mkdir -p "$OUT"
 [ -f "$SERVER_DLL" ] || dotnet build -c Release "$ROOT/src/DigitalWeRoom.Sfu.Server" -v q
 
 SERVER_PID=""
-stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for i in $(seq 25); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
 cleanup() { stop_server; ip netns del $NS 2>/dev/null || true; }
 trap cleanup EXIT
 cleanup
@@ -29,7 +38,8 @@ ip netns add $NS; ip -n $NS link set lo up
 start_server() {
   (cd "$(dirname "$SERVER_DLL")" && exec ip netns exec $NS env Sfu__Http__Listen=http://127.0.0.1:7890 Sfu__Udp__Port=7892 \
     Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
-    Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 Logging__LogLevel__Default=Warning \
+    Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 \
+    Sfu__Limits__SendQueueLength=100000 Logging__LogLevel__Default=Warning \
     dotnet "$SERVER_DLL") >> "$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for i in $(seq 100); do

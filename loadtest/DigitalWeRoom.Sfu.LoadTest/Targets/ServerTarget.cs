@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using DigitalWeRoom.Sfu.LoadTest.Janus;
 using DigitalWeRoom.Sfu.LoadTest.Participants;
+using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
@@ -40,7 +41,28 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
 
     public long ForwardedPackets => -1;
 
-    public IReadOnlyDictionary<string, long> DropsByReason => new Dictionary<string, long>();
+    /// <summary>
+    /// The server is another process (its drops are on its /metrics); these are the synthetic clients' own drops
+    /// (their endpoints and transports: SRTP replay/auth, unknown SSRC, ...), keyed "client:reason".
+    /// </summary>
+    public IReadOnlyDictionary<string, long> DropsByReason
+    {
+        get
+        {
+            var result = new Dictionary<string, long>();
+            List<IceControllingClient> clients;
+            lock (_control) clients = [.. _members.Values.Select(m => m.Client).OfType<IceControllingClient>()];
+            foreach (var counters in clients.SelectMany(c => new[] { c.Endpoint.Drops, c.Transport.Drops }))
+            {
+                foreach (DropReason reason in Enum.GetValues<DropReason>())
+                {
+                    long n = counters.Get(reason);
+                    if (n > 0) result["client:" + reason] = result.GetValueOrDefault("client:" + reason) + n;
+                }
+            }
+            return result;
+        }
+    }
 
     public async Task JoinAsync(SyntheticParticipant participant, CancellationToken ct)
     {
