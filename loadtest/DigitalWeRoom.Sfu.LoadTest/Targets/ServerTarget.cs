@@ -26,6 +26,9 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
     /// <summary>How often each client refreshes ICE consent once connected (RFC 7675: about 5 s; fault tests use less).</summary>
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>How often each member sends a signaling <c>ping</c> (the server's idle timeout is 45 s by default).</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Local address a participant's client binds (default: the loopback of the server's family).</summary>
     public Func<SyntheticParticipant, IPAddress?>? BindAddressFor { get; init; }
 
@@ -76,6 +79,7 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         if (participant.Video is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:video", ["kind"] = "video", ["source"] = "camera" } }, ct).ConfigureAwait(false);
         member.Loop = Task.Run(() => ReceiveLoopAsync(member), CancellationToken.None);
         if (participant.TileFor is not null) member.SizeLoop = Task.Run(() => VideoSizeLoopAsync(member), CancellationToken.None);
+        member.PingLoop = Task.Run(() => PingLoopAsync(member), CancellationToken.None);
         var state = await member.Connected.Task.WaitAsync(_timeout, ct).ConfigureAwait(false);
         if (state != WebRtcTransportState.Connected) throw new InvalidOperationException($"transport {state}");
         participant.Connection = new ClientConnection(member.Client!);
@@ -304,6 +308,26 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         }
     }
 
+    /// <summary>
+    /// <c>ping</c> every <see cref="PingInterval"/>: the server disconnects a member that sent nothing for
+    /// <c>Limits.IdleTimeout</c> (45 s), e.g. a publisher while hundreds of subscribers join after it.
+    /// </summary>
+    private async Task PingLoopAsync(Member m)
+    {
+        try
+        {
+            while (m.Socket.State is WebSocketState.Open or WebSocketState.Connecting)
+            {
+                await Task.Delay(PingInterval).ConfigureAwait(false);
+                if (m.Socket.State != WebSocketState.Open) break;
+                await m.SendAsync(new JsonObject { ["type"] = "ping" }, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
     /// <summary>Sends pending <c>video-size</c> messages, one per 125 ms (the server applies at most 10 per second).</summary>
     private async Task VideoSizeLoopAsync(Member m)
     {
@@ -357,6 +381,8 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         public Task? Loop { get; set; }
 
         public Task? SizeLoop { get; set; }
+
+        public Task? PingLoop { get; set; }
 
         public string? ParticipantId { get; set; }
 
