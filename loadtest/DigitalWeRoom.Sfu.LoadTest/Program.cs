@@ -112,6 +112,7 @@ internal static class Program
             return 3;
         }
         ILoadTarget target;
+        SharedReceivePump? pump = null;
         string kind = pr.GetValue(o.Target)!;
         if (kind == "inprocess")
         {
@@ -135,7 +136,9 @@ internal static class Program
                 AnsiConsole.MarkupLineInterpolated($"[red]--server-url: {why}[/]");
                 return 3;
             }
-            target = new ServerTarget(url, allowNetns);
+            int receiveThreads = pr.GetValue(o.ReceiveThreads);
+            pump = receiveThreads > 0 ? new SharedReceivePump(receiveThreads) : null;
+            target = new ServerTarget(url, allowNetns) { ReceivePump = pump };
         }
         else
         {
@@ -147,6 +150,7 @@ internal static class Program
         {
             Media = media,
             Warmup = TimeSpan.FromSeconds(pr.GetValue(o.Warmup)),
+            MeasureFor = pr.GetValue(o.Measure) is double measure and > 0 ? TimeSpan.FromSeconds(measure) : null,
             JoinConcurrency = pr.GetValue(o.JoinConcurrency),
             Pacers = pr.GetValue(o.Pacers),
             ServerPid = pr.GetValue(o.ServerPid) is int pid and > 0 ? pid : null,
@@ -173,6 +177,7 @@ internal static class Program
                 }, ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
+        pump?.Dispose();
 
         var summary = new Table().AddColumns("metric", "value");
         foreach (var (name, value) in Rows(result)) summary.AddRow(name, value);
@@ -239,10 +244,12 @@ internal static class Program
         public Option<bool> NoVideo { get; } = new("--no-video");
         public Option<bool> NoAudio { get; } = new("--no-audio");
         public Option<double> Warmup { get; } = new("--warmup") { Description = "seconds after the steady participants joined before measuring", DefaultValueFactory = _ => 2 };
+        public Option<double> Measure { get; } = new("--measure") { Description = "end the run this many seconds after the measurement starts (steady joins + warm-up); -d stays the bound", DefaultValueFactory = _ => 0 };
         public Option<double> JoinSpacing { get; } = new("--join-spacing-ms") { Description = "delay between planned joins", DefaultValueFactory = _ => 0 };
         public Option<int> JoinConcurrency { get; } = new("--join-concurrency") { DefaultValueFactory = _ => 8 };
         public Option<int> Pacers { get; } = new("--pacers") { DefaultValueFactory = _ => 1 };
         public Option<int> ServerSockets { get; } = new("--server-sockets") { Description = "in-process target: UDP sockets (SO_REUSEPORT, one receive thread each) on the SFU port", DefaultValueFactory = _ => 1 };
+        public Option<int> ReceiveThreads { get; } = new("--receive-threads") { Description = "server target: read all clients' sockets from this many epoll threads (0: one thread per client)", DefaultValueFactory = _ => 0 };
         public Option<int> MaxParticipants { get; } = new("--max-participants") { DefaultValueFactory = _ => 2000 };
         public Option<string> Json { get; } = new("--json") { Description = "write the result as JSON here" };
         public Option<bool> Simulcast { get; } = new("--simulcast") { Description = "publish the camera as 3 simulcast layers q/h/f (RFC 8853; --target server only)" };
@@ -252,7 +259,7 @@ internal static class Program
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, MaxParticipants, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, Measure, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, MaxParticipants, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
             {
                 command.Options.Add(option);
             }

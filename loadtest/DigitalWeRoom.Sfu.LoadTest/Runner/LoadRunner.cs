@@ -15,6 +15,12 @@ internal sealed record RunOptions
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Time after publishers stop for the last packets to arrive.</summary>
+    /// <summary>
+    /// If set: the run ends this long after the measurement starts (steady participants joined + warm-up), or at the
+    /// plan's end if that comes first; so the plan's duration is only a bound and a slow join phase is not measured.
+    /// </summary>
+    public TimeSpan? MeasureFor { get; init; }
+
     public TimeSpan Drain { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public int JoinConcurrency { get; init; } = 8;
@@ -72,6 +78,10 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var endOfRun = Task.Delay(plan.Duration, stop.Token);
         await Task.WhenAny(steady, endOfRun).ConfigureAwait(false);
         var measureStartAt = clock.Elapsed + options.Warmup;
+        if (options.MeasureFor is { } measureFor && steady.IsCompleted && !endOfRun.IsCompleted)
+        {
+            endOfRun = Task.WhenAny(endOfRun, Task.Delay(options.Warmup + measureFor, stop.Token)).Unwrap();
+        }
         ProcessSampler.Sample cpuStart = default, cpuEnd = default;
         long fwdStart = 0;
         double measureStart = double.NaN;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using DigitalWeRoom.Sfu.LoadTest.Janus;
 using DigitalWeRoom.Sfu.LoadTest.Participants;
+using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
@@ -25,11 +26,17 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
     /// <summary>How often each client refreshes ICE consent once connected (RFC 7675: about 5 s; fault tests use less).</summary>
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>How often each member sends a signaling <c>ping</c> (the server's idle timeout is 45 s by default).</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Local address a participant's client binds (default: the loopback of the server's family).</summary>
     public Func<SyntheticParticipant, IPAddress?>? BindAddressFor { get; init; }
 
     /// <summary>Runs the creation of a participant's client (its socket), e.g. inside another network namespace.</summary>
     public Func<SyntheticParticipant, Func<IceControllingClient>, IceControllingClient>? ClientScope { get; init; }
+
+    /// <summary>Reads every client's socket from a few shared threads instead of a thread per client (null: per client).</summary>
+    public SharedReceivePump? ReceivePump { get; init; }
 
     public string Name => "server";
 
@@ -37,7 +44,28 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
 
     public long ForwardedPackets => -1;
 
-    public IReadOnlyDictionary<string, long> DropsByReason => new Dictionary<string, long>();
+    /// <summary>
+    /// The server is another process (its drops are on its /metrics); these are the synthetic clients' own drops
+    /// (their endpoints and transports: SRTP replay/auth, unknown SSRC, ...), keyed "client:reason".
+    /// </summary>
+    public IReadOnlyDictionary<string, long> DropsByReason
+    {
+        get
+        {
+            var result = new Dictionary<string, long>();
+            List<IceControllingClient> clients;
+            lock (_control) clients = [.. _members.Values.Select(m => m.Client).OfType<IceControllingClient>()];
+            foreach (var counters in clients.SelectMany(c => new[] { c.Endpoint.Drops, c.Transport.Drops }))
+            {
+                foreach (DropReason reason in Enum.GetValues<DropReason>())
+                {
+                    long n = counters.Get(reason);
+                    if (n > 0) result["client:" + reason] = result.GetValueOrDefault("client:" + reason) + n;
+                }
+            }
+            return result;
+        }
+    }
 
     public async Task JoinAsync(SyntheticParticipant participant, CancellationToken ct)
     {
@@ -51,6 +79,7 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         if (participant.Video is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:video", ["kind"] = "video", ["source"] = "camera" } }, ct).ConfigureAwait(false);
         member.Loop = Task.Run(() => ReceiveLoopAsync(member), CancellationToken.None);
         if (participant.TileFor is not null) member.SizeLoop = Task.Run(() => VideoSizeLoopAsync(member), CancellationToken.None);
+        member.PingLoop = Task.Run(() => PingLoopAsync(member), CancellationToken.None);
         var state = await member.Connected.Task.WaitAsync(_timeout, ct).ConfigureAwait(false);
         if (state != WebRtcTransportState.Connected) throw new InvalidOperationException($"transport {state}");
         participant.Connection = new ClientConnection(member.Client!);
@@ -145,7 +174,9 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
     {
         List<SyntheticParticipant> all;
         lock (_control) all = [.. _members.Keys];
-        foreach (var p in all) await LeaveAsync(p).ConfigureAwait(false);
+        // In parallel: each leave may wait up to 2 s for the close handshake, which for hundreds of members in a row
+        // outlasts any bound on the run.
+        await Task.WhenAll(all.Select(LeaveAsync)).ConfigureAwait(false);
     }
 
     private async Task ReceiveLoopAsync(Member m)
@@ -222,8 +253,10 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 Certificate = ClientCertificate,
                 ConsentInterval = ConsentInterval,
                 BindAddress = BindAddressFor?.Invoke(m.Participant),
+                ReceiveThread = ReceivePump is null,
             };
             m.Client = ClientScope is { } scope ? scope(m.Participant, () => IceControllingClient.Start(options)) : IceControllingClient.Start(options);
+            ReceivePump?.Add(m.Client.Endpoint);
         }
         else if (m.ServerUfrag is not null && offer.Ufrag != m.ServerUfrag)
         {
@@ -274,6 +307,26 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
             {
                 layer.Active = false;
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>ping</c> every <see cref="PingInterval"/>: the server disconnects a member that sent nothing for
+    /// <c>Limits.IdleTimeout</c> (45 s), e.g. a publisher while hundreds of subscribers join after it.
+    /// </summary>
+    private async Task PingLoopAsync(Member m)
+    {
+        try
+        {
+            while (m.Socket.State is WebSocketState.Open or WebSocketState.Connecting)
+            {
+                await Task.Delay(PingInterval).ConfigureAwait(false);
+                if (m.Socket.State != WebSocketState.Open) break;
+                await m.SendAsync(new JsonObject { ["type"] = "ping" }, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
         }
     }
 
@@ -330,6 +383,8 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         public Task? Loop { get; set; }
 
         public Task? SizeLoop { get; set; }
+
+        public Task? PingLoop { get; set; }
 
         public string? ParticipantId { get; set; }
 

@@ -40,6 +40,13 @@ internal sealed class IceControllingClientOptions
     /// generator's clients ride out scheduling stalls without kernel drops (capped by net.core.rmem_max).
     /// </summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether the client's endpoint gets its own receive thread (default). False: the caller reads the socket
+    /// (<see cref="UdpEndpoint.PrimarySocket"/>) and calls <see cref="UdpEndpoint.ProcessDatagram"/> itself, e.g. a load
+    /// generator serving thousands of clients from a few threads.
+    /// </summary>
+    public bool ReceiveThread { get; init; } = true;
 }
 
 /// <summary>
@@ -107,7 +114,7 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
     public static IceControllingClient Start(IceControllingClientOptions options)
     {
         var client = new IceControllingClient(options);
-        client._endpoint.Start();
+        if (options.ReceiveThread) client._endpoint.Start();
         client._timer = options.TimeProvider.CreateTimer(
             static state => ((IceControllingClient)state!).SendCheck(), client, TimeSpan.Zero, options.CheckInterval);
         return client;

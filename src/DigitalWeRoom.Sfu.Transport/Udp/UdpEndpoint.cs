@@ -99,6 +99,9 @@ internal sealed class UdpEndpoint : IDisposable
 
     public AddressFamily AddressFamily => _socket.AddressFamily;
 
+    /// <summary>The (first) socket, for a caller that receives without <see cref="Start"/> (load generator).</summary>
+    internal Socket PrimarySocket => _socket;
+
     /// <summary>Drops by reason for everything that reached this socket.</summary>
     public DropCounters Drops { get; } = new();
 
