@@ -64,6 +64,8 @@ internal sealed class RouterTrafficSource(Router router, SfuRoomMedia? room = nu
         totals.BandwidthPauses += counters.BandwidthPauses;
         totals.BandwidthResumes += counters.BandwidthResumes;
         totals.RetransmissionsOverBudget += counters.RetransmissionsOverBudget;
+        totals.ProbePackets += counters.ProbePackets;
+        totals.ProbeBytes += counters.ProbeBytes;
         if (room is not null)
         {
             totals.DtlsFailures += room.DtlsFailures;

@@ -101,6 +101,10 @@ public sealed class SfuMetrics : IDisposable
             description: "Videos paused for a subscriber because its downlink estimate could not carry their lowest layer.");
         media.CreateObservableCounter("sfu_bandwidth_resumes", () => Tagged(_sources.ReadTraffic().BandwidthResumes),
             description: "Videos resumed for a subscriber after a bandwidth pause.");
+        media.CreateObservableCounter("sfu_probe_packets", () => Tagged(_sources.ReadTraffic().ProbePackets),
+            description: "Bandwidth probe packets (padding-only RTX) sent to subscribers whose congestion cap holds back wanted video.");
+        media.CreateObservableCounter("sfu_probe_bytes", () => Tagged(_sources.ReadTraffic().ProbeBytes),
+            description: "Bytes of those probe packets (before SRTP).");
         media.CreateObservableCounter("sfu_retransmissions_over_budget", () => Tagged(_sources.ReadTraffic().RetransmissionsOverBudget),
             description: "NACKed packets not resent because the subscriber's retransmission budget (a share of its estimate) was spent.");
         media.CreateObservableCounter("sfu_packets_lost", ObservePacketsLost,

@@ -52,6 +52,11 @@ public sealed class TrafficTotals
     /// <summary>NACKed packets not resent because the subscriber's retransmission budget (a share of its estimate) was spent.</summary>
     public long RetransmissionsOverBudget { get; set; }
 
+    /// <summary>Bandwidth probe packets (padding-only RTX) sent to subscribers, and their bytes.</summary>
+    public long ProbePackets { get; set; }
+
+    public long ProbeBytes { get; set; }
+
     /// <summary>RTP packets the publishers' streams lost (RFC 3550 A.3 cumulative lost) and expected.</summary>
     public long PacketsLost { get; set; }
 
@@ -100,6 +105,8 @@ public sealed class TrafficTotals
         BandwidthPauses += other.BandwidthPauses;
         BandwidthResumes += other.BandwidthResumes;
         RetransmissionsOverBudget += other.RetransmissionsOverBudget;
+        ProbePackets += other.ProbePackets;
+        ProbeBytes += other.ProbeBytes;
         PacketsLost += other.PacketsLost;
         PacketsExpected += other.PacketsExpected;
         PacketsLostOut += other.PacketsLostOut;

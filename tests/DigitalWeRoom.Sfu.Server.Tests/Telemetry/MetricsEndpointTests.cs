@@ -39,6 +39,8 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         { "sfu_bandwidth_pauses_total", "counter" },
         { "sfu_bandwidth_resumes_total", "counter" },
         { "sfu_retransmissions_over_budget_total", "counter" },
+        { "sfu_probe_packets_total", "counter" },
+        { "sfu_probe_bytes_total", "counter" },
         { "sfu_packets_lost_total", "counter" },
         { "sfu_packet_loss_ratio", "gauge" },
         { "sfu_jitter_seconds", "gauge" },
@@ -199,6 +201,8 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
             counters.OnBandwidthPause(paused: true);
             counters.OnBandwidthPause(paused: false);
             for (int i = 0; i < 4; i++) counters.OnRetransmissionOverBudget();
+            counters.OnProbeSent(250);
+            counters.OnProbeSent(250);
             room.OnTransportFailed(dtls: true);
             room.OnTransportFailed(dtls: false);
             room.OnTransportFailed(dtls: false);
@@ -211,6 +215,8 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
             Assert.Equal(2, Delta("sfu_bandwidth_pauses_total"));
             Assert.Equal(1, Delta("sfu_bandwidth_resumes_total"));
             Assert.Equal(4, Delta("sfu_retransmissions_over_budget_total"));
+            Assert.Equal(2, Delta("sfu_probe_packets_total"));
+            Assert.Equal(500, Delta("sfu_probe_bytes_total"));
             Assert.Equal(1, Delta("sfu_dtls_failures_total"));
             Assert.Equal(2, Delta("sfu_consent_expiries_total"));
         }
