@@ -75,6 +75,25 @@ internal static class MediaTestKit
     /// <summary>Router options for tests that drive time and sending themselves: no send loops, no RTCP report timer.</summary>
     public static readonly RouterOptions Quiet = new() { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero };
 
+    /// <summary>
+    /// A simulcast camera of <paramref name="publisher"/>: one VP8 producer per rid q, h, f (lowest first), SSRCs
+    /// <paramref name="ssrcs"/>, nominal sizes 320x180 doubling per layer (RFC 8853 encodings scaled by 2).
+    /// </summary>
+    public static Producer[] CreateSimulcastLayers(Router router, MediaTransport publisher, uint[] ssrcs)
+    {
+        var layers = new Producer[ssrcs.Length];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            layers[i] = router.CreateProducer(publisher, new ProducerOptions($"v{i}", MediaKind.Video, ssrcs[i], [Vp8])
+            {
+                Rid = "qhf"[i].ToString(),
+                Width = 320 << i,
+                Height = 180 << i,
+            });
+        }
+        return layers;
+    }
+
     public static (Router Router, FakeTimeProvider Time, PacketPool Pool) NewRouter(RouterOptions? options = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));

@@ -47,7 +47,7 @@ public sealed class SimulcastKeyFrameCacheTests
         public readonly CapturingSender SubscriberSender = new();
         public readonly MediaTransport Publisher;
         public readonly MediaTransport Subscriber;
-        public readonly Producer[] Layers = new Producer[3];
+        public readonly Producer[] Layers;
         public readonly ushort[] Seq = [100, 30_000, 65_500];
         public readonly uint[] Timestamps = [1_000, 2_000_000, uint.MaxValue - 50_000];
         public readonly ushort[] PictureIds = [10, 20_000, 32_700];
@@ -59,23 +59,10 @@ public sealed class SimulcastKeyFrameCacheTests
         public Fixture()
         {
             // Key-frame requests throttled to one per 10 s per layer: the late consumer cannot count on a fresh one.
-            (Router, Time, Pool) = NewRouter(new RouterOptions
-            {
-                StartSendLoops = false,
-                RtcpReportInterval = TimeSpan.Zero,
-                KeyFrameRequestMinInterval = TimeSpan.FromSeconds(10),
-            });
+            (Router, Time, Pool) = NewRouter(Quiet with { KeyFrameRequestMinInterval = TimeSpan.FromSeconds(10) });
             Publisher = Router.CreateTransport("pub", PublisherSender);
             Subscriber = Router.CreateTransport("sub", SubscriberSender);
-            for (int i = 0; i < 3; i++)
-            {
-                Layers[i] = Router.CreateProducer(Publisher, new ProducerOptions($"v{i}", MediaKind.Video, LayerSsrcs[i], [MediaTestKit.Vp8])
-                {
-                    Rid = "qhf"[i].ToString(),
-                    Width = 320 << i,
-                    Height = 180 << i,
-                });
-            }
+            Layers = CreateSimulcastLayers(Router, Publisher, LayerSsrcs);
         }
 
         public Consumer Consume(int preferred, bool paused = false) =>

@@ -46,17 +46,7 @@ public sealed class SimulcastTests
             (Router, Time, Pool) = NewRouter(Quiet with { KeyFrameRequestMinInterval = TimeSpan.Zero });
             Publisher = Router.CreateTransport("pub", PublisherSender);
             Subscriber = Router.CreateTransport("sub", SubscriberSender, new RtpHeaderExtensionIds(TransportWideSequenceNumber: twccId));
-            int[] widths = [320, 640, 1280];
-            Layers = new Producer[3];
-            for (int i = 0; i < 3; i++)
-            {
-                Layers[i] = Router.CreateProducer(Publisher, new ProducerOptions($"v{i}", MediaKind.Video, LayerSsrcs[i], [MediaTestKit.Vp8])
-                {
-                    Rid = "qhf"[i].ToString(),
-                    Width = widths[i],
-                    Height = widths[i] * 9 / 16,
-                });
-            }
+            Layers = CreateSimulcastLayers(Router, Publisher, LayerSsrcs);
         }
 
         public Consumer Consume(string id, int preferred, uint outputSsrc = 0xABCD) =>
