@@ -23,13 +23,14 @@ fi
 # npm packages the tests use: HashiCorp's HCL parser (@cdktf/hcl2json, WebAssembly) for the Terraform tests in
 # Server.Tests/Deploy, and puppeteer-core, which drives the Debian Firefox over WebDriver BiDi in Interop.Tests.
 for npm_dir in tests/DigitalWeRoom.Sfu.Server.Tests/Deploy/hcl tests/DigitalWeRoom.Sfu.Interop.Tests/Browser/node; do
-  want=$(sed -n 's/^ *"\([^"]*\)": "[0-9][^"]*".*/\1/p' "$npm_dir/package.json" | head -1)
-  [ -d "$npm_dir/node_modules/$want" ] && continue
+  want=$(sed -n 's/^ *"\([^"]*\)": "[0-9][^"]*".*/\1/p' "$npm_dir/package.json")
+  missing=0; for w in $want; do [ -d "$npm_dir/node_modules/$w" ] || missing=1; done
+  [ "$missing" = 0 ] && continue
   if command -v npm >/dev/null 2>&1; then
     (cd "$npm_dir" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null) \
-      || echo "warning: npm install in $npm_dir failed; the tests that need $want will fail"
+      || echo "warning: npm install in $npm_dir failed; the tests that need $(echo $want) will fail"
   else
-    echo "warning: npm not found; the tests that need $want will fail"
+    echo "warning: npm not found; the tests that need $(echo $want) will fail"
   fi
 done
 
