@@ -109,7 +109,7 @@ public sealed class RoomTokenService
             return result;
         }
 
-        if (!string.Equals(result.Grant!.Video.Room, room, StringComparison.Ordinal))
+        if (!Rooms.RoomName.Same(result.Grant!.Video.Room, room))
         {
             return RoomTokenResult.Fail(TokenRejection.WrongRoom, $"the token is for room '{result.Grant.Video.Room}', not '{room}'");
         }
