@@ -106,10 +106,9 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
             }
         }
 
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
+        // Pending commands are not waited for (StackExchange.Redis 3.4's DisposeAsync can throw while it waits).
+        _redis?.Close(allowCommandsToComplete: false);
+        _redis?.Dispose();
     }
 
     /// <summary>Builds this node's entry from the rooms it serves now.</summary>

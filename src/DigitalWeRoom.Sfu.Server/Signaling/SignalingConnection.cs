@@ -278,7 +278,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             CanSubscribe = grant.Video.CanSubscribe;
         }
 
-        if (Placement is not null && await Placement.PlaceAsync(message.Room!, message.Token ?? QueryToken, message.Id, aborted) is { } elsewhere)
+        if (Placement is not null && await Placement.PlaceAsync(message.Room!, message.Token ?? NullIfEmpty(QueryToken), message.Id, aborted) is { } elsewhere)
         {
             activity?.SetTag(SfuActivities.OutcomeTag, elsewhere.Type);
             TrySend(elsewhere);
@@ -317,6 +317,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                 break;
         }
     }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private async Task LeaveRoomAsync(string reason)
     {
