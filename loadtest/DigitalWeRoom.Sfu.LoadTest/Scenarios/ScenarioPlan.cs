@@ -12,8 +12,17 @@ internal enum ScenarioKind
 /// <param name="Index">Unique in the plan.</param>
 /// <param name="PublisherIndex">Its index among publishers (written in its payload stamps), or -1 if it only subscribes.</param>
 /// <param name="LeaveAt">Null: stays to the end of the run.</param>
-internal sealed record PlannedParticipant(int Index, int Room, int PublisherIndex, bool Subscribes, TimeSpan JoinAt, TimeSpan? LeaveAt)
+/// <param name="Sink">
+/// A subscriber that joins exactly like the others (signaling, ICE, DTLS, consent, RTCP receiver reports, tile sizes)
+/// and then leaves its media socket unread with a minimal receive buffer, so the kernel drops what the server sends
+/// it: the server does the full work for it, the load generator almost none. Loss and latency come from the others
+/// (probes). See <see cref="ScenarioPlan.WithProbes"/>.
+/// </param>
+internal sealed record PlannedParticipant(int Index, int Room, int PublisherIndex, bool Subscribes, TimeSpan JoinAt, TimeSpan? LeaveAt, bool Sink = false)
 {
+    /// <summary>A subscriber that receives, decrypts and measures everything.</summary>
+    public bool Probe => Subscribes && !Sink;
+
     public bool Publishes => PublisherIndex >= 0;
 
     public string Name => $"p{Index}";
@@ -48,6 +57,29 @@ internal sealed class ScenarioPlan
     public IReadOnlyList<PlannedParticipant> Participants { get; }
 
     public int PublisherCount => Participants.Count(p => p.Publishes);
+
+    public int SinkCount => Participants.Count(p => p.Sink);
+
+    public int ProbeCount => Participants.Count(p => p.Probe);
+
+    /// <summary>
+    /// The same plan with only the first <paramref name="probes"/> subscribers (in join order) measuring and every
+    /// other subscriber a <see cref="PlannedParticipant.Sink"/>. A sink that also publishes (a meeting) keeps sending, but
+    /// the server's RTCP for its own streams is dropped with the rest: PLI/FIR and NACK go unanswered (its key frames come
+    /// every <see cref="Media.MediaProfile.KeyFrameInterval"/>, the server's key-frame cache serves new subscribers) and its
+    /// simulcast layers keep their MID/rid extensions. Publish-only participants always read.
+    /// </summary>
+    public ScenarioPlan WithProbes(int probes)
+    {
+        if (probes < 0) throw new ArgumentException("--probes must be 0 or more");
+        int kept = 0;
+        var list = Participants.Select(p =>
+        {
+            bool sink = p.Subscribes && kept++ >= probes;
+            return p with { Sink = sink };
+        }).ToList();
+        return new ScenarioPlan(Kind, RoomCount, Duration, list);
+    }
 
     /// <summary>Publishers whose media <paramref name="subscriber"/> should receive: same room, not itself, overlapping in time.</summary>
     public IEnumerable<PlannedParticipant> PublishersFor(PlannedParticipant subscriber) =>
