@@ -48,6 +48,22 @@ internal static class Program
         common.AddTo(churn);
         churn.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Churn(pr.GetValue(cs), TimeSpan.FromSeconds(pr.GetValue(cl)), d, pr.GetValue(common.MaxParticipants)), ct));
 
+        var lsN = new Option<int>("--subscribers", "-s") { Description = "subscribers", DefaultValueFactory = _ => 100 };
+        var livestream = new Command("livestream", "1 simulcast camera (720p-shaped q/h/f) + microphone -> N subscribers showing it in a 160x90 tile (LiveKit's 1 -> N)") { lsN };
+        common.AddTo(livestream);
+        livestream.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Livestream(pr.GetValue(lsN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
+        var lmN = new Option<int>("--participants", "-n") { Description = "participants, all publishing simulcast and subscribing", DefaultValueFactory = _ => 20 };
+        var largeMeeting = new Command("large-meeting", "N simulcast publishers; each page shows the speaker on f and 8 others on q, hears all (server: Sfu__Media__LastN=9)") { lmN };
+        common.AddTo(largeMeeting);
+        largeMeeting.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.LargeMeeting(pr.GetValue(lmN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
+        var auP = new Option<int>("--publishers", "-p") { Description = "microphones", DefaultValueFactory = _ => 10 };
+        var auN = new Option<int>("--subscribers", "-s") { Description = "listeners", DefaultValueFactory = _ => 100 };
+        var audio = new Command("audio", "P microphones (no cameras) -> N listeners (LiveKit's audio 10 -> N)") { auP, auN };
+        common.AddTo(audio);
+        audio.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Audio(pr.GetValue(auP), pr.GetValue(auN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
         var fbSubs = new Option<int>("--subscribers", "-s") { DefaultValueFactory = _ => 10 };
         var fbSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
         var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
@@ -72,6 +88,9 @@ internal static class Program
         root.Subcommands.Add(broadcast);
         root.Subcommands.Add(rooms);
         root.Subcommands.Add(churn);
+        root.Subcommands.Add(livestream);
+        root.Subcommands.Add(largeMeeting);
+        root.Subcommands.Add(audio);
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 
@@ -95,8 +114,10 @@ internal static class Program
                 VideoFps = pr.GetValue(o.Fps),
                 Simulcast = pr.GetValue(o.Simulcast) ? SimulcastLayer.WithBitrates(ParseList(pr.GetValue(o.SimulcastBitrates)!)) : null,
             };
+            media = CapacityScenarios.MediaFor(plan.Kind, media);
             media.Validate();
             tileFor = TileOption(pr.GetValue(o.Tile), pr.GetValue(o.SpeakerTile));
+            if (tileFor is null && CapacityScenarios.TilesFor(plan.Kind) is { } tiles) tileFor = (p, publisher) => tiles(p.Plan.PublisherIndex, publisher);
         }
         catch (ArgumentException e)
         {

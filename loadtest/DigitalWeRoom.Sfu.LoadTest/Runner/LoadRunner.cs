@@ -231,7 +231,9 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 var pub = byPublisher[pubPlan.PublisherIndex];
                 if (!pub.Joined) continue;
                 bool bothSteady = s.Plan.LeaveAt is null && pub.Plan.LeaveAt is null;
-                if (pub.Simulcast)
+                // A camera off the subscriber's page (tile 0 x 0) is held back by the server's last-N: not expected.
+                bool shown = options.TileFor is not { } tile || tile(s, pub.Plan.PublisherIndex) is not (0, 0);
+                if (pub.Simulcast && shown)
                 {
                     // One output stream whatever the layer: loss = RTP sequence gaps on it (VideoReceiveCheck).
                     var check = s.VideoCheckFrom(pub.Plan.PublisherIndex);
@@ -248,7 +250,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                         latency.Add(check.Latency);
                     }
                 }
-                foreach (var stream in pub.Streams.Where(st => !(pub.Simulcast && st.Kind == StreamKind.Video)))
+                foreach (var stream in pub.Streams.Where(st => st.Kind != StreamKind.Video || (!pub.Simulcast && shown)))
                 {
                     var stats = s.ReceivedFrom(pub.Plan.PublisherIndex, stream.Kind);
                     if (stats is null || !stats.Any)

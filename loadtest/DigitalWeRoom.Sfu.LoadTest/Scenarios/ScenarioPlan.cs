@@ -6,6 +6,15 @@ internal enum ScenarioKind
     Broadcast,
     Rooms,
     Churn,
+
+    /// <summary>LiveKit's "1 publisher → N subscribers" shape: one simulcast camera (q/h/f) shown in small tiles.</summary>
+    Livestream,
+
+    /// <summary>LiveKit's "N publishers, N subscribers" shape: everyone publishes simulcast, shows the speaker on f and 8 on q, hears all.</summary>
+    LargeMeeting,
+
+    /// <summary>LiveKit's audio-only shape: 10 microphones → N listeners.</summary>
+    Audio,
 }
 
 /// <summary>One synthetic participant of a plan: where, when, and what it sends and receives.</summary>
@@ -111,6 +120,20 @@ internal sealed class ScenarioPlan
         }
         return new ScenarioPlan(ScenarioKind.Broadcast, 1, duration, list);
     }
+
+    /// <summary>One publisher (simulcast, see <see cref="CapacityScenarios"/>) → <paramref name="subscribers"/>, all in room 0.</summary>
+    public static ScenarioPlan Livestream(int subscribers, TimeSpan duration, TimeSpan joinSpacing = default) =>
+        Broadcast(1, subscribers, duration, joinSpacing).As(ScenarioKind.Livestream);
+
+    /// <summary><paramref name="participants"/> who all publish and subscribe (tiles and last-N: <see cref="CapacityScenarios"/>).</summary>
+    public static ScenarioPlan LargeMeeting(int participants, TimeSpan duration, TimeSpan joinSpacing = default) =>
+        Meeting(participants, duration, joinSpacing).As(ScenarioKind.LargeMeeting);
+
+    /// <summary><paramref name="publishers"/> microphones (no camera, see <see cref="CapacityScenarios"/>) → <paramref name="subscribers"/>.</summary>
+    public static ScenarioPlan Audio(int publishers, int subscribers, TimeSpan duration, TimeSpan joinSpacing = default) =>
+        Broadcast(publishers, subscribers, duration, joinSpacing).As(ScenarioKind.Audio);
+
+    private ScenarioPlan As(ScenarioKind kind) => new(kind, RoomCount, Duration, Participants);
 
     /// <summary>
     /// <paramref name="slots"/> seats in one room; each seat's occupant stays <paramref name="lifetime"/> then leaves

@@ -39,6 +39,9 @@ internal sealed partial class ServerTarget
 
         public SortedSet<string> PendingSizes { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Participant ids last sent as <c>view.visible</c> (lock VideoTracks).</summary>
+        public string[] Visible { get; set; } = [];
+
         public HashSet<string> AnsweredRids { get; } = [];
 
         public string? ServerUfrag { get; set; }

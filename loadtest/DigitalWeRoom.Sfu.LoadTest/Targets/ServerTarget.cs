@@ -133,21 +133,6 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
         await m.SendAsync(new JsonObject { ["type"] = "ice-restart" }, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The subscriber's tiles changed (<see cref="SyntheticParticipant.TileFor"/>): <c>video-size</c> again for every
-    /// camera track it receives, paced under the server's limit of 10 per second per participant.
-    /// </summary>
-    public void ResendVideoSizes(SyntheticParticipant participant)
-    {
-        Member m;
-        lock (_control) m = _members[participant];
-        lock (m.VideoTracks)
-        {
-            foreach (var track in m.VideoTracks) m.PendingSizes.Add(track);
-        }
-        if (m.SizeLoop is null && participant.TileFor is not null) m.SizeLoop = Task.Run(() => VideoSizeLoopAsync(m), CancellationToken.None);
-    }
-
     /// <summary>The participant id the server gave this participant (<c>joined</c>), null before.</summary>
     public string? ParticipantIdOf(SyntheticParticipant participant)
     {
@@ -279,16 +264,7 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
         string answer = JanusSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
             p.Audio?.Ssrc ?? 0, p.Video?.Ssrc ?? 0, p.Simulcast ? [.. p.VideoLayers.Select(v => v.Rid!)] : null, (section, rids) => UseSimulcast(m, section, rids));
         await m.SendAsync(new JsonObject { ["type"] = "answer", ["target"] = "server", ["sdp"] = answer }, CancellationToken.None).ConfigureAwait(false);
-        if (p.TileFor is not null)
-        {
-            lock (m.VideoTracks)
-            {
-                foreach (var s in offer.Sections)
-                {
-                    if (s.Kind == "video" && s.Direction == "sendonly" && s.MsidTrack is { } track && m.VideoTracks.Add(track)) m.PendingSizes.Add(track);
-                }
-            }
-        }
+        if (p.TileFor is not null) await OnVideoTracksAsync(m, offer).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -340,43 +316,4 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
         }
     }
 
-    /// <summary>Sends pending <c>video-size</c> messages, one per 125 ms (the server applies at most 10 per second).</summary>
-    private async Task VideoSizeLoopAsync(Member m)
-    {
-        try
-        {
-            while (m.Socket.State is WebSocketState.Open or WebSocketState.Connecting)
-            {
-                await Task.Delay(125).ConfigureAwait(false);
-                string? track;
-                lock (m.VideoTracks)
-                {
-                    track = m.PendingSizes.FirstOrDefault();
-                    if (track is not null) m.PendingSizes.Remove(track);
-                }
-                if (track is null || m.Participant.TileFor is not { } tileFor || PublisherOf(track) is not int publisher) continue;
-                var (width, height) = tileFor(publisher);
-                await m.SendAsync(new JsonObject { ["type"] = "video-size", ["trackId"] = track, ["width"] = width, ["height"] = height }, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    /// <summary>The publisher index of a server track id <c>"&lt;participantId&gt;-&lt;mid&gt;"</c>.</summary>
-    private int? PublisherOf(string trackId)
-    {
-        lock (_control)
-        {
-            foreach (var other in _members.Values)
-            {
-                if (other.ParticipantId is { } id && trackId.Length > id.Length && trackId.StartsWith(id, StringComparison.Ordinal) && trackId[id.Length] == '-')
-                {
-                    return other.Participant.Plan.PublisherIndex;
-                }
-            }
-        }
-        return null;
-    }
 }

@@ -25,20 +25,13 @@ public class SinkProbeTests(ITestOutputHelper output)
         using var host = new FaultServer(("Sfu:Udp:ConsentTimeout", "00:00:03"));
         var plan = ScenarioPlan.Broadcast(1, 4, TimeSpan.FromMinutes(2)).WithProbes(2);
         var profile = new MediaProfile { VideoFps = 15, KeyFrameInterval = TimeSpan.FromSeconds(1), Simulcast = SimulcastLayer.Default };
-        var people = plan.Participants.Select(p => new SyntheticParticipant(p, profile, plan.PublisherCount)).ToArray();
+        await using var meeting = new FaultMeeting(new ServerTarget(host.WebSocketUri, allowNetns: false) { ConsentInterval = TimeSpan.FromSeconds(1), RtcpInterval = TimeSpan.FromMilliseconds(500) }, plan, profile);
+        var (target, people) = (meeting.Target, meeting.People);
         foreach (var p in people.Where(p => p.Plan.Subscribes)) p.TileFor = _ => (160, 90);
         var (probes, sinks) = (people.Where(p => p.Plan.Probe).ToArray(), people.Where(p => p.Plan.Sink).ToArray());
         Assert.Equal(2, probes.Length);
         Assert.Equal(2, sinks.Length);
-
-        await using var pacer = new Pacer(TimeSpan.FromMilliseconds(2));
-        await using var target = new ServerTarget(host.WebSocketUri, allowNetns: false) { ConsentInterval = TimeSpan.FromSeconds(1), RtcpInterval = TimeSpan.FromMilliseconds(500) };
-        foreach (var p in people)
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await target.JoinAsync(p, cts.Token);
-            foreach (var s in p.Streams) pacer.Add(s, p);
-        }
+        await meeting.JoinAllAsync();
         Assert.Equal(2, target.SinksDetached);
         await Eventually.TrueAsync(() => probes.All(p => p.VideoCheckFrom(0)?.CurrentLayer == 0), TimeSpan.FromSeconds(30), "the probes receive q");
         await Task.Delay(TimeSpan.FromSeconds(2)); // every subscriber settled on q (the sinks' video-size went out the same way)
