@@ -6,6 +6,7 @@ using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Server.Telemetry;
+using DigitalWeRoom.Sfu.Rooms.Telemetry;
 
 namespace DigitalWeRoom.Sfu.Server.Signaling;
 
@@ -61,6 +62,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
     /// <summary>While draining, joins that would open a room are refused; during a shutdown every join is.</summary>
     public Health.DrainState? Drain { get; init; }
+
+    /// <summary>Cluster: where the room lives; a join for a room another node serves is answered with a <c>redirect</c> (null: single node).</summary>
+    public Cluster.IJoinPlacement? Placement { get; init; }
 
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
@@ -255,7 +259,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
-        if (Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
+        if (Placement is null && Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
         {
             activity?.SetTag(SfuActivities.OutcomeTag, "draining");
             SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
@@ -273,6 +277,13 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
             CanPublish = grant.Video.CanPublish;
             CanSubscribe = grant.Video.CanSubscribe;
+        }
+
+        if (Placement is not null && await Placement.PlaceAsync(message.Room!, message.Token ?? NullIfEmpty(QueryToken), message.Id, aborted) is { } elsewhere)
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, elsewhere.Type);
+            TrySend(elsewhere);
+            return;
         }
 
         // A new room's control loop starts inside this call: without the flow suppressed it would keep this
@@ -307,6 +318,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                 break;
         }
     }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private async Task LeaveRoomAsync(string reason)
     {

@@ -69,7 +69,7 @@ internal sealed class WsClient(ClientWebSocket socket, SignalEncoding encoding) 
         await Socket.SendAsync(bytes, type, true, timeout.Token);
     }
 
-    /// <summary>Reads until a message of <paramref name="type"/> arrives (others are kept in <see cref="Received"/>).</summary>
+    /// <summary>Reads until a message of <paramref name="type"/> ("*": any type) arrives (others are kept in <see cref="Received"/>).</summary>
     public async Task<SignalMessage> WaitForAsync(string type, Func<SignalMessage, bool>? match = null, double seconds = 10)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
@@ -93,7 +93,7 @@ internal sealed class WsClient(ClientWebSocket socket, SignalEncoding encoding) 
             Assert.Equal(encoding == SignalEncoding.Json ? WebSocketMessageType.Text : WebSocketMessageType.Binary, result.MessageType);
             Assert.True(SignalingCodec.TryDecode(buffer.AsMemory(0, length), encoding, out var message, out var error), error);
             _received.Add(message);
-            if (message.Type == type && (match is null || match(message)))
+            if ((type == "*" || message.Type == type) && (match is null || match(message)))
             {
                 return message;
             }

@@ -141,10 +141,10 @@ public sealed class SimulcastRidsOptionsTests
     [Fact]
     public void Configured_rids_replace_the_defaults()
     {
-        static Options.SimulcastSettings Bind(Dictionary<string, string?> values)
+        static DigitalWeRoom.Sfu.Rooms.SfuPath.SimulcastSettings Bind(Dictionary<string, string?> values)
         {
             var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
-            var settings = new Options.SimulcastSettings();
+            var settings = new DigitalWeRoom.Sfu.Rooms.SfuPath.SimulcastSettings();
             Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, settings);
             return settings;
         }

@@ -1,6 +1,6 @@
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
-using DigitalWeRoom.Sfu.Server.SfuPath;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 namespace DigitalWeRoom.Sfu.Server.Tests.SfuPath;
 

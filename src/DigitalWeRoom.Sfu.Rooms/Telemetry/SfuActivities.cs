@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using DigitalWeRoom.Sfu.Rooms;
 
-namespace DigitalWeRoom.Sfu.Server.Telemetry;
+namespace DigitalWeRoom.Sfu.Rooms.Telemetry;
 
 /// <summary>
 /// Traces of signaling and room operations. Activities are created only when someone listens:
-/// the OTLP exporter (when <see cref="TelemetryOptions.OtlpEndpoint"/> is set) and
-/// <see cref="SfuMetrics"/>, which turns join durations into <c>sfu_join_latency_seconds</c>.
+/// the OTLP exporter (when the host's OTLP endpoint is set) and
+/// the host's metrics, which turns join durations into <c>sfu_join_latency_seconds</c>.
 /// </summary>
 public static class SfuActivities
 {

@@ -2,7 +2,7 @@ using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Media.Speech;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// Active speaker and last-N for one participant (issue #4 item 6, docs/media-routing.md). As a publisher its

@@ -2,7 +2,7 @@ using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using MediaKind = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// One track a session publishes (one publish section): its producers, lowest simulcast layer first (RFC 8853 rids),

@@ -1,4 +1,4 @@
-namespace DigitalWeRoom.Sfu.Server.Options;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// Camera simulcast on the server path (RFC 8853): the server offers these rids on each camera m= section and the

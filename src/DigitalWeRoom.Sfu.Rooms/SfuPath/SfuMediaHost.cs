@@ -1,12 +1,10 @@
-using System.Net;
 using DigitalWeRoom.Sfu.Media.Routing;
-using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Media.Speech;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
-using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Transport.Udp;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// The server media path: the one UDP port (ICE-lite, DTLS-SRTP, plain STUN for P2P clients) and,
@@ -15,9 +13,7 @@ namespace DigitalWeRoom.Sfu.Server.SfuPath;
 /// </summary>
 internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
 {
-    private readonly UdpSettings _udp;
-    private readonly MediaSettings _media;
-    private readonly AnnouncedAddresses _announced;
+    private readonly SfuMediaSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -27,13 +23,11 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     private UdpEndpoint? _endpoint;
     private bool _disposed;
 
-    public SfuMediaHost(IOptions<SfuOptions> options, AnnouncedAddresses announced, TimeProvider time, ILoggerFactory loggerFactory)
+    public SfuMediaHost(SfuMediaSettings settings, TimeProvider time, ILoggerFactory loggerFactory)
     {
-        _udp = options.Value.Udp;
-        _simulcast = options.Value.Simulcast;
+        _settings = settings;
+        _simulcast = settings.Simulcast;
         _negotiation = new NegotiationOptions { CameraSimulcastRids = _simulcast.Enabled ? [.. _simulcast.EffectiveRids] : [] };
-        _media = options.Value.Media;
-        _announced = announced;
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SfuMediaHost>();
@@ -54,19 +48,11 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
                 {
                     try
                     {
-                        _endpoint = new UdpEndpoint(new UdpEndpointOptions
-                        {
-                            BindAddress = IPAddress.Parse(_udp.BindAddress),
-                            Port = _udp.Port,
-                            AnnouncedAddresses = _announced.Addresses,
-                            TimeProvider = _time,
-                            ConsentTimeout = _udp.ConsentTimeout,
-                            ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, _udp.ConsentTimeout.TotalMilliseconds / 4)),
-                        }).Start();
+                        _endpoint = new UdpEndpoint(_settings.Udp).Start();
                     }
                     catch (System.Net.Sockets.SocketException e)
                     {
-                        _logger.LogError(e, "Media: cannot bind UDP {Address} port {Port}; rooms run without the server path until it can", _udp.BindAddress, _udp.Port);
+                        _logger.LogError(e, "Media: cannot bind UDP {Address} port {Port}; rooms run without the server path until it can", _settings.Udp.BindAddress, _settings.Udp.Port);
                         throw;
                     }
 
@@ -81,9 +67,9 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
 
     public IRoomMedia CreateRoom(string roomName) =>
         Track(new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>(),
-            new RouterOptions { KeyFrameRequestMinInterval = _media.KeyFrameRequestMinInterval })
+            new RouterOptions { KeyFrameRequestMinInterval = _settings.KeyFrameRequestMinInterval })
         {
-            LastN = _media.LastN,
+            LastN = _settings.LastN,
             Simulcast = _simulcast,
             Closed = r => _rooms.TryRemove(new(r.Router.Id, r)),
         });
@@ -109,22 +95,16 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     }
 }
 
-/// <summary>Binds the media port at start-up, so a misconfiguration shows at once (and STUN answers early).</summary>
-internal sealed class SfuMediaHostedService(SfuMediaHost host) : IHostedService
+/// <summary>What the server media path is configured with (the host maps its configuration onto this).</summary>
+internal sealed record SfuMediaSettings
 {
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            _ = host.Endpoint;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            // Logged by the host; the next room retries.
-        }
+    /// <summary>The shared UDP port: bind address, port, announced addresses, consent timing.</summary>
+    public required UdpEndpointOptions Udp { get; init; }
 
-        return Task.CompletedTask;
-    }
+    public SimulcastSettings Simulcast { get; init; } = new();
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Video forwarded to each subscriber: the N most recent speakers (and pinned/visible tiles).</summary>
+    public int LastN { get; init; } = LastNSelector.DefaultN;
+
+    public TimeSpan KeyFrameRequestMinInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 }

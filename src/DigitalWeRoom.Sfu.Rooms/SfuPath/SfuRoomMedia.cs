@@ -1,9 +1,9 @@
 using DigitalWeRoom.Sfu.Media.Routing;
-using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using DigitalWeRoom.Sfu.Transport.Udp;
+using Microsoft.Extensions.Logging;
 
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>One room's router and its participants' server sessions. Called only from the room's control loop.</summary>
 internal sealed partial class SfuRoomMedia : IRoomMedia

@@ -1,4 +1,4 @@
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// Which simulcast layers of one published track the publisher should encode (dynacast), from the router's

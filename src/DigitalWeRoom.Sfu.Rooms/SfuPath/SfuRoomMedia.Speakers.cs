@@ -1,4 +1,6 @@
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+using Microsoft.Extensions.Logging;
+
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// Active speaker (issue #4 item 6): the router's <see cref="Media.Speech.DominantSpeakerDetector"/> decides on the

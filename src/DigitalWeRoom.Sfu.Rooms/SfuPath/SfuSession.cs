@@ -1,17 +1,17 @@
 using System.Diagnostics;
 using DigitalWeRoom.Sfu.Media.Routing;
-using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
-using DigitalWeRoom.Sfu.Server.Telemetry;
+using DigitalWeRoom.Sfu.Rooms.Telemetry;
 using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
+using Microsoft.Extensions.Logging;
 
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// One participant's connection to the server: negotiation (the server always offers), its

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
-using DigitalWeRoom.Sfu.Server.Options;
+using Microsoft.Extensions.Logging;
 
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// Simulcast part of a room: settings, and dynacast. The router reports per track which layers subscribers need

@@ -1,10 +1,9 @@
 using DigitalWeRoom.Sfu.Media.Routing;
-using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using MediaKind = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 
-namespace DigitalWeRoom.Sfu.Server.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
 /// Simulcast part of a session. Publisher side: one <see cref="Producer"/> per rid of a camera section (RFC 8853),
