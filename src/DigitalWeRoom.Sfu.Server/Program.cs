@@ -38,7 +38,7 @@ app.UseSfuCluster();
 app.MapSignaling();
 app.MapRoomApi();
 app.MapTokenApi();
-app.UseAdminOnlyWhenLocked("/deploy/bundle");
+app.UseAdminOnly("/deploy/bundle", open: app.Configuration.GetValue<bool>("Sfu:Deploy:BundleOpen"));
 app.MapDeployWidget();
 app.MapTelemetry();
 app.Run();
