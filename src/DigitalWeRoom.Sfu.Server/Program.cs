@@ -32,6 +32,7 @@ app.UseTrustedProxies();
 app.UseSfuWebSockets();
 app.UseThemeFiles();
 app.UseMeetingPage();
+app.UseAdminRequestGuard();
 app.MapSignaling();
 app.MapRoomApi();
 app.MapTokenApi();

@@ -43,16 +43,29 @@ internal sealed class OriginPolicy
         && uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment) && string.IsNullOrEmpty(uri.UserInfo)
         && !entry.TrimEnd('/').EndsWith('?');
 
-    public bool IsAllowed(HttpContext context, out string why)
+    /// <summary>The DNS-rebinding check alone: a loopback caller names this machine in <c>Host</c>.</summary>
+    public bool IsAllowedHost(HttpContext context, out string why)
     {
-        bool local = context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
         string host = context.Request.Host.Host;
-        if (local && !IsLoopbackName(host) && !_allowedHosts.Contains(host))
+        if (IsLocal(context) && !IsLoopbackName(host) && !_allowedHosts.Contains(host))
         {
             why = $"Host '{host}' is not a name of this machine (add its origin to Sfu:Http:AllowedOrigins)";
             return false;
         }
 
+        why = "";
+        return true;
+    }
+
+    /// <summary>Both checks: <see cref="IsAllowedHost"/> and the <c>Origin</c> rule.</summary>
+    public bool IsAllowed(HttpContext context, out string why)
+    {
+        if (!IsAllowedHost(context, out why))
+        {
+            return false;
+        }
+
+        bool local = IsLocal(context);
         string origin = context.Request.Headers.Origin.ToString();
         if (origin.Length == 0)
         {
@@ -78,6 +91,9 @@ internal sealed class OriginPolicy
         why = $"Origin '{origin}' is not allowed (Sfu:Http:AllowedOrigins)";
         return false;
     }
+
+    private static bool IsLocal(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
 
     private static bool TryNormalize(string text, out string origin, out string host)
     {
