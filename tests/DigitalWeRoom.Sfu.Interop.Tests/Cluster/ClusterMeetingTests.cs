@@ -159,8 +159,7 @@ public sealed class ClusterMeetingTests(ITestOutputHelper output)
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            var inbound = await page.EvaluateAsync<System.Text.Json.JsonElement>("() => window.dwr.videoInbound()");
-            if (inbound.EnumerateObject().Count(p => p.Value.GetProperty("framesDecoded").GetInt64() > 0) >= 2)
+            if (await page.EvaluateAsync<int>("async () => Object.values(await window.dwr.videoInbound()).filter((v) => v.framesDecoded > 0).length") >= 2)
             {
                 return;
             }
