@@ -6,6 +6,7 @@ using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Server.Telemetry;
+using DigitalWeRoom.Sfu.Rooms.Telemetry;
 
 namespace DigitalWeRoom.Sfu.Server.Signaling;
 
@@ -61,6 +62,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
     /// <summary>While draining, joins that would open a room are refused; during a shutdown every join is.</summary>
     public Health.DrainState? Drain { get; init; }
+
+    /// <summary>Cluster: where the room lives; a join for a room another node serves is answered with a <c>redirect</c> (null: single node).</summary>
+    public Cluster.IJoinPlacement? Placement { get; init; }
 
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
@@ -258,20 +262,6 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         using var activity = SfuActivities.Source.StartActivity(SfuActivities.Join);
         activity?.SetTag(SfuActivities.RoomTag, message.Room);
-        if (!_joinLimiter.TryAcquire(_remoteAddress))
-        {
-            activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
-            SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
-            return;
-        }
-
-        if (Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
-        {
-            activity?.SetTag(SfuActivities.OutcomeTag, "draining");
-            SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
-            return;
-        }
-
         string? tokenName = null;
         if (JoinAuthorizer is { } authorizer)
         {
@@ -287,6 +277,29 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             IsRoomAdmin = grant.Video.RoomAdmin;
             Identity = string.IsNullOrEmpty(grant.Identity) ? null : grant.Identity;
             tokenName = Identity is null ? null : grant.Name;
+        }
+
+        // Only an authorized join takes a permit: refused attempts (no or bad token) must not use up the budget of
+        // everyone who shares the address, e.g. every client behind the grid gateway (issue #12, finding 2).
+        if (!_joinLimiter.TryAcquire(_remoteAddress))
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
+            SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
+            return;
+        }
+
+        if (Placement is null && Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, "draining");
+            SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
+            return;
+        }
+
+        if (Placement is not null && await Placement.PlaceAsync(message.Room!, message.Token ?? NullIfEmpty(QueryToken), message.Id, aborted) is { } elsewhere)
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, elsewhere.Type);
+            TrySend(elsewhere);
+            return;
         }
 
         // With a token, its name is the display name (the client's is only a fallback when the token has none).
@@ -324,6 +337,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                 break;
         }
     }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private async Task LeaveRoomAsync(string reason)
     {

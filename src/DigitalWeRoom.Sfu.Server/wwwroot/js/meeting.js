@@ -11,6 +11,7 @@ import { RoomMode, closeP2PWhenServerFlows, pathStats } from './mode.js';
 import { combinedErrorText, videoCodecs } from './media.js';
 import { ERROR_TEXT } from './errors.js';
 import { Publisher } from './publisher.js';
+import { followClusterRedirects } from './cluster.js';
 
 export class Meeting {
   /**
@@ -49,6 +50,8 @@ export class Meeting {
         this.emit('reconnecting', { attempt });
       },
     });
+    // Cluster: a join answered with `redirect` joins again at the node that serves the room (cluster.js).
+    followClusterRedirects(this.signaling, () => this.sendJoin());
     this.sfu = new SfuLink({
       signaling: this.signaling,
       localTracks: () => ({ mic: this.media.mic, camera: this.media.camera, screen: this.media.screen }),
