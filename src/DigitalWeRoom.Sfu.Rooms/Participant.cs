@@ -9,6 +9,11 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
 
     public string Name { get; } = name;
 
+    /// <summary>The token's identity (<c>sub</c>), or null.</summary>
+    public string? Identity => Connection.Identity;
+
+    public bool HandRaised { get; set; }
+
     /// <summary>False when the participant opted out of peer-to-peer (join with <c>p2p: false</c>).</summary>
     public bool AllowP2p { get; } = allowP2p;
 
@@ -35,6 +40,8 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
         Tracks = [.. Tracks],
         AudioMuted = AudioMuted,
         VideoMuted = VideoMuted,
+        Identity = Identity,
+        HandRaised = HandRaised,
     };
 
     public bool Send(SignalMessage message) => Connection.TrySend(message);

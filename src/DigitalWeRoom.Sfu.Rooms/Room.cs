@@ -183,6 +183,7 @@ public sealed partial class Room
         switch (command)
         {
             case RoomCommand.Join join:
+                await OnReplaceSameIdentityAsync(join.Connection.Identity);
                 OnJoin(join);
                 break;
             case RoomCommand.Leave leave:
@@ -258,6 +259,7 @@ public sealed partial class Room
             // A newcomer always starts on the server path: a third ends any P2P pairing, and a second
             // is told to switch right after this message.
             Mode = ModeNames.Sfu,
+            Name = participant.Name,
             IceServers = join.IceServers,
             VideoCodec = _videoCodec,
         });
@@ -389,6 +391,10 @@ public sealed partial class Room
                     SendError(sender, viewError, "view not applied", message.Id);
                 }
 
+                break;
+            case MessageTypes.RaiseHand:
+                sender.HandRaised = message.Raised!.Value;
+                Broadcast(new SignalMessage { Type = MessageTypes.RaiseHand, ParticipantId = sender.Id, Raised = sender.HandRaised }, except: sender);
                 break;
             case MessageTypes.Chat:
                 Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);

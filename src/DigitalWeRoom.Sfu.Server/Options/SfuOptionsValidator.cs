@@ -23,6 +23,19 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             errors.Add($"Sfu:Media:{codecs}.");
         }
 
+        foreach (var origin in options.Embed.AllowedOrigins)
+        {
+            if (!Endpoints.EmbedPolicy.IsOrigin(origin))
+            {
+                errors.Add($"Sfu:Embed:AllowedOrigins '{origin}' must be an origin such as https://app.example (scheme, host, optional port; no path).");
+            }
+        }
+
+        if (options.Page.SummariesPerIpPerMinute is < 1 or > 10_000)
+        {
+            errors.Add($"Sfu:Page:SummariesPerIpPerMinute {options.Page.SummariesPerIpPerMinute} must be 1-10000.");
+        }
+
         if (options.Media.LastN is < 1 or > 1000)
         {
             errors.Add($"Sfu:Media:LastN {options.Media.LastN} must be 1-1000.");
