@@ -34,6 +34,7 @@ app.UseTrustedProxies();
 app.UseSfuWebSockets();
 app.UseThemeFiles();
 app.UseMeetingPage();
+app.UseAdminRequestGuard();
 app.UseSfuCluster();
 app.MapSignaling();
 app.MapRoomApi();

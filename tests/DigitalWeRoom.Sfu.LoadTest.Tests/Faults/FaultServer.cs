@@ -56,6 +56,8 @@ internal sealed class FaultServer : WebApplicationFactory<global::Program>
         builder.UseSetting("Sfu:Udp:Port", "0");
         builder.UseSetting("Sfu:P2PEnabled", "false");
         builder.UseSetting("Sfu:Limits:JoinsPerIpPerMinute", "1000");
+        // Every simulated participant connects from 127.0.0.1.
+        builder.UseSetting("Sfu:Limits:ConnectionsPerIp", "10000");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
@@ -72,9 +74,14 @@ internal sealed class FaultMeeting : IAsyncDisposable
     private readonly DigitalWeRoom.Sfu.LoadTest.Runner.Pacer _pacer = new(TimeSpan.FromMilliseconds(2));
 
     public FaultMeeting(ServerTarget target, int participants, MediaProfile? profile = null)
+        : this(target, ScenarioPlan.Meeting(participants, TimeSpan.FromMinutes(5)), profile)
+    {
+    }
+
+    /// <summary>Any plan's participants (joined in plan order by <see cref="JoinAllAsync"/>).</summary>
+    public FaultMeeting(ServerTarget target, ScenarioPlan plan, MediaProfile? profile = null)
     {
         Target = target;
-        var plan = ScenarioPlan.Meeting(participants, TimeSpan.FromMinutes(5));
         profile ??= new MediaProfile { VideoBitrate = 300_000, VideoFps = 15, KeyFrameInterval = TimeSpan.FromSeconds(1) };
         People = [.. plan.Participants.Select(p => new SyntheticParticipant(p, profile, plan.PublisherCount))];
     }
