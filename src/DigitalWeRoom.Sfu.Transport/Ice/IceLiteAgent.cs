@@ -136,7 +136,11 @@ internal sealed class IceLiteAgent
         // Validate (and maybe nominate) before answering, so the peer never sees a success for a
         // tuple that is not yet admitted for DTLS.
         transport.ConfirmLocalUfrag(localUfrag);
-        transport.OnIceCheck(tuple, remote, request.HasUseCandidate);
+        if (!transport.OnIceCheck(tuple, remote, request.HasUseCandidate))
+        {
+            // Another live transport owns this tuple (or this one is closing): no success, nothing moves.
+            return;
+        }
 
         Span<byte> buffer = stackalloc byte[128];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
