@@ -1,6 +1,7 @@
 using DigitalWeRoom.Sfu.Server;
 using DigitalWeRoom.Sfu.Server.Deploy;
 using DigitalWeRoom.Sfu.Server.Auth;
+using DigitalWeRoom.Sfu.Server.Cluster;
 using DigitalWeRoom.Sfu.Server.Endpoints;
 using DigitalWeRoom.Sfu.Server.Proxy;
 using DigitalWeRoom.Sfu.Server.Signaling;
@@ -26,6 +27,7 @@ builder.Services.AddSfuMedia();
 builder.AddSfuAuth();
 builder.AddSfuWebhooks();
 builder.AddSfuTelemetry();
+builder.AddSfuCluster();
 
 var app = builder.Build();
 app.UseTrustedProxies();
@@ -33,10 +35,11 @@ app.UseSfuWebSockets();
 app.UseThemeFiles();
 app.UseMeetingPage();
 app.UseAdminRequestGuard();
+app.UseSfuCluster();
 app.MapSignaling();
 app.MapRoomApi();
 app.MapTokenApi();
-app.UseAdminOnlyWhenLocked("/deploy/bundle");
+app.UseAdminOnly("/deploy/bundle", open: app.Configuration.GetValue<bool>("Sfu:Deploy:BundleOpen"));
 app.MapDeployWidget();
 app.MapTelemetry();
 app.Run();

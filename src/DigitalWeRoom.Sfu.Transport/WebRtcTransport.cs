@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// and handed to the <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the
 /// selected tuple.
 /// </summary>
-internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
+internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPacketSender
 {
     /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
     private const int EarlyCapacity = 16;
@@ -22,7 +22,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     internal const int MaxValidatedTuples = 8;
 
     private readonly UdpEndpoint _endpoint;
-    private readonly IWebRtcTransportListener _listener;
+    private IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
     // Validated tuples, oldest first; a small bounded array, so membership is a bounded scan (issue #12, finding 3).
@@ -48,7 +48,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     internal WebRtcTransport(UdpEndpoint endpoint, WebRtcTransportOptions options)
     {
         _endpoint = endpoint;
-        _listener = options.Listener;
+        _listener = options.Listener ?? NoListener.Instance;
         _localIce = options.LocalIceCredentials ?? IceCredentials.Generate();
         _remoteIceUfrag = options.RemoteIceUfrag;
         RemoteIcePassword = options.RemoteIcePassword;
@@ -161,6 +161,17 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     public IReadOnlyList<HostCandidate> LocalCandidates => _endpoint.LocalCandidates;
 
     public WebRtcTransportState State => (WebRtcTransportState)Volatile.Read(ref _state);
+
+    /// <summary>
+    /// Who hears this transport's packets and state changes (receive, DTLS and consent threads). Set once by the
+    /// owner right after creation, when the listener (the media side) needs this transport to exist first; until
+    /// then packets are dropped, as before the first valid check.
+    /// </summary>
+    public IWebRtcTransportListener Listener
+    {
+        get => Volatile.Read(ref _listener);
+        set => Volatile.Write(ref _listener, value);
+    }
 
     /// <summary>The ICE-selected remote tuple, or null before the first valid check.</summary>
     public TransportTuple? SelectedTuple => Volatile.Read(ref _selected)?.Tuple;

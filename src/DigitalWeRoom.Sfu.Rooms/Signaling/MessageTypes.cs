@@ -11,6 +11,9 @@ public static class MessageTypes
     public const string Ping = "ping";
     public const string IceRestart = "ice-restart";
 
+    /// <summary>A room admin (token grant <c>roomAdmin</c>) mutes or removes another participant ({action, target}).</summary>
+    public const string Moderate = "moderate";
+
     // Both directions.
     public const string Offer = "offer";
     public const string Answer = "answer";
@@ -20,6 +23,9 @@ public static class MessageTypes
     public const string Mute = "mute";
     public const string Chat = "chat";
 
+    /// <summary>Raise or lower one's hand ({raised}); the others get {participantId, raised}.</summary>
+    public const string RaiseHand = "raise-hand";
+
     // Server to client.
     public const string Joined = "joined";
     public const string ParticipantJoined = "participant-joined";
@@ -28,6 +34,9 @@ public static class MessageTypes
     public const string Error = "error";
     public const string Pong = "pong";
     public const string Draining = "draining";
+
+    /// <summary>Server to client (cluster): join again at <c>url</c>, the signaling socket of the node that owns the room (docs/cluster.md).</summary>
+    public const string Redirect = "redirect";
 
     // simulcast
     /// <summary>Client to server: the tile size a remote video is shown at ({trackId, width, height}, device pixels).</summary>
@@ -108,4 +117,15 @@ public static class ErrorCodes
     public const string ConsentExpired = "consent-expired";
     public const string Draining = "server-draining";
     public const string IceRestartRateLimited = "ice-restart-rate-limited";
+
+    /// <summary>The same identity (token <c>sub</c>) joined the room again: this older session was closed.</summary>
+    public const string Replaced = "replaced";
+}
+
+/// <summary>The <c>action</c> values of a <c>moderate</c> message.</summary>
+public static class ModerateActions
+{
+    public const string MuteAudio = "mute-audio";
+    public const string MuteVideo = "mute-video";
+    public const string Remove = "remove";
 }

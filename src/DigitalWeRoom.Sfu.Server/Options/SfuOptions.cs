@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
+
 namespace DigitalWeRoom.Sfu.Server.Options;
 
 /// <summary>
@@ -42,6 +44,12 @@ public sealed class SfuOptions
 
     /// <summary>Media routing knobs (Sfu:Media).</summary>
     public MediaSettings Media { get; set; } = new();
+
+    /// <summary>The meeting page (Sfu:Page).</summary>
+    public PageSettings Page { get; set; } = new();
+
+    /// <summary>Who may embed the meeting page (Sfu:Embed).</summary>
+    public EmbedSettings Embed { get; set; } = new();
 
     /// <summary>
     /// When set, <c>GET /api/rooms</c> requires <c>Authorization: Bearer &lt;AdminKey&gt;</c> (at least 16 characters).

@@ -4,16 +4,14 @@ using Microsoft.Extensions.Options;
 namespace DigitalWeRoom.Sfu.Server.Options;
 
 /// <summary>Rejects an unusable configuration at start-up (ValidateOnStart), naming every bad key.</summary>
-internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
+/// <param name="configuration">The host's configuration, where an https listen address finds its certificate.</param>
+internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<SfuOptions>
 {
     public ValidateOptionsResult Validate(string? name, SfuOptions options)
     {
         var errors = new List<string>();
 
-        if (!Uri.TryCreate(options.Http.Listen, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
-        {
-            errors.Add($"Sfu:Http:Listen '{options.Http.Listen}' must be an http:// or https:// URL.");
-        }
+        errors.AddRange(ListenAddress.Validate(options.Http.Listen, configuration));
 
         if (options.Simulcast.Validate() is { } simulcast)
         {
@@ -23,6 +21,19 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
         if (Rooms.Negotiation.VideoCodecCatalog.Validate(options.Media.VideoCodecPreference) is { } codecs)
         {
             errors.Add($"Sfu:Media:{codecs}.");
+        }
+
+        foreach (var origin in options.Embed.AllowedOrigins)
+        {
+            if (!Endpoints.EmbedPolicy.IsOrigin(origin))
+            {
+                errors.Add($"Sfu:Embed:AllowedOrigins '{origin}' must be an origin such as https://app.example (scheme, host, optional port; no path).");
+            }
+        }
+
+        if (options.Page.SummariesPerIpPerMinute is < 1 or > 10_000)
+        {
+            errors.Add($"Sfu:Page:SummariesPerIpPerMinute {options.Page.SummariesPerIpPerMinute} must be 1-10000.");
         }
 
         if (options.Media.LastN is < 1 or > 1000)

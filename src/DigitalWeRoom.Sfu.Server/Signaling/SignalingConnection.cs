@@ -6,6 +6,7 @@ using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Server.Telemetry;
+using DigitalWeRoom.Sfu.Rooms.Telemetry;
 
 namespace DigitalWeRoom.Sfu.Server.Signaling;
 
@@ -62,8 +63,17 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>While draining, joins that would open a room are refused; during a shutdown every join is.</summary>
     public Health.DrainState? Drain { get; init; }
 
+    /// <summary>Cluster: where the room lives; a join for a room another node serves is answered with a <c>redirect</c> (null: single node).</summary>
+    public Cluster.IJoinPlacement? Placement { get; init; }
+
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
+
+    /// <summary>The join token's identity (<c>sub</c>); null on an open server.</summary>
+    public string? Identity { get; private set; }
+
+    /// <summary>The join token grants <c>roomAdmin</c>: the participant may mute and remove others (<c>moderate</c>).</summary>
+    public bool IsRoomAdmin { get; private set; }
 
     /// <summary>From the join's grant (<see cref="IParticipantConnection.CanPublish"/>).</summary>
     public bool CanPublish { get; private set; } = true;
@@ -239,6 +249,10 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             case MessageTypes.Leave:
                 await LeaveRoomAsync("left");
                 return;
+
+            case MessageTypes.Moderate:
+                await ModerateAsync(message);
+                return;
         }
 
         if (_room is null || _participantId is null)
@@ -261,6 +275,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         using var activity = SfuActivities.Source.StartActivity(SfuActivities.Join);
         activity?.SetTag(SfuActivities.RoomTag, message.Room);
+        string? tokenName = null;
         if (JoinAuthorizer is { } authorizer)
         {
             if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
@@ -272,6 +287,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
             CanPublish = grant.Video.CanPublish;
             CanSubscribe = grant.Video.CanSubscribe;
+            IsRoomAdmin = grant.Video.RoomAdmin;
+            Identity = string.IsNullOrEmpty(grant.Identity) ? null : grant.Identity;
+            tokenName = Identity is null ? null : grant.Name;
         }
 
         // Only an authorized join takes a permit: refused attempts (no or bad token) must not use up the budget of
@@ -283,12 +301,22 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
-        if (Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
+        if (Placement is null && Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
         {
             activity?.SetTag(SfuActivities.OutcomeTag, "draining");
             SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
             return;
         }
+
+        if (Placement is not null && await Placement.PlaceAsync(message.Room!, message.Token ?? NullIfEmpty(QueryToken), message.Id, aborted) is { } elsewhere)
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, elsewhere.Type);
+            TrySend(elsewhere);
+            return;
+        }
+
+        // With a token, its name is the display name (the client's is only a fallback when the token has none).
+        var displayName = tokenName is not null && SignalingValidator.IsValidDisplayName(tokenName) ? tokenName.Trim() : message.Name!;
 
         // A new room's control loop starts inside this call: without the flow suppressed it would keep this
         // request's log scopes and join trace (Activity.Current) for its whole life.
@@ -296,7 +324,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         using (ExecutionContext.SuppressFlow())
         {
             // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
-            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, message.Codecs, aborted);
+            joining = _rooms.JoinAsync(message.Room!, this, displayName, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, message.Codecs, aborted);
         }
 
         var result = await joining;
@@ -322,6 +350,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                 break;
         }
     }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private async Task LeaveRoomAsync(string reason)
     {

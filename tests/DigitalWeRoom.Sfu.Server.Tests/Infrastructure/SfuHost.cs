@@ -70,9 +70,9 @@ internal sealed class WsClient(ClientWebSocket socket, SignalEncoding encoding) 
         await Socket.SendAsync(bytes, type, true, timeout.Token);
     }
 
-    /// <summary>Reads until a message of <paramref name="type"/> arrives (others are kept in <see cref="Received"/>).</summary>
+    /// <summary>Reads until a message of <paramref name="type"/> ("*": any type) arrives (others are kept in <see cref="Received"/>).</summary>
     public Task<SignalMessage> WaitForAsync(string type, Func<SignalMessage, bool>? match = null, double seconds = 10) =>
-        WaitForAsync(m => m.Type == type && (match is null || match(m)), seconds);
+        WaitForAsync(m => (type == "*" || m.Type == type) && (match is null || match(m)), seconds);
 
     /// <summary>Reads until a message that <paramref name="match"/> accepts arrives (others are kept in <see cref="Received"/>).</summary>
     public async Task<SignalMessage> WaitForAsync(Func<SignalMessage, bool> match, double seconds = 10)
