@@ -12,6 +12,7 @@ command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
+command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"
@@ -20,16 +21,19 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     || echo "warning: apt-get install failed; tests that need ${need_apt[*]} will fail"
 fi
 
-# HashiCorp's HCL parser (npm @cdktf/hcl2json, WebAssembly) for the Terraform tests in Server.Tests/Deploy.
-hcl_dir=tests/DigitalWeRoom.Sfu.Server.Tests/Deploy/hcl
-if [ ! -d "$hcl_dir/node_modules/@cdktf/hcl2json" ]; then
+# npm packages the tests use: HashiCorp's HCL parser (@cdktf/hcl2json, WebAssembly) for the Terraform tests in
+# Server.Tests/Deploy, and puppeteer-core, which drives the Debian Firefox over WebDriver BiDi in Interop.Tests.
+for npm_dir in tests/DigitalWeRoom.Sfu.Server.Tests/Deploy/hcl tests/DigitalWeRoom.Sfu.Interop.Tests/Browser/node; do
+  want=$(sed -n 's/^ *"\([^"]*\)": "[0-9][^"]*".*/\1/p' "$npm_dir/package.json")
+  missing=0; for w in $want; do [ -d "$npm_dir/node_modules/$w" ] || missing=1; done
+  [ "$missing" = 0 ] && continue
   if command -v npm >/dev/null 2>&1; then
-    (cd "$hcl_dir" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null) \
-      || echo "warning: npm install in $hcl_dir failed; the Terraform parsing tests will fail"
+    (cd "$npm_dir" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null) \
+      || echo "warning: npm install in $npm_dir failed; the tests that need $(echo $want) will fail"
   else
-    echo "warning: npm not found; the Terraform parsing tests will fail"
+    echo "warning: npm not found; the tests that need $(echo $want) will fail"
   fi
-fi
+done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build DigitalWeRoom.Sfu.sln -c Release -nologo -v q || { echo "0 passed, 1 failed"; exit 1; }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DigitalWeRoom.Sfu.Interop.Tests.Browser;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -14,20 +13,12 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 /// </summary>
 internal sealed class Bottleneck : IAsyncDisposable
 {
-    private readonly string _ns;
-    private readonly string _hostSide;
-    private readonly string _wrapper;
+    private readonly ClientNamespace _ns;
     private ChromiumBrowser? _chromium;
 
-    private Bottleneck(string tag, int octet)
-    {
-        _ns = $"dwr-bw{tag}";
-        _hostSide = $"dwb{tag}a";
-        ServerAddress = $"10.77.{octet}.1";
-        _wrapper = Path.Combine(Path.GetTempPath(), $"chromium-{_ns}.sh");
-    }
+    private Bottleneck(ClientNamespace ns) => _ns = ns;
 
-    public string ServerAddress { get; }
+    public string ServerAddress => _ns.HostAddress;
 
     public MeetingHost Host { get; private set; } = null!;
 
@@ -38,21 +29,10 @@ internal sealed class Bottleneck : IAsyncDisposable
     /// <summary>Makes the namespace, the link limited to <paramref name="rate"/> (tc syntax, e.g. <c>300kbit</c>) and the host.</summary>
     public static async Task<Bottleneck> CreateAsync(string rate)
     {
-        var tag = Random.Shared.Next(0x1000, 0xFFFF).ToString("x4", System.Globalization.CultureInfo.InvariantCulture);
-        var b = new Bottleneck(tag, Random.Shared.Next(10, 250));
+        var b = new Bottleneck(ClientNamespace.Create());
         try
         {
-            var subSide = $"dwb{tag}b";
-            var octets = b.ServerAddress[..b.ServerAddress.LastIndexOf('.')];
-            Ip($"netns add {b._ns}");
-            Ip($"link add {b._hostSide} type veth peer name {subSide}");
-            Ip($"link set {subSide} netns {b._ns}");
-            Ip($"addr add {b.ServerAddress}/24 dev {b._hostSide}");
-            Ip($"link set {b._hostSide} up");
-            Ip($"-n {b._ns} addr add {octets}.2/24 dev {subSide}");
-            Ip($"-n {b._ns} link set {subSide} up");
-            Ip($"-n {b._ns} link set lo up");
-            Run("tc", $"qdisc add dev {b._hostSide} root tbf rate {rate} burst 16kb latency 50ms");
+            ClientNamespace.Run("tc", $"qdisc add dev {b._ns.HostLink} root tbf rate {rate} burst 16kb latency 50ms");
             b.Host = await MeetingHost.StartAsync(new()
             {
                 ["Sfu:P2PEnabled"] = "false",
@@ -74,14 +54,7 @@ internal sealed class Bottleneck : IAsyncDisposable
     {
         if (_chromium is null)
         {
-            await File.WriteAllTextAsync(_wrapper, $"#!/bin/sh\nexec ip netns exec {_ns} {Chromium.ExecutablePath} \"$@\"\n");
-            if (OperatingSystem.IsWindows())
-            {
-                throw new PlatformNotSupportedException("network namespaces need Linux");
-            }
-
-            File.SetUnixFileMode(_wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            _chromium = await Chromium.LaunchAsync(_wrapper, Chromium.Autoplay);
+            _chromium = await Chromium.LaunchAsync(_ns.WriteWrapper(Chromium.ExecutablePath), Chromium.Autoplay);
         }
 
         var addresses = Host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
@@ -91,7 +64,7 @@ internal sealed class Bottleneck : IAsyncDisposable
     }
 
     /// <summary>Removes the rate limit (the link then runs at veth speed).</summary>
-    public void Lift() => Run("tc", $"qdisc del dev {_hostSide} root");
+    public void Lift() => ClientNamespace.Run("tc", $"qdisc del dev {_ns.HostLink} root");
 
     public async ValueTask DisposeAsync()
     {
@@ -105,21 +78,6 @@ internal sealed class Bottleneck : IAsyncDisposable
             await Host.DisposeAsync();
         }
 
-        Ip($"netns del {_ns}", check: false);
-        Ip($"link del {_hostSide}", check: false);
-        File.Delete(_wrapper);
-    }
-
-    private static void Ip(string arguments, bool check = true) => Run("ip", arguments, check);
-
-    private static void Run(string file, string arguments, bool check = true)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (check && process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {arguments}: exit {process.ExitCode}: {error}");
-        }
+        _ns.Dispose();
     }
 }

@@ -29,7 +29,7 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
     /// <summary>Whether the server holds back everything <paramref name="participantId"/> publishes of <paramref name="kind"/> (operator mute).</summary>
     public Task<bool> ProducerPausedAsync(string room, string participantId, string kind)
     {
-        var session = Services.GetRequiredService<DigitalWeRoom.Sfu.Server.SfuPath.SfuMediaHost>().FindRoom(room)?.Find(participantId);
+        var session = Services.GetRequiredService<DigitalWeRoom.Sfu.Rooms.SfuPath.SfuMediaHost>().FindRoom(room)?.Find(participantId);
         var wanted = kind == "audio" ? DigitalWeRoom.Sfu.Media.Routing.MediaKind.Audio : DigitalWeRoom.Sfu.Media.Routing.MediaKind.Video;
         var producers = session?.Published.Where(t => t.Kind == wanted).SelectMany(t => t.Layers).ToArray() ?? [];
         return Task.FromResult(producers.Length > 0 && producers.All(p => p.Paused));
@@ -103,20 +103,32 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>Reads the page's <c>window.dwr</c> test hooks.</summary>
+/// <summary>Reads the page's <c>window.dwr</c> test hooks, in Chromium (Playwright) or Firefox (<see cref="ScriptedPage"/>).</summary>
 internal static class Dwr
 {
-    public static Task WaitForModeAsync(IPage page, string mode, float timeoutMs = 20_000) =>
-        page.WaitForFunctionAsync("m => window.dwr && window.dwr.mode === m", mode, new PageWaitForFunctionOptions { Timeout = timeoutMs });
+    public static Task WaitForModeAsync(IPage page, string mode, float timeoutMs = 20_000) => WaitForModeAsync(page.AsMeetingPage(), mode, (int)timeoutMs);
 
-    public static Task<string> ModeAsync(IPage page) => page.EvaluateAsync<string>("() => window.dwr.mode");
+    public static Task WaitForModeAsync(IMeetingPage page, string mode, int timeoutMs = 20_000) =>
+        page.WaitForFunctionAsync("m => window.dwr && window.dwr.mode === m", mode, timeoutMs);
 
-    public static Task<string> IdAsync(IPage page) => page.EvaluateAsync<string>("() => window.dwr.participantId");
+    public static Task<string> ModeAsync(IPage page) => ModeAsync(page.AsMeetingPage());
+
+    public static async Task<string> ModeAsync(IMeetingPage page) => (await page.EvaluateAsync("() => window.dwr.mode")).GetString()!;
+
+    public static Task<string> IdAsync(IPage page) => IdAsync(page.AsMeetingPage());
+
+    public static async Task<string> IdAsync(IMeetingPage page)
+    {
+        await page.WaitForFunctionAsync("() => window.dwr && window.dwr.participantId");
+        return (await page.EvaluateAsync("() => window.dwr.participantId")).GetString()!;
+    }
 
     /// <summary>The stats of one remote participant on one path (<c>p2p</c> or <c>sfu</c>), or null.</summary>
-    public static async Task<PathStats?> StatsAsync(IPage page, string remoteId, string path)
+    public static Task<PathStats?> StatsAsync(IPage page, string remoteId, string path) => StatsAsync(page.AsMeetingPage(), remoteId, path);
+
+    public static async Task<PathStats?> StatsAsync(IMeetingPage page, string remoteId, string path)
     {
-        var all = await page.EvaluateAsync<JsonElement>("() => window.dwr.stats()");
+        var all = await page.EvaluateAsync("() => window.dwr.stats()");
         if (!all.TryGetProperty(remoteId, out var entry) || entry.GetProperty(path).ValueKind != JsonValueKind.Object)
         {
             return null;
@@ -133,7 +145,10 @@ internal static class Dwr
     }
 
     /// <summary>Waits until video frames and audio packets from <paramref name="remoteId"/> increase on <paramref name="path"/>.</summary>
-    public static async Task<(PathStats Before, PathStats After)> AssertFlowingAsync(IPage page, string remoteId, string path, double seconds = 2)
+    public static Task<(PathStats Before, PathStats After)> AssertFlowingAsync(IPage page, string remoteId, string path, double seconds = 2) =>
+        AssertFlowingAsync(page.AsMeetingPage(), remoteId, path, seconds);
+
+    public static async Task<(PathStats Before, PathStats After)> AssertFlowingAsync(IMeetingPage page, string remoteId, string path, double seconds = 2)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         PathStats? before = null;

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+
+namespace DigitalWeRoom.Sfu.Interop.Tests.Browser;
+
+/// <summary>
+/// A test-made network namespace for one or more browser participants, joined to the current (test) namespace by a
+/// veth pair: here <see cref="HostAddress"/> (10.77.N.1), there <see cref="PeerAddress"/> (10.77.N.2) with a default
+/// route back. The default route matters: Firefox gathers no ICE candidates without one (TESTING-NOTES §6). Rules
+/// (loss, firewalls) are nftables rulesets applied inside it with <see cref="ApplyRules"/> or at the host end with
+/// <see cref="ApplyHostRules"/>. Needs root, iproute2 and nft, and refuses to run unless the current namespace has
+/// nothing but <c>lo</c> (test.sh's namespace), so no address is ever added to a real interface.
+/// </summary>
+internal sealed class ClientNamespace : IDisposable
+{
+    private static int s_nextSubnet = Random.Shared.Next(50, 200);
+    private readonly List<string> _hostTables = [];
+    private readonly List<string> _files = [];
+
+    private ClientNamespace(string tag, int subnet)
+    {
+        Name = $"dwr-c{tag}";
+        HostLink = $"vch{tag}";
+        HostAddress = $"10.77.{subnet}.1";
+        PeerAddress = $"10.77.{subnet}.2";
+    }
+
+    public string Name { get; }
+
+    /// <summary>The host end of the veth pair (in the test namespace), e.g. for a tc qdisc or a netdev nft table.</summary>
+    public string HostLink { get; }
+
+    /// <summary>The test namespace's address on the link: the server listens and announces here.</summary>
+    public string HostAddress { get; }
+
+    /// <summary>The client namespace's address on the link.</summary>
+    public string PeerAddress { get; }
+
+    /// <summary>Whether this machine can make one (Linux, root, iproute2, nft).</summary>
+    public static bool Supported =>
+        OperatingSystem.IsLinux() && Environment.UserName == "root" && File.Exists("/usr/sbin/nft") && (File.Exists("/usr/sbin/ip") || File.Exists("/bin/ip"));
+
+    public static ClientNamespace Create()
+    {
+        var links = Run("ip", "-o link show").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (links.Length < 1 || !links.All(l => l.Contains(": lo:", StringComparison.Ordinal) || l.Contains(": vch", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("client namespaces are made only from a loopback-only namespace (run via test.sh or `ip netns exec`): " + string.Join(" | ", links));
+        }
+
+        var subnet = 50 + (Interlocked.Increment(ref s_nextSubnet) % 200);
+        var tag = $"{Environment.ProcessId % 1000}x{subnet}";
+        var ns = new ClientNamespace(tag, subnet);
+        var peerLink = $"vcp{tag}";
+        try
+        {
+            Run("ip", $"netns add {ns.Name}");
+            Run("ip", $"link add {ns.HostLink} type veth peer name {peerLink}");
+            Run("ip", $"link set {peerLink} netns {ns.Name}");
+            Run("ip", $"addr add {ns.HostAddress}/24 dev {ns.HostLink}");
+            Run("ip", $"link set {ns.HostLink} up");
+            Run("ip", $"-n {ns.Name} addr add {ns.PeerAddress}/24 dev {peerLink}");
+            Run("ip", $"-n {ns.Name} link set {peerLink} up");
+            Run("ip", $"-n {ns.Name} link set lo up");
+            Run("ip", $"-n {ns.Name} route add default via {ns.HostAddress}");
+            return ns;
+        }
+        catch
+        {
+            ns.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads an nftables ruleset (the <c>nft -f</c> file syntax) inside the client namespace.</summary>
+    public void ApplyRules(string ruleset) => Run("ip", $"netns exec {Name} nft -f -", ruleset);
+
+    /// <summary>Loads a ruleset in the test namespace that names table <paramref name="table"/> (removed on dispose).</summary>
+    public void ApplyHostRules(string table, string ruleset)
+    {
+        Run("nft", "-f -", ruleset);
+        _hostTables.Add(table);
+    }
+
+    /// <summary>Runs <c>nft</c> with <paramref name="arguments"/> inside the namespace (or in the test namespace) and returns its output.</summary>
+    public string Nft(string arguments, bool inside = true) => inside ? Run("ip", $"netns exec {Name} nft {arguments}") : Run("nft", arguments);
+
+    /// <summary>A script that starts <paramref name="executable"/> inside the namespace (for Playwright's ExecutablePath).</summary>
+    public string WriteWrapper(string executable)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{Path.GetFileName(executable)}-in-{Name}.sh");
+        File.WriteAllText(path, $"#!/bin/sh\nexec ip netns exec {Name} {executable} \"$@\"\n");
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("network namespaces are Linux only");
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _files.Add(path);
+        return path;
+    }
+
+    /// <summary>Counter <paramref name="chain"/>'s packets in an nft listing (the first <c>packets N</c> after <c>chain NAME</c>).</summary>
+    public static long CounterPackets(string listing, string chain)
+    {
+        var at = listing.IndexOf("chain " + chain, StringComparison.Ordinal);
+        var packets = listing.IndexOf("packets ", at, StringComparison.Ordinal);
+        var end = listing.IndexOf(' ', packets + 8);
+        return long.Parse(listing.AsSpan(packets + 8, end - packets - 8), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public void Dispose()
+    {
+        var steps = _hostTables.Select(t => ("nft", $"delete table {t}")).Append(("ip", $"netns del {Name}")).Append(("ip", $"link del {HostLink}"));
+        foreach (var (file, arguments) in steps)
+        {
+            try
+            {
+                Run(file, arguments);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone: the veth pair goes with the namespace.
+            }
+        }
+
+        foreach (var file in _files)
+        {
+            File.Delete(file);
+        }
+    }
+
+    internal static string Run(string file, string arguments, string? input = null)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
+        }) ?? throw new InvalidOperationException($"{file} did not start");
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {arguments}: exit {process.ExitCode}: {error.Trim()}");
+        }
+
+        return output;
+    }
+}
