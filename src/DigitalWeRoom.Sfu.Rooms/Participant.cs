@@ -33,9 +33,6 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
     /// <summary>Kinds ("audio", "video") the operator muted: not forwarded, and only the operator unmutes them.</summary>
     public HashSet<string> OperatorMuted { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Reported <c>p2p-connected</c> during the current switch.</summary>
-    public bool P2pConnected { get; set; }
-
     public ParticipantInfo ToInfo() => new()
     {
         Id = Id,

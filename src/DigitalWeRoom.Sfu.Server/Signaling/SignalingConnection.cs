@@ -113,6 +113,11 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         _outbound.Writer.TryComplete();
     }
 
+    private static int s_receiveBuffersHeld;
+
+    /// <summary>Receive buffers (<c>Sfu:Limits:MaxMessageBytes</c> each) held by all connections right now.</summary>
+    internal static int ReceiveBuffersHeld => Volatile.Read(ref s_receiveBuffersHeld);
+
     public async Task RunAsync(CancellationToken aborted)
     {
         var sendLoop = Task.Run(() => SendLoopAsync(aborted), CancellationToken.None);
@@ -147,17 +152,25 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private async Task ReceiveLoopAsync(CancellationToken aborted)
     {
         var max = _options.Limits.MaxMessageBytes;
-        var buffer = ArrayPool<byte>.Shared.Rent(max);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _dismissed.Token);
-        try
+        while (true)
         {
-            while (true)
+            idle.CancelAfter(_options.Limits.IdleTimeout);
+            // Wait for the next message with a zero-byte read: an idle connection holds no receive buffer; one is
+            // rented when a message arrives and returned once it is handled (issue #12, finding 5).
+            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(Memory<byte>.Empty, idle.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
             {
-                idle.CancelAfter(_options.Limits.IdleTimeout);
+                return;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(max);
+            Interlocked.Increment(ref s_receiveBuffersHeld);
+            try
+            {
                 var length = 0;
                 var oversized = false;
-                ValueWebSocketReceiveResult result;
-                do
+                while (!result.EndOfMessage)
                 {
                     // Past the cap the rest of the message is read into the tail and thrown away.
                     var space = length < max ? buffer.AsMemory(length, max - length) : buffer.AsMemory(0, max);
@@ -178,7 +191,6 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                         length = max;
                     }
                 }
-                while (!result.EndOfMessage);
 
                 if (!_rate.TryTake())
                 {
@@ -200,10 +212,11 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                     await HandleAsync(buffer.AsMemory(0, length), aborted);
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                Interlocked.Decrement(ref s_receiveBuffersHeld);
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
