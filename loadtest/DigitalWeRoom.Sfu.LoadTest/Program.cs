@@ -73,12 +73,13 @@ internal static class Program
         var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued, fbLatency };
         forwardBench.SetAction(async (pr, ct) =>
         {
+            // Plain lines (not Spectre, which wraps at 80 columns without a terminal): scripts parse them.
             var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null).ConfigureAwait(false);
-            AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
             foreach (var point in r.Latency)
             {
-                AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"LATENCY fraction={point.Fraction:F2} in_pps={point.InPacketsPerSecond:F0} packets={point.Packets} p50_us={point.P50Micros:F0} p99_us={point.P99Micros:F0} max_us={point.MaxMicros:F0}"));
             }
             return 0;
@@ -238,7 +239,7 @@ internal static class Program
         var c = System.Globalization.CultureInfo.InvariantCulture;
         yield return ("connected / failed", $"{r.Connected} / {r.Failed} (of {r.Planned})");
         yield return ("probes / sinks", $"{r.Probes} / {r.Sinks}: loss, latency, jitter and layers below are measured on the {r.Probes} probes only; sinks' sockets are left unread");
-        yield return ("join ms p50 / p95 / p99 / max", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax));
+        yield return ("join ms p50 / p95 / p99 / max; join phase", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}; all steady joined in {4:0.0} s", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax, r.JoinPhaseSeconds));
         yield return ("packets sent / received", string.Format(c, "{0:N0} / {1:N0}", r.PacketsSent, r.PacketsReceived));
         yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
         if (r.VideoLayerPacketsReceived.Count > 0)

@@ -79,6 +79,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var steady = Task.WhenAll(steadyJoins);
         var endOfRun = Task.Delay(plan.Duration, stop.Token);
         await Task.WhenAny(steady, endOfRun).ConfigureAwait(false);
+        // The join phase: the first participant's planned join to the last steady one connected (or failed).
+        double joinPhase = steady.IsCompleted ? clock.Elapsed.TotalSeconds : double.NaN;
         var measureStartAt = clock.Elapsed + options.Warmup;
         if (options.MeasureFor is { } measureFor && steady.IsCompleted && !endOfRun.IsCompleted)
         {
@@ -138,6 +140,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var result = Compute(participants, startedAt, clock.Elapsed.TotalSeconds, measureEnd - measureStart, fwdEnd - fwdStart, cpuStart, cpuEnd, sampler, pacers, errors) with
         {
             LoadGeneratorCpuSeconds = selfCpu,
+            JoinPhaseSeconds = joinPhase,
             ServerDrops = target.DropsByReason,
             UdpReceiveBufferErrors = ProcessSampler.UdpReceiveBufferErrors() - rcvbufErrors,
             ProbeSocketDrops = SocketDrops(participants.Where(p => p.Plan.Probe)),

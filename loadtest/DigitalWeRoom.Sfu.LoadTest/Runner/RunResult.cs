@@ -23,6 +23,8 @@ internal sealed record RunResult
     public required double JoinMsP95 { get; init; }
     public required double JoinMsP99 { get; init; }
     public required double JoinMsMax { get; init; }
+    /// <summary>Seconds from the start until every steady participant had connected or failed (NaN: not within the run).</summary>
+    public double JoinPhaseSeconds { get; init; } = double.NaN;
     public required long PacketsSent { get; init; }
     public required long PacketsReceived { get; init; }
     public required long PacketsExpected { get; init; }
