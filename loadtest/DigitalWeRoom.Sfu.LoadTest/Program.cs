@@ -160,7 +160,7 @@ internal static class Program
             }
             int receiveThreads = pr.GetValue(o.ReceiveThreads);
             pump = receiveThreads > 0 ? new SharedReceivePump(receiveThreads) : null;
-            target = new ServerTarget(url, allowNetns) { ReceivePump = pump };
+            target = new ServerTarget(url, allowNetns) { ReceivePump = pump, KeepMessages = false };
         }
         else
         {
@@ -240,6 +240,10 @@ internal static class Program
         yield return ("connected / failed", $"{r.Connected} / {r.Failed} (of {r.Planned})");
         yield return ("probes / sinks", $"{r.Probes} / {r.Sinks}: loss, latency, jitter and layers below are measured on the {r.Probes} probes only; sinks' sockets are left unread");
         yield return ("join ms p50 / p95 / p99 / max; join phase", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}; all steady joined in {4:0.0} s", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax, r.JoinPhaseSeconds));
+        if (r.JoinStepsMs.Count > 0)
+        {
+            yield return ("join steps, ms from start p50/p99", string.Join(", ", r.JoinStepsMs.Select(x => string.Format(c, "{0} {1:0}/{2:0}", x.Key, x.Value[0], x.Value[1]))));
+        }
         yield return ("packets sent / received", string.Format(c, "{0:N0} / {1:N0}", r.PacketsSent, r.PacketsReceived));
         yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
         if (r.VideoLayerPacketsReceived.Count > 0)

@@ -141,6 +141,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         {
             LoadGeneratorCpuSeconds = selfCpu,
             JoinPhaseSeconds = joinPhase,
+            JoinStepsMs = JoinStepNames.All.Select((name, i) => (name, values: participants.Select(p => p.JoinSteps[i]).Where(v => !double.IsNaN(v)).ToArray()))
+                .Where(x => x.values.Length > 0).ToDictionary(x => x.name, x => new[] { Percentiles.Of(x.values, 50), Percentiles.Of(x.values, 99) }),
             ServerDrops = target.DropsByReason,
             UdpReceiveBufferErrors = ProcessSampler.UdpReceiveBufferErrors() - rcvbufErrors,
             ProbeSocketDrops = SocketDrops(participants.Where(p => p.Plan.Probe)),

@@ -1,5 +1,5 @@
 using DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
-using DigitalWeRoom.Sfu.Server.SfuPath;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DigitalWeRoom.Sfu.LoadTest.Tests.Capacity;

@@ -4,7 +4,7 @@ using DigitalWeRoom.Sfu.LoadTest.Runner;
 using DigitalWeRoom.Sfu.LoadTest.Scenarios;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
 using DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
-using DigitalWeRoom.Sfu.Server.SfuPath;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
