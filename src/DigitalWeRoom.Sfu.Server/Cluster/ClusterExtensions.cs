@@ -51,7 +51,11 @@ public static class ClusterExtensions
             return app;
         }
 
-        app.Use((context, next) => ClusterRoomApi.InvokeAsync(context, () => next(context)));
+        app.Use((context, next) =>
+        {
+            AllowNodeSockets(context);
+            return ClusterRoomApi.InvokeAsync(context, () => next(context));
+        });
         app.MapGet("/api/cluster/nodes", (ClusterNode node) =>
             Results.Json(node.Nodes.Values.Append(node.LocalEntry()).DistinctBy(n => n.Id).OrderBy(n => n.Id, StringComparer.Ordinal)
                 .Select(n => new { id = n.Id, region = n.Region, state = n.State, url = n.SocketUrl() })));
@@ -65,5 +69,19 @@ public static class ClusterExtensions
                     nodes = node.Nodes.Values.Where(n => n.Id != node.Id).Append(node.LocalEntry()).OrderBy(n => n.Id, StringComparer.Ordinal),
                 }));
         return app;
+    }
+
+    /// <summary>The page's policy (MeetingPage) lets it connect to its own origin only; add the live nodes' signaling sockets, the redirect targets.</summary>
+    private static void AllowNodeSockets(HttpContext context)
+    {
+        string policy = context.Response.Headers.ContentSecurityPolicy.ToString();
+        if (!policy.Contains("connect-src 'self'", StringComparison.Ordinal) || context.RequestServices.GetService<ClusterNode>() is not { } node)
+        {
+            return;
+        }
+
+        var origins = node.Nodes.Values.Where(n => n.Id != node.Id).Select(n => n.SocketUrl()).Where(u => u.Length > 0)
+            .Select(u => new Uri(u).GetLeftPart(UriPartial.Authority)).Distinct(StringComparer.Ordinal);
+        context.Response.Headers.ContentSecurityPolicy = policy.Replace("connect-src 'self'", string.Join(' ', ["connect-src 'self'", .. origins]), StringComparison.Ordinal);
     }
 }

@@ -252,6 +252,21 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         using var activity = SfuActivities.Source.StartActivity(SfuActivities.Join);
         activity?.SetTag(SfuActivities.RoomTag, message.Room);
+        if (JoinAuthorizer is { } authorizer)
+        {
+            if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
+            {
+                activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
+                SendError(ErrorCodes.Unauthorized, why, message.Id);
+                return;
+            }
+
+            CanPublish = grant.Video.CanPublish;
+            CanSubscribe = grant.Video.CanSubscribe;
+        }
+
+        // Only an authorized join takes a permit: refused attempts (no or bad token) must not use up the budget of
+        // everyone who shares the address, e.g. every client behind the grid gateway (issue #12, finding 2).
         if (!_joinLimiter.TryAcquire(_remoteAddress))
         {
             activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
@@ -264,19 +279,6 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             activity?.SetTag(SfuActivities.OutcomeTag, "draining");
             SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
             return;
-        }
-
-        if (JoinAuthorizer is { } authorizer)
-        {
-            if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
-            {
-                activity?.SetTag(SfuActivities.OutcomeTag, "unauthorized");
-                SendError(ErrorCodes.Unauthorized, why, message.Id);
-                return;
-            }
-
-            CanPublish = grant.Video.CanPublish;
-            CanSubscribe = grant.Video.CanSubscribe;
         }
 
         if (Placement is not null && await Placement.PlaceAsync(message.Room!, message.Token ?? NullIfEmpty(QueryToken), message.Id, aborted) is { } elsewhere)

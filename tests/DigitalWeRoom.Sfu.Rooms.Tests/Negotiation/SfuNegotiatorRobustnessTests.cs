@@ -1,9 +1,9 @@
 using System.Text;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
-using static DigitalWeRoom.Sfu.Server.Tests.Negotiation.TestAnswers;
+using static DigitalWeRoom.Sfu.Rooms.Tests.Negotiation.TestAnswers;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Negotiation;
+namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 
 public sealed class SfuNegotiatorRobustnessTests
 {

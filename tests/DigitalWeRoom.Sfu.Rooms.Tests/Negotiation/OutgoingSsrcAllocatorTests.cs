@@ -1,6 +1,6 @@
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Negotiation;
+namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 
 public sealed class OutgoingSsrcAllocatorTests
 {

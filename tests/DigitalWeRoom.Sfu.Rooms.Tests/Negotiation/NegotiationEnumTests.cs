@@ -1,7 +1,7 @@
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Negotiation;
+namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 
 /// <summary>Enum values appear in logs, metrics and messages: they must not move.</summary>
 public sealed class NegotiationEnumTests

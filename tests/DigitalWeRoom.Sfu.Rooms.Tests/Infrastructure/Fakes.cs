@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
+namespace DigitalWeRoom.Sfu.Rooms.Tests.Infrastructure;
 
 internal sealed class FakeConnection : IParticipantConnection
 {

@@ -2,7 +2,7 @@ using DigitalWeRoom.Sfu.Protocols.Sdp;
 using System.Text;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Negotiation;
+namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 
 /// <summary>
 /// Builds answers the way Chromium 156 writes them (see Fixtures/chromium-156/answer-audio-video-browser.sdp):

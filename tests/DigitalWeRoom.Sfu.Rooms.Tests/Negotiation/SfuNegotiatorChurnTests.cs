@@ -1,8 +1,8 @@
 using DigitalWeRoom.Sfu.Protocols.Sdp;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
-using static DigitalWeRoom.Sfu.Server.Tests.Negotiation.TestAnswers;
+using static DigitalWeRoom.Sfu.Rooms.Tests.Negotiation.TestAnswers;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Negotiation;
+namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 
 public sealed class SfuNegotiatorChurnTests
 {

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
-using DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
+using DigitalWeRoom.Sfu.Rooms.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Rooms;
+namespace DigitalWeRoom.Sfu.Rooms.Tests;
 
 /// <summary>The rooms' event hook: every event, in order, from the control loop, with the time spent in the previous mode.</summary>
 public sealed class RoomEventsTests

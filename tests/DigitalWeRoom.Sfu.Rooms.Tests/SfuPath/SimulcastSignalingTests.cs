@@ -1,8 +1,7 @@
 using DigitalWeRoom.Sfu.Rooms.Signaling;
-using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Rooms.SfuPath;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.SfuPath;
+namespace DigitalWeRoom.Sfu.Rooms.Tests.SfuPath;
 
 public sealed class DynacastLayersTests
 {

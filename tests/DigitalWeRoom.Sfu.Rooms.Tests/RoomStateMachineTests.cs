@@ -1,10 +1,10 @@
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
-using DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
+using DigitalWeRoom.Sfu.Rooms.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Rooms;
+namespace DigitalWeRoom.Sfu.Rooms.Tests;
 
 public sealed class RoomStateMachineTests
 {

@@ -1,7 +1,7 @@
 using DigitalWeRoom.Sfu.Rooms;
 using Microsoft.Extensions.Time.Testing;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Rooms;
+namespace DigitalWeRoom.Sfu.Rooms.Tests;
 
 /// <summary>At most 5 ICE restarts per participant per minute, at least 5 s apart (the defaults).</summary>
 public class IceRestartLimiterTests

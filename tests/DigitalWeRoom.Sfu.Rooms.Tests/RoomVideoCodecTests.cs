@@ -1,11 +1,11 @@
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
-using DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
+using DigitalWeRoom.Sfu.Rooms.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace DigitalWeRoom.Sfu.Server.Tests.Rooms;
+namespace DigitalWeRoom.Sfu.Rooms.Tests;
 
 /// <summary>The room's video codec: chosen by the first participant from the preference order, fixed afterwards.</summary>
 public sealed class RoomVideoCodecTests
@@ -111,47 +111,5 @@ public sealed class RoomVideoCodecTests
         Assert.Equal("VP8", ca.OfType(MessageTypes.Joined).Single().VideoCodec);
         var b = await registry.JoinAsync("c3", new FakeConnection(), "bob", false, [], null);
         Assert.Equal(JoinOutcome.Joined, b.Outcome);
-    }
-}
-
-/// <summary><c>Sfu:Media:VideoCodecs</c> at start-up.</summary>
-public sealed class VideoCodecOptionsTests
-{
-    private static Options.SfuOptions With(string[]? codecs) => new() { Media = new Options.MediaSettings { VideoCodecs = codecs } };
-
-    [Fact]
-    public void Unset_means_the_default_order_and_bad_lists_name_the_key()
-    {
-        var validator = new Options.SfuOptionsValidator();
-        Assert.Equal(["VP8", "VP9", "H264", "AV1"], With(null).Media.VideoCodecPreference);
-        Assert.True(validator.Validate(null, With(null)).Succeeded);
-        Assert.True(validator.Validate(null, With(["av1", "VP8"])).Succeeded);
-
-        var unknown = validator.Validate(null, With(["VP8", "HEVC"]));
-        Assert.True(unknown.Failed);
-        Assert.Contains("Sfu:Media:VideoCodecs entry 'HEVC'", unknown.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("twice", validator.Validate(null, With(["VP9", "vp9"])).FailureMessage, StringComparison.Ordinal);
-        Assert.True(validator.Validate(null, With([])).Failed);
-    }
-}
-
-/// <summary>Configured simulcast rids replace the defaults instead of being appended to them.</summary>
-public sealed class SimulcastRidsOptionsTests
-{
-    [Fact]
-    public void Configured_rids_replace_the_defaults()
-    {
-        static DigitalWeRoom.Sfu.Rooms.SfuPath.SimulcastSettings Bind(Dictionary<string, string?> values)
-        {
-            var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
-            var settings = new DigitalWeRoom.Sfu.Rooms.SfuPath.SimulcastSettings();
-            Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, settings);
-            return settings;
-        }
-
-        Assert.Equal(["q", "h", "f"], Bind([]).EffectiveRids);
-        var configured = Bind(new() { ["Rids:0"] = "lo", ["Rids:1"] = "hi" });
-        Assert.Equal(["lo", "hi"], configured.EffectiveRids);
-        Assert.Null(configured.Validate());
     }
 }
