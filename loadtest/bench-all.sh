@@ -6,14 +6,16 @@
 #   2. against Janus 1.1.2 (compare-janus.sh, meeting -n 6): server CPU per forwarded packet, p50/p99 latency, RSS;
 #      and the server's CPU-us per forwarded packet over forward-bench's us per out-packet (the fixed costs);
 #   3. capacity scenarios at the goal sizes (livestream, large-meeting, audio), quality measured on the probes;
-#      the join phase of the livestream (all subscribers connected, DTLS included);
+#      the join phase of the livestream (all subscribers connected, DTLS included); a join storm (STORM_N joins over
+#      STORM_SECONDS into a second room) with the loss of a meeting already running;
 #   4. server RSS per additional (nearly) idle subscriber: 100 -> 500 listeners of one microphone (50 pkt/s each).
 # Refuses to start when the 1-minute load average is above 1.5 (BENCH_FORCE=1 or --force: measure anyway, warned).
 # Usage: loadtest/bench-all.sh [--smoke] [--force] [--gc MODE] [--jit MODE]     (root: network namespaces)
 #   --smoke   tiny sizes, end to end in about a minute or two: checks the script, measures nothing worth keeping
 #   --gc/--jit  server runtime levers (bench-lib.sh: default|server|workstation|workstation-nonconcurrent|conserve;
 #               default|no-pgo|no-tiering|r2r); also BENCH_MIN_THREADS / BENCH_MAX_THREADS
-# Environment: ROUNDS (3), FB_SECONDS (3), MEASURE (60), WARMUP (5), LS_N (1500), LM_N (60), AU_N (2000), PROBES (20),
+# Environment: ROUNDS (3), FB_SECONDS (3), MEASURE (60), WARMUP (5), LS_N (1500), LM_N (60), AU_N (2000), STORM_N (500),
+#   STORM_SECONDS (10), PROBES (20),
 #   JOIN_CONCURRENCY (16), RECEIVE_THREADS (2), PERF_REFERENCE_DIR (../shared/perf-reference), OUT.
 set -euo pipefail
 SMOKE=0
@@ -34,11 +36,11 @@ export OUT
 . "$HERE/bench-lib.sh"
 if [ $SMOKE = 1 ]; then
   ROUNDS=${ROUNDS:-1}; FB_SECONDS=${FB_SECONDS:-0.5}; MEASURE=${MEASURE:-2}; WARMUP=${WARMUP:-1}
-  LS_N=${LS_N:-8}; LM_N=${LM_N:-11}; AU_N=${AU_N:-6}; IDLE_A=${IDLE_A:-4}; IDLE_B=${IDLE_B:-8}; JANUS_ARGS=(meeting -n 3 -d 4)
+  LS_N=${LS_N:-8}; LM_N=${LM_N:-11}; AU_N=${AU_N:-6}; STORM_N=${STORM_N:-10}; STORM_SECONDS=${STORM_SECONDS:-2}; IDLE_A=${IDLE_A:-4}; IDLE_B=${IDLE_B:-8}; JANUS_ARGS=(meeting -n 3 -d 4)
   BENCH_FORCE=1
 else
   ROUNDS=${ROUNDS:-3}; FB_SECONDS=${FB_SECONDS:-3}; MEASURE=${MEASURE:-60}; WARMUP=${WARMUP:-5}
-  LS_N=${LS_N:-1500}; LM_N=${LM_N:-60}; AU_N=${AU_N:-2000}; IDLE_A=${IDLE_A:-100}; IDLE_B=${IDLE_B:-500}; JANUS_ARGS=(meeting -n 6 -d 15)
+  LS_N=${LS_N:-1500}; LM_N=${LM_N:-60}; AU_N=${AU_N:-2000}; STORM_N=${STORM_N:-500}; STORM_SECONDS=${STORM_SECONDS:-10}; IDLE_A=${IDLE_A:-100}; IDLE_B=${IDLE_B:-500}; JANUS_ARGS=(meeting -n 6 -d 15)
 fi
 PROBES=${PROBES:-20}; JOIN_CONCURRENCY=${JOIN_CONCURRENCY:-16}; RECEIVE_THREADS=${RECEIVE_THREADS:-2}
 export BENCH_FORCE=${BENCH_FORCE:-0}
@@ -96,6 +98,8 @@ BOUND=$((MEASURE + WARMUP + 120))
 scenario livestream livestream -s "$LS_N"
 BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" scenario large-meeting large-meeting -n "$LM_N"
 scenario audio audio -p 10 -s "$AU_N"
+# A storm of STORM_N joins over 10 s into a second room while a meeting of 6 runs: its loss must stay 0.
+JOIN_CONCURRENCY=256 scenario join-storm join-storm -n 6 -s "$STORM_N" --storm-at 5 --storm-seconds "$STORM_SECONDS"
 echo "== 4. idle subscribers: server RSS with $IDLE_A and $IDLE_B listeners of one microphone"
 MEASURE_SAVED=$MEASURE; MEASURE=$([ $SMOKE = 1 ] && echo 1 || echo 5)
 scenario idle-a audio -p 1 -s "$IDLE_A"
@@ -103,5 +107,5 @@ scenario idle-b audio -p 1 -s "$IDLE_B"
 MEASURE=$MEASURE_SAVED
 
 LOAD_END=$(bench_loadavg)
-python3 "$HERE/bench-table.py" "$OUT" "$STARTED" "$LOAD_START" "$LOAD_END" "$BENCH_GC" "$BENCH_JIT" "$SMOKE" "$LS_N" "$LM_N" "$AU_N" "$IDLE_A" "$IDLE_B" | tee "$OUT/table.md"
+python3 "$HERE/bench-table.py" "$OUT" "$STARTED" "$LOAD_START" "$LOAD_END" "$BENCH_GC" "$BENCH_JIT" "$SMOKE" "$LS_N" "$LM_N" "$AU_N" "$IDLE_A" "$IDLE_B" "$STORM_N" "$STORM_SECONDS" | tee "$OUT/table.md"
 echo "results in $OUT"

@@ -3,7 +3,7 @@
 Reads the run folder; a figure whose run failed or was skipped shows as "-" (never invented)."""
 import glob, json, os, re, statistics, sys
 
-out, started, load_start, load_end, gc, jit, smoke, ls_n, lm_n, au_n, idle_a, idle_b = sys.argv[1:13]
+out, started, load_start, load_end, gc, jit, smoke, ls_n, lm_n, au_n, idle_a, idle_b, storm_n, storm_s = sys.argv[1:15]
 smoke = smoke == "1"
 
 
@@ -97,6 +97,15 @@ for name, n, livekit, goal, what in (("livestream", int(ls_n), 408, 1500, "subsc
         row("large-meeting: server CPU-us per forwarded packet vs forward-bench us per out-packet", j.get("CpuMicrosPerForwardedPacket"), fb_us, 1.5, "lower")
     if name == "livestream" and j:
         absolute(f"joins: seconds until all {n} livestream subscribers connected (DTLS included; {j['Connected']} of {j['Planned']} connected)", j.get("JoinPhaseSeconds"), 60.0, "s")
+
+j = load("join-storm.json")
+if j:
+    storm_took = j["JoinPhaseSeconds"] - 5 if j.get("JoinPhaseSeconds") == j.get("JoinPhaseSeconds") else None
+    running_loss = j.get("LossPercentByRoom", {}).get("0")
+    absolute(f"join storm: seconds for {storm_n} joins planned over {storm_s} s ({j['Connected']} of {j['Planned']} connected)", storm_took, float(storm_s), "s")
+    absolute("join storm: loss % of the meeting already running (room 0, its probes)", running_loss, 0.0, "%")
+else:
+    absolute(f"join storm: seconds for {storm_n} joins planned over {storm_s} s", None, float(storm_s), "s")
 
 # 4. idle RSS
 a, b = load("idle-a.json"), load("idle-b.json")

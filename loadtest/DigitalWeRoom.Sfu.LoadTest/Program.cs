@@ -64,6 +64,14 @@ internal static class Program
         common.AddTo(audio);
         audio.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Audio(pr.GetValue(auP), pr.GetValue(auN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
 
+        var jsRunning = new Option<int>("--participants", "-n") { Description = "the running meeting (room 0)", DefaultValueFactory = _ => 6 };
+        var jsStorm = new Option<int>("--subscribers", "-s") { Description = "subscribers joining room 1 in the storm", DefaultValueFactory = _ => 500 };
+        var jsAt = new Option<double>("--storm-at") { Description = "seconds before the storm starts", DefaultValueFactory = _ => 5 };
+        var jsSpan = new Option<double>("--storm-seconds") { Description = "the storm's joins are spread over this many seconds", DefaultValueFactory = _ => 10 };
+        var joinStorm = new Command("join-storm", "a meeting runs in room 0 while a storm of subscribers joins room 1; loss per room") { jsRunning, jsStorm, jsAt, jsSpan };
+        common.AddTo(joinStorm);
+        joinStorm.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.JoinStorm(pr.GetValue(jsRunning), pr.GetValue(jsStorm), TimeSpan.FromSeconds(pr.GetValue(jsAt)), TimeSpan.FromSeconds(pr.GetValue(jsSpan)), d), ct));
+
         var fbSubs = new Option<int>("--subscribers", "-s") { DefaultValueFactory = _ => 10 };
         var fbSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
         var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
@@ -92,6 +100,7 @@ internal static class Program
         root.Subcommands.Add(livestream);
         root.Subcommands.Add(largeMeeting);
         root.Subcommands.Add(audio);
+        root.Subcommands.Add(joinStorm);
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 
@@ -245,6 +254,10 @@ internal static class Program
             yield return ("join steps, ms from start p50/p99", string.Join(", ", r.JoinStepsMs.Select(x => string.Format(c, "{0} {1:0}/{2:0}", x.Key, x.Value[0], x.Value[1]))));
         }
         yield return ("packets sent / received", string.Format(c, "{0:N0} / {1:N0}", r.PacketsSent, r.PacketsReceived));
+        if (r.LossPercentByRoom.Count > 1)
+        {
+            yield return ("loss by room (probes)", string.Join(", ", r.LossPercentByRoom.Select(x => string.Format(c, "room {0}: {1:0.###} %", x.Key, x.Value))));
+        }
         yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
         if (r.VideoLayerPacketsReceived.Count > 0)
         {

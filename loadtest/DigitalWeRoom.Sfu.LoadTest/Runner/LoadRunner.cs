@@ -227,10 +227,12 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var byPublisher = participants.Where(p => p.Plan.Publishes).ToDictionary(p => p.Plan.PublisherIndex);
         var latency = new LatencyHistogram();
         long expected = 0, lost = 0, duplicates = 0, reordered = 0;
+        var byRoom = new SortedDictionary<int, (long Expected, long Lost)>();
         double jitterSum = 0;
         int jitterCount = 0, missing = 0;
         foreach (var s in participants.Where(p => p.Joined && p.Plan.Probe))
         {
+            long expectedBefore = expected, lostBefore = lost;
             foreach (var pubPlan in plan.PublishersFor(s.Plan))
             {
                 var pub = byPublisher[pubPlan.PublisherIndex];
@@ -273,6 +275,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                     jitterCount++;
                 }
             }
+            var room = byRoom.GetValueOrDefault(s.Plan.Room);
+            byRoom[s.Plan.Room] = (room.Expected + expected - expectedBefore, room.Lost + lost - lostBefore);
         }
         var joins = participants.Where(p => p.Joined).Select(p => p.JoinMilliseconds).ToArray();
         var checks = participants.Where(p => p.Plan.Probe).SelectMany(s => Enumerable.Range(0, plan.PublisherCount).Select(s.VideoCheckFrom)).OfType<VideoReceiveCheck>().ToArray();
@@ -286,6 +290,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             MeasuredSeconds = measured,
             Planned = participants.Length,
             Probes = participants.Count(p => p.Plan.Probe),
+            LossPercentByRoom = byRoom.ToDictionary(x => x.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), x => x.Value.Expected == 0 ? 0 : 100.0 * x.Value.Lost / x.Value.Expected),
             Sinks = participants.Count(p => p.Plan.Sink),
             Connected = participants.Count(p => p.Joined),
             Failed = participants.Count(p => p.Error is not null),

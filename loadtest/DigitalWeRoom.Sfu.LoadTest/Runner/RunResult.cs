@@ -32,6 +32,8 @@ internal sealed record RunResult
     public required long PacketsExpected { get; init; }
     public required long PacketsLost { get; init; }
     public required double LossPercent { get; init; }
+    /// <summary>Loss measured on each room's probes (room number → %), e.g. a running meeting during a join storm.</summary>
+    public IReadOnlyDictionary<string, double> LossPercentByRoom { get; init; } = new Dictionary<string, double>();
     public required long Duplicates { get; init; }
     public required long Reordered { get; init; }
     public required long ServerForwardedPackets { get; init; }
