@@ -79,7 +79,8 @@ bench_start_server() {
   # shellcheck disable=SC2086
   (cd "$(dirname "$SERVER_DLL")" && exec ip netns exec "$BENCH_NS" env Sfu__Http__Listen=http://127.0.0.1:$BENCH_HTTP_PORT Sfu__Udp__Port=$BENCH_UDP_PORT \
     Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
-    Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 Sfu__Limits__SendQueueLength=100000 \
+    Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 Sfu__Limits__ConnectionsPerIp=1000000 \
+    Sfu__Limits__SendQueueLength=100000 \
     Logging__LogLevel__Default=Warning ${BENCH_SERVER_ENV:-} "$@" \
     dotnet exec --runtimeconfig "$config" "$SERVER_DLL") >> "$OUT/server.log" 2>&1 &
   SERVER_PID=$!
