@@ -40,6 +40,13 @@ public sealed class MeetingPageEndpointTests
         using var http = new HttpClient { BaseAddress = host.BaseUri };
         await using var ada = await host.ConnectAsync();
         await ada.JoinAsync("standup", "Ada");
+        // The room's snapshot is published by its own loop, a moment after `joined` was sent.
+        var rooms = host.Services.GetRequiredService<DigitalWeRoom.Sfu.Rooms.RoomRegistry>();
+        for (var wait = 0; wait < 100 && rooms.Find("standup")?.Snapshot.Participants.Count != 1; wait++)
+        {
+            await Task.Delay(50);
+        }
+
         var body = await http.GetStringAsync("/api/rooms/standup/summary");
         using (var summary = JsonDocument.Parse(body))
         {
