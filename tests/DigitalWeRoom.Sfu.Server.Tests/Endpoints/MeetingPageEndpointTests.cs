@@ -12,6 +12,21 @@ namespace DigitalWeRoom.Sfu.Server.Tests.Endpoints;
 public sealed class MeetingPageEndpointTests
 {
     [Fact]
+    public async Task Test_hooks_are_not_sent_to_users()
+    {
+        await using var host = new SfuHost();
+        using var http = new HttpClient { BaseAddress = host.BaseUri };
+        Assert.DoesNotContain("dwr-test-hooks", await http.GetStringAsync("/r/standup"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/js/testing/hooks.js")).StatusCode);
+        Assert.DoesNotContain("window.dwr", await http.GetStringAsync("/js/room.js"), StringComparison.Ordinal);
+
+        await using var testing = new SfuHost(new() { ["Sfu:Page:TestHooks"] = "true" });
+        using var http2 = new HttpClient { BaseAddress = testing.BaseUri };
+        Assert.Contains("<meta name=\"dwr-test-hooks\"", await http2.GetStringAsync("/r/standup"), StringComparison.Ordinal);
+        Assert.Contains("window.dwr", await http2.GetStringAsync("/js/testing/hooks.js"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Embedding_is_refused_by_default_and_allowed_for_listed_origins()
     {
         await using var closed = new SfuHost();
@@ -24,6 +39,7 @@ public sealed class MeetingPageEndpointTests
         Assert.Contains("frame-ancestors https://app.example http://127.0.0.1:9000", csp, StringComparison.Ordinal);
         using var info = JsonDocument.Parse(await http2.GetStringAsync("/api/info"));
         Assert.Equal(["https://app.example", "http://127.0.0.1:9000"], info.RootElement.GetProperty("embedOrigins").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(HttpStatusCode.OK, (await http2.GetAsync("/external_api.js")).StatusCode);
     }
 
     [Theory]
