@@ -310,8 +310,10 @@ internal sealed class Consumer : IKeyFrameCacheTarget
             if (simulcast.CurrentLayer >= 0 || isKeyFrame || !_gateOnKeyFrames
                 || !TryStartLayerFromKeyFrameCache(simulcast, layer, view.SequenceNumber, now, frequency))
             {
+                bool wasSilent = simulcast.TargetSilent;
                 var decision = simulcast.OnPacket(layer, isKeyFrame, now, frequency, out var requestFrom);
                 if (requestFrom is not null) Producer.Router.RequestKeyFrame(requestFrom);
+                if (simulcast.TargetSilent != wasSilent) Producer.Router.OnPreferredLayerChanged(this); // dynacast fallback
                 if (decision == LayerDecision.Drop) return false;
                 if (decision == LayerDecision.ForwardSwitched) _rewriter.RequestResync();
             }

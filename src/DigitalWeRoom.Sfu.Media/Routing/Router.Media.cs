@@ -149,7 +149,9 @@ internal sealed partial class Router
 
     /// <summary>
     /// A simulcast consumer's target layer (tile preference, bandwidth cap), pause state or existence changed: room
-    /// control, or a subscriber's receive loop after a bandwidth allocation (the mask is computed under its lock).
+    /// control, a subscriber's receive loop after a bandwidth allocation, or the publisher's receive loop when the
+    /// consumer's target stops or starts arriving (<see cref="SimulcastLayerSelector.TargetSilent"/>). The mask is
+    /// computed under its lock.
     /// </summary>
     internal void OnPreferredLayerChanged(Consumer consumer)
     {
@@ -162,7 +164,8 @@ internal sealed partial class Router
             {
                 if (other.Simulcast is not { } s || other.IsPaused || other.IsClosed) continue;
                 int target = s.TargetLayer; // tile preference capped by the subscriber's bandwidth
-                if (target >= 0) mask |= 1 << target;
+                // While the target is not arriving the subscriber gets the best lower layer: keep those encoded too.
+                if (target >= 0) mask |= s.TargetSilent ? (2 << target) - 1 : 1 << target;
             }
             if (_layerMasks.TryGetValue(lowest, out int previous) && previous == mask) return;
             _layerMasks[lowest] = mask;

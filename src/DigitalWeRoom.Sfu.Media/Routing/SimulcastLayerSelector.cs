@@ -90,6 +90,16 @@ internal sealed class SimulcastLayerSelector
 
     public int TargetLayer => Math.Min(Math.Min(_preferred, _bandwidth), _layers.Length - 1);
 
+    /// <summary>
+    /// The wanted layer (<see cref="TargetLayer"/>) is not arriving, so a lower one is forwarded (see
+    /// <see cref="ActiveTarget"/>); false until a packet was judged. Dynacast then keeps the layers below the target
+    /// encoded: a 640x480 camera never sends its top layer, and a subscriber left with only the lowest one (or a layer
+    /// that a stray key frame made look alive for a second before it stops) sees a small or frozen picture.
+    /// </summary>
+    public bool TargetSilent => _targetSilent;
+
+    private volatile bool _targetSilent;
+
     /// <summary>Packets dropped on purpose (temporal/spatial filtering) so far: subtract from output sequence numbers.</summary>
     public ushort SequenceAdjust { get; private set; }
 
@@ -154,6 +164,8 @@ internal sealed class SimulcastLayerSelector
     {
         requestKeyFrameFrom = null;
         int target = ActiveTarget(now, frequency);
+        bool silent = target >= 0 && target < TargetLayer;
+        if (silent != _targetSilent) _targetSilent = silent;
         if (target < 0 || layer < 0)
         {
             return LayerDecision.Drop;

@@ -322,6 +322,44 @@ public sealed class SimulcastTests
     }
 
     [Fact]
+    public void While_the_wanted_layer_is_not_arriving_the_layers_below_it_stay_needed()
+    {
+        // A big tile wants f, but a 640x480 camera never encodes f and dynacast had paused h: without the layers
+        // below f the subscriber would be left on q, or on h for the second a stray h key frame makes it look alive.
+        var f = new Fixture();
+        var recorder = new LayerRecorder();
+        f.Router.LayerListener = recorder;
+        var big = f.Consume("big", preferred: 2);
+        Assert.Equal(0b100, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.False(big.Simulcast!.TargetSilent); // nothing judged yet
+
+        f.Send(0, keyFrame: true);
+        Assert.True(big.Simulcast.TargetSilent);
+        Assert.Equal(0b111, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0, big.Simulcast.CurrentLayer);
+
+        f.Send(1, keyFrame: true); // h resumed: the subscriber moves up to it, f still missing
+        Assert.Equal(1, big.Simulcast.CurrentLayer);
+        Assert.Equal(0b111, f.Router.LayerMaskOf(f.Layers[0]));
+
+        f.Send(2, keyFrame: true); // f arrives: only f is needed again (dynacast turns h off after its delay)
+        Assert.Equal(2, big.Simulcast.CurrentLayer);
+        Assert.False(big.Simulcast.TargetSilent);
+        Assert.Equal(0b100, f.Router.LayerMaskOf(f.Layers[0]));
+
+        for (int i = 0; i < 40; i++) // f stops (uplink short): after a second of silence q and h are needed again
+        {
+            f.Send(0, keyFrame: false);
+            f.Send(1, keyFrame: false);
+            f.Time.Advance(TimeSpan.FromMilliseconds(33));
+        }
+
+        Assert.True(big.Simulcast.TargetSilent);
+        Assert.Equal(0b111, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal([("v0", 0b100), ("v0", 0b111), ("v0", 0b100), ("v0", 0b111)], recorder.Calls);
+    }
+
+    [Fact]
     public void Subscriber_pli_goes_to_the_forwarded_layer()
     {
         var f = new Fixture();
