@@ -18,7 +18,15 @@ public sealed class MeetingPageEndpointTests
         using var http = new HttpClient { BaseAddress = host.BaseUri };
         Assert.DoesNotContain("dwr-test-hooks", await http.GetStringAsync("/r/standup"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/js/testing/hooks.js")).StatusCode);
-        Assert.DoesNotContain("window.dwr", await http.GetStringAsync("/js/room.js"), StringComparison.Ordinal);
+        // No meeting-page module served to users sets a window.dwr* hook (the dashboard's own page aside).
+        var modules = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.IWebHostEnvironment>().WebRootFileProvider
+            .GetDirectoryContents("js").Where(f => !f.IsDirectory && f.Name.EndsWith(".js", StringComparison.Ordinal) && f.Name != "dashboard.js").ToArray();
+        Assert.Contains(modules, f => f.Name == "cluster.js");
+        foreach (var module in modules)
+        {
+            Assert.DoesNotContain("window.dwr", await http.GetStringAsync("/js/" + module.Name), StringComparison.Ordinal);
+        }
+
 
         await using var testing = new SfuHost(new() { ["Sfu:Page:TestHooks"] = "true" });
         using var http2 = new HttpClient { BaseAddress = testing.BaseUri };

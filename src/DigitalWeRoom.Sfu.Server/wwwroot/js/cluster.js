@@ -67,9 +67,6 @@ export function followClusterRedirects(signaling, rejoin) {
     }
   };
 
-  // Test hook: where the page is connected now, and a way to hand it a message as if the server had sent it.
-  window.dwrCluster = { get url() { return signaling.url; }, receive: (msg) => signaling.dispatch(msg) };
-
   const dispatch = signaling.dispatch.bind(signaling);
   signaling.dispatch = (msg) => {
     if (msg.type === 'joined') {

@@ -46,6 +46,9 @@ function fakeScreenStream() {
 export function install({ meeting, ui, layout, speakers, quality, controls }) {
   const sfu = meeting.sfu;
   window.dwrSfu = sfu; // the server-path RTCPeerConnection (getStats)
+  // Cluster (cluster.js): where the page is connected now, and a way to hand it a message as if the server had sent
+  // it (through the redirect-following dispatch).
+  window.dwrCluster = { get url() { return meeting.signaling.url; }, receive: (msg) => meeting.signaling.dispatch(msg) };
   window.dwr = {
     get mode() { return meeting.mode; },
     get participantId() { return meeting.selfId; },
