@@ -48,6 +48,7 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
         NodeIds.IsValidBaseUrl(_options.SignalingUrl, out var url);
         SignalingUrl = url!.ToString().TrimEnd('/');
         Metrics = new ClusterMetrics(meters, Id, () => _redisUp ? 1 : 0, () => _nodes.Count);
+        Migration = new DrainMigration(this, rooms, drain, logger);
     }
 
     public string Id { get; }
@@ -59,6 +60,8 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
     public ClusterOptions Options => _options;
 
     public ClusterMetrics Metrics { get; }
+
+    public DrainMigration Migration { get; }
 
     /// <summary>Null until the first connection attempt finished.</summary>
     public ClusterStore? Store => _store;
@@ -95,7 +98,8 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
             {
                 foreach (var room in _rooms.Snapshot())
                 {
-                    await store.ReleaseAsync(room.Name, Id);
+                    // Participants still here may rejoin elsewhere: that room has started, keep its marker.
+                    await store.ReleaseAsync(room.Name, Id, keepStarted: room.Participants.Count > 0);
                 }
 
                 await store.RemoveNodeAsync(Id);
@@ -223,10 +227,12 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
                 LogRedisUp(_logger, local.Length);
             }
 
-            foreach (var (room, owner) in lost)
+            foreach (var (room, owner) in lost.Where(l => !Migration.WasHandedOver(l.Room)))
             {
                 await ResolveConflictAsync(store, room, owner);
             }
+
+            await Migration.StepAsync(store);
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
@@ -264,9 +270,17 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
                 bool sendIt = true;
                 try
                 {
+                    if (started)
+                    {
+                        Migration.Forget(room); // the room lives here again
+                    }
+
                     if (_store is { } store)
                     {
-                        sendIt = started ? await store.MarkStartedAsync(room, Id) : await store.ReleaseAsync(room, Id);
+                        // A room this node handed over (drain migration) goes on elsewhere: release what is left, keep
+                        // the marker, send nothing; the node that ends it sends room_finished.
+                        bool movedOn = !started && Migration.WasHandedOver(room);
+                        sendIt = started ? await store.MarkStartedAsync(room, Id) : await store.ReleaseAsync(room, Id, keepStarted: movedOn) && !movedOn;
                     }
                 }
                 catch (Exception e) when (IsRedisFailure(e))

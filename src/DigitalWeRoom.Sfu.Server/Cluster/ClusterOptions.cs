@@ -39,6 +39,12 @@ public sealed class ClusterOptions
     /// <summary>Expiry of a room claim; renewed every heartbeat while the room has participants here.</summary>
     public TimeSpan ClaimTtl { get; set; } = TimeSpan.FromSeconds(6);
 
+    /// <summary>
+    /// Drain migration: this long after the node starts draining (drain API or SIGTERM), each of its rooms is claimed
+    /// for another node and its pages are told to reconnect there (<c>redirect</c>). Empty: rooms stay until they end.
+    /// </summary>
+    public TimeSpan? DrainMigrateAfter { get; set; }
+
     /// <summary>Prefix of every Redis key (several clusters may share one Redis).</summary>
     public string KeyPrefix { get; set; } = "dwr:";
 

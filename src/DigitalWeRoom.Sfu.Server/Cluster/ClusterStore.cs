@@ -47,13 +47,16 @@ internal sealed class ClusterStore(IDatabase db, ClusterOptions options)
         return lost
         """;
 
-    /// <summary>KEYS: claim, rooms-set, started marker. ARGV: node, room. Compare-and-delete: only the owner (or nobody) releases.</summary>
+    /// <summary>
+    /// KEYS: claim, rooms-set, started marker. ARGV: node, room, "1" to keep the marker (the room moved on). Compare-and-delete:
+    /// only the owner (or nobody) releases.
+    /// </summary>
     private const string ReleaseScript = """
         local cur = redis.call('GET', KEYS[1])
         redis.call('SREM', KEYS[2], ARGV[2])
         if (not cur) or cur == ARGV[1] then
           redis.call('DEL', KEYS[1])
-          redis.call('DEL', KEYS[3])
+          if ARGV[3] ~= '1' then redis.call('DEL', KEYS[3]) end
           return 1
         end
         return 0
@@ -146,9 +149,12 @@ internal sealed class ClusterStore(IDatabase db, ClusterOptions options)
         return lost;
     }
 
-    /// <summary>Releases the claim if this node still holds it (compare-and-delete); true when it was ours or already gone.</summary>
-    public async Task<bool> ReleaseAsync(string room, string node) =>
-        (long)await db.ScriptEvaluateAsync(ReleaseScript, [RoomKey(room), RoomsOfKey(node), StartedKey(room)], [node, room]) == 1;
+    /// <summary>
+    /// Releases the claim if this node still holds it (compare-and-delete); true when it was ours or already gone. The
+    /// room's <c>started</c> marker goes with it unless <paramref name="keepStarted"/> (the room was handed to another node).
+    /// </summary>
+    public async Task<bool> ReleaseAsync(string room, string node, bool keepStarted = false) =>
+        (long)await db.ScriptEvaluateAsync(ReleaseScript, [RoomKey(room), RoomsOfKey(node), StartedKey(room)], [node, room, keepStarted ? "1" : "0"]) == 1;
 
     /// <summary>True for the first node to report the room started in this cluster (the one that sends <c>room_started</c>).</summary>
     public Task<bool> MarkStartedAsync(string room, string node) =>

@@ -128,7 +128,7 @@ function render(s) {
   renderRooms(s.roomList);
   renderDrops(s.drops);
   document.body.dataset.updated = String(s.time);
-  window.dwrDashboard = { last: s };
+  window.dwrDashboard = { ...window.dwrDashboard, last: s };
 }
 
 async function poll() {
@@ -150,6 +150,40 @@ async function poll() {
   }
 }
 
+// Cluster (docs/cluster.md): every node's registry entry from /api/cluster, whichever node serves this page.
+// 404 means this node is not in a cluster: the table stays hidden.
+export function renderNodes(c) {
+  $('cluster').hidden = false;
+  setText('cluster-redis', c.redisUp ? 'redis up' : 'redis unreachable');
+  $('node-table').querySelector('tbody').replaceChildren(...c.nodes.map((n) => {
+    const tr = document.createElement('tr');
+    tr.dataset.node = n.id;
+    tr.dataset.state = n.state;
+    const seen = Math.max(0, (c.now - n.at) / 1000);
+    const cells = [n.id + (n.id === c.self ? ' (this)' : ''), n.state, n.rooms, n.participants, n.tracks, Math.round(n.pps),
+      (100 * n.cpu).toFixed(0) + ' %', n.region, seen.toFixed(1) + ' s ago'];
+    for (const text of cells) {
+      const td = document.createElement('td');
+      td.textContent = String(text);
+      tr.append(td);
+    }
+    return tr;
+  }));
+  window.dwrDashboard = { ...window.dwrDashboard, cluster: c };
+}
+
+async function pollCluster() {
+  try {
+    const response = await fetch('/api/cluster', { headers: authHeaders(), cache: 'no-store' });
+    const json = (response.headers.get('content-type') || '').includes('json');
+    if (response.status === 404 || (response.ok && !json)) return; // not clustered: no table, no more polling
+    if (response.ok) renderNodes(await response.json());
+  } catch {
+    // The stats poll reports the node offline.
+  }
+  setTimeout(pollCluster, 2 * POLL_MS);
+}
+
 $('key-form').addEventListener('submit', (e) => {
   e.preventDefault();
   sessionStorage.setItem('dwr-admin-key', $('key').value);
@@ -157,3 +191,4 @@ $('key-form').addEventListener('submit', (e) => {
 });
 
 poll();
+pollCluster();
