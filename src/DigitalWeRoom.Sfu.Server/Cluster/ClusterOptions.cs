@@ -45,6 +45,12 @@ public sealed class ClusterOptions
     /// </summary>
     public TimeSpan? DrainMigrateAfter { get; set; }
 
+    /// <summary>
+    /// A room that sent <c>room_started</c> and has had no claim for this long (its node was killed and nobody came
+    /// back) is finished: one node sends its <c>room_finished</c>. Longer than a page's reconnect backoff.
+    /// </summary>
+    public TimeSpan OrphanRoomGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Prefix of every Redis key (several clusters may share one Redis).</summary>
     public string KeyPrefix { get; set; } = "dwr:";
 

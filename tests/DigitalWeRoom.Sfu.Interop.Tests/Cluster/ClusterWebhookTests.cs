@@ -71,6 +71,26 @@ public sealed class ClusterWebhookTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Owner_killed_and_nobody_comes_back_one_room_finished_from_a_live_node_after_the_grace()
+    {
+        await using var hooks = await WebhookReceiver.StartAsync();
+        using var cluster = await StartAsync(2, hooks);
+        var clients = await JoinThroughEveryNodeAsync(cluster);
+        var owner = await OwnerWithAsync(cluster, 2);
+        await WaitForAsync(hooks, WebhookEventNames.RoomStarted, 1);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        cluster.Nodes[owner].KillNow();
+        await LeaveAllAsync(clients);
+
+        await WaitForAsync(hooks, WebhookEventNames.RoomFinished, 1, seconds: 40);
+        var finishedAfter = clock.Elapsed;
+        output.WriteLine($"room_finished {finishedAfter.TotalSeconds:0.0} s after the kill (claim expiry up to 6 s, then the 6 s grace, heartbeats of 2 s)");
+        Assert.True(finishedAfter >= TimeSpan.FromSeconds(6), "room_finished before the grace: a returning page would have found its room finished");
+        await AssertOnceAsync(hooks, cluster);
+        Assert.Contains("room_finished sent from here", cluster.Nodes[1 - owner].Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Drained_owner_hands_the_room_over_and_webhooks_stay_once()
     {
         await using var hooks = await WebhookReceiver.StartAsync();
@@ -102,7 +122,7 @@ public sealed class ClusterWebhookTests(ITestOutputHelper output)
     private static async Task<ClusterNodes> StartAsync(int count, WebhookReceiver hooks, params string[] extra)
     {
         var cluster = new ClusterNodes(count, [$"--Sfu:Auth:Keys:{Key}={Secret}", $"--Sfu:Webhooks:Urls:0={hooks.Url}",
-            "--Sfu:Webhooks:InitialBackoff=00:00:00.200", .. extra]);
+            "--Sfu:Webhooks:InitialBackoff=00:00:00.200", "--Sfu:Cluster:OrphanRoomGrace=00:00:06", .. extra]);
         foreach (var node in cluster.Nodes)
         {
             node.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
@@ -178,9 +198,9 @@ public sealed class ClusterWebhookTests(ITestOutputHelper output)
         [.. hooks.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement)
             .Select(e => new Hook(e.GetProperty("event").GetString()!, e.GetProperty("room").GetProperty("name").GetString()!))];
 
-    private static async Task WaitForAsync(WebhookReceiver hooks, string name, int count)
+    private static async Task WaitForAsync(WebhookReceiver hooks, string name, int count, double seconds = 20)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (Events(hooks).Count(e => e.Event == name) < count)
         {
             Assert.True(DateTime.UtcNow < deadline, $"{count} × {name} not received: {string.Join(", ", Events(hooks).Select(e => e.Event))}");
@@ -189,9 +209,9 @@ public sealed class ClusterWebhookTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits for the room's end, then two heartbeats more for a late duplicate from any node: each lifecycle event exactly once.</summary>
-    private static async Task AssertOnceAsync(WebhookReceiver hooks, ClusterNodes cluster)
+    private static async Task AssertOnceAsync(WebhookReceiver hooks, ClusterNodes cluster, double seconds = 20)
     {
-        await WaitForAsync(hooks, WebhookEventNames.RoomFinished, 1);
+        await WaitForAsync(hooks, WebhookEventNames.RoomFinished, 1, seconds);
         await Task.Delay(4500);
         var events = Events(hooks).Where(e => e.Room == Room).ToList();
         string seen = string.Join(", ", events.Select(e => e.Event)) + "\n" + string.Join("\n---\n", cluster.Nodes.Select(n =>
