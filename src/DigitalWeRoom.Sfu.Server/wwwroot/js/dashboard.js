@@ -4,6 +4,7 @@
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
 let selectedRoom = null;
+let clusterPolling = false;
 
 function authHeaders() {
   const key = sessionStorage.getItem('dwr-admin-key');
@@ -127,6 +128,10 @@ function render(s) {
   drawChart($('chart-process'), [h.map((x) => x.cpuPercent), h.map((x) => x.memoryBytes / (1024 * 1024))], ['#e0b04a', '#9a7fe0']);
   renderRooms(s.roomList);
   renderDrops(s.drops);
+  if (s.clustered && !clusterPolling) {
+    clusterPolling = true;
+    pollCluster();
+  }
   document.body.dataset.updated = String(s.time);
   window.dwrDashboard = { ...window.dwrDashboard, last: s };
 }
@@ -151,7 +156,7 @@ async function poll() {
 }
 
 // Cluster (docs/cluster.md): every node's registry entry from /api/cluster, whichever node serves this page.
-// 404 means this node is not in a cluster: the table stays hidden.
+// Polled only once /api/stats says this node is in a cluster; otherwise the table stays hidden.
 export function renderNodes(c) {
   $('cluster').hidden = false;
   setText('cluster-redis', c.redisUp ? 'redis up' : 'redis unreachable');
@@ -175,8 +180,6 @@ export function renderNodes(c) {
 async function pollCluster() {
   try {
     const response = await fetch('/api/cluster', { headers: authHeaders(), cache: 'no-store' });
-    const json = (response.headers.get('content-type') || '').includes('json');
-    if (response.status === 404 || (response.ok && !json)) return; // not clustered: no table, no more polling
     if (response.ok) renderNodes(await response.json());
   } catch {
     // The stats poll reports the node offline.
@@ -191,4 +194,3 @@ $('key-form').addEventListener('submit', (e) => {
 });
 
 poll();
-pollCluster();
