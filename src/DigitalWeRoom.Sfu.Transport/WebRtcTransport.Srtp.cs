@@ -24,7 +24,7 @@ internal sealed partial class WebRtcTransport
         {
             return false;
         }
-        if (!_endpoint.SendTo(buffer[..protectedLength], path.Address))
+        if (!path.Socket.Send(buffer[..protectedLength], path.Address))
         {
             return false;
         }
@@ -41,7 +41,7 @@ internal sealed partial class WebRtcTransport
         {
             return false;
         }
-        if (!_endpoint.SendTo(buffer[..protectedLength], path.Address))
+        if (!path.Socket.Send(buffer[..protectedLength], path.Address))
         {
             return false;
         }

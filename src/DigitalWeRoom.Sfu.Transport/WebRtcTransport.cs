@@ -7,18 +7,18 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 namespace DigitalWeRoom.Sfu.Transport;
 
 /// <summary>
-/// One peer's ICE + DTLS + SRTP on a shared <see cref="UdpEndpoint"/>. ICE validates tuples and
-/// selects one (RFC 8445 §7.3.1.5 nomination; a new nominated tuple is followed); DTLS-SRTP runs
-/// over the selected tuple (RFC 5764); SRTP and SRTCP are unprotected in place on the receive thread
+/// One peer's ICE + DTLS + SRTP in a shared <see cref="TransportDirectory"/> (the UDP port and the ICE-TCP port).
+/// ICE validates tuples and selects one (RFC 8445 §7.3.1.5 nomination; a new nominated tuple is followed); DTLS-SRTP
+/// runs over the selected tuple (RFC 5764); SRTP and SRTCP are unprotected in place on the receive thread
 /// and handed to the <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the
-/// selected tuple.
+/// selected tuple through the socket it was validated on.
 /// </summary>
 internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
 {
     /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
     private const int EarlyCapacity = 16;
 
-    private readonly UdpEndpoint _endpoint;
+    private readonly TransportDirectory _endpoint;
     private readonly IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
@@ -40,7 +40,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     private long _rtpSent;
     private long _rtcpSent;
 
-    internal WebRtcTransport(UdpEndpoint endpoint, WebRtcTransportOptions options)
+    internal WebRtcTransport(TransportDirectory endpoint, WebRtcTransportOptions options)
     {
         _endpoint = endpoint;
         _listener = options.Listener;
@@ -180,7 +180,11 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
 
     public long RtcpSent => Interlocked.Read(ref _rtcpSent);
 
-    internal UdpEndpoint Endpoint => _endpoint;
+    /// <summary>The directory of transports this one lives in.</summary>
+    internal TransportDirectory Directory => _endpoint;
+
+    /// <summary>Whether the selected tuple is an ICE-TCP connection (RFC 6544) rather than the UDP port.</summary>
+    public bool IsSelectedTcp => Volatile.Read(ref _selected)?.Tuple.IsTcp == true;
 
     /// <summary>Our outbound SRTP context once connected (tests and benchmarks build packets with it).</summary>
     internal SrtpContext? LocalSrtp => Volatile.Read(ref _srtpLocal);
@@ -190,10 +194,10 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
 
     /// <summary>
     /// ICE: a check (or, for a controlling client, a response) from <paramref name="tuple"/> was
-    /// authenticated. Validates the tuple, selects it if none is selected or if nominated, renews
-    /// consent and starts DTLS on the first one. Receive thread.
+    /// authenticated on <paramref name="socket"/>. Validates the tuple, selects it if none is selected or if
+    /// nominated, renews consent and starts DTLS on the first one. Receive thread.
     /// </summary>
-    internal void OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated)
+    internal void OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated, IIceSocket socket)
     {
         if (State >= WebRtcTransportState.Failed)
         {
@@ -211,7 +215,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
                 }
             }
             _endpoint.RegisterTuple(tuple, this);
-            Volatile.Write(ref _selected, new SelectedPath(tuple, CopyOf(remote)));
+            Volatile.Write(ref _selected, new SelectedPath(tuple, CopyOf(remote), socket));
         }
         else if (current.Tuple != tuple)
         {
@@ -245,13 +249,13 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     }
 
     /// <summary>Receive thread: a DTLS record from a validated tuple of ours.</summary>
-    internal void OnDtlsDatagram(PooledPacket packet, in TransportTuple tuple)
+    internal void OnDtlsDatagram(PooledPacket packet, in TransportTuple tuple, DropCounters socketDrops)
     {
         SelectedPath? path = Volatile.Read(ref _selected);
         if (path is null || path.Tuple != tuple)
         {
             // Only the ICE-selected tuple talks DTLS.
-            _endpoint.Drops.Increment(DropReason.UnvalidatedAddress);
+            socketDrops.Increment(DropReason.UnvalidatedAddress);
             return;
         }
         // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
@@ -292,7 +296,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     {
         if (Volatile.Read(ref _selected) is { } path)
         {
-            _endpoint.SendTo(datagram, path.Address);
+            path.Socket.Send(datagram, path.Address);
         }
     }
 
@@ -358,6 +362,6 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
         return copy;
     }
 
-    /// <summary>The selected tuple and its socket address for sends (replaced, never mutated).</summary>
-    private sealed record SelectedPath(TransportTuple Tuple, SocketAddress Address);
+    /// <summary>The selected tuple, its socket address and the socket it was validated on (replaced, never mutated).</summary>
+    private sealed record SelectedPath(TransportTuple Tuple, SocketAddress Address, IIceSocket Socket);
 }

@@ -14,6 +14,9 @@ public sealed class SfuOptions
 
     public UdpSettings Udp { get; set; } = new();
 
+    /// <summary>Passive ICE-TCP (RFC 6544) for participants whose UDP to the server is blocked.</summary>
+    public TcpSettings Tcp { get; set; } = new();
+
     /// <summary>
     /// ICE servers handed to browsers for their peer-to-peer connection (stun:, stuns:, turn:, turns: URLs).
     /// Empty: the server's own UDP port acts as STUN server, <c>stun:&lt;host the page was loaded from&gt;:&lt;Udp.Port&gt;</c>.
@@ -84,6 +87,27 @@ public sealed class UdpSettings
     /// its network went away) loses its server connection and is removed from its room. 30 s by the RFC.
     /// </summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class TcpSettings
+{
+    /// <summary>
+    /// Offer passive ICE-TCP candidates (lower priority than UDP, so a browser uses them only when UDP fails).
+    /// The same bind and announced addresses as <see cref="UdpSettings"/>.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The ICE-TCP port; 0 picks a free port.</summary>
+    public int Port { get; set; } = 7881;
+
+    /// <summary>Open connections in all; more are refused.</summary>
+    public int MaxConnections { get; set; } = 2048;
+
+    /// <summary>Open connections from one address; more are refused.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 16;
+
+    /// <summary>A connection that passes no valid STUN check within this time is closed (half-open, slowloris).</summary>
+    public TimeSpan IceTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public sealed class IceServerSettings

@@ -40,6 +40,16 @@ internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
             errors.Add($"Sfu:Udp:Port {options.Udp.Port} must be 0-65535.");
         }
 
+        if (options.Tcp.Port is < 0 or > 65535)
+        {
+            errors.Add($"Sfu:Tcp:Port {options.Tcp.Port} must be 0-65535.");
+        }
+
+        if (options.Tcp.MaxConnections < 1 || options.Tcp.MaxConnectionsPerAddress < 1 || options.Tcp.IceTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Sfu:Tcp:MaxConnections and MaxConnectionsPerAddress must be at least 1, IceTimeout positive.");
+        }
+
         if (!IPAddress.TryParse(options.Udp.BindAddress, out _))
         {
             errors.Add($"Sfu:Udp:BindAddress '{options.Udp.BindAddress}' is not an IP address.");

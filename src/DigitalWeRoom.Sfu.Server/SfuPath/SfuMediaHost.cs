@@ -3,19 +3,23 @@ using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using DigitalWeRoom.Sfu.Server.Options;
+using DigitalWeRoom.Sfu.Transport;
+using DigitalWeRoom.Sfu.Transport.Tcp;
 using DigitalWeRoom.Sfu.Transport.Udp;
 using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.SfuPath;
 
 /// <summary>
-/// The server media path: the one UDP port (ICE-lite, DTLS-SRTP, plain STUN for P2P clients) and,
+/// The server media path: the one UDP port (ICE-lite, DTLS-SRTP, plain STUN for P2P clients) and the passive
+/// ICE-TCP port, sharing one <see cref="TransportDirectory"/>, and,
 /// per room, a <see cref="Router"/>; per participant an <see cref="SfuSession"/>. Implements the
 /// rooms' <see cref="IMediaSessionFactory"/>.
 /// </summary>
 internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
 {
     private readonly UdpSettings _udp;
+    private readonly TcpSettings _tcp;
     private readonly MediaSettings _media;
     private readonly AnnouncedAddresses _announced;
     private readonly TimeProvider _time;
@@ -25,11 +29,13 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     private readonly SimulcastSettings _simulcast;
     private readonly Lock _gate = new();
     private UdpEndpoint? _endpoint;
+    private IceTcpEndpoint? _tcpEndpoint;
     private bool _disposed;
 
     public SfuMediaHost(IOptions<SfuOptions> options, AnnouncedAddresses announced, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _udp = options.Value.Udp;
+        _tcp = options.Value.Tcp;
         _simulcast = options.Value.Simulcast;
         _negotiation = new NegotiationOptions { CameraSimulcastRids = _simulcast.Enabled ? [.. _simulcast.EffectiveRids] : [] };
         _media = options.Value.Media;
@@ -54,7 +60,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
                 {
                     try
                     {
-                        _endpoint = new UdpEndpoint(new UdpEndpointOptions
+                        var udpOptions = new UdpEndpointOptions
                         {
                             BindAddress = IPAddress.Parse(_udp.BindAddress),
                             Port = _udp.Port,
@@ -62,7 +68,9 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
                             TimeProvider = _time,
                             ConsentTimeout = _udp.ConsentTimeout,
                             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, _udp.ConsentTimeout.TotalMilliseconds / 4)),
-                        }).Start();
+                        };
+                        _endpoint = new UdpEndpoint(udpOptions).Start();
+                        _tcpEndpoint = StartTcp(_endpoint.Directory);
                     }
                     catch (System.Net.Sockets.SocketException e)
                     {
@@ -76,6 +84,47 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
 
                 return _endpoint;
             }
+        }
+    }
+
+    /// <summary>The passive ICE-TCP port, or null when disabled or its port could not be bound.</summary>
+    public IceTcpEndpoint? TcpEndpoint
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tcpEndpoint;
+            }
+        }
+    }
+
+    private IceTcpEndpoint? StartTcp(TransportDirectory directory)
+    {
+        if (!_tcp.Enabled)
+        {
+            return null;
+        }
+        try
+        {
+            var endpoint = new IceTcpEndpoint(new IceTcpEndpointOptions
+            {
+                BindAddress = IPAddress.Parse(_udp.BindAddress),
+                Port = _tcp.Port,
+                AnnouncedAddresses = _announced.Addresses,
+                MaxConnections = _tcp.MaxConnections,
+                MaxConnectionsPerAddress = _tcp.MaxConnectionsPerAddress,
+                IceTimeout = _tcp.IceTimeout,
+                IdleTimeout = _udp.ConsentTimeout,
+            }, directory).Start();
+            _logger.LogInformation("Media on ICE-TCP {EndPoint}", endpoint.LocalEndPoint);
+            return endpoint;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // UDP still works; participants behind UDP-blocking firewalls lose their fallback, so say so loudly.
+            _logger.LogError(e, "Media: cannot bind ICE-TCP {Address} port {Port}; running without ICE-TCP", _udp.BindAddress, _tcp.Port);
+            return null;
         }
     }
 
@@ -104,6 +153,8 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
         lock (_gate)
         {
             _disposed = true;
+            _endpoint?.Directory.Dispose();
+            _tcpEndpoint?.Dispose();
             _endpoint?.Dispose();
         }
     }

@@ -181,7 +181,7 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
             _endpoint.Drops.Increment(DropReason.StunRoleConflict);
             return;
         }
-        Transport.OnIceCheck(from, fromAddress, nominated: true);
+        Transport.OnIceCheck(from, fromAddress, nominated: true, _endpoint);
         if (!_succeeded)
         {
             _succeeded = true;

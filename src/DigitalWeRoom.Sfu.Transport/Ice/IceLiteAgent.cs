@@ -24,16 +24,17 @@ internal sealed class IceLiteAgent
 {
     private const int BindingMethod = 0x001;
 
-    private readonly UdpEndpoint _endpoint;
+    private readonly TransportDirectory _directory;
 
-    public IceLiteAgent(UdpEndpoint endpoint) => _endpoint = endpoint;
+    public IceLiteAgent(TransportDirectory directory) => _directory = directory;
 
     /// <summary>Set by a controlling client that shares no port with a server.</summary>
     public IStunResponseListener? ResponseListener { get; set; }
 
-    public void OnStun(ReadOnlySpan<byte> datagram, SocketAddress remote)
+    /// <summary>One STUN message that arrived on <paramref name="socket"/> from <paramref name="remote"/>; answers leave through it.</summary>
+    public void OnStun(ReadOnlySpan<byte> datagram, SocketAddress remote, IIceSocket socket, bool tcp = false)
     {
-        DropCounters drops = _endpoint.Drops;
+        DropCounters drops = socket.Drops;
         if (!StunMessage.TryParse(datagram, out StunMessage message, out DropReason reason))
         {
             drops.Increment(reason);
@@ -44,6 +45,10 @@ internal sealed class IceLiteAgent
             drops.Increment(DropReason.Malformed);
             return;
         }
+        if (tcp)
+        {
+            tuple = tuple with { IsTcp = true };
+        }
         if (message.Method != BindingMethod)
         {
             drops.Increment(DropReason.StunNotStun);
@@ -52,7 +57,7 @@ internal sealed class IceLiteAgent
         switch (message.Class)
         {
             case StunMessageClass.Request:
-                OnBindingRequest(message, remote, tuple);
+                OnBindingRequest(message, remote, tuple, socket);
                 break;
             case StunMessageClass.SuccessResponse:
             case StunMessageClass.ErrorResponse:
@@ -71,15 +76,15 @@ internal sealed class IceLiteAgent
         }
     }
 
-    private void OnBindingRequest(in StunMessage request, SocketAddress remote, in TransportTuple tuple)
+    private void OnBindingRequest(in StunMessage request, SocketAddress remote, in TransportTuple tuple, IIceSocket socket)
     {
-        DropCounters drops = _endpoint.Drops;
+        DropCounters drops = socket.Drops;
         Span<ushort> unknown = stackalloc ushort[8];
         int unknownCount = request.GetUnknownComprehensionRequired(unknown);
         if (unknownCount > 0)
         {
             drops.Increment(DropReason.StunBadAttribute);
-            SendError(request, remote, 420, "Unknown Attribute", unknown[..unknownCount]);
+            SendError(socket, request, remote, 420, "Unknown Attribute", unknown[..unknownCount]);
             return;
         }
 
@@ -87,13 +92,13 @@ internal sealed class IceLiteAgent
         if (!hasUsername && !request.HasMessageIntegrity)
         {
             // Plain STUN Binding (RFC 8489 §3): tell the client its reflexive address.
-            SendPlainSuccess(request, remote);
+            SendPlainSuccess(socket, request, remote);
             return;
         }
         if (!hasUsername || !request.HasMessageIntegrity)
         {
             drops.Increment(DropReason.StunMissingAttribute);
-            SendError(request, remote, 400, "Bad Request", default);
+            SendError(socket, request, remote, 400, "Bad Request", default);
             return;
         }
 
@@ -101,29 +106,29 @@ internal sealed class IceLiteAgent
         int colon = username.IndexOf((byte)':');
         ReadOnlySpan<byte> localUfrag = colon < 0 ? username : username[..colon];
         ReadOnlySpan<byte> remoteUfrag = colon < 0 ? default : username[(colon + 1)..];
-        if (colon <= 0 || !_endpoint.TryGetTransportByUfrag(localUfrag, out WebRtcTransport? transport))
+        if (colon <= 0 || !_directory.TryGetTransportByUfrag(localUfrag, out WebRtcTransport? transport))
         {
             drops.Increment(DropReason.StunUnknownUsername);
-            SendError(request, remote, 401, "Unauthorized", default);
+            SendError(socket, request, remote, 401, "Unauthorized", default);
             return;
         }
         byte[]? key = transport.PasswordFor(localUfrag);
         if (key is null || !request.VerifyMessageIntegrity(key))
         {
             drops.Increment(DropReason.StunBadMessageIntegrity);
-            SendError(request, remote, 401, "Unauthorized", default);
+            SendError(socket, request, remote, 401, "Unauthorized", default);
             return;
         }
         if (!transport.AcceptsRemoteUfrag(remoteUfrag))
         {
             drops.Increment(DropReason.StunUnknownUsername);
-            SendError(request, remote, 401, "Unauthorized", default);
+            SendError(socket, request, remote, 401, "Unauthorized", default);
             return;
         }
         if (!request.TryGetPriority(out _))
         {
             drops.Increment(DropReason.StunMissingAttribute);
-            SendError(request, remote, 400, "Bad Request", default);
+            SendError(socket, request, remote, 400, "Bad Request", default);
             return;
         }
         if (!request.TryGetIceControlling(out _) && request.TryGetIceControlled(out _))
@@ -131,33 +136,33 @@ internal sealed class IceLiteAgent
             // RFC 8445 §7.3.1.1: a lite agent is always controlled; a peer that is controlled too has
             // a role conflict. The full agent must switch to controlling.
             drops.Increment(DropReason.StunRoleConflict);
-            SendError(request, remote, 487, "Role Conflict", default, key);
+            SendError(socket, request, remote, 487, "Role Conflict", default, key);
             return;
         }
 
         // Validate (and maybe nominate) before answering, so the peer never sees a success for a
         // tuple that is not yet admitted for DTLS.
         transport.ConfirmLocalUfrag(localUfrag);
-        transport.OnIceCheck(tuple, remote, request.HasUseCandidate);
+        transport.OnIceCheck(tuple, remote, request.HasUseCandidate, socket);
 
         Span<byte> buffer = stackalloc byte[128];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
         writer.AddXorMappedAddress(remote);
         writer.AddMessageIntegrity(key);
         writer.AddFingerprint();
-        _endpoint.SendTo(writer.Written, remote);
+        socket.Send(writer.Written, remote);
     }
 
-    private void SendPlainSuccess(in StunMessage request, SocketAddress remote)
+    private static void SendPlainSuccess(IIceSocket socket, in StunMessage request, SocketAddress remote)
     {
         Span<byte> buffer = stackalloc byte[64];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
         writer.AddXorMappedAddress(remote);
         writer.AddFingerprint();
-        _endpoint.SendTo(writer.Written, remote);
+        socket.Send(writer.Written, remote);
     }
 
-    private void SendError(in StunMessage request, SocketAddress remote, int code, string reason,
+    private static void SendError(IIceSocket socket, in StunMessage request, SocketAddress remote, int code, string reason,
         ReadOnlySpan<ushort> unknownAttributes, ReadOnlySpan<byte> integrityKey = default)
     {
         Span<byte> buffer = stackalloc byte[160];
@@ -172,6 +177,6 @@ internal sealed class IceLiteAgent
             writer.AddMessageIntegrity(integrityKey);
         }
         writer.AddFingerprint();
-        _endpoint.SendTo(writer.Written, remote);
+        socket.Send(writer.Written, remote);
     }
 }
