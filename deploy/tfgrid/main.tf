@@ -2,6 +2,9 @@
 # gateway name (<name>.<domain>, TLS at the gateway) for the page and the WebSocket signaling.
 # The gateway carries no UDP, so media never goes through it, and never over overlay addresses
 # (Mycelium, Yggdrasil, WireGuard): the server announces only its global IPv6 as ICE candidate.
+# The gateway reaches the VM's HTTP port over this deployment's private grid network (WireGuard between the VM's
+# node and the gateway node), never as plain HTTP across the public internet: tokens, API keys and SDP
+# fingerprints cross that leg. The server listens only there and on loopback, not on its public IPv6.
 
 terraform {
   required_version = ">= 1.3.0"
@@ -36,6 +39,9 @@ locals {
   gateway_node  = lookup(var.domain_gateway_nodes, var.domain, 0)
   http_port     = 7880
   udp_port      = 7882
+  # The deployment's private network. Only the VM's node and the gateway node are in it, so its range is also
+  # the one proxy whose X-Forwarded-For the server believes (per-IP limits then see the real clients).
+  private_network = "10.20.0.0/16"
 }
 
 resource "random_password" "api_key" {
@@ -73,17 +79,18 @@ resource "grid_scheduler" "sched" {
   }
 }
 
-resource "grid_network" "net" {
-  name          = "${local.host_label}net"
-  description   = "DigitalWeRoom SFU ${var.name}"
-  nodes         = [grid_scheduler.sched.nodes["sfu"]]
-  ip_range      = "10.20.0.0/16"
-  add_wg_access = false
-}
-
 data "grid_gateway_domain" "domain" {
   node = local.gateway_node > 0 ? local.gateway_node : grid_scheduler.sched.nodes["gateway"]
   name = local.host_label
+}
+
+# The gateway node joins the network so that it reaches the VM's private address (grid_name_proxy.network).
+resource "grid_network" "net" {
+  name          = "${local.host_label}net"
+  description   = "DigitalWeRoom SFU ${var.name}"
+  nodes         = distinct([grid_scheduler.sched.nodes["sfu"], data.grid_gateway_domain.domain.node])
+  ip_range      = local.private_network
+  add_wg_access = false
 }
 
 resource "grid_deployment" "sfu" {
@@ -110,7 +117,9 @@ resource "grid_deployment" "sfu" {
       MAX_PARTICIPANTS_PER_ROOM = tostring(local.spec.max_participants_per_room)
       SFU_API_KEY               = random_password.api_key.result
       SFU_API_SECRET            = random_password.api_secret.result
-      TRUSTED_PROXIES           = join(",", var.trusted_proxies)
+      WHO_MAY_JOIN              = var.who_may_join
+      PRIVATE_NETWORK           = local.private_network
+      TRUSTED_PROXIES           = join(",", concat([local.private_network], var.trusted_proxies))
       HTTP_PORT                 = tostring(local.http_port)
       UDP_PORT                  = tostring(local.udp_port)
     }
@@ -120,7 +129,9 @@ resource "grid_deployment" "sfu" {
 resource "grid_name_proxy" "web" {
   node            = data.grid_gateway_domain.domain.node
   name            = local.host_label
-  backends        = [format("http://[%s]:%d", split("/", grid_deployment.sfu.vms[0].computedip6)[0], local.http_port)]
+  # The VM's address in the private network, reached over WireGuard; TLS ends at the gateway.
+  network         = grid_network.net.name
+  backends        = [format("http://%s:%d", grid_deployment.sfu.vms[0].ip, local.http_port)]
   tls_passthrough = false
 
   lifecycle {

@@ -24,3 +24,8 @@ output "api_secret" {
   value       = random_password.api_secret.result
   sensitive   = true
 }
+
+output "dashboard_url" {
+  description = "The live dashboard; it asks for the API secret (terraform output -raw api_secret)."
+  value       = "https://${grid_name_proxy.web.fqdn}/dashboard"
+}

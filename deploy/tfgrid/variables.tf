@@ -1,4 +1,4 @@
-# Inputs of the DigitalWeRoom SFU deployment on the ThreeFold Grid. The first six are the deploy wizard's
+# Inputs of the DigitalWeRoom SFU deployment on the ThreeFold Grid. The first seven are the deploy wizard's
 # fields (the /deploy page and `deploy tfgrid` fill them into terraform.tfvars); the rest have defaults.
 
 variable "name" {
@@ -57,6 +57,16 @@ variable "git_url" {
   }
 }
 
+variable "who_may_join" {
+  description = "Who may join a meeting: anyone_with_link (the page gets a guest token for any room) or invite_only (only holders of a token minted with the API secret). The dashboard and the admin API always need the API secret."
+  type        = string
+  default     = "anyone_with_link"
+  validation {
+    condition     = contains(["anyone_with_link", "invite_only"], var.who_may_join)
+    error_message = "who_may_join: must be one of anyone_with_link, invite_only."
+  }
+}
+
 # Not asked by the wizard.
 
 variable "tfgrid_network" {
@@ -95,7 +105,7 @@ variable "domain_gateway_nodes" {
 }
 
 variable "trusted_proxies" {
-  description = "Addresses or CIDR networks of the gateway whose X-Forwarded-* headers the server believes."
+  description = "More proxies whose X-Forwarded-* headers the server believes, besides the gateway (always trusted: it comes from the private network)."
   type        = list(string)
   default     = []
 }

@@ -48,6 +48,22 @@ internal static class Program
         common.AddTo(churn);
         churn.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Churn(pr.GetValue(cs), TimeSpan.FromSeconds(pr.GetValue(cl)), d, pr.GetValue(common.MaxParticipants)), ct));
 
+        var lsN = new Option<int>("--subscribers", "-s") { Description = "subscribers", DefaultValueFactory = _ => 100 };
+        var livestream = new Command("livestream", "1 simulcast camera (720p-shaped q/h/f) + microphone -> N subscribers showing it in a 160x90 tile (LiveKit's 1 -> N)") { lsN };
+        common.AddTo(livestream);
+        livestream.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Livestream(pr.GetValue(lsN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
+        var lmN = new Option<int>("--participants", "-n") { Description = "participants, all publishing simulcast and subscribing", DefaultValueFactory = _ => 20 };
+        var largeMeeting = new Command("large-meeting", "N simulcast publishers; each page shows the speaker on f and 8 others on q, hears all (server: Sfu__Media__LastN=9)") { lmN };
+        common.AddTo(largeMeeting);
+        largeMeeting.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.LargeMeeting(pr.GetValue(lmN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
+        var auP = new Option<int>("--publishers", "-p") { Description = "microphones", DefaultValueFactory = _ => 10 };
+        var auN = new Option<int>("--subscribers", "-s") { Description = "listeners", DefaultValueFactory = _ => 100 };
+        var audio = new Command("audio", "P microphones (no cameras) -> N listeners (LiveKit's audio 10 -> N)") { auP, auN };
+        common.AddTo(audio);
+        audio.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Audio(pr.GetValue(auP), pr.GetValue(auN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
+
         var fbSubs = new Option<int>("--subscribers", "-s") { DefaultValueFactory = _ => 10 };
         var fbSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
         var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
@@ -72,6 +88,9 @@ internal static class Program
         root.Subcommands.Add(broadcast);
         root.Subcommands.Add(rooms);
         root.Subcommands.Add(churn);
+        root.Subcommands.Add(livestream);
+        root.Subcommands.Add(largeMeeting);
+        root.Subcommands.Add(audio);
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 
@@ -95,8 +114,10 @@ internal static class Program
                 VideoFps = pr.GetValue(o.Fps),
                 Simulcast = pr.GetValue(o.Simulcast) ? SimulcastLayer.WithBitrates(ParseList(pr.GetValue(o.SimulcastBitrates)!)) : null,
             };
+            media = CapacityScenarios.MediaFor(plan.Kind, media);
             media.Validate();
             tileFor = TileOption(pr.GetValue(o.Tile), pr.GetValue(o.SpeakerTile));
+            if (tileFor is null && CapacityScenarios.TilesFor(plan.Kind) is { } tiles) tileFor = (p, publisher) => tiles(p.Plan.PublisherIndex, publisher);
         }
         catch (ArgumentException e)
         {
@@ -146,6 +167,9 @@ internal static class Program
             return 2;
         }
 
+        // Sinks need a target whose clients this process controls socket by socket: our server's (ServerTarget).
+        int probes = pr.GetValue(o.Probes);
+        if (kind == "server") plan = plan.WithProbes(probes);
         var options = new RunOptions
         {
             Media = media,
@@ -156,7 +180,7 @@ internal static class Program
             ServerPid = pr.GetValue(o.ServerPid) is int pid and > 0 ? pid : null,
             TileFor = tileFor,
         };
-        AnsiConsole.MarkupLineInterpolated($"[bold]{plan.Kind}[/] against [bold]{target.Name}[/]: {plan.Participants.Count} participants, {plan.PublisherCount} publishers, {plan.Duration.TotalSeconds:0.#} s, {media.PacketsPerSecond:0} pkt/s per publisher, steady fan-out {plan.SteadyStateFanout} subscriptions");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{plan.Kind}[/] against [bold]{target.Name}[/]: {plan.Participants.Count} participants, {plan.PublisherCount} publishers, {plan.ProbeCount} probes + {plan.SinkCount} sinks, {plan.Duration.TotalSeconds:0.#} s, {media.PacketsPerSecond:0} pkt/s per publisher, steady fan-out {plan.SteadyStateFanout} subscriptions");
         RunResult result;
         await using (target.ConfigureAwait(false))
         {
@@ -213,6 +237,7 @@ internal static class Program
     {
         var c = System.Globalization.CultureInfo.InvariantCulture;
         yield return ("connected / failed", $"{r.Connected} / {r.Failed} (of {r.Planned})");
+        yield return ("probes / sinks", $"{r.Probes} / {r.Sinks}: loss, latency, jitter and layers below are measured on the {r.Probes} probes only; sinks' sockets are left unread");
         yield return ("join ms p50 / p95 / p99 / max", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax));
         yield return ("packets sent / received", string.Format(c, "{0:N0} / {1:N0}", r.PacketsSent, r.PacketsReceived));
         yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
@@ -225,7 +250,7 @@ internal static class Program
         yield return ("jitter ms (mean of streams)", string.Format(c, "{0:0.000}", r.JitterMsMean));
         yield return ("server CPU", string.Format(c, "{0:0.00} s = {1:0} % (pid {2}{3}), RSS {4:0} MB", r.ServerCpuSeconds, r.ServerCpuPercent, r.ServerPid, r.ServerInProcess ? ", in-process: includes the load generator" : "", r.ServerRssMb));
         yield return ("CPU-µs per forwarded packet", string.Format(c, "{0:0.00}", r.CpuMicrosPerForwardedPacket));
-        yield return ("server drops; kernel UDP rcvbuf drops", string.Join(", ", r.ServerDrops.Select(d => $"{d.Key} {d.Value}")) + $"; {r.UdpReceiveBufferErrors}");
+        yield return ("server drops; kernel UDP rcvbuf drops (all / probes / sinks)", string.Join(", ", r.ServerDrops.Select(d => $"{d.Key} {d.Value}")) + $"; {r.UdpReceiveBufferErrors} / {r.ProbeSocketDrops} / {r.SinkSocketDrops}");
         yield return ("load generator CPU (this process)", string.Format(c, "{0:0.00} s, {1:0.00} µs per forwarded packet", r.LoadGeneratorCpuSeconds, r.LoadGeneratorCpuMicrosPerForwardedPacket));
         yield return ("load generator", string.Format(c, "pacer late ticks {0}, skipped frames {1}, send failures {2}, loadavg {3:0.0}", r.PacerLateTicks, r.SkippedFrames, r.SendFailures, r.LoadAverage1m));
     }
@@ -251,6 +276,7 @@ internal static class Program
         public Option<int> ServerSockets { get; } = new("--server-sockets") { Description = "in-process target: UDP sockets (SO_REUSEPORT, one receive thread each) on the SFU port", DefaultValueFactory = _ => 1 };
         public Option<int> ReceiveThreads { get; } = new("--receive-threads") { Description = "server target: read all clients' sockets from this many epoll threads (0: one thread per client)", DefaultValueFactory = _ => 0 };
         public Option<int> MaxParticipants { get; } = new("--max-participants") { DefaultValueFactory = _ => 2000 };
+        public Option<int> Probes { get; } = new("--probes") { Description = "server target: subscribers that receive and measure (the first N to join); every other subscriber is a sink that joins fully, then leaves its socket unread", DefaultValueFactory = _ => 20 };
         public Option<string> Json { get; } = new("--json") { Description = "write the result as JSON here" };
         public Option<bool> Simulcast { get; } = new("--simulcast") { Description = "publish the camera as 3 simulcast layers q/h/f (RFC 8853; --target server only)" };
         public Option<string> SimulcastBitrates { get; } = new("--simulcast-bitrates") { Description = "bit/s of q,h,f", DefaultValueFactory = _ => "100000,500000,1500000" };
@@ -259,7 +285,7 @@ internal static class Program
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, Measure, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, MaxParticipants, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, Measure, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, MaxParticipants, Probes, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
             {
                 command.Options.Add(option);
             }

@@ -98,7 +98,7 @@ public interface ISfuSessionHost
     void ReportState(SfuSessionState state);
 
     /// <summary>
-    /// Runs <paramref name="action"/> on the room's control loop, later. Never blocks (a full command queue drops it),
+    /// Runs <paramref name="action"/> on the room's control loop, later. Never blocks (internal commands have their own lane of the room queue, which clients cannot fill),
     /// so it may be called from the media timer or a receive thread.
     /// </summary>
     void Post(Action action);

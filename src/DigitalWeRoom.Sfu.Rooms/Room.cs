@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using Microsoft.Extensions.Logging;
 
@@ -7,15 +6,14 @@ namespace DigitalWeRoom.Sfu.Rooms;
 
 /// <summary>
 /// A meeting room. All room state (participants, mode, timers, media sessions) is owned by ONE
-/// control loop that reads a single-reader <see cref="Channel{T}"/> of commands; callers only post
+/// control loop that reads its <see cref="RoomMailbox"/> (clients and the room itself in separate lanes); callers only post
 /// commands, so nothing here takes a lock. The mode state machine is described on <see cref="RoomMode"/>.
 /// </summary>
 public sealed partial class Room
 {
     private const string IdAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 
-    private readonly Channel<RoomCommand> _commands = Channel.CreateBounded<RoomCommand>(
-        new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly RoomMailbox _commands = new();
 
     // Join order is kept: the snapshot and "participants" lists follow it.
     private readonly List<Participant> _participants = [];
@@ -113,20 +111,17 @@ public sealed partial class Room
 
     private static async ValueTask IgnoreResult(ValueTask<bool> task) => await task;
 
-    private async ValueTask<bool> TryPostAsync(RoomCommand command, CancellationToken cancellationToken)
+    private ValueTask<bool> TryPostAsync(RoomCommand command, CancellationToken cancellationToken) =>
+        _commands.PostClientAsync(command, cancellationToken);
+
+    /// <summary>The room's own commands (timer, sessions): their own lane, so clients filling theirs cannot drop them.</summary>
+    private void Post(RoomCommand command)
     {
-        try
+        if (!_commands.TryPostInternal(command) && !_closed)
         {
-            await _commands.Writer.WriteAsync(command, cancellationToken);
-            return true;
-        }
-        catch (ChannelClosedException)
-        {
-            return false;
+            _logger.LogError("Room {Room}: internal command {Command} dropped, internal lane full", Name, command.GetType().Name);
         }
     }
-
-    private void Post(RoomCommand command) => _commands.Writer.TryWrite(command);
 
     private async Task RunAsync()
     {
@@ -140,7 +135,7 @@ public sealed partial class Room
             _logger.LogError(e, "Room {Room}: media could not be created; the room runs without a server path", Name);
         }
 
-        await foreach (var command in _commands.Reader.ReadAllAsync())
+        await foreach (var command in _commands.ReadAllAsync())
         {
             try
             {
@@ -328,7 +323,7 @@ public sealed partial class Room
     private void Close()
     {
         _closed = true;
-        _commands.Writer.TryComplete();
+        _commands.Complete();
         _snapshot = new RoomSnapshot(Name, ModeNames.Sfu, []);
         _onClosed(this);
         _events.OnRoomFinished(Name);

@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Rooms;
 /// </summary>
 public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILoggerFactory loggerFactory)
 {
-    private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Room> _rooms = new(RoomName.Comparer);
     private readonly ILogger _logger = loggerFactory.CreateLogger<Room>();
 
     public RoomSettings Settings { get; } = settings;
@@ -61,7 +61,7 @@ public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMedi
     public Room? Find(string roomName) => _rooms.GetValueOrDefault(roomName);
 
     public IReadOnlyList<RoomSnapshot> Snapshot() =>
-        _rooms.Values.Select(r => r.Snapshot with { ForwardedPackets = r.PacketsForwarded }).Where(s => s.Participants.Count > 0).OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
+        _rooms.Values.Select(r => r.Snapshot with { ForwardedPackets = r.PacketsForwarded }).Where(s => s.Participants.Count > 0).OrderBy(s => s.Name, RoomName.Comparer).ToArray();
 
     private void OnRoomClosed(Room room) => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name, room));
 }

@@ -1,6 +1,7 @@
 using DigitalWeRoom.Sfu.Server;
 using DigitalWeRoom.Sfu.Server.Deploy;
 using DigitalWeRoom.Sfu.Server.Auth;
+using DigitalWeRoom.Sfu.Server.Cluster;
 using DigitalWeRoom.Sfu.Server.Endpoints;
 using DigitalWeRoom.Sfu.Server.Proxy;
 using DigitalWeRoom.Sfu.Server.Signaling;
@@ -26,12 +27,14 @@ builder.Services.AddSfuMedia();
 builder.AddSfuAuth();
 builder.AddSfuWebhooks();
 builder.AddSfuTelemetry();
+builder.AddSfuCluster();
 
 var app = builder.Build();
 app.UseTrustedProxies();
 app.UseSfuWebSockets();
 app.UseThemeFiles();
 app.UseMeetingPage();
+app.UseSfuCluster();
 app.MapSignaling();
 app.MapRoomApi();
 app.MapTokenApi();

@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Server.Signaling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -55,9 +56,11 @@ public static class SfuServerExtensions
     public static IServiceCollection AddSfuMedia(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<SfuPath.SfuMediaHost>();
-        services.AddSingleton<IMediaSessionFactory>(sp => sp.GetRequiredService<SfuPath.SfuMediaHost>());
-        services.AddHostedService<SfuPath.SfuMediaHostedService>();
+        services.AddSingleton(sp => new SfuMediaHost(
+            SfuMediaHostedService.Settings(sp.GetRequiredService<IOptions<SfuOptions>>().Value, sp.GetRequiredService<AnnouncedAddresses>(), sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IMediaSessionFactory>(sp => sp.GetRequiredService<SfuMediaHost>());
+        services.AddHostedService<SfuMediaHostedService>();
         return services;
     }
 

@@ -27,6 +27,9 @@ internal static class JanusSdp
 
         /// <summary>The msid track id (RFC 8830 §2) of a section the remote side sends on, if any.</summary>
         public string? MsidTrack { get; set; }
+
+        /// <summary>The first SSRC the section announces (<c>a=ssrc</c>, RFC 5576 §4.1; the primary of an FID group), 0 if none.</summary>
+        public uint Ssrc { get; set; }
     }
 
     public const string MidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
@@ -65,18 +68,20 @@ internal static class JanusSdp
         var sections = new List<Section>();
         string? kind = null, mid = null, direction = "sendrecv", msid = null;
         int pt = -1;
+        uint ssrc = 0;
         var rids = new List<string>();
         var extmaps = new Dictionary<string, byte>(StringComparer.Ordinal);
         void Flush()
         {
             if (kind is null) return;
-            var section = new Section(kind, mid ?? sections.Count.ToString(CultureInfo.InvariantCulture), pt, direction) { MsidTrack = msid };
+            var section = new Section(kind, mid ?? sections.Count.ToString(CultureInfo.InvariantCulture), pt, direction) { MsidTrack = msid, Ssrc = ssrc };
             section.RecvRids.AddRange(rids);
             foreach (var e in extmaps) section.Extmaps[e.Key] = e.Value;
             sections.Add(section);
             rids.Clear();
             extmaps.Clear();
             msid = null;
+            ssrc = 0;
         }
         foreach (string raw in sdp.Split('\n'))
         {
@@ -102,6 +107,8 @@ internal static class JanusSdp
             else if (line.StartsWith("a=mid:", StringComparison.Ordinal)) mid = line[6..];
             else if (line.StartsWith("a=rid:", StringComparison.Ordinal) && line[6..].Split(' ') is [var rid, "recv", ..]) rids.Add(rid);
             else if (line.StartsWith("a=msid:", StringComparison.Ordinal) && line[7..].Split(' ') is [_, var track, ..]) msid = track;
+            else if (ssrc == 0 && line.StartsWith("a=ssrc:", StringComparison.Ordinal)
+                && uint.TryParse(line[7..].Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out uint announced)) ssrc = announced;
             else if (line.StartsWith("a=extmap:", StringComparison.Ordinal) && line[9..].Split(' ') is [var id, var uri, ..]
                 && byte.TryParse(id.Split('/')[0], CultureInfo.InvariantCulture, out byte extId))
             {

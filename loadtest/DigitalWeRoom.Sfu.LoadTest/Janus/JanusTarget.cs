@@ -57,7 +57,7 @@ internal sealed class JanusTarget : ILoadTarget
 
     public int? ServerPid => null;
 
-    public long ForwardedPackets => -1;
+    public Task<long> ReadForwardedPacketsAsync() => Task.FromResult(-1L);
 
     public IReadOnlyDictionary<string, long> DropsByReason => new Dictionary<string, long>();
 

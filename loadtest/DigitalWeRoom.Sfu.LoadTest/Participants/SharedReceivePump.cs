@@ -17,6 +17,7 @@ namespace DigitalWeRoom.Sfu.LoadTest.Participants;
 internal sealed partial class SharedReceivePump : IDisposable
 {
     private const int EpollCtlAdd = 1;
+    private const int EpollCtlDel = 2;
     private const uint EpollIn = 0x001;
     private const int MsgDontWait = 0x40;
     private const int MaxEvents = 256;
@@ -54,11 +55,32 @@ internal sealed partial class SharedReceivePump : IDisposable
         {
             int slot = worker.Endpoints.Count;
             worker.Endpoints.Add(endpoint);
-            worker.Count = worker.Endpoints.Count;
+            worker.Count++;
             var ev = new EpollEvent { Events = EpollIn, Data = (ulong)slot };
             if (EpollCtl(worker.Epoll, EpollCtlAdd, (int)endpoint.PrimarySocket.Handle, ref ev) != 0)
             {
                 throw new InvalidOperationException($"epoll_ctl failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops receiving for <paramref name="endpoint"/> (its socket stays open and unread, e.g. a sink's once it
+    /// connected). A wait that already returned it may still read it once.
+    /// </summary>
+    public void Remove(UdpEndpoint endpoint)
+    {
+        foreach (var worker in _workers)
+        {
+            lock (worker.Gate)
+            {
+                int slot = worker.Endpoints.IndexOf(endpoint);
+                if (slot < 0) continue;
+                var ev = default(EpollEvent);
+                _ = EpollCtl(worker.Epoll, EpollCtlDel, (int)endpoint.PrimarySocket.Handle, ref ev);
+                worker.Endpoints[slot] = null;
+                worker.Count--;
+                return;
             }
         }
     }
@@ -74,7 +96,8 @@ internal sealed partial class SharedReceivePump : IDisposable
     private sealed class Worker(SharedReceivePump owner, int epoll)
     {
         public readonly object Gate = new();
-        public readonly List<UdpEndpoint> Endpoints = [];
+        /// <summary>Indexed by the epoll data slot; null once removed (slots are not reused).</summary>
+        public readonly List<UdpEndpoint?> Endpoints = [];
         public readonly int Epoll = epoll;
         public Thread? Thread;
         public volatile int Count;
@@ -93,9 +116,9 @@ internal sealed partial class SharedReceivePump : IDisposable
                 }
                 for (int i = 0; i < ready; i++)
                 {
-                    UdpEndpoint endpoint;
+                    UdpEndpoint? endpoint;
                     lock (Gate) endpoint = Endpoints[(int)events[i].Data];
-                    ReceiveOne(endpoint, remotes);
+                    if (endpoint is not null) ReceiveOne(endpoint, remotes);
                 }
             }
         }

@@ -27,6 +27,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     public SyntheticParticipant(PlannedParticipant plan, MediaProfile profile, int publisherCount)
     {
         Plan = plan;
+        Reception = new ReceptionReporter(RtcpSsrc(plan), "dwr-lt-" + plan.Name);
         _received = new StreamReceiveStats?[Math.Max(1, publisherCount) * 2];
         _videoChecks = new VideoReceiveCheck?[Math.Max(1, publisherCount)];
         if (plan.Publishes)
@@ -86,6 +87,15 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     /// <summary>Generic NACKs (RFC 4585 §6.2.1) received for our streams; answered when the stream keeps its packets.</summary>
     public long NacksReceived => Interlocked.Read(ref _nacksReceived);
 
+    /// <summary>Receiver reports about what this participant receives (sent by the target on a timer).</summary>
+    public ReceptionReporter Reception { get; }
+
+    /// <summary>Local UDP port of its media socket once connected (0 before); kernel drops on it are read from /proc/net/udp.</summary>
+    public int LocalPort { get; set; }
+
+    /// <summary>The RTCP sender SSRC: its audio SSRC if it publishes, else one of its own (RFC 3550 §8.1: any unique value).</summary>
+    public static uint RtcpSsrc(PlannedParticipant plan) => plan.Publishes ? AudioSsrc(plan.PublisherIndex) : 0x30000000u + (uint)plan.Index;
+
     public static uint AudioSsrc(int publisher) => 0x10000000u + ((uint)publisher * 2);
 
     public static uint VideoSsrc(int publisher) => 0x10000001u + ((uint)publisher * 2);
@@ -110,6 +120,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     public void OnRtp(ReadOnlySpan<byte> rtp, long nowTicks)
     {
         Interlocked.Increment(ref _rtpReceived);
+        Reception.OnRtp(rtp);
         if (!SyntheticStamp.TryRead(rtp, out SyntheticStamp stamp) || (uint)stamp.Publisher >= (uint)(_received.Length / 2))
         {
             Interlocked.Increment(ref _foreign);
@@ -156,6 +167,11 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
             int length = (BinaryPrimitives.ReadUInt16BigEndian(compound[2..]) + 1) * 4;
             if (length > compound.Length) break;
             int fmt = compound[0] & 0x1F;
+            if (compound[1] == 200 && length >= 28)
+            {
+                // RFC 3550 §6.4.1: sender SSRC at 4, NTP timestamp at 8 (for LSR/DLSR in our reports).
+                Reception.OnSenderReport(BinaryPrimitives.ReadUInt32BigEndian(compound[4..]), BinaryPrimitives.ReadUInt64BigEndian(compound[8..]), Stopwatch.GetTimestamp());
+            }
             if (compound[1] == 206 && (fmt == 1 || fmt == 4) && Video is not null && length >= 12)
             {
                 // PLI names the media SSRC at 8 (RFC 4585 §6.3.1); FIR names it in its FCI at 12 (RFC 5104 §4.3.1).

@@ -47,6 +47,8 @@ internal readonly record struct Progress(TimeSpan Elapsed, TimeSpan Duration, in
 /// </summary>
 internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptions options)
 {
+    private const string NoServerCount = "the server's forwarded count could not be read: forwarded pkt/s counts the probes' packets only";
+
     public IReadOnlyList<SyntheticParticipant> Participants { get; private set; } = [];
 
     public async Task<RunResult> RunAsync(Action<Progress>? progress = null, CancellationToken cancellationToken = default)
@@ -84,32 +86,43 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         }
         ProcessSampler.Sample cpuStart = default, cpuEnd = default;
         long fwdStart = 0;
-        double measureStart = double.NaN;
+        double measureStart = double.NaN, lastRate = 0;
         long lastFwd = 0;
         double lastCpu = sampler?.Read().CpuSeconds ?? 0;
         var lastAt = clock.Elapsed;
-        while (!endOfRun.IsCompleted)
+        var lastFwdAt = lastAt;
+        for (int tick = 0; !endOfRun.IsCompleted; tick++)
         {
             await Task.WhenAny(endOfRun, Task.Delay(500, CancellationToken.None)).ConfigureAwait(false);
             var now = clock.Elapsed;
-            long fwd = ForwardedSoFar(participants);
             var sample = sampler?.Read() ?? default;
-            if (double.IsNaN(measureStart) && now >= measureStartAt && !endOfRun.IsCompleted)
+            bool starts = double.IsNaN(measureStart) && now >= measureStartAt && !endOfRun.IsCompleted;
+            // The real server's count comes from its /metrics: read it at the window's edges and every 2 s for the live view.
+            double fwdRate = double.NaN;
+            if (starts || tick % 4 == 0)
+            {
+                long fwd = await ForwardedSoFarAsync(participants).ConfigureAwait(false);
+                double dtFwd = (now - lastFwdAt).TotalSeconds;
+                fwdRate = dtFwd > 0 ? (fwd - lastFwd) / dtFwd : 0;
+                lastFwd = fwd;
+                lastFwdAt = now;
+                if (starts) fwdStart = fwd;
+            }
+            if (starts)
             {
                 measureStart = now.TotalSeconds;
-                fwdStart = fwd;
                 cpuStart = sample;
                 selfStart = self?.Read() ?? default;
             }
             double dt = (now - lastAt).TotalSeconds;
+            if (!double.IsNaN(fwdRate)) lastRate = fwdRate;
             progress?.Invoke(new Progress(now, plan.Duration, participants.Count(p => p.Joined), participants.Count(p => p.Error is not null), participants.Length,
-                participants.Sum(p => p.RtpReceived), dt > 0 ? (fwd - lastFwd) / dt : 0, dt > 0 && sampler is not null ? (sample.CpuSeconds - lastCpu) / dt * 100 : 0));
-            lastFwd = fwd;
+                participants.Sum(p => p.RtpReceived), lastRate, dt > 0 && sampler is not null ? (sample.CpuSeconds - lastCpu) / dt * 100 : 0));
             lastCpu = sample.CpuSeconds;
             lastAt = now;
         }
         double measureEnd = clock.Elapsed.TotalSeconds;
-        long fwdEnd = ForwardedSoFar(participants);
+        long fwdEnd = await ForwardedSoFarAsync(participants).ConfigureAwait(false);
         cpuEnd = sampler?.Read() ?? default;
         var selfEnd = self?.Read() ?? default;
         if (double.IsNaN(measureStart))
@@ -127,6 +140,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             LoadGeneratorCpuSeconds = selfCpu,
             ServerDrops = target.DropsByReason,
             UdpReceiveBufferErrors = ProcessSampler.UdpReceiveBufferErrors() - rcvbufErrors,
+            ProbeSocketDrops = SocketDrops(participants.Where(p => p.Plan.Probe)),
+            SinkSocketDrops = SocketDrops(participants.Where(p => p.Plan.Sink)),
             LoadGeneratorCpuMicrosPerForwardedPacket = fwdEnd - fwdStart > 0 ? selfCpu * 1e6 / (fwdEnd - fwdStart) : double.NaN,
         };
         await stop.CancelAsync().ConfigureAwait(false);
@@ -142,10 +157,15 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         }
         return result;
 
-        long ForwardedSoFar(SyntheticParticipant[] ps)
+        async Task<long> ForwardedSoFarAsync(SyntheticParticipant[] ps)
         {
-            long server = target.ForwardedPackets;
-            return server >= 0 ? server : ps.Sum(p => p.RtpReceived);
+            long server = await target.ReadForwardedPacketsAsync().ConfigureAwait(false);
+            if (server >= 0) return server;
+            if (ps.Any(p => p.Plan.Sink))
+            {
+                lock (errors) if (!errors.Contains(NoServerCount)) errors.Add(NoServerCount);
+            }
+            return ps.Sum(p => p.RtpReceived);
         }
     }
 
@@ -204,14 +224,16 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         long expected = 0, lost = 0, duplicates = 0, reordered = 0;
         double jitterSum = 0;
         int jitterCount = 0, missing = 0;
-        foreach (var s in participants.Where(p => p.Joined && p.Plan.Subscribes))
+        foreach (var s in participants.Where(p => p.Joined && p.Plan.Probe))
         {
             foreach (var pubPlan in plan.PublishersFor(s.Plan))
             {
                 var pub = byPublisher[pubPlan.PublisherIndex];
                 if (!pub.Joined) continue;
                 bool bothSteady = s.Plan.LeaveAt is null && pub.Plan.LeaveAt is null;
-                if (pub.Simulcast)
+                // A camera off the subscriber's page (tile 0 x 0) is held back by the server's last-N: not expected.
+                bool shown = options.TileFor is not { } tile || tile(s, pub.Plan.PublisherIndex) is not (0, 0);
+                if (pub.Simulcast && shown)
                 {
                     // One output stream whatever the layer: loss = RTP sequence gaps on it (VideoReceiveCheck).
                     var check = s.VideoCheckFrom(pub.Plan.PublisherIndex);
@@ -228,7 +250,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                         latency.Add(check.Latency);
                     }
                 }
-                foreach (var stream in pub.Streams.Where(st => !(pub.Simulcast && st.Kind == StreamKind.Video)))
+                foreach (var stream in pub.Streams.Where(st => st.Kind != StreamKind.Video || (!pub.Simulcast && shown)))
                 {
                     var stats = s.ReceivedFrom(pub.Plan.PublisherIndex, stream.Kind);
                     if (stats is null || !stats.Any)
@@ -248,7 +270,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             }
         }
         var joins = participants.Where(p => p.Joined).Select(p => p.JoinMilliseconds).ToArray();
-        var checks = participants.SelectMany(s => Enumerable.Range(0, plan.PublisherCount).Select(s.VideoCheckFrom)).OfType<VideoReceiveCheck>().ToArray();
+        var checks = participants.Where(p => p.Plan.Probe).SelectMany(s => Enumerable.Range(0, plan.PublisherCount).Select(s.VideoCheckFrom)).OfType<VideoReceiveCheck>().ToArray();
         double cpu = sampler is null ? double.NaN : cpuEnd.CpuSeconds - cpuStart.CpuSeconds;
         return new RunResult
         {
@@ -258,6 +280,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             DurationSeconds = duration,
             MeasuredSeconds = measured,
             Planned = participants.Length,
+            Probes = participants.Count(p => p.Plan.Probe),
+            Sinks = participants.Count(p => p.Plan.Sink),
             Connected = participants.Count(p => p.Joined),
             Failed = participants.Count(p => p.Error is not null),
             JoinMsP50 = Percentiles.Of(joins, 50),
@@ -297,6 +321,14 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             LayerSwitchesNotOnKeyFrame = checks.Sum(c => c.Switches.Count(x => !x.AtKeyFrame)),
             LayerSwitchesWithSeqGap = checks.Sum(c => c.Switches.Count(x => !x.SequenceContinuous)),
         };
+    }
+
+    /// <summary>Kernel drops on these participants' media sockets (whole run; /proc/net/udp, -1 where unreadable).</summary>
+    private static long SocketDrops(IEnumerable<SyntheticParticipant> who)
+    {
+        var drops = ProcessSampler.UdpSocketDropsByPort();
+        if (drops is null) return -1;
+        return who.Where(p => p.LocalPort > 0).Sum(p => drops.GetValueOrDefault(p.LocalPort));
     }
 
     private static double ReadLoadAverage()

@@ -71,4 +71,37 @@ internal sealed class ProcessSampler(int pid)
         }
         return -1;
     }
+
+    /// <summary>
+    /// Drops per local UDP port from /proc/net/udp and /proc/net/udp6 (proc(5): local_address "ADDR:PORT" in hex in
+    /// column 2, drops in the last column), summed over sockets sharing a port; null where unreadable.
+    /// </summary>
+    public static Dictionary<int, long>? UdpSocketDropsByPort()
+    {
+        var result = new Dictionary<int, long>();
+        try
+        {
+            foreach (string file in new[] { "/proc/net/udp", "/proc/net/udp6" })
+            {
+                if (!File.Exists(file)) continue;
+                foreach (string line in File.ReadLines(file).Skip(1))
+                {
+                    string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (f.Length < 13) continue;
+                    int colon = f[1].LastIndexOf(':');
+                    if (colon < 0 || !int.TryParse(f[1].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int port)
+                        || !long.TryParse(f[^1], NumberStyles.None, CultureInfo.InvariantCulture, out long drops))
+                    {
+                        continue;
+                    }
+                    result[port] = result.GetValueOrDefault(port) + drops;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        return result;
+    }
 }

@@ -9,6 +9,14 @@ internal sealed record RunResult
     public required double DurationSeconds { get; init; }
     public required double MeasuredSeconds { get; init; }
     public required int Planned { get; init; }
+    /// <summary>Subscribers that receive, decrypt and measure: loss, latency, jitter, layers and missing streams are theirs alone.</summary>
+    public int Probes { get; init; }
+    /// <summary>Subscribers whose sockets are left unread once connected (the server does the full work for them).</summary>
+    public int Sinks { get; init; }
+    /// <summary>Kernel receive-buffer drops on the probes' sockets (load generator falling behind; whole run).</summary>
+    public long ProbeSocketDrops { get; init; }
+    /// <summary>Kernel drops on the sinks' sockets: what the server forwarded to them, minus a few kilobytes of buffer.</summary>
+    public long SinkSocketDrops { get; init; }
     public required int Connected { get; init; }
     public required int Failed { get; init; }
     public required double JoinMsP50 { get; init; }

@@ -6,14 +6,32 @@ internal enum ScenarioKind
     Broadcast,
     Rooms,
     Churn,
+
+    /// <summary>LiveKit's "1 publisher → N subscribers" shape: one simulcast camera (q/h/f) shown in small tiles.</summary>
+    Livestream,
+
+    /// <summary>LiveKit's "N publishers, N subscribers" shape: everyone publishes simulcast, shows the speaker on f and 8 on q, hears all.</summary>
+    LargeMeeting,
+
+    /// <summary>LiveKit's audio-only shape: 10 microphones → N listeners.</summary>
+    Audio,
 }
 
 /// <summary>One synthetic participant of a plan: where, when, and what it sends and receives.</summary>
 /// <param name="Index">Unique in the plan.</param>
 /// <param name="PublisherIndex">Its index among publishers (written in its payload stamps), or -1 if it only subscribes.</param>
 /// <param name="LeaveAt">Null: stays to the end of the run.</param>
-internal sealed record PlannedParticipant(int Index, int Room, int PublisherIndex, bool Subscribes, TimeSpan JoinAt, TimeSpan? LeaveAt)
+/// <param name="Sink">
+/// A subscriber that joins exactly like the others (signaling, ICE, DTLS, consent, RTCP receiver reports, tile sizes)
+/// and then leaves its media socket unread with a minimal receive buffer, so the kernel drops what the server sends
+/// it: the server does the full work for it, the load generator almost none. Loss and latency come from the others
+/// (probes). See <see cref="ScenarioPlan.WithProbes"/>.
+/// </param>
+internal sealed record PlannedParticipant(int Index, int Room, int PublisherIndex, bool Subscribes, TimeSpan JoinAt, TimeSpan? LeaveAt, bool Sink = false)
 {
+    /// <summary>A subscriber that receives, decrypts and measures everything.</summary>
+    public bool Probe => Subscribes && !Sink;
+
     public bool Publishes => PublisherIndex >= 0;
 
     public string Name => $"p{Index}";
@@ -49,6 +67,29 @@ internal sealed class ScenarioPlan
 
     public int PublisherCount => Participants.Count(p => p.Publishes);
 
+    public int SinkCount => Participants.Count(p => p.Sink);
+
+    public int ProbeCount => Participants.Count(p => p.Probe);
+
+    /// <summary>
+    /// The same plan with only the first <paramref name="probes"/> subscribers (in join order) measuring and every
+    /// other subscriber a <see cref="PlannedParticipant.Sink"/>. A sink that also publishes (a meeting) keeps sending, but
+    /// the server's RTCP for its own streams is dropped with the rest: PLI/FIR and NACK go unanswered (its key frames come
+    /// every <see cref="Media.MediaProfile.KeyFrameInterval"/>, the server's key-frame cache serves new subscribers) and its
+    /// simulcast layers keep their MID/rid extensions. Publish-only participants always read.
+    /// </summary>
+    public ScenarioPlan WithProbes(int probes)
+    {
+        if (probes < 0) throw new ArgumentException("--probes must be 0 or more");
+        int kept = 0;
+        var list = Participants.Select(p =>
+        {
+            bool sink = p.Subscribes && kept++ >= probes;
+            return p with { Sink = sink };
+        }).ToList();
+        return new ScenarioPlan(Kind, RoomCount, Duration, list);
+    }
+
     /// <summary>Publishers whose media <paramref name="subscriber"/> should receive: same room, not itself, overlapping in time.</summary>
     public IEnumerable<PlannedParticipant> PublishersFor(PlannedParticipant subscriber) =>
         Participants.Where(p => p.Publishes && p.Room == subscriber.Room && p.Index != subscriber.Index && Overlap(p, subscriber, Duration));
@@ -79,6 +120,20 @@ internal sealed class ScenarioPlan
         }
         return new ScenarioPlan(ScenarioKind.Broadcast, 1, duration, list);
     }
+
+    /// <summary>One publisher (simulcast, see <see cref="CapacityScenarios"/>) → <paramref name="subscribers"/>, all in room 0.</summary>
+    public static ScenarioPlan Livestream(int subscribers, TimeSpan duration, TimeSpan joinSpacing = default) =>
+        Broadcast(1, subscribers, duration, joinSpacing).As(ScenarioKind.Livestream);
+
+    /// <summary><paramref name="participants"/> who all publish and subscribe (tiles and last-N: <see cref="CapacityScenarios"/>).</summary>
+    public static ScenarioPlan LargeMeeting(int participants, TimeSpan duration, TimeSpan joinSpacing = default) =>
+        Meeting(participants, duration, joinSpacing).As(ScenarioKind.LargeMeeting);
+
+    /// <summary><paramref name="publishers"/> microphones (no camera, see <see cref="CapacityScenarios"/>) → <paramref name="subscribers"/>.</summary>
+    public static ScenarioPlan Audio(int publishers, int subscribers, TimeSpan duration, TimeSpan joinSpacing = default) =>
+        Broadcast(publishers, subscribers, duration, joinSpacing).As(ScenarioKind.Audio);
+
+    private ScenarioPlan As(ScenarioKind kind) => new(kind, RoomCount, Duration, Participants);
 
     /// <summary>
     /// <paramref name="slots"/> seats in one room; each seat's occupant stays <paramref name="lifetime"/> then leaves

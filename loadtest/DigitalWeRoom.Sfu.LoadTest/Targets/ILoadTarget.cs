@@ -11,7 +11,7 @@ internal interface ILoadTarget : IAsyncDisposable
     int? ServerPid { get; }
 
     /// <summary>Packets the server says it forwarded so far, or -1 if it cannot tell (then subscribers' counts are used).</summary>
-    long ForwardedPackets { get; }
+    Task<long> ReadForwardedPacketsAsync();
 
     /// <summary>Server-side drops by reason (empty when the target cannot tell).</summary>
     IReadOnlyDictionary<string, long> DropsByReason { get; }

@@ -55,12 +55,9 @@ internal sealed class InProcessTarget : ILoadTarget
         }
     }
 
-    public long ForwardedPackets
+    public Task<long> ReadForwardedPacketsAsync()
     {
-        get
-        {
-            lock (_control) return _routers.Values.Sum(r => r.Counters.ForwardedPackets);
-        }
+        lock (_control) return Task.FromResult(_routers.Values.Sum(r => r.Counters.ForwardedPackets));
     }
 
     public IReadOnlyDictionary<string, long> DropsByReason

@@ -16,12 +16,13 @@ namespace DigitalWeRoom.Sfu.LoadTest.Targets;
 /// /ws): join with p2p:false, answer every server offer (publish slots sendonly with our SSRCs, others' tracks
 /// recvonly), and connect with the ICE controlling client + DTLS client to the server's ICE-lite candidate.
 /// </summary>
-internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = null) : ILoadTarget
+internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = null) : ILoadTarget
 {
     private static readonly DtlsCertificate ClientCertificate = DtlsCertificate.Generate("dwr-loadtest-server");
     private readonly Dictionary<SyntheticParticipant, Member> _members = [];
     private readonly object _control = new();
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(20);
+    private readonly ServerMetrics _metrics = new(ws);
 
     /// <summary>How often each client refreshes ICE consent once connected (RFC 7675: about 5 s; fault tests use less).</summary>
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
@@ -42,7 +43,8 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
 
     public int? ServerPid => null;
 
-    public long ForwardedPackets => -1;
+    /// <summary>The server's own count (<c>/metrics</c>): with sinks, the subscribers cannot count what it forwarded.</summary>
+    public Task<long> ReadForwardedPacketsAsync() => _metrics.ReadPacketsOutAsync();
 
     /// <summary>
     /// The server is another process (its drops are on its /metrics); these are the synthetic clients' own drops
@@ -82,6 +84,7 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         member.PingLoop = Task.Run(() => PingLoopAsync(member), CancellationToken.None);
         var state = await member.Connected.Task.WaitAsync(_timeout, ct).ConfigureAwait(false);
         if (state != WebRtcTransportState.Connected) throw new InvalidOperationException($"transport {state}");
+        OnMemberConnected(member);
         participant.Connection = new ClientConnection(member.Client!);
     }
 
@@ -100,6 +103,7 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or InvalidOperationException)
         {
         }
+        m.RtcpTimer?.Dispose();
         m.Client?.Dispose();
         m.Socket.Dispose();
         m.Connected.TrySetResult(WebRtcTransportState.Closed);
@@ -127,21 +131,6 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         lock (_control) m = _members[participant];
         if (moveTo is not null) m.Client!.Endpoint.MoveTo(moveTo);
         await m.SendAsync(new JsonObject { ["type"] = "ice-restart" }, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The subscriber's tiles changed (<see cref="SyntheticParticipant.TileFor"/>): <c>video-size</c> again for every
-    /// camera track it receives, paced under the server's limit of 10 per second per participant.
-    /// </summary>
-    public void ResendVideoSizes(SyntheticParticipant participant)
-    {
-        Member m;
-        lock (_control) m = _members[participant];
-        lock (m.VideoTracks)
-        {
-            foreach (var track in m.VideoTracks) m.PendingSizes.Add(track);
-        }
-        if (m.SizeLoop is null && participant.TileFor is not null) m.SizeLoop = Task.Run(() => VideoSizeLoopAsync(m), CancellationToken.None);
     }
 
     /// <summary>The participant id the server gave this participant (<c>joined</c>), null before.</summary>
@@ -177,6 +166,8 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         // In parallel: each leave may wait up to 2 s for the close handshake, which for hundreds of members in a row
         // outlasts any bound on the run.
         await Task.WhenAll(all.Select(LeaveAsync)).ConfigureAwait(false);
+        DisposeSinks();
+        _metrics.Dispose();
     }
 
     private async Task ReceiveLoopAsync(Member m)
@@ -253,10 +244,10 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
                 Certificate = ClientCertificate,
                 ConsentInterval = ConsentInterval,
                 BindAddress = BindAddressFor?.Invoke(m.Participant),
-                ReceiveThread = ReceivePump is null,
+                ReceiveThread = PumpFor(m.Participant) is null,
             };
             m.Client = ClientScope is { } scope ? scope(m.Participant, () => IceControllingClient.Start(options)) : IceControllingClient.Start(options);
-            ReceivePump?.Add(m.Client.Endpoint);
+            PumpFor(m.Participant)?.Add(m.Client.Endpoint);
         }
         else if (m.ServerUfrag is not null && offer.Ufrag != m.ServerUfrag)
         {
@@ -266,19 +257,14 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         m.ServerUfrag = offer.Ufrag;
         var local = m.Client.Transport.LocalIceCredentials;
         var p = m.Participant;
+        foreach (var s in offer.Sections)
+        {
+            if (s.Direction == "sendonly") p.Reception.Announce(s.Ssrc);
+        }
         string answer = JanusSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
             p.Audio?.Ssrc ?? 0, p.Video?.Ssrc ?? 0, p.Simulcast ? [.. p.VideoLayers.Select(v => v.Rid!)] : null, (section, rids) => UseSimulcast(m, section, rids));
         await m.SendAsync(new JsonObject { ["type"] = "answer", ["target"] = "server", ["sdp"] = answer }, CancellationToken.None).ConfigureAwait(false);
-        if (p.TileFor is not null)
-        {
-            lock (m.VideoTracks)
-            {
-                foreach (var s in offer.Sections)
-                {
-                    if (s.Kind == "video" && s.Direction == "sendonly" && s.MsidTrack is { } track && m.VideoTracks.Add(track)) m.PendingSizes.Add(track);
-                }
-            }
-        }
+        if (p.TileFor is not null) await OnVideoTracksAsync(m, offer).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -330,112 +316,4 @@ internal sealed class ServerTarget(Uri ws, bool allowNetns, TimeSpan? timeout = 
         }
     }
 
-    /// <summary>Sends pending <c>video-size</c> messages, one per 125 ms (the server applies at most 10 per second).</summary>
-    private async Task VideoSizeLoopAsync(Member m)
-    {
-        try
-        {
-            while (m.Socket.State is WebSocketState.Open or WebSocketState.Connecting)
-            {
-                await Task.Delay(125).ConfigureAwait(false);
-                string? track;
-                lock (m.VideoTracks)
-                {
-                    track = m.PendingSizes.FirstOrDefault();
-                    if (track is not null) m.PendingSizes.Remove(track);
-                }
-                if (track is null || m.Participant.TileFor is not { } tileFor || PublisherOf(track) is not int publisher) continue;
-                var (width, height) = tileFor(publisher);
-                await m.SendAsync(new JsonObject { ["type"] = "video-size", ["trackId"] = track, ["width"] = width, ["height"] = height }, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    /// <summary>The publisher index of a server track id <c>"&lt;participantId&gt;-&lt;mid&gt;"</c>.</summary>
-    private int? PublisherOf(string trackId)
-    {
-        lock (_control)
-        {
-            foreach (var other in _members.Values)
-            {
-                if (other.ParticipantId is { } id && trackId.Length > id.Length && trackId.StartsWith(id, StringComparison.Ordinal) && trackId[id.Length] == '-')
-                {
-                    return other.Participant.Plan.PublisherIndex;
-                }
-            }
-        }
-        return null;
-    }
-
-    private sealed class Member(SyntheticParticipant participant, ClientWebSocket socket)
-    {
-        private readonly SemaphoreSlim _send = new(1, 1);
-
-        public SyntheticParticipant Participant { get; } = participant;
-
-        public ClientWebSocket Socket { get; } = socket;
-
-        public IceControllingClient? Client { get; set; }
-
-        public Task? Loop { get; set; }
-
-        public Task? SizeLoop { get; set; }
-
-        public Task? PingLoop { get; set; }
-
-        public string? ParticipantId { get; set; }
-
-        /// <summary>Camera tracks received (server track ids), and those whose video-size is still to send; lock VideoTracks.</summary>
-        public HashSet<string> VideoTracks { get; } = [];
-
-        public SortedSet<string> PendingSizes { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<string> AnsweredRids { get; } = [];
-
-        public string? ServerUfrag { get; set; }
-
-        public List<JsonNode> Messages { get; } = [];
-
-        public TaskCompletionSource<WebRtcTransportState> Connected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task SendAsync(JsonObject message, CancellationToken ct)
-        {
-            byte[] bytes = Encoding.UTF8.GetBytes(message.ToJsonString());
-            await _send.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                await Socket.SendAsync(bytes, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                _send.Release();
-            }
-        }
-    }
-
-    private sealed class StateListener(Member m) : IWebRtcTransportListener
-    {
-        public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
-        {
-            if (state >= WebRtcTransportState.Connected) m.Connected.TrySetResult(state);
-        }
-
-        public void OnRtp(WebRtcTransport transport, DigitalWeRoom.Sfu.Transport.Buffers.PooledPacket packet) => m.Participant.OnRtp(transport, packet);
-
-        public void OnRtcp(WebRtcTransport transport, DigitalWeRoom.Sfu.Transport.Buffers.PooledPacket packet) => m.Participant.OnRtcp(transport, packet);
-    }
-
-    private sealed class ClientConnection(IceControllingClient client) : IParticipantConnection
-    {
-        public bool TrySendRtp(Span<byte> buffer, int length) => client.TrySendRtp(buffer, length);
-
-        public ValueTask DisposeAsync()
-        {
-            client.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
 }

@@ -29,6 +29,9 @@ public static class MessageTypes
     public const string Pong = "pong";
     public const string Draining = "draining";
 
+    /// <summary>Server to client (cluster): join again at <c>url</c>, the signaling socket of the node that owns the room (docs/cluster.md).</summary>
+    public const string Redirect = "redirect";
+
     // simulcast
     /// <summary>Client to server: the tile size a remote video is shown at ({trackId, width, height}, device pixels).</summary>
     public const string VideoSize = "video-size";

@@ -70,6 +70,9 @@ public sealed record SignalMessage
     [Key("active")] public IReadOnlyList<string>? Active { get; init; }
     // end simulcast
 
+    /// <summary>redirect (cluster): the owning node's signaling WebSocket URL, taken from the node registry, never from a client.</summary>
+    [Key("url")] public string? Url { get; init; }
+
     /// <summary>Optional client correlation id, echoed in the error reply to that message.</summary>
     [Key("id")] public string? Id { get; init; }
 

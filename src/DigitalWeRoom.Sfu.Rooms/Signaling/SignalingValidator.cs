@@ -23,7 +23,8 @@ public static partial class SignalingValidator
     public const int MaxCodecs = 16;
     public const int MaxCodecNameLength = 16;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant)]
+    // \z, not $: in .NET $ also matches before a final newline, and "standup\n" would pass (issue #12, finding 10).
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex RoomNamePattern();
 
     public static bool IsValidRoomName(string? room) => room is not null && RoomNamePattern().IsMatch(room);

@@ -41,7 +41,7 @@ public sealed class AdminAuthorization(RoomTokenService tokens, IOptions<SfuOpti
         }
 
         VideoGrant video = result.Grant!.Video;
-        if (room is not null && video.RoomAdmin && string.Equals(video.Room, room, StringComparison.Ordinal))
+        if (room is not null && video.RoomAdmin && Rooms.RoomName.Same(video.Room, room))
         {
             return AdminAccess.Granted;
         }

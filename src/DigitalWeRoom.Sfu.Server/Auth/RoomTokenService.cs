@@ -19,9 +19,8 @@ public sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt, string 
 /// and a <c>video</c> object {room, canPublish, canSubscribe, roomAdmin, serverAdmin}.
 /// </summary>
 /// <remarks>
-/// Validation is written out step by step rather than delegated, so each refusal has its own
-/// <see cref="TokenRejection"/>: only <c>alg: HS256</c> is accepted (never <c>none</c>), the key is looked up by
-/// <c>iss</c>, the MAC is compared in constant time, and <c>exp</c> is required.
+/// Signature, algorithm, key and lifetime are checked by <see cref="Hs256Jwt"/> (JsonWebTokenHandler, HS256 only, key by
+/// <c>iss</c>, <c>exp</c> required, the configured clock skew); each refusal keeps its own <see cref="TokenRejection"/>.
 /// </remarks>
 public sealed class RoomTokenService
 {
@@ -109,7 +108,7 @@ public sealed class RoomTokenService
             return result;
         }
 
-        if (!string.Equals(result.Grant!.Video.Room, room, StringComparison.Ordinal))
+        if (!Rooms.RoomName.Same(result.Grant!.Video.Room, room))
         {
             return RoomTokenResult.Fail(TokenRejection.WrongRoom, $"the token is for room '{result.Grant.Video.Room}', not '{room}'");
         }
@@ -129,14 +128,14 @@ public sealed class RoomTokenService
     /// <summary>Signature, algorithm, key, lifetime and claims. Total: never throws on any input.</summary>
     public RoomTokenResult Validate(string? token)
     {
-        if (!Hs256Jwt.TryVerify(token, issuer => _secrets.GetValueOrDefault(issuer), _time.GetUtcNow(), _options.ClockSkew,
+        if (!Hs256Jwt.TryVerify(token, issuer => _secrets.GetValueOrDefault(issuer), _time, _options.ClockSkew,
                 out JsonWebToken jwt, out TokenRejection rejection, out string error))
         {
             return RoomTokenResult.Fail(rejection, error);
         }
 
         string apiKey = Hs256Jwt.GetString(jwt, "iss")!;
-        DateTimeOffset exp = Hs256Jwt.TryGetTime(jwt, "exp", out DateTimeOffset e) ? e : default;
+        DateTimeOffset exp = new(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc));
         string? identity = Hs256Jwt.GetString(jwt, "sub");
         if (!TryReadVideoGrant(jwt, out VideoGrant? video))
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Auth;
@@ -23,21 +24,46 @@ public static class TokenCommand
         return true;
     }
 
+    private const string Usage =
+        "usage: token --room ROOM --identity ID [--name NAME] [--ttl 1h] [--admin] [--server-admin] [--key API_KEY]";
+
     public static int Run(string[] args, TextWriter output, TextWriter error, IConfiguration? configuration = null, TimeProvider? time = null)
     {
-        string? room = Value(args, "--room");
-        string? identity = Value(args, "--identity");
-        string? name = Value(args, "--name");
-        string? key = Value(args, "--key");
-        bool serverAdmin = args.Contains("--server-admin");
-        if ((room is null && !serverAdmin) || identity is null || args.Contains("--help"))
+        // System.CommandLine: an unknown flag (say --admn) is an error, never a token silently minted without the grant.
+        var roomOption = new Option<string>("--room") { Description = "the room the token admits to" };
+        var identityOption = new Option<string>("--identity") { Description = "the participant's identity (sub)", Required = true };
+        var nameOption = new Option<string>("--name") { Description = "display name" };
+        var ttlOption = new Option<string>("--ttl") { Description = "lifetime: 90s, 30m, 1h, 2d or hh:mm:ss" };
+        var keyOption = new Option<string>("--key") { Description = "API key to sign with (default: the first configured)" };
+        var adminOption = new Option<bool>("--admin") { Description = "roomAdmin for this room" };
+        var serverAdminOption = new Option<bool>("--server-admin") { Description = "serverAdmin: the operator API, any room" };
+        var command = new RootCommand("Mints a room token") { roomOption, identityOption, nameOption, ttlOption, keyOption, adminOption, serverAdminOption };
+        ParseResult parse = command.Parse(args);
+        if (parse.Errors.Count > 0 || parse.Action is System.CommandLine.Help.HelpAction)
         {
-            error.WriteLine("usage: token --room ROOM --identity ID [--name NAME] [--ttl 1h] [--admin] [--server-admin] [--key API_KEY]");
+            foreach (var parseError in parse.Errors)
+            {
+                error.WriteLine(parseError.Message);
+            }
+
+            error.WriteLine(Usage);
+            return 2;
+        }
+
+        string? room = parse.GetValue(roomOption);
+        string identity = parse.GetValue(identityOption)!;
+        string? name = parse.GetValue(nameOption);
+        string? key = parse.GetValue(keyOption);
+        bool serverAdmin = parse.GetValue(serverAdminOption);
+        if (room is null && !serverAdmin)
+        {
+            error.WriteLine("--room is required (or --server-admin)");
+            error.WriteLine(Usage);
             return 2;
         }
 
         TimeSpan? ttl = null;
-        if (Value(args, "--ttl") is { } ttlText)
+        if (parse.GetValue(ttlOption) is { } ttlText)
         {
             if (!Ttl.TryParse(ttlText, out TimeSpan parsed))
             {
@@ -71,7 +97,7 @@ public static class TokenCommand
         var service = new RoomTokenService(Microsoft.Extensions.Options.Options.Create(options), time ?? TimeProvider.System);
         try
         {
-            var grant = new VideoGrant { Room = room, RoomAdmin = args.Contains("--admin"), ServerAdmin = serverAdmin };
+            var grant = new VideoGrant { Room = room, RoomAdmin = parse.GetValue(adminOption), ServerAdmin = serverAdmin };
             IssuedToken issued = service.Issue(new RoomTokenRequest(identity, name, grant, ttl), key);
             output.WriteLine(issued.Token);
             error.WriteLine($"key {issued.ApiKey}, room {room ?? "(any: server admin)"}, identity {identity}, expires {issued.ExpiresAt:u}");
@@ -82,11 +108,5 @@ public static class TokenCommand
             error.WriteLine(e.Message);
             return 1;
         }
-    }
-
-    private static string? Value(string[] args, string option)
-    {
-        int at = Array.IndexOf(args, option);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 }

@@ -27,6 +27,18 @@ internal static class DeployCatalog
     public static readonly IReadOnlyList<string> Domains =
         ["ava.tf", "3x0.me", "refit.earth", "co30.org", "ninja.tf", "base.tf", "tf9.io"];
 
+    /// <summary>
+    /// Who may join (variables.tf <c>who_may_join</c>): anyone with the link gets a guest token from the page
+    /// (<c>Sfu:Auth:AllowGuests</c>); invite only needs a token minted with the API secret. Tokens are on either way.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Key, string Label)> WhoMayJoin =
+    [
+        ("anyone_with_link", "Anyone with the link"),
+        ("invite_only", "Only people with an invite link (a token you mint)"),
+    ];
+
+    public const string DefaultWhoMayJoin = "anyone_with_link";
+
     /// <summary>Same pattern as variables.tf and deploy.js: a letter, then 1-14 letters, digits or underscores.</summary>
     public const string NamePattern = "^[a-zA-Z][a-zA-Z0-9_]{1,14}$";
 

@@ -3,7 +3,7 @@ namespace DigitalWeRoom.Sfu.Server.Deploy;
 /// <summary>
 /// <c>DigitalWeRoom.Sfu.Server deploy ...</c>: the command-line side of the deploy wizard.
 /// <list type="bullet">
-/// <item><c>deploy tfgrid --size S --location L --name N --domain D [--ssh-key-file F] [--git-url U] --out DIR</c>
+/// <item><c>deploy tfgrid --size S --location L --name N --domain D [--ssh-key-file F] [--git-url U] [--who-may-join W] --out DIR</c>
 /// writes the same bundle as the /deploy page.</item>
 /// <item><c>deploy healthcheck [--url U]</c> exits 0 when U (default http://127.0.0.1:7880/healthz/ready) answers
 /// 2xx; the container HEALTHCHECK uses it because the runtime image has no curl.</item>
@@ -16,7 +16,8 @@ internal static class DeployCommand
     private const string Usage = """
         usage:
           deploy tfgrid --size small|mid|large --location ghent|vienna --name NAME --domain DOMAIN
-                        [--ssh-key-file FILE] [--git-url URL] --out DIR
+                        [--ssh-key-file FILE] [--git-url URL]
+                        [--who-may-join anyone_with_link|invite_only] --out DIR
           deploy healthcheck [--url URL]
         """;
 
@@ -39,7 +40,7 @@ internal static class DeployCommand
 
     private static async Task<int> RunTfGridAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (!TryParseOptions(args, ["--size", "--location", "--name", "--domain", "--ssh-key-file", "--git-url", "--out"],
+        if (!TryParseOptions(args, ["--size", "--location", "--name", "--domain", "--ssh-key-file", "--git-url", "--who-may-join", "--out"],
                 out var options, out var parseError))
         {
             return await FailAsync(stderr, parseError + "\n" + Usage);
@@ -69,7 +70,8 @@ internal static class DeployCommand
 
         var request = new DeployRequest(
             options.GetValueOrDefault("--size"), options.GetValueOrDefault("--location"), options.GetValueOrDefault("--name"),
-            options.GetValueOrDefault("--domain"), options.GetValueOrDefault("--git-url"), sshKey).Normalize();
+            options.GetValueOrDefault("--domain"), options.GetValueOrDefault("--git-url"), sshKey,
+            options.GetValueOrDefault("--who-may-join")).Normalize();
         var errors = DeployRequestValidator.Validate(request);
         if (errors.Count > 0)
         {

@@ -47,6 +47,11 @@ internal static partial class DeployRequestValidator
             errors.Add(new("ssh_key", keyError));
         }
 
+        if (!DeployCatalog.WhoMayJoin.Any(w => w.Key == (request.WhoMayJoin ?? DeployCatalog.DefaultWhoMayJoin)))
+        {
+            errors.Add(new("who_may_join", $"choose one of {string.Join(", ", DeployCatalog.WhoMayJoin.Select(w => w.Key))}."));
+        }
+
         return errors;
     }
 

@@ -75,7 +75,7 @@ internal static class DeployWidgetEndpoints
         var key = sshWanted ? form["ssh_key"].ToString() : null;
         var request = new DeployRequest(
             form["size"].ToString(), form["location"].ToString(), form["name"].ToString(),
-            form["domain"].ToString(), form["git_url"].ToString(), key).Normalize();
+            form["domain"].ToString(), form["git_url"].ToString(), key, form["who_may_join"].ToString()).Normalize();
         var sshError = sshWanted && request.SshKey is null
             ? new DeployFieldError("ssh_key", "paste your public key, or choose No for SSH access.")
             : null;
@@ -115,6 +115,7 @@ internal static class DeployWidgetEndpoints
             .Replace("{{SIZE_OPTIONS}}", Options(DeployCatalog.Sizes.Select(s => (s.Name, $"{s.Name}: {s.Summary}"))))
             .Replace("{{LOCATION_OPTIONS}}", Options(DeployCatalog.Locations))
             .Replace("{{DOMAIN_OPTIONS}}", Options(DeployCatalog.Domains.Select(d => (d, d))))
+            .Replace("{{WHO_MAY_JOIN_OPTIONS}}", Options(DeployCatalog.WhoMayJoin))
             .ToString();
     }
 }

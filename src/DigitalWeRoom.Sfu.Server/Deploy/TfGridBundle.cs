@@ -53,6 +53,7 @@ internal static class TfGridBundle
         sb.Append("domain   = ").Append(HclWriter.Quote(request.Domain!)).Append('\n');
         sb.Append("ssh_key  = ").Append(HclWriter.Quote(request.SshKey ?? "")).Append('\n');
         sb.Append("git_url  = ").Append(HclWriter.Quote(request.GitUrl ?? "")).Append('\n');
+        sb.Append("who_may_join = ").Append(HclWriter.Quote(request.WhoMayJoin ?? DeployCatalog.DefaultWhoMayJoin)).Append('\n');
         return sb.ToString();
     }
 
@@ -67,7 +68,10 @@ internal static class TfGridBundle
             .Replace("{{SIZE}}", $"{size.Name} ({size.Summary})", StringComparison.Ordinal)
             .Replace("{{LOCATION}}", request.Location, StringComparison.Ordinal)
             .Replace("{{SSH}}", request.SshKey is null ? "disabled (no key given)" : "enabled for the given key", StringComparison.Ordinal)
-            .Replace("{{THEME}}", request.GitUrl ?? "none (default look)", StringComparison.Ordinal);
+            .Replace("{{THEME}}", request.GitUrl ?? "none (default look)", StringComparison.Ordinal)
+            .Replace("{{WHO_MAY_JOIN}}", request.WhoMayJoin == "invite_only"
+                ? "only people with an invite link (a token you mint, below)"
+                : "anyone with the link (the page gets a guest token; invite links work too)", StringComparison.Ordinal);
     }
 
     public static void WriteZip(IReadOnlyList<BundleFile> files, Stream destination, string folder)

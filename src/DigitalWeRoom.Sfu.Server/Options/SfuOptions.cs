@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
+
 namespace DigitalWeRoom.Sfu.Server.Options;
 
 /// <summary>

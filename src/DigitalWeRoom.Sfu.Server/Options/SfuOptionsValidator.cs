@@ -4,16 +4,14 @@ using Microsoft.Extensions.Options;
 namespace DigitalWeRoom.Sfu.Server.Options;
 
 /// <summary>Rejects an unusable configuration at start-up (ValidateOnStart), naming every bad key.</summary>
-internal sealed class SfuOptionsValidator : IValidateOptions<SfuOptions>
+/// <param name="configuration">The host's configuration, where an https listen address finds its certificate.</param>
+internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<SfuOptions>
 {
     public ValidateOptionsResult Validate(string? name, SfuOptions options)
     {
         var errors = new List<string>();
 
-        if (!Uri.TryCreate(options.Http.Listen, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
-        {
-            errors.Add($"Sfu:Http:Listen '{options.Http.Listen}' must be an http:// or https:// URL.");
-        }
+        errors.AddRange(ListenAddress.Validate(options.Http.Listen, configuration));
 
         if (options.Simulcast.Validate() is { } simulcast)
         {

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Signaling;
 
-/// <summary>Joins per client IP address per minute (fixed window), so one address cannot churn rooms.</summary>
+/// <summary>
+/// Joins per client per minute (fixed window), so one address cannot churn rooms. Clients are keyed by
+/// <see cref="Networking.ClientAddressKey"/> (IPv6 by /64); only authorized joins take a permit.
+/// </summary>
 internal sealed class JoinRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<IPAddress> _limiter;
@@ -19,7 +22,7 @@ internal sealed class JoinRateLimiter : IDisposable
 
     public bool TryAcquire(IPAddress? address)
     {
-        using var lease = _limiter.AttemptAcquire(address ?? IPAddress.None);
+        using var lease = _limiter.AttemptAcquire(Networking.ClientAddressKey.For(address));
         return lease.IsAcquired;
     }
 

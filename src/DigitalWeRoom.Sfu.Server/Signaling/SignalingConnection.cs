@@ -6,6 +6,7 @@ using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Server.Telemetry;
+using DigitalWeRoom.Sfu.Rooms.Telemetry;
 
 namespace DigitalWeRoom.Sfu.Server.Signaling;
 
@@ -61,6 +62,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
     /// <summary>While draining, joins that would open a room are refused; during a shutdown every join is.</summary>
     public Health.DrainState? Drain { get; init; }
+
+    /// <summary>Cluster: where the room lives; a join for a room another node serves is answered with a <c>redirect</c> (null: single node).</summary>
+    public Cluster.IJoinPlacement? Placement { get; init; }
 
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
@@ -248,20 +252,6 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         using var activity = SfuActivities.Source.StartActivity(SfuActivities.Join);
         activity?.SetTag(SfuActivities.RoomTag, message.Room);
-        if (!_joinLimiter.TryAcquire(_remoteAddress))
-        {
-            activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
-            SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
-            return;
-        }
-
-        if (Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
-        {
-            activity?.SetTag(SfuActivities.OutcomeTag, "draining");
-            SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
-            return;
-        }
-
         if (JoinAuthorizer is { } authorizer)
         {
             if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
@@ -273,6 +263,29 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
             CanPublish = grant.Video.CanPublish;
             CanSubscribe = grant.Video.CanSubscribe;
+        }
+
+        // Only an authorized join takes a permit: refused attempts (no or bad token) must not use up the budget of
+        // everyone who shares the address, e.g. every client behind the grid gateway (issue #12, finding 2).
+        if (!_joinLimiter.TryAcquire(_remoteAddress))
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
+            SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
+            return;
+        }
+
+        if (Placement is null && Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, "draining");
+            SendError(ErrorCodes.Draining, $"this server is draining ({drainReason}) and takes no new {(drain.IsShuttingDown ? "joins" : "rooms")}; try again shortly", message.Id);
+            return;
+        }
+
+        if (Placement is not null && await Placement.PlaceAsync(message.Room!, message.Token ?? NullIfEmpty(QueryToken), message.Id, aborted) is { } elsewhere)
+        {
+            activity?.SetTag(SfuActivities.OutcomeTag, elsewhere.Type);
+            TrySend(elsewhere);
+            return;
         }
 
         // A new room's control loop starts inside this call: without the flow suppressed it would keep this
@@ -307,6 +320,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                 break;
         }
     }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     private async Task LeaveRoomAsync(string reason)
     {

@@ -40,6 +40,7 @@ public static class SignalingEndpoint
             Drops = context.RequestServices.GetService<Telemetry.SignalingDrops>(),
             QueryToken = context.Request.Query["access_token"].ToString(),
             Drain = drain,
+            Placement = context.RequestServices.GetService<Cluster.IJoinPlacement>(),
         };
         // After a shutdown's drain the connections still open are ended, so the web server can stop.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drainCoordinator.Closing);

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Server.Health;
-using DigitalWeRoom.Sfu.Server.SfuPath;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 namespace DigitalWeRoom.Sfu.Server.Telemetry;
 

@@ -4,6 +4,7 @@ using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using Microsoft.Extensions.Options;
+using DigitalWeRoom.Sfu.Rooms.Telemetry;
 
 namespace DigitalWeRoom.Sfu.Server.Telemetry;
 

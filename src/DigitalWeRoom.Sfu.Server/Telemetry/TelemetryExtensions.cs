@@ -5,6 +5,7 @@ using DigitalWeRoom.Sfu.Server.Health;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using DigitalWeRoom.Sfu.Rooms.Telemetry;
 
 namespace DigitalWeRoom.Sfu.Server.Telemetry;
 

@@ -29,7 +29,7 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
     /// <summary>Whether the server holds back everything <paramref name="participantId"/> publishes of <paramref name="kind"/> (operator mute).</summary>
     public Task<bool> ProducerPausedAsync(string room, string participantId, string kind)
     {
-        var session = Services.GetRequiredService<DigitalWeRoom.Sfu.Server.SfuPath.SfuMediaHost>().FindRoom(room)?.Find(participantId);
+        var session = Services.GetRequiredService<DigitalWeRoom.Sfu.Rooms.SfuPath.SfuMediaHost>().FindRoom(room)?.Find(participantId);
         var wanted = kind == "audio" ? DigitalWeRoom.Sfu.Media.Routing.MediaKind.Audio : DigitalWeRoom.Sfu.Media.Routing.MediaKind.Video;
         var producers = session?.Published.Where(t => t.Kind == wanted).SelectMany(t => t.Layers).ToArray() ?? [];
         return Task.FromResult(producers.Length > 0 && producers.All(p => p.Paused));

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using DigitalWeRoom.Sfu.Media.Routing;
-using DigitalWeRoom.Sfu.Server.SfuPath;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;

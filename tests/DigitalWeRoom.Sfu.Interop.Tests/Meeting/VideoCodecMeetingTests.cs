@@ -1,4 +1,4 @@
-using DigitalWeRoom.Sfu.Server.SfuPath;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;

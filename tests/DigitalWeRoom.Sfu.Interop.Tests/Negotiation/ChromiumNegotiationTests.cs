@@ -2,7 +2,7 @@ using System.Text.Json;
 using DigitalWeRoom.Sfu.Interop.Tests.Browser;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using Xunit.Abstractions;
-using static DigitalWeRoom.Sfu.Server.Tests.Negotiation.TestAnswers;
+using static DigitalWeRoom.Sfu.Rooms.Tests.Negotiation.TestAnswers;
 
 namespace DigitalWeRoom.Sfu.Interop.Tests.Negotiation;
 

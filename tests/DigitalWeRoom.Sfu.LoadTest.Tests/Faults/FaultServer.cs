@@ -73,9 +73,14 @@ internal sealed class FaultMeeting : IAsyncDisposable
     private readonly DigitalWeRoom.Sfu.LoadTest.Runner.Pacer _pacer = new(TimeSpan.FromMilliseconds(2));
 
     public FaultMeeting(ServerTarget target, int participants, MediaProfile? profile = null)
+        : this(target, ScenarioPlan.Meeting(participants, TimeSpan.FromMinutes(5)), profile)
+    {
+    }
+
+    /// <summary>Any plan's participants (joined in plan order by <see cref="JoinAllAsync"/>).</summary>
+    public FaultMeeting(ServerTarget target, ScenarioPlan plan, MediaProfile? profile = null)
     {
         Target = target;
-        var plan = ScenarioPlan.Meeting(participants, TimeSpan.FromMinutes(5));
         profile ??= new MediaProfile { VideoBitrate = 300_000, VideoFps = 15, KeyFrameInterval = TimeSpan.FromSeconds(1) };
         People = [.. plan.Participants.Select(p => new SyntheticParticipant(p, profile, plan.PublisherCount))];
     }

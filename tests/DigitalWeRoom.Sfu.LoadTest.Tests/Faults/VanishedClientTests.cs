@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 using DigitalWeRoom.Sfu.LoadTest.Participants;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
 using DigitalWeRoom.Sfu.Rooms;
-using DigitalWeRoom.Sfu.Server.SfuPath;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DigitalWeRoom.Sfu.LoadTest.Tests.Faults;

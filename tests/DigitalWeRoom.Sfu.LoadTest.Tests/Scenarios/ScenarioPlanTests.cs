@@ -65,6 +65,22 @@ public class ScenarioPlanTests
         Assert.Equal(50, bounded.Participants.Count);
     }
 
+    [Fact]
+    public void WithProbes_FirstSubscribersMeasure_EveryOtherSubscriberIsASink_PublishOnlyNever()
+    {
+        var plan = ScenarioPlan.Broadcast(2, 30, TenSeconds).WithProbes(20);
+        Assert.Equal(20, plan.ProbeCount);
+        Assert.Equal(10, plan.SinkCount);
+        Assert.All(plan.Participants.Take(2), p => Assert.False(p.Sink || p.Probe));
+        Assert.All(plan.Participants.Skip(2).Take(20), p => Assert.True(p.Probe));
+        Assert.All(plan.Participants.Skip(22), p => Assert.True(p.Sink && !p.Probe));
+        Assert.Equal(plan.SteadyStateFanout, ScenarioPlan.Broadcast(2, 30, TenSeconds).SteadyStateFanout);
+        var meeting = ScenarioPlan.Meeting(6, TenSeconds).WithProbes(4);
+        Assert.Equal([false, false, false, false, true, true], meeting.Participants.Select(p => p.Sink));
+        Assert.Equal(0, ScenarioPlan.Meeting(6, TenSeconds).WithProbes(20).SinkCount);
+        Assert.Throws<ArgumentException>(() => plan.WithProbes(-1));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(ScenarioPlan.MaxParticipants + 1)]

@@ -19,7 +19,8 @@ public sealed class BundleGoldenTests
         ["mid"] = new("mid", "vienna", "Team_Room2", "refit.earth", "https://github.com/example/theme.git", TestKey),
         // A key comment with quotes and template markers must survive HCL quoting unchanged.
         ["large"] = new("large", "ghent", "Town_Hall", "tf9.io", null,
-            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKSh+evPnHEBPYh6gT3LC0A5cCI1uPdGgWfMYxkg7e6A \"ops\" ${team} %{x} \\o/"),
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKSh+evPnHEBPYh6gT3LC0A5cCI1uPdGgWfMYxkg7e6A \"ops\" ${team} %{x} \\o/",
+            "invite_only"),
     };
 
     public static TheoryData<string> Sizes => new(Cases.Keys);

@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Server.Tests.Deploy;
 /// </summary>
 public sealed partial class TerraformFileTests
 {
-    private static readonly string[] WizardFields = ["name", "size", "location", "domain", "ssh_key", "git_url"];
+    private static readonly string[] WizardFields = ["name", "size", "location", "domain", "ssh_key", "git_url", "who_may_join"];
 
     // One node run for all tests of the class: starting the WebAssembly parser takes seconds on a busy machine.
     private static readonly Lazy<Dictionary<string, JsonElement>> Parsed = new(() =>
@@ -42,6 +42,7 @@ public sealed partial class TerraformFileTests
         // Optional fields default to empty; required ones have no default.
         Assert.Equal("", variables.GetProperty("ssh_key")[0].GetProperty("default").GetString());
         Assert.Equal("", variables.GetProperty("git_url")[0].GetProperty("default").GetString());
+        Assert.Equal(DeployCatalog.DefaultWhoMayJoin, variables.GetProperty("who_may_join")[0].GetProperty("default").GetString());
         foreach (var required in new[] { "name", "size", "location", "domain" })
         {
             Assert.False(variables.GetProperty(required)[0].TryGetProperty("default", out _), required);
@@ -58,6 +59,7 @@ public sealed partial class TerraformFileTests
         Assert.Equal(DeployCatalog.Sizes.Select(s => s.Name), QuotedList(Condition("size")));
         Assert.Equal(DeployCatalog.Locations.Select(l => l.Key), QuotedList(Condition("location")));
         Assert.Equal(DeployCatalog.Domains, QuotedList(Condition("domain")));
+        Assert.Equal(DeployCatalog.WhoMayJoin.Select(w => w.Key), QuotedList(Condition("who_may_join")));
         foreach (var type in DeployCatalog.SshKeyTypes)
         {
             Assert.Contains(type, Condition("ssh_key"), StringComparison.Ordinal);
@@ -109,12 +111,22 @@ public sealed partial class TerraformFileTests
         Assert.True(resources.TryGetProperty("grid_scheduler", out var sched));
         Assert.Contains("local.farm_id", sched.GetProperty("sched")[0].GetProperty("requests")[0].GetProperty("farm_id").GetString(), StringComparison.Ordinal);
 
-        // The gateway forwards HTTP to the VM's public IPv6, not to an overlay (ygg_ip/mycelium_ip) address.
+        // The gateway forwards HTTP to the VM's address in the deployment's private network (WireGuard), never to
+        // the public IPv6 (plain HTTP across the internet) nor to an overlay (ygg_ip/mycelium_ip) address; the
+        // gateway node is in that network, and the network is the trusted proxy.
         var proxy = resources.GetProperty("grid_name_proxy").GetProperty("web")[0];
         var backend = proxy.GetProperty("backends").GetRawText();
-        Assert.Contains("computedip6", backend, StringComparison.Ordinal);
+        Assert.Contains("grid_deployment.sfu.vms[0].ip,", backend, StringComparison.Ordinal);
+        Assert.DoesNotContain("computedip6", backend, StringComparison.Ordinal);
         Assert.DoesNotContain("ygg_ip", backend, StringComparison.Ordinal);
         Assert.DoesNotContain("mycelium", backend, StringComparison.Ordinal);
+        Assert.Equal("${grid_network.net.name}", proxy.GetProperty("network").GetString());
+        Assert.False(proxy.GetProperty("tls_passthrough").GetBoolean());
+        var network = resources.GetProperty("grid_network").GetProperty("net")[0];
+        Assert.Contains("data.grid_gateway_domain.domain.node", network.GetProperty("nodes").GetString(), StringComparison.Ordinal);
+        Assert.Equal("${local.private_network}", network.GetProperty("ip_range").GetString());
+        Assert.Equal("${local.private_network}", vm.GetProperty("env_vars").GetProperty("PRIVATE_NETWORK").GetString());
+        Assert.Contains("[local.private_network]", vm.GetProperty("env_vars").GetProperty("TRUSTED_PROXIES").GetString(), StringComparison.Ordinal);
 
         var outputs = Files()["outputs.tf"].GetProperty("output");
         Assert.True(outputs.TryGetProperty("meeting_url", out _));

@@ -37,9 +37,10 @@ internal sealed class SfuHost : WebApplicationFactory<Program>
         }
     }
 
-    public async Task<WsClient> ConnectAsync(bool msgpack = false)
+    public async Task<WsClient> ConnectAsync(bool msgpack = false, Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
+        configure?.Invoke(socket.Options);
         if (msgpack)
         {
             socket.Options.AddSubProtocol(SignalingCodec.MessagePackSubprotocol);
@@ -70,8 +71,12 @@ internal sealed class WsClient(ClientWebSocket socket, SignalEncoding encoding) 
         await Socket.SendAsync(bytes, type, true, timeout.Token);
     }
 
-    /// <summary>Reads until a message of <paramref name="type"/> arrives (others are kept in <see cref="Received"/>).</summary>
-    public async Task<SignalMessage> WaitForAsync(string type, Func<SignalMessage, bool>? match = null, double seconds = 10)
+    /// <summary>Reads until a message of <paramref name="type"/> ("*": any type) arrives (others are kept in <see cref="Received"/>).</summary>
+    public Task<SignalMessage> WaitForAsync(string type, Func<SignalMessage, bool>? match = null, double seconds = 10) =>
+        WaitForAsync(m => (type == "*" || m.Type == type) && (match is null || match(m)), seconds);
+
+    /// <summary>Reads until a message that <paramref name="match"/> accepts arrives (others are kept in <see cref="Received"/>).</summary>
+    public async Task<SignalMessage> WaitForAsync(Func<SignalMessage, bool> match, double seconds = 10)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var buffer = new byte[256 * 1024];
@@ -94,7 +99,7 @@ internal sealed class WsClient(ClientWebSocket socket, SignalEncoding encoding) 
             Assert.Equal(encoding == SignalEncoding.Json ? WebSocketMessageType.Text : WebSocketMessageType.Binary, result.MessageType);
             Assert.True(SignalingCodec.TryDecode(buffer.AsMemory(0, length), encoding, out var message, out var error), error);
             _received.Add(message);
-            if (message.Type == type && (match is null || match(message)))
+            if (match(message))
             {
                 return message;
             }

@@ -46,6 +46,15 @@ public sealed class TrustedProxyTests
     }
 
     [Fact]
+    public async Task An_ipv4_proxy_seen_ipv4_mapped_on_a_dual_stack_listener_is_trusted()
+    {
+        // Kestrel on [::] reports an IPv4 peer as ::ffff:a.b.c.d; an IPv4 entry must still match it.
+        await using var app = await StartAsync(["10.20.0.0/16"]);
+        Assert.Equal("198.51.100.23|https|meet.ava.tf", await GetAsync(app, remote: "::ffff:10.20.1.2"));
+        Assert.Equal("::ffff:10.21.1.2|http|localhost", await GetAsync(app, remote: "::ffff:10.21.1.2"));
+    }
+
+    [Fact]
     public void A_bad_entry_fails_at_start_up_naming_the_setting()
     {
         var builder = WebApplication.CreateBuilder();

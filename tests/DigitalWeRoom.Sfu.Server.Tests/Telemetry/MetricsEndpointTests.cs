@@ -2,7 +2,7 @@ using System.Net;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
-using DigitalWeRoom.Sfu.Server.SfuPath;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using DigitalWeRoom.Sfu.Server.Telemetry;
 using DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
 using DigitalWeRoom.Sfu.Transport.Udp;

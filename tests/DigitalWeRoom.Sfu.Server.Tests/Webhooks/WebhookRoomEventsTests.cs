@@ -3,7 +3,7 @@ using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Tests.Auth;
-using DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
+using DigitalWeRoom.Sfu.Rooms.Tests.Infrastructure;
 using DigitalWeRoom.Sfu.Server.Webhooks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -5,7 +5,7 @@
   const NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{1,14}$/;
   const GIT_URL_PATTERN = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]+)?\/[^\s"'`$\\]*$/;
   const SSH_KEY_PATTERN = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
-  const FIELDS = ['size', 'location', 'name', 'domain', 'git_url', 'ssh_key'];
+  const FIELDS = ['size', 'location', 'name', 'domain', 'git_url', 'ssh_key', 'who_may_join'];
 
   const form = document.getElementById('deploy-form');
   const sshRow = document.getElementById('ssh-key-row');
@@ -70,7 +70,7 @@
       return;
     }
     const body = new URLSearchParams();
-    ['size', 'location', 'name', 'domain', 'git_url'].forEach(function (f) { body.append(f, form.elements[f].value.trim()); });
+    ['size', 'location', 'name', 'domain', 'git_url', 'who_may_join'].forEach(function (f) { body.append(f, form.elements[f].value.trim()); });
     body.append('ssh', sshWanted() ? 'yes' : 'no');
     body.append('ssh_key', sshWanted() ? form.elements.ssh_key.value.trim() : '');
     let response;

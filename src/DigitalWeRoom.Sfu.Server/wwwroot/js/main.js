@@ -9,6 +9,7 @@ import { TileSizeReporter } from './simulcast.js';
 import { SpeakerView } from './speaker.js';
 import { GridPager } from './grid.js';
 import { QualityMonitor } from './quality.js';
+import { followClusterRedirects } from './cluster.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -54,6 +55,7 @@ const reconnector = new Reconnector({
     ui.showError(`The meeting server cannot be reached right now. Reconnecting (attempt ${attempt})…`);
   },
 });
+followClusterRedirects(signaling, () => sendJoin());
 const sfu = new SfuLink({
   signaling,
   localTracks: () => ({ mic: state.local.mic, camera: state.local.camera, screen: state.local.screen }),

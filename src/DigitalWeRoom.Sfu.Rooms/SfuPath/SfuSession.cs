@@ -1,0 +1,466 @@
+using System.Diagnostics;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Rooms.Negotiation;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Transport;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport.Dtls;
+using DigitalWeRoom.Sfu.Transport.Ice;
+using DigitalWeRoom.Sfu.Rooms.Telemetry;
+using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
+using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
+using Microsoft.Extensions.Logging;
+
+namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
+
+/// <summary>
+/// One participant's connection to the server: negotiation (the server always offers), its
+/// WebRtcTransport on the shared port, its MediaTransport in the room's Router, producers for what it
+/// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
+/// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
+/// </summary>
+internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
+{
+    private readonly SfuRoomMedia _room;
+    private readonly ISfuSessionHost _host;
+    private IceCredentials _localIce = IceCredentials.Generate();
+    private readonly SfuNegotiator _negotiator;
+    private readonly Dictionary<string, PublishedTrack> _published = [];
+    private readonly Dictionary<string, Consumer> _consumers = [];
+    private IReadOnlyList<string> _subscriptions = [];
+    private string _lastRequest = "";
+    private bool _renegotiate;
+    private bool _forceOffer;
+    private bool _forwarding = true;
+    private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
+    private bool _canPublish = true;
+    private bool _canSubscribe = true;
+    private bool _disposed;
+    private volatile WebRtcTransport? _transport;
+    private volatile MediaTransport? _media;
+    private Activity? _negotiation;
+
+    public SfuSession(SfuRoomMedia room, string participantId, ISfuSessionHost host)
+    {
+        _room = room;
+        _host = host;
+        ParticipantId = participantId;
+        var endpoint = room.Endpoint;
+        _negotiator = SfuNegotiator.Create(room.Negotiation, new LocalTransportParameters(
+            _localIce.Ufrag, _localIce.Password, endpoint.Certificate.Fingerprint.ToSdpValue(),
+            endpoint.LocalCandidates.Select(c => c.ToSdpValue()).ToArray()));
+    }
+
+    public string ParticipantId { get; }
+
+    /// <summary>The tracks this participant publishes, by publish section (each with all its simulcast layers).</summary>
+    public IReadOnlyCollection<PublishedTrack> Published => _published.Values;
+
+    public void Start() => Renegotiate();
+
+    public bool IsSubscribedTo(string participantId) => _subscriptions.Contains(participantId);
+
+    /// <summary>Sends a new offer when the desired state changed; one offer at a time (the next waits for the answer).</summary>
+    public void Renegotiate()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        if (_negotiator.HasPendingOffer)
+        {
+            _renegotiate = true;
+            return;
+        }
+
+        var subscriptions = BuildSubscriptions();
+        var key = string.Join(",", subscriptions.Select(s => s.TrackId));
+        if (_negotiator.Version != 0 && key == _lastRequest && !_forceOffer)
+        {
+            return;
+        }
+
+        _forceOffer = false;
+
+        if (!_negotiator.TryCreateOffer(new OfferRequest(true, true, true, subscriptions), out var sdp, out var error))
+        {
+            _room.Logger.LogWarning("SFU {Participant}: no offer: {Error}", ParticipantId, error);
+            return;
+        }
+
+        _lastRequest = key;
+        StartNegotiationSpan();
+        _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+    }
+
+    /// <summary>
+    /// <c>sfu.negotiate</c>: from our offer to the answer applied (or refused, or the session closing first). Started
+    /// detached from the room loop's context, so the loop's later work does not become its children.
+    /// </summary>
+    private void StartNegotiationSpan()
+    {
+        EndNegotiationSpan("superseded");
+        var previous = Activity.Current;
+        _negotiation = SfuActivities.Source.StartActivity(SfuActivities.Negotiate, ActivityKind.Internal, parentContext: default);
+        Activity.Current = previous;
+        _negotiation?.SetTag(SfuActivities.RoomTag, _room.Router.Id);
+        _negotiation?.SetTag(SfuActivities.ParticipantTag, ParticipantId);
+        _negotiation?.SetTag(SfuActivities.VersionTag, _negotiator.Version);
+    }
+
+    private void EndNegotiationSpan(string outcome)
+    {
+        if (_negotiation is not { } span)
+        {
+            return;
+        }
+
+        _negotiation = null;
+        span.SetTag(SfuActivities.OutcomeTag, outcome);
+        if (outcome != SfuActivities.NegotiateApplied)
+        {
+            span.SetStatus(ActivityStatusCode.Error, outcome);
+        }
+
+        span.Stop();
+    }
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local credentials, registered on the port at once (the old ones keep working
+    /// until a check with the new ones arrives), and a new offer carrying them. DTLS and SRTP stay as they are.
+    /// </summary>
+    public string? RestartIce()
+    {
+        if (_disposed || _transport is not { } transport)
+        {
+            return "no server connection to restart yet";
+        }
+
+        _localIce = IceCredentials.Generate();
+        transport.BeginIceRestart(_localIce);
+        _negotiator.SetLocalIce(_localIce.Ufrag, _localIce.Password);
+        _forceOffer = true;
+        Renegotiate();
+        return null;
+    }
+
+    private List<SubscribedTrack> BuildSubscriptions()
+    {
+        var tracks = new List<SubscribedTrack>();
+        foreach (var publisherId in _subscriptions)
+        {
+            if (_room.Find(publisherId) is not { } publisher)
+            {
+                continue;
+            }
+
+            foreach (var track in publisher.Published.OrderBy(t => t.Lowest.Mid, StringComparer.Ordinal))
+            {
+                var kind = track.Kind == MediaKindRouting.Audio ? MediaKindSdp.Audio : MediaKindSdp.Video;
+                var stream = track.Source == SlotPurpose.PublishScreen ? publisherId + "-screen" : publisherId;
+                tracks.Add(new SubscribedTrack(track.TrackId, kind, stream, track.TrackId, publisherId));
+            }
+        }
+
+        return tracks;
+    }
+
+    public string? ApplyAnswer(string sdp)
+    {
+        if (_disposed)
+        {
+            return "session closed";
+        }
+
+        if (!_negotiator.HasPendingOffer)
+        {
+            return "no server offer is outstanding";
+        }
+
+        if (!_negotiator.TryApplyAnswer(sdp, out var result, out var error))
+        {
+            EndNegotiationSpan("invalid_answer");
+            return error;
+        }
+
+        try
+        {
+            EnsureTransport(result);
+            _transport!.SetRemoteIce(result.RemoteIceUfrag, result.RemoteIcePwd);
+            if (SyncProducers(result))
+            {
+                _room.OnProducersChanged(this);
+            }
+
+            SyncConsumers(result);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            _room.Logger.LogWarning(e, "SFU {Participant}: answer accepted but media setup failed", ParticipantId);
+            EndNegotiationSpan("media_setup_failed");
+            return "server could not set up media: " + e.Message;
+        }
+
+        EndNegotiationSpan(SfuActivities.NegotiateApplied);
+        if (_renegotiate)
+        {
+            _renegotiate = false;
+            Renegotiate();
+        }
+
+        return null;
+    }
+
+    private void EnsureTransport(NegotiationResult result)
+    {
+        if (_transport is not null)
+        {
+            return;
+        }
+
+        var fingerprintText = $"{result.RemoteFingerprint.HashFunction} {result.RemoteFingerprint.FormatValue()}";
+        if (!CertificateFingerprint.TryParse(fingerprintText, out var fingerprint))
+        {
+            throw new ArgumentException("unusable remote fingerprint " + fingerprintText);
+        }
+
+        var extensions = new Protocols.Rtp.RtpHeaderExtensionIds(
+            Mid: ExtensionId(HeaderExtensionSpec.MidUri),
+            RtpStreamId: ExtensionId(HeaderExtensionSpec.RtpStreamIdUri),
+            RepairedRtpStreamId: ExtensionId(HeaderExtensionSpec.RepairedRtpStreamIdUri),
+            AbsSendTime: ExtensionId(HeaderExtensionSpec.AbsSendTimeUri),
+            TransportWideSequenceNumber: ExtensionId(HeaderExtensionSpec.TransportWideCcUri),
+            AudioLevel: ExtensionId(HeaderExtensionSpec.AudioLevelUri));
+        _media = _room.Router.CreateTransport(ParticipantId, this, extensions);
+        _media.BandwidthPausesChanged = OnBandwidthPausesChanged;
+        _transport = _room.Endpoint.CreateTransport(new WebRtcTransportOptions
+        {
+            DtlsRole = result.LocalDtlsRole == Rooms.Negotiation.DtlsRole.Client ? Transport.Dtls.DtlsRole.Client : Transport.Dtls.DtlsRole.Server,
+            RemoteFingerprint = fingerprint!,
+            RemoteIceUfrag = result.RemoteIceUfrag,
+            RemoteIcePassword = result.RemoteIcePwd,
+            LocalIceCredentials = _localIce,
+            Listener = this,
+        });
+    }
+
+    private byte ExtensionId(string uri) => _room.Negotiation.HeaderExtensions.FirstOrDefault(e => e.Uri == uri)?.Id ?? 0;
+
+    /// <summary>Producers for the publish sections the client sends on. True when one was added.</summary>
+    private bool SyncProducers(NegotiationResult result)
+    {
+        var changed = false;
+        foreach (var media in result.Media)
+        {
+            if (!_canPublish || media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _published.ContainsKey(media.Mid) || media.Codecs.Count == 0)
+            {
+                continue;
+            }
+
+            var kind = media.Kind == MediaKindSdp.Audio ? MediaKindRouting.Audio : MediaKindRouting.Video;
+            var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
+            var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
+            var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
+            Producer[] layers = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            {
+                RtxSsrc = stream?.RtxSsrc ?? 0,
+                RtxPayloadTypes = RtxMap(media, rtxFirst: true),
+                Mid = media.Mid,
+            })];
+            var track = new PublishedTrack(layers[0].Id, kind, media.Purpose, layers);
+            foreach (var layer in track.Layers)
+            {
+                layer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
+            }
+            _published[media.Mid] = track;
+            if (media.Purpose == SlotPurpose.PublishAudio)
+            {
+                AttachSpeaker(track.Lowest);
+            }
+
+            changed = true;
+        }
+
+        return changed;
+    }
+
+    /// <summary>Consumers for the subscribe sections the client receives on; others are closed.</summary>
+    private void SyncConsumers(NegotiationResult result)
+    {
+        var wanted = new Dictionary<string, NegotiatedMedia>();
+        foreach (var media in result.Media)
+        {
+            if (media.Purpose == SlotPurpose.Subscribe && media.Track is { } track && media.ClientReceives && media.LocalSsrc != 0)
+            {
+                wanted[track.TrackId] = media;
+            }
+        }
+
+        foreach (var (trackId, consumer) in _consumers.ToArray())
+        {
+            if (!wanted.ContainsKey(trackId) || consumer.IsClosed)
+            {
+                if (!consumer.IsClosed)
+                {
+                    _room.Router.CloseConsumer(consumer);
+                }
+
+                _consumers.Remove(trackId);
+            }
+        }
+
+        foreach (var (trackId, media) in wanted)
+        {
+            if (_consumers.ContainsKey(trackId) || !_room.Router.TryGetProducer(trackId, out var producer) || producer.IsClosed)
+            {
+                continue;
+            }
+
+            _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
+                WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
+                {
+                    // Paused until the subscriber's transport is up: resuming then replays the key-frame cache to a
+                    // connection that can carry it (before DTLS completes those packets could not be sent).
+                    Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
+                    RtxSsrc = media.LocalRtxSsrc,
+                    RtxPayloadTypes = RtxMap(media, rtxFirst: false),
+                }, producer));
+        }
+
+        ApplyLastN();
+    }
+
+    /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
+    private static (byte, byte)[] RtxMap(NegotiatedMedia media, bool rtxFirst) =>
+        [.. media.Codecs.Where(c => c.RtxPayloadType is not null)
+            .Select(c => rtxFirst ? (c.RtxPayloadType!.Value, c.PayloadType) : (c.PayloadType, c.RtxPayloadType!.Value))];
+
+    public void AddRemoteCandidate(IceCandidateInfo candidate)
+    {
+        // ICE-lite (RFC 8445 §2.5): the server learns the client's address from its checks.
+    }
+
+    public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
+    {
+        _subscriptions = _canSubscribe ? publisherParticipantIds : [];
+        foreach (var (trackId, consumer) in _consumers.ToArray())
+        {
+            if (consumer.IsClosed)
+            {
+                _consumers.Remove(trackId);
+            }
+        }
+
+        ApplyLastN();
+        Renegotiate();
+    }
+
+    public void SetPermissions(bool canPublish, bool canSubscribe)
+    {
+        _canPublish = canPublish;
+        _canSubscribe = canSubscribe;
+    }
+
+    public void SetPublisherMuted(string kind, bool muted)
+    {
+        if (muted)
+        {
+            _operatorMuted.Add(kind);
+        }
+        else
+        {
+            _operatorMuted.Remove(kind);
+        }
+
+        var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
+        foreach (var track in _published.Values)
+        {
+            if (track.Kind == routingKind)
+            {
+                // A simulcast camera is one producer per layer: every layer stops, not only the lowest.
+                foreach (var layer in track.Layers)
+                {
+                    layer.Paused = muted;
+                }
+            }
+        }
+    }
+
+    public void SetForwarding(bool enabled)
+    {
+        _forwarding = enabled;
+        foreach (var consumer in _consumers.Values)
+        {
+            if (enabled)
+            {
+                if (_mediaConnected && IsForwardedByLastN(consumer.Producer))
+                {
+                    consumer.Resume();
+                }
+            }
+            else
+            {
+                consumer.Pause();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        EndNegotiationSpan("closed");
+        _room.Remove(this);
+        DetachSpeakers();
+        if (_transport is { State: WebRtcTransportState.New })
+        {
+            // An answer was applied but not one ICE check ever reached us (ICE-lite: the client's checks failed).
+            _room.OnIceFailure();
+        }
+
+        _transport?.Close();
+        if (_media is { } media)
+        {
+            await _room.Router.CloseTransport(media);
+        }
+    }
+
+    // ---- IWebRtcTransportListener (UDP receive thread) ----
+
+    public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
+    {
+        if (state == WebRtcTransportState.Connected)
+        {
+            _host.Post(OnMediaConnected);
+        }
+
+        if (state == WebRtcTransportState.Failed)
+        {
+            _room.OnTransportFailed(dtls: transport.DtlsFailure != DtlsFailure.None);
+        }
+
+        _host.ReportState(state switch
+        {
+            WebRtcTransportState.Connected => SfuSessionState.Connected,
+            WebRtcTransportState.Failed when transport.DtlsFailure == DtlsFailure.None => SfuSessionState.ConsentExpired,
+            WebRtcTransportState.Failed => SfuSessionState.Failed,
+            WebRtcTransportState.Closed => SfuSessionState.Closed,
+            _ => SfuSessionState.New,
+        });
+    }
+
+    public void OnRtp(WebRtcTransport transport, PooledPacket packet) => _media?.OnRtp(packet);
+
+    public void OnRtcp(WebRtcTransport transport, PooledPacket packet) => _media?.OnRtcp(packet);
+
+    // ---- IRtpPacketSender (the media transport's send loop) ----
+
+    public bool TrySendRtp(Span<byte> buffer, int length) => _transport?.TrySendRtp(buffer, length) ?? false;
+
+    public bool TrySendRtcp(Span<byte> buffer, int length) => _transport?.TrySendRtcp(buffer, length) ?? false;
+}

@@ -1,0 +1,55 @@
+using System.Net;
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
+using DigitalWeRoom.Sfu.Server.Options;
+using DigitalWeRoom.Sfu.Transport.Tcp;
+using DigitalWeRoom.Sfu.Transport.Udp;
+using Microsoft.Extensions.Options;
+
+namespace DigitalWeRoom.Sfu.Server;
+
+/// <summary>Binds the media port at start-up, so a misconfiguration shows at once (and STUN answers early).</summary>
+internal sealed class SfuMediaHostedService(SfuMediaHost host) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ = host.Endpoint;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Logged by the host; the next room retries.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The media path's settings from the <c>Sfu</c> configuration tree.</summary>
+    public static SfuMediaSettings Settings(SfuOptions options, AnnouncedAddresses announced, TimeProvider time) => new()
+    {
+        Udp = new UdpEndpointOptions
+        {
+            BindAddress = IPAddress.Parse(options.Udp.BindAddress),
+            Port = options.Udp.Port,
+            AnnouncedAddresses = announced.Addresses,
+            TimeProvider = time,
+            ConsentTimeout = options.Udp.ConsentTimeout,
+            ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),
+        },
+        Tcp = options.Tcp.Enabled ? new IceTcpEndpointOptions
+        {
+            BindAddress = IPAddress.Parse(options.Udp.BindAddress),
+            Port = options.Tcp.Port,
+            AnnouncedAddresses = announced.Addresses,
+            MaxConnections = options.Tcp.MaxConnections,
+            MaxConnectionsPerAddress = options.Tcp.MaxConnectionsPerAddress,
+            IceTimeout = options.Tcp.IceTimeout,
+            IdleTimeout = options.Udp.ConsentTimeout,
+        } : null,
+        Simulcast = options.Simulcast,
+        LastN = options.Media.LastN,
+        KeyFrameRequestMinInterval = options.Media.KeyFrameRequestMinInterval,
+    };
+}

@@ -1,0 +1,45 @@
+using DigitalWeRoom.Sfu.Rooms.SfuPath;
+
+namespace DigitalWeRoom.Sfu.Server.Tests.Options;
+
+/// <summary><c>Sfu:Media:VideoCodecs</c> at start-up.</summary>
+public sealed class VideoCodecOptionsTests
+{
+    private static Server.Options.SfuOptions With(string[]? codecs) => new() { Media = new Server.Options.MediaSettings { VideoCodecs = codecs } };
+
+    [Fact]
+    public void Unset_means_the_default_order_and_bad_lists_name_the_key()
+    {
+        var validator = new Server.Options.SfuOptionsValidator();
+        Assert.Equal(["VP8", "VP9", "H264", "AV1"], With(null).Media.VideoCodecPreference);
+        Assert.True(validator.Validate(null, With(null)).Succeeded);
+        Assert.True(validator.Validate(null, With(["av1", "VP8"])).Succeeded);
+
+        var unknown = validator.Validate(null, With(["VP8", "HEVC"]));
+        Assert.True(unknown.Failed);
+        Assert.Contains("Sfu:Media:VideoCodecs entry 'HEVC'", unknown.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("twice", validator.Validate(null, With(["VP9", "vp9"])).FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, With([])).Failed);
+    }
+}
+
+/// <summary>Configured simulcast rids replace the defaults instead of being appended to them.</summary>
+public sealed class SimulcastRidsOptionsTests
+{
+    [Fact]
+    public void Configured_rids_replace_the_defaults()
+    {
+        static SimulcastSettings Bind(Dictionary<string, string?> values)
+        {
+            var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
+            var settings = new SimulcastSettings();
+            Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, settings);
+            return settings;
+        }
+
+        Assert.Equal(["q", "h", "f"], Bind([]).EffectiveRids);
+        var configured = Bind(new() { ["Rids:0"] = "lo", ["Rids:1"] = "hi" });
+        Assert.Equal(["lo", "hi"], configured.EffectiveRids);
+        Assert.Null(configured.Validate());
+    }
+}
