@@ -25,6 +25,12 @@ public sealed class SfuOptions
     /// </summary>
     public List<IceServerSettings> IceServers { get; set; } = [];
 
+    /// <summary>
+    /// A TURN server (coturn with <c>use-auth-secret</c>) for which the server mints short-lived credentials per join;
+    /// sent in <c>joined.iceServers</c> after <see cref="IceServers"/>, for the peer-to-peer and the server connection.
+    /// </summary>
+    public TurnSettings Turn { get; set; } = new();
+
     /// <summary>Two-person rooms go browser to browser; false keeps every room on the server path.</summary>
     public bool P2PEnabled { get; set; } = true;
 
@@ -110,6 +116,18 @@ public sealed class TcpSettings
 
     /// <summary>A connection that passes no valid STUN check within this time is closed (half-open, slowloris).</summary>
     public TimeSpan IceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+public sealed class TurnSettings
+{
+    /// <summary>turn: and turns: URLs, e.g. <c>turn:meet.example.org:3478?transport=udp</c>, <c>turns:turn.example.org:443?transport=tcp</c>.</summary>
+    public List<string> Urls { get; set; } = [];
+
+    /// <summary>coturn's <c>static-auth-secret</c> (at least 16 characters); unset: no TURN credentials are minted.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>How long minted credentials stay valid (coturn refuses them afterwards).</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
 }
 
 public sealed class IceServerSettings

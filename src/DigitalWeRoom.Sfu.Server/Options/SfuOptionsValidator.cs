@@ -61,6 +61,24 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             }
         }
 
+        if (options.Turn.Urls.Count > 0 && (options.Turn.Secret is null || options.Turn.Secret.Length < 16))
+        {
+            errors.Add("Sfu:Turn:Secret must be set (at least 16 characters) when Sfu:Turn:Urls are given.");
+        }
+
+        foreach (var url in options.Turn.Urls)
+        {
+            if (!url.StartsWith("turn:", StringComparison.Ordinal) && !url.StartsWith("turns:", StringComparison.Ordinal))
+            {
+                errors.Add($"Sfu:Turn:Urls entry '{url}' must be a turn: or turns: URL (RFC 7065).");
+            }
+        }
+
+        if (options.Turn.Ttl < TimeSpan.FromMinutes(1) || options.Turn.Ttl > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Sfu:Turn:Ttl {options.Turn.Ttl} must be 00:01:00-1.00:00:00.");
+        }
+
         for (var i = 0; i < options.IceServers.Count; i++)
         {
             var server = options.IceServers[i];

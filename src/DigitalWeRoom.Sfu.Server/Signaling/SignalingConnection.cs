@@ -24,6 +24,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private readonly RoomRegistry _rooms;
     private readonly JoinRateLimiter _joinLimiter;
     private readonly IReadOnlyList<IceServerInfo> _iceServers;
+
+    /// <summary>Mints a TURN entry per join, after the static ICE servers (null: none).</summary>
+    internal Turn.TurnRestCredentials? Turn { get; init; }
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<SignalMessage> _outbound;
@@ -294,7 +297,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         using (ExecutionContext.SuppressFlow())
         {
             // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
-            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, message.Codecs, aborted);
+            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe,
+                Turn is { Enabled: true } turn ? [.. _iceServers, turn.Mint()] : _iceServers, message.Codecs, aborted);
         }
 
         var result = await joining;
