@@ -38,7 +38,7 @@ ip netns add $NS; ip -n $NS link set lo up
 start_server() {
   (cd "$(dirname "$SERVER_DLL")" && exec ip netns exec $NS env Sfu__Http__Listen=http://127.0.0.1:7890 Sfu__Udp__Port=7892 \
     Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
-    Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 \
+    Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 Sfu__Limits__ConnectionsPerIp=1000000 \
     Sfu__Limits__SendQueueLength=100000 Logging__LogLevel__Default=Warning \
     dotnet "$SERVER_DLL") >> "$OUT/server.log" 2>&1 &
   SERVER_PID=$!

@@ -30,7 +30,7 @@ ip netns add $NS; ip -n $NS link set lo up
 start_server() {
   (cd "$(dirname "$SERVER_DLL")" && exec ip netns exec $NS env Sfu__Http__Listen=http://127.0.0.1:7890 Sfu__Udp__Port=7892 \
     Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
-    Sfu__Limits__MaxParticipantsPerRoom=500 Sfu__Limits__JoinsPerIpPerMinute=100000 Logging__LogLevel__Default=Warning \
+    Sfu__Limits__MaxParticipantsPerRoom=500 Sfu__Limits__JoinsPerIpPerMinute=100000 Sfu__Limits__ConnectionsPerIp=100000 Logging__LogLevel__Default=Warning \
     dotnet "$SERVER_DLL") >> "$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for i in $(seq 100); do

@@ -11,6 +11,9 @@ public interface IParticipantConnection
     /// </summary>
     bool TrySend(SignalMessage message);
 
+    /// <summary>The identity of the join's token (<c>sub</c>), or null (open server): one session per identity and room.</summary>
+    string? Identity => null;
+
     /// <summary>The join's grant allows publishing (room token <c>canPublish</c>; always true on an open server).</summary>
     bool CanPublish => true;
 

@@ -9,6 +9,11 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
 
     public string Name { get; } = name;
 
+    /// <summary>The token's identity (<c>sub</c>), or null.</summary>
+    public string? Identity => Connection.Identity;
+
+    public bool HandRaised { get; set; }
+
     /// <summary>False when the participant opted out of peer-to-peer (join with <c>p2p: false</c>).</summary>
     public bool AllowP2p { get; } = allowP2p;
 
@@ -28,9 +33,6 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
     /// <summary>Kinds ("audio", "video") the operator muted: not forwarded, and only the operator unmutes them.</summary>
     public HashSet<string> OperatorMuted { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Reported <c>p2p-connected</c> during the current switch.</summary>
-    public bool P2pConnected { get; set; }
-
     public ParticipantInfo ToInfo() => new()
     {
         Id = Id,
@@ -38,6 +40,8 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
         Tracks = [.. Tracks],
         AudioMuted = AudioMuted,
         VideoMuted = VideoMuted,
+        Identity = Identity,
+        HandRaised = HandRaised,
     };
 
     public bool Send(SignalMessage message) => Connection.TrySend(message);

@@ -62,22 +62,42 @@ public sealed partial class Room
         }
     }
 
+    /// <summary>
+    /// A join with an identity already in the room (a reload, a second tab, another device) replaces the old session at
+    /// once, so the others never see a ghost tile: the old one is told why and leaves before the new one is added.
+    /// </summary>
+    private async ValueTask OnReplaceSameIdentityAsync(string? identity)
+    {
+        if (identity is null || _participants.Find(p => p.Identity == identity) is not { } old)
+        {
+            return;
+        }
+
+        _logger.LogInformation("Room {Room}: {Participant} replaced by a new session of the same identity", Name, old.Id);
+        Dismiss(old, ErrorCodes.Replaced, "you joined this room again from another session");
+        await OnLeaveAsync(old.Id, "replaced by a new session of the same identity");
+    }
+
+    /// <summary>The Room API addresses a participant by its id or by its token identity.</summary>
+    private Participant? FindByIdOrIdentity(string idOrIdentity) =>
+        Find(idOrIdentity) ?? _participants.Find(p => p.Identity == idOrIdentity);
+
     private async ValueTask<AdminOutcome> OnRemoveAsync(string participantId, string reason)
     {
-        if (Find(participantId) is not { } participant)
+        if (FindByIdOrIdentity(participantId) is not { } participant)
         {
             return AdminOutcome.ParticipantNotFound;
         }
 
         _logger.LogInformation("Room {Room}: operator removes {Participant} ({Reason})", Name, participantId, reason);
         Dismiss(participant, ErrorCodes.Removed, "you were removed from the room by the operator" + Because(reason));
-        await OnLeaveAsync(participantId, "removed by the operator");
+        await OnLeaveAsync(participant.Id, "removed by the operator");
         return AdminOutcome.Done;
     }
 
     private AdminOutcome OnOperatorMute(RoomCommand.MuteTrack mute)
     {
-        if (Find(mute.ParticipantId) is not { } participant)
+        if (FindByIdOrIdentity(mute.ParticipantId) is not { } participant)
         {
             return AdminOutcome.ParticipantNotFound;
         }

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Rooms;
 /// <summary>
 /// A meeting room. All room state (participants, mode, timers, media sessions) is owned by ONE
 /// control loop that reads its <see cref="RoomMailbox"/> (clients and the room itself in separate lanes); callers only post
-/// commands, so nothing here takes a lock. The mode state machine is described on <see cref="RoomMode"/>.
+/// commands, so nothing here takes a lock. The mode logic is <see cref="RoomModeMachine"/>; the room carries out its effects.
 /// </summary>
 public sealed partial class Room
 {
@@ -25,12 +25,8 @@ public sealed partial class Room
     private readonly IRoomEventSink _events;
 
     private IRoomMedia? _media;
-    private RoomMode _mode = RoomMode.Sfu;
+    private RoomModeState _mode = RoomModeState.Initial;
     private long _modeSince;
-    private Participant? _pairLow;
-    private Participant? _pairHigh;
-    private bool _p2pFailedForMembership;
-    private bool _backToP2PPending;
     private ITimer? _timer;
     private int _timerGeneration;
     private bool _closed;
@@ -187,6 +183,7 @@ public sealed partial class Room
         switch (command)
         {
             case RoomCommand.Join join:
+                await OnReplaceSameIdentityAsync(join.Connection.Identity);
                 OnJoin(join);
                 break;
             case RoomCommand.Leave leave:
@@ -262,6 +259,7 @@ public sealed partial class Room
             // A newcomer always starts on the server path: a third ends any P2P pairing, and a second
             // is told to switch right after this message.
             Mode = ModeNames.Sfu,
+            Name = participant.Name,
             IceServers = join.IceServers,
             VideoCodec = _videoCodec,
         });
@@ -394,6 +392,10 @@ public sealed partial class Room
                 }
 
                 break;
+            case MessageTypes.RaiseHand:
+                sender.HandRaised = message.Raised!.Value;
+                Broadcast(new SignalMessage { Type = MessageTypes.RaiseHand, ParticipantId = sender.Id, Raised = sender.HandRaised }, except: sender);
+                break;
             case MessageTypes.Chat:
                 Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);
                 break;
@@ -512,107 +514,21 @@ public sealed partial class Room
         Broadcast(new SignalMessage { Type = MessageTypes.TrackPublished, ParticipantId = sender.Id, Track = track }, except: sender);
     }
 
-    // ---- Mode state machine -------------------------------------------------------------------
+    // ---- Mode state machine (RoomModeMachine decides; the room carries out its effects) --------------
 
     private void OnMembershipChanged(int previousCount)
     {
-        _p2pFailedForMembership = false;
         foreach (var p in _participants)
         {
             p.Session?.SetSubscriptions(_participants.Where(o => o != p).Select(o => o.Id).ToArray());
         }
 
-        if (_mode != RoomMode.Sfu)
-        {
-            // Any change of membership ends the pairing: 2→3 or 2→1. The server path is already up.
-            EnterSfu("membership changed");
-        }
-
-        CancelTimer();
-        _backToP2PPending = false;
-        if (!IsP2pEligible())
-        {
-            return;
-        }
-
-        if (previousCount > 2)
-        {
-            // 3→2: hysteresis, so a reload or a short visit does not flap the room.
-            _backToP2PPending = true;
-            StartTimer(_settings.BackToP2PDelay);
-        }
-        else
-        {
-            // 1→2: nobody receives through the server yet, so it forwards nothing (two-person rooms
-            // carry no media through the server); the server connections still come up.
-            StartSwitching(keepServerPath: false);
-        }
+        Apply(new RoomModeEvent.MembershipChanged(_participants.Select(p => new ModeMember(p.Id, p.AllowP2p)).ToArray(), previousCount));
     }
 
-    private bool IsP2pEligible() =>
-        _settings.P2PEnabled && _participants.Count == 2 && _participants.TrueForAll(p => p.AllowP2p) && !_p2pFailedForMembership;
+    private void OnP2pConnected(Participant sender) => Apply(new RoomModeEvent.P2pConnected(sender.Id));
 
-    /// <param name="keepServerPath">
-    /// True when media already flows through the server (3→2): it keeps flowing until P2P is connected
-    /// (make before break). False for a fresh pair: forwarding pauses at once.
-    /// </param>
-    private void StartSwitching(bool keepServerPath)
-    {
-        var (low, high) = string.CompareOrdinal(_participants[0].Id, _participants[1].Id) < 0
-            ? (_participants[0], _participants[1])
-            : (_participants[1], _participants[0]);
-        _pairLow = low;
-        _pairHigh = high;
-        low.P2pConnected = high.P2pConnected = false;
-        SetMode(RoomMode.Switching);
-        if (!keepServerPath)
-        {
-            low.Session?.SetForwarding(false);
-            high.Session?.SetForwarding(false);
-        }
-
-        StartTimer(_settings.P2PConnectTimeout);
-        _logger.LogInformation("Room {Room}: switching to peer-to-peer, {Initiator} offers to {Peer}", Name, low.Id, high.Id);
-
-        // The lower id is the initiator: exactly one side offers, so there is no glare.
-        low.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.Switching, Peer = high.Id, Initiator = true });
-        high.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.Switching, Peer = low.Id, Initiator = false });
-    }
-
-    private void OnP2pConnected(Participant sender)
-    {
-        if (_mode != RoomMode.Switching || PeerOf(sender) is null)
-        {
-            return;
-        }
-
-        sender.P2pConnected = true;
-        if (!(_pairLow!.P2pConnected && _pairHigh!.P2pConnected))
-        {
-            return;
-        }
-
-        CancelTimer();
-        SetMode(RoomMode.PeerToPeer);
-        _logger.LogInformation("Room {Room}: peer-to-peer connected", Name);
-        foreach (var p in _participants)
-        {
-            // Make before break: the server connection stays up, only forwarding pauses.
-            p.Session?.SetForwarding(false);
-            p.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.PeerToPeer, Peer = PeerOf(p)?.Id });
-        }
-    }
-
-    private void OnP2pFailed(Participant sender, string reason)
-    {
-        if (_mode == RoomMode.Sfu || PeerOf(sender) is null)
-        {
-            return;
-        }
-
-        _p2pFailedForMembership = true;
-        EnterSfu("peer-to-peer failed: " + reason);
-    }
+    private void OnP2pFailed(Participant sender, string reason) => Apply(new RoomModeEvent.P2pFailed(sender.Id, reason));
 
     private void OnTimer(int generation)
     {
@@ -623,56 +539,60 @@ public sealed partial class Room
 
         _timer?.Dispose();
         _timer = null;
-        if (_mode == RoomMode.Switching)
+        Apply(new RoomModeEvent.TimerFired());
+    }
+
+    private void Apply(RoomModeEvent e)
+    {
+        (_mode, var effects) = RoomModeMachine.Apply(_mode, e, RoomModePolicy.From(_settings));
+        foreach (var effect in effects)
         {
-            // P2P did not connect in time: stay on the server path, silently.
-            _p2pFailedForMembership = true;
-            EnterSfu("peer-to-peer connect timeout");
-        }
-        else if (_mode == RoomMode.Sfu && _backToP2PPending)
-        {
-            _backToP2PPending = false;
-            if (IsP2pEligible())
+            switch (effect)
             {
-                StartSwitching(keepServerPath: true);
+                case RoomModeEffect.ModeChanged changed:
+                    OnModeChanged(changed);
+                    break;
+                case RoomModeEffect.SetForwarding forwarding:
+                    Find(forwarding.ParticipantId)?.Session?.SetForwarding(forwarding.Enabled);
+                    break;
+                case RoomModeEffect.SendMode mode:
+                    Find(mode.ParticipantId)?.Send(new SignalMessage
+                    {
+                        Type = MessageTypes.Mode, Mode = ModeNames.ToWire(mode.Mode), Peer = mode.Peer, Initiator = mode.Initiator,
+                    });
+                    break;
+                case RoomModeEffect.StartTimer timer:
+                    StartTimer(timer.Due);
+                    break;
+                case RoomModeEffect.CancelTimer:
+                    CancelTimer();
+                    break;
             }
         }
     }
 
-    private void EnterSfu(string why)
+    /// <summary>Every mode change comes through here, so the event sinks see each one with its duration.</summary>
+    private void OnModeChanged(RoomModeEffect.ModeChanged changed)
     {
-        CancelTimer();
-        SetMode(RoomMode.Sfu);
-        _pairLow = _pairHigh = null;
-        _logger.LogInformation("Room {Room}: via server ({Why})", Name, why);
-        foreach (var p in _participants)
-        {
-            p.Session?.SetForwarding(true);
-            p.Send(new SignalMessage { Type = MessageTypes.Mode, Mode = ModeNames.Sfu });
-        }
-    }
-
-    /// <summary>Every mode change goes through here, so the event sinks see each one with its duration.</summary>
-    private void SetMode(RoomMode mode)
-    {
-        if (mode == _mode)
-        {
-            return;
-        }
-
         var now = _time.GetTimestamp();
-        var from = _mode;
         var spent = _time.GetElapsedTime(_modeSince, now);
-        _mode = mode;
         _modeSince = now;
-        _events.OnModeSwitched(Name, ModeNames.ToWire(from), ModeNames.ToWire(mode), spent);
+        _events.OnModeSwitched(Name, ModeNames.ToWire(changed.From), ModeNames.ToWire(changed.To), spent);
+        if (changed.To == RoomMode.Switching)
+        {
+            _logger.LogInformation("Room {Room}: switching to peer-to-peer, {Initiator} offers to {Peer}", Name, _mode.PairLow, _mode.PairHigh);
+        }
+        else if (changed.To == RoomMode.PeerToPeer)
+        {
+            _logger.LogInformation("Room {Room}: peer-to-peer connected", Name);
+        }
+        else
+        {
+            _logger.LogInformation("Room {Room}: via server ({Why})", Name, changed.Why);
+        }
     }
 
-    private Participant? PeerOf(Participant p) =>
-        _mode == RoomMode.Sfu ? null
-        : ReferenceEquals(p, _pairLow) ? _pairHigh
-        : ReferenceEquals(p, _pairHigh) ? _pairLow
-        : null;
+    private Participant? PeerOf(Participant p) => _mode.PeerOf(p.Id) is { } peer ? Find(peer) : null;
 
     private void StartTimer(TimeSpan due)
     {
@@ -711,7 +631,7 @@ public sealed partial class Room
         p.Send(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason, Id = id });
 
     private void PublishSnapshot() =>
-        _snapshot = new RoomSnapshot(Name, ModeNames.ToWire(_mode), _participants.Select(p => p.ToInfo()).ToArray()) { VideoCodec = _videoCodec };
+        _snapshot = new RoomSnapshot(Name, ModeNames.ToWire(_mode.Mode), _participants.Select(p => p.ToInfo()).ToArray()) { VideoCodec = _videoCodec };
 
     private static string NewId() => RandomNumberGenerator.GetString(IdAlphabet, 10);
 

@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Rooms;
 
 /// <summary>
-/// How media flows in a room. Transitions, owned by <see cref="Room"/>'s control loop:
+/// How media flows in a room. Transitions (<see cref="RoomModeMachine"/>, run on <see cref="Room"/>'s control loop):
 /// <code>
 ///   Sfu ──(exactly 2, P2P allowed; immediately after 1→2, after BackToP2PDelay after 3→2)──▶ Switching
 ///   Switching ──(both report p2p-connected)──▶ PeerToPeer      (clients swap to P2P tracks, pause server senders)

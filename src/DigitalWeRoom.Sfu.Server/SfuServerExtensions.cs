@@ -49,6 +49,8 @@ public static class SfuServerExtensions
         });
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<JoinRateLimiter>();
+        services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<Networking.OriginPolicy>();
         return services;
     }
 

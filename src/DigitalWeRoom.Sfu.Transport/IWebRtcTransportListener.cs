@@ -17,3 +17,21 @@ internal interface IWebRtcTransportListener
     /// <summary>An authenticated RTCP compound packet, decrypted in place.</summary>
     void OnRtcp(WebRtcTransport transport, PooledPacket packet);
 }
+
+/// <summary>The listener of a transport nobody has attached to yet: hears nothing, keeps nothing.</summary>
+internal sealed class NoListener : IWebRtcTransportListener
+{
+    public static readonly NoListener Instance = new();
+
+    public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
+    {
+    }
+
+    public void OnRtp(WebRtcTransport transport, PooledPacket packet)
+    {
+    }
+
+    public void OnRtcp(WebRtcTransport transport, PooledPacket packet)
+    {
+    }
+}

@@ -13,13 +13,13 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// and handed to the <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the
 /// selected tuple through the socket it was validated on.
 /// </summary>
-internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
+internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPacketSender
 {
     /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
     private const int EarlyCapacity = 16;
 
     private readonly TransportDirectory _endpoint;
-    private readonly IWebRtcTransportListener _listener;
+    private IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
     private readonly List<TransportTuple> _validatedTuples = [];
@@ -43,7 +43,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     internal WebRtcTransport(TransportDirectory endpoint, WebRtcTransportOptions options)
     {
         _endpoint = endpoint;
-        _listener = options.Listener;
+        _listener = options.Listener ?? NoListener.Instance;
         _localIce = options.LocalIceCredentials ?? IceCredentials.Generate();
         _remoteIceUfrag = options.RemoteIceUfrag;
         RemoteIcePassword = options.RemoteIcePassword;
@@ -156,6 +156,17 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     public IReadOnlyList<HostCandidate> LocalCandidates => _endpoint.LocalCandidates;
 
     public WebRtcTransportState State => (WebRtcTransportState)Volatile.Read(ref _state);
+
+    /// <summary>
+    /// Who hears this transport's packets and state changes (receive, DTLS and consent threads). Set once by the
+    /// owner right after creation, when the listener (the media side) needs this transport to exist first; until
+    /// then packets are dropped, as before the first valid check.
+    /// </summary>
+    public IWebRtcTransportListener Listener
+    {
+        get => Volatile.Read(ref _listener);
+        set => Volatile.Write(ref _listener, value);
+    }
 
     /// <summary>The ICE-selected remote tuple, or null before the first valid check.</summary>
     public TransportTuple? SelectedTuple => Volatile.Read(ref _selected)?.Tuple;

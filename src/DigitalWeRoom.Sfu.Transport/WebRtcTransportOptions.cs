@@ -22,5 +22,9 @@ internal sealed class WebRtcTransportOptions
     /// <summary>Our credentials; generated when null.</summary>
     public IceCredentials? LocalIceCredentials { get; init; }
 
-    public required IWebRtcTransportListener Listener { get; init; }
+    /// <summary>
+    /// Who hears packets and state changes. Null: nobody yet; the media side attaches itself with
+    /// <see cref="WebRtcTransport.Listener"/> once it exists (it needs the transport to send through).
+    /// </summary>
+    public IWebRtcTransportListener? Listener { get; init; }
 }

@@ -133,18 +133,16 @@ public sealed class ChromiumSfuRoutingInteropTests(ITestOutputHelper output)
         MediaDescription first, string id, RtpHeaderExtensionIds extensions, Func<IRtpPacketSender, IRtpPacketSender>? wrapSender = null)
     {
         SdpFingerprint fingerprint = offer.FingerprintFor(first)!;
-        var listener = new RouterTransportListener();
         WebRtcTransport transport = endpoint.CreateTransport(new WebRtcTransportOptions
         {
             DtlsRole = DtlsRole.Server,
             RemoteFingerprint = new CertificateFingerprint(fingerprint.HashFunction.ToLowerInvariant(), fingerprint.Value),
             RemoteIceUfrag = offer.IceUfragFor(first),
             RemoteIcePassword = offer.IcePwdFor(first),
-            Listener = listener,
         });
-        IRtpPacketSender sender = new WebRtcTransportSender(transport);
-        var media = router.CreateTransport(id, wrapSender is null ? sender : wrapSender(sender), extensions);
-        listener.Media = media;
+        // The production wiring (SfuSession): the media transport listens to the WebRtcTransport and sends through it.
+        var media = router.CreateTransport(id, wrapSender is null ? transport : wrapSender(transport), extensions);
+        transport.Listener = media;
         return (media, transport);
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DigitalWeRoom.Sfu.Media.Tests;

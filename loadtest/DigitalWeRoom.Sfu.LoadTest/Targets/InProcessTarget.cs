@@ -91,11 +91,9 @@ internal sealed class InProcessTarget : ILoadTarget
     public async Task JoinAsync(SyntheticParticipant participant, CancellationToken cancellationToken)
     {
         if (participant.Simulcast) throw new NotSupportedException("simulcast publishers need --target server");
-        var listener = new RouterTransportListener();
         WebRtcTransport serverSide = _endpoint.CreateTransport(new WebRtcTransportOptions
         {
             RemoteFingerprint = ClientCertificate.Fingerprint,
-            Listener = listener,
         });
         var client = IceControllingClient.Start(new IceControllingClientOptions
         {
@@ -106,7 +104,7 @@ internal sealed class InProcessTarget : ILoadTarget
             Listener = participant,
             Certificate = ClientCertificate,
         });
-        var member = new Member(participant, client, listener, serverSide);
+        var member = new Member(participant, client, serverSide);
         participant.Connection = new ClientConnection(client);
         WebRtcTransportState state;
         try
@@ -131,8 +129,9 @@ internal sealed class InProcessTarget : ILoadTarget
                 _routers.Add(participant.Plan.Room, router);
             }
             member.Router = router;
-            member.Media = router.CreateTransport(participant.Plan.Name, new WebRtcTransportSender(serverSide));
-            listener.Media = member.Media;
+            // The production wiring (SfuSession): the media transport listens to the WebRtcTransport and sends through it.
+            member.Media = router.CreateTransport(participant.Plan.Name, serverSide);
+            serverSide.Listener = member.Media;
             if (participant.Audio is { } audio)
             {
                 member.Producers.Add(router.CreateProducer(member.Media, new ProducerOptions($"{participant.Plan.Name}-a", MediaKind.Audio, audio.Ssrc,
@@ -203,13 +202,11 @@ internal sealed class InProcessTarget : ILoadTarget
         _endpoint.Dispose();
     }
 
-    private sealed class Member(SyntheticParticipant participant, IceControllingClient client, RouterTransportListener listener, WebRtcTransport serverSide)
+    private sealed class Member(SyntheticParticipant participant, IceControllingClient client, WebRtcTransport serverSide)
     {
         public SyntheticParticipant Participant { get; } = participant;
 
         public IceControllingClient Client { get; } = client;
-
-        public RouterTransportListener Listener { get; } = listener;
 
         public WebRtcTransport ServerSide { get; } = serverSide;
 

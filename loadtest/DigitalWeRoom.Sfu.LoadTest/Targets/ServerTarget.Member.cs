@@ -22,6 +22,9 @@ internal sealed partial class ServerTarget
 
         public Task? Loop { get; set; }
 
+        /// <summary>The session's first message, read while following redirects; the receive loop handles it first.</summary>
+        public JsonNode? First { get; set; }
+
         public Task? SizeLoop { get; set; }
 
         public Task? PingLoop { get; set; }

@@ -72,11 +72,10 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
     public async Task JoinAsync(SyntheticParticipant participant, CancellationToken ct)
     {
         if (!TargetPolicy.IsAllowedUri(ws, allowNetns, out string why)) throw new InvalidOperationException(why);
-        var socket = new ClientWebSocket();
-        await socket.ConnectAsync(ws, ct).ConfigureAwait(false);
-        var member = new Member(participant, socket);
+        // Through any node of a cluster: a redirect to the node serving the room is followed (SignalingRedirect).
+        var (socket, _, first) = await SignalingRedirect.JoinAsync(ws, new JsonObject { ["type"] = "join", ["room"] = $"loadtest{participant.Plan.Room}", ["name"] = participant.Plan.Name, ["p2p"] = false }, allowNetns, ct).ConfigureAwait(false);
+        var member = new Member(participant, socket) { First = first };
         lock (_control) _members[participant] = member;
-        await member.SendAsync(new JsonObject { ["type"] = "join", ["room"] = $"loadtest{participant.Plan.Room}", ["name"] = participant.Plan.Name, ["p2p"] = false }, ct).ConfigureAwait(false);
         if (participant.Audio is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:audio", ["kind"] = "audio", ["source"] = "microphone" } }, ct).ConfigureAwait(false);
         if (participant.Video is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:video", ["kind"] = "video", ["source"] = "camera" } }, ct).ConfigureAwait(false);
         member.Loop = Task.Run(() => ReceiveLoopAsync(member), CancellationToken.None);
@@ -177,17 +176,22 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
         {
             while (m.Socket.State == WebSocketState.Open)
             {
-                int length = 0;
-                WebSocketReceiveResult r;
-                do
+                JsonNode? msg = m.First;
+                m.First = null;
+                if (msg is null)
                 {
-                    r = await m.Socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false) is var vr
-                        ? new WebSocketReceiveResult(vr.Count, vr.MessageType, vr.EndOfMessage) : throw new InvalidOperationException();
-                    length += r.Count;
+                    int length = 0;
+                    WebSocketReceiveResult r;
+                    do
+                    {
+                        r = await m.Socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false) is var vr
+                            ? new WebSocketReceiveResult(vr.Count, vr.MessageType, vr.EndOfMessage) : throw new InvalidOperationException();
+                        length += r.Count;
+                    }
+                    while (!r.EndOfMessage && length < buffer.Length);
+                    if (r.MessageType == WebSocketMessageType.Close) break;
+                    msg = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length));
                 }
-                while (!r.EndOfMessage && length < buffer.Length);
-                if (r.MessageType == WebSocketMessageType.Close) break;
-                var msg = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length));
                 string? type = msg?["type"]?.GetValue<string>();
                 if (msg is not null)
                 {

@@ -2,6 +2,7 @@ using DigitalWeRoom.Sfu.Media.Congestion;
 using DigitalWeRoom.Sfu.Media.Feedback;
 using DigitalWeRoom.Sfu.Media.Streams;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
+using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
@@ -9,10 +10,10 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// <summary>
 /// The router's side of one participant's transport (one WebRtcTransport): the producers it publishes (with the
 /// <see cref="RtpListener"/> that finds them), the consumers it subscribes to, and its single
-/// <see cref="SubscriberSender"/>. The server keeps this object next to its WebRtcTransport and forwards the
-/// transport listener's OnRtp/OnRtcp to <see cref="OnRtp"/>/<see cref="OnRtcp"/>.
+/// <see cref="SubscriberSender"/>. It is its WebRtcTransport's listener: decrypted RTP/RTCP come straight here (receive
+/// loop), state changes go on to the <see cref="IMediaTransportListener"/> above; it sends through the transport.
 /// </summary>
-internal sealed class MediaTransport
+internal sealed class MediaTransport : IWebRtcTransportListener
 {
     private readonly object _gate = new();
     private readonly RtcpReportBuilder _reports;
@@ -22,8 +23,11 @@ internal sealed class MediaTransport
     private RtpStreamSender[] _streams = [];
     private volatile bool _closed;
 
-    internal MediaTransport(Router router, string id, IRtpPacketSender sender, RtpHeaderExtensionIds extensions, uint rtcpSsrc)
+    private readonly IMediaTransportListener? _listener;
+
+    internal MediaTransport(Router router, string id, IRtpPacketSender sender, RtpHeaderExtensionIds extensions, uint rtcpSsrc, IMediaTransportListener? listener)
     {
+        _listener = listener;
         Router = router;
         Id = id;
         Sender = sender;
@@ -74,11 +78,18 @@ internal sealed class MediaTransport
 
     public ReadOnlySpan<Consumer> Consumers => Volatile.Read(ref _consumers);
 
-    /// <summary>Transport listener's OnRtp (receive loop): borrows the packet for the call.</summary>
+    /// <summary>Decrypted RTP (receive loop): borrows the packet for the call.</summary>
     public void OnRtp(PooledPacket decryptedPacket) => Router.OnRtp(this, decryptedPacket);
 
-    /// <summary>Transport listener's OnRtcp (receive loop): borrows the packet for the call.</summary>
+    /// <summary>Decrypted RTCP (receive loop): borrows the packet for the call.</summary>
     public void OnRtcp(PooledPacket decryptedPacket) => Router.OnRtcp(this, decryptedPacket);
+
+    void IWebRtcTransportListener.OnRtp(WebRtcTransport transport, PooledPacket packet) => Router.OnRtp(this, packet);
+
+    void IWebRtcTransportListener.OnRtcp(WebRtcTransport transport, PooledPacket packet) => Router.OnRtcp(this, packet);
+
+    void IWebRtcTransportListener.OnStateChanged(WebRtcTransport transport, WebRtcTransportState state) =>
+        _listener?.OnTransportStateChanged(transport, state);
 
     internal bool TryFindConsumerByOutputSsrc(uint ssrc, out Consumer consumer)
     {
@@ -165,12 +176,6 @@ internal sealed class MediaTransport
             return (_producers, _consumers);
         }
     }
-
-    /// <summary>
-    /// Raised (on the thread that allocated: this transport's receive loop, or room control) when a consumer was
-    /// paused or resumed for bandwidth; read <see cref="Consumer.IsBandwidthPaused"/> to see which.
-    /// </summary>
-    public Action<MediaTransport>? BandwidthPausesChanged { get; set; }
 
     /// <summary>Pause/resume for bandwidth of this subscriber's videos (counts pauses and resumes).</summary>
     public BandwidthPauser Pauser { get; } = new();
@@ -260,7 +265,7 @@ internal sealed class MediaTransport
                 if (s.TargetLayer != before && !c.IsClosed) Router.OnPreferredLayerChanged(c);
             }
         }
-        if (pauses) BandwidthPausesChanged?.Invoke(this);
+        if (pauses) _listener?.OnBandwidthPausesChanged(this);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Rtcp;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
@@ -75,13 +76,15 @@ internal sealed partial class Router : IDisposable, IAsyncDisposable
     // ---- room control -------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Registers a participant's transport. <paramref name="rtcpSsrc"/> 0 picks a random one. With
-    /// <see cref="RouterOptions.StartSendLoops"/> its send loop starts now.
+    /// Registers a participant's transport, sending through <paramref name="sender"/> (its WebRtcTransport, whose
+    /// <see cref="WebRtcTransport.Listener"/> the caller then sets to the result). <paramref name="rtcpSsrc"/> 0 picks
+    /// a random one. With <see cref="RouterOptions.StartSendLoops"/> its send loop starts now.
     /// </summary>
-    public MediaTransport CreateTransport(string id, IRtpPacketSender sender, RtpHeaderExtensionIds extensions = default, uint rtcpSsrc = 0)
+    public MediaTransport CreateTransport(string id, IRtpPacketSender sender, RtpHeaderExtensionIds extensions = default, uint rtcpSsrc = 0,
+        IMediaTransportListener? listener = null)
     {
         if (rtcpSsrc == 0) rtcpSsrc = (uint)Random.Shared.Next(1, int.MaxValue);
-        var transport = new MediaTransport(this, id, sender, extensions, rtcpSsrc);
+        var transport = new MediaTransport(this, id, sender, extensions, rtcpSsrc, listener);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

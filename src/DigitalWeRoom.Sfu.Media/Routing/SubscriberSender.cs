@@ -6,6 +6,7 @@ using DigitalWeRoom.Sfu.Protocols.Rtp;
 using DigitalWeRoom.Sfu.Transport.Srtp;
 using DigitalWeRoom.Sfu.Transport.Udp;
 using DigitalWeRoom.Sfu.Media.Congestion;
+using DigitalWeRoom.Sfu.Transport;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
 

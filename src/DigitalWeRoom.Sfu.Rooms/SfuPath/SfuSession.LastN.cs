@@ -164,7 +164,7 @@ internal sealed partial class SfuSession
     /// Subscriber's receive loop (allocation): some video was paused or resumed for bandwidth. Coalesced: at most one
     /// report is pending on the room loop at a time, and it reads the state then.
     /// </summary>
-    private void OnBandwidthPausesChanged(MediaTransport transport)
+    public void OnBandwidthPausesChanged(MediaTransport transport)
     {
         if (Interlocked.Exchange(ref _bandwidthReportPending, 1) != 0)
         {

@@ -19,7 +19,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
 /// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
 /// </summary>
-internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener, IRtpPacketSender
+internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
@@ -235,17 +235,19 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             AbsSendTime: ExtensionId(HeaderExtensionSpec.AbsSendTimeUri),
             TransportWideSequenceNumber: ExtensionId(HeaderExtensionSpec.TransportWideCcUri),
             AudioLevel: ExtensionId(HeaderExtensionSpec.AudioLevelUri));
-        _media = _room.Router.CreateTransport(ParticipantId, this, extensions);
-        _media.BandwidthPausesChanged = OnBandwidthPausesChanged;
-        _transport = _room.Endpoint.CreateTransport(new WebRtcTransportOptions
+        var transport = _room.Endpoint.CreateTransport(new WebRtcTransportOptions
         {
             DtlsRole = result.LocalDtlsRole == Rooms.Negotiation.DtlsRole.Client ? Transport.Dtls.DtlsRole.Client : Transport.Dtls.DtlsRole.Server,
             RemoteFingerprint = fingerprint!,
             RemoteIceUfrag = result.RemoteIceUfrag,
             RemoteIcePassword = result.RemoteIcePwd,
             LocalIceCredentials = _localIce,
-            Listener = this,
         });
+
+        // The media side listens to the transport and sends through it: packets never pass through this session.
+        _media = _room.Router.CreateTransport(ParticipantId, transport, extensions, listener: this);
+        transport.Listener = _media;
+        _transport = transport;
     }
 
     private byte ExtensionId(string uri) => _room.Negotiation.HeaderExtensions.FirstOrDefault(e => e.Uri == uri)?.Id ?? 0;
@@ -433,9 +435,9 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
         }
     }
 
-    // ---- IWebRtcTransportListener (UDP receive thread) ----
+    // ---- IMediaTransportListener (UDP receive, DTLS or consent thread) ----
 
-    public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
+    public void OnTransportStateChanged(WebRtcTransport transport, WebRtcTransportState state)
     {
         if (state == WebRtcTransportState.Connected)
         {
@@ -456,14 +458,4 @@ internal sealed partial class SfuSession : ISfuSession, IWebRtcTransportListener
             _ => SfuSessionState.New,
         });
     }
-
-    public void OnRtp(WebRtcTransport transport, PooledPacket packet) => _media?.OnRtp(packet);
-
-    public void OnRtcp(WebRtcTransport transport, PooledPacket packet) => _media?.OnRtcp(packet);
-
-    // ---- IRtpPacketSender (the media transport's send loop) ----
-
-    public bool TrySendRtp(Span<byte> buffer, int length) => _transport?.TrySendRtp(buffer, length) ?? false;
-
-    public bool TrySendRtcp(Span<byte> buffer, int length) => _transport?.TrySendRtcp(buffer, length) ?? false;
 }

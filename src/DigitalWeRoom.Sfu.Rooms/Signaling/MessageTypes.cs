@@ -11,6 +11,9 @@ public static class MessageTypes
     public const string Ping = "ping";
     public const string IceRestart = "ice-restart";
 
+    /// <summary>A room admin (token grant <c>roomAdmin</c>) mutes or removes another participant ({action, target}).</summary>
+    public const string Moderate = "moderate";
+
     // Both directions.
     public const string Offer = "offer";
     public const string Answer = "answer";
@@ -19,6 +22,9 @@ public static class MessageTypes
     public const string TrackUnpublished = "track-unpublished";
     public const string Mute = "mute";
     public const string Chat = "chat";
+
+    /// <summary>Raise or lower one's hand ({raised}); the others get {participantId, raised}.</summary>
+    public const string RaiseHand = "raise-hand";
 
     // Server to client.
     public const string Joined = "joined";
@@ -111,4 +117,15 @@ public static class ErrorCodes
     public const string ConsentExpired = "consent-expired";
     public const string Draining = "server-draining";
     public const string IceRestartRateLimited = "ice-restart-rate-limited";
+
+    /// <summary>The same identity (token <c>sub</c>) joined the room again: this older session was closed.</summary>
+    public const string Replaced = "replaced";
+}
+
+/// <summary>The <c>action</c> values of a <c>moderate</c> message.</summary>
+public static class ModerateActions
+{
+    public const string MuteAudio = "mute-audio";
+    public const string MuteVideo = "mute-video";
+    public const string Remove = "remove";
 }

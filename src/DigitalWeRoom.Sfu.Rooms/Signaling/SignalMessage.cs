@@ -47,6 +47,10 @@ public sealed record SignalMessage
     [Key("kind")] public string? Kind { get; init; }
     [Key("muted")] public bool? Muted { get; init; }
 
+    // raise-hand, moderate
+    [Key("raised")] public bool? Raised { get; init; }
+    [Key("action")] public string? Action { get; init; }
+
     // chat
     [Key("text")] public string? Text { get; init; }
 
@@ -89,6 +93,10 @@ public sealed record ParticipantInfo
     [Key("tracks")] public IReadOnlyList<TrackInfo> Tracks { get; init; } = [];
     [Key("audioMuted")] public bool AudioMuted { get; init; }
     [Key("videoMuted")] public bool VideoMuted { get; init; }
+
+    /// <summary>The identity from the join's token (<c>sub</c>); absent for guests of an open server.</summary>
+    [Key("identity")] public string? Identity { get; init; }
+    [Key("handRaised")] public bool HandRaised { get; init; }
 }
 
 /// <summary>A published track: kind audio|video, source camera|microphone|screen.</summary>

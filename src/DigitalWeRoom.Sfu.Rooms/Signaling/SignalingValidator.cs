@@ -131,6 +131,25 @@ public static partial class SignalingValidator
 
                 return true;
 
+            case MessageTypes.RaiseHand:
+                if (message.Raised is null)
+                {
+                    reason = "'raise-hand' needs raised true|false";
+                    return false;
+                }
+
+                return true;
+
+            case MessageTypes.Moderate:
+                if (message.Action is not (ModerateActions.MuteAudio or ModerateActions.MuteVideo or ModerateActions.Remove)
+                    || message.Target is null || message.Target.Length is 0 or > MaxIdLength || HasControlChars(message.Target))
+                {
+                    reason = $"'moderate' needs action {ModerateActions.MuteAudio}|{ModerateActions.MuteVideo}|{ModerateActions.Remove} and target (1-{MaxIdLength} characters)";
+                    return false;
+                }
+
+                return true;
+
             case MessageTypes.Chat:
                 if (message.Text is null || message.Text.Length == 0 || message.Text.Length > maxChatLength)
                 {

@@ -14,6 +14,9 @@ namespace DigitalWeRoom.Sfu.Server.Cluster;
 internal sealed partial class ClusterPlacement(ClusterNode node, RoomRegistry rooms, DrainState drain, ClusterHttp http, ILogger<ClusterPlacement> logger)
     : IJoinPlacement
 {
+    /// <summary>Rooms redirected in the last seconds: a client back for the same room soon after could not reach the owner.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _redirected = new(StringComparer.OrdinalIgnoreCase);
+
     public async ValueTask<SignalMessage?> PlaceAsync(string room, string? token, string? messageId, CancellationToken cancellationToken)
     {
         if (rooms.Find(room) is not null)
@@ -43,8 +46,9 @@ internal sealed partial class ClusterPlacement(ClusterNode node, RoomRegistry ro
             }
             else if (owner is not null)
             {
-                if (await LiveAsync(store, owner, cancellationToken) is { } holder)
+                if (await LiveAsync(store, owner, cancellationToken, probe: RedirectedRecently(room)) is { } holder)
                 {
+                    NoteRedirect(room);
                     node.Metrics.Placement("redirect");
                     return Redirect(holder, token, messageId);
                 }
@@ -84,7 +88,7 @@ internal sealed partial class ClusterPlacement(ClusterNode node, RoomRegistry ro
     }
 
     /// <summary>The registry entry of <paramref name="id"/> if that node is alive: fresh entry, and a health probe when one heartbeat is overdue.</summary>
-    private async Task<NodeEntry?> LiveAsync(ClusterStore store, string id, CancellationToken cancellationToken)
+    private async Task<NodeEntry?> LiveAsync(ClusterStore store, string id, CancellationToken cancellationToken, bool probe = false)
     {
         if (!node.Nodes.TryGetValue(id, out var entry))
         {
@@ -98,12 +102,25 @@ internal sealed partial class ClusterPlacement(ClusterNode node, RoomRegistry ro
 
         // Entries are 0-2 s old normally; an older one may be a node that was just killed: ask it directly (<1 s).
         long age = node.NowUnixMs - entry.At;
-        if (age > node.Options.HeartbeatInterval.TotalMilliseconds * 1.25 && !await http.IsLiveAsync(entry, cancellationToken))
+        if ((probe || age > node.Options.HeartbeatInterval.TotalMilliseconds * 1.25) && !await http.IsLiveAsync(entry, cancellationToken))
         {
             return null;
         }
 
         return entry;
+    }
+
+    private bool RedirectedRecently(string room) =>
+        _redirected.TryGetValue(room, out long at) && node.NowUnixMs - at < 3 * node.Options.HeartbeatInterval.TotalMilliseconds;
+
+    private void NoteRedirect(string room)
+    {
+        if (_redirected.Count > 10_000)
+        {
+            _redirected.Clear(); // a hint only: bounded, forgetting is harmless
+        }
+
+        _redirected[room] = node.NowUnixMs;
     }
 
     private SignalMessage? Fallback(string room, string? messageId)

@@ -54,6 +54,12 @@ public sealed class SfuOptions
     /// <summary>Media routing knobs (Sfu:Media).</summary>
     public MediaSettings Media { get; set; } = new();
 
+    /// <summary>The meeting page (Sfu:Page).</summary>
+    public PageSettings Page { get; set; } = new();
+
+    /// <summary>Who may embed the meeting page (Sfu:Embed).</summary>
+    public EmbedSettings Embed { get; set; } = new();
+
     /// <summary>
     /// When set, <c>GET /api/rooms</c> requires <c>Authorization: Bearer &lt;AdminKey&gt;</c> (at least 16 characters).
     /// When unset, the API answers only requests from loopback addresses.
@@ -71,6 +77,12 @@ public sealed class HttpSettings
     /// (ASPNETCORE_URLS, --urls) is given.
     /// </summary>
     public string Listen { get; set; } = "http://localhost:7880";
+
+    /// <summary>
+    /// Browser origins (<c>https://meet.example.org</c>) besides the page's own that may open the signaling socket and make
+    /// state-changing API calls; a loopback caller may also use their host names (<see cref="Networking.OriginPolicy"/>).
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
 }
 
 public sealed class UdpSettings
@@ -151,8 +163,14 @@ public sealed class LimitSettings
     /// <summary>Messages per second one connection may send (bursts of twice this are allowed).</summary>
     public int MessagesPerSecond { get; set; } = 50;
 
-    /// <summary>Joins per client IP address per minute.</summary>
+    /// <summary>Joins per client IP address (IPv6: per /64) per minute.</summary>
     public int JoinsPerIpPerMinute { get; set; } = 30;
+
+    /// <summary>Open signaling WebSockets per client IP address (IPv6: per /64); more get HTTP 429 before the upgrade.</summary>
+    public int ConnectionsPerIp { get; set; } = 50;
+
+    /// <summary>Open signaling WebSockets in total; more get HTTP 503 before the upgrade.</summary>
+    public int MaxConnections { get; set; } = 10_000;
 
     /// <summary>Tracks one participant may publish (microphone, camera, screen: 3); more get a <c>too-many-tracks</c> error.</summary>
     public int MaxTracksPerParticipant { get; set; } = 4;

@@ -23,6 +23,19 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             errors.Add($"Sfu:Media:{codecs}.");
         }
 
+        foreach (var origin in options.Embed.AllowedOrigins)
+        {
+            if (!Endpoints.EmbedPolicy.IsOrigin(origin))
+            {
+                errors.Add($"Sfu:Embed:AllowedOrigins '{origin}' must be an origin such as https://app.example (scheme, host, optional port; no path).");
+            }
+        }
+
+        if (options.Page.SummariesPerIpPerMinute is < 1 or > 10_000)
+        {
+            errors.Add($"Sfu:Page:SummariesPerIpPerMinute {options.Page.SummariesPerIpPerMinute} must be 1-10000.");
+        }
+
         if (options.Media.LastN is < 1 or > 1000)
         {
             errors.Add($"Sfu:Media:LastN {options.Media.LastN} must be 1-1000.");
@@ -113,6 +126,12 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
         CheckRange(errors, "Sfu:Limits:MaxMessageBytes", limits.MaxMessageBytes, 1024, 1024 * 1024);
         CheckRange(errors, "Sfu:Limits:MessagesPerSecond", limits.MessagesPerSecond, 1, 100_000);
         CheckRange(errors, "Sfu:Limits:JoinsPerIpPerMinute", limits.JoinsPerIpPerMinute, 1, 1_000_000);
+        CheckRange(errors, "Sfu:Limits:ConnectionsPerIp", limits.ConnectionsPerIp, 1, 1_000_000);
+        CheckRange(errors, "Sfu:Limits:MaxConnections", limits.MaxConnections, 1, 1_000_000);
+        foreach (string origin in options.Http.AllowedOrigins.Where(o => !Networking.OriginPolicy.IsValidEntry(o)))
+        {
+            errors.Add($"Sfu:Http:AllowedOrigins '{origin}' must be an origin: http(s)://host[:port], nothing after it.");
+        }
         CheckRange(errors, "Sfu:Limits:MaxChatLength", limits.MaxChatLength, 1, 100_000);
         CheckRange(errors, "Sfu:Limits:MaxTracksPerParticipant", limits.MaxTracksPerParticipant, 1, 64);
         CheckRange(errors, "Sfu:Limits:SendQueueLength", limits.SendQueueLength, 8, 100_000);

@@ -72,6 +72,12 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>A token given as <c>/ws?access_token=</c>, used when the join message carries none.</summary>
     public string? QueryToken { get; init; }
 
+    /// <summary>The join token's identity (<c>sub</c>); null on an open server.</summary>
+    public string? Identity { get; private set; }
+
+    /// <summary>The join token grants <c>roomAdmin</c>: the participant may mute and remove others (<c>moderate</c>).</summary>
+    public bool IsRoomAdmin { get; private set; }
+
     /// <summary>From the join's grant (<see cref="IParticipantConnection.CanPublish"/>).</summary>
     public bool CanPublish { get; private set; } = true;
 
@@ -110,6 +116,11 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         _outbound.Writer.TryComplete();
     }
 
+    private static int s_receiveBuffersHeld;
+
+    /// <summary>Receive buffers (<c>Sfu:Limits:MaxMessageBytes</c> each) held by all connections right now.</summary>
+    internal static int ReceiveBuffersHeld => Volatile.Read(ref s_receiveBuffersHeld);
+
     public async Task RunAsync(CancellationToken aborted)
     {
         var sendLoop = Task.Run(() => SendLoopAsync(aborted), CancellationToken.None);
@@ -144,17 +155,25 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private async Task ReceiveLoopAsync(CancellationToken aborted)
     {
         var max = _options.Limits.MaxMessageBytes;
-        var buffer = ArrayPool<byte>.Shared.Rent(max);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _dismissed.Token);
-        try
+        while (true)
         {
-            while (true)
+            idle.CancelAfter(_options.Limits.IdleTimeout);
+            // Wait for the next message with a zero-byte read: an idle connection holds no receive buffer; one is
+            // rented when a message arrives and returned once it is handled (issue #12, finding 5).
+            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(Memory<byte>.Empty, idle.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
             {
-                idle.CancelAfter(_options.Limits.IdleTimeout);
+                return;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(max);
+            Interlocked.Increment(ref s_receiveBuffersHeld);
+            try
+            {
                 var length = 0;
                 var oversized = false;
-                ValueWebSocketReceiveResult result;
-                do
+                while (!result.EndOfMessage)
                 {
                     // Past the cap the rest of the message is read into the tail and thrown away.
                     var space = length < max ? buffer.AsMemory(length, max - length) : buffer.AsMemory(0, max);
@@ -175,7 +194,6 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                         length = max;
                     }
                 }
-                while (!result.EndOfMessage);
 
                 if (!_rate.TryTake())
                 {
@@ -197,10 +215,11 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                     await HandleAsync(buffer.AsMemory(0, length), aborted);
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                Interlocked.Decrement(ref s_receiveBuffersHeld);
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -233,6 +252,10 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             case MessageTypes.Leave:
                 await LeaveRoomAsync("left");
                 return;
+
+            case MessageTypes.Moderate:
+                await ModerateAsync(message);
+                return;
         }
 
         if (_room is null || _participantId is null)
@@ -255,6 +278,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         using var activity = SfuActivities.Source.StartActivity(SfuActivities.Join);
         activity?.SetTag(SfuActivities.RoomTag, message.Room);
+        string? tokenName = null;
         if (JoinAuthorizer is { } authorizer)
         {
             if (!authorizer.AuthorizeJoin(message.Token ?? (string.IsNullOrEmpty(QueryToken) ? null : QueryToken), message.Room!, out Auth.JoinGrant grant, out string why))
@@ -266,6 +290,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
             CanPublish = grant.Video.CanPublish;
             CanSubscribe = grant.Video.CanSubscribe;
+            IsRoomAdmin = grant.Video.RoomAdmin;
+            Identity = string.IsNullOrEmpty(grant.Identity) ? null : grant.Identity;
+            tokenName = Identity is null ? null : grant.Name;
         }
 
         // Only an authorized join takes a permit: refused attempts (no or bad token) must not use up the budget of
@@ -291,13 +318,16 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             return;
         }
 
+        // With a token, its name is the display name (the client's is only a fallback when the token has none).
+        var displayName = tokenName is not null && SignalingValidator.IsValidDisplayName(tokenName) ? tokenName.Trim() : message.Name!;
+
         // A new room's control loop starts inside this call: without the flow suppressed it would keep this
         // request's log scopes and join trace (Activity.Current) for its whole life.
         ValueTask<JoinResult> joining;
         using (ExecutionContext.SuppressFlow())
         {
             // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
-            joining = _rooms.JoinAsync(message.Room!, this, message.Name!, (message.P2p ?? true) && CanPublish && CanSubscribe,
+            joining = _rooms.JoinAsync(message.Room!, this, displayName, (message.P2p ?? true) && CanPublish && CanSubscribe,
                 Turn is { Enabled: true } turn ? [.. _iceServers, turn.Mint()] : _iceServers, message.Codecs, aborted);
         }
 

@@ -24,6 +24,29 @@ public static class SignalingEndpoint
             return;
         }
 
+        // Before the upgrade: a refused client costs no WebSocket (docs/security.md, issue #12 finding 5).
+        if (!context.RequestServices.GetRequiredService<Networking.OriginPolicy>().IsAllowed(context, out string why))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await context.Response.WriteAsync(why);
+            return;
+        }
+
+        ConnectionAdmission admission = context.RequestServices.GetRequiredService<ConnectionLimiter>()
+            .TryEnter(context.Connection.RemoteIpAddress, out IDisposable? place);
+        if (admission != ConnectionAdmission.Admitted)
+        {
+            bool serverFull = admission == ConnectionAdmission.ServerFull;
+            context.Response.StatusCode = serverFull ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "10";
+            await context.Response.WriteAsync(serverFull
+                ? $"the server has {options.Value.Limits.MaxConnections} signaling connections open (Sfu:Limits:MaxConnections); try again shortly"
+                : $"your address has {options.Value.Limits.ConnectionsPerIp} signaling connections open (Sfu:Limits:ConnectionsPerIp)");
+            return;
+        }
+
+        using IDisposable _ = place!;
+
         var msgpack = context.WebSockets.WebSocketRequestedProtocols.Contains(SignalingCodec.MessagePackSubprotocol);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {

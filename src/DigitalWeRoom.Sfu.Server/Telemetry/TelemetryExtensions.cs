@@ -97,8 +97,9 @@ public static class TelemetryExtensions
         app.Services.GetRequiredService<SfuMetrics>();
         if (options.MetricsEnabled)
         {
-            // Admin-only once keys or an admin key are configured (Prometheus: `authorization: credentials: ...`).
-            app.UseAdminOnlyWhenLocked(options.MetricsPath);
+            // Admin-only once keys or an admin key are configured (Prometheus: `authorization: credentials: ...`),
+            // local callers only without them, unless Sfu:Telemetry:MetricsOpen says every caller may scrape.
+            app.UseAdminOnly(options.MetricsPath, options.MetricsOpen);
             if (options.MetricsPort > 0)
             {
                 var port = options.MetricsPort;

@@ -18,6 +18,12 @@ public sealed class TelemetryOptions
 
     public string MetricsPath { get; set; } = "/metrics";
 
+    /// <summary>
+    /// False (default): <c>/metrics</c> needs an admin credential when keys are set and answers loopback callers only
+    /// when none are. True: every caller may scrape it (for a scraper on a private network you trust).
+    /// </summary>
+    public bool MetricsOpen { get; set; }
+
     /// <summary>0 serves metrics on the main HTTP port; another value adds a listener on that port and serves metrics only there.</summary>
     public int MetricsPort { get; set; }
 

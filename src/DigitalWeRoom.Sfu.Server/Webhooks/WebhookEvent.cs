@@ -34,7 +34,12 @@ public sealed record WebhookEvent
 
 public sealed record WebhookRoom([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("numParticipants")] int NumParticipants);
 
-public sealed record WebhookParticipant([property: JsonPropertyName("id")] string Id, [property: JsonPropertyName("name")] string Name);
+/// <summary>A participant: its session id, its display name and, when it joined with a token, the token's identity (<c>sub</c>).</summary>
+public sealed record WebhookParticipant([property: JsonPropertyName("id")] string Id, [property: JsonPropertyName("name")] string Name)
+{
+    [JsonPropertyName("identity"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Identity { get; init; }
+}
 
 public sealed record WebhookTrack(
     [property: JsonPropertyName("id")] string? Id,

@@ -64,7 +64,7 @@ public sealed class WebhookRoomEvents(RoomRegistry rooms, WebhookNotifier notifi
             Event = name,
             CreatedAt = time.GetUtcNow().ToUnixTimeSeconds(),
             Room = room,
-            Participant = participant is null ? null : new WebhookParticipant(participant.Id, participant.Name),
+            Participant = participant is null ? null : new WebhookParticipant(participant.Id, participant.Name) { Identity = participant.Identity },
             Track = track,
         });
 }

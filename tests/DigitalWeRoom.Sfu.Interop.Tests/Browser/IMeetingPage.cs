@@ -13,6 +13,13 @@ internal interface IMeetingPage
     Task<JsonElement> EvaluateAsync(string function, object? argument = null);
 
     Task WaitForFunctionAsync(string function, object? argument = null, int timeoutMs = 20_000);
+
+    Task ClickAsync(string selector);
+
+    Task SetViewportAsync(int width, int height);
+
+    /// <summary>A PNG of the viewport.</summary>
+    Task ScreenshotAsync(string path);
 }
 
 internal sealed class PlaywrightMeetingPage(IPage page) : IMeetingPage
@@ -21,6 +28,12 @@ internal sealed class PlaywrightMeetingPage(IPage page) : IMeetingPage
 
     public Task WaitForFunctionAsync(string function, object? argument = null, int timeoutMs = 20_000) =>
         page.WaitForFunctionAsync(function, argument, new PageWaitForFunctionOptions { Timeout = timeoutMs });
+
+    public Task ClickAsync(string selector) => page.ClickAsync(selector);
+
+    public Task SetViewportAsync(int width, int height) => page.SetViewportSizeAsync(width, height);
+
+    public Task ScreenshotAsync(string path) => page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
 }
 
 internal static class MeetingPageExtensions

@@ -242,7 +242,9 @@ internal sealed class ScriptedPage(ScriptedBrowser browser, int id) : IMeetingPa
     public Task SetViewportAsync(int width, int height) =>
         Browser.SendAsync(new JsonObject { ["op"] = "viewport", ["page"] = id, ["width"] = width, ["height"] = height });
 
-    public Task ScreenshotAsync(string path, bool fullPage = false) =>
+    public Task ScreenshotAsync(string path) => ScreenshotAsync(path, fullPage: false);
+
+    public Task ScreenshotAsync(string path, bool fullPage) =>
         Browser.SendAsync(new JsonObject { ["op"] = "screenshot", ["page"] = id, ["path"] = path, ["fullPage"] = fullPage });
 
     public Task CloseAsync() => Browser.SendAsync(new JsonObject { ["op"] = "closePage", ["page"] = id });

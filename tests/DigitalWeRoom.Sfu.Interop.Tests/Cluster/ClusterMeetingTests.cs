@@ -62,8 +62,9 @@ public sealed class ClusterMeetingTests(ITestOutputHelper output)
         var (owner, _) = await cluster.OwnerAsync(Room);
         await AssertEveryPageReceivesAsync(pages);
 
+        var pageClocks = await Task.WhenAll(pages.Select(p => p.EvaluateAsync<double>("() => performance.now()")));
         var clock = Stopwatch.StartNew();
-        cluster.Nodes[owner].Crash();
+        cluster.Nodes[owner].KillNow();
         var back = await Task.WhenAll(pages.Select(async page =>
         {
             await page.WaitForFunctionAsync("() => window.dwr.participantId === null", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
@@ -74,6 +75,10 @@ public sealed class ClusterMeetingTests(ITestOutputHelper output)
             return (joined, media: clock.Elapsed);
         }));
         output.WriteLine(string.Join("; ", back.Select((t, i) => $"page {i}: rejoined {t.joined.TotalSeconds:0.00} s, media {t.media.TotalSeconds:0.00} s after the kill")));
+        foreach (var page in pages)
+        {
+            output.WriteLine(await page.EvaluateAsync<string>("t0 => JSON.stringify(window.dwr.frameGapReport('none', t0).events.map(([t, e]) => [Math.round(t - t0), e]))", pageClocks[Array.IndexOf(pages, page)]));
+        }
 
         var (newOwner, participants) = await cluster.OwnerAsync(Room);
         Assert.NotEqual(owner, newOwner);
@@ -159,8 +164,7 @@ public sealed class ClusterMeetingTests(ITestOutputHelper output)
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            var inbound = await page.EvaluateAsync<System.Text.Json.JsonElement>("() => window.dwr.videoInbound()");
-            if (inbound.EnumerateObject().Count(p => p.Value.GetProperty("framesDecoded").GetInt64() > 0) >= 2)
+            if (await page.EvaluateAsync<int>("async () => Object.values(await window.dwr.videoInbound()).filter((v) => v.framesDecoded > 0).length") >= 2)
             {
                 return;
             }

@@ -19,7 +19,8 @@ public sealed class ServerRestartTests(ITestOutputHelper output)
     public async Task Server_killed_and_restarted_on_the_same_port_pages_rejoin_and_media_flows_again()
     {
         int port = ServerProcess.FreePort();
-        string[] settings = [$"--contentRoot={ServerSourceDirectory()}", "--Sfu:DrainTimeout=00:00:00"];
+        // The page's test hooks (window.dwr) are served only when asked for.
+        string[] settings = [$"--contentRoot={ServerSourceDirectory()}", "--Sfu:DrainTimeout=00:00:00", "--Sfu:Page:TestHooks=true"];
         var first = new ServerProcess(port, settings);
         ServerProcess? second = null;
         var (playwright, browser) = await Chromium.LaunchAsync();

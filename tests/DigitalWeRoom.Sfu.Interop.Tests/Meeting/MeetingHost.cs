@@ -47,6 +47,8 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // The Testing environment serves the page's test hooks (window.dwr, ?fakeScreen=1, ...).
+        builder.UseEnvironment("Testing");
         builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseSetting("Sfu:Udp:BindAddress", "127.0.0.1");
         builder.UseSetting("Sfu:Udp:Port", "0");

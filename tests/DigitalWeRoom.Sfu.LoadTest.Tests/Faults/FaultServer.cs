@@ -57,6 +57,8 @@ internal sealed class FaultServer : WebApplicationFactory<global::Program>
         builder.UseSetting("Sfu:Tcp:Port", "0");
         builder.UseSetting("Sfu:P2PEnabled", "false");
         builder.UseSetting("Sfu:Limits:JoinsPerIpPerMinute", "1000");
+        // Every simulated participant connects from 127.0.0.1.
+        builder.UseSetting("Sfu:Limits:ConnectionsPerIp", "10000");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 

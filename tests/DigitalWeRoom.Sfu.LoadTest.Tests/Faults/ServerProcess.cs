@@ -13,6 +13,7 @@ namespace DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
 internal sealed partial class ServerProcess : IDisposable
 {
     private const int SigTerm = 15;
+    private const int SigKill = 9;
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -28,7 +29,7 @@ internal sealed partial class ServerProcess : IDisposable
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DigitalWeRoom.Sfu.Server.dll"));
         foreach (var a in new[] { $"--urls=http://127.0.0.1:{httpPort}", "--Sfu:Udp:BindAddress=127.0.0.1", "--Sfu:Udp:Port=0", "--Sfu:Tcp:Port=0",
-            "--Sfu:P2PEnabled=false", "--Sfu:Limits:JoinsPerIpPerMinute=1000", "--Logging:LogLevel:Default=Information" }.Concat(settings))
+            "--Sfu:P2PEnabled=false", "--Sfu:Limits:JoinsPerIpPerMinute=1000", "--Sfu:Limits:ConnectionsPerIp=10000", "--Logging:LogLevel:Default=Information" }.Concat(settings))
         {
             start.ArgumentList.Add(a);
         }
@@ -97,6 +98,9 @@ internal sealed partial class ServerProcess : IDisposable
 
     /// <summary>SIGKILL: the server dies without any goodbye (a crash or an OOM kill).</summary>
     public void Crash() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>kill(2) with SIGKILL on the server process alone, at once (Crash walks the process tree first, which takes seconds on a busy machine).</summary>
+    public void KillNow() => Assert.Equal(0, Kill(_process.Id, SigKill));
 
     public async Task<bool> WaitExitAsync(TimeSpan timeout)
     {

@@ -30,10 +30,10 @@ public class LoopbackRoutingTests
             var media = new MediaTransport[3];
             for (int i = 0; i < 3; i++)
             {
-                var listener = new RouterTransportListener();
-                var transport = server.CreateTransport(new WebRtcTransportOptions { RemoteFingerprint = ClientCertificate.Fingerprint, Listener = listener });
-                media[i] = router.CreateTransport($"p{i}", new WebRtcTransportSender(transport));
-                listener.Media = media[i];
+                // The production wiring (SfuSession): the media transport listens to the WebRtcTransport and sends through it.
+                var transport = server.CreateTransport(new WebRtcTransportOptions { RemoteFingerprint = ClientCertificate.Fingerprint });
+                media[i] = router.CreateTransport($"p{i}", transport);
+                transport.Listener = media[i];
                 clientListeners[i] = new CapturingListener();
                 clients[i] = IceControllingClient.Start(new IceControllingClientOptions
                 {

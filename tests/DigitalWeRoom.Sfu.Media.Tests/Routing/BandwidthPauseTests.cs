@@ -1,5 +1,6 @@
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Protocols.Rtcp;
+using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using Microsoft.Extensions.Time.Testing;
 using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
@@ -9,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
 /// <summary>Pause/resume for bandwidth through the router (issue #4), and the retransmission budget.</summary>
 public sealed class BandwidthPauseTests
 {
-    private sealed class Room
+    private sealed class Room : IMediaTransportListener
     {
         public readonly Router Router;
         public readonly FakeTimeProvider Time;
@@ -27,8 +28,7 @@ public sealed class BandwidthPauseTests
         public Room()
         {
             (Router, Time, Pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero, KeyFrameRequestMinInterval = TimeSpan.Zero, KeyFrameCacheEnabled = false });
-            Subscriber = Router.CreateTransport("sub", SubscriberSender);
-            Subscriber.BandwidthPausesChanged = _ => PauseEvents++;
+            Subscriber = Router.CreateTransport("sub", SubscriberSender, listener: this);
             for (int i = 0; i < 3; i++)
             {
                 Publishers[i] = Router.CreateTransport($"p{i}", PublisherSenders[i]);
@@ -37,6 +37,12 @@ public sealed class BandwidthPauseTests
                 Video[i] = Router.CreateConsumer(Subscriber, video, new ConsumerOptions($"cv{i}", 0xB00u + (uint)i));
                 Audio[i] = Router.CreateConsumer(Subscriber, audio, new ConsumerOptions($"ca{i}", 0xA00u + (uint)i));
             }
+        }
+
+        public void OnBandwidthPausesChanged(MediaTransport transport) => PauseEvents++;
+
+        public void OnTransportStateChanged(WebRtcTransport transport, WebRtcTransportState state)
+        {
         }
 
         public static uint VideoSsrc(int i) => 0x100u + (uint)i;

@@ -1,6 +1,7 @@
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
+using DigitalWeRoom.Sfu.Transport;
 using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
 
 namespace DigitalWeRoom.Sfu.Media.Tests.Routing;

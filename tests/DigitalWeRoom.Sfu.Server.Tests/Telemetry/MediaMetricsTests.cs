@@ -12,6 +12,7 @@ using DigitalWeRoom.Sfu.Server.Telemetry;
 using DigitalWeRoom.Sfu.Server.Tests.Infrastructure;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Udp;
+using DigitalWeRoom.Sfu.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MediaKind = DigitalWeRoom.Sfu.Media.Routing.MediaKind;

@@ -25,11 +25,14 @@ public sealed class DeploymentBootTests
 
         // No keys in the image: the operator API answers local callers only.
         using var local = ns.HttpClient();
-        Assert.Equal(HttpStatusCode.OK, (await local.GetAsync(new Uri(Loopback, "/api/rooms"))).StatusCode);
         using var remote = ns.HttpClient(BootNamespace.GatewayAddress);
         var fromElsewhere = new Uri($"http://{BootNamespace.PrivateAddress}:7880/");
         Assert.Equal(HttpStatusCode.OK, (await remote.GetAsync(new Uri(fromElsewhere, "/healthz/ready"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await remote.GetAsync(new Uri(fromElsewhere, "/api/rooms"))).StatusCode);
+        foreach (var path in new[] { "/api/rooms", "/metrics" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await local.GetAsync(new Uri(Loopback, path))).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await remote.GetAsync(new Uri(fromElsewhere, path))).StatusCode);
+        }
     }
 
     [Fact]

@@ -1,9 +1,9 @@
-namespace DigitalWeRoom.Sfu.Media.Routing;
+namespace DigitalWeRoom.Sfu.Transport;
 
 /// <summary>
-/// What Media needs from a transport to send: protect in place and send. <paramref name="buffer"/> holds the
+/// What the media side needs from a transport to send: protect in place and send. <paramref name="buffer"/> holds the
 /// plain packet in its first <c>length</c> bytes and has room after it for the SRTP/SRTCP overhead.
-/// The server adapts WebRtcTransport to this. Called only from the transport's <see cref="SubscriberSender"/> loop.
+/// <see cref="WebRtcTransport"/> implements it; media tests use fakes. Called only from one send loop per transport.
 /// </summary>
 internal interface IRtpPacketSender
 {

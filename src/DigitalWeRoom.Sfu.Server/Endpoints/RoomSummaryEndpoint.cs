@@ -1,0 +1,54 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using DigitalWeRoom.Sfu.Rooms;
+using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Server.Options;
+using Microsoft.Extensions.Options;
+
+namespace DigitalWeRoom.Sfu.Server.Endpoints;
+
+/// <summary>
+/// <c>GET /api/rooms/{room}/summary</c>: how many people are in a room and its mode, for the pre-join screen
+/// ("2 people, direct connection"). No names or ids. When the server requires tokens, the caller must present a
+/// token for that room (<c>Authorization: Bearer</c>), so nobody learns who meets where without an invitation.
+/// Rate limited per client address (<c>Sfu:Page:SummariesPerIpPerMinute</c>); never creates a room.
+/// </summary>
+internal static class RoomSummaryEndpoint
+{
+    public static void MapRoomSummary(this WebApplication app)
+    {
+        var perMinute = app.Services.GetRequiredService<IOptions<SfuOptions>>().Value.Page.SummariesPerIpPerMinute;
+        var limiter = PartitionedRateLimiter.Create<IPAddress, IPAddress>(ip => RateLimitPartition.GetFixedWindowLimiter(ip,
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        app.Lifetime.ApplicationStopped.Register(limiter.Dispose);
+        app.MapGet("/api/rooms/{room}/summary", (string room, HttpContext context, RoomRegistry rooms, Auth.IJoinAuthorizer authorizer) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            using (var lease = limiter.AttemptAcquire(context.Connection.RemoteIpAddress ?? IPAddress.None))
+            {
+                if (!lease.IsAcquired)
+                {
+                    return Results.Json(new { error = "rate-limited", reason = $"at most {perMinute} room summaries a minute" }, statusCode: StatusCodes.Status429TooManyRequests);
+                }
+            }
+
+            if (!SignalingValidator.IsValidRoomName(room))
+            {
+                return Results.Json(new { error = "bad-request", reason = "not a room name" }, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            if (authorizer.TokensRequired)
+            {
+                var header = context.Request.Headers.Authorization.ToString();
+                var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+                if (!authorizer.AuthorizeJoin(token, room, out _, out var why))
+                {
+                    return Results.Json(new { error = "unauthorized", reason = why }, statusCode: StatusCodes.Status401Unauthorized);
+                }
+            }
+
+            var snapshot = rooms.Find(room)?.Snapshot;
+            return Results.Json(new { room, participants = snapshot?.Participants.Count ?? 0, mode = snapshot?.Mode ?? ModeNames.Sfu });
+        });
+    }
+}
