@@ -35,6 +35,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     private SrtpContext? _srtpLocal;
     private SrtpContext? _srtpRemote;
     private int _state;
+    private long _selectedCheckedAt;
     private long _rtpReceived;
     private long _rtcpReceived;
     private long _rtpSent;
@@ -84,6 +85,8 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
             _previousLocalIce = _localIce;
             _localIce = fresh;
             IceRestarts++;
+            // The restarted peer may come back on any pair: the first one it nominates wins.
+            Interlocked.Exchange(ref _selectedCheckedAt, 0);
         }
     }
 
@@ -208,16 +211,32 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     /// authenticated on <paramref name="socket"/>. Validates the tuple, selects it if none is selected or if
     /// nominated, renews consent and starts DTLS on the first one. Receive thread.
     /// </summary>
-    internal void OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated, IIceSocket socket)
+    /// <remarks>
+    /// A nominated pair replaces the selected one only if its pair priority (RFC 8445 §6.1.2.3, from the check's
+    /// PRIORITY and our candidate's) is at least as high, or if the selected pair is no longer fresh (no check on it
+    /// for <see cref="SelectedStaleAfter"/>, or an ICE restart began). Firefox nominates every pair it checks against a
+    /// lite agent (aggressive nomination), so "the latest USE-CANDIDATE wins" would let a relayed or TCP pair that
+    /// succeeded late replace a direct UDP one.
+    /// </remarks>
+    internal void OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated, IIceSocket socket, uint remotePriority = 0)
     {
         if (State >= WebRtcTransportState.Failed)
         {
             return;
         }
         _consent.Refresh();
+        TimeProvider time = _endpoint.Options.TimeProvider;
+        long now = time.GetTimestamp();
+        ulong pairPriority = PairPriority(remotePriority, tuple.IsTcp);
         SelectedPath? current = Volatile.Read(ref _selected);
-        if (current is null || (nominated && current.Tuple != tuple))
+        if (current is not null && current.Tuple == tuple)
         {
+            Interlocked.Exchange(ref _selectedCheckedAt, now);
+        }
+        if (current is null || (nominated && current.Tuple != tuple
+            && (pairPriority >= current.PairPriority || time.GetElapsedTime(Interlocked.Read(ref _selectedCheckedAt), now) > SelectedStaleAfter)))
+        {
+            Interlocked.Exchange(ref _selectedCheckedAt, now);
             lock (_validatedTuples)
             {
                 if (!_validatedTuples.Contains(tuple))
@@ -226,7 +245,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
                 }
             }
             _endpoint.RegisterTuple(tuple, this);
-            Volatile.Write(ref _selected, new SelectedPath(tuple, CopyOf(remote), socket));
+            Volatile.Write(ref _selected, new SelectedPath(tuple, CopyOf(remote), socket, pairPriority));
         }
         else if (current.Tuple != tuple)
         {
@@ -373,6 +392,21 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
         return copy;
     }
 
-    /// <summary>The selected tuple, its socket address and the socket it was validated on (replaced, never mutated).</summary>
-    private sealed record SelectedPath(TransportTuple Tuple, SocketAddress Address, IIceSocket Socket);
+    /// <summary>A selected pair on which no check arrived this long may be replaced by any nominated pair.</summary>
+    internal static readonly TimeSpan SelectedStaleAfter = TimeSpan.FromSeconds(7.5);
+
+    /// <summary>
+    /// RFC 8445 §6.1.2.3: pair priority = 2^32·MIN(G,D) + 2·MAX(G,D) + (G&gt;D ? 1 : 0), G the controlling peer's
+    /// PRIORITY, D our (controlled) candidate's: host UDP above passive ICE-TCP (<see cref="HostCandidate"/>).
+    /// </summary>
+    internal static ulong PairPriority(uint controlling, bool tcp)
+    {
+        uint controlled = tcp
+            ? HostCandidate.ComputePriority(HostCandidate.HostTcpTypePreference, (4 << 13) + 8191, 1)
+            : HostCandidate.ComputePriority(HostCandidate.HostTypePreference, 65535, 1);
+        return ((ulong)Math.Min(controlling, controlled) << 32) + (2UL * Math.Max(controlling, controlled)) + (controlling > controlled ? 1UL : 0UL);
+    }
+
+    /// <summary>The selected tuple, its socket address, the socket it was validated on and its pair priority (replaced, never mutated).</summary>
+    private sealed record SelectedPath(TransportTuple Tuple, SocketAddress Address, IIceSocket Socket, ulong PairPriority);
 }

@@ -125,7 +125,7 @@ internal sealed class IceLiteAgent
             SendError(socket, request, remote, 401, "Unauthorized", default);
             return;
         }
-        if (!request.TryGetPriority(out _))
+        if (!request.TryGetPriority(out uint priority))
         {
             drops.Increment(DropReason.StunMissingAttribute);
             SendError(socket, request, remote, 400, "Bad Request", default);
@@ -143,7 +143,7 @@ internal sealed class IceLiteAgent
         // Validate (and maybe nominate) before answering, so the peer never sees a success for a
         // tuple that is not yet admitted for DTLS.
         transport.ConfirmLocalUfrag(localUfrag);
-        transport.OnIceCheck(tuple, remote, request.HasUseCandidate, socket);
+        transport.OnIceCheck(tuple, remote, request.HasUseCandidate, socket, priority);
 
         Span<byte> buffer = stackalloc byte[128];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);

@@ -54,6 +54,7 @@ export class Meeting {
     followClusterRedirects(this.signaling, () => this.sendJoin());
     this.sfu = new SfuLink({
       signaling: this.signaling,
+      iceServers: () => this.iceServers,
       localTracks: () => ({ mic: this.media.mic, camera: this.media.camera, screen: this.media.screen }),
       onTrack: (track, streamId) => this.remote.add('sfu', track, streamId),
       onState: (s) => { if (s === 'connected') this.sfuConnectedAt ??= performance.now(); },

@@ -10,7 +10,7 @@ import { configureEncodings, msidTracks } from './simulcast.js';
 
 export class SfuLink {
   /**
-   * @param {{signaling: any, localTracks: () => {mic?: MediaStreamTrack, camera?: MediaStreamTrack, screen?: MediaStreamTrack},
+   * @param {{signaling: any, iceServers?: () => RTCIceServer[], localTracks: () => {mic?: MediaStreamTrack, camera?: MediaStreamTrack, screen?: MediaStreamTrack},
    *          onTrack: (track: MediaStreamTrack, streamId: string) => void, onState?: (s: string) => void}} o
    */
   constructor(o) {
@@ -18,6 +18,7 @@ export class SfuLink {
     this.localTracks = o.localTracks;
     this.onTrack = o.onTrack;
     this.onState = o.onState;
+    this.iceServers = o.iceServers ?? (() => []);
     this.pc = null;
     this.paused = false;
     this.slots = new Map(); // transceiver -> 'mic' | 'camera' | 'screen'
@@ -52,8 +53,9 @@ export class SfuLink {
 
   ensurePc() {
     if (this.pc) return this.pc;
-    // The server is ICE-lite and puts its candidates in its offer; no ICE servers are needed.
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    // The server is ICE-lite and puts its UDP and ICE-TCP candidates in its offer; the joined message's TURN servers
+    // give a relayed path where neither is reachable (the browser prefers UDP, then TCP, then TURN by priority).
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers(), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     pc.ontrack = (e) => {
       const serverTrackId = this.msid.get(e.transceiver?.mid);
       if (serverTrackId) this.serverTracks.set(e.track.id, serverTrackId);
