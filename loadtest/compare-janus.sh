@@ -8,20 +8,17 @@
 set -euo pipefail
 ROUNDS=${1:-3}; shift || true
 SCENARIO=("$@"); [ ${#SCENARIO[@]} -eq 0 ] && SCENARIO=(meeting -n 6 -d 15 --video-bitrate 1500000)
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT=${OUT:-$ROOT/loadtest/results/$(date -u +%Y%m%dT%H%M%SZ)}
+OUT=${OUT:-$(cd "$(dirname "$0")/.." && pwd)/loadtest/results/$(date -u +%Y%m%dT%H%M%SZ)}
 NS_C=dwrlt-c; NS_J=dwrlt-j
-DLL=$ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest/bin/Release/net10.0/DigitalWeRoom.Sfu.LoadTest.dll
-SERVER_DLL=$ROOT/src/DigitalWeRoom.Sfu.Server/bin/Release/net10.0/DigitalWeRoom.Sfu.Server.dll
 mkdir -p "$OUT"
+. "$(dirname "$0")/bench-lib.sh"
 command -v janus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus; }
-[ -f "$DLL" ] || dotnet build -c Release "$ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest" -v q
-[ -f "$SERVER_DLL" ] || dotnet build -c Release "$ROOT/src/DigitalWeRoom.Sfu.Server" -v q
+bench_build
 
-JANUS_PID=""; OURS_PID=""
+JANUS_PID=""
 cleanup() {
   [ -n "$JANUS_PID" ] && kill "$JANUS_PID" 2>/dev/null && wait "$JANUS_PID" 2>/dev/null || true
-  [ -n "$OURS_PID" ] && kill "$OURS_PID" 2>/dev/null && wait "$OURS_PID" 2>/dev/null || true
+  bench_stop_server
   ip netns del $NS_C 2>/dev/null || true
   ip netns del $NS_J 2>/dev/null || true
 }
@@ -55,17 +52,11 @@ for i in $(seq 50); do
   ip netns exec $NS_C python3 -c "import urllib.request;urllib.request.urlopen('http://10.77.0.2:8088/janus/info',timeout=1)" 2>/dev/null && break
   sleep 0.2
 done
-# Our server on loopback inside the generator's namespace, P2P off (every room is SFU), limits raised for load.
-(cd "$(dirname "$SERVER_DLL")" && exec ip netns exec $NS_C env Sfu__Http__Listen=http://127.0.0.1:7890 Sfu__Udp__Port=7892 \
-  Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
-  Sfu__Limits__MaxParticipantsPerRoom=500 Sfu__Limits__JoinsPerIpPerMinute=100000 Sfu__Limits__ConnectionsPerIp=100000 Logging__LogLevel__Default=Warning \
-  dotnet "$SERVER_DLL") > "$OUT/server.log" 2>&1 &
-OURS_PID=$!
-for i in $(seq 100); do
-  ip netns exec $NS_C python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:7890/api/rooms',timeout=1)" 2>/dev/null && break
-  sleep 0.2
-done
-echo "ours pid $OURS_PID up; janus pid $JANUS_PID up; scenario: ${SCENARIO[*]}; rounds $ROUNDS; results in $OUT"
+# Our server on loopback inside the generator's namespace, P2P off (every room is SFU), limits raised for load,
+# runtime levers from BENCH_GC / BENCH_JIT (bench-lib.sh).
+BENCH_NS=$NS_C bench_start_server
+OURS_PID=$SERVER_PID
+echo "ours pid $OURS_PID up (gc $BENCH_GC, jit $BENCH_JIT); janus pid $JANUS_PID up; scenario: ${SCENARIO[*]}; rounds $ROUNDS; results in $OUT"
 
 run() { # $1 = label, rest = args
   local label=$1; shift

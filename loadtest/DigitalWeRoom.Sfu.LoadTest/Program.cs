@@ -64,6 +64,14 @@ internal static class Program
         common.AddTo(audio);
         audio.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.Audio(pr.GetValue(auP), pr.GetValue(auN), d, TimeSpan.FromMilliseconds(pr.GetValue(common.JoinSpacing))), ct));
 
+        var jsRunning = new Option<int>("--participants", "-n") { Description = "the running meeting (room 0)", DefaultValueFactory = _ => 6 };
+        var jsStorm = new Option<int>("--subscribers", "-s") { Description = "subscribers joining room 1 in the storm", DefaultValueFactory = _ => 500 };
+        var jsAt = new Option<double>("--storm-at") { Description = "seconds before the storm starts", DefaultValueFactory = _ => 5 };
+        var jsSpan = new Option<double>("--storm-seconds") { Description = "the storm's joins are spread over this many seconds", DefaultValueFactory = _ => 10 };
+        var joinStorm = new Command("join-storm", "a meeting runs in room 0 while a storm of subscribers joins room 1; loss per room") { jsRunning, jsStorm, jsAt, jsSpan };
+        common.AddTo(joinStorm);
+        joinStorm.SetAction((pr, ct) => RunAsync(pr, common, d => ScenarioPlan.JoinStorm(pr.GetValue(jsRunning), pr.GetValue(jsStorm), TimeSpan.FromSeconds(pr.GetValue(jsAt)), TimeSpan.FromSeconds(pr.GetValue(jsSpan)), d), ct));
+
         var fbSubs = new Option<int>("--subscribers", "-s") { DefaultValueFactory = _ => 10 };
         var fbSeconds = new Option<double>("--seconds") { DefaultValueFactory = _ => 3 };
         var fbCpu = new Option<int>("--cpu") { Description = "pin the forwarding thread to this CPU (-1: no pinning)", DefaultValueFactory = _ => 0 };
@@ -73,12 +81,13 @@ internal static class Program
         var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued, fbLatency };
         forwardBench.SetAction(async (pr, ct) =>
         {
+            // Plain lines (not Spectre, which wraps at 80 columns without a terminal): scripts parse them.
             var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null).ConfigureAwait(false);
-            AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
             foreach (var point in r.Latency)
             {
-                AnsiConsole.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"LATENCY fraction={point.Fraction:F2} in_pps={point.InPacketsPerSecond:F0} packets={point.Packets} p50_us={point.P50Micros:F0} p99_us={point.P99Micros:F0} max_us={point.MaxMicros:F0}"));
             }
             return 0;
@@ -91,6 +100,7 @@ internal static class Program
         root.Subcommands.Add(livestream);
         root.Subcommands.Add(largeMeeting);
         root.Subcommands.Add(audio);
+        root.Subcommands.Add(joinStorm);
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 
@@ -159,7 +169,7 @@ internal static class Program
             }
             int receiveThreads = pr.GetValue(o.ReceiveThreads);
             pump = receiveThreads > 0 ? new SharedReceivePump(receiveThreads) : null;
-            target = new ServerTarget(url, allowNetns) { ReceivePump = pump };
+            target = new ServerTarget(url, allowNetns) { ReceivePump = pump, KeepMessages = false };
         }
         else
         {
@@ -238,8 +248,16 @@ internal static class Program
         var c = System.Globalization.CultureInfo.InvariantCulture;
         yield return ("connected / failed", $"{r.Connected} / {r.Failed} (of {r.Planned})");
         yield return ("probes / sinks", $"{r.Probes} / {r.Sinks}: loss, latency, jitter and layers below are measured on the {r.Probes} probes only; sinks' sockets are left unread");
-        yield return ("join ms p50 / p95 / p99 / max", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax));
+        yield return ("join ms p50 / p95 / p99 / max; join phase", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}; all steady joined in {4:0.0} s", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax, r.JoinPhaseSeconds));
+        if (r.JoinStepsMs.Count > 0)
+        {
+            yield return ("join steps, ms from start p50/p99", string.Join(", ", r.JoinStepsMs.Select(x => string.Format(c, "{0} {1:0}/{2:0}", x.Key, x.Value[0], x.Value[1]))));
+        }
         yield return ("packets sent / received", string.Format(c, "{0:N0} / {1:N0}", r.PacketsSent, r.PacketsReceived));
+        if (r.LossPercentByRoom.Count > 1)
+        {
+            yield return ("loss by room (probes)", string.Join(", ", r.LossPercentByRoom.Select(x => string.Format(c, "room {0}: {1:0.###} %", x.Key, x.Value))));
+        }
         yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
         if (r.VideoLayerPacketsReceived.Count > 0)
         {

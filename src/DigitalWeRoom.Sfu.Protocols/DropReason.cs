@@ -39,6 +39,9 @@ internal enum DropReason : byte
     DtlsQueueFull = 32,
     NotConnected = 33,
 
+    /// <summary>An authenticated check came from a tuple another live transport owns (issue #12, finding 3).</summary>
+    TupleOwnedByOther = 34,
+
     // SRTP / SRTCP (RFC 3711, RFC 7714).
     SrtpAuthFailed = 40,
     SrtpReplay = 41,

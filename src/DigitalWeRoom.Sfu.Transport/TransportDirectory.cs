@@ -91,7 +91,7 @@ internal sealed class TransportDirectory : IDisposable
         return _byUfragSpan.TryGetValue(chars[..written], out transport);
     }
 
-    internal void RegisterTuple(in TransportTuple tuple, WebRtcTransport transport) => _tuples.Set(tuple, transport);
+    internal bool TryRegisterTuple(in TransportTuple tuple, WebRtcTransport transport) => _tuples.TryClaim(tuple, transport);
 
     internal void UnregisterTuple(in TransportTuple tuple, WebRtcTransport transport) => _tuples.Remove(tuple, transport);
 

@@ -18,11 +18,16 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
     private const int EarlyCapacity = 16;
 
+    /// <summary>Validated remote tuples kept per transport; past it the oldest (never the selected one) is forgotten.</summary>
+    internal const int MaxValidatedTuples = 8;
+
     private readonly TransportDirectory _endpoint;
     private IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
-    private readonly List<TransportTuple> _validatedTuples = [];
+    // Validated tuples, oldest first; a small bounded array, so membership is a bounded scan (issue #12, finding 3).
+    private readonly TransportTuple[] _validatedTuples = new TransportTuple[MaxValidatedTuples];
+    private int _validatedCount;
     private readonly object _earlyLock = new();
     private readonly object _iceLock = new();
     private volatile IceCredentials _localIce;
@@ -209,7 +214,9 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     /// <summary>
     /// ICE: a check (or, for a controlling client, a response) from <paramref name="tuple"/> was
     /// authenticated on <paramref name="socket"/>. Validates the tuple, selects it if none is selected or if
-    /// nominated, renews consent and starts DTLS on the first one. Receive thread.
+    /// nominated, renews consent and starts DTLS on the first one. False (nothing changed, nothing to answer) when
+    /// another live transport owns the tuple (counted <see cref="DropReason.TupleOwnedByOther"/> on
+    /// <paramref name="socket"/>) or this one is closing. Receive thread.
     /// </summary>
     /// <remarks>
     /// A nominated pair replaces the selected one only if its pair priority (RFC 8445 §6.1.2.3, from the check's
@@ -218,11 +225,16 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     /// lite agent (aggressive nomination), so "the latest USE-CANDIDATE wins" would let a relayed or TCP pair that
     /// succeeded late replace a direct UDP one.
     /// </remarks>
-    internal void OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated, IIceSocket socket, uint remotePriority = 0)
+    internal bool OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated, IIceSocket socket, uint remotePriority = 0)
     {
         if (State >= WebRtcTransportState.Failed)
         {
-            return;
+            return false;
+        }
+        if (!Validate(tuple))
+        {
+            socket.Drops.Increment(DropReason.TupleOwnedByOther);
+            return false;
         }
         _consent.Refresh();
         TimeProvider time = _endpoint.Options.TimeProvider;
@@ -236,45 +248,54 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
         if (current is null || (nominated && current.Tuple != tuple
             && (pairPriority >= current.PairPriority || time.GetElapsedTime(Interlocked.Read(ref _selectedCheckedAt), now) > SelectedStaleAfter)))
         {
+            // The tuple is already ours (Validate above); only the selection moves.
             Interlocked.Exchange(ref _selectedCheckedAt, now);
-            lock (_validatedTuples)
-            {
-                if (!_validatedTuples.Contains(tuple))
-                {
-                    _validatedTuples.Add(tuple);
-                }
-            }
-            _endpoint.RegisterTuple(tuple, this);
             Volatile.Write(ref _selected, new SelectedPath(tuple, CopyOf(remote), socket, pairPriority));
-        }
-        else if (current.Tuple != tuple)
-        {
-            // Validated but not nominated: remember it so a later nomination can move here.
-            bool added;
-            lock (_validatedTuples)
-            {
-                added = !_validatedTuples.Contains(tuple);
-                if (added)
-                {
-                    _validatedTuples.Add(tuple);
-                }
-            }
-            if (added)
-            {
-                _endpoint.RegisterTuple(tuple, this);
-            }
         }
         if (State >= WebRtcTransportState.Failed)
         {
             // Terminated on another thread meanwhile: do not leave our tuples behind.
             _endpoint.RemoveTransport(this);
-            return;
+            return false;
         }
         if (Interlocked.CompareExchange(ref _state, (int)WebRtcTransportState.Checking, (int)WebRtcTransportState.New)
             == (int)WebRtcTransportState.New)
         {
             _listener.OnStateChanged(this, WebRtcTransportState.Checking);
             _dtls.Start();
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Registers <paramref name="tuple"/> for this transport (false: another transport owns it). Past
+    /// <see cref="MaxValidatedTuples"/> the oldest tuple that is not the selected one is forgotten and unregistered.
+    /// </summary>
+    private bool Validate(in TransportTuple tuple)
+    {
+        lock (_validatedTuples)
+        {
+            for (int i = 0; i < _validatedCount; i++)
+            {
+                if (_validatedTuples[i] == tuple)
+                {
+                    return true;
+                }
+            }
+            if (!_endpoint.TryRegisterTuple(tuple, this))
+            {
+                return false;
+            }
+            if (_validatedCount == MaxValidatedTuples)
+            {
+                TransportTuple? selected = Volatile.Read(ref _selected)?.Tuple;
+                int evict = _validatedTuples[0] == selected ? 1 : 0;
+                _endpoint.UnregisterTuple(_validatedTuples[evict], this);
+                Array.Copy(_validatedTuples, evict + 1, _validatedTuples, evict, MaxValidatedTuples - evict - 1);
+                _validatedCount--;
+            }
+            _validatedTuples[_validatedCount++] = tuple;
+            return true;
         }
     }
 

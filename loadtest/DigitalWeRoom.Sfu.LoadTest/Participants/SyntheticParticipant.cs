@@ -70,6 +70,9 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
 
     public double JoinMilliseconds { get; set; } = double.NaN;
 
+    /// <summary>Milliseconds from the start of the join to each <see cref="JoinStep"/> (NaN: not reached or not recorded by the target).</summary>
+    public double[] JoinSteps { get; } = [.. Enumerable.Repeat(double.NaN, JoinStepNames.All.Length)];
+
     public string? Error { get; set; }
 
     public bool Joined { get; set; }
@@ -211,4 +214,28 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
 internal interface IParticipantConnection : IAsyncDisposable
 {
     bool TrySendRtp(Span<byte> buffer, int length);
+}
+
+/// <summary>The steps of a join through our server's signaling, in order (where join time goes).</summary>
+internal enum JoinStep
+{
+    /// <summary>The signaling WebSocket is open.</summary>
+    WebSocket,
+
+    /// <summary>The server's <c>joined</c> arrived.</summary>
+    Joined,
+
+    /// <summary>The server's first offer arrived.</summary>
+    Offer,
+
+    /// <summary>ICE: the server answered a check (transport Checking; DTLS starts).</summary>
+    IceChecked,
+
+    /// <summary>DTLS done, SRTP keys derived.</summary>
+    DtlsConnected,
+}
+
+internal static class JoinStepNames
+{
+    public static readonly string[] All = ["ws", "joined", "offer", "ice", "dtls"];
 }

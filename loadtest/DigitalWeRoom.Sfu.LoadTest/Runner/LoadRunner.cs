@@ -79,6 +79,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var steady = Task.WhenAll(steadyJoins);
         var endOfRun = Task.Delay(plan.Duration, stop.Token);
         await Task.WhenAny(steady, endOfRun).ConfigureAwait(false);
+        // The join phase: the first participant's planned join to the last steady one connected (or failed).
+        double joinPhase = steady.IsCompleted ? clock.Elapsed.TotalSeconds : double.NaN;
         var measureStartAt = clock.Elapsed + options.Warmup;
         if (options.MeasureFor is { } measureFor && steady.IsCompleted && !endOfRun.IsCompleted)
         {
@@ -138,6 +140,9 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var result = Compute(participants, startedAt, clock.Elapsed.TotalSeconds, measureEnd - measureStart, fwdEnd - fwdStart, cpuStart, cpuEnd, sampler, pacers, errors) with
         {
             LoadGeneratorCpuSeconds = selfCpu,
+            JoinPhaseSeconds = joinPhase,
+            JoinStepsMs = JoinStepNames.All.Select((name, i) => (name, values: participants.Select(p => p.JoinSteps[i]).Where(v => !double.IsNaN(v)).ToArray()))
+                .Where(x => x.values.Length > 0).ToDictionary(x => x.name, x => new[] { Percentiles.Of(x.values, 50), Percentiles.Of(x.values, 99) }),
             ServerDrops = target.DropsByReason,
             UdpReceiveBufferErrors = ProcessSampler.UdpReceiveBufferErrors() - rcvbufErrors,
             ProbeSocketDrops = SocketDrops(participants.Where(p => p.Plan.Probe)),
@@ -222,10 +227,12 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var byPublisher = participants.Where(p => p.Plan.Publishes).ToDictionary(p => p.Plan.PublisherIndex);
         var latency = new LatencyHistogram();
         long expected = 0, lost = 0, duplicates = 0, reordered = 0;
+        var byRoom = new SortedDictionary<int, (long Expected, long Lost)>();
         double jitterSum = 0;
         int jitterCount = 0, missing = 0;
         foreach (var s in participants.Where(p => p.Joined && p.Plan.Probe))
         {
+            long expectedBefore = expected, lostBefore = lost;
             foreach (var pubPlan in plan.PublishersFor(s.Plan))
             {
                 var pub = byPublisher[pubPlan.PublisherIndex];
@@ -268,6 +275,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                     jitterCount++;
                 }
             }
+            var room = byRoom.GetValueOrDefault(s.Plan.Room);
+            byRoom[s.Plan.Room] = (room.Expected + expected - expectedBefore, room.Lost + lost - lostBefore);
         }
         var joins = participants.Where(p => p.Joined).Select(p => p.JoinMilliseconds).ToArray();
         var checks = participants.Where(p => p.Plan.Probe).SelectMany(s => Enumerable.Range(0, plan.PublisherCount).Select(s.VideoCheckFrom)).OfType<VideoReceiveCheck>().ToArray();
@@ -281,6 +290,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             MeasuredSeconds = measured,
             Planned = participants.Length,
             Probes = participants.Count(p => p.Plan.Probe),
+            LossPercentByRoom = byRoom.ToDictionary(x => x.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), x => x.Value.Expected == 0 ? 0 : 100.0 * x.Value.Lost / x.Value.Expected),
             Sinks = participants.Count(p => p.Plan.Sink),
             Connected = participants.Count(p => p.Joined),
             Failed = participants.Count(p => p.Error is not null),

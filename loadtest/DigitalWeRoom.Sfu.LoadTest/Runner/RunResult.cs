@@ -23,11 +23,17 @@ internal sealed record RunResult
     public required double JoinMsP95 { get; init; }
     public required double JoinMsP99 { get; init; }
     public required double JoinMsMax { get; init; }
+    /// <summary>Per join step (ws, joined, offer, ice, dtls): p50 and p99 of the milliseconds from the join's start (server target).</summary>
+    public IReadOnlyDictionary<string, double[]> JoinStepsMs { get; init; } = new Dictionary<string, double[]>();
+    /// <summary>Seconds from the start until every steady participant had connected or failed (NaN: not within the run).</summary>
+    public double JoinPhaseSeconds { get; init; } = double.NaN;
     public required long PacketsSent { get; init; }
     public required long PacketsReceived { get; init; }
     public required long PacketsExpected { get; init; }
     public required long PacketsLost { get; init; }
     public required double LossPercent { get; init; }
+    /// <summary>Loss measured on each room's probes (room number → %), e.g. a running meeting during a join storm.</summary>
+    public IReadOnlyDictionary<string, double> LossPercentByRoom { get; init; } = new Dictionary<string, double>();
     public required long Duplicates { get; init; }
     public required long Reordered { get; init; }
     public required long ServerForwardedPackets { get; init; }

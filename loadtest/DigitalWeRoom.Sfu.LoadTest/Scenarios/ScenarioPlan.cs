@@ -15,6 +15,9 @@ internal enum ScenarioKind
 
     /// <summary>LiveKit's audio-only shape: 10 microphones → N listeners.</summary>
     Audio,
+
+    /// <summary>A meeting runs in room 0 while a storm of subscribers joins a broadcast in room 1 (a mass reconnect).</summary>
+    JoinStorm,
 }
 
 /// <summary>One synthetic participant of a plan: where, when, and what it sends and receives.</summary>
@@ -132,6 +135,26 @@ internal sealed class ScenarioPlan
     /// <summary><paramref name="publishers"/> microphones (no camera, see <see cref="CapacityScenarios"/>) → <paramref name="subscribers"/>.</summary>
     public static ScenarioPlan Audio(int publishers, int subscribers, TimeSpan duration, TimeSpan joinSpacing = default) =>
         Broadcast(publishers, subscribers, duration, joinSpacing).As(ScenarioKind.Audio);
+
+    /// <summary>
+    /// A running meeting of <paramref name="running"/> in room 0 (joined at once), then from <paramref name="stormAt"/> one
+    /// publisher and <paramref name="storm"/> subscribers join room 1, evenly over <paramref name="stormSpan"/>: the
+    /// meeting's loss (per room in the result) shows whether a join storm disturbs rooms already running.
+    /// </summary>
+    public static ScenarioPlan JoinStorm(int running, int storm, TimeSpan stormAt, TimeSpan stormSpan, TimeSpan duration)
+    {
+        if (running < 2 || storm < 1) throw new ArgumentException("a join storm needs a meeting of 2 or more and at least 1 joining subscriber");
+        if (stormAt < TimeSpan.Zero || stormSpan < TimeSpan.Zero || stormAt + stormSpan >= duration) throw new ArgumentException("the storm must start and end within the run");
+        Check(running + 1 + storm, duration);
+        var list = new List<PlannedParticipant>(running + 1 + storm);
+        for (int i = 0; i < running; i++) list.Add(new PlannedParticipant(i, 0, i, Subscribes: true, TimeSpan.Zero, null));
+        list.Add(new PlannedParticipant(running, 1, running, Subscribes: false, stormAt, null));
+        for (int i = 0; i < storm; i++)
+        {
+            list.Add(new PlannedParticipant(running + 1 + i, 1, -1, Subscribes: true, stormAt + (stormSpan * i / storm), null));
+        }
+        return new ScenarioPlan(ScenarioKind.JoinStorm, 2, duration, list);
+    }
 
     private ScenarioPlan As(ScenarioKind kind) => new(kind, RoomCount, Duration, Participants);
 

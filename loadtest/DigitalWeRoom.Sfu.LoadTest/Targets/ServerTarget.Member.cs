@@ -31,6 +31,15 @@ internal sealed partial class ServerTarget
 
         public string? ParticipantId { get; set; }
 
+        /// <summary>When the join began (Stopwatch ticks); <see cref="Step"/> records each step's first time since then.</summary>
+        public long JoinStarted { get; init; }
+
+        public void Step(JoinStep step)
+        {
+            ref double at = ref Participant.JoinSteps[(int)step];
+            if (double.IsNaN(at)) at = System.Diagnostics.Stopwatch.GetElapsedTime(JoinStarted).TotalMilliseconds;
+        }
+
         /// <summary>Sends this member's receiver reports (<see cref="ServerTarget.RtcpInterval"/>) once connected.</summary>
         public ITimer? RtcpTimer { get; set; }
 
@@ -72,6 +81,8 @@ internal sealed partial class ServerTarget
     {
         public void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
         {
+            if (state == WebRtcTransportState.Checking) m.Step(JoinStep.IceChecked);
+            if (state == WebRtcTransportState.Connected) m.Step(JoinStep.DtlsConnected);
             if (state >= WebRtcTransportState.Connected) m.Connected.TrySetResult(state);
         }
 

@@ -30,6 +30,15 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
     /// <summary>How often each member sends a signaling <c>ping</c> (the server's idle timeout is 45 s by default).</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Keep every message the server sent each member (<see cref="MessagesOf"/>; tests look at them). Off for load runs:
+    /// then only the messages the client acts on are parsed, and none is kept.
+    /// </summary>
+    public bool KeepMessages { get; init; } = true;
+
+    /// <summary>The largest signaling message read (the receive buffer grows to it).</summary>
+    private const int MaxSignalingMessage = 4 * 1024 * 1024;
+
     /// <summary>Local address a participant's client binds (default: the loopback of the server's family).</summary>
     public Func<SyntheticParticipant, IPAddress?>? BindAddressFor { get; init; }
 
@@ -72,9 +81,11 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
     public async Task JoinAsync(SyntheticParticipant participant, CancellationToken ct)
     {
         if (!TargetPolicy.IsAllowedUri(ws, allowNetns, out string why)) throw new InvalidOperationException(why);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Through any node of a cluster: a redirect to the node serving the room is followed (SignalingRedirect).
         var (socket, _, first) = await SignalingRedirect.JoinAsync(ws, new JsonObject { ["type"] = "join", ["room"] = $"loadtest{participant.Plan.Room}", ["name"] = participant.Plan.Name, ["p2p"] = false }, allowNetns, ct).ConfigureAwait(false);
-        var member = new Member(participant, socket) { First = first };
+        var member = new Member(participant, socket) { First = first, JoinStarted = started };
+        member.Step(JoinStep.WebSocket);
         lock (_control) _members[participant] = member;
         if (participant.Audio is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:audio", ["kind"] = "audio", ["source"] = "microphone" } }, ct).ConfigureAwait(false);
         if (participant.Video is not null) await member.SendAsync(new JsonObject { ["type"] = "track-published", ["track"] = new JsonObject { ["id"] = $"{participant.Plan.Name}:video", ["kind"] = "video", ["source"] = "camera" } }, ct).ConfigureAwait(false);
@@ -171,7 +182,9 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
 
     private async Task ReceiveLoopAsync(Member m)
     {
-        var buffer = new byte[256 * 1024];
+        // Grown on demand (an offer for a large meeting is big; most messages are tiny): a fixed 256 KiB per member
+        // was 384 MB of generator memory at 1,500 subscribers.
+        var buffer = new byte[16 * 1024];
         try
         {
             while (m.Socket.State == WebSocketState.Open)
@@ -187,18 +200,23 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
                         r = await m.Socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false) is var vr
                             ? new WebSocketReceiveResult(vr.Count, vr.MessageType, vr.EndOfMessage) : throw new InvalidOperationException();
                         length += r.Count;
+                        if (!r.EndOfMessage && length == buffer.Length && buffer.Length < MaxSignalingMessage) Array.Resize(ref buffer, buffer.Length * 2);
                     }
                     while (!r.EndOfMessage && length < buffer.Length);
                     if (r.MessageType == WebSocketMessageType.Close) break;
+                    // Every join sends participant-joined to every member (N² messages in a join storm): read only the
+                    // type of those, and parse (and keep) the whole message only when it is acted on or kept for a test.
+                    if (!KeepMessages && ReadType(buffer.AsSpan(0, length)) is not ("joined" or "layers" or "offer" or "error")) continue;
                     msg = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length));
                 }
                 string? type = msg?["type"]?.GetValue<string>();
-                if (msg is not null)
+                if (msg is not null && KeepMessages)
                 {
                     lock (m.Messages) m.Messages.Add(msg);
                 }
                 if (type == "joined")
                 {
+                    m.Step(JoinStep.Joined);
                     m.ParticipantId = msg!["participantId"]?.GetValue<string>();
                 }
                 else if (type == "layers" && msg!["active"] is JsonArray active)
@@ -212,6 +230,7 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
                 }
                 if (type == "offer" && msg!["from"]?.GetValue<string>() == "server")
                 {
+                    m.Step(JoinStep.Offer);
                     await OnOfferAsync(m, msg["sdp"]!.GetValue<string>()).ConfigureAwait(false);
                 }
                 else if (type == "error")
@@ -224,6 +243,27 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or System.Text.Json.JsonException or ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>The top-level <c>type</c> of a signaling message without building it (null if absent or not JSON).</summary>
+    private static string? ReadType(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            {
+                bool isType = reader.CurrentDepth == 1 && reader.ValueTextEquals("type"u8);
+                if (!reader.Read()) return null;
+                if (isType) return reader.TokenType == System.Text.Json.JsonTokenType.String ? reader.GetString() : null;
+                reader.Skip();
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+        return null;
     }
 
     private async Task OnOfferAsync(Member m, string sdp)

@@ -93,9 +93,12 @@ internal static partial class ClusterRoomApi
         {
             try
             {
+                // A slow node must not hold up the whole list: it is left out after 2 s (and logged).
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                timeout.CancelAfter(TimeSpan.FromSeconds(2));
                 using var request = Request(HttpMethod.Get, n, Prefix + context.Request.QueryString, context);
-                using var response = await http.Client.SendAsync(request, context.RequestAborted);
-                return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync(context.RequestAborted)) : null;
+                using var response = await http.Client.SendAsync(request, timeout.Token);
+                return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync(timeout.Token)) : null;
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException)
             {

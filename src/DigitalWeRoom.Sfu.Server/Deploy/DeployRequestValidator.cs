@@ -19,12 +19,13 @@ internal static partial class DeployRequestValidator
 
         if (DeployCatalog.FindSize(request.Size) is null)
         {
-            errors.Add(new("size", $"unknown size '{request.Size}'; choose one of {string.Join(", ", DeployCatalog.Sizes.Select(s => s.Name))}."));
+            // Messages never repeat the submitted value: it comes from anyone and can be large.
+            errors.Add(new("size", $"unknown size; choose one of {string.Join(", ", DeployCatalog.Sizes.Select(s => s.Name))}."));
         }
 
         if (!DeployCatalog.Locations.Any(l => l.Key == request.Location))
         {
-            errors.Add(new("location", $"unknown location '{request.Location}'; choose one of {string.Join(", ", DeployCatalog.Locations.Select(l => l.Key))}."));
+            errors.Add(new("location", $"unknown location; choose one of {string.Join(", ", DeployCatalog.Locations.Select(l => l.Key))}."));
         }
 
         if (string.IsNullOrEmpty(request.Name) || !NameRegex().IsMatch(request.Name))
@@ -34,7 +35,7 @@ internal static partial class DeployRequestValidator
 
         if (!DeployCatalog.Domains.Contains(request.Domain ?? ""))
         {
-            errors.Add(new("domain", $"unknown domain '{request.Domain}'; choose one of {string.Join(", ", DeployCatalog.Domains)}."));
+            errors.Add(new("domain", $"unknown domain; choose one of {string.Join(", ", DeployCatalog.Domains)}."));
         }
 
         if (request.GitUrl is { } gitUrl && ValidateGitUrl(gitUrl) is { } gitError)

@@ -48,6 +48,13 @@ internal static class DeployWidgetEndpoints
             return Problem(new DeployFieldError("form", "send the fields as application/x-www-form-urlencoded or multipart/form-data."));
         }
 
+        // A chunked body has no Content-Length: the cap is on the bytes read, and the form is parsed from them only.
+        if (await ReadBoundedAsync(context.Request.Body, MaxRequestBytes, context.RequestAborted) is not { } body)
+        {
+            return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+        }
+
+        context.Request.Body = new MemoryStream(body, writable: false);
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var (request, sshError) = FromForm(form);
         var errors = new List<DeployFieldError>(DeployRequestValidator.Validate(request));
@@ -66,6 +73,25 @@ internal static class DeployWidgetEndpoints
         var buffer = new MemoryStream();
         TfGridBundle.WriteZip(files, buffer, folder);
         return Results.File(buffer.ToArray(), "application/zip", folder + ".zip");
+    }
+
+    /// <summary>The whole body if it is at most <paramref name="limit"/> bytes; null as soon as it is longer.</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>Maps form fields to a request; <c>ssh=yes</c> with no key is an error, <c>ssh=no</c> drops any key.</summary>

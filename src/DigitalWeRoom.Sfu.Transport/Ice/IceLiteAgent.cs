@@ -16,9 +16,13 @@ internal interface IStunResponseListener
 /// transport and whose MESSAGE-INTEGRITY verifies with that transport's password, then tells the
 /// transport that the source tuple is valid (nominated with USE-CANDIDATE). A Binding request
 /// without USERNAME and MESSAGE-INTEGRITY gets a plain XOR-MAPPED-ADDRESS answer (the port doubles as
-/// a STUN server for peer-to-peer clients, RFC 8489 §3). Errors per RFC 8489 §6.3.1: 400 for missing
-/// attributes, 401 for an unknown username or bad integrity, 420 for unknown required attributes.
-/// Runs on the receive loop; allocation-free apart from drops' error responses' stack buffers.
+/// a STUN server for peer-to-peer clients, RFC 8489 §3).
+/// A source that has not proved it holds an ICE password may be spoofed, so anything sent to it is a reflection
+/// (RFC 8489 §16.1.2; issue #12, finding 9): a refused request (missing attributes, unknown username, bad integrity,
+/// unknown required attributes) gets no answer at all, only a drop counted by reason, instead of the 400/401/420 of
+/// RFC 8489 §6.3.1; the plain Binding answer carries XOR-MAPPED-ADDRESS alone (32 bytes for a 20-byte IPv4 request,
+/// 44 for IPv6); only authenticated checks get a success or a 487, each smaller than the check.
+/// Runs on the receive loop; allocation-free.
 /// </summary>
 internal sealed class IceLiteAgent
 {
@@ -84,7 +88,6 @@ internal sealed class IceLiteAgent
         if (unknownCount > 0)
         {
             drops.Increment(DropReason.StunBadAttribute);
-            SendError(socket, request, remote, 420, "Unknown Attribute", unknown[..unknownCount]);
             return;
         }
 
@@ -98,7 +101,6 @@ internal sealed class IceLiteAgent
         if (!hasUsername || !request.HasMessageIntegrity)
         {
             drops.Increment(DropReason.StunMissingAttribute);
-            SendError(socket, request, remote, 400, "Bad Request", default);
             return;
         }
 
@@ -109,26 +111,22 @@ internal sealed class IceLiteAgent
         if (colon <= 0 || !_directory.TryGetTransportByUfrag(localUfrag, out WebRtcTransport? transport))
         {
             drops.Increment(DropReason.StunUnknownUsername);
-            SendError(socket, request, remote, 401, "Unauthorized", default);
             return;
         }
         byte[]? key = transport.PasswordFor(localUfrag);
         if (key is null || !request.VerifyMessageIntegrity(key))
         {
             drops.Increment(DropReason.StunBadMessageIntegrity);
-            SendError(socket, request, remote, 401, "Unauthorized", default);
             return;
         }
         if (!transport.AcceptsRemoteUfrag(remoteUfrag))
         {
             drops.Increment(DropReason.StunUnknownUsername);
-            SendError(socket, request, remote, 401, "Unauthorized", default);
             return;
         }
         if (!request.TryGetPriority(out uint priority))
         {
             drops.Increment(DropReason.StunMissingAttribute);
-            SendError(socket, request, remote, 400, "Bad Request", default);
             return;
         }
         if (!request.TryGetIceControlling(out _) && request.TryGetIceControlled(out _))
@@ -136,14 +134,18 @@ internal sealed class IceLiteAgent
             // RFC 8445 §7.3.1.1: a lite agent is always controlled; a peer that is controlled too has
             // a role conflict. The full agent must switch to controlling.
             drops.Increment(DropReason.StunRoleConflict);
-            SendError(socket, request, remote, 487, "Role Conflict", default, key);
+            SendRoleConflict(socket, request, remote, key);
             return;
         }
 
         // Validate (and maybe nominate) before answering, so the peer never sees a success for a
         // tuple that is not yet admitted for DTLS.
         transport.ConfirmLocalUfrag(localUfrag);
-        transport.OnIceCheck(tuple, remote, request.HasUseCandidate, socket, priority);
+        if (!transport.OnIceCheck(tuple, remote, request.HasUseCandidate, socket, priority))
+        {
+            // Another live transport owns this tuple (or this one is closing): no success, nothing moves.
+            return;
+        }
 
         Span<byte> buffer = stackalloc byte[128];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
@@ -155,27 +157,20 @@ internal sealed class IceLiteAgent
 
     private static void SendPlainSuccess(IIceSocket socket, in StunMessage request, SocketAddress remote)
     {
+        // No FINGERPRINT (optional outside ICE, RFC 8489 §14.7): the least a Binding answer can be.
         Span<byte> buffer = stackalloc byte[64];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
         writer.AddXorMappedAddress(remote);
-        writer.AddFingerprint();
         socket.Send(writer.Written, remote);
     }
 
-    private static void SendError(IIceSocket socket, in StunMessage request, SocketAddress remote, int code, string reason,
-        ReadOnlySpan<ushort> unknownAttributes, ReadOnlySpan<byte> integrityKey = default)
+    /// <summary>RFC 8445 §7.3.1.1: 487 to an authenticated check from a peer that is controlled too.</summary>
+    private static void SendRoleConflict(IIceSocket socket, in StunMessage request, SocketAddress remote, ReadOnlySpan<byte> integrityKey)
     {
-        Span<byte> buffer = stackalloc byte[160];
+        Span<byte> buffer = stackalloc byte[96];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingErrorResponse, request.TransactionId);
-        writer.AddErrorCode(code, reason);
-        if (!unknownAttributes.IsEmpty)
-        {
-            writer.AddUnknownAttributes(unknownAttributes);
-        }
-        if (!integrityKey.IsEmpty)
-        {
-            writer.AddMessageIntegrity(integrityKey);
-        }
+        writer.AddErrorCode(487, "Role Conflict");
+        writer.AddMessageIntegrity(integrityKey);
         writer.AddFingerprint();
         socket.Send(writer.Written, remote);
     }

@@ -17,8 +17,12 @@ internal sealed class TupleTable<T>
 
     public bool TryGet(in TransportTuple tuple, [MaybeNullWhen(false)] out T owner) => _map.TryGetValue(tuple, out owner);
 
-    /// <summary>Adds or moves a tuple to <paramref name="owner"/>.</summary>
-    public void Set(in TransportTuple tuple, T owner) => _map[tuple] = owner;
+    /// <summary>
+    /// Gives the tuple to <paramref name="owner"/> unless another owner holds it: a tuple of a live transport is never
+    /// taken over (a check signed with one participant's password from another's spoofed address would move that
+    /// participant's media). True when <paramref name="owner"/> holds it now.
+    /// </summary>
+    public bool TryClaim(in TransportTuple tuple, T owner) => ReferenceEquals(_map.GetOrAdd(tuple, owner), owner);
 
     /// <summary>Removes the tuple if it still belongs to <paramref name="owner"/>.</summary>
     public bool Remove(in TransportTuple tuple, T owner) =>

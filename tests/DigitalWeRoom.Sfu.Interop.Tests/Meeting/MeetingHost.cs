@@ -59,6 +59,9 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>The host's Chromium, for pages that are not meeting pages (a host app embedding the meeting).</summary>
+    public IBrowser Browser => _chromium!.Browser;
+
     /// <summary>Opens /r/{room}?name={name} in a fresh browser context (own camera, own storage).</summary>
     public Task<IPage> OpenAsync(string room, string name, string query = "", Func<IBrowserContext, Task>? prepare = null) =>
         OpenMeetingAsync(_chromium!.Browser, BaseUri, room, name, query, prepare);

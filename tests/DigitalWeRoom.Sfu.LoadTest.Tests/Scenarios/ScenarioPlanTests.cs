@@ -81,6 +81,22 @@ public class ScenarioPlanTests
         Assert.Throws<ArgumentException>(() => plan.WithProbes(-1));
     }
 
+    [Fact]
+    public void JoinStorm_MeetingRunsInRoom0_StormJoinsRoom1EvenlyAfterItsStart()
+    {
+        var plan = ScenarioPlan.JoinStorm(6, 500, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60));
+        Assert.Equal(507, plan.Participants.Count);
+        Assert.All(plan.Participants.Take(6), p => Assert.True(p.Room == 0 && p.Publishes && p.JoinAt == TimeSpan.Zero));
+        Assert.All(plan.Participants.Skip(6), p => Assert.Equal(1, p.Room));
+        var storm = plan.Participants.Skip(7).ToList();
+        Assert.All(storm, p => Assert.True(!p.Publishes && p.JoinAt >= TimeSpan.FromSeconds(5) && p.JoinAt < TimeSpan.FromSeconds(15)));
+        Assert.Equal(TimeSpan.FromSeconds(5), storm[0].JoinAt);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), storm[1].JoinAt - storm[0].JoinAt);
+        Assert.All(plan.Participants.Take(6), p => Assert.Equal(5, plan.PublishersFor(p).Count()));
+        Assert.All(storm, p => Assert.Single(plan.PublishersFor(p)));
+        Assert.Throws<ArgumentException>(() => ScenarioPlan.JoinStorm(6, 10, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12)));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(ScenarioPlan.MaxParticipants + 1)]

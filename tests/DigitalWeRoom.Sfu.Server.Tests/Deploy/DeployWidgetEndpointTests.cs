@@ -6,11 +6,11 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace DigitalWeRoom.Sfu.Server.Tests.Deploy;
 
-public sealed class DeployWidgetEndpointTests : IClassFixture<WebApplicationFactory<Program>>
+public sealed class DeployWidgetEndpointTests : IClassFixture<LocalCallerFactory>
 {
     private readonly WebApplicationFactory<Program> _factory;
 
-    public DeployWidgetEndpointTests(WebApplicationFactory<Program> factory) => _factory = factory;
+    public DeployWidgetEndpointTests(LocalCallerFactory factory) => _factory = factory;
 
     [Fact]
     public async Task Page_is_served_embeddable_with_every_field_and_option()

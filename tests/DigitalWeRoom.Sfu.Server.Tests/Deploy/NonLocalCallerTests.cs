@@ -95,33 +95,4 @@ public sealed class NonLocalCallerTests
         // Opening the scrape opens nothing else.
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(new Uri("/api/stats", UriKind.Relative))).StatusCode);
     }
-
-    /// <summary>The real app on the test server, every request arriving from <c>remote</c>.</summary>
-    private sealed class RemoteCallerFactory(IPAddress remote, Dictionary<string, string?> settings) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("Sfu:Udp:Port", "0");
-            builder.UseSetting("Sfu:Udp:BindAddress", "127.0.0.1");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new RemoteAddressFilter(remote)));
-        }
-    }
-
-    private sealed class RemoteAddressFilter(IPAddress remote) : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                context.Connection.RemoteIpAddress = remote;
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
-    }
 }

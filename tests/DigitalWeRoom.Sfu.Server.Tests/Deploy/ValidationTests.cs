@@ -115,7 +115,7 @@ public sealed class ValidationTests
             ["tfgrid", "--size", "huge", "--location", "ghent", "--name", "my-room", "--domain", "ava.tf", "--out", "/nonexistent/x"],
             new StringWriter(), stderr);
         Assert.Equal(1, code);
-        Assert.Contains("size: unknown size 'huge'", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("size: unknown size; choose one of small, mid, large.", stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("name: use 2-15", stderr.ToString(), StringComparison.Ordinal);
         Assert.False(Directory.Exists("/nonexistent/x"));
     }

@@ -11,11 +11,11 @@ namespace DigitalWeRoom.Sfu.Server.Tests.Deploy;
 /// terraform.tfvars (and from there the VM's WHO_MAY_JOIN, which sfu-start maps onto Sfu:Auth:AllowGuests; the
 /// grid boot tests run that), and the bundle README tells the operator how to open the dashboard and mint an invite.
 /// </summary>
-public sealed class WhoMayJoinTests : IClassFixture<WebApplicationFactory<Program>>
+public sealed class WhoMayJoinTests : IClassFixture<LocalCallerFactory>
 {
     private readonly WebApplicationFactory<Program> _factory;
 
-    public WhoMayJoinTests(WebApplicationFactory<Program> factory) => _factory = factory;
+    public WhoMayJoinTests(LocalCallerFactory factory) => _factory = factory;
 
     private static Dictionary<string, string> Fields(string? whoMayJoin)
     {

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Every headline figure of issue #16 in one run (<= 15 min on a quiet 2-core machine), each next to its reference
+# measured in the same run, with the ratio, the date and the load average:
+#   1. forwarding path: `forward-bench -s 10` vs the reference forwarder (../shared/perf-reference `fwd 1 10 gcm-native
+#      sendmmsg 0 8`), alternating rounds; in->out latency at 50 % / 80 % of saturation (`forward-bench --latency`);
+#   2. against Janus 1.1.2 (compare-janus.sh, meeting -n 6): server CPU per forwarded packet, p50/p99 latency, RSS;
+#      and the server's CPU-us per forwarded packet over forward-bench's us per out-packet (the fixed costs);
+#   3. capacity scenarios at the goal sizes (livestream, large-meeting, audio), quality measured on the probes;
+#      the join phase of the livestream (all subscribers connected, DTLS included); a join storm (STORM_N joins over
+#      STORM_SECONDS into a second room) with the loss of a meeting already running;
+#   4. server RSS per additional (nearly) idle subscriber: 100 -> 500 listeners of one microphone (50 pkt/s each).
+# Refuses to start when the 1-minute load average is above 1.5 (BENCH_FORCE=1 or --force: measure anyway, warned).
+# Usage: loadtest/bench-all.sh [--smoke] [--force] [--gc MODE] [--jit MODE]     (root: network namespaces)
+#   --smoke   tiny sizes, end to end in about a minute or two: checks the script, measures nothing worth keeping
+#   --gc/--jit  server runtime levers (bench-lib.sh: default|server|workstation|workstation-nonconcurrent|conserve;
+#               default|no-pgo|no-tiering|r2r); also BENCH_MIN_THREADS / BENCH_MAX_THREADS
+# Environment: ROUNDS (3), FB_SECONDS (3), MEASURE (60), WARMUP (5), LS_N (1500), LM_N (60), AU_N (2000), STORM_N (500),
+#   STORM_SECONDS (10), PROBES (20),
+#   JOIN_CONCURRENCY (16), RECEIVE_THREADS (2), PERF_REFERENCE_DIR (../shared/perf-reference), OUT.
+set -euo pipefail
+SMOKE=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) SMOKE=1 ;;
+    --force) export BENCH_FORCE=1 ;;
+    --gc) export BENCH_GC=$2; shift ;;
+    --jit) export BENCH_JIT=$2; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${OUT:-$HERE/results/all-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$OUT"
+export OUT
+. "$HERE/bench-lib.sh"
+if [ $SMOKE = 1 ]; then
+  ROUNDS=${ROUNDS:-1}; FB_SECONDS=${FB_SECONDS:-0.5}; MEASURE=${MEASURE:-2}; WARMUP=${WARMUP:-1}
+  LS_N=${LS_N:-8}; LM_N=${LM_N:-11}; AU_N=${AU_N:-6}; STORM_N=${STORM_N:-10}; STORM_SECONDS=${STORM_SECONDS:-2}; IDLE_A=${IDLE_A:-4}; IDLE_B=${IDLE_B:-8}; JANUS_ARGS=(meeting -n 3 -d 4)
+  BENCH_FORCE=1
+else
+  ROUNDS=${ROUNDS:-3}; FB_SECONDS=${FB_SECONDS:-3}; MEASURE=${MEASURE:-60}; WARMUP=${WARMUP:-5}
+  LS_N=${LS_N:-1500}; LM_N=${LM_N:-60}; AU_N=${AU_N:-2000}; STORM_N=${STORM_N:-500}; STORM_SECONDS=${STORM_SECONDS:-10}; IDLE_A=${IDLE_A:-100}; IDLE_B=${IDLE_B:-500}; JANUS_ARGS=(meeting -n 6 -d 15)
+fi
+PROBES=${PROBES:-20}; JOIN_CONCURRENCY=${JOIN_CONCURRENCY:-16}; RECEIVE_THREADS=${RECEIVE_THREADS:-2}
+export BENCH_FORCE=${BENCH_FORCE:-0}
+bench_check_quiet 1.5
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ); LOAD_START=$(bench_loadavg)
+echo "bench-all $([ $SMOKE = 1 ] && echo '(smoke) ')at $STARTED, load average $LOAD_START, gc $BENCH_GC, jit $BENCH_JIT; results in $OUT"
+bench_build
+
+# The reference forwarder, built from a copy (shared/ may be read-only) outside this repository's build settings.
+REF_DIR=${PERF_REFERENCE_DIR:-$BENCH_ROOT/../shared/perf-reference}
+REF_BIN=""
+if [ -f "$REF_DIR/PerfReference.csproj" ]; then
+  REF_SRC=$(mktemp -d /tmp/dwr-bench-perfref.XXXXXX)
+  cp "$REF_DIR"/*.cs "$REF_DIR"/PerfReference.csproj "$REF_SRC"/
+  dotnet build -c Release "$REF_SRC/PerfReference.csproj" -o "$REF_SRC/bin" -nologo -v q > "$OUT/perf-reference-build.txt" 2>&1 && REF_BIN=$REF_SRC/bin/PerfReference
+else
+  echo "no reference forwarder at $REF_DIR (set PERF_REFERENCE_DIR): its rows stay empty" >&2
+fi
+cleanup() { bench_cleanup; [ -n "${REF_SRC:-}" ] && rm -rf "$REF_SRC"; true; }
+trap cleanup EXIT
+bench_namespace dwrlt-all
+
+echo "== 1. forwarding path vs reference, $ROUNDS alternating rounds of $FB_SECONDS s"
+for r in $(seq "$ROUNDS"); do
+  ip netns exec dwrlt-all env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 > "$OUT/fb-$r.txt" 2>&1 || echo "  forward-bench exited $?"
+  grep RESULT "$OUT/fb-$r.txt" || true
+  if [ -n "$REF_BIN" ]; then
+    ip netns exec dwrlt-all env BENCH_SECONDS="$FB_SECONDS" "$REF_BIN" fwd 1 10 gcm-native sendmmsg 0 8 > "$OUT/ref-$r.txt" 2>&1 || echo "  reference exited $?"
+    grep RESULT "$OUT/ref-$r.txt" || true
+  fi
+done
+ip netns exec dwrlt-all env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 --latency > "$OUT/fb-latency.txt" 2>&1 || echo "  forward-bench --latency exited $?"
+grep -E "RESULT|LATENCY" "$OUT/fb-latency.txt" || true
+
+echo "== 2. against Janus: ${JANUS_ARGS[*]}, $ROUNDS rounds"
+if command -v janus >/dev/null || [ $SMOKE = 0 ]; then
+  OUT=$OUT/janus "$HERE/compare-janus.sh" "$ROUNDS" "${JANUS_ARGS[@]}" > "$OUT/janus.txt" 2>&1 || echo "  compare-janus exited $?"
+  tail -n 14 "$OUT/janus.txt"
+else
+  echo "  janus not installed: skipped in --smoke" | tee "$OUT/janus.txt"
+fi
+
+# scenario NAME ARGS...: a fresh server, one generator run, its JSON as $OUT/NAME.json.
+scenario() {
+  local name=$1; shift
+  bench_start_server
+  echo "== $name: $* (loadavg $(bench_loadavg))"
+  BENCH_TIMEOUT=$((BOUND + 60)) bench_generator "$@" -d "$BOUND" --measure "$MEASURE" --warmup "$WARMUP" --probes "$PROBES" \
+    --join-concurrency "$JOIN_CONCURRENCY" --receive-threads "$RECEIVE_THREADS" --json "$OUT/$name.json" > "$OUT/$name.txt" 2>&1 || echo "  $name exited $?"
+  grep -E "connected|probes|loss|latency ms|forwarded|server CPU|CPU-µs" "$OUT/$name.txt" | sed 's/^/  /' || tail -5 "$OUT/$name.txt"
+  bench_stop_server
+}
+echo "== 3. capacity scenarios (measured $MEASURE s after the joins and $WARMUP s of warm-up)"
+BOUND=$((MEASURE + WARMUP + 120))
+scenario livestream livestream -s "$LS_N"
+BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" scenario large-meeting large-meeting -n "$LM_N"
+scenario audio audio -p 10 -s "$AU_N"
+# A storm of STORM_N joins over 10 s into a second room while a meeting of 6 runs: its loss must stay 0.
+JOIN_CONCURRENCY=256 scenario join-storm join-storm -n 6 -s "$STORM_N" --storm-at 5 --storm-seconds "$STORM_SECONDS"
+echo "== 4. idle subscribers: server RSS with $IDLE_A and $IDLE_B listeners of one microphone"
+MEASURE_SAVED=$MEASURE; MEASURE=$([ $SMOKE = 1 ] && echo 1 || echo 5)
+scenario idle-a audio -p 1 -s "$IDLE_A"
+scenario idle-b audio -p 1 -s "$IDLE_B"
+MEASURE=$MEASURE_SAVED
+
+LOAD_END=$(bench_loadavg)
+python3 "$HERE/bench-table.py" "$OUT" "$STARTED" "$LOAD_START" "$LOAD_END" "$BENCH_GC" "$BENCH_JIT" "$SMOKE" "$LS_N" "$LM_N" "$AU_N" "$IDLE_A" "$IDLE_B" "$STORM_N" "$STORM_SECONDS" | tee "$OUT/table.md"
+echo "results in $OUT"

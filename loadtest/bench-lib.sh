@@ -1,0 +1,121 @@
+# Shared by the bench scripts (source it): paths and builds, a loopback-only network namespace, our server started
+# and stopped in it with bench settings, runtime levers (GC, JIT, thread pool) chosen per run, the load average check.
+#
+#   BENCH_GC   default | server | workstation | workstation-nonconcurrent | conserve   (see bench_runtime_config)
+#   BENCH_JIT  default | no-pgo | no-tiering | r2r
+#   BENCH_MIN_THREADS / BENCH_MAX_THREADS   thread-pool worker bounds (System.Threading.ThreadPool.Min/MaxThreads)
+#   BENCH_SERVER_ENV   more KEY=VALUE settings for the server (e.g. "Sfu__Media__LastN=9")
+#   BENCH_REBUILD=1    rebuild the generator and the server even if built
+# None of them changes the server's shipped defaults: the chosen runtimeconfig is written to $OUT and passed with
+# `dotnet exec --runtimeconfig`, so each quiet-machine run can measure one lever against the default.
+
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DLL=$BENCH_ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest/bin/Release/net10.0/DigitalWeRoom.Sfu.LoadTest.dll
+SERVER_DLL=$BENCH_ROOT/src/DigitalWeRoom.Sfu.Server/bin/Release/net10.0/DigitalWeRoom.Sfu.Server.dll
+BENCH_GC=${BENCH_GC:-default}; BENCH_JIT=${BENCH_JIT:-default}
+BENCH_HTTP_PORT=${BENCH_HTTP_PORT:-7890}; BENCH_UDP_PORT=${BENCH_UDP_PORT:-7892}
+SERVER_PID=""; BENCH_NS=""
+
+bench_build() {
+  if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f "$DLL" ]; then dotnet build -c Release "$BENCH_ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest" -nologo -v q; fi
+  if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f "$SERVER_DLL" ]; then dotnet build -c Release "$BENCH_ROOT/src/DigitalWeRoom.Sfu.Server" -nologo -v q; fi
+  if [ "$BENCH_JIT" = r2r ]; then
+    # ReadyToRun: the server published with precompiled code (crossgen2 from NuGet), into the results folder.
+    local dir=$BENCH_ROOT/loadtest/results/.server-r2r
+    if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f "$dir/DigitalWeRoom.Sfu.Server.dll" ]; then
+      dotnet publish -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true "$BENCH_ROOT/src/DigitalWeRoom.Sfu.Server" -o "$dir" -nologo -v q
+    fi
+    SERVER_DLL=$dir/DigitalWeRoom.Sfu.Server.dll
+  fi
+}
+
+# bench_namespace NAME: a namespace with only lo (deleted by bench_cleanup).
+bench_namespace() {
+  BENCH_NS=$1
+  ip netns del "$BENCH_NS" 2>/dev/null || true
+  ip netns add "$BENCH_NS"; ip -n "$BENCH_NS" link set lo up
+}
+
+bench_cleanup() {
+  bench_stop_server
+  [ -n "$BENCH_NS" ] && ip netns del "$BENCH_NS" 2>/dev/null || true
+}
+
+# bench_runtime_config: writes the server's runtimeconfig.json with the chosen levers to $OUT and prints its path.
+bench_runtime_config() {
+  local file=$OUT/runtimeconfig-$BENCH_GC-$BENCH_JIT-${BENCH_MIN_THREADS:-0}-${BENCH_MAX_THREADS:-0}.json
+  python3 - "${SERVER_DLL%.dll}.runtimeconfig.json" "$file" "$BENCH_GC" "$BENCH_JIT" "${BENCH_MIN_THREADS:-}" "${BENCH_MAX_THREADS:-}" <<'PY'
+import json, sys
+src, dst, gc, jit, tmin, tmax = sys.argv[1:7]
+c = json.load(open(src))
+p = c["runtimeOptions"].setdefault("configProperties", {})
+gcs = {
+    "default": {},                                                       # as shipped: Server GC (Web SDK), DATAS
+    "server": {"System.GC.Server": True, "System.GC.DynamicAdaptationMode": 0},   # Server GC without DATAS
+    "workstation": {"System.GC.Server": False},                         # concurrent (background) GC on
+    "workstation-nonconcurrent": {"System.GC.Server": False, "System.GC.Concurrent": False},
+    "conserve": {"System.GC.Server": False, "System.GC.Concurrent": False, "System.GC.ConserveMemory": 5},
+}
+jits = {
+    "default": {}, "r2r": {},                                            # r2r: the published build (bench_build)
+    "no-pgo": {"System.Runtime.TieredPGO": False},
+    "no-tiering": {"System.Runtime.TieredCompilation": False},
+}
+if gc not in gcs: sys.exit(f"BENCH_GC={gc}: one of {', '.join(gcs)}")
+if jit not in jits: sys.exit(f"BENCH_JIT={jit}: one of {', '.join(jits)}")
+p.update(gcs[gc]); p.update(jits[jit])
+if tmin: p["System.Threading.ThreadPool.MinThreads"] = int(tmin)
+if tmax: p["System.Threading.ThreadPool.MaxThreads"] = int(tmax)
+json.dump(c, open(dst, "w"), indent=2)
+PY
+  echo "$file"
+}
+
+# bench_start_server [KEY=VALUE ...]: our server in $BENCH_NS on 127.0.0.1, P2P off, join limits raised; sets SERVER_PID.
+# SendQueueLength is raised: every join sends a participant-joined to every member, and with the default 256 queued
+# signaling messages a member whose WebSocket reader falls behind during a join storm is disconnected.
+bench_start_server() {
+  local config; config=$(bench_runtime_config) || exit 1
+  # shellcheck disable=SC2086
+  (cd "$(dirname "$SERVER_DLL")" && exec ip netns exec "$BENCH_NS" env Sfu__Http__Listen=http://127.0.0.1:$BENCH_HTTP_PORT Sfu__Udp__Port=$BENCH_UDP_PORT \
+    Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
+    Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 Sfu__Limits__ConnectionsPerIp=1000000 \
+    Sfu__Limits__SendQueueLength=100000 \
+    Logging__LogLevel__Default=Warning ${BENCH_SERVER_ENV:-} "$@" \
+    dotnet exec --runtimeconfig "$config" "$SERVER_DLL") >> "$OUT/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 150); do
+    ip netns exec "$BENCH_NS" python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:$BENCH_HTTP_PORT/healthz/live',timeout=1)" 2>/dev/null && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "server did not start (see $OUT/server.log)" >&2; exit 1
+}
+
+bench_stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 25); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+
+# bench_generator ARGS...: the load generator in $BENCH_NS against the running server (its CPU sampled by pid), killed
+# after BENCH_TIMEOUT seconds if set (the generator's own -d bound should end it first).
+bench_generator() {
+  # shellcheck disable=SC2086
+  ip netns exec "$BENCH_NS" ${BENCH_TIMEOUT:+timeout $BENCH_TIMEOUT} env DOTNET_gcServer=0 dotnet "$DLL" "$@" \
+    --target server --server-url "ws://127.0.0.1:$BENCH_HTTP_PORT/ws" --server-pid "$SERVER_PID"
+}
+
+bench_loadavg() { cut -d' ' -f1 /proc/loadavg; }
+
+# bench_check_quiet MAX: refuse when the 1-minute load average is above MAX, unless BENCH_FORCE=1 (then warn loudly).
+bench_check_quiet() {
+  local load; load=$(bench_loadavg)
+  if python3 -c "import sys; sys.exit(0 if float('$load') <= float('$1') else 1)"; then return 0; fi
+  echo "!!! load average $load is above $1: other work is running, figures would not be comparable." >&2
+  if [ "${BENCH_FORCE:-0}" = 1 ]; then echo "!!! BENCH_FORCE=1: measuring anyway; the table records the load average." >&2; return 0; fi
+  echo "!!! stop the other work (or set BENCH_FORCE=1 to measure anyway)." >&2; exit 2
+}
