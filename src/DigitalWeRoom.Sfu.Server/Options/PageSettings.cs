@@ -13,7 +13,7 @@ public sealed class PageSettings
     public int SummariesPerIpPerMinute { get; set; } = 60;
 }
 
-/// <summary>Embedding the meeting in other sites (Sfu:Embed, docs/embedding.md).</summary>
+/// <summary>Embedding the meeting in other sites (Sfu:Embed; CSP frame-ancestors).</summary>
 public sealed class EmbedSettings
 {
     /// <summary>

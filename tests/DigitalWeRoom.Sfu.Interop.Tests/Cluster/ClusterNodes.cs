@@ -17,7 +17,8 @@ internal sealed class ClusterNodes : IDisposable
             string id = $"node-{(char)('a' + i)}";
             Ids.Add(id);
             Nodes.Add(new ServerProcess(port, [
-                $"--contentRoot={ServerSourceDirectory()}", "--Sfu:P2PEnabled=true", "--Sfu:DrainTimeout=00:00:05",
+                // The page's test hooks (window.dwr) are served only when asked for.
+                $"--contentRoot={ServerSourceDirectory()}", "--Sfu:P2PEnabled=true", "--Sfu:DrainTimeout=00:00:05", "--Sfu:Page:TestHooks=true",
                 $"--Sfu:Cluster:Redis={Redis.ConnectionString}", $"--Sfu:Cluster:NodeId={id}", $"--Sfu:Cluster:SignalingUrl=http://127.0.0.1:{port}",
                 .. extra]));
         }

@@ -19,8 +19,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output)
     public async Task Server_killed_and_restarted_on_the_same_port_pages_rejoin_and_media_flows_again()
     {
         int port = ServerProcess.FreePort();
-        // The page's test hooks (window.dwr) are served only when asked for.
-        string[] settings = [$"--contentRoot={ServerSourceDirectory()}", "--Sfu:DrainTimeout=00:00:00", "--Sfu:Page:TestHooks=true"];
+        string[] settings = [$"--contentRoot={ServerSourceDirectory()}", "--Sfu:DrainTimeout=00:00:00"];
         var first = new ServerProcess(port, settings);
         ServerProcess? second = null;
         var (playwright, browser) = await Chromium.LaunchAsync();
@@ -43,9 +42,6 @@ public sealed class ServerRestartTests(ITestOutputHelper output)
             await first.WaitExitAsync(TimeSpan.FromSeconds(10));
             await a.WaitForFunctionAsync("() => window.dwr.participantId === null", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
             var lostAfter = clock.Elapsed;
-            // The page keeps bob's tile (frozen) under a "reconnecting" overlay instead of emptying the grid.
-            Assert.True(await a.IsVisibleAsync("#reconnecting"));
-            Assert.Equal(1, await a.Locator("#grid .tile:not(.local)").CountAsync());
             await Task.Delay(1500); // a few failed attempts while nothing listens
 
             second = new ServerProcess(port, settings);
@@ -54,8 +50,6 @@ public sealed class ServerRestartTests(ITestOutputHelper output)
             await WaitJoinedWithAsync(a, 1, timeoutMs: 30_000);
             await WaitJoinedWithAsync(b, 1, timeoutMs: 30_000);
             var rejoinedAfter = clock.Elapsed;
-            Assert.False(await a.IsVisibleAsync("#reconnecting"));
-            Assert.Equal(1, await a.Locator("#grid .tile:not(.local)").CountAsync());
             Assert.True(await a.EvaluateAsync<int>("() => window.dwr.reconnects") >= 1);
             Assert.True(await b.EvaluateAsync<int>("() => window.dwr.reconnects") >= 1);
             var (aId, bId) = (await Dwr.IdAsync(a), await Dwr.IdAsync(b));

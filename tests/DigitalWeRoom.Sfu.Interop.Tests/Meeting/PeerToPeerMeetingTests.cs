@@ -41,7 +41,7 @@ public sealed class PeerToPeerMeetingTests
         // Nothing went through the server: it forwarded no packet, and no page received media from it.
         Assert.Equal(0, room.GetProperty("forwardedPackets").GetInt64());
         Assert.Null(await Dwr.StatsAsync(a, bId, "sfu"));
-        Assert.Equal("direct connection", await a.TextContentAsync("#mode"));
+        Assert.Equal("peer-to-peer", await a.TextContentAsync("#mode"));
     }
 
     [Fact]
@@ -100,7 +100,6 @@ public sealed class PeerToPeerMeetingTests
         Assert.Equal("p2p", await Dwr.ModeAsync(b));
 
         const string markup = "<img src=x onerror=\"window.__xss=1\"><b>bold</b> & <script>window.__xss=2</script>";
-        await a.ClickAsync("#btn-chat"); // the chat is a drawer
         await a.FillAsync("#chat-input", markup);
         await a.ClickAsync("#chat-form button");
         await b.WaitForFunctionAsync("t => [...document.querySelectorAll('#chat-log .text')].some(e => e.textContent === t)", markup);
@@ -108,9 +107,5 @@ public sealed class PeerToPeerMeetingTests
         Assert.True(await b.EvaluateAsync<bool>("() => window.__xss === undefined"));
         Assert.Equal(markup, await b.Locator("#chat-log li:not(.system) .text").Last.TextContentAsync());
         Assert.Equal("alice", await b.Locator("#chat-log li:not(.system) .who").Last.TextContentAsync());
-        // Bob's chat is closed: the message shows as unread on its button, and opening the chat clears it.
-        Assert.Equal("1", await b.Locator("#btn-chat .badge").TextContentAsync());
-        await b.ClickAsync("#btn-chat");
-        Assert.True(await b.Locator("#btn-chat .badge").IsHiddenAsync());
     }
 }

@@ -37,7 +37,8 @@ public sealed class ClusterPlacementTests(ITestOutputHelper output) : IDisposabl
 
         Assert.Single(landed.Distinct());
         var owner = nodes.Single(n => n.WebSocketUri == landed[0]);
-        Assert.Equal(3, owner.Rooms.Find("standup")!.Snapshot.Participants.Count);
+        // The snapshot is published by the room's own loop, a moment after the last `joined` was sent.
+        await WaitAsync(() => owner.Rooms.Find("standup")!.Snapshot.Participants.Count == 3, "the owner's room has all three");
         Assert.All(nodes.Where(n => n != owner), n => Assert.Null(n.Rooms.Find("standup")));
         Assert.Equal(2, redirects); // the two joins that reached a node not owning the room
     }

@@ -225,7 +225,7 @@ public sealed class SignalingEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
         Assert.Contains("join-form", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var room = await http.GetAsync("/r/my-room?name=x");
-        Assert.Contains("room.js", await room.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("main.js", await room.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Contains("default-src 'self'", room.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         var js = await http.GetAsync("/js/signaling.js");
         Assert.Equal(HttpStatusCode.OK, js.StatusCode);

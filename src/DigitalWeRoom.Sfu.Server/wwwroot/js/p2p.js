@@ -64,26 +64,24 @@ export class P2PLink {
     if (!this.closed) this.signaling.send({ type: 'p2p-connected', target: this.peerId });
   }
 
-  /**
-   * Puts `track` in the sender of `slot` ('mic', 'camera', 'screen'): replaceTrack when the slot has a sender (no
-   * renegotiation; null sends nothing, e.g. camera off), addTrack for a slot's first track.
-   */
-  async setTrack(slot, track, stream) {
-    if (this.closed) return;
-    const sender = this.senders.get(slot);
-    if (sender) {
-      if (sender.track !== track) await sender.replaceTrack(track).catch((err) => console.warn('dwr p2p: replaceTrack', err));
-    } else if (track) {
-      this.senders.set(slot, this.pc.addTrack(track, stream));
-    }
+  addTrack(track, stream) {
+    if (this.closed || this.senders.has(track)) return;
+    this.senders.set(track, this.pc.addTrack(track, stream));
   }
 
-  /** Removes the slot's sender (screen share ended): the peer's track ends after the renegotiation. */
-  removeSlot(slot) {
-    const sender = this.senders.get(slot);
+  removeTrack(track) {
+    const sender = this.senders.get(track);
     if (!sender || this.closed) return;
-    this.senders.delete(slot);
+    this.senders.delete(track);
     this.pc.removeTrack(sender);
+  }
+
+  async replaceTrack(oldTrack, newTrack) {
+    const sender = this.senders.get(oldTrack);
+    if (!sender) return;
+    this.senders.delete(oldTrack);
+    this.senders.set(newTrack, sender);
+    await sender.replaceTrack(newTrack);
   }
 
   async negotiate() {

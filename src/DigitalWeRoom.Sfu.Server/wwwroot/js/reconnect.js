@@ -3,7 +3,7 @@
 // leave, nor after the server said the participant must not come back.
 
 /** Error codes after which the page does not reconnect on its own. */
-export const TERMINAL_ERRORS = new Set(['unauthorized', 'removed', 'participant-removed', 'room-closed', 'replaced', 'unsupported-codec']);
+export const TERMINAL_ERRORS = new Set(['unauthorized', 'removed', 'participant-removed', 'room-closed', 'unsupported-codec']);
 
 /** Error codes a rejoin may get while a server is coming back or moving: close and retry later. */
 export const RETRY_ERRORS = new Set(['server-draining', 'server-busy', 'join-rate-limited', 'too-many-rooms']);

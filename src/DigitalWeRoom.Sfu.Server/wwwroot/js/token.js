@@ -43,15 +43,3 @@ export function tokenQuery(params) {
   const token = params.get('token');
   return token ? `&token=${encodeURIComponent(token)}` : '';
 }
-
-/** The claims of a JWT (not verified: only for what the page shows; the server checks the signature), or null. */
-export function tokenClaims(token) {
-  const part = typeof token === 'string' ? token.split('.')[1] : null;
-  if (!part) return null;
-  try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
-    return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0))));
-  } catch {
-    return null;
-  }
-}

@@ -1,14 +1,7 @@
-// DOM for the meeting: tiles (video, name, mic state, speaking and raised-hand marks), the mode indicator and the
-// error banner. Untrusted text (names) is only ever set with textContent, never innerHTML.
+// DOM for the meeting: tiles, mode indicator, errors, chat. Untrusted text (names, chat) is only
+// ever set with textContent, never innerHTML.
 
-import { MODE_LABELS } from './mode.js';
-import { icon, setToggle } from './icons.js';
-
-/** Up to two initials of a display name, for a tile without video. */
-export function initials(name) {
-  const parts = String(name ?? '').trim().split(/\s+/).filter(Boolean);
-  return (parts.length > 1 ? parts[0][0] + parts.at(-1)[0] : (parts[0] ?? '?').slice(0, 2)).toUpperCase();
-}
+const MODE_LABELS = { p2p: 'peer-to-peer', sfu: 'via server', switching: 'switching…', connecting: 'connecting…', left: 'left' };
 
 /** Records when each video frame of a tile is presented (test hook: the gap a person would see). */
 function watchFrames(tile, video) {
@@ -43,8 +36,8 @@ export class UI {
     this.modeEl = document.getElementById('mode');
     this.errorEl = document.getElementById('error');
     this.countEl = document.getElementById('count');
-    this.tiles = new Map(); // key -> {el, video, muted, ...}
-    this.sinkId = '';
+    this.chatLog = document.getElementById('chat-log');
+    this.tiles = new Map(); // key -> {el, video, label, muted}
   }
 
   setRoom(name) {
@@ -59,14 +52,6 @@ export class UI {
 
   setCount(n) {
     this.countEl.textContent = n === 1 ? '1 person' : `${n} people`;
-  }
-
-  /** The connection-path note next to the mode (e.g. "relayed", "TCP"); empty hides it. */
-  setPathNote(text) {
-    const el = document.getElementById('path-note');
-    if (!el) return;
-    el.textContent = text ?? '';
-    el.hidden = !text;
   }
 
   showError(text) {
@@ -86,58 +71,21 @@ export class UI {
     const el = document.createElement('div');
     el.className = 'tile' + (screen ? ' screen' : '') + (local ? ' local' : '');
     el.dataset.key = key;
-    el.setAttribute('role', 'group');
     const video = makeVideo(local); // never play our own microphone back
-    if (local && !screen) video.classList.add('mirror');
-    const avatar = document.createElement('div');
-    avatar.className = 'avatar';
-    avatar.setAttribute('aria-hidden', 'true');
     const label = document.createElement('div');
     label.className = 'label';
-    const hand = document.createElement('span');
-    hand.className = 'hand';
-    hand.append(icon('hand'));
-    hand.hidden = true;
-    hand.title = 'hand raised';
-    const talk = document.createElement('span');
-    talk.className = 'talk';
-    talk.setAttribute('aria-hidden', 'true');
-    talk.append(document.createElement('i'), document.createElement('i'), document.createElement('i'));
     const nameEl = document.createElement('span');
     nameEl.className = 'name';
+    nameEl.textContent = screen ? `${name} (screen)` : local ? `${name} (you)` : name;
     const muted = document.createElement('span');
     muted.className = 'muted';
-    label.append(hand, talk, nameEl, muted);
-    el.append(video, avatar, label);
+    label.append(nameEl, muted);
+    el.append(video, label);
     if (screen) this.grid.prepend(el); else this.grid.append(el);
-    tile = { el, video, muted, hand, nameEl, avatar, local, screen, stream: null, frameTimes: [], incoming: null };
+    tile = { el, video, muted, local, stream: null, frameTimes: [], incoming: null };
     this.tiles.set(key, tile);
-    this.setName(key, name);
-    if (this.sinkId && video.setSinkId) video.setSinkId(this.sinkId).catch(() => {});
     watchFrames(tile, video);
     return tile;
-  }
-
-  setName(key, name) {
-    const tile = this.tiles.get(key);
-    if (!tile) return;
-    const text = tile.screen ? `${name} (screen)` : tile.local ? `${name} (you)` : name;
-    tile.nameEl.textContent = text;
-    tile.avatar.textContent = initials(name);
-    tile.el.setAttribute('aria-label', text);
-  }
-
-  setHand(key, raised) {
-    const tile = this.tiles.get(key);
-    if (!tile) return;
-    tile.hand.hidden = !raised;
-    tile.el.classList.toggle('hand-raised', !!raised);
-  }
-
-  /** Audio output for every tile (HTMLMediaElement.setSinkId, where supported). */
-  setSinkId(id) {
-    this.sinkId = id;
-    for (const tile of this.tiles.values()) tile.video.setSinkId?.(id).catch(() => {});
   }
 
   /**
@@ -148,9 +96,7 @@ export class UI {
    */
   setStream(key, stream) {
     const tile = this.tiles.get(key);
-    if (!tile) return;
-    this.markVideo(tile, stream);
-    if (tile.stream === stream) return;
+    if (!tile || tile.stream === stream) return;
     tile.stream = stream;
     this.log?.(`tile ${key} <- ${stream?.id ?? 'none'}`);
     this.dropIncoming(tile);
@@ -164,7 +110,6 @@ export class UI {
     }
     const next = makeVideo(true);
     next.classList.add('incoming');
-    if (this.sinkId && next.setSinkId) next.setSinkId(this.sinkId).catch(() => {});
     next.srcObject = stream;
     tile.video.before(next); // positioned and earlier in the DOM: painted under the current element
     const incoming = { video: next, timer: 0, done: null, resolve: null };
@@ -207,12 +152,6 @@ export class UI {
     incoming.resolve();
   }
 
-  /** A tile without live video shows the initials instead of a black frame. */
-  markVideo(tile, stream) {
-    const live = !!stream?.getVideoTracks().some((t) => t.readyState === 'live');
-    tile.el.classList.toggle('no-video', !live);
-  }
-
   setMuted(key, audioMuted, videoMuted) {
     const tile = this.tiles.get(key);
     if (!tile) return;
@@ -220,8 +159,6 @@ export class UI {
     if (audioMuted) parts.push('mic off');
     if (videoMuted) parts.push('camera off');
     tile.muted.textContent = parts.join(', ');
-    tile.el.classList.toggle('camera-off', !!videoMuted);
-    tile.el.classList.toggle('mic-off', !!audioMuted);
   }
 
   /** Longest time without a new presented frame on the tile since performance.now() was `since`. */
@@ -249,8 +186,23 @@ export class UI {
     this.tiles.delete(key);
   }
 
-  /** A toggle button of the bar: aria-pressed, its visible label and its icon's crossed-out form. */
-  setPressed(id, pressed, label, off) {
-    setToggle(document.getElementById(id), { pressed, label, off });
+  addChat(name, text, system = false) {
+    const li = document.createElement('li');
+    if (system) li.className = 'system';
+    const who = document.createElement('span');
+    who.className = 'who';
+    who.textContent = name;
+    const body = document.createElement('span');
+    body.className = 'text';
+    body.textContent = text;
+    li.append(who, body);
+    this.chatLog.append(li);
+    this.chatLog.scrollTop = this.chatLog.scrollHeight;
+  }
+
+  setPressed(id, pressed, label) {
+    const b = document.getElementById(id);
+    b.setAttribute('aria-pressed', String(pressed));
+    if (label) b.textContent = label;
   }
 }
