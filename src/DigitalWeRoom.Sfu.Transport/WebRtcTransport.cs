@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Transport;
 
 /// <summary>
 /// One peer's ICE + DTLS + SRTP in a shared <see cref="TransportDirectory"/> (the UDP port and the ICE-TCP port).
-/// ICE validates tuples and selects one (RFC 8445 §7.3.1.5 nomination; a new nominated tuple is followed); DTLS-SRTP
+/// ICE validates tuples and selects one (RFC 8445 nomination, see WebRtcTransport.Ice.cs); DTLS-SRTP
 /// runs over the selected tuple (RFC 5764); SRTP and SRTCP are unprotected in place on the receive thread
 /// and handed to the <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the
 /// selected tuple through the socket it was validated on.
@@ -18,16 +18,10 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
     private const int EarlyCapacity = 16;
 
-    /// <summary>Validated remote tuples kept per transport; past it the oldest (never the selected one) is forgotten.</summary>
-    internal const int MaxValidatedTuples = 8;
-
     private readonly TransportDirectory _endpoint;
     private IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
-    // Validated tuples, oldest first; a small bounded array, so membership is a bounded scan (issue #12, finding 3).
-    private readonly TransportTuple[] _validatedTuples = new TransportTuple[MaxValidatedTuples];
-    private int _validatedCount;
     private readonly object _earlyLock = new();
     private readonly object _iceLock = new();
     private volatile IceCredentials _localIce;
@@ -36,11 +30,9 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     private volatile string? _previousRemoteIceUfrag;
     private PooledPacket[]? _early;
     private int _earlyCount;
-    private SelectedPath? _selected;
     private SrtpContext? _srtpLocal;
     private SrtpContext? _srtpRemote;
     private int _state;
-    private long _selectedCheckedAt;
     private long _rtpReceived;
     private long _rtcpReceived;
     private long _rtpSent;
@@ -212,116 +204,6 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     public void Close() => Terminate(WebRtcTransportState.Closed);
 
     /// <summary>
-    /// ICE: a check (or, for a controlling client, a response) from <paramref name="tuple"/> was
-    /// authenticated on <paramref name="socket"/>. Validates the tuple, selects it if none is selected or if
-    /// nominated, renews consent and starts DTLS on the first one. False (nothing changed, nothing to answer) when
-    /// another live transport owns the tuple (counted <see cref="DropReason.TupleOwnedByOther"/> on
-    /// <paramref name="socket"/>) or this one is closing. Receive thread.
-    /// </summary>
-    /// <remarks>
-    /// A nominated pair replaces the selected one only if its pair priority (RFC 8445 §6.1.2.3, from the check's
-    /// PRIORITY and our candidate's) is at least as high, or if the selected pair is no longer fresh (no check on it
-    /// for <see cref="SelectedStaleAfter"/>, or an ICE restart began). Firefox nominates every pair it checks against a
-    /// lite agent (aggressive nomination), so "the latest USE-CANDIDATE wins" would let a relayed or TCP pair that
-    /// succeeded late replace a direct UDP one.
-    /// </remarks>
-    internal bool OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated, IIceSocket socket, uint remotePriority = 0)
-    {
-        if (State >= WebRtcTransportState.Failed)
-        {
-            return false;
-        }
-        if (!Validate(tuple))
-        {
-            socket.Drops.Increment(DropReason.TupleOwnedByOther);
-            return false;
-        }
-        _consent.Refresh();
-        TimeProvider time = _endpoint.Options.TimeProvider;
-        long now = time.GetTimestamp();
-        ulong pairPriority = PairPriority(remotePriority, tuple.IsTcp);
-        SelectedPath? current = Volatile.Read(ref _selected);
-        if (current is not null && current.Tuple == tuple)
-        {
-            Interlocked.Exchange(ref _selectedCheckedAt, now);
-        }
-        if (current is null || (nominated && current.Tuple != tuple
-            && (pairPriority >= current.PairPriority || time.GetElapsedTime(Interlocked.Read(ref _selectedCheckedAt), now) > SelectedStaleAfter)))
-        {
-            // The tuple is already ours (Validate above); only the selection moves.
-            Interlocked.Exchange(ref _selectedCheckedAt, now);
-            Volatile.Write(ref _selected, new SelectedPath(tuple, CopyOf(remote), socket, pairPriority));
-        }
-        if (State >= WebRtcTransportState.Failed)
-        {
-            // Terminated on another thread meanwhile: do not leave our tuples behind.
-            _endpoint.RemoveTransport(this);
-            return false;
-        }
-        if (Interlocked.CompareExchange(ref _state, (int)WebRtcTransportState.Checking, (int)WebRtcTransportState.New)
-            == (int)WebRtcTransportState.New)
-        {
-            _listener.OnStateChanged(this, WebRtcTransportState.Checking);
-            _dtls.Start();
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Registers <paramref name="tuple"/> for this transport (false: another transport owns it). Past
-    /// <see cref="MaxValidatedTuples"/> the oldest tuple that is not the selected one is forgotten and unregistered.
-    /// </summary>
-    private bool Validate(in TransportTuple tuple)
-    {
-        lock (_validatedTuples)
-        {
-            for (int i = 0; i < _validatedCount; i++)
-            {
-                if (_validatedTuples[i] == tuple)
-                {
-                    return true;
-                }
-            }
-            if (!_endpoint.TryRegisterTuple(tuple, this))
-            {
-                return false;
-            }
-            if (_validatedCount == MaxValidatedTuples)
-            {
-                TransportTuple? selected = Volatile.Read(ref _selected)?.Tuple;
-                int evict = _validatedTuples[0] == selected ? 1 : 0;
-                _endpoint.UnregisterTuple(_validatedTuples[evict], this);
-                Array.Copy(_validatedTuples, evict + 1, _validatedTuples, evict, MaxValidatedTuples - evict - 1);
-                _validatedCount--;
-            }
-            _validatedTuples[_validatedCount++] = tuple;
-            return true;
-        }
-    }
-
-    /// <summary>Receive thread: a DTLS record from a validated tuple of ours.</summary>
-    internal void OnDtlsDatagram(PooledPacket packet, in TransportTuple tuple, DropCounters socketDrops)
-    {
-        SelectedPath? path = Volatile.Read(ref _selected);
-        if (path is null || path.Tuple != tuple)
-        {
-            // Only the ICE-selected tuple talks DTLS.
-            socketDrops.Increment(DropReason.UnvalidatedAddress);
-            return;
-        }
-        // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
-        if (!Protocols.Dtls.DtlsRecordReader.Validate(packet.Span, out _, out DropReason malformed))
-        {
-            Drops.Increment(malformed);
-            return;
-        }
-        if (!_dtls.TryEnqueue(packet))
-        {
-            Drops.Increment(DropReason.DtlsQueueFull);
-        }
-    }
-
-    /// <summary>
     /// Benchmarks only: keep the selected tuple but send to <paramref name="address"/> (a socket nobody reads, as the
     /// calibration forwarder's sinks are), so a loopback benchmark does not pay for waking the receiving client.
     /// </summary>
@@ -412,22 +294,4 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
         address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
         return copy;
     }
-
-    /// <summary>A selected pair on which no check arrived this long may be replaced by any nominated pair.</summary>
-    internal static readonly TimeSpan SelectedStaleAfter = TimeSpan.FromSeconds(7.5);
-
-    /// <summary>
-    /// RFC 8445 §6.1.2.3: pair priority = 2^32·MIN(G,D) + 2·MAX(G,D) + (G&gt;D ? 1 : 0), G the controlling peer's
-    /// PRIORITY, D our (controlled) candidate's: host UDP above passive ICE-TCP (<see cref="HostCandidate"/>).
-    /// </summary>
-    internal static ulong PairPriority(uint controlling, bool tcp)
-    {
-        uint controlled = tcp
-            ? HostCandidate.ComputePriority(HostCandidate.HostTcpTypePreference, (4 << 13) + 8191, 1)
-            : HostCandidate.ComputePriority(HostCandidate.HostTypePreference, 65535, 1);
-        return ((ulong)Math.Min(controlling, controlled) << 32) + (2UL * Math.Max(controlling, controlled)) + (controlling > controlled ? 1UL : 0UL);
-    }
-
-    /// <summary>The selected tuple, its socket address, the socket it was validated on and its pair priority (replaced, never mutated).</summary>
-    private sealed record SelectedPath(TransportTuple Tuple, SocketAddress Address, IIceSocket Socket, ulong PairPriority);
 }

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using DigitalWeRoom.Sfu.Protocols.Stun;
 using DigitalWeRoom.Sfu.Transport.Ice;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
@@ -18,29 +16,17 @@ public class TupleMigrationTests
         var (transport, client) = await TestEnvironment.ConnectAsync(server, serverListener);
         using var clientScope = client;
 
-        // The "same peer" checks from a new address (e.g. after a network change) and nominates it.
-        using var moved = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        moved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        moved.ReceiveTimeout = 5000;
+        // The "same peer" checks from a new address (e.g. after a network change) and nominates it; a moved peer's host
+        // candidate has the priority its old one had (the client checks with type preference 110).
+        using var moved = RawIceChecks.Candidate();
         var buffer = new byte[1500];
-        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, RandomNumberGenerator.GetBytes(12));
-        writer.AddUsername((transport.LocalIceCredentials.Ufrag + ":" + client.Transport.LocalIceCredentials.Ufrag).AsSpan());
-        // A moved peer's host candidate has the priority its old one had (the client checks with type preference 110).
-        writer.AddPriority(HostCandidate.ComputePriority(110, 65535, 1));
-        writer.AddIceControlling(1);
-        writer.AddUseCandidate();
-        writer.AddMessageIntegrity(transport.LocalIceCredentials.PasswordBytes);
-        writer.AddFingerprint();
-        moved.SendTo(writer.Written, server.LocalEndPoint);
-        int n = moved.Receive(buffer);
-        Assert.True(StunMessage.TryParse(buffer.AsSpan(0, n), out var response, out _));
-        Assert.Equal(StunMessageType.BindingSuccessResponse, response.Type);
+        RawIceChecks.Check(moved, server, transport, client.Transport.LocalIceCredentials.Ufrag, HostCandidate.ComputePriority(110, 65535, 1), useCandidate: true);
         Assert.Equal(TransportTuple.From((IPEndPoint)moved.LocalEndPoint!), transport.SelectedTuple);
         Assert.Equal(WebRtcTransportState.Connected, transport.State);
 
         byte[] plain = TestPackets.Rtp(1, 1, 100, 1);
         Assert.True(transport.TrySendRtp(TestPackets.WithHeadroom(plain), plain.Length));
-        n = moved.Receive(buffer);
+        int n = moved.Receive(buffer);
         Assert.Equal(0x80, buffer[0]);
         Assert.True(n > plain.Length); // protected: tag appended
         Assert.Equal(plain.AsSpan(0, 12).ToArray(), buffer.AsSpan(0, 12).ToArray()); // header stays clear
@@ -53,21 +39,8 @@ public class TupleMigrationTests
     /// <summary>Sends one nominated check from a fresh socket with <paramref name="priority"/>; returns the socket.</summary>
     private static Socket Nominate(UdpEndpoint server, WebRtcTransport transport, IceControllingClient client, uint priority)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        socket.ReceiveTimeout = 5000;
-        var buffer = new byte[1500];
-        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, RandomNumberGenerator.GetBytes(12));
-        writer.AddUsername((transport.LocalIceCredentials.Ufrag + ":" + client.Transport.LocalIceCredentials.Ufrag).AsSpan());
-        writer.AddPriority(priority);
-        writer.AddIceControlling(1);
-        writer.AddUseCandidate();
-        writer.AddMessageIntegrity(transport.LocalIceCredentials.PasswordBytes);
-        writer.AddFingerprint();
-        socket.SendTo(writer.Written, server.LocalEndPoint);
-        int n = socket.Receive(buffer);
-        Assert.True(StunMessage.TryParse(buffer.AsSpan(0, n), out var response, out _));
-        Assert.Equal(StunMessageType.BindingSuccessResponse, response.Type);
+        var socket = RawIceChecks.Candidate();
+        RawIceChecks.Check(socket, server, transport, client.Transport.LocalIceCredentials.Ufrag, priority, useCandidate: true);
         return socket;
     }
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using DigitalWeRoom.Sfu.Protocols.Stun;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
@@ -43,19 +42,7 @@ public sealed class TupleOwnershipTests : IDisposable
     /// <summary>A check signed with <paramref name="transport"/>'s password; true when a success came back.</summary>
     private bool Check(Socket from, WebRtcTransport transport, bool nominate)
     {
-        var buffer = new byte[256];
-        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, RandomNumberGenerator.GetBytes(12));
-        writer.AddUsername((transport.LocalIceCredentials.Ufrag + ":peer").AsSpan());
-        writer.AddPriority(0x6E7F1EFF);
-        writer.AddIceControlling(42);
-        if (nominate)
-        {
-            writer.AddUseCandidate();
-        }
-
-        writer.AddMessageIntegrity(transport.LocalIceCredentials.PasswordBytes);
-        writer.AddFingerprint();
-        from.SendTo(writer.Written, _server.LocalEndPoint);
+        from.SendTo(RawIceChecks.Request(transport, "peer", 0x6E7F1EFF, nominate), _server.LocalEndPoint);
         if (!from.Poll(500_000, SelectMode.SelectRead))
         {
             return false;
