@@ -280,7 +280,7 @@ public sealed partial class Room
             }
         }
 
-        OnMembershipChanged(_participants.Count - 1);
+        OnMembershipChanged(_participants.Count - 1, participant, joined: true);
     }
 
     private async ValueTask OnLeaveAsync(string participantId, string reason)
@@ -315,7 +315,7 @@ public sealed partial class Room
             return;
         }
 
-        OnMembershipChanged(_participants.Count + 1);
+        OnMembershipChanged(_participants.Count + 1, participant, joined: false);
     }
 
     private void Close()
@@ -516,11 +516,29 @@ public sealed partial class Room
 
     // ---- Mode state machine (RoomModeMachine decides; the room carries out its effects) --------------
 
-    private void OnMembershipChanged(int previousCount)
+    /// <summary>Everyone receives everyone else: the newcomer gets the list, the others only the delta.</summary>
+    private void OnMembershipChanged(int previousCount, Participant changed, bool joined)
     {
+        if (joined)
+        {
+            changed.Session?.SetSubscriptions(_participants.Where(o => o != changed).Select(o => o.Id).ToArray());
+        }
+
         foreach (var p in _participants)
         {
-            p.Session?.SetSubscriptions(_participants.Where(o => o != p).Select(o => o.Id).ToArray());
+            if (p == changed)
+            {
+                continue;
+            }
+
+            if (joined)
+            {
+                p.Session?.Subscribe(changed.Id);
+            }
+            else
+            {
+                p.Session?.Unsubscribe(changed.Id);
+            }
         }
 
         Apply(new RoomModeEvent.MembershipChanged(_participants.Select(p => new ModeMember(p.Id, p.AllowP2p)).ToArray(), previousCount));
