@@ -87,9 +87,9 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             }
         }
 
-        if (options.Turn.Ttl < TimeSpan.FromMinutes(1) || options.Turn.Ttl > TimeSpan.FromDays(1))
+        if (options.Turn.Ttl < TimeSpan.FromSeconds(10) || options.Turn.Ttl > TimeSpan.FromDays(1))
         {
-            errors.Add($"Sfu:Turn:Ttl {options.Turn.Ttl} must be 00:01:00-1.00:00:00.");
+            errors.Add($"Sfu:Turn:Ttl {options.Turn.Ttl} must be 00:00:10-1.00:00:00.");
         }
 
         for (var i = 0; i < options.IceServers.Count; i++)

@@ -143,6 +143,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         finally
         {
             _closing = true;
+            StopTurnRefresh();
             await LeaveRoomAsync("connection closed");
             _outbound.Writer.TryComplete();
             await sendLoop;
@@ -337,7 +338,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         {
             // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
             joining = _rooms.JoinAsync(message.Room!, this, displayName, (message.P2p ?? true) && CanPublish && CanSubscribe,
-                Turn is { Enabled: true } turn ? [.. _iceServers, turn.Mint()] : _iceServers, message.Codecs, aborted);
+                FreshIceServers(), message.Codecs, aborted);
         }
 
         var result = await joining;
@@ -348,6 +349,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             case JoinOutcome.Joined:
                 _room = result.Room;
                 _participantId = result.ParticipantId;
+                StartTurnRefresh();
                 break;
             case JoinOutcome.RoomFull:
                 SendError(ErrorCodes.RoomFull, $"the room is full ({_options.Limits.MaxParticipantsPerRoom} participants)", message.Id);

@@ -18,6 +18,12 @@ internal sealed class TurnRestCredentials(TurnSettings settings, TimeProvider ti
     public bool Enabled => settings.Urls.Count > 0 && !string.IsNullOrEmpty(settings.Secret);
 
     /// <summary>
+    /// How often a participant in a room gets fresh credentials: at three quarters of the TTL, so the ones in use keep a
+    /// quarter of it (15 min of the default hour) for the page to apply the new ones.
+    /// </summary>
+    public TimeSpan RefreshInterval => settings.Ttl * 0.75;
+
+    /// <summary>
     /// The TURN entry for one join. The id is random per join rather than the participant's name or identity, so the
     /// TURN server's logs learn nothing about who is in which meeting.
     /// </summary>

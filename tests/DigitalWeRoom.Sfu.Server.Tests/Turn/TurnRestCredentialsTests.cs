@@ -66,6 +66,36 @@ public sealed class TurnRestCredentialsTests
     }
 
     [Fact]
+    public async Task A_participant_in_a_room_gets_fresh_credentials_at_three_quarters_of_the_TTL()
+    {
+        await using var host = new SfuHost(new()
+        {
+            ["Sfu:IceServers:0:Urls:0"] = "stun:stun.example:3478",
+            ["Sfu:Turn:Urls:0"] = "turn:turn.example:3478?transport=udp",
+            ["Sfu:Turn:Secret"] = Secret,
+            ["Sfu:Turn:Ttl"] = "00:00:10",
+        });
+        await using var client = await host.ConnectAsync();
+        await client.SendAsync(new SignalMessage { Type = MessageTypes.Join, Room = "long", Name = "alice" });
+        var joined = await client.WaitForAsync(MessageTypes.Joined);
+        var clock = Stopwatch.StartNew();
+
+        var fresh = await client.WaitForAsync(MessageTypes.IceServers, seconds: 20);
+
+        // 7.5 s after the join: the minted credentials still have 2.5 s, the fresh ones 10 s.
+        Assert.InRange(clock.Elapsed.TotalSeconds, 6.5, 15);
+        Assert.Equal(2, fresh.IceServers!.Count);
+        Assert.Equal(["stun:stun.example:3478"], fresh.IceServers[0].Urls);
+        IceServerInfo before = joined.IceServers![1], after = fresh.IceServers[1];
+        Assert.Equal(before.Urls, after.Urls);
+        string[] parts = after.Username!.Split(':');
+        long expiry = long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(expiry > long.Parse(before.Username!.Split(':')[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(expiry - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 8, 11);
+        Assert.Equal(TurnRestCredentials.Compute(Secret, expiry, parts[1]).Password, after.Credential);
+    }
+
+    [Fact]
     public async Task Coturn_allocates_a_relay_with_minted_credentials_and_refuses_expired_and_forged_ones()
     {
         Assert.True(File.Exists("/usr/bin/turnserver"), "coturn is not installed (test.sh installs it)");

@@ -233,6 +233,14 @@ signaling
     renderAll();
     pager.start();
   })
+  .on('ice-servers', (m) => {
+    // Fresh TURN credentials before the old ones expire (docs/signaling.md): the next gathering of either
+    // connection (ICE restart, a new peer-to-peer connection) uses them (W3C webrtc-pc setConfiguration).
+    state.iceServers = m.iceServers ?? [];
+    for (const pc of [sfu.pc, state.p2p?.pc]) {
+      if (pc && pc.signalingState !== 'closed') pc.setConfiguration({ ...pc.getConfiguration(), iceServers: state.iceServers });
+    }
+  })
   .on('participant-joined', (m) => {
     state.participants.set(m.participant.id, m.participant);
     ui.addChat('•', `${m.participant.name} joined`, true);
