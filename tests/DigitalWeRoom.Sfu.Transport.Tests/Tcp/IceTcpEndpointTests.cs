@@ -189,13 +189,17 @@ public class IceTcpEndpointTests
             }
             await WaitUntil(() => server.Tcp.ConnectionsAccepted + server.Tcp.Closed(TcpCloseReason.Refused) == 1001, "every connection is accepted or refused");
 
-            Assert.Equal(200, server.Tcp.ConnectionsAccepted);
-            Assert.Equal(801, server.Tcp.Closed(TcpCloseReason.Refused));
-            Assert.True(failedConnects <= 801);
+            // On a loaded machine the loop may outlast the ICE timeout: an idle connection that timed out meanwhile
+            // frees its slot for a later one, so the cap bounds the live connections, not the accepted ones.
+            long accepted = server.Tcp.ConnectionsAccepted;
+            long timedOutMeanwhile = server.Tcp.Closed(TcpCloseReason.IceTimeout);
+            Assert.InRange(accepted, 200, 200 + timedOutMeanwhile);
+            Assert.Equal(1001 - accepted, server.Tcp.Closed(TcpCloseReason.Refused));
+            Assert.True(failedConnects <= 1001 - accepted);
             Assert.True(server.Tcp.ConnectionCount <= 200);
             await ExchangeAsync(transport, client, serverListener, clientListener, 300, 4000);
 
-            await WaitUntil(() => server.Tcp.Closed(TcpCloseReason.IceTimeout) == 199, "the idle ones time out", 10);
+            await WaitUntil(() => server.Tcp.Closed(TcpCloseReason.IceTimeout) == accepted - 1, "the idle ones time out", 10);
             Assert.Equal(1, server.Tcp.ConnectionCount);
             client.SendCheck();
             await ExchangeAsync(transport, client, serverListener, clientListener, 100, 5000);
