@@ -49,6 +49,9 @@ internal sealed class TransportDirectory : IDisposable
     /// <summary>Live transports.</summary>
     public int TransportCount => _byUfrag.Count;
 
+    /// <summary>Every live transport once (one reachable by two ufrags during an ICE restart too); for metrics, not the data path.</summary>
+    internal IEnumerable<WebRtcTransport> Transports => _byUfrag.Values.Distinct();
+
     /// <summary>A socket announces its host candidates (once, when it binds).</summary>
     internal void AddCandidates(IReadOnlyList<HostCandidate> candidates)
     {

@@ -37,6 +37,18 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
         _logger = loggerFactory.CreateLogger<SfuMediaHost>();
     }
 
+    /// <summary>The directory of transports once the ports are bound (metrics read it; null before).</summary>
+    internal TransportDirectory? BoundDirectory
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _endpoint?.Directory;
+            }
+        }
+    }
+
     /// <summary>
     /// The shared UDP port, bound on first use (the host binds it at start-up). A bind failure (port in
     /// use) is logged and retried on the next room; such rooms run without the server path.

@@ -1,5 +1,6 @@
 using DigitalWeRoom.Sfu.Interop.Tests.Browser;
 using DigitalWeRoom.Sfu.Rooms.SfuPath;
+using DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -83,6 +84,13 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
         var room = media.FindRoom("reach")!;
         Assert.Equal(3, room.Sessions.Count(s => s.IceTransport is { IsSelectedTcp: true }));
         Assert.True(media.TcpEndpoint.ConnectionsValidated >= 3);
+        using (var http = new HttpClient { BaseAddress = host.BaseUri })
+        {
+            // The same on /metrics (docs/metrics.md): three connections on ICE-TCP, none direct or relayed.
+            var scrape = PrometheusText.Parse(await http.GetStringAsync("/metrics"));
+            double Selected(string transport) => scrape.Series("sfu_transports_selected").Where(x => x["transport"] == transport).Sum(x => x.Value);
+            Assert.Equal((3.0, 0.0, 0.0), (Selected("tcp"), Selected("udp"), Selected("relay")));
+        }
         Assert.True(ClientNamespace.CounterPackets(foxNs.Nft("list table inet reachfw"), "out") > 0, "Firefox tried UDP first");
 
         await thirdBrowser.DisposeAsync();
