@@ -14,6 +14,7 @@ command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v turnserver >/dev/null 2>&1 || need_apt+=(coturn)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

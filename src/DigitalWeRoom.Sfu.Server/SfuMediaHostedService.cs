@@ -1,6 +1,7 @@
 using System.Net;
 using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using DigitalWeRoom.Sfu.Server.Options;
+using DigitalWeRoom.Sfu.Transport.Tcp;
 using DigitalWeRoom.Sfu.Transport.Udp;
 using Microsoft.Extensions.Options;
 
@@ -37,6 +38,16 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host) : IHostedService
             ConsentTimeout = options.Udp.ConsentTimeout,
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),
         },
+        Tcp = options.Tcp.Enabled ? new IceTcpEndpointOptions
+        {
+            BindAddress = IPAddress.Parse(options.Udp.BindAddress),
+            Port = options.Tcp.Port,
+            AnnouncedAddresses = announced.Addresses,
+            MaxConnections = options.Tcp.MaxConnections,
+            MaxConnectionsPerAddress = options.Tcp.MaxConnectionsPerAddress,
+            IceTimeout = options.Tcp.IceTimeout,
+            IdleTimeout = options.Udp.ConsentTimeout,
+        } : null,
         Simulcast = options.Simulcast,
         LastN = options.Media.LastN,
         KeyFrameRequestMinInterval = options.Media.KeyFrameRequestMinInterval,

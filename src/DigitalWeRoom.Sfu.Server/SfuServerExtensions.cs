@@ -63,6 +63,7 @@ public static class SfuServerExtensions
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IMediaSessionFactory>(sp => sp.GetRequiredService<SfuMediaHost>());
         services.AddHostedService<SfuMediaHostedService>();
+        services.AddSingleton(sp => new Turn.TurnRestCredentials(sp.GetRequiredService<IOptions<SfuOptions>>().Value.Turn, sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

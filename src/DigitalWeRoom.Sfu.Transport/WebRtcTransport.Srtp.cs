@@ -19,12 +19,12 @@ internal sealed partial class WebRtcTransport
     public bool TrySendRtp(Span<byte> buffer, int length)
     {
         SrtpContext? srtp = Volatile.Read(ref _srtpLocal);
-        SelectedPath? path = Volatile.Read(ref _selected);
+        CandidatePair? path = Volatile.Read(ref _selected);
         if (srtp is null || path is null || !TryProtectRtp(srtp, buffer, length, out int protectedLength))
         {
             return false;
         }
-        if (!_endpoint.SendTo(buffer[..protectedLength], path.Address))
+        if (!path.Socket.Send(buffer[..protectedLength], path.Address))
         {
             return false;
         }
@@ -36,12 +36,12 @@ internal sealed partial class WebRtcTransport
     public bool TrySendRtcp(Span<byte> buffer, int length)
     {
         SrtpContext? srtp = Volatile.Read(ref _srtpLocal);
-        SelectedPath? path = Volatile.Read(ref _selected);
+        CandidatePair? path = Volatile.Read(ref _selected);
         if (srtp is null || path is null || !TryProtectRtcp(srtp, buffer, length, out int protectedLength))
         {
             return false;
         }
-        if (!_endpoint.SendTo(buffer[..protectedLength], path.Address))
+        if (!path.Socket.Send(buffer[..protectedLength], path.Address))
         {
             return false;
         }

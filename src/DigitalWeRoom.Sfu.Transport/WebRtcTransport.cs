@@ -7,27 +7,21 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 namespace DigitalWeRoom.Sfu.Transport;
 
 /// <summary>
-/// One peer's ICE + DTLS + SRTP on a shared <see cref="UdpEndpoint"/>. ICE validates tuples and
-/// selects one (RFC 8445 §7.3.1.5 nomination; a new nominated tuple is followed); DTLS-SRTP runs
-/// over the selected tuple (RFC 5764); SRTP and SRTCP are unprotected in place on the receive thread
+/// One peer's ICE + DTLS + SRTP in a shared <see cref="TransportDirectory"/> (the UDP port and the ICE-TCP port).
+/// ICE validates tuples and selects one (RFC 8445 nomination, see WebRtcTransport.Ice.cs); DTLS-SRTP
+/// runs over the selected tuple (RFC 5764); SRTP and SRTCP are unprotected in place on the receive thread
 /// and handed to the <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the
-/// selected tuple.
+/// selected tuple through the socket it was validated on.
 /// </summary>
 internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPacketSender
 {
     /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
     private const int EarlyCapacity = 16;
 
-    /// <summary>Validated remote tuples kept per transport; past it the oldest (never the selected one) is forgotten.</summary>
-    internal const int MaxValidatedTuples = 8;
-
-    private readonly UdpEndpoint _endpoint;
+    private readonly TransportDirectory _endpoint;
     private IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
-    // Validated tuples, oldest first; a small bounded array, so membership is a bounded scan (issue #12, finding 3).
-    private readonly TransportTuple[] _validatedTuples = new TransportTuple[MaxValidatedTuples];
-    private int _validatedCount;
     private readonly object _earlyLock = new();
     private readonly object _iceLock = new();
     private volatile IceCredentials _localIce;
@@ -36,7 +30,6 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     private volatile string? _previousRemoteIceUfrag;
     private PooledPacket[]? _early;
     private int _earlyCount;
-    private SelectedPath? _selected;
     private SrtpContext? _srtpLocal;
     private SrtpContext? _srtpRemote;
     private int _state;
@@ -45,7 +38,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     private long _rtpSent;
     private long _rtcpSent;
 
-    internal WebRtcTransport(UdpEndpoint endpoint, WebRtcTransportOptions options)
+    internal WebRtcTransport(TransportDirectory endpoint, WebRtcTransportOptions options)
     {
         _endpoint = endpoint;
         _listener = options.Listener ?? NoListener.Instance;
@@ -89,6 +82,8 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
             _previousLocalIce = _localIce;
             _localIce = fresh;
             IceRestarts++;
+            // The restarted peer may come back on any pair: the first one it nominates wins.
+            Interlocked.Exchange(ref _selectedCheckedAt, 0);
         }
     }
 
@@ -196,105 +191,17 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
 
     public long RtcpSent => Interlocked.Read(ref _rtcpSent);
 
-    internal UdpEndpoint Endpoint => _endpoint;
+    /// <summary>The directory of transports this one lives in.</summary>
+    internal TransportDirectory Directory => _endpoint;
+
+    /// <summary>Whether the selected tuple is an ICE-TCP connection (RFC 6544) rather than the UDP port.</summary>
+    public bool IsSelectedTcp => Volatile.Read(ref _selected)?.Tuple.IsTcp == true;
 
     /// <summary>Our outbound SRTP context once connected (tests and benchmarks build packets with it).</summary>
     internal SrtpContext? LocalSrtp => Volatile.Read(ref _srtpLocal);
 
     /// <summary>Closes DTLS (close_notify), forgets the tuples and ufrag. Idempotent.</summary>
     public void Close() => Terminate(WebRtcTransportState.Closed);
-
-    /// <summary>
-    /// ICE: a check (or, for a controlling client, a response) from <paramref name="tuple"/> was
-    /// authenticated. Validates the tuple, selects it if none is selected or if nominated, renews
-    /// consent and starts DTLS on the first one. False (nothing changed, nothing to answer) when another live
-    /// transport owns the tuple. Receive thread.
-    /// </summary>
-    internal bool OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated)
-    {
-        if (State >= WebRtcTransportState.Failed)
-        {
-            return false;
-        }
-        if (!Validate(tuple))
-        {
-            _endpoint.Drops.Increment(DropReason.TupleOwnedByOther);
-            return false;
-        }
-        _consent.Refresh();
-        SelectedPath? current = Volatile.Read(ref _selected);
-        if (current is null || (nominated && current.Tuple != tuple))
-        {
-            Volatile.Write(ref _selected, new SelectedPath(tuple, CopyOf(remote)));
-        }
-        if (State >= WebRtcTransportState.Failed)
-        {
-            // Terminated on another thread meanwhile: do not leave our tuples behind.
-            _endpoint.RemoveTransport(this);
-            return false;
-        }
-        if (Interlocked.CompareExchange(ref _state, (int)WebRtcTransportState.Checking, (int)WebRtcTransportState.New)
-            == (int)WebRtcTransportState.New)
-        {
-            _listener.OnStateChanged(this, WebRtcTransportState.Checking);
-            _dtls.Start();
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Registers <paramref name="tuple"/> for this transport (false: another transport owns it). Past
-    /// <see cref="MaxValidatedTuples"/> the oldest tuple that is not the selected one is forgotten and unregistered.
-    /// </summary>
-    private bool Validate(in TransportTuple tuple)
-    {
-        lock (_validatedTuples)
-        {
-            for (int i = 0; i < _validatedCount; i++)
-            {
-                if (_validatedTuples[i] == tuple)
-                {
-                    return true;
-                }
-            }
-            if (!_endpoint.TryRegisterTuple(tuple, this))
-            {
-                return false;
-            }
-            if (_validatedCount == MaxValidatedTuples)
-            {
-                TransportTuple? selected = Volatile.Read(ref _selected)?.Tuple;
-                int evict = _validatedTuples[0] == selected ? 1 : 0;
-                _endpoint.UnregisterTuple(_validatedTuples[evict], this);
-                Array.Copy(_validatedTuples, evict + 1, _validatedTuples, evict, MaxValidatedTuples - evict - 1);
-                _validatedCount--;
-            }
-            _validatedTuples[_validatedCount++] = tuple;
-            return true;
-        }
-    }
-
-    /// <summary>Receive thread: a DTLS record from a validated tuple of ours.</summary>
-    internal void OnDtlsDatagram(PooledPacket packet, in TransportTuple tuple)
-    {
-        SelectedPath? path = Volatile.Read(ref _selected);
-        if (path is null || path.Tuple != tuple)
-        {
-            // Only the ICE-selected tuple talks DTLS.
-            _endpoint.Drops.Increment(DropReason.UnvalidatedAddress);
-            return;
-        }
-        // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
-        if (!Protocols.Dtls.DtlsRecordReader.Validate(packet.Span, out _, out DropReason malformed))
-        {
-            Drops.Increment(malformed);
-            return;
-        }
-        if (!_dtls.TryEnqueue(packet))
-        {
-            Drops.Increment(DropReason.DtlsQueueFull);
-        }
-    }
 
     /// <summary>
     /// Benchmarks only: keep the selected tuple but send to <paramref name="address"/> (a socket nobody reads, as the
@@ -322,7 +229,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     {
         if (Volatile.Read(ref _selected) is { } path)
         {
-            _endpoint.SendTo(datagram, path.Address);
+            path.Socket.Send(datagram, path.Address);
         }
     }
 
@@ -387,7 +294,4 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
         address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
         return copy;
     }
-
-    /// <summary>The selected tuple and its socket address for sends (replaced, never mutated).</summary>
-    private sealed record SelectedPath(TransportTuple Tuple, SocketAddress Address);
 }

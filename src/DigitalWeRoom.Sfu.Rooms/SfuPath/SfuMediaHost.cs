@@ -1,13 +1,16 @@
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Media.Speech;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
+using DigitalWeRoom.Sfu.Transport;
+using DigitalWeRoom.Sfu.Transport.Tcp;
 using DigitalWeRoom.Sfu.Transport.Udp;
 using Microsoft.Extensions.Logging;
 
 namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
-/// The server media path: the one UDP port (ICE-lite, DTLS-SRTP, plain STUN for P2P clients) and,
+/// The server media path: the one UDP port (ICE-lite, DTLS-SRTP, plain STUN for P2P clients) and the passive
+/// ICE-TCP port, sharing one <see cref="TransportDirectory"/>, and,
 /// per room, a <see cref="Router"/>; per participant an <see cref="SfuSession"/>. Implements the
 /// rooms' <see cref="IMediaSessionFactory"/>.
 /// </summary>
@@ -21,6 +24,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
     private readonly SimulcastSettings _simulcast;
     private readonly Lock _gate = new();
     private UdpEndpoint? _endpoint;
+    private IceTcpEndpoint? _tcpEndpoint;
     private bool _disposed;
 
     public SfuMediaHost(SfuMediaSettings settings, TimeProvider time, ILoggerFactory loggerFactory)
@@ -31,6 +35,18 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SfuMediaHost>();
+    }
+
+    /// <summary>The directory of transports once the ports are bound (metrics read it; null before).</summary>
+    internal TransportDirectory? BoundDirectory
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _endpoint?.Directory;
+            }
+        }
     }
 
     /// <summary>
@@ -49,6 +65,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
                     try
                     {
                         _endpoint = new UdpEndpoint(_settings.Udp).Start();
+                        _tcpEndpoint = StartTcp(_endpoint.Directory);
                     }
                     catch (System.Net.Sockets.SocketException e)
                     {
@@ -62,6 +79,38 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
 
                 return _endpoint;
             }
+        }
+    }
+
+    /// <summary>The passive ICE-TCP port, or null when disabled or its port could not be bound.</summary>
+    public IceTcpEndpoint? TcpEndpoint
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tcpEndpoint;
+            }
+        }
+    }
+
+    private IceTcpEndpoint? StartTcp(TransportDirectory directory)
+    {
+        if (_settings.Tcp is not { } options)
+        {
+            return null;
+        }
+        try
+        {
+            var endpoint = new IceTcpEndpoint(options, directory).Start();
+            _logger.LogInformation("Media on ICE-TCP {EndPoint}", endpoint.LocalEndPoint);
+            return endpoint;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // UDP still works; participants behind UDP-blocking firewalls lose their fallback, so say so loudly.
+            _logger.LogError(e, "Media: cannot bind ICE-TCP {Address} port {Port}; running without ICE-TCP", options.BindAddress, options.Port);
+            return null;
         }
     }
 
@@ -90,6 +139,8 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
         lock (_gate)
         {
             _disposed = true;
+            _endpoint?.Directory.Dispose();
+            _tcpEndpoint?.Dispose();
             _endpoint?.Dispose();
         }
     }
@@ -100,6 +151,9 @@ internal sealed record SfuMediaSettings
 {
     /// <summary>The shared UDP port: bind address, port, announced addresses, consent timing.</summary>
     public required UdpEndpointOptions Udp { get; init; }
+
+    /// <summary>The passive ICE-TCP port sharing the UDP port's transports; null: no ICE-TCP.</summary>
+    public IceTcpEndpointOptions? Tcp { get; init; }
 
     public SimulcastSettings Simulcast { get; init; } = new();
 

@@ -53,6 +53,9 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
 
     public string ParticipantId { get; }
 
+    /// <summary>The participant's transport once its first offer was answered (its selected path: UDP or ICE-TCP).</summary>
+    public WebRtcTransport? IceTransport => _transport;
+
     /// <summary>The tracks this participant publishes, by publish section (each with all its simulcast layers).</summary>
     public IReadOnlyCollection<PublishedTrack> Published => _published.Values;
 

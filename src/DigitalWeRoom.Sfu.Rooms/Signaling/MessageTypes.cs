@@ -35,6 +35,9 @@ public static class MessageTypes
     public const string Pong = "pong";
     public const string Draining = "draining";
 
+    /// <summary>Server to client: fresh <c>iceServers</c> (new TURN credentials) before the previous ones expire.</summary>
+    public const string IceServers = "ice-servers";
+
     /// <summary>Server to client (cluster): join again at <c>url</c>, the signaling socket of the node that owns the room (docs/cluster.md).</summary>
     public const string Redirect = "redirect";
 

@@ -16,11 +16,20 @@ public sealed class SfuOptions
 
     public UdpSettings Udp { get; set; } = new();
 
+    /// <summary>Passive ICE-TCP (RFC 6544) for participants whose UDP to the server is blocked.</summary>
+    public TcpSettings Tcp { get; set; } = new();
+
     /// <summary>
     /// ICE servers handed to browsers for their peer-to-peer connection (stun:, stuns:, turn:, turns: URLs).
     /// Empty: the server's own UDP port acts as STUN server, <c>stun:&lt;host the page was loaded from&gt;:&lt;Udp.Port&gt;</c>.
     /// </summary>
     public List<IceServerSettings> IceServers { get; set; } = [];
+
+    /// <summary>
+    /// A TURN server (coturn with <c>use-auth-secret</c>) for which the server mints short-lived credentials per join;
+    /// sent in <c>joined.iceServers</c> after <see cref="IceServers"/>, for the peer-to-peer and the server connection.
+    /// </summary>
+    public TurnSettings Turn { get; set; } = new();
 
     /// <summary>Two-person rooms go browser to browser; false keeps every room on the server path.</summary>
     public bool P2PEnabled { get; set; } = true;
@@ -98,6 +107,39 @@ public sealed class UdpSettings
     /// its network went away) loses its server connection and is removed from its room. 30 s by the RFC.
     /// </summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class TcpSettings
+{
+    /// <summary>
+    /// Offer passive ICE-TCP candidates (lower priority than UDP, so a browser uses them only when UDP fails).
+    /// The same bind and announced addresses as <see cref="UdpSettings"/>.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The ICE-TCP port; 0 picks a free port.</summary>
+    public int Port { get; set; } = 7881;
+
+    /// <summary>Open connections in all; more are refused.</summary>
+    public int MaxConnections { get; set; } = 2048;
+
+    /// <summary>Open connections from one address; more are refused.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 16;
+
+    /// <summary>A connection that passes no valid STUN check within this time is closed (half-open, slowloris).</summary>
+    public TimeSpan IceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+public sealed class TurnSettings
+{
+    /// <summary>turn: and turns: URLs, e.g. <c>turn:meet.example.org:3478?transport=udp</c>, <c>turns:turn.example.org:443?transport=tcp</c>.</summary>
+    public List<string> Urls { get; set; } = [];
+
+    /// <summary>coturn's <c>static-auth-secret</c> (at least 16 characters); unset: no TURN credentials are minted.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>How long minted credentials stay valid (coturn refuses them afterwards).</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
 }
 
 public sealed class IceServerSettings

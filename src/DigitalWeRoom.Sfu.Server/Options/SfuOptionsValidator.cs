@@ -51,6 +51,16 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             errors.Add($"Sfu:Udp:Port {options.Udp.Port} must be 0-65535.");
         }
 
+        if (options.Tcp.Port is < 0 or > 65535)
+        {
+            errors.Add($"Sfu:Tcp:Port {options.Tcp.Port} must be 0-65535.");
+        }
+
+        if (options.Tcp.MaxConnections < 1 || options.Tcp.MaxConnectionsPerAddress < 1 || options.Tcp.IceTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Sfu:Tcp:MaxConnections and MaxConnectionsPerAddress must be at least 1, IceTimeout positive.");
+        }
+
         if (!IPAddress.TryParse(options.Udp.BindAddress, out _))
         {
             errors.Add($"Sfu:Udp:BindAddress '{options.Udp.BindAddress}' is not an IP address.");
@@ -62,6 +72,24 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             {
                 errors.Add($"Sfu:Udp:AnnouncedAddresses entry '{address}' is not an IP address.");
             }
+        }
+
+        if (options.Turn.Urls.Count > 0 && (options.Turn.Secret is null || options.Turn.Secret.Length < 16))
+        {
+            errors.Add("Sfu:Turn:Secret must be set (at least 16 characters) when Sfu:Turn:Urls are given.");
+        }
+
+        foreach (var url in options.Turn.Urls)
+        {
+            if (!url.StartsWith("turn:", StringComparison.Ordinal) && !url.StartsWith("turns:", StringComparison.Ordinal))
+            {
+                errors.Add($"Sfu:Turn:Urls entry '{url}' must be a turn: or turns: URL (RFC 7065).");
+            }
+        }
+
+        if (options.Turn.Ttl < TimeSpan.FromSeconds(10) || options.Turn.Ttl > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Sfu:Turn:Ttl {options.Turn.Ttl} must be 00:00:10-1.00:00:00.");
         }
 
         for (var i = 0; i < options.IceServers.Count; i++)

@@ -24,6 +24,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private readonly RoomRegistry _rooms;
     private readonly JoinRateLimiter _joinLimiter;
     private readonly IReadOnlyList<IceServerInfo> _iceServers;
+
+    /// <summary>Mints a TURN entry per join, after the static ICE servers (null: none).</summary>
+    internal Turn.TurnRestCredentials? Turn { get; init; }
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<SignalMessage> _outbound;
@@ -140,6 +143,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         finally
         {
             _closing = true;
+            StopTurnRefresh();
             await LeaveRoomAsync("connection closed");
             _outbound.Writer.TryComplete();
             await sendLoop;
@@ -333,7 +337,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         using (ExecutionContext.SuppressFlow())
         {
             // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
-            joining = _rooms.JoinAsync(message.Room!, this, displayName, (message.P2p ?? true) && CanPublish && CanSubscribe, _iceServers, message.Codecs, aborted);
+            joining = _rooms.JoinAsync(message.Room!, this, displayName, (message.P2p ?? true) && CanPublish && CanSubscribe,
+                FreshIceServers(), message.Codecs, aborted);
         }
 
         var result = await joining;
@@ -344,6 +349,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             case JoinOutcome.Joined:
                 _room = result.Room;
                 _participantId = result.ParticipantId;
+                StartTurnRefresh();
                 break;
             case JoinOutcome.RoomFull:
                 SendError(ErrorCodes.RoomFull, $"the room is full ({_options.Limits.MaxParticipantsPerRoom} participants)", message.Id);

@@ -64,6 +64,7 @@ public static class SignalingEndpoint
             QueryToken = context.Request.Query["access_token"].ToString(),
             Drain = drain,
             Placement = context.RequestServices.GetService<Cluster.IJoinPlacement>(),
+            Turn = context.RequestServices.GetService<Turn.TurnRestCredentials>(),
         };
         // After a shutdown's drain the connections still open are ended, so the web server can stop.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drainCoordinator.Closing);

@@ -49,7 +49,8 @@ public sealed class SfuMetrics : IDisposable
 
     /// <param name="provider">Taken only so that the OpenTelemetry provider listens before the first measurement (null when metrics are off).</param>
     public SfuMetrics(IMeterFactory meterFactory, IOptions<TelemetryOptions> options, TelemetrySources sources, RoomRegistry rooms,
-        OpenTelemetry.Metrics.MeterProvider? provider = null, TimeProvider? time = null, SignalingDrops? signalingDrops = null)
+        OpenTelemetry.Metrics.MeterProvider? provider = null, TimeProvider? time = null, SignalingDrops? signalingDrops = null,
+        SelectedPathCounter? paths = null)
     {
         _signalingDrops = signalingDrops ?? new SignalingDrops();
         _ = provider;
@@ -121,6 +122,11 @@ public sealed class SfuMetrics : IDisposable
 
         // Transport.
         transport.CreateObservableCounter("sfu_packets_dropped", ObserveDrops, description: "Dropped input by reason.");
+        if (paths is not null)
+        {
+            transport.CreateObservableGauge("sfu_transports_selected", () => ByLabel(paths.Count(), "transport", SelectedPathCounter.Kinds),
+                description: "Connected server connections by their ICE-selected path (udp, tcp = ICE-TCP, relay = through a TURN server).");
+        }
         transport.CreateObservableCounter("sfu_ice_failures", () => Tagged(_sources.ReadTraffic().IceFailures + Volatile.Read(ref _iceFailures)),
             description: "ICE sessions that never connected or lost connectivity.");
         transport.CreateObservableCounter("sfu_dtls_failures", () => Tagged(_sources.ReadTraffic().DtlsFailures + Volatile.Read(ref _dtlsFailures)),
@@ -413,12 +419,14 @@ public sealed class SfuMetrics : IDisposable
         return list;
     }
 
-    private Measurement<long>[] ByMode(long[] counts)
+    private Measurement<long>[] ByMode(long[] counts) => ByLabel(counts, MetricLabels.Mode, MetricLabels.Modes);
+
+    private Measurement<long>[] ByLabel(long[] counts, string label, string[] values)
     {
         var result = new Measurement<long>[counts.Length];
         for (var i = 0; i < counts.Length; i++)
         {
-            result[i] = M(counts[i], Tag(MetricLabels.Mode, MetricLabels.Modes[i]));
+            result[i] = M(counts[i], Tag(label, values[i]));
         }
 
         return result;

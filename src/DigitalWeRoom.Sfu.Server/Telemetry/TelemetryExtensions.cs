@@ -28,6 +28,8 @@ public static class TelemetryExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TelemetrySources>();
         builder.Services.TryAddSingleton<SignalingDrops>();
+        builder.Services.AddSingleton(sp => new SelectedPathCounter(sp.GetService<Rooms.SfuPath.SfuMediaHost>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DigitalWeRoom.Sfu.Server.Options.SfuOptions>>()));
         builder.Services.AddSingleton<SfuMetrics>();
         builder.Services.AddSingleton<StatsSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StatsSampler>());

@@ -30,6 +30,12 @@ internal sealed class IceControllingClientOptions
     /// <summary>Retransmission interval of checks before the first success (RFC 8445 §14.3 Ta-like pacing).</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Whether checks carry USE-CANDIDATE (default). False: checks as a regular-nominating agent sends them before it
+    /// nominates a pair (RFC 8445 §8.1.1), e.g. Chromium while it still compares its pairs.
+    /// </summary>
+    public bool UseCandidate { get; init; } = true;
+
     /// <summary>Consent refresh interval once connected (RFC 7675 §5.1: about every 5 s, randomized).</summary>
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
 
@@ -181,7 +187,7 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
             _endpoint.Drops.Increment(DropReason.StunRoleConflict);
             return;
         }
-        Transport.OnIceCheck(from, fromAddress, nominated: true);
+        Transport.OnIceCheck(from, fromAddress, nominated: true, _endpoint);
         if (!_succeeded)
         {
             _succeeded = true;
@@ -226,7 +232,10 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
             writer.AddUsername(_username);
             writer.AddPriority(HostCandidate.ComputePriority(110, 65535, 1));
             writer.AddIceControlling(_tieBreaker);
-            writer.AddUseCandidate();
+            if (_options.UseCandidate)
+            {
+                writer.AddUseCandidate();
+            }
             writer.AddMessageIntegrity(_serverPassword);
             writer.AddFingerprint();
             _endpoint.SendTo(writer.Written, _serverAddress);

@@ -28,16 +28,17 @@ internal sealed class IceLiteAgent
 {
     private const int BindingMethod = 0x001;
 
-    private readonly UdpEndpoint _endpoint;
+    private readonly TransportDirectory _directory;
 
-    public IceLiteAgent(UdpEndpoint endpoint) => _endpoint = endpoint;
+    public IceLiteAgent(TransportDirectory directory) => _directory = directory;
 
     /// <summary>Set by a controlling client that shares no port with a server.</summary>
     public IStunResponseListener? ResponseListener { get; set; }
 
-    public void OnStun(ReadOnlySpan<byte> datagram, SocketAddress remote)
+    /// <summary>One STUN message that arrived on <paramref name="socket"/> from <paramref name="remote"/>; answers leave through it.</summary>
+    public void OnStun(ReadOnlySpan<byte> datagram, SocketAddress remote, IIceSocket socket, bool tcp = false)
     {
-        DropCounters drops = _endpoint.Drops;
+        DropCounters drops = socket.Drops;
         if (!StunMessage.TryParse(datagram, out StunMessage message, out DropReason reason))
         {
             drops.Increment(reason);
@@ -48,6 +49,10 @@ internal sealed class IceLiteAgent
             drops.Increment(DropReason.Malformed);
             return;
         }
+        if (tcp)
+        {
+            tuple = tuple with { IsTcp = true };
+        }
         if (message.Method != BindingMethod)
         {
             drops.Increment(DropReason.StunNotStun);
@@ -56,7 +61,7 @@ internal sealed class IceLiteAgent
         switch (message.Class)
         {
             case StunMessageClass.Request:
-                OnBindingRequest(message, remote, tuple);
+                OnBindingRequest(message, remote, tuple, socket);
                 break;
             case StunMessageClass.SuccessResponse:
             case StunMessageClass.ErrorResponse:
@@ -75,9 +80,9 @@ internal sealed class IceLiteAgent
         }
     }
 
-    private void OnBindingRequest(in StunMessage request, SocketAddress remote, in TransportTuple tuple)
+    private void OnBindingRequest(in StunMessage request, SocketAddress remote, in TransportTuple tuple, IIceSocket socket)
     {
-        DropCounters drops = _endpoint.Drops;
+        DropCounters drops = socket.Drops;
         Span<ushort> unknown = stackalloc ushort[8];
         int unknownCount = request.GetUnknownComprehensionRequired(unknown);
         if (unknownCount > 0)
@@ -90,7 +95,7 @@ internal sealed class IceLiteAgent
         if (!hasUsername && !request.HasMessageIntegrity)
         {
             // Plain STUN Binding (RFC 8489 §3): tell the client its reflexive address.
-            SendPlainSuccess(request, remote);
+            SendPlainSuccess(socket, request, remote);
             return;
         }
         if (!hasUsername || !request.HasMessageIntegrity)
@@ -103,7 +108,7 @@ internal sealed class IceLiteAgent
         int colon = username.IndexOf((byte)':');
         ReadOnlySpan<byte> localUfrag = colon < 0 ? username : username[..colon];
         ReadOnlySpan<byte> remoteUfrag = colon < 0 ? default : username[(colon + 1)..];
-        if (colon <= 0 || !_endpoint.TryGetTransportByUfrag(localUfrag, out WebRtcTransport? transport))
+        if (colon <= 0 || !_directory.TryGetTransportByUfrag(localUfrag, out WebRtcTransport? transport))
         {
             drops.Increment(DropReason.StunUnknownUsername);
             return;
@@ -119,7 +124,7 @@ internal sealed class IceLiteAgent
             drops.Increment(DropReason.StunUnknownUsername);
             return;
         }
-        if (!request.TryGetPriority(out _))
+        if (!request.TryGetPriority(out uint priority))
         {
             drops.Increment(DropReason.StunMissingAttribute);
             return;
@@ -129,14 +134,14 @@ internal sealed class IceLiteAgent
             // RFC 8445 §7.3.1.1: a lite agent is always controlled; a peer that is controlled too has
             // a role conflict. The full agent must switch to controlling.
             drops.Increment(DropReason.StunRoleConflict);
-            SendRoleConflict(request, remote, key);
+            SendRoleConflict(socket, request, remote, key);
             return;
         }
 
         // Validate (and maybe nominate) before answering, so the peer never sees a success for a
         // tuple that is not yet admitted for DTLS.
         transport.ConfirmLocalUfrag(localUfrag);
-        if (!transport.OnIceCheck(tuple, remote, request.HasUseCandidate))
+        if (!transport.OnIceCheck(tuple, remote, request.HasUseCandidate, socket, priority))
         {
             // Another live transport owns this tuple (or this one is closing): no success, nothing moves.
             return;
@@ -147,26 +152,26 @@ internal sealed class IceLiteAgent
         writer.AddXorMappedAddress(remote);
         writer.AddMessageIntegrity(key);
         writer.AddFingerprint();
-        _endpoint.SendTo(writer.Written, remote);
+        socket.Send(writer.Written, remote);
     }
 
-    private void SendPlainSuccess(in StunMessage request, SocketAddress remote)
+    private static void SendPlainSuccess(IIceSocket socket, in StunMessage request, SocketAddress remote)
     {
         // No FINGERPRINT (optional outside ICE, RFC 8489 §14.7): the least a Binding answer can be.
         Span<byte> buffer = stackalloc byte[64];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingSuccessResponse, request.TransactionId);
         writer.AddXorMappedAddress(remote);
-        _endpoint.SendTo(writer.Written, remote);
+        socket.Send(writer.Written, remote);
     }
 
     /// <summary>RFC 8445 §7.3.1.1: 487 to an authenticated check from a peer that is controlled too.</summary>
-    private void SendRoleConflict(in StunMessage request, SocketAddress remote, ReadOnlySpan<byte> integrityKey)
+    private static void SendRoleConflict(IIceSocket socket, in StunMessage request, SocketAddress remote, ReadOnlySpan<byte> integrityKey)
     {
         Span<byte> buffer = stackalloc byte[96];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingErrorResponse, request.TransactionId);
         writer.AddErrorCode(487, "Role Conflict");
         writer.AddMessageIntegrity(integrityKey);
         writer.AddFingerprint();
-        _endpoint.SendTo(writer.Written, remote);
+        socket.Send(writer.Written, remote);
     }
 }

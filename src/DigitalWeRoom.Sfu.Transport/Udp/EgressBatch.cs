@@ -32,8 +32,10 @@ internal sealed unsafe partial class EgressBatch
     private readonly byte[] _addresses = GC.AllocateArray<byte>(Capacity * AddressSize, pinned: true);
     private readonly IoVector[] _iov = GC.AllocateArray<IoVector>(Capacity, pinned: true);
     private readonly MultiMessageHeader[] _headers = GC.AllocateArray<MultiMessageHeader>(Capacity, pinned: true);
+    private readonly IEgressFlush?[] _deferred = new IEgressFlush?[Capacity];
     private UdpEndpoint? _endpoint;
     private int _count;
+    private int _deferredCount;
     private int _depth;
 
     private EgressBatch()
@@ -128,18 +130,39 @@ internal sealed unsafe partial class EgressBatch
         return true;
     }
 
-    /// <summary>Sends everything held (one <c>sendmmsg</c>, more only after a partial send or an error).</summary>
+    /// <summary>
+    /// A stream socket (an ICE-TCP connection) asks to be flushed when this batch is: its frames of the scope leave in
+    /// one <c>send</c>. False when the batch holds no more (the caller flushes at once).
+    /// </summary>
+    internal bool TryDefer(IEgressFlush stream)
+    {
+        if (_deferredCount == _deferred.Length)
+        {
+            return false;
+        }
+        _deferred[_deferredCount++] = stream;
+        return true;
+    }
+
+    /// <summary>Sends everything held (one <c>sendmmsg</c>, more only after a partial send or an error) and flushes the deferred streams.</summary>
     public void Flush()
     {
         int count = _count;
         UdpEndpoint? endpoint = _endpoint;
         _count = 0;
         _endpoint = null;
-        if (count == 0 || endpoint is null)
+        if (count > 0 && endpoint is not null)
         {
-            return;
+            endpoint.SendBatch(this, count);
         }
-        endpoint.SendBatch(this, count);
+        int deferred = _deferredCount;
+        _deferredCount = 0;
+        for (int i = 0; i < deferred; i++)
+        {
+            IEgressFlush stream = _deferred[i]!;
+            _deferred[i] = null;
+            stream.Flush();
+        }
     }
 
     /// <summary>

@@ -12,6 +12,12 @@ internal readonly record struct TransportTuple(ulong AddressHigh, ulong AddressL
 {
     private const ulong MappedPrefix = 0x0000_FFFF_0000_0000UL;
 
+    /// <summary>
+    /// The remote end of an ICE-TCP connection (RFC 6544) rather than of the UDP port: a TCP peer's address and port
+    /// never validate UDP datagrams from the same numbers, nor the reverse.
+    /// </summary>
+    public bool IsTcp { get; init; }
+
     public bool IsIPv4Mapped => AddressHigh == 0 && (AddressLow & 0xFFFF_FFFF_0000_0000UL) == MappedPrefix;
 
     /// <summary>Reads the family, port and address from sockaddr_in / sockaddr_in6 bytes.</summary>
@@ -73,7 +79,7 @@ internal readonly record struct TransportTuple(ulong AddressHigh, ulong AddressL
         return new IPEndPoint(ip, Port);
     }
 
-    public override string ToString() => ToIPEndPoint().ToString();
+    public override string ToString() => IsTcp ? "tcp:" + ToIPEndPoint() : ToIPEndPoint().ToString();
 
     private static uint MemoryMarshalScope(ReadOnlySpan<byte> raw) =>
         BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(raw) : BinaryPrimitives.ReadUInt32BigEndian(raw);

@@ -11,24 +11,26 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// each datagram into a pooled packet with a reused <see cref="SocketAddress"/> (no allocation per
 /// packet), demultiplexes it by RFC 7983 and admits DTLS/SRTP only from tuples ICE has validated.
 /// STUN goes to the <see cref="IceLiteAgent"/>; DTLS and SRTP to the owning
-/// <see cref="WebRtcTransport"/>. Sending uses the <see cref="SocketAddress"/> overload (0 B per packet).
+/// <see cref="WebRtcTransport"/>, found in the <see cref="TransportDirectory"/> this socket shares with the
+/// ICE-TCP port. Sending uses the <see cref="SocketAddress"/> overload (0 B per packet).
 /// </summary>
-internal sealed class UdpEndpoint : IDisposable
+internal sealed class UdpEndpoint : IIceSocket, IDisposable
 {
     private volatile Socket _socket;
     private readonly Socket[] _sockets;
     private readonly UdpEndpointOptions _options;
-    private readonly ConcurrentDictionary<string, WebRtcTransport> _byUfrag = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, WebRtcTransport>.AlternateLookup<ReadOnlySpan<char>> _byUfragSpan;
-    private readonly TupleTable<WebRtcTransport> _tuples = new();
-    private readonly ITimer _consentTimer;
+    private readonly TransportDirectory _directory;
+    private readonly bool _ownsDirectory;
     private Thread[]? _receiveThreads;
     private volatile bool _disposed;
 
-    public UdpEndpoint(UdpEndpointOptions options)
+    /// <summary>
+    /// Binds the port. Transports live in <paramref name="directory"/> (shared with other sockets) or, without one,
+    /// in a directory of this endpoint's own made from <paramref name="options"/> and disposed with it.
+    /// </summary>
+    public UdpEndpoint(UdpEndpointOptions options, TransportDirectory? directory = null)
     {
         _options = options;
-        _byUfragSpan = _byUfrag.GetAlternateLookup<ReadOnlySpan<char>>();
         IPAddress bind = options.BindAddress;
         int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
         _sockets = new Socket[count];
@@ -48,15 +50,15 @@ internal sealed class UdpEndpoint : IDisposable
         }
         _socket = _sockets[0];
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-        Pool = new PacketPool(options.PoolMaxRetained);
-        Certificate = options.Certificate ?? DtlsCertificate.Shared;
-        Ice = new IceLiteAgent(this);
+        _ownsDirectory = directory is null;
+        _directory = directory ?? new TransportDirectory(options);
         IReadOnlyList<IPAddress> announced = options.AnnouncedAddresses.Count > 0 ? options.AnnouncedAddresses
             : bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any) ? [] : [bind];
-        LocalCandidates = HostCandidate.For(announced, LocalEndPoint.Port);
-        _consentTimer = options.TimeProvider.CreateTimer(
-            static state => ((UdpEndpoint)state!).CheckConsent(), this, options.ConsentCheckInterval, options.ConsentCheckInterval);
+        _directory.AddCandidates(HostCandidate.For(announced, LocalEndPoint.Port));
     }
+
+    /// <summary>The transports this port serves (shared with the ICE-TCP port).</summary>
+    public TransportDirectory Directory => _directory;
 
     public IPEndPoint LocalEndPoint { get; private set; }
 
@@ -105,19 +107,19 @@ internal sealed class UdpEndpoint : IDisposable
     /// <summary>Drops by reason for everything that reached this socket.</summary>
     public DropCounters Drops { get; } = new();
 
-    public PacketPool Pool { get; }
+    public PacketPool Pool => _directory.Pool;
 
-    public DtlsCertificate Certificate { get; }
+    public DtlsCertificate Certificate => _directory.Certificate;
 
-    public IceLiteAgent Ice { get; }
+    public IceLiteAgent Ice => _directory.Ice;
 
     public UdpEndpointOptions Options => _options;
 
-    /// <summary>Host candidates of this port for SDP answers.</summary>
-    public IReadOnlyList<HostCandidate> LocalCandidates { get; }
+    /// <summary>Host candidates of every socket of the directory (this port's UDP ones first) for SDP answers.</summary>
+    public IReadOnlyList<HostCandidate> LocalCandidates => _directory.LocalCandidates;
 
     /// <summary>Live transports.</summary>
-    public int TransportCount => _byUfrag.Count;
+    public int TransportCount => _directory.TransportCount;
 
     public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
 
@@ -145,60 +147,12 @@ internal sealed class UdpEndpoint : IDisposable
         return this;
     }
 
-    /// <summary>Creates one peer's transport on this port; it is reachable by its local ufrag at once.</summary>
+    /// <summary>Creates one peer's transport in this port's directory; it is reachable by its local ufrag at once.</summary>
     public WebRtcTransport CreateTransport(WebRtcTransportOptions options)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        while (true)
-        {
-            var transport = new WebRtcTransport(this, options);
-            if (_byUfrag.TryAdd(transport.LocalIceCredentials.Ufrag, transport))
-            {
-                return transport;
-            }
-            if (options.LocalIceCredentials is not null)
-            {
-                ThrowHelper.ThrowInvalidOperation("Local ICE ufrag already in use on this endpoint.");
-            }
-        }
+        return _directory.CreateTransport(options);
     }
-
-    internal bool TryGetTransportByUfrag(ReadOnlySpan<byte> ufragUtf8, [NotNullWhen(true)] out WebRtcTransport? transport)
-    {
-        transport = null;
-        if (ufragUtf8.Length > 256)
-        {
-            return false;
-        }
-        Span<char> chars = stackalloc char[ufragUtf8.Length];
-        if (Ascii.ToUtf16(ufragUtf8, chars, out int written) != System.Buffers.OperationStatus.Done)
-        {
-            return false;
-        }
-        return _byUfragSpan.TryGetValue(chars[..written], out transport);
-    }
-
-    internal bool TryRegisterTuple(in TransportTuple tuple, WebRtcTransport transport) => _tuples.TryClaim(tuple, transport);
-
-    internal void UnregisterTuple(in TransportTuple tuple, WebRtcTransport transport) => _tuples.Remove(tuple, transport);
-
-    internal bool TryGetTransportByTuple(in TransportTuple tuple, [NotNullWhen(true)] out WebRtcTransport? transport) =>
-        _tuples.TryGet(tuple, out transport);
-
-    internal void RemoveTransport(WebRtcTransport transport)
-    {
-        foreach (string ufrag in transport.LocalUfrags())
-        {
-            _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(ufrag, transport));
-        }
-        _tuples.RemoveAll(transport);
-    }
-
-    /// <summary>ICE restart: the transport becomes reachable by a second local ufrag.</summary>
-    internal bool AddUfrag(string ufrag, WebRtcTransport transport) => _byUfrag.TryAdd(ufrag, transport);
-
-    internal void RemoveUfrag(string ufrag, WebRtcTransport transport) =>
-        _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(ufrag, transport));
 
     /// <summary>
     /// A network change on a client's port (load generator, fault tests): from now on it sends from and receives on
@@ -277,12 +231,12 @@ internal sealed class UdpEndpoint : IDisposable
         switch (PacketClassifier.Classify(packet.Span))
         {
             case PacketKind.Stun:
-                Ice.OnStun(packet.Span, remote);
+                Ice.OnStun(packet.Span, remote, this);
                 break;
             case PacketKind.Dtls:
                 if (LookupValidated(remote, out WebRtcTransport? dtlsOwner, out TransportTuple tuple))
                 {
-                    dtlsOwner.OnDtlsDatagram(packet, tuple);
+                    dtlsOwner.OnDtlsDatagram(packet, tuple, Drops);
                 }
                 break;
             case PacketKind.Rtp:
@@ -299,15 +253,16 @@ internal sealed class UdpEndpoint : IDisposable
 
     private bool LookupValidated(SocketAddress remote, [NotNullWhen(true)] out WebRtcTransport? owner, out TransportTuple tuple)
     {
-        if (TransportTuple.TryFrom(remote, out tuple) && _tuples.TryGet(tuple, out owner))
+        if (TransportTuple.TryFrom(remote, out tuple))
         {
-            return true;
+            return _directory.LookupValidated(tuple, Drops, out owner);
         }
-        // No DTLS or SRTP before ICE has validated the address (CVE-2023-51443 class).
         Drops.Increment(DropReason.UnvalidatedAddress);
         owner = null;
         return false;
     }
+
+    bool IIceSocket.Send(ReadOnlySpan<byte> packet, SocketAddress remote) => SendTo(packet, remote);
 
     private void ReceiveLoop(object? state)
     {
@@ -373,14 +328,6 @@ internal sealed class UdpEndpoint : IDisposable
         packet?.Release();
     }
 
-    private void CheckConsent()
-    {
-        foreach (var pair in _byUfrag)
-        {
-            pair.Value.CheckConsent();
-        }
-    }
-
     /// <summary>
     /// Closes the socket before the transports, so nothing leaves (no DTLS close_notify): the peer sees what
     /// a killed process leaves behind and learns only from consent expiry (RFC 7675). Fault tests.
@@ -398,10 +345,9 @@ internal sealed class UdpEndpoint : IDisposable
             return;
         }
         _disposed = true;
-        _consentTimer.Dispose();
-        foreach (var pair in _byUfrag)
+        if (_ownsDirectory)
         {
-            pair.Value.Close();
+            _directory.Dispose();
         }
         foreach (var socket in _sockets)
         {

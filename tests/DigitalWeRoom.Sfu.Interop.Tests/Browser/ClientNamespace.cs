@@ -41,11 +41,7 @@ internal sealed class ClientNamespace : IDisposable
 
     public static ClientNamespace Create()
     {
-        var links = Run("ip", "-o link show").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (links.Length < 1 || !links.All(l => l.Contains(": lo:", StringComparison.Ordinal) || l.Contains(": vch", StringComparison.Ordinal)))
-        {
-            throw new InvalidOperationException("client namespaces are made only from a loopback-only namespace (run via test.sh or `ip netns exec`): " + string.Join(" | ", links));
-        }
+        EnsureTestNamespace();
 
         var subnet = 50 + (Interlocked.Increment(ref s_nextSubnet) % 200);
         var tag = $"{Environment.ProcessId % 1000}x{subnet}";
@@ -68,6 +64,25 @@ internal sealed class ClientNamespace : IDisposable
         {
             ns.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Lets the test namespace route between its client namespaces (IPv4 forwarding, a per-namespace setting), so two
+    /// participants in different client namespaces can talk peer-to-peer.
+    /// </summary>
+    public static void ForwardBetweenClients()
+    {
+        EnsureTestNamespace();
+        File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "1");
+    }
+
+    private static void EnsureTestNamespace()
+    {
+        var links = Run("ip", "-o link show").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (links.Length < 1 || !links.All(l => l.Contains(": lo:", StringComparison.Ordinal) || l.Contains(": vch", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("client namespaces are made only from a loopback-only namespace (run via test.sh or `ip netns exec`): " + string.Join(" | ", links));
         }
     }
 

@@ -52,6 +52,7 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
         builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseSetting("Sfu:Udp:BindAddress", "127.0.0.1");
         builder.UseSetting("Sfu:Udp:Port", "0");
+        builder.UseSetting("Sfu:Tcp:Port", "0");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -54,6 +54,7 @@ internal sealed class FaultServer : WebApplicationFactory<global::Program>
         builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseSetting("Sfu:Udp:BindAddress", "127.0.0.1");
         builder.UseSetting("Sfu:Udp:Port", "0");
+        builder.UseSetting("Sfu:Tcp:Port", "0");
         builder.UseSetting("Sfu:P2PEnabled", "false");
         builder.UseSetting("Sfu:Limits:JoinsPerIpPerMinute", "1000");
         // Every simulated participant connects from 127.0.0.1.

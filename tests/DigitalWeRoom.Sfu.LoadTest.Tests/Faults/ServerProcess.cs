@@ -28,7 +28,7 @@ internal sealed partial class ServerProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DigitalWeRoom.Sfu.Server.dll"));
-        foreach (var a in new[] { $"--urls=http://127.0.0.1:{httpPort}", "--Sfu:Udp:BindAddress=127.0.0.1", "--Sfu:Udp:Port=0",
+        foreach (var a in new[] { $"--urls=http://127.0.0.1:{httpPort}", "--Sfu:Udp:BindAddress=127.0.0.1", "--Sfu:Udp:Port=0", "--Sfu:Tcp:Port=0",
             "--Sfu:P2PEnabled=false", "--Sfu:Limits:JoinsPerIpPerMinute=1000", "--Sfu:Limits:ConnectionsPerIp=10000", "--Logging:LogLevel:Default=Information" }.Concat(settings))
         {
             start.ArgumentList.Add(a);

@@ -30,6 +30,7 @@ internal sealed class SfuHost : WebApplicationFactory<Program>
     {
         builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseSetting("Sfu:Udp:Port", "0");
+        builder.UseSetting("Sfu:Tcp:Port", "0");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -37,7 +37,7 @@ public class ConsentFreshnessTests
         Assert.Equal(WebRtcTransportState.Failed, transport.State);
         Assert.Contains(WebRtcTransportState.Failed, listener.States);
         Assert.Equal(0, server.TransportCount);
-        Assert.Null(transport.SelectedTuple is { } t && server.TryGetTransportByTuple(t, out var owner) ? owner : null);
+        Assert.Null(transport.SelectedTuple is { } t && server.Directory.TryGetTransportByTuple(t, out var owner) ? owner : null);
     }
 
     private static void Check(Socket peer, UdpEndpoint server, WebRtcTransport transport)

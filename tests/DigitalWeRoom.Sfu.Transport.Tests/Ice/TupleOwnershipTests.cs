@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using DigitalWeRoom.Sfu.Protocols.Stun;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
@@ -43,19 +42,7 @@ public sealed class TupleOwnershipTests : IDisposable
     /// <summary>A check signed with <paramref name="transport"/>'s password; true when a success came back.</summary>
     private bool Check(Socket from, WebRtcTransport transport, bool nominate)
     {
-        var buffer = new byte[256];
-        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, RandomNumberGenerator.GetBytes(12));
-        writer.AddUsername((transport.LocalIceCredentials.Ufrag + ":peer").AsSpan());
-        writer.AddPriority(0x6E7F1EFF);
-        writer.AddIceControlling(42);
-        if (nominate)
-        {
-            writer.AddUseCandidate();
-        }
-
-        writer.AddMessageIntegrity(transport.LocalIceCredentials.PasswordBytes);
-        writer.AddFingerprint();
-        from.SendTo(writer.Written, _server.LocalEndPoint);
+        from.SendTo(RawIceChecks.Request(transport, "peer", 0x6E7F1EFF, nominate), _server.LocalEndPoint);
         if (!from.Poll(500_000, SelectMode.SelectRead))
         {
             return false;
@@ -78,7 +65,7 @@ public sealed class TupleOwnershipTests : IDisposable
         // The attacker signs correctly with its own password but from the victim's tuple (as a spoofed source would).
         Assert.False(Check(shared, attacker, nominate: true));
         Assert.False(Check(shared, attacker, nominate: false));
-        Assert.True(_server.TryGetTransportByTuple(TupleOf(shared), out WebRtcTransport? owner));
+        Assert.True(_server.Directory.TryGetTransportByTuple(TupleOf(shared), out WebRtcTransport? owner));
         Assert.Same(victim, owner);
         Assert.Null(attacker.SelectedTuple);
         Assert.Equal(TupleOf(shared), victim.SelectedTuple);
@@ -104,13 +91,13 @@ public sealed class TupleOwnershipTests : IDisposable
             others.Add(peer);
         }
 
-        int registered = others.Count(s => _server.TryGetTransportByTuple(TupleOf(s), out _)) + (_server.TryGetTransportByTuple(TupleOf(first), out _) ? 1 : 0);
+        int registered = others.Count(s => _server.Directory.TryGetTransportByTuple(TupleOf(s), out _)) + (_server.Directory.TryGetTransportByTuple(TupleOf(first), out _) ? 1 : 0);
         Assert.Equal(WebRtcTransport.MaxValidatedTuples, registered);
         Assert.Equal(TupleOf(first), transport.SelectedTuple);
-        Assert.True(_server.TryGetTransportByTuple(TupleOf(first), out _));
+        Assert.True(_server.Directory.TryGetTransportByTuple(TupleOf(first), out _));
         // The newest are the ones kept.
-        Assert.All(others.TakeLast(WebRtcTransport.MaxValidatedTuples - 1), s => Assert.True(_server.TryGetTransportByTuple(TupleOf(s), out _)));
-        Assert.False(_server.TryGetTransportByTuple(TupleOf(others[0]), out _));
+        Assert.All(others.TakeLast(WebRtcTransport.MaxValidatedTuples - 1), s => Assert.True(_server.Directory.TryGetTransportByTuple(TupleOf(s), out _)));
+        Assert.False(_server.Directory.TryGetTransportByTuple(TupleOf(others[0]), out _));
 
         // A forgotten tuple validates again with a new check, and nomination moves there.
         Assert.True(Check(others[0], transport, nominate: true));

@@ -241,6 +241,14 @@ export class Meeting {
   handlers() {
     const s = this.signaling;
     s.on('joined', (m) => this.onJoined(m))
+      .on('ice-servers', (m) => {
+        // Fresh TURN credentials before the old ones expire (docs/signaling.md): the next gathering of either
+        // connection (ICE restart, a new peer-to-peer connection) uses them (W3C webrtc-pc setConfiguration).
+        this.iceServers = m.iceServers ?? [];
+        for (const pc of [this.sfu.pc, this.p2p?.pc]) {
+          if (pc && pc.signalingState !== 'closed') pc.setConfiguration({ ...pc.getConfiguration(), iceServers: this.iceServers });
+        }
+      })
       .on('participant-joined', (m) => {
         this.participants.set(m.participant.id, m.participant);
         this.emit('participant-joined', { id: m.participant.id, name: m.participant.name });
