@@ -132,7 +132,7 @@ internal sealed record RouterOptions
 
     public TimeSpan KeyFrameCacheMaxDuration { get; init; } = TimeSpan.FromSeconds(1.5);
 
-    /// <summary>Start one send loop per transport. Tests turn this off and call <see cref="SubscriberSender.DrainAvailable"/>.</summary>
+    /// <summary>Start one send loop per transport. Tests turn this off and call <see cref="TransportSender.DrainAvailable"/>.</summary>
     public bool StartSendLoops { get; init; } = true;
 
     /// <summary>

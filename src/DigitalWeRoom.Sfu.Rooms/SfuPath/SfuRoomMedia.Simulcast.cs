@@ -23,7 +23,7 @@ internal sealed partial class SfuRoomMedia : IProducerLayerListener
         init
         {
             _simulcast = value;
-            Router.LayerListener = this;
+            Router.Dynacast.Listener = this;
             var period = TimeSpan.FromMilliseconds(Math.Clamp(value.LayerOffDelay.TotalMilliseconds / 4, 100, 1000));
             _dynacastTimer = Router.Time.CreateTimer(_ => OnDynacastTick(), null, period, period);
         }

@@ -30,19 +30,19 @@ internal sealed partial class SfuRoomMedia
         }
 
         _post = host.Post;
-        Router.Speakers.OnDominantSpeakerChanged += OnDominantSpeakerChangedOnTimer;
+        Router.Speakers.Detector.OnDominantSpeakerChanged += OnDominantSpeakerChangedOnTimer;
     }
 
     private void DetachLoop()
     {
         _detached = true;
-        Router.Speakers.OnDominantSpeakerChanged -= OnDominantSpeakerChangedOnTimer;
+        Router.Speakers.Detector.OnDominantSpeakerChanged -= OnDominantSpeakerChangedOnTimer;
     }
 
     /// <summary>Media timer thread (inside the detector's lock): only queue the work.</summary>
     private void OnDominantSpeakerChangedOnTimer(string? participantId)
     {
-        var history = Router.Speakers.History.ToArray();
+        var history = Router.Speakers.Detector.History.ToArray();
         _post?.Invoke(() => OnDominantSpeakerChanged(participantId, history));
     }
 

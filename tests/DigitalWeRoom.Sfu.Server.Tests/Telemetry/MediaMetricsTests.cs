@@ -51,7 +51,7 @@ public sealed class MediaMetricsTests : IAsyncLifetime
         packet.Length = bytes.Length;
         if (rtcp)
         {
-            router.OnRtcp(from, packet);
+            from.OnRtcp(packet);
         }
         else
         {
