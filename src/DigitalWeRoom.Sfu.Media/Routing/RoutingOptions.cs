@@ -1,11 +1,5 @@
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
-internal enum MediaKind : byte
-{
-    Audio = 0,
-    Video = 1,
-}
-
 /// <summary>One negotiated payload type (SDP a=rtpmap): e.g. (96, "video/VP8", 90000).</summary>
 internal readonly record struct RtpCodec(byte PayloadType, string MimeType, int ClockRate);
 

@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Media.Routing;
 using System.Globalization;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Sdp;

@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Protocols.Sdp;
+using DigitalWeRoom.Sfu.Transport.Dtls;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 

@@ -7,8 +7,6 @@ using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
 using DigitalWeRoom.Sfu.Rooms.Telemetry;
-using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
-using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
 using Microsoft.Extensions.Logging;
 
 namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
@@ -157,7 +155,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
 
             foreach (var track in publisher.Published.OrderBy(t => t.Lowest.Mid, StringComparer.Ordinal))
             {
-                var kind = track.Kind == MediaKindRouting.Audio ? MediaKindSdp.Audio : MediaKindSdp.Video;
+                var kind = track.Kind;
                 var stream = track.Source == SlotPurpose.PublishScreen ? publisherId + "-screen" : publisherId;
                 tracks.Add(new SubscribedTrack(track.TrackId, kind, stream, track.TrackId, publisherId));
             }
@@ -234,7 +232,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             AudioLevel: ExtensionId(HeaderExtensionSpec.AudioLevelUri));
         var transport = _room.Endpoint.CreateTransport(new WebRtcTransportOptions
         {
-            DtlsRole = result.LocalDtlsRole == Rooms.Negotiation.DtlsRole.Client ? Transport.Dtls.DtlsRole.Client : Transport.Dtls.DtlsRole.Server,
+            DtlsRole = result.LocalDtlsRole,
             RemoteFingerprint = fingerprint!,
             RemoteIceUfrag = result.RemoteIceUfrag,
             RemoteIcePassword = result.RemoteIcePwd,
@@ -260,11 +258,11 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
                 continue;
             }
 
-            var kind = media.Kind == MediaKindSdp.Audio ? MediaKindRouting.Audio : MediaKindRouting.Video;
-            var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
+            var kind = media.Kind;
+            var prefix = kind == MediaKind.Audio ? "audio/" : "video/";
             var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
             var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            Producer[] layers = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            Producer[] layers = kind == MediaKind.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
@@ -273,7 +271,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             var track = new PublishedTrack(layers[0].Id, kind, media.Purpose, layers);
             foreach (var layer in track.Layers)
             {
-                layer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
+                layer.Paused = _operatorMuted.Contains(kind == MediaKind.Audio ? "audio" : "video");
             }
             _published[media.Mid] = track;
             if (media.Purpose == SlotPurpose.PublishAudio)
@@ -375,7 +373,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             _operatorMuted.Remove(kind);
         }
 
-        var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
+        var routingKind = kind == "audio" ? MediaKind.Audio : MediaKind.Video;
         foreach (var track in _published.Values)
         {
             if (track.Kind == routingKind)

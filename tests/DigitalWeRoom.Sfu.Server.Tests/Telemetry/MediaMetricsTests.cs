@@ -15,7 +15,6 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 using DigitalWeRoom.Sfu.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using MediaKind = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 
 namespace DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 
