@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// <see cref="TransportSender"/>. It is its WebRtcTransport's listener: decrypted RTP/RTCP come straight here (receive
 /// loop), state changes go on to the <see cref="IMediaTransportListener"/> above; it sends through the transport.
 /// </summary>
-internal sealed class MediaTransport : IWebRtcTransportListener
+internal sealed class MediaTransport : IWebRtcTransportListener, ISubscriberBandwidthListener
 {
     private readonly object _gate = new();
     private readonly RtcpReportBuilder _reports;
@@ -37,10 +37,10 @@ internal sealed class MediaTransport : IWebRtcTransportListener
         UploadEstimate = TransportWideCc is null ? new ReceiveSideEstimator(PublisherFeedback.RembInitialBps, PublisherFeedback.RembMinBps, PublisherFeedback.RembMaxBps) : null;
         Bandwidth = new SubscriberBandwidth(extensions.TransportWideSequenceNumber);
         Allocation = new BandwidthAllocation(this, router.Speakers, router.Dynacast, router.Counters, router.Time, router.Options.PauseVideoForBandwidth, listener);
-        Bandwidth.EstimateChanged = Allocation.Allocate;
         Outbound = new TransportSender(this, sender, router.Counters, router.Time, router.Options);
         _listener = listener;
-        Bandwidth.ProbeRequested = router.Options.BandwidthProbing ? () => Outbound.TryEnqueue(OutboundItem.ProbeTick()) : null;
+        Bandwidth.Probing = router.Options.BandwidthProbing;
+        Bandwidth.Listener = this;
         _reports = new RtcpReportBuilder(rtcpSsrc, router.Options.Cname);
     }
 
@@ -95,6 +95,10 @@ internal sealed class MediaTransport : IWebRtcTransportListener
 
     void IWebRtcTransportListener.OnStateChanged(WebRtcTransport transport, WebRtcTransportState state) =>
         _listener?.OnTransportStateChanged(transport, state);
+
+    void ISubscriberBandwidthListener.OnBudgetChanged(double budgetBps) => Allocation.Allocate(budgetBps);
+
+    void ISubscriberBandwidthListener.OnProbeRequested() => Outbound.TryEnqueue(OutboundItem.ProbeTick());
 
     internal bool TryFindConsumerByOutputSsrc(uint ssrc, out Consumer consumer)
     {

@@ -52,7 +52,7 @@ public sealed class PublisherFeedbackTests
         aliceAudio.Speaker = router.Speakers.With(d => d.AddSpeaker("alice"));
         bobAudio.Speaker = router.Speakers.With(d => d.AddSpeaker("bob"));
         var changes = new List<string?>();
-        router.Speakers.Detector.OnDominantSpeakerChanged += changes.Add;
+        router.Speakers.Detector.Listener = new DigitalWeRoom.Sfu.Media.Tests.Speech.SpeakerChanges(changes.Add);
         ushort seq = 0;
         for (int i = 0; i < 150; i++) // 3 s of 20 ms packets: Bob loud, Alice silent
         {
