@@ -1,0 +1,22 @@
+using System.Diagnostics.Metrics;
+
+namespace DigitalWeRoom.Sfu.Server.Telemetry;
+
+/// <summary>Every series carries the node's <c>node_id</c> and <c>region</c>: measurements are made here with them.</summary>
+internal sealed class MetricTags(KeyValuePair<string, object?> node, KeyValuePair<string, object?> region)
+{
+    public Measurement<T> M<T>(T value, params ReadOnlySpan<KeyValuePair<string, object?>> extra)
+        where T : struct
+    {
+        var tags = new KeyValuePair<string, object?>[2 + extra.Length];
+        tags[0] = node;
+        tags[1] = region;
+        extra.CopyTo(tags.AsSpan(2));
+        return new Measurement<T>(value, tags);
+    }
+
+    public static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    public Measurement<T>[] Tagged<T>(T value)
+        where T : struct => [M(value)];
+}
