@@ -97,7 +97,7 @@ echo "== 3. capacity scenarios (measured $MEASURE s after the joins and $WARMUP 
 BOUND=$((MEASURE + WARMUP + 120))
 scenario livestream livestream -s "$LS_N"
 BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" scenario large-meeting large-meeting -n "$LM_N"
-scenario audio audio -p 10 -s "$AU_N"
+scenario audio audio -p 10 -s "$AU_N" --max-participants $((AU_N + 10))
 # A storm of STORM_N joins over 10 s into a second room while a meeting of 6 runs: its loss must stay 0.
 JOIN_CONCURRENCY=256 scenario join-storm join-storm -n 6 -s "$STORM_N" --storm-at 5 --storm-seconds "$STORM_SECONDS"
 echo "== 4. idle subscribers: server RSS with $IDLE_A and $IDLE_B listeners of one microphone"

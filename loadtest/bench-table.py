@@ -50,6 +50,8 @@ def row(figure, ours, ref, goal, better, ratio=None):
 
 def absolute(figure, ours, goal, unit):
     """A figure with an absolute goal and no same-run reference: met when ours <= goal."""
+    if not isinstance(ours, (int, float)):
+        ours = None  # the generator writes "NaN" when the phase never completed (not every subscriber connected)
     met = "-" if ours is None or ours != ours else ("yes" if ours <= goal else "MISSED")
     rows.append((figure, fmt(ours), "-", "-", f"<= {goal:g} {unit}", met))
 

@@ -47,8 +47,17 @@ public interface ISfuSession : IAsyncDisposable
     /// <summary>A trickled client candidate (an ICE-lite server may ignore it: it learns addresses from STUN checks).</summary>
     void AddRemoteCandidate(IceCandidateInfo candidate);
 
-    /// <summary>The other participants whose tracks this participant receives; a change renegotiates (a new server offer).</summary>
+    /// <summary>The other participants whose tracks this participant receives (set once, at its join); a change renegotiates (a new server offer).</summary>
     void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds);
+
+    /// <summary>
+    /// One participant joined (receive its tracks) or left: the delta, so that a join costs each member O(publishers)
+    /// rather than a fresh list of everyone (which made a room's joins cubic in its size).
+    /// </summary>
+    void Subscribe(string publisherParticipantId);
+
+    /// <inheritdoc cref="Subscribe"/>
+    void Unsubscribe(string publisherParticipantId);
 
     /// <summary>
     /// False while the room is peer-to-peer: the server forwards nothing to or from this participant

@@ -344,7 +344,7 @@ public sealed class Room
             }
         }
 
-        _mode.OnMembershipChanged(_participants.Count - 1);
+        _mode.OnMembershipChanged(_participants.Count - 1, participant, joined: true);
     }
 
     private async ValueTask OnLeaveAsync(string participantId, string reason)
@@ -379,7 +379,7 @@ public sealed class Room
             return;
         }
 
-        _mode.OnMembershipChanged(_participants.Count + 1);
+        _mode.OnMembershipChanged(_participants.Count + 1, participant, joined: false);
     }
 
     private void Close()

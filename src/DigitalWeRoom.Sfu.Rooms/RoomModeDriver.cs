@@ -39,13 +39,33 @@ internal sealed class RoomModeDriver : IDisposable
 
     public RoomMode Mode => _mode.Mode;
 
-    /// <summary>A join or a leave: subscriptions follow the membership, then the machine decides the mode.</summary>
-    public void OnMembershipChanged(int previousCount)
+    /// <summary>
+    /// A join or a leave: subscriptions follow the membership (everyone receives everyone else: the newcomer gets the
+    /// list, the others only the delta), then the machine decides the mode.
+    /// </summary>
+    public void OnMembershipChanged(int previousCount, Participant changed, bool joined)
     {
         var all = _members.All;
+        if (joined)
+        {
+            changed.Session?.SetSubscriptions(all.Where(o => o != changed).Select(o => o.Id).ToArray());
+        }
+
         foreach (var p in all)
         {
-            p.Session?.SetSubscriptions(all.Where(o => o != p).Select(o => o.Id).ToArray());
+            if (p == changed)
+            {
+                continue;
+            }
+
+            if (joined)
+            {
+                p.Session?.Subscribe(changed.Id);
+            }
+            else
+            {
+                p.Session?.Unsubscribe(changed.Id);
+            }
         }
 
         Apply(new RoomModeEvent.MembershipChanged(all.Select(p => new ModeMember(p.Id, p.AllowP2p)).ToArray(), previousCount));

@@ -9,6 +9,8 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 internal sealed partial class SfuRoomMedia : IRoomMedia
 {
     private readonly List<SfuSession> _sessions = [];
+    private readonly Dictionary<string, SfuSession> _byParticipant = new(StringComparer.Ordinal);
+    private readonly List<SfuSession> _publishers = [];
     private long _dtlsFailures;
     private long _consentExpiries;
     private long _iceFailures;
@@ -58,17 +60,28 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     {
         var session = new SfuSession(this, participantId, host);
         _sessions.Add(session);
+        _byParticipant[participantId] = session;
         AttachLoop(host);
         session.Start();
         session.SendSpeaker(DominantSpeaker);
         return session;
     }
 
-    public SfuSession? Find(string participantId) => _sessions.Find(s => s.ParticipantId == participantId);
+    public SfuSession? Find(string participantId) => _byParticipant.GetValueOrDefault(participantId);
+
+    /// <summary>Sessions that publish at least one track, in join order (subscriptions and last-N walk these, not the room).</summary>
+    public IReadOnlyList<SfuSession> Publishers => _publishers;
 
     /// <summary>A publisher's tracks changed: everyone subscribed to it gets a new offer.</summary>
     public void OnProducersChanged(SfuSession publisher)
     {
+        if (publisher.Published.Count > 0 && !_publishers.Contains(publisher))
+        {
+            // Rare (a participant's first publication): rebuilt from the join-ordered list.
+            _publishers.Clear();
+            _publishers.AddRange(_sessions.Where(s => s.Published.Count > 0));
+        }
+
         foreach (var s in _sessions)
         {
             if (s != publisher && s.IsSubscribedTo(publisher.ParticipantId))
@@ -78,7 +91,15 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
         }
     }
 
-    public void Remove(SfuSession session) => _sessions.Remove(session);
+    public void Remove(SfuSession session)
+    {
+        _sessions.Remove(session);
+        _publishers.Remove(session);
+        if (_byParticipant.TryGetValue(session.ParticipantId, out var known) && known == session)
+        {
+            _byParticipant.Remove(session.ParticipantId);
+        }
+    }
 
     /// <summary>The room's server sessions (room loop).</summary>
     public IReadOnlyList<SfuSession> Sessions => _sessions;

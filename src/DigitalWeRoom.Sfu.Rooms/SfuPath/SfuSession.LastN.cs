@@ -76,7 +76,7 @@ internal sealed partial class SfuSession
         set.Clear();
         foreach (var id in ids)
         {
-            if (_subscriptions.Contains(id))
+            if (_subscribed.Contains(id))
             {
                 set.Add(id);
             }
@@ -145,12 +145,12 @@ internal sealed partial class SfuSession
     /// <summary>Other participants this one receives that publish video, in join order.</summary>
     private List<string> VideoPublishers()
     {
-        var result = new List<string>(_subscriptions.Count);
-        foreach (var id in _subscriptions)
+        var result = new List<string>();
+        foreach (var publisher in _room.Publishers)
         {
-            if (_room.Find(id) is { } publisher && publisher.Published.Any(t => t.Kind == MediaKind.Video && !t.Lowest.IsClosed))
+            if (_subscribed.Contains(publisher.ParticipantId) && publisher.Published.Any(t => t.Kind == MediaKind.Video && !t.Lowest.IsClosed))
             {
-                result.Add(id);
+                result.Add(publisher.ParticipantId);
             }
         }
 

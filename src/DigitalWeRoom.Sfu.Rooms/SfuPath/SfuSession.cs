@@ -24,7 +24,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
     private readonly SfuNegotiator _negotiator;
     private readonly Dictionary<string, PublishedTrack> _published = [];
     private readonly Dictionary<string, Consumer> _consumers = [];
-    private IReadOnlyList<string> _subscriptions = [];
+    private readonly HashSet<string> _subscribed = new(StringComparer.Ordinal);
     private string _lastRequest = "";
     private bool _renegotiate;
     private bool _forceOffer;
@@ -55,7 +55,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
 
     public void Start() => Renegotiate();
 
-    public bool IsSubscribedTo(string participantId) => _subscriptions.Contains(participantId);
+    public bool IsSubscribedTo(string participantId) => _subscribed.Contains(participantId);
 
     /// <summary>Sends a new offer when the desired state changed; one offer at a time (the next waits for the answer).</summary>
     public void Renegotiate()
@@ -110,12 +110,14 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         return null;
     }
 
+    /// <summary>The tracks of the room's publishers this one is subscribed to, in join order: O(publishers), not O(room).</summary>
     private List<SubscribedTrack> BuildSubscriptions()
     {
         var tracks = new List<SubscribedTrack>();
-        foreach (var publisherId in _subscriptions)
+        foreach (var publisher in _room.Publishers)
         {
-            if (_room.Find(publisherId) is not { } publisher)
+            string publisherId = publisher.ParticipantId;
+            if (!_subscribed.Contains(publisherId))
             {
                 continue;
             }
@@ -310,7 +312,34 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
     {
-        _subscriptions = _canSubscribe ? publisherParticipantIds : [];
+        _subscribed.Clear();
+        if (_canSubscribe)
+        {
+            _subscribed.UnionWith(publisherParticipantIds);
+        }
+
+        OnSubscriptionsChanged();
+    }
+
+    public void Subscribe(string publisherParticipantId)
+    {
+        if (_canSubscribe)
+        {
+            _subscribed.Add(publisherParticipantId);
+        }
+
+        OnSubscriptionsChanged();
+    }
+
+    public void Unsubscribe(string publisherParticipantId)
+    {
+        _subscribed.Remove(publisherParticipantId);
+        OnSubscriptionsChanged();
+    }
+
+    /// <summary>Drops closed consumers, re-applies last-N and renegotiates if the offered tracks changed.</summary>
+    private void OnSubscriptionsChanged()
+    {
         foreach (var (trackId, consumer) in _consumers.ToArray())
         {
             if (consumer.IsClosed)

@@ -32,6 +32,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private Room? _room;
     private string? _participantId;
     private volatile string? _disconnectReason;
+    private volatile bool _closing;
 
     public SignalingConnection(WebSocket socket, SignalEncoding encoding, IPAddress? remoteAddress, SfuOptions options, RoomRegistry rooms,
         JoinRateLimiter joinLimiter, IReadOnlyList<IceServerInfo> iceServers, TimeProvider time, ILogger logger)
@@ -82,6 +83,13 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
     public bool TrySend(SignalMessage message)
     {
+        if (_closing)
+        {
+            // The client closed or vanished and its leave is on the room's queue: what the room sends until then
+            // (a mass leave's participant-left, for one) is for nobody; it is not a slow reader.
+            return false;
+        }
+
         if (_outbound.Writer.TryWrite(message))
         {
             return true;
@@ -130,6 +138,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         }
         finally
         {
+            _closing = true;
             await LeaveRoomAsync("connection closed");
             _outbound.Writer.TryComplete();
             await sendLoop;

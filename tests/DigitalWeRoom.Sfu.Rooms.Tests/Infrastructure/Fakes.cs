@@ -87,7 +87,9 @@ internal sealed class FakeSession(string participantId, ISfuSessionHost host) : 
 
     public List<bool> ForwardingChanges { get; } = [];
 
-    public IReadOnlyList<string> Subscriptions { get; private set; } = [];
+    private readonly List<string> _subscriptions = [];
+
+    public IReadOnlyList<string> Subscriptions => _subscriptions;
 
     public List<string> Answers { get; } = [];
 
@@ -103,7 +105,15 @@ internal sealed class FakeSession(string participantId, ISfuSessionHost host) : 
     {
     }
 
-    public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds) => Subscriptions = publisherParticipantIds;
+    public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
+    {
+        _subscriptions.Clear();
+        _subscriptions.AddRange(publisherParticipantIds);
+    }
+
+    public void Subscribe(string publisherParticipantId) => _subscriptions.Add(publisherParticipantId);
+
+    public void Unsubscribe(string publisherParticipantId) => _subscriptions.Remove(publisherParticipantId);
 
     public (bool CanPublish, bool CanSubscribe) Permissions { get; private set; } = (true, true);
 
