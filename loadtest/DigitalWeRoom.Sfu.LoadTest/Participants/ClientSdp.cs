@@ -1,20 +1,24 @@
 using System.Globalization;
-using System.Text;
+using System.Net;
+using System.Net.Sockets;
 using DigitalWeRoom.Sfu.LoadTest.Media;
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 
-namespace DigitalWeRoom.Sfu.LoadTest.Janus;
+namespace DigitalWeRoom.Sfu.LoadTest.Participants;
 
 /// <summary>
-/// The SDP our synthetic participants exchange with Janus (RFC 8829 shapes, RFC 8843 BUNDLE, RFC 5763 setup).
-/// We present ourselves as an ICE-lite agent (RFC 8445 §2.5) with one host candidate and take the DTLS client role
-/// (a=setup:active), so Janus' full ICE agent nominates and our UDP endpoint only answers its checks.
+/// The SDP our synthetic participants exchange with our server and with Janus (RFC 8829 shapes, RFC 8843 BUNDLE,
+/// RFC 5763 setup), built and read with the server's own SDP stack (<see cref="SdpParser"/>, <see cref="SdpWriter"/>):
+/// this adapter only decides what our side says and picks out what it needs from the other side's description.
+/// Toward Janus we present ourselves as an ICE-lite agent (RFC 8445 §2.5) with one host candidate; toward our server
+/// as the full, controlling agent. Either way we take the DTLS client role (a=setup:active).
 /// </summary>
-internal static class JanusSdp
+internal static class ClientSdp
 {
     internal sealed record Remote(string Ufrag, string Password, string FingerprintAlgorithm, string Fingerprint, IReadOnlyList<Section> Sections)
     {
         /// <summary>Host candidates (address, port) of the remote side, in SDP order.</summary>
-        public List<System.Net.IPEndPoint> Candidates { get; } = [];
+        public List<IPEndPoint> Candidates { get; } = [];
     }
 
     internal sealed record Section(string Kind, string Mid, int PayloadType, string Direction)
@@ -36,112 +40,29 @@ internal static class JanusSdp
     public const string RidUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
     public const string RepairedRidUri = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
 
-    public static string PublisherOffer(string ufrag, string password, string fingerprint, System.Net.IPEndPoint candidate, uint audioSsrc, uint videoSsrc, bool audio, bool video)
+    public static string PublisherOffer(string ufrag, string password, string fingerprint, IPEndPoint candidate, uint audioSsrc, uint videoSsrc, bool audio, bool video)
     {
-        var sb = new StringBuilder();
+        var local = new Local(ufrag, password, ParseFingerprint(fingerprint), candidate);
         var mids = new List<string>();
         if (audio) mids.Add("0");
         if (video) mids.Add("1");
-        Header(sb, mids);
-        if (audio) Media(sb, "audio", "0", MediaProfile.AudioPayloadType, "opus/48000/2", "sendonly", audioSsrc, ufrag, password, fingerprint, candidate);
-        if (video) Media(sb, "video", "1", MediaProfile.VideoPayloadType, "VP8/90000", "sendonly", videoSsrc, ufrag, password, fingerprint, candidate);
-        return sb.ToString();
+        var sdp = Session(mids, lite: true);
+        if (audio) sdp.Media.Add(local.Describe("audio", "0", MediaProfile.AudioPayloadType, SdpDirection.SendOnly, audioSsrc));
+        if (video) sdp.Media.Add(local.Describe("video", "1", MediaProfile.VideoPayloadType, SdpDirection.SendOnly, videoSsrc));
+        return SdpWriter.Write(sdp);
     }
 
     /// <summary>Answers every m= section of Janus' subscriber offer recvonly with the offered payload type (inactive if not audio/video).</summary>
-    public static string SubscriberAnswer(Remote offer, string ufrag, string password, string fingerprint, System.Net.IPEndPoint candidate)
+    public static string SubscriberAnswer(Remote offer, string ufrag, string password, string fingerprint, IPEndPoint candidate)
     {
-        var sb = new StringBuilder();
-        Header(sb, offer.Sections.Select(s => s.Mid).ToList());
+        var local = new Local(ufrag, password, ParseFingerprint(fingerprint), candidate);
+        var sdp = Session([.. offer.Sections.Select(s => s.Mid)], lite: true);
         foreach (Section s in offer.Sections)
         {
-            string codec = s.Kind == "audio" ? "opus/48000/2" : "VP8/90000";
-            string direction = s.Kind is "audio" or "video" && s.Direction != "inactive" && s.PayloadType >= 0 ? "recvonly" : "inactive";
-            Media(sb, s.Kind is "audio" or "video" ? s.Kind : "video", s.Mid, Math.Max(0, s.PayloadType), codec, direction, 0, ufrag, password, fingerprint, candidate);
+            var direction = s.Kind is "audio" or "video" && s.Direction != "inactive" && s.PayloadType >= 0 ? SdpDirection.RecvOnly : SdpDirection.Inactive;
+            sdp.Media.Add(local.Describe(s.Kind is "audio" or "video" ? s.Kind : "video", s.Mid, Math.Max(0, s.PayloadType), direction, 0));
         }
-        return sb.ToString();
-    }
-
-    public static Remote Parse(string sdp)
-    {
-        string ufrag = "", pwd = "", fpAlg = "", fp = "";
-        var sections = new List<Section>();
-        string? kind = null, mid = null, direction = "sendrecv", msid = null;
-        int pt = -1;
-        uint ssrc = 0;
-        var rids = new List<string>();
-        var extmaps = new Dictionary<string, byte>(StringComparer.Ordinal);
-        void Flush()
-        {
-            if (kind is null) return;
-            var section = new Section(kind, mid ?? sections.Count.ToString(CultureInfo.InvariantCulture), pt, direction) { MsidTrack = msid, Ssrc = ssrc };
-            section.RecvRids.AddRange(rids);
-            foreach (var e in extmaps) section.Extmaps[e.Key] = e.Value;
-            sections.Add(section);
-            rids.Clear();
-            extmaps.Clear();
-            msid = null;
-            ssrc = 0;
-        }
-        foreach (string raw in sdp.Split('\n'))
-        {
-            string line = raw.TrimEnd('\r');
-            if (line.StartsWith("m=", StringComparison.Ordinal))
-            {
-                Flush();
-                string[] parts = line[2..].Split(' ');
-                kind = parts[0];
-                mid = null;
-                direction = "sendrecv";
-                pt = parts.Length > 3 && int.TryParse(parts[3], CultureInfo.InvariantCulture, out int p) ? p : -1;
-                if (parts.Length > 1 && parts[1] == "0") direction = "inactive";
-            }
-            else if (line.StartsWith("a=ice-ufrag:", StringComparison.Ordinal)) ufrag = line[12..];
-            else if (line.StartsWith("a=ice-pwd:", StringComparison.Ordinal)) pwd = line[10..];
-            else if (line.StartsWith("a=fingerprint:", StringComparison.Ordinal))
-            {
-                string[] parts = line[14..].Split(' ', 2);
-                fpAlg = parts[0];
-                fp = parts.Length > 1 ? parts[1] : "";
-            }
-            else if (line.StartsWith("a=mid:", StringComparison.Ordinal)) mid = line[6..];
-            else if (line.StartsWith("a=rid:", StringComparison.Ordinal) && line[6..].Split(' ') is [var rid, "recv", ..]) rids.Add(rid);
-            else if (line.StartsWith("a=msid:", StringComparison.Ordinal) && line[7..].Split(' ') is [_, var track, ..]) msid = track;
-            else if (ssrc == 0 && line.StartsWith("a=ssrc:", StringComparison.Ordinal)
-                && uint.TryParse(line[7..].Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out uint announced)) ssrc = announced;
-            else if (line.StartsWith("a=extmap:", StringComparison.Ordinal) && line[9..].Split(' ') is [var id, var uri, ..]
-                && byte.TryParse(id.Split('/')[0], CultureInfo.InvariantCulture, out byte extId))
-            {
-                extmaps[uri] = extId;
-            }
-            else if (line is "a=sendonly" or "a=recvonly" or "a=inactive" or "a=sendrecv") direction = line[2..];
-            else if (line.StartsWith("a=rtpmap:", StringComparison.Ordinal) && kind is not null)
-            {
-                // Prefer our codecs when several are offered.
-                string[] parts = line[9..].Split(' ');
-                if (int.TryParse(parts[0], CultureInfo.InvariantCulture, out int p)
-                    && parts.Length > 1 && (parts[1].StartsWith("VP8", StringComparison.OrdinalIgnoreCase) || parts[1].StartsWith("opus", StringComparison.OrdinalIgnoreCase)))
-                {
-                    pt = p;
-                }
-            }
-        }
-        Flush();
-        var remote = new Remote(ufrag, pwd, fpAlg, fp, sections);
-        foreach (string raw in sdp.Split('\n'))
-        {
-            string line = raw.TrimEnd('\r');
-            if (!line.StartsWith("a=candidate:", StringComparison.Ordinal)) continue;
-            // RFC 8839 §5.1: foundation component transport priority address port "typ" type
-            string[] f = line[12..].Split(' ');
-            if (f.Length >= 8 && f[2].Equals("udp", StringComparison.OrdinalIgnoreCase) && System.Net.IPAddress.TryParse(f[4], out var address)
-                && int.TryParse(f[5], CultureInfo.InvariantCulture, out int port))
-            {
-                var ep = new System.Net.IPEndPoint(address, port);
-                if (!remote.Candidates.Contains(ep)) remote.Candidates.Add(ep);
-            }
-        }
-        return remote;
+        return SdpWriter.Write(sdp);
     }
 
     /// <summary>
@@ -155,22 +76,26 @@ internal static class JanusSdp
     /// the MID / rid / repaired-rid extmaps echoed with the offered ids, and no <c>a=ssrc</c> (the server binds each
     /// layer's SSRC by MID + rid). <paramref name="videoMid"/> reports the camera section's mid.
     /// </remarks>
-    public static string ServerAnswer(Remote offer, string ufrag, string password, string fingerprint, System.Net.IPEndPoint candidate, uint audioSsrc, uint videoSsrc,
+    public static string ServerAnswer(Remote offer, string ufrag, string password, string fingerprint, IPEndPoint candidate, uint audioSsrc, uint videoSsrc,
         IReadOnlyList<string>? simulcastRids = null, Action<Section, IReadOnlyList<string>>? videoMid = null)
     {
-        var sb = new StringBuilder();
-        Header(sb, offer.Sections.Select(s => s.Mid).ToList(), lite: false);
+        var local = new Local(ufrag, password, ParseFingerprint(fingerprint), candidate);
+        var sdp = Session([.. offer.Sections.Select(s => s.Mid)], lite: false);
         bool audioUsed = audioSsrc == 0, videoUsed = videoSsrc == 0 && simulcastRids is null;
         foreach (Section s in offer.Sections)
         {
-            string codec = s.Kind == "audio" ? "opus/48000/2" : "VP8/90000";
-            string direction = "inactive";
+            var direction = SdpDirection.Inactive;
             uint ssrc = 0;
             List<string>? rids = null;
-            if (s.Direction == "recvonly" && s.Kind == "audio" && !audioUsed) { direction = "sendonly"; ssrc = audioSsrc; audioUsed = true; }
+            if (s.Direction == "recvonly" && s.Kind == "audio" && !audioUsed)
+            {
+                direction = SdpDirection.SendOnly;
+                ssrc = audioSsrc;
+                audioUsed = true;
+            }
             else if (s.Direction == "recvonly" && s.Kind == "video" && !videoUsed)
             {
-                direction = "sendonly";
+                direction = SdpDirection.SendOnly;
                 videoUsed = true;
                 if (simulcastRids is null)
                 {
@@ -182,45 +107,142 @@ internal static class JanusSdp
                     videoMid?.Invoke(s, rids);
                 }
             }
-            else if (s.Direction == "sendonly" && s.PayloadType >= 0) direction = "recvonly";
-            Media(sb, s.Kind is "audio" or "video" ? s.Kind : "video", s.Mid, Math.Max(0, s.PayloadType), codec, direction, ssrc, ufrag, password, fingerprint, candidate);
+            else if (s.Direction == "sendonly" && s.PayloadType >= 0)
+            {
+                direction = SdpDirection.RecvOnly;
+            }
+            var media = local.Describe(s.Kind is "audio" or "video" ? s.Kind : "video", s.Mid, Math.Max(0, s.PayloadType), direction, ssrc);
             if (rids is { Count: > 0 })
             {
-                var c = CultureInfo.InvariantCulture;
                 foreach (string uri in new[] { MidUri, RidUri, RepairedRidUri })
                 {
-                    if (s.Extmaps.TryGetValue(uri, out byte id)) sb.Append(c, $"a=extmap:{id} {uri}\r\n");
+                    if (s.Extmaps.TryGetValue(uri, out byte id)) media.Extmaps.Add(new SdpExtmap(id, null, uri, null));
                 }
-                foreach (string rid in rids) sb.Append(c, $"a=rid:{rid} send\r\n");
-                sb.Append("a=simulcast:send ").Append(string.Join(';', rids)).Append("\r\n");
-                sb.Append(c, $"a=msid:dwr-{s.Mid} video-{s.Mid}\r\n");
+                media.Rids.AddRange(rids.Select(rid => new SdpRid(rid, SdpRidDirection.Send, null)));
+                media.Simulcast = new SdpSimulcast([.. rids.Select(rid => (IReadOnlyList<SdpSimulcastId>)[new SdpSimulcastId(rid, false)])], []);
+                media.Msids.Add(new SdpMsid($"dwr-{s.Mid}", $"video-{s.Mid}"));
+            }
+            sdp.Media.Add(media);
+        }
+        return SdpWriter.Write(sdp);
+    }
+
+    /// <summary>
+    /// What we need of a description from our server or Janus. A description the SDP parser refuses (RFC 8866) gives
+    /// no sections and no candidates, so the participant fails to connect instead of guessing.
+    /// </summary>
+    public static Remote Parse(string text)
+    {
+        if (!SdpParser.TryParse(text, out var sdp, out _))
+        {
+            return new Remote("", "", "", "", []);
+        }
+        var first = sdp.Media.FirstOrDefault();
+        var fingerprint = first is null ? sdp.Fingerprints.FirstOrDefault() : sdp.FingerprintFor(first);
+        var sections = new List<Section>();
+        foreach (var media in sdp.Media)
+        {
+            var section = new Section(media.Kind, media.Mid ?? sections.Count.ToString(CultureInfo.InvariantCulture), PayloadTypeOf(media), DirectionOf(media))
+            {
+                MsidTrack = media.Msids.FirstOrDefault()?.TrackId,
+                Ssrc = media.Ssrcs.FirstOrDefault()?.Ssrc ?? 0,
+            };
+            section.RecvRids.AddRange(media.Rids.Where(r => r.Direction == SdpRidDirection.Recv).Select(r => r.Id));
+            foreach (var extmap in media.Extmaps)
+            {
+                if (extmap.Id is > 0 and <= byte.MaxValue) section.Extmaps[extmap.Uri] = (byte)extmap.Id;
+            }
+            sections.Add(section);
+        }
+        var remote = new Remote(first is null ? sdp.IceUfrag ?? "" : sdp.IceUfragFor(first) ?? "", first is null ? sdp.IcePwd ?? "" : sdp.IcePwdFor(first) ?? "",
+            fingerprint?.HashFunction ?? "", fingerprint?.FormatValue() ?? "", sections);
+        foreach (var candidate in sdp.Media.SelectMany(m => m.Candidates))
+        {
+            // RFC 8839 §5.1: only UDP candidates with an IP address (not an mDNS name) can be reached.
+            if (candidate.Transport.Equals("udp", StringComparison.OrdinalIgnoreCase) && IPAddress.TryParse(candidate.Address, out var address))
+            {
+                var endPoint = new IPEndPoint(address, candidate.Port);
+                if (!remote.Candidates.Contains(endPoint)) remote.Candidates.Add(endPoint);
             }
         }
-        return sb.ToString();
+        return remote;
     }
 
-    private static void Header(StringBuilder sb, List<string> mids, bool lite = true)
+    /// <summary>The payload type we use in a section: its VP8 or Opus one when offered, else the first listed; -1 if none.</summary>
+    private static int PayloadTypeOf(MediaDescription media)
     {
-        sb.Append("v=0\r\n");
-        sb.Append(CultureInfo.InvariantCulture, $"o=- {Random.Shared.NextInt64(1, long.MaxValue)} 2 IN IP4 127.0.0.1\r\n");
-        sb.Append(lite ? "s=-\r\nt=0 0\r\na=ice-lite\r\n" : "s=-\r\nt=0 0\r\n");
-        sb.Append("a=group:BUNDLE ").Append(string.Join(' ', mids)).Append("\r\n");
-        sb.Append("a=msid-semantic: WMS *\r\n");
+        var ours = media.RtpMaps.LastOrDefault(r => r.EncodingName.StartsWith("VP8", StringComparison.OrdinalIgnoreCase)
+            || r.EncodingName.StartsWith("opus", StringComparison.OrdinalIgnoreCase));
+        if (ours is not null) return ours.PayloadType;
+        return media.Formats.Count > 0 && int.TryParse(media.Formats[0], CultureInfo.InvariantCulture, out int pt) ? pt : -1;
     }
 
-    private static void Media(StringBuilder sb, string kind, string mid, int pt, string rtpmap, string direction, uint ssrc,
-        string ufrag, string password, string fingerprint, System.Net.IPEndPoint candidate)
+    /// <summary>RFC 8866 §6.7 direction as its attribute name; a rejected section (port 0, RFC 8829 §5.3.1) is inactive.</summary>
+    private static string DirectionOf(MediaDescription media) => media.Direction switch
     {
-        string family = candidate.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IP6" : "IP4";
-        var c = CultureInfo.InvariantCulture;
-        sb.Append(c, $"m={kind} {candidate.Port} UDP/TLS/RTP/SAVPF {pt}\r\n");
-        sb.Append(c, $"c=IN {family} {candidate.Address}\r\n");
-        sb.Append(c, $"a=ice-ufrag:{ufrag}\r\na=ice-pwd:{password}\r\n");
-        sb.Append(c, $"a=fingerprint:{fingerprint}\r\na=setup:active\r\n");
-        sb.Append(c, $"a=mid:{mid}\r\na={direction}\r\na=rtcp-mux\r\n");
-        sb.Append(c, $"a=rtpmap:{pt} {rtpmap}\r\n");
-        if (kind == "video") sb.Append(c, $"a=rtcp-fb:{pt} nack\r\na=rtcp-fb:{pt} nack pli\r\n");
-        if (ssrc != 0) sb.Append(c, $"a=ssrc:{ssrc} cname:dwr-loadtest\r\na=msid:dwr-{ssrc} {kind}-{ssrc}\r\n");
-        sb.Append(c, $"a=candidate:1 1 udp 2130706431 {candidate.Address} {candidate.Port} typ host\r\na=end-of-candidates\r\n");
+        SdpDirection.SendOnly => "sendonly",
+        SdpDirection.RecvOnly => "recvonly",
+        SdpDirection.Inactive => "inactive",
+        SdpDirection.SendRecv => "sendrecv",
+        _ => media.Port == 0 ? "inactive" : "sendrecv",
+    };
+
+    /// <summary><paramref name="value"/> as in <c>a=fingerprint</c>: "sha-256 AB:CD:...".</summary>
+    private static SdpFingerprint ParseFingerprint(string value)
+    {
+        string[] parts = value.Split(' ', 2);
+        return new SdpFingerprint(parts[0], parts.Length > 1 ? Convert.FromHexString(parts[1].Replace(":", "", StringComparison.Ordinal)) : []);
+    }
+
+    private static SessionDescription Session(IReadOnlyList<string> mids, bool lite)
+    {
+        var sdp = new SessionDescription
+        {
+            Origin = SdpOrigin.Create((ulong)Random.Shared.NextInt64(1, long.MaxValue), 2),
+            IceLite = lite,
+            MsidSemantic = new SdpMsidSemantic("WMS", ["*"]),
+        };
+        sdp.Groups.Add(new SdpGroup("BUNDLE", mids));
+        return sdp;
+    }
+
+    /// <summary>Our side's transport parameters, the same in every section (BUNDLE).</summary>
+    private sealed record Local(string Ufrag, string Password, SdpFingerprint Fingerprint, IPEndPoint Candidate)
+    {
+        public MediaDescription Describe(string kind, string mid, int payloadType, SdpDirection direction, uint ssrc)
+        {
+            string address = Candidate.Address.ToString();
+            var media = new MediaDescription
+            {
+                Kind = kind,
+                Port = Candidate.Port,
+                Connection = new SdpConnection("IN", Candidate.AddressFamily == AddressFamily.InterNetworkV6 ? "IP6" : "IP4", address),
+                IceUfrag = Ufrag,
+                IcePwd = Password,
+                Setup = SdpSetup.Active,
+                Mid = mid,
+                Direction = direction,
+                RtcpMux = true,
+                EndOfCandidates = true,
+            };
+            media.Formats.Add(payloadType.ToString(CultureInfo.InvariantCulture));
+            media.Fingerprints.Add(Fingerprint);
+            media.RtpMaps.Add(kind == "audio" ? new SdpRtpMap(payloadType, "opus", 48000, 2) : new SdpRtpMap(payloadType, "VP8", 90000, null));
+            if (kind == "video")
+            {
+                media.RtcpFeedbacks.Add(new SdpRtcpFeedback(payloadType, "nack", null));
+                media.RtcpFeedbacks.Add(new SdpRtcpFeedback(payloadType, "nack", "pli"));
+            }
+            if (ssrc != 0)
+            {
+                media.Ssrcs.Add(new SdpSsrc(ssrc, "cname", "dwr-loadtest"));
+                media.Msids.Add(new SdpMsid($"dwr-{ssrc}", $"{kind}-{ssrc}"));
+            }
+            media.Candidates.Add(new SdpCandidate
+            {
+                Foundation = "1", Component = 1, Transport = "udp", Priority = 2130706431, Address = address, Port = Candidate.Port, Type = "host",
+            });
+            return media;
+        }
     }
 }
