@@ -21,7 +21,7 @@ public sealed class Room
     private readonly RoomSettings _settings;
     private readonly IMediaSessionFactory _mediaFactory;
     private readonly ILogger _logger;
-    private readonly Action<Room> _onClosed;
+    private readonly IRoomClosedListener _onClosed;
     private readonly IRoomEventSink _events;
     private readonly RoomModeDriver _mode;
     private readonly RoomSignalHandler _signals;
@@ -33,7 +33,7 @@ public sealed class Room
     private volatile RoomSnapshot _snapshot;
     private Task _loop = Task.CompletedTask;
 
-    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, Action<Room> onClosed,
+    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, IRoomClosedListener onClosed,
         IRoomEventSink? events = null)
     {
         _events = events ?? new RoomEvents(logger);
@@ -387,7 +387,7 @@ public sealed class Room
         _closed = true;
         _commands.Complete();
         _snapshot = new RoomSnapshot(Name, ModeNames.Sfu, []);
-        _onClosed(this);
+        _onClosed.OnRoomClosed(this);
         _events.OnRoomFinished(Name);
     }
 
