@@ -4,6 +4,8 @@
 #   BENCH_GC   default | server | workstation | workstation-nonconcurrent | conserve   (see bench_runtime_config)
 #   BENCH_JIT  default | no-pgo | no-tiering | r2r
 #   BENCH_MIN_THREADS / BENCH_MAX_THREADS   thread-pool worker bounds (System.Threading.ThreadPool.Min/MaxThreads)
+#   BENCH_POOL_SPIN    thread-pool spin before sleeping (System.Threading.ThreadPool.UnfairSemaphoreSpinLimit;
+#                      shipped 0, the runtime's own default 70)
 #   BENCH_SERVER_ENV   more KEY=VALUE settings for the server (e.g. "Sfu__Media__LastN=9")
 #   BENCH_REBUILD=1    rebuild the generator and the server even if built
 # None of them changes the server's shipped defaults: the chosen runtimeconfig is written to $OUT and passed with
@@ -43,10 +45,10 @@ bench_cleanup() {
 
 # bench_runtime_config: writes the server's runtimeconfig.json with the chosen levers to $OUT and prints its path.
 bench_runtime_config() {
-  local file=$OUT/runtimeconfig-$BENCH_GC-$BENCH_JIT-${BENCH_MIN_THREADS:-0}-${BENCH_MAX_THREADS:-0}.json
-  python3 - "${SERVER_DLL%.dll}.runtimeconfig.json" "$file" "$BENCH_GC" "$BENCH_JIT" "${BENCH_MIN_THREADS:-}" "${BENCH_MAX_THREADS:-}" <<'PY'
+  local file=$OUT/runtimeconfig-$BENCH_GC-$BENCH_JIT-${BENCH_MIN_THREADS:-0}-${BENCH_MAX_THREADS:-0}-${BENCH_POOL_SPIN:-shipped}.json
+  python3 - "${SERVER_DLL%.dll}.runtimeconfig.json" "$file" "$BENCH_GC" "$BENCH_JIT" "${BENCH_MIN_THREADS:-}" "${BENCH_MAX_THREADS:-}" "${BENCH_POOL_SPIN:-}" <<'PY'
 import json, sys
-src, dst, gc, jit, tmin, tmax = sys.argv[1:7]
+src, dst, gc, jit, tmin, tmax, spin = sys.argv[1:8]
 c = json.load(open(src))
 p = c["runtimeOptions"].setdefault("configProperties", {})
 gcs = {
@@ -66,6 +68,7 @@ if jit not in jits: sys.exit(f"BENCH_JIT={jit}: one of {', '.join(jits)}")
 p.update(gcs[gc]); p.update(jits[jit])
 if tmin: p["System.Threading.ThreadPool.MinThreads"] = int(tmin)
 if tmax: p["System.Threading.ThreadPool.MaxThreads"] = int(tmax)
+if spin: p["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"] = int(spin)
 json.dump(c, open(dst, "w"), indent=2)
 PY
   echo "$file"

@@ -43,7 +43,7 @@ public static class ClusterExtensions
         return builder;
     }
 
-    /// <summary>Routes Room API calls to the node serving the room; <c>GET /api/cluster/nodes</c> (signaling URLs of live nodes) and <c>GET /api/cluster</c> (admin: full entries).</summary>
+    /// <summary>Routes Room API calls to the node serving the room; <c>GET /api/cluster/nodes</c> (signaling URLs of live nodes) and <c>GET /api/cluster</c> (admin: full entries, the dashboard's node table).</summary>
     public static WebApplication UseSfuCluster(this WebApplication app)
     {
         if (app.Services.GetService<ClusterNode>() is null)
@@ -59,15 +59,35 @@ public static class ClusterExtensions
         app.MapGet("/api/cluster/nodes", (ClusterNode node) =>
             Results.Json(node.Nodes.Values.Append(node.LocalEntry()).DistinctBy(n => n.Id).OrderBy(n => n.Id, StringComparer.Ordinal)
                 .Select(n => new { id = n.Id, region = n.Region, state = n.State, url = n.SocketUrl() })));
-        app.MapGet("/api/cluster", (HttpContext context, ClusterNode node, Auth.AdminAuthorization admin) =>
-            admin.Authorize(context) is { IsGranted: false } denied
-                ? denied.ToResult()
-                : Results.Json(new
+        app.MapGet("/api/cluster", async (HttpContext context, ClusterNode node, Auth.AdminAuthorization admin) =>
+        {
+            if (admin.Authorize(context) is { IsGranted: false } denied)
+            {
+                return denied.ToResult();
+            }
+
+            // Read the registry now (one call), not the last heartbeat's copy: the dashboard's table is that fresh.
+            var nodes = node.Nodes;
+            if (node.Store is { } store && node.RedisUp)
+            {
+                try
                 {
-                    self = node.Id,
-                    redisUp = node.RedisUp,
-                    nodes = node.Nodes.Values.Where(n => n.Id != node.Id).Append(node.LocalEntry()).OrderBy(n => n.Id, StringComparer.Ordinal),
-                }));
+                    nodes = await node.RefreshNodesAsync(store);
+                }
+                catch (Exception e) when (ClusterNode.IsRedisFailure(e))
+                {
+                    node.RedisFailed(e);
+                }
+            }
+
+            return Results.Json(new
+            {
+                self = node.Id,
+                redisUp = node.RedisUp,
+                now = node.NowUnixMs, // the dashboard's "last seen" is now - at, both from node clocks
+                nodes = nodes.Values.Where(n => n.Id != node.Id).Append(node.LocalEntry()).OrderBy(n => n.Id, StringComparer.Ordinal),
+            });
+        });
         return app;
     }
 

@@ -19,7 +19,7 @@ internal sealed class ClusterMetrics
     {
         _node = new(MetricLabels.NodeId, nodeId);
         var meter = meterFactory.Create(new MeterOptions(MeterName) { Tags = [_node] });
-        _placements = meter.CreateCounter<long>("sfu_cluster_placements", description: "Joins placed by this node, by outcome (local, redirect, takeover, refused).");
+        _placements = meter.CreateCounter<long>("sfu_cluster_placements", description: "Joins placed by this node, by outcome (local, placed, redirect, takeover, refused; migrated: a room handed over on drain).");
         _fallbacks = meter.CreateCounter<long>("sfu_cluster_local_fallbacks", description: "New rooms placed on this node without Redis (Redis unreachable).");
         _redisErrors = meter.CreateCounter<long>("sfu_cluster_redis_errors", description: "Redis operations that failed or timed out.");
         _badEntries = meter.CreateCounter<long>("sfu_cluster_bad_entries", description: "Node entries read from Redis and refused (garbage, bad id or URL).");

@@ -29,6 +29,7 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
     private ConnectionMultiplexer? _redis;
     private ClusterStore? _store;
     private IDisposable? _subscription;
+    private Action<string>? _finishedElsewhere;
     private volatile bool _redisUp;
     private long _lastCpuTimestamp;
     private TimeSpan _lastCpuTime;
@@ -48,6 +49,7 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
         NodeIds.IsValidBaseUrl(_options.SignalingUrl, out var url);
         SignalingUrl = url!.ToString().TrimEnd('/');
         Metrics = new ClusterMetrics(meters, Id, () => _redisUp ? 1 : 0, () => _nodes.Count);
+        Migration = new DrainMigration(this, rooms, drain, logger);
     }
 
     public string Id { get; }
@@ -59,6 +61,8 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
     public ClusterOptions Options => _options;
 
     public ClusterMetrics Metrics { get; }
+
+    public DrainMigration Migration { get; }
 
     /// <summary>Null until the first connection attempt finished.</summary>
     public ClusterStore? Store => _store;
@@ -95,7 +99,8 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
             {
                 foreach (var room in _rooms.Snapshot())
                 {
-                    await store.ReleaseAsync(room.Name, Id);
+                    // Participants still here may rejoin elsewhere: that room has started, keep its marker.
+                    await store.ReleaseAsync(room.Name, Id, keepStarted: room.Participants.Count > 0);
                 }
 
                 await store.RemoveNodeAsync(Id);
@@ -170,6 +175,8 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
     /// <summary><c>room_finished</c>: sent when the room ends on the node that holds its claim (not when its participants moved on).</summary>
     public void RoomFinished(string room, Action send) => _lifecycle.Writer.TryWrite((room, false, send));
 
+    public void OnFinishedElsewhere(Action<string> sendRoomFinished) => _finishedElsewhere = sendRoomFinished;
+
     public static bool IsRedisFailure(Exception e) => e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
 
     /// <summary>Counts and logs a failed Redis call; the first failure of an outage is a warning.</summary>
@@ -223,10 +230,13 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
                 LogRedisUp(_logger, local.Length);
             }
 
-            foreach (var (room, owner) in lost)
+            foreach (var (room, owner) in lost.Where(l => !Migration.WasHandedOver(l.Room)))
             {
                 await ResolveConflictAsync(store, room, owner);
             }
+
+            await Migration.StepAsync(store);
+            await SweepOrphansAsync(store);
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
@@ -255,6 +265,24 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
         await store.ClaimAsync(room, Id, owner);
     }
 
+    /// <summary>
+    /// One node (the live node with the smallest id) sends <c>room_finished</c> for rooms whose node died and that
+    /// nobody resumed within <see cref="ClusterOptions.OrphanRoomGrace"/>; the sweep script hands each room to one caller.
+    /// </summary>
+    private async Task SweepOrphansAsync(ClusterStore store)
+    {
+        if (_finishedElsewhere is not { } send || _nodes.Keys.Any(id => string.CompareOrdinal(id, Id) < 0))
+        {
+            return;
+        }
+
+        foreach (var room in await store.SweepOrphansAsync(_options.OrphanRoomGrace))
+        {
+            LogOrphan(_logger, room, _options.OrphanRoomGrace.TotalSeconds);
+            send(room);
+        }
+    }
+
     private async Task LifecycleLoopAsync(CancellationToken stoppingToken)
     {
         try
@@ -264,9 +292,17 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
                 bool sendIt = true;
                 try
                 {
+                    if (started)
+                    {
+                        Migration.Forget(room); // the room lives here again
+                    }
+
                     if (_store is { } store)
                     {
-                        sendIt = started ? await store.MarkStartedAsync(room, Id) : await store.ReleaseAsync(room, Id);
+                        // A room this node handed over (drain migration) goes on elsewhere: release what is left, keep
+                        // the marker, send nothing; the node that ends it sends room_finished.
+                        bool movedOn = !started && Migration.WasHandedOver(room);
+                        sendIt = started ? await store.MarkStartedAsync(room, Id) : await store.ReleaseAsync(room, Id, keepStarted: movedOn) && !movedOn;
                     }
                 }
                 catch (Exception e) when (IsRedisFailure(e))
@@ -313,6 +349,9 @@ internal sealed partial class ClusterNode : BackgroundService, IRoomEventSink, W
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster: refused the registry entry of node '{Node}': {Reason}")]
     private static partial void LogBadEntry(ILogger logger, string node, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster: room '{Room}' has had no node for {Seconds} s (its node died, nobody came back): room_finished sent from here")]
+    private static partial void LogOrphan(ILogger logger, string room, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster: room '{Room}' is held by node '{Owner}', which has participants; this node's participants are sent there")]
     private static partial void LogConflict(ILogger logger, string room, string owner);

@@ -39,6 +39,18 @@ public sealed class ClusterOptions
     /// <summary>Expiry of a room claim; renewed every heartbeat while the room has participants here.</summary>
     public TimeSpan ClaimTtl { get; set; } = TimeSpan.FromSeconds(6);
 
+    /// <summary>
+    /// Drain migration: this long after the node starts draining (drain API or SIGTERM), each of its rooms is claimed
+    /// for another node and its pages are told to reconnect there (<c>redirect</c>). Empty: rooms stay until they end.
+    /// </summary>
+    public TimeSpan? DrainMigrateAfter { get; set; }
+
+    /// <summary>
+    /// A room that sent <c>room_started</c> and has had no claim for this long (its node was killed and nobody came
+    /// back) is finished: one node sends its <c>room_finished</c>. Longer than a page's reconnect backoff.
+    /// </summary>
+    public TimeSpan OrphanRoomGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Prefix of every Redis key (several clusters may share one Redis).</summary>
     public string KeyPrefix { get; set; } = "dwr:";
 

@@ -50,6 +50,16 @@ internal sealed class ClusterOptionsValidator(IOptions<TelemetryOptions> telemet
             errors.Add($"{ClusterOptions.SectionName}: MaxParticipants must be >= 0 and CpuLimit in (0, 1].");
         }
 
+        if (options.OrphanRoomGrace < options.ClaimTtl || options.OrphanRoomGrace > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{ClusterOptions.SectionName}:OrphanRoomGrace must be at least ClaimTtl and at most 1 day.");
+        }
+
+        if (options.DrainMigrateAfter is { } grace && (grace < TimeSpan.Zero || grace > TimeSpan.FromHours(1)))
+        {
+            errors.Add($"{ClusterOptions.SectionName}:DrainMigrateAfter must be between 0 and 1 hour (empty: no migration).");
+        }
+
         if (!NodeIds.IsValid(options.KeyPrefix.TrimEnd(':')))
         {
             errors.Add($"{ClusterOptions.SectionName}:KeyPrefix may only hold letters, digits, '.', '_', '-' (and a trailing ':').");

@@ -19,7 +19,7 @@ internal sealed partial class ClusterPlacement(ClusterNode node, RoomRegistry ro
 
     public async ValueTask<SignalMessage?> PlaceAsync(string room, string? token, string? messageId, CancellationToken cancellationToken)
     {
-        if (rooms.Find(room) is not null)
+        if (rooms.Find(room) is not null && !node.Migration.WasHandedOver(room))
         {
             node.Metrics.Placement("local");
             return null;

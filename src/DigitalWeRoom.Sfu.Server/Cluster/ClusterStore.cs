@@ -8,7 +8,8 @@ namespace DigitalWeRoom.Sfu.Server.Cluster;
 /// <item><c>node:{id}</c>: the node's <see cref="NodeEntry"/> JSON, expiring after StaleAfter; <c>nodes</c>: set of ids.</item>
 /// <item><c>room:{name}</c>: the owning node's id, expiring after ClaimTtl unless renewed (the claim).</item>
 /// <item><c>rooms:{id}</c>: set of the rooms claimed for a node (its live room count for placement).</item>
-/// <item><c>started:{name}</c>: the room's <c>room_started</c> webhook was sent; deleted with the last release (webhooks once per room).</item>
+/// <item><c>started:{name}</c>: the room's <c>room_started</c> webhook was sent; deleted with the last release (webhooks once per room);
+/// <c>started-rooms</c>: the set of those rooms; <c>orphan:{name}</c>: when the sweep first saw the room without a claim.</item>
 /// </list>
 /// Claims, renewals and releases are Lua scripts, so each is one atomic step on the Redis server.
 /// </summary>
@@ -47,16 +48,54 @@ internal sealed class ClusterStore(IDatabase db, ClusterOptions options)
         return lost
         """;
 
-    /// <summary>KEYS: claim, rooms-set, started marker. ARGV: node, room. Compare-and-delete: only the owner (or nobody) releases.</summary>
+    /// <summary>
+    /// KEYS: claim, rooms-set, started marker, started set. ARGV: node, room, "1" to keep the marker (the room moved on). Compare-and-delete:
+    /// only the owner (or nobody) releases.
+    /// </summary>
     private const string ReleaseScript = """
         local cur = redis.call('GET', KEYS[1])
         redis.call('SREM', KEYS[2], ARGV[2])
         if (not cur) or cur == ARGV[1] then
           redis.call('DEL', KEYS[1])
-          redis.call('DEL', KEYS[3])
+          if ARGV[3] ~= '1' then
+            redis.call('DEL', KEYS[3])
+            redis.call('SREM', KEYS[4], ARGV[2])
+          end
           return 1
         end
         return 0
+        """;
+
+    /// <summary>
+    /// KEYS: started set. ARGV: key prefix, grace ms, rooms per sweep. For up to that many rooms with a started marker:
+    /// a claim exists, forget any orphan time; none, note the first time seen without one (Redis clock); none for the
+    /// grace, delete the marker and answer the room (its room_finished is due, sent by the one caller that got it).
+    /// The per-room keys are built here from the prefix (this needs a single Redis server, not Redis Cluster).
+    /// </summary>
+    private const string SweepScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local grace = tonumber(ARGV[2])
+        local finished = {}
+        for _, room in ipairs(redis.call('SRANDMEMBER', KEYS[1], ARGV[3])) do
+          local orphan = ARGV[1] .. 'orphan:' .. room
+          if redis.call('EXISTS', ARGV[1] .. 'started:' .. room) == 0 then
+            redis.call('SREM', KEYS[1], room)
+            redis.call('DEL', orphan)
+          elseif redis.call('EXISTS', ARGV[1] .. 'room:' .. room) == 1 then
+            redis.call('DEL', orphan)
+          else
+            local since = redis.call('GET', orphan)
+            if not since then
+              redis.call('SET', orphan, now, 'PX', grace * 4)
+            elseif now - tonumber(since) >= grace then
+              redis.call('DEL', orphan, ARGV[1] .. 'started:' .. room)
+              redis.call('SREM', KEYS[1], room)
+              table.insert(finished, room)
+            end
+          end
+        end
+        return finished
         """;
 
     private static readonly TimeSpan StartedMarkerTtl = TimeSpan.FromHours(24);
@@ -72,6 +111,8 @@ internal sealed class ClusterStore(IDatabase db, ClusterOptions options)
     private RedisKey RoomsOfKey(string id) => P + "rooms:" + id;
 
     private RedisKey StartedKey(string room) => P + "started:" + room;
+
+    private RedisKey StartedSetKey => P + "started-rooms";
 
     public async Task PublishAsync(NodeEntry entry)
     {
@@ -146,11 +187,29 @@ internal sealed class ClusterStore(IDatabase db, ClusterOptions options)
         return lost;
     }
 
-    /// <summary>Releases the claim if this node still holds it (compare-and-delete); true when it was ours or already gone.</summary>
-    public async Task<bool> ReleaseAsync(string room, string node) =>
-        (long)await db.ScriptEvaluateAsync(ReleaseScript, [RoomKey(room), RoomsOfKey(node), StartedKey(room)], [node, room]) == 1;
+    /// <summary>
+    /// Releases the claim if this node still holds it (compare-and-delete); true when it was ours or already gone. The
+    /// room's <c>started</c> marker goes with it unless <paramref name="keepStarted"/> (the room was handed to another node).
+    /// </summary>
+    public async Task<bool> ReleaseAsync(string room, string node, bool keepStarted = false) =>
+        (long)await db.ScriptEvaluateAsync(ReleaseScript, [RoomKey(room), RoomsOfKey(node), StartedKey(room), StartedSetKey], [node, room, keepStarted ? "1" : "0"]) == 1;
 
     /// <summary>True for the first node to report the room started in this cluster (the one that sends <c>room_started</c>).</summary>
-    public Task<bool> MarkStartedAsync(string room, string node) =>
-        db.StringSetAsync(StartedKey(room), node, StartedMarkerTtl, When.NotExists);
+    public async Task<bool> MarkStartedAsync(string room, string node)
+    {
+        if (!await db.StringSetAsync(StartedKey(room), node, StartedMarkerTtl, When.NotExists))
+        {
+            return false;
+        }
+
+        await db.SetAddAsync(StartedSetKey, room);
+        return true;
+    }
+
+    /// <summary>Rooms that started and have had no claim for <paramref name="grace"/>: their <c>room_finished</c> is this caller's to send.</summary>
+    public async Task<string[]> SweepOrphansAsync(TimeSpan grace, int maxRooms = 200)
+    {
+        var result = await db.ScriptEvaluateAsync(SweepScript, [StartedSetKey], [P, (long)grace.TotalMilliseconds, maxRooms]);
+        return [.. ((RedisResult[]?)result ?? []).Select(r => (string?)r).OfType<string>()];
+    }
 }

@@ -21,7 +21,8 @@ public static class StatsApi
             DrainState drain, AdminAuthorization admin) =>
             admin.Authorize(context) is { IsGranted: false } denied
                 ? denied.ToResult()
-                : Results.Json(Build(rooms, sampler, metrics, drain), statusCode: 200));
+                : Results.Json(Build(rooms, sampler, metrics, drain) with { Clustered = context.RequestServices.GetService<Cluster.ClusterNode>() is not null },
+                    statusCode: 200));
         endpoints.MapGet("/api/stats/rooms/{name}", (string name, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
         {
             if (admin.Authorize(context) is { IsGranted: false } denied)
@@ -92,6 +93,9 @@ public sealed record ServerStats
     public long Time { get; init; }
     public double UptimeSeconds { get; init; }
     public bool Draining { get; init; }
+
+    /// <summary>This node is in a cluster: the dashboard then also reads <c>/api/cluster</c> for its node table.</summary>
+    public bool Clustered { get; init; }
     public double SampleIntervalSeconds { get; init; }
     public int Rooms { get; init; }
     public int Participants { get; init; }

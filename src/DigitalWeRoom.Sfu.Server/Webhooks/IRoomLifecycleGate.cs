@@ -10,4 +10,10 @@ public interface IRoomLifecycleGate
     void RoomStarted(string room, Action send);
 
     void RoomFinished(string room, Action send);
+
+    /// <summary>
+    /// Registers how to send <c>room_finished</c> for a room that ended elsewhere without a goodbye (its node was killed
+    /// and nobody rejoined): the cluster then calls <paramref name="sendRoomFinished"/> once for that room.
+    /// </summary>
+    void OnFinishedElsewhere(Action<string> sendRoomFinished);
 }

@@ -18,6 +18,7 @@ public sealed class WebhookRoomEvents(RoomRegistry rooms, WebhookNotifier notifi
         if (notifier.Enabled)
         {
             _subscription = rooms.Events.Subscribe(this);
+            lifecycle?.OnFinishedElsewhere(room => Lifecycle(room, WebhookEventNames.RoomFinished, null));
         }
 
         return Task.CompletedTask;

@@ -88,6 +88,81 @@ public sealed class ClusterMeetingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Drained_owner_hands_the_room_over_the_pages_get_media_back_on_the_other_node_and_it_exits()
+    {
+        using var cluster = new ClusterNodes(2, "--Sfu:Cluster:DrainMigrateAfter=00:00:02", "--Sfu:DrainTimeout=00:01:00");
+        await cluster.WaitReadyAsync();
+        await using var chromium = await Chromium.LaunchAsync(extraArguments: Chromium.Autoplay);
+        var pages = await JoinThroughEveryNodeAsync(cluster, chromium.Browser);
+        var (owner, _) = await cluster.OwnerAsync(Room);
+        int other = 1 - owner;
+        await AssertEveryPageReceivesAsync(pages);
+
+        var clock = Stopwatch.StartNew();
+        cluster.Nodes[owner].Terminate(); // SIGTERM: drain; after the 2 s grace the room is handed to the other node
+        var back = await Task.WhenAll(pages.Select(async page =>
+        {
+            await page.WaitForFunctionAsync($"() => window.dwrCluster.url === '{cluster.Nodes[other].WebSocketUri}' && window.dwr.participantId && window.dwr.participants.length === 2",
+                null, new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 50 });
+            var joined = clock.Elapsed;
+            await WaitForMediaAsync(page);
+            return (joined, media: clock.Elapsed);
+        }));
+        Assert.True(await cluster.Nodes[owner].WaitExitAsync(TimeSpan.FromSeconds(20)), "the drained node did not exit once empty");
+        var exited = clock.Elapsed;
+        output.WriteLine(string.Join("; ", back.Select((t, i) => $"page {i}: on the other node {t.joined.TotalSeconds:0.00} s, media {t.media.TotalSeconds:0.00} s after SIGTERM"))
+            + $"; old node exited after {exited.TotalSeconds:0.00} s (drain timeout 60 s)");
+
+        Assert.Equal((other, 3), await cluster.OwnerAsync(Room));
+        await AssertEveryPageReceivesAsync(pages);
+        Assert.True(await ClusterNodes.MediaPacketsAsync(cluster.Nodes[other]) > 100, "the new owner carries the media");
+        Assert.Contains("handed to node", cluster.Nodes[owner].Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dashboard_on_either_node_shows_the_node_table_of_the_whole_cluster()
+    {
+        using var cluster = new ClusterNodes(2);
+        await cluster.WaitReadyAsync();
+        await using var chromium = await Chromium.LaunchAsync(extraArguments: Chromium.Autoplay);
+        var page = await MeetingHost.OpenMeetingAsync(chromium.Browser, cluster.Nodes[0].BaseUri, Room, "solo");
+        await page.WaitForFunctionAsync("() => window.dwr && window.dwr.participantId", null, new PageWaitForFunctionOptions { Timeout = 20_000 });
+        var (owner, _) = await cluster.OwnerAsync(Room);
+        int other = 1 - owner;
+        Assert.True((await cluster.Nodes[other].Http.PostAsync("api/admin/drain", null)).IsSuccessStatusCode);
+
+        for (int i = 0; i < 2; i++)
+        {
+            var dashboard = await page.Context.NewPageAsync();
+            await dashboard.GotoAsync(new Uri(cluster.Nodes[i].BaseUri, "/dashboard").ToString());
+            // Each node reads the other's entry from Redis (refreshed every 2 s): wait for both nodes' current state.
+            await dashboard.WaitForFunctionAsync(
+                $"() => document.querySelectorAll('#node-table tbody tr').length === 2 && " +
+                $"document.querySelector(\"#node-table tr[data-node='{cluster.Ids[owner]}'] td:nth-child(3)\")?.textContent === '1' && " +
+                $"document.querySelector(\"#node-table tr[data-node='{cluster.Ids[other]}']\")?.dataset.state === 'draining'",
+                null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+            Assert.False(await dashboard.Locator("#cluster").IsHiddenAsync());
+            var ownerRow = await dashboard.Locator($"#node-table tr[data-node='{cluster.Ids[owner]}'] td").AllTextContentsAsync();
+            var otherRow = await dashboard.Locator($"#node-table tr[data-node='{cluster.Ids[other]}'] td").AllTextContentsAsync();
+            output.WriteLine($"dashboard on {cluster.Ids[i]}: [{string.Join(" | ", ownerRow)}] [{string.Join(" | ", otherRow)}]");
+            Assert.Equal(9, ownerRow.Count);
+            Assert.StartsWith(cluster.Ids[owner], ownerRow[0], StringComparison.Ordinal);
+            Assert.Equal(i == owner, ownerRow[0].EndsWith("(this)", StringComparison.Ordinal));
+            Assert.Equal(["serving", "1", "1"], ownerRow.Skip(1).Take(3));
+            Assert.Equal(["draining", "0", "0"], otherRow.Skip(1).Take(3));
+            Assert.Matches(@"^\d+ %$", ownerRow[6]);
+            foreach (var row in new[] { ownerRow, otherRow })
+            {
+                var seen = double.Parse(row[8].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.InRange(seen, 0, 5); // a live entry: written within the last heartbeats
+            }
+
+            Assert.Equal("redis up", await dashboard.TextContentAsync("#cluster-redis"));
+            await dashboard.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task Page_follows_only_WebSocket_redirects_with_an_allowed_scheme()
     {
         using var cluster = new ClusterNodes(1);

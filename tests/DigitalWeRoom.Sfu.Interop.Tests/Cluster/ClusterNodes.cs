@@ -48,13 +48,26 @@ internal sealed class ClusterNodes : IDisposable
         }
     }
 
-    /// <summary>The node serving <paramref name="room"/>, from the cluster-wide room list of any live node.</summary>
+    /// <summary>
+    /// The node serving <paramref name="room"/>, from the cluster-wide room list of any live node (waiting up to 10 s for
+    /// the room to be listed: the room loop publishes its snapshot a moment after the first <c>joined</c>).
+    /// </summary>
     public async Task<(int Index, int Participants)> OwnerAsync(string room, ServerProcess? ask = null)
     {
         ask ??= Nodes.First(n => !n.HasExited);
-        var rooms = JsonDocument.Parse(await ask.Http.GetStringAsync("api/rooms")).RootElement;
-        var entry = rooms.EnumerateArray().Single(r => r.GetProperty("name").GetString() == room);
-        return (Ids.IndexOf(entry.GetProperty("node").GetString()!), entry.GetProperty("participants").GetArrayLength());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var rooms = JsonDocument.Parse(await ask.Http.GetStringAsync("api/rooms")).RootElement;
+            var entries = rooms.EnumerateArray().Where(r => r.GetProperty("name").GetString() == room).ToArray();
+            if (entries.Length == 1)
+            {
+                return (Ids.IndexOf(entries[0].GetProperty("node").GetString()!), entries[0].GetProperty("participants").GetArrayLength());
+            }
+
+            Assert.True(entries.Length == 0 && DateTime.UtcNow < deadline, $"room {room} listed {entries.Length} times: {rooms}");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>RTP packets the node's media port received and sent (sfu_packets_total, every label).</summary>
@@ -71,7 +84,8 @@ internal sealed class ClusterNodes : IDisposable
         Redis.Dispose();
     }
 
-    private static string ServerSourceDirectory()
+    /// <summary>The checkout this test build came from (the directory holding DigitalWeRoom.Sfu.sln).</summary>
+    public static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DigitalWeRoom.Sfu.sln")))
@@ -79,6 +93,8 @@ internal sealed class ClusterNodes : IDisposable
             dir = dir.Parent;
         }
 
-        return Path.Combine(dir!.FullName, "src", "DigitalWeRoom.Sfu.Server");
+        return dir!.FullName;
     }
+
+    private static string ServerSourceDirectory() => Path.Combine(RepoRoot(), "src", "DigitalWeRoom.Sfu.Server");
 }

@@ -57,6 +57,7 @@ public sealed class DashboardPageTests
         var row = dashboard.Locator("#room-table tbody tr[data-room='dash-room'] td");
         Assert.Equal(["dash-room", room.GetProperty("mode").GetString()!, "2", TrackCount(room).ToString()], await row.AllTextContentsAsync());
         Assert.Equal("1", await dashboard.Locator("#drop-table tr[data-reason='signaling_malformed'] td").Nth(1).TextContentAsync());
+        Assert.True(await dashboard.Locator("#cluster").IsHiddenAsync(), "a single node shows no cluster node table");
 
         using var http = new HttpClient { BaseAddress = host.BaseUri };
         var stats = await http.GetFromJsonAsync<JsonElement>("/api/stats");

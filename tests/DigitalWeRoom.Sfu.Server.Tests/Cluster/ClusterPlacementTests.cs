@@ -141,6 +141,52 @@ public sealed class ClusterPlacementTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task Cluster_api_gives_every_node_its_state_load_and_age_from_any_node()
+    {
+        var a = Node("node-a", new() { ["Sfu:Telemetry:Region"] = "eu-west" });
+        var b = Node("node-b");
+        await WaitForNodesAsync([a, b], 2);
+        var (client, _, at) = await a.JoinAsync("dash", "p");
+        _owned.Add(client);
+        var owner = at == a.WebSocketUri ? a : b;
+        var other = owner == a ? b : a;
+        using (var drain = new HttpClient { BaseAddress = other.BaseUri })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await drain.PostAsync("/api/admin/drain", null)).StatusCode);
+        }
+
+        foreach (var node in new[] { a, b })
+        {
+            using var http = new HttpClient { BaseAddress = node.BaseUri };
+            JsonElement view = default;
+            // The other node's entry is at most one heartbeat old: wait until it shows the join and the drain.
+            await WaitAsync(() =>
+            {
+                view = JsonDocument.Parse(http.GetStringAsync("/api/cluster").GetAwaiter().GetResult()).RootElement.Clone();
+                var entries = view.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetString()!);
+                return entries.Count == 2 && entries[owner.NodeId].GetProperty("participants").GetInt32() == 1
+                    && entries[other.NodeId].GetProperty("state").GetString() == "draining";
+            }, $"{node.NodeId}'s view of the cluster", seconds: 10);
+
+            Assert.Equal(node.NodeId, view.GetProperty("self").GetString());
+            Assert.True(view.GetProperty("redisUp").GetBoolean());
+            long now = view.GetProperty("now").GetInt64();
+            foreach (var entry in view.GetProperty("nodes").EnumerateArray())
+            {
+                string id = entry.GetProperty("id").GetString()!;
+                Assert.Equal(id == owner.NodeId ? "serving" : "draining", entry.GetProperty("state").GetString());
+                Assert.Equal(id == owner.NodeId ? 1 : 0, entry.GetProperty("rooms").GetInt32());
+                Assert.Equal(0, entry.GetProperty("tracks").GetInt32());
+                Assert.InRange(entry.GetProperty("cpu").GetDouble(), 0, 1);
+                Assert.True(entry.GetProperty("pps").GetDouble() >= 0);
+                Assert.Equal(id == "node-a" ? "eu-west" : b.Services.GetRequiredService<ClusterNode>().Region, entry.GetProperty("region").GetString());
+                Assert.InRange(now - entry.GetProperty("at").GetInt64(), 0, 5000);
+                Assert.Equal((id == a.NodeId ? a : b).BaseUri.ToString().TrimEnd('/'), entry.GetProperty("url").GetString());
+            }
+        }
+    }
+
+    [Fact]
     public async Task Redis_outage_keeps_rooms_running_places_locally_and_recovers_the_claims()
     {
         var a = Node("node-a");

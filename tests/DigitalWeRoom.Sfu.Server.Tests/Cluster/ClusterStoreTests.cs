@@ -56,6 +56,34 @@ public sealed class ClusterStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Sweep_hands_a_started_room_without_a_claim_to_one_caller_after_the_grace_and_never_a_claimed_or_moved_one()
+    {
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var store = new ClusterStore(mux.GetDatabase(), _options);
+        var grace = TimeSpan.FromMilliseconds(600);
+        Assert.Equal("node-a", await store.ClaimAsync("alive", "node-a"));
+        Assert.True(await store.MarkStartedAsync("alive", "node-a"));
+        Assert.True(await store.MarkStartedAsync("orphan", "node-a")); // its node died: no claim
+        Assert.True(await store.MarkStartedAsync("ended", "node-a"));
+        Assert.True(await store.ReleaseAsync("ended", "node-a")); // ended normally: room_finished already sent
+
+        Assert.Empty(await store.SweepOrphansAsync(grace)); // first sighting without a claim only starts the clock
+        await Task.Delay(grace + TimeSpan.FromMilliseconds(100));
+        Assert.Empty(await store.SweepOrphansAsync(TimeSpan.FromSeconds(60))); // a longer grace has not passed
+        Assert.Equal(["orphan"], await store.SweepOrphansAsync(grace));
+        Assert.Empty(await store.SweepOrphansAsync(grace)); // handed out once
+        Assert.False(await store.MarkStartedAsync("alive", "node-b")); // the claimed room still counts as started
+
+        // A room resumed before the grace passed (its claim is back) is not finished.
+        Assert.True(await store.MarkStartedAsync("resumed", "node-a"));
+        Assert.Empty(await store.SweepOrphansAsync(grace));
+        Assert.Equal("node-b", await store.ClaimAsync("resumed", "node-b"));
+        await Task.Delay(grace + TimeSpan.FromMilliseconds(100));
+        Assert.Empty(await store.SweepOrphansAsync(grace));
+        Assert.Equal("0", _redis.Command("EXISTS dwr:orphan:resumed")?.TrimStart(':'));
+    }
+
+    [Fact]
     public async Task Room_started_is_marked_once_and_the_mark_goes_with_the_last_release()
     {
         await using var mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);

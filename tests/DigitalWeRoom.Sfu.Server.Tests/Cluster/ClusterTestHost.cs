@@ -69,9 +69,13 @@ internal sealed class ClusterTestHost : WebApplicationFactory<Program>
     /// Joins <paramref name="room"/> through this node and follows a <c>redirect</c> as the page does: the client, the
     /// redirect received (null: joined here) and the URL it joined at.
     /// </summary>
-    public async Task<(WsClient Client, SignalMessage? Redirect, Uri JoinedAt)> JoinAsync(string room, string name, string? token = null)
+    public Task<(WsClient Client, SignalMessage? Redirect, Uri JoinedAt)> JoinAsync(string room, string name, string? token = null) =>
+        JoinThroughAsync(WebSocketUri, room, name, token, NodeId);
+
+    /// <summary>Joins <paramref name="room"/> through the node at <paramref name="entry"/> and follows redirects as the page does.</summary>
+    public static async Task<(WsClient Client, SignalMessage? Redirect, Uri JoinedAt)> JoinThroughAsync(Uri entry, string room, string name, string? token, string label)
     {
-        var ws = WebSocketUri;
+        var ws = entry;
         SignalMessage? redirect = null;
         for (int hop = 0; hop < 3; hop++)
         {
@@ -84,7 +88,7 @@ internal sealed class ClusterTestHost : WebApplicationFactory<Program>
             }
 
             await client.DisposeAsync();
-            Assert.True(reply.Type == MessageTypes.Redirect, $"join of {room} through {NodeId} refused: {reply.Code} {reply.Reason}");
+            Assert.True(reply.Type == MessageTypes.Redirect, $"join of {room} through {label} refused: {reply.Code} {reply.Reason}");
             redirect = reply;
             ws = new Uri(reply.Url!);
         }

@@ -4,6 +4,7 @@
 const POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
 let selectedRoom = null;
+let clusterPolling = false;
 
 function authHeaders() {
   const key = sessionStorage.getItem('dwr-admin-key');
@@ -127,8 +128,12 @@ function render(s) {
   drawChart($('chart-process'), [h.map((x) => x.cpuPercent), h.map((x) => x.memoryBytes / (1024 * 1024))], ['#e0b04a', '#9a7fe0']);
   renderRooms(s.roomList);
   renderDrops(s.drops);
+  if (s.clustered && !clusterPolling) {
+    clusterPolling = true;
+    pollCluster();
+  }
   document.body.dataset.updated = String(s.time);
-  window.dwrDashboard = { last: s };
+  window.dwrDashboard = { ...window.dwrDashboard, last: s };
 }
 
 async function poll() {
@@ -148,6 +153,38 @@ async function poll() {
   } finally {
     setTimeout(poll, POLL_MS);
   }
+}
+
+// Cluster (docs/cluster.md): every node's registry entry from /api/cluster, whichever node serves this page.
+// Polled only once /api/stats says this node is in a cluster; otherwise the table stays hidden.
+export function renderNodes(c) {
+  $('cluster').hidden = false;
+  setText('cluster-redis', c.redisUp ? 'redis up' : 'redis unreachable');
+  $('node-table').querySelector('tbody').replaceChildren(...c.nodes.map((n) => {
+    const tr = document.createElement('tr');
+    tr.dataset.node = n.id;
+    tr.dataset.state = n.state;
+    const seen = Math.max(0, (c.now - n.at) / 1000);
+    const cells = [n.id + (n.id === c.self ? ' (this)' : ''), n.state, n.rooms, n.participants, n.tracks, Math.round(n.pps),
+      (100 * n.cpu).toFixed(0) + ' %', n.region, seen.toFixed(1) + ' s ago'];
+    for (const text of cells) {
+      const td = document.createElement('td');
+      td.textContent = String(text);
+      tr.append(td);
+    }
+    return tr;
+  }));
+  window.dwrDashboard = { ...window.dwrDashboard, cluster: c };
+}
+
+async function pollCluster() {
+  try {
+    const response = await fetch('/api/cluster', { headers: authHeaders(), cache: 'no-store' });
+    if (response.ok) renderNodes(await response.json());
+  } catch {
+    // The stats poll reports the node offline.
+  }
+  setTimeout(pollCluster, 2 * POLL_MS);
 }
 
 $('key-form').addEventListener('submit', (e) => {
