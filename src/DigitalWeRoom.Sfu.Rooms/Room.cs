@@ -5,45 +5,47 @@ using Microsoft.Extensions.Logging;
 namespace DigitalWeRoom.Sfu.Rooms;
 
 /// <summary>
-/// A meeting room. All room state (participants, mode, timers, media sessions) is owned by ONE
-/// control loop that reads its <see cref="RoomMailbox"/> (clients and the room itself in separate lanes); callers only post
-/// commands, so nothing here takes a lock. The mode logic is <see cref="RoomModeMachine"/>; the room carries out its effects.
+/// A meeting room: its mailbox and membership. All room state (participants, mode, timers, media sessions) is owned by
+/// ONE control loop that reads its <see cref="RoomMailbox"/> (clients and the room itself in separate lanes); callers
+/// only post commands, so nothing here takes a lock. The loop hands each command to the part that owns it: joins and
+/// leaves here, client messages to <see cref="RoomSignalHandler"/>, the mode to <see cref="RoomModeDriver"/> (which
+/// carries out <see cref="RoomModeMachine"/>'s effects), operator commands to <see cref="RoomOperator"/>, the video
+/// codec to <see cref="RoomVideoCodec"/>.
 /// </summary>
-public sealed partial class Room
+public sealed class Room
 {
     private const string IdAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 
     private readonly RoomMailbox _commands = new();
-
-    // Join order is kept: the snapshot and "participants" lists follow it.
-    private readonly List<Participant> _participants = [];
+    private readonly RoomMembers _participants = new();
     private readonly RoomSettings _settings;
-    private readonly TimeProvider _time;
     private readonly IMediaSessionFactory _mediaFactory;
     private readonly ILogger _logger;
-    private readonly Action<Room> _onClosed;
+    private readonly IRoomClosedListener _onClosed;
     private readonly IRoomEventSink _events;
+    private readonly RoomModeDriver _mode;
+    private readonly RoomSignalHandler _signals;
+    private readonly RoomOperator _operator;
+    private readonly RoomVideoCodec _videoCodec;
 
     private IRoomMedia? _media;
-    private RoomModeState _mode = RoomModeState.Initial;
-    private long _modeSince;
-    private ITimer? _timer;
-    private int _timerGeneration;
     private bool _closed;
     private volatile RoomSnapshot _snapshot;
     private Task _loop = Task.CompletedTask;
 
-    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, Action<Room> onClosed,
+    internal Room(string name, RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILogger logger, IRoomClosedListener onClosed,
         IRoomEventSink? events = null)
     {
         _events = events ?? new RoomEvents(logger);
-        _modeSince = time.GetTimestamp();
         Name = name;
         _settings = settings;
-        _time = time;
         _mediaFactory = mediaFactory;
         _logger = logger;
         _onClosed = onClosed;
+        _mode = new RoomModeDriver(name, _participants, settings, time, _events, logger, Post);
+        _signals = new RoomSignalHandler(name, _participants, _mode, settings, time, _events, logger);
+        _operator = new RoomOperator(name, _participants, logger);
+        _videoCodec = new RoomVideoCodec(name, settings.VideoCodecs, logger);
         _snapshot = new RoomSnapshot(name, ModeNames.Sfu, []);
     }
 
@@ -57,6 +59,9 @@ public sealed partial class Room
 
     /// <summary>Completes when the control loop has ended (the room emptied and closed).</summary>
     public Task Completion => _loop;
+
+    /// <summary>The video codec the room forwards; null until the first participant joined.</summary>
+    public string? VideoCodec => _videoCodec.Codec;
 
     internal void Start() => _loop = Task.Run(RunAsync);
 
@@ -105,6 +110,31 @@ public sealed partial class Room
         }
     }
 
+    /// <summary>
+    /// Removes a participant: it gets an <c>error</c> with code <c>removed</c> and its connection is closed; the
+    /// others get <c>participant-left</c>; the room keeps running (it closes only if it is now empty).
+    /// </summary>
+    public Task<AdminOutcome> RemoveParticipantAsync(string participantId, string reason) =>
+        RunAdminAsync(done => new RoomCommand.RemoveParticipant(participantId, reason, done));
+
+    /// <summary>
+    /// Mutes (or unmutes) what a participant publishes of one kind, named by <paramref name="kind"/> ("audio",
+    /// "video") or by one of its published <paramref name="trackId"/>s: the server stops forwarding it and everyone,
+    /// the owner included, gets a <c>mute</c> message. Until the operator unmutes, the owner cannot unmute itself.
+    /// </summary>
+    public Task<AdminOutcome> MuteAsync(string participantId, string? trackId, string? kind, bool muted) =>
+        RunAdminAsync(done => new RoomCommand.MuteTrack(participantId, trackId, kind, muted, done));
+
+    /// <summary>Closes the room: everyone gets an <c>error</c> with code <c>room-closed</c> and is disconnected; the room is removed.</summary>
+    public Task<AdminOutcome> CloseAsync(string reason) =>
+        RunAdminAsync(done => new RoomCommand.CloseRoom(reason, done));
+
+    private async Task<AdminOutcome> RunAdminAsync(Func<TaskCompletionSource<AdminOutcome>, RoomCommand.Admin> create)
+    {
+        var done = new TaskCompletionSource<AdminOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return await TryPostAsync(create(done), CancellationToken.None) ? await done.Task : AdminOutcome.RoomClosed;
+    }
+
     private static async ValueTask IgnoreResult(ValueTask<bool> task) => await task;
 
     private ValueTask<bool> TryPostAsync(RoomCommand command, CancellationToken cancellationToken) =>
@@ -149,7 +179,7 @@ public sealed partial class Room
             }
         }
 
-        _timer?.Dispose();
+        _mode.Dispose();
         if (_media is not null)
         {
             await _media.DisposeAsync();
@@ -183,7 +213,11 @@ public sealed partial class Room
         switch (command)
         {
             case RoomCommand.Join join:
-                await OnReplaceSameIdentityAsync(join.Connection.Identity);
+                if (_operator.DismissSameIdentity(join.Connection.Identity) is { } replaced)
+                {
+                    await OnLeaveAsync(replaced.Id, "replaced by a new session of the same identity");
+                }
+
                 OnJoin(join);
                 break;
             case RoomCommand.Leave leave:
@@ -191,20 +225,20 @@ public sealed partial class Room
                 leave.Done.TrySetResult();
                 break;
             case RoomCommand.Signal signal:
-                OnSignal(signal.ParticipantId, signal.Message);
+                _signals.OnSignal(signal.ParticipantId, signal.Message);
                 break;
             case RoomCommand.TimerFired timer:
-                OnTimer(timer.Generation);
+                _mode.OnTimer(timer.Generation);
                 break;
             case RoomCommand.SessionSend send:
-                if (Find(send.ParticipantId) is { } target)
+                if (_participants.Find(send.ParticipantId) is { } target)
                 {
                     target.Send(send.Message with { From = SignalTargets.Server, Target = null });
                 }
 
                 break;
             case RoomCommand.SessionStateChanged state:
-                if (Find(state.ParticipantId) is { } p)
+                if (_participants.Find(state.ParticipantId) is { } p)
                 {
                     _logger.LogInformation("Room {Room}: server connection of {Participant} is {State}", Name, p.Id, state.State);
                     if (state.State == SfuSessionState.ConsentExpired)
@@ -218,7 +252,7 @@ public sealed partial class Room
 
                 break;
             case RoomCommand.Notify notify:
-                Broadcast(notify.Message, except: null);
+                _participants.Broadcast(notify.Message, except: null);
                 break;
             case RoomCommand.SessionCallback callback:
                 callback.Action();
@@ -232,6 +266,34 @@ public sealed partial class Room
         }
     }
 
+    private async ValueTask OnAdminAsync(RoomCommand.Admin command)
+    {
+        switch (command)
+        {
+            case RoomCommand.RemoveParticipant remove:
+                var removed = _operator.Remove(remove.ParticipantId, remove.Reason);
+                if (removed is not null)
+                {
+                    await OnLeaveAsync(removed.Id, "removed by the operator");
+                }
+
+                remove.Done.TrySetResult(removed is null ? AdminOutcome.ParticipantNotFound : AdminOutcome.Done);
+                break;
+            case RoomCommand.MuteTrack mute:
+                mute.Done.TrySetResult(_operator.Mute(mute));
+                break;
+            case RoomCommand.CloseRoom close:
+                // The usual leave path, so sessions are disposed and the last leave closes and unregisters the room.
+                foreach (var participant in _operator.DismissAll(close.Reason))
+                {
+                    await OnLeaveAsync(participant.Id, "room closed by the operator");
+                }
+
+                close.Done.TrySetResult(AdminOutcome.Done);
+                break;
+        }
+    }
+
     private void OnJoin(RoomCommand.Join join)
     {
         if (_participants.Count >= _settings.MaxParticipantsPerRoom)
@@ -240,13 +302,15 @@ public sealed partial class Room
             return;
         }
 
-        if (!TryAdmitCodec(join))
+        if (!_videoCodec.TryAdmit(join.VideoCodecs, _media, out var refusal))
         {
+            _logger.LogInformation("Room {Room}: join refused: {Reason}", Name, refusal);
+            join.Done.TrySetResult(new JoinResult(JoinOutcome.UnsupportedCodec, this, null) { Detail = refusal });
             return;
         }
 
         var participant = new Participant(NewId(), join.DisplayName.Trim(), join.AllowP2p, join.Connection);
-        var others = _participants.Select(p => p.ToInfo()).ToArray();
+        var others = _participants.Infos();
         _participants.Add(participant);
         join.Done.TrySetResult(new JoinResult(JoinOutcome.Joined, this, participant.Id));
 
@@ -261,9 +325,9 @@ public sealed partial class Room
             Mode = ModeNames.Sfu,
             Name = participant.Name,
             IceServers = join.IceServers,
-            VideoCodec = _videoCodec,
+            VideoCodec = _videoCodec.Codec,
         });
-        Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = participant.ToInfo() }, except: participant);
+        _participants.Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = participant.ToInfo() }, except: participant);
         _events.OnParticipantJoined(Name, participant.ToInfo(), _participants.Count);
         _logger.LogInformation("Room {Room}: {Participant} ({Name}) joined, {Count} present", Name, participant.Id, participant.Name, _participants.Count);
 
@@ -280,12 +344,12 @@ public sealed partial class Room
             }
         }
 
-        OnMembershipChanged(_participants.Count - 1, participant, joined: true);
+        _mode.OnMembershipChanged(_participants.Count - 1, participant, joined: true);
     }
 
     private async ValueTask OnLeaveAsync(string participantId, string reason)
     {
-        var participant = Find(participantId);
+        var participant = _participants.Find(participantId);
         if (participant is null)
         {
             return;
@@ -293,7 +357,7 @@ public sealed partial class Room
 
         _participants.Remove(participant);
         _logger.LogInformation("Room {Room}: {Participant} left ({Reason}), {Count} present", Name, participantId, reason, _participants.Count);
-        Broadcast(new SignalMessage { Type = MessageTypes.ParticipantLeft, ParticipantId = participantId }, except: null);
+        _participants.Broadcast(new SignalMessage { Type = MessageTypes.ParticipantLeft, ParticipantId = participantId }, except: null);
         _events.OnParticipantLeft(Name, participant.ToInfo(), _participants.Count, reason);
 
         if (participant.Session is { } session)
@@ -315,7 +379,7 @@ public sealed partial class Room
             return;
         }
 
-        OnMembershipChanged(_participants.Count + 1, participant, joined: false);
+        _mode.OnMembershipChanged(_participants.Count + 1, participant, joined: false);
     }
 
     private void Close()
@@ -323,333 +387,12 @@ public sealed partial class Room
         _closed = true;
         _commands.Complete();
         _snapshot = new RoomSnapshot(Name, ModeNames.Sfu, []);
-        _onClosed(this);
+        _onClosed.OnRoomClosed(this);
         _events.OnRoomFinished(Name);
     }
 
-    private void OnSignal(string participantId, SignalMessage message)
-    {
-        var sender = Find(participantId);
-        if (sender is null)
-        {
-            return;
-        }
-
-        if (message.ParticipantId is not null && message.ParticipantId != sender.Id)
-        {
-            SendError(sender, ErrorCodes.NotYourId, "a participant may only send messages as itself", message.Id);
-            return;
-        }
-
-        switch (message.Type)
-        {
-            case MessageTypes.Offer:
-            case MessageTypes.Answer:
-            case MessageTypes.Candidate:
-                OnNegotiation(sender, message);
-                break;
-            case MessageTypes.P2pConnected:
-                OnP2pConnected(sender);
-                break;
-            case MessageTypes.IceRestart:
-                OnIceRestart(sender, message.Id);
-                break;
-            case MessageTypes.P2pFailed:
-                OnP2pFailed(sender, message.Reason ?? "reported by client");
-                break;
-            case MessageTypes.TrackPublished:
-                OnTrackPublished(sender, message.Track!);
-                break;
-            case MessageTypes.TrackUnpublished:
-                if (sender.Tracks.RemoveAll(t => t.Id == message.Track!.Id) > 0)
-                {
-                    Broadcast(new SignalMessage { Type = MessageTypes.TrackUnpublished, ParticipantId = sender.Id, Track = message.Track }, except: sender);
-                }
-
-                break;
-            case MessageTypes.Mute:
-                if (message.Muted == false && IsMutedByOperator(sender, message.Kind!))
-                {
-                    SendError(sender, ErrorCodes.MutedByOperator, $"your {message.Kind} was muted by the operator; only the operator can unmute it", message.Id);
-                    break;
-                }
-
-                if (message.Kind == "audio")
-                {
-                    sender.AudioMuted = message.Muted!.Value;
-                }
-                else
-                {
-                    sender.VideoMuted = message.Muted!.Value;
-                }
-
-                Broadcast(new SignalMessage { Type = MessageTypes.Mute, ParticipantId = sender.Id, Kind = message.Kind, Muted = message.Muted }, except: sender);
-                break;
-            case MessageTypes.View:
-                if (sender.Session?.SetView(message.Visible ?? [], message.Pinned ?? []) is { } viewError)
-                {
-                    SendError(sender, viewError, "view not applied", message.Id);
-                }
-
-                break;
-            case MessageTypes.RaiseHand:
-                sender.HandRaised = message.Raised!.Value;
-                Broadcast(new SignalMessage { Type = MessageTypes.RaiseHand, ParticipantId = sender.Id, Raised = sender.HandRaised }, except: sender);
-                break;
-            case MessageTypes.Chat:
-                Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);
-                break;
-            case MessageTypes.VideoSize:
-                (sender.Session as ISimulcastSession)?.SetVideoSize(message.TrackId!, message.Width!.Value, message.Height!.Value);
-                break;
-            default:
-                SendError(sender, ErrorCodes.UnknownType, "message type not handled by rooms", message.Id);
-                break;
-        }
-    }
-
-    private void OnNegotiation(Participant sender, SignalMessage message)
-    {
-        if (message.Target == SignalTargets.Server)
-        {
-            if (sender.Session is not { } session)
-            {
-                SendError(sender, ErrorCodes.NoServerSession, "this server has no media session for you", message.Id);
-                return;
-            }
-
-            switch (message.Type)
-            {
-                case MessageTypes.Offer:
-                    SendError(sender, ErrorCodes.InvalidTarget, "the server always makes the offer on its connection; answer it", message.Id);
-                    break;
-                case MessageTypes.Answer:
-                    if (session.ApplyAnswer(message.Sdp!) is { } error)
-                    {
-                        SendError(sender, ErrorCodes.InvalidSdp, error, message.Id);
-                    }
-
-                    break;
-                default:
-                    session.AddRemoteCandidate(message.Candidate!);
-                    break;
-            }
-
-            return;
-        }
-
-        // Relay to the peer: only between the two participants of the current P2P pairing.
-        var peer = PeerOf(sender);
-        if (peer is null || peer.Id != message.Target)
-        {
-            SendError(sender, ErrorCodes.InvalidTarget, "target is neither \"server\" nor your current peer-to-peer peer", message.Id);
-            return;
-        }
-
-        // RFC 8866: a description the peer's browser could not parse is refused here, not relayed.
-        if (message.Sdp is not null && !Protocols.Sdp.SdpParser.TryParse(message.Sdp, out _, out var sdpError))
-        {
-            SendError(sender, ErrorCodes.InvalidSdp, sdpError.ToString(), message.Id);
-            return;
-        }
-
-        peer.Send(new SignalMessage
-        {
-            Type = message.Type,
-            From = sender.Id,
-            Sdp = message.Sdp,
-            Candidate = message.Candidate,
-        });
-    }
-
-    private void OnIceRestart(Participant sender, string? id)
-    {
-        if (sender.Session is not { } session)
-        {
-            SendError(sender, ErrorCodes.NoServerSession, "no server connection to restart", id);
-            return;
-        }
-
-        sender.IceRestarts ??= new IceRestartLimiter(_time, _settings.IceRestartsPerMinute, _settings.IceRestartMinInterval);
-        if (!sender.IceRestarts.TryAcquire(out var limited))
-        {
-            SendError(sender, ErrorCodes.IceRestartRateLimited, limited, id);
-            return;
-        }
-
-        if (session.RestartIce() is { } error)
-        {
-            SendError(sender, ErrorCodes.NoServerSession, error, id);
-            return;
-        }
-
-        _logger.LogInformation("Room {Room}: ICE restart for {Participant}", Name, sender.Id);
-    }
-
-    private void OnTrackPublished(Participant sender, TrackInfo track)
-    {
-        if (!sender.Connection.CanPublish)
-        {
-            SendError(sender, ErrorCodes.NotAllowed, "your token does not allow publishing (canPublish is false)", null);
-            return;
-        }
-
-        var index = sender.Tracks.FindIndex(t => t.Id == track.Id);
-        if (index >= 0)
-        {
-            sender.Tracks[index] = track;
-        }
-        else if (sender.Tracks.Count < _settings.MaxTracksPerParticipant)
-        {
-            sender.Tracks.Add(track);
-            _events.OnTrackPublished(Name, sender.ToInfo(), track, _participants.Count);
-        }
-        else
-        {
-            // Over the limit: only the sender hears of it; the room and the others see nothing.
-            SendError(sender, ErrorCodes.TooManyTracks, $"at most {_settings.MaxTracksPerParticipant} published tracks per participant; unpublish one first", null);
-            return;
-        }
-
-        Broadcast(new SignalMessage { Type = MessageTypes.TrackPublished, ParticipantId = sender.Id, Track = track }, except: sender);
-    }
-
-    // ---- Mode state machine (RoomModeMachine decides; the room carries out its effects) --------------
-
-    /// <summary>Everyone receives everyone else: the newcomer gets the list, the others only the delta.</summary>
-    private void OnMembershipChanged(int previousCount, Participant changed, bool joined)
-    {
-        if (joined)
-        {
-            changed.Session?.SetSubscriptions(_participants.Where(o => o != changed).Select(o => o.Id).ToArray());
-        }
-
-        foreach (var p in _participants)
-        {
-            if (p == changed)
-            {
-                continue;
-            }
-
-            if (joined)
-            {
-                p.Session?.Subscribe(changed.Id);
-            }
-            else
-            {
-                p.Session?.Unsubscribe(changed.Id);
-            }
-        }
-
-        Apply(new RoomModeEvent.MembershipChanged(_participants.Select(p => new ModeMember(p.Id, p.AllowP2p)).ToArray(), previousCount));
-    }
-
-    private void OnP2pConnected(Participant sender) => Apply(new RoomModeEvent.P2pConnected(sender.Id));
-
-    private void OnP2pFailed(Participant sender, string reason) => Apply(new RoomModeEvent.P2pFailed(sender.Id, reason));
-
-    private void OnTimer(int generation)
-    {
-        if (generation != _timerGeneration)
-        {
-            return;
-        }
-
-        _timer?.Dispose();
-        _timer = null;
-        Apply(new RoomModeEvent.TimerFired());
-    }
-
-    private void Apply(RoomModeEvent e)
-    {
-        (_mode, var effects) = RoomModeMachine.Apply(_mode, e, RoomModePolicy.From(_settings));
-        foreach (var effect in effects)
-        {
-            switch (effect)
-            {
-                case RoomModeEffect.ModeChanged changed:
-                    OnModeChanged(changed);
-                    break;
-                case RoomModeEffect.SetForwarding forwarding:
-                    Find(forwarding.ParticipantId)?.Session?.SetForwarding(forwarding.Enabled);
-                    break;
-                case RoomModeEffect.SendMode mode:
-                    Find(mode.ParticipantId)?.Send(new SignalMessage
-                    {
-                        Type = MessageTypes.Mode, Mode = ModeNames.ToWire(mode.Mode), Peer = mode.Peer, Initiator = mode.Initiator,
-                    });
-                    break;
-                case RoomModeEffect.StartTimer timer:
-                    StartTimer(timer.Due);
-                    break;
-                case RoomModeEffect.CancelTimer:
-                    CancelTimer();
-                    break;
-            }
-        }
-    }
-
-    /// <summary>Every mode change comes through here, so the event sinks see each one with its duration.</summary>
-    private void OnModeChanged(RoomModeEffect.ModeChanged changed)
-    {
-        var now = _time.GetTimestamp();
-        var spent = _time.GetElapsedTime(_modeSince, now);
-        _modeSince = now;
-        _events.OnModeSwitched(Name, ModeNames.ToWire(changed.From), ModeNames.ToWire(changed.To), spent);
-        if (changed.To == RoomMode.Switching)
-        {
-            _logger.LogInformation("Room {Room}: switching to peer-to-peer, {Initiator} offers to {Peer}", Name, _mode.PairLow, _mode.PairHigh);
-        }
-        else if (changed.To == RoomMode.PeerToPeer)
-        {
-            _logger.LogInformation("Room {Room}: peer-to-peer connected", Name);
-        }
-        else
-        {
-            _logger.LogInformation("Room {Room}: via server ({Why})", Name, changed.Why);
-        }
-    }
-
-    private Participant? PeerOf(Participant p) => _mode.PeerOf(p.Id) is { } peer ? Find(peer) : null;
-
-    private void StartTimer(TimeSpan due)
-    {
-        _timer?.Dispose();
-        var generation = ++_timerGeneration;
-        _timer = _time.CreateTimer(static state =>
-        {
-            var (room, gen) = ((Room, int))state!;
-            room.Post(new RoomCommand.TimerFired(gen));
-        }, (this, generation), due, Timeout.InfiniteTimeSpan);
-    }
-
-    private void CancelTimer()
-    {
-        _timer?.Dispose();
-        _timer = null;
-        _timerGeneration++;
-    }
-
-    // ---- Helpers ------------------------------------------------------------------------------
-
-    private Participant? Find(string id) => _participants.Find(p => p.Id == id);
-
-    private void Broadcast(SignalMessage message, Participant? except)
-    {
-        foreach (var p in _participants)
-        {
-            if (!ReferenceEquals(p, except))
-            {
-                p.Send(message);
-            }
-        }
-    }
-
-    private static void SendError(Participant p, string code, string reason, string? id) =>
-        p.Send(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason, Id = id });
-
     private void PublishSnapshot() =>
-        _snapshot = new RoomSnapshot(Name, ModeNames.ToWire(_mode.Mode), _participants.Select(p => p.ToInfo()).ToArray()) { VideoCodec = _videoCodec };
+        _snapshot = new RoomSnapshot(Name, ModeNames.ToWire(_mode.Mode), _participants.Infos()) { VideoCodec = _videoCodec.Codec };
 
     private static string NewId() => RandomNumberGenerator.GetString(IdAlphabet, 10);
 

@@ -9,6 +9,7 @@ namespace DigitalWeRoom.Sfu.Rooms;
 /// first join and removed by its own loop when the last participant leaves.
 /// </summary>
 public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMediaSessionFactory mediaFactory, ILoggerFactory loggerFactory)
+    : IRoomClosedListener
 {
     private readonly ConcurrentDictionary<string, Room> _rooms = new(RoomName.Comparer);
     private readonly ILogger _logger = loggerFactory.CreateLogger<Room>();
@@ -38,7 +39,7 @@ public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMedi
                     return new JoinResult(JoinOutcome.TooManyRooms, null, null);
                 }
 
-                var created = new Room(roomName, Settings, time, mediaFactory, _logger, OnRoomClosed, Events);
+                var created = new Room(roomName, Settings, time, mediaFactory, _logger, this, Events);
                 room = _rooms.GetOrAdd(roomName, created);
                 if (ReferenceEquals(room, created))
                 {
@@ -63,5 +64,5 @@ public sealed class RoomRegistry(RoomSettings settings, TimeProvider time, IMedi
     public IReadOnlyList<RoomSnapshot> Snapshot() =>
         _rooms.Values.Select(r => r.Snapshot with { ForwardedPackets = r.PacketsForwarded }).Where(s => s.Participants.Count > 0).OrderBy(s => s.Name, RoomName.Comparer).ToArray();
 
-    private void OnRoomClosed(Room room) => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name, room));
+    void IRoomClosedListener.OnRoomClosed(Room room) => _rooms.TryRemove(new KeyValuePair<string, Room>(room.Name, room));
 }

@@ -153,7 +153,7 @@ internal static class MediaTestKit
         var packet = pool.Rent();
         rtcp.CopyTo(packet.Buffer);
         packet.Length = rtcp.Length;
-        router.OnRtcp(from, packet);
+        from.OnRtcp(packet);
         packet.Release();
     }
 

@@ -6,11 +6,11 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// Send-side bandwidth estimation of one subscriber transport: the <see cref="TransportWideSequencer"/> the send
 /// loop stamps with, the <see cref="SendSideBandwidthEstimator"/>, and the hand-over between the send loop (stamps)
 /// and the transport's receive loop (transport-cc feedback, REMB) under one uncontended lock (no allocation).
-/// <see cref="EstimateChanged"/> is raised on the receive loop with the allocation budget (the estimate while the
+/// <see cref="ISubscriberBandwidthListener.OnBudgetChanged"/> is raised on the receive loop with the allocation budget (the estimate while the
 /// <see cref="CongestionGate"/> is limited, else +∞) when it moved by more than 5 %, the gate changed, or 500 ms
 /// passed, so the owner can re-run the <see cref="LayerAllocator"/>. While the gate limits allocation and the
 /// allocation wants more than the estimate (<see cref="WantedBps"/>) with no congestion, the <see cref="Prober"/>
-/// starts a probe cluster and <see cref="ProbeRequested"/> asks the send loop to send it.
+/// starts a probe cluster and <see cref="ISubscriberBandwidthListener.OnProbeRequested"/> asks the send loop to send it.
 /// </summary>
 internal sealed class SubscriberBandwidth
 {
@@ -47,13 +47,16 @@ internal sealed class SubscriberBandwidth
 
     private double _wanted;
 
-    /// <summary>Raised on the receive loop when a probe cluster starts; the owner hands the send loop a probe tick.</summary>
-    public Action? ProbeRequested { get; set; }
+    /// <summary>Told of new budgets and probe clusters (the owning transport); null: nobody (no probing either).</summary>
+    public ISubscriberBandwidthListener? Listener { get; set; }
+
+    /// <summary>Whether probe clusters may be started (they also need a <see cref="Listener"/> to send them).</summary>
+    public bool Probing { get; set; }
 
     /// <summary>Whether the estimate currently caps allocation (read under the lock by the receive loop).</summary>
     public CongestionGate Gate { get; } = new();
 
-    /// <summary>The budget last handed to <see cref="EstimateChanged"/> (bps; +∞ while unlimited).</summary>
+    /// <summary>The budget last handed to the <see cref="Listener"/> (bps; +∞ while unlimited).</summary>
     public double Budget => Volatile.Read(ref _lastReported);
 
     /// <summary>Bits per second (any thread).</summary>
@@ -67,9 +70,6 @@ internal sealed class SubscriberBandwidth
     public long Stamped => _sequencer.Stamped;
 
     public long Unstamped => _sequencer.Unstamped;
-
-    /// <summary>Raised on the receive loop with the new estimate (bps).</summary>
-    public Action<double>? EstimateChanged { get; set; }
 
     /// <summary>Send loop: stamp the transport-wide sequence number into the send copy and record it.</summary>
     public bool TryStamp(Span<byte> packet, long nowMicros) => TryStamp(packet, nowMicros, 0);
@@ -118,7 +118,7 @@ internal sealed class SubscriberBandwidth
             probe = Probe(before, estimate, loss, limited, nowMicros);
         }
         Publish(estimate, limited, nowMicros);
-        if (probe) ProbeRequested?.Invoke();
+        if (probe) Listener?.OnProbeRequested();
     }
 
     /// <summary>Under the lock: probe results to the prober; a new cluster when wanted (see the type's summary).</summary>
@@ -127,7 +127,7 @@ internal sealed class SubscriberBandwidth
         if (Estimator.ProbeCompleted) Prober.OnResult(Estimator.LastProbeBps, before);
         bool congested = Estimator.Usage != BandwidthUsage.Normal || loss > 0.02;
         if (congested && Prober.IsSending) Prober.Abort(nowMicros);
-        if (!limited || ProbeRequested is null || _sequencer.ExtensionId is 0 or > 14
+        if (!limited || !Probing || Listener is null || _sequencer.ExtensionId is 0 or > 14
             || !Prober.TryStart(estimate, WantedBps, congested, nowMicros, out var cluster))
         {
             return false;
@@ -161,7 +161,17 @@ internal sealed class SubscriberBandwidth
             _lastLimited = limited;
             Volatile.Write(ref _lastReported, budget);
             _lastReportedAt = nowMicros;
-            EstimateChanged?.Invoke(budget);
+            Listener?.OnBudgetChanged(budget);
         }
     }
+}
+
+/// <summary>What a <see cref="SubscriberBandwidth"/> tells the transport that owns it (on that transport's receive loop).</summary>
+internal interface ISubscriberBandwidthListener
+{
+    /// <summary>A new allocation budget (bps; +∞ while the estimate does not limit): run the layer allocation again.</summary>
+    void OnBudgetChanged(double budgetBps);
+
+    /// <summary>A probe cluster started: the send loop should send it.</summary>
+    void OnProbeRequested();
 }

@@ -23,6 +23,9 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     private readonly byte[] _payloadTypeTo;
     private readonly bool _gateOnKeyFrames;
     private readonly SimulcastLayerSelector? _simulcast;
+    private readonly MediaCounters _counters;
+    private readonly IPublisherFeedback _publishers;
+    private readonly ILayerDemandListener _dynacast;
     private volatile bool _paused;
     private volatile bool _bandwidthPaused;
     private volatile bool _pinned;
@@ -37,13 +40,17 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     private long _enqueued;
     private long _skippedWaitingForKeyFrame;
 
-    internal Consumer(Producer producer, MediaTransport subscriber, ConsumerOptions options)
+    internal Consumer(Producer producer, MediaTransport subscriber, ConsumerOptions options, RouterOptions routerOptions, MediaCounters counters,
+        TimeProvider time, IPublisherFeedback publishers, ILayerDemandListener dynacast)
     {
+        _counters = counters;
+        _publishers = publishers;
+        _dynacast = dynacast;
         Id = options.Id;
         Producer = producer;
         Subscriber = subscriber;
         OutputSsrc = options.OutputSsrc;
-        Stream = NewStream(producer, options);
+        Stream = NewStream(producer, options, routerOptions, time.TimestampFrequency);
         _rewriter = new SequenceRewriter(producer.ClockRate);
         _gateOnKeyFrames = producer.CanGateOnKeyFrames;
         _paused = options.Paused;
@@ -70,7 +77,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         if (_simulcast is null || _simulcast.PreferredLayer == layer) return;
         _simulcast.PreferredLayer = layer;
         TileArea = Math.Max(TileArea, 1);
-        Producer.Router.OnPreferredLayerChanged(this);
+        _dynacast.OnPreferredLayerChanged(this);
     }
 
     /// <summary>Room control: the tile is at most this big; picks the lowest layer at least that size (top if sizes are unknown).</summary>
@@ -168,7 +175,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     {
         if (_paused) return;
         _paused = true;
-        if (_simulcast is not null && !_closed) Producer.Router.OnPreferredLayerChanged(this);
+        if (_simulcast is not null && !_closed) _dynacast.OnPreferredLayerChanged(this);
     }
 
     /// <summary>Resume forwarding: continuous seq/ts, and (video) a key frame is requested and waited for.</summary>
@@ -177,8 +184,8 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         if (!_paused || _closed) return;
         Volatile.Write(ref _resyncRequested, 1);
         _paused = false;
-        if (_simulcast is not null) Producer.Router.OnPreferredLayerChanged(this);
-        if (_gateOnKeyFrames) Producer.Router.RequestKeyFrame(KeyFrameSource);
+        if (_simulcast is not null) _dynacast.OnPreferredLayerChanged(this);
+        if (_gateOnKeyFrames) _publishers.RequestKeyFrame(KeyFrameSource);
     }
 
     /// <summary>
@@ -190,7 +197,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         if (_bandwidthPaused == paused || _closed) return;
         if (!paused) Volatile.Write(ref _resyncRequested, 1);
         _bandwidthPaused = paused;
-        if (!paused && !_paused && _gateOnKeyFrames) Producer.Router.RequestKeyFrame(KeyFrameSource);
+        if (!paused && !_paused && _gateOnKeyFrames) _publishers.RequestKeyFrame(KeyFrameSource);
     }
 
     internal void MarkClosed()
@@ -216,7 +223,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         // Simulcast: a stale run gives only its key frame (a picture at once); frames up to 1.5 s old sent in one
         // burst on every resume (last-N, pages scrolling) would load the subscriber's link for nothing.
         if (!cache.TryReplay(this, liveSeq, out bool continuesInto, keyFrameOnlyIfStale: _simulcast is not null)) return false;
-        Producer.Router.Counters.OnKeyFrameCacheReplay();
+        _counters.OnKeyFrameCacheReplay();
         if (continuesInto) return true;
         // Whole frames were sent but the live stream does not continue them: resume at the next key frame.
         _rewriter.RequestResync();
@@ -260,20 +267,19 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         }
         if (_simulcast is not null) seq -= _simulcast.SequenceAdjust;
         cached.Packet.AddRef();
-        var item = OutboundRtp.ForReplayedRtp(cached.Packet, Stream, seq, timestamp, MapPayloadType(cached.PayloadType), cached.PayloadLength, rewriteVp8, pictureId, tl0PicIdx);
+        var item = OutboundItem.ForReplayedRtp(cached.Packet, Stream, seq, timestamp, MapPayloadType(cached.PayloadType), cached.PayloadLength, rewriteVp8, pictureId, tl0PicIdx);
         if (Subscriber.Outbound.TryEnqueue(item))
         {
             Interlocked.Increment(ref _enqueued);
         }
     }
 
-    private static RtpStreamSender NewStream(Producer producer, ConsumerOptions options)
+    private static RtpStreamSender NewStream(Producer producer, ConsumerOptions options, RouterOptions router, long timestampFrequency)
     {
-        var router = producer.Router.Options;
         return new RtpStreamSender(options.OutputSsrc, producer.ClockRate)
         {
             Retransmissions = router.RetransmissionBufferPackets > 0
-                ? new RetransmissionBuffer(router.RetransmissionBufferPackets, router.RetransmissionMaxAge, router.RetransmissionMinInterval, producer.Router.Time.TimestampFrequency)
+                ? new RetransmissionBuffer(router.RetransmissionBufferPackets, router.RetransmissionMaxAge, router.RetransmissionMinInterval, timestampFrequency)
                 : null,
             RtxSsrc = options.RtxSsrc,
             IsAudio = producer.Kind == MediaKind.Audio,
@@ -312,8 +318,8 @@ internal sealed class Consumer : IKeyFrameCacheTarget
             {
                 bool wasSilent = simulcast.TargetSilent;
                 var decision = simulcast.OnPacket(layer, isKeyFrame, now, frequency, out var requestFrom);
-                if (requestFrom is not null) Producer.Router.RequestKeyFrame(requestFrom);
-                if (simulcast.TargetSilent != wasSilent) Producer.Router.OnPreferredLayerChanged(this); // dynacast fallback
+                if (requestFrom is not null) _publishers.RequestKeyFrame(requestFrom);
+                if (simulcast.TargetSilent != wasSilent) _dynacast.OnPreferredLayerChanged(this); // dynacast fallback
                 if (decision == LayerDecision.Drop) return false;
                 if (decision == LayerDecision.ForwardSwitched) _rewriter.RequestResync();
             }
@@ -331,7 +337,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
                 if (now - _waitingSince >= frequency * KeyFrameRetrySeconds)
                 {
                     _waitingSince = now;
-                    Producer.Router.RequestKeyFrame(Producer);
+                    _publishers.RequestKeyFrame(Producer);
                 }
                 return false;
             }
@@ -355,7 +361,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
         }
         if (simulcast is not null) seq -= simulcast.SequenceAdjust;
         packet.AddRef();
-        if (!Subscriber.Outbound.TryEnqueue(OutboundRtp.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx)))
+        if (!Subscriber.Outbound.TryEnqueue(OutboundItem.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx)))
         {
             return false; // TryEnqueue released the reference and counted the drop.
         }

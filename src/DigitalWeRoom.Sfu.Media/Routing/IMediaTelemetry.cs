@@ -11,7 +11,7 @@ internal interface IMediaTelemetry
 
     /// <summary>
     /// Router receive (after SRTP decryption) to the forwarded copy handed to the socket (SRTP included), for one in
-    /// <see cref="SubscriberSender.ForwardLatencySampling"/> forwarded packets of each subscriber (key-frame cache replays,
+    /// <see cref="TransportSender.ForwardLatencySampling"/> forwarded packets of each subscriber (key-frame cache replays,
     /// received long before, are not timed).
     /// </summary>
     void OnForwardLatency(TimeSpan latency);

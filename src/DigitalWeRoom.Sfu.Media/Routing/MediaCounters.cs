@@ -4,7 +4,9 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>
 /// Router-wide counters, plain Interlocked fields readable by metrics. Drops are counted by
-/// <see cref="DropReason"/> (QueueOverflow, NoRoute, RTP/RTCP parse reasons, NotConnected for failed sends).
+/// <see cref="DropReason"/> (QueueOverflow, NoRoute, RTP/RTCP parse reasons, NotConnected for failed sends). Also the
+/// one place the router's rare measurements go (<see cref="Telemetry"/>), so every part of the media core that counts
+/// can measure without a reference to the router.
 /// </summary>
 internal sealed class MediaCounters
 {
@@ -31,6 +33,15 @@ internal sealed class MediaCounters
     private long _receptionReports;
 
     public DropCounters Drops { get; } = new();
+
+    /// <summary>Receives rare media measurements (RTT per report, sampled forward latency); null: none. Set once, any thread.</summary>
+    public IMediaTelemetry? Telemetry
+    {
+        get => Volatile.Read(ref _telemetry);
+        set => Volatile.Write(ref _telemetry, value);
+    }
+
+    private IMediaTelemetry? _telemetry;
 
     public long ReceivedPackets => Volatile.Read(ref _receivedPackets);
 

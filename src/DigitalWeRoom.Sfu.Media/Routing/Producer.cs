@@ -16,13 +16,16 @@ internal sealed class Producer
     private readonly RtpCodec[] _codecs;
     private readonly CodecKind[] _codecKinds;
     private readonly (byte Rtx, byte Apt)[] _rtxPayloadTypes;
+    private readonly MediaCounters _counters;
+    private readonly IPublisherFeedback _feedback;
     private Consumer[] _consumers = [];
     private long _rtxIgnored;
     private volatile bool _closed;
 
-    internal Producer(Router router, MediaTransport publisher, ProducerOptions options, long timestampFrequency)
+    internal Producer(MediaTransport publisher, ProducerOptions options, RouterOptions o, MediaCounters counters, IPublisherFeedback feedback, long timestampFrequency)
     {
-        Router = router;
+        _counters = counters;
+        _feedback = feedback;
         Publisher = publisher;
         Id = options.Id;
         Kind = options.Kind;
@@ -39,9 +42,8 @@ internal sealed class Producer
         _codecKinds = Array.ConvertAll(_codecs, c => KeyFrameDetector.FromMimeType(c.MimeType));
         ClockRate = _codecs[0].ClockRate;
         Receiver = new RtpStreamReceiver(options.Ssrc, ClockRate);
-        KeyFrameThrottle = new KeyFrameRequestThrottle(router.Options.KeyFrameRequestMinInterval, timestampFrequency);
+        KeyFrameThrottle = new KeyFrameRequestThrottle(o.KeyFrameRequestMinInterval, timestampFrequency);
         _rtxPayloadTypes = [.. options.RtxPayloadTypes];
-        var o = router.Options;
         if (o.NackPublishers && (Kind == MediaKind.Video || o.NackAudio))
         {
             Nack = new NackGenerator(o.NackMaxMissing, o.NackMaxRetries, o.NackDefaultRtt, timestampFrequency, o.NackMaxReorderDelay);
@@ -84,8 +86,6 @@ internal sealed class Producer
 
     /// <summary>Audio: where this track's RFC 6464 levels go for dominant speaker detection (room control sets it).</summary>
     public Speech.SpeakerActivity? Speaker { get; set; }
-
-    public Router Router { get; }
 
     /// <summary>The transport this track arrives on (PLI and RR go back through it).</summary>
     public MediaTransport Publisher { get; }
@@ -148,7 +148,7 @@ internal sealed class Producer
                 Interlocked.Increment(ref _rtxIgnored);
                 return;
             }
-            Router.Counters.OnRtxRepaired();
+            _counters.OnRtxRepaired();
             if (!RtpPacketView.TryParse(packet.Span, out var repaired, out _)) return;
             Deliver(packet, repaired, now, frequency, isRepair: true);
             return;
@@ -170,10 +170,10 @@ internal sealed class Producer
             switch (nack.OnPacket(view.SequenceNumber, now, isRepair))
             {
                 case NackAction.SendNack:
-                    Router.SendNack(this, now);
+                    _feedback.SendNack(this, now);
                     break;
                 case NackAction.RequestKeyFrame:
-                    Router.RequestKeyFrame(this);
+                    _feedback.RequestKeyFrame(this);
                     break;
             }
         }

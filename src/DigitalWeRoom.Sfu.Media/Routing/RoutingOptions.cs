@@ -1,11 +1,5 @@
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
-internal enum MediaKind : byte
-{
-    Audio = 0,
-    Video = 1,
-}
-
 /// <summary>One negotiated payload type (SDP a=rtpmap): e.g. (96, "video/VP8", 90000).</summary>
 internal readonly record struct RtpCodec(byte PayloadType, string MimeType, int ClockRate);
 
@@ -132,7 +126,7 @@ internal sealed record RouterOptions
 
     public TimeSpan KeyFrameCacheMaxDuration { get; init; } = TimeSpan.FromSeconds(1.5);
 
-    /// <summary>Start one send loop per transport. Tests turn this off and call <see cref="SubscriberSender.DrainAvailable"/>.</summary>
+    /// <summary>Start one send loop per transport. Tests turn this off and call <see cref="TransportSender.DrainAvailable"/>.</summary>
     public bool StartSendLoops { get; init; } = true;
 
     /// <summary>

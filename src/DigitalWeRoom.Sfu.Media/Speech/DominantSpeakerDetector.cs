@@ -28,8 +28,8 @@ internal sealed class DominantSpeakerDetector
         _takeoverBins = Math.Max(1, (int)(_options.TakeoverTime.TotalMilliseconds / BinMilliseconds));
     }
 
-    /// <summary>Raised on the evaluating thread with the new dominant speaker's id (null: the dominant one left).</summary>
-    public event Action<string?>? OnDominantSpeakerChanged;
+    /// <summary>Told on the evaluating thread of each new dominant speaker (null: the dominant one left).</summary>
+    public IDominantSpeakerListener? Listener { get; set; }
 
     public string? DominantSpeaker { get; private set; }
 
@@ -55,7 +55,7 @@ internal sealed class DominantSpeakerDetector
         if (DominantSpeaker == speaker.Id)
         {
             DominantSpeaker = null;
-            OnDominantSpeakerChanged?.Invoke(null);
+            Listener?.OnDominantSpeakerChanged(null);
         }
     }
 
@@ -91,7 +91,7 @@ internal sealed class DominantSpeakerDetector
         _history.Remove(best.Id);
         _history.Insert(0, best.Id);
         if (_history.Count > _options.HistoryLength) _history.RemoveAt(_history.Count - 1);
-        OnDominantSpeakerChanged?.Invoke(best.Id);
+        Listener?.OnDominantSpeakerChanged(best.Id);
     }
 }
 
@@ -110,4 +110,11 @@ internal sealed record DominantSpeakerOptions
     public double MinimumScore { get; init; } = 12;
 
     public int HistoryLength { get; init; } = 64;
+}
+
+/// <summary>What a <see cref="DominantSpeakerDetector"/> tells its owner (on the evaluating thread, inside its lock).</summary>
+internal interface IDominantSpeakerListener
+{
+    /// <param name="participantId">The new dominant speaker; null when the dominant one left.</param>
+    void OnDominantSpeakerChanged(string? participantId);
 }

@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Media.Routing;
+
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Protocols.Sdp;
+using DigitalWeRoom.Sfu.Media.Routing;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 

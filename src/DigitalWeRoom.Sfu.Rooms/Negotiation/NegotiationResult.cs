@@ -1,4 +1,6 @@
 using DigitalWeRoom.Sfu.Protocols.Sdp;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Transport.Dtls;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 

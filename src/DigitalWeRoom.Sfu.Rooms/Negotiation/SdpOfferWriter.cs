@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;

@@ -90,4 +90,7 @@ internal static class SdpToken
         }
         return true;
     }
+
+    /// <summary>A value quoted in an error message, cut to 40 characters.</summary>
+    public static string Clip(string value) => value.Length <= 40 ? value : value[..40] + "...";
 }

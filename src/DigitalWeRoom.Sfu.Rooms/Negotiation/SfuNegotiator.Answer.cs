@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Media.Routing;
 using System.Globalization;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Sdp;
@@ -136,7 +137,7 @@ internal sealed partial class SfuNegotiator
             error = "the BUNDLE group's first mid is not an accepted m= section of the answer (RFC 8843 §7.3.1)";
             return false;
         }
-        if (!TryReadTransport(answer, tagSection, out var ufrag, out var pwd, out var fingerprint, out var role, out error))
+        if (!AnswerReader.TryReadTransport(answer, tagSection, out var ufrag, out var pwd, out var fingerprint, out var role, out error))
         {
             return false;
         }
@@ -151,13 +152,13 @@ internal sealed partial class SfuNegotiator
         string where = $"m= section {slot.Index} (mid {slot.Mid})";
         if (m.Kind != slot.Kind.ToSdpName())
         {
-            error = $"{where}: media is '{Clip(m.Kind)}', the offer had '{slot.Kind.ToSdpName()}'";
+            error = $"{where}: media is '{SdpToken.Clip(m.Kind)}', the offer had '{slot.Kind.ToSdpName()}'";
             return false;
         }
         bool rejected = m.Port == 0;
         if (m.Mid is { } mid && mid != slot.Mid)
         {
-            error = $"{where}: mid is '{Clip(mid)}', expected '{slot.Mid}' (m= sections must keep the offer's order, RFC 3264 §6)";
+            error = $"{where}: mid is '{SdpToken.Clip(mid)}', expected '{slot.Mid}' (m= sections must keep the offer's order, RFC 3264 §6)";
             return false;
         }
         if (slot.Rejected && !rejected)
@@ -180,7 +181,7 @@ internal sealed partial class SfuNegotiator
         }
         if (m.Protocol != SdpOfferWriter.Protocol)
         {
-            error = $"{where}: protocol is '{Clip(m.Protocol)}', the offer had {SdpOfferWriter.Protocol}";
+            error = $"{where}: protocol is '{SdpToken.Clip(m.Protocol)}', the offer had {SdpOfferWriter.Protocol}";
             return false;
         }
         if (bundle is null || !bundle.Contains(slot.Mid))
@@ -212,7 +213,7 @@ internal sealed partial class SfuNegotiator
         string? trackId = null;
         if (direction.Sends())
         {
-            if (!TryReadRemoteStreams(m, where, out streams, out error) || !TryReadRids(m, where, out rids, out error))
+            if (!AnswerReader.TryReadRemoteStreams(m, where, _options.MaxSsrcsPerMediaSection, out streams, out error) || !AnswerReader.TryReadRids(m, where, out rids, out error))
             {
                 return false;
             }
@@ -241,7 +242,7 @@ internal sealed partial class SfuNegotiator
         {
             if (!byte.TryParse(format, NumberStyles.None, CultureInfo.InvariantCulture, out byte pt) || pt > 127)
             {
-                error = $"{where}: format '{Clip(format)}' is not an RTP payload type";
+                error = $"{where}: format '{SdpToken.Clip(format)}' is not an RTP payload type";
                 return false;
             }
             var primary = offered.Find(c => c.PayloadType == pt);
@@ -261,7 +262,7 @@ internal sealed partial class SfuNegotiator
                     map.ClockRate != clock || (map.Channels ?? 1) != channels)
                 {
                     string offeredMap = primary?.RtpMap ?? $"rtx/{clock}";
-                    error = $"{where}: payload type {pt} is '{Clip(map.EncodingName)}/{map.ClockRate}', the server offered '{offeredMap}'";
+                    error = $"{where}: payload type {pt} is '{SdpToken.Clip(map.EncodingName)}/{map.ClockRate}', the server offered '{offeredMap}'";
                     return false;
                 }
             }
@@ -316,7 +317,7 @@ internal sealed partial class SfuNegotiator
             var spec = _options.HeaderExtensions.FirstOrDefault(e => e.Id == extmap.Id && e.AppliesTo(slot.Kind));
             if (spec is null || spec.Uri != extmap.Uri)
             {
-                error = $"{where}: header extension {extmap.Id} '{Clip(extmap.Uri)}' was not offered with that id (RFC 8285 §5)";
+                error = $"{where}: header extension {extmap.Id} '{SdpToken.Clip(extmap.Uri)}' was not offered with that id (RFC 8285 §5)";
                 return false;
             }
             if (!extensions.Exists(e => e.Id == spec.Id))
@@ -327,7 +328,4 @@ internal sealed partial class SfuNegotiator
         error = "";
         return true;
     }
-
-    /// <summary>Shortens a value quoted in an error message so errors stay readable and bounded.</summary>
-    private static string Clip(string value) => value.Length <= 40 ? value : value[..40] + "...";
 }

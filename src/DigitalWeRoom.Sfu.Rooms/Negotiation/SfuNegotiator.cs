@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using DigitalWeRoom.Sfu.Protocols.Sdp;
+using DigitalWeRoom.Sfu.Media.Routing;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 

@@ -1,6 +1,5 @@
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
-using MediaKind = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 
 namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 

@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// per room, a <see cref="Router"/>; per participant an <see cref="SfuSession"/>. Implements the
 /// rooms' <see cref="IMediaSessionFactory"/>.
 /// </summary>
-internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
+internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListener, IDisposable
 {
     private readonly SfuMediaSettings _settings;
     private readonly TimeProvider _time;
@@ -120,7 +120,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
         {
             LastN = _settings.LastN,
             Simulcast = _simulcast,
-            Closed = r => _rooms.TryRemove(new(r.Router.Id, r)),
+            ClosedListener = this,
         });
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SfuRoomMedia> _rooms = new();
@@ -130,6 +130,8 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IDisposable
         _rooms[room.Router.Id] = room;
         return room;
     }
+
+    void IRoomMediaClosedListener.OnRoomMediaClosed(SfuRoomMedia room) => _rooms.TryRemove(new(room.Router.Id, room));
 
     /// <summary>The open room's media by room name (diagnostics, tests).</summary>
     internal SfuRoomMedia? FindRoom(string roomName) => _rooms.TryGetValue(roomName, out var room) ? room : null;

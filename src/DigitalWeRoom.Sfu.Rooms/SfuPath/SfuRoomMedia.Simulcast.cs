@@ -23,7 +23,7 @@ internal sealed partial class SfuRoomMedia : IProducerLayerListener
         init
         {
             _simulcast = value;
-            Router.LayerListener = this;
+            Router.Dynacast.Listener = this;
             var period = TimeSpan.FromMilliseconds(Math.Clamp(value.LayerOffDelay.TotalMilliseconds / 4, 100, 1000));
             _dynacastTimer = Router.Time.CreateTimer(_ => OnDynacastTick(), null, period, period);
         }
@@ -80,8 +80,8 @@ internal sealed partial class SfuRoomMedia : IProducerLayerListener
         track.Publisher.SendLayers(track.TrackId, rids);
     }
 
-    /// <summary>Called once when the room's media is disposed (the host forgets it).</summary>
-    public Action<SfuRoomMedia>? Closed { get; init; }
+    /// <summary>Told once when the room's media is disposed (the host forgets it).</summary>
+    public IRoomMediaClosedListener? ClosedListener { get; init; }
 
     /// <summary>Simulcast tracks published in this room: layers lowest first (diagnostics, tests).</summary>
     internal IReadOnlyList<Producer[]> SimulcastTracks => [.. _dynacast.Values.Select(t => t.Producers)];
@@ -89,8 +89,14 @@ internal sealed partial class SfuRoomMedia : IProducerLayerListener
     private void DisposeSimulcast()
     {
         _dynacastTimer?.Dispose();
-        Closed?.Invoke(this);
+        ClosedListener?.OnRoomMediaClosed(this);
     }
 
     private sealed record DynacastTrack(SfuSession Publisher, string TrackId, Producer[] Producers, string[] Rids, DynacastLayers Layers);
+}
+
+/// <summary>Told when a room's media has been disposed (implemented by <see cref="SfuMediaHost"/>, which tracks open rooms).</summary>
+internal interface IRoomMediaClosedListener
+{
+    void OnRoomMediaClosed(SfuRoomMedia room);
 }

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// media timer; the change is marshalled onto the room's control loop (never blocking the timer), where every session
 /// is told (<c>speaker</c>) and recomputes its last-N set.
 /// </summary>
-internal sealed partial class SfuRoomMedia
+internal sealed partial class SfuRoomMedia : Media.Speech.IDominantSpeakerListener
 {
     private Action<Action>? _post;
     private bool _detached;
@@ -30,19 +30,19 @@ internal sealed partial class SfuRoomMedia
         }
 
         _post = host.Post;
-        Router.Speakers.OnDominantSpeakerChanged += OnDominantSpeakerChangedOnTimer;
+        Router.Speakers.Detector.Listener = this;
     }
 
     private void DetachLoop()
     {
         _detached = true;
-        Router.Speakers.OnDominantSpeakerChanged -= OnDominantSpeakerChangedOnTimer;
+        Router.Speakers.Detector.Listener = null;
     }
 
     /// <summary>Media timer thread (inside the detector's lock): only queue the work.</summary>
-    private void OnDominantSpeakerChangedOnTimer(string? participantId)
+    void Media.Speech.IDominantSpeakerListener.OnDominantSpeakerChanged(string? participantId)
     {
-        var history = Router.Speakers.History.ToArray();
+        var history = Router.Speakers.Detector.History.ToArray();
         _post?.Invoke(() => OnDominantSpeakerChanged(participantId, history));
     }
 

@@ -35,7 +35,7 @@ internal sealed partial class SfuRoomMedia : IRoomMedia
     {
         if (VideoCodecCatalog.Find(codec) is { } spec)
         {
-            Negotiation = Negotiation with { Codecs = [.. Negotiation.Codecs.Where(c => c.Kind == Rooms.Negotiation.MediaKind.Audio), spec] };
+            Negotiation = Negotiation with { Codecs = [.. Negotiation.Codecs.Where(c => c.Kind == MediaKind.Audio), spec] };
         }
     }
 

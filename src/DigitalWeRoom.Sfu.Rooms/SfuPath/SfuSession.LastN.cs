@@ -218,7 +218,7 @@ internal sealed partial class SfuSession
 
     private void AttachSpeaker(Producer producer)
     {
-        var speaker = _room.Router.WithSpeakers(d => d.AddSpeaker(ParticipantId));
+        var speaker = _room.Router.Speakers.With(d => d.AddSpeaker(ParticipantId));
         producer.Speaker = speaker;
         _speakers.Add(speaker);
     }
@@ -229,7 +229,7 @@ internal sealed partial class SfuSession
         _viewTimer = null;
         foreach (var speaker in _speakers)
         {
-            _room.Router.WithSpeakers(d =>
+            _room.Router.Speakers.With(d =>
             {
                 d.RemoveSpeaker(speaker);
                 return true;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
@@ -7,8 +6,6 @@ using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
 using DigitalWeRoom.Sfu.Rooms.Telemetry;
-using MediaKindRouting = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
-using MediaKindSdp = DigitalWeRoom.Sfu.Rooms.Negotiation.MediaKind;
 using Microsoft.Extensions.Logging;
 
 namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
@@ -32,13 +29,13 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
     private bool _renegotiate;
     private bool _forceOffer;
     private bool _forwarding = true;
-    private readonly HashSet<string> _operatorMuted = new(StringComparer.Ordinal);
+    private readonly OperatorMutes _operatorMutes = new();
     private bool _canPublish = true;
     private bool _canSubscribe = true;
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
-    private Activity? _negotiation;
+    private readonly NegotiationSpan _negotiation = new();
 
     public SfuSession(SfuRoomMedia room, string participantId, ISfuSessionHost host)
     {
@@ -93,40 +90,8 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         }
 
         _lastRequest = key;
-        StartNegotiationSpan();
+        _negotiation.Start(_room.Router.Id, ParticipantId, _negotiator.Version);
         _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
-    }
-
-    /// <summary>
-    /// <c>sfu.negotiate</c>: from our offer to the answer applied (or refused, or the session closing first). Started
-    /// detached from the room loop's context, so the loop's later work does not become its children.
-    /// </summary>
-    private void StartNegotiationSpan()
-    {
-        EndNegotiationSpan("superseded");
-        var previous = Activity.Current;
-        _negotiation = SfuActivities.Source.StartActivity(SfuActivities.Negotiate, ActivityKind.Internal, parentContext: default);
-        Activity.Current = previous;
-        _negotiation?.SetTag(SfuActivities.RoomTag, _room.Router.Id);
-        _negotiation?.SetTag(SfuActivities.ParticipantTag, ParticipantId);
-        _negotiation?.SetTag(SfuActivities.VersionTag, _negotiator.Version);
-    }
-
-    private void EndNegotiationSpan(string outcome)
-    {
-        if (_negotiation is not { } span)
-        {
-            return;
-        }
-
-        _negotiation = null;
-        span.SetTag(SfuActivities.OutcomeTag, outcome);
-        if (outcome != SfuActivities.NegotiateApplied)
-        {
-            span.SetStatus(ActivityStatusCode.Error, outcome);
-        }
-
-        span.Stop();
     }
 
     /// <summary>
@@ -162,7 +127,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
 
             foreach (var track in publisher.Published.OrderBy(t => t.Lowest.Mid, StringComparer.Ordinal))
             {
-                var kind = track.Kind == MediaKindRouting.Audio ? MediaKindSdp.Audio : MediaKindSdp.Video;
+                var kind = track.Kind;
                 var stream = track.Source == SlotPurpose.PublishScreen ? publisherId + "-screen" : publisherId;
                 tracks.Add(new SubscribedTrack(track.TrackId, kind, stream, track.TrackId, publisherId));
             }
@@ -185,7 +150,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
 
         if (!_negotiator.TryApplyAnswer(sdp, out var result, out var error))
         {
-            EndNegotiationSpan("invalid_answer");
+            _negotiation.End("invalid_answer");
             return error;
         }
 
@@ -203,11 +168,11 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             _room.Logger.LogWarning(e, "SFU {Participant}: answer accepted but media setup failed", ParticipantId);
-            EndNegotiationSpan("media_setup_failed");
+            _negotiation.End("media_setup_failed");
             return "server could not set up media: " + e.Message;
         }
 
-        EndNegotiationSpan(SfuActivities.NegotiateApplied);
+        _negotiation.End(SfuActivities.NegotiateApplied);
         if (_renegotiate)
         {
             _renegotiate = false;
@@ -239,7 +204,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             AudioLevel: ExtensionId(HeaderExtensionSpec.AudioLevelUri));
         var transport = _room.Endpoint.CreateTransport(new WebRtcTransportOptions
         {
-            DtlsRole = result.LocalDtlsRole == Rooms.Negotiation.DtlsRole.Client ? Transport.Dtls.DtlsRole.Client : Transport.Dtls.DtlsRole.Server,
+            DtlsRole = result.LocalDtlsRole,
             RemoteFingerprint = fingerprint!,
             RemoteIceUfrag = result.RemoteIceUfrag,
             RemoteIcePassword = result.RemoteIcePwd,
@@ -265,11 +230,11 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
                 continue;
             }
 
-            var kind = media.Kind == MediaKindSdp.Audio ? MediaKindRouting.Audio : MediaKindRouting.Video;
-            var prefix = kind == MediaKindRouting.Audio ? "audio/" : "video/";
+            var kind = media.Kind;
+            var prefix = kind == MediaKind.Audio ? "audio/" : "video/";
             var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
             var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            Producer[] layers = kind == MediaKindRouting.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            Producer[] layers = kind == MediaKind.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
                 RtxPayloadTypes = RtxMap(media, rtxFirst: true),
@@ -278,7 +243,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             var track = new PublishedTrack(layers[0].Id, kind, media.Purpose, layers);
             foreach (var layer in track.Layers)
             {
-                layer.Paused = _operatorMuted.Contains(kind == MediaKindRouting.Audio ? "audio" : "video");
+                layer.Paused = _operatorMutes.IsMuted(kind);
             }
             _published[media.Mid] = track;
             if (media.Purpose == SlotPurpose.PublishAudio)
@@ -396,30 +361,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         _canSubscribe = canSubscribe;
     }
 
-    public void SetPublisherMuted(string kind, bool muted)
-    {
-        if (muted)
-        {
-            _operatorMuted.Add(kind);
-        }
-        else
-        {
-            _operatorMuted.Remove(kind);
-        }
-
-        var routingKind = kind == "audio" ? MediaKindRouting.Audio : MediaKindRouting.Video;
-        foreach (var track in _published.Values)
-        {
-            if (track.Kind == routingKind)
-            {
-                // A simulcast camera is one producer per layer: every layer stops, not only the lowest.
-                foreach (var layer in track.Layers)
-                {
-                    layer.Paused = muted;
-                }
-            }
-        }
-    }
+    public void SetPublisherMuted(string kind, bool muted) => _operatorMutes.Set(kind, muted, _published.Values);
 
     public void SetForwarding(bool enabled)
     {
@@ -448,7 +390,7 @@ internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         }
 
         _disposed = true;
-        EndNegotiationSpan("closed");
+        _negotiation.End("closed");
         _room.Remove(this);
         DetachSpeakers();
         if (_transport is { State: WebRtcTransportState.New })

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Threading.RateLimiting;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
@@ -11,25 +9,20 @@ namespace DigitalWeRoom.Sfu.Server.Endpoints;
 /// <c>GET /api/rooms/{room}/summary</c>: how many people are in a room and its mode, for the pre-join screen
 /// ("2 people, direct connection"). No names or ids. When the server requires tokens, the caller must present a
 /// token for that room (<c>Authorization: Bearer</c>), so nobody learns who meets where without an invitation.
-/// Rate limited per client address (<c>Sfu:Page:SummariesPerIpPerMinute</c>); never creates a room.
+/// Rate limited per client (<c>Sfu:Page:SummariesPerIpPerMinute</c>, keyed like joins); never creates a room.
 /// </summary>
 internal static class RoomSummaryEndpoint
 {
     public static void MapRoomSummary(this WebApplication app)
     {
-        var perMinute = app.Services.GetRequiredService<IOptions<SfuOptions>>().Value.Page.SummariesPerIpPerMinute;
-        var limiter = PartitionedRateLimiter.Create<IPAddress, IPAddress>(ip => RateLimitPartition.GetFixedWindowLimiter(ip,
-            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        var limiter = new Networking.PerClientRateLimiter(app.Services.GetRequiredService<IOptions<SfuOptions>>().Value.Page.SummariesPerIpPerMinute);
         app.Lifetime.ApplicationStopped.Register(limiter.Dispose);
         app.MapGet("/api/rooms/{room}/summary", (string room, HttpContext context, RoomRegistry rooms, Auth.IJoinAuthorizer authorizer) =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            using (var lease = limiter.AttemptAcquire(context.Connection.RemoteIpAddress ?? IPAddress.None))
+            if (!limiter.TryAcquire(context.Connection.RemoteIpAddress))
             {
-                if (!lease.IsAcquired)
-                {
-                    return Results.Json(new { error = "rate-limited", reason = $"at most {perMinute} room summaries a minute" }, statusCode: StatusCodes.Status429TooManyRequests);
-                }
+                return Results.Json(new { error = "rate-limited", reason = $"at most {limiter.PerMinute} room summaries a minute" }, statusCode: StatusCodes.Status429TooManyRequests);
             }
 
             if (!SignalingValidator.IsValidRoomName(room))

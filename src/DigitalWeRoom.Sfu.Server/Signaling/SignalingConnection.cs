@@ -30,8 +30,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<SignalMessage> _outbound;
-    private readonly TokenBucket _rate;
-    private long _lastRateErrorTimestamp;
+    private readonly SignalRateLimit _rate;
     private readonly CancellationTokenSource _dismissed = new();
     private Room? _room;
     private string? _participantId;
@@ -55,7 +54,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _rate = new TokenBucket(time, options.Limits.MessagesPerSecond, options.Limits.MessagesPerSecond * 2.0);
+        _rate = new SignalRateLimit(time, options.Limits.MessagesPerSecond);
     }
 
     /// <summary>Checks the join's token (docs/security.md); null: open.</summary>
@@ -264,7 +263,11 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                 return;
 
             case MessageTypes.Moderate:
-                await ModerateAsync(message);
+                if (await RoomModeration.ApplyAsync(_participantId is null ? null : _room, IsRoomAdmin, message) is { } refused)
+                {
+                    SendError(refused.Code, refused.Reason, message.Id);
+                }
+
                 return;
         }
 
@@ -344,26 +347,22 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         var result = await joining;
         activity?.SetTag(SfuActivities.OutcomeTag, SfuActivities.JoinOutcome(result.Outcome));
         activity?.SetTag(SfuActivities.ParticipantTag, result.ParticipantId);
-        switch (result.Outcome)
+        if (result.Outcome == JoinOutcome.Joined)
         {
-            case JoinOutcome.Joined:
-                _room = result.Room;
-                _participantId = result.ParticipantId;
-                StartTurnRefresh();
-                break;
-            case JoinOutcome.RoomFull:
-                SendError(ErrorCodes.RoomFull, $"the room is full ({_options.Limits.MaxParticipantsPerRoom} participants)", message.Id);
-                break;
-            case JoinOutcome.UnsupportedCodec:
-                SendError(ErrorCodes.UnsupportedCodec, result.Detail ?? "your browser cannot decode the room's video codec", message.Id);
-                break;
-            case JoinOutcome.TooManyRooms:
-                SendError(ErrorCodes.TooManyRooms, "the server has reached its room limit", message.Id);
-                break;
-            default:
-                SendError(ErrorCodes.ServerBusy, "the room could not be joined; try again", message.Id);
-                break;
+            _room = result.Room;
+            _participantId = result.ParticipantId;
+            StartTurnRefresh();
+            return;
         }
+
+        var (code, reason) = result.Outcome switch
+        {
+            JoinOutcome.RoomFull => (ErrorCodes.RoomFull, $"the room is full ({_options.Limits.MaxParticipantsPerRoom} participants)"),
+            JoinOutcome.UnsupportedCodec => (ErrorCodes.UnsupportedCodec, result.Detail ?? "your browser cannot decode the room's video codec"),
+            JoinOutcome.TooManyRooms => (ErrorCodes.TooManyRooms, "the server has reached its room limit"),
+            _ => (ErrorCodes.ServerBusy, "the room could not be joined; try again"),
+        };
+        SendError(code, reason, message.Id);
     }
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
@@ -380,15 +379,10 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
     private void ReplyRateLimited()
     {
-        // At most one error per second, so a flood does not turn into a flood of replies.
-        var now = _time.GetTimestamp();
-        if (_lastRateErrorTimestamp != 0 && _time.GetElapsedTime(_lastRateErrorTimestamp, now) < TimeSpan.FromSeconds(1))
+        if (_rate.ShouldReply())
         {
-            return;
+            SendError(ErrorCodes.RateLimited, $"more than {_rate.MessagesPerSecond} messages per second; message dropped", null);
         }
-
-        _lastRateErrorTimestamp = now;
-        SendError(ErrorCodes.RateLimited, $"more than {_options.Limits.MessagesPerSecond} messages per second; message dropped", null);
     }
 
     private void SendError(string code, string reason, string? id)

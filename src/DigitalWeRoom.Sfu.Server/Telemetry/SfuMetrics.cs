@@ -46,6 +46,7 @@ public sealed class SfuMetrics : IDisposable
     private double _lossRatioIn;
     private double _lossRatioOut;
     private readonly SignalingDrops _signalingDrops;
+    private readonly MetricTags _tags;
 
     /// <param name="provider">Taken only so that the OpenTelemetry provider listens before the first measurement (null when metrics are off).</param>
     public SfuMetrics(IMeterFactory meterFactory, IOptions<TelemetryOptions> options, TelemetrySources sources, RoomRegistry rooms,
@@ -61,6 +62,8 @@ public sealed class SfuMetrics : IDisposable
         Region = options.Value.Region;
         _node = new(MetricLabels.NodeId, NodeId);
         _region = new(MetricLabels.Region, Region);
+        _tags = new MetricTags(_node, _region);
+        var roomGauges = new RoomGauges(rooms, _tags);
 
         // The node's labels are also the meters' tags: two hosts in one process (tests) then keep
         // separate metric streams instead of sharing, and losing, one when the other is disposed.
@@ -72,10 +75,10 @@ public sealed class SfuMetrics : IDisposable
         var process = Create(ProcessMeter);
 
         // Rooms (read from the registry's immutable snapshots at scrape time).
-        roomsMeter.CreateObservableGauge("sfu_rooms", ObserveRooms, description: "Open rooms by mode (p2p, switching, sfu).");
-        roomsMeter.CreateObservableGauge("sfu_participants", ObserveParticipants, description: "Participants by the mode of their room.");
-        roomsMeter.CreateObservableGauge("sfu_tracks_published", ObserveTracksPublished, description: "Tracks announced by participants, by kind.");
-        roomsMeter.CreateObservableGauge("sfu_tracks_subscribed", ObserveTracksSubscribed,
+        roomsMeter.CreateObservableGauge("sfu_rooms", roomGauges.ObserveRooms, description: "Open rooms by mode (p2p, switching, sfu).");
+        roomsMeter.CreateObservableGauge("sfu_participants", roomGauges.ObserveParticipants, description: "Participants by the mode of their room.");
+        roomsMeter.CreateObservableGauge("sfu_tracks_published", roomGauges.ObserveTracksPublished, description: "Tracks announced by participants, by kind.");
+        roomsMeter.CreateObservableGauge("sfu_tracks_subscribed", roomGauges.ObserveTracksSubscribed,
             description: "Server-side subscriptions (a track × each other participant of a room on the server path), by kind.");
         _modeSwitches = roomsMeter.CreateCounter<long>("sfu_mode_switches", description: "Room mode changes, by from and to mode.");
         foreach (var (from, to) in new[] { ("sfu", "switching"), ("switching", "p2p"), ("switching", "sfu"), ("p2p", "sfu") })
@@ -99,15 +102,15 @@ public sealed class SfuMetrics : IDisposable
         media.CreateObservableCounter("sfu_nacks", () => ObserveFeedback(static t => (t.NacksIn, t.NacksOut)), description: "RTCP NACK packets (in: from subscribers, out: to publishers).");
         media.CreateObservableCounter("sfu_plis", () => ObserveFeedback(static t => (t.PlisIn, t.PlisOut)), description: "RTCP PLI packets (in: from subscribers, out: to publishers).");
         media.CreateObservableCounter("sfu_firs", () => ObserveFeedback(static t => (t.FirsIn, t.FirsOut)), description: "RTCP FIR packets (in: from subscribers, out: to publishers).");
-        media.CreateObservableCounter("sfu_bandwidth_pauses", () => Tagged(_sources.ReadTraffic().BandwidthPauses),
+        media.CreateObservableCounter("sfu_bandwidth_pauses", () => _tags.Tagged(_sources.ReadTraffic().BandwidthPauses),
             description: "Videos paused for a subscriber because its downlink estimate could not carry their lowest layer.");
-        media.CreateObservableCounter("sfu_bandwidth_resumes", () => Tagged(_sources.ReadTraffic().BandwidthResumes),
+        media.CreateObservableCounter("sfu_bandwidth_resumes", () => _tags.Tagged(_sources.ReadTraffic().BandwidthResumes),
             description: "Videos resumed for a subscriber after a bandwidth pause.");
-        media.CreateObservableCounter("sfu_probe_packets", () => Tagged(_sources.ReadTraffic().ProbePackets),
+        media.CreateObservableCounter("sfu_probe_packets", () => _tags.Tagged(_sources.ReadTraffic().ProbePackets),
             description: "Bandwidth probe packets (padding-only RTX) sent to subscribers whose congestion cap holds back wanted video.");
-        media.CreateObservableCounter("sfu_probe_bytes", () => Tagged(_sources.ReadTraffic().ProbeBytes),
+        media.CreateObservableCounter("sfu_probe_bytes", () => _tags.Tagged(_sources.ReadTraffic().ProbeBytes),
             description: "Bytes of those probe packets (before SRTP).");
-        media.CreateObservableCounter("sfu_retransmissions_over_budget", () => Tagged(_sources.ReadTraffic().RetransmissionsOverBudget),
+        media.CreateObservableCounter("sfu_retransmissions_over_budget", () => _tags.Tagged(_sources.ReadTraffic().RetransmissionsOverBudget),
             description: "NACKed packets not resent because the subscriber's retransmission budget (a share of its estimate) was spent.");
         media.CreateObservableCounter("sfu_packets_lost", ObservePacketsLost,
             description: "RTP packets lost: in = on the way from publishers (our RFC 3550 A.3 count), out = on the way to subscribers (their receiver reports).");
@@ -124,14 +127,14 @@ public sealed class SfuMetrics : IDisposable
         transport.CreateObservableCounter("sfu_packets_dropped", ObserveDrops, description: "Dropped input by reason.");
         if (paths is not null)
         {
-            transport.CreateObservableGauge("sfu_transports_selected", () => ByLabel(paths.Count(), "transport", SelectedPathCounter.Kinds),
+            transport.CreateObservableGauge("sfu_transports_selected", () => _tags.ByLabel(paths.Count(), "transport", SelectedPathCounter.Kinds),
                 description: "Connected server connections by their ICE-selected path (udp, tcp = ICE-TCP, relay = through a TURN server).");
         }
-        transport.CreateObservableCounter("sfu_ice_failures", () => Tagged(_sources.ReadTraffic().IceFailures + Volatile.Read(ref _iceFailures)),
+        transport.CreateObservableCounter("sfu_ice_failures", () => _tags.Tagged(_sources.ReadTraffic().IceFailures + Volatile.Read(ref _iceFailures)),
             description: "ICE sessions that never connected or lost connectivity.");
-        transport.CreateObservableCounter("sfu_dtls_failures", () => Tagged(_sources.ReadTraffic().DtlsFailures + Volatile.Read(ref _dtlsFailures)),
+        transport.CreateObservableCounter("sfu_dtls_failures", () => _tags.Tagged(_sources.ReadTraffic().DtlsFailures + Volatile.Read(ref _dtlsFailures)),
             description: "DTLS handshakes that failed.");
-        transport.CreateObservableCounter("sfu_consent_expiries", () => Tagged(_sources.ReadTraffic().ConsentExpiries + Volatile.Read(ref _consentExpiries)),
+        transport.CreateObservableCounter("sfu_consent_expiries", () => _tags.Tagged(_sources.ReadTraffic().ConsentExpiries + Volatile.Read(ref _consentExpiries)),
             description: "Transports closed because ICE consent expired (RFC 7675).");
 
         // Signaling.
@@ -139,10 +142,10 @@ public sealed class SfuMetrics : IDisposable
             description: "Signaling messages not handled, by reason (malformed, invalid, too_large, rate_limited, not_joined, slow_client).");
 
         // Process.
-        process.CreateObservableCounter("sfu_process_cpu_seconds", () => Tagged(Environment.CpuUsage.TotalTime.TotalSeconds),
+        process.CreateObservableCounter("sfu_process_cpu_seconds", () => _tags.Tagged(Environment.CpuUsage.TotalTime.TotalSeconds),
             description: "CPU time used by the server process.");
-        process.CreateObservableGauge("sfu_process_memory_bytes", () => Tagged(Environment.WorkingSet), description: "Working set of the server process.");
-        process.CreateObservableGauge("sfu_process_gc_heap_bytes", () => Tagged(GC.GetTotalMemory(false)), description: "Managed heap in use.");
+        process.CreateObservableGauge("sfu_process_memory_bytes", () => _tags.Tagged(Environment.WorkingSet), description: "Working set of the server process.");
+        process.CreateObservableGauge("sfu_process_gc_heap_bytes", () => _tags.Tagged(GC.GetTotalMemory(false)), description: "Managed heap in use.");
 
         _activityListener = new ActivityListener
         {
@@ -268,97 +271,6 @@ public sealed class SfuMetrics : IDisposable
 
     // ---- Observations (scrape time) -------------------------------------------------------
 
-    private Measurement<T> M<T>(T value, params ReadOnlySpan<KeyValuePair<string, object?>> extra)
-        where T : struct
-    {
-        var tags = new KeyValuePair<string, object?>[2 + extra.Length];
-        tags[0] = _node;
-        tags[1] = _region;
-        extra.CopyTo(tags.AsSpan(2));
-        return new Measurement<T>(value, tags);
-    }
-
-    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
-
-    private Measurement<T>[] Tagged<T>(T value)
-        where T : struct => [M(value)];
-
-    private IEnumerable<Measurement<long>> ObserveRooms()
-    {
-        var counts = new long[MetricLabels.Modes.Length];
-        foreach (var room in _rooms.Snapshot())
-        {
-            counts[ModeIndex(room.Mode)]++;
-        }
-
-        return ByMode(counts);
-    }
-
-    private IEnumerable<Measurement<long>> ObserveParticipants()
-    {
-        var counts = new long[MetricLabels.Modes.Length];
-        foreach (var room in _rooms.Snapshot())
-        {
-            counts[ModeIndex(room.Mode)] += room.Participants.Count;
-        }
-
-        return ByMode(counts);
-    }
-
-    private IEnumerable<Measurement<long>> ObserveTracksPublished()
-    {
-        long audio = 0, video = 0;
-        foreach (var room in _rooms.Snapshot())
-        {
-            foreach (var p in room.Participants)
-            {
-                foreach (var t in p.Tracks)
-                {
-                    if (t.Kind == MetricLabels.Audio)
-                    {
-                        audio++;
-                    }
-                    else
-                    {
-                        video++;
-                    }
-                }
-            }
-        }
-
-        return [M(audio, Tag(MetricLabels.Kind, MetricLabels.Audio)), M(video, Tag(MetricLabels.Kind, MetricLabels.Video))];
-    }
-
-    private IEnumerable<Measurement<long>> ObserveTracksSubscribed()
-    {
-        long audio = 0, video = 0;
-        foreach (var room in _rooms.Snapshot())
-        {
-            if (room.Mode == MetricLabels.Modes[0])
-            {
-                continue; // p2p: the server forwards nothing.
-            }
-
-            var others = room.Participants.Count - 1;
-            foreach (var p in room.Participants)
-            {
-                foreach (var t in p.Tracks)
-                {
-                    if (t.Kind == MetricLabels.Audio)
-                    {
-                        audio += others;
-                    }
-                    else
-                    {
-                        video += others;
-                    }
-                }
-            }
-        }
-
-        return [M(audio, Tag(MetricLabels.Kind, MetricLabels.Audio)), M(video, Tag(MetricLabels.Kind, MetricLabels.Video))];
-    }
-
     private IEnumerable<Measurement<long>> ObservePackets()
     {
         var t = _sources.ReadTraffic();
@@ -374,25 +286,25 @@ public sealed class SfuMetrics : IDisposable
     private IEnumerable<Measurement<long>> ObserveFeedback(Func<TrafficTotals, (long In, long Out)> pick)
     {
         var (inCount, outCount) = pick(_sources.ReadTraffic());
-        return [M(inCount, Tag(MetricLabels.Direction, MetricLabels.In)), M(outCount, Tag(MetricLabels.Direction, MetricLabels.Out))];
+        return [_tags.M(inCount, MetricTags.Tag(MetricLabels.Direction, MetricLabels.In)), _tags.M(outCount, MetricTags.Tag(MetricLabels.Direction, MetricLabels.Out))];
     }
 
     private IEnumerable<Measurement<long>> ObservePacketsLost()
     {
         var t = _sources.ReadTraffic();
-        return [M(t.PacketsLost, Tag(MetricLabels.Direction, MetricLabels.In)), M(t.PacketsLostOut, Tag(MetricLabels.Direction, MetricLabels.Out))];
+        return [_tags.M(t.PacketsLost, MetricTags.Tag(MetricLabels.Direction, MetricLabels.In)), _tags.M(t.PacketsLostOut, MetricTags.Tag(MetricLabels.Direction, MetricLabels.Out))];
     }
 
     private IEnumerable<Measurement<double>> ObserveLossRatio() =>
-        [M(Volatile.Read(ref _lossRatioIn), Tag(MetricLabels.Direction, MetricLabels.In)),
-         M(Volatile.Read(ref _lossRatioOut), Tag(MetricLabels.Direction, MetricLabels.Out))];
+        [_tags.M(Volatile.Read(ref _lossRatioIn), MetricTags.Tag(MetricLabels.Direction, MetricLabels.In)),
+         _tags.M(Volatile.Read(ref _lossRatioOut), MetricTags.Tag(MetricLabels.Direction, MetricLabels.Out))];
 
     private IEnumerable<Measurement<long>> ObserveSignalingDrops()
     {
         var list = new Measurement<long>[SignalingDrops.Names.Length];
         for (var i = 0; i < list.Length; i++)
         {
-            list[i] = M(_signalingDrops.Get((SignalingDropReason)i), Tag(MetricLabels.Reason, SignalingDrops.Names[i]));
+            list[i] = _tags.M(_signalingDrops.Get((SignalingDropReason)i), MetricTags.Tag(MetricLabels.Reason, SignalingDrops.Names[i]));
         }
 
         return list;
@@ -401,7 +313,7 @@ public sealed class SfuMetrics : IDisposable
     private IEnumerable<Measurement<double>> ObserveJitter()
     {
         var t = _sources.ReadTraffic();
-        return Tagged(t.JitterStreams == 0 ? 0.0 : t.JitterSecondsSum / t.JitterStreams);
+        return _tags.Tagged(t.JitterStreams == 0 ? 0.0 : t.JitterSecondsSum / t.JitterStreams);
     }
 
     private IEnumerable<Measurement<long>> ObserveDrops()
@@ -412,24 +324,11 @@ public sealed class SfuMetrics : IDisposable
         {
             if (MetricLabels.DropReasons[i] is { } name)
             {
-                list.Add(M(drops[i], Tag(MetricLabels.Reason, name)));
+                list.Add(_tags.M(drops[i], MetricTags.Tag(MetricLabels.Reason, name)));
             }
         }
 
         return list;
-    }
-
-    private Measurement<long>[] ByMode(long[] counts) => ByLabel(counts, MetricLabels.Mode, MetricLabels.Modes);
-
-    private Measurement<long>[] ByLabel(long[] counts, string label, string[] values)
-    {
-        var result = new Measurement<long>[counts.Length];
-        for (var i = 0; i < counts.Length; i++)
-        {
-            result[i] = M(counts[i], Tag(label, values[i]));
-        }
-
-        return result;
     }
 
     private List<Measurement<long>> ByTraffic(long[] inbound, long[] outbound)
@@ -440,15 +339,14 @@ public sealed class SfuMetrics : IDisposable
             foreach (var tx in (ReadOnlySpan<Transmission>)[Transmission.Original, Transmission.Retransmit])
             {
                 var slot = TrafficTotals.Slot(kind, tx);
-                var k = Tag(MetricLabels.Kind, MetricLabels.KindName(kind));
-                var x = Tag(MetricLabels.TransmissionLabel, MetricLabels.TransmissionName(tx));
-                list.Add(M(inbound[slot], Tag(MetricLabels.Direction, MetricLabels.In), k, x));
-                list.Add(M(outbound[slot], Tag(MetricLabels.Direction, MetricLabels.Out), k, x));
+                var k = MetricTags.Tag(MetricLabels.Kind, MetricLabels.KindName(kind));
+                var x = MetricTags.Tag(MetricLabels.TransmissionLabel, MetricLabels.TransmissionName(tx));
+                list.Add(_tags.M(inbound[slot], MetricTags.Tag(MetricLabels.Direction, MetricLabels.In), k, x));
+                list.Add(_tags.M(outbound[slot], MetricTags.Tag(MetricLabels.Direction, MetricLabels.Out), k, x));
             }
         }
 
         return list;
     }
 
-    private static int ModeIndex(string mode) => Array.IndexOf(MetricLabels.Modes, mode) is var i and >= 0 ? i : MetricLabels.Modes.Length - 1;
 }

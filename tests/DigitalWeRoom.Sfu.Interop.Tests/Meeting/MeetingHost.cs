@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using DigitalWeRoom.Sfu.Media.Routing;
 
 namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 

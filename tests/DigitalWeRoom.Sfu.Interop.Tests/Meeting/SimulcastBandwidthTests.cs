@@ -168,7 +168,7 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
             var bw = t.Bandwidth;
             var k = router.Counters;
             return $"carol est {bw.Estimate / 1000:F0}k acked {bw.Estimator.AckedBitrate / 1000:F0}k budget {(double.IsFinite(bw.Budget) ? $"{bw.Budget / 1000:F0}k" : "inf")} limited {bw.Gate.IsLimited} x{bw.Gate.Limitations} hold {bw.Gate.HoldMicros / 1e6:F0}s loss {bw.Estimator.LossFraction:P0} usage {bw.Estimator.Usage} "
-                + $"videos [{string.Join(" ", t.Consumers.ToArray().Where(x => x.Kind == MediaKind.Video).Select(x => $"{x.Producer.Id}{(x.IsBandwidthPaused ? ":bw" : "")}{(x.IsPaused ? ":off" : "")}{(x.Simulcast is { } s ? $":{s.CurrentLayer}/{s.TargetLayer}" : "")}"))}] pauses {t.Pauser.Pauses} resumes {t.Pauser.Resumes}; router retransmitted {k.RetransmittedPackets} over budget {k.RetransmissionsOverBudget} nacks {k.NacksReceived}; "
+                + $"videos [{string.Join(" ", t.Consumers.ToArray().Where(x => x.Kind == MediaKind.Video).Select(x => $"{x.Producer.Id}{(x.IsBandwidthPaused ? ":bw" : "")}{(x.IsPaused ? ":off" : "")}{(x.Simulcast is { } s ? $":{s.CurrentLayer}/{s.TargetLayer}" : "")}"))}] pauses {t.Allocation.Pauser.Pauses} resumes {t.Allocation.Pauser.Resumes}; router retransmitted {k.RetransmittedPackets} over budget {k.RetransmissionsOverBudget} nacks {k.NacksReceived}; "
                 + $"probes {bw.Prober.Clusters} ({k.ProbePackets} packets, last {bw.Estimator.LastProbeBps / 1000:F0}k of {bw.Prober.Current.RateBps / 1000:F0}k, wanted {bw.WantedBps / 1000:F0}k)";
         }
 

@@ -2,6 +2,7 @@ using DigitalWeRoom.Sfu.Rooms.SfuPath;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
+using DigitalWeRoom.Sfu.Media.Routing;
 
 namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 

@@ -3,6 +3,8 @@ using DigitalWeRoom.Sfu.Interop.Tests.Browser;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using Xunit.Abstractions;
 using static DigitalWeRoom.Sfu.Rooms.Tests.Negotiation.TestAnswers;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Transport.Dtls;
 
 namespace DigitalWeRoom.Sfu.Interop.Tests.Negotiation;
 

@@ -58,7 +58,7 @@ public sealed class ReceiveSideEstimatorTests
                 Deliver(router, plain, Rtp(pool, 0x1111, seq, seq * 3000u, 96, payload, marker: true));
                 Deliver(router, withTwcc, Rtp(pool, 0x2222, seq, seq * 3000u, 96, payload, marker: true));
             }
-            time.Advance(Router.MediaTickInterval);
+            time.Advance(DigitalWeRoom.Sfu.Media.Feedback.FeedbackTimers.MediaTickInterval);
         }
         plain.Outbound.DrainAvailable();
         withTwcc.Outbound.DrainAvailable();

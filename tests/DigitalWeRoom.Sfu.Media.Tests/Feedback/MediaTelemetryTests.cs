@@ -90,8 +90,8 @@ public class MediaTelemetryTests
                 var packet = Rtp(pool, 0x4321, i, i * 960u, 111, new byte[20]);
                 packet.ReceivedAt = time.GetTimestamp();
                 sub.Outbound.TryEnqueue(replayed
-                    ? OutboundRtp.ForReplayedRtp(packet, consumer.Stream, i, i * 960u, 111, 20)
-                    : OutboundRtp.ForRtp(packet, consumer.Stream, i, i * 960u, 111, 20));
+                    ? OutboundItem.ForReplayedRtp(packet, consumer.Stream, i, i * 960u, 111, 20)
+                    : OutboundItem.ForRtp(packet, consumer.Stream, i, i * 960u, 111, 20));
             }
 
             time.Advance(TimeSpan.FromSeconds(2)); // a cached key frame can be seconds old

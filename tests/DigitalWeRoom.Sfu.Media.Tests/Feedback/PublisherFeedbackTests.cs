@@ -49,10 +49,10 @@ public sealed class PublisherFeedbackTests
         var bob = router.CreateTransport("bob", new CapturingSender(), ids);
         var aliceAudio = router.CreateProducer(alice, new ProducerOptions("a1", MediaKind.Audio, 0xA, [Opus]));
         var bobAudio = router.CreateProducer(bob, new ProducerOptions("b1", MediaKind.Audio, 0xB, [Opus]));
-        aliceAudio.Speaker = router.WithSpeakers(d => d.AddSpeaker("alice"));
-        bobAudio.Speaker = router.WithSpeakers(d => d.AddSpeaker("bob"));
+        aliceAudio.Speaker = router.Speakers.With(d => d.AddSpeaker("alice"));
+        bobAudio.Speaker = router.Speakers.With(d => d.AddSpeaker("bob"));
         var changes = new List<string?>();
-        router.Speakers.OnDominantSpeakerChanged += changes.Add;
+        router.Speakers.Detector.Listener = new DigitalWeRoom.Sfu.Media.Tests.Speech.SpeakerChanges(changes.Add);
         ushort seq = 0;
         for (int i = 0; i < 150; i++) // 3 s of 20 ms packets: Bob loud, Alice silent
         {
@@ -62,6 +62,6 @@ public sealed class PublisherFeedbackTests
             time.Advance(TimeSpan.FromMilliseconds(20));
         }
         Assert.Equal(["bob"], changes);
-        Assert.Equal("bob", router.ActiveSpeakerTransportId);
+        Assert.Equal("bob", router.Speakers.ActiveSpeakerTransportId);
     }
 }

@@ -15,7 +15,7 @@ public sealed class BandwidthPauseTests
         public readonly Router Router;
         public readonly FakeTimeProvider Time;
         public readonly PacketPool Pool;
-        public readonly CapturingSender SubscriberSender = new();
+        public readonly CapturingSender TransportSender = new();
         public readonly CapturingSender[] PublisherSenders = [new(), new(), new()];
         public readonly MediaTransport[] Publishers = new MediaTransport[3];
         public readonly Consumer[] Video = new Consumer[3];
@@ -28,7 +28,7 @@ public sealed class BandwidthPauseTests
         public Room()
         {
             (Router, Time, Pool) = NewRouter(new RouterOptions { StartSendLoops = false, RtcpReportInterval = TimeSpan.Zero, KeyFrameRequestMinInterval = TimeSpan.Zero, KeyFrameCacheEnabled = false });
-            Subscriber = Router.CreateTransport("sub", SubscriberSender, listener: this);
+            Subscriber = Router.CreateTransport("sub", TransportSender, listener: this);
             for (int i = 0; i < 3; i++)
             {
                 Publishers[i] = Router.CreateTransport($"p{i}", PublisherSenders[i]);
@@ -63,9 +63,9 @@ public sealed class BandwidthPauseTests
             DrainAll(Router);
         }
 
-        public int Received(uint outputSsrc) => SubscriberSender.Rtp.Count(p => Ssrc(p) == outputSsrc);
+        public int Received(uint outputSsrc) => TransportSender.Rtp.Count(p => Ssrc(p) == outputSsrc);
 
-        public List<ushort> SeqsOf(uint outputSsrc) => [.. SubscriberSender.Rtp.Where(p => Ssrc(p) == outputSsrc).Select(Seq)];
+        public List<ushort> SeqsOf(uint outputSsrc) => [.. TransportSender.Rtp.Where(p => Ssrc(p) == outputSsrc).Select(Seq)];
 
         public int PlisTo(int publisher) => PublisherSenders[publisher].Plis().Count(p => p.Media == VideoSsrc(publisher));
     }
@@ -80,7 +80,7 @@ public sealed class BandwidthPauseTests
         Assert.All(room.Video, v => Assert.Equal(6, room.Received(v.OutputSsrc)));
 
         // Non-simulcast video is counted at 1 Mbit/s, audio at 50k: 1.2 Mbit/s carries audio and one video, the pinned one.
-        room.Subscriber.AllocateLayers(1_200_000);
+        room.Subscriber.Allocation.Allocate(1_200_000);
         Assert.Equal([true, true, false], room.Video.Select(v => v.IsBandwidthPaused));
         Assert.All(room.Audio, a => Assert.False(a.IsBandwidthPaused));
         Assert.Equal(1, room.PauseEvents);
@@ -88,7 +88,7 @@ public sealed class BandwidthPauseTests
 
         uint out0 = room.Video[0].OutputSsrc;
         ushort lastBeforePause = room.SeqsOf(out0)[^1];
-        room.SubscriberSender.Rtp.Clear();
+        room.TransportSender.Rtp.Clear();
         for (int n = 0; n < 10; n++) room.Step();
         Assert.Equal(0, room.Received(room.Video[0].OutputSsrc));
         Assert.Equal(0, room.Received(room.Video[1].OutputSsrc));
@@ -96,20 +96,20 @@ public sealed class BandwidthPauseTests
         Assert.All(room.Audio, a => Assert.Equal(10, room.Received(a.OutputSsrc)));
 
         // The estimate comes back before the minimum pause: nothing resumes yet.
-        room.Subscriber.AllocateLayers(5_000_000);
+        room.Subscriber.Allocation.Allocate(5_000_000);
         Assert.Equal([true, true, false], room.Video.Select(v => v.IsBandwidthPaused));
 
         // After 3 s: the first (join order; same tile size, neither pinned nor speaking) resumes and asks for a key frame.
         for (int n = 0; n < 140; n++) room.Step();
         int plisBefore = room.PlisTo(0);
-        room.Subscriber.AllocateLayers(5_000_000);
+        room.Subscriber.Allocation.Allocate(5_000_000);
         Assert.Equal([false, true, false], room.Video.Select(v => v.IsBandwidthPaused));
         Assert.Equal(2, room.PauseEvents);
         DrainAll(room.Router);
         Assert.True(room.PlisTo(0) > plisBefore, "no key-frame request for the resumed video");
 
         // Delta frames are held back until the key frame; then the stream continues with no sequence gap.
-        room.SubscriberSender.Rtp.Clear();
+        room.TransportSender.Rtp.Clear();
         room.Step();
         Assert.Equal(0, room.Received(out0));
         room.Step(keyFrame: true);
@@ -117,10 +117,10 @@ public sealed class BandwidthPauseTests
         Assert.Equal([(ushort)(lastBeforePause + 1), (ushort)(lastBeforePause + 2)], room.SeqsOf(out0));
 
         // The second comes back one ResumeInterval later, not at the next allocation.
-        room.Subscriber.AllocateLayers(5_000_000);
+        room.Subscriber.Allocation.Allocate(5_000_000);
         Assert.True(room.Video[1].IsBandwidthPaused);
         for (int n = 0; n < 150; n++) room.Step();
-        room.Subscriber.AllocateLayers(5_000_000);
+        room.Subscriber.Allocation.Allocate(5_000_000);
         Assert.False(room.Video[1].IsBandwidthPaused);
         Assert.Equal(2, room.Router.Counters.BandwidthResumes);
         AssertNoLeakAfterClose(room.Router, room.Pool);

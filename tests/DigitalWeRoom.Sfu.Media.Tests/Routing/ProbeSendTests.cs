@@ -46,7 +46,7 @@ public sealed class ProbeSendTests
             Assert.Equal(0x20, p[0] & 0x20); // padding
             Assert.True(RtpPacketView.TryParse(p, out var view, out _));
             Assert.Equal(0, view.Payload.Length); // padding only
-            Assert.Equal(p.Length - SubscriberSender.ProbeHeaderLength, p[^1]);
+            Assert.Equal(p.Length - ProbeSender.ProbeHeaderLength, p[^1]);
             Assert.True(view.TryFindExtension(TwccId, out int offset, out int length));
             Assert.Equal(2, length);
             ushort twcc = BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(offset));

@@ -45,8 +45,8 @@ public class RobustnessTests
             long dropsBefore = router.Counters.Drops.Total;
             if (rtcp)
             {
-                router.OnRtcp(publisher, packet);
-                router.OnRtcp(sub, packet);
+                publisher.OnRtcp(packet);
+                sub.OnRtcp(packet);
                 if (!RtcpCompoundReader.Validate(packet.Span, out _))
                 {
                     rtcpRejected++;

@@ -44,7 +44,7 @@ public sealed class SimulcastKeyFrameCacheTests
         public readonly FakeTimeProvider Time;
         public readonly PacketPool Pool;
         public readonly CapturingSender PublisherSender = new();
-        public readonly CapturingSender SubscriberSender = new();
+        public readonly CapturingSender TransportSender = new();
         public readonly MediaTransport Publisher;
         public readonly MediaTransport Subscriber;
         public readonly Producer[] Layers;
@@ -61,7 +61,7 @@ public sealed class SimulcastKeyFrameCacheTests
             // Key-frame requests throttled to one per 10 s per layer: the late consumer cannot count on a fresh one.
             (Router, Time, Pool) = NewRouter(Quiet with { KeyFrameRequestMinInterval = TimeSpan.FromSeconds(10) });
             Publisher = Router.CreateTransport("pub", PublisherSender);
-            Subscriber = Router.CreateTransport("sub", SubscriberSender);
+            Subscriber = Router.CreateTransport("sub", TransportSender);
             Layers = CreateSimulcastLayers(Router, Publisher, LayerSsrcs);
         }
 
@@ -103,10 +103,10 @@ public sealed class SimulcastKeyFrameCacheTests
 
         public List<byte[]> Drain()
         {
-            SubscriberSender.Rtp.Clear();
+            TransportSender.Rtp.Clear();
             Subscriber.Outbound.DrainAvailable();
             Publisher.Outbound.DrainAvailable();
-            return [.. SubscriberSender.Rtp];
+            return [.. TransportSender.Rtp];
         }
 
         public int KeyFramesSent => PublisherSender.Plis().Count;

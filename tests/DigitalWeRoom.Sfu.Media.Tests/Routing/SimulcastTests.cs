@@ -33,7 +33,7 @@ public sealed class SimulcastTests
         public readonly FakeTimeProvider Time;
         public readonly PacketPool Pool;
         public readonly CapturingSender PublisherSender = new();
-        public readonly CapturingSender SubscriberSender = new();
+        public readonly CapturingSender TransportSender = new();
         public readonly MediaTransport Publisher;
         public readonly MediaTransport Subscriber;
         public readonly Producer[] Layers;
@@ -45,7 +45,7 @@ public sealed class SimulcastTests
         {
             (Router, Time, Pool) = NewRouter(Quiet with { KeyFrameRequestMinInterval = TimeSpan.Zero });
             Publisher = Router.CreateTransport("pub", PublisherSender);
-            Subscriber = Router.CreateTransport("sub", SubscriberSender, new RtpHeaderExtensionIds(TransportWideSequenceNumber: twccId));
+            Subscriber = Router.CreateTransport("sub", TransportSender, new RtpHeaderExtensionIds(TransportWideSequenceNumber: twccId));
             Layers = CreateSimulcastLayers(Router, Publisher, LayerSsrcs);
         }
 
@@ -72,10 +72,10 @@ public sealed class SimulcastTests
 
         public List<byte[]> Drain()
         {
-            SubscriberSender.Rtp.Clear();
+            TransportSender.Rtp.Clear();
             Subscriber.Outbound.DrainAvailable();
             Publisher.Outbound.DrainAvailable();
-            return [.. SubscriberSender.Rtp];
+            return [.. TransportSender.Rtp];
         }
 
         public List<uint> PliTargets()
@@ -305,17 +305,17 @@ public sealed class SimulcastTests
     {
         var f = new Fixture();
         var recorder = new LayerRecorder();
-        f.Router.LayerListener = recorder;
+        f.Router.Dynacast.Listener = recorder;
         var big = f.Consume("big", preferred: 2, outputSsrc: 1);
         var small = f.Consume("small", preferred: 0, outputSsrc: 2);
-        Assert.Equal(0b101, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b101, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
         small.SetPreferredLayer(1);
-        Assert.Equal(0b110, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b110, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
         big.Pause();
-        Assert.Equal(0b010, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b010, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
         big.Resume();
         f.Router.CloseConsumer(small);
-        Assert.Equal(0b100, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b100, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
         f.Router.CloseConsumer(big);
         Assert.Equal([("v0", 0b100), ("v0", 0b101), ("v0", 0b110), ("v0", 0b010), ("v0", 0b110), ("v0", 0b100), ("v0", 0)], recorder.Calls);
         Assert.Empty(f.Layers[2].Consumers.ToArray());
@@ -328,24 +328,24 @@ public sealed class SimulcastTests
         // below f the subscriber would be left on q, or on h for the second a stray h key frame makes it look alive.
         var f = new Fixture();
         var recorder = new LayerRecorder();
-        f.Router.LayerListener = recorder;
+        f.Router.Dynacast.Listener = recorder;
         var big = f.Consume("big", preferred: 2);
-        Assert.Equal(0b100, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b100, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
         Assert.False(big.Simulcast!.TargetSilent); // nothing judged yet
 
         f.Send(0, keyFrame: true);
         Assert.True(big.Simulcast.TargetSilent);
-        Assert.Equal(0b111, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b111, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
         Assert.Equal(0, big.Simulcast.CurrentLayer);
 
         f.Send(1, keyFrame: true); // h resumed: the subscriber moves up to it, f still missing
         Assert.Equal(1, big.Simulcast.CurrentLayer);
-        Assert.Equal(0b111, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b111, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
 
         f.Send(2, keyFrame: true); // f arrives: only f is needed again (dynacast turns h off after its delay)
         Assert.Equal(2, big.Simulcast.CurrentLayer);
         Assert.False(big.Simulcast.TargetSilent);
-        Assert.Equal(0b100, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b100, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
 
         for (int i = 0; i < 40; i++) // f stops (uplink short): after a second of silence q and h are needed again
         {
@@ -355,7 +355,7 @@ public sealed class SimulcastTests
         }
 
         Assert.True(big.Simulcast.TargetSilent);
-        Assert.Equal(0b111, f.Router.LayerMaskOf(f.Layers[0]));
+        Assert.Equal(0b111, f.Router.Dynacast.LayerMaskOf(f.Layers[0]));
         Assert.Equal([("v0", 0b100), ("v0", 0b111), ("v0", 0b100), ("v0", 0b111)], recorder.Calls);
     }
 
@@ -415,9 +415,9 @@ public sealed class SimulcastTests
         var f = new Fixture();
         var consumer = f.Consume("c", preferred: 2);
         f.Frame(keyFrame: true); // a publisher that sends nothing is left out of the allocation
-        f.Subscriber.AllocateLayers(300_000);
+        f.Subscriber.Allocation.Allocate(300_000);
         Assert.Equal(0, consumer.Simulcast!.BandwidthLayer);
-        f.Subscriber.AllocateLayers(5_000_000);
+        f.Subscriber.Allocation.Allocate(5_000_000);
         Assert.Equal(2, consumer.Simulcast.BandwidthLayer);
     }
 

@@ -24,7 +24,7 @@ public sealed class DominantSpeakerDetectorTests
         var alice = detector.AddSpeaker("alice");
         var bob = detector.AddSpeaker("bob");
         var changes = new List<string?>();
-        detector.OnDominantSpeakerChanged += changes.Add;
+        detector.Listener = new SpeakerChanges(changes.Add);
 
         Run(detector, 900, (alice, 20), (bob, 127));
         Assert.Null(detector.DominantSpeaker); // not yet: ~1 s of dominance required (plus minimum score)
@@ -61,7 +61,7 @@ public sealed class DominantSpeakerDetectorTests
         var alice = detector.AddSpeaker("alice");
         var bob = detector.AddSpeaker("bob");
         int changes = 0;
-        detector.OnDominantSpeakerChanged += _ => changes++;
+        detector.Listener = new SpeakerChanges(_ => changes++);
         Run(detector, 3000, (alice, 30), (bob, 127));
         // Back-and-forth every 300 ms, equally loud: nobody dominates for a second by the ratio.
         for (int i = 0; i < 20; i++)
@@ -81,7 +81,7 @@ public sealed class DominantSpeakerDetectorTests
         Run(detector, 3000, (alice, 30));
         Assert.Equal("alice", detector.DominantSpeaker);
         string? last = "x";
-        detector.OnDominantSpeakerChanged += s => last = s;
+        detector.Listener = new SpeakerChanges(s => last = s);
         detector.RemoveSpeaker(alice);
         Assert.Null(last);
         Assert.Empty(detector.History);

@@ -1,5 +1,7 @@
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Transport.Dtls;
 
 namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 
@@ -11,7 +13,7 @@ public sealed class NegotiationEnumTests
     {
         Assert.Equal([1, 2], Enum.GetValues<MediaKind>().Select(v => (int)v));
         Assert.Equal([1, 2, 3, 4], Enum.GetValues<SlotPurpose>().Select(v => (int)v));
-        Assert.Equal([1, 2], Enum.GetValues<DtlsRole>().Select(v => (int)v));
+        Assert.Equal([0, 1], Enum.GetValues<DtlsRole>().Select(v => (int)v));
         Assert.Equal([0, 1, 2], Enum.GetValues<HeaderExtensionKinds>().Select(v => (int)v));
         Assert.Equal(64, (int)DropReason.SdpAnswerRejected);
         Assert.Equal(typeof(byte), Enum.GetUnderlyingType(typeof(SlotPurpose)));

@@ -2,6 +2,8 @@ using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Sdp;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using static DigitalWeRoom.Sfu.Rooms.Tests.Negotiation.TestAnswers;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Transport.Dtls;
 
 namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 

@@ -1,6 +1,7 @@
 using DigitalWeRoom.Sfu.Protocols.Sdp;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using static DigitalWeRoom.Sfu.Rooms.Tests.Negotiation.TestAnswers;
+using DigitalWeRoom.Sfu.Media.Routing;
 
 namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 

@@ -2,6 +2,7 @@ using System.Text;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
 using static DigitalWeRoom.Sfu.Rooms.Tests.Negotiation.TestAnswers;
+using DigitalWeRoom.Sfu.Media.Routing;
 
 namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 

@@ -1,6 +1,7 @@
 using DigitalWeRoom.Sfu.Protocols.Sdp;
 using System.Text;
 using DigitalWeRoom.Sfu.Rooms.Negotiation;
+using DigitalWeRoom.Sfu.Media.Routing;
 
 namespace DigitalWeRoom.Sfu.Rooms.Tests.Negotiation;
 

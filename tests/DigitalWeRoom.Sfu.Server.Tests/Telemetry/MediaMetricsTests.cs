@@ -15,7 +15,6 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 using DigitalWeRoom.Sfu.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using MediaKind = DigitalWeRoom.Sfu.Media.Routing.MediaKind;
 
 namespace DigitalWeRoom.Sfu.Server.Tests.Telemetry;
 
@@ -51,7 +50,7 @@ public sealed class MediaMetricsTests : IAsyncLifetime
         packet.Length = bytes.Length;
         if (rtcp)
         {
-            router.OnRtcp(from, packet);
+            from.OnRtcp(packet);
         }
         else
         {

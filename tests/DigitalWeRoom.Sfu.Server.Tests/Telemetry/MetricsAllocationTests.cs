@@ -104,7 +104,7 @@ public sealed class MetricsAllocationTests
 
         Assert.Equal(0, allocated);
         var scrape = await host.ScrapeAsync();
-        var sampled = 3 * ((WarmUp + Rewarm + Packets) / SubscriberSender.ForwardLatencySampling); // per subscriber, 1 in 64
+        var sampled = 3 * ((WarmUp + Rewarm + Packets) / TransportSender.ForwardLatencySampling); // per subscriber, 1 in 64
         Assert.Equal(sampled, scrape.Value("sfu_forward_latency_seconds_count"));
         Assert.Equal(sampled * 0.001, scrape.Value("sfu_forward_latency_seconds_sum"), 6);
         Assert.Equal(3 * (WarmUp + Rewarm + Packets), scrape.Value("sfu_packets_total", ("direction", "out"), ("kind", "audio"), ("transmission", "original")));

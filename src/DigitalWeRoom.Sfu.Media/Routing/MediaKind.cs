@@ -1,6 +1,9 @@
-namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
+namespace DigitalWeRoom.Sfu.Media.Routing;
 
-/// <summary>The media type of an RTP m= section (RFC 8866 §5.14). Values are stable.</summary>
+/// <summary>
+/// The media type of a track and of its RTP m= section (RFC 8866 §5.14): one definition for the media core and the
+/// conference layer's negotiation. Values are stable (they appear in logs and metrics).
+/// </summary>
 internal enum MediaKind : byte
 {
     Audio = 1,

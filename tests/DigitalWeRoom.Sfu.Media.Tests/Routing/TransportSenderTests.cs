@@ -7,7 +7,7 @@ using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
 namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
 
 /// <summary>The send path of one subscriber: inline sends, the queue behind them, and the pacer.</summary>
-public sealed class SubscriberSenderTests
+public sealed class TransportSenderTests
 {
     private const uint PublisherSsrc = 9;
 

@@ -14,7 +14,7 @@ internal enum OutboundKind : byte
     /// <summary>Time to send this transport its periodic SR/RR compound (built on the send loop).</summary>
     ReportTick = 2,
 
-    /// <summary>A generic NACK from the subscriber for <see cref="OutboundRtp.Stream"/>: retransmit from its buffer.</summary>
+    /// <summary>A generic NACK from the subscriber for <see cref="OutboundItem.Stream"/>: retransmit from its buffer.</summary>
     Nack = 3,
 
     /// <summary>The pacer's wake-up: send what its budget allows now.</summary>
@@ -24,8 +24,8 @@ internal enum OutboundKind : byte
     ProbeTick = 5,
 }
 
-/// <summary>One item of a <see cref="SubscriberSender"/> queue. Holds one reference on <see cref="Packet"/>.</summary>
-internal readonly struct OutboundRtp
+/// <summary>One item of a <see cref="TransportSender"/> queue. Holds one reference on <see cref="Packet"/>.</summary>
+internal readonly struct OutboundItem
 {
     public readonly PooledPacket? Packet;
     public readonly RtpStreamSender? Stream;
@@ -44,7 +44,7 @@ internal readonly struct OutboundRtp
     /// <summary>A packet received earlier and sent again (key-frame cache replay): not timed for forward latency.</summary>
     public readonly bool Replayed;
 
-    private OutboundRtp(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0, byte payloadType = 0, bool rewriteVp8 = false, ushort pictureId = 0, byte tl0PicIdx = 0, bool replayed = false)
+    private OutboundItem(OutboundKind kind, PooledPacket? packet, RtpStreamSender? stream, uint ssrc, ushort seq, uint timestamp, int payloadLength = 0, byte payloadType = 0, bool rewriteVp8 = false, ushort pictureId = 0, byte tl0PicIdx = 0, bool replayed = false)
     {
         Replayed = replayed;
         RewriteVp8 = rewriteVp8;
@@ -60,24 +60,24 @@ internal readonly struct OutboundRtp
         Timestamp = timestamp;
     }
 
-    public static OutboundRtp ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength)
+    public static OutboundItem ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength)
         => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType);
 
-    public static OutboundRtp ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength, bool rewriteVp8, ushort pictureId, byte tl0PicIdx)
+    public static OutboundItem ForRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength, bool rewriteVp8, ushort pictureId, byte tl0PicIdx)
         => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, rewriteVp8, pictureId, tl0PicIdx);
 
     /// <summary>A cached key-frame packet replayed to a new or resumed consumer.</summary>
-    public static OutboundRtp ForReplayedRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength, bool rewriteVp8 = false, ushort pictureId = 0, byte tl0PicIdx = 0)
+    public static OutboundItem ForReplayedRtp(PooledPacket packet, RtpStreamSender stream, ushort seq, uint timestamp, byte payloadType, int payloadLength, bool rewriteVp8 = false, ushort pictureId = 0, byte tl0PicIdx = 0)
         => new(OutboundKind.Rtp, packet, stream, stream.Ssrc, seq, timestamp, payloadLength, payloadType, rewriteVp8, pictureId, tl0PicIdx, replayed: true);
 
-    public static OutboundRtp ForRtcp(PooledPacket packet) => new(OutboundKind.Rtcp, packet, null, 0, 0, 0);
+    public static OutboundItem ForRtcp(PooledPacket packet) => new(OutboundKind.Rtcp, packet, null, 0, 0, 0);
 
     /// <summary><paramref name="packet"/> holds the NACK (RFC 4585 §6.2.1) as received.</summary>
-    public static OutboundRtp ForNack(PooledPacket packet, RtpStreamSender stream) => new(OutboundKind.Nack, packet, stream, stream.Ssrc, 0, 0);
+    public static OutboundItem ForNack(PooledPacket packet, RtpStreamSender stream) => new(OutboundKind.Nack, packet, stream, stream.Ssrc, 0, 0);
 
-    public static OutboundRtp ReportTick() => new(OutboundKind.ReportTick, null, null, 0, 0, 0);
+    public static OutboundItem ReportTick() => new(OutboundKind.ReportTick, null, null, 0, 0, 0);
 
-    public static OutboundRtp PacerTick() => new(OutboundKind.PacerTick, null, null, 0, 0, 0);
+    public static OutboundItem PacerTick() => new(OutboundKind.PacerTick, null, null, 0, 0, 0);
 
-    public static OutboundRtp ProbeTick() => new(OutboundKind.ProbeTick, null, null, 0, 0, 0);
+    public static OutboundItem ProbeTick() => new(OutboundKind.ProbeTick, null, null, 0, 0, 0);
 }

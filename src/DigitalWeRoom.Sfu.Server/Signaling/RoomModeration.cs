@@ -7,20 +7,19 @@ namespace DigitalWeRoom.Sfu.Server.Signaling;
 /// <c>moderate</c> {action, target}: a participant whose token grants <c>roomAdmin</c> mutes or removes another one
 /// with the Room API's own operator actions (docs/signaling.md "Room API"), run on the room's control loop.
 /// </summary>
-internal sealed partial class SignalingConnection
+internal static class RoomModeration
 {
-    private async Task ModerateAsync(SignalMessage message)
+    /// <summary>Runs the action in <paramref name="room"/> (null: the sender has not joined); the error to send back, if any.</summary>
+    public static async Task<(string Code, string Reason)?> ApplyAsync(Room? room, bool isRoomAdmin, SignalMessage message)
     {
-        if (_room is not { } room || _participantId is null)
+        if (room is null)
         {
-            SendError(ErrorCodes.NotJoined, "join a room first", message.Id);
-            return;
+            return (ErrorCodes.NotJoined, "join a room first");
         }
 
-        if (!IsRoomAdmin)
+        if (!isRoomAdmin)
         {
-            SendError(ErrorCodes.NotAllowed, "only a room admin (token grant roomAdmin) may mute or remove others", message.Id);
-            return;
+            return (ErrorCodes.NotAllowed, "only a room admin (token grant roomAdmin) may mute or remove others");
         }
 
         var outcome = message.Action switch
@@ -29,9 +28,6 @@ internal sealed partial class SignalingConnection
             ModerateActions.MuteVideo => await room.MuteAsync(message.Target!, null, "video", muted: true),
             _ => await room.RemoveParticipantAsync(message.Target!, "removed by a room admin"),
         };
-        if (outcome == AdminOutcome.ParticipantNotFound)
-        {
-            SendError(ErrorCodes.InvalidTarget, "no such participant in this room", message.Id);
-        }
+        return outcome == AdminOutcome.ParticipantNotFound ? (ErrorCodes.InvalidTarget, "no such participant in this room") : null;
     }
 }

@@ -1,20 +1,25 @@
 using DigitalWeRoom.Sfu.Protocols.Sdp;
+using DigitalWeRoom.Sfu.Transport.Dtls;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
-internal sealed partial class SfuNegotiator
+/// <summary>
+/// Reads what an answer says about the client's side (RFC 8829 §5.3, §5.10): its send streams, its rids and the
+/// bundled transport's ICE/DTLS parameters. Pure functions over the parsed answer, used by <see cref="SfuNegotiator"/>.
+/// </summary>
+internal static class AnswerReader
 {
     /// <summary>
     /// Reads the client's SSRCs from <c>a=ssrc</c> lines and pairs RTX SSRCs through
     /// <c>a=ssrc-group:FID &lt;primary&gt; &lt;rtx&gt;</c> (RFC 5576 §4.1, §4.2; RFC 4588 §8.7).
     /// </summary>
-    private bool TryReadRemoteStreams(MediaDescription m, string where, out List<RemoteSendStream> streams, out string error)
+    public static bool TryReadRemoteStreams(MediaDescription m, string where, int maxSsrcs, out List<RemoteSendStream> streams, out string error)
     {
         streams = [];
         var order = m.SsrcIds;
-        if (order.Count > _options.MaxSsrcsPerMediaSection)
+        if (order.Count > maxSsrcs)
         {
-            error = $"{where}: more than {_options.MaxSsrcsPerMediaSection} SSRCs in one m= section";
+            error = $"{where}: more than {maxSsrcs} SSRCs in one m= section";
             return false;
         }
         if (order.Contains(0u))
@@ -61,7 +66,7 @@ internal sealed partial class SfuNegotiator
     }
 
     /// <summary>The rids the client sends (RFC 8851 §4), in its simulcast order when present (RFC 8853).</summary>
-    private static bool TryReadRids(MediaDescription m, string where, out List<string> rids, out string error)
+    public static bool TryReadRids(MediaDescription m, string where, out List<string> rids, out string error)
     {
         rids = [.. m.SendRids.Select(r => r.Id).Distinct()];
         if (rids.Count > 8)
@@ -73,7 +78,7 @@ internal sealed partial class SfuNegotiator
         {
             if (!SdpToken.IsRid(rid))
             {
-                error = $"{where}: rid '{Clip(rid)}' is longer than 16 characters (RFC 8852 §3.3)";
+                error = $"{where}: rid '{SdpToken.Clip(rid)}' is longer than 16 characters (RFC 8852 §3.3)";
                 return false;
             }
         }
@@ -86,7 +91,7 @@ internal sealed partial class SfuNegotiator
     /// level: ice-ufrag/ice-pwd (RFC 8839 §5.4), a sha-256 fingerprint (RFC 8122 §5) and setup, which must be
     /// active or passive in an answer (RFC 8842 §5.2).
     /// </summary>
-    private static bool TryReadTransport(
+    public static bool TryReadTransport(
         SessionDescription answer, MediaDescription tag,
         out string ufrag, out string pwd, out SdpFingerprint fingerprint, out DtlsRole role, out string error)
     {

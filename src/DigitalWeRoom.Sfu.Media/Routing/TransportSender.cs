@@ -11,19 +11,20 @@ using DigitalWeRoom.Sfu.Transport;
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>
-/// The single sender of one transport. Publishers' receive loops (and timers) hand it <see cref="OutboundRtp"/> items.
+/// The single sender of one transport. Publishers' receive loops (and timers) hand it <see cref="OutboundItem"/> items.
 /// When its queue is empty and nobody is sending for it, the item is sent at once on the calling thread (inline: no
 /// queue hop, no wake-up; on a receive loop the datagram joins that loop's <c>sendmmsg</c> batch); otherwise it goes
 /// into a bounded single-reader channel that drops the oldest item when full (its packet is released and a
 /// QueueOverflow drop counted), drained by the send loop. A busy flag makes the inline sender and the send loop
 /// mutually exclusive, so the transport's SRTP send state and its streams' retransmission buffers still have one
 /// owner at a time. Forwarded RTP goes through the <see cref="Pacer{T}"/> once the subscriber's bandwidth estimate
-/// is known (bursts smoothed at 1.5 × the estimate, bounded, drop oldest; audio goes ahead of queued video, unpaced). Each packet is copied into a scratch
-/// buffer (room for SRTP overhead after it), rewritten there (SSRC/seq/timestamp), protected and sent, and the
-/// pooled packet released. Everything this transport sends (forwarded RTP, PLI to its publisher side, SR/RR) goes
-/// through here.
+/// is known (bursts smoothed at 1.5 × the estimate, bounded, drop oldest; audio goes ahead of queued video, unpaced).
+/// Each packet is copied into a scratch buffer (room for SRTP overhead after it), rewritten there
+/// (SSRC/seq/timestamp), protected and sent, and the pooled packet released. Everything the server sends to this
+/// participant goes through here: forwarded RTP, retransmissions (<see cref="Retransmitter"/>), bandwidth probes
+/// (<see cref="ProbeSender"/>), SR/RR, and, toward its publisher side, PLI, NACK, transport-cc and REMB.
 /// </summary>
-internal sealed partial class SubscriberSender
+internal sealed class TransportSender
 {
     /// <summary>Bytes reserved after a packet for the SRTP/SRTCP tag and index.</summary>
     public const int SrtpHeadroom = SrtpContext.MaxOverhead;
@@ -33,39 +34,36 @@ internal sealed partial class SubscriberSender
     /// <summary>One forwarded packet in this many (a power of two) is timed for the forward-latency metric.</summary>
     public const int ForwardLatencySampling = 64;
 
-    /// <summary>Window over which the rate of RTP handed to the pacer is measured.</summary>
-    private const long ArrivalWindowMicros = 250_000;
-
     /// <summary>Shortest pacer wake-up (timers are coarser than this anyway).</summary>
-    private const long MinPacerDelayMicros = 1000;
+    internal const long MinPacerDelayMicros = 1000;
 
     private readonly MediaTransport _owner;
     private readonly IRtpPacketSender _transport;
     private readonly MediaCounters _counters;
     private readonly TimeProvider _time;
-    private readonly Channel<OutboundRtp> _queue;
+    private readonly Channel<OutboundItem> _queue;
     private readonly byte[] _scratch = new byte[ScratchLength];
+    private readonly Retransmitter _retransmitter;
+    private readonly ProbeSender _probes;
     private uint _forwarded;
 
     private readonly bool _inline;
-    private readonly Pacer<OutboundRtp>? _pacer;
+    private readonly Pacer<OutboundItem>? _pacer;
     private ITimer? _pacerTimer;
     private int _pacerTimerArmed;
     private int _busy;
-    private long _windowStart = long.MinValue;
-    private long _windowBytes;
-    private double _arrivalBps = double.PositiveInfinity;
+    private readonly ArrivalRateMeter _arrival = new();
     private volatile bool _completed;
 
-    internal SubscriberSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, RouterOptions options)
+    internal TransportSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, RouterOptions options)
     {
         _owner = owner;
         _transport = transport;
         _counters = counters;
         _time = time;
         _inline = options.InlineSend ?? options.StartSendLoops;
-        _pacer = options.Pacing ? new Pacer<OutboundRtp>(options.PacerCapacity, owner.Bandwidth.Estimate) : null;
-        _queue = Channel.CreateBounded<OutboundRtp>(
+        _pacer = options.Pacing ? new Pacer<OutboundItem>(options.PacerCapacity, owner.Bandwidth.Estimate) : null;
+        _queue = Channel.CreateBounded<OutboundItem>(
             new BoundedChannelOptions(options.SubscriberQueueCapacity)
             {
                 SingleReader = true,
@@ -74,7 +72,12 @@ internal sealed partial class SubscriberSender
                 AllowSynchronousContinuations = false,
             },
             OnItemDropped);
+        _retransmitter = new Retransmitter(_scratch, transport, counters, time, owner.Bandwidth, options.RetransmissionShare);
+        _probes = new ProbeSender(_scratch, transport, counters, time, owner.Bandwidth, this);
     }
+
+    /// <summary>Answers NACKs from this transport's retransmission buffers (send loop).</summary>
+    internal Retransmitter Retransmitter => _retransmitter;
 
     /// <summary>Items waiting in the queue (for tests and metrics).</summary>
     public int QueuedCount => _queue.Reader.Count;
@@ -86,7 +89,7 @@ internal sealed partial class SubscriberSender
     /// Any thread. Takes ownership of the item's packet reference (released here if not queued). Sends inline when
     /// allowed (see the type's summary), else queues.
     /// </summary>
-    public bool TryEnqueue(in OutboundRtp item)
+    public bool TryEnqueue(in OutboundItem item)
     {
         if (_completed)
         {
@@ -165,7 +168,7 @@ internal sealed partial class SubscriberSender
         _completed = true;
         _queue.Writer.TryComplete();
         _pacerTimer?.Dispose();
-        _probeTimer?.Dispose();
+        _probes.Dispose();
     }
 
     internal void ReleaseRemaining()
@@ -202,7 +205,7 @@ internal sealed partial class SubscriberSender
         }
     }
 
-    private void Process(in OutboundRtp item)
+    private void Process(in OutboundItem item)
     {
         if (_pacer is not null)
         {
@@ -221,7 +224,7 @@ internal sealed partial class SubscriberSender
         ProcessNow(item);
     }
 
-    private void ProcessNow(in OutboundRtp item)
+    private void ProcessNow(in OutboundItem item)
     {
         try
         {
@@ -237,10 +240,10 @@ internal sealed partial class SubscriberSender
                     SendReport();
                     break;
                 case OutboundKind.Nack:
-                    Retransmit(item);
+                    _retransmitter.Retransmit(item);
                     break;
                 case OutboundKind.ProbeTick:
-                    SendProbes();
+                    _probes.SendProbes(_owner.Streams);
                     break;
             }
         }
@@ -262,27 +265,17 @@ internal sealed partial class SubscriberSender
     /// LayerAllocator's job — so it cannot build a standing queue that would drop media. Until one window has
     /// been measured nothing is held back.
     /// </summary>
-    private void Pace(in OutboundRtp item)
+    private void Pace(in OutboundItem item)
     {
         long now = NowMicros();
         int size = item.Packet!.Length;
-        if (_windowStart == long.MinValue)
-        {
-            _windowStart = now;
-        }
-        else if (now - _windowStart >= ArrivalWindowMicros)
-        {
-            _arrivalBps = _windowBytes * 8_000_000.0 / (now - _windowStart);
-            _windowStart = now;
-            _windowBytes = 0;
-        }
-        _windowBytes += size;
-        if (double.IsPositiveInfinity(_arrivalBps) && _pacer!.Count == 0)
+        _arrival.Add(size, now);
+        if (double.IsPositiveInfinity(_arrival.Bps) && _pacer!.Count == 0)
         {
             ProcessNow(item);
             return;
         }
-        _pacer!.SetEstimate(Math.Max(_owner.Bandwidth.Estimate, _arrivalBps));
+        _pacer!.SetEstimate(Math.Max(_owner.Bandwidth.Estimate, _arrival.Bps));
         // Audio jumps the queue: it leaves at once (in the drain below), ahead of any video waiting for budget.
         if (!_pacer.Enqueue(item, size, item.Stream?.IsAudio == true, out var dropped))
         {
@@ -311,16 +304,16 @@ internal sealed partial class SubscriberSender
         if (pacer.Count > 0 && !_completed && Interlocked.Exchange(ref _pacerTimerArmed, 1) == 0)
         {
             long delay = Math.Max(MinPacerDelayMicros, pacer.DelayUntilNext(now));
-            _pacerTimer ??= _time.CreateTimer(static state => ((SubscriberSender)state!).OnPacerTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _pacerTimer ??= _time.CreateTimer(static state => ((TransportSender)state!).OnPacerTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _pacerTimer.Change(TimeSpan.FromMicroseconds(delay), Timeout.InfiniteTimeSpan);
         }
     }
 
-    private void OnPacerTimer() => TryEnqueue(OutboundRtp.PacerTick());
+    private void OnPacerTimer() => TryEnqueue(OutboundItem.PacerTick());
 
     private long NowMicros() => MediaClock.Convert(_time.GetTimestamp(), _time.TimestampFrequency, 1_000_000);
 
-    private void SendRtp(in OutboundRtp item)
+    private void SendRtp(in OutboundItem item)
     {
         var packet = item.Packet!;
         int length = packet.Length;
@@ -346,7 +339,7 @@ internal sealed partial class SubscriberSender
         {
             item.Stream.OnSent(item.Timestamp, item.PayloadLength, sendTime);
             _counters.OnForwarded(length);
-            if ((++_forwarded & (ForwardLatencySampling - 1)) == 0 && packet.ReceivedAt != 0 && !item.Replayed && _owner.Router.Telemetry is { } telemetry)
+            if ((++_forwarded & (ForwardLatencySampling - 1)) == 0 && packet.ReceivedAt != 0 && !item.Replayed && _counters.Telemetry is { } telemetry)
             {
                 telemetry.OnForwardLatency(_time.GetElapsedTime(packet.ReceivedAt));
             }
@@ -367,7 +360,7 @@ internal sealed partial class SubscriberSender
         descriptor.TryWriteTl0PicIdx(payload, tl0PicIdx);
     }
 
-    private void SendRtcpCopy(in OutboundRtp item)
+    private void SendRtcpCopy(in OutboundItem item)
     {
         var packet = item.Packet!;
         int length = packet.Length;
@@ -401,7 +394,7 @@ internal sealed partial class SubscriberSender
         }
     }
 
-    private void OnItemDropped(OutboundRtp item)
+    private void OnItemDropped(OutboundItem item)
     {
         item.Packet?.Release();
         _counters.Drops.Increment(DropReason.QueueOverflow);

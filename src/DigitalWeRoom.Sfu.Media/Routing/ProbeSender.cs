@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using DigitalWeRoom.Sfu.Media.Streams;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
+using DigitalWeRoom.Sfu.Media.Congestion;
+using DigitalWeRoom.Sfu.Transport;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
@@ -11,20 +13,38 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// They bypass the pacer (the cluster is its own schedule) and the retransmission budget; the receiver discards them
 /// after noting their arrival. Without an RTX stream that has sent media, the cluster is abandoned (the media
 /// sequence space belongs to the publisher's receive loop, so no padding is injected there). Built in the scratch
-/// buffer: no allocation.
+/// buffer (the owning <see cref="TransportSender"/>'s, on its send loop): no allocation.
 /// </summary>
-internal sealed partial class SubscriberSender
+internal sealed class ProbeSender : IDisposable
 {
     /// <summary>RTP header (12) + one-byte extension block (4) + transport-wide sequence element (3, padded to 4).</summary>
     internal const int ProbeHeaderLength = 20;
 
+    private readonly byte[] _scratch;
+    private readonly IRtpPacketSender _transport;
+    private readonly MediaCounters _counters;
+    private readonly TimeProvider _time;
+    private readonly SubscriberBandwidth _bandwidth;
+    private readonly TransportSender _sender;
     private ITimer? _probeTimer;
+    private volatile bool _disposed;
 
-    private void SendProbes()
+    internal ProbeSender(byte[] scratch, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, SubscriberBandwidth bandwidth, TransportSender sender)
     {
-        long now = NowMicros();
-        var bandwidth = _owner.Bandwidth;
-        var stream = FindProbeStream(_owner.Streams);
+        _scratch = scratch;
+        _transport = transport;
+        _counters = counters;
+        _time = time;
+        _bandwidth = bandwidth;
+        _sender = sender;
+    }
+
+    /// <summary>Send loop: sends the probe packets due now on one of <paramref name="streams"/>, and arms the next wake-up.</summary>
+    internal void SendProbes(RtpStreamSender[] streams)
+    {
+        long now = MediaClock.Convert(_time.GetTimestamp(), _time.TimestampFrequency, 1_000_000);
+        var bandwidth = _bandwidth;
+        var stream = FindProbeStream(streams);
         if (stream is null)
         {
             bandwidth.AbortProbe(now);
@@ -40,11 +60,18 @@ internal sealed partial class SubscriberSender
                 _counters.OnProbeSent(length);
             }
         }
-        if (nextDue >= 0 && !_completed)
+        if (nextDue >= 0 && !_disposed)
         {
-            _probeTimer ??= _time.CreateTimer(static state => ((SubscriberSender)state!).TryEnqueue(OutboundRtp.ProbeTick()), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _probeTimer.Change(TimeSpan.FromMicroseconds(Math.Max(MinPacerDelayMicros, nextDue - now)), Timeout.InfiniteTimeSpan);
+            // The wake-up goes through the sender's queue, so the probes are sent by the sender's owner again.
+            _probeTimer ??= _time.CreateTimer(static state => ((TransportSender)state!).TryEnqueue(OutboundItem.ProbeTick()), _sender, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _probeTimer.Change(TimeSpan.FromMicroseconds(Math.Max(TransportSender.MinPacerDelayMicros, nextDue - now)), Timeout.InfiniteTimeSpan);
         }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _probeTimer?.Dispose();
     }
 
     /// <summary>A video stream with RTX that has sent media (the receiver knows its RTX SSRC from the SDP).</summary>
@@ -71,7 +98,7 @@ internal sealed partial class SubscriberSender
         RtpHeader.SetSsrc(p, stream.RtxSsrc);
         BinaryPrimitives.WriteUInt16BigEndian(p[12..], 0xBEDE);
         BinaryPrimitives.WriteUInt16BigEndian(p[14..], 1); // one 32-bit word of elements
-        p[16] = (byte)((_owner.Bandwidth.ExtensionId << 4) | 1); // id, length - 1 = 1
+        p[16] = (byte)((_bandwidth.ExtensionId << 4) | 1); // id, length - 1 = 1
         p[^1] = (byte)padding;
         return p.Length;
     }

@@ -3,6 +3,8 @@ using DigitalWeRoom.Sfu.Media.Streams;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Rtcp;
 using DigitalWeRoom.Sfu.Protocols.Rtp;
+using DigitalWeRoom.Sfu.Media.Congestion;
+using DigitalWeRoom.Sfu.Transport;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
@@ -10,10 +12,18 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// Answers a subscriber's generic NACK (RFC 4585 §6.2.1) on the send loop, from the stream's
 /// <see cref="RetransmissionBuffer"/>: as an RTX packet (RFC 4588 §4) when RTX is negotiated for the stream and
 /// the payload type, else as the original packet again (same SSRC and sequence number). Retransmissions spend a
-/// token bucket filled at <see cref="RouterOptions.RetransmissionShare"/> of the subscriber's estimate.
+/// token bucket filled at <see cref="RouterOptions.RetransmissionShare"/> of the subscriber's estimate. Owned by the
+/// transport's <see cref="TransportSender"/> (its send loop) and writes into that sender's scratch buffer.
 /// </summary>
-internal sealed partial class SubscriberSender
+internal sealed class Retransmitter
 {
+    private readonly byte[] _scratch;
+    private readonly IRtpPacketSender _transport;
+    private readonly MediaCounters _counters;
+    private readonly TimeProvider _time;
+    private readonly SubscriberBandwidth _bandwidth;
+    private readonly double _share;
+
     /// <summary>The retransmission bucket holds at most this much time's worth of its rate.</summary>
     private const double RetransmissionBurstSeconds = 0.25;
 
@@ -23,15 +33,28 @@ internal sealed partial class SubscriberSender
     private double _retransmitTokens = double.NaN;
     private long _retransmitRefilledAt;
 
+    internal Retransmitter(byte[] scratch, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, SubscriberBandwidth bandwidth, double share)
+    {
+        _scratch = scratch;
+        _transport = transport;
+        _counters = counters;
+        _time = time;
+        _bandwidth = bandwidth;
+        _share = share;
+    }
+
+    private int ScratchLength => _scratch.Length;
+
+    private const int SrtpHeadroom = TransportSender.SrtpHeadroom;
+
     /// <summary>
     /// Whether a retransmission of <paramref name="bytes"/> fits the budget now (and spends it). Send loop only.
     /// Unlimited until the subscriber's estimate is known or when the share is 0.
     /// </summary>
     internal bool TrySpendRetransmissionBudget(int bytes, long now)
     {
-        double share = _owner.Router.Options.RetransmissionShare;
-        if (share <= 0 || !_owner.Bandwidth.HasFeedback) return true;
-        double bytesPerSecond = share * _owner.Bandwidth.Estimate / 8;
+        if (_share <= 0 || !_bandwidth.HasFeedback) return true;
+        double bytesPerSecond = _share * _bandwidth.Estimate / 8;
         double capacity = Math.Max(RetransmissionMinBurstBytes, bytesPerSecond * RetransmissionBurstSeconds);
         if (double.IsNaN(_retransmitTokens))
         {
@@ -48,7 +71,8 @@ internal sealed partial class SubscriberSender
         return true;
     }
 
-    private void Retransmit(in OutboundRtp item)
+    /// <summary>Send loop: answers the NACK held in <paramref name="item"/> (the caller releases its packet).</summary>
+    internal void Retransmit(in OutboundItem item)
     {
         var stream = item.Stream!;
         var buffer = stream.Retransmissions;

@@ -1,0 +1,152 @@
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Media.Streams;
+using DigitalWeRoom.Sfu.Protocols.Rtcp;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+
+namespace DigitalWeRoom.Sfu.Media.Feedback;
+
+/// <summary>
+/// RTCP the server sends to publishers: PLI (RFC 4585 §6.3.1) through each producer's
+/// <see cref="KeyFrameRequestThrottle"/>, generic NACK (RFC 4585 §6.2.1) for gaps, transport-cc feedback
+/// (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1) and REMB (draft-alvestrand-rmcat-remb-03) for publishers
+/// without it. Every packet goes into the publisher transport's <see cref="TransportSender"/> queue. Called from
+/// receive loops (gaps, subscribers' PLI), room control (new consumers) and the <see cref="FeedbackTimers"/>.
+/// </summary>
+internal sealed class PublisherFeedback : IPublisherFeedback
+{
+    /// <summary>REMB bounds and start value (bits per second) of a publisher's <see cref="Congestion.ReceiveSideEstimator"/>.</summary>
+    internal const double RembInitialBps = 2_000_000, RembMinBps = 100_000, RembMaxBps = 20_000_000;
+
+    private readonly PacketPool _pool;
+    private readonly MediaCounters _counters;
+    private readonly TimeProvider _time;
+
+    internal PublisherFeedback(PacketPool pool, MediaCounters counters, TimeProvider time)
+    {
+        _pool = pool;
+        _counters = counters;
+        _time = time;
+    }
+
+    /// <summary>Asks the publisher of a video producer for a key frame (PLI), at most once per throttle interval.</summary>
+    public void RequestKeyFrame(Producer producer)
+    {
+        // Unbound (no packet yet): nothing to ask for; its first packets start with a key frame anyway.
+        if (producer.Kind != MediaKind.Video || producer.IsClosed || producer.Ssrc == 0) return;
+        if (!producer.KeyFrameThrottle.TryAcquire(_time.GetTimestamp()))
+        {
+            _counters.OnKeyFrameRequestThrottled();
+            return;
+        }
+        SendPictureLossIndication(producer);
+    }
+
+    /// <summary>Sends the publisher of <paramref name="producer"/> a NACK for its packets due now, if any.</summary>
+    public void SendNack(Producer producer, long now)
+    {
+        if (producer.Nack is not { } generator || producer.IsClosed || producer.Ssrc == 0) return;
+        Span<ushort> due = stackalloc ushort[256];
+        int count = generator.CollectDue(now, due);
+        if (count == 0) return;
+        var packet = _pool.Rent();
+        packet.Length = TransportLayerNack.Write(packet.Buffer.AsSpan(0, PooledPacket.MaxDatagramSize - TransportSender.SrtpHeadroom), producer.Publisher.RtcpSsrc, producer.Ssrc, due[..count]);
+        if (packet.Length == 0)
+        {
+            packet.Release();
+            return;
+        }
+        if (producer.Publisher.Outbound.TryEnqueue(OutboundItem.ForRtcp(packet)))
+        {
+            _counters.OnNackSent();
+        }
+    }
+
+    /// <summary>NACK timer: retries for missing packets whose round-trip time has passed.</summary>
+    internal void SendDueNacks(ReadOnlySpan<Producer> producers)
+    {
+        long now = _time.GetTimestamp();
+        foreach (var producer in producers)
+        {
+            if (producer.Nack is { MissingCount: > 0 }) SendNack(producer, now);
+        }
+    }
+
+    /// <summary>Key-frame timer: sends requests refused by the throttle earlier, now that the interval has passed.</summary>
+    internal void FlushPendingKeyFrameRequests(ReadOnlySpan<Producer> producers)
+    {
+        long now = _time.GetTimestamp();
+        foreach (var producer in producers)
+        {
+            if (!producer.IsClosed && producer.KeyFrameThrottle.TryAcquirePending(now))
+            {
+                SendPictureLossIndication(producer);
+            }
+        }
+    }
+
+    private void SendPictureLossIndication(Producer producer)
+    {
+        var packet = _pool.Rent();
+        packet.Length = PictureLossIndication.Write(packet.Buffer, producer.Publisher.RtcpSsrc, producer.Ssrc);
+        if (producer.Publisher.Outbound.TryEnqueue(OutboundItem.ForRtcp(packet)))
+        {
+            _counters.OnKeyFrameRequestSent();
+        }
+    }
+
+    /// <summary>Media timer: transport-cc feedback to each publisher whose packets arrived since the last one.</summary>
+    internal void SendTransportWideFeedback(ReadOnlySpan<MediaTransport> transports)
+    {
+        foreach (var transport in transports)
+        {
+            if (transport.TransportWideCc is not { } recorder || recorder.Pending == 0 || transport.IsClosed) continue;
+            var producers = transport.Producers;
+            uint mediaSsrc = producers.Length > 0 ? producers[0].Ssrc : 0;
+            var packet = _pool.Rent();
+            int length = recorder.WriteFeedback(packet.Buffer.AsSpan(0, Math.Min(packet.Buffer.Length, 1200)), transport.RtcpSsrc, mediaSsrc);
+            if (length == 0)
+            {
+                packet.Release();
+                continue;
+            }
+            packet.Length = length;
+            transport.Outbound.TryEnqueue(OutboundItem.ForRtcp(packet));
+        }
+    }
+
+    /// <summary>
+    /// Each publisher whose transport has no transport-cc gets a REMB (draft-alvestrand-rmcat-remb-03) with its
+    /// <see cref="MediaTransport.UploadEstimate"/> over its video streams, so its encoder still adapts to loss.
+    /// </summary>
+    internal void SendRembs(ReadOnlySpan<MediaTransport> transports)
+    {
+        long nowMicros = MediaClock.Convert(_time.GetTimestamp(), _time.TimestampFrequency, 1_000_000);
+        Span<uint> ssrcs = stackalloc uint[8];
+        foreach (var transport in transports)
+        {
+            if (transport.UploadEstimate is not { } estimator || transport.IsClosed) continue;
+            int count = 0;
+            long octets = 0, expected = 0, lost = 0;
+            foreach (var producer in transport.Producers)
+            {
+                if (producer.Kind != MediaKind.Video || producer.Ssrc == 0 || producer.IsClosed) continue;
+                var receiver = producer.Receiver;
+                octets += receiver.OctetsReceived;
+                expected += receiver.PacketsExpected;
+                lost += receiver.PacketsLost;
+                if (count < ssrcs.Length) ssrcs[count++] = producer.Ssrc;
+            }
+            if (count == 0) continue;
+            double bps = estimator.Update(octets, expected, lost, nowMicros);
+            var packet = _pool.Rent();
+            int length = ReceiverEstimatedMaxBitrate.Write(packet.Buffer.AsSpan(0, 64), transport.RtcpSsrc, (ulong)bps, ssrcs[..count]);
+            if (length == 0)
+            {
+                packet.Release();
+                continue;
+            }
+            packet.Length = length;
+            if (transport.Outbound.TryEnqueue(OutboundItem.ForRtcp(packet))) _counters.OnRembSent();
+        }
+    }
+}
