@@ -27,6 +27,11 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
     /// <summary>How often each client refreshes ICE consent once connected (RFC 7675: about 5 s; fault tests use less).</summary>
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
 
+
+    /// <summary>Members that read their socket fail their transport after this long without an answered consent check (RFC 7675 §5.1).</summary>
+
+    public TimeSpan ConsentTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often each member sends a signaling <c>ping</c> (the server's idle timeout is 45 s by default).</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -287,6 +292,9 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
                 Listener = listener,
                 Certificate = ClientCertificate,
                 ConsentInterval = ConsentInterval,
+                // A sink stops reading once connected (ServerTarget.Sinks): it never sees the answers to its consent
+                // checks, so its own 30 s consent timer would fail it mid-run; the server still gets every check.
+                ConsentTimeout = m.Participant.Plan.Sink ? TimeSpan.FromDays(1) : ConsentTimeout,
                 BindAddress = BindAddressFor?.Invoke(m.Participant),
                 ReceiveThread = PumpFor(m.Participant) is null,
             };

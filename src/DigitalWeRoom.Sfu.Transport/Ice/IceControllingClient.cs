@@ -39,6 +39,13 @@ internal sealed class IceControllingClientOptions
     /// <summary>Consent refresh interval once connected (RFC 7675 §5.1: about every 5 s, randomized).</summary>
     public TimeSpan ConsentInterval { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// Without an answered check this long the client fails its transport (RFC 7675 §5.1: 30 s). A load generator's
+    /// sink, which never reads its socket, keeps sending checks (so the server's consent stays fresh) but cannot see
+    /// the answers: it sets this beyond the run.
+    /// </summary>
+    public TimeSpan ConsentTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
@@ -89,6 +96,7 @@ internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTrans
             Port = 0,
             Certificate = options.Certificate,
             TimeProvider = options.TimeProvider,
+            ConsentTimeout = options.ConsentTimeout,
             PoolMaxRetained = 64,
             SocketBufferSize = options.SocketBufferSize,
         });

@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.LoadTest.Tests.Capacity;
 /// <summary>
 /// Sinks cost the server what probes cost it: a livestream-shaped broadcast (one simulcast publisher, small tiles) to
 /// two probes and two sinks through the real server (Kestrel in this process). The server's own per-subscriber
-/// counters over a window longer than its ICE consent timeout must be the same for both kinds, while the sinks' sockets
+/// counters over a window longer than the ICE consent timeouts (the server's and the clients') must be the same for both kinds, while the sinks' sockets
 /// are unread (the kernel drops what they are sent) and their consent checks and receiver reports keep them in.
 /// </summary>
 [Collection("loopback-sockets")]
@@ -25,7 +25,7 @@ public class SinkProbeTests(ITestOutputHelper output)
         using var host = new FaultServer(("Sfu:Udp:ConsentTimeout", "00:00:03"));
         var plan = ScenarioPlan.Broadcast(1, 4, TimeSpan.FromMinutes(2)).WithProbes(2);
         var profile = new MediaProfile { VideoFps = 15, KeyFrameInterval = TimeSpan.FromSeconds(1), Simulcast = SimulcastLayer.Default };
-        await using var meeting = new FaultMeeting(new ServerTarget(host.WebSocketUri, allowNetns: false) { ConsentInterval = TimeSpan.FromSeconds(1), RtcpInterval = TimeSpan.FromMilliseconds(500) }, plan, profile);
+        await using var meeting = new FaultMeeting(new ServerTarget(host.WebSocketUri, allowNetns: false) { ConsentInterval = TimeSpan.FromSeconds(1), ConsentTimeout = TimeSpan.FromSeconds(3), RtcpInterval = TimeSpan.FromMilliseconds(500) }, plan, profile);
         var (target, people) = (meeting.Target, meeting.People);
         foreach (var p in people.Where(p => p.Plan.Subscribes)) p.TileFor = _ => (160, 90);
         var (probes, sinks) = (people.Where(p => p.Plan.Probe).ToArray(), people.Where(p => p.Plan.Sink).ToArray());
@@ -40,7 +40,8 @@ public class SinkProbeTests(ITestOutputHelper output)
         long reportsBefore = router.Counters.ReceptionReports;
         var before = ServerForwardingCounters.Read(host, "loadtest0");
         long[] sinkRtpBefore = [.. sinks.Select(s => s.RtpReceived)];
-        // Longer than the consent timeout (3 s): a sink whose checks stopped would be dropped and sent nothing more.
+        // Longer than both consent timeouts (3 s): a sink whose checks stopped would be dropped and sent nothing more, and
+        // one that failed its own transport for want of answers it never reads would stop checking.
         await Task.Delay(TimeSpan.FromSeconds(6));
         var after = ServerForwardingCounters.Read(host, "loadtest0");
         long reportsAfter = router.Counters.ReceptionReports;
