@@ -65,6 +65,30 @@ internal static partial class ContainerArtifacts
     }
 
     /// <summary>
+    /// deploy/docker/compose.cluster.yaml's node <paramref name="serviceName"/>: the image of the build target in its
+    /// <c>&lt;&lt;: *sfu</c> anchor, then its <c>environment</c> interpolated from <paramref name="shell"/>.
+    /// </summary>
+    public static BootPlan ComposeClusterNode(string serviceName, IReadOnlyDictionary<string, string> shell)
+    {
+        var service = (YamlMappingNode)ClusterServices()[serviceName];
+        var anchor = (YamlMappingNode)service["<<"];
+        var plan = BootPlan.FromImage(Scalar((YamlMappingNode)anchor["build"], "target"));
+        foreach (var (key, value) in (YamlMappingNode)service["environment"])
+        {
+            plan.Environment[((YamlScalarNode)key).Value!] = Interpolate(((YamlScalarNode)value).Value ?? "", shell);
+        }
+
+        return plan with { Artifact = $"compose.cluster.yaml service {serviceName}" };
+    }
+
+    /// <summary>deploy/docker/compose.cluster.yaml's <c>redis</c> service command.</summary>
+    public static string[] ComposeClusterRedisCommand() =>
+        [.. ((YamlSequenceNode)((YamlMappingNode)ClusterServices()["redis"])["command"]).Children.Select(c => ((YamlScalarNode)c).Value ?? "")];
+
+    private static YamlMappingNode ClusterServices() =>
+        (YamlMappingNode)Load(RepoPaths.Path("deploy", "docker", "compose.cluster.yaml"))[0]["services"];
+
+    /// <summary>
     /// deploy/k8s/sfu.yaml's DaemonSet container: the image (Dockerfile runtime target), its <c>env</c> with
     /// <c>valueFrom.secretKeyRef</c> resolved from the manifest's Secret, whose values the operator replaces before
     /// applying: here each is <c>openssl rand -hex 24</c>, as the manifest says, returned in <paramref name="secrets"/>.

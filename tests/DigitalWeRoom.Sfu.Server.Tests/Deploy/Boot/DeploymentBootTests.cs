@@ -147,7 +147,7 @@ public sealed class DeploymentBootTests
     }
 
     /// <summary>The image's ENTRYPOINT as its USER (setpriv to the uid), in WORKDIR /app, with the image's environment.</summary>
-    private static BootedServer StartContainer(BootNamespace ns, BootPlan plan)
+    internal static BootedServer StartContainer(BootNamespace ns, BootPlan plan)
     {
         var app = PublishedServer.AppFolder;
         var uid = plan.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
