@@ -63,8 +63,10 @@ public sealed class CorpusReplayTests
         try
         {
             MutationResult result = MutationRunner.Run(new ThrowsOnLongInput(), [[1, 2, 3]], TimeSpan.FromSeconds(1), seed: 1, dir);
-            MutationFinding finding = Assert.Single(result.Findings);
-            Assert.Equal("crash", finding.Kind);
+            // One crash; on a machine busy with other tests a scheduling stall may also report a "hang", which is
+            // not what this test is about.
+            MutationFinding finding = Assert.Single(result.Findings, f => f.Kind == "crash");
+            Assert.All(result.Findings, f => Assert.Contains(f.Kind, new[] { "crash", "hang" }));
             Assert.True(finding.Input.Length > 3);
             Assert.True(File.Exists(finding.SavedTo));
             Assert.Equal(finding.Input, File.ReadAllBytes(finding.SavedTo!));

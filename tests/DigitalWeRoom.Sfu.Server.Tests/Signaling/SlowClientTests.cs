@@ -20,8 +20,9 @@ public sealed class SlowClientTests : IAsyncLifetime
     {
         _host = new SfuHost(new()
         {
-            ["Sfu:Limits:MaxParticipantsPerRoom"] = "100",
-            ["Sfu:Limits:SendQueueLength"] = "8",
+            ["Sfu:Limits:MaxParticipantsPerRoom"] = "200",
+            ["Sfu:Limits:ConnectionsPerIp"] = "1000",
+            ["Sfu:Limits:SendQueueLength"] = "64",
             ["Sfu:Limits:MaxChatLength"] = "60000",
             ["Sfu:Limits:MaxMessageBytes"] = "65536",
             ["Sfu:Limits:MessagesPerSecond"] = "1000",
@@ -32,21 +33,24 @@ public sealed class SlowClientTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
+    /// <summary>More members than the queue has slots: each leave sends every remaining member a participant-left.</summary>
+    private const int Members = 100;
+
     private long SlowClients => _host.Services.GetRequiredService<SignalingDrops>().Get(SignalingDropReason.SlowClient);
 
     [Fact]
-    public async Task Forty_members_leaving_at_once_are_not_counted_as_slow_clients()
+    public async Task A_hundred_members_leaving_at_once_are_not_counted_as_slow_clients()
     {
         var clients = new List<WsClient>();
-        for (int i = 0; i < 40; i++)
+        for (int i = 0; i < Members; i++)
         {
             var client = await _host.ConnectAsync();
             await client.JoinAsync("exodus", $"p{i}", p2p: false);
             clients.Add(client);
         }
 
-        // Every member read what it was sent so far (a queue of 8 would otherwise overflow on the joins).
-        await clients[0].WaitForAsync(MessageTypes.ParticipantJoined, m => m.Participant!.Name == "p39");
+        // Every member read what it was sent so far (a small queue would otherwise overflow on the joins).
+        await clients[0].WaitForAsync(MessageTypes.ParticipantJoined, m => m.Participant!.Name == $"p{Members - 1}");
         Assert.Equal(0, SlowClients);
 
         await Task.WhenAll(clients.Select(c => c.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None)));
@@ -75,7 +79,7 @@ public sealed class SlowClientTests : IAsyncLifetime
             WebSocketMessageType.Text, true, CancellationToken.None);
         await reader.WaitForAsync(MessageTypes.ParticipantJoined, m => m.Participant!.Name == "stuck");
 
-        // The stuck client never reads: 60 KB chat messages fill the kernel's socket buffers, then its queue of 8.
+        // The stuck client never reads: 60 KB chat messages fill the kernel's socket buffers, then its queue of 64.
         string text = new('x', 60_000);
         for (int i = 0; i < 2000 && SlowClients == 0; i++)
         {
