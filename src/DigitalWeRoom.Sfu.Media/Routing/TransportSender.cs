@@ -24,7 +24,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// participant goes through here: forwarded RTP, retransmissions (<see cref="Retransmitter"/>), bandwidth probes
 /// (<see cref="ProbeSender"/>), SR/RR, and, toward its publisher side, PLI, NACK, transport-cc and REMB.
 /// </summary>
-internal sealed class TransportSender
+public sealed class TransportSender
 {
     /// <summary>Bytes reserved after a packet for the SRTP/SRTCP tag and index.</summary>
     public const int SrtpHeadroom = SrtpContext.MaxOverhead;
