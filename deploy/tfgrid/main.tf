@@ -54,6 +54,12 @@ resource "random_password" "api_secret" {
   special = false
 }
 
+# coturn's static-auth-secret: the SFU mints TURN credentials per join with it, coturn checks them (coturn-start).
+resource "random_password" "turn_secret" {
+  length  = 48
+  special = false
+}
+
 resource "grid_scheduler" "sched" {
   requests {
     name     = "sfu"
@@ -122,6 +128,7 @@ resource "grid_deployment" "sfu" {
       TRUSTED_PROXIES           = join(",", concat([local.private_network], var.trusted_proxies))
       HTTP_PORT                 = tostring(local.http_port)
       UDP_PORT                  = tostring(local.udp_port)
+      TURN_SECRET               = random_password.turn_secret.result
     }
   }
 }
