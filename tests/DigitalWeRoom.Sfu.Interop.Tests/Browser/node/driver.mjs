@@ -21,6 +21,9 @@ const firefoxPrefs = {
   'media.peerconnection.ice.obfuscate_host_addresses': false,  // real host candidates, no mDNS names
   'media.autoplay.default': 0,                                 // remote audio/video plays without a click
   'media.autoplay.blocking_policy': 0,
+  // Every participant is a tab of one browser and only the front tab has focus: enumerateDevices in a tab without
+  // focus waits for it (Media Capture and Streams, "device enumeration can proceed"), which a background tab never gets.
+  'media.devices.unfocused.enabled': true,
   ...extraPrefs,
 };
 

@@ -129,11 +129,12 @@ public sealed class DeploymentBootTests
             Assert.DoesNotContain("SFU_API_SECRET", serverEnv.Keys);
 
             // TURN: the server mints credentials with the secret the VM's coturn checks (CoturnBootTests boots it),
-            // for TURN/UDP and TURN/TCP on the VM's global IPv6.
+            // for TURN/TLS through the gateway's TURN name, then TURN/UDP and TURN/TCP on the VM's global IPv6.
             Assert.Equal(environment["TURN_SECRET"], serverEnv["Sfu__Turn__Secret"]);
             Assert.DoesNotContain("TURN_SECRET", serverEnv.Keys);
-            Assert.Equal($"turn:[{BootNamespace.PublicIPv6}]:3478?transport=udp", serverEnv["Sfu__Turn__Urls__0"]);
-            Assert.Equal($"turn:[{BootNamespace.PublicIPv6}]:3478?transport=tcp", serverEnv["Sfu__Turn__Urls__1"]);
+            Assert.Equal($"turns:{environment["TURN_FQDN"]}:443?transport=tcp", serverEnv["Sfu__Turn__Urls__0"]);
+            Assert.Equal($"turn:[{BootNamespace.PublicIPv6}]:3478?transport=udp", serverEnv["Sfu__Turn__Urls__1"]);
+            Assert.Equal($"turn:[{BootNamespace.PublicIPv6}]:3478?transport=tcp", serverEnv["Sfu__Turn__Urls__2"]);
             Assert.DoesNotContain(serverEnv.Keys, k => k.StartsWith("DWR_BOOT_", StringComparison.Ordinal));
             await BootChecks.KeysAreActiveAsync(server, Loopback, secret, guests);
 
