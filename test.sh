@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of DigitalWeRoom.Sfu on a fresh machine: installs what the tests need
-# (Chromium for interop, nftables/iproute2 for fault tests, redis-server for the cluster tests), builds, and runs all test
+# (Chromium for interop, nftables/iproute2 for fault tests, redis-server for the cluster tests, coturn, haproxy), builds, and runs all test
 # projects inside a network namespace that has only loopback, so no test traffic can
 # leave the machine. Ends with a plain "N passed, N failed" line.
 set -uo pipefail
@@ -15,6 +15,10 @@ command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v turnserver >/dev/null 2>&1 || need_apt+=(coturn)
+# The IPv6-only grid topology (Interop.Tests Ipv6OnlyServerMeetingTests): HAProxy as the gateway, certutil for the
+# browsers' NSS databases that trust the test CA.
+command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
+command -v certutil >/dev/null 2>&1 || need_apt+=(libnss3-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

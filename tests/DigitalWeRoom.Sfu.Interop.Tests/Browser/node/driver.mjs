@@ -3,7 +3,8 @@
 // One JSON request a line in: {"id":1,"op":"goto","page":1,"url":"..."}; one JSON reply a line out:
 // {"id":1,"ok":true,"result":...} or {"id":1,"ok":false,"error":"..."}. Console errors and warnings come out as
 // {"event":"console",...}. The browser and its options come from the environment (DWR_BROWSER, DWR_EXECUTABLE,
-// DWR_ARGS, DWR_PREFS as JSON); the process exits when stdin closes.
+// DWR_ARGS, DWR_PREFS as JSON; DWR_USER_DATA_DIR, a profile folder to use, e.g. one whose cert9.db trusts a test CA);
+// the process exits when stdin closes.
 import puppeteer from 'puppeteer-core';
 import readline from 'node:readline';
 
@@ -30,6 +31,7 @@ const browser = await puppeteer.launch({
   headless: true,
   args: extraArgs,
   ...(browserName === 'firefox' ? { extraPrefsFirefox: firefoxPrefs } : {}),
+  ...(process.env.DWR_USER_DATA_DIR ? { userDataDir: process.env.DWR_USER_DATA_DIR } : {}),
 });
 
 const pages = new Map();
