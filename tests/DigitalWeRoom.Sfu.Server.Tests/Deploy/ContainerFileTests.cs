@@ -202,7 +202,8 @@ public sealed partial class ContainerFileTests
 
         if (File.Exists("/usr/bin/promtool"))
         {
-            var (code, output) = Run("promtool", "check", "config", path);
+            // --syntax-only: the credentials file exists only where compose mounts it (ComposeMonitoringBootTests boots that).
+            var (code, output) = Run("promtool", "check", "config", "--syntax-only", path);
             Assert.True(code == 0, output);
         }
     }

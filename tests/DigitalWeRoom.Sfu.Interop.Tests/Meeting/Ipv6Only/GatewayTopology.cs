@@ -31,6 +31,7 @@ internal sealed class GatewayTopology : IDisposable
 
     private readonly string _serverLink;
     private readonly List<string> _namespaces = [];
+    private readonly List<string> _files = [];
 
     private GatewayTopology(string tag)
     {
@@ -126,21 +127,12 @@ internal sealed class GatewayTopology : IDisposable
     }
 
     /// <summary>A script that starts <paramref name="executable"/> in <paramref name="ns"/> with <c>HOME</c> = <paramref name="home"/> (its NSS database).</summary>
-    public static string WriteWrapper(string ns, string executable, string home)
+    public string WriteWrapper(string ns, string executable, string home)
     {
-        var path = Path.Combine(home, $"{Path.GetFileName(executable)}-in-{ns}.sh");
-        File.WriteAllText(path, $"#!/bin/sh\nexport HOME={home}\nexec ip netns exec {ns} {executable} \"$@\"\n");
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException("network namespaces are Linux only");
-        }
-
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = ClientNamespace.WriteWrapper(ns, executable, home);
+        _files.Add(path);
         return path;
     }
-
-    /// <summary>Runs <paramref name="file"/> in namespace <paramref name="ns"/> and returns its output.</summary>
-    public static string RunIn(string ns, string file, string arguments) => Run("ip", $"netns exec {ns} {file} {arguments}");
 
     public void Dispose()
     {
@@ -155,6 +147,10 @@ internal sealed class GatewayTopology : IDisposable
 
         // Gone with the gateway namespace normally (its peer lived there).
         TryRun("ip", $"link del {_serverLink}");
+        foreach (var file in _files)
+        {
+            File.Delete(file);
+        }
     }
 
     private static void TryRun(string file, string arguments)

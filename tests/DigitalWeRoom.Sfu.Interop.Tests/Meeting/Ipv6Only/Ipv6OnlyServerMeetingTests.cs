@@ -25,10 +25,13 @@ public sealed class Ipv6OnlyServerMeetingTests(ITestOutputHelper output)
     [Fact]
     public async Task An_ipv4_only_chromium_meets_dual_stack_firefox_and_chromium_on_an_ipv6_only_server_through_turn_tls_at_the_gateway()
     {
-        using var ca = new TestCertificateAuthority();
+        using var ca = TestCertificateAuthority.Create();
         using var net = GatewayTopology.Create();
-        var page = ca.Issue(PageName);
-        var turn = ca.Issue(TurnName);
+        var page = ca.Issue("page", PageName, GatewayIPv4.ToString());
+        var turn = ca.Issue("turn", TurnName, ServerPrivate.ToString());
+        // HAProxy takes the certificate and its key in one file.
+        var pagePem = Path.Combine(ca.Directory, "page-haproxy.pem");
+        await File.WriteAllTextAsync(pagePem, await File.ReadAllTextAsync(page.Certificate) + await File.ReadAllTextAsync(page.Key));
 
         await using var host = await MeetingHost.StartAsync(new()
         {
@@ -45,15 +48,16 @@ public sealed class Ipv6OnlyServerMeetingTests(ITestOutputHelper output)
         int httpPort = host.Addresses.First(a => a.Host == ServerPrivate.ToString()).Port;
 
         // coturn beside the server (the VM): TURN/TLS on the private address, relaying only to the server's address.
-        using var coturn = await NamespaceDaemon.StartAsync(null, "turnserver",
-            $"-n --listening-ip={ServerPrivate} --tls-listening-port=443 --no-udp --no-tcp --no-dtls --relay-ip={ServerPrivate} " +
-            $"--min-port=49160 --max-port=49260 --use-auth-secret --static-auth-secret={Secret} --realm=v6.test " +
-            $"--cert={turn.Certificate} --pkey={turn.Key} --fingerprint --no-cli --userdb={ca.Directory}/turndb " +
-            $"--denied-peer-ip=0.0.0.0-0.255.255.255 --denied-peer-ip=10.0.0.0-10.255.255.255 --denied-peer-ip=127.0.0.0-127.255.255.255 " +
-            $"--allowed-peer-ip={ServerPrivate} --log-file=stdout --simple-log --pidfile={ca.Directory}/turnserver.pid",
-            Path.Combine(ca.Directory, "coturn.log"), 443);
+        await using var coturn = await Coturn.StartAsync(
+        [
+            "-n", $"--listening-ip={ServerPrivate}", "--tls-listening-port=443", "--no-udp", "--no-tcp", "--no-dtls",
+            $"--relay-ip={ServerPrivate}", "--min-port=49160", "--max-port=49260", "--use-auth-secret", $"--static-auth-secret={Secret}",
+            "--realm=v6.test", $"--cert={turn.Certificate}", $"--pkey={turn.Key}", "--fingerprint", "--no-cli", $"--userdb={ca.Directory}/turndb",
+            "--denied-peer-ip=0.0.0.0-0.255.255.255", "--denied-peer-ip=10.0.0.0-10.255.255.255", "--denied-peer-ip=127.0.0.0-127.255.255.255",
+            $"--allowed-peer-ip={ServerPrivate}", "--log-file=stdout", "--simple-log", $"--pidfile={ca.Directory}/turnserver.pid",
+        ], ServerPrivate.ToString(), 443);
         var haproxyConfig = Path.Combine(ca.Directory, "haproxy.cfg");
-        await File.WriteAllTextAsync(haproxyConfig, HaproxyConfig(page.Combined, httpPort));
+        await File.WriteAllTextAsync(haproxyConfig, HaproxyConfig(pagePem, httpPort));
         using var gateway = await NamespaceDaemon.StartAsync(net.Gateway, "haproxy", $"-db -f {haproxyConfig}", Path.Combine(ca.Directory, "haproxy.log"), 443);
 
         try
@@ -63,7 +67,7 @@ public sealed class Ipv6OnlyServerMeetingTests(ITestOutputHelper output)
         finally
         {
             output.WriteLine("--- haproxy (gateway) ---\n" + Tail(gateway.Log()));
-            output.WriteLine("--- coturn (server) ---\n" + Tail(coturn.Log()));
+            output.WriteLine("--- coturn (server) ---\n" + Tail(coturn.Log));
         }
     }
 
@@ -72,17 +76,17 @@ public sealed class Ipv6OnlyServerMeetingTests(ITestOutputHelper output)
         var room = $"https://{PageName}/r/gridv6?name=";
 
         // Two dual-stack participants first (they meet peer-to-peer), each trusting only the test CA's certificates.
-        await using var firefox = await ScriptedBrowser.LaunchAsync("firefox", net.DualClient, userDataDir: ca.TrustIn(Path.Combine(ca.Directory, "firefox")));
+        await using var firefox = await ScriptedBrowser.LaunchAsync("firefox", net.DualClient, profile: ca.FirefoxProfile());
         output.WriteLine($"browser: {firefox.Version}");
         var fox = await firefox.NewPageAsync();
         await fox.GotoAsync(room + "fox");
-        await using var dualBrowser = await Chromium.LaunchAsync(WriteWrapper(net.DualClient, Chromium.ExecutablePath, ca.ChromiumHome("dual")), Chromium.Autoplay);
+        await using var dualBrowser = await Chromium.LaunchAsync(net.WriteWrapper(net.DualClient, Chromium.ExecutablePath, ca.ChromiumHome("dual")), Chromium.Autoplay);
         var dual = (await MeetingHost.OpenMeetingAsync(dualBrowser.Browser, new Uri($"https://{PageName}/"), "gridv6", "dual")).AsMeetingPage();
         var foxId = await Dwr.IdAsync(fox);
         var dualId = await Dwr.IdAsync(dual);
 
         // The IPv4-only participant makes three: the room goes to the server.
-        await using var v4Browser = await Chromium.LaunchAsync(WriteWrapper(net.Ipv4Client, Chromium.ExecutablePath, ca.ChromiumHome("v4")), Chromium.Autoplay);
+        await using var v4Browser = await Chromium.LaunchAsync(net.WriteWrapper(net.Ipv4Client, Chromium.ExecutablePath, ca.ChromiumHome("v4")), Chromium.Autoplay);
         var v4 = (await MeetingHost.OpenMeetingAsync(v4Browser.Browser, new Uri($"https://{PageName}/"), "gridv6", "v4")).AsMeetingPage();
         foreach (var p in new[] { fox, dual, v4 })
         {
