@@ -51,5 +51,6 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host) : IHostedService
         Simulcast = options.Simulcast,
         LastN = options.Media.LastN,
         KeyFrameRequestMinInterval = options.Media.KeyFrameRequestMinInterval,
+        SendWorkers = options.Media.SendWorkers,
     };
 }
