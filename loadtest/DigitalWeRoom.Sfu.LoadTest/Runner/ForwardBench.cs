@@ -60,7 +60,7 @@ internal static partial class ForwardBench
         var srtp = client.Transport.LocalSrtp!;
         var from = client.Endpoint.LocalEndPoint.Serialize();
         // The transports a send worker owns are not drained here (their worker sends them).
-        var media = participants.Select(target.MediaOf).Where(m => m.Outbound.Worker is null).ToArray();
+        var media = participants.Select(target.MediaOf).Where(m => !m.Outbound.SentByWorker).ToArray();
         using var sinkSockets = new SinkSockets(sinks ? subscribers : 0);
         for (int i = 0; i < sinkSockets.Count; i++)
         {

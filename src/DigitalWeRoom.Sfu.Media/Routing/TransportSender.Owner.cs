@@ -19,6 +19,9 @@ public sealed partial class TransportSender
     /// <summary>The worker this transport is pinned to; null: partition 0 (inline, else its own send loop).</summary>
     internal SendWorker? Worker => _worker;
 
+    /// <summary>Whether a send worker's thread sends this transport (its own send loop does not).</summary>
+    public bool SentByWorker => _worker is not null;
+
     /// <summary>
     /// Inline when the item is not part of a wide fan-out (<paramref name="spread"/> false: timers, feedback, small
     /// rooms), nothing of this transport is waiting on the worker (so nothing is overtaken) and nobody is sending for
