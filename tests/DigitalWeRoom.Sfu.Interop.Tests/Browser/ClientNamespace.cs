@@ -177,16 +177,23 @@ internal sealed class ClientNamespace : IDisposable
     /// </summary>
     public string WriteWrapper(string executable, string? home = null)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"{Path.GetFileName(executable)}-in-{Name}.sh");
+        var path = WriteWrapper(Name, executable, home);
+        _files.Add(path);
+        return path;
+    }
+
+    /// <summary>The same for any namespace <paramref name="ns"/>; the caller deletes the script.</summary>
+    public static string WriteWrapper(string ns, string executable, string? home)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{Path.GetFileName(executable)}-in-{ns}.sh");
         var env = home is null ? "" : $"env HOME={home} ";
-        File.WriteAllText(path, $"#!/bin/sh\nexec {env}ip netns exec {Name} {executable} \"$@\"\n");
+        File.WriteAllText(path, $"#!/bin/sh\nexec {env}ip netns exec {ns} {executable} \"$@\"\n");
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("network namespaces are Linux only");
         }
 
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        _files.Add(path);
         return path;
     }
 
