@@ -20,7 +20,8 @@ public sealed class SymmetricNatMeetingTests(ITestOutputHelper output)
     [Fact(Skip = "Open (issue #14 (c)): behind two symmetric NATs the browsers select a pair with the relay on one side only " +
         "(one side's relayed address to the other's NAT mapping, peer-reflexive), media flows for about a second and stops " +
         "(coturn counts ~30 packets on that allocation); with the default 10 s P2PConnectTimeout P2P often does not connect " +
-        "at all on this loaded machine. Seen with Firefox + Chromium and with two Chromium; not yet diagnosed.")]
+        "at all on this loaded machine. Seen with Firefox + Chromium and with two Chromium, with masquerade random and " +
+        "random,fully-random, and with the routers dropping unsolicited UDP silently instead of answering ICMP; not yet diagnosed.")]
     public async Task Two_browsers_behind_symmetric_NATs_meet_p2p_only_through_the_relay_and_a_third_takes_the_room_to_the_server()
     {
         using var foxRouter = ClientNamespace.Create();
