@@ -74,5 +74,6 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, ILogger<SfuMediaH
         Simulcast = options.Simulcast,
         LastN = options.Media.LastN,
         KeyFrameRequestMinInterval = options.Media.KeyFrameRequestMinInterval,
+        SendWorkers = options.Media.SendWorkers,
     };
 }

@@ -8,11 +8,14 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// one place the router's rare measurements go (<see cref="Telemetry"/>), so every part of the media core that counts
 /// can measure without a reference to the router.
 /// </summary>
-internal sealed class MediaCounters
+public sealed class MediaCounters
 {
     private long _receivedPackets;
-    private long _forwardedPackets;
-    private long _forwardedBytes;
+    // Forwarded packets and bytes, one pair per stripe on its own cache line: the receive loop and the send workers
+    // count every packet on different cores, and one shared line would bounce between them per packet.
+    private const int Stripes = 16;
+    private const int StripeStride = 8; // longs: 64 bytes
+    private readonly long[] _forwarded = new long[(Stripes + 1) * StripeStride];
     private long _rtcpSent;
     private long _keyFrameRequestsSent;
     private long _keyFrameRequestsThrottled;
@@ -46,9 +49,9 @@ internal sealed class MediaCounters
     public long ReceivedPackets => Volatile.Read(ref _receivedPackets);
 
     /// <summary>RTP packets handed to a subscriber transport (after rewrite), and their bytes before SRTP.</summary>
-    public long ForwardedPackets => Volatile.Read(ref _forwardedPackets);
+    public long ForwardedPackets => SumStripes(0);
 
-    public long ForwardedBytes => Volatile.Read(ref _forwardedBytes);
+    public long ForwardedBytes => SumStripes(1);
 
     public long RtcpSent => Volatile.Read(ref _rtcpSent);
 
@@ -105,9 +108,9 @@ internal sealed class MediaCounters
 
     internal void OnNackReceived() => Interlocked.Increment(ref _nacksReceived);
 
-    internal void OnRetransmitted() => Interlocked.Increment(ref _retransmittedPackets);
+    public void OnRetransmitted() => Interlocked.Increment(ref _retransmittedPackets);
 
-    internal void OnProbeSent(int bytes)
+    public void OnProbeSent(int bytes)
     {
         Interlocked.Increment(ref _probePackets);
         Interlocked.Add(ref _probeBytes, bytes);
@@ -115,18 +118,18 @@ internal sealed class MediaCounters
 
     internal void OnRetransmissionMissed() => Interlocked.Increment(ref _retransmissionsMissed);
 
-    internal void OnRetransmissionOverBudget() => Interlocked.Increment(ref _retransmissionsOverBudget);
+    public void OnRetransmissionOverBudget() => Interlocked.Increment(ref _retransmissionsOverBudget);
 
-    internal void OnBandwidthPause(bool paused) => Interlocked.Increment(ref paused ? ref _bandwidthPauses : ref _bandwidthResumes);
+    public void OnBandwidthPause(bool paused) => Interlocked.Increment(ref paused ? ref _bandwidthPauses : ref _bandwidthResumes);
 
-    internal void OnNackSent() => Interlocked.Increment(ref _nacksSent);
+    public void OnNackSent() => Interlocked.Increment(ref _nacksSent);
 
     internal void OnRembSent() => Interlocked.Increment(ref _rembsSent);
 
     /// <summary>REMBs sent to publishers without transport-cc (the receive-side upload estimate).</summary>
     public long RembsSent => Volatile.Read(ref _rembsSent);
 
-    internal void OnRtxRepaired() => Interlocked.Increment(ref _rtxRepaired);
+    public void OnRtxRepaired() => Interlocked.Increment(ref _rtxRepaired);
 
     internal void OnKeyFrameCacheReplay() => Interlocked.Increment(ref _keyFrameCacheReplays);
 
@@ -134,8 +137,10 @@ internal sealed class MediaCounters
 
     internal void OnForwarded(int bytes)
     {
-        Interlocked.Increment(ref _forwardedPackets);
-        Interlocked.Add(ref _forwardedBytes, bytes);
+        // Stripe 0's line is left empty so the array header's line is not shared with a counter.
+        int stripe = ((Thread.GetCurrentProcessorId() & (Stripes - 1)) + 1) * StripeStride;
+        Interlocked.Increment(ref _forwarded[stripe]);
+        Interlocked.Add(ref _forwarded[stripe + 1], bytes);
     }
 
     internal void OnRtcpSent() => Interlocked.Increment(ref _rtcpSent);
@@ -143,4 +148,14 @@ internal sealed class MediaCounters
     internal void OnKeyFrameRequestSent() => Interlocked.Increment(ref _keyFrameRequestsSent);
 
     internal void OnKeyFrameRequestThrottled() => Interlocked.Increment(ref _keyFrameRequestsThrottled);
+
+    private long SumStripes(int offset)
+    {
+        long sum = 0;
+        for (int i = 1; i <= Stripes; i++)
+        {
+            sum += Volatile.Read(ref _forwarded[(i * StripeStride) + offset]);
+        }
+        return sum;
+    }
 }

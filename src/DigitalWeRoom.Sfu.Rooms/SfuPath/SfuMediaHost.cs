@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// per room, a <see cref="Router"/>; per participant an <see cref="SfuSession"/>. Implements the
 /// rooms' <see cref="IMediaSessionFactory"/>.
 /// </summary>
-internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListener, IDisposable
+public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListener, IDisposable
 {
     private readonly SfuMediaSettings _settings;
     private readonly TimeProvider _time;
@@ -23,6 +23,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListe
     private readonly NegotiationOptions _negotiation;
     private readonly SimulcastSettings _simulcast;
     private readonly Lock _gate = new();
+    private readonly SendWorkerPool _sendWorkers;
     private UdpEndpoint? _endpoint;
     private IceTcpEndpoint? _tcpEndpoint;
     private bool _disposed;
@@ -35,10 +36,11 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListe
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SfuMediaHost>();
+        _sendWorkers = new SendWorkerPool(new SendWorkerOptions { Workers = settings.SendWorkers });
     }
 
     /// <summary>The directory of transports once the ports are bound (metrics read it; null before).</summary>
-    internal TransportDirectory? BoundDirectory
+    public TransportDirectory? BoundDirectory
     {
         get
         {
@@ -116,7 +118,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListe
 
     public IRoomMedia CreateRoom(string roomName) =>
         Track(new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>(),
-            new RouterOptions { KeyFrameRequestMinInterval = _settings.KeyFrameRequestMinInterval })
+            new RouterOptions { KeyFrameRequestMinInterval = _settings.KeyFrameRequestMinInterval, SendWorkers = _sendWorkers })
         {
             LastN = _settings.LastN,
             Simulcast = _simulcast,
@@ -134,7 +136,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListe
     void IRoomMediaClosedListener.OnRoomMediaClosed(SfuRoomMedia room) => _rooms.TryRemove(new(room.Router.Id, room));
 
     /// <summary>The open room's media by room name (diagnostics, tests).</summary>
-    internal SfuRoomMedia? FindRoom(string roomName) => _rooms.TryGetValue(roomName, out var room) ? room : null;
+    public SfuRoomMedia? FindRoom(string roomName) => _rooms.TryGetValue(roomName, out var room) ? room : null;
 
     public void Dispose()
     {
@@ -145,11 +147,12 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListe
             _tcpEndpoint?.Dispose();
             _endpoint?.Dispose();
         }
+        _sendWorkers.Dispose();
     }
 }
 
 /// <summary>What the server media path is configured with (the host maps its configuration onto this).</summary>
-internal sealed record SfuMediaSettings
+public sealed record SfuMediaSettings
 {
     /// <summary>The shared UDP port: bind address, port, announced addresses, consent timing.</summary>
     public required UdpEndpointOptions Udp { get; init; }
@@ -163,4 +166,7 @@ internal sealed record SfuMediaSettings
     public int LastN { get; init; } = LastNSelector.DefaultN;
 
     public TimeSpan KeyFrameRequestMinInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Partitions of a room's fan-out over cores (<see cref="SendWorkerOptions.Workers"/>; 0: one per core).</summary>
+    public int SendWorkers { get; init; }
 }

@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// <see cref="WebRtcTransport"/>, found in the <see cref="TransportDirectory"/> this socket shares with the
 /// ICE-TCP port. Sending uses the <see cref="SocketAddress"/> overload (0 B per packet).
 /// </summary>
-internal sealed class UdpEndpoint : IIceSocket, IDisposable
+public sealed class UdpEndpoint : IIceSocket, IDisposable
 {
     private volatile Socket _socket;
     private readonly Socket[] _sockets;
@@ -117,7 +117,7 @@ internal sealed class UdpEndpoint : IIceSocket, IDisposable
     public AddressFamily AddressFamily => _socket.AddressFamily;
 
     /// <summary>The (first) socket, for a caller that receives without <see cref="Start"/> (load generator).</summary>
-    internal Socket PrimarySocket => _socket;
+    public Socket PrimarySocket => _socket;
 
     /// <summary>Drops by reason for everything that reached this socket.</summary>
     public DropCounters Drops { get; } = new();
@@ -173,7 +173,7 @@ internal sealed class UdpEndpoint : IIceSocket, IDisposable
     /// A network change on a client's port (load generator, fault tests): from now on it sends from and receives on
     /// a new socket bound to <paramref name="bind"/> (ephemeral port); the old socket is closed.
     /// </summary>
-    internal void MoveTo(IPAddress bind)
+    public void MoveTo(IPAddress bind)
     {
         if (_sockets.Length != 1 || bind.AddressFamily != _socket.AddressFamily)
         {
@@ -236,7 +236,7 @@ internal sealed class UdpEndpoint : IIceSocket, IDisposable
     /// The caller keeps its reference to <paramref name="packet"/> and releases it afterwards;
     /// listeners that keep the packet AddRef it.
     /// </summary>
-    internal void ProcessDatagram(PooledPacket packet, SocketAddress remote)
+    public void ProcessDatagram(PooledPacket packet, SocketAddress remote)
     {
         if (packet.Length > PooledPacket.MaxDatagramSize)
         {

@@ -3,7 +3,7 @@ using DigitalWeRoom.Sfu.Transport.Dtls;
 namespace DigitalWeRoom.Sfu.Transport.Udp;
 
 /// <summary>Configuration of the shared WebRTC UDP port.</summary>
-internal sealed class UdpEndpointOptions
+public sealed class UdpEndpointOptions
 {
     /// <summary>Address to bind: <c>[::]</c> (dual-stack, default), <c>0.0.0.0</c>, or a specific address.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.IPv6Any;
