@@ -47,26 +47,7 @@ internal sealed class GatewayTopology : IDisposable
 
     public string DualClient { get; }
 
-    public static GatewayTopology Create()
-    {
-        var links = Run("ip", "-o link show").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (!links.All(l => l.Contains(": lo:", StringComparison.Ordinal)))
-        {
-            throw new InvalidOperationException("the topology is made only from a loopback-only namespace (run via test.sh or `ip netns exec`): " + string.Join(" | ", links));
-        }
-
-        var topology = new GatewayTopology((Environment.ProcessId % 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        try
-        {
-            topology.Build();
-            return topology;
-        }
-        catch
-        {
-            topology.Dispose();
-            throw;
-        }
-    }
+    public static GatewayTopology Create() => NamespaceTopology.Create(new GatewayTopology(NamespaceTopology.Tag), t => t.Build());
 
     private void Build()
     {

@@ -27,26 +27,7 @@ internal sealed class OneToOneNatTopology : IDisposable
 
     public string Internet { get; }
 
-    public static OneToOneNatTopology Create()
-    {
-        var links = Run("ip", "-o link show").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (!links.All(l => l.Contains(": lo:", StringComparison.Ordinal)))
-        {
-            throw new InvalidOperationException("the topology is made only from a loopback-only namespace: " + string.Join(" | ", links));
-        }
-
-        var topology = new OneToOneNatTopology((Environment.ProcessId % 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        try
-        {
-            topology.Build();
-            return topology;
-        }
-        catch
-        {
-            topology.Dispose();
-            throw;
-        }
-    }
+    public static OneToOneNatTopology Create() => NamespaceTopology.Create(new OneToOneNatTopology(NamespaceTopology.Tag), t => t.Build());
 
     private void Build()
     {
