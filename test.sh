@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of DigitalWeRoom.Sfu on a fresh machine: installs what the tests need
-# (Chromium for interop, nftables/iproute2 for fault tests, redis-server for the cluster tests), builds, and runs all test
+# (Chromium for interop, nftables/iproute2 for fault tests, redis-server for the cluster tests, coturn and NSS's
+# certutil for the TURN tests), builds, and runs all test
 # projects inside a network namespace that has only loopback, so no test traffic can
 # leave the machine. Ends with a plain "N passed, N failed" line.
 set -uo pipefail
@@ -15,6 +16,8 @@ command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v turnserver >/dev/null 2>&1 || need_apt+=(coturn)
+# NSS's certutil: the TURN/TLS meeting test makes the browsers trust its test CA (Chromium's nssdb, Firefox's profile).
+command -v certutil >/dev/null 2>&1 || need_apt+=(libnss3-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

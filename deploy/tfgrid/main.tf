@@ -39,6 +39,12 @@ locals {
   gateway_node  = lookup(var.domain_gateway_nodes, var.domain, 0)
   http_port     = 7880
   udp_port      = 7882
+  # TURN/TLS for participants without IPv6 (README, "IPv4 participants"): a second gateway name, TLS passed through
+  # by SNI to coturn on the VM's private address, port 443. DNS labels allow hyphens, so it cannot clash with a
+  # meeting name (those hold none).
+  turn_label    = "turn-${local.host_label}"
+  turn_fqdn     = "${local.turn_label}.${var.domain}"
+  turn_tls_port = 443
   # The deployment's private network. Only the VM's node and the gateway node are in it, so its range is also
   # the one proxy whose X-Forwarded-For the server believes (per-IP limits then see the real clients).
   private_network = "10.20.0.0/16"
@@ -51,6 +57,12 @@ resource "random_password" "api_key" {
 
 resource "random_password" "api_secret" {
   length  = 48
+  special = false
+}
+
+# coturn's static-auth-secret: the server mints short-lived TURN credentials per join with it (TURN REST API).
+resource "random_password" "turn_secret" {
+  length  = 40
   special = false
 }
 
@@ -82,6 +94,12 @@ resource "grid_scheduler" "sched" {
 data "grid_gateway_domain" "domain" {
   node = local.gateway_node > 0 ? local.gateway_node : grid_scheduler.sched.nodes["gateway"]
   name = local.host_label
+}
+
+# The TURN name lives on the same gateway node as the page: one node joins the private network.
+data "grid_gateway_domain" "turn" {
+  node = data.grid_gateway_domain.domain.node
+  name = local.turn_label
 }
 
 # The gateway node joins the network so that it reaches the VM's private address (grid_name_proxy.network).
@@ -122,6 +140,10 @@ resource "grid_deployment" "sfu" {
       TRUSTED_PROXIES           = join(",", concat([local.private_network], var.trusted_proxies))
       HTTP_PORT                 = tostring(local.http_port)
       UDP_PORT                  = tostring(local.udp_port)
+      TURN_FQDN                 = data.grid_gateway_domain.turn.fqdn
+      TURN_SECRET               = random_password.turn_secret.result
+      ACME_EMAIL                = var.acme_email
+      ACME_SERVER               = var.acme_server
     }
   }
 }
@@ -138,6 +160,26 @@ resource "grid_name_proxy" "web" {
     precondition {
       condition     = data.grid_gateway_domain.domain.fqdn == local.expected_fqdn
       error_message = "domain: the gateway node serves '${data.grid_gateway_domain.domain.fqdn}', not '${local.expected_fqdn}'; set domain_gateway_nodes = { \"${var.domain}\" = <node id> } in terraform.tfvars."
+    }
+  }
+}
+
+# TURN/TLS for IPv4-only participants: the gateway has IPv4 and IPv6, the VM only IPv6. The gateway does not end this
+# TLS: it routes by SNI (tls_passthrough) to coturn on the VM's private address, over the same WireGuard network as
+# the page. coturn holds the certificate for this name (zinit service turn-cert, ACME TLS-ALPN-01 through this very
+# route) and relays to the server's private address, so no public IPv4 is needed on the VM. With passthrough the
+# gateway takes a backend as ip:port, without a scheme.
+resource "grid_name_proxy" "turn" {
+  node            = data.grid_gateway_domain.domain.node
+  name            = local.turn_label
+  network         = grid_network.net.name
+  backends        = [format("%s:%d", grid_deployment.sfu.vms[0].ip, local.turn_tls_port)]
+  tls_passthrough = true
+
+  lifecycle {
+    precondition {
+      condition     = data.grid_gateway_domain.turn.fqdn == local.turn_fqdn
+      error_message = "domain: the gateway node serves '${data.grid_gateway_domain.turn.fqdn}', not '${local.turn_fqdn}' for TURN; set domain_gateway_nodes = { \"${var.domain}\" = <node id> } in terraform.tfvars."
     }
   }
 }

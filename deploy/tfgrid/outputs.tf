@@ -8,6 +8,11 @@ output "media_ipv6" {
   value       = split("/", grid_deployment.sfu.vms[0].computedip6)[0]
 }
 
+output "turn_url" {
+  description = "TURN over TLS through the gateway, for participants that cannot reach the IPv6 media address (IPv4-only networks, UDP blocked). The server hands it out with short-lived credentials; nothing to configure."
+  value       = "turns:${grid_name_proxy.turn.fqdn}:${local.turn_tls_port}?transport=tcp"
+}
+
 output "ssh" {
   description = "Remote login, when an SSH key was given."
   value       = var.ssh_key == "" ? "disabled (no SSH key)" : "ssh root@${split("/", grid_deployment.sfu.vms[0].computedip6)[0]}"

@@ -109,3 +109,23 @@ variable "trusted_proxies" {
   type        = list(string)
   default     = []
 }
+
+variable "acme_email" {
+  description = "Optional contact address for the ACME account of the TURN name's certificate; empty uses acme@<turn name> (lego needs an address; nobody reads that one)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.acme_email == "" || can(regex("^[^@\\s\"'`$\\\\]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", var.acme_email))
+    error_message = "acme_email: must be an e-mail address, or empty."
+  }
+}
+
+variable "acme_server" {
+  description = "ACME directory the VM gets the TURN name's certificate from (Let's Encrypt; its staging directory for trials)."
+  type        = string
+  default     = "https://acme-v02.api.letsencrypt.org/directory"
+  validation {
+    condition     = can(regex("^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9./_-]*$", var.acme_server))
+    error_message = "acme_server: must be an https:// URL."
+  }
+}

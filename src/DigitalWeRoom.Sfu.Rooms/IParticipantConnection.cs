@@ -14,6 +14,9 @@ public interface IParticipantConnection
     /// <summary>The identity of the join's token (<c>sub</c>), or null (open server): one session per identity and room.</summary>
     string? Identity => null;
 
+    /// <summary>The display name is the join token's <c>name</c>: the participant may not change it (<c>set-name</c> is refused).</summary>
+    bool NameFromToken => false;
+
     /// <summary>The join's grant allows publishing (room token <c>canPublish</c>; always true on an open server).</summary>
     bool CanPublish => true;
 

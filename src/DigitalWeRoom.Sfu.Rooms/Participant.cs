@@ -7,7 +7,8 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
 {
     public string Id { get; } = id;
 
-    public string Name { get; } = name;
+    /// <summary>The display name: the join's (trimmed), then what <c>set-name</c> changed it to.</summary>
+    public string Name { get; set; } = name;
 
     /// <summary>The token's identity (<c>sub</c>), or null.</summary>
     public string? Identity => Connection.Identity;
@@ -20,7 +21,10 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
     public IParticipantConnection Connection { get; } = connection;
 
     /// <summary>Its ICE restart budget, made on its first restart.</summary>
-    public IceRestartLimiter? IceRestarts { get; set; }
+    public ActionRateLimiter? IceRestarts { get; set; }
+
+    /// <summary>Its rename budget (<c>set-name</c>), made on its first rename.</summary>
+    public ActionRateLimiter? Renames { get; set; }
 
     public ISfuSession? Session { get; set; }
 

@@ -10,6 +10,9 @@ namespace DigitalWeRoom.Sfu.Rooms;
 /// </summary>
 internal sealed class RoomSignalHandler
 {
+    /// <summary>Renames one participant may make in a minute.</summary>
+    internal const int RenamesPerMinute = 10;
+
     private readonly string _room;
     private readonly RoomMembers _members;
     private readonly RoomModeDriver _mode;
@@ -100,6 +103,9 @@ internal sealed class RoomSignalHandler
                 sender.HandRaised = message.Raised!.Value;
                 _members.Broadcast(new SignalMessage { Type = MessageTypes.RaiseHand, ParticipantId = sender.Id, Raised = sender.HandRaised }, except: sender);
                 break;
+            case MessageTypes.SetName:
+                OnSetName(sender, message);
+                break;
             case MessageTypes.Chat:
                 _members.Broadcast(new SignalMessage { Type = MessageTypes.Chat, ParticipantId = sender.Id, Name = sender.Name, Text = message.Text }, except: null);
                 break;
@@ -174,7 +180,7 @@ internal sealed class RoomSignalHandler
             return;
         }
 
-        sender.IceRestarts ??= new IceRestartLimiter(_time, _settings.IceRestartsPerMinute, _settings.IceRestartMinInterval);
+        sender.IceRestarts ??= new ActionRateLimiter(_time, _settings.IceRestartsPerMinute, _settings.IceRestartMinInterval, "ICE restart");
         if (!sender.IceRestarts.TryAcquire(out var limited))
         {
             RoomMembers.SendError(sender, ErrorCodes.IceRestartRateLimited, limited, id);
@@ -188,6 +194,36 @@ internal sealed class RoomSignalHandler
         }
 
         _logger.LogInformation("Room {Room}: ICE restart for {Participant}", _room, sender.Id);
+    }
+
+    /// <summary>
+    /// A rename: refused when the name is the token's (the organiser chose it), limited to
+    /// <see cref="RenamesPerMinute"/> a minute one second apart (each one is a message to every member), then broadcast to
+    /// everyone, the sender included, so every page shows the name the server holds.
+    /// </summary>
+    private void OnSetName(Participant sender, SignalMessage message)
+    {
+        if (sender.Connection.NameFromToken)
+        {
+            RoomMembers.SendError(sender, ErrorCodes.NotAllowed, "your name comes from your invitation (token) and cannot be changed here", message.Id);
+            return;
+        }
+
+        var name = message.Name!.Trim();
+        if (name == sender.Name)
+        {
+            return;
+        }
+
+        sender.Renames ??= new ActionRateLimiter(_time, RenamesPerMinute, TimeSpan.FromSeconds(1), "rename");
+        if (!sender.Renames.TryAcquire(out var limited))
+        {
+            RoomMembers.SendError(sender, ErrorCodes.RateLimited, limited, message.Id);
+            return;
+        }
+
+        sender.Name = name;
+        _members.Broadcast(new SignalMessage { Type = MessageTypes.SetName, ParticipantId = sender.Id, Name = name }, except: null);
     }
 
     private void OnTrackPublished(Participant sender, TrackInfo track)

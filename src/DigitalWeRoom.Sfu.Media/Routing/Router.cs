@@ -91,7 +91,8 @@ public sealed class Router : IDisposable, IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             Volatile.Write(ref _transports, [.. _transports, transport]);
         }
-        if (Options.StartSendLoops)
+        // A transport pinned to a send worker is sent by that worker's thread: no loop of its own.
+        if (Options.StartSendLoops && transport.Outbound.Worker is null)
         {
             transport.SendLoop = Task.Run(transport.Outbound.RunAsync);
         }

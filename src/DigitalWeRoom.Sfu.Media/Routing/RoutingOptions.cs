@@ -156,4 +156,16 @@ public sealed record RouterOptions
 
     /// <summary>Packets a subscriber's pacer holds; beyond it the oldest is dropped (<c>PacerOverflow</c>).</summary>
     public int PacerCapacity { get; init; } = 256;
+
+    /// <summary>
+    /// The process's send workers (shared by every room): each transport is pinned to one of their partitions when
+    /// created. Null: every transport sends inline or on its own send loop (one room's fan-out on one core).
+    /// </summary>
+    public SendWorkerPool? SendWorkers { get; init; }
+
+    /// <summary>
+    /// A producer with at least this many consumers spreads its fan-out over <see cref="SendWorkers"/>; a smaller one
+    /// sends inline where it can (a hand-off to another core costs more than a few sends).
+    /// </summary>
+    public int SpreadMinConsumers { get; init; } = 4;
 }

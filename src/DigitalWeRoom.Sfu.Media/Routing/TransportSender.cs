@@ -23,8 +23,10 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// (SSRC/seq/timestamp), protected and sent, and the pooled packet released. Everything the server sends to this
 /// participant goes through here: forwarded RTP, retransmissions (<see cref="Retransmitter"/>), bandwidth probes
 /// (<see cref="ProbeSender"/>), SR/RR, and, toward its publisher side, PLI, NACK, transport-cc and REMB.
+/// A transport pinned to a <see cref="SendWorker"/> (two cores for one room) is sent by that worker's thread instead
+/// of the channel and send loop (TransportSender.Owner.cs).
 /// </summary>
-public sealed class TransportSender
+public sealed partial class TransportSender
 {
     /// <summary>Bytes reserved after a packet for the SRTP/SRTCP tag and index.</summary>
     public const int SrtpHeadroom = SrtpContext.MaxOverhead;
@@ -72,6 +74,8 @@ public sealed class TransportSender
                 AllowSynchronousContinuations = false,
             },
             OnItemDropped);
+        _workers = options.SendWorkers;
+        _worker = _workers?.Assign();
         _retransmitter = new Retransmitter(_scratch, transport, counters, time, owner.Bandwidth, options.RetransmissionShare);
         _probes = new ProbeSender(_scratch, transport, counters, time, owner.Bandwidth, this);
     }
@@ -80,7 +84,7 @@ public sealed class TransportSender
     internal Retransmitter Retransmitter => _retransmitter;
 
     /// <summary>Items waiting in the queue (for tests and metrics).</summary>
-    public int QueuedCount => _queue.Reader.Count;
+    public int QueuedCount => _queue.Reader.Count + Volatile.Read(ref _pending);
 
     /// <summary>RTP packets held by the pacer (send loop's view; for tests and metrics).</summary>
     public int PacedCount => _pacer?.Count ?? 0;
@@ -89,7 +93,7 @@ public sealed class TransportSender
     /// Any thread. Takes ownership of the item's packet reference (released here if not queued). Sends inline when
     /// allowed (see the type's summary), else queues.
     /// </summary>
-    public bool TryEnqueue(in OutboundItem item)
+    public bool TryEnqueue(in OutboundItem item, bool spread = false)
     {
         if (_completed)
         {
@@ -97,17 +101,13 @@ public sealed class TransportSender
             _counters.Drops.Increment(DropReason.NotConnected);
             return false;
         }
-        // Inline only behind an empty queue, so items of one producer never overtake each other.
-        if (_inline && _queue.Reader.Count == 0 && Interlocked.CompareExchange(ref _busy, 1, 0) == 0)
+        if (_worker is { } worker)
         {
-            try
-            {
-                Process(item);
-            }
-            finally
-            {
-                Volatile.Write(ref _busy, 0);
-            }
+            return TryEnqueueOnWorker(worker, item, spread);
+        }
+        // Inline only behind an empty queue, so items of one producer never overtake each other.
+        if (_inline && _queue.Reader.Count == 0 && TryProcessInline(item))
+        {
             return true;
         }
         if (_queue.Writer.TryWrite(item))
@@ -165,6 +165,10 @@ public sealed class TransportSender
     /// <summary>No more items; the loop ends after draining.</summary>
     public void Complete()
     {
+        if (!_completed)
+        {
+            _workers?.Unassign(_worker);
+        }
         _completed = true;
         _queue.Writer.TryComplete();
         _pacerTimer?.Dispose();
@@ -192,16 +196,6 @@ public sealed class TransportSender
         finally
         {
             Volatile.Write(ref _busy, 0);
-        }
-    }
-
-    private void AcquireBusy()
-    {
-        var spin = default(SpinWait);
-        while (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
-        {
-            // An inline send holds it for one packet (microseconds).
-            spin.SpinOnce();
         }
     }
 
@@ -394,9 +388,5 @@ public sealed class TransportSender
         }
     }
 
-    private void OnItemDropped(OutboundItem item)
-    {
-        item.Packet?.Release();
-        _counters.Drops.Increment(DropReason.QueueOverflow);
-    }
+    private void OnItemDropped(OutboundItem item) => ReleaseDropped(item, DropReason.QueueOverflow);
 }

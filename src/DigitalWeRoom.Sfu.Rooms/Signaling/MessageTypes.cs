@@ -26,6 +26,12 @@ public static class MessageTypes
     /// <summary>Raise or lower one's hand ({raised}); the others get {participantId, raised}.</summary>
     public const string RaiseHand = "raise-hand";
 
+    /// <summary>
+    /// Change one's display name mid-call ({name}); everyone, the sender included, gets {participantId, name}.
+    /// Refused (<c>not-allowed</c>) when the name comes from the join's token; rate-limited (<c>rate-limited</c>).
+    /// </summary>
+    public const string SetName = "set-name";
+
     // Server to client.
     public const string Joined = "joined";
     public const string ParticipantJoined = "participant-joined";

@@ -140,6 +140,15 @@ public static partial class SignalingValidator
 
                 return true;
 
+            case MessageTypes.SetName:
+                if (!IsValidDisplayName(message.Name))
+                {
+                    reason = $"'name' must be 1-{MaxDisplayNameLength} printable characters";
+                    return false;
+                }
+
+                return true;
+
             case MessageTypes.Moderate:
                 if (message.Action is not (ModerateActions.MuteAudio or ModerateActions.MuteVideo or ModerateActions.Remove)
                     || message.Target is null || message.Target.Length is 0 or > MaxIdLength || HasControlChars(message.Target))

@@ -7,7 +7,8 @@ namespace DigitalWeRoom.Sfu.Server.Options;
 
 /// <summary>
 /// The addresses the server puts into its ICE candidates: the configured ones, else the detected
-/// global IPv6 and IPv4 interface addresses (see <see cref="AnnouncedAddressSelector"/>), else (or when bound to loopback) 127.0.0.1 and ::1.
+/// global IPv6 and IPv4 interface addresses (see <see cref="AnnouncedAddressSelector"/>), else (or when bound to loopback) 127.0.0.1 and ::1;
+/// then <see cref="UdpSettings.AlsoAnnounce"/> (which, when set, replaces the loopback fallback).
 /// </summary>
 public sealed class AnnouncedAddresses
 {
@@ -30,6 +31,14 @@ public sealed class AnnouncedAddresses
     internal static IReadOnlyList<IPAddress> Resolve(
         UdpSettings udp, Func<IReadOnlyList<IPAddress>> interfaceAddresses, AddressSelectionOptions selection)
     {
+        var also = udp.AlsoAnnounce.Select(IPAddress.Parse).ToArray();
+        var main = ResolveMain(udp, interfaceAddresses, selection, fallback: also.Length == 0);
+        return also.Length == 0 ? main : main.Concat(also).Distinct().ToArray();
+    }
+
+    private static IReadOnlyList<IPAddress> ResolveMain(
+        UdpSettings udp, Func<IReadOnlyList<IPAddress>> interfaceAddresses, AddressSelectionOptions selection, bool fallback)
+    {
         if (udp.AnnouncedAddresses.Count > 0)
         {
             return udp.AnnouncedAddresses.Select(IPAddress.Parse).ToArray();
@@ -40,7 +49,7 @@ public sealed class AnnouncedAddresses
         IReadOnlyList<IPAddress> chosen = wildcard && !udp.AutoDetectAddresses
             ? []
             : AnnouncedAddressSelector.SelectForBinding(bind, wildcard ? interfaceAddresses() : [], selection);
-        if (chosen.Count > 0)
+        if (chosen.Count > 0 || !fallback)
         {
             return chosen;
         }

@@ -97,6 +97,13 @@ public sealed class UdpSettings
     public List<string> AnnouncedAddresses { get; set; } = [];
 
     /// <summary>
+    /// Addresses announced besides the configured or detected ones, for peers that only this host's neighbours reach:
+    /// the private address a TURN server on the same host or network relays to (deploy/tfgrid: coturn on the grid
+    /// VM relays IPv4-only participants to the VM's private address). Never replaces the public ones.
+    /// </summary>
+    public List<string> AlsoAnnounce { get; set; } = [];
+
+    /// <summary>
     /// Detect global IPv6 and IPv4 interface addresses when <see cref="AnnouncedAddresses"/> is empty.
     /// A loopback bind address, or a host with no other address, announces 127.0.0.1 and ::1.
     /// </summary>

@@ -66,11 +66,11 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             errors.Add($"Sfu:Udp:BindAddress '{options.Udp.BindAddress}' is not an IP address.");
         }
 
-        foreach (var address in options.Udp.AnnouncedAddresses)
+        foreach (var (list, setting) in new[] { (options.Udp.AnnouncedAddresses, "AnnouncedAddresses"), (options.Udp.AlsoAnnounce, "AlsoAnnounce") })
         {
-            if (!IPAddress.TryParse(address, out _))
+            foreach (var address in list.Where(a => !IPAddress.TryParse(a, out _)))
             {
-                errors.Add($"Sfu:Udp:AnnouncedAddresses entry '{address}' is not an IP address.");
+                errors.Add($"Sfu:Udp:{setting} entry '{address}' is not an IP address.");
             }
         }
 

@@ -75,6 +75,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     /// <summary>The join token's identity (<c>sub</c>); null on an open server.</summary>
     public string? Identity { get; private set; }
 
+    /// <summary>The display name is the join token's <c>name</c> (<see cref="IParticipantConnection.NameFromToken"/>).</summary>
+    public bool NameFromToken { get; private set; }
+
     /// <summary>The join token grants <c>roomAdmin</c>: the participant may mute and remove others (<c>moderate</c>).</summary>
     public bool IsRoomAdmin { get; private set; }
 
@@ -332,7 +335,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         }
 
         // With a token, its name is the display name (the client's is only a fallback when the token has none).
-        var displayName = tokenName is not null && SignalingValidator.IsValidDisplayName(tokenName) ? tokenName.Trim() : message.Name!;
+        NameFromToken = tokenName is not null && SignalingValidator.IsValidDisplayName(tokenName);
+        var displayName = NameFromToken ? tokenName!.Trim() : message.Name!;
 
         // A new room's control loop starts inside this call: without the flow suppressed it would keep this
         // request's log scopes and join trace (Activity.Current) for its whole life.

@@ -58,7 +58,7 @@
       this.iframe.contentWindow.postMessage({ dwr: 'command', ...command }, this.origin);
     }
 
-    /** Events: ready, joined, left, participant-joined, participant-left, speaker, mode, local, error, or '*' for all. */
+    /** Events: ready, joined, left, participant-joined, participant-left, speaker, mode, local, display-name, error, or '*' for all. */
     on(event, handler) {
       if (!this.handlers.has(event)) this.handlers.set(event, new Set());
       this.handlers.get(event).add(handler);
@@ -84,7 +84,7 @@
     /** true starts sharing the screen, false stops, nothing toggles. */
     share(on) { this.post({ command: 'share', value: on }); }
 
-    /** Sets the name on the pre-join screen (before joining). */
+    /** Before joining: the name on the pre-join screen. In the call: a rename every participant sees (event display-name). */
     setDisplayName(name) { this.post({ command: 'displayName', value: String(name) }); }
 
     /** Removes the iframe and stops listening. */

@@ -15,6 +15,7 @@ internal sealed class ClientNamespace : IDisposable
     private static int s_nextSubnet = Random.Shared.Next(50, 200);
     private readonly List<string> _hostTables = [];
     private readonly List<string> _files = [];
+    private string? _etcDirectory;
 
     private ClientNamespace(string tag, int subnet)
     {
@@ -99,11 +100,38 @@ internal sealed class ClientNamespace : IDisposable
     /// <summary>Runs <c>nft</c> with <paramref name="arguments"/> inside the namespace (or in the test namespace) and returns its output.</summary>
     public string Nft(string arguments, bool inside = true) => inside ? Run("ip", $"netns exec {Name} nft {arguments}") : Run("nft", arguments);
 
-    /// <summary>A script that starts <paramref name="executable"/> inside the namespace (for Playwright's ExecutablePath).</summary>
-    public string WriteWrapper(string executable)
+    /// <summary>
+    /// A second address of the test namespace on this namespace's link (10.77.N.<paramref name="host"/>), e.g. a TURN
+    /// server's own address next to the SFU's; it goes with the link on dispose.
+    /// </summary>
+    public string AddHostAddress(int host)
+    {
+        var address = $"{HostAddress[..HostAddress.LastIndexOf('.')]}.{host}";
+        Run("ip", $"addr add {address}/24 dev {HostLink}");
+        return address;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="hostName"/> resolve to <paramref name="address"/> for programs started in the namespace:
+    /// <c>ip netns exec</c> bind-mounts /etc/netns/NAME/hosts over /etc/hosts (ip-netns(8)). Call it before starting them.
+    /// </summary>
+    public void AddHostName(string hostName, string address)
+    {
+        var dir = Path.Combine("/etc/netns", Name);
+        Directory.CreateDirectory(dir);
+        File.AppendAllText(Path.Combine(dir, "hosts"), $"127.0.0.1 localhost\n::1 localhost\n{address} {hostName}\n");
+        _etcDirectory = dir;
+    }
+
+    /// <summary>
+    /// A script that starts <paramref name="executable"/> inside the namespace (for Playwright's ExecutablePath), with
+    /// <c>HOME</c> = <paramref name="home"/> when given (Chromium reads trusted CAs from $HOME/.pki/nssdb).
+    /// </summary>
+    public string WriteWrapper(string executable, string? home = null)
     {
         var path = Path.Combine(Path.GetTempPath(), $"{Path.GetFileName(executable)}-in-{Name}.sh");
-        File.WriteAllText(path, $"#!/bin/sh\nexec ip netns exec {Name} {executable} \"$@\"\n");
+        var env = home is null ? "" : $"env HOME={home} ";
+        File.WriteAllText(path, $"#!/bin/sh\nexec {env}ip netns exec {Name} {executable} \"$@\"\n");
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("network namespaces are Linux only");
@@ -141,6 +169,11 @@ internal sealed class ClientNamespace : IDisposable
         foreach (var file in _files)
         {
             File.Delete(file);
+        }
+
+        if (_etcDirectory is not null)
+        {
+            Directory.Delete(_etcDirectory, recursive: true);
         }
     }
 

@@ -20,6 +20,9 @@ internal interface IMeetingPage
 
     /// <summary>A PNG of the viewport.</summary>
     Task ScreenshotAsync(string path);
+
+    /// <summary>Closes the page (the participant's tab: its socket closes, as when a person closes the window).</summary>
+    Task CloseAsync();
 }
 
 internal sealed class PlaywrightMeetingPage(IPage page) : IMeetingPage
@@ -34,9 +37,23 @@ internal sealed class PlaywrightMeetingPage(IPage page) : IMeetingPage
     public Task SetViewportAsync(int width, int height) => page.SetViewportSizeAsync(width, height);
 
     public Task ScreenshotAsync(string path) => page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+
+    public Task CloseAsync() => page.Context.CloseAsync();
 }
 
 internal static class MeetingPageExtensions
 {
     public static IMeetingPage AsMeetingPage(this IPage page) => new PlaywrightMeetingPage(page);
+
+    /// <summary>The text of the first element matching <paramref name="selector"/> (null when none).</summary>
+    public static async Task<string?> TextAsync(this IMeetingPage page, string selector) =>
+        (await page.EvaluateAsync("s => document.querySelector(s)?.textContent ?? null", selector)).GetString();
+
+    /// <summary>An attribute of the first element matching <paramref name="selector"/> (null when none).</summary>
+    public static async Task<string?> AttributeAsync(this IMeetingPage page, string selector, string name) =>
+        (await page.EvaluateAsync("([s, n]) => document.querySelector(s)?.getAttribute(n) ?? null", new[] { selector, name })).GetString();
+
+    /// <summary>How many elements match <paramref name="selector"/>.</summary>
+    public static async Task<int> CountAsync(this IMeetingPage page, string selector) =>
+        (await page.EvaluateAsync("s => document.querySelectorAll(s).length", selector)).GetInt32();
 }

@@ -5,8 +5,8 @@ using System.Text;
 namespace DigitalWeRoom.Sfu.Interop.Tests.Browser;
 
 /// <summary>
-/// Serves one HTML page from http://127.0.0.1:&lt;free port&gt;/. A loopback origin is a secure context, so
-/// getUserMedia works there without TLS.
+/// Serves one HTML page from http://127.0.0.1:&lt;free port&gt;/ (or another local address, e.g. a client
+/// namespace link's). A loopback origin is a secure context, so getUserMedia works there without TLS.
 /// </summary>
 internal sealed class LoopbackPageServer : IAsyncDisposable
 {
@@ -17,17 +17,17 @@ internal sealed class LoopbackPageServer : IAsyncDisposable
     private readonly byte[] _page;
     private readonly Task _loop;
 
-    public LoopbackPageServer(string html)
+    public LoopbackPageServer(string html, string address = "127.0.0.1")
     {
         _page = Encoding.UTF8.GetBytes(html);
         int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        using (var probe = new TcpListener(IPAddress.Parse(address), 0))
         {
             probe.Start();
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
             probe.Stop();
         }
-        Url = $"http://127.0.0.1:{port}/";
+        Url = $"http://{address}:{port}/";
         _listener.Prefixes.Add(Url);
         _listener.Start();
         _loop = Task.Run(ServeAsync);

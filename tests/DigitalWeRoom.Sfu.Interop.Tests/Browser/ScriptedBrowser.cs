@@ -44,10 +44,11 @@ internal sealed class ScriptedBrowser : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="engine"/> (<c>firefox</c> or <c>chromium</c>) headless with fake media, inside the network
     /// namespace <paramref name="netns"/> when given. <paramref name="prefs"/> are extra Firefox preferences,
-    /// <paramref name="arguments"/> extra command-line arguments.
+    /// <paramref name="arguments"/> extra command-line arguments; <paramref name="profile"/> an existing profile
+    /// directory (e.g. with a test CA in its certificate database), else a fresh one.
     /// </summary>
     public static async Task<ScriptedBrowser> LaunchAsync(string engine = "firefox", string? netns = null,
-        IReadOnlyDictionary<string, object>? prefs = null, IReadOnlyList<string>? arguments = null)
+        IReadOnlyDictionary<string, object>? prefs = null, IReadOnlyList<string>? arguments = null, string? profile = null)
     {
         var driver = Path.Combine(DriverDirectory(), "driver.mjs");
         var start = new ProcessStartInfo(netns is null ? "node" : "ip")
@@ -70,6 +71,7 @@ internal sealed class ScriptedBrowser : IAsyncDisposable
         start.Environment["DWR_EXECUTABLE"] = engine == "firefox" ? FirefoxPath : Chromium.ExecutablePath;
         start.Environment["DWR_ARGS"] = JsonSerializer.Serialize(arguments ?? (engine == "firefox" ? [] : [.. Chromium.Arguments, Chromium.Autoplay]));
         start.Environment["DWR_PREFS"] = JsonSerializer.Serialize(prefs ?? new Dictionary<string, object>());
+        start.Environment["DWR_PROFILE"] = profile ?? "";
         var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
         var browser = new ScriptedBrowser(process, engine);
         var ready = await Task.WhenAny(browser._ready.Task, Task.Delay(TimeSpan.FromSeconds(60)));

@@ -1,12 +1,11 @@
-using System.Text.Json;
 using DigitalWeRoom.Sfu.Interop.Tests.Browser;
-using Microsoft.Playwright;
 
 namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 
 /// <summary>
 /// Embedding (docs/embedding.md): a host page on another origin creates the meeting with /external_api.js, gets its
-/// events and drives it; an origin not in Sfu:Embed:AllowedOrigins is refused by the browser (CSP frame-ancestors).
+/// events and drives it (mute, rename); an origin not in Sfu:Embed:AllowedOrigins is refused by the browser (CSP
+/// frame-ancestors). In Chromium and in Firefox (<see cref="MeetingRig"/>).
 /// </summary>
 public sealed class EmbeddingTests
 {
@@ -27,43 +26,47 @@ public sealed class EmbeddingTests
         </script></body></html>
         """;
 
-    private static Task WaitEventAsync(IPage page, string predicate, int timeoutMs = 30_000) =>
-        page.WaitForFunctionAsync($"() => window.events.some(e => {predicate})", null, new() { Timeout = timeoutMs, PollingInterval = 100 });
+    private static Task WaitEventAsync(IMeetingPage page, string predicate, int timeoutMs = 30_000) =>
+        page.WaitForFunctionAsync($"() => window.events.some(e => {predicate})", null, timeoutMs);
 
-    [Fact]
-    public async Task A_host_on_an_allowed_origin_embeds_drives_and_hears_the_meeting_and_another_origin_is_refused()
+    [Theory]
+    [MemberData(nameof(MeetingRig.Engines), MemberType = typeof(MeetingRig))]
+    public async Task A_host_on_an_allowed_origin_embeds_drives_and_hears_the_meeting_and_another_origin_is_refused(string engine)
     {
-        await using var allowed = new LoopbackPageServer(HostPage);
-        await using var stranger = new LoopbackPageServer(HostPage);
-        await using var host = await MeetingHost.StartAsync(new() { ["Sfu:Embed:AllowedOrigins:0"] = allowed.Url.TrimEnd('/') });
-        var server = host.BaseUri.GetLeftPart(UriPartial.Authority);
+        var rig = MeetingRig.Prepare(engine);
+        await using var _ = rig;
+        await using var allowed = new LoopbackPageServer(HostPage, rig.PageAddress);
+        await using var stranger = new LoopbackPageServer(HostPage, rig.PageAddress);
+        await rig.StartAsync(new() { ["Sfu:Embed:AllowedOrigins:0"] = allowed.Url.TrimEnd('/') });
+        var server = rig.Origin.GetLeftPart(UriPartial.Authority);
 
-        var context = await host.Browser.NewContextAsync(new() { Permissions = ["camera", "microphone"] });
-        var app = await context.NewPageAsync();
-        await app.GotoAsync($"{allowed.Url}?server={Uri.EscapeDataString(server)}&room=embedded");
+        var app = await rig.OpenPageAsync($"{allowed.Url}?server={Uri.EscapeDataString(server)}&room=embedded");
         await WaitEventAsync(app, "e.event === 'joined' && e.data.name === 'embedded'");
 
-        var bob = await host.OpenAsync("embedded", "bob");
+        var bob = await rig.OpenAsync("embedded", "bob");
         await WaitEventAsync(app, "e.event === 'participant-joined' && e.data.name === 'bob'");
         await WaitEventAsync(app, "e.event === 'mode' && e.data.mode === 'p2p'");
-        var embeddedId = (await app.EvaluateAsync<JsonElement>("() => window.events.find(e => e.event === 'joined').data.id")).GetString()!;
+        var embeddedId = (await app.EvaluateAsync("() => window.events.find(e => e.event === 'joined').data.id")).GetString()!;
 
         // The host mutes the meeting through the API: the others see it.
         await app.EvaluateAsync("() => window.meeting.mute(true)");
         await WaitEventAsync(app, "e.event === 'local' && e.data.audioMuted === true");
         await bob.WaitForFunctionAsync("id => document.querySelector(`#grid .tile[data-key='${id}'] .muted`)?.textContent.includes('mic off')", embeddedId);
 
-        await bob.Context.CloseAsync();
+        // The host renames its participant in the call: the server broadcasts it, bob's tile shows it, the host hears it.
+        await app.EvaluateAsync("() => window.meeting.setDisplayName('Host App User')");
+        await WaitEventAsync(app, "e.event === 'display-name' && e.data.self === true && e.data.name === 'Host App User'");
+        await bob.WaitForFunctionAsync("id => document.querySelector(`#grid .tile[data-key='${id}'] .name`)?.textContent === 'Host App User'", embeddedId);
+
+        await bob.CloseAsync();
         await WaitEventAsync(app, "e.event === 'participant-left' && e.data.name === 'bob'");
 
         // Another origin: the browser refuses to show the meeting in its frame, so it never says "ready" and never joins.
-        var other = await context.NewPageAsync();
-        await other.GotoAsync($"{stranger.Url}?server={Uri.EscapeDataString(server)}&room=embedded");
+        var other = await rig.OpenPageAsync($"{stranger.Url}?server={Uri.EscapeDataString(server)}&room=embedded");
         await other.WaitForFunctionAsync("() => document.querySelector('iframe')");
         await Task.Delay(4000);
-        Assert.Equal(0, await other.EvaluateAsync<int>("() => window.events.length"));
-        Assert.DoesNotContain(other.Frames, f => f.Url.StartsWith(server, StringComparison.Ordinal));
-        var rooms = await host.RoomsAsync();
+        Assert.Equal(0, (await other.EvaluateAsync("() => window.events.length")).GetInt32());
+        var rooms = await rig.Host.RoomsAsync();
         Assert.Equal(1, rooms.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "embedded").GetProperty("participants").GetArrayLength());
     }
 }

@@ -148,7 +148,9 @@ internal static class Dwr
             s.GetProperty("audioPacketsReceived").GetInt64(),
             s.GetProperty("screenFramesDecoded").GetInt64(),
             s.GetProperty("localAddress").GetString(),
-            s.GetProperty("remoteAddress").GetString());
+            s.GetProperty("remoteAddress").GetString(),
+            s.TryGetProperty("localCandidateType", out var type) ? type.GetString() : null,
+            s.TryGetProperty("relayProtocol", out var relay) ? relay.GetString() : null);
     }
 
     /// <summary>Waits until video frames and audio packets from <paramref name="remoteId"/> increase on <paramref name="path"/>.</summary>
@@ -190,7 +192,7 @@ internal static class Dwr
 }
 
 internal sealed record PathStats(long VideoFramesDecoded, long VideoPacketsReceived, long AudioPacketsReceived, long ScreenFramesDecoded,
-    string? LocalAddress, string? RemoteAddress);
+    string? LocalAddress, string? RemoteAddress, string? LocalCandidateType = null, string? RelayProtocol = null);
 
 internal static class TestLog
 {

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using DigitalWeRoom.Sfu.Interop.Tests.Browser;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -7,53 +7,9 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 /// <summary>Issue #3 tests 2 and 3 with real Chromium: three participants through the server, and back.</summary>
 public sealed class SfuMeetingTests(ITestOutputHelper output)
 {
-    /// <summary>
-    /// Waits until <paramref name="settled"/> holds, plus 2 s, and returns the longest stall of presented
-    /// frames on each page's tile of its remote peer (what a person sees), measured in the page.
-    /// </summary>
-    private static Action<string>? Log { get; set; }
-
-    private static async Task<double> LongestGapMsAsync(IReadOnlyList<(IPage Page, string RemoteId)> views, Func<Task<bool>> settled, TimeSpan limit)
-    {
-        var since = new double[views.Count];
-        for (var i = 0; i < views.Count; i++)
-        {
-            since[i] = await views[i].Page.EvaluateAsync<double>("() => window.dwr.now()");
-        }
-
-        return await MeasureAsync(views, since, settled, limit);
-    }
-
-    private static async Task<double> MeasureAsync(IReadOnlyList<(IPage Page, string RemoteId)> views, double[] since, Func<Task<bool>> settled, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await settled())
-        {
-            if (clock.Elapsed > limit)
-            {
-                throw new TimeoutException($"the switch did not settle within {limit}");
-            }
-
-            await Task.Delay(100);
-        }
-
-        await Task.Delay(2000);
-        var longest = 0.0;
-        for (var i = 0; i < views.Count; i++)
-        {
-            var report = await views[i].Page.EvaluateAsync<System.Text.Json.JsonElement>("([id, since]) => window.dwr.frameGapReport(id, since)", new object[] { views[i].RemoteId, since[i] });
-            var gap = report.GetProperty("gap").GetDouble();
-            Log?.Invoke($"view {i}: gap {gap:F0} ms at {report.GetProperty("at").GetDouble() - since[i]:F0} ms; events {string.Join("; ", report.GetProperty("events").EnumerateArray().Select(e => $"{e[0].GetDouble() - since[i]:F0} {e[1].GetString()}"))}");
-            longest = Math.Max(longest, gap);
-        }
-
-        return longest;
-    }
-
     [Fact]
     public async Task A_third_joins_everyone_decodes_everyone_via_the_server_and_two_go_back_to_p2p()
     {
-        Log = output.WriteLine;
         await using var host = await MeetingHost.StartAsync(new() { ["Sfu:BackToP2PDelay"] = "00:00:02" });
         var a = await host.OpenAsync("trio", "alice");
         await a.WaitForFunctionAsync("() => window.dwr && window.dwr.participantId");
@@ -66,18 +22,14 @@ public sealed class SfuMeetingTests(ITestOutputHelper output)
         await Dwr.AssertFlowingAsync(b, aId, "p2p", seconds: 1);
 
         // 2 → 3.
-        var views = new[] { (a, bId), (b, aId) };
-        var since = new double[2];
-        for (var i = 0; i < 2; i++)
-        {
-            since[i] = await views[i].Item1.EvaluateAsync<double>("() => window.dwr.now()");
-        }
+        var views = new[] { (a.AsMeetingPage(), bId), (b.AsMeetingPage(), aId) };
+        var since = await FrameGaps.MarkAsync(views);
 
         var c = await host.OpenAsync("trio", "carol");
-        var gapUp = await MeasureAsync(views, since,
+        var gapUp = await FrameGaps.LongestAsync(views, since,
             async () => await Dwr.ModeAsync(a) == "sfu" && await Dwr.ModeAsync(b) == "sfu"
                 && await a.EvaluateAsync<bool>("() => !window.dwr.hasP2P") && await b.EvaluateAsync<bool>("() => !window.dwr.hasP2P"),
-            TimeSpan.FromSeconds(30));
+            TimeSpan.FromSeconds(30), output.WriteLine);
         output.WriteLine($"2→3 longest frame gap: {gapUp:F0} ms");
         await Dwr.WaitForModeAsync(c, "sfu");
         var cId = await Dwr.IdAsync(c);
@@ -95,17 +47,17 @@ public sealed class SfuMeetingTests(ITestOutputHelper output)
         var room = (await host.RoomsAsync()).EnumerateArray().Single(r => r.GetProperty("name").GetString() == "trio");
         Assert.Equal("sfu", room.GetProperty("mode").GetString());
         Assert.True(room.GetProperty("forwardedPackets").GetInt64() > 0);
-        Assert.True(gapUp < 1000, $"2→3 gap {gapUp:F0} ms");
+        Assert.True(gapUp < FrameGaps.BoundMs, $"2→3 gap {gapUp:F0} ms");
 
         // 3 → 2: after the hysteresis the two are peer-to-peer again, still decoding.
         await c.Context.CloseAsync();
-        var gapDown = await LongestGapMsAsync([(a, bId), (b, aId)],
+        var gapDown = await FrameGaps.LongestAsync(views, await FrameGaps.MarkAsync(views),
             async () => await Dwr.ModeAsync(a) == "p2p" && await Dwr.ModeAsync(b) == "p2p",
-            TimeSpan.FromSeconds(30));
+            TimeSpan.FromSeconds(30), output.WriteLine);
         output.WriteLine($"3→2 longest frame gap: {gapDown:F0} ms");
         await Dwr.AssertFlowingAsync(a, bId, "p2p", seconds: 1);
         await Dwr.AssertFlowingAsync(b, aId, "p2p", seconds: 1);
-        Assert.True(gapDown < 1000, $"3→2 gap {gapDown:F0} ms");
+        Assert.True(gapDown < FrameGaps.BoundMs, $"3→2 gap {gapDown:F0} ms");
     }
 
     /// <summary>Every page decodes video and audio from every other page via the server (one sample, 2 s, another).</summary>

@@ -26,6 +26,8 @@ internal sealed class FakeConnection : IParticipantConnection
 
     public bool CanSubscribe { get; init; } = true;
 
+    public bool NameFromToken { get; init; }
+
     /// <summary>The code the room dismissed the participant with (removed, room closed, consent expired).</summary>
     public string? DisconnectedWith { get; private set; }
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DigitalWeRoom.Sfu.Server.Tests.Auth;
 
-/// <summary>Identity from the token (docs/signaling.md "Identity"), raise-hand, and a room admin's moderate message.</summary>
+/// <summary>Identity from the token (docs/signaling.md "Identity"), set-name, raise-hand, and a room admin's moderate message.</summary>
 public sealed class TokenIdentityTests
 {
     private static SfuHost Keyed() => new(new() { [$"Sfu:Auth:Keys:{RoomTokenServiceTests.Key}"] = RoomTokenServiceTests.Secret });
@@ -54,6 +54,32 @@ public sealed class TokenIdentityTests
         await watcher.DisposeAsync();
         await first.DisposeAsync();
         await second.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Set_name_is_refused_when_the_token_named_the_participant_and_broadcast_otherwise()
+    {
+        await using var host = Keyed();
+        var (ada, adaJoined) = await JoinAsync(host, "Ada", Token(host, "ada", "Ada Lovelace"));
+        var (grace, graceJoined) = await JoinAsync(host, "Grace", Token(host, "grace", null));
+
+        await ada.SendAsync(new SignalMessage { Type = MessageTypes.SetName, Name = "Mallory" });
+        Assert.Contains("token", (await ada.ErrorAsync(ErrorCodes.NotAllowed)).Reason, StringComparison.Ordinal);
+
+        // A token without a name: the client chose it, the client may change it; both pages hear the new name.
+        await grace.SendAsync(new SignalMessage { Type = MessageTypes.SetName, Name = "Grace Hopper" });
+        foreach (var client in new[] { ada, grace })
+        {
+            var renamed = await client.WaitForAsync(MessageTypes.SetName);
+            Assert.Equal(graceJoined.ParticipantId, renamed.ParticipantId);
+            Assert.Equal("Grace Hopper", renamed.Name);
+        }
+
+        Assert.DoesNotContain(grace.Received, m => m.Type == MessageTypes.SetName && m.ParticipantId == adaJoined.ParticipantId);
+        await grace.SendAsync(new SignalMessage { Type = MessageTypes.SetName, Name = new string('x', 65) });
+        await grace.ErrorAsync(ErrorCodes.InvalidField);
+        await ada.DisposeAsync();
+        await grace.DisposeAsync();
     }
 
     [Fact]

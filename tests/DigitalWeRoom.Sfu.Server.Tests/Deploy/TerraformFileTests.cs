@@ -134,6 +134,44 @@ public sealed partial class TerraformFileTests
     }
 
     [Fact]
+    public void Turn_name_passes_tls_through_to_coturn_on_the_private_address()
+    {
+        // deploy/tfgrid/README.md, "IPv4 participants": a second gateway name on the page's gateway node whose TLS the
+        // gateway does not end (SNI passthrough) but forwards over the private network to the VM's port 443.
+        var main = Files()["main.tf"];
+        var resources = main.GetProperty("resource");
+        var turn = resources.GetProperty("grid_name_proxy").GetProperty("turn")[0];
+        Assert.True(turn.GetProperty("tls_passthrough").GetBoolean());
+        Assert.Equal("${grid_network.net.name}", turn.GetProperty("network").GetString());
+        Assert.Equal("${data.grid_gateway_domain.domain.node}", turn.GetProperty("node").GetString());
+        Assert.Equal("${local.turn_label}", turn.GetProperty("name").GetString());
+        // zos takes a passthrough backend as ip:port, without a scheme (an http:// one is refused).
+        var backend = turn.GetProperty("backends").GetRawText();
+        Assert.Contains("grid_deployment.sfu.vms[0].ip, local.turn_tls_port", backend, StringComparison.Ordinal);
+        Assert.DoesNotContain("http", backend, StringComparison.Ordinal);
+        Assert.DoesNotContain("computedip6", backend, StringComparison.Ordinal);
+        var locals = main.GetProperty("locals")[0];
+        Assert.Equal(443, locals.GetProperty("turn_tls_port").GetInt32());
+        Assert.Equal("turn-${local.host_label}", locals.GetProperty("turn_label").GetString());
+        var data = main.GetProperty("data").GetProperty("grid_gateway_domain").GetProperty("turn")[0];
+        Assert.Equal("${local.turn_label}", data.GetProperty("name").GetString());
+
+        // The VM learns its TURN name and the secret both coturn and the server use; the operator sees the URL.
+        var env = resources.GetProperty("grid_deployment").GetProperty("sfu")[0].GetProperty("vms")[0].GetProperty("env_vars");
+        Assert.Equal("${data.grid_gateway_domain.turn.fqdn}", env.GetProperty("TURN_FQDN").GetString());
+        Assert.Equal("${random_password.turn_secret.result}", env.GetProperty("TURN_SECRET").GetString());
+        Assert.False(resources.GetProperty("random_password").GetProperty("turn_secret")[0].GetProperty("special").GetBoolean());
+        var output = Files()["outputs.tf"].GetProperty("output").GetProperty("turn_url")[0].GetProperty("value").GetString();
+        Assert.Equal("turns:${grid_name_proxy.turn.fqdn}:${local.turn_tls_port}?transport=tcp", output);
+
+        // The certificate service and the scripts that read these variables exist.
+        Assert.True(File.Exists(RepoPaths.Path("deploy", "tfgrid", "zinit", "turn-cert.yaml")));
+        var sfuStart = File.ReadAllText(RepoPaths.Path("deploy", "tfgrid", "scripts", "sfu-start"));
+        Assert.Contains("Sfu__Turn__Urls__0=\"turns:${TURN_FQDN}:443?transport=tcp\"", sfuStart, StringComparison.Ordinal);
+        Assert.Contains("Sfu__Udp__AlsoAnnounce__0=\"$private_ip\"", sfuStart, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_vm_environment_variable_is_used_by_a_zinit_script()
     {
         var vm = Files()["main.tf"].GetProperty("resource").GetProperty("grid_deployment").GetProperty("sfu")[0].GetProperty("vms")[0];

@@ -322,4 +322,22 @@ public sealed class JoinLimitAndAdminKeyTests
         // Interface addresses pass the selection policy: private and overlay ones are never announced.
         Assert.Equal([global6], Resolve("::", [], [IPAddress.Parse("10.1.2.3"), IPAddress.Parse("400::1"), global6]));
     }
+
+    [Fact]
+    public void Also_announced_addresses_follow_the_public_ones_and_replace_the_loopback_fallback()
+    {
+        static IReadOnlyList<IPAddress> Resolve(string[] announced, string[] also, IPAddress[] detected) =>
+            DigitalWeRoom.Sfu.Server.Options.AnnouncedAddresses.Resolve(
+                new DigitalWeRoom.Sfu.Server.Options.UdpSettings { BindAddress = "::", AnnouncedAddresses = [.. announced], AlsoAnnounce = [.. also] },
+                () => detected, new DigitalWeRoom.Sfu.Server.Networking.AddressSelectionOptions());
+
+        var global6 = IPAddress.Parse("2a02:1802:5e::7");
+        var grid = IPAddress.Parse("10.20.2.2");
+        // The grid VM: its detected public IPv6, then the private address coturn relays to (a private address that
+        // detection alone never announces).
+        Assert.Equal([global6, grid], Resolve([], ["10.20.2.2"], [grid, global6]));
+        Assert.Equal([IPAddress.Parse("198.51.100.1"), grid], Resolve(["198.51.100.1"], ["10.20.2.2", "10.20.2.2"], [global6]));
+        // Nothing public detected: the private address alone, no loopback candidates for remote browsers.
+        Assert.Equal([grid], Resolve([], ["10.20.2.2"], []));
+    }
 }

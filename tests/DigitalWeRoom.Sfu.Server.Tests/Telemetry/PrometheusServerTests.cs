@@ -31,7 +31,10 @@ public sealed class PrometheusServerTests
         var dir = Directory.CreateTempSubdirectory("dwr-prometheus-");
         var port = FreeTcpPort();
         var config = Path.Combine(dir.FullName, "prometheus.yml");
-        File.WriteAllText(config, ConfigFor(sfu.BaseUri.Authority, $"127.0.0.1:{port}"));
+        // This server has no keys (loopback callers may scrape): the credential file only has to exist.
+        var credentials = Path.Combine(dir.FullName, "sfu-admin-key");
+        File.WriteAllText(credentials, "unused-without-keys");
+        File.WriteAllText(config, ConfigFor(sfu.BaseUri.Authority, $"127.0.0.1:{port}", credentials));
         using var prometheus = Process.Start(new ProcessStartInfo(PrometheusBinary)
         {
             ArgumentList =
@@ -129,8 +132,11 @@ public sealed class PrometheusServerTests
             .SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToArray();
     }
 
-    /// <summary>deploy/prometheus/prometheus.yml with a 1 s interval and the test addresses in place of the deployment's.</summary>
-    internal static string ConfigFor(string sfuAddress, string prometheusAddress)
+    /// <summary>
+    /// deploy/prometheus/prometheus.yml with a 1 s interval, the test addresses in place of the deployment's and the
+    /// sfu job's <c>credentials_file</c> at <paramref name="credentialsFile"/>.
+    /// </summary>
+    internal static string ConfigFor(string sfuAddress, string prometheusAddress, string credentialsFile)
     {
         var yaml = new YamlStream();
         using (var reader = new StringReader(File.ReadAllText(RepoPaths.Path("deploy", "prometheus", "prometheus.yml"))))
@@ -144,6 +150,12 @@ public sealed class PrometheusServerTests
         foreach (var job in ((YamlSequenceNode)root["scrape_configs"]).Children.Cast<YamlMappingNode>())
         {
             var name = ((YamlScalarNode)job["job_name"]).Value;
+            if (name == "sfu")
+            {
+                var authorization = (YamlMappingNode)job["authorization"];
+                authorization.Children[new YamlScalarNode("credentials_file")] = new YamlScalarNode(credentialsFile);
+            }
+
             foreach (var staticConfig in ((YamlSequenceNode)job["static_configs"]).Children.Cast<YamlMappingNode>())
             {
                 staticConfig.Children[new YamlScalarNode("targets")] = new YamlSequenceNode(new YamlScalarNode(name == "sfu" ? sfuAddress : prometheusAddress));

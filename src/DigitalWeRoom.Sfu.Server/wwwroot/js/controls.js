@@ -88,13 +88,15 @@ export class Controls {
     if (show) menu.querySelector('button:not([hidden])')?.focus();
   }
 
-  openDialog(name) {
+  /** Opens a dialog; <focus> is the selector of the field to start in (else the browser's first). */
+  openDialog(name, focus) {
     const d = document.getElementById(name);
     if (name === 'settings') {
       d.querySelector('.dialog-body').append(document.getElementById('devices'));
       this.o.pickers?.refresh();
     }
     d.showModal();
+    if (focus) d.querySelector(focus)?.focus();
   }
 
   async copyInvite() {

@@ -2,7 +2,8 @@
 // ?embedOrigin=; the page talks only to that origin, and only if the server lists it in Sfu:Embed:AllowedOrigins
 // (the same list sets the CSP frame-ancestors, so the browser refuses any other host). Messages:
 //   host → meeting {dwr: 'command', command: 'join'|'leave'|'mute'|'camera'|'share'|'displayName', value?}
-//   meeting → host {dwr: 'event', event: 'ready'|'joined'|'left'|'participant-joined'|'participant-left'|'speaker'|'mode'|'error', data}
+//   meeting → host {dwr: 'event', event: 'ready'|'joined'|'left'|'participant-joined'|'participant-left'|'speaker'|'mode'|'error'|
+//                   'display-name', data}
 
 /** Resolves a bridge, or null when the origin is not allowed (nothing is posted then). */
 export async function connect(origin, info) {
@@ -63,6 +64,7 @@ class Bridge {
       .on('speaker', (s) => this.post('speaker', { id: s.id }))
       .on('mode', (m) => this.post('mode', { mode: m.mode }))
       .on('error', (e) => this.post('error', { code: e.code, reason: e.reason }))
+      .on('renamed', (r) => this.post('display-name', { id: r.id, name: r.name, self: r.self }))
       .on('self', () => this.post('local', { audioMuted: !meeting.media.micOn, videoMuted: !meeting.media.cameraOn, sharing: !!meeting.media.screen }));
     for (const m of this.pending.splice(0)) this.run(m.command, m.value);
   }
@@ -75,7 +77,9 @@ class Bridge {
       case 'camera': await m.setCameraOn(wanted(m.media.cameraOn)); break;
       case 'share': if (wanted(!!m.media.screen)) await m.startScreenShare(); else await m.stopScreenShare(); break;
       case 'leave': m.leave(); break;
-      case 'displayName': this.post('error', { code: 'not-supported', reason: 'the display name can only be set before joining' }); break;
+      case 'displayName':
+        if (!m.setName(value)) this.post('error', { code: 'invalid-name', reason: 'a display name is 1 to 64 characters' });
+        break;
       default: return;
     }
     this.controls.refresh();

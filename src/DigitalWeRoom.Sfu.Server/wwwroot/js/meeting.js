@@ -12,6 +12,7 @@ import { combinedErrorText, videoCodecs } from './media.js';
 import { ERROR_TEXT } from './errors.js';
 import { Publisher } from './publisher.js';
 import { followClusterRedirects } from './cluster.js';
+import { handleRosterMessages, isValidName } from './roster-signals.js';
 
 export class Meeting {
   /**
@@ -236,10 +237,35 @@ export class Meeting {
     this.signaling.send({ type: 'chat', text });
   }
 
+  /**
+   * Asks the server to rename us (docs/signaling.md `set-name`): the name changes here when the server's broadcast
+   * comes back, so every page shows the name the server holds. False when the name is not 1-64 printable characters.
+   */
+  setName(name) {
+    const wanted = String(name ?? '').trim();
+    if (!isValidName(wanted)) return false;
+    if (wanted !== this.name) this.signaling.send({ type: 'set-name', name: wanted });
+    return true;
+  }
+
+  /** A participant's name changed (set-name from the server): tiles, panel, and our own name for a rejoin. */
+  renamed(id, name) {
+    const self = id === this.selfId;
+    const p = self ? null : this.participants.get(id);
+    if (!self && !p) return;
+    if (self) this.name = name; else p.name = name;
+    const key = self ? 'self' : id;
+    this.ui.setName(key, name);
+    this.ui.setName(`${key}:screen`, name);
+    this.emit(self ? 'self' : 'people', {});
+    this.emit('renamed', { id, name, self });
+  }
+
   // ---- Signaling -------------------------------------------------------------------------------
 
   handlers() {
     const s = this.signaling;
+    handleRosterMessages(s, this);
     s.on('joined', (m) => this.onJoined(m))
       .on('ice-servers', (m) => {
         // Fresh TURN credentials before the old ones expire (docs/signaling.md): the next gathering of either
@@ -249,64 +275,11 @@ export class Meeting {
           if (pc && pc.signalingState !== 'closed') pc.setConfiguration({ ...pc.getConfiguration(), iceServers: this.iceServers });
         }
       })
-      .on('participant-joined', (m) => {
-        this.participants.set(m.participant.id, m.participant);
-        this.emit('participant-joined', { id: m.participant.id, name: m.participant.name });
-        this.renderAll();
-      })
-      .on('participant-left', (m) => {
-        const p = this.participants.get(m.participantId);
-        this.participants.delete(m.participantId);
-        this.remote.forget(m.participantId);
-        this.ui.removeTile(m.participantId);
-        this.ui.removeTile(`${m.participantId}:screen`);
-        if (this.p2p?.peerId === m.participantId) this.closeP2P();
-        if (p) this.emit('participant-left', { id: p.id, name: p.name });
-        this.renderAll();
-      })
       .on('mode', (m) => this.onMode(m))
       .on('offer', (m) => (m.from === 'server' ? this.sfu.handleOffer(m.sdp) : this.p2p?.peerId === m.from && this.p2p.handleDescription('offer', m.sdp)))
       .on('answer', (m) => (m.from !== 'server' && this.p2p?.peerId === m.from ? this.p2p.handleDescription('answer', m.sdp) : undefined))
       .on('candidate', (m) => (m.from === 'server' ? this.sfu.handleCandidate(m.candidate) : this.p2p?.peerId === m.from && this.p2p.handleCandidate(m.candidate)))
-      .on('track-published', (m) => {
-        const p = this.participants.get(m.participantId);
-        if (!p) return;
-        p.tracks = [...(p.tracks ?? []).filter((t) => t.id !== m.track.id), m.track];
-        this.render(m.participantId);
-      })
-      .on('track-unpublished', (m) => {
-        const p = this.participants.get(m.participantId);
-        if (!p) return;
-        const removed = p.tracks?.find((t) => t.id === m.track.id);
-        p.tracks = (p.tracks ?? []).filter((t) => t.id !== m.track.id);
-        if (removed?.source === 'screen') this.remote.dropScreen(m.participantId);
-        this.render(m.participantId);
-      })
-      .on('mute', (m) => {
-        if (m.participantId === this.selfId) {
-          // The organiser muted us: mute here too; unmuting stays the user's choice.
-          if (m.muted && m.kind === 'audio' && this.media.micOn) this.publisher.setMicMuted(true);
-          if (m.muted && m.kind === 'video' && this.media.cameraOn) this.publisher.setCameraOn(false);
-          return;
-        }
-        const p = this.participants.get(m.participantId);
-        if (!p) return;
-        if (m.kind === 'audio') p.audioMuted = m.muted; else p.videoMuted = m.muted;
-        this.render(m.participantId);
-        this.emit('people', {});
-      })
-      .on('raise-hand', (m) => {
-        const p = this.participants.get(m.participantId);
-        if (!p) return;
-        p.handRaised = m.raised === true;
-        this.render(m.participantId);
-        this.emit('people', {});
-        if (p.handRaised) this.emit('hand', { id: p.id, name: p.name });
-      })
-      .on('speaker', (m) => this.emit('speaker', { id: m.participantId ?? null }))
-      .on('video-forwarded', (m) => this.emit('forwarded', m))
       .on('layers', (m) => this.sfu.setActiveLayers(m.trackId, m.active ?? []))
-      .on('chat', (m) => this.emit('chat', { name: m.name ?? '?', text: m.text ?? '', id: m.participantId }))
       .on('error', (m) => this.onError(m))
       .on('pong', () => {})
       .on('draining', (m) => {

@@ -51,6 +51,8 @@ export async function pathStats(path, pc, ownerOf) {
       remoteAddress: remote ? `${remote.address ?? remote.ip}:${remote.port}` : null,
       localCandidateType: local?.candidateType ?? null,
       protocol: local?.protocol ?? null,
+      // How a relayed candidate reaches its TURN server: 'udp', 'tcp' or 'tls' (W3C webrtc-stats, RTCIceCandidateStats).
+      relayProtocol: local?.relayProtocol ?? null,
     });
     if (s.kind === 'audio') e.audioPacketsReceived += s.packetsReceived ?? 0;
     else if (owner.source === 'screen') e.screenFramesDecoded += s.framesDecoded ?? 0;

@@ -97,7 +97,8 @@ export class ChatPanel {
 
 export class PeoplePanel {
   /** @param {{list: () => Array<{id: string, name: string, self?: boolean, audioMuted?: boolean, videoMuted?: boolean, handRaised?: boolean}>,
-   *          speaker: () => string|null, isAdmin: () => boolean, moderate: (action: string, id: string) => void}} o */
+   *          speaker: () => string|null, isAdmin: () => boolean, moderate: (action: string, id: string) => void,
+   *          rename?: (() => void)|null}} o */
   constructor(o) {
     this.o = o;
     this.listEl = document.getElementById('people-list');
@@ -147,6 +148,17 @@ export class PeoplePanel {
     marks.append(mark('mic', !p.audioMuted, p.audioMuted ? 'microphone off' : 'microphone on', p.audioMuted ? 'off' : 'on'));
     marks.append(mark('camera', !p.videoMuted, p.videoMuted ? 'camera off' : 'camera on', p.videoMuted ? 'off' : 'on'));
     li.append(name, marks);
+    if (p.self && this.o.rename) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'small';
+      b.textContent = 'Change name';
+      b.addEventListener('click', () => this.o.rename());
+      const actions = document.createElement('span');
+      actions.className = 'actions';
+      actions.append(b);
+      li.append(actions);
+    }
     if (admin && !p.self) {
       const actions = document.createElement('span');
       actions.className = 'actions';

@@ -15,6 +15,7 @@ import { DevicePickers } from './devices.js';
 import { PreJoin } from './prejoin.js';
 import { obtainToken, tokenClaims, tokenQuery } from './token.js';
 import { drawIcons } from './icons.js';
+import { RenameForm } from './rename.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -65,9 +66,14 @@ meeting.sfu.onAnswered = () => tileSizes.schedule();
 const announcer = new Announcer();
 const drawers = new Drawers({ onOpen: (open) => { if (open === 'chat') chat.setUnread(0); layout.layout(); } });
 const chat = new ChatPanel({ send: (text) => meeting.sendChat(text), drawers, announcer });
-const admin = tokenClaims(access.token)?.video?.roomAdmin === true;
+const claims = tokenClaims(access.token);
+const admin = claims?.video?.roomAdmin === true;
+// The server takes the token's name (and refuses set-name) when the token has an identity and a name.
+const nameFixed = !!(claims?.sub && claims?.name);
+new RenameForm({ meeting, fixed: nameFixed });
 const people = new PeoplePanel({
   list: () => meeting.people(), speaker: () => speakers.speaker, isAdmin: () => admin, moderate: (a, id) => meeting.moderate(a, id),
+  rename: nameFixed ? null : () => controls.openDialog('settings', '#rename-input'),
 });
 const notify = (text) => {
   const el = document.getElementById('notice');

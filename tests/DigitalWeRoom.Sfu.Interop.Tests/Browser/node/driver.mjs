@@ -3,7 +3,8 @@
 // One JSON request a line in: {"id":1,"op":"goto","page":1,"url":"..."}; one JSON reply a line out:
 // {"id":1,"ok":true,"result":...} or {"id":1,"ok":false,"error":"..."}. Console errors and warnings come out as
 // {"event":"console",...}. The browser and its options come from the environment (DWR_BROWSER, DWR_EXECUTABLE,
-// DWR_ARGS, DWR_PREFS as JSON); the process exits when stdin closes.
+// DWR_ARGS, DWR_PREFS as JSON, DWR_PROFILE: an existing profile directory, else a fresh one); the process exits
+// when stdin closes.
 import puppeteer from 'puppeteer-core';
 import readline from 'node:readline';
 
@@ -11,6 +12,7 @@ const browserName = process.env.DWR_BROWSER || 'firefox';
 const executablePath = process.env.DWR_EXECUTABLE || (browserName === 'firefox' ? '/usr/bin/firefox-esr' : '/usr/bin/chromium');
 const extraArgs = JSON.parse(process.env.DWR_ARGS || '[]');
 const extraPrefs = JSON.parse(process.env.DWR_PREFS || '{}');
+const profile = process.env.DWR_PROFILE || undefined;
 
 const firefoxPrefs = {
   'media.navigator.streams.fake': true,                        // fake camera and microphone
@@ -19,6 +21,9 @@ const firefoxPrefs = {
   'media.peerconnection.ice.obfuscate_host_addresses': false,  // real host candidates, no mDNS names
   'media.autoplay.default': 0,                                 // remote audio/video plays without a click
   'media.autoplay.blocking_policy': 0,
+  // Every participant is a tab of one browser and only the front tab has focus: enumerateDevices in a tab without
+  // focus waits for it (Media Capture and Streams, "device enumeration can proceed"), which a background tab never gets.
+  'media.devices.unfocused.enabled': true,
   ...extraPrefs,
 };
 
@@ -29,6 +34,7 @@ const browser = await puppeteer.launch({
   executablePath,
   headless: true,
   args: extraArgs,
+  ...(profile ? { userDataDir: profile } : {}),
   ...(browserName === 'firefox' ? { extraPrefsFirefox: firefoxPrefs } : {}),
 });
 

@@ -4,13 +4,13 @@ using Microsoft.Extensions.Time.Testing;
 namespace DigitalWeRoom.Sfu.Rooms.Tests;
 
 /// <summary>At most 5 ICE restarts per participant per minute, at least 5 s apart (the defaults).</summary>
-public class IceRestartLimiterTests
+public class ActionRateLimiterTests
 {
     [Fact]
     public void Five_per_minute_five_seconds_apart()
     {
         var time = new FakeTimeProvider();
-        var limiter = new IceRestartLimiter(time, 5, TimeSpan.FromSeconds(5));
+        var limiter = new ActionRateLimiter(time, 5, TimeSpan.FromSeconds(5), "ICE restart");
 
         Assert.True(limiter.TryAcquire(out _));
         time.Advance(TimeSpan.FromSeconds(4.9));

@@ -1,0 +1,156 @@
+using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Transport.Udp;
+
+namespace DigitalWeRoom.Sfu.Media.Routing;
+
+/// <summary>
+/// One dedicated send thread of a <see cref="SendWorkerPool"/>: the single owner of the transports pinned to it
+/// (their SRTP send context, retransmission buffers, pacer and reports). Any thread posts (sender, item) entries to
+/// its <see cref="SendRing"/>; the thread drains everything available in one <see cref="EgressBatch"/> scope (one
+/// <c>sendmmsg</c> per batch of up to 32 datagrams), spins briefly when the ring runs dry, then sleeps until the
+/// next post wakes it — a wake-up per batch, never per packet. A full ring drops its oldest entry (the packet is
+/// released, a QueueOverflow drop counted) instead of blocking the publisher's receive loop.
+/// </summary>
+public sealed class SendWorker : IDisposable
+{
+    /// <summary>Entries processed per batch scope before the batch is flushed and the loop looks around again.</summary>
+    private const int DrainChunk = 64;
+
+    /// <summary>Empty polls (with <see cref="Thread.SpinWait"/>) before the thread goes to sleep.</summary>
+    private const int SpinPolls = 64;
+
+    private readonly SendRing _ring;
+    private readonly ManualResetEventSlim _wake = new(false, 0);
+    private readonly Thread? _thread;
+    private readonly Action<int>? _onStart;
+    private int _sleeping;
+    private volatile bool _stopping;
+    private long _processed;
+    private long _dropped;
+    private long _wakeUps;
+
+    /// <param name="index">Partition number in the pool.</param>
+    /// <param name="capacity">Ring entries (a power of two).</param>
+    /// <param name="startThread">False (tests): no thread; the test drains with <see cref="DrainChunkOnce"/>.</param>
+    /// <param name="onStart">Runs first on the new thread with <paramref name="index"/> (e.g. to pin it to a core).</param>
+    internal SendWorker(int index, int capacity, bool startThread, Action<int>? onStart)
+    {
+        Index = index;
+        _onStart = onStart;
+        _ring = new SendRing(capacity);
+        if (startThread)
+        {
+            _thread = new Thread(Run) { IsBackground = true, Name = $"dwr-send-{index}" };
+            _thread.Start();
+        }
+    }
+
+    /// <summary>This worker's partition number in its pool (1..N-1; partition 0 is the posting thread itself).</summary>
+    public int Index { get; }
+
+    /// <summary>Entries waiting in the ring.</summary>
+    public int Backlog => _ring.Count;
+
+    /// <summary>Entries processed so far.</summary>
+    public long Processed => Interlocked.Read(ref _processed);
+
+    /// <summary>Entries dropped because the ring was full (oldest first).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Times a post had to wake the sleeping thread.</summary>
+    public long WakeUps => Interlocked.Read(ref _wakeUps);
+
+    /// <summary>Any thread: hands one item to this worker; the sender takes care of releasing a dropped one.</summary>
+    internal void Post(TransportSender sender, in OutboundItem item)
+    {
+        if (_stopping)
+        {
+            // Shutting down: nobody will drain the ring any more.
+            sender.OnDroppedFromWorker(item, DropReason.NotConnected);
+            return;
+        }
+        while (!_ring.TryEnqueue(sender, item))
+        {
+            // Full: the oldest entry goes (the worker is behind; newer media is worth more than older).
+            if (_ring.TryDequeue(out var oldSender, out var oldItem))
+            {
+                Interlocked.Increment(ref _dropped);
+                oldSender.OnDroppedFromWorker(oldItem);
+            }
+        }
+        // The enqueue's CompareExchange is a full fence: the read below cannot move before it (Dekker with Run).
+        if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)
+        {
+            Interlocked.Increment(ref _wakeUps);
+            _wake.Set();
+        }
+    }
+
+    private void Run()
+    {
+        _onStart?.Invoke(Index);
+        while (!_stopping)
+        {
+            if (DrainChunkOnce() > 0)
+            {
+                continue;
+            }
+            int polls = 0;
+            while (_ring.IsEmpty && polls++ < SpinPolls && !_stopping)
+            {
+                Thread.SpinWait(20);
+            }
+            if (!_ring.IsEmpty)
+            {
+                continue;
+            }
+            _wake.Reset();
+            Interlocked.Exchange(ref _sleeping, 1);
+            if (!_ring.IsEmpty || _stopping)
+            {
+                Volatile.Write(ref _sleeping, 0);
+                continue;
+            }
+            _wake.Wait();
+        }
+    }
+
+    /// <summary>Worker thread (or a test, when the pool runs no threads): processes up to one chunk; returns how many.</summary>
+    internal int DrainChunkOnce()
+    {
+        int count = 0;
+        using (EgressBatch.Enter())
+        {
+            while (count < DrainChunk && _ring.TryDequeue(out var sender, out var item))
+            {
+                sender.RunOnWorker(item);
+                count++;
+            }
+        }
+        if (count > 0)
+        {
+            Interlocked.Add(ref _processed, count);
+        }
+        return count;
+    }
+
+    /// <summary>Stops the thread and releases whatever is still queued (counted as not sent).</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        _stopping = true;
+        _wake.Set();
+        if (_thread is not null && Thread.CurrentThread != _thread)
+        {
+            _thread.Join();
+        }
+        while (_ring.TryDequeue(out var sender, out var item))
+        {
+            sender.OnDroppedFromWorker(item, DropReason.NotConnected);
+        }
+        // NOTE: _wake is not disposed: a post racing with shutdown may still Set it.
+    }
+}

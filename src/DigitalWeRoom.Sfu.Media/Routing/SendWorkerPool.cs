@@ -1,0 +1,120 @@
+namespace DigitalWeRoom.Sfu.Media.Routing;
+
+/// <summary>What a <see cref="SendWorkerPool"/> is built with (Sfu:Media:SendWorkers and friends).</summary>
+public sealed record SendWorkerOptions
+{
+    /// <summary>
+    /// Partitions of the fan-out: partition 0 sends on the thread that produced the item (a publisher's receive loop),
+    /// partitions 1..N-1 each have a dedicated <see cref="SendWorker"/> thread. 1: everything on the receive loop (one
+    /// room's fan-out on one core); 0: one partition per core.
+    /// </summary>
+    public int Workers { get; init; }
+
+    /// <summary>Entries of each worker's ring (a power of two); a full ring drops its oldest entry.</summary>
+    public int RingCapacity { get; init; } = 4096;
+
+    /// <summary>
+    /// A transport pinned to partition 0 counts this many times when transports are spread: the receive loop also
+    /// receives, decrypts and runs every consumer's rewrite, so it takes a smaller share of the sends (with 2
+    /// partitions and weight 2: a third of the transports; the receive loop then carries about as much as the worker).
+    /// </summary>
+    public int InlineWeight { get; init; } = 2;
+
+    /// <summary>False (tests): workers run no thread; the test drains them by hand.</summary>
+    public bool StartThreads { get; init; } = true;
+
+    /// <summary>Runs first on each worker thread with its partition number (benchmarks pin threads to cores).</summary>
+    public Action<int>? OnWorkerStart { get; init; }
+
+    /// <summary>The partitions actually used: <see cref="Workers"/>, or the processor count when it is 0.</summary>
+    public int EffectivePartitions => Workers > 0 ? Workers : Environment.ProcessorCount;
+}
+
+/// <summary>
+/// The process's send workers, shared by every room's <see cref="Router"/>. Each transport is pinned, when it is
+/// created, to one partition — the lightest one, so a room's subscribers are spread evenly over the cores — and
+/// keeps it for life: its <see cref="TransportSender"/> state then has one owner (the worker thread, or for partition
+/// 0 one inline sender at a time behind the busy flag) and its packets keep their order.
+/// </summary>
+public sealed class SendWorkerPool : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly SendWorker[] _workers;
+    private readonly int[] _pinned;
+    private readonly int _inlineWeight;
+    private bool _disposed;
+
+    public SendWorkerPool(SendWorkerOptions options)
+    {
+        int partitions = Math.Clamp(options.EffectivePartitions, 1, 64);
+        _inlineWeight = Math.Max(1, options.InlineWeight);
+        _workers = new SendWorker[partitions - 1];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = new SendWorker(i + 1, options.RingCapacity, options.StartThreads, options.OnWorkerStart);
+        }
+        _pinned = new int[partitions];
+    }
+
+    /// <summary>Partitions, the inline one included.</summary>
+    public int Partitions => _pinned.Length;
+
+    /// <summary>The dedicated workers (partitions 1..N-1).</summary>
+    public IReadOnlyList<SendWorker> Workers => _workers;
+
+    /// <summary>Entries waiting in all workers' rings.</summary>
+    public int Backlog
+    {
+        get
+        {
+            int total = 0;
+            foreach (var worker in _workers) total += worker.Backlog;
+            return total;
+        }
+    }
+
+    /// <summary>Pins a new transport: null means partition 0 (inline on the producing thread), else its worker.</summary>
+    internal SendWorker? Assign()
+    {
+        lock (_gate)
+        {
+            if (_disposed || _workers.Length == 0)
+            {
+                return null;
+            }
+            int best = 0;
+            long bestLoad = (long)_pinned[0] * _inlineWeight;
+            for (int i = 1; i < _pinned.Length; i++)
+            {
+                // Ties go to a worker: with equal weight the receive loop keeps the smaller share.
+                if (_pinned[i] < bestLoad || (_pinned[i] == bestLoad && best == 0))
+                {
+                    best = i;
+                    bestLoad = _pinned[i];
+                }
+            }
+            _pinned[best]++;
+            return best == 0 ? null : _workers[best - 1];
+        }
+    }
+
+    /// <summary>The transport pinned by <see cref="Assign"/> closed.</summary>
+    internal void Unassign(SendWorker? worker)
+    {
+        lock (_gate)
+        {
+            int index = worker?.Index ?? 0;
+            if (_pinned[index] > 0) _pinned[index]--;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
+        foreach (var worker in _workers) worker.Dispose();
+    }
+}

@@ -1,0 +1,253 @@
+using System.Buffers.Binary;
+using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Transport;
+using DigitalWeRoom.Sfu.Transport.Buffers;
+using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
+
+namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
+
+/// <summary>
+/// Two cores for one room (issue 16 item 5): a publisher's fan-out is sent partly on its receive loop and partly by
+/// send workers. Each subscriber keeps its order and a single sender, a full worker ring drops its oldest entries,
+/// nothing is allocated per packet on either thread, and closing returns every pooled packet.
+/// </summary>
+public sealed class SendWorkerTests
+{
+    private const uint PublisherSsrc = 0x1234;
+    private const int Subscribers = 10;
+
+    /// <summary>Checks order and single ownership of one subscriber's sends, without allocating.</summary>
+    private sealed class OrderCheckingSender : IRtpPacketSender
+    {
+        private int _inside;
+        public long Packets;
+        public long OutOfOrder;
+        public long Concurrent;
+        public ushort LastSeq;
+        public int LastThread;
+
+        public bool TrySendRtp(Span<byte> buffer, int length)
+        {
+            if (Interlocked.Exchange(ref _inside, 1) != 0) Interlocked.Increment(ref Concurrent);
+            ushort seq = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
+            if (Packets > 0 && seq != (ushort)(LastSeq + 1)) OutOfOrder++;
+            LastSeq = seq;
+            LastThread = Environment.CurrentManagedThreadId;
+            Packets++;
+            Volatile.Write(ref _inside, 0);
+            return true;
+        }
+
+        public bool TrySendRtcp(Span<byte> buffer, int length) => true;
+    }
+
+    private sealed class Room : IDisposable
+    {
+        public Room(SendWorkerOptions workers, int spreadMinConsumers = 4)
+        {
+            Workers = new SendWorkerPool(workers);
+            (Router, _, Pool) = NewRouter(Quiet with { InlineSend = true, SendWorkers = Workers, SpreadMinConsumers = spreadMinConsumers });
+            Publisher = Router.CreateTransport("pub", new OrderCheckingSender());
+            // Audio: every packet is forwarded (no key-frame wait), so counts are exact.
+            Producer = Router.CreateProducer(Publisher, new ProducerOptions("a", MediaKind.Audio, PublisherSsrc, [Opus]));
+            for (int i = 0; i < Senders.Length; i++)
+            {
+                Senders[i] = new OrderCheckingSender();
+                Subscribers[i] = Router.CreateTransport($"sub{i}", Senders[i]);
+                Router.CreateConsumer(Subscribers[i], Producer, new ConsumerOptions($"c{i}", 100u + (uint)i));
+            }
+        }
+
+        public SendWorkerPool Workers { get; }
+
+        public Router Router { get; }
+
+        public PacketPool Pool { get; }
+
+        public MediaTransport Publisher { get; }
+
+        public Producer Producer { get; }
+
+        public OrderCheckingSender[] Senders { get; } = new OrderCheckingSender[SendWorkerTests.Subscribers];
+
+        public MediaTransport[] Subscribers { get; } = new MediaTransport[SendWorkerTests.Subscribers];
+
+        private readonly byte[] _payload = new byte[160];
+        private ushort _seq;
+
+        /// <summary>One packet in as a receive loop hands it over; partition-0 queues drained as their send loops would.</summary>
+        public void Send(int packets)
+        {
+            for (int n = 0; n < packets; n++)
+            {
+                Deliver(Router, Publisher, Rtp(Pool, PublisherSsrc, _seq, _seq * 960u, 111, _payload));
+                _seq++;
+                foreach (var sub in Subscribers)
+                {
+                    if (sub.Outbound.Worker is null) sub.Outbound.DrainAvailable();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            Router.Dispose();
+            Workers.Dispose();
+        }
+    }
+
+    [Fact]
+    public void TwoPartitions_SpreadTheFanOut_EachSubscriberInOrder_OneSenderAtATime()
+    {
+        using var room = new Room(new SendWorkerOptions { Workers = 2 });
+        var pinned = room.Subscribers.Where(s => s.Outbound.Worker is not null).ToArray();
+        // With weight 2 the receive loop keeps about a third of the transports.
+        Assert.InRange(pinned.Length, 5, 8);
+
+        const int Packets = 20_000;
+        for (int i = 0; i < Packets / 100; i++)
+        {
+            room.Send(100);
+            // A closed loop, as a socket's receive queue is: the worker is never more than a ring's quarter behind.
+            while (room.Workers.Backlog > 1024) Thread.Yield();
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (room.Workers.Backlog > 0 && DateTime.UtcNow < deadline) Thread.Sleep(5);
+
+        int receiveThread = Environment.CurrentManagedThreadId;
+        var worker = room.Workers.Workers.Single();
+        for (int i = 0; i < Subscribers; i++)
+        {
+            var sender = room.Senders[i];
+            Assert.Equal(Packets, sender.Packets);
+            Assert.Equal(0, sender.OutOfOrder);
+            Assert.Equal(0, sender.Concurrent);
+            // Pinned subscribers were sent by the worker's thread, the others on this (the receive) thread.
+            Assert.Equal(room.Subscribers[i].Outbound.Worker is null, sender.LastThread == receiveThread);
+        }
+        Assert.Equal((long)Packets * pinned.Length, worker.Processed);
+        Assert.Equal(0, worker.Dropped);
+        Assert.Equal(0, room.Router.Counters.Drops.Total);
+        Assert.Equal((long)Packets * Subscribers, room.Router.Counters.ForwardedPackets);
+    }
+
+    [Fact]
+    public void SmallFanOut_StaysInlineOnTheReceiveLoop()
+    {
+        using var room = new Room(new SendWorkerOptions { Workers = 2, StartThreads = false }, spreadMinConsumers: Subscribers + 1);
+        room.Send(100);
+        var worker = room.Workers.Workers.Single();
+        Assert.Equal(0, worker.Backlog);
+        Assert.Equal(0, worker.Processed);
+        Assert.All(room.Senders, s => Assert.Equal(100, s.Packets));
+    }
+
+    [Fact]
+    public void FullRing_DropsOldestEntries_NewestAreSentInOrder()
+    {
+        const int Ring = 16;
+        using var room = new Room(new SendWorkerOptions { Workers = 2, StartThreads = false, RingCapacity = Ring });
+        var worker = room.Workers.Workers.Single();
+        int pinned = room.Subscribers.Count(s => s.Outbound.Worker is not null);
+        const int Packets = 40;
+
+        room.Send(Packets); // the worker does not run: its ring overflows
+        Assert.Equal(Ring, worker.Backlog);
+        long posted = (long)Packets * pinned;
+        Assert.Equal(posted - Ring, worker.Dropped);
+        Assert.Equal(posted - Ring, room.Router.Counters.Drops.Get(DropReason.QueueOverflow));
+        while (worker.DrainChunkOnce() > 0)
+        {
+        }
+
+        // The ring kept the last Ring entries: the newest packets, each subscriber's still in order.
+        ushort lastInline = room.Senders[Array.FindIndex(room.Subscribers, s => s.Outbound.Worker is null)].LastSeq;
+        long sent = 0;
+        for (int i = 0; i < Subscribers; i++)
+        {
+            var sender = room.Senders[i];
+            if (room.Subscribers[i].Outbound.Worker is null)
+            {
+                Assert.Equal(Packets, sender.Packets);
+                continue;
+            }
+            Assert.Equal(0, sender.OutOfOrder);
+            Assert.True(sender.Packets > 0, "a pinned subscriber got nothing");
+            sent += sender.Packets;
+            // Its last packet is the publisher's last one (same rewrite offset as an inline subscriber's).
+            Assert.Equal(lastInline, sender.LastSeq);
+        }
+        Assert.Equal(Ring, sent);
+        Assert.Equal(0, room.Subscribers.Sum(s => s.Outbound.QueuedCount));
+        room.Router.Dispose();
+        Assert.Equal(0, room.Pool.Outstanding);
+    }
+
+    [Fact]
+    public void TwoThreads_ZeroBytesPerPacket_OnTheReceiveLoopAndTheWorker()
+    {
+        using var room = new Room(new SendWorkerOptions { Workers = 2, StartThreads = false, RingCapacity = 1024 });
+        var worker = room.Workers.Workers.Single();
+        long workerAllocated = 0;
+        int workerBatches = 0;
+        var phase = 0; // 1: warm-up running, 2: measured run, 3: done
+        var drainer = new Thread(() =>
+        {
+            while (Volatile.Read(ref phase) < 2) worker.DrainChunkOnce();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            while (Volatile.Read(ref phase) < 3 || worker.Backlog > 0)
+            {
+                if (worker.DrainChunkOnce() > 0) workerBatches++;
+                else Thread.SpinWait(50);
+            }
+            workerAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }) { IsBackground = true };
+        drainer.Start();
+
+        void Run(int chunks)
+        {
+            for (int i = 0; i < chunks; i++)
+            {
+                room.Send(100);
+                while (worker.Backlog > 256) Thread.SpinWait(50); // stay below the ring's size: nothing dropped
+            }
+        }
+
+        Run(50); // warm-up: JIT, ring cells
+        // The pool and its idle queue at full size (4,096 retained): a slower worker under CPU contention keeps
+        // more packets out than the warm-up did, and the idle queue's segments grow when a new peak comes back
+        // (growth of a pool, not a per-packet allocation).
+        var warm = Enumerable.Range(0, 4200).Select(_ => room.Pool.Rent()).ToArray();
+        foreach (var packet in warm) packet.Release();
+        while (worker.Backlog > 0) Thread.SpinWait(50);
+        Volatile.Write(ref phase, 2);
+        long poolAllocated = room.Pool.Allocated;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run(100);
+        long receiveAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        poolAllocated = room.Pool.Allocated - poolAllocated;
+        Volatile.Write(ref phase, 3);
+        Assert.True(drainer.Join(TimeSpan.FromSeconds(30)));
+
+        Assert.True(receiveAllocated == 0 && workerAllocated == 0, $"receive loop {receiveAllocated} B, worker {workerAllocated} B, pool grew by {poolAllocated}");
+        Assert.True(workerBatches > 0);
+        Assert.Equal(0, worker.Dropped);
+        Assert.All(room.Senders, s => Assert.Equal(15_000, s.Packets));
+        Assert.All(room.Senders, s => Assert.Equal(0, s.OutOfOrder));
+    }
+
+    [Fact]
+    public void Shutdown_WhileWorkersAreBusy_ReturnsEveryPooledPacket()
+    {
+        var room = new Room(new SendWorkerOptions { Workers = 3, RingCapacity = 64 }, spreadMinConsumers: 1);
+        Assert.Equal(2, room.Workers.Workers.Count);
+        room.Send(3_000); // a small ring: some entries are dropped, some still queued at close
+        room.Router.Dispose();
+        room.Workers.Dispose();
+        Assert.Equal(0, room.Pool.Outstanding);
+        Assert.Equal(room.Pool.Rented, room.Pool.Returned);
+        // Posting after shutdown releases at once.
+        Assert.All(room.Workers.Workers, w => Assert.Equal(0, w.Backlog));
+    }
+}
