@@ -3,6 +3,8 @@
 # measured in the same run, with the ratio, the date and the load average:
 #   1. forwarding path: `forward-bench -s 10` vs the reference forwarder (../shared/perf-reference `fwd 1 10 gcm-native
 #      sendmmsg 0 8`), alternating rounds; in->out latency at 50 % / 80 % of saturation (`forward-bench --latency`);
+#      one room's fan-out on 2 cores: `forward-bench --workers 2 --cores 2` over the 1-core rounds, next to the
+#      reference's `fwd 2 ...` over `fwd 1 ...`;
 #   2. against Janus 1.1.2 (compare-janus.sh, meeting -n 6): server CPU per forwarded packet, p50/p99 latency, RSS;
 #      and the server's CPU-us per forwarded packet over forward-bench's us per out-packet (the fixed costs);
 #   3. capacity scenarios at the goal sizes (livestream, large-meeting, audio), quality measured on the probes;
@@ -70,6 +72,15 @@ for r in $(seq "$ROUNDS"); do
   if [ -n "$REF_BIN" ]; then
     ip netns exec dwrlt-all env BENCH_SECONDS="$FB_SECONDS" "$REF_BIN" fwd 1 10 gcm-native sendmmsg 0 8 > "$OUT/ref-$r.txt" 2>&1 || echo "  reference exited $?"
     grep RESULT "$OUT/ref-$r.txt" || true
+  fi
+done
+echo "== 1b. one room's fan-out on 2 cores: forward-bench --workers 2 --cores 2 vs the 1-core rounds above; reference fwd 2 vs fwd 1"
+for r in $(seq "$ROUNDS"); do
+  ip netns exec dwrlt-all env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 --workers 2 --cores 2 > "$OUT/fbw2-$r.txt" 2>&1 || echo "  forward-bench --workers 2 exited $?"
+  grep RESULT "$OUT/fbw2-$r.txt" || true
+  if [ -n "$REF_BIN" ]; then
+    ip netns exec dwrlt-all env BENCH_SECONDS="$FB_SECONDS" "$REF_BIN" fwd 2 10 gcm-native sendmmsg 0 8 > "$OUT/fwd2-$r.txt" 2>&1 || echo "  reference fwd 2 exited $?"
+    grep RESULT "$OUT/fwd2-$r.txt" || true
   fi
 done
 ip netns exec dwrlt-all env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 --latency > "$OUT/fb-latency.txt" 2>&1 || echo "  forward-bench --latency exited $?"

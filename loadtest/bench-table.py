@@ -113,7 +113,14 @@ else:
 a, b = load("idle-a.json"), load("idle-b.json")
 per = (b["ServerRssMb"] - a["ServerRssMb"]) * 1024 / (int(idle_b) - int(idle_a)) if a and b else None
 absolute(f"server RSS KB per additional subscriber ({idle_a} -> {idle_b} listeners of one microphone)", per, 150.0, "KB")
-rows.append(("one room's fan-out on 2 cores (issue item 5)", "-", "-", "-", ">= 1.8", "not measured here (Media hot path being redesigned)"))
+# 5. one room's fan-out on 2 cores: 2-core / 1-core of ours (send workers) next to the reference's fwd 2 / fwd 1
+fb2 = med(grep(r"RESULT forward-bench .* out_pps=(\d+)", "fbw2-*.txt"))
+ref2 = med([k * 1000 for k in grep(r"RESULT fwd .*median (\d+) k out-pkt/s", "fwd2-*.txt")])
+ours_scaling = fb2 / fb_pps if fb2 and fb_pps else None
+ref_scaling = ref2 / ref_pps if ref2 and ref_pps else None
+rows.append(("one room's fan-out, out-pkt/s 2 cores / 1 core (forward-bench --workers 2 --cores 2 / --workers 1) vs reference fwd 2 / fwd 1",
+             fmt(ours_scaling), fmt(ref_scaling), fmt(ours_scaling / ref_scaling if ours_scaling and ref_scaling else None), ">= 1.8 (ours)",
+             "-" if ours_scaling is None else ("yes" if ours_scaling >= 1.8 else "MISSED")))
 
 print(f"\n### Capacity figures, {started}{' (SMOKE: tiny sizes, not figures)' if smoke else ''}\n")
 print(f"Load average {load_start} at start, {load_end} at end; server GC `{gc}`, JIT `{jit}`; one machine, server and load generator on the same 2 cores.\n")

@@ -78,13 +78,15 @@ internal static class Program
         var fbLive = new Option<bool>("--live-clients") { Description = "send to the live clients (their receive threads wake per packet) instead of non-reading sink sockets like the reference" };
         var fbQueued = new Option<bool>("--queued") { Description = "always go through each subscriber's queue (no inline send on the fan-out thread)" };
         var fbLatency = new Option<bool>("--latency") { Description = "then measure in→out latency at 50 % and 80 % of the saturation just measured (open loop)" };
-        var forwardBench = new Command("forward-bench", "saturate our forwarding path on one thread: 1 publisher → N subscribers (in-process, loopback)") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued, fbLatency };
+        var fbWorkers = new Option<int>("--workers") { Description = "partitions of the fan-out (Sfu:Media:SendWorkers): 1 = all on the forwarding thread; N = it plus N-1 send worker threads", DefaultValueFactory = _ => 1 };
+        var fbCores = new Option<int>("--cores") { Description = "with --cpu: the send workers are pinned to cpu + i % cores (1: all threads on one core)", DefaultValueFactory = _ => 1 };
+        var forwardBench = new Command("forward-bench", "saturate our forwarding path: 1 publisher → N subscribers (in-process, loopback), on one thread or spread over send workers") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued, fbLatency, fbWorkers, fbCores };
         forwardBench.SetAction(async (pr, ct) =>
         {
             // Plain lines (not Spectre, which wraps at 80 columns without a terminal): scripts parse them.
-            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null).ConfigureAwait(false);
+            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null, workers: pr.GetValue(fbWorkers), cores: pr.GetValue(fbCores)).ConfigureAwait(false);
             Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
+                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} workers={pr.GetValue(fbWorkers)} cores={pr.GetValue(fbCores)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
             foreach (var point in r.Latency)
             {
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -22,6 +22,10 @@ namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 /// With <c>sinks</c> (default) the subscribers' packets go, like the reference's, to sockets nobody reads (rcvbuf
 /// 4 KiB, the kernel drops them), else to the live clients, whose receive threads every send must wake.
 /// Difference from the reference left: no recvfrom syscall (the datagram is handed in).
+/// With <c>workers</c> &gt; 1 the fan-out is spread over send workers (issue 16 item 5): the pinned thread keeps
+/// partition 0 and each worker thread is pinned to <c>cpu + i % cores</c> (<c>cores</c> 1: all on one core, the
+/// overhead of the hand-off alone). The loop stays closed: it waits while the workers are more than a ring's quarter
+/// behind, and a timed batch ends when they have sent everything.
 /// </summary>
 internal static partial class ForwardBench
 {
@@ -34,17 +38,29 @@ internal static partial class ForwardBench
     /// </summary>
     public readonly record struct LoadPoint(double Fraction, double InPacketsPerSecond, long Packets, double P50Micros, double P99Micros, double MaxMicros);
 
-    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null)
+    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null, int workers = 1, int cores = 1)
     {
+        // Declared before the target, so it is disposed after the target closed every transport.
+        using var sendWorkers = workers > 1
+            ? new SendWorkerPool(new SendWorkerOptions
+            {
+                Workers = workers,
+                OnWorkerStart = index =>
+                {
+                    if (cpu >= 0 && OperatingSystem.IsLinux()) PinCurrentThread(cpu + (index % Math.Max(1, cores)));
+                },
+            })
+            : null;
         var plan = ScenarioPlan.Broadcast(1, subscribers, TimeSpan.FromMinutes(5));
         var profile = new MediaProfile { Audio = false, VideoBitrate = 1200 * 8 * 30, VideoFps = 30, MaxVideoPayloadBytes = 1200 };
-        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, InlineSend = inline, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 1024 });
+        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, InlineSend = inline, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 1024, SendWorkers = sendWorkers });
         var participants = plan.Participants.Select(p => new SyntheticParticipant(p, profile, 1)).ToArray();
         foreach (var p in participants) await target.JoinAsync(p, CancellationToken.None).ConfigureAwait(false);
         var client = target.ClientOf(participants[0]);
         var srtp = client.Transport.LocalSrtp!;
         var from = client.Endpoint.LocalEndPoint.Serialize();
-        var media = participants.Select(target.MediaOf).ToArray();
+        // The transports a send worker owns are not drained here (their worker sends them).
+        var media = participants.Select(target.MediaOf).Where(m => m.Outbound.Worker is null).ToArray();
         using var sinkSockets = new SinkSockets(sinks ? subscribers : 0);
         for (int i = 0; i < sinkSockets.Count; i++)
         {
@@ -90,7 +106,9 @@ internal static partial class ForwardBench
                     }
                     packet.Release();
                     foreach (var m in media) m.Outbound.DrainAvailable();
+                    WaitForWorkers(sendWorkers, BacklogBound);
                 }
+                WaitForWorkers(sendWorkers, 0);
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 
                 if (!warm)
@@ -130,12 +148,26 @@ internal static partial class ForwardBench
                     }
                     packet.Release();
                     foreach (var m in media) m.Outbound.DrainAvailable();
+                    WaitForWorkers(sendWorkers, 0); // the packet is out when the workers sent their share too
                     histogram.Record((Stopwatch.GetTimestamp() - due) * 1_000_000 / Stopwatch.Frequency);
                 }
                 points.Add(new LoadPoint(fraction, inRate, histogram.Count, histogram.Percentile(50), histogram.Percentile(99), histogram.Max));
             }
             return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+    }
+
+    /// <summary>Workers' backlog at which the input waits (a quarter of a ring: nothing is dropped for overflow).</summary>
+    private const int BacklogBound = 1024;
+
+    private static void WaitForWorkers(SendWorkerPool? workers, int bound)
+    {
+        if (workers is null) return;
+        while (workers.Backlog > bound)
+        {
+            // Yield rather than spin: with --cores 1 the workers need this core.
+            Thread.Yield();
+        }
     }
 
     private static void PinCurrentThread(int cpu)

@@ -16,14 +16,24 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// </summary>
 public sealed class SendSideBandwidthEstimator
 {
+    /// <summary>Most packets remembered for feedback (the ring starts at <see cref="InitialHistorySize"/> and doubles by need).</summary>
     public const int HistorySize = 8192;
+
+    public const int InitialHistorySize = 64;
+
+    /// <summary>A slot is reused without growing once its packet was sent this long ago (feedback comes within an RTT or so).</summary>
+    private const long HistoryWindowMicros = 1_000_000;
     public const long FeedbackTimeoutMicros = 5_000_000;
     private const long GroupSpanMicros = 5_000;
     private const long AckWindowMicros = 500_000;
     private const int AckRingSize = 4096;
 
-    private readonly SentPacket[] _history = new SentPacket[HistorySize];
-    private readonly TwccPacketStatus[] _statuses = new TwccPacketStatus[HistorySize];
+    // Sized by the send rate (issue 16 item 4: 8,192 slots up front were 256 KB per subscriber, most of its memory).
+    private SentPacket[] _history = new SentPacket[InitialHistorySize];
+
+    // Decoding scratch, one per thread that handles feedback (receive loops), not one per subscriber.
+    [ThreadStatic]
+    private static TwccPacketStatus[]? t_statuses;
     private readonly RateWindow _acked = new(AckRingSize, AckWindowMicros);
     private readonly RateWindow _sent = new(AckRingSize, AckWindowMicros);
     private readonly TrendlineEstimator _trendline = new();
@@ -119,7 +129,13 @@ public sealed class SendSideBandwidthEstimator
     /// <summary>As <see cref="OnPacketSent(ushort, long, int)"/>, for a packet of probe cluster <paramref name="probeCluster"/> (0: none).</summary>
     public void OnPacketSent(ushort sequence, long sendTimeMicros, int size, int probeCluster)
     {
-        ref var entry = ref _history[sequence % HistorySize];
+        ref var entry = ref _history[sequence % _history.Length];
+        if (entry.Valid && _history.Length < HistorySize && sendTimeMicros - entry.SendTimeMicros < HistoryWindowMicros)
+        {
+            // The ring would forget a packet whose feedback may still come: more room, once per doubling.
+            GrowHistory();
+            entry = ref _history[sequence % _history.Length];
+        }
         entry = new SentPacket(sequence, sendTimeMicros, size, probeCluster, valid: true);
         _sent.Add(sendTimeMicros, size);
     }
@@ -145,14 +161,15 @@ public sealed class SendSideBandwidthEstimator
     /// <summary>A parsed transport-cc feedback from the subscriber. Returns the new estimate.</summary>
     public double OnTransportFeedback(in TransportWideFeedback feedback, long nowMicros)
     {
-        int count = feedback.CopyPackets(_statuses);
+        var statuses = t_statuses ??= new TwccPacketStatus[HistorySize];
+        int count = feedback.CopyPackets(statuses);
         long arrivalTicks = feedback.ReferenceTime * (long)(TransportWideFeedback.MicrosecondsPerReferenceTime / TransportWideFeedback.MicrosecondsPerTick);
         int known = 0;
         int lost = 0;
         for (int i = 0; i < count; i++)
         {
-            var status = _statuses[i];
-            ref var sent = ref _history[status.SequenceNumber % HistorySize];
+            var status = statuses[i];
+            ref var sent = ref _history[status.SequenceNumber % _history.Length];
             if (!sent.Valid || sent.Sequence != status.SequenceNumber)
             {
                 if (status.Received) arrivalTicks += status.DeltaTicks;
@@ -310,6 +327,17 @@ public sealed class SendSideBandwidthEstimator
         _groupFirstSend = sendTime;
         _groupLastSend = sendTime;
         _groupLastArrival = arrival;
+    }
+
+    /// <summary>Twice the slots; remembered packets keep their sequence's slot (distinct mod n, so distinct mod 2n).</summary>
+    private void GrowHistory()
+    {
+        var history = new SentPacket[_history.Length * 2];
+        foreach (var sent in _history)
+        {
+            if (sent.Valid) history[sent.Sequence % history.Length] = sent;
+        }
+        _history = history;
     }
 
     private struct SentPacket(ushort sequence, long sendTimeMicros, int size, int probeCluster, bool valid)

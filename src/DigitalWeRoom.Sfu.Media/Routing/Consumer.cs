@@ -278,14 +278,21 @@ public sealed class Consumer : IKeyFrameCacheTarget
     {
         return new RtpStreamSender(options.OutputSsrc, producer.ClockRate)
         {
-            Retransmissions = router.RetransmissionBufferPackets > 0
-                ? new RetransmissionBuffer(router.RetransmissionBufferPackets, router.RetransmissionMaxAge, router.RetransmissionMinInterval, timestampFrequency)
+            Retransmissions = RetransmissionPackets(producer.Kind, router) is > 0 and var packets
+                ? new RetransmissionBuffer(packets, router.RetransmissionMaxAge, router.RetransmissionMinInterval, timestampFrequency)
                 : null,
             RtxSsrc = options.RtxSsrc,
             IsAudio = producer.Kind == MediaKind.Audio,
             RtxPayloadTypes = [.. options.RtxPayloadTypes],
         };
     }
+
+    /// <summary>
+    /// Audio sends one packet per 20 ms frame: 64 slots hold more than the 1 s a packet is kept
+    /// (<see cref="RouterOptions.RetransmissionMaxAge"/>), where video's 512 would be 14 KB of empty slots per listener.
+    /// </summary>
+    private static int RetransmissionPackets(MediaKind kind, RouterOptions router) =>
+        kind == MediaKind.Audio ? Math.Min(router.RetransmissionBufferPackets, router.AudioRetransmissionBufferPackets) : router.RetransmissionBufferPackets;
 
     private byte MapPayloadType(byte payloadType)
     {

@@ -11,8 +11,11 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 public sealed class MediaCounters
 {
     private long _receivedPackets;
-    private long _forwardedPackets;
-    private long _forwardedBytes;
+    // Forwarded packets and bytes, one pair per stripe on its own cache line: the receive loop and the send workers
+    // count every packet on different cores, and one shared line would bounce between them per packet.
+    private const int Stripes = 16;
+    private const int StripeStride = 8; // longs: 64 bytes
+    private readonly long[] _forwarded = new long[(Stripes + 1) * StripeStride];
     private long _rtcpSent;
     private long _keyFrameRequestsSent;
     private long _keyFrameRequestsThrottled;
@@ -46,9 +49,9 @@ public sealed class MediaCounters
     public long ReceivedPackets => Volatile.Read(ref _receivedPackets);
 
     /// <summary>RTP packets handed to a subscriber transport (after rewrite), and their bytes before SRTP.</summary>
-    public long ForwardedPackets => Volatile.Read(ref _forwardedPackets);
+    public long ForwardedPackets => SumStripes(0);
 
-    public long ForwardedBytes => Volatile.Read(ref _forwardedBytes);
+    public long ForwardedBytes => SumStripes(1);
 
     public long RtcpSent => Volatile.Read(ref _rtcpSent);
 
@@ -134,8 +137,10 @@ public sealed class MediaCounters
 
     internal void OnForwarded(int bytes)
     {
-        Interlocked.Increment(ref _forwardedPackets);
-        Interlocked.Add(ref _forwardedBytes, bytes);
+        // Stripe 0's line is left empty so the array header's line is not shared with a counter.
+        int stripe = ((Thread.GetCurrentProcessorId() & (Stripes - 1)) + 1) * StripeStride;
+        Interlocked.Increment(ref _forwarded[stripe]);
+        Interlocked.Add(ref _forwarded[stripe + 1], bytes);
     }
 
     internal void OnRtcpSent() => Interlocked.Increment(ref _rtcpSent);
@@ -143,4 +148,14 @@ public sealed class MediaCounters
     internal void OnKeyFrameRequestSent() => Interlocked.Increment(ref _keyFrameRequestsSent);
 
     internal void OnKeyFrameRequestThrottled() => Interlocked.Increment(ref _keyFrameRequestsThrottled);
+
+    private long SumStripes(int offset)
+    {
+        long sum = 0;
+        for (int i = 1; i <= Stripes; i++)
+        {
+            sum += Volatile.Read(ref _forwarded[(i * StripeStride) + offset]);
+        }
+        return sum;
+    }
 }

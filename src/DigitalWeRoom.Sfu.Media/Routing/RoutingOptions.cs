@@ -78,6 +78,12 @@ public sealed record RouterOptions
     /// <summary>Packets kept per outgoing stream to answer NACKs (RFC 4585 §6.2.1); 0 disables retransmission.</summary>
     public int RetransmissionBufferPackets { get; init; } = 512;
 
+    /// <summary>
+    /// The same for an audio stream (one packet per 10-60 ms frame): enough for <see cref="RetransmissionMaxAge"/>
+    /// at 20 ms frames with room to spare; at most <see cref="RetransmissionBufferPackets"/>.
+    /// </summary>
+    public int AudioRetransmissionBufferPackets { get; init; } = 64;
+
     /// <summary>Packets older than this are not retransmitted (and released).</summary>
     public TimeSpan RetransmissionMaxAge { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -28,6 +28,7 @@ public sealed class SendWorker : IDisposable
     private long _processed;
     private long _dropped;
     private long _wakeUps;
+    private long _allocatedBytes;
 
     /// <param name="index">Partition number in the pool.</param>
     /// <param name="capacity">Ring entries (a power of two).</param>
@@ -56,6 +57,9 @@ public sealed class SendWorker : IDisposable
 
     /// <summary>Entries dropped because the ring was full (oldest first).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Bytes the GC counted as allocated on the draining thread while it processed entries (0 in steady state).</summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
 
     /// <summary>Times a post had to wake the sleeping thread.</summary>
     public long WakeUps => Interlocked.Read(ref _wakeUps);
@@ -119,6 +123,7 @@ public sealed class SendWorker : IDisposable
     internal int DrainChunkOnce()
     {
         int count = 0;
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
         using (EgressBatch.Enter())
         {
             while (count < DrainChunk && _ring.TryDequeue(out var sender, out var item))
@@ -130,6 +135,7 @@ public sealed class SendWorker : IDisposable
         if (count > 0)
         {
             Interlocked.Add(ref _processed, count);
+            Interlocked.Add(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - allocated);
         }
         return count;
     }

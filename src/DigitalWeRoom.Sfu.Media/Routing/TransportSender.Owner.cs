@@ -17,7 +17,7 @@ public sealed partial class TransportSender
     private int _pending;
 
     /// <summary>The worker this transport is pinned to; null: partition 0 (inline, else its own send loop).</summary>
-    internal SendWorker? Worker => _worker;
+    public SendWorker? Worker => _worker;
 
     /// <summary>
     /// Inline when the item is not part of a wide fan-out (<paramref name="spread"/> false: timers, feedback, small

@@ -50,7 +50,10 @@ public sealed partial class TransportSender
     private uint _forwarded;
 
     private readonly bool _inline;
-    private readonly Pacer<OutboundItem>? _pacer;
+    // Created on the first packet to pace (once the subscriber's estimate is known): 14 KB a listener never needs.
+    private Pacer<OutboundItem>? _pacer;
+    private readonly bool _pacing;
+    private readonly int _pacerCapacity;
     private ITimer? _pacerTimer;
     private int _pacerTimerArmed;
     private int _busy;
@@ -64,7 +67,8 @@ public sealed partial class TransportSender
         _counters = counters;
         _time = time;
         _inline = options.InlineSend ?? options.StartSendLoops;
-        _pacer = options.Pacing ? new Pacer<OutboundItem>(options.PacerCapacity, owner.Bandwidth.Estimate) : null;
+        _pacing = options.Pacing;
+        _pacerCapacity = options.PacerCapacity;
         _queue = Channel.CreateBounded<OutboundItem>(
             new BoundedChannelOptions(options.SubscriberQueueCapacity)
             {
@@ -181,14 +185,14 @@ public sealed partial class TransportSender
         {
             item.Packet?.Release();
         }
-        if (_pacer is null)
+        if (Volatile.Read(ref _pacer) is null)
         {
             return;
         }
         AcquireBusy();
         try
         {
-            while (_pacer.TryDequeueUnpaced(out var item))
+            while (_pacer!.TryDequeueUnpaced(out var item))
             {
                 item.Packet?.Release();
             }
@@ -201,9 +205,9 @@ public sealed partial class TransportSender
 
     private void Process(in OutboundItem item)
     {
-        if (_pacer is not null)
+        if (_pacing)
         {
-            if (item.Kind == OutboundKind.Rtp && (_pacer.Count > 0 || _owner.Bandwidth.HasFeedback))
+            if (item.Kind == OutboundKind.Rtp && (_pacer is { Count: > 0 } || _owner.Bandwidth.HasFeedback))
             {
                 Pace(item);
                 return;
@@ -261,6 +265,10 @@ public sealed partial class TransportSender
     /// </summary>
     private void Pace(in OutboundItem item)
     {
+        if (_pacer is null)
+        {
+            Volatile.Write(ref _pacer, new Pacer<OutboundItem>(_pacerCapacity, _owner.Bandwidth.Estimate));
+        }
         long now = NowMicros();
         int size = item.Packet!.Length;
         _arrival.Add(size, now);
@@ -281,7 +289,10 @@ public sealed partial class TransportSender
 
     private void DrainPacer(long now)
     {
-        var pacer = _pacer!;
+        if (_pacer is not { } pacer)
+        {
+            return; // a pacer tick before any packet was paced
+        }
         if (_completed)
         {
             // Closed while this item was on its way in: nobody else will release it.

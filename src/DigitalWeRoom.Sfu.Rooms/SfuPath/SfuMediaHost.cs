@@ -23,6 +23,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
     private readonly NegotiationOptions _negotiation;
     private readonly SimulcastSettings _simulcast;
     private readonly Lock _gate = new();
+    private readonly SendWorkerPool _sendWorkers;
     private UdpEndpoint? _endpoint;
     private IceTcpEndpoint? _tcpEndpoint;
     private bool _disposed;
@@ -35,6 +36,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SfuMediaHost>();
+        _sendWorkers = new SendWorkerPool(new SendWorkerOptions { Workers = settings.SendWorkers });
     }
 
     /// <summary>The directory of transports once the ports are bound (metrics read it; null before).</summary>
@@ -116,7 +118,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
 
     public IRoomMedia CreateRoom(string roomName) =>
         Track(new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>(),
-            new RouterOptions { KeyFrameRequestMinInterval = _settings.KeyFrameRequestMinInterval })
+            new RouterOptions { KeyFrameRequestMinInterval = _settings.KeyFrameRequestMinInterval, SendWorkers = _sendWorkers })
         {
             LastN = _settings.LastN,
             Simulcast = _simulcast,
@@ -145,6 +147,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
             _tcpEndpoint?.Dispose();
             _endpoint?.Dispose();
         }
+        _sendWorkers.Dispose();
     }
 }
 
@@ -163,4 +166,7 @@ public sealed record SfuMediaSettings
     public int LastN { get; init; } = LastNSelector.DefaultN;
 
     public TimeSpan KeyFrameRequestMinInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Partitions of a room's fan-out over cores (<see cref="SendWorkerOptions.Workers"/>; 0: one per core).</summary>
+    public int SendWorkers { get; init; }
 }

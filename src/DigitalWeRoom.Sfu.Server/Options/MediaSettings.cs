@@ -18,6 +18,13 @@ public sealed class MediaSettings
     public TimeSpan KeyFrameRequestMinInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
+    /// Cores one room's fan-out is spread over: one share is sent on the publisher's receive loop, each other share by
+    /// a dedicated send thread (each subscriber pinned to one, so its packets keep their order). 0: one per core;
+    /// 1: all on the receive loop (before issue 16). 0-64.
+    /// </summary>
+    public int SendWorkers { get; set; }
+
+    /// <summary>
     /// Video codec preference order (VP8, VP9, H264, AV1). A room uses the first one its first participant supports;
     /// later joiners that cannot decode it are refused with <c>unsupported-codec</c>. Unset (null): VP8, VP9, H264, AV1.
     /// (A default array here would be appended to by configuration binding, not replaced.)

@@ -41,6 +41,10 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             errors.Add($"Sfu:Media:LastN {options.Media.LastN} must be 1-1000.");
         }
 
+        if (options.Media.SendWorkers is < 0 or > 64)
+        {
+            errors.Add($"Sfu:Media:SendWorkers {options.Media.SendWorkers} must be 0-64 (0: one per core).");
+        }
         if (options.Media.KeyFrameRequestMinInterval < TimeSpan.FromMilliseconds(50) || options.Media.KeyFrameRequestMinInterval > TimeSpan.FromSeconds(60))
         {
             errors.Add($"Sfu:Media:KeyFrameRequestMinInterval {options.Media.KeyFrameRequestMinInterval} must be 00:00:00.050-00:01:00.");
@@ -72,6 +76,11 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             {
                 errors.Add($"Sfu:Udp:{setting} entry '{address}' is not an IP address.");
             }
+        }
+
+        foreach (var server in options.Udp.StunServers.Where(s => StunServerList.Split(s) is null))
+        {
+            errors.Add($"Sfu:Udp:StunServers entry '{server}' is not host:port.");
         }
 
         if (options.Turn.Urls.Count > 0 && (options.Turn.Secret is null || options.Turn.Secret.Length < 16))

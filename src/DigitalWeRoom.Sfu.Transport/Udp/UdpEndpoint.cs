@@ -54,8 +54,23 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         _directory = directory ?? new TransportDirectory(options);
         IReadOnlyList<IPAddress> announced = options.AnnouncedAddresses.Count > 0 ? options.AnnouncedAddresses
             : bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any) ? [] : [bind];
+        if (options.StunServers.Count > 0)
+        {
+            // Before any receive loop runs: the probe reads the sockets itself. A mapped port other than ours is not a
+            // 1:1 NAT (the mapping would differ per peer): not announced, counted as unusable.
+            var probe = StunMappedAddressProbe.Probe(_sockets, options.StunServers, options.StunTimeout);
+            MappedAddresses = probe.Mapped;
+            StunServersUnanswered = probe.Unanswered;
+            announced = [.. announced.Union(probe.Mapped.Where(m => m.Port == LocalEndPoint.Port).Select(m => m.Address))];
+        }
         _directory.AddCandidates(HostCandidate.For(announced, LocalEndPoint.Port));
     }
+
+    /// <summary>What the start-up STUN probe learnt: this socket's address as the STUN servers saw it (1:1 NAT).</summary>
+    public IReadOnlyList<IPEndPoint> MappedAddresses { get; } = [];
+
+    /// <summary>STUN servers of <see cref="UdpEndpointOptions.StunServers"/> that did not answer within the timeout.</summary>
+    public int StunServersUnanswered { get; }
 
     /// <summary>The transports this port serves (shared with the ICE-TCP port).</summary>
     public TransportDirectory Directory => _directory;

@@ -17,6 +17,15 @@ public sealed class UdpEndpointOptions
     /// </summary>
     public IReadOnlyList<IPAddress> AnnouncedAddresses { get; init; } = [];
 
+    /// <summary>
+    /// STUN servers asked at start-up, through this socket, for its public mapped address (a 1:1 NAT in front of a
+    /// private interface address); each mapped address found is announced like <see cref="AnnouncedAddresses"/>.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> StunServers { get; init; } = [];
+
+    /// <summary>How long the start-up STUN probe may take in all (requests retransmitted within it).</summary>
+    public TimeSpan StunTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Clock for consent freshness (tests pass a FakeTimeProvider).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

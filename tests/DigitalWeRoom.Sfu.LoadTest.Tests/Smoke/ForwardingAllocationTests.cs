@@ -23,13 +23,15 @@ public class ForwardingAllocationTests
     private const int Subscribers = 10;
 
     [Theory]
-    [InlineData(false)] // through each subscriber's queue, drained by hand as its send loop would
-    [InlineData(true)]  // sent inline on the fan-out thread, one sendmmsg per input packet (the server's default)
-    public async Task SteadyState_ZeroBytesPerForwardedPacket_ZeroGen0Collections(bool inline)
+    [InlineData(false, 1)] // through each subscriber's queue, drained by hand as its send loop would
+    [InlineData(true, 1)]  // sent inline on the fan-out thread, one sendmmsg per input packet
+    [InlineData(true, 2)]  // the fan-out spread over the fan-out thread and a send worker (the server's default on 2 cores)
+    public async Task SteadyState_ZeroBytesPerForwardedPacket_ZeroGen0Collections(bool inline, int workers)
     {
+        using var sendWorkers = workers > 1 ? new SendWorkerPool(new SendWorkerOptions { Workers = workers }) : null;
         var plan = ScenarioPlan.Broadcast(1, Subscribers, TimeSpan.FromSeconds(30));
         var profile = new MediaProfile { Audio = false };
-        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, InlineSend = inline, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 64 });
+        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, InlineSend = inline, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 64, SendWorkers = sendWorkers });
         var participants = plan.Participants.Select(p => new SyntheticParticipant(p, profile, 1)).ToArray();
         foreach (var p in participants) await target.JoinAsync(p, CancellationToken.None);
         var publisher = participants[0];
@@ -71,6 +73,8 @@ public class ForwardingAllocationTests
                     if (b1 != 0 && where.Count < 20) where.Add($"process {f}/{i}: {b1}");
                     packet.Release();
                 }
+                // The worker's share leaves on its own thread (its allocations are counted there).
+                while (sendWorkers is not null && sendWorkers.Backlog > 0) Thread.Yield();
                 for (int k = 0; k < subscriberMedia.Length; k++)
                 {
                     long d0 = GC.GetAllocatedBytesForCurrentThread();
@@ -88,6 +92,7 @@ public class ForwardingAllocationTests
         long forwardedBefore = 0;
         int gen0Before = 0;
         long allocated = 0;
+        long workerAllocatedBefore = 0;
         await Task.Factory.StartNew(() =>
         {
             // Warm-up: pool, key frame reaching every consumer, and tiered JIT (call counting and the tier-1
@@ -98,6 +103,7 @@ public class ForwardingAllocationTests
                 Thread.Sleep(200);
             }
             where.Clear();
+            workerAllocatedBefore = sendWorkers?.Workers.Sum(w => w.AllocatedBytes) ?? 0;
             forwardedBefore = router.Counters.ForwardedPackets;
             gen0Before = GC.CollectionCount(0);
             // 4,000 frames in chunks of 20, so the subscribers' clients (default-sized socket buffers, on a shared
@@ -115,6 +121,9 @@ public class ForwardingAllocationTests
 
         Assert.Equal(4_000L * profile.VideoPacketsPerFrame * Subscribers, forwarded);
         Assert.True(allocated == 0, $"{allocated} B: " + string.Join("; ", where));
+        long workerAllocated = (sendWorkers?.Workers.Sum(w => w.AllocatedBytes) ?? 0) - workerAllocatedBefore;
+        Assert.True(workerAllocated == 0, $"send workers allocated {workerAllocated} B");
+        if (sendWorkers is not null) Assert.True(sendWorkers.Workers.Sum(w => w.Processed) > 0, "nothing went through the send worker");
         Assert.Equal(0, gen0);
         Assert.Equal(0, router.Counters.Drops.Total);
 
