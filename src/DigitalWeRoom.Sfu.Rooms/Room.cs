@@ -141,7 +141,7 @@ public sealed class Room
         _commands.PostClientAsync(command, cancellationToken);
 
     /// <summary>The room's own commands (timer, sessions): their own lane, so clients filling theirs cannot drop them.</summary>
-    private void Post(RoomCommand command)
+    internal void Post(RoomCommand command)
     {
         if (!_commands.TryPostInternal(command) && !_closed)
         {
@@ -335,7 +335,7 @@ public sealed class Room
         {
             try
             {
-                participant.Session = _media.CreateSession(participant.Id, new SessionHost(this, participant.Id));
+                participant.Session = _media.CreateSession(participant.Id, new RoomSessionHost(this, participant.Id));
                 participant.Session?.SetPermissions(join.Connection.CanPublish, join.Connection.CanSubscribe);
             }
             catch (Exception e)
@@ -395,14 +395,4 @@ public sealed class Room
         _snapshot = new RoomSnapshot(Name, ModeNames.ToWire(_mode.Mode), _participants.Infos()) { VideoCodec = _videoCodec.Codec };
 
     private static string NewId() => RandomNumberGenerator.GetString(IdAlphabet, 10);
-
-    /// <summary>Queues session callbacks onto the room loop. Ids are never reused, so a departed participant's calls find nobody.</summary>
-    private sealed class SessionHost(Room room, string participantId) : ISfuSessionHost
-    {
-        public void Send(SignalMessage message) => room.Post(new RoomCommand.SessionSend(participantId, message));
-
-        public void ReportState(SfuSessionState state) => room.Post(new RoomCommand.SessionStateChanged(participantId, state));
-
-        public void Post(Action action) => room.Post(new RoomCommand.SessionCallback(action));
-    }
 }

@@ -17,7 +17,7 @@ public sealed partial class TransportSender
     private int _pending;
 
     /// <summary>The worker this transport is pinned to; null: partition 0 (inline, else its own send loop).</summary>
-    internal SendWorker? Worker => _worker;
+    public SendWorker? Worker => _worker;
 
     /// <summary>Whether a send worker's thread sends this transport (its own send loop does not).</summary>
     public bool SentByWorker => _worker is not null;

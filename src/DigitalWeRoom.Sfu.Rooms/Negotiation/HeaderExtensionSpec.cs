@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
@@ -27,6 +28,19 @@ public sealed record HeaderExtensionSpec(byte Id, string Uri, HeaderExtensionKin
         new(10, RtpStreamIdUri, HeaderExtensionKinds.Video),
         new(11, RepairedRtpStreamIdUri, HeaderExtensionKinds.Video),
     ];
+
+    /// <summary>The ids the media path reads (RFC 8285), as offered in <paramref name="offered"/>; 0 for one not offered.</summary>
+    public static RtpHeaderExtensionIds IdsOf(IReadOnlyList<HeaderExtensionSpec> offered)
+    {
+        byte Id(string uri) => offered.FirstOrDefault(e => e.Uri == uri)?.Id ?? 0;
+        return new RtpHeaderExtensionIds(
+            Mid: Id(MidUri),
+            RtpStreamId: Id(RtpStreamIdUri),
+            RepairedRtpStreamId: Id(RepairedRtpStreamIdUri),
+            AbsSendTime: Id(AbsSendTimeUri),
+            TransportWideSequenceNumber: Id(TransportWideCcUri),
+            AudioLevel: Id(AudioLevelUri));
+    }
 
     public bool AppliesTo(MediaKind kind) =>
         (Kinds & (kind == MediaKind.Audio ? HeaderExtensionKinds.Audio : HeaderExtensionKinds.Video)) != 0;

@@ -67,6 +67,11 @@ public sealed record NegotiatedMedia(
         }
         return 0;
     }
+
+    /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
+    public (byte, byte)[] RtxPayloadTypePairs(bool rtxFirst) =>
+        [.. Codecs.Where(c => c.RtxPayloadType is not null)
+            .Select(c => rtxFirst ? (c.RtxPayloadType!.Value, c.PayloadType) : (c.PayloadType, c.RtxPayloadType!.Value))];
 }
 
 /// <summary>An accepted codec: the server's payload type, its RTX payload type if RTX was accepted too.</summary>

@@ -189,35 +189,14 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             return;
         }
 
-        var fingerprintText = $"{result.RemoteFingerprint.HashFunction} {result.RemoteFingerprint.FormatValue()}";
-        if (!CertificateFingerprint.TryParse(fingerprintText, out var fingerprint))
-        {
-            throw new ArgumentException("unusable remote fingerprint " + fingerprintText);
-        }
-
-        var extensions = new Protocols.Rtp.RtpHeaderExtensionIds(
-            Mid: ExtensionId(HeaderExtensionSpec.MidUri),
-            RtpStreamId: ExtensionId(HeaderExtensionSpec.RtpStreamIdUri),
-            RepairedRtpStreamId: ExtensionId(HeaderExtensionSpec.RepairedRtpStreamIdUri),
-            AbsSendTime: ExtensionId(HeaderExtensionSpec.AbsSendTimeUri),
-            TransportWideSequenceNumber: ExtensionId(HeaderExtensionSpec.TransportWideCcUri),
-            AudioLevel: ExtensionId(HeaderExtensionSpec.AudioLevelUri));
-        var transport = _room.Endpoint.CreateTransport(new WebRtcTransportOptions
-        {
-            DtlsRole = result.LocalDtlsRole,
-            RemoteFingerprint = fingerprint!,
-            RemoteIceUfrag = result.RemoteIceUfrag,
-            RemoteIcePassword = result.RemoteIcePwd,
-            LocalIceCredentials = _localIce,
-        });
+        var transport = SfuTransports.Create(_room.Endpoint, result, _localIce);
+        var extensions = HeaderExtensionSpec.IdsOf(_room.Negotiation.HeaderExtensions);
 
         // The media side listens to the transport and sends through it: packets never pass through this session.
         _media = _room.Router.CreateTransport(ParticipantId, transport, extensions, listener: this);
         transport.Listener = _media;
         _transport = transport;
     }
-
-    private byte ExtensionId(string uri) => _room.Negotiation.HeaderExtensions.FirstOrDefault(e => e.Uri == uri)?.Id ?? 0;
 
     /// <summary>Producers for the publish sections the client sends on. True when one was added.</summary>
     private bool SyncProducers(NegotiationResult result)
@@ -234,10 +213,10 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             var prefix = kind == MediaKind.Audio ? "audio/" : "video/";
             var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
             var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            Producer[] layers = kind == MediaKind.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, RtxMap(media, rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
+            Producer[] layers = kind == MediaKind.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, media.RtxPayloadTypePairs(rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
             {
                 RtxSsrc = stream?.RtxSsrc ?? 0,
-                RtxPayloadTypes = RtxMap(media, rtxFirst: true),
+                RtxPayloadTypes = media.RtxPayloadTypePairs(rtxFirst: true),
                 Mid = media.Mid,
             })];
             var track = new PublishedTrack(layers[0].Id, kind, media.Purpose, layers);
@@ -296,17 +275,12 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
                     // connection that can carry it (before DTLS completes those packets could not be sent).
                     Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
                     RtxSsrc = media.LocalRtxSsrc,
-                    RtxPayloadTypes = RtxMap(media, rtxFirst: false),
+                    RtxPayloadTypes = media.RtxPayloadTypePairs(rtxFirst: false),
                 }, producer));
         }
 
         ApplyLastN();
     }
-
-    /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
-    private static (byte, byte)[] RtxMap(NegotiatedMedia media, bool rtxFirst) =>
-        [.. media.Codecs.Where(c => c.RtxPayloadType is not null)
-            .Select(c => rtxFirst ? (c.RtxPayloadType!.Value, c.PayloadType) : (c.PayloadType, c.RtxPayloadType!.Value))];
 
     public void AddRemoteCandidate(IceCandidateInfo candidate)
     {
@@ -420,13 +394,6 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             _room.OnTransportFailed(dtls: transport.DtlsFailure != DtlsFailure.None);
         }
 
-        _host.ReportState(state switch
-        {
-            WebRtcTransportState.Connected => SfuSessionState.Connected,
-            WebRtcTransportState.Failed when transport.DtlsFailure == DtlsFailure.None => SfuSessionState.ConsentExpired,
-            WebRtcTransportState.Failed => SfuSessionState.Failed,
-            WebRtcTransportState.Closed => SfuSessionState.Closed,
-            _ => SfuSessionState.New,
-        });
+        _host.ReportState(SfuTransports.StateOf(transport, state));
     }
 }
