@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of DigitalWeRoom.Sfu on a fresh machine: installs what the tests need
 # (Chromium for interop, nftables/iproute2 for fault tests, redis-server for the cluster tests, coturn and NSS's
-# certutil for the TURN tests), builds, and runs all test
+# certutil for the TURN tests, haproxy for the grid gateway test), builds, and runs all test
 # projects inside a network namespace that has only loopback, so no test traffic can
 # leave the machine. Ends with a plain "N passed, N failed" line.
 set -uo pipefail
@@ -16,7 +16,9 @@ command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v turnserver >/dev/null 2>&1 || need_apt+=(coturn)
-# NSS's certutil: the TURN/TLS meeting test makes the browsers trust its test CA (Chromium's nssdb, Firefox's profile).
+# HAProxy: the grid gateway (SNI passthrough for the TURN name, TLS for the page) in Ipv6OnlyServerMeetingTests.
+command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
+# NSS's certutil: the TURN/TLS meeting tests make the browsers trust their test CA (Chromium's nssdb, Firefox's profile).
 command -v certutil >/dev/null 2>&1 || need_apt+=(libnss3-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"

@@ -4,7 +4,7 @@ namespace DigitalWeRoom.Sfu.Protocols;
 /// Lock-free counters of dropped input by <see cref="DropReason"/>. One instance per owner
 /// (an endpoint, a transport); metrics read <see cref="Get"/>. Incrementing never allocates.
 /// </summary>
-internal sealed class DropCounters
+public sealed class DropCounters
 {
     private readonly long[] _counts = new long[byte.MaxValue + 1];
 

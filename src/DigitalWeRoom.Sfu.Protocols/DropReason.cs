@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Protocols;
 /// receive path reports one of these instead of throwing; <see cref="DropCounters"/> counts them and
 /// metrics export them as the <c>reason</c> label. Values are stable (they appear in metrics).
 /// </summary>
-internal enum DropReason : byte
+public enum DropReason : byte
 {
     None = 0,
 

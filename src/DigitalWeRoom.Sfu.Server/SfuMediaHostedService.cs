@@ -1,5 +1,6 @@
 using System.Net;
 using DigitalWeRoom.Sfu.Rooms.SfuPath;
+using DigitalWeRoom.Sfu.Server.Networking;
 using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Transport.Tcp;
 using DigitalWeRoom.Sfu.Transport.Udp;
@@ -7,14 +8,35 @@ using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server;
 
-/// <summary>Binds the media port at start-up, so a misconfiguration shows at once (and STUN answers early).</summary>
-internal sealed class SfuMediaHostedService(SfuMediaHost host) : IHostedService
+/// <summary>
+/// Binds the media port at start-up, so a misconfiguration shows at once (and STUN answers early), and says when the
+/// announced addresses cannot be reached from elsewhere or the STUN servers did not answer.
+/// </summary>
+internal sealed class SfuMediaHostedService(SfuMediaHost host, ILogger<SfuMediaHostedService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            _ = host.Endpoint;
+            var endpoint = host.Endpoint;
+            if (endpoint.Options.StunServers.Count > 0)
+            {
+                if (endpoint.MappedAddresses.Count > 0)
+                {
+                    logger.LogInformation("Media: STUN servers see the media port as {Mapped}", string.Join(", ", endpoint.MappedAddresses));
+                }
+
+                if (endpoint.StunServersUnanswered > 0)
+                {
+                    logger.LogWarning("Media: {Count} of {Total} STUN server addresses (Sfu:Udp:StunServers) did not answer within {Timeout}",
+                        endpoint.StunServersUnanswered, endpoint.Options.StunServers.Count, endpoint.Options.StunTimeout);
+                }
+            }
+
+            if (MediaAddressAdvice.Warning(endpoint.LocalCandidates.Select(c => c.Address)) is { } warning)
+            {
+                logger.LogWarning("Media: {Warning}", warning);
+            }
         }
         catch (System.Net.Sockets.SocketException)
         {
@@ -34,6 +56,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host) : IHostedService
             BindAddress = IPAddress.Parse(options.Udp.BindAddress),
             Port = options.Udp.Port,
             AnnouncedAddresses = announced.Addresses,
+            StunServers = StunServerList.Resolve(options.Udp.StunServers),
             TimeProvider = time,
             ConsentTimeout = options.Udp.ConsentTimeout,
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),

@@ -13,7 +13,10 @@ public static class SfuServerExtensions
     /// <summary>Binds and validates the <c>Sfu</c> options tree and applies <c>Sfu:Http:Listen</c> unless <c>urls</c> is set.</summary>
     public static WebApplicationBuilder AddSfuOptions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SfuOptions>().Bind(builder.Configuration.GetSection(SfuOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddOptions<SfuOptions>().Bind(builder.Configuration.GetSection(SfuOptions.SectionName))
+            // A deployment template leaves a TURN URL it does not use empty (compose: Sfu__Turn__Urls__0: "${TURN_URL_UDP:-}").
+            .PostConfigure(o => o.Turn.Urls.RemoveAll(string.IsNullOrWhiteSpace))
+            .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SfuOptions>, SfuOptionsValidator>();
         builder.Services.AddSingleton<AnnouncedAddresses>();
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))

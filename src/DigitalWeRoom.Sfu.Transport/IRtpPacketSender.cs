@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// plain packet in its first <c>length</c> bytes and has room after it for the SRTP/SRTCP overhead.
 /// <see cref="WebRtcTransport"/> implements it; media tests use fakes. Called only from one send loop per transport.
 /// </summary>
-internal interface IRtpPacketSender
+public interface IRtpPacketSender
 {
     bool TrySendRtp(Span<byte> buffer, int length);
 

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// <see cref="OnStateChanged"/>, which may also come from the DTLS or consent-timer thread.
 /// Packets are valid only during the call; <see cref="PooledPacket.AddRef"/> to keep one.
 /// </summary>
-internal interface IWebRtcTransportListener
+public interface IWebRtcTransportListener
 {
     void OnStateChanged(WebRtcTransport transport, WebRtcTransportState state);
 

@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// ICE-lite responder, the packet pool, the DTLS certificate and the consent timer (RFC 7675). The sockets own only
 /// their receive and send paths.
 /// </summary>
-internal sealed class TransportDirectory : IDisposable
+public sealed class TransportDirectory : IDisposable
 {
     private readonly ConcurrentDictionary<string, WebRtcTransport> _byUfrag = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WebRtcTransport>.AlternateLookup<ReadOnlySpan<char>> _byUfragSpan;
@@ -50,7 +50,7 @@ internal sealed class TransportDirectory : IDisposable
     public int TransportCount => _byUfrag.Count;
 
     /// <summary>Every live transport once (one reachable by two ufrags during an ICE restart too); for metrics, not the data path.</summary>
-    internal IEnumerable<WebRtcTransport> Transports => _byUfrag.Values.Distinct();
+    public IEnumerable<WebRtcTransport> Transports => _byUfrag.Values.Distinct();
 
     /// <summary>A socket announces its host candidates (once, when it binds).</summary>
     internal void AddCandidates(IReadOnlyList<HostCandidate> candidates)

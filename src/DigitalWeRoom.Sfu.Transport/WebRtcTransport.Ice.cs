@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// pair, then whichever valid pair the peer sends DTLS on. The first nomination always replaces a provisional
 /// selection; among nominated pairs the one with the highest pair priority wins while it stays fresh.
 /// </summary>
-internal sealed partial class WebRtcTransport
+public sealed partial class WebRtcTransport
 {
     /// <summary>Validated remote tuples kept per transport; past it the oldest (never the selected one) is forgotten.</summary>
     internal const int MaxValidatedTuples = 8;

@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// The media half of <see cref="WebRtcTransport"/>: SRTP/SRTCP in place (RFC 3711, RFC 7714) with
 /// RFC 5761 demultiplexing, on the receive thread inbound and the sender's thread outbound.
 /// </summary>
-internal sealed partial class WebRtcTransport
+public sealed partial class WebRtcTransport
 {
     /// <summary>
     /// Protects RTP in place and sends it to the selected tuple. <paramref name="buffer"/> must have

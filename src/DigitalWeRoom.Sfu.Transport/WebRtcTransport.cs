@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.Transport;
 /// and handed to the <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the
 /// selected tuple through the socket it was validated on.
 /// </summary>
-internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPacketSender
+public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPacketSender
 {
     /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
     private const int EarlyCapacity = 16;
@@ -67,7 +67,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     /// the previous ones stay valid until the first check authenticated with the new ones (so a restart whose offer
     /// is lost costs nothing). DTLS and SRTP go on unchanged.
     /// </summary>
-    internal void BeginIceRestart(IceCredentials fresh)
+    public void BeginIceRestart(IceCredentials fresh)
     {
         lock (_iceLock)
         {
@@ -88,7 +88,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     }
 
     /// <summary>The peer's ice-ufrag/ice-pwd from its latest description; a change is its side of an ICE restart.</summary>
-    internal void SetRemoteIce(string ufrag, string password)
+    public void SetRemoteIce(string ufrag, string password)
     {
         lock (_iceLock)
         {
@@ -198,7 +198,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     public bool IsSelectedTcp => Volatile.Read(ref _selected)?.Tuple.IsTcp == true;
 
     /// <summary>Our outbound SRTP context once connected (tests and benchmarks build packets with it).</summary>
-    internal SrtpContext? LocalSrtp => Volatile.Read(ref _srtpLocal);
+    public SrtpContext? LocalSrtp => Volatile.Read(ref _srtpLocal);
 
     /// <summary>Closes DTLS (close_notify), forgets the tuples and ufrag. Idempotent.</summary>
     public void Close() => Terminate(WebRtcTransportState.Closed);
@@ -207,7 +207,7 @@ internal sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListen
     /// Benchmarks only: keep the selected tuple but send to <paramref name="address"/> (a socket nobody reads, as the
     /// calibration forwarder's sinks are), so a loopback benchmark does not pay for waking the receiving client.
     /// </summary>
-    internal void RedirectSendsForBenchmark(SocketAddress address)
+    public void RedirectSendsForBenchmark(SocketAddress address)
     {
         if (Volatile.Read(ref _selected) is { } path)
         {

@@ -5,7 +5,7 @@ using DigitalWeRoom.Sfu.Transport.Ice;
 namespace DigitalWeRoom.Sfu.Transport;
 
 /// <summary>What a transport needs from signaling (the peer's SDP) and its owner.</summary>
-internal sealed class WebRtcTransportOptions
+public sealed class WebRtcTransportOptions
 {
     /// <summary>Server (we answer a=setup:passive to a browser's actpass) or Client (active).</summary>
     public DtlsRole DtlsRole { get; init; } = DtlsRole.Server;

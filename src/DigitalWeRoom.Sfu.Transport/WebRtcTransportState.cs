@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Transport;
 
 /// <summary>Lifecycle of a <see cref="WebRtcTransport"/>.</summary>
-internal enum WebRtcTransportState : byte
+public enum WebRtcTransportState : byte
 {
     /// <summary>Created; no valid ICE check yet.</summary>
     New = 0,

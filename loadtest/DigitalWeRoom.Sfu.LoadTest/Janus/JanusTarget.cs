@@ -157,7 +157,7 @@ internal sealed class JanusTarget : ILoadTarget
                 Listener = connected,
             });
         }
-        string offer = JanusSdp.PublisherOffer(credentials.Ufrag, credentials.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Endpoint.LocalEndPoint,
+        string offer = ClientSdp.PublisherOffer(credentials.Ufrag, credentials.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Endpoint.LocalEndPoint,
             p.Audio?.Ssrc ?? 0, p.Video?.Ssrc ?? 0, p.Audio is not null, p.Video is not null);
         await m.Session.MessageAsync(handle, new JsonObject
         {
@@ -170,7 +170,7 @@ internal sealed class JanusTarget : ILoadTarget
             ["bitrate"] = _options.MaxBitrate,
         }, "offer", offer, ct).ConfigureAwait(false);
         JsonNode joined = await m.Session.WaitEventAsync(handle, e => e["jsep"] is not null, _options.Timeout, ct).ConfigureAwait(false);
-        var answer = JanusSdp.Parse(joined["jsep"]!["sdp"]!.GetValue<string>());
+        var answer = ClientSdp.Parse(joined["jsep"]!["sdp"]!.GetValue<string>());
         if (!CertificateFingerprint.TryParse($"{answer.FingerprintAlgorithm} {answer.Fingerprint}", out CertificateFingerprint? fingerprint) || fingerprint is null)
         {
             throw new InvalidOperationException("Janus answer without a usable fingerprint");
@@ -222,7 +222,7 @@ internal sealed class JanusTarget : ILoadTarget
                 await m.Session.MessageAsync(m.SubscriberHandle, new JsonObject { ["request"] = "subscribe", ["streams"] = streams }, null, null, ct).ConfigureAwait(false);
             }
             offerEvent = await m.Session.WaitEventAsync(m.SubscriberHandle, e => e["jsep"]?["type"]?.GetValue<string>() == "offer", _options.Timeout, ct).ConfigureAwait(false);
-            var offer = JanusSdp.Parse(offerEvent["jsep"]!["sdp"]!.GetValue<string>());
+            var offer = ClientSdp.Parse(offerEvent["jsep"]!["sdp"]!.GetValue<string>());
             var connected = m.SubscriberListener ??= new ConnectedListener(m.Participant);
             if (m.Subscriber is null)
             {
@@ -241,7 +241,7 @@ internal sealed class JanusTarget : ILoadTarget
                     Listener = connected,
                 });
             }
-            string answer = JanusSdp.SubscriberAnswer(offer, m.SubscriberCredentials!.Ufrag, m.SubscriberCredentials.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Endpoint.LocalEndPoint);
+            string answer = ClientSdp.SubscriberAnswer(offer, m.SubscriberCredentials!.Ufrag, m.SubscriberCredentials.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Endpoint.LocalEndPoint);
             await m.Session.MessageAsync(m.SubscriberHandle, new JsonObject { ["request"] = "start" }, "answer", answer, ct).ConfigureAwait(false);
             var state = await connected.Settled.WaitAsync(_options.Timeout, ct).ConfigureAwait(false);
             if (state != WebRtcTransportState.Connected) throw new InvalidOperationException($"subscriber transport {state}");

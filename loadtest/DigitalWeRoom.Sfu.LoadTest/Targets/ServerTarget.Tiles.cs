@@ -28,7 +28,7 @@ internal sealed partial class ServerTarget
     }
 
     /// <summary>A server offer: queue <c>video-size</c> for new camera tracks on the page, and send <c>view</c> when the page's set changed.</summary>
-    private async Task OnVideoTracksAsync(Member m, JanusSdp.Remote offer)
+    private async Task OnVideoTracksAsync(Member m, ClientSdp.Remote offer)
     {
         var tileFor = m.Participant.TileFor!;
         string[] visible;

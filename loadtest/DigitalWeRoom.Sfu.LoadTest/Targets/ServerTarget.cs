@@ -273,7 +273,7 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
 
     private async Task OnOfferAsync(Member m, string sdp)
     {
-        var offer = JanusSdp.Parse(sdp);
+        var offer = ClientSdp.Parse(sdp);
         if (m.Client is null)
         {
             if (!CertificateFingerprint.TryParse($"{offer.FingerprintAlgorithm} {offer.Fingerprint}", out var fingerprint) || fingerprint is null
@@ -313,7 +313,7 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
         {
             if (s.Direction == "sendonly") p.Reception.Announce(s.Ssrc);
         }
-        string answer = JanusSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
+        string answer = ClientSdp.ServerAnswer(offer, local.Ufrag, local.Password, ClientCertificate.Fingerprint.ToSdpValue(), m.Client.Endpoint.LocalEndPoint,
             p.Audio?.Ssrc ?? 0, p.Video?.Ssrc ?? 0, p.Simulcast ? [.. p.VideoLayers.Select(v => v.Rid!)] : null, (section, rids) => UseSimulcast(m, section, rids));
         await m.SendAsync(new JsonObject { ["type"] = "answer", ["target"] = "server", ["sdp"] = answer }, CancellationToken.None).ConfigureAwait(false);
         if (p.TileFor is not null) await OnVideoTracksAsync(m, offer).ConfigureAwait(false);
@@ -323,7 +323,7 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
     /// The camera section was answered with <paramref name="rids"/>: those layers carry MID + rid with the offered
     /// extension ids (once: later offers do not restart it), the others never send. No rid offered = no simulcast.
     /// </summary>
-    private static void UseSimulcast(Member m, JanusSdp.Section section, IReadOnlyList<string> rids)
+    private static void UseSimulcast(Member m, ClientSdp.Section section, IReadOnlyList<string> rids)
     {
         if (rids.Count == 0)
         {
@@ -332,8 +332,8 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
             return;
         }
         if (m.AnsweredRids.Count > 0) return;
-        section.Extmaps.TryGetValue(JanusSdp.MidUri, out byte midId);
-        section.Extmaps.TryGetValue(JanusSdp.RidUri, out byte ridId);
+        section.Extmaps.TryGetValue(ClientSdp.MidUri, out byte midId);
+        section.Extmaps.TryGetValue(ClientSdp.RidUri, out byte ridId);
         foreach (var layer in m.Participant.VideoLayers)
         {
             if (rids.Contains(layer.Rid!))

@@ -11,7 +11,7 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// paused and resumed one at a time by the <see cref="BandwidthPauser"/>. Runs on the subscriber's receive loop
 /// (transport-cc/REMB feedback) or room control, serialized by its own lock; the scratch arrays are its state.
 /// </summary>
-internal sealed class BandwidthAllocation
+public sealed class BandwidthAllocation
 {
     private readonly MediaTransport _owner;
     private readonly RoomSpeakers _speakers;

@@ -12,7 +12,7 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// is one interval old, so a probe adds one lowest layer to the link rather than every top layer at once. Pure (times in microseconds); the owner
 /// serializes calls.
 /// </summary>
-internal sealed class BandwidthPauser(BandwidthPauserOptions options)
+public sealed class BandwidthPauser(BandwidthPauserOptions options)
 {
     private long _lastResume = long.MinValue;
 
@@ -115,7 +115,7 @@ internal sealed class BandwidthPauser(BandwidthPauserOptions options)
 }
 
 /// <summary>Timing of <see cref="BandwidthPauser"/>.</summary>
-internal sealed record BandwidthPauserOptions
+public sealed record BandwidthPauserOptions
 {
     /// <summary>A paused video stays paused at least this long.</summary>
     public TimeSpan MinPause { get; init; } = TimeSpan.FromSeconds(3);

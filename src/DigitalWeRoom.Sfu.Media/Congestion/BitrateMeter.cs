@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// runs: at least half a second per sample, averaged with the previous sample. Thread-safe (any subscriber's
 /// receive loop may sample); no allocation.
 /// </summary>
-internal sealed class BitrateMeter
+public sealed class BitrateMeter
 {
     private readonly object _gate = new();
     private long _lastOctets;

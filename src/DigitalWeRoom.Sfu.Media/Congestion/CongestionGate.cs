@@ -9,7 +9,7 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// probe the link with real media. Congestion soon after a release doubles the next hold (up to the maximum);
 /// a release that lasts resets it. Pure; single-threaded (the owner locks); times in microseconds.
 /// </summary>
-internal sealed class CongestionGate
+public sealed class CongestionGate
 {
     private readonly long _initialHold;
     private readonly long _maxHold;

@@ -6,7 +6,7 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// <param name="TileArea">Pixels of the tile the page shows it in; larger tiles are served first.</param>
 /// <param name="LayerBitrates">Bitrate of each layer, lowest first (one entry for non-simulcast tracks).</param>
 /// <param name="MaxLayer">Highest layer worth sending for the tile (from SetPreferredLayer); -1: none wanted.</param>
-internal readonly record struct TrackDemand(bool IsAudio, bool IsActiveSpeaker, int TileArea, double[] LayerBitrates, int MaxLayer)
+public readonly record struct TrackDemand(bool IsAudio, bool IsActiveSpeaker, int TileArea, double[] LayerBitrates, int MaxLayer)
 {
     /// <summary>Pinned by the subscriber: served after the active speaker, before larger tiles.</summary>
     public bool IsPinned { get; init; }

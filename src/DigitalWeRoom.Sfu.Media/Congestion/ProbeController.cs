@@ -11,7 +11,7 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// is due; the estimator measures the cluster (<see cref="SendSideBandwidthEstimator.BeginProbe"/>). Pure; the owner
 /// serializes calls; times in microseconds; no allocation.
 /// </summary>
-internal sealed class ProbeController(ProbeOptions options)
+public sealed class ProbeController(ProbeOptions options)
 {
     private long _lastStart = long.MinValue;
     private long _interval = options.MinIntervalMicros;
@@ -113,10 +113,10 @@ internal sealed class ProbeController(ProbeOptions options)
 }
 
 /// <summary>One probe cluster: <see cref="Packets"/> padding packets of <see cref="PacketBytes"/> every <see cref="SpacingMicros"/>.</summary>
-internal readonly record struct ProbeCluster(int Id, double RateBps, int Packets, int PacketBytes, long SpacingMicros);
+public readonly record struct ProbeCluster(int Id, double RateBps, int Packets, int PacketBytes, long SpacingMicros);
 
 /// <summary>Bounds of <see cref="ProbeController"/>.</summary>
-internal sealed record ProbeOptions
+public sealed record ProbeOptions
 {
     /// <summary>Probe at this multiple of the estimate at most (libwebrtc probes at 2× in the same situation), and at 1.1 × what is wanted at most.</summary>
     public double RateFactor { get; init; } = 2.0;

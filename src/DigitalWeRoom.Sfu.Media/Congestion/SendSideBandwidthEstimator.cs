@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// Single-threaded: the subscriber's send loop calls everything (RTCP from its receive loop is handed over by the
 /// caller, or calls are serialized by the caller). No allocation per packet or per feedback.
 /// </summary>
-internal sealed class SendSideBandwidthEstimator
+public sealed class SendSideBandwidthEstimator
 {
     /// <summary>Most packets remembered for feedback (the ring starts at <see cref="InitialHistorySize"/> and doubles by need).</summary>
     public const int HistorySize = 8192;
@@ -350,7 +350,7 @@ internal sealed class SendSideBandwidthEstimator
     }
 }
 
-internal sealed record BandwidthEstimatorOptions
+public sealed record BandwidthEstimatorOptions
 {
     public double InitialBps { get; init; } = 1_000_000;
 

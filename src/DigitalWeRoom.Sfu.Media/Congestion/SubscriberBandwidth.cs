@@ -12,7 +12,7 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// allocation wants more than the estimate (<see cref="WantedBps"/>) with no congestion, the <see cref="Prober"/>
 /// starts a probe cluster and <see cref="ISubscriberBandwidthListener.OnProbeRequested"/> asks the send loop to send it.
 /// </summary>
-internal sealed class SubscriberBandwidth
+public sealed class SubscriberBandwidth
 {
     private const long ReallocateMicros = 500_000;
 
@@ -167,7 +167,7 @@ internal sealed class SubscriberBandwidth
 }
 
 /// <summary>What a <see cref="SubscriberBandwidth"/> tells the transport that owns it (on that transport's receive loop).</summary>
-internal interface ISubscriberBandwidthListener
+public interface ISubscriberBandwidthListener
 {
     /// <summary>A new allocation budget (bps; +∞ while the estimate does not limit): run the layer allocation again.</summary>
     void OnBudgetChanged(double budgetBps);

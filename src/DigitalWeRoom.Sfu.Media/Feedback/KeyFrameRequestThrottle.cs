@@ -6,7 +6,7 @@ namespace DigitalWeRoom.Sfu.Media.Feedback;
 /// remembered and let through by <see cref="TryAcquirePending"/> once the interval has passed, so the last
 /// subscriber asking is not left without a key frame. Lock-free; callable from any loop.
 /// </summary>
-internal sealed class KeyFrameRequestThrottle
+public sealed class KeyFrameRequestThrottle
 {
     private readonly long _minIntervalTicks;
     private long _lastGranted;

@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.Media.Feedback;
 /// buffers), transport-cc and REMB (its <see cref="Congestion.SubscriberBandwidth"/>). Runs on the participant's
 /// receive loop; borrows the packet for the call.
 /// </summary>
-internal sealed class RtcpTerminator
+public sealed class RtcpTerminator
 {
     private readonly PacketPool _pool;
     private readonly MediaCounters _counters;

@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Media.Feedback;
 /// ~100 ms the router's timer builds RTPFB FMT 15 packets from them (sorted by sequence, duplicates dropped) so the
 /// browser's own send-side estimator sees its upload path. Lock-protected (receive loop vs timer); no allocation.
 /// </summary>
-internal sealed class TransportWideCcRecorder
+public sealed class TransportWideCcRecorder
 {
     public const int Capacity = 2048;
 

@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// only flip flags the receive loop reads. After a resume (and at start) a video consumer whose codec allows it waits
 /// for a key frame and asks for one, and the rewriter continues seq/timestamp without a gap.
 /// </summary>
-internal sealed class Consumer : IKeyFrameCacheTarget
+public sealed class Consumer : IKeyFrameCacheTarget
 {
     /// <summary>While waiting for a key frame, the request is repeated this often (seconds).</summary>
     private const int KeyFrameRetrySeconds = 1;
@@ -107,7 +107,7 @@ internal sealed class Consumer : IKeyFrameCacheTarget
     /// are unknown). A layer that has not sent a key frame yet (paused by dynacast) is sized from the highest layer
     /// that has, doubling per step up (RFC 8853 encodings here are scaled by 2 per layer); else its nominal size.
     /// </summary>
-    internal static int LayerForSize(ReadOnlySpan<Producer> layers, int maxWidth, int maxHeight)
+    public static int LayerForSize(ReadOnlySpan<Producer> layers, int maxWidth, int maxHeight)
     {
         int known = -1;
         for (int i = layers.Length - 1; i >= 0; i--)

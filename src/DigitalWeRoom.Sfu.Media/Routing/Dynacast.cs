@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>Told which simulcast layers of a track any subscriber wants (dynacast), so the publisher can pause the others.</summary>
-internal interface IProducerLayerListener
+public interface IProducerLayerListener
 {
     /// <summary>
     /// <paramref name="producer"/> is the track's lowest layer; bit i of <paramref name="mask"/> set = layer i is
@@ -15,7 +15,7 @@ internal interface IProducerLayerListener
 /// its subscriber's bandwidth). When that mask changes, the <see cref="IProducerLayerListener"/> (the publisher's
 /// session) is told, so the publisher stops encoding layers nobody receives.
 /// </summary>
-internal sealed class Dynacast : ILayerDemandListener
+public sealed class Dynacast : ILayerDemandListener
 {
     private readonly Dictionary<Producer, int> _layerMasks = [];
 

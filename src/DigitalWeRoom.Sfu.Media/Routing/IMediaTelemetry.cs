@@ -4,7 +4,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// Rare measurements a <see cref="Router"/> hands to the metrics (the server implements it; Media stays free of
 /// metrics libraries). Called on receive and send loops: implementations must not block or allocate.
 /// </summary>
-internal interface IMediaTelemetry
+public interface IMediaTelemetry
 {
     /// <summary>A round-trip time from a reception report about one of our SRs (RFC 3550 §6.4.1), once per report.</summary>
     void OnRtt(TimeSpan rtt);

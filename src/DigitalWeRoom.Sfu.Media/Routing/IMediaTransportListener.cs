@@ -6,7 +6,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// What a <see cref="MediaTransport"/> tells the layer above it (the conference layer's session). The media side
 /// never calls upward any other way.
 /// </summary>
-internal interface IMediaTransportListener
+public interface IMediaTransportListener
 {
     /// <summary>The underlying transport changed state (receive, DTLS or consent thread).</summary>
     void OnTransportStateChanged(WebRtcTransport transport, WebRtcTransportState state);

@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// participant that publishes a track. The media core's only upward call from a track (no reference to the router);
 /// implemented by <see cref="Feedback.PublisherFeedback"/>.
 /// </summary>
-internal interface IPublisherFeedback
+public interface IPublisherFeedback
 {
     /// <summary>Asks the publisher of a video <paramref name="producer"/> for a key frame (PLI), throttled per producer.</summary>
     void RequestKeyFrame(Producer producer);

@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// one place the router's rare measurements go (<see cref="Telemetry"/>), so every part of the media core that counts
 /// can measure without a reference to the router.
 /// </summary>
-internal sealed class MediaCounters
+public sealed class MediaCounters
 {
     private long _receivedPackets;
     // Forwarded packets and bytes, one pair per stripe on its own cache line: the receive loop and the send workers
@@ -108,9 +108,9 @@ internal sealed class MediaCounters
 
     internal void OnNackReceived() => Interlocked.Increment(ref _nacksReceived);
 
-    internal void OnRetransmitted() => Interlocked.Increment(ref _retransmittedPackets);
+    public void OnRetransmitted() => Interlocked.Increment(ref _retransmittedPackets);
 
-    internal void OnProbeSent(int bytes)
+    public void OnProbeSent(int bytes)
     {
         Interlocked.Increment(ref _probePackets);
         Interlocked.Add(ref _probeBytes, bytes);
@@ -118,18 +118,18 @@ internal sealed class MediaCounters
 
     internal void OnRetransmissionMissed() => Interlocked.Increment(ref _retransmissionsMissed);
 
-    internal void OnRetransmissionOverBudget() => Interlocked.Increment(ref _retransmissionsOverBudget);
+    public void OnRetransmissionOverBudget() => Interlocked.Increment(ref _retransmissionsOverBudget);
 
-    internal void OnBandwidthPause(bool paused) => Interlocked.Increment(ref paused ? ref _bandwidthPauses : ref _bandwidthResumes);
+    public void OnBandwidthPause(bool paused) => Interlocked.Increment(ref paused ? ref _bandwidthPauses : ref _bandwidthResumes);
 
-    internal void OnNackSent() => Interlocked.Increment(ref _nacksSent);
+    public void OnNackSent() => Interlocked.Increment(ref _nacksSent);
 
     internal void OnRembSent() => Interlocked.Increment(ref _rembsSent);
 
     /// <summary>REMBs sent to publishers without transport-cc (the receive-side upload estimate).</summary>
     public long RembsSent => Volatile.Read(ref _rembsSent);
 
-    internal void OnRtxRepaired() => Interlocked.Increment(ref _rtxRepaired);
+    public void OnRtxRepaired() => Interlocked.Increment(ref _rtxRepaired);
 
     internal void OnKeyFrameCacheReplay() => Interlocked.Increment(ref _keyFrameCacheReplays);
 

@@ -4,13 +4,13 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// The media type of a track and of its RTP m= section (RFC 8866 §5.14): one definition for the media core and the
 /// conference layer's negotiation. Values are stable (they appear in logs and metrics).
 /// </summary>
-internal enum MediaKind : byte
+public enum MediaKind : byte
 {
     Audio = 1,
     Video = 2,
 }
 
-internal static class MediaKindExtensions
+public static class MediaKindExtensions
 {
     public static string ToSdpName(this MediaKind kind) => kind == MediaKind.Audio ? "audio" : "video";
 

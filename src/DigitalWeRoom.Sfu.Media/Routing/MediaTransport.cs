@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// <see cref="TransportSender"/>. It is its WebRtcTransport's listener: decrypted RTP/RTCP come straight here (receive
 /// loop), state changes go on to the <see cref="IMediaTransportListener"/> above; it sends through the transport.
 /// </summary>
-internal sealed class MediaTransport : IWebRtcTransportListener, ISubscriberBandwidthListener
+public sealed class MediaTransport : IWebRtcTransportListener, ISubscriberBandwidthListener
 {
     private readonly object _gate = new();
     private readonly RtcpReportBuilder _reports;
@@ -72,7 +72,7 @@ internal sealed class MediaTransport : IWebRtcTransportListener, ISubscriberBand
     public TransportSender Outbound { get; }
 
     /// <summary>The streams this transport sends (send loop: the probe picks an RTX stream from them).</summary>
-    internal RtpStreamSender[] Streams => Volatile.Read(ref _streams);
+    public RtpStreamSender[] Streams => Volatile.Read(ref _streams);
 
     public bool IsClosed => _closed;
 

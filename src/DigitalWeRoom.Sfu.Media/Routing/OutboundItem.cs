@@ -3,7 +3,7 @@ using DigitalWeRoom.Sfu.Transport.Buffers;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
-internal enum OutboundKind : byte
+public enum OutboundKind : byte
 {
     /// <summary>An RTP packet to forward with SSRC/seq/timestamp rewritten.</summary>
     Rtp = 0,
@@ -25,7 +25,7 @@ internal enum OutboundKind : byte
 }
 
 /// <summary>One item of a <see cref="TransportSender"/> queue. Holds one reference on <see cref="Packet"/>.</summary>
-internal readonly struct OutboundItem
+public readonly struct OutboundItem
 {
     public readonly PooledPacket? Packet;
     public readonly RtpStreamSender? Stream;

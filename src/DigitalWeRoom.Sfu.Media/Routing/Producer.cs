@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// loop, keeps reception statistics, detects key frames and fans each packet out to its consumers. The consumer list
 /// is an immutable array replaced on subscribe/unsubscribe (copy-on-write), so fan-out takes no lock.
 /// </summary>
-internal sealed class Producer
+public sealed class Producer
 {
     private readonly object _gate = new();
     private readonly RtpCodec[] _codecs;
@@ -57,7 +57,7 @@ internal sealed class Producer
     public string Id { get; }
 
     /// <summary>Measured bitrate of this stream (simulcast layer), sampled by subscribers' layer allocation.</summary>
-    internal Congestion.BitrateMeter Bitrate { get; } = new();
+    public Congestion.BitrateMeter Bitrate { get; } = new();
 
     public MediaKind Kind { get; }
 

@@ -17,7 +17,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// feedback to publishers (<see cref="PublisherFeedback"/>), the periodic work (<see cref="FeedbackTimers"/>),
 /// dynacast (<see cref="Routing.Dynacast"/>) and speaker detection (<see cref="RoomSpeakers"/>).
 /// </summary>
-internal sealed class Router : IDisposable, IAsyncDisposable
+public sealed class Router : IDisposable, IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Producer> _producersById = new(StringComparer.Ordinal);

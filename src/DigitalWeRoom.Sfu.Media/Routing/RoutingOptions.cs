@@ -1,13 +1,13 @@
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>One negotiated payload type (SDP a=rtpmap): e.g. (96, "video/VP8", 90000).</summary>
-internal readonly record struct RtpCodec(byte PayloadType, string MimeType, int ClockRate);
+public readonly record struct RtpCodec(byte PayloadType, string MimeType, int ClockRate);
 
 /// <summary>
 /// One published track as negotiated with its publisher. <see cref="Ssrc"/> 0 means "not signaled": the stream is
 /// then bound on its first packet by MID (RFC 8843 §15) and RID (RFC 8852) header extensions.
 /// </summary>
-internal sealed record ProducerOptions(string Id, MediaKind Kind, uint Ssrc, IReadOnlyList<RtpCodec> Codecs)
+public sealed record ProducerOptions(string Id, MediaKind Kind, uint Ssrc, IReadOnlyList<RtpCodec> Codecs)
 {
     /// <summary>RTX SSRC (RFC 4588 §8.7, a=ssrc-group:FID); its packets repair the media stream (decapsulated).</summary>
     public uint RtxSsrc { get; init; }
@@ -31,7 +31,7 @@ internal sealed record ProducerOptions(string Id, MediaKind Kind, uint Ssrc, IRe
 }
 
 /// <summary>One subscriber's copy of a producer.</summary>
-internal sealed record ConsumerOptions(string Id, uint OutputSsrc)
+public sealed record ConsumerOptions(string Id, uint OutputSsrc)
 {
     public bool Paused { get; init; }
 
@@ -61,7 +61,7 @@ internal sealed record ConsumerOptions(string Id, uint OutputSsrc)
     public IReadOnlyList<(byte Media, byte Rtx)> RtxPayloadTypes { get; init; } = [];
 }
 
-internal sealed record RouterOptions
+public sealed record RouterOptions
 {
     /// <summary>Capacity of each subscriber transport's outbound queue (drop-oldest beyond it).</summary>
     public int SubscriberQueueCapacity { get; init; } = 512;

@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// copy-on-write array, no lock, no allocation), else by MID (RFC 8843 §15) and RID (RFC 8852 §3) header extensions,
 /// in which case the SSRC is bound so later packets take the fast path. Reads on the receive loop; writes under a lock.
 /// </summary>
-internal sealed class RtpListener
+public sealed class RtpListener
 {
     private readonly object _gate = new();
     private readonly RtpHeaderExtensionIds _extensions;

@@ -4,7 +4,7 @@ using DigitalWeRoom.Sfu.Protocols.Codecs;
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>What a simulcast consumer does with one packet of one of its layers.</summary>
-internal enum LayerDecision : byte
+public enum LayerDecision : byte
 {
     /// <summary>Not the forwarded layer (or a temporal/spatial layer above the target): skip.</summary>
     Drop = 0,
@@ -27,7 +27,7 @@ internal enum LayerDecision : byte
 /// purpose so output sequence numbers stay gap-free (<see cref="SequenceAdjust"/>).
 /// Packet methods run on the publisher's receive loop; the two setters on any thread (volatile ints).
 /// </summary>
-internal sealed class SimulcastLayerSelector
+public sealed class SimulcastLayerSelector
 {
     private const int KeyFrameRetrySeconds = 1;
 

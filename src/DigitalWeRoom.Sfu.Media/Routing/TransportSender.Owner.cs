@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// items to that worker's ring instead of its channel, so one publisher's fan-out is sent by the receive loop (its
 /// partition-0 subscribers) and the workers (the rest) on other cores at once.
 /// </summary>
-internal sealed partial class TransportSender
+public sealed partial class TransportSender
 {
     private readonly SendWorkerPool? _workers;
     private readonly SendWorker? _worker;

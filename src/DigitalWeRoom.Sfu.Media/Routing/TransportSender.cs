@@ -26,7 +26,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// A transport pinned to a <see cref="SendWorker"/> (two cores for one room) is sent by that worker's thread instead
 /// of the channel and send loop (TransportSender.Owner.cs).
 /// </summary>
-internal sealed partial class TransportSender
+public sealed partial class TransportSender
 {
     /// <summary>Bytes reserved after a packet for the SRTP/SRTCP tag and index.</summary>
     public const int SrtpHeadroom = SrtpContext.MaxOverhead;

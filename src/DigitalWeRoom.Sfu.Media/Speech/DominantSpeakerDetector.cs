@@ -9,7 +9,7 @@ namespace DigitalWeRoom.Sfu.Media.Speech;
 /// <see cref="DominantSpeakerOptions.TakeoverTime"/> (≥ 1 s) in a row. A 200 ms cough fails (a) and (c).
 /// <see cref="Evaluate"/> runs on one timer (the room loop); speakers are added/removed there too.
 /// </summary>
-internal sealed class DominantSpeakerDetector
+public sealed class DominantSpeakerDetector
 {
     public const int BinMilliseconds = 100;
 
@@ -95,7 +95,7 @@ internal sealed class DominantSpeakerDetector
     }
 }
 
-internal sealed record DominantSpeakerOptions
+public sealed record DominantSpeakerOptions
 {
     /// <summary>Sliding window the score is averaged over.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromMilliseconds(1500);
@@ -113,7 +113,7 @@ internal sealed record DominantSpeakerOptions
 }
 
 /// <summary>What a <see cref="DominantSpeakerDetector"/> tells its owner (on the evaluating thread, inside its lock).</summary>
-internal interface IDominantSpeakerListener
+public interface IDominantSpeakerListener
 {
     /// <param name="participantId">The new dominant speaker; null when the dominant one left.</param>
     void OnDominantSpeakerChanged(string? participantId);

@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Media.Speech;
 /// candidates in priority order: recent speakers (most recent first), then pinned, then on screen, then the rest in
 /// the order given. The subscriber itself is never a candidate (the caller leaves it out).
 /// </summary>
-internal static class LastNSelector
+public static class LastNSelector
 {
     public const int DefaultN = 25;
 
@@ -75,7 +75,7 @@ internal static class LastNSelector
 /// Per-subscriber last-N state (room control loop): N, pinned and on-screen sets, and the current active set.
 /// <see cref="Update"/> recomputes and reports which participants' video to resume and which to pause.
 /// </summary>
-internal sealed class LastNState
+public sealed class LastNState
 {
     private readonly HashSet<string> _active = new(StringComparer.Ordinal);
 

@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Media.Speech;
 /// bandwidth allocation reads to serve that publisher's video right after audio. Evaluated on the media timer; room
 /// control adds and removes speakers under <see cref="With{T}"/>.
 /// </summary>
-internal sealed class RoomSpeakers
+public sealed class RoomSpeakers
 {
     private readonly object _gate = new();
 

@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Media.Speech;
 /// <see cref="OnAudioLevel"/> per packet (no allocation, two interlocked adds); the detector's timer takes the
 /// current bin every <see cref="DominantSpeakerDetector.BinMilliseconds"/> and keeps a sliding window of bins.
 /// </summary>
-internal sealed class SpeakerActivity
+public sealed class SpeakerActivity
 {
     /// <summary>Levels at or below this many -dBov count as silence (RFC 6464 level 127 = -127 dBov, digital silence).</summary>
     public const int SilenceLevel = 70;

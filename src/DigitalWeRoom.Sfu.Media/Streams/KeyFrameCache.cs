@@ -4,10 +4,10 @@ using DigitalWeRoom.Sfu.Transport.Buffers;
 namespace DigitalWeRoom.Sfu.Media.Streams;
 
 /// <summary>One cached packet: a reference on the publisher packet and the header values a consumer needs.</summary>
-internal readonly record struct CachedPacket(PooledPacket Packet, ushort SequenceNumber, uint Timestamp, byte PayloadType, int PayloadLength);
+public readonly record struct CachedPacket(PooledPacket Packet, ushort SequenceNumber, uint Timestamp, byte PayloadType, int PayloadLength);
 
 /// <summary>Receives the packets a <see cref="KeyFrameCache"/> replays (a consumer).</summary>
-internal interface IKeyFrameCacheTarget
+public interface IKeyFrameCacheTarget
 {
     void OnCachedPacket(in CachedPacket packet);
 }
@@ -20,7 +20,7 @@ internal interface IKeyFrameCacheTarget
 /// publisher answers the PLI. Fed (after fan-out) and replayed on the publisher's receive loop; <see cref="Clear"/>
 /// may come from room control, hence the (uncontended) lock.
 /// </summary>
-internal sealed class KeyFrameCache
+public sealed class KeyFrameCache
 {
     private readonly object _gate = new();
     private readonly CachedPacket[] _packets;

@@ -3,7 +3,7 @@ using DigitalWeRoom.Sfu.Protocols.Codecs;
 namespace DigitalWeRoom.Sfu.Media.Streams;
 
 /// <summary>Codecs whose payload the router inspects for key frames.</summary>
-internal enum CodecKind : byte
+public enum CodecKind : byte
 {
     Other = 0,
     Opus = 1,

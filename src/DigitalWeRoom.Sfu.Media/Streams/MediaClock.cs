@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Media.Streams;
 
 /// <summary>Conversions between <see cref="TimeProvider"/> timestamps, RTP clock units and NTP time (RFC 3550 §4).</summary>
-internal static class MediaClock
+public static class MediaClock
 {
     // Seconds from 1900-01-01 (NTP era 0) to 1970-01-01.
     private const long NtpUnixOffsetSeconds = 2_208_988_800;

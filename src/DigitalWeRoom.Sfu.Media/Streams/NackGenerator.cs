@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Media.Streams;
 
 /// <summary>What <see cref="NackGenerator.OnPacket"/> asks the caller to do.</summary>
-internal enum NackAction : byte
+public enum NackAction : byte
 {
     None = 0,
 
@@ -23,7 +23,7 @@ internal enum NackAction : byte
 /// quarter, capped), decaying while gaps turn out to be real losses. Without it, a path that reorders makes the
 /// publisher resend a large share of its video for nothing.
 /// </summary>
-internal sealed class NackGenerator
+public sealed class NackGenerator
 {
     private const int MaxMisorder = 3000;
 

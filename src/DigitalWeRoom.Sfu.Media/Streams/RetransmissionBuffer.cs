@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Media.Streams;
 /// age (<see cref="EvictExpired"/>); every eviction and <see cref="Close"/> releases the reference.
 /// Used by the subscriber's send loop; <see cref="Close"/> may come from room control, hence the (uncontended) lock.
 /// </summary>
-internal sealed class RetransmissionBuffer
+public sealed class RetransmissionBuffer
 {
     private readonly object _gate = new();
     private readonly Slot[] _slots;
@@ -222,4 +222,4 @@ internal sealed class RetransmissionBuffer
 }
 
 /// <summary>One packet taken from a <see cref="RetransmissionBuffer"/>: a reference on the publisher packet and the rewrite values it was sent with.</summary>
-internal readonly record struct RetransmissionEntry(PooledPacket Packet, ushort SequenceNumber, uint Timestamp, byte PayloadType);
+public readonly record struct RetransmissionEntry(PooledPacket Packet, ushort SequenceNumber, uint Timestamp, byte PayloadType);

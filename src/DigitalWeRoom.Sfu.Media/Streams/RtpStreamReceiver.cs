@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Media.Streams;
 /// <see cref="Receive"/> is called only on the publisher's receive loop; <see cref="BuildReportBlock"/> only on the
 /// loop that sends that publisher its RTCP. Fields read across the two are word-sized; a report may be one packet stale.
 /// </summary>
-internal sealed class RtpStreamReceiver
+public sealed class RtpStreamReceiver
 {
     private const int MaxDropout = 3000;
     private const int MaxMisorder = 100;

@@ -6,7 +6,7 @@ namespace DigitalWeRoom.Sfu.Media.Streams;
 /// Owned by the subscriber's send loop, which also keeps the <see cref="Retransmissions"/> of the stream (for NACKs
 /// from the subscriber) and the RTX stream state (RFC 4588) when RTX is negotiated for it.
 /// </summary>
-internal sealed class RtpStreamSender
+public sealed class RtpStreamSender
 {
     public RtpStreamSender(uint ssrc, int clockRate)
     {

@@ -18,7 +18,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Codecs;
 /// header is one). A sequence header followed by a delta frame is not a key frame: encoders may repeat it.
 /// Total: every length is checked against the payload; never throws.
 /// </remarks>
-internal static class Av1KeyFrame
+public static class Av1KeyFrame
 {
     public const byte SequenceHeaderObu = 1;
     public const byte FrameHeaderObu = 3;

@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Codecs;
 /// <remarks>
 /// NAL unit header (§1.3): <c>|F|NRI|  Type   |</c>. FU header (§5.8): <c>|S|E|R|  Type   |</c>.
 /// </remarks>
-internal static class H264KeyFrame
+public static class H264KeyFrame
 {
     public const byte IdrSlice = 5;
     public const byte SequenceParameterSet = 7;

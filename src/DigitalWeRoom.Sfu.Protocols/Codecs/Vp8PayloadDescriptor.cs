@@ -20,7 +20,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Codecs;
 /// </code>
 /// Offsets let a forwarder rewrite PictureID and TL0PICIDX in its own copy when it switches simulcast layers.
 /// </remarks>
-internal readonly record struct Vp8PayloadDescriptor
+public readonly record struct Vp8PayloadDescriptor
 {
     public bool NonReference { get; init; }
     public bool StartOfPartition { get; init; }

@@ -18,7 +18,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Codecs;
 /// V:  | SS            |
 /// </code>
 /// </remarks>
-internal readonly record struct Vp9PayloadDescriptor
+public readonly record struct Vp9PayloadDescriptor
 {
     public bool HasPictureId { get; init; }
     public bool InterPicturePredicted { get; init; }

@@ -21,7 +21,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Dtls;
 /// NOTE: content type 25 (tls12_cid, RFC 9146) carries a connection ID of negotiated length before the length
 /// field; we never negotiate connection IDs, so such a record is malformed for us.
 /// </remarks>
-internal readonly struct DtlsRecordHeader
+public readonly struct DtlsRecordHeader
 {
     public const int Length = 13;
 

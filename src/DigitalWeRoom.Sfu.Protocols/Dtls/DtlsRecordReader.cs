@@ -4,7 +4,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Dtls;
 /// Iterates the records of one DTLS datagram (RFC 6347 §4.1.1: several records may share a datagram, none
 /// may span two). Total: a bad record stops the iteration and sets <see cref="Error"/>.
 /// </summary>
-internal ref struct DtlsRecordReader
+public ref struct DtlsRecordReader
 {
     /// <summary>More records than this in one datagram is treated as hostile (a 1500-byte datagram fits ~115 empty ones).</summary>
     public const int MaxRecordsPerDatagram = 32;

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 
 /// <summary>One FIR FCI entry (RFC 5104 §4.3.1.1): the target SSRC and a command sequence number.</summary>
-internal readonly record struct FirEntry(uint Ssrc, byte SequenceNumber);
+public readonly record struct FirEntry(uint Ssrc, byte SequenceNumber);
 
 /// <summary>
 /// Full intra request (RFC 5104 §4.3.1): PSFB FMT 4; the media source SSRC is 0 and the targets are in the FCI.
@@ -14,7 +14,7 @@ internal readonly record struct FirEntry(uint Ssrc, byte SequenceNumber);
 /// | Seq nr.       |    Reserved                                   |
 /// </code>
 /// </remarks>
-internal readonly ref struct FullIntraRequest
+public readonly ref struct FullIntraRequest
 {
     private const int EntryLength = 8;
     private readonly ReadOnlySpan<byte> _fci;

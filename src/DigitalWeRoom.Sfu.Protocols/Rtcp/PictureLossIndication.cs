@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 
 /// <summary>Picture loss indication (RFC 4585 §6.3.1): PSFB FMT 1, no FCI.</summary>
-internal readonly record struct PictureLossIndication(uint SenderSsrc, uint MediaSsrc)
+public readonly record struct PictureLossIndication(uint SenderSsrc, uint MediaSsrc)
 {
     public const int Length = RtcpFeedback.HeaderLength;
 

@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 /// |   SSRC feedback                                               |
 /// </code>
 /// </remarks>
-internal readonly ref struct ReceiverEstimatedMaxBitrate
+public readonly ref struct ReceiverEstimatedMaxBitrate
 {
     private const uint Identifier = 0x52454D42; // "REMB"
     private const int MantissaBits = 18;

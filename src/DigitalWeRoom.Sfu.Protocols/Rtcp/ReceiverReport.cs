@@ -12,7 +12,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 /// |                 report blocks (24 bytes each)                 |
 /// </code>
 /// </remarks>
-internal readonly ref struct ReceiverReport
+public readonly ref struct ReceiverReport
 {
     private readonly ReadOnlySpan<byte> _body;
 

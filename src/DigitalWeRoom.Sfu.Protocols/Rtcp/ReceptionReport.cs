@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 /// </summary>
 /// <param name="CumulativeLost">Signed 24-bit cumulative number of packets lost.</param>
 /// <param name="DelaySinceLastSr">DLSR in units of 1/65536 s.</param>
-internal readonly record struct ReceptionReport(uint Ssrc, byte FractionLost, int CumulativeLost, uint ExtendedHighestSequenceNumber, uint Jitter, uint LastSr, uint DelaySinceLastSr)
+public readonly record struct ReceptionReport(uint Ssrc, byte FractionLost, int CumulativeLost, uint ExtendedHighestSequenceNumber, uint Jitter, uint LastSr, uint DelaySinceLastSr)
 {
     public const int Length = 24;
 

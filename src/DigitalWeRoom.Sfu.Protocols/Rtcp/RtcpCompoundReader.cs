@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 /// NOTE: the "first packet is SR or RR" rule of A.2 is not enforced, because RFC 5506 reduced-size RTCP
 /// (used by browsers for feedback) sends lone feedback packets.
 /// </remarks>
-internal ref struct RtcpCompoundReader
+public ref struct RtcpCompoundReader
 {
     private readonly ReadOnlySpan<byte> _buffer;
     private int _position;

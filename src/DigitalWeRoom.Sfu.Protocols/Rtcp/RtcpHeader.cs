@@ -15,7 +15,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
 /// </remarks>
-internal readonly record struct RtcpHeader(bool Padding, byte Count, RtcpPacketType PacketType, ushort LengthInWords)
+public readonly record struct RtcpHeader(bool Padding, byte Count, RtcpPacketType PacketType, ushort LengthInWords)
 {
     public const int Length = 4;
     public const int Version = 2;

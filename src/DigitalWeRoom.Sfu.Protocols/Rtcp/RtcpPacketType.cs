@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 
 /// <summary>RTCP packet types (the PT octet) with their IANA wire values.</summary>
-internal enum RtcpPacketType : byte
+public enum RtcpPacketType : byte
 {
     /// <summary>RFC 3550 §6.4.1.</summary>
     SenderReport = 200,
@@ -29,7 +29,7 @@ internal enum RtcpPacketType : byte
 }
 
 /// <summary>FMT values of <see cref="RtcpPacketType.TransportLayerFeedback"/>.</summary>
-internal enum TransportLayerFeedbackFormat : byte
+public enum TransportLayerFeedbackFormat : byte
 {
     /// <summary>RFC 4585 §6.2.1: generic NACK.</summary>
     Nack = 1,
@@ -39,7 +39,7 @@ internal enum TransportLayerFeedbackFormat : byte
 }
 
 /// <summary>FMT values of <see cref="RtcpPacketType.PayloadSpecificFeedback"/>.</summary>
-internal enum PayloadSpecificFeedbackFormat : byte
+public enum PayloadSpecificFeedbackFormat : byte
 {
     /// <summary>RFC 4585 §6.3.1.</summary>
     PictureLossIndication = 1,

@@ -17,7 +17,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 /// |                 report blocks (24 bytes each)                 |
 /// </code>
 /// </remarks>
-internal readonly ref struct SenderReport
+public readonly ref struct SenderReport
 {
     private const int SenderInfoLength = 24;
     private readonly ReadOnlySpan<byte> _body;

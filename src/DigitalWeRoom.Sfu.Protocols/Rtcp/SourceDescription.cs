@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 
 /// <summary>SDES item types (RFC 3550 §6.5).</summary>
-internal enum SdesItemType : byte
+public enum SdesItemType : byte
 {
     End = 0,
     Cname = 1,
@@ -27,7 +27,7 @@ internal enum SdesItemType : byte
 /// |    CNAME=1    |     length    | user and domain name        ...
 /// </code>
 /// </remarks>
-internal ref struct SourceDescription
+public ref struct SourceDescription
 {
     private readonly ReadOnlySpan<byte> _body;
     private int _position;

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 
 /// <summary>One generic NACK FCI (RFC 4585 §6.2.1): a lost packet ID and a bitmask of the 16 following losses.</summary>
-internal readonly record struct NackItem(ushort PacketId, ushort LostBitmask);
+public readonly record struct NackItem(ushort PacketId, ushort LostBitmask);
 
 /// <summary>
 /// Generic NACK (RFC 4585 §6.2.1): RTPFB FMT 1 with one or more PID/BLP items.
@@ -14,7 +14,7 @@ internal readonly record struct NackItem(ushort PacketId, ushort LostBitmask);
 /// </code>
 /// Bit i of BLP (least significant = 0) set means packet PID + i + 1 is lost too.
 /// </remarks>
-internal readonly ref struct TransportLayerNack
+public readonly ref struct TransportLayerNack
 {
     private const int ItemLength = 4;
     private readonly ReadOnlySpan<byte> _fci;

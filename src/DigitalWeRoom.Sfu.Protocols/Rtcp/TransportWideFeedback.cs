@@ -3,10 +3,10 @@ using System.Buffers.Binary;
 namespace DigitalWeRoom.Sfu.Protocols.Rtcp;
 
 /// <summary>One packet in a transport-wide feedback: received or not, and its receive delta in 250 µs ticks.</summary>
-internal readonly record struct TwccPacketStatus(ushort SequenceNumber, bool Received, int DeltaTicks);
+public readonly record struct TwccPacketStatus(ushort SequenceNumber, bool Received, int DeltaTicks);
 
 /// <summary>A packet arrival to report: transport-wide sequence number and arrival time in microseconds.</summary>
-internal readonly record struct TwccArrival(ushort SequenceNumber, long ArrivalTimeMicros);
+public readonly record struct TwccArrival(ushort SequenceNumber, long ArrivalTimeMicros);
 
 /// <summary>
 /// Transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1):
@@ -25,7 +25,7 @@ internal readonly record struct TwccArrival(ushort SequenceNumber, long ArrivalT
 /// 3 reserved. Deltas are in 250 µs; the first is relative to reference time (64 ms units), each next one to
 /// the previous received packet.
 /// </remarks>
-internal readonly ref struct TransportWideFeedback
+public readonly ref struct TransportWideFeedback
 {
     public const int TicksPerMillisecond = 4;
     public const int MicrosecondsPerTick = 250;

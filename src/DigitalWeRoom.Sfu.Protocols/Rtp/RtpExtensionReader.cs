@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Protocols.Rtp;
 
 /// <summary>RFC 8285 header extension forms.</summary>
-internal enum RtpExtensionForm : byte
+public enum RtpExtensionForm : byte
 {
     /// <summary>No extension, or a profile this reader does not interpret.</summary>
     None = 0,
@@ -17,7 +17,7 @@ internal enum RtpExtensionForm : byte
 /// Iterates the elements of an RFC 8285 extension block without allocating. Offsets are relative to the block body
 /// (after the 4-byte preamble). A malformed block ends the iteration and sets <see cref="Malformed"/>.
 /// </summary>
-internal ref struct RtpExtensionReader
+public ref struct RtpExtensionReader
 {
     public const ushort OneByteProfile = 0xBEDE;
     public const ushort TwoByteProfile = 0x1000;

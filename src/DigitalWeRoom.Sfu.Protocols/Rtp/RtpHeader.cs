@@ -6,7 +6,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtp;
 /// RTP fixed header constants, a header writer and in-place field setters (RFC 3550 §5.1) for the forwarder's
 /// rewrite of sequence number, timestamp, SSRC, payload type and marker. Reading is <see cref="RtpPacketView"/>.
 /// </summary>
-internal static class RtpHeader
+public static class RtpHeader
 {
     public const int Version = 2;
     public const int FixedLength = 12;

@@ -4,7 +4,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtp;
 /// The local IDs a session negotiated for the extensions the SFU reads (RFC 8285 §5, a=extmap); 0 means not
 /// negotiated. One per transport, built from SDP by the signaling layer.
 /// </summary>
-internal readonly record struct RtpHeaderExtensionIds(
+public readonly record struct RtpHeaderExtensionIds(
     byte Mid = 0,
     byte RtpStreamId = 0,
     byte RepairedRtpStreamId = 0,
@@ -16,7 +16,7 @@ internal readonly record struct RtpHeaderExtensionIds(
 /// Raw values of the known extensions of one packet, found in a single pass over the extension block
 /// (empty span: absent). Decode each with the matching class in <c>Rtp/HeaderExtensions</c>.
 /// </summary>
-internal ref struct RtpKnownExtensions
+public ref struct RtpKnownExtensions
 {
     public ReadOnlySpan<byte> Mid;
     public ReadOnlySpan<byte> RtpStreamId;

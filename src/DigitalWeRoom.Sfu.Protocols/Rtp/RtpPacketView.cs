@@ -25,7 +25,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtp;
 /// |                        header extension                       |
 /// </code>
 /// </remarks>
-internal readonly ref struct RtpPacketView
+public readonly ref struct RtpPacketView
 {
     private readonly int _extensionOffset;
     private readonly int _extensionLength;

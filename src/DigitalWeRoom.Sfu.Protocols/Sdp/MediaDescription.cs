@@ -4,9 +4,9 @@ namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 /// One media section (RFC 8866 §5.14 <c>m=</c> and the lines after it): RTP audio/video
 /// (RFC 8829 §5.2) or the data channel's SCTP section (RFC 8841). Typed properties hold the
 /// attributes WebRTC needs; the rest stay, in order, in <see cref="OtherAttributes"/>.
-/// Codec and simulcast helpers are in MediaDescription.Helpers.cs.
+/// Codec, extension, RID and SSRC views are extension members in <see cref="MediaDescriptionViews"/>.
 /// </summary>
-internal sealed partial class MediaDescription
+public sealed class MediaDescription
 {
     /// <summary>audio, video, application, ...</summary>
     public string Kind { get; set; } = "audio";

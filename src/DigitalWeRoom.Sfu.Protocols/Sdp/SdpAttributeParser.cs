@@ -4,7 +4,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 /// Value parsers for the typed attributes. Each returns null on success or a reason, and never
 /// throws; the value is null when the line had no colon.
 /// </summary>
-internal static class SdpAttributeParser
+public static class SdpAttributeParser
 {
     private const string NoValue = "attribute needs a value";
 

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 /// <c>candidate:foundation component transport priority address port typ type [raddr a] [rport p] *(name value)</c>.
 /// The same text (without "a=") travels in trickle ICE signaling, so parsing and formatting live here.
 /// </summary>
-internal sealed record SdpCandidate
+public sealed record SdpCandidate
 {
     public required string Foundation { get; init; }
     public required int Component { get; init; }

@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 
 /// <summary><c>o=</c> (RFC 8866 §5.2). Ids are kept as the decimal text the peer sent.</summary>
-internal sealed record SdpOrigin(string Username, string SessionId, string SessionVersion, string NetType, string AddressType, string Address)
+public sealed record SdpOrigin(string Username, string SessionId, string SessionVersion, string NetType, string AddressType, string Address)
 {
     /// <summary>The origin a server puts in its own offers and answers.</summary>
     public static SdpOrigin Create(ulong sessionId, ulong version) =>
@@ -10,31 +10,31 @@ internal sealed record SdpOrigin(string Username, string SessionId, string Sessi
 }
 
 /// <summary><c>t=</c> (RFC 8866 §5.9); WebRTC always sends <c>t=0 0</c>.</summary>
-internal sealed record SdpTiming(ulong Start, ulong Stop);
+public sealed record SdpTiming(ulong Start, ulong Stop);
 
 /// <summary><c>c=</c> (RFC 8866 §5.7); the address may carry <c>/ttl</c> for multicast, kept as text.</summary>
-internal sealed record SdpConnection(string NetType, string AddressType, string Address)
+public sealed record SdpConnection(string NetType, string AddressType, string Address)
 {
     public static SdpConnection Unspecified { get; } = new("IN", "IP4", "0.0.0.0");
 }
 
 /// <summary><c>b=</c> (RFC 8866 §5.8), e.g. <c>AS:1000</c> or <c>TIAS:64000</c>.</summary>
-internal sealed record SdpBandwidth(string Type, ulong Value);
+public sealed record SdpBandwidth(string Type, ulong Value);
 
 /// <summary>An attribute this code has no type for, kept verbatim (name, and value after the first colon, or null for a flag).</summary>
-internal sealed record SdpAttribute(string Name, string? Value);
+public sealed record SdpAttribute(string Name, string? Value);
 
 /// <summary>Another line type (i=, u=, e=, p=, z=, k=, r=) kept verbatim, in order.</summary>
-internal sealed record SdpLine(char Type, string Value);
+public sealed record SdpLine(char Type, string Value);
 
 /// <summary><c>a=group</c> (RFC 5888 §5), e.g. BUNDLE with its mids (RFC 8843).</summary>
-internal sealed record SdpGroup(string Semantics, IReadOnlyList<string> Mids);
+public sealed record SdpGroup(string Semantics, IReadOnlyList<string> Mids);
 
 /// <summary><c>a=msid-semantic</c> (legacy WebRTC, still sent by Chromium): "WMS" and optional stream ids.</summary>
-internal sealed record SdpMsidSemantic(string Semantic, IReadOnlyList<string> Identifiers);
+public sealed record SdpMsidSemantic(string Semantic, IReadOnlyList<string> Identifiers);
 
 /// <summary><c>a=setup</c> (RFC 4145 §4, RFC 8842 §5): who starts DTLS.</summary>
-internal enum SdpSetup : byte
+public enum SdpSetup : byte
 {
     ActPass = 0,
     Active = 1,
@@ -43,7 +43,7 @@ internal enum SdpSetup : byte
 }
 
 /// <summary>Media direction attribute (RFC 8866 §6.7).</summary>
-internal enum SdpDirection : byte
+public enum SdpDirection : byte
 {
     SendRecv = 0,
     SendOnly = 1,
@@ -55,7 +55,7 @@ internal enum SdpDirection : byte
 /// <c>a=fingerprint</c> (RFC 8122 §5): hash function name (e.g. "sha-256") and the digest bytes,
 /// written as upper-case hex pairs separated by colons.
 /// </summary>
-internal sealed record SdpFingerprint(string HashFunction, byte[] Value)
+public sealed record SdpFingerprint(string HashFunction, byte[] Value)
 {
     public bool Matches(string hashFunction, ReadOnlySpan<byte> digest) =>
         string.Equals(HashFunction, hashFunction, StringComparison.OrdinalIgnoreCase) && digest.SequenceEqual(Value);
@@ -82,4 +82,4 @@ internal sealed record SdpFingerprint(string HashFunction, byte[] Value)
 }
 
 /// <summary><c>a=rtcp</c> (RFC 3605): the RTCP port, and optionally its address.</summary>
-internal sealed record SdpRtcp(int Port, SdpConnection? Connection);
+public sealed record SdpRtcp(int Port, SdpConnection? Connection);

@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 /// person can act on, and the drop reason for counters (<see cref="DropReason.SdpMalformed"/> or
 /// <see cref="DropReason.TooLarge"/>).
 /// </summary>
-internal readonly record struct SdpParseError(int LineNumber, string Reason, DropReason DropReason)
+public readonly record struct SdpParseError(int LineNumber, string Reason, DropReason DropReason)
 {
     public override string ToString() => LineNumber > 0 ? $"SDP line {LineNumber}: {Reason}" : $"SDP: {Reason}";
 }

@@ -1,7 +1,8 @@
+// Partial part: the a= dispatch (RFC 8866 §5.13); a static parser, no fields shared with the other part.
 namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 
 /// <summary>Dispatch of <c>a=</c> lines to typed properties; unknown ones are kept raw, in order.</summary>
-internal static partial class SdpParser
+public static partial class SdpParser
 {
     private static string? ParseSessionAttribute(SessionDescription sdp, string line)
     {

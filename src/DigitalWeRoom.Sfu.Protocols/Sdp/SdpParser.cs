@@ -1,3 +1,4 @@
+// Partial part: the line grammar (v=, o=, s=, t=, c=, b=, m=); a static parser, no fields shared with the other part.
 namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 
 /// <summary>
@@ -7,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 /// (<see cref="MaxLength"/>, <see cref="MaxLines"/>, <see cref="MaxMediaSections"/>) because it
 /// comes from untrusted signaling. Attribute values are parsed in SdpParser.Attributes.cs.
 /// </summary>
-internal static partial class SdpParser
+public static partial class SdpParser
 {
     public const int MaxLength = 64 * 1024;
     public const int MaxLines = 4096;

@@ -1,14 +1,14 @@
 namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 
 /// <summary><c>a=rtpmap</c> (RFC 8866 §6.6): payload type, encoding name, clock rate, channels (audio).</summary>
-internal sealed record SdpRtpMap(int PayloadType, string EncodingName, int ClockRate, int? Channels);
+public sealed record SdpRtpMap(int PayloadType, string EncodingName, int ClockRate, int? Channels);
 
 /// <summary>
 /// <c>a=fmtp</c> (RFC 8866 §6.15). The parameter text is kept raw (it is codec-specific: "apt=96",
 /// "minptime=10;useinbandfec=1", or RED's "111/111"); <see cref="ParseParameters"/> splits the usual
 /// <c>key=value;key=value</c> form.
 /// </summary>
-internal sealed record SdpFmtp(int PayloadType, string Parameters)
+public sealed record SdpFmtp(int PayloadType, string Parameters)
 {
     public IReadOnlyList<SdpParameter> ParseParameters() => SdpParameter.ParseList(Parameters, ';');
 
@@ -28,7 +28,7 @@ internal sealed record SdpFmtp(int PayloadType, string Parameters)
 }
 
 /// <summary>One <c>name[=value]</c> pair of an fmtp line or a rid restriction list.</summary>
-internal sealed record SdpParameter(string Name, string? Value)
+public sealed record SdpParameter(string Name, string? Value)
 {
     public static IReadOnlyList<SdpParameter> ParseList(string text, char separator)
     {
@@ -46,22 +46,22 @@ internal sealed record SdpParameter(string Name, string? Value)
 /// <c>a=rtcp-fb</c> (RFC 4585 §4.2): payload type (null for <c>*</c>), feedback type ("nack", "ccm",
 /// "goog-remb", "transport-cc") and optional parameter ("pli", "fir").
 /// </summary>
-internal sealed record SdpRtcpFeedback(int? PayloadType, string Type, string? Subtype);
+public sealed record SdpRtcpFeedback(int? PayloadType, string Type, string? Subtype);
 
 /// <summary><c>a=extmap</c> (RFC 8285 §8): id, optional direction, URI, optional extension attributes.</summary>
-internal sealed record SdpExtmap(int Id, SdpDirection? Direction, string Uri, string? Attributes);
+public sealed record SdpExtmap(int Id, SdpDirection? Direction, string Uri, string? Attributes);
 
 /// <summary><c>a=msid</c> (RFC 8830 §2): stream id ("-" for none) and optional track id.</summary>
-internal sealed record SdpMsid(string StreamId, string? TrackId);
+public sealed record SdpMsid(string StreamId, string? TrackId);
 
 /// <summary><c>a=ssrc</c> (RFC 5576 §4.1): one source attribute, e.g. <c>cname:abc</c> or <c>msid:s t</c>.</summary>
-internal sealed record SdpSsrc(uint Ssrc, string Attribute, string? Value);
+public sealed record SdpSsrc(uint Ssrc, string Attribute, string? Value);
 
 /// <summary><c>a=ssrc-group</c> (RFC 5576 §4.2): semantics ("FID" for RTX, "SIM", "FEC-FR") and the sources.</summary>
-internal sealed record SdpSsrcGroup(string Semantics, IReadOnlyList<uint> Ssrcs);
+public sealed record SdpSsrcGroup(string Semantics, IReadOnlyList<uint> Ssrcs);
 
 /// <summary>RID direction (RFC 8851 §10).</summary>
-internal enum SdpRidDirection : byte
+public enum SdpRidDirection : byte
 {
     Send = 0,
     Recv = 1,
@@ -71,7 +71,7 @@ internal enum SdpRidDirection : byte
 /// <c>a=rid</c> (RFC 8851 §10): id, direction, and restrictions kept raw
 /// (<c>pt=96,97;max-width=1280;max-height=720</c>), with helpers to read them.
 /// </summary>
-internal sealed record SdpRid(string Id, SdpRidDirection Direction, string? Restrictions)
+public sealed record SdpRid(string Id, SdpRidDirection Direction, string? Restrictions)
 {
     public IReadOnlyList<SdpParameter> ParseRestrictions() =>
         Restrictions is null ? [] : SdpParameter.ParseList(Restrictions, ';');
@@ -99,7 +99,7 @@ internal sealed record SdpRid(string Id, SdpRidDirection Direction, string? Rest
 }
 
 /// <summary>One codec of an m-section, gathered from rtpmap, fmtp and rtcp-fb lines.</summary>
-internal sealed record SdpCodec(int PayloadType, string Name, int ClockRate, int? Channels, SdpFmtp? Fmtp, IReadOnlyList<SdpRtcpFeedback> Feedback)
+public sealed record SdpCodec(int PayloadType, string Name, int ClockRate, int? Channels, SdpFmtp? Fmtp, IReadOnlyList<SdpRtcpFeedback> Feedback)
 {
     /// <summary>For an RTX codec (RFC 4588 §8.6), the payload type it repairs (<c>apt=</c>).</summary>
     public int? AssociatedPayloadType =>

@@ -3,14 +3,14 @@ using System.Text;
 namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 
 /// <summary>One RID in a simulcast list; <see cref="Paused"/> is the <c>~</c> prefix (RFC 8853 §5.1).</summary>
-internal sealed record SdpSimulcastId(string Rid, bool Paused);
+public sealed record SdpSimulcastId(string Rid, bool Paused);
 
 /// <summary>
 /// <c>a=simulcast</c> (RFC 8853 §5.1): a send and/or a receive list. Each list is a sequence of
 /// streams separated by ";", and each stream is a set of alternative RIDs separated by ",".
 /// <c>a=simulcast:send q;h;f</c> means three streams, one RID each.
 /// </summary>
-internal sealed record SdpSimulcast(IReadOnlyList<IReadOnlyList<SdpSimulcastId>> Send, IReadOnlyList<IReadOnlyList<SdpSimulcastId>> Recv)
+public sealed record SdpSimulcast(IReadOnlyList<IReadOnlyList<SdpSimulcastId>> Send, IReadOnlyList<IReadOnlyList<SdpSimulcastId>> Recv)
 {
     /// <summary>Parses "send a;b recv c" (either order, each at most once). Never throws.</summary>
     public static bool TryParse(string value, out SdpSimulcast? simulcast)

@@ -9,7 +9,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 /// transport (rtcp, candidates, ICE, DTLS), mid, extmaps, direction, msid, RTCP flags, others, then
 /// per codec rtpmap, rtcp-fb, fmtp, then SSRC, RID and simulcast, then SCTP lines.
 /// </summary>
-internal static class SdpWriter
+public static class SdpWriter
 {
     public static string Write(SessionDescription sdp)
     {

@@ -6,7 +6,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 /// <see cref="OtherAttributes"/> in order, so parsing and writing loses nothing that matters.
 /// Built by <see cref="SdpParser"/> or by hand, written by <see cref="SdpWriter"/>.
 /// </summary>
-internal sealed class SessionDescription
+public sealed class SessionDescription
 {
     /// <summary><c>v=</c>, always 0.</summary>
     public int Version { get; set; }

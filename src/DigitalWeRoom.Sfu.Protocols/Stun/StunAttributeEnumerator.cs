@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace DigitalWeRoom.Sfu.Protocols.Stun;
 
 /// <summary>One attribute TLV (RFC 8489 §14): type, and the value without its padding.</summary>
-internal readonly ref struct StunAttribute(StunAttributeType type, ReadOnlySpan<byte> value)
+public readonly ref struct StunAttribute(StunAttributeType type, ReadOnlySpan<byte> value)
 {
     public StunAttributeType Type { get; } = type;
 
@@ -11,7 +11,7 @@ internal readonly ref struct StunAttribute(StunAttributeType type, ReadOnlySpan<
 }
 
 /// <summary>Walks the attributes of a message that <see cref="StunMessage.TryParse"/> validated.</summary>
-internal ref struct StunAttributeEnumerator
+public ref struct StunAttributeEnumerator
 {
     private readonly ReadOnlySpan<byte> _message;
     private int _next;

@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Stun;
 /// Values below 0x8000 are comprehension-required: a request carrying one we do not understand is
 /// answered with 420 (RFC 8489 §6.3.1).
 /// </summary>
-internal enum StunAttributeType : ushort
+public enum StunAttributeType : ushort
 {
     MappedAddress = 0x0001,
     Username = 0x0006,

@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Protocols.Stun;
 
 /// <summary>Fixed numbers of the STUN wire format (RFC 8489 §5, §14).</summary>
-internal static class StunConstants
+public static class StunConstants
 {
     /// <summary>Magic cookie, bytes 4..7 of every RFC 5389/8489 message.</summary>
     public const uint MagicCookie = 0x2112A442;

@@ -20,7 +20,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Stun;
 /// Attributes that follow MESSAGE-INTEGRITY (or -SHA256), other than the integrity attributes and
 /// FINGERPRINT, are ignored as RFC 8489 §14.5 requires. Duplicates: the first one counts.
 /// </summary>
-internal readonly ref struct StunMessage
+public readonly ref struct StunMessage
 {
     private readonly ReadOnlySpan<byte> _message;
 

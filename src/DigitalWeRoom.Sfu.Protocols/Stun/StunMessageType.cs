@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Stun;
 /// (bits M0..M11) with the class (bits C0, C1); only the Binding method is used by ICE-lite.
 /// Other values can still appear on the wire: the parser casts the raw field, so check with a switch.
 /// </summary>
-internal enum StunMessageType : ushort
+public enum StunMessageType : ushort
 {
     BindingRequest = 0x0001,
     BindingIndication = 0x0011,
@@ -14,7 +14,7 @@ internal enum StunMessageType : ushort
 }
 
 /// <summary>The four STUN classes (RFC 8489 §5), decoded from the C0/C1 bits of the type.</summary>
-internal enum StunMessageClass : byte
+public enum StunMessageClass : byte
 {
     Request = 0,
     Indication = 1,

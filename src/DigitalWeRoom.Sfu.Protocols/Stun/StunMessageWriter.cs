@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Stun;
 /// message. Order matters: MESSAGE-INTEGRITY, then FINGERPRINT, come last (§14.5, §14.7).
 /// Running out of room is a programming error (size the buffer; 1500 bytes always suffice) and throws.
 /// </summary>
-internal ref struct StunMessageWriter
+public ref struct StunMessageWriter
 {
     private readonly Span<byte> _buffer;
     private int _length;

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// RFC 4585 §4.2 rtcp-fb). When <see cref="RtxPayloadType"/> is set the server also offers
 /// <c>rtx/clock</c> with <c>apt=PayloadType</c> (RFC 4588 §8.6).
 /// </summary>
-internal sealed record CodecSpec(
+public sealed record CodecSpec(
     MediaKind Kind,
     byte PayloadType,
     string Name,

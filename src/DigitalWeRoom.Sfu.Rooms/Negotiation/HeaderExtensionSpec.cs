@@ -6,7 +6,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// One RTP header extension the server offers with a fixed one-byte id 1-14 (RFC 8285 §5, §8).
 /// <see cref="Kinds"/> says on which m= sections it is offered.
 /// </summary>
-internal sealed record HeaderExtensionSpec(byte Id, string Uri, HeaderExtensionKinds Kinds)
+public sealed record HeaderExtensionSpec(byte Id, string Uri, HeaderExtensionKinds Kinds)
 {
     public const string MidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
     public const string RtpStreamIdUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
@@ -33,7 +33,7 @@ internal sealed record HeaderExtensionSpec(byte Id, string Uri, HeaderExtensionK
 }
 
 [Flags]
-internal enum HeaderExtensionKinds : byte
+public enum HeaderExtensionKinds : byte
 {
     None = 0,
     Audio = 1,

@@ -12,7 +12,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// <param name="Candidates">Host candidates, each the value of an <c>a=candidate</c> line
 /// (<c>candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host</c>); a leading <c>a=</c> or a missing
 /// <c>candidate:</c> prefix is accepted.</param>
-internal sealed record LocalTransportParameters(
+public sealed record LocalTransportParameters(
     string IceUfrag,
     string IcePwd,
     string Fingerprint,

@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// (JSEP, RFC 8829 §5.2.2: existing m= sections keep their order); a subscribe slot whose track went away
 /// is offered <c>inactive</c> and may carry a different track later (with new SSRCs).
 /// </summary>
-internal sealed record MediaSlot(
+public sealed record MediaSlot(
     int Index,
     string Mid,
     MediaKind Kind,

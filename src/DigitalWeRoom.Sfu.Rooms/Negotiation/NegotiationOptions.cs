@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// Payload types and extension ids are fixed by the server, so every Producer and Consumer in a room
 /// agrees on them and forwarding never rewrites payload types.
 /// </summary>
-internal sealed record NegotiationOptions
+public sealed record NegotiationOptions
 {
     /// <summary>Codecs offered, in preference order per kind. Default: opus and VP8 (+ RTX).</summary>
     public IReadOnlyList<CodecSpec> Codecs { get; init; } = [CodecSpec.Opus, CodecSpec.Vp8];

@@ -9,7 +9,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// was agreed. The media Router creates Producers from the publish sections the client sends on and
 /// Consumers from the subscribe sections the client receives on.
 /// </summary>
-internal sealed record NegotiationResult(
+public sealed record NegotiationResult(
     string RemoteIceUfrag,
     string RemoteIcePwd,
     SdpFingerprint RemoteFingerprint,
@@ -31,7 +31,7 @@ internal sealed record NegotiationResult(
 /// <param name="RemoteRids">For sections the client sends on with RIDs (RFC 8851): the rids it will send.</param>
 /// <param name="RemoteStreamId">The client's a=msid stream id, if any.</param>
 /// <param name="RemoteTrackId">The client's a=msid track id, if any.</param>
-internal sealed record NegotiatedMedia(
+public sealed record NegotiatedMedia(
     string Mid,
     int Index,
     MediaKind Kind,
@@ -70,7 +70,7 @@ internal sealed record NegotiatedMedia(
 }
 
 /// <summary>An accepted codec: the server's payload type, its RTX payload type if RTX was accepted too.</summary>
-internal sealed record NegotiatedCodec(
+public sealed record NegotiatedCodec(
     byte PayloadType,
     string Name,
     int ClockRate,
@@ -79,10 +79,10 @@ internal sealed record NegotiatedCodec(
     IReadOnlyList<string> RtcpFeedback,
     byte? RtxPayloadType);
 
-internal sealed record NegotiatedHeaderExtension(byte Id, string Uri);
+public sealed record NegotiatedHeaderExtension(byte Id, string Uri);
 
 /// <summary>
 /// One RTP stream the client announced: its SSRC, the RTX SSRC paired by <c>a=ssrc-group:FID</c>
 /// (RFC 5576 §4.2, RFC 4588 §8.7) and its CNAME (RFC 5576 §6.1).
 /// </summary>
-internal sealed record RemoteSendStream(uint Ssrc, uint? RtxSsrc, string? Cname);
+public sealed record RemoteSendStream(uint Ssrc, uint? RtxSsrc, string? Cname);

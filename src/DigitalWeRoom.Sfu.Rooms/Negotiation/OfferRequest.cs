@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// <param name="PublishVideo">Offer a recvonly video m= section for the camera.</param>
 /// <param name="PublishScreen">Offer a second recvonly video m= section for a screen share.</param>
 /// <param name="Subscriptions">Remote tracks to forward; order decides which new m= section comes first.</param>
-internal sealed record OfferRequest(
+public sealed record OfferRequest(
     bool PublishAudio,
     bool PublishVideo,
     bool PublishScreen,

@@ -5,7 +5,7 @@ using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
-internal sealed partial class SfuNegotiator
+public sealed partial class SfuNegotiator
 {
     /// <summary>
     /// Validates the page's answer to the outstanding offer (RFC 3264 §6, RFC 8829 §5.3) and, when it is

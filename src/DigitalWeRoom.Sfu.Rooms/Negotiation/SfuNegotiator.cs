@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// answer and extracts what the transport and the media Router need. One offer may be outstanding at a time.
 /// Not thread-safe: owned by the participant's room control loop.
 /// </summary>
-internal sealed partial class SfuNegotiator
+public sealed partial class SfuNegotiator
 {
     private readonly NegotiationOptions _options;
     private LocalTransport _local;

@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
 /// <summary>What the server uses one m= section of a participant's connection for. Values are stable.</summary>
-internal enum SlotPurpose : byte
+public enum SlotPurpose : byte
 {
     /// <summary>The participant's microphone: the server offers recvonly.</summary>
     PublishAudio = 1,

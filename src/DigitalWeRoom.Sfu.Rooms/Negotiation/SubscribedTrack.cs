@@ -13,7 +13,7 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// <param name="Cname">RTCP CNAME for the outgoing SSRCs (RFC 7022); usually the publisher's.</param>
 /// <param name="PayloadTypes">When set, only these server payload types (and their RTX) are offered, e.g. the
 /// codec the publisher actually sends; otherwise every configured codec of the kind.</param>
-internal sealed record SubscribedTrack(
+public sealed record SubscribedTrack(
     string TrackId,
     MediaKind Kind,
     string StreamId,

@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// a single one when the section is not simulcast. The lowest layer carries <see cref="TrackId"/>, the id
 /// subscribers see. Acting on the track (operator mute, pause) means acting on every layer.
 /// </summary>
-internal sealed record PublishedTrack(string TrackId, MediaKind Kind, SlotPurpose Source, Producer[] Layers)
+public sealed record PublishedTrack(string TrackId, MediaKind Kind, SlotPurpose Source, Producer[] Layers)
 {
     /// <summary>The lowest layer: what subscribers consume and what carries the track id.</summary>
     public Producer Lowest => Layers[0];

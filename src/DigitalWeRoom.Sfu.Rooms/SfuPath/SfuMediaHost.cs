@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// per room, a <see cref="Router"/>; per participant an <see cref="SfuSession"/>. Implements the
 /// rooms' <see cref="IMediaSessionFactory"/>.
 /// </summary>
-internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListener, IDisposable
+public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListener, IDisposable
 {
     private readonly SfuMediaSettings _settings;
     private readonly TimeProvider _time;
@@ -40,7 +40,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListe
     }
 
     /// <summary>The directory of transports once the ports are bound (metrics read it; null before).</summary>
-    internal TransportDirectory? BoundDirectory
+    public TransportDirectory? BoundDirectory
     {
         get
         {
@@ -136,7 +136,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListe
     void IRoomMediaClosedListener.OnRoomMediaClosed(SfuRoomMedia room) => _rooms.TryRemove(new(room.Router.Id, room));
 
     /// <summary>The open room's media by room name (diagnostics, tests).</summary>
-    internal SfuRoomMedia? FindRoom(string roomName) => _rooms.TryGetValue(roomName, out var room) ? room : null;
+    public SfuRoomMedia? FindRoom(string roomName) => _rooms.TryGetValue(roomName, out var room) ? room : null;
 
     public void Dispose()
     {
@@ -152,7 +152,7 @@ internal sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListe
 }
 
 /// <summary>What the server media path is configured with (the host maps its configuration onto this).</summary>
-internal sealed record SfuMediaSettings
+public sealed record SfuMediaSettings
 {
     /// <summary>The shared UDP port: bind address, port, announced addresses, consent timing.</summary>
     public required UdpEndpointOptions Udp { get; init; }

@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// (on the room loop for tile changes, on a subscriber's receive loop for bandwidth changes); <see cref="DynacastLayers"/>
 /// debounces turning layers off and the publisher is sent <c>layers</c> {trackId, active:[rid...]} when its set changes.
 /// </summary>
-internal sealed partial class SfuRoomMedia : IProducerLayerListener
+public sealed partial class SfuRoomMedia : IProducerLayerListener
 {
     private readonly ConcurrentDictionary<Producer, DynacastTrack> _dynacast = new();
     private readonly SimulcastSettings _simulcast = new();
@@ -84,7 +84,7 @@ internal sealed partial class SfuRoomMedia : IProducerLayerListener
     public IRoomMediaClosedListener? ClosedListener { get; init; }
 
     /// <summary>Simulcast tracks published in this room: layers lowest first (diagnostics, tests).</summary>
-    internal IReadOnlyList<Producer[]> SimulcastTracks => [.. _dynacast.Values.Select(t => t.Producers)];
+    public IReadOnlyList<Producer[]> SimulcastTracks => [.. _dynacast.Values.Select(t => t.Producers)];
 
     private void DisposeSimulcast()
     {
@@ -96,7 +96,7 @@ internal sealed partial class SfuRoomMedia : IProducerLayerListener
 }
 
 /// <summary>Told when a room's media has been disposed (implemented by <see cref="SfuMediaHost"/>, which tracks open rooms).</summary>
-internal interface IRoomMediaClosedListener
+public interface IRoomMediaClosedListener
 {
     void OnRoomMediaClosed(SfuRoomMedia room);
 }

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// media timer; the change is marshalled onto the room's control loop (never blocking the timer), where every session
 /// is told (<c>speaker</c>) and recomputes its last-N set.
 /// </summary>
-internal sealed partial class SfuRoomMedia : Media.Speech.IDominantSpeakerListener
+public sealed partial class SfuRoomMedia : Media.Speech.IDominantSpeakerListener
 {
     private Action<Action>? _post;
     private bool _detached;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>One room's router and its participants' server sessions. Called only from the room's control loop.</summary>
-internal sealed partial class SfuRoomMedia : IRoomMedia
+public sealed partial class SfuRoomMedia : IRoomMedia
 {
     private readonly List<SfuSession> _sessions = [];
     private readonly Dictionary<string, SfuSession> _byParticipant = new(StringComparer.Ordinal);

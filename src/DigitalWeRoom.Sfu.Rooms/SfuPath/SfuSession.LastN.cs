@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// allocation paused (<c>bandwidth</c>: their lowest layer does not fit its estimate). Room loop only, except
 /// <see cref="OnBandwidthPausesChanged"/>.
 /// </summary>
-internal sealed partial class SfuSession
+public sealed partial class SfuSession
 {
     /// <summary>A page's <c>view</c> is applied at most this often; a newer one in between is applied when the interval ends.</summary>
     public static readonly TimeSpan ViewApplyInterval = TimeSpan.FromMilliseconds(250);

@@ -9,7 +9,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// lowest first, the lowest carrying the track id subscribers see. Subscriber side: the page's tile sizes
 /// (<c>video-size</c>) pick each consumer's preferred layer; the bandwidth allocator caps it.
 /// </summary>
-internal sealed partial class SfuSession : ISimulcastSession
+public sealed partial class SfuSession : ISimulcastSession
 {
     private readonly Dictionary<string, (int Width, int Height)> _videoSizes = [];
     private long _videoSizeWindowStart = long.MinValue;

@@ -16,7 +16,7 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
 /// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
 /// </summary>
-internal sealed partial class SfuSession : ISfuSession, IMediaTransportListener
+public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;

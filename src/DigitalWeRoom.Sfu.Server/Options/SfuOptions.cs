@@ -104,6 +104,13 @@ public sealed class UdpSettings
     public List<string> AlsoAnnounce { get; set; } = [];
 
     /// <summary>
+    /// STUN servers (<c>host:port</c>, <c>[v6]:port</c>) asked at start-up, through the media socket, for its public
+    /// mapped address: a server behind a 1:1 NAT (a cloud VM with a private interface address) announces what they see.
+    /// Bounded (2 s in all); an unreachable server is logged and the server starts without it.
+    /// </summary>
+    public List<string> StunServers { get; set; } = [];
+
+    /// <summary>
     /// Detect global IPv6 and IPv4 interface addresses when <see cref="AnnouncedAddresses"/> is empty.
     /// A loopback bind address, or a host with no other address, announces 127.0.0.1 and ::1.
     /// </summary>

@@ -78,6 +78,11 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
             }
         }
 
+        foreach (var server in options.Udp.StunServers.Where(s => StunServerList.Split(s) is null))
+        {
+            errors.Add($"Sfu:Udp:StunServers entry '{server}' is not host:port.");
+        }
+
         if (options.Turn.Urls.Count > 0 && (options.Turn.Secret is null || options.Turn.Secret.Length < 16))
         {
             errors.Add("Sfu:Turn:Secret must be set (at least 16 characters) when Sfu:Turn:Urls are given.");

@@ -10,7 +10,9 @@ namespace DigitalWeRoom.Sfu.Server.Telemetry;
 /// Connected server connections by the kind of their ICE-selected pair (issue #14 item 4), read at scrape time:
 /// <c>tcp</c> for ICE-TCP (RFC 6544), <c>relay</c> when the pair's remote address is an address of a TURN server this
 /// server hands out (a relayed client reaches us from its relayed transport address, which is on the TURN server,
-/// RFC 8656 §2), else <c>udp</c>. A TURN server that relays from another address than its URL's (coturn
+/// RFC 8656 §2) or one of this server's own <c>Sfu:Udp:AlsoAnnounce</c> addresses (a TURN server on this host relaying
+/// from its private address, as on the grid VM where the TURN URL names the gateway; no browser sits on this host),
+/// else <c>udp</c>. Another TURN server that relays from another address than its URL's (coturn
 /// <c>relay-ip</c>/<c>external-ip</c> elsewhere) is counted as <c>udp</c>.
 /// </summary>
 public sealed class SelectedPathCounter
@@ -24,7 +26,8 @@ public sealed class SelectedPathCounter
     {
         _host = host;
         string[] hosts = [.. TurnHosts(options.Value).Distinct(StringComparer.OrdinalIgnoreCase)];
-        _turnAddresses = [.. hosts.Select(h => IPAddress.TryParse(h, out IPAddress? a) ? Normalize(a) : null).OfType<IPAddress>()];
+        _turnAddresses = [.. hosts.Concat(options.Value.Udp.AlsoAnnounce)
+            .Select(h => IPAddress.TryParse(h, out IPAddress? a) ? Normalize(a) : null).OfType<IPAddress>()];
         string[] names = [.. hosts.Where(h => !IPAddress.TryParse(h, out _))];
         if (names.Length > 0)
         {

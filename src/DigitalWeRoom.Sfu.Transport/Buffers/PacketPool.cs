@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Transport.Buffers;
 /// when empty it allocates a new one, so renting never fails, and returns above the bound are left to
 /// the GC. Counters let tests assert that every rented packet came back (no leak).
 /// </summary>
-internal sealed class PacketPool
+public sealed class PacketPool
 {
     private readonly ConcurrentQueue<PooledPacket> _idle = new();
     private readonly int _maxRetained;

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Transport.Buffers;
 /// it to the pool. The buffer is <see cref="MaxDatagramSize"/> plus <see cref="Headroom"/> bytes so an
 /// SRTP tag can be appended in place.
 /// </summary>
-internal sealed class PooledPacket
+public sealed class PooledPacket
 {
     /// <summary>Largest datagram accepted from the network (an Ethernet MTU).</summary>
     public const int MaxDatagramSize = 1500;

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Transport.Dtls;
 /// A certificate fingerprint as carried by SDP <c>a=fingerprint</c> (RFC 8122 §5):
 /// <c>sha-256 AB:CD:...</c>. Only SHA-256 is produced; SHA-256/384/512 are accepted from peers.
 /// </summary>
-internal sealed record CertificateFingerprint(string Algorithm, byte[] Value)
+public sealed record CertificateFingerprint(string Algorithm, byte[] Value)
 {
     public static CertificateFingerprint Sha256Of(ReadOnlySpan<byte> certificateDer) =>
         new("sha-256", SHA256.HashData(certificateDer));

@@ -16,7 +16,7 @@ namespace DigitalWeRoom.Sfu.Transport.Dtls;
 /// authenticates certificates by the fingerprint exchanged in signaling, not by a CA). One is made
 /// per process (<see cref="Shared"/>); tests may make more.
 /// </summary>
-internal sealed class DtlsCertificate
+public sealed class DtlsCertificate
 {
     private static readonly Lazy<DtlsCertificate> s_shared = new(() => Generate("DigitalWeRoom.Sfu"));
 

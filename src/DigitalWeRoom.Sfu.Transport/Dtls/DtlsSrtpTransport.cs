@@ -16,7 +16,7 @@ internal interface IDtlsSrtpListener
     void OnDtlsClosed(DtlsSrtpTransport dtls);
 }
 
-internal enum DtlsFailure : byte
+public enum DtlsFailure : byte
 {
     None = 0,
     Timeout = 1,

@@ -9,7 +9,7 @@ namespace DigitalWeRoom.Sfu.Transport.Ice;
 /// (RFC 6544 §4.5, <c>tcptype passive</c>) has a lower type preference than UDP so a browser that reaches both
 /// prefers UDP (RFC 6544 §4.2), and a local preference of 2^13 × direction-pref (passive: 4) + other-pref.
 /// </summary>
-internal sealed record HostCandidate(string Foundation, int Component, uint Priority, IPAddress Address, int Port)
+public sealed record HostCandidate(string Foundation, int Component, uint Priority, IPAddress Address, int Port)
 {
     public const int HostTypePreference = 126;
 

@@ -5,7 +5,7 @@ namespace DigitalWeRoom.Sfu.Transport.Ice;
 /// remote address, or one ICE-TCP connection (RFC 6544), which has only one peer. STUN answers and the transport's
 /// DTLS and SRTP leave through it.
 /// </summary>
-internal interface IIceSocket
+public interface IIceSocket
 {
     /// <summary>The drops of input that arrived on this socket.</summary>
     DropCounters Drops { get; }

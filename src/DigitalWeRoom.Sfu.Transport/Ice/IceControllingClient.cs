@@ -8,7 +8,7 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 namespace DigitalWeRoom.Sfu.Transport.Ice;
 
 /// <summary>What a controlling client needs from the server's SDP answer.</summary>
-internal sealed class IceControllingClientOptions
+public sealed class IceControllingClientOptions
 {
     public required string ServerUfrag { get; init; }
 
@@ -70,7 +70,7 @@ internal sealed class IceControllingClientOptions
 /// success arrives, then runs the DTLS client and SRTP over its own UDP socket. Consent is refreshed
 /// with further checks (RFC 7675). Used by our load generator and tests.
 /// </summary>
-internal sealed class IceControllingClient : IStunResponseListener, IWebRtcTransportListener, IDisposable
+public sealed class IceControllingClient : IStunResponseListener, IWebRtcTransportListener, IDisposable
 {
     private readonly IceControllingClientOptions _options;
     private readonly UdpEndpoint _endpoint;

@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Transport.Ice;
 /// and 4 ice-chars, password at least 128 random bits and 22 ice-chars. We use 8 and 24 characters
 /// of the ice-char alphabet (ALPHA / DIGIT / "+" / "/"), 6 bits each: 48 and 144 bits.
 /// </summary>
-internal sealed class IceCredentials
+public sealed class IceCredentials
 {
     private const string IceChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

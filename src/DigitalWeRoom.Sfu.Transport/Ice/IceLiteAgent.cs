@@ -5,7 +5,7 @@ using DigitalWeRoom.Sfu.Transport.Udp;
 namespace DigitalWeRoom.Sfu.Transport.Ice;
 
 /// <summary>Receives STUN responses for the agent that sent the request (our controlling client).</summary>
-internal interface IStunResponseListener
+public interface IStunResponseListener
 {
     void OnStunResponse(in StunMessage message, in TransportTuple from, SocketAddress fromAddress);
 }
@@ -24,7 +24,7 @@ internal interface IStunResponseListener
 /// 44 for IPv6); only authenticated checks get a success or a 487, each smaller than the check.
 /// Runs on the receive loop; allocation-free.
 /// </summary>
-internal sealed class IceLiteAgent
+public sealed class IceLiteAgent
 {
     private const int BindingMethod = 0x001;
 

@@ -130,7 +130,7 @@ internal sealed class SafeEvpCipherContextHandle : SafeHandle
 }
 
 /// <summary>Where the SRTP ciphers come from.</summary>
-internal enum SrtpCryptoBackend : byte
+public enum SrtpCryptoBackend : byte
 {
     /// <summary>Native OpenSSL when libcrypto.so.3 is available, otherwise managed.</summary>
     Auto = 0,

@@ -1,3 +1,4 @@
+// Partial part: SRTCP, with its own state (_rtcp cipher, _rtcpStreams); it shares no field with the RTP part.
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using DigitalWeRoom.Sfu.Protocols;
@@ -5,8 +6,14 @@ using DigitalWeRoom.Sfu.Protocols;
 namespace DigitalWeRoom.Sfu.Transport.Srtp;
 
 /// <summary>SRTCP packet processing (RFC 3711 §3.4, RFC 7714 §9).</summary>
-internal sealed partial class SrtpContext
+public sealed partial class SrtpContext
 {
+    private const int RtcpFixedHeader = 8;
+    private const uint SrtcpIndexMask = 0x7FFF_FFFF;
+
+    private readonly SrtpCipher _rtcp;
+    private readonly SrtpStreamTable _rtcpStreams = new();
+
     /// <summary>
     /// Protects the RTCP compound packet in <c>buffer[..length]</c> in place (RFC 3711 §3.4), always encrypted
     /// (E = 1), with the next SRTCP index of the sender SSRC. Returns false for a malformed header or no room.

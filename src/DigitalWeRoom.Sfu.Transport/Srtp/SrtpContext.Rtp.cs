@@ -1,3 +1,4 @@
+// Partial part: SRTP, with its own state (_rtp cipher, _rtpStreams); it shares no field with the RTCP part.
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using DigitalWeRoom.Sfu.Protocols;
@@ -6,8 +7,11 @@ using DigitalWeRoom.Sfu.Protocols.Rtp;
 namespace DigitalWeRoom.Sfu.Transport.Srtp;
 
 /// <summary>SRTP packet processing (RFC 3711 §3.3, RFC 7714 §8).</summary>
-internal sealed partial class SrtpContext
+public sealed partial class SrtpContext
 {
+    private readonly SrtpCipher _rtp;
+    private readonly SrtpStreamTable _rtpStreams = new();
+
     /// <summary>
     /// Protects the RTP packet in <c>buffer[..length]</c> in place (RFC 3711 §3.3); <paramref name="buffer"/> must
     /// have room for the tag. Returns false for a malformed header, no room, or too many SSRCs.

@@ -1,3 +1,4 @@
+// Partial part: creation, key split and disposal; the RTP and RTCP state lives in SrtpContext.Rtp.cs / .Rtcp.cs.
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using DigitalWeRoom.Sfu.Protocols;
@@ -13,21 +14,13 @@ namespace DigitalWeRoom.Sfu.Transport.Srtp;
 /// per-SSRC table), so one thread may do RTP while another does RTCP on the same context. Two threads must not
 /// both do RTP (or both RTCP) at once.
 /// </remarks>
-internal sealed partial class SrtpContext : IDisposable
+public sealed partial class SrtpContext : IDisposable
 {
     /// <summary>
     /// Room callers reserve after a packet for protection: the largest is SRTCP with GCM, 16-byte tag plus the
     /// 4-byte E·index word; the rest is spare (e.g. for an MKI) so buffer sizes never need to change.
     /// </summary>
     public const int MaxOverhead = 16 + 4 + 12;
-
-    private const int RtcpFixedHeader = 8;
-    private const uint SrtcpIndexMask = 0x7FFF_FFFF;
-
-    private readonly SrtpCipher _rtp;
-    private readonly SrtpCipher _rtcp;
-    private readonly SrtpStreamTable _rtpStreams = new();
-    private readonly SrtpStreamTable _rtcpStreams = new();
 
     private SrtpContext(SrtpProtectionProfile profile, SrtpCipher rtp, SrtpCipher rtcp, SrtpCryptoBackend backend)
     {

@@ -83,4 +83,4 @@ internal static class SrtpKeyDerivation
 }
 
 /// <summary>Derived session keys k_e, k_s, k_a of RFC 3711 §4.3 (k_a is empty for AEAD profiles).</summary>
-internal sealed record SrtpSessionKeys(byte[] EncryptionKey, byte[] Salt, byte[] AuthenticationKey);
+public sealed record SrtpSessionKeys(byte[] EncryptionKey, byte[] Salt, byte[] AuthenticationKey);

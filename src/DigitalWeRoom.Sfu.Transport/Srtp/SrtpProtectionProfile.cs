@@ -4,7 +4,7 @@ namespace DigitalWeRoom.Sfu.Transport.Srtp;
 /// DTLS-SRTP protection profiles we negotiate, with their wire values from the use_srtp extension
 /// (RFC 5764 §4.1.2 for <c>SRTP_AES128_CM_HMAC_SHA1_80</c>, RFC 7714 §14.2 for <c>SRTP_AEAD_AES_128_GCM</c>).
 /// </summary>
-internal enum SrtpProtectionProfile : ushort
+public enum SrtpProtectionProfile : ushort
 {
     Aes128CmHmacSha1_80 = 0x0001,
     AeadAes128Gcm = 0x0007,

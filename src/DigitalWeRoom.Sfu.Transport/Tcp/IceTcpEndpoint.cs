@@ -10,7 +10,7 @@ namespace DigitalWeRoom.Sfu.Transport.Tcp;
 /// an idle deadline afterwards, bounded per-connection buffers, and frames over the size limit skipped; every refusal
 /// and close is counted by <see cref="TcpCloseReason"/>.
 /// </summary>
-internal sealed class IceTcpEndpoint : IDisposable
+public sealed class IceTcpEndpoint : IDisposable
 {
     private readonly Socket _listener;
     private readonly Dictionary<IPAddress, int> _perAddress = [];

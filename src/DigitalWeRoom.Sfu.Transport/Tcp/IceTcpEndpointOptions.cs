@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Transport.Tcp;
 
 /// <summary>Configuration of the passive ICE-TCP port (RFC 6544).</summary>
-internal sealed class IceTcpEndpointOptions
+public sealed class IceTcpEndpointOptions
 {
     /// <summary>Address to bind: <c>[::]</c> (dual-stack, default), <c>0.0.0.0</c>, or a specific address.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.IPv6Any;

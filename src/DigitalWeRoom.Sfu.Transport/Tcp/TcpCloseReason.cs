@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Transport.Tcp;
 
 /// <summary>Why an ICE-TCP connection ended (a metric tag; explicit values are stable).</summary>
-internal enum TcpCloseReason : byte
+public enum TcpCloseReason : byte
 {
     /// <summary>The peer closed or reset it.</summary>
     PeerClosed = 0,

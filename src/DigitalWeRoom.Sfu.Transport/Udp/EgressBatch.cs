@@ -12,7 +12,7 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// Batches are rented from a small process-wide free list for the scope's duration (not thread-static: thread-pool
 /// continuations hop threads, and each new thread would otherwise allocate its own); nothing allocated per packet.
 /// </summary>
-internal sealed unsafe partial class EgressBatch
+public sealed unsafe partial class EgressBatch
 {
     /// <summary>Datagrams per <c>sendmmsg</c>; the kernel's UIO_MAXIOV is far above.</summary>
     public const int Capacity = 32;

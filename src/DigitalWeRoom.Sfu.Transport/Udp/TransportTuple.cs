@@ -8,7 +8,7 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// addresses are stored IPv4-mapped (::ffff:a.b.c.d) so that a dual-stack socket and an IPv4 socket
 /// produce equal keys for the same peer.
 /// </summary>
-internal readonly record struct TransportTuple(ulong AddressHigh, ulong AddressLow, ushort Port, uint ScopeId)
+public readonly record struct TransportTuple(ulong AddressHigh, ulong AddressLow, ushort Port, uint ScopeId)
 {
     private const ulong MappedPrefix = 0x0000_FFFF_0000_0000UL;
 

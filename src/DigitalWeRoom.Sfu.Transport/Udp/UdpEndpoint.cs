@@ -14,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// <see cref="WebRtcTransport"/>, found in the <see cref="TransportDirectory"/> this socket shares with the
 /// ICE-TCP port. Sending uses the <see cref="SocketAddress"/> overload (0 B per packet).
 /// </summary>
-internal sealed class UdpEndpoint : IIceSocket, IDisposable
+public sealed class UdpEndpoint : IIceSocket, IDisposable
 {
     private volatile Socket _socket;
     private readonly Socket[] _sockets;
@@ -54,8 +54,23 @@ internal sealed class UdpEndpoint : IIceSocket, IDisposable
         _directory = directory ?? new TransportDirectory(options);
         IReadOnlyList<IPAddress> announced = options.AnnouncedAddresses.Count > 0 ? options.AnnouncedAddresses
             : bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any) ? [] : [bind];
+        if (options.StunServers.Count > 0)
+        {
+            // Before any receive loop runs: the probe reads the sockets itself. A mapped port other than ours is not a
+            // 1:1 NAT (the mapping would differ per peer): not announced, counted as unusable.
+            var probe = StunMappedAddressProbe.Probe(_sockets, options.StunServers, options.StunTimeout);
+            MappedAddresses = probe.Mapped;
+            StunServersUnanswered = probe.Unanswered;
+            announced = [.. announced.Union(probe.Mapped.Where(m => m.Port == LocalEndPoint.Port).Select(m => m.Address))];
+        }
         _directory.AddCandidates(HostCandidate.For(announced, LocalEndPoint.Port));
     }
+
+    /// <summary>What the start-up STUN probe learnt: this socket's address as the STUN servers saw it (1:1 NAT).</summary>
+    public IReadOnlyList<IPEndPoint> MappedAddresses { get; } = [];
+
+    /// <summary>STUN servers of <see cref="UdpEndpointOptions.StunServers"/> that did not answer within the timeout.</summary>
+    public int StunServersUnanswered { get; }
 
     /// <summary>The transports this port serves (shared with the ICE-TCP port).</summary>
     public TransportDirectory Directory => _directory;
@@ -102,7 +117,7 @@ internal sealed class UdpEndpoint : IIceSocket, IDisposable
     public AddressFamily AddressFamily => _socket.AddressFamily;
 
     /// <summary>The (first) socket, for a caller that receives without <see cref="Start"/> (load generator).</summary>
-    internal Socket PrimarySocket => _socket;
+    public Socket PrimarySocket => _socket;
 
     /// <summary>Drops by reason for everything that reached this socket.</summary>
     public DropCounters Drops { get; } = new();
@@ -158,7 +173,7 @@ internal sealed class UdpEndpoint : IIceSocket, IDisposable
     /// A network change on a client's port (load generator, fault tests): from now on it sends from and receives on
     /// a new socket bound to <paramref name="bind"/> (ephemeral port); the old socket is closed.
     /// </summary>
-    internal void MoveTo(IPAddress bind)
+    public void MoveTo(IPAddress bind)
     {
         if (_sockets.Length != 1 || bind.AddressFamily != _socket.AddressFamily)
         {
@@ -221,7 +236,7 @@ internal sealed class UdpEndpoint : IIceSocket, IDisposable
     /// The caller keeps its reference to <paramref name="packet"/> and releases it afterwards;
     /// listeners that keep the packet AddRef it.
     /// </summary>
-    internal void ProcessDatagram(PooledPacket packet, SocketAddress remote)
+    public void ProcessDatagram(PooledPacket packet, SocketAddress remote)
     {
         if (packet.Length > PooledPacket.MaxDatagramSize)
         {

@@ -3,7 +3,7 @@ using DigitalWeRoom.Sfu.Transport.Dtls;
 namespace DigitalWeRoom.Sfu.Transport.Udp;
 
 /// <summary>Configuration of the shared WebRTC UDP port.</summary>
-internal sealed class UdpEndpointOptions
+public sealed class UdpEndpointOptions
 {
     /// <summary>Address to bind: <c>[::]</c> (dual-stack, default), <c>0.0.0.0</c>, or a specific address.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.IPv6Any;
@@ -16,6 +16,15 @@ internal sealed class UdpEndpointOptions
     /// bind address when it is specific, else no candidates.
     /// </summary>
     public IReadOnlyList<IPAddress> AnnouncedAddresses { get; init; } = [];
+
+    /// <summary>
+    /// STUN servers asked at start-up, through this socket, for its public mapped address (a 1:1 NAT in front of a
+    /// private interface address); each mapped address found is announced like <see cref="AnnouncedAddresses"/>.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> StunServers { get; init; } = [];
+
+    /// <summary>How long the start-up STUN probe may take in all (requests retransmitted within it).</summary>
+    public TimeSpan StunTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Clock for consent freshness (tests pass a FakeTimeProvider).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

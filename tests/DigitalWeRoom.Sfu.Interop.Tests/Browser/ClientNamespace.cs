@@ -17,13 +17,17 @@ internal sealed class ClientNamespace : IDisposable
     private readonly List<string> _files = [];
     private string? _etcDirectory;
 
-    private ClientNamespace(string tag, int subnet)
+    private ClientNamespace(string tag, int subnet, string prefix = "10.77", string links = "vc")
     {
         Name = $"dwr-c{tag}";
-        HostLink = $"vch{tag}";
-        HostAddress = $"10.77.{subnet}.1";
-        PeerAddress = $"10.77.{subnet}.2";
+        HostLink = $"{links}h{tag}";
+        PeerLink = $"{links}p{tag}";
+        HostAddress = $"{prefix}.{subnet}.1";
+        PeerAddress = $"{prefix}.{subnet}.2";
     }
+
+    /// <summary>The namespace's end of the veth pair.</summary>
+    public string PeerLink { get; }
 
     public string Name { get; }
 
@@ -47,7 +51,7 @@ internal sealed class ClientNamespace : IDisposable
         var subnet = 50 + (Interlocked.Increment(ref s_nextSubnet) % 200);
         var tag = $"{Environment.ProcessId % 1000}x{subnet}";
         var ns = new ClientNamespace(tag, subnet);
-        var peerLink = $"vcp{tag}";
+        var peerLink = ns.PeerLink;
         try
         {
             Run("ip", $"netns add {ns.Name}");
@@ -67,6 +71,50 @@ internal sealed class ClientNamespace : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// A namespace behind this one, which becomes its router: a veth pair between the two (here 10.78.N.1, there
+    /// 10.78.N.2 with the default route), IPv4 forwarding on here. <see cref="Masquerade"/> makes the router a NAT.
+    /// </summary>
+    public ClientNamespace CreateBehind()
+    {
+        var subnet = 50 + (Interlocked.Increment(ref s_nextSubnet) % 200);
+        var tag = $"{Environment.ProcessId % 1000}n{subnet}";
+        var ns = new ClientNamespace(tag, subnet, "10.78", "vn");
+        try
+        {
+            Run("ip", $"netns add {ns.Name}");
+            Run("ip", $"-n {Name} link add {ns.HostLink} type veth peer name {ns.PeerLink} netns {ns.Name}");
+            Run("ip", $"-n {Name} addr add {ns.HostAddress}/24 dev {ns.HostLink}");
+            Run("ip", $"-n {Name} link set {ns.HostLink} up");
+            Run("ip", $"-n {ns.Name} addr add {ns.PeerAddress}/24 dev {ns.PeerLink}");
+            Run("ip", $"-n {ns.Name} link set {ns.PeerLink} up");
+            Run("ip", $"-n {ns.Name} link set lo up");
+            Run("ip", $"-n {ns.Name} route add default via {ns.HostAddress}");
+            Run("ip", $"netns exec {Name} sysctl -q -w net.ipv4.ip_forward=1");
+            return ns;
+        }
+        catch
+        {
+            ns.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Turns this namespace into a symmetric NAT for the namespaces behind it: every flow leaving toward the test
+    /// namespace gets the address of <see cref="PeerLink"/> and a random source port of its own (nft masquerade
+    /// <c>random,fully-random</c>), so the mapping depends on the destination (RFC 4787 §4.1 "address and port-dependent
+    /// mapping"), and conntrack lets in only replies from that destination (address and port-dependent filtering).
+    /// </summary>
+    public void Masquerade() => ApplyRules($$"""
+        table ip reachnat {
+          chain post {
+            type nat hook postrouting priority srcnat;
+            oifname "{{PeerLink}}" masquerade random,fully-random
+          }
+        }
+        """);
 
     /// <summary>
     /// Lets the test namespace route between its client namespaces (IPv4 forwarding, a per-namespace setting), so two
@@ -129,16 +177,23 @@ internal sealed class ClientNamespace : IDisposable
     /// </summary>
     public string WriteWrapper(string executable, string? home = null)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"{Path.GetFileName(executable)}-in-{Name}.sh");
+        var path = WriteWrapper(Name, executable, home);
+        _files.Add(path);
+        return path;
+    }
+
+    /// <summary>The same for any namespace <paramref name="ns"/>; the caller deletes the script.</summary>
+    public static string WriteWrapper(string ns, string executable, string? home)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{Path.GetFileName(executable)}-in-{ns}.sh");
         var env = home is null ? "" : $"env HOME={home} ";
-        File.WriteAllText(path, $"#!/bin/sh\nexec {env}ip netns exec {Name} {executable} \"$@\"\n");
+        File.WriteAllText(path, $"#!/bin/sh\nexec {env}ip netns exec {ns} {executable} \"$@\"\n");
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("network namespaces are Linux only");
         }
 
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        _files.Add(path);
         return path;
     }
 

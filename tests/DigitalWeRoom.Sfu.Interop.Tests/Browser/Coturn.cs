@@ -28,7 +28,7 @@ internal sealed class Coturn : IAsyncDisposable
         {
             lock (_log)
             {
-                return string.Join('\n', _log.TakeLast(200));
+                return string.Join("\n", _log.TakeLast(2000));
             }
         }
     }

@@ -93,7 +93,8 @@ public sealed class CameraAndDeviceTests
 
             await a.ClickAsync("#btn-cam");
             await a.WaitForFunctionAsync("() => window.dwr.cameraState === null && window.dwr.lastCameraState === 'ended'");
-            Assert.Equal("true", await a.AttributeAsync("#btn-cam", "aria-pressed"));
+            // The button follows once both connections dropped the track (the track itself ends at once).
+            await a.WaitForFunctionAsync("() => document.getElementById('btn-cam').getAttribute('aria-pressed') === 'true'", null, 5_000);
             await AssertVideoStoppedAsync(b, aId, path);
             await WaitCameraOffTileAsync(b, aId, off: true);
 

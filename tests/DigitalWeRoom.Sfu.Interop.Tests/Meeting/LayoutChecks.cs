@@ -44,6 +44,23 @@ internal static class LayoutChecks
         Assert.Empty(await PageChecks.SeriousAxeViolationsAsync(page));
     }
 
+    /// <summary>
+    /// Waits until every remote tile's video presents new frames (requestVideoFrameCallback), so a shot never catches a
+    /// tile that is black because a layer switch after a resize still waits for its keyframe.
+    /// </summary>
+    public static Task WaitForMovingVideoAsync(IMeetingPage page) => page.WaitForFunctionAsync("""
+        async () => {
+          const videos = [...document.querySelectorAll('#grid .tile:not(.local):not(.video-off) video')].filter(v => v.srcObject);
+          if (!videos.length) return false;
+          const frame = (v) => new Promise((done) => {
+            if (!v.requestVideoFrameCallback) { done(v.videoWidth > 0 && !v.paused); return; }
+            const timer = setTimeout(() => done(false), 1000);
+            v.requestVideoFrameCallback(() => { clearTimeout(timer); done(true); });
+          });
+          return (await Promise.all(videos.map(frame))).every(Boolean);
+        }
+        """, null, 30_000);
+
     /// <summary>Three people at 1280x800: tiles cover at least 60 % of the viewport, the bar is at most 96 px tall.</summary>
     public static async Task GridAsync(IMeetingPage page, string engine)
     {
@@ -58,6 +75,10 @@ internal static class LayoutChecks
         var bar = (await PageChecks.BoxesAsync(page, "#bar")).Single();
         Assert.True(bar.H <= 96, $"the control bar is {bar.H} px tall");
         Assert.True(bar.Inside(vw, vh), $"the bar {bar} leaves the viewport");
+        // Share is offered exactly where the browser can share a screen (getDisplayMedia needs a secure context).
+        var share = await page.EvaluateAsync("() => ({ shown: !document.getElementById('btn-screen').hidden, api: !!navigator.mediaDevices?.getDisplayMedia, secure: window.isSecureContext })");
+        Assert.True(share.GetProperty("shown").GetBoolean() == share.GetProperty("api").GetBoolean(), $"Share button vs getDisplayMedia: {share}");
+        await WaitForMovingVideoAsync(page);
         await PageChecks.ScreenshotAsync(page, $"{engine}-grid");
         Assert.Empty(await PageChecks.SeriousAxeViolationsAsync(page));
 
@@ -66,6 +87,7 @@ internal static class LayoutChecks
         await page.EvaluateAsync("() => { document.getElementById('chat-input').value = 'Hello everyone'; document.getElementById('chat-form').requestSubmit(); }");
         await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#chat-log .text')].some(e => e.textContent === 'Hello everyone')");
         await Task.Delay(400);
+        await WaitForMovingVideoAsync(page);
         var drawer = (await PageChecks.BoxesAsync(page, "#panel-chat")).Single();
         foreach (var tile in await PageChecks.BoxesAsync(page, "#grid .tile"))
         {
@@ -92,6 +114,7 @@ internal static class LayoutChecks
         Assert.True(controls.Length >= 7, $"{controls.Length} controls shown");
         Assert.All(controls, c => Assert.True(c.Inside(vw, vh), $"a control {c} leaves the {vw}x{vh} viewport"));
         Assert.All(controls, c => Assert.True(c.W >= 40 && c.H >= 40, $"a control {c} is smaller than a thumb"));
+        await WaitForMovingVideoAsync(page);
         await PageChecks.ScreenshotAsync(page, $"{engine}-phone");
         await page.SetViewportAsync(1280, 800);
     }

@@ -156,7 +156,7 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
         {
             foreach (var (name, page) in opened)
             {
-                output.WriteLine($"{name}: {await CandidatesAsync(page)}");
+                output.WriteLine($"{name}: {await IceDiagnostics.CandidatesAsync(page)}");
             }
 
             output.WriteLine("coturn log:\n" + coturn.Log);
@@ -183,30 +183,6 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
         await page.WaitForFunctionAsync("() => window.dwr.firstRemoteFrameAt !== null", null, 30_000);
         var ms = (await page.EvaluateAsync("() => window.dwr.firstRemoteFrameAt")).GetDouble();
         output.WriteLine($"turn-tls first remote frame: {ms:F0} ms ({what}; from the page's navigation start)");
-    }
-
-    /// <summary>The page's mode and its server connection's candidates and pairs (for a failing test's output).</summary>
-    private static async Task<string> CandidatesAsync(IMeetingPage page)
-    {
-        try
-        {
-            var json = await page.EvaluateAsync("""
-                async () => {
-                  const out = [window.dwr?.mode, window.dwr?.errors];
-                  const pc = window.dwrSfu && window.dwrSfu.pc;
-                  if (pc) (await pc.getStats()).forEach(s => {
-                    if (s.type === 'local-candidate' || s.type === 'remote-candidate') out.push([s.type, s.candidateType, s.protocol, s.relayProtocol, s.address, s.port]);
-                    if (s.type === 'candidate-pair') out.push([s.type, s.state, s.nominated, s.localCandidateId, s.remoteCandidateId]);
-                  });
-                  return JSON.stringify(out);
-                }
-                """);
-            return json.GetString() ?? "";
-        }
-        catch (InvalidOperationException e)
-        {
-            return e.Message;
-        }
     }
 
     /// <summary>The packets of the ruleset's final <c>counter drop</c> rule.</summary>

@@ -126,10 +126,10 @@ public class SimulcastStreamTests
             "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "a=mid:1", "a=recvonly", "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid",
             "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id", "a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
             "a=rtpmap:96 VP8/90000", "a=rtpmap:97 rtx/90000", "a=rid:q recv", "a=rid:h recv", "a=rid:f recv", "a=simulcast:recv q;h;f", "");
-        var remote = JanusSdp.Parse(offer);
+        var remote = ClientSdp.Parse(offer);
         Assert.Equal(["q", "h", "f"], remote.Sections[1].RecvRids);
         (string Mid, IReadOnlyList<string> Rids)? camera = null;
-        string answer = JanusSdp.ServerAnswer(remote, "uf01", "pw0123456789012345678901", "sha-256 CC:DD", new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 6000),
+        string answer = ClientSdp.ServerAnswer(remote, "uf01", "pw0123456789012345678901", "sha-256 CC:DD", new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 6000),
             0x111, 0, ["q", "h", "f"], (s, rids) => camera = (s.Mid, rids));
         Assert.Equal("1", camera!.Value.Mid);
         Assert.Equal(["q", "h", "f"], camera.Value.Rids);

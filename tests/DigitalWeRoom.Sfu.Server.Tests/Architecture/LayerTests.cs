@@ -18,7 +18,7 @@ public sealed class LayerTests
 
     public static TheoryData<string> LayersBelowServer => new(Layers[..^1]);
 
-    private static Assembly AssemblyOf(string layer) => layer switch
+    internal static Assembly AssemblyOf(string layer) => layer switch
     {
         "Protocols" => typeof(DropReason).Assembly,
         "Transport" => typeof(WebRtcTransport).Assembly,

@@ -88,7 +88,7 @@ public sealed partial class ContainerFileTests
     {
         var dir = RepoPaths.Path("deploy", "tfgrid", "zinit");
         var services = Directory.GetFiles(dir, "*.yaml").ToDictionary(f => Path.GetFileNameWithoutExtension(f), Load);
-        Assert.Equal(["sfu", "ssh-init", "sshd", "theme", "turn-cert"], services.Keys.Order());
+        Assert.Equal(["coturn", "sfu", "ssh-init", "sshd", "theme", "turn-cert"], services.Keys.Order());
         foreach (var (name, service) in services)
         {
             var exec = Scalar(service, "exec");

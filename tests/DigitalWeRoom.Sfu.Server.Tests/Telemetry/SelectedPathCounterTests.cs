@@ -43,4 +43,20 @@ public sealed class SelectedPathCounterTests
         Assert.True(counter.IsTurnAddress(IPAddress.Loopback), "localhost resolved");
         Assert.Equal([0L, 0L, 0L], counter.Count());
     }
+
+    [Fact]
+    public void A_peer_at_an_also_announced_address_is_a_TURN_relay_on_this_host()
+    {
+        // The grid VM: the TURN URL names the gateway (not resolvable to the relay), coturn relays from the VM's
+        // private address, which the server announces besides its public one.
+        var options = new SfuOptions
+        {
+            Udp = new UdpSettings { AlsoAnnounce = ["10.20.6.2"] },
+            Turn = new TurnSettings { Urls = ["turns:turn-web.invalid:443?transport=tcp"], Secret = "0123456789abcdef" },
+        };
+        var counter = new SelectedPathCounter(null, Microsoft.Extensions.Options.Options.Create(options));
+        Assert.True(counter.IsTurnAddress(IPAddress.Parse("10.20.6.2")));
+        Assert.True(counter.IsTurnAddress(IPAddress.Parse("::ffff:10.20.6.2")));
+        Assert.False(counter.IsTurnAddress(IPAddress.Parse("10.20.6.1")));
+    }
 }

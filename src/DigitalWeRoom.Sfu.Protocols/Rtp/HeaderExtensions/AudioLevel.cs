@@ -4,7 +4,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtp.HeaderExtensions;
 /// urn:ietf:params:rtp-hdrext:ssrc-audio-level (RFC 6464 §3): one byte, V (voice activity) and the level in
 /// −dBov, 0 (loudest) to 127 (silence).
 /// </summary>
-internal static class AudioLevel
+public static class AudioLevel
 {
     public const string Uri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
     public const int Length = 1;

@@ -6,7 +6,7 @@ namespace DigitalWeRoom.Sfu.Protocols.Rtp.HeaderExtensions;
 /// http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 §2: a 16-bit sequence number shared
 /// by all media streams of one transport, the key of transport-wide feedback.
 /// </summary>
-internal static class TransportWideSequenceNumber
+public static class TransportWideSequenceNumber
 {
     public const string Uri = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
     public const int Length = 2;

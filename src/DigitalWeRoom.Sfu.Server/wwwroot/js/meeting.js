@@ -137,7 +137,8 @@ export class Meeting {
     this.signaling.send({ type: 'join', room: this.room, name: this.name, p2p: this.allowP2p, ...(codecs ? { codecs } : {}), ...(this.token ? { token: this.token } : {}) });
   }
 
-  leave() {
+  /** Ends the call here; <reason> is the server's error code when the server ended it (room-closed, removed, replaced). */
+  leave(reason = null) {
     if (this.left) return;
     this.left = true;
     this.reconnector.stop();
@@ -148,7 +149,7 @@ export class Meeting {
     this.media.stopAll();
     for (const key of [...this.ui.tiles.keys()]) this.ui.removeTile(key);
     this.setMode(RoomMode.Left);
-    this.emit('left', {});
+    this.emit('left', { reason });
   }
 
   setMode(mode) {
@@ -284,7 +285,8 @@ export class Meeting {
       .on('pong', () => {})
       .on('draining', (m) => {
         this.log('server draining');
-        this.emit('notice', { text: 'This server is restarting for maintenance. You will be moved to it again automatically in a moment.', reason: m.reason });
+        // Stays up until the call is moved (the rejoin) or ends: the call itself goes on meanwhile.
+        this.emit('notice', { text: 'This server is restarting for maintenance. Your call goes on; you will be moved automatically in a moment.', reason: m.reason, sticky: true });
       })
       .on('_closed', () => {
         if (this.left) return;
@@ -355,7 +357,7 @@ export class Meeting {
     if (m.code === 'removed' || m.code === 'room-closed' || m.code === 'replaced') {
       // Dismissed by the organiser (or this identity joined elsewhere): end the call here, no reconnect.
       this.terminal = true;
-      this.leave();
+      this.leave(m.code);
       this.ui.showError(ERROR_TEXT[m.code]);
       return;
     }

@@ -75,17 +75,24 @@ const people = new PeoplePanel({
   list: () => meeting.people(), speaker: () => speakers.speaker, isAdmin: () => admin, moderate: (a, id) => meeting.moderate(a, id),
   rename: nameFixed ? null : () => controls.openDialog('settings', '#rename-input'),
 });
-const notify = (text) => {
+/** A short notice over the tiles: gone after 6 s, or, when sticky, when the call is rejoined or ends. */
+const notify = (text, sticky = false) => {
   const el = document.getElementById('notice');
   el.textContent = text;
   el.hidden = false;
+  el.classList.toggle('sticky', sticky);
   clearTimeout(notify.timer);
-  notify.timer = setTimeout(() => { el.hidden = true; }, 6000);
+  if (!sticky) notify.timer = setTimeout(() => { el.hidden = true; }, 6000);
+};
+const clearSticky = () => {
+  const el = document.getElementById('notice');
+  if (el.classList.contains('sticky')) el.hidden = true;
 };
 const controls = new Controls({ meeting, layout, drawers, pickers, notify, onLeave: () => meeting.leave() });
 
 meeting
   .on('joined', () => {
+    clearSticky();
     document.getElementById('reconnecting').hidden = true;
     layout.start();
     people.render();
@@ -103,8 +110,10 @@ meeting
     if (layout.view === 'stage') layout.layout();
   })
   .on('forwarded', (m) => speakers.setForwarded(m.on, m.off, m.bandwidth))
-  .on('notice', (n) => notify(n.text))
-  .on('left', () => {
+  .on('notice', (n) => notify(n.text, n.sticky === true))
+  .on('left', (l) => {
+    clearSticky();
+    showLeftScreen(l.reason);
     document.getElementById('call').hidden = true;
     document.getElementById('reconnecting').hidden = true;
     document.getElementById('left-screen').hidden = false;
@@ -112,6 +121,11 @@ meeting
     rejoin.href = `/r/${encodeURIComponent(room)}?name=${encodeURIComponent(meeting.name)}${tokenQuery(params)}`;
     rejoin.focus();
   });
+/** The screen after the call says who ended it when the server did (the error banner above says why). */
+function showLeftScreen(reason) {
+  const titles = { 'room-closed': 'This meeting was closed', removed: 'You were removed from the meeting', replaced: 'This meeting continues elsewhere' };
+  document.getElementById('left-title').textContent = titles[reason] ?? 'You left the meeting';
+}
 window.addEventListener('pagehide', () => meeting.signaling.close());
 bridge?.attach(meeting, controls);
 testing?.install({ meeting, ui, layout, speakers, quality, controls });

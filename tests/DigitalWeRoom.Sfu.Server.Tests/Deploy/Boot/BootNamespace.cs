@@ -58,6 +58,35 @@ internal sealed partial class BootNamespace : IDisposable
         return socket;
     }
 
+    /// <summary>
+    /// Gives the namespace a network interface besides <c>lo</c> with <paramref name="cidr"/> (a veth pair with both
+    /// ends inside), as a host's public interface: coturn picks its relay addresses only from such interfaces.
+    /// </summary>
+    public void AddPublicInterface(string cidr)
+    {
+        Ip($"-n {Name} link add pub0 type veth peer name pub1");
+        Ip($"-n {Name} addr add {cidr} dev pub0");
+        Ip($"-n {Name} link set pub0 up");
+        Ip($"-n {Name} link set pub1 up");
+    }
+
+    /// <summary>A TCP connection to <paramref name="endpoint"/> made from inside this namespace.</summary>
+    public async Task<Socket> ConnectAsync(IPEndPoint endpoint)
+    {
+        var socket = CreateSocket(endpoint.AddressFamily, null);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.ConnectAsync(endpoint, timeout.Token);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>True when a TCP connection to <paramref name="endpoint"/> is accepted (false: refused).</summary>
     public async Task<bool> AcceptsAsync(IPEndPoint endpoint)
     {

@@ -81,6 +81,11 @@ internal static partial class ContainerArtifacts
         return plan with { Artifact = $"compose.cluster.yaml service {serviceName}" };
     }
 
+    /// <summary>deploy/docker/compose.yaml's <paramref name="serviceName"/> <c>command</c>, interpolated from <paramref name="shell"/>.</summary>
+    public static string[] ComposeServiceCommand(string serviceName, IReadOnlyDictionary<string, string> shell) =>
+        [.. ((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)Load(RepoPaths.Path("deploy", "docker", "compose.yaml"))[0]["services"])[serviceName])["command"])
+            .Children.Select(c => Interpolate(((YamlScalarNode)c).Value ?? "", shell))];
+
     /// <summary>deploy/docker/compose.cluster.yaml's <c>redis</c> service command.</summary>
     public static string[] ComposeClusterRedisCommand() =>
         [.. ((YamlSequenceNode)((YamlMappingNode)ClusterServices()["redis"])["command"]).Children.Select(c => ((YamlScalarNode)c).Value ?? "")];

@@ -100,10 +100,7 @@ public sealed class DeploymentBootTests
             throw new PlatformNotSupportedException("the grid VM runs Linux");
         }
 
-        var service = LoadYaml(RepoPaths.Path("deploy", "tfgrid", "zinit", "sfu.yaml"));
-        var exec = ((YamlScalarNode)service["exec"]).Value!;
-        Assert.StartsWith("/usr/local/bin/", exec, StringComparison.Ordinal);
-        var script = RepoPaths.Path("deploy", "tfgrid", "scripts", exec["/usr/local/bin/".Length..]);
+        var (service, script) = ZinitService("sfu");
 
         var stub = Directory.CreateTempSubdirectory("dwr-boot-stub-");
         try
@@ -130,6 +127,14 @@ public sealed class DeploymentBootTests
             var serverEnv = server.Environment();
             Assert.Equal(secret, serverEnv["Sfu__Auth__Keys__" + apiKey]);
             Assert.DoesNotContain("SFU_API_SECRET", serverEnv.Keys);
+
+            // TURN: the server mints credentials with the secret the VM's coturn checks (CoturnBootTests boots it),
+            // for TURN/TLS through the gateway's TURN name, then TURN/UDP and TURN/TCP on the VM's global IPv6.
+            Assert.Equal(environment["TURN_SECRET"], serverEnv["Sfu__Turn__Secret"]);
+            Assert.DoesNotContain("TURN_SECRET", serverEnv.Keys);
+            Assert.Equal($"turns:{environment["TURN_FQDN"]}:443?transport=tcp", serverEnv["Sfu__Turn__Urls__0"]);
+            Assert.Equal($"turn:[{BootNamespace.PublicIPv6}]:3478?transport=udp", serverEnv["Sfu__Turn__Urls__1"]);
+            Assert.Equal($"turn:[{BootNamespace.PublicIPv6}]:3478?transport=tcp", serverEnv["Sfu__Turn__Urls__2"]);
             Assert.DoesNotContain(serverEnv.Keys, k => k.StartsWith("DWR_BOOT_", StringComparison.Ordinal));
             await BootChecks.KeysAreActiveAsync(server, Loopback, secret, guests);
 
@@ -157,11 +162,15 @@ public sealed class DeploymentBootTests
         return new BootedServer(ns, command, plan.Environment, app);
     }
 
-    private static YamlMappingNode LoadYaml(string path)
+    /// <summary>zinit's service <paramref name="name"/> (deploy/tfgrid/zinit) and the script its <c>exec</c> runs, as in the repository.</summary>
+    internal static (YamlMappingNode Service, string Script) ZinitService(string name)
     {
-        using var reader = new StreamReader(path);
+        using var reader = new StreamReader(RepoPaths.Path("deploy", "tfgrid", "zinit", name + ".yaml"));
         var stream = new YamlStream();
         stream.Load(reader);
-        return (YamlMappingNode)stream.Documents[0].RootNode;
+        var service = (YamlMappingNode)stream.Documents[0].RootNode;
+        var exec = ((YamlScalarNode)service["exec"]).Value!;
+        Assert.StartsWith("/usr/local/bin/", exec, StringComparison.Ordinal);
+        return (service, RepoPaths.Path("deploy", "tfgrid", "scripts", exec["/usr/local/bin/".Length..]));
     }
 }

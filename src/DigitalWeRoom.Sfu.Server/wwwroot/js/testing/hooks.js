@@ -56,6 +56,8 @@ export function install({ meeting, ui, layout, speakers, quality, controls }) {
     get name() { return meeting.name; },
     get errors() { return [...meeting.errors]; },
     get hasP2P() { return meeting.p2p !== null; },
+    /** The peer-to-peer RTCPeerConnection, or null (getStats for a failing test's output). */
+    get p2pPc() { return meeting.p2p?.pc ?? null; },
     get reconnects() { return meeting.reconnector.reconnects; },
     get iceRestarts() { return sfu.iceRestarts; },
     now: () => performance.now(),
