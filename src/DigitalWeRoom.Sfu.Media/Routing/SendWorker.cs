@@ -11,7 +11,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// next post wakes it — a wake-up per batch, never per packet. A full ring drops its oldest entry (the packet is
 /// released, a QueueOverflow drop counted) instead of blocking the publisher's receive loop.
 /// </summary>
-internal sealed class SendWorker : IDisposable
+public sealed class SendWorker : IDisposable
 {
     /// <summary>Entries processed per batch scope before the batch is flushed and the loop looks around again.</summary>
     private const int DrainChunk = 64;

@@ -1,7 +1,7 @@
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>What a <see cref="SendWorkerPool"/> is built with (Sfu:Media:SendWorkers and friends).</summary>
-internal sealed record SendWorkerOptions
+public sealed record SendWorkerOptions
 {
     /// <summary>
     /// Partitions of the fan-out: partition 0 sends on the thread that produced the item (a publisher's receive loop),
@@ -36,7 +36,7 @@ internal sealed record SendWorkerOptions
 /// keeps it for life: its <see cref="TransportSender"/> state then has one owner (the worker thread, or for partition
 /// 0 one inline sender at a time behind the busy flag) and its packets keep their order.
 /// </summary>
-internal sealed class SendWorkerPool : IDisposable
+public sealed class SendWorkerPool : IDisposable
 {
     private readonly object _gate = new();
     private readonly SendWorker[] _workers;

@@ -17,7 +17,7 @@ public sealed partial class TransportSender
     private int _pending;
 
     /// <summary>The worker this transport is pinned to; null: partition 0 (inline, else its own send loop).</summary>
-    internal SendWorker? Worker => _worker;
+    public SendWorker? Worker => _worker;
 
     /// <summary>
     /// Always posted to the worker, which runs the transport's items in the order they were posted. NOTE: never
