@@ -304,11 +304,8 @@ public sealed class Consumer : IKeyFrameCacheTarget
         return payloadType;
     }
 
-    /// <summary>
-    /// Publisher's receive loop. Takes its own reference on <paramref name="packet"/> when it enqueues;
-    /// <paramref name="spread"/>: part of a wide fan-out, handed to the subscriber's send worker when it has one.
-    /// </summary>
-    internal bool TryForward(PooledPacket packet, in RtpPacketView view, bool isKeyFrame, long now, long frequency, bool spread = false)
+    /// <summary>Publisher's receive loop. Takes its own reference on <paramref name="packet"/> when it enqueues.</summary>
+    internal bool TryForward(PooledPacket packet, in RtpPacketView view, bool isKeyFrame, long now, long frequency)
     {
         if (_paused || _bandwidthPaused || _closed) return false;
         if (_resyncRequested != 0 && Interlocked.Exchange(ref _resyncRequested, 0) != 0)
@@ -371,7 +368,7 @@ public sealed class Consumer : IKeyFrameCacheTarget
         }
         if (simulcast is not null) seq -= simulcast.SequenceAdjust;
         packet.AddRef();
-        if (!Subscriber.Outbound.TryEnqueue(OutboundItem.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx), spread))
+        if (!Subscriber.Outbound.TryEnqueue(OutboundItem.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx)))
         {
             return false; // TryEnqueue released the reference and counted the drop.
         }

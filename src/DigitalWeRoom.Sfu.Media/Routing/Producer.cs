@@ -21,13 +21,11 @@ public sealed class Producer
     private Consumer[] _consumers = [];
     private long _rtxIgnored;
     private volatile bool _closed;
-    private readonly int _spreadMinConsumers;
 
     internal Producer(MediaTransport publisher, ProducerOptions options, RouterOptions o, MediaCounters counters, IPublisherFeedback feedback, long timestampFrequency)
     {
         _counters = counters;
         _feedback = feedback;
-        _spreadMinConsumers = o.SendWorkers is { Partitions: > 1 } ? Math.Max(1, o.SpreadMinConsumers) : int.MaxValue;
         Publisher = publisher;
         Id = options.Id;
         Kind = options.Kind;
@@ -194,11 +192,9 @@ public sealed class Producer
         }
 
         var consumers = Volatile.Read(ref _consumers);
-        // A wide fan-out is spread over the send workers (other cores); layer and rewrite state stay on this thread.
-        bool spread = consumers.Length >= _spreadMinConsumers;
         for (int i = 0; i < consumers.Length; i++)
         {
-            consumers[i].TryForward(packet, view, keyFrame, now, frequency, spread);
+            consumers[i].TryForward(packet, view, keyFrame, now, frequency);
         }
         KeyFrameCache?.OnPacket(packet, view, keyFrame);
     }

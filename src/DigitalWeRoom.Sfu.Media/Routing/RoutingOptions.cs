@@ -168,10 +168,4 @@ public sealed record RouterOptions
     /// created. Null: every transport sends inline or on its own send loop (one room's fan-out on one core).
     /// </summary>
     public SendWorkerPool? SendWorkers { get; init; }
-
-    /// <summary>
-    /// A producer with at least this many consumers spreads its fan-out over <see cref="SendWorkers"/>; a smaller one
-    /// sends inline where it can (a hand-off to another core costs more than a few sends).
-    /// </summary>
-    public int SpreadMinConsumers { get; init; } = 4;
 }

@@ -23,22 +23,19 @@ public sealed partial class TransportSender
     public bool SentByWorker => _worker is not null;
 
     /// <summary>
-    /// Inline when the item is not part of a wide fan-out (<paramref name="spread"/> false: timers, feedback, small
-    /// rooms), nothing of this transport is waiting on the worker (so nothing is overtaken) and nobody is sending for
-    /// it; otherwise posted to the worker, which runs the transport's items in the order they were posted.
+    /// Always posted to the worker, which runs the transport's items in the order they were posted. NOTE: never
+    /// inline, not even when the worker is idle: an inline datagram waits in the calling thread's
+    /// <see cref="Transport.Udp.EgressBatch"/> until that thread's scope ends, so a later packet of the same stream
+    /// sent by the worker would overtake it on the wire (seen as gaps and a non-key first frame at subscribers).
     /// </summary>
-    private bool TryEnqueueOnWorker(SendWorker worker, in OutboundItem item, bool spread)
+    private bool TryEnqueueOnWorker(SendWorker worker, in OutboundItem item)
     {
-        if (!spread && _inline && Volatile.Read(ref _pending) == 0 && TryProcessInline(item))
-        {
-            return true;
-        }
         Interlocked.Increment(ref _pending);
         worker.Post(this, item);
         return true;
     }
 
-    /// <summary>Worker thread: one posted item, under the busy flag (an inline sender or a closing release may hold it).</summary>
+    /// <summary>Worker thread: one posted item, under the busy flag (a closing release or a test's drain may hold it).</summary>
     internal void RunOnWorker(in OutboundItem item)
     {
         AcquireBusy();
@@ -48,7 +45,6 @@ public sealed partial class TransportSender
         }
         finally
         {
-            // Inside the busy flag: an inline send that sees no pending item comes after this one.
             Interlocked.Decrement(ref _pending);
             Volatile.Write(ref _busy, 0);
         }

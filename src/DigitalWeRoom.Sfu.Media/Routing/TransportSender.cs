@@ -97,7 +97,7 @@ public sealed partial class TransportSender
     /// Any thread. Takes ownership of the item's packet reference (released here if not queued). Sends inline when
     /// allowed (see the type's summary), else queues.
     /// </summary>
-    public bool TryEnqueue(in OutboundItem item, bool spread = false)
+    public bool TryEnqueue(in OutboundItem item)
     {
         if (_completed)
         {
@@ -107,7 +107,7 @@ public sealed partial class TransportSender
         }
         if (_worker is { } worker)
         {
-            return TryEnqueueOnWorker(worker, item, spread);
+            return TryEnqueueOnWorker(worker, item);
         }
         // Inline only behind an empty queue, so items of one producer never overtake each other.
         if (_inline && _queue.Reader.Count == 0 && TryProcessInline(item))

@@ -44,10 +44,10 @@ public sealed class SendWorkerTests
 
     private sealed class Room : IDisposable
     {
-        public Room(SendWorkerOptions workers, int spreadMinConsumers = 4)
+        public Room(SendWorkerOptions workers)
         {
             Workers = new SendWorkerPool(workers);
-            (Router, _, Pool) = NewRouter(Quiet with { InlineSend = true, SendWorkers = Workers, SpreadMinConsumers = spreadMinConsumers });
+            (Router, _, Pool) = NewRouter(Quiet with { InlineSend = true, SendWorkers = Workers });
             Publisher = Router.CreateTransport("pub", new OrderCheckingSender());
             // Audio: every packet is forwarded (no key-frame wait), so counts are exact.
             Producer = Router.CreateProducer(Publisher, new ProducerOptions("a", MediaKind.Audio, PublisherSsrc, [Opus]));
@@ -130,17 +130,6 @@ public sealed class SendWorkerTests
         Assert.Equal(0, worker.Dropped);
         Assert.Equal(0, room.Router.Counters.Drops.Total);
         Assert.Equal((long)Packets * Subscribers, room.Router.Counters.ForwardedPackets);
-    }
-
-    [Fact]
-    public void SmallFanOut_StaysInlineOnTheReceiveLoop()
-    {
-        using var room = new Room(new SendWorkerOptions { Workers = 2, StartThreads = false }, spreadMinConsumers: Subscribers + 1);
-        room.Send(100);
-        var worker = room.Workers.Workers.Single();
-        Assert.Equal(0, worker.Backlog);
-        Assert.Equal(0, worker.Processed);
-        Assert.All(room.Senders, s => Assert.Equal(100, s.Packets));
     }
 
     [Fact]
@@ -240,7 +229,7 @@ public sealed class SendWorkerTests
     [Fact]
     public void Shutdown_WhileWorkersAreBusy_ReturnsEveryPooledPacket()
     {
-        var room = new Room(new SendWorkerOptions { Workers = 3, RingCapacity = 64 }, spreadMinConsumers: 1);
+        var room = new Room(new SendWorkerOptions { Workers = 3, RingCapacity = 64 });
         Assert.Equal(2, room.Workers.Workers.Count);
         room.Send(3_000); // a small ring: some entries are dropped, some still queued at close
         room.Router.Dispose();
