@@ -118,6 +118,22 @@ internal static class Dwr
     public static Task WaitForModeAsync(IMeetingPage page, string mode, int timeoutMs = 20_000) =>
         page.WaitForFunctionAsync("m => window.dwr && window.dwr.mode === m", mode, timeoutMs);
 
+    /// <summary>Milliseconds from the page's navigation start to its first decoded remote video frame.</summary>
+    public static async Task<double> FirstRemoteFrameMsAsync(IMeetingPage page)
+    {
+        await page.WaitForFunctionAsync("() => window.dwr.firstRemoteFrameAt !== null", null, 30_000);
+        return (await page.EvaluateAsync("() => window.dwr.firstRemoteFrameAt")).GetDouble();
+    }
+
+    /// <summary>
+    /// Waits until the header's path note (issue #14 item 4) says <paramref name="note"/> ("" = hidden: direct UDP);
+    /// the page refreshes it from getStats every 2 s.
+    /// </summary>
+    public static Task WaitForPathNoteAsync(IMeetingPage page, string note, int timeoutMs = 15_000) =>
+        page.WaitForFunctionAsync(
+            "n => { const el = document.getElementById('path-note'); return !!el && (n === '' ? el.hidden : !el.hidden && el.textContent === n); }",
+            note, timeoutMs);
+
     public static Task<string> ModeAsync(IPage page) => ModeAsync(page.AsMeetingPage());
 
     public static async Task<string> ModeAsync(IMeetingPage page) => (await page.EvaluateAsync("() => window.dwr.mode")).GetString()!;

@@ -69,6 +69,7 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
         await Dwr.WaitForModeAsync(chrome, "sfu", 30_000);
         await Dwr.WaitForModeAsync(third, "sfu", 30_000);
         var thirdId = await Dwr.IdAsync(third);
+        output.WriteLine($"ice-tcp first remote frame: {await Dwr.FirstRemoteFrameMsAsync(third):F0} ms (third joiner, Chromium, SFU over ICE-TCP; from the page's navigation start)");
         var pages = new (IMeetingPage Page, string Id, string Name)[] { (fox, foxId, "firefox"), (chrome, chromeId, "chrome"), (third, thirdId, "third") };
         foreach (var (page, id, name) in pages)
         {
@@ -78,6 +79,9 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
                 output.WriteLine($"{name} <- {otherName} through the server: {after}");
                 Assert.Equal($"{server}:{tcpPort}", after.RemoteAddress);
             }
+
+            // What the participant sees: the header notes the TCP path.
+            await Dwr.WaitForPathNoteAsync(page, "TCP");
         }
 
         // The server's side: every participant's transport runs over a validated ICE-TCP connection, none over UDP.
@@ -98,5 +102,7 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
         await Dwr.WaitForModeAsync(chrome, "p2p", 30_000);
         await Dwr.AssertFlowingAsync(fox, chromeId, "p2p", seconds: 1);
         await Dwr.AssertFlowingAsync(chrome, foxId, "p2p", seconds: 1);
+        await Dwr.WaitForPathNoteAsync(fox, "");
+        await Dwr.WaitForPathNoteAsync(chrome, "");
     }
 }

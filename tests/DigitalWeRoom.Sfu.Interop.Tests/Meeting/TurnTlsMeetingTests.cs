@@ -99,6 +99,8 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
             AssertRelayedOverTls(await Dwr.AssertFlowingAsync(fox, chromeId, "p2p", seconds: 1), "firefox <- chrome (p2p)");
             AssertRelayedOverTls(await Dwr.AssertFlowingAsync(chrome, foxId, "p2p", seconds: 1), "chrome <- firefox (p2p)");
             await PrintFirstRemoteFrameAsync(chrome, "P2P, second joiner, Chromium");
+            await Dwr.WaitForPathNoteAsync(fox, "relayed (TLS)");
+            await Dwr.WaitForPathNoteAsync(chrome, "relayed (TLS)");
 
             // 2 -> 3, make before break on the relayed path: the two keep seeing each other while they move to the server.
             // The third browser starts before the measured interval: launching it on a loaded two-core machine stalls
@@ -127,6 +129,9 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
                     AssertRelayedOverTls(flowing, $"{name} <- {otherName} (sfu)");
                     Assert.Equal($"{server}:{media.Endpoint.Port}", flowing.After.RemoteAddress);
                 }
+
+                // What the participant sees: the header notes the relayed path.
+                await Dwr.WaitForPathNoteAsync(page, "relayed (TLS)");
             }
 
             // The server's side: three connections, each from coturn's relayed address (RFC 8656 §2), none direct.
@@ -180,8 +185,7 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
 
     private async Task PrintFirstRemoteFrameAsync(IMeetingPage page, string what)
     {
-        await page.WaitForFunctionAsync("() => window.dwr.firstRemoteFrameAt !== null", null, 30_000);
-        var ms = (await page.EvaluateAsync("() => window.dwr.firstRemoteFrameAt")).GetDouble();
+        var ms = await Dwr.FirstRemoteFrameMsAsync(page);
         output.WriteLine($"turn-tls first remote frame: {ms:F0} ms ({what}; from the page's navigation start)");
     }
 

@@ -34,13 +34,7 @@ export async function pathStats(path, pc, ownerOf) {
   const out = {};
   if (!pc) return out;
   const report = await pc.getStats();
-  let pair = null;
-  report.forEach((s) => {
-    if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
-  });
-  if (!pair) report.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
-  const local = pair ? report.get(pair.localCandidateId) : null;
-  const remote = pair ? report.get(pair.remoteCandidateId) : null;
+  const { local, remote } = selectedCandidates(report);
   report.forEach((s) => {
     if (s.type !== 'inbound-rtp') return;
     const owner = ownerOf(s.trackIdentifier);
@@ -62,6 +56,32 @@ export async function pathStats(path, pc, ownerOf) {
     }
   });
   return out;
+}
+
+/**
+ * The selected candidate pair's local and remote candidates: the transport's selectedCandidatePairId (Chromium), else
+ * the nominated succeeded pair (Firefox has no transport stats).
+ */
+export function selectedCandidates(report) {
+  let pair = null;
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
+  });
+  if (!pair) report.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
+  return { local: pair ? report.get(pair.localCandidateId) : null, remote: pair ? report.get(pair.remoteCandidateId) : null };
+}
+
+/**
+ * The header's path note for the connection in use (issue #14 item 4): 'relayed' through TURN (with the protocol to
+ * the relay when it is not UDP: 'relayed (TLS)'), 'TCP' for ICE-TCP to the server, nothing for direct UDP.
+ */
+export function pathNote(report) {
+  const { local } = selectedCandidates(report);
+  if (!local) return '';
+  if (local.candidateType === 'relay') {
+    return local.relayProtocol && local.relayProtocol !== 'udp' ? `relayed (${local.relayProtocol.toUpperCase()})` : 'relayed';
+  }
+  return local.protocol === 'tcp' ? 'TCP' : '';
 }
 
 /**

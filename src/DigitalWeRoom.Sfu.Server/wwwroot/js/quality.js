@@ -3,6 +3,8 @@
 // camera sender's qualityLimitationReason and the round-trip time the far end reports (remote-inbound-rtp).
 // Each tile gets data-quality good|fair|poor and a small dot whose title says why.
 
+import { pathNote } from './mode.js';
+
 const POLL_MS = 2000;
 
 /** Thresholds: poor/fair. Loss in %, jitter and RTT in seconds. */
@@ -26,11 +28,13 @@ export function classify({ lossPercent = 0, newFreezes = 0, jitter = 0, rtt = 0,
 
 export class QualityMonitor {
   /**
-   * @param {{ui: any, pcs: () => RTCPeerConnection[], ownerOf: (trackId: string) => ({participantId: string}|undefined)}} o
+   * @param {{ui: any, pcs: () => RTCPeerConnection[], active: () => RTCPeerConnection|null|undefined,
+   *   ownerOf: (trackId: string) => ({participantId: string}|undefined)}} o  active: the connection whose path the header notes
    */
   constructor(o) {
     this.ui = o.ui;
     this.pcs = o.pcs;
+    this.active = o.active;
     this.ownerOf = o.ownerOf;
     this.previous = new Map(); // stats id -> {packetsReceived, packetsLost, freezeCount}
     this.results = {}; // tile key -> {quality, why, lossPercent, newFreezes, jitter, rtt, limitation}
@@ -44,9 +48,12 @@ export class QualityMonitor {
       if (!e) per.set(key, (e = { received: 0, lost: 0, newFreezes: 0, jitter: 0, rtt: 0, limitation: 'none' }));
       return e;
     };
+    const active = this.active?.();
+    let note = '';
     for (const pc of this.pcs()) {
       if (!pc || pc.connectionState === 'closed') continue;
       const report = await pc.getStats();
+      if (pc === active) note = pathNote(report);
       report.forEach((s) => {
         if (s.type === 'inbound-rtp') {
           const owner = this.ownerOf(s.trackIdentifier);
@@ -67,6 +74,7 @@ export class QualityMonitor {
         }
       });
     }
+    this.ui.setPathNote(note);
     const results = {};
     for (const [key, e] of per) {
       const lossPercent = e.received + e.lost > 0 ? (100 * e.lost) / (e.received + e.lost) : 0;

@@ -8,6 +8,7 @@ import { Meeting } from './meeting.js';
 import { TileLayout } from './layout.js';
 import { SpeakerView } from './speaker.js';
 import { QualityMonitor } from './quality.js';
+import { RoomMode } from './mode.js';
 import { TileSizeReporter } from './simulcast.js';
 import { Announcer, ChatPanel, Drawers, PeoplePanel } from './panels.js';
 import { Controls } from './controls.js';
@@ -58,7 +59,10 @@ const meeting = new Meeting({
 const send = (m) => meeting.signaling.send(m);
 const speakers = new SpeakerView({ ui, selfId: () => meeting.selfId });
 const layout = new TileLayout({ ui, send, pageSize: testing?.pageSize(params), speakerKey: () => speakers.keyOf(speakers.speaker) });
-const quality = new QualityMonitor({ ui, pcs: () => [meeting.sfu.pc, meeting.p2p?.pc], ownerOf: (id) => meeting.ownerOf(id) });
+const quality = new QualityMonitor({
+  ui, pcs: () => [meeting.sfu.pc, meeting.p2p?.pc], ownerOf: (id) => meeting.ownerOf(id),
+  active: () => (meeting.mode === RoomMode.PeerToPeer ? meeting.p2p?.pc : meeting.sfu.pc),
+});
 // Simulcast: tile sizes of server-path videos go to the server (video-size).
 const tileSizes = new TileSizeReporter(ui.grid, send, (id) => meeting.sfu.serverTrackIdOf(id));
 meeting.sfu.onAnswered = () => tileSizes.schedule();
