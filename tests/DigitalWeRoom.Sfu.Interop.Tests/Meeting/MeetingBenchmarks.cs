@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DigitalWeRoom.Sfu.Interop.Tests.Browser;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -19,11 +20,7 @@ public sealed class BenchmarkFactAttribute : FactAttribute
 
 public sealed class MeetingBenchmarks(ITestOutputHelper output)
 {
-    private static async Task<double> FirstRemoteFrameAsync(IPage page)
-    {
-        await page.WaitForFunctionAsync("() => window.dwr && window.dwr.firstRemoteFrameAt !== null", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
-        return await page.EvaluateAsync<double>("() => window.dwr.firstRemoteFrameAt");
-    }
+    private static Task<double> FirstRemoteFrameAsync(IPage page) => Dwr.FirstRemoteFrameMsAsync(page.AsMeetingPage());
 
     private static async Task<double> GapAsync(IPage page, string remoteId, double since)
     {

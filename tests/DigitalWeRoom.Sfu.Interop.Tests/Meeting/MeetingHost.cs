@@ -121,7 +121,7 @@ internal static class Dwr
     /// <summary>Milliseconds from the page's navigation start to its first decoded remote video frame.</summary>
     public static async Task<double> FirstRemoteFrameMsAsync(IMeetingPage page)
     {
-        await page.WaitForFunctionAsync("() => window.dwr.firstRemoteFrameAt !== null", null, 30_000);
+        await page.WaitForFunctionAsync("() => window.dwr && window.dwr.firstRemoteFrameAt !== null", null, 30_000);
         return (await page.EvaluateAsync("() => window.dwr.firstRemoteFrameAt")).GetDouble();
     }
 

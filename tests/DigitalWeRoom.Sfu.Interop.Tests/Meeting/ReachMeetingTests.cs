@@ -15,7 +15,8 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 /// </summary>
 public sealed class ReachMeetingTests(ITestOutputHelper output)
 {
-    private static string DropUdpTo(string address) => $$"""
+    /// <summary>An nftables ruleset for a client namespace: every UDP datagram to <paramref name="address"/> dropped and counted.</summary>
+    internal static string DropUdpTo(string address) => $$"""
         table inet reachfw {
           chain out {
             type filter hook output priority 0;

@@ -15,15 +15,6 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 /// </summary>
 public sealed class TransportCostBenchmarks(ITestOutputHelper output)
 {
-    private const string DropUdpRules = """
-        table inet costfw {
-          chain out {
-            type filter hook output priority 0;
-            ip daddr SERVER meta l4proto udp drop
-          }
-        }
-        """;
-
     [BenchmarkFact]
     public async Task Server_cpu_per_forwarded_packet_over_ICE_TCP_versus_UDP()
     {
@@ -50,7 +41,7 @@ public sealed class TransportCostBenchmarks(ITestOutputHelper output)
             {
                 foreach (var ns in namespaces)
                 {
-                    ns.ApplyRules(DropUdpRules.Replace("SERVER", server, StringComparison.Ordinal));
+                    ns.ApplyRules(ReachMeetingTests.DropUdpTo(server));
                 }
             }
 
