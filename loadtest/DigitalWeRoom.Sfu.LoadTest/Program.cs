@@ -86,7 +86,7 @@ internal static class Program
             // Plain lines (not Spectre, which wraps at 80 columns without a terminal): scripts parse them.
             var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null, workers: pr.GetValue(fbWorkers), cores: pr.GetValue(fbCores)).ConfigureAwait(false);
             Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} workers={pr.GetValue(fbWorkers)} cores={pr.GetValue(fbCores)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0}"));
+                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} workers={pr.GetValue(fbWorkers)} cores={pr.GetValue(fbCores)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0} warm_rounds={r.WarmRounds} warm_jitted_last={r.LastWarmJitted} worker_items={r.WorkerItems} worker_drains={r.WorkerDrains}"));
             foreach (var point in r.Latency)
             {
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,

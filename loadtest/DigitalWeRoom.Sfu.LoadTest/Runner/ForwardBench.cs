@@ -25,11 +25,12 @@ namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 /// With <c>workers</c> &gt; 1 the fan-out is spread over send workers (issue 16 item 5): the pinned thread keeps
 /// partition 0 and each worker thread is pinned to <c>cpu + i % cores</c> (<c>cores</c> 1: all on one core, the
 /// overhead of the hand-off alone). The loop stays closed: it waits while the workers are more than a ring's quarter
-/// behind, and a timed batch ends when they have sent everything.
+/// behind, and a timed batch ends when they have sent everything. Timing starts once a warm-up round compiled no
+/// method (the tiered JIT's background thread would otherwise share the measured cores).
 /// </summary>
 internal static partial class ForwardBench
 {
-    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency);
+    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency, int WarmRounds, long LastWarmJitted, long WorkerItems, long WorkerDrains);
 
     /// <summary>
     /// In→out latency at a fraction of the saturation just measured: input packets are due at a fixed rate (open
@@ -80,10 +81,15 @@ internal static partial class ForwardBench
         return await Task.Factory.StartNew(() =>
         {
             if (cpu >= 0 && OperatingSystem.IsLinux()) PinCurrentThread(cpu);
+            // This thread stands in for a receive loop, which keeps its sendmmsg batch (UdpEndpoint.ReceiveLoop).
+            EgressBatch.KeepOnThisThread();
             double timed = 0;
             long outPackets = 0, allocated = 0;
             int gen0Start = GC.CollectionCount(0);
             bool warm = false;
+            int warmRounds = 0;
+            long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+            long workerItems = 0, workerDrains = 0, lastWarmJitted = 0;
             while (timed < seconds)
             {
                 sink.Count = 0;
@@ -93,6 +99,7 @@ internal static partial class ForwardBench
                     video.SendDue(clock, sink);
                 }
                 long fwd0 = router.Counters.ForwardedPackets;
+                long items0 = sendWorkers?.Processed ?? 0, drains0 = sendWorkers?.Drains ?? 0;
                 long a0 = GC.GetAllocatedBytesForCurrentThread();
                 long t0 = Stopwatch.GetTimestamp();
                 for (int i = 0; i < sink.Count; i++)
@@ -106,20 +113,29 @@ internal static partial class ForwardBench
                     }
                     packet.Release();
                     foreach (var m in media) m.Outbound.DrainAvailable();
-                    WaitForWorkers(sendWorkers, BacklogBound);
+                    // Every 8th packet: the backlog reads both ends of the workers' rings (lines their threads write).
+                    if ((i & 7) == 7) WaitForWorkers(sendWorkers, BacklogBound);
                 }
                 WaitForWorkers(sendWorkers, 0);
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 
                 if (!warm)
                 {
-                    warm = true;
+                    // Warm until a round compiles (almost) no method (tiered JIT done with the path): the
+                    // JIT's background thread otherwise competes for the cores being measured, which with
+                    // --cores 2 are both busy.
+                    long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+                    lastWarmJitted = now - jitted;
+                    warm = lastWarmJitted <= WarmJitQuiet || ++warmRounds >= MaxWarmRounds;
+                    jitted = now;
                     gen0Start = GC.CollectionCount(0);
                     continue;
                 }
                 allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
                 timed += dt;
                 outPackets += router.Counters.ForwardedPackets - fwd0;
+                workerItems += (sendWorkers?.Processed ?? 0) - items0;
+                workerDrains += (sendWorkers?.Drains ?? 0) - drains0;
             }
             double saturation = outPackets / timed;
             var points = new List<LoadPoint>();
@@ -153,9 +169,14 @@ internal static partial class ForwardBench
                 }
                 points.Add(new LoadPoint(fraction, inRate, histogram.Count, histogram.Percentile(50), histogram.Percentile(99), histogram.Max));
             }
-            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points);
+            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points, warmRounds + 1, lastWarmJitted, workerItems, workerDrains);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
     }
+
+    /// <summary>Methods a warm-up round may still compile and count as warm (other threads' timers compile now and then).</summary>
+    private const int WarmJitQuiet = 4;
+
+    private const int MaxWarmRounds = 6;
 
     /// <summary>Workers' backlog at which the input waits (a quarter of a ring: nothing is dropped for overflow).</summary>
     private const int BacklogBound = 1024;

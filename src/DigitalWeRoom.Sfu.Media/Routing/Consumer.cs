@@ -304,7 +304,11 @@ public sealed class Consumer : IKeyFrameCacheTarget
         return payloadType;
     }
 
-    /// <summary>Publisher's receive loop. Takes its own reference on <paramref name="packet"/> when it enqueues.</summary>
+    /// <summary>
+    /// Publisher's receive loop. True when it used one of the references the caller took on <paramref name="packet"/>
+    /// for its consumers (the packet went to the subscriber's sender, which releases it, also when that refused it);
+    /// false: not forwarded, the reference is still the caller's.
+    /// </summary>
     internal bool TryForward(PooledPacket packet, in RtpPacketView view, bool isKeyFrame, long now, long frequency)
     {
         if (_paused || _bandwidthPaused || _closed) return false;
@@ -367,12 +371,11 @@ public sealed class Consumer : IKeyFrameCacheTarget
             return false;
         }
         if (simulcast is not null) seq -= simulcast.SequenceAdjust;
-        packet.AddRef();
-        if (!Subscriber.Outbound.TryEnqueue(OutboundItem.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx)))
+        // One of the references the fan-out took for its consumers goes with the item (released there if not queued).
+        if (Subscriber.Outbound.TryEnqueue(OutboundItem.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx)))
         {
-            return false; // TryEnqueue released the reference and counted the drop.
+            Interlocked.Increment(ref _enqueued); // else TryEnqueue released the reference and counted the drop
         }
-        Interlocked.Increment(ref _enqueued);
         return true;
     }
 }

@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Transport;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
@@ -11,11 +12,9 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 public sealed class MediaCounters
 {
     private long _receivedPackets;
-    // Forwarded packets and bytes, one pair per stripe on its own cache line: the receive loop and the send workers
-    // count every packet on different cores, and one shared line would bounce between them per packet.
-    private const int Stripes = 16;
-    private const int StripeStride = 8; // longs: 64 bytes
-    private readonly long[] _forwarded = new long[(Stripes + 1) * StripeStride];
+    // Forwarded packets (0) and bytes (1), per core: the receive loop and the send workers count every packet on
+    // different cores, and one shared line would bounce between them per packet.
+    private readonly PerCoreCounters _forwarded = new(2);
     private long _rtcpSent;
     private long _keyFrameRequestsSent;
     private long _keyFrameRequestsThrottled;
@@ -49,9 +48,9 @@ public sealed class MediaCounters
     public long ReceivedPackets => Volatile.Read(ref _receivedPackets);
 
     /// <summary>RTP packets handed to a subscriber transport (after rewrite), and their bytes before SRTP.</summary>
-    public long ForwardedPackets => SumStripes(0);
+    public long ForwardedPackets => _forwarded.Sum(0);
 
-    public long ForwardedBytes => SumStripes(1);
+    public long ForwardedBytes => _forwarded.Sum(1);
 
     public long RtcpSent => Volatile.Read(ref _rtcpSent);
 
@@ -135,27 +134,11 @@ public sealed class MediaCounters
 
     internal void OnReceived() => Interlocked.Increment(ref _receivedPackets);
 
-    internal void OnForwarded(int bytes)
-    {
-        // Stripe 0's line is left empty so the array header's line is not shared with a counter.
-        int stripe = ((Thread.GetCurrentProcessorId() & (Stripes - 1)) + 1) * StripeStride;
-        Interlocked.Increment(ref _forwarded[stripe]);
-        Interlocked.Add(ref _forwarded[stripe + 1], bytes);
-    }
+    internal void OnForwarded(int bytes) => _forwarded.Add(0, 1, 1, bytes);
 
     internal void OnRtcpSent() => Interlocked.Increment(ref _rtcpSent);
 
     internal void OnKeyFrameRequestSent() => Interlocked.Increment(ref _keyFrameRequestsSent);
 
     internal void OnKeyFrameRequestThrottled() => Interlocked.Increment(ref _keyFrameRequestsThrottled);
-
-    private long SumStripes(int offset)
-    {
-        long sum = 0;
-        for (int i = 1; i <= Stripes; i++)
-        {
-            sum += Volatile.Read(ref _forwarded[(i * StripeStride) + offset]);
-        }
-        return sum;
-    }
 }

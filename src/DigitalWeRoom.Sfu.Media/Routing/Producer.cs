@@ -192,10 +192,15 @@ public sealed class Producer
         }
 
         var consumers = Volatile.Read(ref _consumers);
+        // One atomic add for every consumer's reference, and one release of those not used: the count's cache line
+        // is written twice per packet here, not once per consumer while send workers on other cores read the packet.
+        packet.AddRef(consumers.Length);
+        int unused = consumers.Length;
         for (int i = 0; i < consumers.Length; i++)
         {
-            consumers[i].TryForward(packet, view, keyFrame, now, frequency);
+            if (consumers[i].TryForward(packet, view, keyFrame, now, frequency)) unused--;
         }
+        packet.Release(unused);
         KeyFrameCache?.OnPacket(packet, view, keyFrame);
     }
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>
-/// A bounded lock-free ring of (sender, item) entries: any thread enqueues, one <see cref="SendWorker"/> dequeues,
+/// A bounded lock-free ring of (send path, item) entries: any thread enqueues, one <see cref="SendWorker"/> dequeues,
 /// and an enqueuer that finds it full takes the oldest entry out itself (drop oldest). It is Vyukov's bounded MPMC
 /// queue: each cell carries a sequence number that says whose turn it is, so a full or empty ring is seen without a
 /// lock and nothing is allocated after construction. Multi-consumer because the drop-oldest enqueuer competes with
@@ -38,7 +38,7 @@ internal sealed class SendRing
     public bool IsEmpty => Volatile.Read(ref _enqueuePosition.Value) == Volatile.Read(ref _dequeuePosition.Value);
 
     /// <summary>False when full.</summary>
-    public bool TryEnqueue(TransportSender sender, in OutboundItem item)
+    public bool TryEnqueue(SendPath sender, in OutboundItem item)
     {
         long position = Volatile.Read(ref _enqueuePosition.Value);
         while (true)
@@ -65,7 +65,7 @@ internal sealed class SendRing
     }
 
     /// <summary>Takes the oldest entry; false when empty (or its writer has not finished writing it).</summary>
-    public bool TryDequeue(out TransportSender sender, out OutboundItem item)
+    public bool TryDequeue(out SendPath sender, out OutboundItem item)
     {
         long position = Volatile.Read(ref _dequeuePosition.Value);
         while (true)
@@ -99,7 +99,7 @@ internal sealed class SendRing
     private struct Cell
     {
         public long Sequence;
-        public TransportSender? Sender;
+        public SendPath? Sender;
         public OutboundItem Item;
     }
 

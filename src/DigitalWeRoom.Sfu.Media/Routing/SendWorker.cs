@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
@@ -25,10 +26,10 @@ public sealed class SendWorker : IDisposable
     private readonly Action<int>? _onStart;
     private int _sleeping;
     private volatile bool _stopping;
-    private long _processed;
     private long _dropped;
     private long _wakeUps;
-    private long _allocatedBytes;
+    // Written by the worker per drain; on a line of their own, apart from _sleeping and _stopping, which every post reads.
+    private WorkerLine _line;
 
     /// <param name="index">Partition number in the pool.</param>
     /// <param name="capacity">Ring entries (a power of two).</param>
@@ -53,19 +54,22 @@ public sealed class SendWorker : IDisposable
     public int Backlog => _ring.Count;
 
     /// <summary>Entries processed so far.</summary>
-    public long Processed => Interlocked.Read(ref _processed);
+    public long Processed => Volatile.Read(ref _line.Processed);
 
     /// <summary>Entries dropped because the ring was full (oldest first).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Bytes the GC counted as allocated on the draining thread while it processed entries (0 in steady state).</summary>
-    public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
+    public long AllocatedBytes => Volatile.Read(ref _line.AllocatedBytes);
+
+    /// <summary>Drains that processed at least one entry: each one <see cref="EgressBatch"/> scope (Processed / Drains = datagrams per <c>sendmmsg</c>, about).</summary>
+    public long Drains => Volatile.Read(ref _line.Drains);
 
     /// <summary>Times a post had to wake the sleeping thread.</summary>
     public long WakeUps => Interlocked.Read(ref _wakeUps);
 
     /// <summary>Any thread: hands one item to this worker; the sender takes care of releasing a dropped one.</summary>
-    internal void Post(TransportSender sender, in OutboundItem item)
+    internal void Post(SendPath sender, in OutboundItem item)
     {
         if (_stopping)
         {
@@ -79,7 +83,7 @@ public sealed class SendWorker : IDisposable
             if (_ring.TryDequeue(out var oldSender, out var oldItem))
             {
                 Interlocked.Increment(ref _dropped);
-                oldSender.OnDroppedFromWorker(oldItem);
+                oldSender.OnDroppedFromWorker(oldItem, DropReason.QueueOverflow);
             }
         }
         // The enqueue's CompareExchange is a full fence: the read below cannot move before it (Dekker with Run).
@@ -93,6 +97,7 @@ public sealed class SendWorker : IDisposable
     private void Run()
     {
         _onStart?.Invoke(Index);
+        EgressBatch.KeepOnThisThread();
         while (!_stopping)
         {
             if (DrainChunkOnce() > 0)
@@ -134,8 +139,10 @@ public sealed class SendWorker : IDisposable
         }
         if (count > 0)
         {
-            Interlocked.Add(ref _processed, count);
-            Interlocked.Add(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - allocated);
+            // Single writer (this thread): plain writes, published for readers.
+            Volatile.Write(ref _line.Processed, _line.Processed + count);
+            Volatile.Write(ref _line.AllocatedBytes, _line.AllocatedBytes + GC.GetAllocatedBytesForCurrentThread() - allocated);
+            Volatile.Write(ref _line.Drains, _line.Drains + 1);
         }
         return count;
     }
@@ -158,5 +165,19 @@ public sealed class SendWorker : IDisposable
             sender.OnDroppedFromWorker(item, DropReason.NotConnected);
         }
         // NOTE: _wake is not disposed: a post racing with shutdown may still Set it.
+    }
+
+    /// <summary>The worker's own counters, alone on a 64-byte cache line.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct WorkerLine
+    {
+        [FieldOffset(64)]
+        public long Processed;
+
+        [FieldOffset(72)]
+        public long AllocatedBytes;
+
+        [FieldOffset(80)]
+        public long Drains;
     }
 }

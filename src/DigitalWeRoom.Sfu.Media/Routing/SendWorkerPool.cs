@@ -65,6 +65,9 @@ public sealed class SendWorkerPool : IDisposable
     /// <summary>Bytes the workers' threads allocated while draining (0 in steady state: the hot path allocates nothing).</summary>
     public long AllocatedBytes => _workers.Sum(w => w.AllocatedBytes);
 
+    /// <summary>Drains (one <c>sendmmsg</c> scope each) that sent at least one item, all workers.</summary>
+    public long Drains => _workers.Sum(w => w.Drains);
+
     /// <summary>Items the workers sent.</summary>
     public long Processed => _workers.Sum(w => w.Processed);
 

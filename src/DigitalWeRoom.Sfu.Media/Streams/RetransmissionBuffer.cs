@@ -64,9 +64,23 @@ public sealed class RetransmissionBuffer
     /// </summary>
     public void Store(PooledPacket packet, ushort seq, uint timestamp, byte payloadType, long now)
     {
+        packet.AddRef();
+        if (!Keep(packet, seq, timestamp, payloadType, now))
+        {
+            packet.Release();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Store"/> that takes over the caller's reference instead of adding one (the send loop hands over the
+    /// reference its queue item held: two atomic operations fewer per packet). False when not kept (closed, or older
+    /// than the ring reaches): the caller still owns its reference.
+    /// </summary>
+    public bool Keep(PooledPacket packet, ushort seq, uint timestamp, byte payloadType, long now)
+    {
         lock (_gate)
         {
-            if (_closed) return;
+            if (_closed) return false;
             if (_count == 0)
             {
                 _oldest = seq;
@@ -93,7 +107,7 @@ public sealed class RetransmissionBuffer
                 }
                 else if (-ahead >= _slots.Length)
                 {
-                    return; // Older than the ring reaches.
+                    return false; // Older than the ring reaches.
                 }
                 else if ((short)(seq - _oldest) < 0)
                 {
@@ -106,7 +120,6 @@ public sealed class RetransmissionBuffer
                 slot.Packet.Release();
                 _count--;
             }
-            packet.AddRef();
             slot.Packet = packet;
             slot.SequenceNumber = seq;
             slot.Timestamp = timestamp;
@@ -115,6 +128,7 @@ public sealed class RetransmissionBuffer
             slot.Resent = false;
             _count++;
             EvictExpiredLocked(now);
+            return true;
         }
     }
 

@@ -63,10 +63,34 @@ public sealed class PooledPacket
         }
     }
 
-    /// <summary>Drops one reference; the last one returns the packet to its pool.</summary>
-    public void Release()
+    /// <summary>
+    /// Takes <paramref name="count"/> more references at once (a fan-out takes one per subscriber in one atomic add,
+    /// so the count's cache line is written once per packet, not once per subscriber while other cores read it).
+    /// </summary>
+    public void AddRef(int count)
     {
-        int after = Interlocked.Decrement(ref _references);
+        if (count <= 0)
+        {
+            return;
+        }
+        int after = Interlocked.Add(ref _references, count);
+        if (after <= count)
+        {
+            ThrowHelper.ThrowInvalidOperation("AddRef on a released packet.");
+        }
+    }
+
+    /// <summary>Drops one reference; the last one returns the packet to its pool.</summary>
+    public void Release() => Release(1);
+
+    /// <summary>Drops <paramref name="count"/> references; the last one returns the packet to its pool.</summary>
+    public void Release(int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+        int after = Interlocked.Add(ref _references, -count);
         if (after == 0)
         {
             _pool?.Return(this);

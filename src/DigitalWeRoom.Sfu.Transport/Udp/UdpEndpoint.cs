@@ -138,10 +138,11 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
 
     public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
 
-    public long DatagramsSent => Interlocked.Read(ref _datagramsSent);
+    public long DatagramsSent => _datagramsSent.Sum(0);
 
     private long _datagramsReceived;
-    private long _datagramsSent;
+    // Added by every thread that sends (receive loops, send workers) per batch: per core, so they share no line.
+    private readonly PerCoreCounters _datagramsSent = new(1);
 
     /// <summary>Starts the receive thread (once).</summary>
     public UdpEndpoint Start()
@@ -202,7 +203,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         try
         {
             _socket.SendTo(datagram, SocketFlags.None, destination);
-            Interlocked.Increment(ref _datagramsSent);
+            _datagramsSent.Add(0, 1);
             return true;
         }
         catch (SocketException)
@@ -224,7 +225,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     internal void SendBatch(EgressBatch batch, int count)
     {
         int sent = batch.SendAll(_socket.SafeHandle, count);
-        Interlocked.Add(ref _datagramsSent, sent);
+        _datagramsSent.Add(0, sent);
         if (sent < count)
         {
             Interlocked.Add(ref _sendErrors, count - sent);
@@ -282,6 +283,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     private void ReceiveLoop(object? state)
     {
         int index = (int)state!;
+        EgressBatch.KeepOnThisThread();
         var remote = new SocketAddress(_sockets[index].AddressFamily);
         PooledPacket? packet = null;
         while (!_disposed)

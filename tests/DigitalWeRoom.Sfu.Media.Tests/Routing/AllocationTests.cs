@@ -1,5 +1,6 @@
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport.Udp;
 using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
 
 namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
@@ -36,10 +37,21 @@ public class AllocationTests
             }
         }
 
-        Run(5_000); // warm-up: pool, channel buffers, JIT
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(10_000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Like a receive loop, this thread keeps its sendmmsg batch: no renting from the process-wide list, which other
+        // tests running in parallel may have emptied at that moment (a new batch would count here).
+        EgressBatch.KeepOnThisThread();
+        long allocated;
+        try
+        {
+            Run(5_000); // warm-up: pool, channel buffers, JIT
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(10_000);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        finally
+        {
+            EgressBatch.KeepOnThisThread(false);
+        }
 
         Assert.Equal(0, allocated);
         foreach (var s in senders)

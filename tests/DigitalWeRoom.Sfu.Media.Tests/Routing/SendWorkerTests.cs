@@ -3,6 +3,7 @@ using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Transport;
 using DigitalWeRoom.Sfu.Transport.Buffers;
+using DigitalWeRoom.Sfu.Transport.Udp;
 using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
 
 namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
@@ -183,6 +184,7 @@ public sealed class SendWorkerTests
         var phase = 0; // 1: warm-up running, 2: measured run, 3: done
         var drainer = new Thread(() =>
         {
+            EgressBatch.KeepOnThisThread(); // as a worker's thread does (SendWorker.Run)
             while (Volatile.Read(ref phase) < 2) worker.DrainChunkOnce();
             long before = GC.GetAllocatedBytesForCurrentThread();
             while (Volatile.Read(ref phase) < 3 || worker.Backlog > 0)
@@ -203,19 +205,30 @@ public sealed class SendWorkerTests
             }
         }
 
-        Run(50); // warm-up: JIT, ring cells
-        // The pool and its idle queue at full size (4,096 retained): a slower worker under CPU contention keeps
-        // more packets out than the warm-up did, and the idle queue's segments grow when a new peak comes back
-        // (growth of a pool, not a per-packet allocation).
-        var warm = Enumerable.Range(0, 4200).Select(_ => room.Pool.Rent()).ToArray();
-        foreach (var packet in warm) packet.Release();
-        while (worker.Backlog > 0) Thread.SpinWait(50);
-        Volatile.Write(ref phase, 2);
-        long poolAllocated = room.Pool.Allocated;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(100);
-        long receiveAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        poolAllocated = room.Pool.Allocated - poolAllocated;
+        // This thread plays the receive loop, which keeps its own sendmmsg batch (UdpEndpoint.ReceiveLoop): no renting
+        // from the process-wide list that tests running in parallel may have emptied.
+        long receiveAllocated, poolAllocated;
+        EgressBatch.KeepOnThisThread();
+        try
+        {
+            Run(50); // warm-up: JIT, ring cells
+            // The pool and its idle queue at full size (4,096 retained): a slower worker under CPU contention keeps
+            // more packets out than the warm-up did, and the idle queue's segments grow when a new peak comes back
+            // (growth of a pool, not a per-packet allocation).
+            var warm = Enumerable.Range(0, 4200).Select(_ => room.Pool.Rent()).ToArray();
+            foreach (var packet in warm) packet.Release();
+            while (worker.Backlog > 0) Thread.SpinWait(50);
+            Volatile.Write(ref phase, 2);
+            poolAllocated = room.Pool.Allocated;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(100);
+            receiveAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            poolAllocated = room.Pool.Allocated - poolAllocated;
+        }
+        finally
+        {
+            EgressBatch.KeepOnThisThread(false);
+        }
         Volatile.Write(ref phase, 3);
         Assert.True(drainer.Join(TimeSpan.FromSeconds(30)));
 

@@ -28,6 +28,31 @@ public class RetransmissionBufferTests
     }
 
     [Fact]
+    public void Keep_TakesOverTheCallersReference_AndRefusesWhenClosed()
+    {
+        var pool = new PacketPool();
+        var buffer = NewBuffer(capacity: 4);
+        var kept = Packet(pool, 1);
+        Assert.True(buffer.Keep(kept, 10, 1010, 96, Ms(0)));
+        Assert.Equal(1, kept.References); // the caller's reference, now the buffer's: no add, no release
+        Assert.True(buffer.TryGetForResend(10, Ms(20), out var entry, out _));
+        Assert.Same(kept, entry.Packet);
+        entry.Packet.Release();
+        for (ushort seq = 11; seq <= 14; seq++) Store(buffer, pool, seq, Ms(1)); // 10 falls out of the ring
+        Assert.Equal(0, kept.References);
+
+        var old = Packet(pool, 2);
+        Assert.False(buffer.Keep(old, 3, 1003, 96, Ms(2))); // older than the ring reaches
+        Assert.Equal(1, old.References); // still the caller's
+        old.Release();
+        buffer.Close();
+        var late = Packet(pool, 3);
+        Assert.False(buffer.Keep(late, 15, 1015, 96, Ms(3)));
+        late.Release();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
     public void StoredPacket_IsReturnedWithItsRewriteValues_AndAReference()
     {
         var pool = new PacketPool();

@@ -30,6 +30,39 @@ public class PacketPoolTests
     }
 
     [Fact]
+    public void Counted_addref_and_release_balance_like_single_ones()
+    {
+        var pool = new PacketPool(maxRetained: 4);
+        PooledPacket packet = pool.Rent();
+        packet.AddRef(5); // a fan-out to 5 consumers in one add
+        Assert.Equal(6, packet.References);
+        packet.AddRef(0);
+        packet.Release(0);
+        packet.Release(3); // 3 of them were not used
+        packet.Release();  // a consumer's send
+        Assert.Equal(2, packet.References);
+        Assert.Equal(1, pool.Outstanding);
+        packet.Release(2);
+        Assert.Equal(0, pool.Outstanding);
+        Assert.Throws<InvalidOperationException>(() => packet.Release(1));
+        Assert.Throws<InvalidOperationException>(() => packet.AddRef(2));
+    }
+
+    [Fact]
+    public void Per_core_counters_sum_every_threads_adds()
+    {
+        var counters = new PerCoreCounters(2);
+        Parallel.For(0, 8, _ =>
+        {
+            for (int i = 0; i < 10_000; i++) counters.Add(0, 1, 1, 3);
+        });
+        counters.Add(1, -30);
+        Assert.Equal(80_000, counters.Sum(0));
+        Assert.Equal(239_970, counters.Sum(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PerCoreCounters(9));
+    }
+
+    [Fact]
     public void Pool_retains_at_most_its_bound()
     {
         var pool = new PacketPool(maxRetained: 2);

@@ -81,6 +81,42 @@ public class EgressBatchTests
     }
 
     [Fact]
+    public void Keeping_thread_reuses_its_own_batch_and_still_sends_at_each_scope_end()
+    {
+        if (!EgressBatch.IsSupported) return;
+        var (endpoint, sink) = NewEndpointAndSink();
+        using var _ = endpoint;
+        using var __ = sink;
+        var destination = sink.LocalEndPoint!.Serialize();
+        EgressBatch? first = null, second = null;
+        int pendingAfterEnd = -1;
+        var thread = new Thread(() =>
+        {
+            EgressBatch.KeepOnThisThread();
+            using (EgressBatch.Enter())
+            {
+                first = EgressBatch.Current;
+                endpoint.SendTo([1, 2, 3], destination);
+            }
+            using (EgressBatch.Enter())
+            {
+                second = EgressBatch.Current;
+                endpoint.SendTo([4, 5], destination);
+            }
+            pendingAfterEnd = first!.Count;
+        });
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+        Assert.NotNull(first);
+        Assert.Same(first, second); // kept between scopes, not rented from the shared list
+        Assert.Equal(0, pendingAfterEnd);
+        var buffer = new byte[16];
+        Assert.Equal(3, sink.Receive(buffer));
+        Assert.Equal(2, sink.Receive(buffer));
+        Assert.Equal(2, endpoint.DatagramsSent);
+    }
+
+    [Fact]
     public async Task Port_with_two_reuseport_sockets_serves_every_client()
     {
         using var server = new UdpEndpoint(new UdpEndpointOptions
