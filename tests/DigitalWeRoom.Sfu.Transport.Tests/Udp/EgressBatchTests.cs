@@ -87,7 +87,7 @@ public class EgressBatchTests
         var (endpoint, sink) = NewEndpointAndSink();
         using var _ = endpoint;
         using var __ = sink;
-        var destination = sink.LocalEndPoint!.Serialize();
+        var destination = TestEnvironment.LoopbackSocketAddress(sink);
         EgressBatch? first = null, second = null;
         int pendingAfterEnd = -1;
         var thread = new Thread(() =>
