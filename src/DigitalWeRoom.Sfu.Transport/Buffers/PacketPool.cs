@@ -10,9 +10,9 @@ public sealed class PacketPool
     private readonly ConcurrentQueue<PooledPacket> _idle = new();
     private readonly int _maxRetained;
     private int _idleCount;
-    private long _rented;
-    private long _returned;
-    private long _allocated;
+    // Rented (0), returned (1), allocated (2), per core: a receive loop rents and a send worker on another core often
+    // returns (the last reference), so shared counter fields would bounce between them per packet.
+    private readonly PerCoreCounters _counts = new(3);
 
     public PacketPool(int maxRetained = 4096, int preallocate = 0)
     {
@@ -22,19 +22,19 @@ public sealed class PacketPool
         {
             _idle.Enqueue(new PooledPacket(this));
             _idleCount++;
-            _allocated++;
+            _counts.Add(2, 1);
         }
     }
 
-    public long Rented => Interlocked.Read(ref _rented);
+    public long Rented => _counts.Sum(0);
 
-    public long Returned => Interlocked.Read(ref _returned);
+    public long Returned => _counts.Sum(1);
 
     /// <summary>Packets rented and not yet released by their last owner.</summary>
     public long Outstanding => Rented - Returned;
 
     /// <summary>Packets ever allocated by this pool (growth indicator).</summary>
-    public long Allocated => Interlocked.Read(ref _allocated);
+    public long Allocated => _counts.Sum(2);
 
     public PooledPacket Rent()
     {
@@ -45,16 +45,16 @@ public sealed class PacketPool
         else
         {
             packet = new PooledPacket(this);
-            Interlocked.Increment(ref _allocated);
+            _counts.Add(2, 1);
         }
         packet.OnRent();
-        Interlocked.Increment(ref _rented);
+        _counts.Add(0, 1);
         return packet;
     }
 
     internal void Return(PooledPacket packet)
     {
-        Interlocked.Increment(ref _returned);
+        _counts.Add(1, 1);
         if (Interlocked.Increment(ref _idleCount) <= _maxRetained)
         {
             _idle.Enqueue(packet);
