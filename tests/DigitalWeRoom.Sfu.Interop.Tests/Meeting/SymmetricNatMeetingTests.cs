@@ -45,19 +45,16 @@ public sealed class SymmetricNatMeetingTests(ITestOutputHelper output)
             $"--pidfile={Path.Combine(work.Directory, "turnserver.pid")}",
         ], turn, 3478);
 
-        await using var host = await MeetingHost.StartAsync(new()
+        await using var link = await LinkHost.StartAsync(server, new()
         {
-            ["urls"] = $"http://127.0.0.1:0;http://{server}:0",
-            ["Sfu:Udp:BindAddress"] = "0.0.0.0",
-            ["Sfu:Udp:AnnouncedAddresses:0"] = server,
-            ["Sfu:Udp:AutoDetectAddresses"] = "false",
             ["Sfu:Turn:Urls:0"] = $"turn:{turn}:3478?transport=udp",
             ["Sfu:Turn:Secret"] = Secret,
             ["Sfu:BackToP2PDelay"] = "00:00:02",
         });
+        var host = link.Host;
         var media = host.Services.GetRequiredService<SfuMediaHost>();
-        var origin = host.Addresses.First(a => a.Host == server);
-        string insecure = $"--unsafely-treat-insecure-origin-as-secure={origin.GetLeftPart(UriPartial.Authority)}";
+        var origin = link.Origin;
+        string insecure = link.InsecureOriginFlag;
 
         await using var firefox = await ScriptedBrowser.LaunchAsync("firefox", foxNs.Name, FirefoxMeetingTests.InsecureOriginMedia);
         output.WriteLine($"browser: {firefox.Version}");
