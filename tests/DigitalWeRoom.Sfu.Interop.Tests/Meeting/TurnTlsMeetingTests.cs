@@ -58,24 +58,21 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
             $"--pidfile={Path.Combine(ca.Directory, "turnserver.pid")}",
         ], turn, 443);
 
-        await using var host = await MeetingHost.StartAsync(new()
+        await using var link = await LinkHost.StartAsync(server, new()
         {
-            ["urls"] = $"http://127.0.0.1:0;http://{server}:0",
-            ["Sfu:Udp:BindAddress"] = "0.0.0.0",
-            ["Sfu:Udp:AnnouncedAddresses:0"] = server,
-            ["Sfu:Udp:AutoDetectAddresses"] = "false",
             ["Sfu:Turn:Urls:0"] = $"turns:{TurnName}:443?transport=tcp",
             ["Sfu:Turn:Secret"] = Secret,
             ["Sfu:BackToP2PDelay"] = "00:00:02",
         });
+        var host = link.Host;
         var media = host.Services.GetRequiredService<SfuMediaHost>();
-        var origin = host.Addresses.First(a => a.Host == server);
+        var origin = link.Origin;
         foreach (var ns in new[] { foxNs, chromeNs, thirdNs })
         {
             ns.ApplyRules(OnlyTls443(turn, server, origin.Port));
         }
 
-        string insecure = $"--unsafely-treat-insecure-origin-as-secure={origin.GetLeftPart(UriPartial.Authority)}";
+        string insecure = link.InsecureOriginFlag;
         var opened = new List<(string Name, IMeetingPage Page)>();
         var browsers = new List<IAsyncDisposable>();
         try
