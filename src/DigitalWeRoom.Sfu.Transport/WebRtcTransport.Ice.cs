@@ -52,6 +52,7 @@ public sealed partial class WebRtcTransport
         }
         TimeProvider time = _endpoint.Options.TimeProvider;
         long now = time.GetTimestamp();
+        Timeline.OnCheck(now, tuple.IsTcp, nominated);
         lock (_validatedPairs)
         {
             CandidatePair? pair = Validate(tuple, remote, socket, remotePriority);
@@ -160,6 +161,7 @@ public sealed partial class WebRtcTransport
         {
             // Once a pair is nominated, only the selected pair talks DTLS (RFC 8445 §12.1).
             socketDrops.Increment(DropReason.DtlsNotSelectedPair);
+            Timeline.OnDtlsRecordOffPath();
             return;
         }
         // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
@@ -168,6 +170,7 @@ public sealed partial class WebRtcTransport
             Drops.Increment(malformed);
             return;
         }
+        Timeline.OnDtlsRecord(_endpoint.Options.TimeProvider);
         if (!_dtls.TryEnqueue(packet))
         {
             Drops.Increment(DropReason.DtlsQueueFull);

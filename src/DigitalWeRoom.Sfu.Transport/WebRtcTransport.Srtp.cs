@@ -28,7 +28,10 @@ public sealed partial class WebRtcTransport
         {
             return false;
         }
-        Interlocked.Increment(ref _rtpSent);
+        if (Interlocked.Increment(ref _rtpSent) == 1)
+        {
+            Timeline.OnFirstRtpOut(_endpoint.Options.TimeProvider);
+        }
         return true;
     }
 
@@ -192,7 +195,10 @@ public sealed partial class WebRtcTransport
                 return;
             }
             packet.Length = plainLength;
-            Interlocked.Increment(ref _rtpReceived);
+            if (Interlocked.Increment(ref _rtpReceived) == 1)
+            {
+                Timeline.OnFirstRtpIn(_endpoint.Options.TimeProvider);
+            }
             _listener.OnRtp(this, packet);
         }
     }

@@ -191,6 +191,9 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
 
     public long RtcpSent => Interlocked.Read(ref _rtcpSent);
 
+    /// <summary>When each step of this transport's connection first happened (diagnostics, docs/benchmarks.md).</summary>
+    public TransportTimeline Timeline { get; } = new();
+
     /// <summary>The directory of transports this one lives in.</summary>
     internal TransportDirectory Directory => _endpoint;
 
@@ -239,6 +242,7 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
             result.Profile, result.KeyingMaterial, localIsDtlsClient: DtlsRole == DtlsRole.Client);
         SrtpProfile = result.Profile;
         DtlsCipherSuite = result.CipherSuite;
+        Timeline.OnDtlsConnected(_endpoint.Options.TimeProvider);
         // Outbound keys first so the listener may send from OnStateChanged(Connected); inbound keys
         // after it, so OnRtp never precedes that notification (packets meanwhile are held, not lost).
         Volatile.Write(ref _srtpLocal, local);

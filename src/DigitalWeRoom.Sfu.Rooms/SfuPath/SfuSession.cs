@@ -42,6 +42,7 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         _room = room;
         _host = host;
         ParticipantId = participantId;
+        _createdAt = room.Router.Time.GetTimestamp();
         var endpoint = room.Endpoint;
         _negotiator = SfuNegotiator.Create(room.Negotiation, new LocalTransportParameters(
             _localIce.Ufrag, _localIce.Password, endpoint.Certificate.Fingerprint.ToSdpValue(),
@@ -92,6 +93,7 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         _lastRequest = key;
         _negotiation.Start(_room.Router.Id, ParticipantId, _negotiator.Version);
         _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+        MarkOnce(ref _firstOfferAt);
     }
 
     /// <summary>
@@ -173,6 +175,7 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         }
 
         _negotiation.End(SfuActivities.NegotiateApplied);
+        MarkOnce(ref _firstAnswerAt);
         if (_renegotiate)
         {
             _renegotiate = false;

@@ -13,6 +13,7 @@ import { ERROR_TEXT } from './errors.js';
 import { Publisher } from './publisher.js';
 import { followClusterRedirects } from './cluster.js';
 import { handleRosterMessages, isValidName } from './roster-signals.js';
+import { Timeline } from './timeline.js';
 
 export class Meeting {
   /**
@@ -134,6 +135,7 @@ export class Meeting {
 
   sendJoin() {
     const codecs = this.codecs ?? videoCodecs();
+    Timeline.mark('join-sent');
     this.signaling.send({ type: 'join', room: this.room, name: this.name, p2p: this.allowP2p, ...(codecs ? { codecs } : {}), ...(this.token ? { token: this.token } : {}) });
   }
 
@@ -153,6 +155,7 @@ export class Meeting {
   }
 
   setMode(mode) {
+    Timeline.mark(`mode-${mode}`);
     this.log(`mode ${mode}`);
     this.mode = mode;
     this.ui.setMode(mode);
@@ -308,6 +311,7 @@ export class Meeting {
     }
     this.participants.clear();
     this.remote.clear();
+    Timeline.mark('joined');
     this.selfId = m.participantId;
     if (m.name) this.name = m.name;
     this.ui.setName('self', this.name);

@@ -17,6 +17,7 @@ import { PreJoin } from './prejoin.js';
 import { obtainToken, tokenClaims, tokenQuery } from './token.js';
 import { drawIcons } from './icons.js';
 import { RenameForm } from './rename.js';
+import { Timeline } from './timeline.js';
 
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -50,6 +51,7 @@ if (!name || params.get('prejoin') === '1') {
 } else {
   await media.acquire({ audio: true, video: true });
 }
+Timeline.mark('media');
 
 const access = await obtainToken(room, name, params);
 document.getElementById('call').hidden = false;

@@ -1,5 +1,7 @@
 // Signaling WebSocket (JSON). Protocol: docs/signaling.md.
 
+import { Timeline } from './timeline.js';
+
 export class Signaling {
   constructor(url) {
     this.url = url;
@@ -21,6 +23,7 @@ export class Signaling {
       let opened = false;
       ws.onopen = () => {
         opened = true;
+        Timeline.mark('ws-open');
         this.pingTimer = setInterval(() => this.send({ type: 'ping' }), 10000);
         resolve();
       };
