@@ -18,7 +18,7 @@ internal sealed record ConnectTimeline(IReadOnlyDictionary<string, double> Marks
     /// <summary>Page steps in the order they happen, then the server's (prefixed <c>server:</c>).</summary>
     private static readonly string[] PageOrder =
     [
-        "media", "ws-open", "join-sent", "joined", "mode-sfu", "sfu-offer", "sfu-relay-gathered", "sfu-answer",
+        "script", "media", "ws-open", "join-sent", "joined", "mode-sfu", "sfu-offer", "sfu-relay-gathered", "sfu-answer",
         "sfu-ice-checking", "sfu-ice-connected", "sfu-connected", "sfu-first-rtp", "sfu-first-decoded", "first-remote-frame",
     ];
 

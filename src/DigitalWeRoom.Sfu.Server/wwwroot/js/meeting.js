@@ -2,7 +2,7 @@
 // callbacks: media.js (own tracks), remote.js (others' tracks), mode.js (path rules), ui.js (tiles), layout.js,
 // panels.js, controls.js. Protocol: docs/signaling.md.
 
-import { Signaling } from './signaling.js';
+import { Signaling, signalingUrl } from './signaling.js';
 import { Reconnector, RETRY_ERRORS, TERMINAL_ERRORS } from './reconnect.js';
 import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
@@ -43,7 +43,7 @@ export class Meeting {
     this.listeners = new Map(); // event name -> Set of handlers (layout, panels, embedding API)
     this.ui.log = (text) => this.log(text);
 
-    this.signaling = new Signaling(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    this.signaling = new Signaling(signalingUrl());
     this.reconnector = new Reconnector({
       connect: () => this.signaling.connect(),
       onConnected: () => this.sendJoin(),
@@ -318,6 +318,7 @@ export class Meeting {
     this.reconnector.succeeded();
     if (this.reconnector.reconnects > 0) this.ui.clearError();
     this.iceServers = m.iceServers ?? [];
+    this.sfu.prepare();
     for (const p of m.participants ?? []) this.participants.set(p.id, p);
     this.setMode(m.mode);
     this.publisher.restart();

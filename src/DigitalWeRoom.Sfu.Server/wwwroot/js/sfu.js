@@ -52,11 +52,22 @@ export class SfuLink {
     }, wait);
   }
 
+  /**
+   * Joined: the connection is made now, before the server's offer arrives, and gathers its candidates at once
+   * (W3C webrtc-pc iceCandidatePoolSize): the TURN allocation (TLS, Allocate; RFC 8656 §7) then overlaps the offer
+   * and answer instead of starting at setLocalDescription (first-remote-frame timeline, docs/benchmarks.md).
+   */
+  prepare() {
+    this.ensurePc();
+  }
+
   ensurePc() {
     if (this.pc) return this.pc;
     // The server is ICE-lite and puts its UDP and ICE-TCP candidates in its offer; the joined message's TURN servers
     // give a relayed path where neither is reachable (the browser prefers UDP, then TCP, then TURN by priority).
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers(), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    const pc = new RTCPeerConnection({
+      iceServers: this.iceServers(), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceCandidatePoolSize: 1,
+    });
     pc.ontrack = (e) => {
       const serverTrackId = this.msid.get(e.transceiver?.mid);
       if (serverTrackId) this.serverTracks.set(e.track.id, serverTrackId);
