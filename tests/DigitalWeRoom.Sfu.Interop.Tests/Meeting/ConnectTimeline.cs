@@ -59,7 +59,7 @@ internal sealed record ConnectTimeline(IReadOnlyDictionary<string, double> Marks
         string server = "";
         if (media.FindRoom(room)?.Find(id) is { } session && marks.TryGetValue("join-sent", out var joinSent))
         {
-            double At(long timestamp) => joinSent + ((timestamp - session.CreatedAt) * 1000.0 / Stopwatch.Frequency);
+            double At(long timestamp) => joinSent + ((timestamp - session.Timeline.CreatedAt) * 1000.0 / Stopwatch.Frequency);
             void Add(string step, long timestamp)
             {
                 if (timestamp != 0)
@@ -68,8 +68,8 @@ internal sealed record ConnectTimeline(IReadOnlyDictionary<string, double> Marks
                 }
             }
 
-            Add("offer-sent", session.FirstOfferAt);
-            Add("answer-applied", session.FirstAnswerAt);
+            Add("offer-sent", session.Timeline.FirstOfferAt);
+            Add("answer-applied", session.Timeline.FirstAnswerAt);
             if (session.IceTransport?.Timeline is { } t)
             {
                 Add(t.FirstCheckWasTcp == true ? "first-check(tcp)" : "first-check(udp)", t.FirstCheck);
@@ -80,8 +80,8 @@ internal sealed record ConnectTimeline(IReadOnlyDictionary<string, double> Marks
                 Add("first-srtp-out", t.FirstRtpOut);
             }
 
-            Add("media-connected", session.MediaConnectedAt);
-            Add("first-video-queued", session.FirstVideoQueuedAt);
+            Add("media-connected", session.Timeline.MediaConnectedAt);
+            Add("first-video-queued", session.Timeline.FirstVideoQueuedAt());
             server = $" (server: {(session.IceTransport?.IsSelectedTcp == true ? "tcp" : "udp")} selected, {session.IceTransport?.Timeline.DtlsRecordsOffPath ?? 0} DTLS records off the nominated pair)";
         }
 
