@@ -98,7 +98,8 @@ internal sealed partial class ServerTarget(Uri ws, bool allowNetns, TimeSpan? ti
         if (participant.TileFor is not null) member.SizeLoop = Task.Run(() => VideoSizeLoopAsync(member), CancellationToken.None);
         member.PingLoop = Task.Run(() => PingLoopAsync(member), CancellationToken.None);
         var state = await member.Connected.Task.WaitAsync(_timeout, ct).ConfigureAwait(false);
-        if (state != WebRtcTransportState.Connected) throw new InvalidOperationException($"transport {state}");
+        // A server error (or a refused answer) settles the join as Failed: report the server's reason, not the state.
+        if (state != WebRtcTransportState.Connected) throw new InvalidOperationException(participant.Error ?? $"transport {state}");
         OnMemberConnected(member);
         participant.Connection = new ClientConnection(member.Client!);
     }
