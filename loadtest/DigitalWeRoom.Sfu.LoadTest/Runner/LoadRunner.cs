@@ -187,6 +187,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
                 await limiter.WaitAsync(ct).ConfigureAwait(false);
                 long t0 = Stopwatch.GetTimestamp();
+                bool failed = false;
                 try
                 {
                     await target.JoinAsync(p, ct).ConfigureAwait(false);
@@ -197,12 +198,18 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 {
                     p.Error = e.Message;
                     lock (errors) if (errors.Count < 20) errors.Add($"{p.Plan.Name}: {e.Message}");
-                    return;
+                    failed = true;
                 }
                 finally
                 {
                     limiter.Release();
                     joined.TrySetResult();
+                }
+                if (failed)
+                {
+                    // Give up as a page would: leave, so the server stops serving (and forwarding to) a half-joined client.
+                    await target.LeaveAsync(p).ConfigureAwait(false);
+                    return;
                 }
                 foreach (var s in p.Streams) pacer.Add(s, p);
                 if (p.Plan.LeaveAt is { } leaveAt)
