@@ -57,6 +57,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, ILogger<SfuMediaH
             Port = options.Udp.Port,
             AnnouncedAddresses = announced.Addresses,
             StunServers = StunServerList.Resolve(options.Udp.StunServers),
+            BindEachAddress = true,
             TimeProvider = time,
             ConsentTimeout = options.Udp.ConsentTimeout,
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),

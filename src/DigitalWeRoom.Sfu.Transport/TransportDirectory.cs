@@ -103,7 +103,7 @@ public sealed class TransportDirectory : IDisposable
 
     internal void RemoveTransport(WebRtcTransport transport)
     {
-        foreach (string ufrag in transport.LocalUfrags())
+        foreach (string ufrag in transport.IceSession.LocalUfrags())
         {
             _byUfrag.TryRemove(new KeyValuePair<string, WebRtcTransport>(ufrag, transport));
         }

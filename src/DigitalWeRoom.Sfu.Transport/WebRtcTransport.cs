@@ -8,28 +8,22 @@ namespace DigitalWeRoom.Sfu.Transport;
 
 /// <summary>
 /// One peer's ICE + DTLS + SRTP in a shared <see cref="TransportDirectory"/> (the UDP port and the ICE-TCP port).
-/// ICE validates tuples and selects one (RFC 8445 nomination, see WebRtcTransport.Ice.cs); DTLS-SRTP
-/// runs over the selected tuple (RFC 5764); SRTP and SRTCP are unprotected in place on the receive thread
-/// and handed to the <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the
-/// selected tuple through the socket it was validated on.
+/// ICE validates tuples and selects one (RFC 8445 nomination, <see cref="CandidatePairs"/>; credentials across
+/// restarts, <see cref="IceSessionCredentials"/>); DTLS-SRTP runs over the selected tuple (RFC 5764); SRTP and SRTCP
+/// are unprotected in place on the receive thread (RFC 3711, RFC 7714, RFC 5761 demultiplexing) and handed to the
+/// <see cref="IWebRtcTransportListener"/>; sends protect in place and go to the selected tuple through the socket it
+/// was validated on.
 /// </summary>
-public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPacketSender
+public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPacketSender
 {
-    /// <summary>SRTP packets held while our DTLS side finishes deriving keys (see TryHoldEarly).</summary>
-    private const int EarlyCapacity = 16;
-
     private readonly TransportDirectory _endpoint;
     private IWebRtcTransportListener _listener;
     private readonly DtlsSrtpTransport _dtls;
     private readonly ConsentFreshness _consent;
-    private readonly object _earlyLock = new();
-    private readonly object _iceLock = new();
-    private volatile IceCredentials _localIce;
-    private volatile IceCredentials? _previousLocalIce;
-    private volatile string? _remoteIceUfrag;
-    private volatile string? _previousRemoteIceUfrag;
-    private PooledPacket[]? _early;
-    private int _earlyCount;
+    private readonly IceSessionCredentials _ice;
+    // Mutable structs read on every packet: never readonly (a readonly field would be copied on each call).
+    private CandidatePairs _pairs = new();
+    private EarlySrtpPackets _early = new();
     private SrtpContext? _srtpLocal;
     private SrtpContext? _srtpRemote;
     private int _state;
@@ -42,9 +36,7 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     {
         _endpoint = endpoint;
         _listener = options.Listener ?? NoListener.Instance;
-        _localIce = options.LocalIceCredentials ?? IceCredentials.Generate();
-        _remoteIceUfrag = options.RemoteIceUfrag;
-        RemoteIcePassword = options.RemoteIcePassword;
+        _ice = new IceSessionCredentials(options.LocalIceCredentials ?? IceCredentials.Generate(), options.RemoteIceUfrag, options.RemoteIcePassword);
         RemoteFingerprint = options.RemoteFingerprint;
         DtlsRole = options.DtlsRole;
         _consent = new ConsentFreshness(endpoint.Options.TimeProvider, endpoint.Options.ConsentTimeout);
@@ -53,14 +45,17 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     }
 
     /// <summary>Our current ICE credentials (new ones after an ICE restart).</summary>
-    public IceCredentials LocalIceCredentials => _localIce;
+    public IceCredentials LocalIceCredentials => _ice.Local;
 
-    public string? RemoteIceUfrag => _remoteIceUfrag;
+    public string? RemoteIceUfrag => _ice.RemoteUfrag;
 
-    public string? RemoteIcePassword { get; private set; }
+    public string? RemoteIcePassword => _ice.RemotePassword;
 
     /// <summary>ICE restarts begun on this transport.</summary>
-    public int IceRestarts { get; private set; }
+    public int IceRestarts => _ice.Restarts;
+
+    /// <summary>The ICE credentials checks are authenticated with (<see cref="IceLiteAgent"/>, the directory).</summary>
+    internal IceSessionCredentials IceSession => _ice;
 
     /// <summary>
     /// ICE restart (RFC 8445 §9): <paramref name="fresh"/> become our credentials and are registered on the port;
@@ -69,81 +64,12 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     /// </summary>
     public void BeginIceRestart(IceCredentials fresh)
     {
-        lock (_iceLock)
-        {
-            if (_previousLocalIce is { } older)
-            {
-                _endpoint.RemoveUfrag(older.Ufrag, this);
-            }
-            if (!_endpoint.AddUfrag(fresh.Ufrag, this))
-            {
-                ThrowHelper.ThrowInvalidOperation("Local ICE ufrag already in use on this endpoint.");
-            }
-            _previousLocalIce = _localIce;
-            _localIce = fresh;
-            IceRestarts++;
-            // The restarted peer may come back on any pair: the first one it nominates wins.
-            Interlocked.Exchange(ref _selectedCheckedAt, 0);
-        }
+        _ice.BeginRestart(fresh, _endpoint, this);
+        _pairs.MarkStale();
     }
 
     /// <summary>The peer's ice-ufrag/ice-pwd from its latest description; a change is its side of an ICE restart.</summary>
-    public void SetRemoteIce(string ufrag, string password)
-    {
-        lock (_iceLock)
-        {
-            if (_remoteIceUfrag != ufrag)
-            {
-                _previousRemoteIceUfrag = _remoteIceUfrag;
-                _remoteIceUfrag = ufrag;
-            }
-            RemoteIcePassword = password;
-        }
-    }
-
-    /// <summary>The MESSAGE-INTEGRITY key for checks to <paramref name="localUfrag"/>: current or, during a restart, previous.</summary>
-    internal byte[]? PasswordFor(ReadOnlySpan<byte> localUfrag)
-    {
-        IceCredentials current = _localIce;
-        if (AsciiEquals(localUfrag, current.Ufrag))
-        {
-            return current.PasswordBytes;
-        }
-        return _previousLocalIce is { } previous && AsciiEquals(localUfrag, previous.Ufrag) ? previous.PasswordBytes : null;
-    }
-
-    /// <summary>Whether a check's peer ufrag is the peer's current one (or its previous one during a restart).</summary>
-    internal bool AcceptsRemoteUfrag(ReadOnlySpan<byte> remoteUfrag)
-    {
-        string? current = _remoteIceUfrag;
-        return current is null || AsciiEquals(remoteUfrag, current)
-            || (_previousRemoteIceUfrag is { } previous && AsciiEquals(remoteUfrag, previous));
-    }
-
-    /// <summary>A check authenticated with our current credentials ends a restart: the previous ones are dropped.</summary>
-    internal void ConfirmLocalUfrag(ReadOnlySpan<byte> localUfrag)
-    {
-        if (_previousLocalIce is null || !AsciiEquals(localUfrag, _localIce.Ufrag))
-        {
-            return;
-        }
-        lock (_iceLock)
-        {
-            if (_previousLocalIce is { } previous && AsciiEquals(localUfrag, _localIce.Ufrag))
-            {
-                _endpoint.RemoveUfrag(previous.Ufrag, this);
-                _previousLocalIce = null;
-                _previousRemoteIceUfrag = null;
-            }
-        }
-    }
-
-    /// <summary>Every local ufrag this transport is reachable by (one, two during a restart).</summary>
-    internal IEnumerable<string> LocalUfrags() =>
-        _previousLocalIce is { } previous ? [_localIce.Ufrag, previous.Ufrag] : [_localIce.Ufrag];
-
-    private static bool AsciiEquals(ReadOnlySpan<byte> utf8, string text) =>
-        utf8.Length == text.Length && System.Text.Ascii.Equals(utf8, text);
+    public void SetRemoteIce(string ufrag, string password) => _ice.SetRemote(ufrag, password);
 
     public CertificateFingerprint RemoteFingerprint { get; }
 
@@ -169,7 +95,13 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     }
 
     /// <summary>The ICE-selected remote tuple, or null before the first valid check.</summary>
-    public TransportTuple? SelectedTuple => Volatile.Read(ref _selected)?.Tuple;
+    public TransportTuple? SelectedTuple => _pairs.Selected?.Tuple;
+
+    /// <summary>Whether the selected tuple is an ICE-TCP connection (RFC 6544) rather than the UDP port.</summary>
+    public bool IsSelectedTcp => _pairs.Selected?.Tuple.IsTcp == true;
+
+    /// <summary>Whether the peer has nominated the selected pair (USE-CANDIDATE), rather than it being provisional.</summary>
+    internal bool IsSelectedNominated => _pairs.Selected?.Nominated == true;
 
     /// <summary>Negotiated SRTP profile once connected.</summary>
     public SrtpProtectionProfile? SrtpProfile { get; private set; }
@@ -194,9 +126,6 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     /// <summary>The directory of transports this one lives in.</summary>
     internal TransportDirectory Directory => _endpoint;
 
-    /// <summary>Whether the selected tuple is an ICE-TCP connection (RFC 6544) rather than the UDP port.</summary>
-    public bool IsSelectedTcp => Volatile.Read(ref _selected)?.Tuple.IsTcp == true;
-
     /// <summary>Our outbound SRTP context once connected (tests and benchmarks build packets with it).</summary>
     public SrtpContext? LocalSrtp => Volatile.Read(ref _srtpLocal);
 
@@ -207,13 +136,7 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
     /// Benchmarks only: keep the selected tuple but send to <paramref name="address"/> (a socket nobody reads, as the
     /// calibration forwarder's sinks are), so a loopback benchmark does not pay for waking the receiving client.
     /// </summary>
-    public void RedirectSendsForBenchmark(SocketAddress address)
-    {
-        if (Volatile.Read(ref _selected) is { } path)
-        {
-            Volatile.Write(ref _selected, path with { Address = CopyOf(address) });
-        }
-    }
+    public void RedirectSendsForBenchmark(SocketAddress address) => _pairs.Redirect(address);
 
     /// <summary>Consent timer: RFC 7675 §5.1, fail after the timeout without a valid check.</summary>
     internal void CheckConsent()
@@ -225,11 +148,177 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
         }
     }
 
+    /// <summary>
+    /// ICE: a check (or, for a controlling client, a response) from <paramref name="tuple"/> was authenticated on
+    /// <paramref name="socket"/>. Validates the tuple, updates the selection (<see cref="CandidatePairs"/>), renews
+    /// consent and starts DTLS on the first one. False (nothing changed, nothing to answer) when another live transport
+    /// owns the tuple (counted <see cref="DropReason.TupleOwnedByOther"/> on <paramref name="socket"/>) or this one is
+    /// closing. Receive thread.
+    /// </summary>
+    internal bool OnIceCheck(in TransportTuple tuple, SocketAddress remote, bool nominated, IIceSocket socket, uint remotePriority = 0)
+    {
+        if (State >= WebRtcTransportState.Failed)
+        {
+            return false;
+        }
+        if (!_pairs.OnValidCheck(tuple, remote, socket, remotePriority, nominated, _endpoint.Options.TimeProvider, _endpoint, this))
+        {
+            socket.Drops.Increment(DropReason.TupleOwnedByOther);
+            return false;
+        }
+        _consent.Refresh();
+        if (State >= WebRtcTransportState.Failed)
+        {
+            // Terminated on another thread meanwhile: do not leave our tuples behind.
+            _endpoint.RemoveTransport(this);
+            return false;
+        }
+        if (Interlocked.CompareExchange(ref _state, (int)WebRtcTransportState.Checking, (int)WebRtcTransportState.New)
+            == (int)WebRtcTransportState.New)
+        {
+            _listener.OnStateChanged(this, WebRtcTransportState.Checking);
+            _dtls.Start();
+        }
+        return true;
+    }
+
+    /// <summary>Receive thread: a DTLS record from a validated tuple of ours.</summary>
+    internal void OnDtlsDatagram(PooledPacket packet, in TransportTuple tuple, DropCounters socketDrops)
+    {
+        CandidatePair? path = _pairs.Selected;
+        if (path is null || (path.Tuple != tuple && !_pairs.TryFollowPeer(tuple, _endpoint.Options.TimeProvider)))
+        {
+            // Once a pair is nominated, only the selected pair talks DTLS (RFC 8445 §12.1).
+            socketDrops.Increment(DropReason.DtlsNotSelectedPair);
+            return;
+        }
+        // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
+        if (!Protocols.Dtls.DtlsRecordReader.Validate(packet.Span, out _, out DropReason malformed))
+        {
+            Drops.Increment(malformed);
+            return;
+        }
+        if (!_dtls.TryEnqueue(packet))
+        {
+            Drops.Increment(DropReason.DtlsQueueFull);
+        }
+    }
+
     void IDatagramSender.SendDatagram(ReadOnlySpan<byte> datagram)
     {
-        if (Volatile.Read(ref _selected) is { } path)
+        if (_pairs.Selected is { } path)
         {
             path.Socket.Send(datagram, path.Address);
+        }
+    }
+
+    /// <summary>
+    /// Protects RTP in place and sends it to the selected tuple. <paramref name="buffer"/> must have
+    /// <see cref="SrtpContext.MaxOverhead"/> bytes of room after <paramref name="length"/>. One sender thread.
+    /// </summary>
+    public bool TrySendRtp(Span<byte> buffer, int length) => TrySend(buffer, length, rtcp: false, ref _rtpSent);
+
+    /// <summary>Protects an RTCP compound packet in place (SRTCP) and sends it to the selected tuple.</summary>
+    public bool TrySendRtcp(Span<byte> buffer, int length) => TrySend(buffer, length, rtcp: true, ref _rtcpSent);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private bool TrySend(Span<byte> buffer, int length, bool rtcp, ref long sent)
+    {
+        SrtpContext? srtp = Volatile.Read(ref _srtpLocal);
+        CandidatePair? path = _pairs.Selected;
+        if (srtp is null || path is null || !TryProtect(srtp, rtcp, buffer, length, out int protectedLength)
+            || !path.Socket.Send(buffer[..protectedLength], path.Address))
+        {
+            return false;
+        }
+        Interlocked.Increment(ref sent);
+        return true;
+    }
+
+    private static bool TryProtect(SrtpContext srtp, bool rtcp, Span<byte> buffer, int length, out int protectedLength)
+    {
+        try
+        {
+            return rtcp ? srtp.TryProtectRtcp(buffer, length, out protectedLength) : srtp.TryProtectRtp(buffer, length, out protectedLength);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed concurrently by another thread.
+            protectedLength = 0;
+            return false;
+        }
+    }
+
+    /// <summary>Receive thread: SRTP or SRTCP (RFC 5761 demux), unprotected in place.</summary>
+    internal void OnSrtpDatagram(PooledPacket packet)
+    {
+        SrtpContext? srtp = Volatile.Read(ref _srtpRemote);
+        if (srtp is null)
+        {
+            // Keys not derived yet on our side (EarlySrtpPackets), or not connected at all.
+            if (State is not (WebRtcTransportState.Checking or WebRtcTransportState.Connected) || !_early.TryHold(packet))
+            {
+                Drops.Increment(DropReason.NotConnected);
+            }
+            return;
+        }
+        try
+        {
+            if (_early.Count > 0)
+            {
+                DrainEarly(srtp);
+            }
+            Unprotect(srtp, packet);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The transport closed on another thread while this packet was in flight.
+            Drops.Increment(DropReason.NotConnected);
+        }
+    }
+
+    private void DrainEarly(SrtpContext srtp)
+    {
+        Span<PooledPacket?> held = new PooledPacket?[EarlySrtpPackets.Capacity];
+        int count = _early.TakeAll(held);
+        for (int i = 0; i < count; i++)
+        {
+            try
+            {
+                Unprotect(srtp, held[i]!);
+            }
+            finally
+            {
+                held[i]!.Release();
+            }
+        }
+    }
+
+    private void Unprotect(SrtpContext srtp, PooledPacket packet)
+    {
+        int plainLength;
+        DropReason reason;
+        if (PacketClassifier.IsRtcp(packet.Span))
+        {
+            if (!srtp.TryUnprotectRtcp(packet.Buffer, packet.Length, out plainLength, out reason))
+            {
+                Drops.Increment(reason);
+                return;
+            }
+            packet.Length = plainLength;
+            Interlocked.Increment(ref _rtcpReceived);
+            _listener.OnRtcp(this, packet);
+        }
+        else
+        {
+            if (!srtp.TryUnprotectRtp(packet.Buffer, packet.Length, out plainLength, out reason))
+            {
+                Drops.Increment(reason);
+                return;
+            }
+            packet.Length = plainLength;
+            Interlocked.Increment(ref _rtpReceived);
+            _listener.OnRtp(this, packet);
         }
     }
 
@@ -282,16 +371,9 @@ public sealed partial class WebRtcTransport : IDatagramSender, IDtlsSrtpListener
         SrtpContext? remote = Interlocked.Exchange(ref _srtpRemote, null);
         _endpoint.RemoveTransport(this);
         _dtls.Close();
-        ReleaseEarly();
+        _early.Close();
         local?.Dispose();
         remote?.Dispose();
         _listener.OnStateChanged(this, final);
-    }
-
-    private static SocketAddress CopyOf(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        return copy;
     }
 }

@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
-using DigitalWeRoom.Sfu.Protocols.Sdp;
 using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
@@ -14,9 +15,10 @@ namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 /// answer and extracts what the transport and the media Router need. One offer may be outstanding at a time.
 /// Not thread-safe: owned by the participant's room control loop.
 /// </summary>
-public sealed partial class SfuNegotiator
+public sealed class SfuNegotiator
 {
     private readonly NegotiationOptions _options;
+    private readonly AnswerInterpreter _answers;
     private LocalTransport _local;
     private readonly OutgoingSsrcAllocator _ssrcs;
     private readonly ulong _sessionId;
@@ -35,6 +37,7 @@ public sealed partial class SfuNegotiator
             throw new ArgumentException(localError, nameof(local));
         }
         _options = options;
+        _answers = new AnswerInterpreter(options);
         _local = new LocalTransport(local, fingerprint, candidates);
         _ssrcs = new OutgoingSsrcAllocator(seed);
         // o= sess-id: a positive 62-bit number derived from the seed (RFC 8866 §5.2, RFC 8829 §5.2.1).
@@ -241,6 +244,95 @@ public sealed partial class SfuNegotiator
         }
         return true;
     }
+
+    /// <summary>
+    /// Validates the page's answer to the outstanding offer (RFC 3264 §6, RFC 8829 §5.3) and, when it is
+    /// acceptable, makes the offered slots the agreed state. On failure the offer stays outstanding and
+    /// <paramref name="error"/> names the first problem. Total: never throws on any input.
+    /// </summary>
+    public bool TryApplyAnswer(string sdp, out NegotiationResult result, out string error) =>
+        TryApplyAnswer(sdp, out result, out error, out _);
+
+    /// <summary>
+    /// As <see cref="TryApplyAnswer(string, out NegotiationResult, out string)"/>, also giving the
+    /// <see cref="DropReason"/> to count a rejection under: <see cref="DropReason.TooLarge"/>,
+    /// <see cref="DropReason.SdpMalformed"/> (syntax) or <see cref="DropReason.SdpAnswerRejected"/> (content).
+    /// </summary>
+    public bool TryApplyAnswer(string sdp, out NegotiationResult result, out string error, out DropReason reason)
+    {
+        result = null!;
+        reason = DropReason.SdpAnswerRejected;
+        if (_pending is null)
+        {
+            error = "no offer is outstanding";
+            return false;
+        }
+        if (string.IsNullOrEmpty(sdp))
+        {
+            error = "answer is empty";
+            reason = DropReason.SdpMalformed;
+            return false;
+        }
+        if (sdp.Length > _options.MaxSdpLength)
+        {
+            error = $"answer is {sdp.Length} characters; the limit is {_options.MaxSdpLength}";
+            reason = DropReason.TooLarge;
+            return false;
+        }
+        if (!SdpParser.TryParse(sdp, out var answer, out var parseError))
+        {
+            error = "answer is not valid SDP: " + parseError.ToString();
+            reason = parseError.DropReason;
+            return false;
+        }
+        if (!_answers.TryInterpret(answer, _pending, out result, out error))
+        {
+            return false;
+        }
+        foreach (var media in result.Media)
+        {
+            foreach (var stream in media.RemoteStreams)
+            {
+                if (IsLocalSsrc(_pending, stream.Ssrc) || (stream.RtxSsrc is { } rtx && IsLocalSsrc(_pending, rtx)))
+                {
+                    error = $"mid {media.Mid}: client SSRC {stream.Ssrc} collides with an SSRC the server sends with";
+                    result = null!;
+                    return false;
+                }
+            }
+        }
+        foreach (var media in result.Media)
+        {
+            foreach (var stream in media.RemoteStreams)
+            {
+                _ssrcs.Reserve(stream.Ssrc);
+                if (stream.RtxSsrc is { } rtxSsrc)
+                {
+                    _ssrcs.Reserve(rtxSsrc);
+                }
+            }
+        }
+        var agreed = _pending;
+        foreach (var media in result.Media)
+        {
+            if (media.Rejected && !agreed[media.Index].Rejected)
+            {
+                // The page stopped this transceiver: the section stays port 0 for good (RFC 8829 §5.2.2).
+                agreed[media.Index] = agreed[media.Index] with
+                {
+                    Rejected = true, Track = null, Direction = SdpDirection.Inactive, LocalSsrc = 0, LocalRtxSsrc = 0,
+                };
+            }
+        }
+        _slots = agreed;
+        _pending = null;
+        Current = result;
+        reason = DropReason.None;
+        return true;
+    }
+
+    private static bool IsLocalSsrc(List<MediaSlot> slots, uint ssrc) =>
+        ssrc != 0 && slots.Exists(s => s.LocalSsrc == ssrc || s.LocalRtxSsrc == ssrc);
 
     private static string MidFor(int index) => index.ToString(CultureInfo.InvariantCulture);
 

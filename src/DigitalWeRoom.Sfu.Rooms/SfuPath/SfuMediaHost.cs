@@ -67,7 +67,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
                     try
                     {
                         _endpoint = new UdpEndpoint(_settings.Udp).Start();
-                        _tcpEndpoint = StartTcp(_endpoint.Directory);
+                        _tcpEndpoint = StartTcp(_endpoint.Directory, _endpoint.PublicAddresses);
                     }
                     catch (System.Net.Sockets.SocketException e)
                     {
@@ -96,7 +96,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
         }
     }
 
-    private IceTcpEndpoint? StartTcp(TransportDirectory directory)
+    private IceTcpEndpoint? StartTcp(TransportDirectory directory, IReadOnlyList<System.Net.IPAddress> publicAddresses)
     {
         if (_settings.Tcp is not { } options)
         {
@@ -104,7 +104,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
         }
         try
         {
-            var endpoint = new IceTcpEndpoint(options, directory).Start();
+            var endpoint = new IceTcpEndpoint(options, directory, publicAddresses).Start();
             _logger.LogInformation("Media on ICE-TCP {EndPoint}", endpoint.LocalEndPoint);
             return endpoint;
         }

@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Net;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Options;
@@ -11,9 +9,10 @@ using DigitalWeRoom.Sfu.Rooms.Telemetry;
 namespace DigitalWeRoom.Sfu.Server.Signaling;
 
 /// <summary>
-/// One browser's signaling WebSocket. The receive loop decodes, validates and rate-limits each
-/// message and hands it to the participant's room; a separate send loop drains a bounded queue, so
-/// the room loop never waits on a slow client (a full queue disconnects that client instead).
+/// One browser's signaling WebSocket. The receive loop reads each message (<see cref="SignalingMessageReader"/>),
+/// decodes, validates and rate-limits it and hands it to the participant's room; the send side is a bounded queue with
+/// its own loop (<see cref="SignalingOutbox"/>), so the room loop never waits on a slow client (a full queue
+/// disconnects that client instead). Partial only for the <c>[LoggerMessage]</c> source generator.
 /// </summary>
 internal sealed partial class SignalingConnection : IParticipantConnection
 {
@@ -23,22 +22,15 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private readonly SfuOptions _options;
     private readonly RoomRegistry _rooms;
     private readonly JoinRateLimiter _joinLimiter;
-    private readonly IReadOnlyList<IceServerInfo> _iceServers;
-
-    /// <summary>Mints a TURN entry per join, after the static ICE servers (null: none).</summary>
-    internal Turn.TurnRestCredentials? Turn { get; init; }
-    private readonly TimeProvider _time;
+    private readonly IceServerRefresh _iceServers;
     private readonly ILogger _logger;
-    private readonly Channel<SignalMessage> _outbound;
+    private readonly SignalingOutbox _outbox;
     private readonly SignalRateLimit _rate;
-    private readonly CancellationTokenSource _dismissed = new();
     private Room? _room;
     private string? _participantId;
-    private volatile string? _disconnectReason;
-    private volatile bool _closing;
 
     public SignalingConnection(WebSocket socket, SignalEncoding encoding, IPAddress? remoteAddress, SfuOptions options, RoomRegistry rooms,
-        JoinRateLimiter joinLimiter, IReadOnlyList<IceServerInfo> iceServers, TimeProvider time, ILogger logger)
+        JoinRateLimiter joinLimiter, IceServerRefresh iceServers, TimeProvider time, ILogger logger)
     {
         _socket = socket;
         _encoding = encoding;
@@ -47,13 +39,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         _rooms = rooms;
         _joinLimiter = joinLimiter;
         _iceServers = iceServers;
-        _time = time;
         _logger = logger;
-        _outbound = Channel.CreateBounded<SignalMessage>(new BoundedChannelOptions(options.Limits.SendQueueLength)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _outbox = new SignalingOutbox(socket, encoding, options.Limits.SendQueueLength);
         _rate = new SignalRateLimit(time, options.Limits.MessagesPerSecond);
     }
 
@@ -89,29 +76,17 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
     public bool TrySend(SignalMessage message)
     {
-        if (_closing)
-        {
-            // The client closed or vanished and its leave is on the room's queue: what the room sends until then
-            // (a mass leave's participant-left, for one) is for nobody; it is not a slow reader.
-            return false;
-        }
-
-        if (_outbound.Writer.TryWrite(message))
+        if (_outbox.TryEnqueue(message, out bool overflowed))
         {
             return true;
         }
 
-        if (_disconnectReason is not null)
+        if (overflowed)
         {
-            // Dismissed by the room: what it sends afterwards is not for us.
-            return false;
+            // The client does not read: it was dropped rather than let its queue grow or block the room.
+            Drops?.Increment(SignalingDropReason.SlowClient);
+            LogSlowClient(_logger, _participantId);
         }
-
-        // The client does not read: drop it rather than let its queue grow or block the room.
-        Drops?.Increment(SignalingDropReason.SlowClient);
-        LogSlowClient(_logger, _participantId);
-        _outbound.Writer.TryComplete();
-        _socket.Abort();
         return false;
     }
 
@@ -122,18 +97,12 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     public void Disconnect(string code, string reason)
     {
         SendError(code, reason, null);
-        _disconnectReason = code;
-        _outbound.Writer.TryComplete();
+        _outbox.Dismiss(code);
     }
-
-    private static int s_receiveBuffersHeld;
-
-    /// <summary>Receive buffers (<c>Sfu:Limits:MaxMessageBytes</c> each) held by all connections right now.</summary>
-    internal static int ReceiveBuffersHeld => Volatile.Read(ref s_receiveBuffersHeld);
 
     public async Task RunAsync(CancellationToken aborted)
     {
-        var sendLoop = Task.Run(() => SendLoopAsync(aborted), CancellationToken.None);
+        var sendLoop = Task.Run(() => _outbox.RunAsync(aborted), CancellationToken.None);
         try
         {
             await ReceiveLoopAsync(aborted);
@@ -144,10 +113,9 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         }
         finally
         {
-            _closing = true;
-            StopTurnRefresh();
+            _outbox.BeginClosing();
             await LeaveRoomAsync("connection closed");
-            _outbound.Writer.TryComplete();
+            _outbox.Complete();
             await sendLoop;
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
@@ -167,46 +135,17 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     private async Task ReceiveLoopAsync(CancellationToken aborted)
     {
         var max = _options.Limits.MaxMessageBytes;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _dismissed.Token);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, _outbox.Dismissed);
         while (true)
         {
             idle.CancelAfter(_options.Limits.IdleTimeout);
-            // Wait for the next message with a zero-byte read: an idle connection holds no receive buffer; one is
-            // rented when a message arrives and returned once it is handled (issue #12, finding 5).
-            ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(Memory<byte>.Empty, idle.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
+            if (await SignalingMessageReader.ReadAsync(_socket, max, idle.Token) is not { } received)
             {
                 return;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(max);
-            Interlocked.Increment(ref s_receiveBuffersHeld);
-            try
+            using (received)
             {
-                var length = 0;
-                var oversized = false;
-                while (!result.EndOfMessage)
-                {
-                    // Past the cap the rest of the message is read into the tail and thrown away.
-                    var space = length < max ? buffer.AsMemory(length, max - length) : buffer.AsMemory(0, max);
-                    result = await _socket.ReceiveAsync(space, idle.Token);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return;
-                    }
-
-                    if (length < max)
-                    {
-                        length += result.Count;
-                    }
-
-                    if (length >= max && !result.EndOfMessage)
-                    {
-                        oversized = true;
-                        length = max;
-                    }
-                }
-
                 if (!_rate.TryTake())
                 {
                     Drops?.Increment(SignalingDropReason.RateLimited);
@@ -214,7 +153,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                     continue;
                 }
 
-                if (oversized)
+                if (received.Oversized)
                 {
                     Drops?.Increment(SignalingDropReason.TooLarge);
                     SendError(ErrorCodes.TooLarge, $"message larger than {max} bytes", null);
@@ -224,13 +163,8 @@ internal sealed partial class SignalingConnection : IParticipantConnection
                 // Log scope: every line written while handling this message names the room and participant.
                 using (_room is null ? null : _logger.BeginScope(new LogScope(_room.Name, _participantId)))
                 {
-                    await HandleAsync(buffer.AsMemory(0, length), aborted);
+                    await HandleAsync(received.Data, aborted);
                 }
-            }
-            finally
-            {
-                Interlocked.Decrement(ref s_receiveBuffersHeld);
-                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
@@ -345,7 +279,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         {
             // Peer-to-peer media never passes the server, which could not hold a restricted grant to it.
             joining = _rooms.JoinAsync(message.Room!, this, displayName, (message.P2p ?? true) && CanPublish && CanSubscribe,
-                FreshIceServers(), message.Codecs, aborted);
+                _iceServers.Fresh(), message.Codecs, aborted);
         }
 
         var result = await joining;
@@ -355,7 +289,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
         {
             _room = result.Room;
             _participantId = result.ParticipantId;
-            StartTurnRefresh();
+            _iceServers.Start(this);
             return;
         }
 
@@ -373,6 +307,7 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
     private async Task LeaveRoomAsync(string reason)
     {
+        _iceServers.Stop();
         if (_room is { } room && _participantId is { } id)
         {
             _room = null;
@@ -393,33 +328,6 @@ internal sealed partial class SignalingConnection : IParticipantConnection
     {
         LogRejected(_logger, _participantId, code, reason);
         TrySend(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason, Id = id });
-    }
-
-    private async Task SendLoopAsync(CancellationToken aborted)
-    {
-        var messageType = _encoding == SignalEncoding.Json ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-        try
-        {
-            await foreach (var message in _outbound.Reader.ReadAllAsync(aborted))
-            {
-                var bytes = SignalingCodec.Encode(message, _encoding);
-                await _socket.SendAsync(bytes, messageType, endOfMessage: true, aborted);
-            }
-
-            if (_disconnectReason is { } reason)
-            {
-                // Dismissed: say why in the close frame, give the client 2 s to answer it, then stop reading
-                // (a vanished client never answers the close).
-                _dismissed.CancelAfter(TimeSpan.FromSeconds(2));
-                using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                closeTimeout.CancelAfter(TimeSpan.FromSeconds(2));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, closeTimeout.Token);
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            _socket.Abort();
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Signaling: participant {Participant} does not read its messages; disconnecting")]

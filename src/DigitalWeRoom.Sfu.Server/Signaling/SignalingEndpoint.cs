@@ -56,7 +56,8 @@ public static class SignalingEndpoint
         });
 
         var connection = new SignalingConnection(socket, msgpack ? SignalEncoding.MessagePack : SignalEncoding.Json,
-            context.Connection.RemoteIpAddress, options.Value, rooms, joinLimiter, IceServersFor(context, options.Value), time,
+            context.Connection.RemoteIpAddress, options.Value, rooms, joinLimiter,
+            new IceServerRefresh(IceServersFor(context, options.Value), context.RequestServices.GetService<Turn.TurnRestCredentials>(), time), time,
             loggerFactory.CreateLogger("DigitalWeRoom.Sfu.Server.Signaling"))
         {
             JoinAuthorizer = joinAuthorizer,
@@ -64,7 +65,6 @@ public static class SignalingEndpoint
             QueryToken = context.Request.Query["access_token"].ToString(),
             Drain = drain,
             Placement = context.RequestServices.GetService<Cluster.IJoinPlacement>(),
-            Turn = context.RequestServices.GetService<Turn.TurnRestCredentials>(),
         };
         // After a shutdown's drain the connections still open are ended, so the web server can stop.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, drainCoordinator.Closing);

@@ -113,13 +113,13 @@ public sealed class IceLiteAgent
             drops.Increment(DropReason.StunUnknownUsername);
             return;
         }
-        byte[]? key = transport.PasswordFor(localUfrag);
+        byte[]? key = transport.IceSession.PasswordFor(localUfrag);
         if (key is null || !request.VerifyMessageIntegrity(key))
         {
             drops.Increment(DropReason.StunBadMessageIntegrity);
             return;
         }
-        if (!transport.AcceptsRemoteUfrag(remoteUfrag))
+        if (!transport.IceSession.AcceptsRemoteUfrag(remoteUfrag))
         {
             drops.Increment(DropReason.StunUnknownUsername);
             return;
@@ -140,7 +140,7 @@ public sealed class IceLiteAgent
 
         // Validate (and maybe nominate) before answering, so the peer never sees a success for a
         // tuple that is not yet admitted for DTLS.
-        transport.ConfirmLocalUfrag(localUfrag);
+        transport.IceSession.ConfirmLocalUfrag(localUfrag, transport.Directory, transport);
         if (!transport.OnIceCheck(tuple, remote, request.HasUseCandidate, socket, priority))
         {
             // Another live transport owns this tuple (or this one is closing): no success, nothing moves.

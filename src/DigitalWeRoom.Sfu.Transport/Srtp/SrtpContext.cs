@@ -1,7 +1,7 @@
-// Partial part: creation, key split and disposal; the RTP and RTCP state lives in SrtpContext.Rtp.cs / .Rtcp.cs.
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using DigitalWeRoom.Sfu.Protocols;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 
 namespace DigitalWeRoom.Sfu.Transport.Srtp;
 
@@ -14,13 +14,22 @@ namespace DigitalWeRoom.Sfu.Transport.Srtp;
 /// per-SSRC table), so one thread may do RTP while another does RTCP on the same context. Two threads must not
 /// both do RTP (or both RTCP) at once.
 /// </remarks>
-public sealed partial class SrtpContext : IDisposable
+public sealed class SrtpContext : IDisposable
 {
     /// <summary>
     /// Room callers reserve after a packet for protection: the largest is SRTCP with GCM, 16-byte tag plus the
     /// 4-byte E·index word; the rest is spare (e.g. for an MKI) so buffer sizes never need to change.
     /// </summary>
     public const int MaxOverhead = 16 + 4 + 12;
+
+    private const int RtcpFixedHeader = 8;
+    private const uint SrtcpIndexMask = 0x7FFF_FFFF;
+
+    // SRTP state and SRTCP state are disjoint (see Threading above).
+    private readonly SrtpCipher _rtp;
+    private readonly SrtpStreamTable _rtpStreams = new();
+    private readonly SrtpCipher _rtcp;
+    private readonly SrtpStreamTable _rtcpStreams = new();
 
     private SrtpContext(SrtpProtectionProfile profile, SrtpCipher rtp, SrtpCipher rtcp, SrtpCryptoBackend backend)
     {
@@ -122,5 +131,210 @@ public sealed partial class SrtpContext : IDisposable
     {
         _rtp.Dispose();
         _rtcp.Dispose();
+    }
+
+    // SRTP (RFC 3711 §3.3, RFC 7714 §8).
+
+    /// <summary>
+    /// Protects the RTP packet in <c>buffer[..length]</c> in place (RFC 3711 §3.3); <paramref name="buffer"/> must
+    /// have room for the tag. Returns false for a malformed header, no room, or too many SSRCs.
+    /// </summary>
+    public bool TryProtectRtp(Span<byte> buffer, int length, out int protectedLength)
+    {
+        protectedLength = 0;
+        if ((uint)length > (uint)buffer.Length
+            || length + _rtp.TagLength > buffer.Length
+            || RtpHeader.TryGetHeaderLength(buffer[..length], out int headerLength) != DropReason.None)
+        {
+            return false;
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[8..]);
+        ushort seq = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
+        ref SrtpStreamTable.Entry stream = ref _rtpStreams.Find(ssrc);
+        long index = seq; // A new stream starts with ROC 0 (RFC 3711 §3.3.1).
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            stream = ref _rtpStreams.Add(ssrc);
+            if (Unsafe.IsNullRef(ref stream))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            index = RolloverCounter.EstimateIndex(stream.Window.Highest, seq);
+            if (index < 0)
+            {
+                return false;
+            }
+        }
+
+        protectedLength = _rtp.ProtectRtp(buffer, headerLength, length, ssrc, (ulong)index);
+        stream.Window.Commit((ulong)index);
+        return true;
+    }
+
+    /// <summary>
+    /// Authenticates and decrypts the SRTP packet in <c>buffer[..length]</c> in place (RFC 3711 §3.3). Stream
+    /// state (ROC, replay window, new SSRC) is committed only after the tag verified.
+    /// </summary>
+    public bool TryUnprotectRtp(Span<byte> buffer, int length, out int plainLength, out DropReason reason)
+    {
+        plainLength = 0;
+        if ((uint)length > (uint)buffer.Length)
+        {
+            reason = DropReason.Truncated;
+            return false;
+        }
+
+        Span<byte> packet = buffer[..length];
+        reason = RtpHeader.TryGetHeaderLength(packet, out int headerLength);
+        if (reason != DropReason.None)
+        {
+            return false;
+        }
+
+        if (headerLength + _rtp.TagLength > length)
+        {
+            reason = DropReason.Truncated;
+            return false;
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[8..]);
+        ushort seq = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
+        ref SrtpStreamTable.Entry stream = ref _rtpStreams.Find(ssrc);
+        long index = seq;
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            if (_rtpStreams.IsFull)
+            {
+                reason = DropReason.SrtpTooManyStreams;
+                return false;
+            }
+        }
+        else
+        {
+            index = RolloverCounter.EstimateIndex(stream.Window.Highest, seq);
+            reason = index < 0 ? DropReason.SrtpTooOld : stream.Window.Check((ulong)index);
+            if (reason != DropReason.None)
+            {
+                return false;
+            }
+        }
+
+        if (!_rtp.UnprotectRtp(packet, headerLength, length, ssrc, (ulong)index))
+        {
+            reason = DropReason.SrtpAuthFailed;
+            return false;
+        }
+
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            stream = ref _rtpStreams.Add(ssrc);
+        }
+
+        stream.Window.Commit((ulong)index);
+        plainLength = length - _rtp.TagLength;
+        return true;
+    }
+
+    // SRTCP (RFC 3711 §3.4, RFC 7714 §9).
+
+    /// <summary>
+    /// Protects the RTCP compound packet in <c>buffer[..length]</c> in place (RFC 3711 §3.4), always encrypted
+    /// (E = 1), with the next SRTCP index of the sender SSRC. Returns false for a malformed header or no room.
+    /// </summary>
+    public bool TryProtectRtcp(Span<byte> buffer, int length, out int protectedLength)
+    {
+        protectedLength = 0;
+        if ((uint)length > (uint)buffer.Length
+            || length < RtcpFixedHeader
+            || length + _rtcp.TagLength + 4 > buffer.Length
+            || buffer[0] >> 6 != 2)
+        {
+            return false;
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]);
+        ref SrtpStreamTable.Entry stream = ref _rtcpStreams.Find(ssrc);
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            stream = ref _rtcpStreams.Add(ssrc);
+            if (Unsafe.IsNullRef(ref stream))
+            {
+                return false;
+            }
+        }
+
+        // NOTE: the 31-bit index wraps after 2^31 packets; RFC 3711 §9.2 asks for re-keying long before that.
+        uint index = stream.Window.Initialized ? (uint)(stream.Window.Highest + 1) & SrtcpIndexMask : 0;
+        protectedLength = _rtcp.ProtectRtcp(buffer, length, ssrc, index);
+        if (index == 0 && stream.Window.Initialized)
+        {
+            stream.Window = default;
+        }
+
+        stream.Window.Commit(index);
+        return true;
+    }
+
+    /// <summary>
+    /// Authenticates and (when E = 1) decrypts the SRTCP packet in <c>buffer[..length]</c> in place
+    /// (RFC 3711 §3.4); replay-checks the SRTCP index and commits it only after the tag verified.
+    /// </summary>
+    public bool TryUnprotectRtcp(Span<byte> buffer, int length, out int plainLength, out DropReason reason)
+    {
+        plainLength = 0;
+        if ((uint)length > (uint)buffer.Length || length < RtcpFixedHeader + 4 + _rtcp.TagLength)
+        {
+            reason = DropReason.Truncated;
+            return false;
+        }
+
+        Span<byte> packet = buffer[..length];
+        if (packet[0] >> 6 != 2)
+        {
+            reason = DropReason.RtcpBadVersion;
+            return false;
+        }
+
+        uint word = BinaryPrimitives.ReadUInt32BigEndian(packet[_rtcp.RtcpIndexOffset(length)..]);
+        bool encrypted = (word & 0x8000_0000u) != 0;
+        uint index = word & SrtcpIndexMask;
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]);
+        ref SrtpStreamTable.Entry stream = ref _rtcpStreams.Find(ssrc);
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            if (_rtcpStreams.IsFull)
+            {
+                reason = DropReason.SrtpTooManyStreams;
+                return false;
+            }
+        }
+        else
+        {
+            reason = stream.Window.Check(index);
+            if (reason != DropReason.None)
+            {
+                return false;
+            }
+        }
+
+        if (!_rtcp.UnprotectRtcp(packet, length, ssrc, index, encrypted))
+        {
+            reason = DropReason.SrtpAuthFailed;
+            return false;
+        }
+
+        if (Unsafe.IsNullRef(ref stream))
+        {
+            stream = ref _rtcpStreams.Add(ssrc);
+        }
+
+        stream.Window.Commit(index);
+        plainLength = length - 4 - _rtcp.TagLength;
+        reason = DropReason.None;
+        return true;
     }
 }

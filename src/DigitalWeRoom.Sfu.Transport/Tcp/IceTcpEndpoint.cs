@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Transport.Ice;
+using DigitalWeRoom.Sfu.Transport.Udp;
 
 namespace DigitalWeRoom.Sfu.Transport.Tcp;
 
@@ -23,7 +24,12 @@ public sealed class IceTcpEndpoint : IDisposable
     private long _frames;
     private volatile bool _disposed;
 
-    public IceTcpEndpoint(IceTcpEndpointOptions options, TransportDirectory directory)
+    /// <summary>
+    /// Listens on the port. Its passive candidates carry <see cref="IceTcpEndpointOptions.AnnouncedAddresses"/> (or
+    /// the bind address when it is specific) and <paramref name="publicAddresses"/>: the public addresses of a 1:1 NAT
+    /// that the UDP port learned from STUN (<see cref="UdpEndpoint.PublicAddresses"/>), since the NAT maps TCP the same way.
+    /// </summary>
+    public IceTcpEndpoint(IceTcpEndpointOptions options, TransportDirectory directory, IReadOnlyList<IPAddress>? publicAddresses = null)
     {
         Options = options;
         Directory = directory;
@@ -47,6 +53,7 @@ public sealed class IceTcpEndpoint : IDisposable
         LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         IReadOnlyList<IPAddress> announced = options.AnnouncedAddresses.Count > 0 ? options.AnnouncedAddresses
             : bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any) ? [] : [bind];
+        announced = [.. announced.Union(publicAddresses ?? [])];
         directory.AddCandidates(HostCandidate.ForTcp(announced, LocalEndPoint.Port, directory.LocalCandidates.Count));
         _sweeper = Time.CreateTimer(static state => ((IceTcpEndpoint)state!).Sweep(), this, options.SweepInterval, options.SweepInterval);
     }

@@ -34,6 +34,7 @@ public sealed unsafe partial class EgressBatch
     private readonly MultiMessageHeader[] _headers = GC.AllocateArray<MultiMessageHeader>(Capacity, pinned: true);
     private readonly IEgressFlush?[] _deferred = new IEgressFlush?[Capacity];
     private UdpEndpoint? _endpoint;
+    private Socket? _socket;
     private int _count;
     private int _deferredCount;
     private int _depth;
@@ -109,18 +110,23 @@ public sealed unsafe partial class EgressBatch
         // More threads batching at once than the list holds: let this one go to the GC.
     }
 
-    /// <summary>Copies one datagram for <paramref name="endpoint"/>; false if it does not fit a slot (send it directly).</summary>
-    internal bool TryAdd(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, SocketAddress destination)
+    /// <summary>
+    /// Copies one datagram that <paramref name="endpoint"/> sends through <paramref name="socket"/> (one of its sockets:
+    /// a multi-homed port answers from the socket of the address the request came to); false if it does not fit a
+    /// slot (send it directly).
+    /// </summary>
+    internal bool TryAdd(UdpEndpoint endpoint, Socket socket, ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         if (datagram.Length > SlotSize || destination.Size > AddressSize)
         {
             return false;
         }
-        if (_count == Capacity || (_endpoint is not null && _endpoint != endpoint))
+        if (_count == Capacity || (_socket is not null && _socket != socket))
         {
             Flush();
         }
         _endpoint = endpoint;
+        _socket = socket;
         int i = _count;
         datagram.CopyTo(_data.AsSpan(i * SlotSize, SlotSize));
         destination.Buffer.Span[..destination.Size].CopyTo(_addresses.AsSpan(i * AddressSize, AddressSize));
@@ -149,11 +155,13 @@ public sealed unsafe partial class EgressBatch
     {
         int count = _count;
         UdpEndpoint? endpoint = _endpoint;
+        Socket? socket = _socket;
         _count = 0;
         _endpoint = null;
-        if (count > 0 && endpoint is not null)
+        _socket = null;
+        if (count > 0 && endpoint is not null && socket is not null)
         {
-            endpoint.SendBatch(this, count);
+            endpoint.SendBatch(this, socket, count);
         }
         int deferred = _deferredCount;
         _deferredCount = 0;

@@ -18,6 +18,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
 {
     private volatile Socket _socket;
     private readonly Socket[] _sockets;
+    private readonly IIceSocket[] _receivedVia;
     private readonly UdpEndpointOptions _options;
     private readonly TransportDirectory _directory;
     private readonly bool _ownsDirectory;
@@ -33,21 +34,24 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         _options = options;
         IPAddress bind = options.BindAddress;
         int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
-        _sockets = new Socket[count];
+        bool eachAddress = options.BindEachAddress && OperatingSystem.IsLinux() && (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any));
+        var sockets = new Socket[count];
         try
         {
             int port = options.Port;
             for (int i = 0; i < count; i++)
             {
-                _sockets[i] = Bind(options, bind, port, reusePort: count > 1);
-                port = ((IPEndPoint)_sockets[0].LocalEndPoint!).Port;
+                sockets[i] = UdpSockets.Bind(options, bind, port, reusePort: count > 1 || eachAddress);
+                port = ((IPEndPoint)sockets[0].LocalEndPoint!).Port;
             }
         }
         catch
         {
-            foreach (var socket in _sockets) socket?.Dispose();
+            foreach (var socket in sockets) socket?.Dispose();
             throw;
         }
+        _sockets = sockets;
+        _receivedVia = [.. sockets.Select(_ => (IIceSocket)this)];
         _socket = _sockets[0];
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _ownsDirectory = directory is null;
@@ -58,16 +62,34 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         {
             // Before any receive loop runs: the probe reads the sockets itself. A mapped port other than ours is not a
             // 1:1 NAT (the mapping would differ per peer): not announced, counted as unusable.
-            var probe = StunMappedAddressProbe.Probe(_sockets, options.StunServers, options.StunTimeout);
+            var probe = StunMappedAddressProbe.Probe(sockets, options.StunServers, options.StunTimeout);
             MappedAddresses = probe.Mapped;
             StunServersUnanswered = probe.Unanswered;
-            announced = [.. announced.Union(probe.Mapped.Where(m => m.Port == LocalEndPoint.Port).Select(m => m.Address))];
+            PublicAddresses = [.. probe.Mapped.Where(m => m.Port == LocalEndPoint.Port).Select(m => m.Address).Distinct()];
+            announced = [.. announced.Union(PublicAddresses)];
         }
         _directory.AddCandidates(HostCandidate.For(announced, LocalEndPoint.Port));
+        if (eachAddress)
+        {
+            // After the probe, which reads its answers on the wildcard sockets.
+            (_sockets, _receivedVia, AddressSocketsFailed) = UdpSockets.BindEachAddress(this, _sockets, options, count);
+        }
     }
+
+    /// <summary>Local addresses <see cref="UdpEndpointOptions.BindEachAddress"/> could not bind (the wildcard socket serves them).</summary>
+    public int AddressSocketsFailed { get; }
+
+    /// <summary>Sockets bound to one local address each (<see cref="UdpEndpointOptions.BindEachAddress"/>).</summary>
+    public int AddressSocketCount => _receivedVia.Count(v => v is UdpAddressSocket);
 
     /// <summary>What the start-up STUN probe learnt: this socket's address as the STUN servers saw it (1:1 NAT).</summary>
     public IReadOnlyList<IPEndPoint> MappedAddresses { get; } = [];
+
+    /// <summary>
+    /// The addresses of <see cref="MappedAddresses"/> that kept our port: a 1:1 NAT's public addresses, announced for
+    /// this port and, since such a NAT maps TCP the same way, for the ICE-TCP port too.
+    /// </summary>
+    public IReadOnlyList<IPAddress> PublicAddresses { get; } = [];
 
     /// <summary>STUN servers of <see cref="UdpEndpointOptions.StunServers"/> that did not answer within the timeout.</summary>
     public int StunServersUnanswered { get; }
@@ -79,38 +101,6 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
 
     /// <summary>Sockets bound to the port (more than one: SO_REUSEPORT, each with its own receive thread).</summary>
     public int ReceiveSocketCount => _sockets.Length;
-
-    private static Socket Bind(UdpEndpointOptions options, IPAddress bind, int port, bool reusePort)
-    {
-        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Equals(IPAddress.IPv6Any))
-            {
-                socket.DualMode = true;
-            }
-            if (options.SocketBufferSize > 0)
-            {
-                socket.ReceiveBufferSize = options.SocketBufferSize;
-                socket.SendBufferSize = options.SocketBufferSize;
-            }
-            if (reusePort)
-            {
-                // Linux SO_REUSEPORT (SOL_SOCKET 1, option 15): the kernel spreads remote 4-tuples over the sockets,
-                // so each peer's datagrams always reach the same receive thread.
-                Span<byte> on = stackalloc byte[sizeof(int)];
-                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(on, 1);
-                socket.SetRawSocketOption(1, 15, on);
-            }
-            socket.Bind(new IPEndPoint(bind, port));
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
 
     public int Port => LocalEndPoint.Port;
 
@@ -180,7 +170,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             throw new InvalidOperationException("only a single-socket endpoint moves, within its address family");
         }
 
-        Socket fresh = Bind(_options, bind, 0, reusePort: false);
+        Socket fresh = UdpSockets.Bind(_options, bind, 0, reusePort: false);
         Socket old = _socket;
         Volatile.Write(ref _sockets[0], fresh);
         _socket = fresh;
@@ -193,15 +183,18 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     /// scope of the calling thread the datagram is copied into the batch and sent with the others when the scope
     /// ends (true then means queued; a later kernel refusal is counted in <see cref="SendErrors"/>).
     /// </summary>
-    internal bool SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    internal bool SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination) => SendTo(_socket, datagram, destination);
+
+    /// <summary><see cref="SendTo(ReadOnlySpan{byte}, SocketAddress)"/> through one of this port's sockets.</summary>
+    internal bool SendTo(Socket socket, ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
-        if (_options.BatchSends && EgressBatch.Current is { } batch && !_disposed && batch.TryAdd(this, datagram, destination))
+        if (_options.BatchSends && EgressBatch.Current is { } batch && !_disposed && batch.TryAdd(this, socket, datagram, destination))
         {
             return true;
         }
         try
         {
-            _socket.SendTo(datagram, SocketFlags.None, destination);
+            socket.SendTo(datagram, SocketFlags.None, destination);
             Interlocked.Increment(ref _datagramsSent);
             return true;
         }
@@ -221,9 +214,9 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     private long _sendErrors;
 
     /// <summary>Called by <see cref="EgressBatch.Flush"/>: one <c>sendmmsg</c> of its first <paramref name="count"/> slots.</summary>
-    internal void SendBatch(EgressBatch batch, int count)
+    internal void SendBatch(EgressBatch batch, Socket socket, int count)
     {
-        int sent = batch.SendAll(_socket.SafeHandle, count);
+        int sent = batch.SendAll(socket.SafeHandle, count);
         Interlocked.Add(ref _datagramsSent, sent);
         if (sent < count)
         {
@@ -236,7 +229,10 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     /// The caller keeps its reference to <paramref name="packet"/> and releases it afterwards;
     /// listeners that keep the packet AddRef it.
     /// </summary>
-    public void ProcessDatagram(PooledPacket packet, SocketAddress remote)
+    public void ProcessDatagram(PooledPacket packet, SocketAddress remote) => ProcessDatagram(packet, remote, this);
+
+    /// <summary>One datagram read from the socket <paramref name="via"/> stands for (STUN answers and new pairs use it).</summary>
+    private void ProcessDatagram(PooledPacket packet, SocketAddress remote, IIceSocket via)
     {
         if (packet.Length > PooledPacket.MaxDatagramSize)
         {
@@ -246,7 +242,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         switch (PacketClassifier.Classify(packet.Span))
         {
             case PacketKind.Stun:
-                Ice.OnStun(packet.Span, remote, this);
+                Ice.OnStun(packet.Span, remote, via);
                 break;
             case PacketKind.Dtls:
                 if (LookupValidated(remote, out WebRtcTransport? dtlsOwner, out TransportTuple tuple))
@@ -322,7 +318,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             using EgressBatch.Scope batch = EgressBatch.Enter();
             try
             {
-                ProcessDatagram(packet, remote);
+                ProcessDatagram(packet, remote, _receivedVia[index]);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

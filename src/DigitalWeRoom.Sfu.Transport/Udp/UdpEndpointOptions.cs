@@ -57,6 +57,13 @@ public sealed class UdpEndpointOptions
     /// </summary>
     public int ReceiveSockets { get; init; } = 1;
 
+    /// <summary>
+    /// With a wildcard <see cref="BindAddress"/> on Linux: also bind each local address on the port (one socket each,
+    /// <see cref="ReceiveSockets"/> each), so a multi-homed host answers from the address a check was sent to
+    /// (RFC 8445 §7.2.5.2.1) instead of the one the kernel's route picks. The server turns it on; clients leave it off.
+    /// </summary>
+    public bool BindEachAddress { get; init; }
+
     /// <summary>Kernel socket buffers (bytes); 0 leaves the default.</summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 }

@@ -93,15 +93,15 @@ public sealed class SignalingConnectionLimitTests
             clients.Add(client);
         }
 
-        Assert.Equal(0, SignalingConnection.ReceiveBuffersHeld);
+        Assert.Equal(0, SignalingMessageReader.BuffersHeld);
 
         // Half a message: now one buffer is held, and given back once the message is complete.
         byte[] ping = System.Text.Encoding.UTF8.GetBytes("""{"type":"ping","id":"half"}""");
         await clients[0].Socket.SendAsync(ping.AsMemory(0, 5), WebSocketMessageType.Text, endOfMessage: false, CancellationToken.None);
-        await WaitUntilAsync(() => SignalingConnection.ReceiveBuffersHeld == 1);
+        await WaitUntilAsync(() => SignalingMessageReader.BuffersHeld == 1);
         await clients[0].Socket.SendAsync(ping.AsMemory(5), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         await clients[0].WaitForAsync(MessageTypes.Pong, m => m.Id == "half");
-        await WaitUntilAsync(() => SignalingConnection.ReceiveBuffersHeld == 0);
+        await WaitUntilAsync(() => SignalingMessageReader.BuffersHeld == 0);
         foreach (WsClient client in clients)
         {
             await client.DisposeAsync();

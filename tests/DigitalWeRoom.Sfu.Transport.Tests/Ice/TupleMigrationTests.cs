@@ -67,8 +67,8 @@ public class TupleMigrationTests
     {
         // RFC 8445 §6.1.2.3 with G = controlling, D = controlled.
         uint host = HostCandidate.ComputePriority(110, 65535, 1);
-        Assert.True(WebRtcTransport.PairPriority(host, tcp: false) > WebRtcTransport.PairPriority(host, tcp: true));
+        Assert.True(CandidatePairs.PairPriority(host, tcp: false) > CandidatePairs.PairPriority(host, tcp: true));
         uint ours = HostCandidate.ComputePriority(126, 65535, 1);
-        Assert.Equal(((ulong)host << 32) + (2UL * ours), WebRtcTransport.PairPriority(host, tcp: false));
+        Assert.Equal(((ulong)host << 32) + (2UL * ours), CandidatePairs.PairPriority(host, tcp: false));
     }
 }

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using DigitalWeRoom.Sfu.Protocols.Stun;
+using DigitalWeRoom.Sfu.Transport.Ice;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
 namespace DigitalWeRoom.Sfu.Transport.Tests.Ice;
 
 /// <summary>
 /// Finding 3 of issue #12, with real STUN checks on real sockets: a participant that signs checks from many source
-/// ports keeps at most <see cref="WebRtcTransport.MaxValidatedTuples"/> validated tuples (the oldest are forgotten, never
+/// ports keeps at most <see cref="CandidatePairs.MaxValidated"/> validated tuples (the oldest are forgotten, never
 /// the selected one), and a tuple that belongs to another live transport is never taken over by a check signed with
 /// someone else's password (a spoofed source address would otherwise move a victim's media to the attacker).
 /// </summary>
@@ -92,11 +93,11 @@ public sealed class TupleOwnershipTests : IDisposable
         }
 
         int registered = others.Count(s => _server.Directory.TryGetTransportByTuple(TupleOf(s), out _)) + (_server.Directory.TryGetTransportByTuple(TupleOf(first), out _) ? 1 : 0);
-        Assert.Equal(WebRtcTransport.MaxValidatedTuples, registered);
+        Assert.Equal(CandidatePairs.MaxValidated, registered);
         Assert.Equal(TupleOf(first), transport.SelectedTuple);
         Assert.True(_server.Directory.TryGetTransportByTuple(TupleOf(first), out _));
         // The newest are the ones kept.
-        Assert.All(others.TakeLast(WebRtcTransport.MaxValidatedTuples - 1), s => Assert.True(_server.Directory.TryGetTransportByTuple(TupleOf(s), out _)));
+        Assert.All(others.TakeLast(CandidatePairs.MaxValidated - 1), s => Assert.True(_server.Directory.TryGetTransportByTuple(TupleOf(s), out _)));
         Assert.False(_server.Directory.TryGetTransportByTuple(TupleOf(others[0]), out _));
 
         // A forgotten tuple validates again with a new check, and nomination moves there.

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using DigitalWeRoom.Sfu.Protocols.Stun;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
 namespace DigitalWeRoom.Sfu.Transport.Tests.Udp;
@@ -75,52 +74,5 @@ public sealed class StunMappedAddressProbeTests
 
         Assert.Single(server.MappedAddresses);
         Assert.Equal([IPAddress.Loopback], server.LocalCandidates.Where(c => !c.IsTcp).Select(c => c.Address));
-    }
-
-    /// <summary>Answers every Binding request with XOR-MAPPED-ADDRESS = <c>map(source port)</c>; ignores the rest.</summary>
-    private sealed class MappingStunServer : IDisposable
-    {
-        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        private readonly TaskCompletionSource<IPEndPoint> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public MappingStunServer(Func<int, IPEndPoint> map)
-        {
-            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-            _ = Task.Run(async () =>
-            {
-                var buffer = new byte[1500];
-                var response = new byte[64];
-                while (true)
-                {
-                    SocketReceiveFromResult received;
-                    try
-                    {
-                        received = await _socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0));
-                    }
-                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                    {
-                        return;
-                    }
-
-                    var from = (IPEndPoint)received.RemoteEndPoint;
-                    if (!StunMessage.TryParse(buffer.AsSpan(0, received.ReceivedBytes), out var request, out _) || request.Type != StunMessageType.BindingRequest)
-                    {
-                        continue;
-                    }
-
-                    _first.TrySetResult(from);
-                    var writer = new StunMessageWriter(response, StunMessageType.BindingSuccessResponse, request.TransactionId);
-                    writer.AddXorMappedAddress(map(from.Port));
-                    _socket.SendTo(writer.Written, from);
-                }
-            });
-        }
-
-        public IPEndPoint EndPoint { get; }
-
-        public Task<IPEndPoint> FirstRequestFrom => _first.Task;
-
-        public void Dispose() => _socket.Dispose();
     }
 }

@@ -1,102 +1,19 @@
-using DigitalWeRoom.Sfu.Media.Routing;
 using System.Globalization;
+using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Protocols.Sdp;
 
 namespace DigitalWeRoom.Sfu.Rooms.Negotiation;
 
-public sealed partial class SfuNegotiator
+/// <summary>
+/// Reads the page's answer against the slots of the outstanding offer (RFC 3264 §6, RFC 8829 §5.3): per m-section the
+/// direction, the codecs (RFC 3264 §6.1: a subset of what was offered, same payload types), the header extensions
+/// (RFC 8285) and the remote streams, into a <see cref="NegotiationResult"/>. Stateless over the negotiation options;
+/// <see cref="SfuNegotiator"/> owns the offer/answer state.
+/// </summary>
+internal sealed class AnswerInterpreter(NegotiationOptions options)
 {
-    /// <summary>
-    /// Validates the page's answer to the outstanding offer (RFC 3264 §6, RFC 8829 §5.3) and, when it is
-    /// acceptable, makes the offered slots the agreed state. On failure the offer stays outstanding and
-    /// <paramref name="error"/> names the first problem. Total: never throws on any input.
-    /// </summary>
-    public bool TryApplyAnswer(string sdp, out NegotiationResult result, out string error) =>
-        TryApplyAnswer(sdp, out result, out error, out _);
-
-    /// <summary>
-    /// As <see cref="TryApplyAnswer(string, out NegotiationResult, out string)"/>, also giving the
-    /// <see cref="DropReason"/> to count a rejection under: <see cref="DropReason.TooLarge"/>,
-    /// <see cref="DropReason.SdpMalformed"/> (syntax) or <see cref="DropReason.SdpAnswerRejected"/> (content).
-    /// </summary>
-    public bool TryApplyAnswer(string sdp, out NegotiationResult result, out string error, out DropReason reason)
-    {
-        result = null!;
-        reason = DropReason.SdpAnswerRejected;
-        if (_pending is null)
-        {
-            error = "no offer is outstanding";
-            return false;
-        }
-        if (string.IsNullOrEmpty(sdp))
-        {
-            error = "answer is empty";
-            reason = DropReason.SdpMalformed;
-            return false;
-        }
-        if (sdp.Length > _options.MaxSdpLength)
-        {
-            error = $"answer is {sdp.Length} characters; the limit is {_options.MaxSdpLength}";
-            reason = DropReason.TooLarge;
-            return false;
-        }
-        if (!SdpParser.TryParse(sdp, out var answer, out var parseError))
-        {
-            error = "answer is not valid SDP: " + parseError.ToString();
-            reason = parseError.DropReason;
-            return false;
-        }
-        if (!TryInterpret(answer, _pending, out result, out error))
-        {
-            return false;
-        }
-        foreach (var media in result.Media)
-        {
-            foreach (var stream in media.RemoteStreams)
-            {
-                if (IsLocalSsrc(_pending, stream.Ssrc) || (stream.RtxSsrc is { } rtx && IsLocalSsrc(_pending, rtx)))
-                {
-                    error = $"mid {media.Mid}: client SSRC {stream.Ssrc} collides with an SSRC the server sends with";
-                    result = null!;
-                    return false;
-                }
-            }
-        }
-        foreach (var media in result.Media)
-        {
-            foreach (var stream in media.RemoteStreams)
-            {
-                _ssrcs.Reserve(stream.Ssrc);
-                if (stream.RtxSsrc is { } rtxSsrc)
-                {
-                    _ssrcs.Reserve(rtxSsrc);
-                }
-            }
-        }
-        var agreed = _pending;
-        foreach (var media in result.Media)
-        {
-            if (media.Rejected && !agreed[media.Index].Rejected)
-            {
-                // The page stopped this transceiver: the section stays port 0 for good (RFC 8829 §5.2.2).
-                agreed[media.Index] = agreed[media.Index] with
-                {
-                    Rejected = true, Track = null, Direction = SdpDirection.Inactive, LocalSsrc = 0, LocalRtxSsrc = 0,
-                };
-            }
-        }
-        _slots = agreed;
-        _pending = null;
-        Current = result;
-        reason = DropReason.None;
-        return true;
-    }
-
-    private static bool IsLocalSsrc(List<MediaSlot> slots, uint ssrc) =>
-        ssrc != 0 && slots.Exists(s => s.LocalSsrc == ssrc || s.LocalRtxSsrc == ssrc);
-
-    private bool TryInterpret(SessionDescription answer, List<MediaSlot> slots, out NegotiationResult result, out string error)
+    public bool TryInterpret(SessionDescription answer, List<MediaSlot> slots, out NegotiationResult result, out string error)
     {
         result = null!;
         if (answer.Media.Count != slots.Count)
@@ -213,7 +130,7 @@ public sealed partial class SfuNegotiator
         string? trackId = null;
         if (direction.Sends())
         {
-            if (!AnswerReader.TryReadRemoteStreams(m, where, _options.MaxSsrcsPerMediaSection, out streams, out error) || !AnswerReader.TryReadRids(m, where, out rids, out error))
+            if (!AnswerReader.TryReadRemoteStreams(m, where, options.MaxSsrcsPerMediaSection, out streams, out error) || !AnswerReader.TryReadRids(m, where, out rids, out error))
             {
                 return false;
             }
@@ -236,7 +153,7 @@ public sealed partial class SfuNegotiator
         out List<NegotiatedCodec> codecs, out string error)
     {
         codecs = [];
-        var offered = SdpOfferWriter.OfferedCodecs(_options, slot);
+        var offered = SdpOfferWriter.OfferedCodecs(options, slot);
         var answered = new List<byte>(m.Formats.Count);
         foreach (var format in m.Formats)
         {
@@ -314,7 +231,7 @@ public sealed partial class SfuNegotiator
         foreach (var extmap in m.Extmaps)
         {
             // The answer may only accept ids the offer made, with the same URI (RFC 8285 §5, §8).
-            var spec = _options.HeaderExtensions.FirstOrDefault(e => e.Id == extmap.Id && e.AppliesTo(slot.Kind));
+            var spec = options.HeaderExtensions.FirstOrDefault(e => e.Id == extmap.Id && e.AppliesTo(slot.Kind));
             if (spec is null || spec.Uri != extmap.Uri)
             {
                 error = $"{where}: header extension {extmap.Id} '{SdpToken.Clip(extmap.Uri)}' was not offered with that id (RFC 8285 §5)";
