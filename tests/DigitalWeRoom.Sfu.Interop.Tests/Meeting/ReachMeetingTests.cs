@@ -61,6 +61,7 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
         await Dwr.WaitForModeAsync(third, "sfu", 30_000);
         var thirdId = await Dwr.IdAsync(third);
         output.WriteLine($"ice-tcp first remote frame: {await Dwr.FirstRemoteFrameMsAsync(third):F0} ms (third joiner, Chromium, SFU over ICE-TCP; from the page's navigation start)");
+        output.WriteLine($"ice-tcp third joiner timeline: {await ConnectTimeline.ReadAsync(third, media, "reach")}");
         var pages = new (IMeetingPage Page, string Id, string Name)[] { (fox, foxId, "firefox"), (chrome, chromeId, "chrome"), (third, thirdId, "third") };
         foreach (var (page, id, name) in pages)
         {
