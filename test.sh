@@ -16,6 +16,8 @@ command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v turnserver >/dev/null 2>&1 || need_apt+=(coturn)
+# conntrack: SymmetricNatMeetingTests reads the NAT mappings of its router namespaces (RFC 4787 §4.1 check).
+command -v conntrack >/dev/null 2>&1 || need_apt+=(conntrack)
 # HAProxy: the grid gateway (SNI passthrough for the TURN name, TLS for the page) in Ipv6OnlyServerMeetingTests.
 command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
 # NSS's certutil: the TURN/TLS meeting tests make the browsers trust their test CA (Chromium's nssdb, Firefox's profile).

@@ -17,7 +17,8 @@
 #   --gc/--jit  server runtime levers (bench-lib.sh: default|server|workstation|workstation-nonconcurrent|conserve;
 #               default|no-pgo|no-tiering|r2r); also BENCH_MIN_THREADS / BENCH_MAX_THREADS
 # Environment: ROUNDS (3), FB_SECONDS (3), MEASURE (60), WARMUP (5), LS_N (1500), LM_N (60), AU_N (2000), STORM_N (500),
-#   STORM_SECONDS (10), PROBES (20),
+#   STORM_SECONDS (10), PROBES (20), LS_SIZES ($LS_N), LM_SIZES (20 40 $LM_N), AU_SIZES (500 1000 $AU_N),
+#   SWEEP_MEASURE (15: seconds measured at the sizes below the goal), BENCH_NS_NAME (dwrlt-all: its namespace),
 #   JOIN_CONCURRENCY (16), RECEIVE_THREADS (2), PERF_REFERENCE_DIR (../shared/perf-reference), OUT.
 set -euo pipefail
 SMOKE=0
@@ -44,6 +45,9 @@ else
   ROUNDS=${ROUNDS:-3}; FB_SECONDS=${FB_SECONDS:-3}; MEASURE=${MEASURE:-60}; WARMUP=${WARMUP:-5}
   LS_N=${LS_N:-1500}; LM_N=${LM_N:-60}; AU_N=${AU_N:-2000}; STORM_N=${STORM_N:-500}; STORM_SECONDS=${STORM_SECONDS:-10}; IDLE_A=${IDLE_A:-100}; IDLE_B=${IDLE_B:-500}; JANUS_ARGS=(meeting -n 6 -d 15)
 fi
+# Sizes swept below each goal (ascending, the goal last): "held N" is the largest that meets the bar.
+LS_SIZES=${LS_SIZES:-$LS_N}; LM_SIZES=${LM_SIZES:-$([ $SMOKE = 1 ] && echo "$LM_N" || echo "20 40 $LM_N")}
+AU_SIZES=${AU_SIZES:-$([ $SMOKE = 1 ] && echo "$AU_N" || echo "500 1000 $AU_N")}; SWEEP_MEASURE=${SWEEP_MEASURE:-$([ $SMOKE = 1 ] && echo 1 || echo 15)}
 PROBES=${PROBES:-20}; JOIN_CONCURRENCY=${JOIN_CONCURRENCY:-16}; RECEIVE_THREADS=${RECEIVE_THREADS:-2}
 export BENCH_FORCE=${BENCH_FORCE:-0}
 bench_check_quiet 1.5
@@ -63,27 +67,27 @@ else
 fi
 cleanup() { bench_cleanup; [ -n "${REF_SRC:-}" ] && rm -rf "$REF_SRC"; true; }
 trap cleanup EXIT
-bench_namespace dwrlt-all
+bench_namespace "${BENCH_NS_NAME:-dwrlt-all}"; NS=$BENCH_NS
 
 echo "== 1. forwarding path vs reference, $ROUNDS alternating rounds of $FB_SECONDS s"
 for r in $(seq "$ROUNDS"); do
-  ip netns exec dwrlt-all env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 > "$OUT/fb-$r.txt" 2>&1 || echo "  forward-bench exited $?"
+  ip netns exec "$NS" env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 > "$OUT/fb-$r.txt" 2>&1 || echo "  forward-bench exited $?"
   grep RESULT "$OUT/fb-$r.txt" || true
   if [ -n "$REF_BIN" ]; then
-    ip netns exec dwrlt-all env BENCH_SECONDS="$FB_SECONDS" "$REF_BIN" fwd 1 10 gcm-native sendmmsg 0 8 > "$OUT/ref-$r.txt" 2>&1 || echo "  reference exited $?"
+    ip netns exec "$NS" env BENCH_SECONDS="$FB_SECONDS" "$REF_BIN" fwd 1 10 gcm-native sendmmsg 0 8 > "$OUT/ref-$r.txt" 2>&1 || echo "  reference exited $?"
     grep RESULT "$OUT/ref-$r.txt" || true
   fi
 done
 echo "== 1b. one room's fan-out on 2 cores: forward-bench --workers 2 --cores 2 vs the 1-core rounds above; reference fwd 2 vs fwd 1"
 for r in $(seq "$ROUNDS"); do
-  ip netns exec dwrlt-all env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 --workers 2 --cores 2 > "$OUT/fbw2-$r.txt" 2>&1 || echo "  forward-bench --workers 2 exited $?"
+  ip netns exec "$NS" env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 --workers 2 --cores 2 > "$OUT/fbw2-$r.txt" 2>&1 || echo "  forward-bench --workers 2 exited $?"
   grep RESULT "$OUT/fbw2-$r.txt" || true
   if [ -n "$REF_BIN" ]; then
-    ip netns exec dwrlt-all env BENCH_SECONDS="$FB_SECONDS" "$REF_BIN" fwd 2 10 gcm-native sendmmsg 0 8 > "$OUT/fwd2-$r.txt" 2>&1 || echo "  reference fwd 2 exited $?"
+    ip netns exec "$NS" env BENCH_SECONDS="$FB_SECONDS" "$REF_BIN" fwd 2 10 gcm-native sendmmsg 0 8 > "$OUT/fwd2-$r.txt" 2>&1 || echo "  reference fwd 2 exited $?"
     grep RESULT "$OUT/fwd2-$r.txt" || true
   fi
 done
-ip netns exec dwrlt-all env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 --latency > "$OUT/fb-latency.txt" 2>&1 || echo "  forward-bench --latency exited $?"
+ip netns exec "$NS" env DOTNET_gcServer=0 dotnet "$DLL" forward-bench -s 10 --seconds "$FB_SECONDS" --cpu 0 --latency > "$OUT/fb-latency.txt" 2>&1 || echo "  forward-bench --latency exited $?"
 grep -E "RESULT|LATENCY" "$OUT/fb-latency.txt" || true
 
 echo "== 2. against Janus: ${JANUS_ARGS[*]}, $ROUNDS rounds"
@@ -104,11 +108,39 @@ scenario() {
   grep -E "connected|probes|loss|latency ms|forwarded|server CPU|CPU-µs" "$OUT/$name.txt" | sed 's/^/  /' || tail -5 "$OUT/$name.txt"
   bench_stop_server
 }
-echo "== 3. capacity scenarios (measured $MEASURE s after the joins and $WARMUP s of warm-up)"
+# meets_bar FILE: the run held the quality bar (everyone connected, loss < 0.1 %, p99 < 20 ms on its probes).
+meets_bar() {
+  python3 - "$1" <<'PY'
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    sys.exit(1)
+sys.exit(0 if j["Connected"] >= j["Planned"] and j["Probes"] > 0 and j["LossPercent"] < 0.1 and j["LatencyMsP99"] < 20 else 1)
+PY
+}
+# sweep NAME "SIZES" ARGS...: one fresh server and run per size, ascending (@N@ in ARGS is the size), each as
+# NAME-SIZE.json; stops after the first size that misses the bar, since a larger one would miss it too. The last size
+# (the goal) is measured MEASURE s, the smaller ones SWEEP_MEASURE s; NAME.json is the largest size run. The table's
+# "held" is the largest size that met the bar.
+sweep() {
+  local name=$1 sizes=$2; shift 2
+  local last=${sizes##* } n measure_saved=$MEASURE
+  for n in $sizes; do
+    MEASURE=$([ "$n" = "$last" ] && echo "$measure_saved" || echo "$SWEEP_MEASURE")
+    # The join phase grows with the size (about 30 subscribers/s on a quiet machine): the run's bound follows it.
+    BOUND=$((MEASURE + WARMUP + 60 + n / 15))
+    scenario "$name-$n" "${@//@N@/$n}"
+    cp "$OUT/$name-$n.json" "$OUT/$name.json" 2>/dev/null || true
+    meets_bar "$OUT/$name-$n.json" || { echo "  $name: $n misses the bar, larger sizes skipped"; break; }
+  done
+  MEASURE=$measure_saved
+}
+echo "== 3. capacity scenarios (measured $MEASURE s at the goal size, $SWEEP_MEASURE s below it, after the joins and $WARMUP s of warm-up)"
+sweep livestream "$LS_SIZES" livestream -s @N@
+BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" sweep large-meeting "$LM_SIZES" large-meeting -n @N@
+sweep audio "$AU_SIZES" audio -p 10 -s @N@ --max-participants 5000
 BOUND=$((MEASURE + WARMUP + 120))
-scenario livestream livestream -s "$LS_N"
-BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" scenario large-meeting large-meeting -n "$LM_N"
-scenario audio audio -p 10 -s "$AU_N" --max-participants $((AU_N + 10))
 # A storm of STORM_N joins over 10 s into a second room while a meeting of 6 runs: its loss must stay 0.
 JOIN_CONCURRENCY=256 scenario join-storm join-storm -n 6 -s "$STORM_N" --storm-at 5 --storm-seconds "$STORM_SECONDS"
 echo "== 4. idle subscribers: server RSS with $IDLE_A and $IDLE_B listeners of one microphone"

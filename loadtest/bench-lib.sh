@@ -75,7 +75,8 @@ PY
 }
 
 # bench_start_server [KEY=VALUE ...]: our server in $BENCH_NS on 127.0.0.1, P2P off, join limits raised; sets SERVER_PID.
-# SendQueueLength is raised: every join sends a participant-joined to every member, and with the default 256 queued
+# MaxMessageBytes is raised: an answer carries every m= section (about 1 KiB each, 2 per other participant), so a
+# large-meeting of 60 answers about 120 KiB, over the default 64 KiB. SendQueueLength is raised: every join sends a participant-joined to every member, and with the default 256 queued
 # signaling messages a member whose WebSocket reader falls behind during a join storm is disconnected.
 bench_start_server() {
   local config; config=$(bench_runtime_config) || exit 1
@@ -83,7 +84,7 @@ bench_start_server() {
   (cd "$(dirname "$SERVER_DLL")" && exec ip netns exec "$BENCH_NS" env Sfu__Http__Listen=http://127.0.0.1:$BENCH_HTTP_PORT Sfu__Udp__Port=$BENCH_UDP_PORT \
     Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
     Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 Sfu__Limits__ConnectionsPerIp=1000000 \
-    Sfu__Limits__SendQueueLength=100000 \
+    Sfu__Limits__SendQueueLength=100000 Sfu__Limits__MaxMessageBytes=393216 \
     Logging__LogLevel__Default=Warning ${BENCH_SERVER_ENV:-} "$@" \
     dotnet exec --runtimeconfig "$config" "$SERVER_DLL") >> "$OUT/server.log" 2>&1 &
   SERVER_PID=$!

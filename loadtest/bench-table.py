@@ -88,13 +88,28 @@ def quality(j, n):
             f"server CPU {j['ServerCpuPercent']:.0f} %, fwd {j['ForwardedPacketsPerSecond']:,.0f} pkt/s")
     return (n if ok else 0), note
 
+def swept(name, n):
+    """(size, json) of every size bench-all's sweep ran for NAME (NAME-SIZE.json), else the single run NAME.json at n."""
+    runs = sorted((int(m.group(1)), p) for p in glob.glob(os.path.join(out, f"{name}-*.json"))
+                  if (m := re.fullmatch(re.escape(name) + r"-(\d+)\.json", os.path.basename(p))))
+    if runs:
+        return [(size, json.load(open(p))) for size, p in runs]
+    j = load(f"{name}.json")
+    return [(n, j)] if j else []
+
 notes = []
 for name, n, livekit, goal, what in (("livestream", int(ls_n), 408, 1500, "subscribers"), ("large-meeting", int(lm_n), 19, 60, "participants"), ("audio", int(au_n), None, 2000, "subscribers")):
-    j = load(f"{name}.json")
-    held, note = quality(j, n)
-    rows.append((f"{name}: {what} held at the quality bar (tried {n}; LiveKit per 2 vCPU {livekit or '-'})", fmt(held), fmt(livekit), fmt(held / livekit if held is not None and livekit else None),
+    tried = swept(name, n)
+    j = tried[-1][1] if tried else None
+    held = None
+    for size, run in tried:
+        ok, note = quality(run, size)
+        held = max(held or 0, ok or 0)
+        notes.append(f"- {name} at {size}: {note}")
+    sizes = ", ".join(str(size) for size, _ in tried) or str(n)
+    rows.append((f"{name}: {what} held at the quality bar (tried {sizes}; LiveKit per 2 vCPU {livekit or '-'})", fmt(held), fmt(livekit), fmt(held / livekit if held is not None and livekit else None),
                  f">= {goal} {what}", "-" if held is None else ("yes" if held >= goal else "MISSED")))
-    notes.append(f"- {name} at {n}: {note}")
+    n = tried[-1][0] if tried else n  # the largest size run (the sweep stops at the first miss)
     if name == "large-meeting" and j:
         row("large-meeting: server CPU-us per forwarded packet vs forward-bench us per out-packet", j.get("CpuMicrosPerForwardedPacket"), fb_us, 1.5, "lower")
     if name == "livestream" and j:

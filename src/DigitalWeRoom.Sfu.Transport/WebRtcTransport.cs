@@ -123,6 +123,9 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
 
     public long RtcpSent => Interlocked.Read(ref _rtcpSent);
 
+    /// <summary>When each step of this transport's connection first happened (diagnostics, docs/benchmarks.md).</summary>
+    public TransportTimeline Timeline { get; } = new();
+
     /// <summary>The directory of transports this one lives in.</summary>
     internal TransportDirectory Directory => _endpoint;
 
@@ -161,6 +164,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
         {
             return false;
         }
+        Timeline.OnCheck(_endpoint.Options.TimeProvider.GetTimestamp(), tuple.IsTcp, nominated);
         if (!_pairs.OnValidCheck(tuple, remote, socket, remotePriority, nominated, _endpoint.Options.TimeProvider, _endpoint, this))
         {
             socket.Drops.Increment(DropReason.TupleOwnedByOther);
@@ -190,6 +194,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
         {
             // Once a pair is nominated, only the selected pair talks DTLS (RFC 8445 §12.1).
             socketDrops.Increment(DropReason.DtlsNotSelectedPair);
+            Timeline.OnDtlsRecordOffPath();
             return;
         }
         // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
@@ -198,6 +203,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
             Drops.Increment(malformed);
             return;
         }
+        Timeline.OnDtlsRecord(_endpoint.Options.TimeProvider);
         if (!_dtls.TryEnqueue(packet))
         {
             Drops.Increment(DropReason.DtlsQueueFull);
@@ -231,7 +237,10 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
         {
             return false;
         }
-        Interlocked.Increment(ref sent);
+        if (Interlocked.Increment(ref sent) == 1 && !rtcp)
+        {
+            Timeline.OnFirstRtpOut(_endpoint.Options.TimeProvider);
+        }
         return true;
     }
 
@@ -317,7 +326,10 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
                 return;
             }
             packet.Length = plainLength;
-            Interlocked.Increment(ref _rtpReceived);
+            if (Interlocked.Increment(ref _rtpReceived) == 1)
+            {
+                Timeline.OnFirstRtpIn(_endpoint.Options.TimeProvider);
+            }
             _listener.OnRtp(this, packet);
         }
     }
@@ -328,6 +340,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
             result.Profile, result.KeyingMaterial, localIsDtlsClient: DtlsRole == DtlsRole.Client);
         SrtpProfile = result.Profile;
         DtlsCipherSuite = result.CipherSuite;
+        Timeline.OnDtlsConnected(_endpoint.Options.TimeProvider);
         // Outbound keys first so the listener may send from OnStateChanged(Connected); inbound keys
         // after it, so OnRtp never precedes that notification (packets meanwhile are held, not lost).
         Volatile.Write(ref _srtpLocal, local);

@@ -187,6 +187,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
                 await limiter.WaitAsync(ct).ConfigureAwait(false);
                 long t0 = Stopwatch.GetTimestamp();
+                bool failed = false;
                 try
                 {
                     await target.JoinAsync(p, ct).ConfigureAwait(false);
@@ -197,12 +198,18 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 {
                     p.Error = e.Message;
                     lock (errors) if (errors.Count < 20) errors.Add($"{p.Plan.Name}: {e.Message}");
-                    return;
+                    failed = true;
                 }
                 finally
                 {
                     limiter.Release();
                     joined.TrySetResult();
+                }
+                if (failed)
+                {
+                    // Give up as a page would: leave, so the server stops serving (and forwarding to) a half-joined client.
+                    await target.LeaveAsync(p).ConfigureAwait(false);
+                    return;
                 }
                 foreach (var s in p.Streams) pacer.Add(s, p);
                 if (p.Plan.LeaveAt is { } leaveAt)
@@ -325,13 +332,21 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             SkippedFrames = participants.SelectMany(p => p.Streams).Sum(s => s.SkippedFrames),
             SendFailures = participants.SelectMany(p => p.Streams).Sum(s => s.SendFailures),
             LoadAverage1m = ReadLoadAverage(),
-            Errors = [.. errors],
+            Errors = [.. errors, .. ErrorsAfterJoin(participants)],
             VideoLayerPacketsReceived = checks.Length == 0 ? [] : [.. Enumerable.Range(0, options.Media.Simulcast?.Count ?? 0).Select(l => checks.Sum(c => c.PacketsOfLayer(l)))],
             LayerSwitches = checks.Sum(c => c.Switches.Count),
             LayerSwitchesNotOnKeyFrame = checks.Sum(c => c.Switches.Count(x => !x.AtKeyFrame)),
             LayerSwitchesWithSeqGap = checks.Sum(c => c.Switches.Count(x => !x.SequenceContinuous)),
         };
     }
+
+    /// <summary>
+    /// Errors that reached participants after they connected (e.g. a server <c>error</c> message), which the join's
+    /// own error list does not see, grouped by message: "N participants (p1, p2, ...): reason".
+    /// </summary>
+    private static IEnumerable<string> ErrorsAfterJoin(SyntheticParticipant[] participants) =>
+        participants.Where(p => p.Joined && p.Error is not null).GroupBy(p => p.Error!)
+            .Select(g => $"{g.Count()} connected participant(s) ({string.Join(", ", g.Take(8).Select(p => p.Plan.Name))}{(g.Count() > 8 ? ", ..." : "")}): {g.Key}");
 
     /// <summary>Kernel drops on these participants' media sockets (whole run; /proc/net/udp, -1 where unreadable).</summary>
     private static long SocketDrops(IEnumerable<SyntheticParticipant> who)

@@ -38,6 +38,7 @@ public sealed class Consumer : IKeyFrameCacheTarget
     private long _replayFrequency;
     private Producer? _replaySource;
     private long _enqueued;
+    private long _firstEnqueuedAt;
     private long _skippedWaitingForKeyFrame;
 
     internal Consumer(Producer producer, MediaTransport subscriber, ConsumerOptions options, RouterOptions routerOptions, MediaCounters counters,
@@ -168,6 +169,9 @@ public sealed class Consumer : IKeyFrameCacheTarget
     /// <summary>Packets handed to the subscriber's queue.</summary>
     public long PacketsEnqueued => Volatile.Read(ref _enqueued);
 
+    /// <summary>Router-clock timestamp of the first packet queued to the subscriber (0 = none yet; first-frame timeline).</summary>
+    public long FirstEnqueuedAt => Volatile.Read(ref _firstEnqueuedAt);
+
     public long PacketsSkippedWaitingForKeyFrame => Volatile.Read(ref _skippedWaitingForKeyFrame);
 
     /// <summary>Stop forwarding (room control). Packets already queued still go out.</summary>
@@ -268,9 +272,9 @@ public sealed class Consumer : IKeyFrameCacheTarget
         if (_simulcast is not null) seq -= _simulcast.SequenceAdjust;
         cached.Packet.AddRef();
         var item = OutboundItem.ForReplayedRtp(cached.Packet, Stream, seq, timestamp, MapPayloadType(cached.PayloadType), cached.PayloadLength, rewriteVp8, pictureId, tl0PicIdx);
-        if (Subscriber.Outbound.TryEnqueue(item))
+        if (Subscriber.Outbound.TryEnqueue(item) && Interlocked.Increment(ref _enqueued) == 1)
         {
-            Interlocked.Increment(ref _enqueued);
+            Volatile.Write(ref _firstEnqueuedAt, _replayNow);
         }
     }
 
@@ -372,9 +376,10 @@ public sealed class Consumer : IKeyFrameCacheTarget
         }
         if (simulcast is not null) seq -= simulcast.SequenceAdjust;
         // One of the references the fan-out took for its consumers goes with the item (released there if not queued).
-        if (Subscriber.Outbound.TryEnqueue(OutboundItem.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx)))
+        if (Subscriber.Outbound.TryEnqueue(OutboundItem.ForRtp(packet, Stream, seq, timestamp, MapPayloadType(view.PayloadType), view.Payload.Length, rewriteVp8, pictureId, tl0PicIdx))
+            && Interlocked.Increment(ref _enqueued) == 1) // else TryEnqueue released the reference and counted the drop
         {
-            Interlocked.Increment(ref _enqueued); // else TryEnqueue released the reference and counted the drop
+            Volatile.Write(ref _firstEnqueuedAt, now);
         }
         return true;
     }

@@ -10,8 +10,11 @@ namespace DigitalWeRoom.Sfu.Protocols.Sdp;
 /// </summary>
 public static partial class SdpParser
 {
-    public const int MaxLength = 64 * 1024;
-    public const int MaxLines = 4096;
+    // Sized for MaxMediaSections: a bundled m= section the server offers (or a browser answers) is about 1 KiB and
+    // 20-40 lines, so a 60-participant meeting (2 + 59 x 2 sections) is about 120 KiB; 64 KiB refused the server's
+    // own offers from 33 participants on. The signaling message limit (Sfu:Limits:MaxMessageBytes) still gates input.
+    public const int MaxLength = 384 * 1024;
+    public const int MaxLines = 16384;
     public const int MaxMediaSections = 256;
 
     public static bool TryParse(string? text, out SessionDescription sdp, out SdpParseError error)

@@ -101,6 +101,7 @@ public sealed partial class SfuSession
         }
 
         _mediaConnected = true;
+        Timeline.OnMediaConnected();
         foreach (var consumer in _consumers.Values)
         {
             if (_forwarding && !consumer.IsClosed && IsForwardedByLastN(consumer.Producer))

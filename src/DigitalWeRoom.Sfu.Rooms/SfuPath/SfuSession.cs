@@ -42,6 +42,7 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         _room = room;
         _host = host;
         ParticipantId = participantId;
+        Timeline = new SfuSessionTimeline(room.Router.Time, () => _consumers.Values);
         var endpoint = room.Endpoint;
         _negotiator = SfuNegotiator.Create(room.Negotiation, new LocalTransportParameters(
             _localIce.Ufrag, _localIce.Password, endpoint.Certificate.Fingerprint.ToSdpValue(),
@@ -49,6 +50,9 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
     }
 
     public string ParticipantId { get; }
+
+    /// <summary>When this session's connection steps first happened (first-remote-frame timeline).</summary>
+    public SfuSessionTimeline Timeline { get; }
 
     /// <summary>The participant's transport once its first offer was answered (its selected path: UDP or ICE-TCP).</summary>
     public WebRtcTransport? IceTransport => _transport;
@@ -92,6 +96,7 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         _lastRequest = key;
         _negotiation.Start(_room.Router.Id, ParticipantId, _negotiator.Version);
         _host.Send(new SignalMessage { Type = MessageTypes.Offer, Sdp = sdp });
+        Timeline.OnOfferSent();
     }
 
     /// <summary>
@@ -173,6 +178,7 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         }
 
         _negotiation.End(SfuActivities.NegotiateApplied);
+        Timeline.OnAnswerApplied();
         if (_renegotiate)
         {
             _renegotiate = false;

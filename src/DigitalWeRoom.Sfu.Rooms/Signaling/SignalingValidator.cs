@@ -14,7 +14,8 @@ public static partial class SignalingValidator
     public const int MaxDisplayNameLength = 64;
     public const int MaxIdLength = 64;
     public const int MaxCandidateLength = 1024;
-    public const int MaxSdpLength = 48 * 1024;
+    /// <summary>The SDP parser's own ceiling: the operator's gate is Sfu:Limits:MaxMessageBytes (a large room needs it raised).</summary>
+    public const int MaxSdpLength = Protocols.Sdp.SdpParser.MaxLength;
     public const int MaxReasonLength = 256;
     public const int MaxVideoDimension = 16384;
 
@@ -82,7 +83,7 @@ public static partial class SignalingValidator
 
                 if (!LooksLikeSdp(message.Sdp))
                 {
-                    (code, reason) = (ErrorCodes.InvalidSdp, "'sdp' is not a session description (RFC 8866: starts with v=0, text lines, at most 48 KiB)");
+                    (code, reason) = (ErrorCodes.InvalidSdp, "'sdp' is not a session description (RFC 8866: starts with v=0, text lines, at most 384 KiB)");
                     return false;
                 }
 

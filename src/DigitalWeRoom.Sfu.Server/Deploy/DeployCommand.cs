@@ -7,6 +7,8 @@ namespace DigitalWeRoom.Sfu.Server.Deploy;
 /// writes the same bundle as the /deploy page.</item>
 /// <item><c>deploy healthcheck [--url U]</c> exits 0 when U (default http://127.0.0.1:7880/healthz/ready) answers
 /// 2xx; the container HEALTHCHECK uses it because the runtime image has no curl.</item>
+/// <item><c>deploy turn-cert --dir DIR [--name NAME]</c> checks or creates coturn's TURN/TLS certificate
+/// (<see cref="TurnCertificateCommand"/>).</item>
 /// </list>
 /// </summary>
 internal static class DeployCommand
@@ -19,6 +21,7 @@ internal static class DeployCommand
                         [--ssh-key-file FILE] [--git-url URL]
                         [--who-may-join anyone_with_link|invite_only] --out DIR
           deploy healthcheck [--url URL]
+          deploy turn-cert --dir DIR [--name NAME]
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -34,6 +37,7 @@ internal static class DeployCommand
         {
             "tfgrid" => await RunTfGridAsync(args[1..], stdout, stderr),
             "healthcheck" => await RunHealthCheckAsync(args[1..], stderr),
+            "turn-cert" => await TurnCertificateCommand.RunAsync(args[1..], stdout, stderr),
             _ => await FailAsync(stderr, $"unknown deploy target '{args[0]}'.\n{Usage}"),
         };
     }

@@ -79,6 +79,19 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
     private byte[] _username;
     private readonly ulong _tieBreaker;
     private readonly byte[] _transactionId = new byte[StunConstants.TransactionIdLength];
+
+    /// <summary>
+    /// The last <see cref="RecentChecks"/> consent checks' transaction ids (ring; lock _sendLock). A response to any of
+    /// them renews consent (RFC 7675 §5.1 asks for a valid response, not one to the latest check): a server that answers
+    /// a check after the next one went out (seconds behind under load) still shows it is alive, as libwebrtc accepts.
+    /// </summary>
+    private readonly byte[] _recent = new byte[RecentChecks * StunConstants.TransactionIdLength];
+    private int _recentNext;
+    private int _recentFilled;
+    private long _consentResponses;
+
+    /// <summary>Outstanding consent checks whose responses still count (4 s apart: about the 30 s consent timeout).</summary>
+    internal const int RecentChecks = 8;
     private readonly TaskCompletionSource<WebRtcTransportState> _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _sendLock = new();
     private ITimer? _timer;
@@ -121,6 +134,9 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
 
     public UdpEndpoint Endpoint => _endpoint;
 
+    /// <summary>Authenticated success responses accepted so far (the first check's and every consent check's).</summary>
+    public long ConsentResponses => Interlocked.Read(ref _consentResponses);
+
     /// <summary>Completes with Connected, or Failed/Closed if it never connected.</summary>
     public Task<WebRtcTransportState> Settled => _settled.Task;
 
@@ -159,6 +175,8 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
             _username = Encoding.ASCII.GetBytes(serverUfrag + ":" + fresh.Ufrag);
             _succeeded = false;
             _idChosen = false;
+            // Answers to checks of the old credentials no longer count.
+            _recentFilled = 0;
         }
         _timer?.Change(TimeSpan.Zero, _options.CheckInterval);
     }
@@ -177,7 +195,7 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
         bool ours;
         lock (_sendLock)
         {
-            ours = message.TransactionId.SequenceEqual(_transactionId);
+            ours = IsRecentTransaction(message.TransactionId);
         }
         if (!ours || !TransportTuple.TryFrom(_serverAddress, out TransportTuple server) || from != server)
         {
@@ -201,6 +219,8 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
             _succeeded = true;
             _timer?.Change(_options.ConsentInterval, _options.ConsentInterval);
         }
+        // Last: once counted, the response has been fully applied (tests wait on it).
+        Interlocked.Increment(ref _consentResponses);
     }
 
     void IWebRtcTransportListener.OnStateChanged(WebRtcTransport transport, WebRtcTransportState state)
@@ -220,6 +240,20 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
 
     void IWebRtcTransportListener.OnRtcp(WebRtcTransport transport, PooledPacket packet) => _options.Listener.OnRtcp(transport, packet);
 
+    /// <summary>Whether <paramref name="id"/> is one of the recent checks' transaction ids (caller holds _sendLock).</summary>
+    private bool IsRecentTransaction(ReadOnlySpan<byte> id)
+    {
+        for (int back = 1; back <= _recentFilled; back++)
+        {
+            int i = (_recentNext - back + RecentChecks) % RecentChecks;
+            if (id.SequenceEqual(_recent.AsSpan(i * StunConstants.TransactionIdLength, StunConstants.TransactionIdLength)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void SendCheck()
     {
         if (Transport.State >= WebRtcTransportState.Failed)
@@ -235,6 +269,9 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
             {
                 RandomNumberGenerator.Fill(_transactionId);
                 _idChosen = true;
+                _transactionId.CopyTo(_recent.AsSpan(_recentNext * StunConstants.TransactionIdLength));
+                _recentNext = (_recentNext + 1) % RecentChecks;
+                _recentFilled = Math.Min(_recentFilled + 1, RecentChecks);
             }
             var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, _transactionId);
             writer.AddUsername(_username);

@@ -35,6 +35,11 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         IPAddress bind = options.BindAddress;
         int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
         bool eachAddress = options.BindEachAddress && OperatingSystem.IsLinux() && (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any));
+        if (eachAddress && options.Port != 0)
+        {
+            // SO_REUSEPORT would let a second server of the same user share a port that is in use: find out first.
+            UdpSockets.Bind(options, bind, options.Port, reusePort: false).Dispose();
+        }
         var sockets = new Socket[count];
         try
         {

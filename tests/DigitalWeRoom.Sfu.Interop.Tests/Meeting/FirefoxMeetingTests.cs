@@ -22,30 +22,19 @@ public sealed class FirefoxMeetingTests(ITestOutputHelper output)
     public async Task Firefox_and_chromium_meet_p2p_then_through_the_server_then_p2p_again()
     {
         using var ns = ClientNamespace.Create();
-        await using var host = await MeetingHost.StartAsync(new()
-        {
-            ["urls"] = $"http://127.0.0.1:0;http://{ns.HostAddress}:0",
-            ["Sfu:Udp:BindAddress"] = "0.0.0.0",
-            ["Sfu:Udp:AnnouncedAddresses:0"] = ns.HostAddress,
-            ["Sfu:Udp:AutoDetectAddresses"] = "false",
-        });
-        var origin = host.Addresses.First(a => a.Host == ns.HostAddress);
+        await using var link = await LinkHost.StartAsync(ns.HostAddress);
+        var host = link.Host;
+        var origin = link.Origin;
         var room = new Uri(origin, "/r/engines?name=");
 
         await using var firefox = await ScriptedBrowser.LaunchAsync("firefox", ns.Name, InsecureOriginMedia);
         output.WriteLine($"browser: {firefox.Version}");
         var fox = await firefox.NewPageAsync();
         await fox.GotoAsync(room + "fox");
-        await using var farChromium = await Chromium.LaunchAsync(ns.WriteWrapper(Chromium.ExecutablePath),
-            Chromium.Autoplay, $"--unsafely-treat-insecure-origin-as-secure={origin.GetLeftPart(UriPartial.Authority)}");
+        await using var farChromium = await Chromium.LaunchAsync(ns.WriteWrapper(Chromium.ExecutablePath), Chromium.Autoplay, link.InsecureOriginFlag);
         var chrome = (await MeetingHost.OpenMeetingAsync(farChromium.Browser, origin, "engines", "chrome")).AsMeetingPage();
 
-        await Dwr.WaitForModeAsync(fox, "p2p");
-        await Dwr.WaitForModeAsync(chrome, "p2p");
-        var foxId = await Dwr.IdAsync(fox);
-        var chromeId = await Dwr.IdAsync(chrome);
-        await Dwr.AssertFlowingAsync(fox, chromeId, "p2p", seconds: 1);
-        await Dwr.AssertFlowingAsync(chrome, foxId, "p2p", seconds: 1);
+        var (foxId, chromeId) = await Dwr.AssertMeetingP2PAsync(fox, chrome);
 
         // A third participant (Chromium in the test namespace, page on 127.0.0.1) switches the room to the server path.
         var third = await host.OpenAsync("engines", "third");
@@ -59,9 +48,6 @@ public sealed class FirefoxMeetingTests(ITestOutputHelper output)
         output.WriteLine($"third receives Firefox through the server: {thirdSeesFox}");
 
         await third.Context.CloseAsync();
-        await Dwr.WaitForModeAsync(fox, "p2p", 30_000);
-        await Dwr.WaitForModeAsync(chrome, "p2p", 30_000);
-        await Dwr.AssertFlowingAsync(fox, chromeId, "p2p", seconds: 1);
-        await Dwr.AssertFlowingAsync(chrome, foxId, "p2p", seconds: 1);
+        await Dwr.AssertMeetingP2PAsync(fox, chrome, 30_000);
     }
 }

@@ -118,6 +118,21 @@ internal static class Dwr
     public static Task WaitForModeAsync(IMeetingPage page, string mode, int timeoutMs = 20_000) =>
         page.WaitForFunctionAsync("m => window.dwr && window.dwr.mode === m", mode, timeoutMs);
 
+    /// <summary>
+    /// Waits until <paramref name="a"/> and <paramref name="b"/> are peer-to-peer and each decodes the other's video
+    /// and audio there; returns their participant ids.
+    /// </summary>
+    public static async Task<(string AId, string BId)> AssertMeetingP2PAsync(IMeetingPage a, IMeetingPage b, int timeoutMs = 20_000)
+    {
+        await WaitForModeAsync(a, "p2p", timeoutMs);
+        await WaitForModeAsync(b, "p2p", timeoutMs);
+        var aId = await IdAsync(a);
+        var bId = await IdAsync(b);
+        await AssertFlowingAsync(a, bId, "p2p", seconds: 1);
+        await AssertFlowingAsync(b, aId, "p2p", seconds: 1);
+        return (aId, bId);
+    }
+
     /// <summary>Milliseconds from the page's navigation start to its first decoded remote video frame.</summary>
     public static async Task<double> FirstRemoteFrameMsAsync(IMeetingPage page)
     {

@@ -38,17 +38,12 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
             ns.ApplyRules(DropUdpTo(server));
         }
 
-        await using var host = await MeetingHost.StartAsync(new()
-        {
-            ["urls"] = $"http://127.0.0.1:0;http://{server}:0",
-            ["Sfu:Udp:BindAddress"] = "0.0.0.0",
-            ["Sfu:Udp:AnnouncedAddresses:0"] = server,
-            ["Sfu:Udp:AutoDetectAddresses"] = "false",
-        });
+        await using var link = await LinkHost.StartAsync(server);
+        var host = link.Host;
         var media = host.Services.GetRequiredService<SfuMediaHost>();
         int tcpPort = media.TcpEndpoint!.Port;
-        var origin = host.Addresses.First(a => a.Host == server);
-        string insecure = $"--unsafely-treat-insecure-origin-as-secure={origin.GetLeftPart(UriPartial.Authority)}";
+        var origin = link.Origin;
+        string insecure = link.InsecureOriginFlag;
 
         await using var firefox = await ScriptedBrowser.LaunchAsync("firefox", foxNs.Name, FirefoxMeetingTests.InsecureOriginMedia);
         output.WriteLine($"browser: {firefox.Version}");
@@ -57,12 +52,7 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
         await using var chromeBrowser = await Chromium.LaunchAsync(chromeNs.WriteWrapper(Chromium.ExecutablePath), Chromium.Autoplay, insecure);
         var chrome = (await MeetingHost.OpenMeetingAsync(chromeBrowser.Browser, origin, "reach", "chrome")).AsMeetingPage();
 
-        await Dwr.WaitForModeAsync(fox, "p2p");
-        await Dwr.WaitForModeAsync(chrome, "p2p");
-        var foxId = await Dwr.IdAsync(fox);
-        var chromeId = await Dwr.IdAsync(chrome);
-        await Dwr.AssertFlowingAsync(fox, chromeId, "p2p", seconds: 1);
-        await Dwr.AssertFlowingAsync(chrome, foxId, "p2p", seconds: 1);
+        var (foxId, chromeId) = await Dwr.AssertMeetingP2PAsync(fox, chrome);
 
         await using var thirdBrowser = await Chromium.LaunchAsync(thirdNs.WriteWrapper(Chromium.ExecutablePath), Chromium.Autoplay, insecure);
         var third = (await MeetingHost.OpenMeetingAsync(thirdBrowser.Browser, origin, "reach", "third")).AsMeetingPage();
@@ -71,6 +61,7 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
         await Dwr.WaitForModeAsync(third, "sfu", 30_000);
         var thirdId = await Dwr.IdAsync(third);
         output.WriteLine($"ice-tcp first remote frame: {await Dwr.FirstRemoteFrameMsAsync(third):F0} ms (third joiner, Chromium, SFU over ICE-TCP; from the page's navigation start)");
+        output.WriteLine($"ice-tcp third joiner timeline: {await ConnectTimeline.ReadAsync(third, media, "reach")}");
         var pages = new (IMeetingPage Page, string Id, string Name)[] { (fox, foxId, "firefox"), (chrome, chromeId, "chrome"), (third, thirdId, "third") };
         foreach (var (page, id, name) in pages)
         {
@@ -99,10 +90,7 @@ public sealed class ReachMeetingTests(ITestOutputHelper output)
         Assert.True(ClientNamespace.CounterPackets(foxNs.Nft("list table inet reachfw"), "out") > 0, "Firefox tried UDP first");
 
         await thirdBrowser.DisposeAsync();
-        await Dwr.WaitForModeAsync(fox, "p2p", 30_000);
-        await Dwr.WaitForModeAsync(chrome, "p2p", 30_000);
-        await Dwr.AssertFlowingAsync(fox, chromeId, "p2p", seconds: 1);
-        await Dwr.AssertFlowingAsync(chrome, foxId, "p2p", seconds: 1);
+        await Dwr.AssertMeetingP2PAsync(fox, chrome, 30_000);
         await Dwr.WaitForPathNoteAsync(fox, "");
         await Dwr.WaitForPathNoteAsync(chrome, "");
     }

@@ -45,19 +45,13 @@ public sealed class TransportCostBenchmarks(ITestOutputHelper output)
                 }
             }
 
-            await using var host = await MeetingHost.StartAsync(new()
-            {
-                ["urls"] = $"http://127.0.0.1:0;http://{server}:0",
-                ["Sfu:P2PEnabled"] = "false",
-                // Bound to the announced address: from a wildcard socket the kernel would answer a client namespace on
-                // another veth from that veth's address, which the browser's check does not accept.
-                ["Sfu:Udp:BindAddress"] = server,
-                ["Sfu:Udp:AnnouncedAddresses:0"] = server,
-                ["Sfu:Udp:AutoDetectAddresses"] = "false",
-            });
+            // Media bound to the announced address: from a wildcard socket the kernel would answer a client namespace
+            // on another veth from that veth's address, which the browser's check does not accept.
+            await using var link = await LinkHost.StartAsync(server, new() { ["Sfu:P2PEnabled"] = "false" }, bindAddress: server);
+            var host = link.Host;
             var media = host.Services.GetRequiredService<SfuMediaHost>();
-            var origin = host.Addresses.First(a => a.Host == server);
-            string insecure = $"--unsafely-treat-insecure-origin-as-secure={origin.GetLeftPart(UriPartial.Authority)}";
+            var origin = link.Origin;
+            string insecure = link.InsecureOriginFlag;
             var browsers = new List<ChromiumBrowser>();
             try
             {

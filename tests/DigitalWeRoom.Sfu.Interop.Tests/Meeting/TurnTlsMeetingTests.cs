@@ -17,9 +17,21 @@ namespace DigitalWeRoom.Sfu.Interop.Tests.Meeting;
 /// </summary>
 public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
 {
-    private const string Secret = "reach-turn-static-auth-secret-0123456789";
+    internal const string Secret = "reach-turn-static-auth-secret-0123456789";
 
-    private static string OnlyTls443(string turn, string server, int httpPort) => $$"""
+    /// <summary>The browsers reach TURN by name, as in a deployment (<c>turns:NAME:443</c>), and check the certificate against it.</summary>
+    internal const string TurnName = "turn.reach.test";
+
+    /// <summary>The real coturn: TURN over TLS only, on <paramref name="turn"/>:443, minting-compatible (<c>use-auth-secret</c>).</summary>
+    internal static Task<Coturn> StartCoturnAsync(string turn, TestCertificateAuthority ca, string certificate, string key) => Coturn.StartAsync(
+        [
+            "-n", $"--listening-ip={turn}", $"--relay-ip={turn}", "--tls-listening-port=443", "--no-udp", "--no-tcp", "--no-dtls",
+            "--min-port=49160", "--max-port=49300", $"--userdb={Path.Combine(ca.Directory, "turndb")}", "--use-auth-secret", $"--static-auth-secret={Secret}", "--realm=reach.test",
+            $"--cert={certificate}", $"--pkey={key}", "--fingerprint", "--no-cli", "--log-file=stdout", "--simple-log",
+            $"--pidfile={Path.Combine(ca.Directory, "turnserver.pid")}",
+        ], turn, 443);
+
+    internal static string OnlyTls443(string turn, string server, int httpPort) => $$"""
         table inet reachfw {
           chain out {
             type filter hook output priority 0;
@@ -41,8 +53,6 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
         string server = foxNs.HostAddress;
         string turn = foxNs.AddHostAddress(3);
         using var ca = TestCertificateAuthority.Create();
-        // The browsers reach TURN by name, as in a deployment (turns:NAME:443), and check the certificate against it.
-        const string TurnName = "turn.reach.test";
         var (certificate, key) = ca.Issue("turn", TurnName, turn);
         foreach (var ns in new[] { foxNs, chromeNs, thirdNs })
         {
@@ -50,32 +60,23 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
         }
 
 
-        await using var coturn = await Coturn.StartAsync(
-        [
-            "-n", $"--listening-ip={turn}", $"--relay-ip={turn}", "--tls-listening-port=443", "--no-udp", "--no-tcp", "--no-dtls",
-            "--min-port=49160", "--max-port=49300", $"--userdb={Path.Combine(ca.Directory, "turndb")}", "--use-auth-secret", $"--static-auth-secret={Secret}", "--realm=reach.test",
-            $"--cert={certificate}", $"--pkey={key}", "--fingerprint", "--no-cli", "--log-file=stdout", "--simple-log",
-            $"--pidfile={Path.Combine(ca.Directory, "turnserver.pid")}",
-        ], turn, 443);
+        await using var coturn = await StartCoturnAsync(turn, ca, certificate, key);
 
-        await using var host = await MeetingHost.StartAsync(new()
+        await using var link = await LinkHost.StartAsync(server, new()
         {
-            ["urls"] = $"http://127.0.0.1:0;http://{server}:0",
-            ["Sfu:Udp:BindAddress"] = "0.0.0.0",
-            ["Sfu:Udp:AnnouncedAddresses:0"] = server,
-            ["Sfu:Udp:AutoDetectAddresses"] = "false",
             ["Sfu:Turn:Urls:0"] = $"turns:{TurnName}:443?transport=tcp",
             ["Sfu:Turn:Secret"] = Secret,
             ["Sfu:BackToP2PDelay"] = "00:00:02",
         });
+        var host = link.Host;
         var media = host.Services.GetRequiredService<SfuMediaHost>();
-        var origin = host.Addresses.First(a => a.Host == server);
+        var origin = link.Origin;
         foreach (var ns in new[] { foxNs, chromeNs, thirdNs })
         {
             ns.ApplyRules(OnlyTls443(turn, server, origin.Port));
         }
 
-        string insecure = $"--unsafely-treat-insecure-origin-as-secure={origin.GetLeftPart(UriPartial.Authority)}";
+        string insecure = link.InsecureOriginFlag;
         var opened = new List<(string Name, IMeetingPage Page)>();
         var browsers = new List<IAsyncDisposable>();
         try
@@ -119,6 +120,7 @@ public sealed class TurnTlsMeetingTests(ITestOutputHelper output)
             await Dwr.WaitForModeAsync(third, "sfu", 30_000);
             var thirdId = await Dwr.IdAsync(third);
             await PrintFirstRemoteFrameAsync(third, "SFU, third joiner, Chromium");
+            output.WriteLine($"turn-tls third joiner timeline: {await ConnectTimeline.ReadAsync(third, media, "reach443")}");
 
             var pages = new (IMeetingPage Page, string Id, string Name)[] { (fox, foxId, "firefox"), (chrome, chromeId, "chrome"), (third, thirdId, "third") };
             foreach (var (page, id, name) in pages)

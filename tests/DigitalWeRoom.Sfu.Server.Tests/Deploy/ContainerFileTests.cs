@@ -133,7 +133,7 @@ public sealed partial class ContainerFileTests
         var compose = Load(RepoPaths.Path("deploy", "docker", "compose.yaml"));
         var services = (YamlMappingNode)compose["services"];
         var names = services.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToArray();
-        Assert.Equal(["sfu", "prometheus", "grafana", "coturn"], names);
+        Assert.Equal(["sfu", "prometheus", "grafana", "coturn", "turn-cert"], names);
 
         var sfu = (YamlMappingNode)services["sfu"];
         Assert.Equal("host", Scalar(sfu, "network_mode"));

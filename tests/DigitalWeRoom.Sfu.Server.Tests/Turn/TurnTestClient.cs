@@ -11,16 +11,21 @@ namespace DigitalWeRoom.Sfu.Server.Tests.Turn;
 /// of the server's STUN code: Allocate with the long-term credential mechanism (RFC 8489 §9.2: a first request
 /// without credentials, 401 with REALM and NONCE, then USERNAME/REALM/NONCE/MESSAGE-INTEGRITY with key
 /// MD5(username:realm:password)), and CreatePermission (RFC 8656 §9). Each call returns 0 on success, else the
-/// ERROR-CODE (e.g. 401 Unauthorized, 403 Forbidden).
+/// ERROR-CODE (e.g. 401 Unauthorized, 403 Forbidden). Over a TCP socket, or any stream (TURN over TLS, RFC 8656 §5).
 /// </summary>
-internal sealed class TurnTestClient(Socket socket, string username, string password) : IDisposable
+internal sealed class TurnTestClient(Stream stream, string username, string password) : IDisposable
 {
+    public TurnTestClient(Socket socket, string username, string password)
+        : this(new NetworkStream(socket, ownsSocket: true), username, password)
+    {
+    }
+
     private const uint MagicCookie = 0x2112A442;
     private const ushort Allocate = 0x0003, CreatePermission = 0x0008;
     private const ushort Username = 0x0006, MessageIntegrity = 0x0008, ErrorCode = 0x0009, XorPeerAddress = 0x0012,
         Realm = 0x0014, Nonce = 0x0015, RequestedTransport = 0x0019;
 
-    private readonly NetworkStream _stream = new(socket, ownsSocket: true);
+    private readonly Stream _stream = stream;
     private byte[]? _realm, _nonce;
 
     /// <summary>Allocate a UDP relay (REQUESTED-TRANSPORT 17, RFC 8656 §7.1).</summary>

@@ -64,6 +64,15 @@ public sealed class MultiHomedReplyTests
         Assert.Equal(new IPEndPoint(Primary, server.Port), ReceiveStun(client, out _));
     }
 
+    [Fact]
+    public void A_second_server_on_a_port_in_use_is_refused_although_the_sockets_share_the_port_with_SO_REUSEPORT()
+    {
+        using var first = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Any, BindEachAddress = true });
+        var error = Assert.Throws<SocketException>(() =>
+            new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Any, Port = first.Port, BindEachAddress = true }));
+        Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
+    }
+
     /// <summary>The namespace with its two addresses, a server on <c>0.0.0.0</c> and a client on <see cref="Primary"/> in it.</summary>
     private sealed class TwoAddresses : IDisposable
     {

@@ -2,7 +2,7 @@
 // callbacks: media.js (own tracks), remote.js (others' tracks), mode.js (path rules), ui.js (tiles), layout.js,
 // panels.js, controls.js. Protocol: docs/signaling.md.
 
-import { Signaling } from './signaling.js';
+import { Signaling, signalingUrl } from './signaling.js';
 import { Reconnector, RETRY_ERRORS, TERMINAL_ERRORS } from './reconnect.js';
 import { P2PLink } from './p2p.js';
 import { SfuLink } from './sfu.js';
@@ -13,6 +13,7 @@ import { ERROR_TEXT } from './errors.js';
 import { Publisher } from './publisher.js';
 import { followClusterRedirects } from './cluster.js';
 import { handleRosterMessages, isValidName } from './roster-signals.js';
+import { Timeline } from './timeline.js';
 
 export class Meeting {
   /**
@@ -42,7 +43,7 @@ export class Meeting {
     this.listeners = new Map(); // event name -> Set of handlers (layout, panels, embedding API)
     this.ui.log = (text) => this.log(text);
 
-    this.signaling = new Signaling(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    this.signaling = new Signaling(signalingUrl());
     this.reconnector = new Reconnector({
       connect: () => this.signaling.connect(),
       onConnected: () => this.sendJoin(),
@@ -134,6 +135,7 @@ export class Meeting {
 
   sendJoin() {
     const codecs = this.codecs ?? videoCodecs();
+    Timeline.mark('join-sent');
     this.signaling.send({ type: 'join', room: this.room, name: this.name, p2p: this.allowP2p, ...(codecs ? { codecs } : {}), ...(this.token ? { token: this.token } : {}) });
   }
 
@@ -153,6 +155,7 @@ export class Meeting {
   }
 
   setMode(mode) {
+    Timeline.mark(`mode-${mode}`);
     this.log(`mode ${mode}`);
     this.mode = mode;
     this.ui.setMode(mode);
@@ -308,12 +311,14 @@ export class Meeting {
     }
     this.participants.clear();
     this.remote.clear();
+    Timeline.mark('joined');
     this.selfId = m.participantId;
     if (m.name) this.name = m.name;
     this.ui.setName('self', this.name);
     this.reconnector.succeeded();
     if (this.reconnector.reconnects > 0) this.ui.clearError();
     this.iceServers = m.iceServers ?? [];
+    this.sfu.prepare();
     for (const p of m.participants ?? []) this.participants.set(p.id, p);
     this.setMode(m.mode);
     this.publisher.restart();

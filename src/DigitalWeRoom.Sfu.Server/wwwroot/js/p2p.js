@@ -2,6 +2,8 @@
 // The server picks the initiator (lower participant id), which makes the first offer; later
 // renegotiations (screen share) use "perfect negotiation" with the non-initiator as polite peer.
 
+import { Timeline } from './timeline.js';
+
 export class P2PLink {
   /**
    * @param {{peerId: string, initiator: boolean, iceServers: RTCIceServer[], signaling: any,
@@ -33,6 +35,7 @@ export class P2PLink {
     pc.ontrack = (e) => this.onTrack(e.track, e.streams[0]?.id ?? '');
     pc.onconnectionstatechange = () => {
       const s = pc.connectionState;
+      Timeline.mark(`p2p-${s}`);
       if (s === 'connected' && !this.reported) {
         this.reported = true;
         this.reportWhenDecoding();

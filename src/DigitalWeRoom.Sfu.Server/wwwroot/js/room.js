@@ -17,7 +17,10 @@ import { PreJoin } from './prejoin.js';
 import { obtainToken, tokenClaims, tokenQuery } from './token.js';
 import { drawIcons } from './icons.js';
 import { RenameForm } from './rename.js';
+import { Timeline } from './timeline.js';
+import { Signaling, signalingUrl } from './signaling.js';
 
+Timeline.mark('script'); // every static module loaded and evaluated
 const params = new URLSearchParams(location.search);
 const room = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const testing = document.querySelector('meta[name="dwr-test-hooks"]') ? await import('/js/testing/hooks.js') : null;
@@ -48,8 +51,11 @@ if (!name || params.get('prejoin') === '1') {
   const choice = await new PreJoin({ room, media, pickers, name, token: given }).run();
   name = choice.name;
 } else {
+  // Joining at once: the signaling socket opens while the camera and microphone start.
+  Signaling.preopen(signalingUrl());
   await media.acquire({ audio: true, video: true });
 }
+Timeline.mark('media');
 
 const access = await obtainToken(room, name, params);
 document.getElementById('call').hidden = false;

@@ -7,6 +7,7 @@
 // Simulcast (camera slot answered with several rids) and dynacast: simulcast.js.
 
 import { configureEncodings, msidTracks } from './simulcast.js';
+import { Timeline } from './timeline.js';
 
 export class SfuLink {
   /**
@@ -51,18 +52,35 @@ export class SfuLink {
     }, wait);
   }
 
+  /**
+   * Joined: the connection is made now, before the server's offer arrives, and gathers its candidates at once
+   * (W3C webrtc-pc iceCandidatePoolSize): the TURN allocation (TLS, Allocate; RFC 8656 §7) then overlaps the offer
+   * and answer instead of starting at setLocalDescription (first-remote-frame timeline, docs/benchmarks.md).
+   */
+  prepare() {
+    this.ensurePc();
+  }
+
   ensurePc() {
     if (this.pc) return this.pc;
     // The server is ICE-lite and puts its UDP and ICE-TCP candidates in its offer; the joined message's TURN servers
     // give a relayed path where neither is reachable (the browser prefers UDP, then TCP, then TURN by priority).
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers(), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    const pc = new RTCPeerConnection({
+      iceServers: this.iceServers(), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceCandidatePoolSize: 1,
+    });
     pc.ontrack = (e) => {
       const serverTrackId = this.msid.get(e.transceiver?.mid);
       if (serverTrackId) this.serverTracks.set(e.track.id, serverTrackId);
       this.onTrack(e.track, e.streams[0]?.id ?? '');
     };
-    pc.onconnectionstatechange = () => this.onState?.(pc.connectionState);
+    pc.onconnectionstatechange = () => {
+      Timeline.mark(`sfu-${pc.connectionState}`); // 'sfu-connected': ICE and DTLS done
+      this.onState?.(pc.connectionState);
+    };
+    // A relayed candidate is gathered once the TURN allocation succeeded (TLS, Allocate, RFC 8656 §7).
+    pc.onicecandidate = (e) => { if (e.candidate?.type === 'relay') Timeline.mark('sfu-relay-gathered'); };
     pc.oniceconnectionstatechange = () => {
+      Timeline.mark(`sfu-ice-${pc.iceConnectionState}`);
       if (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed') this.requestIceRestart();
     };
     this.pc = pc;
@@ -78,6 +96,7 @@ export class SfuLink {
   }
 
   async answer(sdp) {
+    Timeline.mark('sfu-offer');
     const pc = this.ensurePc();
     this.msid = msidTracks(sdp);
     await pc.setRemoteDescription({ type: 'offer', sdp });
@@ -100,6 +119,7 @@ export class SfuLink {
     }
     await pc.setLocalDescription(await pc.createAnswer());
     this.signaling.send({ type: 'answer', target: 'server', sdp: pc.localDescription.sdp });
+    Timeline.mark('sfu-answer');
     for (const t of pc.getTransceivers()) {
       const serverTrackId = this.msid.get(t.mid);
       if (serverTrackId && !this.serverTracks.has(t.receiver.track.id)) this.serverTracks.set(t.receiver.track.id, serverTrackId);

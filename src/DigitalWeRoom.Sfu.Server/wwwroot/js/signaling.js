@@ -1,6 +1,25 @@
 // Signaling WebSocket (JSON). Protocol: docs/signaling.md.
 
+import { Timeline } from './timeline.js';
+
+/** The meeting server's signaling endpoint for this page. */
+export function signalingUrl() {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+/** A socket opened ahead of the join (preopen), adopted by the first connect() to the same URL. */
+let early = null;
+
 export class Signaling {
+  /**
+   * Opens the socket now, while the page still gets the camera and microphone: its handshake then overlaps
+   * getUserMedia instead of following it (first-remote-frame timeline, docs/benchmarks.md). Nothing is sent on it
+   * until connect() adopts it and the page joins; the server sends nothing before a join.
+   */
+  static preopen(url) {
+    if (!early) early = new WebSocket(url);
+  }
+
   constructor(url) {
     this.url = url;
     this.handlers = new Map();
@@ -16,11 +35,14 @@ export class Signaling {
   /** Resolves once the socket is open; rejects if the server cannot be reached. */
   connect() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.url);
+      const ready = early?.url === this.url && early.readyState <= WebSocket.OPEN ? early : null;
+      early = null;
+      const ws = ready ?? new WebSocket(this.url);
       this.ws = ws;
       let opened = false;
       ws.onopen = () => {
         opened = true;
+        Timeline.mark('ws-open');
         this.pingTimer = setInterval(() => this.send({ type: 'ping' }), 10000);
         resolve();
       };
@@ -35,6 +57,7 @@ export class Signaling {
         try { msg = JSON.parse(e.data); } catch { return; }
         if (msg && typeof msg.type === 'string') this.dispatch(msg);
       };
+      if (ws.readyState === WebSocket.OPEN) ws.onopen(); // preopened and already open
     });
   }
 

@@ -3,6 +3,7 @@
 
 import { MODE_LABELS } from './mode.js';
 import { icon, setToggle } from './icons.js';
+import { Timeline } from './timeline.js';
 
 /** Up to two initials of a display name, for a tile without video. */
 export function initials(name) {
@@ -15,7 +16,10 @@ function watchFrames(tile, video) {
   if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) return;
   const onFrame = (now) => {
     if (video !== tile.video) return; // replaced (make before break): its successor is watched
-    if (!tile.el.classList.contains('local') && UI.firstRemoteFrameAt === null) UI.firstRemoteFrameAt = now;
+    if (!tile.el.classList.contains('local') && UI.firstRemoteFrameAt === null) {
+      UI.firstRemoteFrameAt = now;
+      Timeline.mark('first-remote-frame', now);
+    }
     tile.frameTimes.push(now);
     if (tile.frameTimes.length > 4000) tile.frameTimes.splice(0, 2000);
     video.requestVideoFrameCallback(onFrame);

@@ -86,6 +86,36 @@ internal static partial class ContainerArtifacts
         [.. ((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)Load(RepoPaths.Path("deploy", "docker", "compose.yaml"))[0]["services"])[serviceName])["command"])
             .Children.Select(c => Interpolate(((YamlScalarNode)c).Value ?? "", shell))];
 
+    /// <summary>deploy/docker/compose.yaml's <paramref name="serviceName"/> <c>volumes</c> (short syntax), interpolated: host source, container target.</summary>
+    public static (string Source, string Target)[] ComposeServiceVolumes(string serviceName, IReadOnlyDictionary<string, string> shell) =>
+        [.. ((YamlSequenceNode)ComposeService(serviceName)["volumes"]).Children
+            .Select(c => Interpolate(((YamlScalarNode)c).Value!, shell).Split(':'))
+            .Select(parts => (parts[0], parts[1]))];
+
+    /// <summary>deploy/docker/compose.yaml's <paramref name="serviceName"/> <c>image</c>, interpolated.</summary>
+    public static string ComposeServiceImage(string serviceName, IReadOnlyDictionary<string, string> shell) =>
+        Interpolate(Scalar(ComposeService(serviceName), "image"), shell);
+
+    /// <summary>
+    /// <paramref name="arguments"/> as the service sees them, with each path under a bind mount's container target
+    /// rewritten to the host source that stands for it here (the test's folder).
+    /// </summary>
+    public static string[] MapVolumes(IEnumerable<string> arguments, (string Source, string Target)[] volumes)
+    {
+        string Map(string path) =>
+            volumes.FirstOrDefault(v => path == v.Target || path.StartsWith(v.Target + "/", StringComparison.Ordinal)) is { Target: not null } v
+                ? v.Source + path[v.Target.Length..]
+                : path;
+
+        // A path is a whole argument (--dir /tls) or an option's value (--cert=/etc/coturn/tls/cert.pem).
+        return [.. arguments.Select(a => a.StartsWith("--", StringComparison.Ordinal) && a.IndexOf('=', StringComparison.Ordinal) is > 0 and var eq
+            ? a[..(eq + 1)] + Map(a[(eq + 1)..])
+            : Map(a))];
+    }
+
+    private static YamlMappingNode ComposeService(string serviceName) =>
+        (YamlMappingNode)((YamlMappingNode)Load(RepoPaths.Path("deploy", "docker", "compose.yaml"))[0]["services"])[serviceName];
+
     /// <summary>deploy/docker/compose.cluster.yaml's <c>redis</c> service command.</summary>
     public static string[] ComposeClusterRedisCommand() =>
         [.. ((YamlSequenceNode)((YamlMappingNode)ClusterServices()["redis"])["command"]).Children.Select(c => ((YamlScalarNode)c).Value ?? "")];

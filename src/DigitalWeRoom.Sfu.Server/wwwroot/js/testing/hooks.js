@@ -4,6 +4,8 @@
 // ?pageSize=N. `window.dwr` exposes the meeting's state and per-path stats to the interop tests.
 
 import { UI } from '../ui.js';
+import { Timeline } from '../timeline.js';
+import { selectedCandidates } from '../mode.js';
 
 /** Camera size and the fake screen, before any capture. */
 export function configureMedia(media, params) {
@@ -43,8 +45,32 @@ function fakeScreenStream() {
   return stream;
 }
 
+/**
+ * The server path's first inbound video RTP and first decoded frame (getStats every 50 ms, so up to ~50 ms late) and
+ * the selected pair's local candidate, into the page's timeline (timeline.js) for the first-remote-frame benchmark.
+ */
+function watchFirstServerMedia(sfu) {
+  const started = performance.now();
+  const timer = setInterval(async () => {
+    if ('sfu-first-decoded' in Timeline.marks || performance.now() - started > 60_000) {
+      clearInterval(timer);
+      return;
+    }
+    if (!sfu.pc) return;
+    const report = await sfu.pc.getStats();
+    report.forEach((s) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+      if ((s.bytesReceived ?? 0) > 0) Timeline.mark('sfu-first-rtp');
+      if ((s.framesDecoded ?? 0) > 0) Timeline.mark('sfu-first-decoded');
+    });
+    const { local } = selectedCandidates(report);
+    if (local) Timeline.path ??= `${local.candidateType}/${local.protocol}${local.relayProtocol ? `/${local.relayProtocol}` : ''}`;
+  }, 50);
+}
+
 export function install({ meeting, ui, layout, speakers, quality, controls }) {
   const sfu = meeting.sfu;
+  watchFirstServerMedia(sfu);
   window.dwrSfu = sfu; // the server-path RTCPeerConnection (getStats)
   // Cluster (cluster.js): where the page is connected now, and a way to hand it a message as if the server had sent
   // it (through the redirect-following dispatch).
@@ -62,6 +88,8 @@ export function install({ meeting, ui, layout, speakers, quality, controls }) {
     get iceRestarts() { return sfu.iceRestarts; },
     now: () => performance.now(),
     get firstRemoteFrameAt() { return UI.firstRemoteFrameAt; },
+    /** The connection timeline (timeline.js): step -> ms since navigation start, and the server path's local candidate. */
+    get timeline() { return { marks: { ...Timeline.marks }, path: Timeline.path ?? null }; },
     longestFrameGap: (participantId, since) => ui.longestFrameGap(participantId, since)?.gap ?? null,
     frameGapReport: (participantId, since) => ({ ...ui.longestFrameGap(participantId, since), events: meeting.events.filter((e) => e[0] >= since) }),
     async stats() {

@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
-using DigitalWeRoom.Sfu.LoadTest.Janus;
 using DigitalWeRoom.Sfu.LoadTest.Participants;
 
 namespace DigitalWeRoom.Sfu.LoadTest.Targets;
@@ -10,25 +9,24 @@ namespace DigitalWeRoom.Sfu.LoadTest.Targets;
 /// <c>view</c> with the participants whose tiles are on its grid page (last-N input, docs/signaling.md). A tile of
 /// 0 x 0 (<see cref="SyntheticParticipant.TileFor"/>) is not on the page: no <c>video-size</c>, not in <c>visible</c>.
 /// </summary>
-internal sealed partial class ServerTarget
+/// <param name="ownerOf">The participant id and publisher index of a server track id, null if not (yet) known.</param>
+internal sealed class TileMessages(Func<string, (string Id, int Publisher)?> ownerOf)
 {
     /// <summary>
     /// The subscriber's tiles changed (<see cref="SyntheticParticipant.TileFor"/>): <c>video-size</c> again for every
     /// camera track it receives, paced under the server's limit of 10 per second per participant.
     /// </summary>
-    public void ResendVideoSizes(SyntheticParticipant participant)
+    public void Resend(ServerMember m)
     {
-        Member m;
-        lock (_control) m = _members[participant];
         lock (m.VideoTracks)
         {
             foreach (var track in m.VideoTracks) m.PendingSizes.Add(track);
         }
-        if (m.SizeLoop is null && participant.TileFor is not null) m.SizeLoop = Task.Run(() => VideoSizeLoopAsync(m), CancellationToken.None);
+        if (m.SizeLoop is null && m.Participant.TileFor is not null) m.SizeLoop = Task.Run(() => RunSizeLoopAsync(m), CancellationToken.None);
     }
 
     /// <summary>A server offer: queue <c>video-size</c> for new camera tracks on the page, and send <c>view</c> when the page's set changed.</summary>
-    private async Task OnVideoTracksAsync(Member m, ClientSdp.Remote offer)
+    public async Task OnOfferAsync(ServerMember m, ClientSdp.Remote offer)
     {
         var tileFor = m.Participant.TileFor!;
         string[] visible;
@@ -37,10 +35,10 @@ internal sealed partial class ServerTarget
             foreach (var s in offer.Sections)
             {
                 if (s.Kind != "video" || s.Direction != "sendonly" || s.MsidTrack is not { } track || !m.VideoTracks.Add(track)) continue;
-                if (PublisherOf(track) is int publisher && tileFor(publisher) is (0, 0)) continue;
+                if (ownerOf(track)?.Publisher is int publisher && tileFor(publisher) is (0, 0)) continue;
                 m.PendingSizes.Add(track);
             }
-            visible = [.. m.VideoTracks.Select(OwnerOf).OfType<(string Id, int Publisher)>().Where(x => tileFor(x.Publisher) is not (0, 0)).Select(x => x.Id).Distinct().Order(StringComparer.Ordinal)];
+            visible = [.. m.VideoTracks.Select(ownerOf).OfType<(string Id, int Publisher)>().Where(x => tileFor(x.Publisher) is not (0, 0)).Select(x => x.Id).Distinct().Order(StringComparer.Ordinal)];
             if (visible.SequenceEqual(m.Visible)) return;
             m.Visible = visible;
         }
@@ -49,7 +47,7 @@ internal sealed partial class ServerTarget
     }
 
     /// <summary>Sends pending <c>video-size</c> messages, one per 125 ms (the server applies at most 10 per second).</summary>
-    private async Task VideoSizeLoopAsync(Member m)
+    public async Task RunSizeLoopAsync(ServerMember m)
     {
         try
         {
@@ -62,7 +60,7 @@ internal sealed partial class ServerTarget
                     track = m.PendingSizes.FirstOrDefault();
                     if (track is not null) m.PendingSizes.Remove(track);
                 }
-                if (track is null || m.Participant.TileFor is not { } tileFor || PublisherOf(track) is not int publisher) continue;
+                if (track is null || m.Participant.TileFor is not { } tileFor || ownerOf(track)?.Publisher is not int publisher) continue;
                 var (width, height) = tileFor(publisher);
                 if (width == 0 && height == 0) continue;
                 await m.SendAsync(new JsonObject { ["type"] = "video-size", ["trackId"] = track, ["width"] = width, ["height"] = height }, CancellationToken.None).ConfigureAwait(false);
@@ -71,24 +69,5 @@ internal sealed partial class ServerTarget
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
         }
-    }
-
-    /// <summary>The publisher index of a server track id <c>"&lt;participantId&gt;-&lt;mid&gt;"</c>.</summary>
-    private int? PublisherOf(string trackId) => OwnerOf(trackId)?.Publisher;
-
-    /// <summary>The participant id and publisher index of a server track id <c>"&lt;participantId&gt;-&lt;mid&gt;"</c>.</summary>
-    private (string Id, int Publisher)? OwnerOf(string trackId)
-    {
-        lock (_control)
-        {
-            foreach (var other in _members.Values)
-            {
-                if (other.ParticipantId is { } id && trackId.Length > id.Length && trackId.StartsWith(id, StringComparison.Ordinal) && trackId[id.Length] == '-')
-                {
-                    return (id, other.Participant.Plan.PublisherIndex);
-                }
-            }
-        }
-        return null;
     }
 }

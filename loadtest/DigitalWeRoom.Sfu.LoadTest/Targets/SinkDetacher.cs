@@ -11,28 +11,26 @@ namespace DigitalWeRoom.Sfu.LoadTest.Targets;
 /// minimum, and everything the server sends it is dropped by the kernel; its consent checks (the client's own timer)
 /// and its receiver reports (this one) keep going out, so the server cannot tell it from a probe.
 /// </summary>
-internal sealed partial class ServerTarget
+/// <param name="shared">The pump every client's socket is read by, or null (a thread per client; sinks get a pump of their own).</param>
+/// <param name="rtcpInterval">How often each connected member sends its receiver reports.</param>
+internal sealed class SinkDetacher(SharedReceivePump? shared, TimeSpan rtcpInterval) : IDisposable
 {
-    private readonly object _pumpGate = new();
+    private readonly object _gate = new();
     private SharedReceivePump? _joinPump;
-
-    /// <summary>How often each connected member sends its RTCP receiver reports (browsers: about 1 s for video).</summary>
-    public TimeSpan RtcpInterval { get; init; } = TimeSpan.FromSeconds(1);
+    private int _detached;
 
     /// <summary>Sinks connected and detached so far.</summary>
-    public int SinksDetached => Volatile.Read(ref _sinksDetached);
-
-    private int _sinksDetached;
+    public int Detached => Volatile.Read(ref _detached);
 
     /// <summary>The pump that reads a new client's socket: the shared one, or (for a sink without one) a pump of our own.</summary>
-    private SharedReceivePump? PumpFor(SyntheticParticipant participant)
+    public SharedReceivePump? PumpFor(SyntheticParticipant participant)
     {
-        if (ReceivePump is not null || !participant.Plan.Sink) return ReceivePump;
-        lock (_pumpGate) return _joinPump ??= new SharedReceivePump(1);
+        if (shared is not null || !participant.Plan.Sink) return shared;
+        lock (_gate) return _joinPump ??= new SharedReceivePump(1);
     }
 
     /// <summary>Connected: a sink stops reading; every member starts its receiver-report timer.</summary>
-    private void OnMemberConnected(Member m)
+    public void OnConnected(ServerMember m)
     {
         IceControllingClient client = m.Client!;
         m.Participant.LocalPort = client.Endpoint.LocalEndPoint.Port;
@@ -47,14 +45,14 @@ internal sealed partial class ServerTarget
             catch (SocketException)
             {
             }
-            Interlocked.Increment(ref _sinksDetached);
+            Interlocked.Increment(ref _detached);
         }
-        var first = TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Max(2, (int)RtcpInterval.TotalMilliseconds)));
-        m.RtcpTimer = TimeProvider.System.CreateTimer(static state => SendReports((Member)state!), m, first, RtcpInterval);
+        var first = TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Max(2, (int)rtcpInterval.TotalMilliseconds)));
+        m.RtcpTimer = TimeProvider.System.CreateTimer(static state => SendReports((ServerMember)state!), m, first, rtcpInterval);
     }
 
     /// <summary>One interval's receiver reports: as many compounds as it takes to name every SSRC (31 per RR).</summary>
-    private static void SendReports(Member m)
+    private static void SendReports(ServerMember m)
     {
         if (m.Client is not { } client || !Monitor.TryEnter(m.RtcpBuffer)) return;
         try
@@ -76,9 +74,9 @@ internal sealed partial class ServerTarget
         }
     }
 
-    private void DisposeSinks()
+    public void Dispose()
     {
-        lock (_pumpGate)
+        lock (_gate)
         {
             _joinPump?.Dispose();
             _joinPump = null;
