@@ -10,12 +10,18 @@ namespace DigitalWeRoom.Sfu.Server;
 
 /// <summary>
 /// Binds the media port at start-up, so a misconfiguration shows at once (and STUN answers early), and says when the
-/// announced addresses cannot be reached from elsewhere or the STUN servers did not answer.
+/// announced addresses cannot be reached from elsewhere or the STUN servers did not answer, and when a full room's SDP
+/// answers would not fit the signaling message limit.
 /// </summary>
-internal sealed class SfuMediaHostedService(SfuMediaHost host, ILogger<SfuMediaHostedService> logger) : IHostedService
+internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptions> options, ILogger<SfuMediaHostedService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (MessageSizeAdvice.Warning(options.Value.Limits) is { } sizeWarning)
+        {
+            logger.LogWarning("Signaling: {Warning}", sizeWarning);
+        }
+
         try
         {
             var endpoint = host.Endpoint;

@@ -33,6 +33,15 @@ internal sealed class Coturn : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether any line coturn printed so far (not only the last ones <see cref="Log"/> keeps) contains <paramref name="text"/>.</summary>
+    public bool Logged(string text)
+    {
+        lock (_log)
+        {
+            return _log.Exists(line => line.Contains(text, StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>
     /// Starts <c>turnserver</c> with <paramref name="arguments"/> and waits until it accepts TCP on
     /// <paramref name="address"/>:<paramref name="readyPort"/>.
