@@ -42,10 +42,7 @@ public enum DropReason : byte
     /// <summary>An authenticated check came from a tuple another live transport owns (issue #12, finding 3).</summary>
     TupleOwnedByOther = 34,
 
-    /// <summary>
-    /// DTLS from a validated tuple of the transport that is not its selected pair once a pair is nominated
-    /// (RFC 8445 §12.1: after nomination the peer sends on the selected pair only).
-    /// </summary>
+    /// <summary>DTLS from a validated tuple before the transport has any selected pair (RFC 8445 §12.2 receives on any valid pair once there is one).</summary>
     DtlsNotSelectedPair = 35,
 
     // SRTP / SRTCP (RFC 3711, RFC 7714).

@@ -29,7 +29,7 @@ public sealed class TransportTimeline
     /// <summary>Whether the first USE-CANDIDATE came over ICE-TCP (null before any).</summary>
     public bool? FirstNominationWasTcp => Volatile.Read(ref _firstNominationTcp) is var t and >= 0 ? t == 1 : null;
 
-    /// <summary>DTLS records dropped because they came on a validated pair other than the nominated one (RFC 8445 §12.1).</summary>
+    /// <summary>DTLS records that came on a validated pair other than the selected one (accepted, RFC 8445 §12.2).</summary>
     public long DtlsRecordsOffPath => Interlocked.Read(ref _dtlsRecordsOffPath);
 
     public long FirstDtlsRecord => Volatile.Read(ref _firstDtlsRecord);

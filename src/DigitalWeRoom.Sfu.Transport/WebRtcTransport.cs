@@ -190,12 +190,16 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
     internal void OnDtlsDatagram(PooledPacket packet, in TransportTuple tuple, DropCounters socketDrops)
     {
         CandidatePair? path = _pairs.Selected;
-        if (path is null || (path.Tuple != tuple && !_pairs.TryFollowPeer(tuple, _endpoint.Options.TimeProvider)))
+        if (path is null)
         {
-            // Once a pair is nominated, only the selected pair talks DTLS (RFC 8445 §12.1).
             socketDrops.Increment(DropReason.DtlsNotSelectedPair);
-            Timeline.OnDtlsRecordOffPath();
             return;
+        }
+        if (path.Tuple != tuple && !_pairs.TryFollowPeer(tuple, _endpoint.Options.TimeProvider))
+        {
+            // RFC 8445 §12.2: data is received on any valid pair, even after nomination (a Firefox that nominated
+            // several pairs may settle on another one than ours); our own flights stay on the selected pair.
+            Timeline.OnDtlsRecordOffPath();
         }
         // RFC 6347 §4.1: whole, well-formed records only reach BouncyCastle; anything else is dropped with its reason.
         if (!Protocols.Dtls.DtlsRecordReader.Validate(packet.Span, out _, out DropReason malformed))

@@ -65,7 +65,7 @@ public sealed class SfuRoomMedia : IRoomMedia, IProducerLayerListener, Media.Spe
         _byParticipant[participantId] = session;
         AttachLoop(host);
         session.Start();
-        session.SendSpeaker(DominantSpeaker);
+        session.LastN.SendSpeaker(DominantSpeaker);
         return session;
     }
 
@@ -261,10 +261,10 @@ public sealed class SfuRoomMedia : IRoomMedia, IProducerLayerListener, Media.Spe
         {
             if (changed)
             {
-                session.SendSpeaker(participantId);
+                session.LastN.SendSpeaker(participantId);
             }
 
-            session.ApplyLastN();
+            session.LastN.Apply();
         }
     }
 }

@@ -14,28 +14,28 @@ namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 /// One participant's connection to the server: negotiation (the server always offers), its
 /// WebRtcTransport on the shared port, its MediaTransport in the room's Router, producers for what it
 /// publishes and consumers for what it receives. Room-loop calls only, except the transport listener
-/// callbacks, which run on the UDP receive thread and touch nothing but the media transport.
+/// callbacks, which run on the UDP receive thread and touch nothing but the media transport. What it publishes is
+/// <see cref="PublishedTracks"/>; speaker, last-N and the forwarding gate <see cref="LastNForwarding"/>; tile sizes <see cref="VideoSizeRequests"/>.
 /// </summary>
-public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
+public sealed class SfuSession : ISfuSession, ISimulcastSession, IMediaTransportListener
 {
     private readonly SfuRoomMedia _room;
     private readonly ISfuSessionHost _host;
     private IceCredentials _localIce = IceCredentials.Generate();
     private readonly SfuNegotiator _negotiator;
-    private readonly Dictionary<string, PublishedTrack> _published = [];
     private readonly Dictionary<string, Consumer> _consumers = [];
     private readonly HashSet<string> _subscribed = new(StringComparer.Ordinal);
     private string _lastRequest = "";
     private bool _renegotiate;
     private bool _forceOffer;
-    private bool _forwarding = true;
-    private readonly OperatorMutes _operatorMutes = new();
-    private bool _canPublish = true;
     private bool _canSubscribe = true;
     private bool _disposed;
     private volatile WebRtcTransport? _transport;
     private volatile MediaTransport? _media;
     private readonly NegotiationSpan _negotiation = new();
+    private readonly LastNForwarding _lastN;
+    private readonly VideoSizeRequests _videoSizes;
+    private readonly PublishedTracks _published;
 
     public SfuSession(SfuRoomMedia room, string participantId, ISfuSessionHost host)
     {
@@ -43,6 +43,9 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         _host = host;
         ParticipantId = participantId;
         Timeline = new SfuSessionTimeline(room.Router.Time, () => _consumers.Values);
+        _lastN = new LastNForwarding(room, host, participantId, _consumers, _subscribed);
+        _videoSizes = new VideoSizeRequests(room, _consumers);
+        _published = new PublishedTracks(room, this, _lastN);
         var endpoint = room.Endpoint;
         _negotiator = SfuNegotiator.Create(room.Negotiation, new LocalTransportParameters(
             _localIce.Ufrag, _localIce.Password, endpoint.Certificate.Fingerprint.ToSdpValue(),
@@ -58,7 +61,16 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
     public WebRtcTransport? IceTransport => _transport;
 
     /// <summary>The tracks this participant publishes, by publish section (each with all its simulcast layers).</summary>
-    public IReadOnlyCollection<PublishedTrack> Published => _published.Values;
+    public IReadOnlyCollection<PublishedTrack> Published => _published.Tracks;
+
+    /// <summary>This participant's speaker and last-N state (the room tells it of speaker changes).</summary>
+    internal LastNForwarding LastN => _lastN;
+
+    /// <summary>Participants whose video this subscriber currently receives.</summary>
+    public IReadOnlyCollection<string> ForwardedVideo => _lastN.Active;
+
+    /// <summary>video-size messages ignored by the rate limit.</summary>
+    public long VideoSizesDropped => _videoSizes.Dropped;
 
     public void Start() => Renegotiate();
 
@@ -163,7 +175,7 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         {
             EnsureTransport(result);
             _transport!.SetRemoteIce(result.RemoteIceUfrag, result.RemoteIcePwd);
-            if (SyncProducers(result))
+            if (_published.Sync(result, _media!))
             {
                 _room.OnProducersChanged(this);
             }
@@ -204,44 +216,6 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         _transport = transport;
     }
 
-    /// <summary>Producers for the publish sections the client sends on. True when one was added.</summary>
-    private bool SyncProducers(NegotiationResult result)
-    {
-        var changed = false;
-        foreach (var media in result.Media)
-        {
-            if (!_canPublish || media.Purpose == SlotPurpose.Subscribe || !media.ClientSends || _published.ContainsKey(media.Mid) || media.Codecs.Count == 0)
-            {
-                continue;
-            }
-
-            var kind = media.Kind;
-            var prefix = kind == MediaKind.Audio ? "audio/" : "video/";
-            var codecs = media.Codecs.Select(c => new RtpCodec(c.PayloadType, prefix + c.Name, c.ClockRate)).ToArray();
-            var stream = media.RemoteStreams.Count > 0 ? media.RemoteStreams[0] : null;
-            Producer[] layers = kind == MediaKind.Video && media.RemoteRids.Count > 1 ? CreateLayerProducers(media, codecs, media.RtxPayloadTypePairs(rtxFirst: true)) : [_room.Router.CreateProducer(_media!, new ProducerOptions($"{ParticipantId}-{media.Mid}", kind, stream?.Ssrc ?? 0, codecs)
-            {
-                RtxSsrc = stream?.RtxSsrc ?? 0,
-                RtxPayloadTypes = media.RtxPayloadTypePairs(rtxFirst: true),
-                Mid = media.Mid,
-            })];
-            var track = new PublishedTrack(layers[0].Id, kind, media.Purpose, layers);
-            foreach (var layer in track.Layers)
-            {
-                layer.Paused = _operatorMutes.IsMuted(kind);
-            }
-            _published[media.Mid] = track;
-            if (media.Purpose == SlotPurpose.PublishAudio)
-            {
-                AttachSpeaker(track.Lowest);
-            }
-
-            changed = true;
-        }
-
-        return changed;
-    }
-
     /// <summary>Consumers for the subscribe sections the client receives on; others are closed.</summary>
     private void SyncConsumers(NegotiationResult result)
     {
@@ -275,17 +249,17 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             }
 
             _consumers[trackId] = _room.Router.CreateConsumer(_media!, producer,
-                WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
+                _videoSizes.WithLayers(new ConsumerOptions($"{ParticipantId}<{trackId}", media.LocalSsrc)
                 {
                     // Paused until the subscriber's transport is up: resuming then replays the key-frame cache to a
                     // connection that can carry it (before DTLS completes those packets could not be sent).
-                    Paused = !_forwarding || !_mediaConnected || !IsForwardedByLastN(producer),
+                    Paused = !_lastN.Forwards(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = media.RtxPayloadTypePairs(rtxFirst: false),
                 }, producer));
         }
 
-        ApplyLastN();
+        _lastN.Apply();
     }
 
     public void AddRemoteCandidate(IceCandidateInfo candidate)
@@ -331,34 +305,34 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
             }
         }
 
-        ApplyLastN();
+        _lastN.Apply();
         Renegotiate();
     }
 
     public void SetPermissions(bool canPublish, bool canSubscribe)
     {
-        _canPublish = canPublish;
+        _published.CanPublish = canPublish;
         _canSubscribe = canSubscribe;
     }
 
-    public void SetPublisherMuted(string kind, bool muted) => _operatorMutes.Set(kind, muted, _published.Values);
+    public void SetPublisherMuted(string kind, bool muted) => _published.SetMuted(kind, muted);
 
-    public void SetForwarding(bool enabled)
+    public void SetForwarding(bool enabled) => _lastN.SetForwarding(enabled);
+
+    public string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned) => _lastN.SetView(visible, pinned);
+
+    /// <summary>Room loop: the page shows <paramref name="trackId"/> in a tile of this many device pixels.</summary>
+    public void SetVideoSize(string trackId, int width, int height) => _videoSizes.Set(trackId, width, height);
+
+    /// <summary>The published track whose lowest layer is <paramref name="lowest"/>; null if it is not this session's.</summary>
+    public PublishedTrack? TrackOf(Producer lowest) => _published.TrackOf(lowest);
+
+    /// <summary>Dynacast (any thread): tell this publisher which rids of its track to encode.</summary>
+    internal void SendLayers(string trackId, string[] activeRids)
     {
-        _forwarding = enabled;
-        foreach (var consumer in _consumers.Values)
+        if (!_disposed)
         {
-            if (enabled)
-            {
-                if (_mediaConnected && IsForwardedByLastN(consumer.Producer))
-                {
-                    consumer.Resume();
-                }
-            }
-            else
-            {
-                consumer.Pause();
-            }
+            _host.Send(new SignalMessage { Type = MessageTypes.Layers, TrackId = trackId, Active = activeRids });
         }
     }
 
@@ -372,7 +346,7 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         _disposed = true;
         _negotiation.End("closed");
         _room.Remove(this);
-        DetachSpeakers();
+        _lastN.Close();
         if (_transport is { State: WebRtcTransportState.New })
         {
             // An answer was applied but not one ICE check ever reached us (ICE-lite: the client's checks failed).
@@ -401,5 +375,23 @@ public sealed partial class SfuSession : ISfuSession, IMediaTransportListener
         }
 
         _host.ReportState(SfuTransports.StateOf(transport, state));
+    }
+
+    /// <summary>
+    /// Subscriber's receive loop (allocation): some video was paused or resumed for bandwidth; reported through the
+    /// room loop (coalesced).
+    /// </summary>
+    public void OnBandwidthPausesChanged(MediaTransport transport) => _lastN.OnBandwidthPausesChanged();
+
+    /// <summary>Room loop: the transport connected (DTLS done); consumers created before start forwarding now.</summary>
+    private void OnMediaConnected()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        Timeline.OnMediaConnected();
+        _lastN.OnMediaConnected();
     }
 }

@@ -318,7 +318,6 @@ export class Meeting {
     this.reconnector.succeeded();
     if (this.reconnector.reconnects > 0) this.ui.clearError();
     this.iceServers = m.iceServers ?? [];
-    this.sfu.prepare();
     for (const p of m.participants ?? []) this.participants.set(p.id, p);
     this.setMode(m.mode);
     this.publisher.restart();

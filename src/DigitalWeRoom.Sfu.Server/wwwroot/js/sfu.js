@@ -52,22 +52,13 @@ export class SfuLink {
     }, wait);
   }
 
-  /**
-   * Joined: the connection is made now, before the server's offer arrives, and gathers its candidates at once
-   * (W3C webrtc-pc iceCandidatePoolSize): the TURN allocation (TLS, Allocate; RFC 8656 §7) then overlaps the offer
-   * and answer instead of starting at setLocalDescription (first-remote-frame timeline, docs/benchmarks.md).
-   */
-  prepare() {
-    this.ensurePc();
-  }
-
   ensurePc() {
     if (this.pc) return this.pc;
     // The server is ICE-lite and puts its UDP and ICE-TCP candidates in its offer; the joined message's TURN servers
     // give a relayed path where neither is reachable (the browser prefers UDP, then TCP, then TURN by priority).
-    const pc = new RTCPeerConnection({
-      iceServers: this.iceServers(), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceCandidatePoolSize: 1,
-    });
+    // NOTE: no iceCandidatePoolSize (pre-gathering the TURN allocation at joined): with it the TURN/TLS meeting test's
+    // 2→3 switch gap went over its 1 s bound in 3 of 4 runs, without it in none of 3 (docs/benchmarks.md).
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers(), bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     pc.ontrack = (e) => {
       const serverTrackId = this.msid.get(e.transceiver?.mid);
       if (serverTrackId) this.serverTracks.set(e.track.id, serverTrackId);

@@ -5,39 +5,62 @@ using DigitalWeRoom.Sfu.Rooms.Signaling;
 namespace DigitalWeRoom.Sfu.Rooms.SfuPath;
 
 /// <summary>
-/// Active speaker and last-N for one participant (issue #4 item 6, docs/media-routing.md). As a publisher its
-/// microphone producer feeds the room's speaker detector (RFC 6464 levels, extension id from the negotiation). As a
-/// subscriber it receives video only from the N most relevant others (<see cref="LastNSelector"/>: recent speakers,
-/// then pinned, then on screen as its page reports in <c>view</c>); the other video consumers are paused at the
-/// server and resumed with a key-frame request (served from the key-frame cache). Every change of the forwarded set
-/// is reported in a <c>video-forwarded</c> message, which also lists the videos the subscriber's bandwidth
-/// allocation paused (<c>bandwidth</c>: their lowest layer does not fit its estimate). Room loop only, except
-/// <see cref="OnBandwidthPausesChanged"/>.
+/// Active speaker, last-N and the forwarding gate for one participant's session (issue #4 item 6,
+/// docs/media-routing.md). As a publisher its microphone producer feeds the room's speaker detector (RFC 6464 levels,
+/// extension id from the negotiation). As a subscriber it receives video only from the N most relevant others
+/// (<see cref="LastNSelector"/>: recent speakers, then pinned, then on screen as its page reports in <c>view</c>); the
+/// other video consumers are paused at the server and resumed with a key-frame request (served from the key-frame
+/// cache). A consumer forwards only while the room forwards through the server (<see cref="SetForwarding"/>), the
+/// subscriber's transport is connected and last-N selects it. Every change of the forwarded set is reported in a
+/// <c>video-forwarded</c> message, which also lists the videos the subscriber's bandwidth allocation paused
+/// (<c>bandwidth</c>: their lowest layer does not fit its estimate). It reads the session's consumers and
+/// subscriptions, never changes them. Room loop only, except <see cref="OnBandwidthPausesChanged"/>.
 /// </summary>
-public sealed partial class SfuSession
+internal sealed class LastNForwarding
 {
     /// <summary>A page's <c>view</c> is applied at most this often; a newer one in between is applied when the interval ends.</summary>
     public static readonly TimeSpan ViewApplyInterval = TimeSpan.FromMilliseconds(250);
 
+    private readonly SfuRoomMedia _room;
+    private readonly ISfuSessionHost _host;
+    private readonly string _participantId;
+    private readonly Dictionary<string, Consumer> _consumers;
+    private readonly IReadOnlySet<string> _subscribed;
     private readonly List<SpeakerActivity> _speakers = [];
-    private readonly List<string> _lastNResumed = [];
-    private readonly List<string> _lastNPaused = [];
+    private readonly List<string> _resumed = [];
+    private readonly List<string> _paused = [];
     private LastNState? _lastN;
     private string _forwardedKey = "";
     private long _viewAppliedAt;
     private ITimer? _viewTimer;
+    private bool _forwarding = true;
     private bool _mediaConnected;
+    private bool _closed;
     private int _bandwidthReportPending;
+
+    /// <param name="consumers">The session's consumers by track id (read here, changed only by the session).</param>
+    /// <param name="subscribed">The publishers the session subscribes to (read here, changed only by the session).</param>
+    public LastNForwarding(SfuRoomMedia room, ISfuSessionHost host, string participantId, Dictionary<string, Consumer> consumers, IReadOnlySet<string> subscribed)
+    {
+        _room = room;
+        _host = host;
+        _participantId = participantId;
+        _consumers = consumers;
+        _subscribed = subscribed;
+    }
 
     private LastNState LastN => _lastN ??= new LastNState(_room.LastN);
 
     /// <summary>Participants whose video this subscriber currently receives.</summary>
-    public IReadOnlyCollection<string> ForwardedVideo => LastN.Active;
+    public IReadOnlyCollection<string> Active => LastN.Active;
+
+    /// <summary>Whether a new consumer of <paramref name="producer"/> starts forwarding (else it starts paused).</summary>
+    public bool Forwards(Producer producer) => _forwarding && _mediaConnected && IsForwardedByLastN(producer);
 
     /// <summary>Tells this participant who the dominant speaker is (null: nobody; then nothing is sent before the first one).</summary>
     internal void SendSpeaker(string? participantId)
     {
-        if (_disposed || participantId is null && _room.SpeakerHistory.Count == 0)
+        if (_closed || participantId is null && _room.SpeakerHistory.Count == 0)
         {
             return;
         }
@@ -45,9 +68,10 @@ public sealed partial class SfuSession
         _host.Send(new SignalMessage { Type = MessageTypes.Speaker, ParticipantId = participantId });
     }
 
+    /// <summary>The page's <c>view</c>: tiles on screen and pinned, applied at most every <see cref="ViewApplyInterval"/>.</summary>
     public string? SetView(IReadOnlyList<string> visible, IReadOnlyList<string> pinned)
     {
-        if (_disposed)
+        if (_closed)
         {
             return null;
         }
@@ -61,11 +85,11 @@ public sealed partial class SfuSession
         if (_viewAppliedAt == 0 || since >= ViewApplyInterval)
         {
             _viewAppliedAt = now;
-            ApplyLastN();
+            Apply();
         }
         else
         {
-            _viewTimer ??= time.CreateTimer(static state => ((SfuSession)state!).OnViewTimer(), this, ViewApplyInterval - since, Timeout.InfiniteTimeSpan);
+            _viewTimer ??= time.CreateTimer(static state => ((LastNForwarding)state!).OnViewTimer(), this, ViewApplyInterval - since, Timeout.InfiniteTimeSpan);
         }
 
         return null;
@@ -89,19 +113,18 @@ public sealed partial class SfuSession
         _viewTimer?.Dispose();
         _viewTimer = null;
         _viewAppliedAt = _room.Router.Time.GetTimestamp();
-        ApplyLastN();
+        Apply();
     });
 
     /// <summary>Room loop: the transport connected (DTLS done); consumers created before start forwarding now.</summary>
-    private void OnMediaConnected()
+    internal void OnMediaConnected()
     {
-        if (_disposed || _mediaConnected)
+        if (_closed || _mediaConnected)
         {
             return;
         }
 
         _mediaConnected = true;
-        Timeline.OnMediaConnected();
         foreach (var consumer in _consumers.Values)
         {
             if (_forwarding && !consumer.IsClosed && IsForwardedByLastN(consumer.Producer))
@@ -111,16 +134,39 @@ public sealed partial class SfuSession
         }
     }
 
-    /// <summary>Recomputes the forwarded set and pauses/resumes video consumers to match; reports a change.</summary>
-    internal void ApplyLastN()
+    /// <summary>
+    /// False while the room is peer-to-peer: every consumer pauses. True: those last-N selects resume once the
+    /// transport is connected.
+    /// </summary>
+    internal void SetForwarding(bool enabled)
     {
-        if (_disposed)
+        _forwarding = enabled;
+        foreach (var consumer in _consumers.Values)
+        {
+            if (enabled)
+            {
+                if (_mediaConnected && IsForwardedByLastN(consumer.Producer))
+                {
+                    consumer.Resume();
+                }
+            }
+            else
+            {
+                consumer.Pause();
+            }
+        }
+    }
+
+    /// <summary>Recomputes the forwarded set and pauses/resumes video consumers to match; reports a change.</summary>
+    internal void Apply()
+    {
+        if (_closed)
         {
             return;
         }
 
         var candidates = VideoPublishers();
-        LastN.Update(candidates, _room.SpeakerHistory, _lastNResumed, _lastNPaused);
+        LastN.Update(candidates, _room.SpeakerHistory, _resumed, _paused);
         foreach (var consumer in _consumers.Values)
         {
             if (consumer.IsClosed || consumer.Kind != MediaKind.Video)
@@ -165,7 +211,7 @@ public sealed partial class SfuSession
     /// Subscriber's receive loop (allocation): some video was paused or resumed for bandwidth. Coalesced: at most one
     /// report is pending on the room loop at a time, and it reads the state then.
     /// </summary>
-    public void OnBandwidthPausesChanged(MediaTransport transport)
+    internal void OnBandwidthPausesChanged()
     {
         if (Interlocked.Exchange(ref _bandwidthReportPending, 1) != 0)
         {
@@ -175,7 +221,7 @@ public sealed partial class SfuSession
         _host.Post(() =>
         {
             Volatile.Write(ref _bandwidthReportPending, 0);
-            if (!_disposed)
+            if (!_closed)
             {
                 ReportForwarded(VideoPublishers());
             }
@@ -217,15 +263,18 @@ public sealed partial class SfuSession
         _host.Send(new SignalMessage { Type = MessageTypes.VideoForwarded, On = on, Off = off, Bandwidth = bandwidth.Length > 0 ? bandwidth : null });
     }
 
-    private void AttachSpeaker(Producer producer)
+    /// <summary>Room loop: this participant's microphone producer feeds the room's speaker detector.</summary>
+    internal void AttachSpeaker(Producer producer)
     {
-        var speaker = _room.Router.Speakers.With(d => d.AddSpeaker(ParticipantId));
+        var speaker = _room.Router.Speakers.With(d => d.AddSpeaker(_participantId));
         producer.Speaker = speaker;
         _speakers.Add(speaker);
     }
 
-    private void DetachSpeakers()
+    /// <summary>The session closed: nothing more is applied or sent; the view timer stops and the speakers leave the detector.</summary>
+    internal void Close()
     {
+        _closed = true;
         _viewTimer?.Dispose();
         _viewTimer = null;
         foreach (var speaker in _speakers)
