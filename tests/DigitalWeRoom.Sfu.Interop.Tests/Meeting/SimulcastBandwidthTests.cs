@@ -160,6 +160,9 @@ public sealed class SimulcastBandwidthTests(ITestOutputHelper output)
 
         var cId = await Dwr.IdAsync(c);
         var router = host.Services.GetRequiredService<SfuMediaHost>().FindRoom(room)!.Router;
+        // The page says "sfu" once it has the server's offer; the server's transport exists once it applied her answer.
+        Assert.True(await SimulcastPage.WaitUntilAsync(() => Task.FromResult(router.Transports.ToArray().Any(t => t.Id == cId)), TimeSpan.FromSeconds(30)),
+            "carol's server transport was never created");
         MediaTransport Carol() => router.Transports.ToArray().First(t => t.Id == cId);
         HashSet<string> ServerPaused() => [.. Carol().Consumers.ToArray().Where(x => x.Kind == MediaKind.Video && x.IsBandwidthPaused).Select(x => x.Producer.Publisher.Id)];
         string Server()
