@@ -6,15 +6,18 @@ namespace DigitalWeRoom.Sfu.Media.Feedback;
 /// Transport-cc feedback toward a publisher (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3): the
 /// publisher's receive loop records (transport-wide sequence, arrival time) per packet into a bounded buffer; every
 /// ~100 ms the router's timer builds RTPFB FMT 15 packets from them (sorted by sequence, duplicates dropped) so the
-/// browser's own send-side estimator sees its upload path. Lock-protected (receive loop vs timer); no allocation.
+/// browser's own send-side estimator sees its upload path. Lock-protected (receive loop vs timer). The buffers are
+/// allocated at the first arrival, once: every transport that negotiates the extension has a recorder, but only a
+/// publisher's packets carry the sequence, so a listener never pays the 2 × 32 KB (issue 16 item 4: it was half of
+/// an idle subscriber's managed memory). No allocation after that.
 /// </summary>
 public sealed class TransportWideCcRecorder
 {
     public const int Capacity = 2048;
 
     private readonly object _gate = new();
-    private readonly TwccArrival[] _arrivals = new TwccArrival[Capacity];
-    private readonly TwccArrival[] _sorted = new TwccArrival[Capacity];
+    private TwccArrival[] _arrivals = [];
+    private TwccArrival[] _sorted = [];
     private int _count;
     private byte _feedbackCount;
     private long _overflowed;
@@ -29,11 +32,25 @@ public sealed class TransportWideCcRecorder
         }
     }
 
+    /// <summary>Whether the buffers exist (an arrival was recorded).</summary>
+    public bool Allocated
+    {
+        get
+        {
+            lock (_gate) return _arrivals.Length != 0;
+        }
+    }
+
     /// <summary>Receive loop.</summary>
     public void Record(ushort sequence, long arrivalMicros)
     {
         lock (_gate)
         {
+            if (_arrivals.Length == 0)
+            {
+                _arrivals = new TwccArrival[Capacity];
+                _sorted = new TwccArrival[Capacity];
+            }
             if (_count == Capacity)
             {
                 _overflowed++;

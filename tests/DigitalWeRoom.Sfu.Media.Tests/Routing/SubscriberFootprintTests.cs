@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Media.Routing;
+using DigitalWeRoom.Sfu.Protocols.Rtp;
 using Xunit.Abstractions;
 using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
 
@@ -10,6 +11,8 @@ namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
 /// consumer (stream, retransmission buffer, rewriter) — counted exactly as bytes allocated on this thread while K of
 /// them are created, then a few packets forwarded to each (what sizes itself on first use, e.g. the pacer, counts),
 /// and the bytes still live after a full collection (what RSS holds; alone, so no other test's garbage counts).
+/// Listeners negotiate the header extensions a browser does (mid, audio level, transport-wide sequence), as in the
+/// real server: what a transport allocates for an extension counts.
 /// </summary>
 [Collection(nameof(FootprintCollection))]
 public sealed class SubscriberFootprintTests(ITestOutputHelper output)
@@ -24,6 +27,9 @@ public sealed class SubscriberFootprintTests(ITestOutputHelper output)
     /// </summary>
     private const int MaxBytesPerListener = 16 * 1024;
 
+    /// <summary>What a browser's answer negotiates (Chromium's ids).</summary>
+    private static readonly RtpHeaderExtensionIds BrowserExtensions = new(Mid: 9, AudioLevel: 1, TransportWideSequenceNumber: 3);
+
     [Fact]
     public void OneMoreAudioListener_AllocatesLittleInTheMediaPath()
     {
@@ -32,12 +38,14 @@ public sealed class SubscriberFootprintTests(ITestOutputHelper output)
         var microphone = router.CreateProducer(publisher, new ProducerOptions("a", MediaKind.Audio, 0x1234, [Opus]));
         var payload = new byte[80];
         ushort seq = 0;
+        var listeners = new List<MediaTransport>();
 
         void AddListeners(int count, int offset)
         {
             for (int i = 0; i < count; i++)
             {
-                var subscriber = router.CreateTransport($"sub{offset + i}", new CountingSender());
+                var subscriber = router.CreateTransport($"sub{offset + i}", new CountingSender(), BrowserExtensions);
+                listeners.Add(subscriber);
                 router.CreateConsumer(subscriber, microphone, new ConsumerOptions($"c{offset + i}", 1000u + (uint)(offset + i)));
             }
             for (int n = 0; n < 5; n++)
@@ -57,6 +65,9 @@ public sealed class SubscriberFootprintTests(ITestOutputHelper output)
         output.WriteLine($"per additional audio listener: {retained} B live, {allocated} B allocated (transport + consumer + first packets; copy-on-write arrays included)");
 
         Assert.InRange(retained, 1, MaxBytesPerListener);
+        // Measured before: 65,584 B more per listener — the transport-cc arrival buffers (2 × 2,048 arrivals) of a
+        // transport that never sends media; they are allocated at its first arrival now.
+        Assert.All(listeners, l => Assert.False(l.TransportWideCc!.Allocated));
         Assert.InRange(allocated, retained / 2, MaxBytesPerListener + 4096);
         GC.KeepAlive(router);
         AssertNoLeakAfterClose(router, pool);
