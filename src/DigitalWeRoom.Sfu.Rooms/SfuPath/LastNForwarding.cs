@@ -25,7 +25,7 @@ internal sealed class LastNForwarding
     private readonly ISfuSessionHost _host;
     private readonly string _participantId;
     private readonly Dictionary<string, Consumer> _consumers;
-    private readonly IReadOnlySet<string> _subscribed;
+    private readonly Subscriptions _subscribed;
     private readonly List<SpeakerActivity> _speakers = [];
     private readonly List<string> _resumed = [];
     private readonly List<string> _paused = [];
@@ -40,7 +40,7 @@ internal sealed class LastNForwarding
 
     /// <param name="consumers">The session's consumers by track id (read here, changed only by the session).</param>
     /// <param name="subscribed">The publishers the session subscribes to (read here, changed only by the session).</param>
-    public LastNForwarding(SfuRoomMedia room, ISfuSessionHost host, string participantId, Dictionary<string, Consumer> consumers, IReadOnlySet<string> subscribed)
+    public LastNForwarding(SfuRoomMedia room, ISfuSessionHost host, string participantId, Dictionary<string, Consumer> consumers, Subscriptions subscribed)
     {
         _room = room;
         _host = host;

@@ -24,7 +24,7 @@ public sealed class SfuSession : ISfuSession, ISimulcastSession, IMediaTransport
     private IceCredentials _localIce = IceCredentials.Generate();
     private readonly SfuNegotiator _negotiator;
     private readonly Dictionary<string, Consumer> _consumers = [];
-    private readonly HashSet<string> _subscribed = new(StringComparer.Ordinal);
+    private readonly Subscriptions _subscribed;
     private string _lastRequest = "";
     private bool _renegotiate;
     private bool _forceOffer;
@@ -43,6 +43,7 @@ public sealed class SfuSession : ISfuSession, ISimulcastSession, IMediaTransport
         _host = host;
         ParticipantId = participantId;
         Timeline = new SfuSessionTimeline(room.Router.Time, () => _consumers.Values);
+        _subscribed = new Subscriptions(room, participantId);
         _lastN = new LastNForwarding(room, host, participantId, _consumers, _subscribed);
         _videoSizes = new VideoSizeRequests(room, _consumers);
         _published = new PublishedTracks(room, this, _lastN);
@@ -269,21 +270,14 @@ public sealed class SfuSession : ISfuSession, ISimulcastSession, IMediaTransport
 
     public void SetSubscriptions(IReadOnlyList<string> publisherParticipantIds)
     {
-        _subscribed.Clear();
-        if (_canSubscribe)
-        {
-            _subscribed.UnionWith(publisherParticipantIds);
-        }
+        _subscribed.Set(publisherParticipantIds, _canSubscribe);
 
         OnSubscriptionsChanged();
     }
 
     public void Subscribe(string publisherParticipantId)
     {
-        if (_canSubscribe)
-        {
-            _subscribed.Add(publisherParticipantId);
-        }
+        _subscribed.Add(publisherParticipantId, _canSubscribe);
 
         OnSubscriptionsChanged();
     }
