@@ -43,7 +43,9 @@ public static class TelemetryExtensions
                 .AddAttributes([new("node_id", options.ResolvedNodeId), new("region", options.Region)]));
         if (options.MetricsEnabled)
         {
-            otel.WithMetrics(m => m.AddMeter(SfuMetrics.MeterNames).AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0));
+            otel.WithMetrics(m => m.AddMeter(SfuMetrics.MeterNames)
+                .AddView(static _ => new MetricStreamConfiguration { CardinalityLimit = SfuMetrics.CardinalityLimit })
+                .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0));
         }
 
         if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint))

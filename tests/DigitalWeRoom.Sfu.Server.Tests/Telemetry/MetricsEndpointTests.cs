@@ -102,6 +102,22 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_drop_reason_keeps_its_own_series_under_the_cardinality_limit()
+    {
+        // SfuMetrics.CardinalityLimit cut OpenTelemetry's preallocated points from 2,000 per instrument: the most varied
+        // series must still fit, with nothing folded into the overflow series.
+        var scrape = await _host.ScrapeAsync();
+        var reasons = MetricLabels.DropReasons.Where(r => r is not null).ToArray();
+        Assert.InRange(reasons.Length, 30, SfuMetrics.CardinalityLimit - 2);
+        foreach (var reason in reasons)
+        {
+            Assert.NotNull(scrape.Find("sfu_packets_dropped_total", ("reason", reason!)));
+        }
+
+        Assert.DoesNotContain(scrape.Samples, s => s.Labels.Keys.Any(k => k.Contains("overflow", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Joins_switches_and_tracks_move_room_series_and_histograms()
     {
         var before = await _host.ScrapeAsync();
