@@ -1,7 +1,7 @@
 # Shared by the bench scripts (source it): paths and builds, a loopback-only network namespace, our server started
 # and stopped in it with bench settings, runtime levers (GC, JIT, thread pool) chosen per run, the load average check.
 #
-#   BENCH_GC   default | server | workstation | workstation-nonconcurrent | conserve   (see bench_runtime_config)
+#   BENCH_GC   default | server | server-datas | workstation | workstation-nonconcurrent | conserve   (see bench_runtime_config)
 #   BENCH_JIT  default | no-pgo | no-tiering | r2r
 #   BENCH_MIN_THREADS / BENCH_MAX_THREADS   thread-pool worker bounds (System.Threading.ThreadPool.Min/MaxThreads)
 #   BENCH_POOL_SPIN    thread-pool spin before sleeping (System.Threading.ThreadPool.UnfairSemaphoreSpinLimit;
@@ -52,8 +52,9 @@ src, dst, gc, jit, tmin, tmax, spin = sys.argv[1:8]
 c = json.load(open(src))
 p = c["runtimeOptions"].setdefault("configProperties", {})
 gcs = {
-    "default": {},                                                       # as shipped: Server GC (Web SDK), DATAS
+    "default": {},                                                       # as shipped: workstation, background GC on
     "server": {"System.GC.Server": True, "System.GC.DynamicAdaptationMode": 0},   # Server GC without DATAS
+    "server-datas": {"System.GC.Server": True},                         # Server GC with DATAS (the Web SDK's; shipped until 2026-12-06 15:45)
     "workstation": {"System.GC.Server": False},                         # concurrent (background) GC on
     "workstation-nonconcurrent": {"System.GC.Server": False, "System.GC.Concurrent": False},
     "conserve": {"System.GC.Server": False, "System.GC.Concurrent": False, "System.GC.ConserveMemory": 5},
