@@ -79,6 +79,8 @@ internal sealed class ServerTarget : ILoadTarget
     /// <summary>The server's own count (<c>/metrics</c>): with sinks, the subscribers cannot count what it forwarded.</summary>
     public Task<long> ReadForwardedPacketsAsync() => _metrics.ReadPacketsOutAsync();
 
+    public Task<IReadOnlyDictionary<string, long>> ReadServerProcessDropsAsync() => _metrics.ReadDropsByReasonAsync();
+
     /// <summary>
     /// The server is another process (its drops are on its /metrics); these are the synthetic clients' own drops
     /// (their endpoints and transports: SRTP replay/auth, unknown SSRC, ...), keyed "client:reason".
