@@ -1,4 +1,5 @@
 using System.Net;
+using DigitalWeRoom.Sfu.Transport.Ice;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
 namespace DigitalWeRoom.Sfu.Transport.Tests.Dtls;
@@ -28,7 +29,7 @@ public class DtlsHandshakeNiceTests
     }
 
     [Fact]
-    public async Task Nice_zero_leaves_handshakes_at_the_process_priority()
+    public async Task Nice_zero_on_either_side_leaves_its_handshakes_at_the_process_priority()
     {
         using UdpEndpoint server = new UdpEndpoint(new UdpEndpointOptions
         {
@@ -37,11 +38,27 @@ public class DtlsHandshakeNiceTests
             DtlsHandshakeNice = 0,
         }).Start();
         var listener = new RecordingListener();
-        var (transport, client) = await TestEnvironment.ConnectAsync(server, listener);
-        using (client)
+        WebRtcTransport transport = server.CreateTransport(new WebRtcTransportOptions
         {
-            Assert.Equal(ThreadNiceness.Get(ThreadNiceness.CurrentThreadId), transport.DtlsHandshakeNice);
-        }
+            RemoteFingerprint = TestEnvironment.ClientCertificate.Fingerprint,
+            Listener = listener,
+        });
+        using var client = IceControllingClient.Start(new IceControllingClientOptions
+        {
+            ServerUfrag = transport.LocalIceCredentials.Ufrag,
+            ServerPassword = transport.LocalIceCredentials.Password,
+            ServerEndPoint = server.LocalEndPoint,
+            ServerFingerprint = server.Certificate.Fingerprint,
+            Listener = new RecordingListener(),
+            Certificate = TestEnvironment.ClientCertificate,
+            DtlsHandshakeNice = 0,
+        });
+        Assert.Equal(WebRtcTransportState.Connected, await client.Settled.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(WebRtcTransportState.Connected, await listener.Settled.WaitAsync(TimeSpan.FromSeconds(5)));
+
+        int? processNice = ThreadNiceness.Get(ThreadNiceness.CurrentThreadId);
+        Assert.Equal(processNice, transport.DtlsHandshakeNice);
+        Assert.Equal(processNice, client.Transport.DtlsHandshakeNice);
     }
 
     /// <summary>The nice of this process's thread called <paramref name="name"/> (/proc/self/task/TID/stat field 19).</summary>
