@@ -82,5 +82,6 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
         LastN = options.Media.LastN,
         KeyFrameRequestMinInterval = options.Media.KeyFrameRequestMinInterval,
         SendWorkers = options.Media.SendWorkers,
+        Pacing = options.Media.Pacing,
     };
 }
