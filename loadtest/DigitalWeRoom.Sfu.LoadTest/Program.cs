@@ -268,6 +268,10 @@ internal static class Program
         yield return ("forwarded pkt/s (measured window)", string.Format(c, "{0:N0} over {1:0.0} s", r.ForwardedPacketsPerSecond, r.MeasuredSeconds));
         yield return ("latency ms p50 / p95 / p99 / max", string.Format(c, "{0:0.000} / {1:0.000} / {2:0.000} / {3:0.000}", r.LatencyMsP50, r.LatencyMsP95, r.LatencyMsP99, r.LatencyMsMax));
         yield return ("latency ms p50 / p99: audio; video", string.Format(c, "{0:0.000} / {1:0.000}; {2:0.000} / {3:0.000}", r.AudioLatencyMsP50, r.AudioLatencyMsP99, r.VideoLatencyMsP50, r.VideoLatencyMsP99));
+        if (r.VideoLatencyMsP50ByFramePosition.Count > 1)
+        {
+            yield return ("video latency ms p50 by packet of frame", string.Join(" / ", r.VideoLatencyMsP50ByFramePosition.Select(x => x.ToString("0.000", c))));
+        }
         yield return ("jitter ms (mean of streams)", string.Format(c, "{0:0.000}", r.JitterMsMean));
         yield return ("server CPU", string.Format(c, "{0:0.00} s = {1:0} % (pid {2}{3}), RSS {4:0} MB", r.ServerCpuSeconds, r.ServerCpuPercent, r.ServerPid, r.ServerInProcess ? ", in-process: includes the load generator" : "", r.ServerRssMb));
         yield return ("CPU-µs per forwarded packet", string.Format(c, "{0:0.00}", r.CpuMicrosPerForwardedPacket));

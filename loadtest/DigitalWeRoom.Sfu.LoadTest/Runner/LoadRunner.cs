@@ -289,6 +289,15 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             var room = byRoom.GetValueOrDefault(s.Plan.Room);
             byRoom[s.Plan.Room] = (room.Expected + expected - expectedBefore, room.Lost + lost - lostBefore);
         }
+        var byPosition = new List<LatencyHistogram>();
+        foreach (var positions in participants.Where(p => p.Joined && p.Plan.Probe).Select(p => p.VideoLatencyByPosition).OfType<LatencyHistogram[]>())
+        {
+            for (int i = 0; i < positions.Length; i++)
+            {
+                if (byPosition.Count <= i) byPosition.Add(new LatencyHistogram());
+                byPosition[i].Add(positions[i]);
+            }
+        }
         var joins = participants.Where(p => p.Joined).Select(p => p.JoinMilliseconds).ToArray();
         var checks = participants.Where(p => p.Plan.Probe).SelectMany(s => Enumerable.Range(0, plan.PublisherCount).Select(s.VideoCheckFrom)).OfType<VideoReceiveCheck>().ToArray();
         double cpu = sampler is null ? double.NaN : cpuEnd.CpuSeconds - cpuStart.CpuSeconds;
@@ -326,6 +335,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             AudioLatencyMsP99 = audioLatency.Percentile(99) / 1000.0,
             VideoLatencyMsP50 = videoLatency.Percentile(50) / 1000.0,
             VideoLatencyMsP99 = videoLatency.Percentile(99) / 1000.0,
+            VideoLatencyMsP50ByFramePosition = [.. byPosition.Select(h => h.Percentile(50) / 1000.0)],
             JitterMsMean = jitterCount == 0 ? 0 : jitterSum / jitterCount / 1000.0,
             MissingStreams = missing,
             ServerPid = sampler?.Pid,

@@ -48,6 +48,8 @@ internal sealed record RunResult
     /// <summary>Latency of video packets alone (each frame leaves the publisher as a burst of packets).</summary>
     public double VideoLatencyMsP50 { get; init; }
     public double VideoLatencyMsP99 { get; init; }
+    /// <summary>Video latency p50 by the packet's position in its frame (first packet first; non-simulcast video only).</summary>
+    public IReadOnlyList<double> VideoLatencyMsP50ByFramePosition { get; init; } = [];
     public required double JitterMsMean { get; init; }
     /// <summary>Publisher streams a subscriber should have received but got nothing of (steady-state members only).</summary>
     public required int MissingStreams { get; init; }
