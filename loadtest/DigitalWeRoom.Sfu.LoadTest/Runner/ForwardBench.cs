@@ -31,8 +31,9 @@ namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 internal static partial class ForwardBench
 {
     /// <param name="ForwarderCpuNanos">CPU time of the forwarding thread in the timed rounds (its waits for the workers included).</param>
+    /// <param name="ForwarderWaitingShare">Share of the timed rounds' wall time the forwarding thread waited for the workers (above 0: they are the bottleneck).</param>
     /// <param name="WorkerCpuNanos">CPU time of the send worker threads in the timed rounds (their spins before sleeping included).</param>
-    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency, int WarmRounds, long LastWarmJitted, long WorkerItems, long WorkerDrains, long ForwarderCpuNanos = 0, long WorkerCpuNanos = 0);
+    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency, int WarmRounds, long LastWarmJitted, long WorkerItems, long WorkerDrains, long ForwarderCpuNanos = 0, long WorkerCpuNanos = 0, double ForwarderWaitingShare = 0);
 
     /// <summary>
     /// In→out latency at a fraction of the saturation just measured: input packets are due at a fixed rate (open
@@ -41,7 +42,7 @@ internal static partial class ForwardBench
     /// </summary>
     public readonly record struct LoadPoint(double Fraction, double InPacketsPerSecond, long Packets, double P50Micros, double P99Micros, double MaxMicros);
 
-    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null, int workers = 1, int cores = 1, bool laneSockets = true)
+    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null, int workers = 1, int cores = 1, bool laneSockets = true, int inlineWeight = 2)
     {
         // Declared before the target, so it is disposed after the target closed every transport.
         var workerThreads = new System.Collections.Concurrent.ConcurrentBag<int>();
@@ -49,6 +50,7 @@ internal static partial class ForwardBench
             ? new SendWorkerPool(new SendWorkerOptions
             {
                 Workers = workers,
+                InlineWeight = inlineWeight,
                 OnWorkerStart = index =>
                 {
                     if (OperatingSystem.IsLinux()) workerThreads.Add(GetThreadId());
@@ -94,6 +96,7 @@ internal static partial class ForwardBench
             int warmRounds = 0;
             long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
             long workerItems = 0, workerDrains = 0, lastWarmJitted = 0, forwarderCpu = 0, workerCpu = 0;
+            double waited = 0;
             int self = OperatingSystem.IsLinux() ? GetThreadId() : 0;
             while (timed < seconds)
             {
@@ -125,6 +128,7 @@ internal static partial class ForwardBench
                 WaitForWorkers(sendWorkers, 0);
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 long a1 = GC.GetAllocatedBytesForCurrentThread();
+                long waitedTicks = Interlocked.Exchange(ref s_waitedTicks, 0);
                 long selfCpu = ThreadCpuNanos(self) - selfCpu0, workersCpu = workerThreads.Sum(ThreadCpuNanos) - workersCpu0;
 
                 if (!warm)
@@ -141,6 +145,7 @@ internal static partial class ForwardBench
                 }
                 allocated += a1 - a0;
                 forwarderCpu += selfCpu;
+                waited += waitedTicks / (double)Stopwatch.Frequency;
                 workerCpu += workersCpu;
                 timed += dt;
                 outPackets += router.Counters.ForwardedPackets - fwd0;
@@ -179,7 +184,7 @@ internal static partial class ForwardBench
                 }
                 points.Add(new LoadPoint(fraction, inRate, histogram.Count, histogram.Percentile(50), histogram.Percentile(99), histogram.Max));
             }
-            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points, warmRounds + 1, lastWarmJitted, workerItems, workerDrains, forwarderCpu, workerCpu);
+            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points, warmRounds + 1, lastWarmJitted, workerItems, workerDrains, forwarderCpu, workerCpu, timed > 0 ? waited / timed : 0);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
     }
 
@@ -191,14 +196,19 @@ internal static partial class ForwardBench
     /// <summary>Workers' backlog at which the input waits (a quarter of a ring: nothing is dropped for overflow).</summary>
     private const int BacklogBound = 1024;
 
+    // Stopwatch ticks the forwarding thread spent waiting for the workers (its thread only; read per round).
+    private static long s_waitedTicks;
+
     private static void WaitForWorkers(SendWorkerPool? workers, int bound)
     {
-        if (workers is null) return;
+        if (workers is null || workers.Backlog <= bound) return;
+        long start = Stopwatch.GetTimestamp();
         while (workers.Backlog > bound)
         {
             // Yield rather than spin: with --cores 1 the workers need this core.
             Thread.Yield();
         }
+        s_waitedTicks += Stopwatch.GetTimestamp() - start;
     }
 
     /// <summary>
