@@ -17,7 +17,7 @@
 #   --gc/--jit  server runtime levers (bench-lib.sh: default|server|workstation|workstation-nonconcurrent|conserve;
 #               default|no-pgo|no-tiering|r2r); also BENCH_MIN_THREADS / BENCH_MAX_THREADS
 # Environment: ROUNDS (3), FB_SECONDS (3), MEASURE (60), WARMUP (5), LS_N (1500), LM_N (60), AU_N (2000), STORM_N (500),
-#   STORM_SECONDS (10), PROBES (20), LS_SIZES ($LS_N), LM_SIZES (20 40 $LM_N), AU_SIZES (500 1000 $AU_N),
+#   STORM_SECONDS (1), PROBES (20), LS_SIZES ($LS_N), LM_SIZES (20 40 $LM_N), AU_SIZES (500 1000 $AU_N),
 #   SWEEP_MEASURE (15: seconds measured at the sizes below the goal), BENCH_NS_NAME (dwrlt-all: its namespace),
 #   JOIN_CONCURRENCY (16), RECEIVE_THREADS (2), PERF_REFERENCE_DIR (../shared/perf-reference), OUT.
 set -euo pipefail
@@ -43,7 +43,7 @@ if [ $SMOKE = 1 ]; then
   BENCH_FORCE=1
 else
   ROUNDS=${ROUNDS:-3}; FB_SECONDS=${FB_SECONDS:-3}; MEASURE=${MEASURE:-60}; WARMUP=${WARMUP:-5}
-  LS_N=${LS_N:-1500}; LM_N=${LM_N:-60}; AU_N=${AU_N:-2000}; STORM_N=${STORM_N:-500}; STORM_SECONDS=${STORM_SECONDS:-10}; IDLE_A=${IDLE_A:-100}; IDLE_B=${IDLE_B:-500}; JANUS_ARGS=(meeting -n 6 -d 15)
+  LS_N=${LS_N:-1500}; LM_N=${LM_N:-60}; AU_N=${AU_N:-2000}; STORM_N=${STORM_N:-500}; STORM_SECONDS=${STORM_SECONDS:-1}; IDLE_A=${IDLE_A:-100}; IDLE_B=${IDLE_B:-500}; JANUS_ARGS=(meeting -n 6 -d 15)
 fi
 # Sizes swept below each goal (ascending, the goal last): "held N" is the largest that meets the bar.
 LS_SIZES=${LS_SIZES:-$LS_N}; LM_SIZES=${LM_SIZES:-$([ $SMOKE = 1 ] && echo "$LM_N" || echo "20 40 $LM_N")}
@@ -141,7 +141,9 @@ sweep livestream "$LS_SIZES" livestream -s @N@
 BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" sweep large-meeting "$LM_SIZES" large-meeting -n @N@
 sweep audio "$AU_SIZES" audio -p 10 -s @N@ --max-participants 5000
 BOUND=$((MEASURE + WARMUP + 120))
-# A storm of STORM_N joins over 10 s into a second room while a meeting of 6 runs: its loss must stay 0.
+# A storm of STORM_N joins started within STORM_SECONDS (1 s: every client of a restarted server reconnecting at once)
+# into a second room while a meeting of 6 runs: all must be connected within 10 s of the first, and the meeting's loss
+# must stay 0. (Joins planned over 10 s could never all be connected within 10 s: the last one's own latency adds.)
 JOIN_CONCURRENCY=256 scenario join-storm join-storm -n 6 -s "$STORM_N" --storm-at 5 --storm-seconds "$STORM_SECONDS"
 echo "== 4. idle subscribers: server RSS with $IDLE_A and $IDLE_B listeners of one microphone"
 MEASURE_SAVED=$MEASURE; MEASURE=$([ $SMOKE = 1 ] && echo 1 || echo 5)

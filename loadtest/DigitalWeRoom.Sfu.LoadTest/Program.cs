@@ -173,7 +173,7 @@ internal static class Program
             }
             int receiveThreads = pr.GetValue(o.ReceiveThreads);
             pump = receiveThreads > 0 ? new SharedReceivePump(receiveThreads) : null;
-            target = new ServerTarget(url, allowNetns) { ReceivePump = pump, KeepMessages = false };
+            target = new ServerTarget(url, allowNetns) { ReceivePump = pump, KeepMessages = false, DtlsHandshakeNice = pr.GetValue(o.HandshakeNice) };
         }
         else
         {
@@ -296,6 +296,7 @@ internal static class Program
         public Option<int> JoinConcurrency { get; } = new("--join-concurrency") { DefaultValueFactory = _ => 8 };
         public Option<int> Pacers { get; } = new("--pacers") { DefaultValueFactory = _ => 1 };
         public Option<int> ServerSockets { get; } = new("--server-sockets") { Description = "in-process target: UDP sockets (SO_REUSEPORT, one receive thread each) on the SFU port", DefaultValueFactory = _ => 1 };
+        public Option<int> HandshakeNice { get; } = new("--handshake-nice") { Description = "server target: Linux nice (1..19) of the clients' DTLS handshake threads; 0: this process's priority", DefaultValueFactory = _ => DigitalWeRoom.Sfu.Transport.ThreadNiceness.JoinWork };
         public Option<int> ReceiveThreads { get; } = new("--receive-threads") { Description = "server target: read all clients' sockets from this many epoll threads (0: one thread per client)", DefaultValueFactory = _ => 0 };
         public Option<int> MaxParticipants { get; } = new("--max-participants") { DefaultValueFactory = _ => 2000 };
         public Option<int> Probes { get; } = new("--probes") { Description = "server target: subscribers that receive and measure (the first N to join); every other subscriber is a sink that joins fully, then leaves its socket unread", DefaultValueFactory = _ => 20 };
@@ -307,7 +308,7 @@ internal static class Program
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, Measure, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, MaxParticipants, Probes, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, Measure, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, HandshakeNice, MaxParticipants, Probes, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
             {
                 command.Options.Add(option);
             }

@@ -68,6 +68,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
             TimeProvider = time,
             ConsentTimeout = options.Udp.ConsentTimeout,
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),
+            DtlsHandshakeNice = options.Udp.DtlsHandshakeNice,
         },
         Tcp = options.Tcp.Enabled ? new IceTcpEndpointOptions
         {

@@ -41,8 +41,11 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
         DtlsRole = options.DtlsRole;
         _consent = new ConsentFreshness(endpoint.Options.TimeProvider, endpoint.Options.ConsentTimeout);
         _dtls = new DtlsSrtpTransport(options.DtlsRole, endpoint.Certificate, options.RemoteFingerprint, this, this,
-            (int)endpoint.Options.DtlsHandshakeTimeout.TotalMilliseconds);
+            (int)endpoint.Options.DtlsHandshakeTimeout.TotalMilliseconds, endpoint.Options.DtlsHandshakeNice);
     }
+
+    /// <summary>The nice its DTLS handshake thread ran at (<see cref="UdpEndpointOptions.DtlsHandshakeNice"/>; null before).</summary>
+    internal int? DtlsHandshakeNice => _dtls.HandshakeNice;
 
     /// <summary>Our current ICE credentials (new ones after an ICE restart).</summary>
     public IceCredentials LocalIceCredentials => _ice.Local;

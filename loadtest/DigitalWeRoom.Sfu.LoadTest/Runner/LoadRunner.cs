@@ -70,6 +70,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         DateTimeOffset startedAt = DateTimeOffset.UtcNow;
         long rcvbufErrors = ProcessSampler.UdpReceiveBufferErrors();
+        var serverDropsAtStart = await target.ReadServerProcessDropsAsync().ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
 
         var tasks = participants.Select(p => RunParticipantAsync(p, pacers[p.Plan.Index % pacers.Length], clock, joinLimiter, errors, stop.Token)).ToArray();
@@ -125,6 +126,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         }
         double measureEnd = clock.Elapsed.TotalSeconds;
         long fwdEnd = await ForwardedSoFarAsync(participants).ConfigureAwait(false);
+        var serverDropsAtEnd = await target.ReadServerProcessDropsAsync().ConfigureAwait(false);
         cpuEnd = sampler?.Read() ?? default;
         var selfEnd = self?.Read() ?? default;
         if (double.IsNaN(measureStart))
@@ -143,7 +145,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             JoinPhaseSeconds = joinPhase,
             JoinStepsMs = JoinStepNames.All.Select((name, i) => (name, values: participants.Select(p => p.JoinSteps[i]).Where(v => !double.IsNaN(v)).ToArray()))
                 .Where(x => x.values.Length > 0).ToDictionary(x => x.name, x => new[] { Percentiles.Of(x.values, 50), Percentiles.Of(x.values, 99) }),
-            ServerDrops = target.DropsByReason,
+            ServerDrops = WithServerProcessDrops(target.DropsByReason, serverDropsAtStart, serverDropsAtEnd),
             UdpReceiveBufferErrors = ProcessSampler.UdpReceiveBufferErrors() - rcvbufErrors,
             ProbeSocketDrops = SocketDrops(participants.Where(p => p.Plan.Probe)),
             SinkSocketDrops = SocketDrops(participants.Where(p => p.Plan.Sink)),
@@ -347,6 +349,19 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
     private static IEnumerable<string> ErrorsAfterJoin(SyntheticParticipant[] participants) =>
         participants.Where(p => p.Joined && p.Error is not null).GroupBy(p => p.Error!)
             .Select(g => $"{g.Count()} connected participant(s) ({string.Join(", ", g.Take(8).Select(p => p.Plan.Name))}{(g.Count() > 8 ? ", ..." : "")}): {g.Key}");
+
+    /// <summary>The target's drops plus what the server process dropped during the run, keyed "server:reason".</summary>
+    internal static IReadOnlyDictionary<string, long> WithServerProcessDrops(IReadOnlyDictionary<string, long> target,
+        IReadOnlyDictionary<string, long> atStart, IReadOnlyDictionary<string, long> atEnd)
+    {
+        var result = new Dictionary<string, long>(target);
+        foreach (var (reason, end) in atEnd)
+        {
+            long during = end - atStart.GetValueOrDefault(reason);
+            if (during > 0) result["server:" + reason] = during;
+        }
+        return result;
+    }
 
     /// <summary>Kernel drops on these participants' media sockets (whole run; /proc/net/udp, -1 where unreadable).</summary>
     private static long SocketDrops(IEnumerable<SyntheticParticipant> who)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DigitalWeRoom.Sfu.LoadTest.Media;
+using DigitalWeRoom.Sfu.Transport;
 
 namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 
@@ -10,7 +11,7 @@ namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 internal sealed class Pacer : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly Thread _loop;
     private readonly object _gate = new();
     private (SyntheticStream Stream, IRtpSink Sink)[] _streams = [];
     private long _ticks;
@@ -18,10 +19,14 @@ internal sealed class Pacer : IAsyncDisposable
 
     public Pacer(TimeSpan period)
     {
-        _loop = Task.Factory.StartNew(() => RunAsync(period), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _loop = new Thread(() => Run(period)) { IsBackground = true, Name = "dwr-lt-pacer" };
+        _loop.Start();
     }
 
     public long Ticks => Interlocked.Read(ref _ticks);
+
+    /// <summary>Kernel id of the pacer's thread once it runs (-1 before or where unsupported).</summary>
+    public int ThreadId { get; private set; } = -1;
 
     /// <summary>Ticks that started more than 5 ms late (a sign the load generator itself is starved of CPU).</summary>
     public long LateTicks => Interlocked.Read(ref _lateTicks);
@@ -40,26 +45,30 @@ internal sealed class Pacer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        // The loop returns within one period once stopped; join it off the caller's thread.
+        await Task.Run(_loop.Join).ConfigureAwait(false);
         _stop.Dispose();
     }
 
-    private async Task RunAsync(TimeSpan period)
+    /// <summary>
+    /// The pacer's own thread: a timer continuation on the thread pool waits behind every queued join (signaling,
+    /// JSON, SDP) during a join storm, and a late tick sends a late burst. Deadlines are absolute, so a late tick does
+    /// not shift the ones after it; the wait is on the stop handle, so disposing ends it at once.
+    /// </summary>
+    private void Run(TimeSpan period)
     {
-        using var timer = new PeriodicTimer(period);
-        long periodTicks = (long)(period.TotalSeconds * Stopwatch.Frequency);
+        ThreadId = ThreadNiceness.CurrentThreadId;
+        long periodTicks = Math.Max(1, (long)(period.TotalSeconds * Stopwatch.Frequency));
         long late = Stopwatch.Frequency / 200;
         long expected = Stopwatch.GetTimestamp();
-        while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+        WaitHandle stop = _stop.Token.WaitHandle;
+        while (true)
         {
-            long now = Stopwatch.GetTimestamp();
             expected += periodTicks;
+            long wait = expected - Stopwatch.GetTimestamp();
+            if (wait > 0 && stop.WaitOne(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency))) return;
+            if (_stop.IsCancellationRequested) return;
+            long now = Stopwatch.GetTimestamp();
             if (now - expected > late)
             {
                 Interlocked.Increment(ref _lateTicks);

@@ -13,6 +13,12 @@ internal interface ILoadTarget : IAsyncDisposable
     /// <summary>Packets the server says it forwarded so far, or -1 if it cannot tell (then subscribers' counts are used).</summary>
     Task<long> ReadForwardedPacketsAsync();
 
+    /// <summary>
+    /// Drops the server process counted so far by reason (its /metrics; empty when the target cannot tell): read at the
+    /// run's start and end, so a run says whether its loss was dropped in the server or elsewhere.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, long>> ReadServerProcessDropsAsync() => Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>());
+
     /// <summary>Server-side drops by reason (empty when the target cannot tell).</summary>
     IReadOnlyDictionary<string, long> DropsByReason { get; }
 

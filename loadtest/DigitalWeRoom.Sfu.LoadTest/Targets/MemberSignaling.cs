@@ -151,6 +151,7 @@ internal sealed class MemberSignaling(ServerTarget settings, SinkDetacher sinks,
                 Listener = new MemberStateListener(m),
                 Certificate = ServerTarget.ClientCertificate,
                 ConsentInterval = settings.ConsentInterval,
+                DtlsHandshakeNice = settings.DtlsHandshakeNice,
                 // A sink stops reading once connected (SinkDetacher): it never sees the answers to its consent checks,
                 // so its own 30 s consent timer would fail it mid-run; the server still gets every check.
                 ConsentTimeout = m.Participant.Plan.Sink ? TimeSpan.FromDays(1) : settings.ConsentTimeout,

@@ -66,6 +66,12 @@ internal sealed class ServerTarget : ILoadTarget
     /// <summary>Reads every client's socket from a few shared threads instead of a thread per client (null: per client).</summary>
     public SharedReceivePump? ReceivePump { get; init; }
 
+    /// <summary>
+    /// Nice of the clients' DTLS handshake threads (0: this process's priority): at the default the storm's handshakes
+    /// yield the CPU to the pacer and the probes' receive threads of the meeting under test.
+    /// </summary>
+    public int DtlsHandshakeNice { get; init; } = ThreadNiceness.JoinWork;
+
     /// <summary>How often each connected member sends its RTCP receiver reports (browsers: about 1 s for video).</summary>
     public TimeSpan RtcpInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -78,6 +84,8 @@ internal sealed class ServerTarget : ILoadTarget
 
     /// <summary>The server's own count (<c>/metrics</c>): with sinks, the subscribers cannot count what it forwarded.</summary>
     public Task<long> ReadForwardedPacketsAsync() => _metrics.ReadPacketsOutAsync();
+
+    public Task<IReadOnlyDictionary<string, long>> ReadServerProcessDropsAsync() => _metrics.ReadDropsByReasonAsync();
 
     /// <summary>
     /// The server is another process (its drops are on its /metrics); these are the synthetic clients' own drops

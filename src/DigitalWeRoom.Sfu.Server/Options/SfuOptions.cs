@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Rooms.SfuPath;
+using DigitalWeRoom.Sfu.Transport;
 
 namespace DigitalWeRoom.Sfu.Server.Options;
 
@@ -121,6 +122,12 @@ public sealed class UdpSettings
     /// its network went away) loses its server connection and is removed from its room. 30 s by the RFC.
     /// </summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Linux nice (1..19) of the threads that run DTLS handshakes (the bulk of a join's CPU), so a storm of joins
+    /// yields the CPU to the media threads of rooms already running; 0 leaves them at the process's priority.
+    /// </summary>
+    public int DtlsHandshakeNice { get; set; } = ThreadNiceness.JoinWork;
 }
 
 public sealed class TcpSettings

@@ -40,6 +40,7 @@ internal sealed class DtlsSrtpTransport
     private readonly CertificateFingerprint _remoteFingerprint;
     private readonly IDtlsSrtpListener _listener;
     private readonly int _handshakeTimeoutMillis;
+    private readonly int _handshakeNice;
     private readonly DtlsDatagramBridge _bridge;
     private DtlsTransport? _established;
     private int _started;
@@ -47,8 +48,10 @@ internal sealed class DtlsSrtpTransport
     private volatile bool _closed;
 
     public DtlsSrtpTransport(DtlsRole role, DtlsCertificate certificate, CertificateFingerprint remoteFingerprint,
-        IDatagramSender sender, IDtlsSrtpListener listener, int handshakeTimeoutMillis = DtlsSrtpPolicy.HandshakeTimeoutMillis)
+        IDatagramSender sender, IDtlsSrtpListener listener, int handshakeTimeoutMillis = DtlsSrtpPolicy.HandshakeTimeoutMillis,
+        int handshakeNice = 0)
     {
+        _handshakeNice = handshakeNice;
         _role = role;
         _certificate = certificate;
         _remoteFingerprint = remoteFingerprint;
@@ -60,6 +63,9 @@ internal sealed class DtlsSrtpTransport
     public DtlsRole Role => _role;
 
     public bool IsConnected => Volatile.Read(ref _established) is not null;
+
+    /// <summary>The nice the handshake thread ran at (null before it started or where unsupported; for tests).</summary>
+    public int? HandshakeNice { get; private set; }
 
     /// <summary>Queued datagrams (for tests).</summary>
     public int QueuedDatagrams => _bridge.Count;
@@ -108,6 +114,10 @@ internal sealed class DtlsSrtpTransport
 
     private void RunHandshake()
     {
+        // The handshake's ECDHE/ECDSA is the bulk of a join's CPU: on a thread of its own at a lower priority, so a
+        // storm of joins yields the CPU to the media threads of rooms already running.
+        if (_handshakeNice > 0) ThreadNiceness.LowerCurrentThread(_handshakeNice);
+        HandshakeNice = ThreadNiceness.Get(ThreadNiceness.CurrentThreadId);
         var crypto = new BcTlsCrypto(s_random);
         DtlsSrtpServer? server = null;
         DtlsSrtpClient? client = null;

@@ -54,6 +54,9 @@ public sealed class IceControllingClientOptions
     /// </summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>Nice of the client's DTLS handshake thread (<see cref="UdpEndpointOptions.DtlsHandshakeNice"/>; 0: process priority).</summary>
+    public int DtlsHandshakeNice { get; init; } = ThreadNiceness.JoinWork;
+
     /// <summary>
     /// Whether the client's endpoint gets its own receive thread (default). False: the caller reads the socket
     /// (<see cref="UdpEndpoint.PrimarySocket"/>) and calls <see cref="UdpEndpoint.ProcessDatagram"/> itself, e.g. a load
@@ -112,6 +115,7 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
             ConsentTimeout = options.ConsentTimeout,
             PoolMaxRetained = 64,
             SocketBufferSize = options.SocketBufferSize,
+            DtlsHandshakeNice = options.DtlsHandshakeNice,
         });
         _endpoint.Ice.ResponseListener = this;
         Transport = _endpoint.CreateTransport(new WebRtcTransportOptions

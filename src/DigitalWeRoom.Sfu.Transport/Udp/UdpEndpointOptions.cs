@@ -38,6 +38,12 @@ public sealed class UdpEndpointOptions
     /// <summary>DTLS handshake limit; after it the transport fails.</summary>
     public TimeSpan DtlsHandshakeTimeout { get; init; } = TimeSpan.FromMilliseconds(DtlsSrtpPolicy.HandshakeTimeoutMillis);
 
+    /// <summary>
+    /// Linux nice (1..19) of the threads that run DTLS handshakes, so a storm of joins cannot take the CPU from the
+    /// media threads (<see cref="ThreadNiceness"/>); 0 leaves them at the process's own priority.
+    /// </summary>
+    public int DtlsHandshakeNice { get; init; } = ThreadNiceness.JoinWork;
+
     /// <summary>Certificate presented in DTLS; default the per-process one.</summary>
     public DtlsCertificate? Certificate { get; init; }
 

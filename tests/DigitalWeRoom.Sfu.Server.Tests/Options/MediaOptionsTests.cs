@@ -43,3 +43,31 @@ public sealed class SimulcastRidsOptionsTests
         Assert.Null(configured.Validate());
     }
 }
+
+/// <summary><c>Sfu:Udp:DtlsHandshakeNice</c>: bound, checked, and handed to the media path's UDP endpoint.</summary>
+public sealed class DtlsHandshakeNiceOptionsTests
+{
+    [Fact]
+    public void Configured_nice_reaches_the_endpoint_and_values_outside_0_to_19_name_the_key()
+    {
+        static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
+        {
+            var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
+            var options = new Server.Options.SfuOptions();
+            Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
+            return options;
+        }
+
+        var validator = new Server.Options.SfuOptionsValidator();
+        Assert.Equal(Transport.ThreadNiceness.JoinWork, Bind([]).Udp.DtlsHandshakeNice);
+        var off = Bind(new() { ["Udp:DtlsHandshakeNice"] = "0", ["Udp:BindAddress"] = "127.0.0.1" });
+        Assert.True(validator.Validate(null, off).Succeeded);
+        var announced = new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(off), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        Assert.Equal(0, SfuMediaHostedService.Settings(off, announced, TimeProvider.System).Udp.DtlsHandshakeNice);
+
+        var tooHigh = validator.Validate(null, Bind(new() { ["Udp:DtlsHandshakeNice"] = "20" }));
+        Assert.True(tooHigh.Failed);
+        Assert.Contains("Sfu:Udp:DtlsHandshakeNice", tooHigh.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, Bind(new() { ["Udp:DtlsHandshakeNice"] = "-1" })).Failed);
+    }
+}
