@@ -64,6 +64,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
             AnnouncedAddresses = announced.Addresses,
             StunServers = StunServerList.Resolve(options.Udp.StunServers),
             BindEachAddress = true,
+            LaneSendSockets = true,
             TimeProvider = time,
             ConsentTimeout = options.Udp.ConsentTimeout,
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),
