@@ -15,7 +15,7 @@ internal static class RoomSummaryEndpoint
 {
     public static void MapRoomSummary(this WebApplication app)
     {
-        var limiter = new Networking.PerClientRateLimiter(app.Services.GetRequiredService<IOptions<SfuOptions>>().Value.Page.SummariesPerIpPerMinute);
+        var limiter = new Networking.PerClientRateLimiter(app.Services.GetRequiredService<IOptions<SfuOptions>>().Value.Page.SummariesPerIpPerMinute, app.Services.GetRequiredService<TimeProvider>());
         app.Lifetime.ApplicationStopped.Register(limiter.Dispose);
         app.MapGet("/api/rooms/{room}/summary", (string room, HttpContext context, RoomRegistry rooms, Auth.IJoinAuthorizer authorizer) =>
         {
