@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of DigitalWeRoom.Sfu on a fresh machine: installs what the tests need
 # (Chromium for interop, nftables/iproute2 for fault tests, redis-server for the cluster tests, coturn and NSS's
-# certutil for the TURN tests, haproxy for the grid gateway test), builds, and runs all test
+# certutil for the TURN tests, haproxy for the grid gateway test, clang for the Native AOT publish), builds, and runs all test
 # projects inside a network namespace that has only loopback, so no test traffic can
 # leave the machine. Ends with a plain "N passed, N failed" line.
 set -uo pipefail
@@ -22,6 +22,9 @@ command -v conntrack >/dev/null 2>&1 || need_apt+=(conntrack)
 command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
 # NSS's certutil: the TURN/TLS meeting tests make the browsers trust their test CA (Chromium's nssdb, Firefox's profile).
 command -v certutil >/dev/null 2>&1 || need_apt+=(libnss3-tools)
+# clang + zlib: the Native AOT publish of the server (LoadTest.Tests NativeAotServerTests, BENCH_JIT=aot) links with them.
+command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+[ -e /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -15,7 +15,7 @@
 # Usage: loadtest/bench-all.sh [--smoke] [--force] [--gc MODE] [--jit MODE]     (root: network namespaces)
 #   --smoke   tiny sizes, end to end in about a minute or two: checks the script, measures nothing worth keeping
 #   --gc/--jit  server runtime levers (bench-lib.sh: default|server|workstation|workstation-nonconcurrent|conserve;
-#               default|no-pgo|no-tiering|r2r); also BENCH_MIN_THREADS / BENCH_MAX_THREADS
+#               default|no-pgo|no-tiering|r2r|aot); also BENCH_MIN_THREADS / BENCH_MAX_THREADS
 # Environment: ROUNDS (3), FB_SECONDS (3), MEASURE (60), WARMUP (5), LS_N (1500), LM_N (60), AU_N (2000), STORM_N (500),
 #   STORM_SECONDS (1), PROBES (20), LS_SIZES ($LS_N), LM_SIZES (20 40 $LM_N), AU_SIZES (500 1000 $AU_N),
 #   SWEEP_MEASURE (15: seconds measured at the sizes below the goal), BENCH_NS_NAME (dwrlt-all: its namespace),

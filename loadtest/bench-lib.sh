@@ -2,7 +2,7 @@
 # and stopped in it with bench settings, runtime levers (GC, JIT, thread pool) chosen per run, the load average check.
 #
 #   BENCH_GC   default | server | server-datas | workstation | workstation-nonconcurrent | conserve   (see bench_runtime_config)
-#   BENCH_JIT  default | no-pgo | no-tiering | r2r
+#   BENCH_JIT  default | no-pgo | no-tiering | r2r | aot   (aot: Native AOT, needs clang; see bench_build)
 #   BENCH_MIN_THREADS / BENCH_MAX_THREADS   thread-pool worker bounds (System.Threading.ThreadPool.Min/MaxThreads)
 #   BENCH_POOL_SPIN    thread-pool spin before sleeping (System.Threading.ThreadPool.UnfairSemaphoreSpinLimit;
 #                      shipped 0, the runtime's own default 70)
@@ -29,6 +29,15 @@ bench_build() {
     fi
     SERVER_DLL=$dir/DigitalWeRoom.Sfu.Server.dll
   fi
+  if [ "$BENCH_JIT" = aot ]; then
+    # Native AOT: one native executable, no JIT and no IL images (clang and zlib1g-dev link it). The runtime options of
+    # the csproj (Server GC, UnfairSemaphoreSpinLimit) are baked in at publish; levers become DOTNET_ variables.
+    local dir=$BENCH_ROOT/loadtest/results/.server-aot
+    if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -x "$dir/DigitalWeRoom.Sfu.Server" ]; then
+      dotnet publish -c Release -r linux-x64 -p:PublishAot=true "$BENCH_ROOT/src/DigitalWeRoom.Sfu.Server" -o "$dir" -nologo -v q
+    fi
+    SERVER_DLL=$dir/DigitalWeRoom.Sfu.Server.dll
+  fi
 }
 
 # bench_namespace NAME: a namespace with only lo (deleted by bench_cleanup).
@@ -44,12 +53,14 @@ bench_cleanup() {
 }
 
 # bench_runtime_config: writes the server's runtimeconfig.json with the chosen levers to $OUT and prints its path.
+# For BENCH_JIT=aot (no runtimeconfig is read) it writes the same levers as DOTNET_ environment variables, one
+# KEY=VALUE a line, next to it as $file.env.
 bench_runtime_config() {
   local file=$OUT/runtimeconfig-$BENCH_GC-$BENCH_JIT-${BENCH_MIN_THREADS:-0}-${BENCH_MAX_THREADS:-0}-${BENCH_POOL_SPIN:-shipped}.json
   python3 - "${SERVER_DLL%.dll}.runtimeconfig.json" "$file" "$BENCH_GC" "$BENCH_JIT" "${BENCH_MIN_THREADS:-}" "${BENCH_MAX_THREADS:-}" "${BENCH_POOL_SPIN:-}" <<'PY'
-import json, sys
+import json, os, sys
 src, dst, gc, jit, tmin, tmax, spin = sys.argv[1:8]
-c = json.load(open(src))
+c = json.load(open(src)) if os.path.exists(src) else {"runtimeOptions": {}}
 p = c["runtimeOptions"].setdefault("configProperties", {})
 gcs = {
     "default": {},                                                       # as shipped: workstation, background GC on
@@ -63,6 +74,7 @@ jits = {
     "default": {}, "r2r": {},                                            # r2r: the published build (bench_build)
     "no-pgo": {"System.Runtime.TieredPGO": False},
     "no-tiering": {"System.Runtime.TieredCompilation": False},
+    "aot": {},                                                           # aot: the native executable (bench_build)
 }
 if gc not in gcs: sys.exit(f"BENCH_GC={gc}: one of {', '.join(gcs)}")
 if jit not in jits: sys.exit(f"BENCH_JIT={jit}: one of {', '.join(jits)}")
@@ -71,6 +83,18 @@ if tmin: p["System.Threading.ThreadPool.MinThreads"] = int(tmin)
 if tmax: p["System.Threading.ThreadPool.MaxThreads"] = int(tmax)
 if spin: p["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"] = int(spin)
 json.dump(c, open(dst, "w"), indent=2)
+# The same knobs as the runtime reads them from the environment (values in hexadecimal, as DOTNET_ variables are).
+env = {"System.GC.Server": "gcServer", "System.GC.Concurrent": "gcConcurrent", "System.GC.ConserveMemory": "GCConserveMemory",
+       "System.GC.DynamicAdaptationMode": "GCDynamicAdaptationMode", "System.Threading.ThreadPool.MinThreads": "ThreadPool_ForceMinWorkerThreads",
+       "System.Threading.ThreadPool.MaxThreads": "ThreadPool_ForceMaxWorkerThreads",
+       "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit": "ThreadPool_UnfairSemaphoreSpinLimit"}
+if jit == "aot":
+    chosen = {**gcs[gc], **({"System.Threading.ThreadPool.MinThreads": int(tmin)} if tmin else {}),
+              **({"System.Threading.ThreadPool.MaxThreads": int(tmax)} if tmax else {}),
+              **({"System.Threading.ThreadPool.UnfairSemaphoreSpinLimit": int(spin)} if spin else {})}
+    with open(dst + ".env", "w") as f:
+        for key, value in chosen.items():
+            f.write(f"DOTNET_{env[key]}={int(value):x}\n")
 PY
   echo "$file"
 }
@@ -87,7 +111,7 @@ bench_start_server() {
     Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 Sfu__Limits__ConnectionsPerIp=1000000 \
     Sfu__Limits__SendQueueLength=100000 Sfu__Limits__MaxMessageBytes=393216 \
     Logging__LogLevel__Default=Warning ${BENCH_SERVER_ENV:-} "$@" \
-    dotnet exec --runtimeconfig "$config" "$SERVER_DLL") >> "$OUT/server.log" 2>&1 &
+    $(bench_server_command "$config")) >> "$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 150); do
     ip netns exec "$BENCH_NS" python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:$BENCH_HTTP_PORT/healthz/live',timeout=1)" 2>/dev/null && return 0
@@ -95,6 +119,16 @@ bench_start_server() {
     sleep 0.2
   done
   echo "server did not start (see $OUT/server.log)" >&2; exit 1
+}
+
+# bench_server_command CONFIG: how the server process is started (printed words): the native executable with the
+# levers' DOTNET_ variables for BENCH_JIT=aot, otherwise `dotnet exec` with the written runtimeconfig.
+bench_server_command() {
+  if [ "$BENCH_JIT" = aot ]; then
+    echo "$(cat "$1.env" 2>/dev/null) ${SERVER_DLL%.dll}"
+  else
+    echo "dotnet exec --runtimeconfig $1 $SERVER_DLL"
+  fi
 }
 
 bench_stop_server() {

@@ -82,11 +82,18 @@ def med(rs, k):
     v = [x[k] for x in rs if isinstance(x.get(k), (int, float))]
     return (st.median(v), min(v), max(v)) if v else (float('nan'),) * 3
 keys = ["Connected", "Failed", "ForwardedPacketsPerSecond", "LossPercent", "LatencyMsP50", "LatencyMsP99",
+        "AudioLatencyMsP50", "AudioLatencyMsP99", "VideoLatencyMsP50", "VideoLatencyMsP99", "LoadAverage1m",
         "ServerCpuSeconds", "CpuMicrosPerForwardedPacket", "LoadGeneratorCpuMicrosPerForwardedPacket", "ServerRssMb"]
 print(f"{'metric':42} {'ours median [min..max]':30} {'janus median [min..max]':30}")
 for k in keys:
     a, b = med(A, k), med(B, k)
     print(f"{k:42} {a[0]:9.3f} [{a[1]:.3f}..{a[2]:.3f}]      {b[0]:9.3f} [{b[1]:.3f}..{b[2]:.3f}]")
+for name, rs in (("ours", A), ("janus", B)):
+    # Video p50 by the packet's position in its frame: a burst handled one packet after another grows with it.
+    rows = [x.get("VideoLatencyMsP50ByFramePosition") or [] for x in rs]
+    if rows and all(rows):
+        n = min(len(r) for r in rows)
+        print(f"{name + ' video p50 ms by packet of frame (median of rounds)':42}", " / ".join(f"{st.median(r[i] for r in rows):.3f}" for i in range(n)))
 a = med(A, "CpuMicrosPerForwardedPacket")[0]; b = med(B, "CpuMicrosPerForwardedPacket")[0]
 print(f"ratio ours/janus, server CPU-us per forwarded packet (medians): {a / b:.2f}")
 num = lambda v: isinstance(v, (int, float)) and v == v

@@ -80,13 +80,15 @@ internal static class Program
         var fbLatency = new Option<bool>("--latency") { Description = "then measure in→out latency at 50 % and 80 % of the saturation just measured (open loop)" };
         var fbWorkers = new Option<int>("--workers") { Description = "partitions of the fan-out (Sfu:Media:SendWorkers): 1 = all on the forwarding thread; N = it plus N-1 send worker threads", DefaultValueFactory = _ => 1 };
         var fbCores = new Option<int>("--cores") { Description = "with --cpu: the send workers are pinned to cpu + i % cores (1: all threads on one core)", DefaultValueFactory = _ => 1 };
-        var forwardBench = new Command("forward-bench", "saturate our forwarding path: 1 publisher → N subscribers (in-process, loopback), on one thread or spread over send workers") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued, fbLatency, fbWorkers, fbCores };
+        var fbShared = new Option<bool>("--shared-socket") { Description = "send workers write the port's own socket too (no socket per worker, Sfu:Udp lane sockets off): the A of an A/B" };
+        var fbWeight = new Option<int>("--inline-weight") { Description = "Sfu:Media:SendWorkerInlineWeight: a transport sent inline counts this many times when transports are spread over partitions", DefaultValueFactory = _ => new DigitalWeRoom.Sfu.Media.Routing.SendWorkerOptions().InlineWeight };
+        var forwardBench = new Command("forward-bench", "saturate our forwarding path: 1 publisher → N subscribers (in-process, loopback), on one thread or spread over send workers") { fbSubs, fbSeconds, fbCpu, fbLive, fbQueued, fbLatency, fbWorkers, fbCores, fbShared, fbWeight };
         forwardBench.SetAction(async (pr, ct) =>
         {
             // Plain lines (not Spectre, which wraps at 80 columns without a terminal): scripts parse them.
-            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null, workers: pr.GetValue(fbWorkers), cores: pr.GetValue(fbCores)).ConfigureAwait(false);
+            var r = await ForwardBench.RunAsync(pr.GetValue(fbSubs), pr.GetValue(fbSeconds), pr.GetValue(fbCpu), sinks: !pr.GetValue(fbLive), inline: !pr.GetValue(fbQueued), latencyFractions: pr.GetValue(fbLatency) ? [0.5, 0.8] : null, workers: pr.GetValue(fbWorkers), cores: pr.GetValue(fbCores), laneSockets: !pr.GetValue(fbShared), inlineWeight: pr.GetValue(fbWeight)).ConfigureAwait(false);
             Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} workers={pr.GetValue(fbWorkers)} cores={pr.GetValue(fbCores)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0} warm_rounds={r.WarmRounds} warm_jitted_last={r.LastWarmJitted} worker_items={r.WorkerItems} worker_drains={r.WorkerDrains}"));
+                $"RESULT forward-bench subscribers={pr.GetValue(fbSubs)} workers={pr.GetValue(fbWorkers)} cores={pr.GetValue(fbCores)} lane_sockets={!pr.GetValue(fbShared)} inline_weight={pr.GetValue(fbWeight)} sinks={!pr.GetValue(fbLive)} inline={!pr.GetValue(fbQueued)} sendmmsg={EgressBatch.IsSupported} out_pps={r.OutPacketsPerSecond:F0} seconds={r.Seconds:F2} out_packets={r.OutPackets} allocated_bytes={r.AllocatedBytes} gen0={r.Gen0} warm_rounds={r.WarmRounds} warm_jitted_last={r.LastWarmJitted} worker_items={r.WorkerItems} worker_drains={r.WorkerDrains} forwarder_cpu_ns_per_out={(r.OutPackets > 0 ? r.ForwarderCpuNanos / (double)r.OutPackets : 0):F0} worker_cpu_ns_per_item={(r.WorkerItems > 0 ? r.WorkerCpuNanos / (double)r.WorkerItems : 0):F0} cpu_ns_per_out={(r.OutPackets > 0 ? (r.ForwarderCpuNanos + r.WorkerCpuNanos) / (double)r.OutPackets : 0):F0} forwarder_waiting={r.ForwarderWaitingShare:F3}"));
             foreach (var point in r.Latency)
             {
                 Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -267,6 +269,11 @@ internal static class Program
         }
         yield return ("forwarded pkt/s (measured window)", string.Format(c, "{0:N0} over {1:0.0} s", r.ForwardedPacketsPerSecond, r.MeasuredSeconds));
         yield return ("latency ms p50 / p95 / p99 / max", string.Format(c, "{0:0.000} / {1:0.000} / {2:0.000} / {3:0.000}", r.LatencyMsP50, r.LatencyMsP95, r.LatencyMsP99, r.LatencyMsMax));
+        yield return ("latency ms p50 / p99: audio; video", string.Format(c, "{0:0.000} / {1:0.000}; {2:0.000} / {3:0.000}", r.AudioLatencyMsP50, r.AudioLatencyMsP99, r.VideoLatencyMsP50, r.VideoLatencyMsP99));
+        if (r.VideoLatencyMsP50ByFramePosition.Count > 1)
+        {
+            yield return ("video latency ms p50 by packet of frame", string.Join(" / ", r.VideoLatencyMsP50ByFramePosition.Select(x => x.ToString("0.000", c))));
+        }
         yield return ("jitter ms (mean of streams)", string.Format(c, "{0:0.000}", r.JitterMsMean));
         yield return ("server CPU", string.Format(c, "{0:0.00} s = {1:0} % (pid {2}{3}), RSS {4:0} MB", r.ServerCpuSeconds, r.ServerCpuPercent, r.ServerPid, r.ServerInProcess ? ", in-process: includes the load generator" : "", r.ServerRssMb));
         yield return ("CPU-µs per forwarded packet", string.Format(c, "{0:0.00}", r.CpuMicrosPerForwardedPacket));

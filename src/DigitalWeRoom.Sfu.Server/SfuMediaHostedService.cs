@@ -64,6 +64,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
             AnnouncedAddresses = announced.Addresses,
             StunServers = StunServerList.Resolve(options.Udp.StunServers),
             BindEachAddress = true,
+            LaneSendSockets = true,
             TimeProvider = time,
             ConsentTimeout = options.Udp.ConsentTimeout,
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),
@@ -83,5 +84,6 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
         LastN = options.Media.LastN,
         KeyFrameRequestMinInterval = options.Media.KeyFrameRequestMinInterval,
         SendWorkers = options.Media.SendWorkers,
+        Pacing = options.Media.Pacing,
     };
 }

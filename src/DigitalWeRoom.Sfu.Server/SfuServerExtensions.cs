@@ -19,6 +19,8 @@ public static class SfuServerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SfuOptions>, SfuOptionsValidator>();
         builder.Services.AddSingleton<AnnouncedAddresses>();
+        // Request bodies of the minimal APIs (token, mute) read with source-generated metadata, not reflection.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Endpoints.ApiJsonContext.Default));
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             var listen = builder.Configuration[$"{SfuOptions.SectionName}:Http:Listen"] ?? new HttpSettings().Listen;

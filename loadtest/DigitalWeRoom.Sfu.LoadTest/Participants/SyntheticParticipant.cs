@@ -23,10 +23,13 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     private long _rtcpReceived;
     private long _keyFrameRequests;
     private long _nacksReceived;
+    private readonly int _videoPacketsPerFrame;
 
     public SyntheticParticipant(PlannedParticipant plan, MediaProfile profile, int publisherCount)
     {
         Plan = plan;
+        // Every publisher of a run sends frames of the same number of packets (one profile; simulcast layers differ).
+        _videoPacketsPerFrame = profile.Video && profile.Simulcast is not { Count: > 0 } ? Math.Clamp(profile.VideoPacketsPerFrame, 1, MaxFramePositions) : 0;
         Reception = new ReceptionReporter(RtcpSsrc(plan), "dwr-lt-" + plan.Name);
         _received = new StreamReceiveStats?[Math.Max(1, publisherCount) * 2];
         _videoChecks = new VideoReceiveCheck?[Math.Max(1, publisherCount)];
@@ -58,6 +61,16 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     public Func<int, (int Width, int Height)>? TileFor { get; set; }
 
     public PlannedParticipant Plan { get; }
+
+    /// <summary>Frame positions told apart by <see cref="VideoLatencyByPosition"/> (later packets share the last).</summary>
+    public const int MaxFramePositions = 8;
+
+    /// <summary>
+    /// Latency of the (non-simulcast) video received, by the packet's position in its frame (0: first): a publisher
+    /// sends a frame as a burst, so a path that handles the packets of a burst one after another shows as latency
+    /// growing with the position. Created at the first video packet (sinks never receive).
+    /// </summary>
+    public LatencyHistogram[]? VideoLatencyByPosition { get; private set; }
 
     public SyntheticStream? Audio { get; }
 
@@ -137,7 +150,14 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
         }
         int slot = (stamp.Publisher * 2) + (int)stamp.Kind;
         StreamReceiveStats stats = _received[slot] ??= new StreamReceiveStats();
-        stats.OnPacket(stamp.Sequence, (nowTicks - stamp.SendTicks) / TicksPerMicrosecond);
+        long latency = (nowTicks - stamp.SendTicks) / TicksPerMicrosecond;
+        stats.OnPacket(stamp.Sequence, latency);
+        if (stamp.Kind == StreamKind.Video && _videoPacketsPerFrame > 0 && stamp.Sequence >= 0)
+        {
+            // The stamp's sequence counts every packet of the stream and every frame has the same packet count.
+            var byPosition = VideoLatencyByPosition ??= [.. Enumerable.Range(0, _videoPacketsPerFrame).Select(_ => new LatencyHistogram())];
+            byPosition[(int)(stamp.Sequence % _videoPacketsPerFrame)].Record(latency);
+        }
     }
 
     public void OnRtcp(WebRtcTransport transport, PooledPacket packet) => OnRtcp(packet.Span);

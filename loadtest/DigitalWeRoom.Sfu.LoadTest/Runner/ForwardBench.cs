@@ -30,7 +30,10 @@ namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 /// </summary>
 internal static partial class ForwardBench
 {
-    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency, int WarmRounds, long LastWarmJitted, long WorkerItems, long WorkerDrains);
+    /// <param name="ForwarderCpuNanos">CPU time of the forwarding thread in the timed rounds (its waits for the workers included).</param>
+    /// <param name="ForwarderWaitingShare">Share of the timed rounds' wall time the forwarding thread waited for the workers (above 0: they are the bottleneck).</param>
+    /// <param name="WorkerCpuNanos">CPU time of the send worker threads in the timed rounds (their spins before sleeping included).</param>
+    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency, int WarmRounds, long LastWarmJitted, long WorkerItems, long WorkerDrains, long ForwarderCpuNanos = 0, long WorkerCpuNanos = 0, double ForwarderWaitingShare = 0);
 
     /// <summary>
     /// In→out latency at a fraction of the saturation just measured: input packets are due at a fixed rate (open
@@ -39,22 +42,25 @@ internal static partial class ForwardBench
     /// </summary>
     public readonly record struct LoadPoint(double Fraction, double InPacketsPerSecond, long Packets, double P50Micros, double P99Micros, double MaxMicros);
 
-    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null, int workers = 1, int cores = 1)
+    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null, int workers = 1, int cores = 1, bool laneSockets = true, int inlineWeight = 2)
     {
         // Declared before the target, so it is disposed after the target closed every transport.
+        var workerThreads = new System.Collections.Concurrent.ConcurrentBag<int>();
         using var sendWorkers = workers > 1
             ? new SendWorkerPool(new SendWorkerOptions
             {
                 Workers = workers,
+                InlineWeight = inlineWeight,
                 OnWorkerStart = index =>
                 {
+                    if (OperatingSystem.IsLinux()) workerThreads.Add(GetThreadId());
                     if (cpu >= 0 && OperatingSystem.IsLinux()) PinCurrentThread(cpu + (index % Math.Max(1, cores)));
                 },
             })
             : null;
         var plan = ScenarioPlan.Broadcast(1, subscribers, TimeSpan.FromMinutes(5));
         var profile = new MediaProfile { Audio = false, VideoBitrate = 1200 * 8 * 30, VideoFps = 30, MaxVideoPayloadBytes = 1200 };
-        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, InlineSend = inline, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 1024, SendWorkers = sendWorkers });
+        await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, InlineSend = inline, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 1024, SendWorkers = sendWorkers }, laneSendSockets: laneSockets);
         var participants = plan.Participants.Select(p => new SyntheticParticipant(p, profile, 1)).ToArray();
         foreach (var p in participants) await target.JoinAsync(p, CancellationToken.None).ConfigureAwait(false);
         var client = target.ClientOf(participants[0]);
@@ -89,7 +95,9 @@ internal static partial class ForwardBench
             bool warm = false;
             int warmRounds = 0;
             long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
-            long workerItems = 0, workerDrains = 0, lastWarmJitted = 0;
+            long workerItems = 0, workerDrains = 0, lastWarmJitted = 0, forwarderCpu = 0, workerCpu = 0;
+            double waited = 0;
+            int self = OperatingSystem.IsLinux() ? GetThreadId() : 0;
             while (timed < seconds)
             {
                 sink.Count = 0;
@@ -98,6 +106,7 @@ internal static partial class ForwardBench
                     clock += Stopwatch.Frequency / profile.VideoFps;
                     video.SendDue(clock, sink);
                 }
+                long selfCpu0 = ThreadCpuNanos(self), workersCpu0 = workerThreads.Sum(ThreadCpuNanos);
                 long fwd0 = router.Counters.ForwardedPackets;
                 long items0 = sendWorkers?.Processed ?? 0, drains0 = sendWorkers?.Drains ?? 0;
                 long a0 = GC.GetAllocatedBytesForCurrentThread();
@@ -118,7 +127,10 @@ internal static partial class ForwardBench
                 }
                 WaitForWorkers(sendWorkers, 0);
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                
+                long a1 = GC.GetAllocatedBytesForCurrentThread();
+                long waitedTicks = Interlocked.Exchange(ref s_waitedTicks, 0);
+                long selfCpu = ThreadCpuNanos(self) - selfCpu0, workersCpu = workerThreads.Sum(ThreadCpuNanos) - workersCpu0;
+
                 if (!warm)
                 {
                     // Warm until a round compiles (almost) no method (tiered JIT done with the path): the
@@ -131,7 +143,10 @@ internal static partial class ForwardBench
                     gen0Start = GC.CollectionCount(0);
                     continue;
                 }
-                allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
+                allocated += a1 - a0;
+                forwarderCpu += selfCpu;
+                waited += waitedTicks / (double)Stopwatch.Frequency;
+                workerCpu += workersCpu;
                 timed += dt;
                 outPackets += router.Counters.ForwardedPackets - fwd0;
                 workerItems += (sendWorkers?.Processed ?? 0) - items0;
@@ -169,7 +184,7 @@ internal static partial class ForwardBench
                 }
                 points.Add(new LoadPoint(fraction, inRate, histogram.Count, histogram.Percentile(50), histogram.Percentile(99), histogram.Max));
             }
-            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points, warmRounds + 1, lastWarmJitted, workerItems, workerDrains);
+            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points, warmRounds + 1, lastWarmJitted, workerItems, workerDrains, forwarderCpu, workerCpu, timed > 0 ? waited / timed : 0);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
     }
 
@@ -181,15 +196,43 @@ internal static partial class ForwardBench
     /// <summary>Workers' backlog at which the input waits (a quarter of a ring: nothing is dropped for overflow).</summary>
     private const int BacklogBound = 1024;
 
+    // Stopwatch ticks the forwarding thread spent waiting for the workers (its thread only; read per round).
+    private static long s_waitedTicks;
+
     private static void WaitForWorkers(SendWorkerPool? workers, int bound)
     {
-        if (workers is null) return;
+        if (workers is null || workers.Backlog <= bound) return;
+        long start = Stopwatch.GetTimestamp();
         while (workers.Backlog > bound)
         {
             // Yield rather than spin: with --cores 1 the workers need this core.
             Thread.Yield();
         }
+        s_waitedTicks += Stopwatch.GetTimestamp() - start;
     }
+
+    /// <summary>
+    /// CPU time a thread of this process has run (Linux <c>/proc/self/task/TID/schedstat</c>, first field, ns; 0
+    /// elsewhere): read between timed rounds, it splits each thread's CPU per out-packet independently of how busy the
+    /// machine is (time waiting for a core is not counted).
+    /// </summary>
+    private static long ThreadCpuNanos(int tid)
+    {
+        if (tid <= 0) return 0;
+        try
+        {
+            string text = File.ReadAllText($"/proc/self/task/{tid}/schedstat");
+            int end = text.IndexOf(' ');
+            return long.TryParse(end > 0 ? text.AsSpan(0, end) : text, out long nanos) ? nanos : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetThreadId();
 
     private static void PinCurrentThread(int cpu)
     {

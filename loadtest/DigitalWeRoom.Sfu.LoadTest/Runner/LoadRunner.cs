@@ -235,6 +235,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
     {
         var byPublisher = participants.Where(p => p.Plan.Publishes).ToDictionary(p => p.Plan.PublisherIndex);
         var latency = new LatencyHistogram();
+        var audioLatency = new LatencyHistogram();
+        var videoLatency = new LatencyHistogram();
         long expected = 0, lost = 0, duplicates = 0, reordered = 0;
         var byRoom = new SortedDictionary<int, (long Expected, long Lost)>();
         double jitterSum = 0;
@@ -264,6 +266,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                         duplicates += check.Duplicates;
                         reordered += check.Reordered;
                         latency.Add(check.Latency);
+                        videoLatency.Add(check.Latency);
                     }
                 }
                 foreach (var stream in pub.Streams.Where(st => st.Kind != StreamKind.Video || (!pub.Simulcast && shown)))
@@ -280,12 +283,22 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                     duplicates += stats.Duplicates;
                     reordered += stats.Reordered;
                     latency.Add(stats.Latency);
+                    (stream.Kind == StreamKind.Audio ? audioLatency : videoLatency).Add(stats.Latency);
                     jitterSum += stats.JitterMicros;
                     jitterCount++;
                 }
             }
             var room = byRoom.GetValueOrDefault(s.Plan.Room);
             byRoom[s.Plan.Room] = (room.Expected + expected - expectedBefore, room.Lost + lost - lostBefore);
+        }
+        var byPosition = new List<LatencyHistogram>();
+        foreach (var positions in participants.Where(p => p.Joined && p.Plan.Probe).Select(p => p.VideoLatencyByPosition).OfType<LatencyHistogram[]>())
+        {
+            for (int i = 0; i < positions.Length; i++)
+            {
+                if (byPosition.Count <= i) byPosition.Add(new LatencyHistogram());
+                byPosition[i].Add(positions[i]);
+            }
         }
         var joins = participants.Where(p => p.Joined).Select(p => p.JoinMilliseconds).ToArray();
         var checks = participants.Where(p => p.Plan.Probe).SelectMany(s => Enumerable.Range(0, plan.PublisherCount).Select(s.VideoCheckFrom)).OfType<VideoReceiveCheck>().ToArray();
@@ -320,6 +333,11 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             LatencyMsP95 = latency.Percentile(95) / 1000.0,
             LatencyMsP99 = latency.Percentile(99) / 1000.0,
             LatencyMsMax = latency.Count == 0 ? 0 : latency.Max / 1000.0,
+            AudioLatencyMsP50 = audioLatency.Percentile(50) / 1000.0,
+            AudioLatencyMsP99 = audioLatency.Percentile(99) / 1000.0,
+            VideoLatencyMsP50 = videoLatency.Percentile(50) / 1000.0,
+            VideoLatencyMsP99 = videoLatency.Percentile(99) / 1000.0,
+            VideoLatencyMsP50ByFramePosition = [.. byPosition.Select(h => h.Percentile(50) / 1000.0)],
             JitterMsMean = jitterCount == 0 ? 0 : jitterSum / jitterCount / 1000.0,
             MissingStreams = missing,
             ServerPid = sampler?.Pid,

@@ -42,6 +42,14 @@ internal sealed record RunResult
     public required double LatencyMsP95 { get; init; }
     public required double LatencyMsP99 { get; init; }
     public required double LatencyMsMax { get; init; }
+    /// <summary>Latency of audio packets alone (one packet per 20 ms, never part of a burst).</summary>
+    public double AudioLatencyMsP50 { get; init; }
+    public double AudioLatencyMsP99 { get; init; }
+    /// <summary>Latency of video packets alone (each frame leaves the publisher as a burst of packets).</summary>
+    public double VideoLatencyMsP50 { get; init; }
+    public double VideoLatencyMsP99 { get; init; }
+    /// <summary>Video latency p50 by the packet's position in its frame (first packet first; non-simulcast video only).</summary>
+    public IReadOnlyList<double> VideoLatencyMsP50ByFramePosition { get; init; } = [];
     public required double JitterMsMean { get; init; }
     /// <summary>Publisher streams a subscriber should have received but got nothing of (steady-state members only).</summary>
     public required int MissingStreams { get; init; }

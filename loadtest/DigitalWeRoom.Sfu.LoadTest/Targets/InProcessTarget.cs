@@ -27,7 +27,7 @@ internal sealed class InProcessTarget : ILoadTarget
     private readonly RouterOptions _routerOptions;
     private uint _nextOutputSsrc = 0x30000000;
 
-    public InProcessTarget(IPAddress? bind = null, TimeSpan? connectTimeout = null, int socketBufferSize = 4 * 1024 * 1024, RouterOptions? routerOptions = null, int receiveSockets = 1)
+    public InProcessTarget(IPAddress? bind = null, TimeSpan? connectTimeout = null, int socketBufferSize = 4 * 1024 * 1024, RouterOptions? routerOptions = null, int receiveSockets = 1, bool laneSendSockets = true)
     {
         _routerOptions = routerOptions ?? new RouterOptions();
         _endpoint = new UdpEndpoint(new UdpEndpointOptions
@@ -37,6 +37,7 @@ internal sealed class InProcessTarget : ILoadTarget
             SocketBufferSize = socketBufferSize,
             PoolMaxRetained = 16384,
             ReceiveSockets = receiveSockets,
+            LaneSendSockets = laneSendSockets,
         }).Start();
         _connectTimeout = connectTimeout ?? TimeSpan.FromSeconds(15);
     }

@@ -2,7 +2,9 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 
 /// <summary>
 /// Token-bucket pacer for one subscriber's send loop: bytes flow at <see cref="PacingFactor"/> × the bandwidth
-/// estimate with a burst allowance of <see cref="BurstMicros"/> worth of tokens. Items that may not go yet wait in a
+/// estimate with a burst allowance of <see cref="BurstMicros"/> worth of tokens. The allowance covers a whole video
+/// frame that fits the estimate, so such a frame leaves at once (pacing it would only add latency: Janus does not
+/// pace at all); what is paced is a burst beyond the estimate, a key frame several times a delta frame's size. Items that may not go yet wait in a
 /// bounded ring (capacity fixed at construction); when full the oldest is handed back to be dropped, so the caller
 /// (the send loop, never a receive loop) never blocks. Priority items (audio) wait in a second bounded ring that
 /// is served first and regardless of the budget: they leave at the next dequeue, ahead of any queued video, and
@@ -12,7 +14,14 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 internal sealed class Pacer<T>
 {
     public const double PacingFactor = 1.5;
-    public const long BurstMicros = 20_000;
+
+    /// <summary>
+    /// Burst allowance at the pacing rate: 50 ms × 1.5 = 75 ms of the rate base, a whole frame at ≥ 13.3 fps of a
+    /// stream within the estimate (a 30 fps frame is 33 ms of its bitrate). At 20 ms (30 ms of the base) the last
+    /// packet of every average 30 fps frame waited for the pacer's timer (≥ 1 ms) whenever the estimate was close to
+    /// the sent rate.
+    /// </summary>
+    public const long BurstMicros = 50_000;
 
     /// <summary>While packets wait, budget for at most this much elapsed time is kept (late timer wake-ups).</summary>
     public const long MaxBacklogCreditMicros = 500_000;

@@ -5,9 +5,10 @@ namespace DigitalWeRoom.Sfu.Media.Feedback;
 
 /// <summary>
 /// The router's periodic work, one timer each: SR/RR reports (each transport's send loop builds its own compound),
-/// throttled key-frame requests that are now due, NACK retries, and the 100 ms media tick (speaker detection,
+/// throttled key-frame requests that are now due, and the 100 ms media tick (speaker detection,
 /// transport-cc feedback to publishers, REMB once a second). Reads the router's copy-on-write registry; sends through
-/// <see cref="PublisherFeedback"/> and the transports' <see cref="TransportSender"/>s.
+/// <see cref="PublisherFeedback"/> and the transports' <see cref="TransportSender"/>s. NACK retries are not periodic:
+/// <see cref="PublisherFeedback"/> arms their timer only while a gap is open.
 /// </summary>
 internal sealed class FeedbackTimers : IDisposable
 {
@@ -23,7 +24,6 @@ internal sealed class FeedbackTimers : IDisposable
     private readonly bool _remb;
     private readonly ITimer? _reportTimer;
     private readonly ITimer? _keyFrameTimer;
-    private readonly ITimer? _nackTimer;
     private readonly ITimer _mediaTimer;
     private long _mediaTicks;
 
@@ -43,10 +43,6 @@ internal sealed class FeedbackTimers : IDisposable
             _keyFrameTimer = time.CreateTimer(static s => ((FeedbackTimers)s!).FlushKeyFrameRequests(), this, options.KeyFrameRequestMinInterval, options.KeyFrameRequestMinInterval);
         }
         _mediaTimer = time.CreateTimer(static s => ((FeedbackTimers)s!).OnMediaTick(), this, MediaTickInterval, MediaTickInterval);
-        if (options.NackPublishers && options.NackTimerInterval > TimeSpan.Zero)
-        {
-            _nackTimer = time.CreateTimer(static s => ((FeedbackTimers)s!).SendDueNacks(), this, options.NackTimerInterval, options.NackTimerInterval);
-        }
     }
 
     /// <summary>Report timer: each transport's send loop builds and sends its SR/RR compound.</summary>
@@ -60,8 +56,6 @@ internal sealed class FeedbackTimers : IDisposable
 
     private void FlushKeyFrameRequests() => _publishers.FlushPendingKeyFrameRequests(_registry.Producers);
 
-    private void SendDueNacks() => _publishers.SendDueNacks(_registry.Producers);
-
     private void OnMediaTick()
     {
         _speakers.Evaluate();
@@ -74,6 +68,5 @@ internal sealed class FeedbackTimers : IDisposable
         _reportTimer?.Dispose();
         _keyFrameTimer?.Dispose();
         _mediaTimer.Dispose();
-        _nackTimer?.Dispose();
     }
 }

@@ -33,7 +33,8 @@ public sealed class Router : IDisposable, IAsyncDisposable
         Pool = pool;
         Time = time ?? TimeProvider.System;
         Options = options ?? new RouterOptions();
-        _publishers = new PublisherFeedback(pool, Counters, Time);
+        // NACK retries only when publishers are NACKed at all (a zero interval: retries go with new packets).
+        _publishers = new PublisherFeedback(this, pool, Counters, Time, Options.NackPublishers ? Options.NackTimerInterval : TimeSpan.Zero);
         Rtcp = new RtcpTerminator(pool, Counters, Time, _publishers);
         _timers = new FeedbackTimers(this, _publishers, Speakers, Options, Time);
     }
@@ -288,6 +289,7 @@ public sealed class Router : IDisposable, IAsyncDisposable
             transports = _transports;
         }
         _timers.Dispose();
+        _publishers.Dispose();
         foreach (var transport in transports)
         {
             _ = CloseTransport(transport);

@@ -119,7 +119,10 @@ public sealed record RouterOptions
     /// </summary>
     public TimeSpan NackMaxReorderDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Period of the timer that resends due NACKs. Zero disables the timer (retries then go with new packets).</summary>
+    /// <summary>
+    /// Delay of the timer that resends due NACKs, armed only while a gap is open. Zero disables the timer (retries then
+    /// go with new packets).
+    /// </summary>
     public TimeSpan NackTimerInterval { get; init; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>

@@ -98,6 +98,8 @@ public sealed class SendWorker : IDisposable
     {
         _onStart?.Invoke(Index);
         EgressBatch.KeepOnThisThread();
+        // A socket of its own per port socket: the receive loop's core keeps writing the port's socket alone.
+        EgressBatch.SendFromOwnSockets(Index);
         while (!_stopping)
         {
             if (DrainChunkOnce() > 0)

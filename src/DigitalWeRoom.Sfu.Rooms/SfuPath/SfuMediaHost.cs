@@ -118,7 +118,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
 
     public IRoomMedia CreateRoom(string roomName) =>
         Track(new SfuRoomMedia(roomName, Endpoint, _negotiation, _time, _loggerFactory.CreateLogger<SfuRoomMedia>(),
-            new RouterOptions { KeyFrameRequestMinInterval = _settings.KeyFrameRequestMinInterval, SendWorkers = _sendWorkers })
+            new RouterOptions { KeyFrameRequestMinInterval = _settings.KeyFrameRequestMinInterval, SendWorkers = _sendWorkers, Pacing = _settings.Pacing })
         {
             LastN = _settings.LastN,
             Simulcast = _simulcast,
@@ -169,4 +169,7 @@ public sealed record SfuMediaSettings
 
     /// <summary>Partitions of a room's fan-out over cores (<see cref="SendWorkerOptions.Workers"/>; 0: one per core).</summary>
     public int SendWorkers { get; init; }
+
+    /// <summary>Pace each subscriber's video to its bandwidth estimate (<see cref="RouterOptions.Pacing"/>).</summary>
+    public bool Pacing { get; init; } = true;
 }

@@ -1,5 +1,6 @@
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using MessagePack;
 
 namespace DigitalWeRoom.Sfu.Rooms.Signaling;
@@ -22,16 +23,12 @@ public static class SignalingCodec
 {
     public const string MessagePackSubprotocol = "dwr.msgpack";
 
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        MaxDepth = 8,
-        NumberHandling = JsonNumberHandling.Strict,
-    };
-
     // NOTE: UntrustedData bounds recursion depth and uses collision-resistant hashing for maps.
     public static readonly MessagePackSerializerOptions MessagePackOptions =
         MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    // Web defaults, nulls omitted, depth 8, strict numbers (SignalingJsonContext).
+    private static JsonTypeInfo<SignalMessage> Contract => SignalingJsonContext.Default.SignalMessage;
 
     public static bool TryDecode(ReadOnlyMemory<byte> data, SignalEncoding encoding, out SignalMessage message, out string error)
     {
@@ -40,8 +37,8 @@ public static class SignalingCodec
         try
         {
             SignalMessage? decoded = encoding == SignalEncoding.Json
-                ? JsonSerializer.Deserialize<SignalMessage>(data.Span, JsonOptions)
-                : MessagePackSerializer.Deserialize<SignalMessage>(data, MessagePackOptions);
+                ? JsonSerializer.Deserialize(data.Span, Contract)
+                : DecodeMessagePack(data);
             if (decoded is null)
             {
                 error = "message is null";
@@ -68,10 +65,30 @@ public static class SignalingCodec
         }
     }
 
-    public static byte[] Encode(SignalMessage message, SignalEncoding encoding) =>
-        encoding == SignalEncoding.Json
-            ? JsonSerializer.SerializeToUtf8Bytes(message, JsonOptions)
-            : MessagePackSerializer.Serialize(message, MessagePackOptions);
+    public static byte[] Encode(SignalMessage message, SignalEncoding encoding)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(message, Contract);
+        return encoding == SignalEncoding.Json ? json : MessagePackSerializer.ConvertFromJson(Encoding.UTF8.GetString(json), MessagePackOptions);
+    }
+
+    /// <summary>
+    /// MessagePack is the JSON contract in binary form (a map with the same keys), so a binary frame is transcoded to
+    /// JSON and read with the same source-generated contract. That keeps both encodings one contract, and it needs no
+    /// run-time code generation (MessagePack's dynamic resolver emits IL, which Native AOT cannot run).
+    /// </summary>
+    private static SignalMessage? DecodeMessagePack(ReadOnlyMemory<byte> data)
+    {
+        string json = MessagePackSerializer.ConvertToJson(data, MessagePackOptions);
+        try
+        {
+            return JsonSerializer.Deserialize(json, Contract);
+        }
+        catch (JsonException e)
+        {
+            // A well-formed map whose values do not fit the contract is still a MessagePack error to the sender.
+            throw new MessagePackSerializationException(e.Message, e);
+        }
+    }
 
     private static string Truncate(string text) => text.Length <= 160 ? text : text[..160];
 }

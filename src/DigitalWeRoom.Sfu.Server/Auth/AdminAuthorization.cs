@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DigitalWeRoom.Sfu.Server.Options;
 using Microsoft.Extensions.Options;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Auth;
 
@@ -98,6 +99,5 @@ public readonly record struct AdminAccess(int Status, string Error)
     public bool IsGranted => Status == StatusCodes.Status200OK;
 
     /// <summary>The JSON error answer: <c>{"error": "unauthorized"|"forbidden", "reason": ...}</c>.</summary>
-    public IResult ToResult() => Results.Json(
-        new { error = Status == StatusCodes.Status403Forbidden ? "forbidden" : "unauthorized", reason = Error }, statusCode: Status);
+    public IResult ToResult() => ApiError.Result(Status, Status == StatusCodes.Status403Forbidden ? "forbidden" : "unauthorized", Error);
 }

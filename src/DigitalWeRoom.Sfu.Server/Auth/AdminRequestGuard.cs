@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Server.Networking;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Auth;
 
@@ -23,7 +24,7 @@ internal static class AdminRequestGuard
                 if (!(safe ? policy.IsAllowedHost(context, out why) : policy.IsAllowed(context, out why)))
                 {
                     context.Response.Headers.CacheControl = "no-store";
-                    await Results.Json(new { error = "forbidden-origin", reason = why }, statusCode: StatusCodes.Status403Forbidden)
+                    await ApiError.Result(StatusCodes.Status403Forbidden, "forbidden-origin", why)
                         .ExecuteAsync(context);
                     return;
                 }

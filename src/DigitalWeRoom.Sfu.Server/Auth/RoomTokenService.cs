@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Auth;
 
@@ -95,7 +96,7 @@ public sealed class RoomTokenService
             payload["name"] = request.Name;
         }
 
-        string token = Hs256Jwt.Sign(JsonSerializer.Serialize(payload), secret);
+        string token = Hs256Jwt.Sign(JsonSerializer.Serialize(payload, WireJsonContext.Default.DictionaryStringObject), secret);
         return new IssuedToken(token, DateTimeOffset.FromUnixTimeSeconds(exp), apiKey);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Auth;
 
@@ -64,23 +65,21 @@ public static class TokenEndpoints
                 ServerAdmin = serverAdmin,
             };
             IssuedToken issued = tokens.Issue(new RoomTokenRequest(body.Identity, body.Name, grant, ttl));
-            return Results.Json(new { token = issued.Token, expiresAt = issued.ExpiresAt, room = body.Room, identity = body.Identity });
+            return Results.Json(new TokenIssued(issued.Token, issued.ExpiresAt, body.Room, body.Identity), ApiJsonContext.Default.TokenIssued);
         });
 
         // What the meeting page needs to know to get a token (wwwroot/js/token.js); nothing secret.
-        endpoints.MapGet("/api/token/config", (RoomTokenService tokens) => Results.Json(new
-        {
-            required = tokens.Enabled,
-            allowGuests = tokens.Enabled && tokens.Options.AllowGuests,
-            tokenUrl = tokens.Enabled && !string.IsNullOrEmpty(tokens.Options.TokenUrl) ? tokens.Options.TokenUrl : null,
-        }));
+        endpoints.MapGet("/api/token/config", (RoomTokenService tokens) => Results.Json(new TokenConfig(
+            tokens.Enabled,
+            tokens.Enabled && tokens.Options.AllowGuests,
+            tokens.Enabled && !string.IsNullOrEmpty(tokens.Options.TokenUrl) ? tokens.Options.TokenUrl : null), ApiJsonContext.Default.TokenConfig));
 
         endpoints.MapGet("/api/token/guest", (string? room, string? name, RoomTokenService tokens) =>
         {
             if (!tokens.Enabled)
             {
                 // An open server needs no token: the page joins without one.
-                return Results.Json(new { token = (string?)null, required = false });
+                return Results.Json(new NoTokenNeeded(null, false), ApiJsonContext.Default.NoTokenNeeded);
             }
 
             if (!tokens.Options.AllowGuests)
@@ -100,12 +99,11 @@ public static class TokenEndpoints
 
             string identity = "guest-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             IssuedToken issued = tokens.Issue(new RoomTokenRequest(identity, name, new VideoGrant { Room = room }, tokens.Options.GuestTtl));
-            return Results.Json(new { token = issued.Token, expiresAt = issued.ExpiresAt, room, identity, required = true });
+            return Results.Json(new GuestTokenIssued(issued.Token, issued.ExpiresAt, room, identity, true), ApiJsonContext.Default.GuestTokenIssued);
         });
 
         return endpoints;
     }
 
-    private static IResult Error(int status, string code, string reason) =>
-        Results.Json(new { error = code, reason }, statusCode: status);
+    private static IResult Error(int status, string code, string reason) => ApiError.Result(status, code, reason);
 }

@@ -2,6 +2,7 @@ using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Server.Telemetry;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Cluster;
 
@@ -58,7 +59,7 @@ public static class ClusterExtensions
         });
         app.MapGet("/api/cluster/nodes", (ClusterNode node) =>
             Results.Json(node.Nodes.Values.Append(node.LocalEntry()).DistinctBy(n => n.Id).OrderBy(n => n.Id, StringComparer.Ordinal)
-                .Select(n => new { id = n.Id, region = n.Region, state = n.State, url = n.SocketUrl() })));
+                .Select(n => new ClusterNodeSummary(n.Id, n.Region, n.State, n.SocketUrl())), ApiJsonContext.Default.IEnumerableClusterNodeSummary));
         app.MapGet("/api/cluster", async (HttpContext context, ClusterNode node, Auth.AdminAuthorization admin) =>
         {
             if (admin.Authorize(context) is { IsGranted: false } denied)
@@ -80,13 +81,9 @@ public static class ClusterExtensions
                 }
             }
 
-            return Results.Json(new
-            {
-                self = node.Id,
-                redisUp = node.RedisUp,
-                now = node.NowUnixMs, // the dashboard's "last seen" is now - at, both from node clocks
-                nodes = nodes.Values.Where(n => n.Id != node.Id).Append(node.LocalEntry()).OrderBy(n => n.Id, StringComparer.Ordinal),
-            });
+            // The dashboard's "last seen" is now - at, both from node clocks.
+            return Results.Json(new ClusterView(node.Id, node.RedisUp, node.NowUnixMs,
+                nodes.Values.Where(n => n.Id != node.Id).Append(node.LocalEntry()).OrderBy(n => n.Id, StringComparer.Ordinal)), ApiJsonContext.Default.ClusterView);
         });
         return app;
     }

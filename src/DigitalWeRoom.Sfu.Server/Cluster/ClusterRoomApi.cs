@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Server.Auth;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Cluster;
 
@@ -43,7 +44,7 @@ internal static partial class ClusterRoomApi
                 return;
             }
 
-            await Results.Json(await ListAllAsync(context, node, http)).ExecuteAsync(context);
+            await Results.Json(await ListAllAsync(context, node, http), ApiJsonContext.Default.JsonArray).ExecuteAsync(context);
             return;
         }
 
@@ -87,7 +88,7 @@ internal static partial class ClusterRoomApi
     {
         var rooms = context.RequestServices.GetRequiredService<RoomRegistry>();
         var all = new JsonArray();
-        AddAll(all, JsonSerializer.SerializeToNode(rooms.Snapshot(), JsonSerializerOptions.Web), node.Id);
+        AddAll(all, JsonSerializer.SerializeToNode(rooms.Snapshot(), ApiJsonContext.Default.IReadOnlyListRoomSnapshot), node.Id);
         var others = node.Nodes.Values.Where(n => n.Id != node.Id).ToArray();
         var answers = await Task.WhenAll(others.Select(async n =>
         {
@@ -127,7 +128,7 @@ internal static partial class ClusterRoomApi
             if (room is JsonObject o)
             {
                 o["node"] = nodeId;
-                all.Add(o);
+                all.Add((JsonNode)o); // The JsonNode overload: the generic one would wrap the object by reflection.
             }
         }
     }
@@ -162,8 +163,8 @@ internal static partial class ClusterRoomApi
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
-            await Results.Json(new { error = "node-unreachable", reason = $"node '{owner.Id}' serving this room did not answer: {e.Message}" },
-                statusCode: StatusCodes.Status502BadGateway).ExecuteAsync(context);
+            await ApiError.Result(StatusCodes.Status502BadGateway, "node-unreachable", $"node '{owner.Id}' serving this room did not answer: {e.Message}")
+                .ExecuteAsync(context);
         }
     }
 

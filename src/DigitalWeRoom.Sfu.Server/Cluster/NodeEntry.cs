@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Cluster;
 
@@ -31,7 +32,7 @@ internal sealed record NodeEntry
 
     [JsonIgnore] public bool IsServing => State == Serving;
 
-    public string ToJson() => JsonSerializer.Serialize(this);
+    public string ToJson() => JsonSerializer.Serialize(this, WireJsonContext.Default.NodeEntry);
 
     public bool IsFresh(long nowUnixMs, TimeSpan staleAfter) => nowUnixMs - At <= (long)staleAfter.TotalMilliseconds && At <= nowUnixMs + 5_000;
 
@@ -48,7 +49,7 @@ internal sealed record NodeEntry
         NodeEntry? parsed;
         try
         {
-            parsed = JsonSerializer.Deserialize<NodeEntry>(json);
+            parsed = JsonSerializer.Deserialize(json, WireJsonContext.Default.NodeEntry);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
         {

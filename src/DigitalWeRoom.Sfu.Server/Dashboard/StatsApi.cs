@@ -4,6 +4,7 @@ using DigitalWeRoom.Sfu.Rooms.Signaling;
 using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Health;
 using DigitalWeRoom.Sfu.Server.Telemetry;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Dashboard;
 
@@ -22,7 +23,7 @@ public static class StatsApi
             admin.Authorize(context) is { IsGranted: false } denied
                 ? denied.ToResult()
                 : Results.Json(Build(rooms, sampler, metrics, drain) with { Clustered = context.RequestServices.GetService<Cluster.ClusterNode>() is not null },
-                    statusCode: 200));
+                    ApiJsonContext.Default.ServerStats, statusCode: 200));
         endpoints.MapGet("/api/stats/rooms/{name}", (string name, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
         {
             if (admin.Authorize(context) is { IsGranted: false } denied)
@@ -32,8 +33,8 @@ public static class StatsApi
 
             var snapshot = rooms.Find(name)?.Snapshot;
             return snapshot is null || snapshot.Participants.Count == 0
-                ? Results.NotFound(new { error = "not-found", reason = "no such room" })
-                : Results.Json(RoomStats.From(snapshot));
+                ? ApiError.Result(StatusCodes.Status404NotFound, "not-found", "no such room")
+                : Results.Json(RoomStats.From(snapshot), ApiJsonContext.Default.RoomStats);
         });
         return endpoints;
     }

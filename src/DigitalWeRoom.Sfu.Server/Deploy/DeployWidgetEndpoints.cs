@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Deploy;
 
@@ -110,7 +111,7 @@ internal static class DeployWidgetEndpoints
 
     private static IResult Problem(params DeployFieldError[] errors) =>
         Results.Json(
-            new { errors = errors.Select(e => new { field = e.Field, message = e.Message }) },
+            new DeployProblem(errors.Select(e => new DeployProblemField(e.Field, e.Message))), ApiJsonContext.Default.DeployProblem,
             statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary>

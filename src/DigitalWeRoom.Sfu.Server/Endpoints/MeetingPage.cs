@@ -74,7 +74,7 @@ public static class MeetingPage
             return Results.Text(roomPage, "text/html; charset=utf-8");
         });
         // What the pages show about this deployment; nothing secret.
-        app.MapGet("/api/info", () => Results.Json(new { displayName = options.Value.DisplayName, embedOrigins = options.Value.Embed.AllowedOrigins }));
+        app.MapGet("/api/info", () => Results.Json(new ServerInfo(options.Value.DisplayName, options.Value.Embed.AllowedOrigins), ApiJsonContext.Default.ServerInfo));
         app.MapRoomSummary();
         return app;
     }

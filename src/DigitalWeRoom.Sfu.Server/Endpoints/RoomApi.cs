@@ -25,7 +25,7 @@ public static class RoomApi
     public static IEndpointRouteBuilder MapRoomApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/rooms", (HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
-            admin.Authorize(context) is { IsGranted: false } denied ? denied.ToResult() : Results.Json(rooms.Snapshot()));
+            admin.Authorize(context) is { IsGranted: false } denied ? denied.ToResult() : Results.Json(rooms.Snapshot(), ApiJsonContext.Default.IReadOnlyListRoomSnapshot));
 
         endpoints.MapGet("/api/rooms/{room}/participants", (string room, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
         {
@@ -35,7 +35,7 @@ public static class RoomApi
             }
 
             return rooms.Find(room)?.Snapshot is { Participants.Count: > 0 } snapshot
-                ? Results.Json(snapshot.Participants)
+                ? Results.Json(snapshot.Participants, ApiJsonContext.Default.IReadOnlyListParticipantInfo)
                 : RoomNotFound(room);
         });
 
@@ -52,7 +52,7 @@ public static class RoomApi
             }
 
             AdminOutcome outcome = await target.RemoveParticipantAsync(id, context.Request.Query["reason"].ToString());
-            return ToResult(outcome, room, id, new { removed = id, room });
+            return ToResult(outcome, room, id, Results.Json(new ParticipantRemoved(id, room), ApiJsonContext.Default.ParticipantRemoved));
         });
 
         endpoints.MapPost("/api/rooms/{room}/participants/{id}/mute", async (string room, string id, MuteBody? body, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
@@ -73,7 +73,7 @@ public static class RoomApi
             }
 
             AdminOutcome outcome = await target.MuteAsync(id, body.TrackId, body.Kind, body.Muted.Value);
-            return ToResult(outcome, room, id, new { participant = id, room, kind = body.Kind, trackId = body.TrackId, muted = body.Muted });
+            return ToResult(outcome, room, id, Results.Json(new ParticipantMuted(id, room, body.Kind, body.TrackId, body.Muted), ApiJsonContext.Default.ParticipantMuted));
         });
 
         endpoints.MapDelete("/api/rooms/{room}", async (string room, HttpContext context, RoomRegistry rooms, AdminAuthorization admin) =>
@@ -89,15 +89,15 @@ public static class RoomApi
             }
 
             AdminOutcome outcome = await target.CloseAsync(context.Request.Query["reason"].ToString());
-            return ToResult(outcome, room, null, new { closed = room });
+            return ToResult(outcome, room, null, Results.Json(new RoomClosed(room), ApiJsonContext.Default.RoomClosed));
         });
 
         return endpoints;
     }
 
-    private static IResult ToResult(AdminOutcome outcome, string room, string? participant, object done) => outcome switch
+    private static IResult ToResult(AdminOutcome outcome, string room, string? participant, IResult done) => outcome switch
     {
-        AdminOutcome.Done => Results.Json(done),
+        AdminOutcome.Done => done,
         AdminOutcome.ParticipantNotFound => Error(StatusCodes.Status404NotFound, "participant-not-found", $"no participant '{participant}' in room '{room}'"),
         AdminOutcome.TrackNotFound => Error(StatusCodes.Status404NotFound, "track-not-found", $"participant '{participant}' publishes no such track"),
         _ => RoomNotFound(room),
@@ -105,5 +105,5 @@ public static class RoomApi
 
     private static IResult RoomNotFound(string room) => Error(StatusCodes.Status404NotFound, "room-not-found", $"no room '{room}' on this server");
 
-    private static IResult Error(int status, string code, string reason) => Results.Json(new { error = code, reason }, statusCode: status);
+    private static IResult Error(int status, string code, string reason) => ApiError.Result(status, code, reason);
 }

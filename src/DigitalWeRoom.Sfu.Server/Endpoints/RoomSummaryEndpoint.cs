@@ -15,19 +15,19 @@ internal static class RoomSummaryEndpoint
 {
     public static void MapRoomSummary(this WebApplication app)
     {
-        var limiter = new Networking.PerClientRateLimiter(app.Services.GetRequiredService<IOptions<SfuOptions>>().Value.Page.SummariesPerIpPerMinute);
+        var limiter = new Networking.PerClientRateLimiter(app.Services.GetRequiredService<IOptions<SfuOptions>>().Value.Page.SummariesPerIpPerMinute, app.Services.GetRequiredService<TimeProvider>());
         app.Lifetime.ApplicationStopped.Register(limiter.Dispose);
         app.MapGet("/api/rooms/{room}/summary", (string room, HttpContext context, RoomRegistry rooms, Auth.IJoinAuthorizer authorizer) =>
         {
             context.Response.Headers.CacheControl = "no-store";
             if (!limiter.TryAcquire(context.Connection.RemoteIpAddress))
             {
-                return Results.Json(new { error = "rate-limited", reason = $"at most {limiter.PerMinute} room summaries a minute" }, statusCode: StatusCodes.Status429TooManyRequests);
+                return ApiError.Result(StatusCodes.Status429TooManyRequests, "rate-limited", $"at most {limiter.PerMinute} room summaries a minute");
             }
 
             if (!SignalingValidator.IsValidRoomName(room))
             {
-                return Results.Json(new { error = "bad-request", reason = "not a room name" }, statusCode: StatusCodes.Status400BadRequest);
+                return ApiError.Result(StatusCodes.Status400BadRequest, "bad-request", "not a room name");
             }
 
             if (authorizer.TokensRequired)
@@ -36,12 +36,12 @@ internal static class RoomSummaryEndpoint
                 var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
                 if (!authorizer.AuthorizeJoin(token, room, out _, out var why))
                 {
-                    return Results.Json(new { error = "unauthorized", reason = why }, statusCode: StatusCodes.Status401Unauthorized);
+                    return ApiError.Result(StatusCodes.Status401Unauthorized, "unauthorized", why);
                 }
             }
 
             var snapshot = rooms.Find(room)?.Snapshot;
-            return Results.Json(new { room, participants = snapshot?.Participants.Count ?? 0, mode = snapshot?.Mode ?? ModeNames.Sfu });
+            return Results.Json(new RoomSummary(room, snapshot?.Participants.Count ?? 0, snapshot?.Mode ?? ModeNames.Sfu), ApiJsonContext.Default.RoomSummary);
         });
     }
 }

@@ -3,6 +3,7 @@ using DigitalWeRoom.Sfu.Server.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Health;
 
@@ -46,7 +47,7 @@ public static class HealthExtensions
             }
 
             state.BeginDrain("requested by operator");
-            return Results.Json(new { draining = true, reason = state.Reason });
+            return Results.Json(new DrainStatus(true, state.Reason), ApiJsonContext.Default.DrainStatus);
         });
         app.MapDelete("/api/admin/drain", (HttpContext context, DrainState state, Auth.AdminAuthorization admin) =>
         {
@@ -56,7 +57,7 @@ public static class HealthExtensions
             }
 
             state.EndDrain();
-            return Results.Json(new { draining = false });
+            return Results.Json(new DrainStatus(false, null), ApiJsonContext.Default.DrainStatus);
         });
         return app;
     }
@@ -65,14 +66,6 @@ public static class HealthExtensions
     {
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new
-        {
-            status = report.Status.ToString().ToLowerInvariant(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new
-            {
-                status = e.Value.Status.ToString().ToLowerInvariant(),
-                description = e.Value.Description,
-            }),
-        }));
+        return context.Response.WriteAsync(JsonSerializer.Serialize(HealthResponse.From(report), ApiJsonContext.Default.HealthResponse));
     }
 }

@@ -25,6 +25,12 @@ public sealed class MediaSettings
     public int SendWorkers { get; set; }
 
     /// <summary>
+    /// Pace each subscriber's forwarded video to its bandwidth estimate once transport-cc or REMB feedback gives one
+    /// (a burst within the estimate still leaves at once; audio is never held). Off: everything leaves as it arrives.
+    /// </summary>
+    public bool Pacing { get; set; } = true;
+
+    /// <summary>
     /// Video codec preference order (VP8, VP9, H264, AV1). A room uses the first one its first participant supports;
     /// later joiners that cannot decode it are refused with <c>unsupported-codec</c>. Unset (null): VP8, VP9, H264, AV1.
     /// (A default array here would be appended to by configuration binding, not replaced.)

@@ -8,4 +8,4 @@ namespace DigitalWeRoom.Sfu.Server.Signaling;
 /// Joins per client per minute (<c>Sfu:Limits:JoinsPerIpPerMinute</c>), so one address cannot churn rooms; only
 /// authorized joins take a permit.
 /// </summary>
-internal sealed class JoinRateLimiter(IOptions<SfuOptions> options) : PerClientRateLimiter(options.Value.Limits.JoinsPerIpPerMinute);
+internal sealed class JoinRateLimiter(IOptions<SfuOptions> options, TimeProvider time) : PerClientRateLimiter(options.Value.Limits.JoinsPerIpPerMinute, time);

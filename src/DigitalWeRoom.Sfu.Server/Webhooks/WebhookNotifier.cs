@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using DigitalWeRoom.Sfu.Server.Auth;
 using Microsoft.Extensions.Options;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Webhooks;
 
@@ -81,7 +82,7 @@ public sealed partial class WebhookNotifier : BackgroundService
         {
             await foreach (WebhookEvent webhookEvent in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                byte[] body = JsonSerializer.SerializeToUtf8Bytes(webhookEvent);
+                byte[] body = JsonSerializer.SerializeToUtf8Bytes(webhookEvent, WireJsonContext.Default.WebhookEvent);
                 foreach (string url in _options.Urls)
                 {
                     await DeliverAsync(url, webhookEvent, body, stoppingToken);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using DigitalWeRoom.Sfu.Server.Auth;
 using Microsoft.IdentityModel.JsonWebTokens;
+using DigitalWeRoom.Sfu.Server.Endpoints;
 
 namespace DigitalWeRoom.Sfu.Server.Webhooks;
 
@@ -26,7 +27,7 @@ public static class WebhookSignature
             ["exp"] = iat + (long)Lifetime.TotalSeconds,
             ["sha256"] = Convert.ToBase64String(SHA256.HashData(body)),
         };
-        return Hs256Jwt.Sign(JsonSerializer.Serialize(payload), secret);
+        return Hs256Jwt.Sign(JsonSerializer.Serialize(payload, WireJsonContext.Default.DictionaryStringObject), secret);
     }
 
     /// <summary>

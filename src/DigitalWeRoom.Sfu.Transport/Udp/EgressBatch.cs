@@ -30,6 +30,9 @@ public sealed unsafe partial class EgressBatch
     [ThreadStatic]
     private static bool t_keep;
 
+    [ThreadStatic]
+    private static int t_lane;
+
     private static readonly EgressBatch?[] s_free = new EgressBatch?[64];
 
     private static volatile bool s_unsupported = !(OperatingSystem.IsLinux() && IntPtr.Size == 8)
@@ -87,6 +90,16 @@ public sealed unsafe partial class EgressBatch
             Return(kept);
         }
     }
+
+    /// <summary>
+    /// The calling thread (a send worker) sends its batches through sockets of its own, one per port socket, bound to
+    /// the same address and port (<see cref="LaneSockets"/>), instead of writing the port's socket from a second core.
+    /// </summary>
+    /// <param name="lane">This thread's number (1 and up; 0: back to the port's sockets). Threads with the same number share.</param>
+    public static void SendFromOwnSockets(int lane) => t_lane = Math.Max(0, lane);
+
+    /// <summary>The calling thread's lane (0: it sends through the port's own sockets).</summary>
+    internal static int Lane => t_lane;
 
     /// <summary>
     /// Opens (or nests into) the calling thread's batch; disposing the outermost scope sends what it holds.

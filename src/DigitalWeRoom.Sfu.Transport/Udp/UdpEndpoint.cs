@@ -22,6 +22,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     private readonly UdpEndpointOptions _options;
     private readonly TransportDirectory _directory;
     private readonly bool _ownsDirectory;
+    private readonly LaneSockets? _laneSockets;
     private Thread[]? _receiveThreads;
     private volatile bool _disposed;
 
@@ -35,18 +36,22 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         IPAddress bind = options.BindAddress;
         int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
         bool eachAddress = options.BindEachAddress && OperatingSystem.IsLinux() && (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any));
-        if (eachAddress && options.Port != 0)
+        bool lanes = options.LaneSendSockets && OperatingSystem.IsLinux() && count == 1;
+        int port = options.Port;
+        if ((eachAddress && port != 0) || lanes)
         {
-            // SO_REUSEPORT would let a second server of the same user share a port that is in use: find out first.
-            UdpSockets.Bind(options, bind, options.Port, reusePort: false).Dispose();
+            // SO_REUSEPORT would let a second server of the same user share a port that is in use: find out first. Port
+            // 0 with lanes: the kernel's free port, then bound shared (an ephemeral bind with SO_REUSEPORT may pick a
+            // port another process's group of the same user holds).
+            using Socket probe = UdpSockets.Bind(options, bind, port, reusePort: false);
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
         }
         var sockets = new Socket[count];
         try
         {
-            int port = options.Port;
             for (int i = 0; i < count; i++)
             {
-                sockets[i] = UdpSockets.Bind(options, bind, port, reusePort: count > 1 || eachAddress);
+                sockets[i] = UdpSockets.Bind(options, bind, port, reusePort: count > 1 || eachAddress || lanes);
                 port = ((IPEndPoint)sockets[0].LocalEndPoint!).Port;
             }
         }
@@ -58,6 +63,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         _sockets = sockets;
         _receivedVia = [.. sockets.Select(_ => (IIceSocket)this)];
         _socket = _sockets[0];
+        _laneSockets = lanes ? new LaneSockets(options) : null;
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _ownsDirectory = directory is null;
         _directory = directory ?? new TransportDirectory(options);
@@ -214,6 +220,15 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         }
     }
 
+    /// <summary>What each receive socket is read as: the port itself, or a <see cref="UdpAddressSocket"/> (tests).</summary>
+    internal IReadOnlyList<IIceSocket> ReadVia => _receivedVia;
+
+    /// <summary>Send sockets of dedicated send threads (<see cref="UdpEndpointOptions.LaneSendSockets"/>; null: off).</summary>
+    internal LaneSockets? LaneSockets => _laneSockets;
+
+    /// <summary>Send sockets of dedicated send threads bound so far (<see cref="UdpEndpointOptions.LaneSendSockets"/>).</summary>
+    public int LaneSocketCount => _laneSockets?.Count ?? 0;
+
     /// <summary>Datagrams of a flushed <see cref="EgressBatch"/> the kernel refused.</summary>
     public long SendErrors => Interlocked.Read(ref _sendErrors);
 
@@ -222,6 +237,10 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     /// <summary>Called by <see cref="EgressBatch.Flush"/>: one <c>sendmmsg</c> of its first <paramref name="count"/> slots.</summary>
     internal void SendBatch(EgressBatch batch, Socket socket, int count)
     {
+        if (EgressBatch.Lane is int lane and > 0 && _laneSockets is { } lanes)
+        {
+            socket = lanes.For(socket, lane);
+        }
         int sent = batch.SendAll(socket.SafeHandle, count);
         _datagramsSent.Add(0, sent);
         if (sent < count)
@@ -367,6 +386,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         {
             _directory.Dispose();
         }
+        _laneSockets?.Dispose();
         foreach (var socket in _sockets)
         {
             socket.Dispose();

@@ -70,6 +70,14 @@ public sealed class UdpEndpointOptions
     /// </summary>
     public bool BindEachAddress { get; init; }
 
+    /// <summary>
+    /// Linux, one receive socket per address: bind the port's sockets with SO_REUSEPORT (after checking the port is
+    /// free) so a dedicated send thread (<see cref="EgressBatch.SendFromOwnSockets"/>) can send through a socket of its
+    /// own on the same address and port (<see cref="LaneSockets"/>); every datagram is still read by the receive socket.
+    /// The server and the in-process load target turn it on.
+    /// </summary>
+    public bool LaneSendSockets { get; init; }
+
     /// <summary>Kernel socket buffers (bytes); 0 leaves the default.</summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 }

@@ -8,7 +8,8 @@ namespace DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
 
 /// <summary>
 /// The real server as a child process (dotnet DigitalWeRoom.Sfu.Server.dll from this test's output), on
-/// 127.0.0.1 and a chosen port, so tests can send it real signals and restart it on the same port.
+/// 127.0.0.1 and a chosen port, so tests can send it real signals and restart it on the same port. <see cref="Native"/>
+/// starts a Native AOT executable instead (no dotnet host).
 /// </summary>
 internal sealed partial class ServerProcess : IDisposable
 {
@@ -18,16 +19,25 @@ internal sealed partial class ServerProcess : IDisposable
     private readonly StringBuilder _output = new();
 
     public ServerProcess(int httpPort, params string[] settings)
+        : this(null, httpPort, settings)
+    {
+    }
+
+    private ServerProcess(string? executable, int httpPort, string[] settings)
     {
         HttpPort = httpPort;
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(executable ?? "dotnet")
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = executable is null ? AppContext.BaseDirectory : Path.GetDirectoryName(executable)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DigitalWeRoom.Sfu.Server.dll"));
+        if (executable is null)
+        {
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DigitalWeRoom.Sfu.Server.dll"));
+        }
+
         foreach (var a in new[] { $"--urls=http://127.0.0.1:{httpPort}", "--Sfu:Udp:BindAddress=127.0.0.1", "--Sfu:Udp:Port=0", "--Sfu:Tcp:Port=0",
             "--Sfu:P2PEnabled=false", "--Sfu:Limits:JoinsPerIpPerMinute=1000", "--Sfu:Limits:ConnectionsPerIp=10000", "--Logging:LogLevel:Default=Information" }.Concat(settings))
         {
@@ -43,6 +53,12 @@ internal sealed partial class ServerProcess : IDisposable
     }
 
     public int HttpPort { get; }
+
+    /// <summary>The process id, for reading its /proc status.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>A published native executable (Native AOT) with the same arguments as the dotnet-hosted server.</summary>
+    public static ServerProcess Native(string executable, int httpPort, params string[] settings) => new(executable, httpPort, settings);
 
     public Uri BaseUri => new($"http://127.0.0.1:{HttpPort}/");
 

@@ -108,6 +108,31 @@ public class SyntheticStreamTests
     }
 
     [Fact]
+    public void Participant_MeasuresVideoLatencyByThePacketsPositionInItsFrame()
+    {
+        var plan = ScenarioPlan.Meeting(2, TimeSpan.FromSeconds(5));
+        var profile = new MediaProfile(); // 1.5 Mbit/s at 30 fps: 5 packets a frame
+        var a = new SyntheticParticipant(plan.Participants[0], profile, 2);
+        var b = new SyntheticParticipant(plan.Participants[1], profile, 2);
+        var sink = new CapturingSink();
+        a.Video!.Start(0);
+        for (long t = 0; t < Second; t += Second / 100) a.Video.SendDue(t, sink);
+        Assert.Equal(30 * 5, sink.Packets.Count);
+        long tick = Stopwatch.Frequency / 1_000_000;
+        for (int i = 0; i < sink.Packets.Count; i++)
+        {
+            // A path that handles a burst one packet after another: 100 µs more for each packet before it in the frame.
+            Assert.True(SyntheticStamp.TryRead(sink.Packets[i], out var stamp));
+            b.OnRtp(sink.Packets[i], stamp.SendTicks + ((100 + (100 * (i % 5))) * tick));
+        }
+        var byPosition = b.VideoLatencyByPosition!;
+        Assert.Equal(5, byPosition.Length);
+        Assert.Equal([100L, 200, 300, 400, 500], byPosition.Select(h => h.Percentile(50)));
+        Assert.All(byPosition, h => Assert.Equal(30, h.Count));
+        Assert.Null(a.VideoLatencyByPosition); // nothing received
+    }
+
+    [Fact]
     public void Participant_AccountsByStamp_AndHonoursPli()
     {
         var plan = ScenarioPlan.Meeting(3, TimeSpan.FromSeconds(5));

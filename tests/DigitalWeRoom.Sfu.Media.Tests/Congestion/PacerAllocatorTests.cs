@@ -16,12 +16,12 @@ public sealed class PacerTests
             while (pacer.Count < 100) pacer.Enqueue(next++, 1000, out _);
             while (pacer.TryDequeue(now, out _)) sentBytes += 1000;
         }
-        // 1 s at 150,000 B/s plus the initial burst allowance (20 ms worth).
-        Assert.InRange(sentBytes, 148_000, 156_000);
+        // 1 s at 150,000 B/s plus the initial burst allowance (50 ms worth: 7,500 B).
+        Assert.InRange(sentBytes, 154_000, 160_000);
     }
 
     [Fact]
-    public void Late_wake_ups_while_backlogged_keep_the_average_rate_but_an_idle_pacer_bursts_no_more_than_20_ms()
+    public void Late_wake_ups_while_backlogged_keep_the_average_rate_but_an_idle_pacer_bursts_no_more_than_50_ms()
     {
         var pacer = new Pacer<int>(1000, 800_000); // 150 bytes/ms
         long now = 0;
@@ -33,11 +33,11 @@ public sealed class PacerTests
             while (pacer.Count < 500) pacer.Enqueue(next++, 1000, out _);
             while (pacer.TryDequeue(now, out _)) sentBytes += 1000;
         }
-        // 0.9 s elapsed between the first and the last wake-up at 150 B/ms, plus the first 20 ms burst; without the
-        // backlog credit it would be 10 bursts of 3,000 B.
-        Assert.InRange(sentBytes, 135_000, 141_000);
+        // 0.9 s elapsed between the first and the last wake-up at 150 B/ms, plus the first 50 ms burst; without the
+        // backlog credit it would be 10 bursts of 7,500 B.
+        Assert.InRange(sentBytes, 140_000, 146_000);
 
-        // Drained and idle for 1 s: the next burst is one 20 ms allowance (3,000 B), not a second's credit.
+        // Drained and idle for 1 s: the next burst is one 50 ms allowance (7,500 B), not a second's credit.
         while (pacer.TryDequeueUnpaced(out _)) { }
         now += 1_000;
         Assert.False(pacer.TryDequeue(now, out _)); // refill while empty
@@ -45,7 +45,7 @@ public sealed class PacerTests
         for (int i = 0; i < 10; i++) pacer.Enqueue(i, 1000, out _);
         int burst = 0;
         while (pacer.TryDequeue(now, out _)) burst++;
-        Assert.Equal(3, burst);
+        Assert.Equal(7, burst);
     }
 
     [Fact]
@@ -147,27 +147,30 @@ public sealed class PacerPriorityTests
     [Fact]
     public void Audio_enqueued_after_a_queued_video_burst_leaves_first()
     {
-        var pacer = new Pacer<int>(100, 400_000); // 600 kbit/s = 75 bytes/ms, burst 1,500 B
+        var pacer = new Pacer<int>(100, 400_000); // 600 kbit/s = 75 bytes/ms, burst 3,750 B
         long now = 0;
         for (int i = 0; i < 20; i++) pacer.Enqueue(i, 1200, out _); // a key-frame burst of video
-        Assert.True(pacer.TryDequeue(now, out int first));
-        Assert.Equal(0, first);
-        Assert.False(pacer.TryDequeue(now, out _)); // the rest of the video waits for budget
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(pacer.TryDequeue(now, out int first));
+            Assert.Equal(i, first);
+        }
+        Assert.False(pacer.TryDequeue(now, out _)); // the rest of the video waits for budget (150 B left)
 
         pacer.Enqueue(1000, 100, priority: true, out _);
         Assert.Equal(0, pacer.DelayUntilNext(now));
         Assert.True(pacer.TryDequeue(now, out int next));
         Assert.Equal(1000, next); // the audio packet, at once, ahead of 19 waiting video packets
         Assert.False(pacer.TryDequeue(now, out _));
-        Assert.Equal(19, pacer.Count);
+        Assert.Equal(17, pacer.Count);
 
         // The audio bytes were charged: the next video packet waits a little longer than without it.
         long delay = pacer.DelayUntilNext(now);
-        // 1,000 B missing at 75 B/ms: 13.3 ms (without the audio, 12 ms).
-        Assert.InRange(delay, 13_300, 13_400);
+        // 1,150 B missing at 75 B/ms: 15.3 ms (without the audio, 14 ms).
+        Assert.InRange(delay, 15_300, 15_400);
         now += delay;
         Assert.True(pacer.TryDequeue(now, out int video));
-        Assert.Equal(1, video);
+        Assert.Equal(3, video);
     }
 
     [Fact]
@@ -176,7 +179,7 @@ public sealed class PacerPriorityTests
         var pacer = new Pacer<int>(16, 400_000); // priority ring: 16
         for (int i = 0; i < 20; i++)
         {
-            bool kept = pacer.Enqueue(i, 100, priority: true, out int dropped);
+            bool kept = pacer.Enqueue(i, 600, priority: true, out int dropped);
             Assert.Equal(i < 16, kept);
             if (!kept) Assert.Equal(i - 16, dropped);
         }
@@ -185,7 +188,8 @@ public sealed class PacerPriorityTests
         int audio = 0;
         while (pacer.TryDequeue(0, out int item) && item != 500) audio++;
         Assert.Equal(16, audio);
-        // 1,600 B of audio from a 1,500 B burst: the video waits for at most two bursts' worth (40 ms).
-        Assert.InRange(pacer.DelayUntilNext(0), 1, 40_000);
+        // 9,600 B of audio from a 3,750 B burst: the debt stops at one burst, so the video waits (1,200 + 3,750) B at
+        // 75 B/ms = 66 ms, not the 94 ms the whole audio debt would cost.
+        Assert.InRange(pacer.DelayUntilNext(0), 65_000, 66_100);
     }
 }

@@ -108,12 +108,12 @@ public sealed class TransportSenderTests
     public void KeyFrameBurst_IsSpreadAtOneAndAHalfTimesTheEstimate_InOrder()
     {
         var s = new Setup(Quiet with { InlineSend = true });
-        s.Remb(800_000); // paced at 1.2 Mbit/s = 150 B/ms, burst allowance 20 ms = 3,000 B
+        s.Remb(800_000); // paced at 1.2 Mbit/s = 150 B/ms, burst allowance 50 ms = 7,500 B
         int steady = s.Steady(300);
         Assert.Equal(30, steady); // ~170 kbit/s flows unpaced
         s.KeyFrameBurst(30, 1000);
         int first = s.SubSender.Rtp.Count - steady;
-        Assert.InRange(first, 2, 4); // the burst allowance (~3 packets of ~1,030 B)
+        Assert.InRange(first, 6, 8); // the burst allowance (~7 packets of ~1,030 B)
         Assert.Equal(30 - first, s.Subscriber.Outbound.PacedCount);
 
         // 100 ms later ~15,000 B more may have gone: the pacer's timer woke the sender meanwhile.
@@ -134,7 +134,7 @@ public sealed class TransportSenderTests
     public void FullPacer_DropsTheOldest_AndReleasesIt()
     {
         var s = new Setup(Quiet with { InlineSend = true, PacerCapacity = 4 });
-        s.Remb(100_000); // paced at 1.5 × the ~170 kbit/s arrival rate: the burst allowance is the 1,500 B minimum
+        s.Remb(100_000); // paced at 1.5 × the ~170 kbit/s arrival rate: a burst allowance of ~1,600 B
         int steady = s.Steady(300);
         s.KeyFrameBurst(20, 1000);
         Assert.Equal(steady + 1, s.SubSender.Rtp.Count);
@@ -177,6 +177,67 @@ public sealed class TransportSenderTests
             Assert.Equal(before + 1, s.SubSender.Rtp.Count);
         }
         Assert.Equal(0, s.Subscriber.Outbound.PacedCount);
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void A_frame_within_the_estimate_leaves_at_once_and_a_key_frame_beyond_it_is_paced()
+    {
+        var s = new Setup(Quiet with { InlineSend = true });
+        s.Remb(1_500_000); // the estimate is the stream's own rate: paced at 2.25 Mbit/s = 281 B/ms
+        s.KeyFrameBurst(1, 1200);
+        // 30 fps at 1.5 Mbit/s: 6,250 B a frame, 5 packets of 1,250 B, each delivered as one burst every 33 ms.
+        // Every packet of every frame leaves while it is being delivered: no packet waits for the pacer's timer.
+        ushort seq = 1;
+        for (int frame = 0; frame < 60; frame++)
+        {
+            s.Time.Advance(TimeSpan.FromMicroseconds(33_333));
+            for (int i = 0; i < 5; i++)
+            {
+                int before = s.SubSender.Rtp.Count;
+                Deliver(s.Router, s.Publisher, Rtp(s.Pool, PublisherSsrc, seq++, 90_000 + (uint)frame * 3000, 96, Vp8Payload(keyFrame: false, 1250), marker: i == 4));
+                Assert.Equal(before + 1, s.SubSender.Rtp.Count);
+            }
+        }
+        Assert.Equal(0, s.Subscriber.Outbound.PacedCount);
+
+        // A key frame of 40 packets (50 kB, 8 × a delta frame) is beyond the estimate: the allowance (~14 kB) goes at
+        // once, the rest is spread at 281 B/ms.
+        int sent = s.SubSender.Rtp.Count;
+        s.Time.Advance(TimeSpan.FromMicroseconds(33_333));
+        for (int i = 0; i < 40; i++)
+        {
+            Deliver(s.Router, s.Publisher, Rtp(s.Pool, PublisherSsrc, seq++, 90_000 + 61 * 3000, 96, Vp8Payload(keyFrame: i == 0, 1250), marker: i == 39));
+        }
+        int atOnce = s.SubSender.Rtp.Count - sent;
+        Assert.InRange(atOnce, 8, 13);
+        Assert.Equal(40 - atOnce, s.Subscriber.Outbound.PacedCount);
+        for (int ms = 0; ms < 200; ms++) s.Time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, s.Subscriber.Outbound.PacedCount);
+        Assert.Equal(sent + 40, s.SubSender.Rtp.Count);
+        Assert.Equal(0, s.Router.Counters.Drops.Get(DropReason.PacerOverflow));
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
+    public void Audio_never_waits_behind_paced_video()
+    {
+        var s = new Setup(Quiet with { InlineSend = true });
+        var audio = s.Router.CreateProducer(s.Publisher, new ProducerOptions("a", MediaKind.Audio, 77, [Opus]));
+        s.Router.CreateConsumer(s.Subscriber, audio, new ConsumerOptions("ca", 98));
+        s.Remb(100_000);
+        s.Steady(300);
+        s.KeyFrameBurst(20, 1000);
+        Assert.True(s.Subscriber.Outbound.PacedCount > 10);
+        for (int i = 0; i < 5; i++)
+        {
+            int before = s.SubSender.Rtp.Count;
+            Deliver(s.Router, s.Publisher, Rtp(s.Pool, 77, (ushort)(100 + i), 960 * (uint)i, 111, new byte[80]));
+            Assert.Equal(before + 1, s.SubSender.Rtp.Count); // the audio packet, at once
+            Assert.Equal(111, s.SubSender.Rtp[^1][1] & 0x7F);
+            s.Time.Advance(TimeSpan.FromMilliseconds(20));
+        }
+        Assert.True(s.Subscriber.Outbound.PacedCount > 0); // the video is still being paced meanwhile
         AssertNoLeakAfterClose(s.Router, s.Pool);
     }
 

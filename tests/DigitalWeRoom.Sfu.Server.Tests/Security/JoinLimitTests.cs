@@ -73,7 +73,7 @@ public sealed class JoinLimitTests
     [Fact]
     public void Ipv6_clients_are_keyed_by_slash64_and_ipv4_mapped_clients_by_their_ipv4_address()
     {
-        using var limiter = new JoinRateLimiter(Microsoft.Extensions.Options.Options.Create(new SfuOptions { Limits = { JoinsPerIpPerMinute = 1 } }));
+        using var limiter = new JoinRateLimiter(Microsoft.Extensions.Options.Options.Create(new SfuOptions { Limits = { JoinsPerIpPerMinute = 1 } }), TimeProvider.System);
         Assert.True(limiter.TryAcquire(IPAddress.Parse("2001:db8::1")));
         Assert.False(limiter.TryAcquire(IPAddress.Parse("2001:db8::2")));
         Assert.True(limiter.TryAcquire(IPAddress.Parse("2001:db8:0:1::1")));
