@@ -31,7 +31,7 @@ bench_build() {
   fi
   if [ "$BENCH_JIT" = aot ]; then
     # Native AOT: one native executable, no JIT and no IL images (clang and zlib1g-dev link it). The runtime options of
-    # the csproj (Server GC, UnfairSemaphoreSpinLimit) are baked in at publish; levers become DOTNET_ variables.
+    # the csproj (workstation GC, UnfairSemaphoreSpinLimit) are baked in at publish; levers become DOTNET_ variables.
     local dir=$BENCH_ROOT/loadtest/results/.server-aot
     if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -x "$dir/DigitalWeRoom.Sfu.Server" ]; then
       dotnet publish -c Release -r linux-x64 -p:PublishAot=true "$BENCH_ROOT/src/DigitalWeRoom.Sfu.Server" -o "$dir" -nologo -v q

@@ -175,6 +175,21 @@ public sealed class SignalingEndpointTests : IAsyncLifetime
         Assert.Contains("participantId", jsonKeys);
     }
 
+    [Theory]
+    [InlineData(SignalEncoding.Json)]
+    [InlineData(SignalEncoding.MessagePack)]
+    public void A_null_where_the_contract_has_none_is_rejected_with_a_reason(SignalEncoding encoding)
+    {
+        // Accepted, the null name would be dropped on re-encoding and the message would no longer decode.
+        byte[] Frame(string name) => encoding == SignalEncoding.Json
+            ? Encoding.UTF8.GetBytes($$"""{"type":"joined","participants":[{"id":"p-1","name":{{name}}}]}""")
+            : MessagePackSerializer.ConvertFromJson($$"""{"type":"joined","participants":[{"id":"p-1","name":{{name}}}]}""");
+        Assert.False(SignalingCodec.TryDecode(Frame("null"), encoding, out _, out string error));
+        Assert.StartsWith("invalid", error);
+        Assert.True(SignalingCodec.TryDecode(Frame("\"Ada\""), encoding, out SignalMessage ok, out _));
+        Assert.Equal("Ada", ok.Participants![0].Name);
+    }
+
     [Fact]
     public async Task Room_api_lists_rooms_modes_and_participants_from_localhost()
     {
