@@ -66,7 +66,14 @@ const ops = {
     await pages.get(page).waitForFunction(toFunction(fn), { timeout: timeout ?? 20000, polling: 100 }, arg ?? null);
     return null;
   },
-  async click({ page, selector }) { await pages.get(page).click(selector); return null; },
+  async click({ page, selector }) {
+    // The page may re-draw the element between the lookup and the click (a list refreshed by a signaling message):
+    // nothing was clicked then, so look it up again.
+    for (let attempt = 1; ; attempt++) {
+      try { await pages.get(page).click(selector); return null; }
+      catch (e) { if (attempt >= 3 || !/detached/i.test(String(e?.message))) throw e; }
+    }
+  },
   async viewport({ page, width, height }) { await pages.get(page).setViewport({ width, height }); return null; },
   async screenshot({ page, path, fullPage }) { await pages.get(page).screenshot({ path, fullPage: !!fullPage }); return null; },
   async closePage({ page }) { await pages.get(page)?.close(); pages.delete(page); return null; },
