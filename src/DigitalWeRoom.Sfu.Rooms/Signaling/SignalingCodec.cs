@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MessagePack;
@@ -22,10 +22,6 @@ public enum SignalEncoding
 public static class SignalingCodec
 {
     public const string MessagePackSubprotocol = "dwr.msgpack";
-
-    // NOTE: UntrustedData bounds recursion depth and uses collision-resistant hashing for maps.
-    public static readonly MessagePackSerializerOptions MessagePackOptions =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
 
     // Web defaults, nulls omitted, depth 8, strict numbers (SignalingJsonContext).
     private static JsonTypeInfo<SignalMessage> Contract => SignalingJsonContext.Default.SignalMessage;
@@ -68,20 +64,17 @@ public static class SignalingCodec
     public static byte[] Encode(SignalMessage message, SignalEncoding encoding)
     {
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(message, Contract);
-        return encoding == SignalEncoding.Json ? json : MessagePackSerializer.ConvertFromJson(Encoding.UTF8.GetString(json), MessagePackOptions);
+        return encoding == SignalEncoding.Json ? json : MessagePackJson.FromJson(json);
     }
 
-    /// <summary>
-    /// MessagePack is the JSON contract in binary form (a map with the same keys), so a binary frame is transcoded to
-    /// JSON and read with the same source-generated contract. That keeps both encodings one contract, and it needs no
-    /// run-time code generation (MessagePack's dynamic resolver emits IL, which Native AOT cannot run).
-    /// </summary>
+    /// <summary>MessagePack is read as the JSON contract in binary form (<see cref="MessagePackJson"/>).</summary>
     private static SignalMessage? DecodeMessagePack(ReadOnlyMemory<byte> data)
     {
-        string json = MessagePackSerializer.ConvertToJson(data, MessagePackOptions);
+        var json = new ArrayBufferWriter<byte>(data.Length + (data.Length >> 1) + 64);
+        MessagePackJson.ToJson(data, json);
         try
         {
-            return JsonSerializer.Deserialize(json, Contract);
+            return JsonSerializer.Deserialize(json.WrittenSpan, Contract);
         }
         catch (JsonException e)
         {
