@@ -1,25 +1,25 @@
-using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace DigitalWeRoom.Sfu.Transport.Udp;
 
 /// <summary>
-/// How busy a receive loop is: the share of its time spent processing datagrams rather than waiting for the next one,
-/// averaged over the last few datagrams (each weighs a quarter). A loop that is busy less than half the time has time to spare, and
-/// work it would hand to another thread that is asleep (a send worker) costs less done on the loop itself than a
-/// wake-up: a futex call here and two context switches there, per datagram at the rates of a small meeting. Each loop
-/// keeps one (a mutable struct on its own stack) and reports every datagram (<see cref="Begin"/>, <see cref="End(long)"/>); <see cref="HasSpareTime"/> is the calling
-/// thread's last verdict, and false on every thread that is not a receive loop.
+/// How busy a receive loop is: the CPU time its thread used over its last <see cref="Window"/> datagrams, as a share
+/// of the wall-clock time they took. A loop that used less than half has time to spare, and work it would hand to
+/// another thread that is asleep (a send worker) costs less done on the loop itself than a wake-up: a futex call here
+/// and two context switches there, per datagram at the rates of a small meeting. CPU time, not wall-clock time spent
+/// processing: on a machine whose cores are shared, a loop preempted in the middle of a datagram has not worked.
+/// Each loop keeps one (a mutable struct on its own stack) and reports every datagram (<see cref="Begin"/>,
+/// <see cref="End()"/>); the two clock reads (one a syscall) are paid once per window. <see cref="HasSpareTime"/> is
+/// the calling thread's last verdict, and false on every thread that is not a receive loop, and where the thread's
+/// CPU time cannot be read (anything but Linux).
 /// </summary>
-public struct ReceiveLoopLoad
+public partial struct ReceiveLoopLoad
 {
-    /// <summary>
-    /// Longest wait that counts: after a pause of seconds the average forgets it within a dozen datagrams, so a burst
-    /// that follows finds the loop busy again quickly.
-    /// </summary>
-    private static readonly long MaxWaitTicks = Stopwatch.Frequency / 4000; // 250 µs
+    /// <summary>Datagrams per measurement: a burst after a pause is seen within two windows.</summary>
+    public const int Window = 16;
 
-    /// <summary>Weight of one datagram in the averages: 1/2^<see cref="Shift"/>.</summary>
-    private const int Shift = 2;
+    private const int ClockMonotonic = 1;
+    private const int ClockThreadCpuTime = 3;
 
     [ThreadStatic]
     private static bool t_spare;
@@ -27,20 +27,21 @@ public struct ReceiveLoopLoad
     [ThreadStatic]
     private static long t_datagram;
 
-    private long _lastEnd;
-    private long _busy;
-    private long _period;
+    private long _windowWall;
+    private long _windowCpu;
+    private int _inWindow;
     private long _datagrams;
     private long _threadBits;
 
-    /// <summary>A meter of the calling thread whose first period starts now (the loop is about to wait for its first datagram).</summary>
+    /// <summary>A meter of the calling thread whose first window starts now.</summary>
     public static ReceiveLoopLoad StartNow() => new()
     {
-        _lastEnd = Stopwatch.GetTimestamp(),
+        _windowWall = Nanoseconds(ClockMonotonic),
+        _windowCpu = Nanoseconds(ClockThreadCpuTime),
         _threadBits = (long)Environment.CurrentManagedThreadId << 40,
     };
 
-    /// <summary>The calling thread is a receive loop that has lately been busy less than half the time.</summary>
+    /// <summary>The calling thread is a receive loop that used less than half of its last window's time.</summary>
     public static bool HasSpareTime => t_spare;
 
     /// <summary>
@@ -50,26 +51,29 @@ public struct ReceiveLoopLoad
     /// </summary>
     public static long CurrentDatagram => t_datagram;
 
-    /// <summary>The loop's receive returned a datagram: returns the start time (<see cref="Stopwatch"/> ticks) for <see cref="End"/>.</summary>
-    public long Begin()
-    {
-        t_datagram = _threadBits | ++_datagrams;
-        return Stopwatch.GetTimestamp();
-    }
+    /// <summary>The loop's receive returned a datagram.</summary>
+    public void Begin() => t_datagram = _threadBits | ++_datagrams;
 
-    /// <summary>The loop is done with the datagram (its batch sent) that began at <paramref name="start"/>: updates the verdict.</summary>
-    public void End(long start) => End(start, Stopwatch.GetTimestamp());
-
-    /// <summary><see cref="End(long)"/> at <paramref name="end"/> (tests give both times).</summary>
-    public void End(long start, long end)
+    /// <summary>The loop is done with the datagram (its batch sent); every <see cref="Window"/>th one renews the verdict.</summary>
+    public void End()
     {
         t_datagram = 0;
-        long busy = end - start;
-        long period = busy + Math.Clamp(start - _lastEnd, 0, MaxWaitTicks);
-        _lastEnd = end;
-        _busy += (busy - _busy) >> Shift;
-        _period += (period - _period) >> Shift;
-        t_spare = _busy * 2 < _period;
+        if (++_inWindow >= Window)
+        {
+            End(Nanoseconds(ClockMonotonic), Nanoseconds(ClockThreadCpuTime));
+        }
+    }
+
+    /// <summary>The datagram is done and the window with it, the clocks reading <paramref name="wallNanos"/> and <paramref name="cpuNanos"/> (tests give both).</summary>
+    public void End(long wallNanos, long cpuNanos)
+    {
+        t_datagram = 0;
+        long wall = wallNanos - _windowWall;
+        long cpu = cpuNanos - _windowCpu;
+        t_spare = cpuNanos >= 0 && _windowCpu >= 0 && cpu * 2 < wall;
+        _windowWall = wallNanos;
+        _windowCpu = cpuNanos;
+        _inWindow = 0;
     }
 
     /// <summary>The calling thread stops being a receive loop (tests that borrowed a thread).</summary>
@@ -78,4 +82,24 @@ public struct ReceiveLoopLoad
         t_spare = false;
         t_datagram = 0;
     }
+
+    /// <summary>clock_gettime(2) of <paramref name="clock"/> in nanoseconds; -1 where unavailable.</summary>
+    private static long Nanoseconds(int clock)
+    {
+        if (!OperatingSystem.IsLinux() || IntPtr.Size != 8 || ClockGetTime(clock, out var time) != 0)
+        {
+            return -1;
+        }
+        return (time.Seconds * 1_000_000_000) + time.Nanoseconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec time);
 }

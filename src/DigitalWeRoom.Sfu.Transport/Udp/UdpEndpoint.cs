@@ -340,7 +340,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             {
                 break;
             }
-            long start = load.Begin();
+            load.Begin();
             Interlocked.Increment(ref _datagramsReceived);
             packet.Length = received;
             // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
@@ -357,7 +357,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
                 }
             }
             // The batch's sendmmsg included: it is the loop's work too.
-            load.End(start);
+            load.End();
             if (packet.References == 1)
             {
                 // Nobody kept it: reuse the same buffer for the next datagram.

@@ -239,17 +239,22 @@ public sealed class SendWorkerTests
         Assert.All(room.Senders, s => Assert.Equal(0, s.OutOfOrder));
     }
 
-    /// <summary>Runs <paramref name="body"/> as a receive loop's datagram: spare time unless <paramref name="busy"/>.</summary>
+    /// <summary>Runs <paramref name="body"/> as a receive loop's datagram, then a window of spare time unless <paramref name="busy"/>.</summary>
     private static void AsDatagram(ref ReceiveLoopLoad load, Action body, bool busy = false)
     {
-        long start = load.Begin();
+        load.Begin();
         using (EgressBatch.Enter())
         {
             body();
         }
-        // Busy: the whole period was spent on it; idle: one tick of it.
-        load.End(start, start + (busy ? TimeSpan.TicksPerSecond : 1));
+        // Clocks of a window that took 1 ms: all of it on the CPU (busy), or 1 µs of it.
+        s_wall += 1_000_000;
+        s_cpu += busy ? 1_000_000 : 1_000;
+        load.End(s_wall, s_cpu);
     }
+
+    [ThreadStatic]
+    private static long s_wall, s_cpu;
 
     private static void WaitUntilAsleep(SendWorker worker)
     {
@@ -263,7 +268,7 @@ public sealed class SendWorkerTests
     {
         using var room = new Room(new SendWorkerOptions { Workers = 2 });
         var worker = room.Workers.Workers.Single();
-        var load = ReceiveLoopLoad.StartNow();
+        var load = default(ReceiveLoopLoad); // its clocks are the fake ones of AsDatagram
         try
         {
             AsDatagram(ref load, () => { }); // the loop has been idle
@@ -309,7 +314,7 @@ public sealed class SendWorkerTests
         // a report for it, awake with an empty ring.
         var held = room.Publisher.Outbound;
         Assert.NotNull(held.Worker);
-        var load = ReceiveLoopLoad.StartNow();
+        var load = default(ReceiveLoopLoad); // its clocks are the fake ones of AsDatagram
         try
         {
             AsDatagram(ref load, () => { });
