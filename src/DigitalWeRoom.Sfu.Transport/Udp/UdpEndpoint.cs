@@ -287,6 +287,8 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         EgressBatch.KeepOnThisThread();
         var remote = new SocketAddress(_sockets[index].AddressFamily);
         PooledPacket? packet = null;
+        // How busy this loop is: senders of other threads' work send on it instead while it has time to spare.
+        var load = ReceiveLoopLoad.StartNow();
         while (!_disposed)
         {
             packet ??= Pool.Rent();
@@ -319,19 +321,24 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             {
                 break;
             }
+            load.Begin();
             Interlocked.Increment(ref _datagramsReceived);
             packet.Length = received;
             // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
-            using EgressBatch.Scope batch = EgressBatch.Enter();
-            try
+            using (EgressBatch.Enter())
             {
-                ProcessDatagram(packet, remote, _receivedVia[index]);
+                try
+                {
+                    ProcessDatagram(packet, remote, _receivedVia[index]);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // NOTE: a listener bug must not stop the port for everyone; counted as malformed input.
+                    Drops.Increment(DropReason.Malformed);
+                }
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // NOTE: a listener bug must not stop the port for everyone; counted as malformed input.
-                Drops.Increment(DropReason.Malformed);
-            }
+            // The batch's sendmmsg included: it is the loop's work too.
+            load.End();
             if (packet.References == 1)
             {
                 // Nobody kept it: reuse the same buffer for the next datagram.
