@@ -52,13 +52,26 @@ dotnet build DigitalWeRoom.Sfu.sln -c Release -nologo -v q || { echo "0 passed, 
 results=TestResults
 rm -rf "$results"; mkdir -p "$results"
 
+# The server as the container image holds it (deploy/docker/Dockerfile's build stage: Native AOT), published once for
+# every test project that stands for a deployment (Server.Tests Deploy/Boot, LoadTest.Tests NativeAot): the
+# ILCompiler takes minutes on two cores. Without it (no clang) each test process publishes for itself, and fails.
+published=$(mktemp -d /tmp/dwr-test-publish-XXXXXX)
+trap 'rm -rf "$published"' EXIT
+echo "=== Native AOT publish (the container's server)"
+if dotnet publish src/DigitalWeRoom.Sfu.Server/DigitalWeRoom.Sfu.Server.csproj -c Release --use-current-runtime \
+     -p:PublishAot=true -o "$published" -nologo -v q; then
+  export DWR_PUBLISHED_SERVER=$published
+else
+  echo "warning: the Native AOT publish failed; the boot and Native AOT tests will publish again and report why"
+fi
+
 # A namespace with only `lo`: Chromium, the server and every test peer talk over 127.0.0.1/::1.
 ns="dwr-test-$$"
 run_in_ns=()
 if [ "$(id -u)" = 0 ] && ip netns add "$ns" 2>/dev/null; then
   ip -n "$ns" link set lo up
   run_in_ns=(ip netns exec "$ns")
-  trap 'ip netns del "$ns" 2>/dev/null' EXIT
+  trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$published"' EXIT
 else
   echo "note: not root or no netns support; running tests in the current namespace"
 fi

@@ -30,11 +30,12 @@ bench_build() {
     SERVER_DLL=$dir/DigitalWeRoom.Sfu.Server.dll
   fi
   if [ "$BENCH_JIT" = aot ]; then
-    # Native AOT: one native executable, no JIT and no IL images (clang and zlib1g-dev link it). The runtime options of
-    # the csproj (workstation GC, UnfairSemaphoreSpinLimit) are baked in at publish; levers become DOTNET_ variables.
+    # Native AOT, as deploy/docker/Dockerfile publishes it (the container's server): one native executable, no JIT and
+    # no IL images (clang and zlib1g-dev link it). The runtime options of the csproj (workstation GC,
+    # UnfairSemaphoreSpinLimit) are baked in at publish; levers become DOTNET_ variables (loadtest/aot-levers.sh).
     local dir=$BENCH_ROOT/loadtest/results/.server-aot
     if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -x "$dir/DigitalWeRoom.Sfu.Server" ]; then
-      dotnet publish -c Release -r linux-x64 -p:PublishAot=true "$BENCH_ROOT/src/DigitalWeRoom.Sfu.Server" -o "$dir" -nologo -v q
+      dotnet publish -c Release --use-current-runtime -p:PublishAot=true "$BENCH_ROOT/src/DigitalWeRoom.Sfu.Server" -o "$dir" -nologo -v q
     fi
     SERVER_DLL=$dir/DigitalWeRoom.Sfu.Server.dll
   fi

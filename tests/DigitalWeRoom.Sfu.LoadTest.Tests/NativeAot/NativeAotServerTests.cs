@@ -9,11 +9,13 @@ using DigitalWeRoom.Sfu.LoadTest.Scenarios;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
 using DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Server.Tests.Deploy.Boot;
 
 namespace DigitalWeRoom.Sfu.LoadTest.Tests.NativeAot;
 
 /// <summary>
-/// The Native AOT build works, not only compiles: the published native executable boots, answers /healthz and
+/// The Native AOT build works, not only compiles: the published native executable (the container image's, shared with
+/// the boot tests of Server.Tests through <see cref="PublishedServer"/>) boots, answers /healthz and
 /// /metrics and MessagePack signaling, and carries a real 3-participant SFU meeting (signaling, ICE, DTLS, SRTP, forwarding) with nothing lost.
 /// </summary>
 [Collection("loopback-sockets")]
@@ -22,7 +24,7 @@ public class NativeAotServerTests
     [NativeAotFact]
     public async Task PublishedNativeServer_Boots_AnswersHealthAndMetrics_AndForwardsA3PersonMeetingWithoutLoss()
     {
-        string executable = NativeAotServer.Executable;
+        string executable = PublishedServer.Executable;
         Assert.False(File.Exists(Path.ChangeExtension(executable, ".dll")), "a Native AOT publish has no IL assembly of the server");
 
         using var server = ServerProcess.Native(executable, ServerProcess.FreePort());

@@ -28,9 +28,24 @@ public sealed partial class ContainerFileTests
         }
 
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:", froms[0].Image, StringComparison.Ordinal);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", froms[^1].Image, StringComparison.Ordinal);
-        Assert.Contains("dotnet publish", Dockerfile, StringComparison.Ordinal);
+        // Native AOT: the images hold a native executable on runtime-deps (no .NET runtime, no JIT).
+        Assert.All(froms.Skip(1), f => Assert.StartsWith("mcr.microsoft.com/dotnet/runtime-deps:", f.Image, StringComparison.Ordinal));
         Assert.Contains("COPY --from=build", RuntimeStage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_stage_publishes_native_aot_for_the_build_machine_with_its_linker()
+    {
+        var build = Joined(Dockerfile[Dockerfile.IndexOf("\nFROM ", StringComparison.Ordinal)..Dockerfile.IndexOf(" AS tfgrid", StringComparison.Ordinal)]);
+        var publish = build.Split('\n').Single(l => l.Contains("dotnet publish", StringComparison.Ordinal));
+        Assert.Contains("-p:PublishAot=true", publish, StringComparison.Ordinal);
+        Assert.Contains("--use-current-runtime", publish, StringComparison.Ordinal);
+        Assert.Contains("-c Release", publish, StringComparison.Ordinal);
+        Assert.Contains("-o /app", publish, StringComparison.Ordinal);
+        Assert.DoesNotContain("UseAppHost=false", publish, StringComparison.Ordinal);
+        // The ILCompiler links with clang and zlib; both are installed before the publish.
+        Assert.Matches(@"apt-get install[^\n]*\bclang zlib1g-dev\b", build);
+        Assert.True(build.IndexOf("clang zlib1g-dev", StringComparison.Ordinal) < build.IndexOf("dotnet publish", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -52,22 +67,25 @@ public sealed partial class ContainerFileTests
         Assert.Contains("\"deploy\", \"healthcheck\"", health, StringComparison.Ordinal);
 
         Assert.Equal("SIGTERM", Assert.Single(Instruction("STOPSIGNAL").Matches(runtime)).Groups[1].Value.Trim());
-        Assert.Matches("ENTRYPOINT \\[\"dotnet\"", runtime);
+        Assert.Matches("ENTRYPOINT \\[\"/app/DigitalWeRoom.Sfu.Server\"\\]", runtime);
         // No secret is baked into the image.
         Assert.DoesNotMatch("(?i)(api_?secret|password)\\s*=", Dockerfile);
     }
 
     [Fact]
-    public void Image_commands_name_the_assembly_the_build_produces()
+    public void Image_commands_name_the_native_executable_the_build_produces()
     {
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         var bin = RepoPaths.Path("src", "DigitalWeRoom.Sfu.Server", "bin", configuration, "net10.0");
-        var named = AppDll().Matches(Dockerfile + File.ReadAllText(RepoPaths.Path("deploy", "docker", "compose.yaml"))
+        var commands = Dockerfile + File.ReadAllText(RepoPaths.Path("deploy", "docker", "compose.yaml"))
             + string.Concat(Directory.GetFiles(RepoPaths.Path("deploy", "tfgrid", "zinit")).Select(File.ReadAllText))
-            + File.ReadAllText(RepoPaths.Path("deploy", "tfgrid", "scripts", "sfu-start")))
-            .Select(m => m.Groups[1].Value).Distinct().ToArray();
-        Assert.Equal(["DigitalWeRoom.Sfu.Server.dll"], named);
+            + File.ReadAllText(RepoPaths.Path("deploy", "tfgrid", "scripts", "sfu-start"));
+        var named = AppFile().Matches(commands).Select(m => m.Groups[1].Value).Where(n => n != "theme").Distinct().ToArray();
+        Assert.Equal(["DigitalWeRoom.Sfu.Server"], named);
+        // The build's apphost has the name the Native AOT publish gives the executable (the assembly name).
         Assert.True(File.Exists(Path.Combine(bin, named[0])), $"{named[0]} not in {bin}");
+        // Nothing starts the server through a dotnet host: the images have none.
+        Assert.DoesNotMatch(@"\bdotnet\b[^\n]*/app/", commands);
     }
 
     [Fact]
@@ -287,8 +305,8 @@ public sealed partial class ContainerFileTests
     [GeneratedRegex(@"^COPY\s+(?:--chmod=\S+\s+)?(deploy/\S+|src/|global\.json)", RegexOptions.Multiline)]
     private static partial Regex CopySources();
 
-    [GeneratedRegex(@"/app/([A-Za-z0-9.]+\.dll)")]
-    private static partial Regex AppDll();
+    [GeneratedRegex(@"/app/([A-Za-z0-9.]+)")]
+    private static partial Regex AppFile();
 
     [GeneratedRegex(@"\\\n\s*")]
     private static partial Regex ContinuationRegex();

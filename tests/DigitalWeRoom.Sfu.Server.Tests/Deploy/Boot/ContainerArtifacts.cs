@@ -176,7 +176,7 @@ internal static partial class ContainerArtifacts
         }
 
         var probe = (YamlMappingNode)((YamlMappingNode)container["readinessProbe"])["httpGet"];
-        string[] health = ["dotnet", "/app/" + PublishedServer.Assembly, "deploy", "healthcheck", "--url", $"http://127.0.0.1:{Scalar(probe, "port")}{Scalar(probe, "path")}"];
+        string[] health = ["/app/" + PublishedServer.ExecutableName, "deploy", "healthcheck", "--url", $"http://127.0.0.1:{Scalar(probe, "port")}{Scalar(probe, "path")}"];
         return plan with { Artifact = "k8s DaemonSet sfu", Command = command, Environment = env, Uid = RunAs("runAsUser", plan.Uid), Gid = RunAs("runAsGroup", plan.Gid), HealthCheck = health };
     }
 

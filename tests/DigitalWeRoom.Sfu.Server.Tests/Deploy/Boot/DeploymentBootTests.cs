@@ -117,7 +117,7 @@ public sealed class DeploymentBootTests
             using var ns = new BootNamespace();
             using var server = new BootedServer(ns, ["/bin/sh", script], environment, "/");
             await BootChecks.ServesAsUnprivilegedUserAsync(server, Loopback, BootChecks.UnprivilegedUid);
-            Assert.Equal(["--reuid=app", "--regid=app", "--init-groups", "dotnet", "/app/" + PublishedServer.Assembly], File.ReadAllLines(log));
+            Assert.Equal(["--reuid=app", "--regid=app", "--init-groups", "/app/" + PublishedServer.ExecutableName], File.ReadAllLines(log));
             await BootChecks.HealthCheckPassesAsync(ns, ((YamlScalarNode)service["test"]).Value!.Split(' '));
 
             // Secure by default: the generated key and secret are the server's token key, and the secret itself

@@ -11,9 +11,9 @@ namespace DigitalWeRoom.Sfu.Server.Tests.Deploy.Boot;
 internal sealed partial class DockerfileStage
 {
     /// <summary>
-    /// What the base image mcr.microsoft.com/dotnet/aspnet:10.0 brings before the stage's own ENV (its published
-    /// Dockerfiles: runtime-deps sets APP_UID, ASPNETCORE_HTTP_PORTS and DOTNET_RUNNING_IN_CONTAINER and creates the
-    /// non-root user <c>app</c> with UID 1654), plus the PATH where the image has <c>dotnet</c>.
+    /// What the base image mcr.microsoft.com/dotnet/runtime-deps:10.0 (plain and chiseled) brings before the stage's
+    /// own ENV (its published Dockerfiles set APP_UID, ASPNETCORE_HTTP_PORTS and DOTNET_RUNNING_IN_CONTAINER and create
+    /// the non-root user <c>app</c> with UID 1654), plus the PATH a container gets.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> BaseImageEnvironment = new Dictionary<string, string>
     {
