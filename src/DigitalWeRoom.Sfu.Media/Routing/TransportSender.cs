@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Transport;
@@ -17,7 +16,8 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// streams' retransmission buffers have one owner at a time. Everything the server sends to this participant goes
 /// through here: forwarded RTP, retransmissions, bandwidth probes, SR/RR, and, toward its publisher side, PLI, NACK,
 /// transport-cc and REMB. A transport pinned to a <see cref="SendWorker"/> (two cores for one room) is sent by that
-/// worker's thread instead of the channel and send loop: every item goes to the worker's ring, never inline (an inline
+/// worker's thread instead of the channel and send loop: every item goes to its <see cref="WorkerInbox"/> in that
+/// worker (bounded per transport, drop oldest, like the channel), never inline (an inline
 /// datagram waits in the calling thread's <see cref="EgressBatch"/> until its scope ends, so a later packet of the
 /// same stream sent by the worker would overtake it on the wire).
 /// </summary>
@@ -40,9 +40,9 @@ public sealed class TransportSender
     private readonly bool _inline;
     private readonly SendWorkerPool? _workers;
     private readonly SendWorker? _worker;
+    private readonly WorkerInbox? _inbox;
     private volatile bool _completed;
-    // Posted to the worker (any posting thread), on its own line: the worker counts what it finished in the send path.
-    private PostedLine _posted;
+    private long _channelOverflows;
 
     internal TransportSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, RouterOptions options)
     {
@@ -60,6 +60,7 @@ public sealed class TransportSender
         _workers = options.SendWorkers;
         _worker = _workers?.Assign();
         _path = new SendPath(this, owner, transport, counters, time, options);
+        _inbox = _worker?.CreateInbox(_path);
     }
 
     /// <summary>Answers NACKs from this transport's retransmission buffers (send loop).</summary>
@@ -68,8 +69,11 @@ public sealed class TransportSender
     /// <summary>The sending half (worker threads run it directly).</summary>
     internal SendPath Path => _path;
 
-    /// <summary>Items waiting in the queue or the worker's ring (for tests and metrics).</summary>
-    public int QueuedCount => _queue.Reader.Count + (int)(Volatile.Read(ref _posted.Value) - _path.WorkerDone);
+    /// <summary>Items waiting in the queue or the worker's inbox (for tests and metrics).</summary>
+    public int QueuedCount => _queue.Reader.Count + (_inbox?.Count ?? 0);
+
+    /// <summary>Items this transport lost because its own queue (or inbox in its worker) was full: oldest first.</summary>
+    public long QueueOverflows => Interlocked.Read(ref _channelOverflows) + (_inbox?.Overflows ?? 0);
 
     /// <summary>RTP packets held by the pacer (send loop's view; for tests and metrics).</summary>
     public int PacedCount => _path.PacedCount;
@@ -94,10 +98,9 @@ public sealed class TransportSender
             _counters.Drops.Increment(DropReason.NotConnected);
             return false;
         }
-        if (_worker is { } worker)
+        if (_inbox is { } inbox)
         {
-            Interlocked.Increment(ref _posted.Value);
-            worker.Post(_path, item);
+            _worker!.Post(inbox, item);
             return true;
         }
         // Inline only behind an empty queue, so items of one producer never overtake each other.
@@ -196,13 +199,9 @@ public sealed class TransportSender
         return true;
     }
 
-    private void OnItemDropped(OutboundItem item) => _path.ReleaseDropped(item, DropReason.QueueOverflow);
-
-    /// <summary>A count the posting threads add to, alone on a 64-byte cache line.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct PostedLine
+    private void OnItemDropped(OutboundItem item)
     {
-        [FieldOffset(64)]
-        public long Value;
+        Interlocked.Increment(ref _channelOverflows);
+        _path.ReleaseDropped(item, DropReason.QueueOverflow);
     }
 }
