@@ -31,6 +31,9 @@ public sealed class TransportSender
     /// <summary>One forwarded packet in this many (a power of two) is timed for the forward-latency metric.</summary>
     public const int ForwardLatencySampling = 64;
 
+    /// <summary>Queued items an inline sender sends behind its own before it leaves the rest to the send loop.</summary>
+    internal const int InlineDrainLimit = 64;
+
     /// <summary>Shortest pacer wake-up (timers are coarser than this anyway).</summary>
     internal const long MinPacerDelayMicros = 1000;
 
@@ -110,6 +113,13 @@ public sealed class TransportSender
         }
         if (_queue.Writer.TryWrite(item))
         {
+            if (_inline)
+            {
+                // Behind a backlog (a timer's item held the sender a moment ago): this thread sends it now, in order,
+                // rather than leave it to the send loop, a thread-pool task that a storm of joins (signaling, JSON,
+                // SDP on the same pool) kept waiting for seconds while this transport's queue overflowed.
+                TryDrainInline();
+            }
             return true;
         }
         // Only fails once completed (transport closed).
@@ -179,6 +189,27 @@ public sealed class TransportSender
             item.Packet?.Release();
         }
         _path.ReleasePaced();
+    }
+
+    /// <summary>Sends up to <see cref="InlineDrainLimit"/> queued items on the calling thread if nobody is sending for this transport.</summary>
+    private void TryDrainInline()
+    {
+        if (!_path.TryAcquireBusy())
+        {
+            return;
+        }
+        try
+        {
+            var reader = _queue.Reader;
+            for (int i = 0; i < InlineDrainLimit && reader.TryRead(out var item); i++)
+            {
+                _path.Process(item);
+            }
+        }
+        finally
+        {
+            _path.ReleaseBusy();
+        }
     }
 
     /// <summary>Processes the item on the calling thread if nobody is sending for this transport; false if busy.</summary>
