@@ -13,7 +13,10 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// nothing is ready, then sleeps until the next post wakes it — a wake-up per batch, never per packet. A full inbox
 /// drops its own oldest item (the packet is released, a QueueOverflow drop counted on that transport's room) instead
 /// of blocking the publisher's receive loop: the transport with the most queued loses, the others do not (issue 16:
-/// a join storm must not take packets from a room already running).
+/// a join storm must not take packets from a room already running). Transports pinned in the last
+/// <see cref="SendWorkerOptions.NewcomerPeriod"/> take their turns after the established ones (one turn in
+/// <see cref="NewcomerTurn"/> meanwhile), so when the storm's key frames and probes are more than the thread can send,
+/// the newcomers wait and lose.
 /// </summary>
 public sealed class SendWorker : IDisposable
 {
@@ -22,6 +25,9 @@ public sealed class SendWorker : IDisposable
 
     /// <summary>Items one inbox sends per turn before the next ready inbox gets its turn.</summary>
     internal const int Quantum = 16;
+
+    /// <summary>While established transports have items, newcomers get one turn in this many (a power of two).</summary>
+    internal const int NewcomerTurn = 16;
 
     /// <summary>Empty polls (with <see cref="Thread.SpinWait"/>) before the thread goes to sleep.</summary>
     private const int SpinPolls = 64;
@@ -34,11 +40,12 @@ public sealed class SendWorker : IDisposable
     private long _dropped;
     private long _wakeUps;
     private long _backlog;
-    // Inboxes posted to since the worker last looked (a lock-free stack: posters push, the worker takes them all).
-    private WorkerInbox? _posted;
-    // The worker's own round (first in, first served), only its thread touches these.
-    private WorkerInbox? _roundHead;
-    private WorkerInbox? _roundTail;
+    private readonly TimeProvider _time;
+    private readonly long _newcomerTicks;
+    // Inboxes with items: those of established transports take turns first, newcomers' get what is left.
+    private readonly ReadyRound _established = new();
+    private readonly ReadyRound _newcomers = new();
+    private uint _turns;
     // Written by the worker per drain; on a line of their own, apart from _sleeping and _stopping, which every post reads.
     private WorkerLine _line;
 
@@ -46,9 +53,13 @@ public sealed class SendWorker : IDisposable
     /// <param name="capacity">Each pinned transport's inbox: items (a power of two).</param>
     /// <param name="startThread">False (tests): no thread; the test drains with <see cref="DrainChunkOnce"/>.</param>
     /// <param name="onStart">Runs first on the new thread with <paramref name="index"/> (e.g. to pin it to a core).</param>
-    internal SendWorker(int index, int capacity, bool startThread, Action<int>? onStart)
+    /// <param name="newcomerPeriod">How long a new transport's items wait behind established ones' (<see cref="SendWorkerOptions.NewcomerPeriod"/>).</param>
+    /// <param name="time">The clock of <paramref name="newcomerPeriod"/>.</param>
+    internal SendWorker(int index, int capacity, bool startThread, Action<int>? onStart, TimeSpan newcomerPeriod = default, TimeProvider? time = null)
     {
         Index = index;
+        _time = time ?? TimeProvider.System;
+        _newcomerTicks = (long)(newcomerPeriod.TotalSeconds * _time.TimestampFrequency);
         _onStart = onStart;
         InboxCapacity = capacity;
         if (startThread)
@@ -82,8 +93,8 @@ public sealed class SendWorker : IDisposable
     /// <summary>Times a post had to wake the sleeping thread.</summary>
     public long WakeUps => Interlocked.Read(ref _wakeUps);
 
-    /// <summary>A new inbox for a transport pinned here.</summary>
-    internal WorkerInbox CreateInbox(SendPath path) => new(path, InboxCapacity);
+    /// <summary>A new inbox for a transport pinned here: a newcomer until the newcomer period has passed.</summary>
+    internal WorkerInbox CreateInbox(SendPath path) => new(path, InboxCapacity, _time.GetTimestamp() + _newcomerTicks);
 
     /// <summary>Any thread: hands one item to this worker; the sender takes care of releasing a dropped one.</summary>
     internal void Post(WorkerInbox inbox, in OutboundItem item)
@@ -112,14 +123,8 @@ public sealed class SendWorker : IDisposable
         {
             return;
         }
-        WorkerInbox? head;
-        do
-        {
-            head = Volatile.Read(ref _posted);
-            inbox.NextReady = head;
-        }
-        while (Interlocked.CompareExchange(ref _posted, inbox, head) != head);
-        // The CompareExchange is a full fence: the read below cannot move before it (Dekker with Run).
+        RoundOf(inbox).Push(inbox);
+        // Push's CompareExchange is a full fence: the read below cannot move before it (Dekker with Run).
         if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)
         {
             Interlocked.Increment(ref _wakeUps);
@@ -127,64 +132,19 @@ public sealed class SendWorker : IDisposable
         }
     }
 
-    private bool NothingReady => _roundHead is null && Volatile.Read(ref _posted) is null;
+    private bool NothingReady => _established.IsEmpty && _newcomers.IsEmpty;
 
-    /// <summary>Worker thread: the next inbox whose turn it is (null: none ready).</summary>
-    private WorkerInbox? NextInbox()
-    {
-        if (Volatile.Read(ref _posted) is not null)
-        {
-            // Inboxes posted to since the last look join the end of the round, behind those still being served (so a
-            // transport that never empties cannot keep a newly ready one waiting). The stack is newest first: reversed.
-            var taken = Interlocked.Exchange(ref _posted, null);
-            WorkerInbox? first = null;
-            var last = taken;
-            while (taken is not null)
-            {
-                var next = taken.NextReady;
-                taken.NextReady = first;
-                first = taken;
-                taken = next;
-            }
-            if (first is not null)
-            {
-                if (_roundTail is null)
-                {
-                    _roundHead = first;
-                }
-                else
-                {
-                    _roundTail.NextReady = first;
-                }
-                _roundTail = last;
-            }
-        }
-        var inbox = _roundHead;
-        if (inbox is not null)
-        {
-            _roundHead = inbox.NextReady;
-            inbox.NextReady = null;
-            if (_roundHead is null)
-            {
-                _roundTail = null;
-            }
-        }
-        return inbox;
-    }
+    /// <summary>
+    /// Worker thread: the next inbox whose turn it is (null: none ready): established transports first; newcomers get
+    /// one turn in <see cref="NewcomerTurn"/> meanwhile, so they are never held back for good (an inbox that stopped
+    /// being a newcomer while it waited moves to the established round after its turn).
+    /// </summary>
+    private WorkerInbox? NextInbox() => (++_turns & (NewcomerTurn - 1)) == 0
+        ? _newcomers.Take() ?? _established.Take()
+        : _established.Take() ?? _newcomers.Take();
 
-    /// <summary>Worker thread: <paramref name="inbox"/> has more: it goes to the end of the round.</summary>
-    private void Requeue(WorkerInbox inbox)
-    {
-        if (_roundTail is null)
-        {
-            _roundHead = inbox;
-        }
-        else
-        {
-            _roundTail.NextReady = inbox;
-        }
-        _roundTail = inbox;
-    }
+    /// <summary>Any thread, or the worker: puts an inbox that has items on the round of its class.</summary>
+    private ReadyRound RoundOf(WorkerInbox inbox) => inbox.IsNewcomer(_time) ? _newcomers : _established;
 
     private void Run()
     {
@@ -239,7 +199,7 @@ public sealed class SendWorker : IDisposable
                 count += served;
                 if (!inbox.Ring.IsEmpty && Interlocked.Exchange(ref inbox.Scheduled, 1) == 0)
                 {
-                    Requeue(inbox);
+                    RoundOf(inbox).Requeue(inbox);
                 }
             }
         }

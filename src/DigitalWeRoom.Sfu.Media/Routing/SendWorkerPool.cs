@@ -24,6 +24,15 @@ public sealed record SendWorkerOptions
     /// </summary>
     public int InlineWeight { get; init; } = 2;
 
+    /// <summary>
+    /// How long a new transport is a newcomer: while established transports have items, a worker gives newcomers one
+    /// turn in 16 (issue 16: a storm of 500 joins within 10 s must take nothing from rooms already running). Zero: no newcomers.
+    /// </summary>
+    public TimeSpan NewcomerPeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock of <see cref="NewcomerPeriod"/> (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>False (tests): workers run no thread; the test drains them by hand.</summary>
     public bool StartThreads { get; init; } = true;
 
@@ -55,7 +64,7 @@ public sealed class SendWorkerPool : IDisposable
         _workers = new SendWorker[partitions - 1];
         for (int i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = new SendWorker(i + 1, options.TransportQueueCapacity, options.StartThreads, options.OnWorkerStart);
+            _workers[i] = new SendWorker(i + 1, options.TransportQueueCapacity, options.StartThreads, options.OnWorkerStart, options.NewcomerPeriod, options.TimeProvider);
         }
         _pinned = new int[partitions];
     }

@@ -6,7 +6,9 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// with the most queued is the one that drops its oldest items, and a room already running keeps everything. The
 /// worker serves its ready inboxes in turn, a few items each (deficit-free round robin), so a transport that offers
 /// less than its share is never held back by one that offers more; one transport's items keep their order and have
-/// one sender (the worker's thread).
+/// one sender (the worker's thread). For its first seconds a transport is a newcomer, served only one turn in 16 while
+/// established transports have items: a storm of joins (key-frame replays, probes, retransmissions to hundreds of new subscribers)
+/// then waits, and loses, in its own inboxes while the rooms already running are sent first.
 /// </summary>
 internal sealed class WorkerInbox
 {
@@ -19,10 +21,31 @@ internal sealed class WorkerInbox
     /// <summary>The next inbox on the worker's ready list (written by the one who links it, read by the worker).</summary>
     internal WorkerInbox? NextReady;
 
-    internal WorkerInbox(SendPath path, int capacity)
+    private readonly long _establishedAt;
+    private bool _established;
+
+    /// <param name="establishedAt">The <see cref="TimeProvider.GetTimestamp"/> from which it is no longer a newcomer.</param>
+    internal WorkerInbox(SendPath path, int capacity, long establishedAt)
     {
         Path = path;
         _ring = new SendRing(capacity);
+        _establishedAt = establishedAt;
+    }
+
+    /// <summary>Joined within the worker's newcomer period: its items wait behind established transports' items.</summary>
+    internal bool IsNewcomer(TimeProvider time)
+    {
+        if (_established)
+        {
+            return false;
+        }
+        if (time.GetTimestamp() < _establishedAt)
+        {
+            return true;
+        }
+        // For good: no clock read per post once established (a benign race: every thread sees the same answer).
+        _established = true;
+        return false;
     }
 
     internal SendPath Path { get; }
