@@ -29,13 +29,16 @@ public sealed class SendWorker : IDisposable
     /// <summary>While established transports have items, newcomers get one turn in this many (a power of two).</summary>
     internal const int NewcomerTurn = 16;
 
-    /// <summary>Empty polls (with <see cref="Thread.SpinWait"/>) before the thread goes to sleep.</summary>
+    /// <summary>Most empty polls (with <see cref="Thread.SpinWait"/>) before the thread goes to sleep.</summary>
     private const int SpinPolls = 64;
 
     private readonly ManualResetEventSlim _wake = new(false, 0);
     private readonly Thread? _thread;
     private readonly Action<int>? _onStart;
     private int _sleeping;
+    // Polls before sleeping now: halved by each spin that found nothing (at a small meeting's rates every spin is
+    // wasted CPU), doubled by each that found work (a busy ring: a poll is cheaper than sleeping and being woken).
+    private int _spinPolls = SpinPolls;
     private volatile bool _stopping;
     private long _dropped;
     private long _wakeUps;
@@ -45,6 +48,8 @@ public sealed class SendWorker : IDisposable
     // Inboxes with items: those of established transports take turns first, newcomers' get what is left.
     private readonly ReadyRound _established = new();
     private readonly ReadyRound _newcomers = new();
+    // The items of the inbox whose turn it is (worker thread only).
+    private readonly OutboundItem[] _turn = new OutboundItem[Quantum];
     private uint _turns;
     // Written by the worker per drain; on a line of their own, apart from _sleeping and _stopping, which every post reads.
     private WorkerLine _line;
@@ -75,7 +80,7 @@ public sealed class SendWorker : IDisposable
     /// <summary>Items each pinned transport's inbox holds before it drops its oldest.</summary>
     public int InboxCapacity { get; }
 
-    /// <summary>Items waiting in the inboxes of the transports pinned here.</summary>
+    /// <summary>Items waiting in the inboxes of the transports pinned here (not yet taken by the thread).</summary>
     public int Backlog => (int)Math.Max(0, Interlocked.Read(ref _backlog));
 
     /// <summary>Entries processed so far.</summary>
@@ -95,6 +100,14 @@ public sealed class SendWorker : IDisposable
 
     /// <summary>A new inbox for a transport pinned here: a newcomer until the newcomer period has passed.</summary>
     internal WorkerInbox CreateInbox(SendPath path) => new(path, InboxCapacity, _time.GetTimestamp() + _newcomerTicks);
+
+    /// <summary>
+    /// Asleep with nothing queued: everything posted before has been sent (the thread flushes its batch before it
+    /// sleeps), so the caller may send for a transport pinned here itself without overtaking anything in an inbox.
+    /// The backlog is read first: if the worker's last decrement (after it sent) is seen, so is the
+    /// <c>_sleeping = 0</c> written before it, and a 1 read after that is the thread's next sleep, after the flush.
+    /// </summary>
+    internal bool IsAsleep => Interlocked.Read(ref _backlog) == 0 && Volatile.Read(ref _sleeping) == 1 && !_stopping;
 
     /// <summary>Any thread: hands one item to this worker; the sender takes care of releasing a dropped one.</summary>
     internal void Post(WorkerInbox inbox, in OutboundItem item)
@@ -159,14 +172,16 @@ public sealed class SendWorker : IDisposable
                 continue;
             }
             int polls = 0;
-            while (NothingReady && polls++ < SpinPolls && !_stopping)
+            while (NothingReady && polls++ < _spinPolls && !_stopping)
             {
                 Thread.SpinWait(20);
             }
             if (!NothingReady)
             {
+                _spinPolls = Math.Min(SpinPolls, (_spinPolls * 2) + 1);
                 continue;
             }
+            _spinPolls >>= 1;
             _wake.Reset();
             Interlocked.Exchange(ref _sleeping, 1);
             if (!NothingReady || _stopping)
@@ -189,13 +204,19 @@ public sealed class SendWorker : IDisposable
             {
                 // Cleared before the items are taken: a post after this links the inbox again, none is missed.
                 Interlocked.Exchange(ref inbox.Scheduled, 0);
+                // The turn's items are taken out first and the backlog counted down before they are sent, so
+                // Backlog 0 says every item was taken (IsAsleep's protocol), with one atomic per turn, not per item.
                 int served = 0;
-                while (served < Quantum && inbox.Ring.TryDequeue(out var item))
+                while (served < Quantum && inbox.Ring.TryDequeue(out _turn[served]))
                 {
-                    inbox.Path.RunOnWorker(item);
                     served++;
                 }
                 Interlocked.Add(ref _backlog, -served);
+                for (int i = 0; i < served; i++)
+                {
+                    inbox.Path.RunOnWorker(_turn[i]);
+                    _turn[i] = default; // no packet or stream held by the buffer
+                }
                 count += served;
                 if (!inbox.Ring.IsEmpty && Interlocked.Exchange(ref inbox.Scheduled, 1) == 0)
                 {

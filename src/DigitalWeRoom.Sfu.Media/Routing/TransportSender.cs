@@ -16,10 +16,11 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// streams' retransmission buffers have one owner at a time. Everything the server sends to this participant goes
 /// through here: forwarded RTP, retransmissions, bandwidth probes, SR/RR, and, toward its publisher side, PLI, NACK,
 /// transport-cc and REMB. A transport pinned to a <see cref="SendWorker"/> (two cores for one room) is sent by that
-/// worker's thread instead of the channel and send loop: every item goes to its <see cref="WorkerInbox"/> in that
-/// worker (bounded per transport, drop oldest, like the channel), never inline (an inline
-/// datagram waits in the calling thread's <see cref="EgressBatch"/> until its scope ends, so a later packet of the
-/// same stream sent by the worker would overtake it on the wire).
+/// worker's thread instead of the channel and send loop: items go to its <see cref="WorkerInbox"/> in that worker
+/// (bounded per transport, drop oldest, like the channel), except that a receive loop with time to spare sends them
+/// itself while the worker sleeps with nothing queued (everything posted before is then on the wire) — and, an inline
+/// datagram waiting in the loop's <see cref="EgressBatch"/> until its datagram is done, keeps sending this transport's
+/// items itself until then, so the worker never overtakes one of them.
 /// </summary>
 public sealed class TransportSender
 {
@@ -46,6 +47,8 @@ public sealed class TransportSender
     private readonly WorkerInbox? _inbox;
     private volatile bool _completed;
     private long _channelOverflows;
+    // The receive loop's datagram (ReceiveLoopLoad.CurrentDatagram) during which it last sent for the worker.
+    private long _inlineDatagram;
 
     internal TransportSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, RouterOptions options)
     {
@@ -103,6 +106,10 @@ public sealed class TransportSender
         }
         if (_inbox is { } inbox)
         {
+            if (_inline && TrySendForWorker(_worker!, item))
+            {
+                return true;
+            }
             _worker!.Post(inbox, item);
             return true;
         }
@@ -210,6 +217,41 @@ public sealed class TransportSender
         {
             _path.ReleaseBusy();
         }
+    }
+
+    /// <summary>
+    /// A receive loop with time to spare sends for a sleeping worker itself, in the loop's <c>sendmmsg</c>: at a small
+    /// meeting's rates waking the worker costs more than the sends (a futex call here, two context switches there,
+    /// per datagram). Once it has sent for this transport during a datagram it keeps doing so until the datagram is
+    /// done (waiting for the busy flag if need be): a later item of that datagram posted to a worker woken meanwhile
+    /// would overtake the one still in the loop's batch. False: post it.
+    /// </summary>
+    private bool TrySendForWorker(SendWorker worker, in OutboundItem item)
+    {
+        long datagram = ReceiveLoopLoad.CurrentDatagram;
+        if (datagram == 0)
+        {
+            return false;
+        }
+        if (_inlineDatagram == datagram)
+        {
+            _path.AcquireBusy();
+        }
+        else if (!worker.IsAsleep || !ReceiveLoopLoad.HasSpareTime || !_path.TryAcquireBusy())
+        {
+            return false;
+        }
+        try
+        {
+            // Only this thread's datagram matches: written and read by it alone.
+            _inlineDatagram = datagram;
+            _path.Process(item);
+        }
+        finally
+        {
+            _path.ReleaseBusy();
+        }
+        return true;
     }
 
     /// <summary>Processes the item on the calling thread if nobody is sending for this transport; false if busy.</summary>
