@@ -98,8 +98,8 @@ public sealed class SendWorker : IDisposable
     /// <summary>Times a post had to wake the sleeping thread.</summary>
     public long WakeUps => Interlocked.Read(ref _wakeUps);
 
-    /// <summary>A new inbox for a transport pinned here: a newcomer until the newcomer period has passed.</summary>
-    internal WorkerInbox CreateInbox(SendPath path) => new(path, InboxCapacity, _time.GetTimestamp() + _newcomerTicks);
+    /// <summary>A new inbox for a transport pinned here: a newcomer for the newcomer period from its first item.</summary>
+    internal WorkerInbox CreateInbox(SendPath path) => new(path, InboxCapacity, _newcomerTicks);
 
     /// <summary>
     /// Asleep with nothing queued: everything posted before has been sent (the thread flushes its batch before it

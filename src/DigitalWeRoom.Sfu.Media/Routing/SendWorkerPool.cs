@@ -25,10 +25,11 @@ public sealed record SendWorkerOptions
     public int InlineWeight { get; init; } = 2;
 
     /// <summary>
-    /// How long a new transport is a newcomer: while established transports have items, a worker gives newcomers one
-    /// turn in 16 (issue 16: a storm of 500 joins within 10 s must take nothing from rooms already running). Zero: no newcomers.
+    /// How long a transport is a newcomer, from the first item posted to it: while established transports have items,
+    /// a worker gives newcomers one turn in 16 (issue 16: a storm of 500 joins must take nothing from rooms already
+    /// running; a newcomer's first seconds bring its key frames, probes and retransmissions). Zero: no newcomers.
     /// </summary>
-    public TimeSpan NewcomerPeriod { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan NewcomerPeriod { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The clock of <see cref="NewcomerPeriod"/> (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

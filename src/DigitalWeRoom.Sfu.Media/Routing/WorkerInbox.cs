@@ -21,25 +21,40 @@ internal sealed class WorkerInbox
     /// <summary>The next inbox on the worker's ready list (written by the one who links it, read by the worker).</summary>
     internal WorkerInbox? NextReady;
 
-    private readonly long _establishedAt;
+    private readonly long _newcomerTicks;
+    // 0 until the first item is posted; from then on, when it stops being a newcomer.
+    private long _establishedAt;
     private bool _established;
 
-    /// <param name="establishedAt">The <see cref="TimeProvider.GetTimestamp"/> from which it is no longer a newcomer.</param>
-    internal WorkerInbox(SendPath path, int capacity, long establishedAt)
+    /// <param name="newcomerTicks">How long, in <see cref="TimeProvider.GetTimestamp"/> ticks from its first item, it is a newcomer.</param>
+    internal WorkerInbox(SendPath path, int capacity, long newcomerTicks)
     {
         Path = path;
         _ring = new SendRing(capacity);
-        _establishedAt = establishedAt;
+        _newcomerTicks = newcomerTicks;
+        _established = newcomerTicks <= 0;
     }
 
-    /// <summary>Joined within the worker's newcomer period: its items wait behind established transports' items.</summary>
+    /// <summary>
+    /// Its first item came within the worker's newcomer period: its items wait behind established transports' items.
+    /// Counted from the first item, not from creation: a transport waits for ICE and DTLS (seconds in a storm) before
+    /// any media flows, and a meeting that started seconds before the storm must already count as running.
+    /// </summary>
     internal bool IsNewcomer(TimeProvider time)
     {
         if (_established)
         {
             return false;
         }
-        if (time.GetTimestamp() < _establishedAt)
+        long now = time.GetTimestamp();
+        long at = Volatile.Read(ref _establishedAt);
+        if (at == 0)
+        {
+            // The first item (concurrent first posts set about the same time: either is right).
+            Volatile.Write(ref _establishedAt, now + _newcomerTicks);
+            return true;
+        }
+        if (now < at)
         {
             return true;
         }
