@@ -69,6 +69,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
             ConsentTimeout = options.Udp.ConsentTimeout,
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),
             DtlsHandshakeNice = options.Udp.DtlsHandshakeNice,
+            ReceiveBufferSize = options.Udp.ReceiveBufferBytes,
         },
         Tcp = options.Tcp.Enabled ? new IceTcpEndpointOptions
         {

@@ -56,9 +56,6 @@ internal sealed class SendPath
     /// <summary>RTP packets held by the pacer (the sender's view).</summary>
     internal int PacedCount => Volatile.Read(ref _pacer)?.Count ?? 0;
 
-    /// <summary>Items handed over by a send worker and finished (processed or dropped).</summary>
-    internal long WorkerDone => Volatile.Read(ref _line.WorkerDone);
-
     /// <summary>Takes the busy flag if free; false when another thread is sending for this transport.</summary>
     internal bool TryAcquireBusy() => Interlocked.CompareExchange(ref _line.Busy, 1, 0) == 0;
 
@@ -84,18 +81,12 @@ internal sealed class SendPath
         }
         finally
         {
-            // A line of this transport's sender (a full ring's drop-oldest, rare, may add from another thread).
-            Interlocked.Increment(ref _line.WorkerDone);
             ReleaseBusy();
         }
     }
 
-    /// <summary>A send worker's ring dropped this item (full: oldest first; or shutting down): any thread.</summary>
-    internal void OnDroppedFromWorker(in OutboundItem item, DropReason reason)
-    {
-        ReleaseDropped(item, reason);
-        Interlocked.Increment(ref _line.WorkerDone);
-    }
+    /// <summary>This transport's inbox in its send worker dropped this item (full: oldest first; or shutting down): any thread.</summary>
+    internal void OnDroppedFromWorker(in OutboundItem item, DropReason reason) => ReleaseDropped(item, reason);
 
     /// <summary>A queued item that will not be processed: its packet is released and the drop counted.</summary>
     internal void ReleaseDropped(in OutboundItem item, DropReason reason)
@@ -347,12 +338,9 @@ internal sealed class SendPath
     private struct SenderLine
     {
         [FieldOffset(64)]
-        public long WorkerDone;
-
-        [FieldOffset(72)]
         public int Busy;
 
-        [FieldOffset(76)]
+        [FieldOffset(68)]
         public uint Forwarded;
     }
 }

@@ -3,11 +3,12 @@ using System.Runtime.InteropServices;
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>
-/// A bounded lock-free ring of (send path, item) entries: any thread enqueues, one <see cref="SendWorker"/> dequeues,
-/// and an enqueuer that finds it full takes the oldest entry out itself (drop oldest). It is Vyukov's bounded MPMC
-/// queue: each cell carries a sequence number that says whose turn it is, so a full or empty ring is seen without a
-/// lock and nothing is allocated after construction. Multi-consumer because the drop-oldest enqueuer competes with
-/// the worker for the head; entries still leave in the order they were enqueued.
+/// A bounded lock-free ring of one transport's items waiting for its <see cref="SendWorker"/> (its
+/// <see cref="WorkerInbox"/>): any thread enqueues, the worker dequeues, and an enqueuer that finds it full takes the
+/// oldest item out itself (drop oldest). It is Vyukov's bounded MPMC queue: each cell carries a sequence number that
+/// says whose turn it is, so a full or empty ring is seen without a lock and nothing is allocated after construction.
+/// Multi-consumer because the drop-oldest enqueuer competes with the worker for the head; items still leave in the
+/// order they were enqueued.
 /// </summary>
 internal sealed class SendRing
 {
@@ -38,7 +39,7 @@ internal sealed class SendRing
     public bool IsEmpty => Volatile.Read(ref _enqueuePosition.Value) == Volatile.Read(ref _dequeuePosition.Value);
 
     /// <summary>False when full.</summary>
-    public bool TryEnqueue(SendPath sender, in OutboundItem item)
+    public bool TryEnqueue(in OutboundItem item)
     {
         long position = Volatile.Read(ref _enqueuePosition.Value);
         while (true)
@@ -50,7 +51,6 @@ internal sealed class SendRing
             {
                 if (Interlocked.CompareExchange(ref _enqueuePosition.Value, position + 1, position) == position)
                 {
-                    cell.Sender = sender;
                     cell.Item = item;
                     Volatile.Write(ref cell.Sequence, position + 1);
                     return true;
@@ -65,7 +65,7 @@ internal sealed class SendRing
     }
 
     /// <summary>Takes the oldest entry; false when empty (or its writer has not finished writing it).</summary>
-    public bool TryDequeue(out SendPath sender, out OutboundItem item)
+    public bool TryDequeue(out OutboundItem item)
     {
         long position = Volatile.Read(ref _dequeuePosition.Value);
         while (true)
@@ -77,10 +77,8 @@ internal sealed class SendRing
             {
                 if (Interlocked.CompareExchange(ref _dequeuePosition.Value, position + 1, position) == position)
                 {
-                    sender = cell.Sender!;
                     item = cell.Item;
-                    // Drop the references so a closed transport and its packets are not held by an old cell.
-                    cell.Sender = null;
+                    // Drop the references so a packet and its stream are not held by an old cell.
                     cell.Item = default;
                     Volatile.Write(ref cell.Sequence, position + _mask + 1);
                     return true;
@@ -88,7 +86,6 @@ internal sealed class SendRing
             }
             else if (difference < 0)
             {
-                sender = null!;
                 item = default;
                 return false;
             }
@@ -99,7 +96,6 @@ internal sealed class SendRing
     private struct Cell
     {
         public long Sequence;
-        public SendPath? Sender;
         public OutboundItem Item;
     }
 

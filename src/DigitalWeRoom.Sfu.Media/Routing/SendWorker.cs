@@ -6,21 +6,32 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>
 /// One dedicated send thread of a <see cref="SendWorkerPool"/>: the single owner of the transports pinned to it
-/// (their SRTP send context, retransmission buffers, pacer and reports). Any thread posts (sender, item) entries to
-/// its <see cref="SendRing"/>; the thread drains everything available in one <see cref="EgressBatch"/> scope (one
-/// <c>sendmmsg</c> per batch of up to 32 datagrams), spins briefly when the ring runs dry, then sleeps until the
-/// next post wakes it — a wake-up per batch, never per packet. A full ring drops its oldest entry (the packet is
-/// released, a QueueOverflow drop counted) instead of blocking the publisher's receive loop.
+/// (their SRTP send context, retransmission buffers, pacer and reports). Any thread posts an item to a transport's
+/// <see cref="WorkerInbox"/> (a bounded ring of its own) and links the inbox on the worker's ready list if it was not
+/// there; the thread serves the ready inboxes in turn, up to <see cref="Quantum"/> items each, inside one
+/// <see cref="EgressBatch"/> scope per chunk (one <c>sendmmsg</c> per batch of up to 32 datagrams), spins briefly when
+/// nothing is ready, then sleeps until the next post wakes it — a wake-up per batch, never per packet. A full inbox
+/// drops its own oldest item (the packet is released, a QueueOverflow drop counted on that transport's room) instead
+/// of blocking the publisher's receive loop: the transport with the most queued loses, the others do not (issue 16:
+/// a join storm must not take packets from a room already running). Transports pinned in the last
+/// <see cref="SendWorkerOptions.NewcomerPeriod"/> take their turns after the established ones (one turn in
+/// <see cref="NewcomerTurn"/> meanwhile), so when the storm's key frames and probes are more than the thread can send,
+/// the newcomers wait and lose.
 /// </summary>
 public sealed class SendWorker : IDisposable
 {
     /// <summary>Entries processed per batch scope before the batch is flushed and the loop looks around again.</summary>
     private const int DrainChunk = 64;
 
+    /// <summary>Items one inbox sends per turn before the next ready inbox gets its turn.</summary>
+    internal const int Quantum = 16;
+
+    /// <summary>While established transports have items, newcomers get one turn in this many (a power of two).</summary>
+    internal const int NewcomerTurn = 16;
+
     /// <summary>Most empty polls (with <see cref="Thread.SpinWait"/>) before the thread goes to sleep.</summary>
     private const int SpinPolls = 64;
 
-    private readonly SendRing _ring;
     private readonly ManualResetEventSlim _wake = new(false, 0);
     private readonly Thread? _thread;
     private readonly Action<int>? _onStart;
@@ -31,18 +42,31 @@ public sealed class SendWorker : IDisposable
     private volatile bool _stopping;
     private long _dropped;
     private long _wakeUps;
+    private long _backlog;
+    private readonly TimeProvider _time;
+    private readonly long _newcomerTicks;
+    // Inboxes with items: those of established transports take turns first, newcomers' get what is left.
+    private readonly ReadyRound _established = new();
+    private readonly ReadyRound _newcomers = new();
+    // The items of the inbox whose turn it is (worker thread only).
+    private readonly OutboundItem[] _turn = new OutboundItem[Quantum];
+    private uint _turns;
     // Written by the worker per drain; on a line of their own, apart from _sleeping and _stopping, which every post reads.
     private WorkerLine _line;
 
     /// <param name="index">Partition number in the pool.</param>
-    /// <param name="capacity">Ring entries (a power of two).</param>
+    /// <param name="capacity">Each pinned transport's inbox: items (a power of two).</param>
     /// <param name="startThread">False (tests): no thread; the test drains with <see cref="DrainChunkOnce"/>.</param>
     /// <param name="onStart">Runs first on the new thread with <paramref name="index"/> (e.g. to pin it to a core).</param>
-    internal SendWorker(int index, int capacity, bool startThread, Action<int>? onStart)
+    /// <param name="newcomerPeriod">How long a new transport's items wait behind established ones' (<see cref="SendWorkerOptions.NewcomerPeriod"/>).</param>
+    /// <param name="time">The clock of <paramref name="newcomerPeriod"/>.</param>
+    internal SendWorker(int index, int capacity, bool startThread, Action<int>? onStart, TimeSpan newcomerPeriod = default, TimeProvider? time = null)
     {
         Index = index;
+        _time = time ?? TimeProvider.System;
+        _newcomerTicks = (long)(newcomerPeriod.TotalSeconds * _time.TimestampFrequency);
         _onStart = onStart;
-        _ring = new SendRing(capacity);
+        InboxCapacity = capacity;
         if (startThread)
         {
             _thread = new Thread(Run) { IsBackground = true, Name = $"dwr-send-{index}" };
@@ -53,13 +77,16 @@ public sealed class SendWorker : IDisposable
     /// <summary>This worker's partition number in its pool (1..N-1; partition 0 is the posting thread itself).</summary>
     public int Index { get; }
 
-    /// <summary>Entries waiting in the ring.</summary>
-    public int Backlog => _ring.Count;
+    /// <summary>Items each pinned transport's inbox holds before it drops its oldest.</summary>
+    public int InboxCapacity { get; }
+
+    /// <summary>Items waiting in the inboxes of the transports pinned here (not yet taken by the thread).</summary>
+    public int Backlog => (int)Math.Max(0, Interlocked.Read(ref _backlog));
 
     /// <summary>Entries processed so far.</summary>
     public long Processed => Volatile.Read(ref _line.Processed);
 
-    /// <summary>Entries dropped because the ring was full (oldest first).</summary>
+    /// <summary>Items dropped because their transport's inbox was full (oldest first), all transports.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Bytes the GC counted as allocated on the draining thread while it processed entries (0 in steady state).</summary>
@@ -71,39 +98,66 @@ public sealed class SendWorker : IDisposable
     /// <summary>Times a post had to wake the sleeping thread.</summary>
     public long WakeUps => Interlocked.Read(ref _wakeUps);
 
+    /// <summary>A new inbox for a transport pinned here: a newcomer for the newcomer period from its first item.</summary>
+    internal WorkerInbox CreateInbox(SendPath path) => new(path, InboxCapacity, _newcomerTicks);
+
     /// <summary>
     /// Asleep with nothing queued: everything posted before has been sent (the thread flushes its batch before it
-    /// sleeps), so the caller may send for a transport pinned here itself without overtaking anything of the ring.
-    /// The ring is read first: if its last dequeue is seen, so is the <c>_sleeping = 0</c> written before it, and a
-    /// 1 read after that is the thread's next sleep, after the flush.
+    /// sleeps), so the caller may send for a transport pinned here itself without overtaking anything in an inbox.
+    /// The backlog is read first: if the worker's last decrement (after it sent) is seen, so is the
+    /// <c>_sleeping = 0</c> written before it, and a 1 read after that is the thread's next sleep, after the flush.
     /// </summary>
-    internal bool IsAsleep => _ring.IsEmpty && Volatile.Read(ref _sleeping) == 1 && !_stopping;
+    internal bool IsAsleep => Interlocked.Read(ref _backlog) == 0 && Volatile.Read(ref _sleeping) == 1 && !_stopping;
 
     /// <summary>Any thread: hands one item to this worker; the sender takes care of releasing a dropped one.</summary>
-    internal void Post(SendPath sender, in OutboundItem item)
+    internal void Post(WorkerInbox inbox, in OutboundItem item)
     {
         if (_stopping)
         {
-            // Shutting down: nobody will drain the ring any more.
-            sender.OnDroppedFromWorker(item, DropReason.NotConnected);
+            // Shutting down: nobody will drain the inbox any more.
+            inbox.Path.OnDroppedFromWorker(item, DropReason.NotConnected);
             return;
         }
-        while (!_ring.TryEnqueue(sender, item))
+        Interlocked.Increment(ref _backlog);
+        while (!inbox.Ring.TryEnqueue(item))
         {
-            // Full: the oldest entry goes (the worker is behind; newer media is worth more than older).
-            if (_ring.TryDequeue(out var oldSender, out var oldItem))
+            // This transport's budget is full: its own oldest item goes (newer media is worth more than older), no
+            // other transport's.
+            if (inbox.Ring.TryDequeue(out var oldItem))
             {
+                Interlocked.Decrement(ref _backlog);
                 Interlocked.Increment(ref _dropped);
-                oldSender.OnDroppedFromWorker(oldItem, DropReason.QueueOverflow);
+                inbox.CountOverflow();
+                inbox.Path.OnDroppedFromWorker(oldItem, DropReason.QueueOverflow);
             }
         }
-        // The enqueue's CompareExchange is a full fence: the read below cannot move before it (Dekker with Run).
+        // Already on the ready list, or being served (the worker clears the flag before it takes items): nothing to do.
+        if (Volatile.Read(ref inbox.Scheduled) == 1 || Interlocked.Exchange(ref inbox.Scheduled, 1) == 1)
+        {
+            return;
+        }
+        RoundOf(inbox).Push(inbox);
+        // Push's CompareExchange is a full fence: the read below cannot move before it (Dekker with Run).
         if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)
         {
             Interlocked.Increment(ref _wakeUps);
             _wake.Set();
         }
     }
+
+    private bool NothingReady => _established.IsEmpty && _newcomers.IsEmpty;
+
+    /// <summary>
+    /// Worker thread: the next inbox whose turn it is (null: none ready): established transports first; newcomers get
+    /// one turn in <see cref="NewcomerTurn"/> meanwhile, so they are never held back for good (an inbox that stopped
+    /// being a newcomer while it waited moves to the established round after its turn).
+    /// </summary>
+    private WorkerInbox? NextInbox() => (++_turns & (NewcomerTurn - 1)) == 0
+        ? _newcomers.Take() ?? _established.Take()
+        : _established.Take() ?? _newcomers.Take();
+
+    /// <summary>Any thread, or the worker: puts an inbox that has items on the round of its class.</summary>
+    private ReadyRound RoundOf(WorkerInbox inbox) => inbox.IsNewcomer(_time) ? _newcomers : _established;
 
     private void Run()
     {
@@ -118,11 +172,11 @@ public sealed class SendWorker : IDisposable
                 continue;
             }
             int polls = 0;
-            while (_ring.IsEmpty && polls++ < _spinPolls && !_stopping)
+            while (NothingReady && polls++ < _spinPolls && !_stopping)
             {
                 Thread.SpinWait(20);
             }
-            if (!_ring.IsEmpty)
+            if (!NothingReady)
             {
                 _spinPolls = Math.Min(SpinPolls, (_spinPolls * 2) + 1);
                 continue;
@@ -130,7 +184,7 @@ public sealed class SendWorker : IDisposable
             _spinPolls >>= 1;
             _wake.Reset();
             Interlocked.Exchange(ref _sleeping, 1);
-            if (!_ring.IsEmpty || _stopping)
+            if (!NothingReady || _stopping)
             {
                 Volatile.Write(ref _sleeping, 0);
                 continue;
@@ -146,10 +200,28 @@ public sealed class SendWorker : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         using (EgressBatch.Enter())
         {
-            while (count < DrainChunk && _ring.TryDequeue(out var sender, out var item))
+            while (count < DrainChunk && NextInbox() is { } inbox)
             {
-                sender.RunOnWorker(item);
-                count++;
+                // Cleared before the items are taken: a post after this links the inbox again, none is missed.
+                Interlocked.Exchange(ref inbox.Scheduled, 0);
+                // The turn's items are taken out first and the backlog counted down before they are sent, so
+                // Backlog 0 says every item was taken (IsAsleep's protocol), with one atomic per turn, not per item.
+                int served = 0;
+                while (served < Quantum && inbox.Ring.TryDequeue(out _turn[served]))
+                {
+                    served++;
+                }
+                Interlocked.Add(ref _backlog, -served);
+                for (int i = 0; i < served; i++)
+                {
+                    inbox.Path.RunOnWorker(_turn[i]);
+                    _turn[i] = default; // no packet or stream held by the buffer
+                }
+                count += served;
+                if (!inbox.Ring.IsEmpty && Interlocked.Exchange(ref inbox.Scheduled, 1) == 0)
+                {
+                    RoundOf(inbox).Requeue(inbox);
+                }
             }
         }
         if (count > 0)
@@ -175,9 +247,13 @@ public sealed class SendWorker : IDisposable
         {
             _thread.Join();
         }
-        while (_ring.TryDequeue(out var sender, out var item))
+        while (NextInbox() is { } inbox)
         {
-            sender.OnDroppedFromWorker(item, DropReason.NotConnected);
+            while (inbox.Ring.TryDequeue(out var item))
+            {
+                Interlocked.Decrement(ref _backlog);
+                inbox.Path.OnDroppedFromWorker(item, DropReason.NotConnected);
+            }
         }
         // NOTE: _wake is not disposed: a post racing with shutdown may still Set it.
     }

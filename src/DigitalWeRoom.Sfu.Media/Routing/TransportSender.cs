@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Transport;
@@ -17,10 +16,11 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// streams' retransmission buffers have one owner at a time. Everything the server sends to this participant goes
 /// through here: forwarded RTP, retransmissions, bandwidth probes, SR/RR, and, toward its publisher side, PLI, NACK,
 /// transport-cc and REMB. A transport pinned to a <see cref="SendWorker"/> (two cores for one room) is sent by that
-/// worker's thread instead of the channel and send loop: items go to the worker's ring, except that a receive loop
-/// with time to spare sends them itself while the worker sleeps with an empty ring (everything posted before is then
-/// on the wire) — and, an inline datagram waiting in the loop's <see cref="EgressBatch"/> until its datagram is done,
-/// keeps sending this transport's items itself until then, so the worker never overtakes one of them.
+/// worker's thread instead of the channel and send loop: items go to its <see cref="WorkerInbox"/> in that worker
+/// (bounded per transport, drop oldest, like the channel), except that a receive loop with time to spare sends them
+/// itself while the worker sleeps with nothing queued (everything posted before is then on the wire) — and, an inline
+/// datagram waiting in the loop's <see cref="EgressBatch"/> until its datagram is done, keeps sending this transport's
+/// items itself until then, so the worker never overtakes one of them.
 /// </summary>
 public sealed class TransportSender
 {
@@ -32,6 +32,9 @@ public sealed class TransportSender
     /// <summary>One forwarded packet in this many (a power of two) is timed for the forward-latency metric.</summary>
     public const int ForwardLatencySampling = 64;
 
+    /// <summary>Queued items an inline sender sends behind its own before it leaves the rest to the send loop.</summary>
+    internal const int InlineDrainLimit = 64;
+
     /// <summary>Shortest pacer wake-up (timers are coarser than this anyway).</summary>
     internal const long MinPacerDelayMicros = 1000;
 
@@ -41,11 +44,11 @@ public sealed class TransportSender
     private readonly bool _inline;
     private readonly SendWorkerPool? _workers;
     private readonly SendWorker? _worker;
+    private readonly WorkerInbox? _inbox;
     private volatile bool _completed;
+    private long _channelOverflows;
     // The receive loop's datagram (ReceiveLoopLoad.CurrentDatagram) during which it last sent for the worker.
     private long _inlineDatagram;
-    // Posted to the worker (any posting thread), on its own line: the worker counts what it finished in the send path.
-    private PostedLine _posted;
 
     internal TransportSender(MediaTransport owner, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, RouterOptions options)
     {
@@ -63,6 +66,7 @@ public sealed class TransportSender
         _workers = options.SendWorkers;
         _worker = _workers?.Assign();
         _path = new SendPath(this, owner, transport, counters, time, options);
+        _inbox = _worker?.CreateInbox(_path);
     }
 
     /// <summary>Answers NACKs from this transport's retransmission buffers (send loop).</summary>
@@ -71,8 +75,11 @@ public sealed class TransportSender
     /// <summary>The sending half (worker threads run it directly).</summary>
     internal SendPath Path => _path;
 
-    /// <summary>Items waiting in the queue or the worker's ring (for tests and metrics).</summary>
-    public int QueuedCount => _queue.Reader.Count + (int)(Volatile.Read(ref _posted.Value) - _path.WorkerDone);
+    /// <summary>Items waiting in the queue or the worker's inbox (for tests and metrics).</summary>
+    public int QueuedCount => _queue.Reader.Count + (_inbox?.Count ?? 0);
+
+    /// <summary>Items this transport lost because its own queue (or inbox in its worker) was full: oldest first.</summary>
+    public long QueueOverflows => Interlocked.Read(ref _channelOverflows) + (_inbox?.Overflows ?? 0);
 
     /// <summary>RTP packets held by the pacer (send loop's view; for tests and metrics).</summary>
     public int PacedCount => _path.PacedCount;
@@ -97,14 +104,13 @@ public sealed class TransportSender
             _counters.Drops.Increment(DropReason.NotConnected);
             return false;
         }
-        if (_worker is { } worker)
+        if (_inbox is { } inbox)
         {
-            if (_inline && TrySendForWorker(worker, item))
+            if (_inline && TrySendForWorker(_worker!, item))
             {
                 return true;
             }
-            Interlocked.Increment(ref _posted.Value);
-            worker.Post(_path, item);
+            _worker!.Post(inbox, item);
             return true;
         }
         // Inline only behind an empty queue, so items of one producer never overtake each other.
@@ -114,6 +120,13 @@ public sealed class TransportSender
         }
         if (_queue.Writer.TryWrite(item))
         {
+            if (_inline)
+            {
+                // Behind a backlog (a timer's item held the sender a moment ago): this thread sends it now, in order,
+                // rather than leave it to the send loop, a thread-pool task that a storm of joins (signaling, JSON,
+                // SDP on the same pool) kept waiting for seconds while this transport's queue overflowed.
+                TryDrainInline();
+            }
             return true;
         }
         // Only fails once completed (transport closed).
@@ -185,6 +198,27 @@ public sealed class TransportSender
         _path.ReleasePaced();
     }
 
+    /// <summary>Sends up to <see cref="InlineDrainLimit"/> queued items on the calling thread if nobody is sending for this transport.</summary>
+    private void TryDrainInline()
+    {
+        if (!_path.TryAcquireBusy())
+        {
+            return;
+        }
+        try
+        {
+            var reader = _queue.Reader;
+            for (int i = 0; i < InlineDrainLimit && reader.TryRead(out var item); i++)
+            {
+                _path.Process(item);
+            }
+        }
+        finally
+        {
+            _path.ReleaseBusy();
+        }
+    }
+
     /// <summary>
     /// A receive loop with time to spare sends for a sleeping worker itself, in the loop's <c>sendmmsg</c>: at a small
     /// meeting's rates waking the worker costs more than the sends (a futex call here, two context switches there,
@@ -238,13 +272,9 @@ public sealed class TransportSender
         return true;
     }
 
-    private void OnItemDropped(OutboundItem item) => _path.ReleaseDropped(item, DropReason.QueueOverflow);
-
-    /// <summary>A count the posting threads add to, alone on a 64-byte cache line.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct PostedLine
+    private void OnItemDropped(OutboundItem item)
     {
-        [FieldOffset(64)]
-        public long Value;
+        Interlocked.Increment(ref _channelOverflows);
+        _path.ReleaseDropped(item, DropReason.QueueOverflow);
     }
 }

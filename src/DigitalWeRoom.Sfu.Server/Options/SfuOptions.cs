@@ -128,6 +128,15 @@ public sealed class UdpSettings
     /// yields the CPU to the media threads of rooms already running; 0 leaves them at the process's priority.
     /// </summary>
     public int DtlsHandshakeNice { get; set; } = ThreadNiceness.JoinWork;
+
+    /// <summary>
+    /// Kernel receive buffer of the media port's sockets (bytes): the datagrams that arrive while the receive loop
+    /// does not run (a storm of joins: handshakes, signaling) wait here, and what does not fit is lost for every room
+    /// alike. 16 MiB holds over 10,000 media datagrams
+    /// (the kernel counts about 2 KiB for each), seconds of a busy port's input. Beyond net.core.rmem_max the server
+    /// forces it when it may (CAP_NET_ADMIN), else it gets rmem_max.
+    /// </summary>
+    public int ReceiveBufferBytes { get; set; } = 16 * 1024 * 1024;
 }
 
 public sealed class TcpSettings

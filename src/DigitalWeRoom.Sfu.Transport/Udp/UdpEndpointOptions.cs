@@ -83,4 +83,10 @@ public sealed class UdpEndpointOptions
 
     /// <summary>Kernel socket buffers (bytes); 0 leaves the default.</summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Kernel receive buffer (bytes) when it should differ from <see cref="SocketBufferSize"/> (0: the same); beyond
+    /// net.core.rmem_max it is forced where the process may (<see cref="UdpSockets.SetReceiveBuffer"/>).
+    /// </summary>
+    public int ReceiveBufferSize { get; init; }
 }

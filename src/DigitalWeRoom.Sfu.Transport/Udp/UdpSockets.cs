@@ -17,8 +17,12 @@ internal static class UdpSockets
             }
             if (options.SocketBufferSize > 0)
             {
-                socket.ReceiveBufferSize = options.SocketBufferSize;
                 socket.SendBufferSize = options.SocketBufferSize;
+            }
+            int receiveBuffer = options.ReceiveBufferSize > 0 ? options.ReceiveBufferSize : options.SocketBufferSize;
+            if (receiveBuffer > 0)
+            {
+                SetReceiveBuffer(socket, receiveBuffer);
             }
             if (reusePort)
             {
@@ -85,6 +89,33 @@ internal static class UdpSockets
                 foreach (Socket socket in sockets) socket?.Dispose();
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// SO_RCVBUF of <paramref name="bytes"/>. Linux caps it at net.core.rmem_max (212,992 by default) without a word;
+    /// a process with CAP_NET_ADMIN (the server in a container as root, the benchmarks) then sets it anyway with
+    /// SO_RCVBUFFORCE (socket(7); SOL_SOCKET 1, option 33), else it keeps the capped size. The buffer is what carries
+    /// the datagrams that arrive while the receive loop is not running (a join storm's handshakes and signaling
+    /// take the cores): what does not fit is dropped by the kernel, whichever room it belonged to.
+    /// </summary>
+    internal static void SetReceiveBuffer(Socket socket, int bytes)
+    {
+        socket.ReceiveBufferSize = bytes;
+        // Linux reports twice what it set (its bookkeeping overhead, socket(7)): less means it was capped.
+        if (!OperatingSystem.IsLinux() || socket.ReceiveBufferSize >= 2L * bytes)
+        {
+            return;
+        }
+        Span<byte> value = stackalloc byte[sizeof(int)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(value, bytes);
+        try
+        {
+            socket.SetRawSocketOption(1, 33, value);
+        }
+        catch (SocketException)
+        {
+            // No CAP_NET_ADMIN: the capped size stays (raise net.core.rmem_max to give more).
         }
     }
 

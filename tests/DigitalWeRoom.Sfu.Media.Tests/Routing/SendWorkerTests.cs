@@ -1,107 +1,24 @@
-using System.Buffers.Binary;
 using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Protocols;
-using DigitalWeRoom.Sfu.Transport;
-using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Udp;
-using static DigitalWeRoom.Sfu.Media.Tests.MediaTestKit;
 
 namespace DigitalWeRoom.Sfu.Media.Tests.Routing;
 
 /// <summary>
 /// Two cores for one room (issue 16 item 5): a publisher's fan-out is sent partly on its receive loop and partly by
-/// send workers. Each subscriber keeps its order and a single sender, a full worker ring drops its oldest entries,
+/// send workers. Each subscriber keeps its order and a single sender, a full inbox drops its own oldest items,
 /// nothing is allocated per packet on either thread, and closing returns every pooled packet.
 /// </summary>
 public sealed class SendWorkerTests
 {
-    private const uint PublisherSsrc = 0x1234;
     private const int Subscribers = 10;
 
-    /// <summary>Checks order and single ownership of one subscriber's sends, without allocating.</summary>
-    private sealed class OrderCheckingSender : IRtpPacketSender
-    {
-        private int _inside;
-        public long Packets;
-        public long OutOfOrder;
-        public long Concurrent;
-        public ushort LastSeq;
-        public int LastThread;
-
-        public bool TrySendRtp(Span<byte> buffer, int length)
-        {
-            if (Interlocked.Exchange(ref _inside, 1) != 0) Interlocked.Increment(ref Concurrent);
-            ushort seq = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
-            if (Packets > 0 && seq != (ushort)(LastSeq + 1)) OutOfOrder++;
-            LastSeq = seq;
-            LastThread = Environment.CurrentManagedThreadId;
-            Packets++;
-            Volatile.Write(ref _inside, 0);
-            return true;
-        }
-
-        public bool TrySendRtcp(Span<byte> buffer, int length) => true;
-    }
-
-    private sealed class Room : IDisposable
-    {
-        public Room(SendWorkerOptions workers)
-        {
-            Workers = new SendWorkerPool(workers);
-            (Router, _, Pool) = NewRouter(Quiet with { InlineSend = true, SendWorkers = Workers });
-            Publisher = Router.CreateTransport("pub", new OrderCheckingSender());
-            // Audio: every packet is forwarded (no key-frame wait), so counts are exact.
-            Producer = Router.CreateProducer(Publisher, new ProducerOptions("a", MediaKind.Audio, PublisherSsrc, [Opus]));
-            for (int i = 0; i < Senders.Length; i++)
-            {
-                Senders[i] = new OrderCheckingSender();
-                Subscribers[i] = Router.CreateTransport($"sub{i}", Senders[i]);
-                Router.CreateConsumer(Subscribers[i], Producer, new ConsumerOptions($"c{i}", 100u + (uint)i));
-            }
-        }
-
-        public SendWorkerPool Workers { get; }
-
-        public Router Router { get; }
-
-        public PacketPool Pool { get; }
-
-        public MediaTransport Publisher { get; }
-
-        public Producer Producer { get; }
-
-        public OrderCheckingSender[] Senders { get; } = new OrderCheckingSender[SendWorkerTests.Subscribers];
-
-        public MediaTransport[] Subscribers { get; } = new MediaTransport[SendWorkerTests.Subscribers];
-
-        private readonly byte[] _payload = new byte[160];
-        private ushort _seq;
-
-        /// <summary>One packet in as a receive loop hands it over; partition-0 queues drained as their send loops would.</summary>
-        public void Send(int packets)
-        {
-            for (int n = 0; n < packets; n++)
-            {
-                Deliver(Router, Publisher, Rtp(Pool, PublisherSsrc, _seq, _seq * 960u, 111, _payload));
-                _seq++;
-                foreach (var sub in Subscribers)
-                {
-                    if (sub.Outbound.Worker is null) sub.Outbound.DrainAvailable();
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            Router.Dispose();
-            Workers.Dispose();
-        }
-    }
+    private static AudioFanOutRoom NewRoom(SendWorkerOptions workers) => new(new SendWorkerPool(workers), Subscribers, ownsWorkers: true);
 
     [Fact]
     public void TwoPartitions_SpreadTheFanOut_EachSubscriberInOrder_OneSenderAtATime()
     {
-        using var room = new Room(new SendWorkerOptions { Workers = 2 });
+        using var room = NewRoom(new SendWorkerOptions { Workers = 2 });
         var pinned = room.Subscribers.Where(s => s.Outbound.Worker is not null).ToArray();
         // With weight 2 the receive loop keeps about a third of the transports.
         Assert.InRange(pinned.Length, 5, 8);
@@ -110,8 +27,8 @@ public sealed class SendWorkerTests
         for (int i = 0; i < Packets / 100; i++)
         {
             room.Send(100);
-            // A closed loop, as a socket's receive queue is: the worker is never more than a ring's quarter behind.
-            while (room.Workers.Backlog > 1024) Thread.Yield();
+            // A closed loop, as a socket's receive queue is: no inbox is ever near its budget (256).
+            while (room.Workers.Backlog > 512) Thread.Yield();
         }
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (room.Workers.Backlog > 0 && DateTime.UtcNow < deadline) Thread.Sleep(5);
@@ -134,24 +51,25 @@ public sealed class SendWorkerTests
     }
 
     [Fact]
-    public void FullRing_DropsOldestEntries_NewestAreSentInOrder()
+    public void FullInbox_DropsItsOwnOldestItems_NewestAreSentInOrder()
     {
-        const int Ring = 16;
-        using var room = new Room(new SendWorkerOptions { Workers = 2, StartThreads = false, RingCapacity = Ring });
+        const int Budget = 16;
+        using var room = NewRoom(new SendWorkerOptions { Workers = 2, StartThreads = false, TransportQueueCapacity = Budget });
         var worker = room.Workers.Workers.Single();
         int pinned = room.Subscribers.Count(s => s.Outbound.Worker is not null);
         const int Packets = 40;
 
-        room.Send(Packets); // the worker does not run: its ring overflows
-        Assert.Equal(Ring, worker.Backlog);
-        long posted = (long)Packets * pinned;
-        Assert.Equal(posted - Ring, worker.Dropped);
-        Assert.Equal(posted - Ring, room.Router.Counters.Drops.Get(DropReason.QueueOverflow));
+        room.Send(Packets); // the worker does not run: every pinned transport's inbox overflows
+        Assert.Equal(Budget * pinned, worker.Backlog);
+        long dropped = (long)(Packets - Budget) * pinned;
+        Assert.Equal(dropped, worker.Dropped);
+        Assert.Equal(dropped, room.Router.Counters.Drops.Get(DropReason.QueueOverflow));
+        Assert.All(room.Subscribers, s => Assert.Equal(s.Outbound.Worker is null ? 0 : Packets - Budget, s.Outbound.QueueOverflows));
         while (worker.DrainChunkOnce() > 0)
         {
         }
 
-        // The ring kept the last Ring entries: the newest packets, each subscriber's still in order.
+        // Each inbox kept its last Budget items: the newest packets, still in order.
         ushort lastInline = room.Senders[Array.FindIndex(room.Subscribers, s => s.Outbound.Worker is null)].LastSeq;
         long sent = 0;
         for (int i = 0; i < Subscribers; i++)
@@ -163,12 +81,12 @@ public sealed class SendWorkerTests
                 continue;
             }
             Assert.Equal(0, sender.OutOfOrder);
-            Assert.True(sender.Packets > 0, "a pinned subscriber got nothing");
+            Assert.Equal(Budget, sender.Packets);
             sent += sender.Packets;
             // Its last packet is the publisher's last one (same rewrite offset as an inline subscriber's).
             Assert.Equal(lastInline, sender.LastSeq);
         }
-        Assert.Equal(Ring, sent);
+        Assert.Equal(Budget * pinned, sent);
         Assert.Equal(0, room.Subscribers.Sum(s => s.Outbound.QueuedCount));
         room.Router.Dispose();
         Assert.Equal(0, room.Pool.Outstanding);
@@ -177,7 +95,7 @@ public sealed class SendWorkerTests
     [Fact]
     public void TwoThreads_ZeroBytesPerPacket_OnTheReceiveLoopAndTheWorker()
     {
-        using var room = new Room(new SendWorkerOptions { Workers = 2, StartThreads = false, RingCapacity = 1024 });
+        using var room = NewRoom(new SendWorkerOptions { Workers = 2, StartThreads = false, TransportQueueCapacity = 1024 });
         var worker = room.Workers.Workers.Single();
         long workerAllocated = 0;
         int workerBatches = 0;
@@ -201,7 +119,7 @@ public sealed class SendWorkerTests
             for (int i = 0; i < chunks; i++)
             {
                 room.Send(100);
-                while (worker.Backlog > 256) Thread.SpinWait(50); // stay below the ring's size: nothing dropped
+                while (worker.Backlog > 256) Thread.SpinWait(50); // far below the inboxes' budget: nothing dropped
             }
         }
 
@@ -211,7 +129,7 @@ public sealed class SendWorkerTests
         EgressBatch.KeepOnThisThread();
         try
         {
-            Run(50); // warm-up: JIT, ring cells
+            Run(50); // warm-up: JIT, inbox cells
             // The pool and its idle queue at full size (4,096 retained): a slower worker under CPU contention keeps
             // more packets out than the warm-up did, and the idle queue's segments grow when a new peak comes back
             // (growth of a pool, not a per-packet allocation).
@@ -266,7 +184,7 @@ public sealed class SendWorkerTests
     [Fact]
     public void ReceiveLoopWithSpareTime_SendsForTheSleepingWorker_WithoutWakingIt()
     {
-        using var room = new Room(new SendWorkerOptions { Workers = 2 });
+        using var room = NewRoom(new SendWorkerOptions { Workers = 2 });
         var worker = room.Workers.Workers.Single();
         var load = default(ReceiveLoopLoad); // its clocks are the fake ones of AsDatagram
         try
@@ -308,7 +226,7 @@ public sealed class SendWorkerTests
     [Fact]
     public void TransportSentInlineDuringADatagram_StaysInline_WhenTheWorkerWakesMeanwhile()
     {
-        using var room = new Room(new SendWorkerOptions { Workers = 2 });
+        using var room = NewRoom(new SendWorkerOptions { Workers = 2 });
         var worker = room.Workers.Workers.Single();
         // The publisher's transport is pinned to the worker too: holding its busy flag keeps the woken worker stuck on
         // a report for it, awake with an empty ring.
@@ -346,9 +264,9 @@ public sealed class SendWorkerTests
     [Fact]
     public void Shutdown_WhileWorkersAreBusy_ReturnsEveryPooledPacket()
     {
-        var room = new Room(new SendWorkerOptions { Workers = 3, RingCapacity = 64 });
+        var room = NewRoom(new SendWorkerOptions { Workers = 3, TransportQueueCapacity = 64 });
         Assert.Equal(2, room.Workers.Workers.Count);
-        room.Send(3_000); // a small ring: some entries are dropped, some still queued at close
+        room.Send(3_000); // small inboxes: some items are dropped, some still queued at close
         room.Router.Dispose();
         room.Workers.Dispose();
         Assert.Equal(0, room.Pool.Outstanding);

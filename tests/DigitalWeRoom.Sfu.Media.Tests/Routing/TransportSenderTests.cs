@@ -83,6 +83,24 @@ public sealed class TransportSenderTests
     }
 
     [Fact]
+    public void Inline_BehindABacklog_SendsItOnTheCallingThread_InOrder_WithoutTheSendLoop()
+    {
+        // No send loop runs (Quiet): as when the thread pool that runs it is kept busy by a storm of joins.
+        var s = new Setup(Quiet with { InlineSend = true });
+        var path = s.Subscriber.Outbound.Path;
+        Assert.True(path.TryAcquireBusy()); // a timer's item is being sent on another thread
+        s.KeyFrameBurst(5, 500);
+        Assert.Empty(s.SubSender.Rtp);
+        Assert.Equal(5, s.Subscriber.Outbound.QueuedCount);
+        path.ReleaseBusy();
+
+        s.KeyFrameBurst(1, 500); // the next packet takes the backlog with it, behind it
+        Assert.Equal(0, s.Subscriber.Outbound.QueuedCount);
+        Assert.Equal([0, 1, 2, 3, 4, 5], s.SubSender.Rtp.Select(p => (int)Seq(p) - Seq(s.SubSender.Rtp[0])));
+        AssertNoLeakAfterClose(s.Router, s.Pool);
+    }
+
+    [Fact]
     public void Queued_WaitsForTheSendLoop_WhenInlineIsOff()
     {
         var s = new Setup(Quiet with { InlineSend = false });

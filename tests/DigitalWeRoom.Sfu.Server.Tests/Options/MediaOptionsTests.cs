@@ -44,30 +44,53 @@ public sealed class SimulcastRidsOptionsTests
     }
 }
 
-/// <summary><c>Sfu:Udp:DtlsHandshakeNice</c>: bound, checked, and handed to the media path's UDP endpoint.</summary>
+/// <summary>
+/// <c>Sfu:Udp:DtlsHandshakeNice</c> and <c>Sfu:Udp:ReceiveBufferBytes</c>: bound, checked, and handed to the media
+/// path's UDP endpoint.
+/// </summary>
 public sealed class DtlsHandshakeNiceOptionsTests
 {
+    private static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
+    {
+        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
+        var options = new Server.Options.SfuOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
+        return options;
+    }
+
+    private static Transport.Udp.UdpEndpointOptions Endpoint(Server.Options.SfuOptions options)
+    {
+        var announced = new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(options), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        return SfuMediaHostedService.Settings(options, announced, TimeProvider.System).Udp;
+    }
+
     [Fact]
     public void Configured_nice_reaches_the_endpoint_and_values_outside_0_to_19_name_the_key()
     {
-        static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
-        {
-            var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
-            var options = new Server.Options.SfuOptions();
-            Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
-            return options;
-        }
-
         var validator = new Server.Options.SfuOptionsValidator();
         Assert.Equal(Transport.ThreadNiceness.JoinWork, Bind([]).Udp.DtlsHandshakeNice);
         var off = Bind(new() { ["Udp:DtlsHandshakeNice"] = "0", ["Udp:BindAddress"] = "127.0.0.1" });
         Assert.True(validator.Validate(null, off).Succeeded);
-        var announced = new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(off), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
-        Assert.Equal(0, SfuMediaHostedService.Settings(off, announced, TimeProvider.System).Udp.DtlsHandshakeNice);
+        Assert.Equal(0, Endpoint(off).DtlsHandshakeNice);
 
         var tooHigh = validator.Validate(null, Bind(new() { ["Udp:DtlsHandshakeNice"] = "20" }));
         Assert.True(tooHigh.Failed);
         Assert.Contains("Sfu:Udp:DtlsHandshakeNice", tooHigh.FailureMessage, StringComparison.Ordinal);
         Assert.True(validator.Validate(null, Bind(new() { ["Udp:DtlsHandshakeNice"] = "-1" })).Failed);
+    }
+
+    [Fact]
+    public void Receive_buffer_is_16_MiB_by_default_reaches_the_endpoint_and_is_bounded()
+    {
+        var validator = new Server.Options.SfuOptionsValidator();
+        Assert.Equal(16 * 1024 * 1024, Endpoint(Bind(new() { ["Udp:BindAddress"] = "127.0.0.1" })).ReceiveBufferSize);
+        var small = Bind(new() { ["Udp:ReceiveBufferBytes"] = "1048576", ["Udp:BindAddress"] = "127.0.0.1" });
+        Assert.True(validator.Validate(null, small).Succeeded);
+        Assert.Equal(1024 * 1024, Endpoint(small).ReceiveBufferSize);
+
+        var tooLarge = validator.Validate(null, Bind(new() { ["Udp:ReceiveBufferBytes"] = "268435457" }));
+        Assert.True(tooLarge.Failed);
+        Assert.Contains("Sfu:Udp:ReceiveBufferBytes", tooLarge.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, Bind(new() { ["Udp:ReceiveBufferBytes"] = "-1" })).Failed);
     }
 }
