@@ -37,29 +37,10 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
         bool eachAddress = options.BindEachAddress && OperatingSystem.IsLinux() && (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any));
         bool lanes = options.LaneSendSockets && OperatingSystem.IsLinux() && count == 1;
-        int port = options.Port;
-        if ((eachAddress && port != 0) || lanes)
-        {
-            // SO_REUSEPORT would let a second server of the same user share a port that is in use: find out first. Port
-            // 0 with lanes: the kernel's free port, then bound shared (an ephemeral bind with SO_REUSEPORT may pick a
-            // port another process's group of the same user holds).
-            using Socket probe = UdpSockets.Bind(options, bind, port, reusePort: false);
-            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        }
-        var sockets = new Socket[count];
-        try
-        {
-            for (int i = 0; i < count; i++)
-            {
-                sockets[i] = UdpSockets.Bind(options, bind, port, reusePort: count > 1 || eachAddress || lanes);
-                port = ((IPEndPoint)sockets[0].LocalEndPoint!).Port;
-            }
-        }
-        catch
-        {
-            foreach (var socket in sockets) socket?.Dispose();
-            throw;
-        }
+        // SO_REUSEPORT (several receive sockets, one per local address, lane send sockets) needs a port no one else
+        // holds; port 0 with lanes: the kernel's free port, then bound shared (UdpSockets.BindPort).
+        Socket[] sockets = UdpSockets.BindPort(options, bind, options.Port, count,
+            shared: count > 1 || eachAddress || lanes, probe: (eachAddress && options.Port != 0) || lanes);
         _sockets = sockets;
         _receivedVia = [.. sockets.Select(_ => (IIceSocket)this)];
         _socket = _sockets[0];
