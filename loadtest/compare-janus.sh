@@ -30,7 +30,7 @@ run() { # $1 = label, rest = args
   tail -n 22 "$OUT/$label.txt" | grep -E "connected|loss|latency|CPU|forwarded" || cat "$OUT/$label.txt" | tail -5
 }
 for r in $(seq "$ROUNDS"); do
-  echo "== round $r: A = ours (server process)"; run "ours-$r" --target server --server-url ws://127.0.0.1:7890/ws --server-pid "$OURS_PID"
+  echo "== round $r: A = ours (server process)"; run "ours-$r" --target server --server-url ws://127.0.0.1:$BENCH_HTTP_PORT/ws --server-pid "$OURS_PID"
   echo "== round $r: B = janus";              run "janus-$r" --target janus --janus-url http://10.77.0.2:8088/janus --bind 10.77.0.1 --allow-netns-address --server-pid "$JANUS_PID"
 done
 

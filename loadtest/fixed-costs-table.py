@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Prints what fixed-costs.sh sampled, per forwarded packet: context switches per thread group, syscalls by kind
-(and per thread group), CPU. Usage: fixed-costs-table.py OUT_DIR"""
+(and per thread group), CPU. Usage: fixed-costs-table.py OUT_DIR [WINDOW seconds of perf trace]"""
 import json, os, re, sys
 from collections import defaultdict
 
 out = sys.argv[1]
+# perf trace counts over exactly WINDOW seconds (its `sleep`), after it attached; the thread snapshots around it span
+# a little more, timed by their own clock.
+window = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
 
 
 def group(name):
@@ -64,7 +67,8 @@ for label in ("ours", "janus"):
     for per in sc.values():
         for k, n in per.items():
             kinds[k] += n
-    print(f"  syscalls per forwarded packet: {sum(kinds.values()) / packets:.3f} total")
+    traced = r["ForwardedPacketsPerSecond"] * window
+    print(f"  syscalls per forwarded packet: {sum(kinds.values()) / traced:.3f} total")
     for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])[:12]:
-        who = ", ".join(f"{t} {per[k] / packets:.3f}" for t, per in sorted(sc.items(), key=lambda kv: -kv[1].get(k, 0)) if per.get(k))
-        print(f"    {k:<16}{n / packets:>8.3f}   ({who})")
+        who = ", ".join(f"{t} {per[k] / traced:.3f}" for t, per in sorted(sc.items(), key=lambda kv: -kv[1].get(k, 0)) if per.get(k))
+        print(f"    {k:<16}{n / traced:>8.3f}   ({who})")
