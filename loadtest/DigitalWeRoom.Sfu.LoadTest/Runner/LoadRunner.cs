@@ -80,8 +80,10 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var tasks = participants.Select(p => RunParticipantAsync(p, pacers[p.Plan.Index % pacers.Length], clock, joinLimiter, errors, stop.Token)).ToArray();
         var steadyJoins = participants.Zip(tasks).Where(x => x.First.Plan.LeaveAt is null).Select(x => x.Second.Joined).ToArray();
 
-        // Measurement window: from (steady participants joined + warm-up) to the plan's end.
+        // Measurement window: from (steady participants joined + warm-up) to the plan's end. Loss and latency may open
+        // earlier (a join storm's, at the storm's start: ScenarioPlan.LossWindowFrom).
         var steady = Task.WhenAll(steadyJoins);
+        var earlyLossWindow = plan.LossWindowFrom is { } lossFrom ? OpenLossWindowAtAsync(participants, options.LateLog, clock, lossFrom, stop.Token) : null;
         var endOfRun = Task.Delay(plan.Duration, stop.Token);
         await Task.WhenAny(steady, endOfRun).ConfigureAwait(false);
         // The join phase: the first participant's planned join to the last steady one connected (or failed).
@@ -119,9 +121,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             {
                 measureStart = now.TotalSeconds;
                 // Loss and latency from here on only (packets sent in the window), on every probe.
-                long windowFrom = Stopwatch.GetTimestamp();
-                foreach (var p in participants) p.StartMeasuring(windowFrom);
-                if (options.LateLog is { } late) late.MeasureStartTicks = windowFrom;
+                if (earlyLossWindow is null) OpenLossWindow(participants, options.LateLog);
                 cpuStart = sample;
                 selfStart = self?.Read() ?? default;
             }
@@ -236,6 +236,28 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 joined.TrySetResult();
             }
         }
+    }
+
+    /// <summary>Loss and latency count from now on (packets sent from now), on every probe.</summary>
+    private static void OpenLossWindow(SyntheticParticipant[] participants, LatePacketLog? lateLog)
+    {
+        long windowFrom = Stopwatch.GetTimestamp();
+        foreach (var p in participants) p.StartMeasuring(windowFrom);
+        if (lateLog is not null) lateLog.MeasureStartTicks = windowFrom;
+    }
+
+    private static async Task OpenLossWindowAtAsync(SyntheticParticipant[] participants, LatePacketLog? lateLog, Stopwatch clock, TimeSpan at, CancellationToken ct)
+    {
+        var wait = at - clock.Elapsed;
+        try
+        {
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        OpenLossWindow(participants, lateLog);
     }
 
     private static LatencyHistogram Merged(IEnumerable<LatencyHistogram> histograms)

@@ -97,6 +97,13 @@ internal sealed class ScenarioPlan
     public IEnumerable<PlannedParticipant> PublishersFor(PlannedParticipant subscriber) =>
         Participants.Where(p => p.Publishes && p.Room == subscriber.Room && p.Index != subscriber.Index && Overlap(p, subscriber, Duration));
 
+    /// <summary>
+    /// When loss and latency start to count, where that is earlier than the usual window (steady participants joined
+    /// plus the warm-up); null: the usual window. A join storm's storm subscribers are steady joiners, so the usual window
+    /// would open after the storm: the running room's loss is counted from the storm's first planned join instead.
+    /// </summary>
+    public TimeSpan? LossWindowFrom => Kind == ScenarioKind.JoinStorm ? Participants.Where(p => p.Room == 1).Min(p => p.JoinAt) : null;
+
     /// <summary>Forwarded streams expected in steady state (each publisher's streams × its subscribers), for sizing.</summary>
     public int SteadyStateFanout => Participants.Where(p => p.Subscribes && p.LeaveAt is null).Sum(s => PublishersFor(s).Count(p => p.LeaveAt is null));
 

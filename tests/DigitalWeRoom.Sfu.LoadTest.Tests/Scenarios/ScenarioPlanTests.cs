@@ -97,6 +97,19 @@ public class ScenarioPlanTests
         Assert.Throws<ArgumentException>(() => ScenarioPlan.JoinStorm(6, 10, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12)));
     }
 
+    /// <summary>
+    /// The storm's subscribers are steady joiners, so the usual window (steady + warm-up) would open after the storm and
+    /// count none of the running room's loss during it: a storm counts from its first planned join, other plans as usual.
+    /// </summary>
+    [Fact]
+    public void JoinStorm_LossCountsFromTheStormsStart_OtherPlansFromTheUsualWindow()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), ScenarioPlan.JoinStorm(6, 500, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)).WithProbes(20).LossWindowFrom);
+        Assert.Equal(TimeSpan.FromSeconds(3), ScenarioPlan.JoinStorm(4, 10, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30)).LossWindowFrom);
+        Assert.Null(ScenarioPlan.Meeting(6, TenSeconds).LossWindowFrom);
+        Assert.Null(ScenarioPlan.Audio(10, 100, TenSeconds).LossWindowFrom);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(ScenarioPlan.MaxParticipants + 1)]
