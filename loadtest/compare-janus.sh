@@ -5,11 +5,14 @@
 #   dwrlt-c  (load generator; veth h0 10.77.0.1/24)  <->  dwrlt-j  (Janus; veth r0 10.77.0.2/24)
 # libnice in Janus does not gather on lo, hence the veth pair (../shared/TESTING-NOTES.md §4).
 # Usage: loadtest/compare-janus.sh [rounds=3] [scenario args...]   e.g.  loadtest/compare-janus.sh 3 meeting -n 6 -d 15
+# Latency by stage: BENCH_SERVER_ENV=DWR_PATH_TRACE=1 BENCH_GEN_ENV=DWR_PATH_TRACE=1 (PATHTRACE lines in server.log
+# and in each round's .txt; src/DigitalWeRoom.Sfu.Transport/Diagnostics/PathTrace.cs).
 set -euo pipefail
 ROUNDS=${1:-3}; shift || true
 SCENARIO=("$@"); [ ${#SCENARIO[@]} -eq 0 ] && SCENARIO=(meeting -n 6 -d 15 --video-bitrate 1500000)
 OUT=${OUT:-$(cd "$(dirname "$0")/.." && pwd)/loadtest/results/$(date -u +%Y%m%dT%H%M%SZ)}
-NS_C=dwrlt-c; NS_J=dwrlt-j
+# CJ_NS: namespace prefix (helpers running at once each use their own).
+NS_C=${CJ_NS:-dwrlt}-c; NS_J=${CJ_NS:-dwrlt}-j
 mkdir -p "$OUT"
 . "$(dirname "$0")/bench-lib.sh"
 command -v janus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus; }
@@ -60,11 +63,11 @@ echo "ours pid $OURS_PID up (gc $BENCH_GC, jit $BENCH_JIT); janus pid $JANUS_PID
 
 run() { # $1 = label, rest = args
   local label=$1; shift
-  ip netns exec $NS_C env DOTNET_gcServer=0 dotnet "$DLL" "${SCENARIO[@]}" "$@" --json "$OUT/$label.json" > "$OUT/$label.txt" 2>&1 || true
+  ip netns exec $NS_C env DOTNET_gcServer=0 ${BENCH_GEN_ENV:-} dotnet "$DLL" "${SCENARIO[@]}" "$@" --json "$OUT/$label.json" > "$OUT/$label.txt" 2>&1 || true
   tail -n 22 "$OUT/$label.txt" | grep -E "connected|loss|latency|CPU|forwarded" || cat "$OUT/$label.txt" | tail -5
 }
 for r in $(seq "$ROUNDS"); do
-  echo "== round $r: A = ours (server process)"; run "ours-$r" --target server --server-url ws://127.0.0.1:7890/ws --server-pid "$OURS_PID"
+  echo "== round $r: A = ours (server process)"; run "ours-$r" --target server --server-url ws://127.0.0.1:$BENCH_HTTP_PORT/ws --server-pid "$OURS_PID"
   echo "== round $r: B = janus";              run "janus-$r" --target janus --janus-url http://10.77.0.2:8088/janus --bind 10.77.0.1 --allow-netns-address --server-pid "$JANUS_PID"
 done
 

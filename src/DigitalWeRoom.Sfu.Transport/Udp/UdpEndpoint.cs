@@ -338,6 +338,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             {
                 break;
             }
+            if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnReceived(socket);
             Interlocked.Increment(ref _datagramsReceived);
             packet.Length = received;
             // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
