@@ -16,7 +16,7 @@ DLL=$BENCH_ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest/bin/Release/net10.0/DigitalW
 SERVER_DLL=$BENCH_ROOT/src/DigitalWeRoom.Sfu.Server/bin/Release/net10.0/DigitalWeRoom.Sfu.Server.dll
 BENCH_GC=${BENCH_GC:-default}; BENCH_JIT=${BENCH_JIT:-default}
 BENCH_HTTP_PORT=${BENCH_HTTP_PORT:-7890}; BENCH_UDP_PORT=${BENCH_UDP_PORT:-7892}
-SERVER_PID=""; BENCH_NS=""
+SERVER_PID=""; BENCH_NS=""; JANUS_PID=""
 
 bench_build() {
   if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f "$DLL" ]; then dotnet build -c Release "$BENCH_ROOT/loadtest/DigitalWeRoom.Sfu.LoadTest" -nologo -v q; fi
@@ -157,4 +157,49 @@ bench_check_quiet() {
   echo "!!! load average $load is above $1: other work is running, figures would not be comparable." >&2
   if [ "${BENCH_FORCE:-0}" = 1 ]; then echo "!!! BENCH_FORCE=1: measuring anyway; the table records the load average." >&2; return 0; fi
   echo "!!! stop the other work (or set BENCH_FORCE=1 to measure anyway)." >&2; exit 2
+}
+
+# bench_start_janus NS_C NS_J: Janus 1.1.2 VideoRoom in a new namespace NS_J (veth r0 10.77.0.2/24), reachable from a
+# new namespace NS_C (veth h0 10.77.0.1/24) where the generator runs; sets JANUS_PID. libnice in Janus does not gather
+# on lo, hence the veth pair (../shared/TESTING-NOTES.md §4). Configuration in $OUT/janus-conf: VideoRoom + HTTP only,
+# no event handlers, no JSON logger. The caller kills JANUS_PID and deletes both namespaces.
+bench_start_janus() {
+  local ns_c=$1 ns_j=$2
+  command -v janus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus; }
+  ip netns add "$ns_c"; ip netns add "$ns_j"
+  ip link add h0 netns "$ns_c" type veth peer name r0 netns "$ns_j"
+  ip -n "$ns_c" addr add 10.77.0.1/24 dev h0; ip -n "$ns_j" addr add 10.77.0.2/24 dev r0
+  for ns in "$ns_c" "$ns_j"; do ip -n "$ns" link set lo up; done
+  ip -n "$ns_c" link set h0 up; ip -n "$ns_j" link set r0 up
+  local conf=$OUT/janus-conf plugdir trdir dis_plug dis_tr
+  rm -rf "$conf"; cp -r /etc/janus "$conf"
+  plugdir=$(dirname "$(dpkg -L janus | grep libjanus_videoroom.so | head -1)")
+  trdir=$(dirname "$(dpkg -L janus | grep libjanus_http.so | head -1)")
+  dis_plug=$(ls "$plugdir" | grep '\.so$' | grep -v videoroom | paste -sd, -)
+  dis_tr=$(ls "$trdir" | grep '\.so$' | grep -v 'libjanus_http.so' | paste -sd, -)
+  python3 - "$conf/janus.jcfg" "$dis_plug" "$dis_tr" <<'PY'
+import sys, re
+p, plug, tr = sys.argv[1:4]
+s = open(p).read()
+s = re.sub(r'plugins: \{', 'plugins: {\n\tdisable = "%s"' % plug, s, count=1)
+s = re.sub(r'transports: \{', 'transports: {\n\tdisable = "%s"' % tr, s, count=1)
+s = re.sub(r'loggers: \{', 'loggers: {\n\tdisable = "libjanus_jsonlog.so"', s, count=1)
+s = re.sub(r'events: \{', 'events: {\n\tbroadcast = false', s, count=1)
+open(p, 'w').write(s)
+PY
+  ip netns exec "$ns_j" janus -F "$conf" -E r0 -o -d 3 > "$OUT/janus.log" 2>&1 &
+  JANUS_PID=$!
+  for _ in $(seq 50); do
+    ip netns exec "$ns_c" python3 -c "import urllib.request;urllib.request.urlopen('http://10.77.0.2:8088/janus/info',timeout=1)" 2>/dev/null && break
+    sleep 0.2
+  done
+}
+
+# bench_stop_janus NS_C NS_J: stops Janus (JANUS_PID) and our server, deletes both namespaces.
+bench_stop_janus() {
+  [ -n "$JANUS_PID" ] && kill "$JANUS_PID" 2>/dev/null && wait "$JANUS_PID" 2>/dev/null || true
+  JANUS_PID=""
+  bench_stop_server
+  ip netns del "$1" 2>/dev/null || true
+  ip netns del "$2" 2>/dev/null || true
 }

@@ -3,6 +3,7 @@
 # and prints per-round figures and the ratios of medians. Needs root (network namespaces) and the Debian package
 # `janus` (installed if missing). Everything runs in two namespaces this script creates and deletes:
 #   dwrlt-c  (load generator; veth h0 10.77.0.1/24)  <->  dwrlt-j  (Janus; veth r0 10.77.0.2/24)
+#   (BENCH_NS_PREFIX=NAME names them NAME-c and NAME-j, so that two runs on one machine do not clash)
 # libnice in Janus does not gather on lo, hence the veth pair (../shared/TESTING-NOTES.md §4).
 # Usage: loadtest/compare-janus.sh [rounds=3] [scenario args...]   e.g.  loadtest/compare-janus.sh 3 meeting -n 6 -d 15
 # Latency by stage: BENCH_SERVER_ENV=DWR_PATH_TRACE=1 BENCH_GEN_ENV=DWR_PATH_TRACE=1 (PATHTRACE lines in server.log
@@ -11,50 +12,14 @@ set -euo pipefail
 ROUNDS=${1:-3}; shift || true
 SCENARIO=("$@"); [ ${#SCENARIO[@]} -eq 0 ] && SCENARIO=(meeting -n 6 -d 15 --video-bitrate 1500000)
 OUT=${OUT:-$(cd "$(dirname "$0")/.." && pwd)/loadtest/results/$(date -u +%Y%m%dT%H%M%SZ)}
-# CJ_NS: namespace prefix (helpers running at once each use their own).
-NS_C=${CJ_NS:-dwrlt}-c; NS_J=${CJ_NS:-dwrlt}-j
+NS_C=${BENCH_NS_PREFIX:-dwrlt}-c; NS_J=${BENCH_NS_PREFIX:-dwrlt}-j
 mkdir -p "$OUT"
 . "$(dirname "$0")/bench-lib.sh"
-command -v janus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus; }
 bench_build
 
-JANUS_PID=""
-cleanup() {
-  [ -n "$JANUS_PID" ] && kill "$JANUS_PID" 2>/dev/null && wait "$JANUS_PID" 2>/dev/null || true
-  bench_stop_server
-  ip netns del $NS_C 2>/dev/null || true
-  ip netns del $NS_J 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
-ip netns add $NS_C; ip netns add $NS_J
-ip link add h0 netns $NS_C type veth peer name r0 netns $NS_J
-ip -n $NS_C addr add 10.77.0.1/24 dev h0; ip -n $NS_J addr add 10.77.0.2/24 dev r0
-for ns in $NS_C $NS_J; do ip -n $ns link set lo up; done
-ip -n $NS_C link set h0 up; ip -n $NS_J link set r0 up
-
-# Janus configuration: VideoRoom + HTTP only, no event handlers, no JSON logger.
-CONF=$OUT/janus-conf; rm -rf "$CONF"; cp -r /etc/janus "$CONF"
-PLUGDIR=$(dirname "$(dpkg -L janus | grep libjanus_videoroom.so | head -1)")
-TRDIR=$(dirname "$(dpkg -L janus | grep libjanus_http.so | head -1)")
-DIS_PLUG=$(ls "$PLUGDIR" | grep '\.so$' | grep -v videoroom | paste -sd, -)
-DIS_TR=$(ls "$TRDIR" | grep '\.so$' | grep -v 'libjanus_http.so' | paste -sd, -)
-python3 - "$CONF/janus.jcfg" "$DIS_PLUG" "$DIS_TR" <<'PY'
-import sys, re
-p, plug, tr = sys.argv[1:4]
-s = open(p).read()
-s = re.sub(r'plugins: \{', 'plugins: {\n\tdisable = "%s"' % plug, s, count=1)
-s = re.sub(r'transports: \{', 'transports: {\n\tdisable = "%s"' % tr, s, count=1)
-s = re.sub(r'loggers: \{', 'loggers: {\n\tdisable = "libjanus_jsonlog.so"', s, count=1)
-s = re.sub(r'events: \{', 'events: {\n\tbroadcast = false', s, count=1)
-open(p, 'w').write(s)
-PY
-ip netns exec $NS_J janus -F "$CONF" -E r0 -o -d 3 > "$OUT/janus.log" 2>&1 &
-JANUS_PID=$!
-for i in $(seq 50); do
-  ip netns exec $NS_C python3 -c "import urllib.request;urllib.request.urlopen('http://10.77.0.2:8088/janus/info',timeout=1)" 2>/dev/null && break
-  sleep 0.2
-done
+trap 'bench_stop_janus $NS_C $NS_J' EXIT
+bench_stop_janus $NS_C $NS_J
+bench_start_janus $NS_C $NS_J
 # Our server on loopback inside the generator's namespace, P2P off (every room is SFU), limits raised for load,
 # runtime levers from BENCH_GC / BENCH_JIT (bench-lib.sh).
 BENCH_NS=$NS_C bench_start_server

@@ -31,6 +31,7 @@ public sealed class TransportDirectory : IDisposable
         Pool = new PacketPool(options.PoolMaxRetained);
         Certificate = options.Certificate ?? DtlsCertificate.Shared;
         Ice = new IceLiteAgent(this);
+        EarlyChecks = new EarlyChecks(options.TimeProvider);
         _consentTimer = options.TimeProvider.CreateTimer(
             static state => ((TransportDirectory)state!).CheckConsent(), this, options.ConsentCheckInterval, options.ConsentCheckInterval);
     }
@@ -42,6 +43,9 @@ public sealed class TransportDirectory : IDisposable
     public DtlsCertificate Certificate { get; }
 
     public IceLiteAgent Ice { get; }
+
+    /// <summary>Checks that arrived before their transport existed (a browser's first checks racing its answer).</summary>
+    internal EarlyChecks EarlyChecks { get; }
 
     /// <summary>Host candidates of every socket in the directory, UDP first (SDP answers).</summary>
     public IReadOnlyList<HostCandidate> LocalCandidates => Volatile.Read(ref _candidates);

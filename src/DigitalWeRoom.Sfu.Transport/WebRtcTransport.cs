@@ -74,6 +74,13 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
     /// <summary>The peer's ice-ufrag/ice-pwd from its latest description; a change is its side of an ICE restart.</summary>
     public void SetRemoteIce(string ufrag, string password) => _ice.SetRemote(ufrag, password);
 
+    /// <summary>
+    /// Answers the checks that reached the port for our ufrag before this transport existed (<see cref="EarlyChecks"/>),
+    /// as if they arrived now. The owner calls it once, when the listener is attached.
+    /// </summary>
+    public void ProcessEarlyChecks() =>
+        _endpoint.EarlyChecks.Replay(_ice.Local.Ufrag, (datagram, remote, socket, tcp) => _endpoint.Ice.OnStun(datagram, remote, socket, tcp));
+
     public CertificateFingerprint RemoteFingerprint { get; }
 
     public DtlsRole DtlsRole { get; }

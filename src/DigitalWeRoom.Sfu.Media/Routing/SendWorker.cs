@@ -18,7 +18,7 @@ public sealed class SendWorker : IDisposable
     /// <summary>Entries processed per batch scope before the batch is flushed and the loop looks around again.</summary>
     private const int DrainChunk = 64;
 
-    /// <summary>Empty polls (with <see cref="Thread.SpinWait"/>) before the thread goes to sleep.</summary>
+    /// <summary>Most empty polls (with <see cref="Thread.SpinWait"/>) before the thread goes to sleep.</summary>
     private const int SpinPolls = 64;
 
     /// <summary>
@@ -36,6 +36,9 @@ public sealed class SendWorker : IDisposable
     private readonly Thread? _thread;
     private readonly Action<int>? _onStart;
     private int _sleeping;
+    // Polls before sleeping now: halved by each spin that found nothing (at a small meeting's rates every spin is
+    // wasted CPU), doubled by each that found work (a busy ring: a poll is cheaper than sleeping and being woken).
+    private int _spinPolls = SpinPolls;
     private volatile bool _stopping;
     private long _dropped;
     private long _wakeUps;
@@ -79,6 +82,14 @@ public sealed class SendWorker : IDisposable
     /// <summary>Times a post had to wake the sleeping thread.</summary>
     public long WakeUps => Interlocked.Read(ref _wakeUps);
 
+    /// <summary>
+    /// Asleep with nothing queued: everything posted before has been sent (the thread flushes its batch before it
+    /// sleeps), so the caller may send for a transport pinned here itself without overtaking anything of the ring.
+    /// The ring is read first: if its last dequeue is seen, so is the <c>_sleeping = 0</c> written before it, and a
+    /// 1 read after that is the thread's next sleep, after the flush.
+    /// </summary>
+    internal bool IsAsleep => _ring.IsEmpty && Volatile.Read(ref _sleeping) == 1 && !_stopping;
+
     /// <summary>Any thread: hands one item to this worker; the sender takes care of releasing a dropped one.</summary>
     internal void Post(SendPath sender, in OutboundItem item)
     {
@@ -118,14 +129,16 @@ public sealed class SendWorker : IDisposable
                 continue;
             }
             int polls = 0;
-            while (_ring.IsEmpty && polls++ < SpinPolls && !_stopping)
+            while (_ring.IsEmpty && polls++ < _spinPolls && !_stopping)
             {
                 Thread.SpinWait(20);
             }
             if (!_ring.IsEmpty)
             {
+                _spinPolls = Math.Min(SpinPolls, (_spinPolls * 2) + 1);
                 continue;
             }
+            _spinPolls >>= 1;
             _wake.Reset();
             Interlocked.Exchange(ref _sleeping, 1);
             if (!_ring.IsEmpty || _stopping)

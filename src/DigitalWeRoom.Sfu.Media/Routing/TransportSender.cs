@@ -17,9 +17,10 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// streams' retransmission buffers have one owner at a time. Everything the server sends to this participant goes
 /// through here: forwarded RTP, retransmissions, bandwidth probes, SR/RR, and, toward its publisher side, PLI, NACK,
 /// transport-cc and REMB. A transport pinned to a <see cref="SendWorker"/> (two cores for one room) is sent by that
-/// worker's thread instead of the channel and send loop: every item goes to the worker's ring, never inline (an inline
-/// datagram waits in the calling thread's <see cref="EgressBatch"/> until its scope ends, so a later packet of the
-/// same stream sent by the worker would overtake it on the wire).
+/// worker's thread instead of the channel and send loop: items go to the worker's ring, except that a receive loop
+/// with time to spare sends them itself while the worker sleeps with an empty ring (everything posted before is then
+/// on the wire) — and, an inline datagram waiting in the loop's <see cref="EgressBatch"/> until its datagram is done,
+/// keeps sending this transport's items itself until then, so the worker never overtakes one of them.
 /// </summary>
 public sealed class TransportSender
 {
@@ -41,6 +42,8 @@ public sealed class TransportSender
     private readonly SendWorkerPool? _workers;
     private readonly SendWorker? _worker;
     private volatile bool _completed;
+    // The receive loop's datagram (ReceiveLoopLoad.CurrentDatagram) during which it last sent for the worker.
+    private long _inlineDatagram;
     // Posted to the worker (any posting thread), on its own line: the worker counts what it finished in the send path.
     private PostedLine _posted;
 
@@ -96,6 +99,10 @@ public sealed class TransportSender
         }
         if (_worker is { } worker)
         {
+            if (_inline && TrySendForWorker(worker, item))
+            {
+                return true;
+            }
             Interlocked.Increment(ref _posted.Value);
             worker.Post(_path, item);
             return true;
@@ -176,6 +183,41 @@ public sealed class TransportSender
             item.Packet?.Release();
         }
         _path.ReleasePaced();
+    }
+
+    /// <summary>
+    /// A receive loop with time to spare sends for a sleeping worker itself, in the loop's <c>sendmmsg</c>: at a small
+    /// meeting's rates waking the worker costs more than the sends (a futex call here, two context switches there,
+    /// per datagram). Once it has sent for this transport during a datagram it keeps doing so until the datagram is
+    /// done (waiting for the busy flag if need be): a later item of that datagram posted to a worker woken meanwhile
+    /// would overtake the one still in the loop's batch. False: post it.
+    /// </summary>
+    private bool TrySendForWorker(SendWorker worker, in OutboundItem item)
+    {
+        long datagram = ReceiveLoopLoad.CurrentDatagram;
+        if (datagram == 0)
+        {
+            return false;
+        }
+        if (_inlineDatagram == datagram)
+        {
+            _path.AcquireBusy();
+        }
+        else if (!worker.IsAsleep || !ReceiveLoopLoad.HasSpareTime || !_path.TryAcquireBusy())
+        {
+            return false;
+        }
+        try
+        {
+            // Only this thread's datagram matches: written and read by it alone.
+            _inlineDatagram = datagram;
+            _path.Process(item);
+        }
+        finally
+        {
+            _path.ReleaseBusy();
+        }
+        return true;
     }
 
     /// <summary>Processes the item on the calling thread if nobody is sending for this transport; false if busy.</summary>

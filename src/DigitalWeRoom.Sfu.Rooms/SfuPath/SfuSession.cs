@@ -215,6 +215,8 @@ public sealed class SfuSession : ISfuSession, ISimulcastSession, IMediaTransport
         _media = _room.Router.CreateTransport(ParticipantId, transport, extensions, listener: this);
         transport.Listener = _media;
         _transport = transport;
+        // A fast browser's first checks may have overtaken its answer (RFC 8838): answer them now, not on a retransmit.
+        transport.ProcessEarlyChecks();
     }
 
     /// <summary>Consumers for the subscribe sections the client receives on; others are closed.</summary>

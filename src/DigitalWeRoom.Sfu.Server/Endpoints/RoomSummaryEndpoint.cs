@@ -20,9 +20,12 @@ internal static class RoomSummaryEndpoint
         app.MapGet("/api/rooms/{room}/summary", (string room, HttpContext context, RoomRegistry rooms, Auth.IJoinAuthorizer authorizer) =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            if (!limiter.TryAcquire(context.Connection.RemoteIpAddress))
+            switch (limiter.Acquire(context.Connection.RemoteIpAddress))
             {
-                return ApiError.Result(StatusCodes.Status429TooManyRequests, "rate-limited", $"at most {limiter.PerMinute} room summaries a minute");
+                case Networking.PermitOutcome.ClientOverLimit:
+                    return ApiError.Result(StatusCodes.Status429TooManyRequests, "rate-limited", $"at most {limiter.PerMinute} room summaries a minute");
+                case Networking.PermitOutcome.TooManyClients:
+                    return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "server-busy", "room summaries are asked from too many addresses at once; try again in a minute");
             }
 
             if (!SignalingValidator.IsValidRoomName(room))

@@ -10,10 +10,17 @@ namespace DigitalWeRoom.Sfu.Server.Networking;
 /// summaries. Runs no timer: windows roll over when asked, and expired ones are swept on a later acquire.
 /// (<c>PartitionedRateLimiter</c>, used before, woke a thread-pool thread every 100 ms per limiter for the life of
 /// the process, idle or not.)
+/// The table is bounded: a caller with many addresses (many /64s, or many IPv4 hosts) could otherwise grow it without
+/// limit within one window. At <see cref="MaxClients"/> live windows a client without one is refused
+/// (<see cref="PermitOutcome.TooManyClients"/>, counted in <see cref="RefusedTooManyClients"/>) until windows end;
+/// clients that already have a window keep their budget.
 /// </summary>
 internal class PerClientRateLimiter : IDisposable
 {
-    /// <summary>Clients tracked before expired windows are swept at once rather than once a window.</summary>
+    /// <summary>Live windows kept at most (about 150 bytes each: 2.4 MB).</summary>
+    internal const int DefaultMaxClients = 16_384;
+
+    /// <summary>Clients tracked before expired windows are swept once a second rather than once a window.</summary>
     internal const int SweepAbove = 4096;
 
     private static readonly TimeSpan WindowLength = TimeSpan.FromMinutes(1);
@@ -22,10 +29,12 @@ internal class PerClientRateLimiter : IDisposable
     private readonly TimeProvider _time;
     private readonly long _windowTicks;
     private long _lastSweep;
+    private long _refusedTooManyClients;
 
-    public PerClientRateLimiter(int perMinute, TimeProvider time)
+    public PerClientRateLimiter(int perMinute, TimeProvider time, int maxClients = DefaultMaxClients)
     {
         PerMinute = perMinute;
+        MaxClients = maxClients;
         _time = time;
         _windowTicks = (long)(WindowLength.TotalSeconds * time.TimestampFrequency);
         _lastSweep = time.GetTimestamp();
@@ -33,20 +42,47 @@ internal class PerClientRateLimiter : IDisposable
 
     public int PerMinute { get; }
 
+    /// <summary>Clients with a live window at most.</summary>
+    public int MaxClients { get; }
+
+    /// <summary>Clients refused because <see cref="MaxClients"/> windows were live.</summary>
+    public long RefusedTooManyClients => Interlocked.Read(ref _refusedTooManyClients);
+
     /// <summary>Clients with a window (for tests).</summary>
     internal int TrackedClients => _windows.Count;
 
-    public bool TryAcquire(IPAddress? address)
+    public bool TryAcquire(IPAddress? address) => Acquire(address) == PermitOutcome.Granted;
+
+    public PermitOutcome Acquire(IPAddress? address)
     {
         long now = _time.GetTimestamp();
-        var window = _windows.GetOrAdd(ClientAddressKey.For(address), static (_, start) => new Window(start), now);
-        bool acquired = window.TryTake(now, _windowTicks, PerMinute);
+        SweepIfDue(now);
+        IPAddress key = ClientAddressKey.For(address);
+        if (!_windows.TryGetValue(key, out Window? window))
+        {
+            // Checked before adding; concurrent adds may overshoot by the number of threads, which stays bounded.
+            if (_windows.Count >= MaxClients)
+            {
+                Interlocked.Increment(ref _refusedTooManyClients);
+                return PermitOutcome.TooManyClients;
+            }
+            window = _windows.GetOrAdd(key, static (_, start) => new Window(start), now);
+        }
+        return window.TryTake(now, _windowTicks, PerMinute) ? PermitOutcome.Granted : PermitOutcome.ClientOverLimit;
+    }
+
+    /// <summary>
+    /// Once a window, or once a second while many clients are tracked: a sweep is O(clients), so it must not run per
+    /// acquire when the table is large (a caller could otherwise buy a full scan with every request).
+    /// </summary>
+    private void SweepIfDue(long now)
+    {
         long lastSweep = Volatile.Read(ref _lastSweep);
-        if ((now - lastSweep >= _windowTicks || _windows.Count > SweepAbove) && Interlocked.CompareExchange(ref _lastSweep, now, lastSweep) == lastSweep)
+        long due = _windows.Count > SweepAbove ? _time.TimestampFrequency : _windowTicks;
+        if (now - lastSweep >= due && Interlocked.CompareExchange(ref _lastSweep, now, lastSweep) == lastSweep)
         {
             Sweep(now);
         }
-        return acquired;
     }
 
     /// <summary>Forgets clients whose window has ended (their next permit opens a new one anyway).</summary>
@@ -86,4 +122,16 @@ internal class PerClientRateLimiter : IDisposable
             lock (_gate) return now - _start >= length;
         }
     }
+}
+
+/// <summary>What <see cref="PerClientRateLimiter.Acquire"/> decided.</summary>
+internal enum PermitOutcome
+{
+    Granted,
+
+    /// <summary>This client used its permits for the current window.</summary>
+    ClientOverLimit,
+
+    /// <summary>The limiter tracks as many clients as it may; a new client waits until windows end.</summary>
+    TooManyClients,
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
+using DigitalWeRoom.Sfu.Server.Networking;
 using DigitalWeRoom.Sfu.Server.Options;
 using DigitalWeRoom.Sfu.Server.Telemetry;
 using DigitalWeRoom.Sfu.Rooms.Telemetry;
@@ -247,11 +248,16 @@ internal sealed partial class SignalingConnection : IParticipantConnection
 
         // Only an authorized join takes a permit: refused attempts (no or bad token) must not use up the budget of
         // everyone who shares the address, e.g. every client behind the grid gateway (issue #12, finding 2).
-        if (!_joinLimiter.TryAcquire(_remoteAddress))
+        switch (_joinLimiter.Acquire(_remoteAddress))
         {
-            activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
-            SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
-            return;
+            case PermitOutcome.ClientOverLimit:
+                activity?.SetTag(SfuActivities.OutcomeTag, "rate_limited");
+                SendError(ErrorCodes.JoinRateLimited, "too many joins from your address; wait a minute", message.Id);
+                return;
+            case PermitOutcome.TooManyClients:
+                activity?.SetTag(SfuActivities.OutcomeTag, "rate_limiter_full");
+                SendError(ErrorCodes.ServerBusy, "the server is taking joins from too many addresses at once; try again in a minute", message.Id);
+                return;
         }
 
         if (Placement is null && Drain is { Reason: { } drainReason } drain && (drain.IsShuttingDown || _rooms.Find(message.Room!) is null))

@@ -1,5 +1,3 @@
-using DigitalWeRoom.Sfu.Transport.Srtp;
-using SrtpProtectionProfile = DigitalWeRoom.Sfu.Transport.Srtp.SrtpProtectionProfile;
 using Org.BouncyCastle.Tls;
 using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 
@@ -8,28 +6,11 @@ namespace DigitalWeRoom.Sfu.Transport.Dtls;
 /// <summary>
 /// BouncyCastle TLS client for the active side of DTLS-SRTP (RFC 5763 §5, RFC 5764 §4.1): offers
 /// use_srtp with our profiles, presents our certificate, and checks the server certificate against
-/// the fingerprint from its SDP.
+/// the fingerprint from its SDP (<see cref="DtlsSrtpPeer"/>).
 /// </summary>
-internal sealed class DtlsSrtpClient : DefaultTlsClient
+internal sealed class DtlsSrtpClient(BcTlsCrypto crypto, DtlsSrtpPeer peer) : DefaultTlsClient(crypto)
 {
-    private readonly DtlsCertificate _certificate;
-    private readonly CertificateFingerprint _remoteFingerprint;
-    private readonly int _handshakeTimeoutMillis;
-    private int _profile = -1;
-
-    public DtlsSrtpClient(BcTlsCrypto crypto, DtlsCertificate certificate, CertificateFingerprint remoteFingerprint, int handshakeTimeoutMillis)
-        : base(crypto)
-    {
-        _certificate = certificate;
-        _remoteFingerprint = remoteFingerprint;
-        _handshakeTimeoutMillis = handshakeTimeoutMillis;
-    }
-
-    public DtlsSrtpResult? Result { get; private set; }
-
-    public bool FingerprintMismatch { get; private set; }
-
-    public override int GetHandshakeTimeoutMillis() => _handshakeTimeoutMillis;
+    public override int GetHandshakeTimeoutMillis() => peer.HandshakeTimeoutMillis;
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
@@ -52,7 +33,7 @@ internal sealed class DtlsSrtpClient : DefaultTlsClient
         {
             throw new TlsFatalAlert(AlertDescription.illegal_parameter);
         }
-        _profile = selected.ProtectionProfiles[0];
+        peer.Profile = selected.ProtectionProfiles[0];
     }
 
     public override TlsAuthentication GetAuthentication() => new Authentication(this);
@@ -60,22 +41,17 @@ internal sealed class DtlsSrtpClient : DefaultTlsClient
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
-        Result = DtlsSrtpPolicy.ExportResult(m_context, _profile);
+        peer.Complete(m_context);
     }
 
     private sealed class Authentication(DtlsSrtpClient owner) : TlsAuthentication
     {
-        public void NotifyServerCertificate(TlsServerCertificate serverCertificate)
-        {
-            Certificate? chain = serverCertificate?.Certificate;
-            if (chain is null || chain.IsEmpty || !owner._remoteFingerprint.Matches(chain.GetCertificateAt(0).GetEncoded()))
-            {
-                owner.FingerprintMismatch = true;
-                throw new TlsFatalAlert(AlertDescription.bad_certificate);
-            }
-        }
+        public void NotifyServerCertificate(TlsServerCertificate serverCertificate) =>
+            owner.Peer.VerifyPeerCertificate(serverCertificate?.Certificate, AlertDescription.bad_certificate);
 
         public TlsCredentials GetClientCredentials(CertificateRequest certificateRequest) =>
-            DtlsCredentials.Signer(owner.m_context, (BcTlsCrypto)owner.Crypto, owner._certificate);
+            DtlsCredentials.Signer(owner.m_context, (BcTlsCrypto)owner.Crypto, owner.Peer.Certificate);
     }
+
+    private DtlsSrtpPeer Peer => peer;
 }

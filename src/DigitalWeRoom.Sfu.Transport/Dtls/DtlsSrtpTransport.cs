@@ -119,24 +119,13 @@ internal sealed class DtlsSrtpTransport
         if (_handshakeNice > 0) ThreadNiceness.LowerCurrentThread(_handshakeNice);
         HandshakeNice = ThreadNiceness.Get(ThreadNiceness.CurrentThreadId);
         var crypto = new BcTlsCrypto(s_random);
-        DtlsSrtpServer? server = null;
-        DtlsSrtpClient? client = null;
+        var peer = new DtlsSrtpPeer(_certificate, _remoteFingerprint, _handshakeTimeoutMillis);
         try
         {
-            DtlsTransport dtls;
-            DtlsSrtpResult? result;
-            if (_role == DtlsRole.Server)
-            {
-                server = new DtlsSrtpServer(crypto, _certificate, _remoteFingerprint, _handshakeTimeoutMillis);
-                dtls = new DtlsServerProtocol().Accept(server, _bridge);
-                result = server.Result;
-            }
-            else
-            {
-                client = new DtlsSrtpClient(crypto, _certificate, _remoteFingerprint, _handshakeTimeoutMillis);
-                dtls = new DtlsClientProtocol().Connect(client, _bridge);
-                result = client.Result;
-            }
+            DtlsTransport dtls = _role == DtlsRole.Server
+                ? new DtlsServerProtocol().Accept(new DtlsSrtpServer(crypto, peer), _bridge)
+                : new DtlsClientProtocol().Connect(new DtlsSrtpClient(crypto, peer), _bridge);
+            DtlsSrtpResult? result = peer.Result;
             if (result is null)
             {
                 dtls.Close();
@@ -152,8 +141,7 @@ internal sealed class DtlsSrtpTransport
         }
         catch (Exception e)
         {
-            bool mismatch = (server?.FingerprintMismatch ?? false) || (client?.FingerprintMismatch ?? false);
-            DtlsFailure failure = mismatch ? DtlsFailure.FingerprintMismatch
+            DtlsFailure failure = peer.FingerprintMismatch ? DtlsFailure.FingerprintMismatch
                 : _closed ? DtlsFailure.Closed
                 : e is TlsTimeoutException ? DtlsFailure.Timeout
                 : DtlsFailure.HandshakeError;

@@ -61,7 +61,7 @@ public sealed class IceLiteAgent
         switch (message.Class)
         {
             case StunMessageClass.Request:
-                OnBindingRequest(message, remote, tuple, socket);
+                OnBindingRequest(message, datagram, remote, tuple, socket);
                 break;
             case StunMessageClass.SuccessResponse:
             case StunMessageClass.ErrorResponse:
@@ -80,7 +80,7 @@ public sealed class IceLiteAgent
         }
     }
 
-    private void OnBindingRequest(in StunMessage request, SocketAddress remote, in TransportTuple tuple, IIceSocket socket)
+    private void OnBindingRequest(in StunMessage request, ReadOnlySpan<byte> datagram, SocketAddress remote, in TransportTuple tuple, IIceSocket socket)
     {
         DropCounters drops = socket.Drops;
         Span<ushort> unknown = stackalloc ushort[8];
@@ -110,7 +110,11 @@ public sealed class IceLiteAgent
         ReadOnlySpan<byte> remoteUfrag = colon < 0 ? default : username[(colon + 1)..];
         if (colon <= 0 || !_directory.TryGetTransportByUfrag(localUfrag, out WebRtcTransport? transport))
         {
-            drops.Increment(DropReason.StunUnknownUsername);
+            // Maybe a check that overtook the peer's answer: held for the transport the answer creates (EarlyChecks).
+            if (colon <= 0 || !_directory.EarlyChecks.TryHold(datagram, localUfrag, remote, socket, tuple.IsTcp))
+            {
+                drops.Increment(DropReason.StunUnknownUsername);
+            }
             return;
         }
         byte[]? key = transport.IceSession.PasswordFor(localUfrag);

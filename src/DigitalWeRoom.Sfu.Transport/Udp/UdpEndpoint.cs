@@ -37,29 +37,10 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
         bool eachAddress = options.BindEachAddress && OperatingSystem.IsLinux() && (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any));
         bool lanes = options.LaneSendSockets && OperatingSystem.IsLinux() && count == 1;
-        int port = options.Port;
-        if ((eachAddress && port != 0) || lanes)
-        {
-            // SO_REUSEPORT would let a second server of the same user share a port that is in use: find out first. Port
-            // 0 with lanes: the kernel's free port, then bound shared (an ephemeral bind with SO_REUSEPORT may pick a
-            // port another process's group of the same user holds).
-            using Socket probe = UdpSockets.Bind(options, bind, port, reusePort: false);
-            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        }
-        var sockets = new Socket[count];
-        try
-        {
-            for (int i = 0; i < count; i++)
-            {
-                sockets[i] = UdpSockets.Bind(options, bind, port, reusePort: count > 1 || eachAddress || lanes);
-                port = ((IPEndPoint)sockets[0].LocalEndPoint!).Port;
-            }
-        }
-        catch
-        {
-            foreach (var socket in sockets) socket?.Dispose();
-            throw;
-        }
+        // SO_REUSEPORT (several receive sockets, one per local address, lane send sockets) needs a port no one else
+        // holds; port 0 with lanes: the kernel's free port, then bound shared (UdpSockets.BindPort).
+        Socket[] sockets = UdpSockets.BindPort(options, bind, options.Port, count,
+            shared: count > 1 || eachAddress || lanes, probe: (eachAddress && options.Port != 0) || lanes);
         _sockets = sockets;
         _receivedVia = [.. sockets.Select(_ => (IIceSocket)this)];
         _socket = _sockets[0];
@@ -306,6 +287,8 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         EgressBatch.KeepOnThisThread();
         var remote = new SocketAddress(_sockets[index].AddressFamily);
         PooledPacket? packet = null;
+        // How busy this loop is: senders of other threads' work send on it instead while it has time to spare.
+        var load = ReceiveLoopLoad.StartNow();
         while (!_disposed)
         {
             packet ??= Pool.Rent();
@@ -338,20 +321,25 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             {
                 break;
             }
+            load.Begin();
             if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnReceived(socket);
             Interlocked.Increment(ref _datagramsReceived);
             packet.Length = received;
             // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
-            using EgressBatch.Scope batch = EgressBatch.Enter();
-            try
+            using (EgressBatch.Enter())
             {
-                ProcessDatagram(packet, remote, _receivedVia[index]);
+                try
+                {
+                    ProcessDatagram(packet, remote, _receivedVia[index]);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // NOTE: a listener bug must not stop the port for everyone; counted as malformed input.
+                    Drops.Increment(DropReason.Malformed);
+                }
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // NOTE: a listener bug must not stop the port for everyone; counted as malformed input.
-                Drops.Increment(DropReason.Malformed);
-            }
+            // The batch's sendmmsg included: it is the loop's work too.
+            load.End();
             if (packet.References == 1)
             {
                 // Nobody kept it: reuse the same buffer for the next datagram.

@@ -78,6 +78,9 @@ public sealed class UdpEndpointOptions
     /// </summary>
     public bool LaneSendSockets { get; init; }
 
+    /// <summary>Tests: runs with the port the exclusive probe found, before the shared bind (to take it in between).</summary>
+    internal Action<int>? AfterPortProbe { get; init; }
+
     /// <summary>Kernel socket buffers (bytes); 0 leaves the default.</summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 }

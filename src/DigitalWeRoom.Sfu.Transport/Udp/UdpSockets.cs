@@ -39,6 +39,55 @@ internal static class UdpSockets
         }
     }
 
+    /// <summary>Attempts at a free port for a shared group on port 0 before giving up.</summary>
+    internal const int PortAttempts = 8;
+
+    /// <summary>
+    /// The port's <paramref name="count"/> sockets on <paramref name="bind"/>:<paramref name="port"/>, in one SO_REUSEPORT
+    /// group when <paramref name="shared"/>. SO_REUSEPORT would let the group join a port that another socket of the same
+    /// user holds (a second server; with port 0, any process's ephemeral group), silently splitting its datagrams, so a
+    /// shared port is first bound exclusively (<paramref name="probe"/>) to find a free one, then bound shared and the
+    /// holders counted (<see cref="PortHolders"/>). Between the probe's close and the shared bind another socket may take
+    /// the port: with port 0 that attempt is closed and a fresh port tried (up to <see cref="PortAttempts"/>); a fixed
+    /// port that is not ours alone fails with AddressAlreadyInUse.
+    /// </summary>
+    public static Socket[] BindPort(UdpEndpointOptions options, IPAddress bind, int port, int count, bool shared, bool probe)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int chosen = port;
+            if (probe)
+            {
+                using Socket exclusive = Bind(options, bind, port, reusePort: false);
+                chosen = ((IPEndPoint)exclusive.LocalEndPoint!).Port;
+            }
+            options.AfterPortProbe?.Invoke(chosen);
+            var sockets = new Socket[count];
+            try
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    sockets[i] = Bind(options, bind, chosen, reusePort: shared);
+                    chosen = ((IPEndPoint)sockets[0].LocalEndPoint!).Port;
+                }
+                if (!shared || PortHolders.Count(bind, chosen) is not int holders || holders <= count)
+                {
+                    return sockets;
+                }
+                throw new SocketException((int)SocketError.AddressAlreadyInUse);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && port == 0 && attempt < PortAttempts)
+            {
+                foreach (Socket socket in sockets) socket?.Dispose();
+            }
+            catch
+            {
+                foreach (Socket socket in sockets) socket?.Dispose();
+                throw;
+            }
+        }
+    }
+
     /// <summary>
     /// <see cref="UdpEndpointOptions.BindEachAddress"/>: <paramref name="wildcard"/> (each read as
     /// <paramref name="port"/> itself), then <paramref name="count"/> sockets per local address on the same port, each

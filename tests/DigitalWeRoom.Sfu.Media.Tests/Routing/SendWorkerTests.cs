@@ -269,6 +269,110 @@ public sealed class SendWorkerTests
         Assert.All(room.Senders, s => Assert.Equal(0, s.OutOfOrder));
     }
 
+    /// <summary>Runs <paramref name="body"/> as a receive loop's datagram, then a window of spare time unless <paramref name="busy"/>.</summary>
+    private static void AsDatagram(ref ReceiveLoopLoad load, Action body, bool busy = false)
+    {
+        load.Begin();
+        using (EgressBatch.Enter())
+        {
+            body();
+        }
+        // Clocks of a window that took 1 ms: all of it on the CPU (busy), or 1 µs of it.
+        s_wall += 1_000_000;
+        s_cpu += busy ? 1_000_000 : 1_000;
+        load.End(s_wall, s_cpu);
+    }
+
+    [ThreadStatic]
+    private static long s_wall, s_cpu;
+
+    private static void WaitUntilAsleep(SendWorker worker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!worker.IsAsleep && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.True(worker.IsAsleep, "the worker did not go to sleep");
+    }
+
+    [Fact]
+    public void ReceiveLoopWithSpareTime_SendsForTheSleepingWorker_WithoutWakingIt()
+    {
+        using var room = new Room(new SendWorkerOptions { Workers = 2 });
+        var worker = room.Workers.Workers.Single();
+        var load = default(ReceiveLoopLoad); // its clocks are the fake ones of AsDatagram
+        try
+        {
+            AsDatagram(ref load, () => { }); // the loop has been idle
+            WaitUntilAsleep(worker);
+            long wakeUps = worker.WakeUps;
+            const int Packets = 200;
+            for (int i = 0; i < Packets; i++) AsDatagram(ref load, () => room.Send(1));
+
+            Assert.Equal(wakeUps, worker.WakeUps);
+            Assert.Equal(0, worker.Processed);
+            int receiveThread = Environment.CurrentManagedThreadId;
+            Assert.All(room.Senders, s => Assert.Equal(Packets, s.Packets));
+            Assert.All(room.Senders, s => Assert.Equal(0, s.OutOfOrder));
+            Assert.All(room.Senders, s => Assert.Equal(receiveThread, s.LastThread));
+            Assert.Equal(0, room.Router.Counters.Drops.Total);
+
+            // A busy loop (or any other thread) hands the pinned transports' packets to the worker again.
+            AsDatagram(ref load, () => { }, busy: true); // the verdict comes from the datagrams before
+            AsDatagram(ref load, () => room.Send(1), busy: true);
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            int pinned = room.Subscribers.Count(s => s.Outbound.Worker is not null);
+            while (worker.Processed < pinned && DateTime.UtcNow < deadline) Thread.Sleep(1);
+            Assert.Equal(pinned, worker.Processed);
+            Assert.InRange(worker.WakeUps - wakeUps, 1, pinned);
+            for (int i = 0; i < Subscribers; i++)
+            {
+                Assert.Equal(Packets + 1, room.Senders[i].Packets);
+                Assert.Equal(room.Subscribers[i].Outbound.Worker is null, room.Senders[i].LastThread == receiveThread);
+            }
+        }
+        finally
+        {
+            ReceiveLoopLoad.Leave();
+        }
+    }
+
+    [Fact]
+    public void TransportSentInlineDuringADatagram_StaysInline_WhenTheWorkerWakesMeanwhile()
+    {
+        using var room = new Room(new SendWorkerOptions { Workers = 2 });
+        var worker = room.Workers.Workers.Single();
+        // The publisher's transport is pinned to the worker too: holding its busy flag keeps the woken worker stuck on
+        // a report for it, awake with an empty ring.
+        var held = room.Publisher.Outbound;
+        Assert.NotNull(held.Worker);
+        var load = default(ReceiveLoopLoad); // its clocks are the fake ones of AsDatagram
+        try
+        {
+            AsDatagram(ref load, () => { });
+            WaitUntilAsleep(worker);
+            int receiveThread = Environment.CurrentManagedThreadId;
+            AsDatagram(ref load, () =>
+            {
+                room.Send(1); // sent here: the worker sleeps
+                Assert.True(held.Path.TryAcquireBusy());
+                var poster = new Thread(() => held.TryEnqueue(OutboundItem.ReportTick()));
+                poster.Start();
+                poster.Join();
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while ((worker.IsAsleep || worker.Backlog > 0) && DateTime.UtcNow < deadline) Thread.Sleep(1);
+                Assert.False(worker.IsAsleep);
+                room.Send(1); // the worker is awake now, but the first packet still waits in this thread's batch
+                held.Path.ReleaseBusy();
+            });
+            Assert.All(room.Senders, s => Assert.Equal(2, s.Packets));
+            Assert.All(room.Senders, s => Assert.Equal(0, s.OutOfOrder));
+            Assert.All(room.Senders, s => Assert.Equal(receiveThread, s.LastThread));
+        }
+        finally
+        {
+            ReceiveLoopLoad.Leave();
+        }
+    }
+
     [Fact]
     public void Shutdown_WhileWorkersAreBusy_ReturnsEveryPooledPacket()
     {

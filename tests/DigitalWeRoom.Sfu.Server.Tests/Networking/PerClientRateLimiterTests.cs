@@ -53,6 +53,63 @@ public sealed class PerClientRateLimiterTests
         Assert.Equal(100, granted);
     }
 
+    [Fact]
+    public void A_full_table_refuses_new_clients_with_a_count_and_keeps_the_budgets_it_has()
+    {
+        var time = new TimerCountingClock();
+        using var limiter = new PerClientRateLimiter(2, time, maxClients: 100);
+        for (int i = 0; i < 100; i++) Assert.True(limiter.TryAcquire(IPAddress.Parse($"10.0.{i / 256}.{i % 256}")));
+
+        // Many more addresses within the window: none of them is tracked, each refusal is counted.
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.Equal(PermitOutcome.TooManyClients, limiter.Acquire(IPAddress.Parse($"172.16.{i / 256}.{i % 256}")));
+        }
+        Assert.Equal(100, limiter.TrackedClients);
+        Assert.Equal(10_000, limiter.RefusedTooManyClients);
+
+        // A tracked client keeps its own budget and is told it is over its own limit, not that the table is full.
+        Assert.Equal(PermitOutcome.Granted, limiter.Acquire(IPAddress.Parse("10.0.0.0")));
+        Assert.Equal(PermitOutcome.ClientOverLimit, limiter.Acquire(IPAddress.Parse("10.0.0.0")));
+
+        // When the windows end they are swept and new clients get permits again.
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(PermitOutcome.Granted, limiter.Acquire(Alice));
+        Assert.Equal(1, limiter.TrackedClients);
+    }
+
+    [Fact]
+    public void Addresses_of_one_ipv6_64_share_one_window_and_one_place_in_the_table()
+    {
+        var time = new TimerCountingClock();
+        using var limiter = new PerClientRateLimiter(3, time, maxClients: 2);
+        // A host minting addresses inside its /64 (RFC 7421 §1) gets one budget and takes one place.
+        var granted = Enumerable.Range(1, 1000).Select(i => limiter.TryAcquire(IPAddress.Parse($"2001:db8:1:2::{i:x}"))).ToArray();
+        Assert.Equal(3, granted.Count(g => g));
+        Assert.Equal(1, limiter.TrackedClients);
+        Assert.Equal(0, limiter.RefusedTooManyClients);
+        // Another /64 is another client, and the cap counts prefixes.
+        Assert.True(limiter.TryAcquire(IPAddress.Parse("2001:db8:1:3::1")));
+        Assert.Equal(PermitOutcome.TooManyClients, limiter.Acquire(IPAddress.Parse("2001:db8:1:4::1")));
+        Assert.Equal(2, limiter.TrackedClients);
+    }
+
+    [Fact]
+    public void A_large_table_is_swept_at_most_once_a_second()
+    {
+        var time = new TimerCountingClock();
+        using var limiter = new PerClientRateLimiter(1, time, maxClients: 10_000);
+        for (int i = 0; i < PerClientRateLimiter.SweepAbove + 10; i++) Assert.True(limiter.TryAcquire(IPAddress.Parse($"10.1.{i / 256}.{i % 256}")));
+        time.Advance(TimeSpan.FromSeconds(59.5));
+        Assert.True(limiter.TryAcquire(Alice)); // a sweep now finds nothing ended
+        time.Advance(TimeSpan.FromSeconds(0.6)); // the early windows have ended, but the last sweep was 0.6 s ago
+        Assert.True(limiter.TryAcquire(Bob));
+        Assert.Equal(PerClientRateLimiter.SweepAbove + 12, limiter.TrackedClients);
+        time.Advance(TimeSpan.FromSeconds(0.5));
+        Assert.True(limiter.TryAcquire(IPAddress.Parse("198.51.100.9")));
+        Assert.Equal(3, limiter.TrackedClients); // Alice, Bob and the new one: the early windows were swept
+    }
+
     private sealed class TimerCountingClock() : FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 15, 0, 0, TimeSpan.Zero))
     {
         public int TimersCreated { get; private set; }

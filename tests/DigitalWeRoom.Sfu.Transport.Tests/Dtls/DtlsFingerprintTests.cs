@@ -1,6 +1,9 @@
 using System.Net;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Udp;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Tls;
+using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 
 namespace DigitalWeRoom.Sfu.Transport.Tests.Dtls;
 
@@ -40,6 +43,31 @@ public class DtlsFingerprintTests
         Assert.Equal(WebRtcTransportState.Failed, await client.Settled.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(DtlsFailure.FingerprintMismatch, client.Transport.DtlsFailure);
         Assert.NotEqual(WebRtcTransportState.Connected, transport.State);
+    }
+
+    /// <summary>The certificate check both roles share (<see cref="DtlsSrtpPeer"/>): missing, matching, mismatched.</summary>
+    [Fact]
+    public void The_shared_peer_check_refuses_a_missing_or_mismatched_certificate_with_the_roles_alert()
+    {
+        var crypto = new BcTlsCrypto(new SecureRandom());
+        DtlsCertificate mine = DtlsCertificate.Generate("me");
+        DtlsCertificate theirs = DtlsCertificate.Generate("them");
+        var peer = new DtlsSrtpPeer(mine, theirs.Fingerprint, 1000);
+        Assert.Equal(1000, peer.HandshakeTimeoutMillis);
+        Assert.Same(mine, peer.Certificate);
+
+        var missing = Assert.Throws<TlsFatalAlert>(() => peer.VerifyPeerCertificate(Certificate.EmptyChain, AlertDescription.certificate_required));
+        Assert.Equal(AlertDescription.certificate_required, missing.AlertDescription);
+        Assert.Throws<TlsFatalAlert>(() => peer.VerifyPeerCertificate(null, AlertDescription.bad_certificate));
+        Assert.False(peer.FingerprintMismatch);
+
+        peer.VerifyPeerCertificate(new Certificate([new BcTlsCertificate(crypto, theirs.Der)]), AlertDescription.certificate_required);
+        Assert.False(peer.FingerprintMismatch);
+
+        var wrong = Assert.Throws<TlsFatalAlert>(() => peer.VerifyPeerCertificate(new Certificate([new BcTlsCertificate(crypto, mine.Der)]), AlertDescription.certificate_required));
+        Assert.Equal(AlertDescription.bad_certificate, wrong.AlertDescription);
+        Assert.True(peer.FingerprintMismatch);
+        Assert.Null(peer.Result);
     }
 
     [Fact]

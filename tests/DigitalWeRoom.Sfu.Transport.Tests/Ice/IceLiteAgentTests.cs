@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DigitalWeRoom.Sfu.Protocols.Stun;
 using DigitalWeRoom.Sfu.Transport.Dtls;
+using DigitalWeRoom.Sfu.Transport.Ice;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
 namespace DigitalWeRoom.Sfu.Transport.Tests.Ice;
@@ -120,10 +121,15 @@ public sealed class IceLiteAgentTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_ufrag_gets_no_answer_and_is_counted()
+    public async Task Unknown_ufrag_gets_no_answer_and_is_counted()
     {
         NoAnswer(Check("nobody:peer", _transport.LocalIceCredentials.Password));
 
+        // Held in case its transport is about to be created (EarlyChecksTests); counted once it is overwritten unclaimed.
+        Assert.Equal(1, _server.Directory.EarlyChecks.Held);
+        for (int i = 0; i < EarlyChecks.Capacity; i++) _peer.SendTo(Check($"nobody{i}:peer", _transport.LocalIceCredentials.Password), _server.LocalEndPoint);
+        await TestEnvironment.WaitUntil(() => _server.Directory.EarlyChecks.Held == EarlyChecks.Capacity + 1, TimeSpan.FromSeconds(5), "all held");
+        Assert.False(_peer.Poll(100_000, SelectMode.SelectRead));
         Assert.Equal(1, _server.Drops.Get(DropReason.StunUnknownUsername));
         Assert.Null(_transport.SelectedTuple);
     }

@@ -88,7 +88,8 @@ public sealed class StunAmplificationTests : IDisposable
 
         Assert.Equal(0, BytesBack(request));
         Assert.Null(_transport.SelectedTuple);
-        Assert.True(_server.Drops.Total > 0);
+        // Dropped and counted, or (an unknown ufrag) held silently for a transport that may be about to exist (EarlyChecks).
+        Assert.True(_server.Drops.Total > 0 || (kind == "unknown ufrag" && _server.Directory.EarlyChecks.Held == 1));
     }
 
     [Fact]
