@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DigitalWeRoom.Sfu.Protocols;
 using DigitalWeRoom.Sfu.Transport.Udp;
@@ -8,8 +7,8 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// <summary>
 /// One dedicated send thread of a <see cref="SendWorkerPool"/>: the single owner of the transports pinned to it
 /// (their SRTP send context, retransmission buffers, pacer and reports). Any thread posts (sender, item) entries to
-/// its <see cref="SendRing"/>; the thread drains what is available in one <see cref="EgressBatch"/> scope (one
-/// <c>sendmmsg</c> per batch of up to 32 datagrams, held at most <see cref="MaxBatchHoldMicros"/>), spins briefly when the ring runs dry, then sleeps until the
+/// its <see cref="SendRing"/>; the thread drains everything available in one <see cref="EgressBatch"/> scope (one
+/// <c>sendmmsg</c> per batch of up to 32 datagrams), spins briefly when the ring runs dry, then sleeps until the
 /// next post wakes it — a wake-up per batch, never per packet. A full ring drops its oldest entry (the packet is
 /// released, a QueueOverflow drop counted) instead of blocking the publisher's receive loop.
 /// </summary>
@@ -20,16 +19,6 @@ public sealed class SendWorker : IDisposable
 
     /// <summary>Most empty polls (with <see cref="Thread.SpinWait"/>) before the thread goes to sleep.</summary>
     private const int SpinPolls = 64;
-
-    /// <summary>
-    /// Longest the first datagram of a batch waits for others to join it before the <c>sendmmsg</c> (µs). A video
-    /// frame arrives as a burst, and while the worker drains it the receive loop keeps posting: without a bound the
-    /// first packet's copies waited for the whole burst (or for a preemption in the middle of the drain) to fill the
-    /// batch. At saturation a batch of 32 still fills well within this.
-    /// </summary>
-    internal const int MaxBatchHoldMicros = 30;
-
-    private static readonly long s_maxBatchHoldTicks = Stopwatch.Frequency * MaxBatchHoldMicros / 1_000_000;
 
     private readonly SendRing _ring;
     private readonly ManualResetEventSlim _wake = new(false, 0);
@@ -157,21 +146,10 @@ public sealed class SendWorker : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         using (EgressBatch.Enter())
         {
-            long first = 0;
             while (count < DrainChunk && _ring.TryDequeue(out var sender, out var item))
             {
                 sender.RunOnWorker(item);
                 count++;
-                long now = Stopwatch.GetTimestamp();
-                if (count == 1)
-                {
-                    first = now;
-                }
-                else if (now - first > s_maxBatchHoldTicks)
-                {
-                    // The scope ends here: what is batched leaves now; the loop comes straight back for the rest.
-                    break;
-                }
             }
         }
         if (count > 0)

@@ -27,14 +27,10 @@ public sealed class SendWorkerTests
         public long Concurrent;
         public ushort LastSeq;
         public int LastThread;
-        /// <summary>Each send takes at least this long (a slow send, or a sender preempted in the middle of a batch).</summary>
-        public int SpinMicros;
 
         public bool TrySendRtp(Span<byte> buffer, int length)
         {
             if (Interlocked.Exchange(ref _inside, 1) != 0) Interlocked.Increment(ref Concurrent);
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency * SpinMicros / 1_000_000);
-            while (SpinMicros > 0 && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
             ushort seq = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
             if (Packets > 0 && seq != (ushort)(LastSeq + 1)) OutOfOrder++;
             LastSeq = seq;
@@ -135,32 +131,6 @@ public sealed class SendWorkerTests
         Assert.Equal(0, worker.Dropped);
         Assert.Equal(0, room.Router.Counters.Drops.Total);
         Assert.Equal((long)Packets * Subscribers, room.Router.Counters.ForwardedPackets);
-    }
-
-    /// <summary>
-    /// A burst queued at once (a video frame's packets): the worker's batch leaves once its first datagram has waited
-    /// <see cref="SendWorker.MaxBatchHoldMicros"/>, not when the whole burst is in it; the rest follows in order.
-    /// </summary>
-    [Fact]
-    public void Burst_WorkerBatchLeavesOnceItsFirstDatagramWaitedTheBound_RestFollowsInOrder()
-    {
-        using var room = new Room(new SendWorkerOptions { Workers = 2, StartThreads = false, RingCapacity = 1024 });
-        var worker = room.Workers.Workers.Single();
-        foreach (var sender in room.Senders) sender.SpinMicros = 2 * SendWorker.MaxBatchHoldMicros;
-        room.Send(4);
-        int queued = worker.Backlog;
-        Assert.True(queued >= 16, $"{queued} items queued");
-
-        // Every send outlasts the bound (a preemption or a slow machine only makes it longer): the first batch holds two.
-        Assert.Equal(2, worker.DrainChunkOnce());
-        Assert.Equal(1, worker.Drains);
-        while (worker.DrainChunkOnce() > 0)
-        {
-        }
-        Assert.Equal(queued, worker.Processed);
-        Assert.Equal((queued + 1) / 2, worker.Drains);
-        Assert.All(room.Senders, s => Assert.Equal(4, s.Packets));
-        Assert.All(room.Senders, s => Assert.Equal(0, s.OutOfOrder));
     }
 
     [Fact]
