@@ -138,7 +138,9 @@ sweep() {
 }
 echo "== 3. capacity scenarios (measured $MEASURE s at the goal size, $SWEEP_MEASURE s below it, after the joins and $WARMUP s of warm-up)"
 sweep livestream "$LS_SIZES" livestream -s @N@
-BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" sweep large-meeting "$LM_SIZES" large-meeting -n @N@
+# The probes' packets 20 ms late or more go to large-meeting-N-late.csv: whether a tail is a stall of every stream at
+# once (scheduling) or some streams, layers or positions in a frame (loadtest/README.md, --late-log).
+BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" sweep large-meeting "$LM_SIZES" large-meeting -n @N@ --late-log "$OUT/large-meeting-@N@-late.csv" --late-ms 20
 sweep audio "$AU_SIZES" audio -p 10 -s @N@ --max-participants 5000
 BOUND=$((MEASURE + WARMUP + 120))
 # A storm of STORM_N joins started within STORM_SECONDS (1 s: every client of a restarted server reconnecting at once)

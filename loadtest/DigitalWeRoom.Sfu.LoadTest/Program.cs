@@ -6,6 +6,7 @@ using DigitalWeRoom.Sfu.LoadTest.Media;
 using DigitalWeRoom.Sfu.LoadTest.Participants;
 using DigitalWeRoom.Sfu.LoadTest.Runner;
 using DigitalWeRoom.Sfu.LoadTest.Scenarios;
+using DigitalWeRoom.Sfu.LoadTest.Stats;
 using DigitalWeRoom.Sfu.LoadTest.Targets;
 using DigitalWeRoom.Sfu.Transport.Udp;
 using Spectre.Console;
@@ -193,6 +194,7 @@ internal static class Program
             Pacers = pr.GetValue(o.Pacers),
             ServerPid = pr.GetValue(o.ServerPid) is int pid and > 0 ? pid : null,
             TileFor = tileFor,
+            LateLog = pr.GetValue(o.LateLog) is { Length: > 0 } ? new LatePacketLog((long)(pr.GetValue(o.LateMs) * 1000)) : null,
         };
         AnsiConsole.MarkupLineInterpolated($"[bold]{plan.Kind}[/] against [bold]{target.Name}[/]: {plan.Participants.Count} participants, {plan.PublisherCount} publishers, {plan.ProbeCount} probes + {plan.SinkCount} sinks, {plan.Duration.TotalSeconds:0.#} s, {media.PacketsPerSecond:0} pkt/s per publisher, steady fan-out {plan.SteadyStateFanout} subscriptions");
         RunResult result;
@@ -227,6 +229,14 @@ internal static class Program
             await File.WriteAllTextAsync(json, JsonSerializer.Serialize(result, JsonOptions), ct).ConfigureAwait(false);
             AnsiConsole.MarkupLineInterpolated($"written {json}");
         }
+        if (pr.GetValue(o.LateLog) is { Length: > 0 } latePath && options.LateLog is { } late)
+        {
+            await using (var writer = File.CreateText(latePath))
+            {
+                late.WriteCsv(writer);
+            }
+            AnsiConsole.MarkupLineInterpolated($"written {latePath}: {late.Count} late packets (+{late.Overflow} not kept)");
+        }
         return result.Failed == 0 ? 0 : 1;
     }
 
@@ -251,7 +261,7 @@ internal static class Program
     {
         var c = System.Globalization.CultureInfo.InvariantCulture;
         yield return ("connected / failed", $"{r.Connected} / {r.Failed} (of {r.Planned})");
-        yield return ("probes / sinks", $"{r.Probes} / {r.Sinks}: loss, latency, jitter and layers below are measured on the {r.Probes} probes only; sinks' sockets are left unread");
+        yield return ("probes / sinks", $"{r.Probes} / {r.Sinks}: loss, latency, jitter and layers below are measured on the {r.Probes} probes only, loss and latency over the measured window; sinks' sockets are left unread");
         yield return ("join ms p50 / p95 / p99 / max; join phase", string.Format(c, "{0:0.0} / {1:0.0} / {2:0.0} / {3:0.0}; all steady joined in {4:0.0} s", r.JoinMsP50, r.JoinMsP95, r.JoinMsP99, r.JoinMsMax, r.JoinPhaseSeconds));
         if (r.JoinStepsMs.Count > 0)
         {
@@ -269,6 +279,7 @@ internal static class Program
         }
         yield return ("forwarded pkt/s (measured window)", string.Format(c, "{0:N0} over {1:0.0} s", r.ForwardedPacketsPerSecond, r.MeasuredSeconds));
         yield return ("latency ms p50 / p95 / p99 / max", string.Format(c, "{0:0.000} / {1:0.000} / {2:0.000} / {3:0.000}", r.LatencyMsP50, r.LatencyMsP95, r.LatencyMsP99, r.LatencyMsMax));
+        yield return ("latency ms p99, whole run (joins and warm-up too)", r.RunLatencyMsP99.ToString("0.000", c));
         yield return ("latency ms p50 / p99: audio; video", string.Format(c, "{0:0.000} / {1:0.000}; {2:0.000} / {3:0.000}", r.AudioLatencyMsP50, r.AudioLatencyMsP99, r.VideoLatencyMsP50, r.VideoLatencyMsP99));
         if (r.VideoLatencyMsP50ByFramePosition.Count > 1)
         {
@@ -310,10 +321,12 @@ internal static class Program
         public Option<string> SimulcastBitrates { get; } = new("--simulcast-bitrates") { Description = "bit/s of q,h,f", DefaultValueFactory = _ => "100000,500000,1500000" };
         public Option<string> Tile { get; } = new("--tile") { Description = "subscribers send video-size WxH for every camera (e.g. 320x180)" };
         public Option<string> SpeakerTile { get; } = new("--speaker-tile") { Description = "video-size WxH for publisher 0's camera (a speaker view, e.g. 1280x720)" };
+        public Option<string> LateLog { get; } = new("--late-log") { Description = "write the probes' late packets (time, latency, stream, layer, position in frame) to this CSV" };
+        public Option<double> LateMs { get; } = new("--late-ms") { Description = "latency from which a packet goes to --late-log", DefaultValueFactory = _ => 5 };
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, Measure, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, HandshakeNice, MaxParticipants, Probes, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile })
+            foreach (Option option in new Option[] { Duration, Target, ServerUrl, JanusUrl, Bind, AllowNetns, ServerPid, VideoBitrate, Fps, NoVideo, NoAudio, Warmup, Measure, JoinSpacing, JoinConcurrency, Pacers, ServerSockets, ReceiveThreads, HandshakeNice, MaxParticipants, Probes, Json, Simulcast, SimulcastBitrates, Tile, SpeakerTile, LateLog, LateMs })
             {
                 command.Options.Add(option);
             }

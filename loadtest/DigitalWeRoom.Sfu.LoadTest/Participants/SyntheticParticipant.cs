@@ -24,12 +24,16 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     private long _keyFrameRequests;
     private long _nacksReceived;
     private readonly int _videoPacketsPerFrame;
+    private readonly int[] _layerPacketsPerFrame;
+    private long _measureFrom;
+    private long _windowApplied;
 
     public SyntheticParticipant(PlannedParticipant plan, MediaProfile profile, int publisherCount)
     {
         Plan = plan;
         // Every publisher of a run sends frames of the same number of packets (one profile; simulcast layers differ).
         _videoPacketsPerFrame = profile.Video && profile.Simulcast is not { Count: > 0 } ? Math.Clamp(profile.VideoPacketsPerFrame, 1, MaxFramePositions) : 0;
+        _layerPacketsPerFrame = profile.Simulcast is { } sizes ? [.. sizes.Select(l => Math.Max(1, profile.ForLayer(l).VideoPacketsPerFrame))] : [];
         Reception = new ReceptionReporter(RtcpSsrc(plan), "dwr-lt-" + plan.Name);
         _received = new StreamReceiveStats?[Math.Max(1, publisherCount) * 2];
         _videoChecks = new VideoReceiveCheck?[Math.Max(1, publisherCount)];
@@ -71,6 +75,15 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     /// growing with the position. Created at the first video packet (sinks never receive).
     /// </summary>
     public LatencyHistogram[]? VideoLatencyByPosition { get; private set; }
+
+    /// <summary>
+    /// Latency of every packet received with our stamp over the whole run, joins and warm-up included (the measured
+    /// window's figures are in the per-stream statistics): the report shows both, so a tail made by the start shows.
+    /// </summary>
+    public LatencyHistogram RunLatency { get; } = new();
+
+    /// <summary>Where this probe's late packets are logged (<c>--late-log</c>); null: not logged.</summary>
+    public LatePacketLog? LateLog { get; set; }
 
     public SyntheticStream? Audio { get; }
 
@@ -119,10 +132,30 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     public static uint LayerSsrc(int publisher, int layer) => 0x20000000u + ((uint)publisher * VideoReceiveCheck.MaxLayers) + (uint)layer;
 
     /// <summary>The simulcast video check of what this subscriber got from <paramref name="publisher"/> (null before any packet).</summary>
-    public VideoReceiveCheck? VideoCheckFrom(int publisher) => (uint)publisher < (uint)_videoChecks.Length ? Volatile.Read(ref _videoChecks[publisher]) : null;
+    public VideoReceiveCheck? VideoCheckFrom(int publisher) => InWindow && (uint)publisher < (uint)_videoChecks.Length ? Volatile.Read(ref _videoChecks[publisher]) : null;
+
+    /// <summary>
+    /// The run's measured window begins at <paramref name="fromTicks"/> (any thread): loss, latency and jitter count
+    /// only packets sent from then on, so the join phase and the warm-up (handshakes, JIT compilation, layers ramping
+    /// up, cached key frames replayed to new subscribers) stay out of the figures, as the 60 s window of the quality
+    /// bar says. Without a call the whole run counts.
+    /// </summary>
+    public void StartMeasuring(long fromTicks) => Volatile.Write(ref _measureFrom, fromTicks);
+
+    /// <summary>Whether the statistics read now belong to the measured window (a packet arrived since it began), or the run has none.</summary>
+    public bool InWindow => Volatile.Read(ref _measureFrom) == Volatile.Read(ref _windowApplied);
+
+    /// <summary>The receive thread, at its first packet of a new window: statistics start again.</summary>
+    private void StartWindow(long from)
+    {
+        Array.Clear(_received);
+        foreach (var check in _videoChecks) check?.StartWindow();
+        VideoLatencyByPosition = null;
+        Volatile.Write(ref _windowApplied, from);
+    }
 
     public StreamReceiveStats? ReceivedFrom(int publisher, StreamKind kind) =>
-        (uint)(publisher * 2 + (int)kind) < (uint)_received.Length ? _received[publisher * 2 + (int)kind] : null;
+        InWindow && (uint)(publisher * 2 + (int)kind) < (uint)_received.Length ? _received[publisher * 2 + (int)kind] : null;
 
     public bool TrySendRtp(Span<byte> buffer, int length) => Connection?.TrySendRtp(buffer, length) ?? false;
 
@@ -151,15 +184,32 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
             Interlocked.Increment(ref _foreign);
             return;
         }
+        long from = Volatile.Read(ref _measureFrom);
+        if (from != _windowApplied) StartWindow(from);
+        bool inWindow = stamp.SendTicks >= from;
+        RunLatency.Record((nowTicks - stamp.SendTicks) / TicksPerMicrosecond);
         if (stamp.IsSimulcast && stamp.Kind == StreamKind.Video)
         {
             VideoReceiveCheck check = _videoChecks[stamp.Publisher] ??= new VideoReceiveCheck();
-            check.OnPacket(rtp, stamp.Layer, stamp.KeyFrame, (nowTicks - stamp.SendTicks) / TicksPerMicrosecond);
+            long layerLatency = (nowTicks - stamp.SendTicks) / TicksPerMicrosecond;
+            check.OnPacket(rtp, stamp.Layer, stamp.KeyFrame, layerLatency, recordLatency: inWindow);
+            if (LateLog is { } layerLog && layerLatency >= layerLog.ThresholdMicros)
+            {
+                // Every frame of a layer has the same packet count, and the stamp's sequence counts the layer's packets.
+                int perFrame = (uint)stamp.Layer < (uint)_layerPacketsPerFrame.Length ? _layerPacketsPerFrame[stamp.Layer] : 1;
+                layerLog.Record(new LatePacketLog.Entry(nowTicks, layerLatency, Plan.Index, stamp.Publisher, stamp.Kind, stamp.Layer, (int)(stamp.Sequence % perFrame), stamp.KeyFrame, stamp.Sequence));
+            }
             return;
         }
+        long latency = (nowTicks - stamp.SendTicks) / TicksPerMicrosecond;
+        if (LateLog is { } log && latency >= log.ThresholdMicros)
+        {
+            int position = stamp.Kind == StreamKind.Video && _videoPacketsPerFrame > 0 ? (int)(stamp.Sequence % _videoPacketsPerFrame) : -1;
+            log.Record(new LatePacketLog.Entry(nowTicks, latency, Plan.Index, stamp.Publisher, stamp.Kind, -1, position, stamp.KeyFrame, stamp.Sequence));
+        }
+        if (!inWindow) return; // sent before the measured window
         int slot = (stamp.Publisher * 2) + (int)stamp.Kind;
         StreamReceiveStats stats = _received[slot] ??= new StreamReceiveStats();
-        long latency = (nowTicks - stamp.SendTicks) / TicksPerMicrosecond;
         stats.OnPacket(stamp.Sequence, latency);
         if (stamp.Kind == StreamKind.Video && _videoPacketsPerFrame > 0 && stamp.Sequence >= 0)
         {

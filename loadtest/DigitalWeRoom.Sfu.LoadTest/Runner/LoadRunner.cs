@@ -37,6 +37,9 @@ internal sealed record RunOptions
 
     /// <summary>Tile size each subscriber shows each publisher's camera in (simulcast <c>video-size</c>); null = none sent.</summary>
     public Func<SyntheticParticipant, int, (int Width, int Height)>? TileFor { get; init; }
+
+    /// <summary>Where the probes log their late packets (<c>--late-log</c>); null: not logged.</summary>
+    public LatePacketLog? LateLog { get; init; }
 }
 
 internal readonly record struct Progress(TimeSpan Elapsed, TimeSpan Duration, int Connected, int Failed, int Planned, long Received, double ForwardedPerSecond, double CpuPercent);
@@ -60,6 +63,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         {
             foreach (var p in participants) p.TileFor = publisher => tileFor(p, publisher);
         }
+        foreach (var p in participants.Where(p => p.Plan.Probe)) p.LateLog = options.LateLog;
         Participants = participants;
         var pacers = Enumerable.Range(0, Math.Max(1, options.Pacers)).Select(_ => new Pacer(options.PacerPeriod)).ToArray();
         ProcessSampler? sampler = options.SampleProcess && (options.ServerPid ?? target.ServerPid) is int pid ? new ProcessSampler(pid) : null;
@@ -114,6 +118,10 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             if (starts)
             {
                 measureStart = now.TotalSeconds;
+                // Loss and latency from here on only (packets sent in the window), on every probe.
+                long windowFrom = Stopwatch.GetTimestamp();
+                foreach (var p in participants) p.StartMeasuring(windowFrom);
+                if (options.LateLog is { } late) late.MeasureStartTicks = windowFrom;
                 cpuStart = sample;
                 selfStart = self?.Read() ?? default;
             }
@@ -230,6 +238,13 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         }
     }
 
+    private static LatencyHistogram Merged(IEnumerable<LatencyHistogram> histograms)
+    {
+        var all = new LatencyHistogram();
+        foreach (var h in histograms) all.Add(h);
+        return all;
+    }
+
     private RunResult Compute(SyntheticParticipant[] participants, DateTimeOffset startedAt, double duration, double measured, long forwarded,
         ProcessSampler.Sample cpuStart, ProcessSampler.Sample cpuEnd, ProcessSampler? sampler, Pacer[] pacers, List<string> errors)
     {
@@ -255,16 +270,16 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                 {
                     // One output stream whatever the layer: loss = RTP sequence gaps on it (VideoReceiveCheck).
                     var check = s.VideoCheckFrom(pub.Plan.PublisherIndex);
-                    if (check is null || check.Packets == 0)
+                    if (check is null || check.WindowPackets == 0)
                     {
                         if (bothSteady) missing++;
                     }
                     else
                     {
-                        expected += check.Packets + check.SequenceGaps;
-                        lost += check.SequenceGaps;
-                        duplicates += check.Duplicates;
-                        reordered += check.Reordered;
+                        expected += check.WindowPackets + check.WindowSequenceGaps;
+                        lost += check.WindowSequenceGaps;
+                        duplicates += check.WindowDuplicates;
+                        reordered += check.WindowReordered;
                         latency.Add(check.Latency);
                         videoLatency.Add(check.Latency);
                     }
@@ -333,6 +348,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             LatencyMsP95 = latency.Percentile(95) / 1000.0,
             LatencyMsP99 = latency.Percentile(99) / 1000.0,
             LatencyMsMax = latency.Count == 0 ? 0 : latency.Max / 1000.0,
+            RunLatencyMsP99 = Merged(participants.Where(p => p.Joined && p.Plan.Probe).Select(p => p.RunLatency)).Percentile(99) / 1000.0,
             AudioLatencyMsP50 = audioLatency.Percentile(50) / 1000.0,
             AudioLatencyMsP99 = audioLatency.Percentile(99) / 1000.0,
             VideoLatencyMsP50 = videoLatency.Percentile(50) / 1000.0,

@@ -42,6 +42,8 @@ internal sealed record RunResult
     public required double LatencyMsP95 { get; init; }
     public required double LatencyMsP99 { get; init; }
     public required double LatencyMsMax { get; init; }
+    /// <summary>The probes' latency p99 over the whole run, joins and warm-up included (the figures above: the measured window).</summary>
+    public double RunLatencyMsP99 { get; init; }
     /// <summary>Latency of audio packets alone (one packet per 20 ms, never part of a burst).</summary>
     public double AudioLatencyMsP50 { get; init; }
     public double AudioLatencyMsP99 { get; init; }

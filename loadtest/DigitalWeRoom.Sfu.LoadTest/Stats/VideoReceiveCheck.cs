@@ -47,7 +47,29 @@ internal sealed class VideoReceiveCheck
 
     public int CurrentLayer { get; private set; } = -1;
 
-    public LatencyHistogram Latency { get; } = new();
+    /// <summary>Latency of the packets recorded since <see cref="StartWindow"/> (or all, without a window).</summary>
+    public LatencyHistogram Latency { get; private set; } = new();
+
+    /// <summary>Packets, gaps, duplicates and reordered packets since <see cref="StartWindow"/> (the run's measured window).</summary>
+    public long WindowPackets => Packets - _atWindow.Packets;
+
+    public long WindowSequenceGaps => Math.Max(0, SequenceGaps - _atWindow.Gaps);
+
+    public long WindowDuplicates => Duplicates - _atWindow.Duplicates;
+
+    public long WindowReordered => Reordered - _atWindow.Reordered;
+
+    private (long Packets, long Gaps, long Duplicates, long Reordered) _atWindow;
+
+    /// <summary>
+    /// The receive thread: the run's measured window begins; counts and latency start again from here, while the
+    /// checks of sequence and layer switches carry on across it.
+    /// </summary>
+    public void StartWindow()
+    {
+        _atWindow = (Packets, SequenceGaps, Duplicates, Reordered);
+        Latency = new LatencyHistogram();
+    }
 
     public long PacketsOfLayer(int layer) => (uint)layer < MaxLayers ? Interlocked.Read(ref _packets[layer]) : 0;
 
@@ -62,7 +84,8 @@ internal sealed class VideoReceiveCheck
     }
 
     /// <summary>Accounts one plain RTP packet (header included) of layer <paramref name="layer"/>.</summary>
-    public void OnPacket(ReadOnlySpan<byte> rtp, int layer, bool keyFrameStart, long latencyMicros)
+    /// <param name="recordLatency">False for a packet sent before the measured window: checked and counted, its latency not recorded.</param>
+    public void OnPacket(ReadOnlySpan<byte> rtp, int layer, bool keyFrameStart, long latencyMicros, bool recordLatency = true)
     {
         ushort seq = BinaryPrimitives.ReadUInt16BigEndian(rtp[2..]);
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(rtp[8..]);
@@ -111,7 +134,7 @@ internal sealed class VideoReceiveCheck
             Interlocked.Add(ref _bytes[layer], rtp.Length);
         }
         if (keyFrameStart) KeyFrames++;
-        Latency.Record(latencyMicros);
+        if (recordLatency) Latency.Record(latencyMicros);
         CheckPictureId(rtp, out bool pictureIdContinuous);
         if (layer != CurrentLayer)
         {

@@ -20,7 +20,8 @@ internal sealed class ProbeSender : IDisposable
     /// <summary>RTP header (12) + one-byte extension block (4) + transport-wide sequence element (3, padded to 4).</summary>
     internal const int ProbeHeaderLength = 20;
 
-    private readonly byte[] _scratch;
+    /// <summary>The sending thread's scratch buffer (<see cref="SendScratch"/>).</summary>
+    private static byte[] Scratch => SendScratch.Current;
     private readonly IRtpPacketSender _transport;
     private readonly MediaCounters _counters;
     private readonly TimeProvider _time;
@@ -29,9 +30,8 @@ internal sealed class ProbeSender : IDisposable
     private ITimer? _probeTimer;
     private volatile bool _disposed;
 
-    internal ProbeSender(byte[] scratch, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, SubscriberBandwidth bandwidth, TransportSender sender)
+    internal ProbeSender(IRtpPacketSender transport, MediaCounters counters, TimeProvider time, SubscriberBandwidth bandwidth, TransportSender sender)
     {
-        _scratch = scratch;
         _transport = transport;
         _counters = counters;
         _time = time;
@@ -54,8 +54,8 @@ internal sealed class ProbeSender : IDisposable
         while (bandwidth.TryNextProbePacket(now, out int cluster, out int size, out nextDue))
         {
             int length = WriteProbe(stream, size);
-            bandwidth.TryStamp(_scratch.AsSpan(0, length), now, cluster);
-            if (_transport.TrySendRtp(_scratch, length))
+            bandwidth.TryStamp(Scratch.AsSpan(0, length), now, cluster);
+            if (_transport.TrySendRtp(Scratch, length))
             {
                 _counters.OnProbeSent(length);
             }
@@ -87,7 +87,7 @@ internal sealed class ProbeSender : IDisposable
     private int WriteProbe(RtpStreamSender stream, int size)
     {
         int padding = Math.Clamp(size - ProbeHeaderLength, 1, 255);
-        var p = _scratch.AsSpan(0, ProbeHeaderLength + padding);
+        var p = Scratch.AsSpan(0, ProbeHeaderLength + padding);
         p.Clear();
         p[0] = 0x80 | 0x20 | 0x10; // V=2, P, X
         p[1] = stream.RtxPayloadTypes[0].Rtx;

@@ -13,11 +13,12 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// <see cref="RetransmissionBuffer"/>: as an RTX packet (RFC 4588 §4) when RTX is negotiated for the stream and
 /// the payload type, else as the original packet again (same SSRC and sequence number). Retransmissions spend a
 /// token bucket filled at <see cref="RouterOptions.RetransmissionShare"/> of the subscriber's estimate. Owned by the
-/// transport's <see cref="TransportSender"/> (its send loop) and writes into that sender's scratch buffer.
+/// transport's <see cref="TransportSender"/> (its send loop) and writes into the sending thread's <see cref="SendScratch"/> buffer.
 /// </summary>
 internal sealed class Retransmitter
 {
-    private readonly byte[] _scratch;
+    /// <summary>The sending thread's scratch buffer (<see cref="SendScratch"/>).</summary>
+    private static byte[] Scratch => SendScratch.Current;
     private readonly IRtpPacketSender _transport;
     private readonly MediaCounters _counters;
     private readonly TimeProvider _time;
@@ -33,9 +34,8 @@ internal sealed class Retransmitter
     private double _retransmitTokens = double.NaN;
     private long _retransmitRefilledAt;
 
-    internal Retransmitter(byte[] scratch, IRtpPacketSender transport, MediaCounters counters, TimeProvider time, SubscriberBandwidth bandwidth, double share)
+    internal Retransmitter(IRtpPacketSender transport, MediaCounters counters, TimeProvider time, SubscriberBandwidth bandwidth, double share)
     {
-        _scratch = scratch;
         _transport = transport;
         _counters = counters;
         _time = time;
@@ -43,7 +43,7 @@ internal sealed class Retransmitter
         _share = share;
     }
 
-    private int ScratchLength => _scratch.Length;
+    private const int ScratchLength = TransportSender.ScratchLength;
 
     private const int SrtpHeadroom = TransportSender.SrtpHeadroom;
 
@@ -115,7 +115,7 @@ internal sealed class Retransmitter
             {
                 _counters.OnRetransmissionOverBudget();
             }
-            else if (_transport.TrySendRtp(_scratch, length))
+            else if (_transport.TrySendRtp(Scratch, length))
             {
                 _counters.OnRetransmitted();
             }
@@ -134,7 +134,7 @@ internal sealed class Retransmitter
     {
         var source = entry.Packet.Span;
         if (source.Length > ScratchLength - SrtpHeadroom) return 0;
-        var scratch = _scratch.AsSpan();
+        var scratch = Scratch.AsSpan();
         source.CopyTo(scratch);
         RtpHeader.SetSequenceNumber(scratch, entry.SequenceNumber);
         RtpHeader.SetTimestamp(scratch, entry.Timestamp);
@@ -155,7 +155,7 @@ internal sealed class Retransmitter
         var payload = view.Payload;
         int length = headerLength + 2 + payload.Length;
         if (length > ScratchLength - SrtpHeadroom) return 0;
-        var scratch = _scratch.AsSpan();
+        var scratch = Scratch.AsSpan();
         view.Packet[..headerLength].CopyTo(scratch);
         scratch[0] &= 0xDF; // no padding
         ushort rtxSeq = stream.NextRtxSequenceNumber;

@@ -11,8 +11,8 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// <summary>
 /// The sending half of a <see cref="TransportSender"/>: everything only its one sender at a time touches (the inline
 /// sender, the send loop or the transport's <see cref="SendWorker"/>, mutually excluded by the busy flag): the
-/// scratch buffer, the pacer, the <see cref="Retransmitter"/> and <see cref="ProbeSender"/>, and the send step itself.
-/// Each packet is copied into the scratch buffer (room for SRTP overhead after it), rewritten there
+/// pacer, the <see cref="Retransmitter"/> and <see cref="ProbeSender"/>, and the send step itself.
+/// Each packet is copied into the sending thread's <see cref="SendScratch"/> buffer (room for SRTP overhead after it), rewritten there
 /// (SSRC/seq/timestamp), protected and sent; its reference then passes to the stream's retransmission buffer.
 /// Forwarded RTP goes through the <see cref="Pacer{T}"/> once the subscriber's bandwidth estimate is known (bursts
 /// smoothed at 1.5 × the estimate, bounded, drop oldest; audio goes ahead of queued video, unpaced).
@@ -26,7 +26,6 @@ internal sealed class SendPath
     private readonly IRtpPacketSender _transport;
     private readonly MediaCounters _counters;
     private readonly TimeProvider _time;
-    private readonly byte[] _scratch = new byte[TransportSender.ScratchLength];
     private readonly ArrivalRateMeter _arrival = new();
     private readonly bool _pacing;
     private readonly int _pacerCapacity;
@@ -45,8 +44,8 @@ internal sealed class SendPath
         _time = time;
         _pacing = options.Pacing;
         _pacerCapacity = options.PacerCapacity;
-        Retransmitter = new Retransmitter(_scratch, transport, counters, time, owner.Bandwidth, options.RetransmissionShare);
-        Probes = new ProbeSender(_scratch, transport, counters, time, owner.Bandwidth, sender);
+        Retransmitter = new Retransmitter(transport, counters, time, owner.Bandwidth, options.RetransmissionShare);
+        Probes = new ProbeSender(transport, counters, time, owner.Bandwidth, sender);
     }
 
     /// <summary>Answers NACKs from this transport's retransmission buffers.</summary>
@@ -265,7 +264,7 @@ internal sealed class SendPath
             _counters.Drops.Increment(DropReason.TooLarge);
             return false;
         }
-        var scratch = _scratch.AsSpan();
+        var scratch = SendScratch.Current.AsSpan();
         packet.Span.CopyTo(scratch);
         long receivedAt = packet.ReceivedAt; // read before the reference is handed over
         RtpHeader.SetSequenceNumber(scratch, item.SequenceNumber);
@@ -316,13 +315,13 @@ internal sealed class SendPath
             _counters.Drops.Increment(DropReason.TooLarge);
             return;
         }
-        packet.Span.CopyTo(_scratch);
+        packet.Span.CopyTo(SendScratch.Current);
         SendRtcp(length);
     }
 
     private void SendReport()
     {
-        int length = _owner.WriteReport(_scratch.AsSpan(0, TransportSender.ScratchLength - TransportSender.SrtpHeadroom), _time);
+        int length = _owner.WriteReport(SendScratch.Current.AsSpan(0, TransportSender.ScratchLength - TransportSender.SrtpHeadroom), _time);
         if (length > 0)
         {
             SendRtcp(length);
@@ -331,7 +330,7 @@ internal sealed class SendPath
 
     private void SendRtcp(int length)
     {
-        if (_transport.TrySendRtcp(_scratch, length))
+        if (_transport.TrySendRtcp(SendScratch.Current, length))
         {
             _counters.OnRtcpSent();
         }

@@ -190,16 +190,6 @@ public class SyntheticStreamTests
         Assert.Equal([(false, (byte)127), (true, (byte)10)], levels);
     }
 
-    private sealed class CapturingSink : IRtpSink
-    {
-        public List<byte[]> Packets { get; } = [];
-
-        public bool TrySendRtp(Span<byte> buffer, int length)
-        {
-            Packets.Add(buffer[..length].ToArray());
-            return true;
-        }
-    }
 
     private sealed class NullSink : IRtpSink
     {

@@ -159,15 +159,4 @@ public class SimulcastStreamTests
         BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(14), (ushort)(0x8000 | pictureId));
         return p;
     }
-
-    private sealed class CapturingSink : IRtpSink
-    {
-        public List<byte[]> Packets { get; } = [];
-
-        public bool TrySendRtp(Span<byte> buffer, int length)
-        {
-            Packets.Add(buffer[..length].ToArray());
-            return true;
-        }
-    }
 }

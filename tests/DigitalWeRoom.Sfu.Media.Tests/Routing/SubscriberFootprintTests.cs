@@ -23,7 +23,8 @@ public sealed class SubscriberFootprintTests(ITestOutputHelper output)
     /// Measured before the cuts: 464,080 B live per listener — the send-side estimator's 8,192-packet history
     /// (256 KB) and feedback scratch (64 KB), two 4,096-sample rate windows (96 KB), the pacer (14 KB) and a
     /// 512-packet retransmission buffer (16 KB), all allocated up front. After (history and rate windows sized by the
-    /// send rate, scratch per thread, pacer on first use, audio buffer of 64): 12,405 B. The bound holds the cut.
+    /// send rate, scratch per thread, pacer on first use, audio buffer of 64): 12,405 B; with the send path's 2 KB
+    /// packet scratch per thread too (SendScratch), 10,623 B. The bound holds the cut.
     /// </summary>
     private const int MaxBytesPerListener = 16 * 1024;
 

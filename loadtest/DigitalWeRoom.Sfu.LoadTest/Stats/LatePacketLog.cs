@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+using DigitalWeRoom.Sfu.LoadTest.Media;
+
+namespace DigitalWeRoom.Sfu.LoadTest.Stats;
+
+/// <summary>
+/// The probes' packets that arrived at least <see cref="ThresholdMicros"/> after they were sent, one entry each, for
+/// finding what makes a latency tail (<c>--late-log</c>): whether the late packets come together in time (the whole
+/// path stalled: scheduling, GC) or belong to some streams, layers, key frames or positions in a frame. Bounded
+/// (entries past <see cref="Capacity"/> are only counted), no allocation per packet; any receive thread records.
+/// </summary>
+internal sealed class LatePacketLog
+{
+    /// <param name="ReceivedTicks">Stopwatch ticks at the receiver.</param>
+    /// <param name="Layer">Simulcast layer index, -1 for a stream that is not a layer.</param>
+    /// <param name="Position">Packet's index in its video frame (0: first), -1 for audio.</param>
+    public readonly record struct Entry(long ReceivedTicks, long LatencyMicros, int Subscriber, int Publisher, StreamKind Kind, int Layer, int Position, bool KeyFrame, long Sequence);
+
+    private readonly Entry[] _entries;
+    private int _count;
+    private long _overflow;
+
+    public LatePacketLog(long thresholdMicros, int capacity = 1 << 20)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(thresholdMicros);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ThresholdMicros = thresholdMicros;
+        _entries = new Entry[capacity];
+    }
+
+    public long ThresholdMicros { get; }
+
+    /// <summary>Stopwatch ticks when the log was made (the CSV's time origin).</summary>
+    public long StartTicks { get; } = Stopwatch.GetTimestamp();
+
+    /// <summary>Stopwatch ticks when the run's measured window began (0: not yet).</summary>
+    public long MeasureStartTicks { get; set; }
+
+    public int Capacity => _entries.Length;
+
+    /// <summary>Entries kept.</summary>
+    public int Count => Math.Min(Volatile.Read(ref _count), _entries.Length);
+
+    /// <summary>Late packets not kept (the log was full).</summary>
+    public long Overflow => Interlocked.Read(ref _overflow);
+
+    public IReadOnlyList<Entry> Entries => new ArraySegment<Entry>(_entries, 0, Count);
+
+    /// <summary>Keeps the packet when it is late; returns whether it was.</summary>
+    public bool Record(in Entry entry)
+    {
+        if (entry.LatencyMicros < ThresholdMicros) return false;
+        int slot = Interlocked.Increment(ref _count) - 1;
+        if (slot >= _entries.Length)
+        {
+            Interlocked.Increment(ref _overflow);
+            return true;
+        }
+        _entries[slot] = entry;
+        return true;
+    }
+
+    /// <summary>
+    /// CSV, one late packet a line: receive time in ms since <see cref="StartTicks"/>, latency in ms, then the entry's
+    /// fields; a first comment line gives the threshold and when the measured window began.
+    /// </summary>
+    public void WriteCsv(TextWriter writer)
+    {
+        var c = CultureInfo.InvariantCulture;
+        long startTicks = StartTicks;
+        double measureStart = MeasureStartTicks == 0 ? double.NaN : (MeasureStartTicks - startTicks) * 1000.0 / Stopwatch.Frequency;
+        writer.WriteLine(string.Create(c, $"# late >= {ThresholdMicros / 1000.0:0.###} ms; measured window from t_ms {measureStart:0.000}"));
+        writer.WriteLine("t_ms,latency_ms,subscriber,publisher,kind,layer,position,keyframe,sequence");
+        foreach (var e in Entries.OrderBy(e => e.ReceivedTicks))
+        {
+            double t = (e.ReceivedTicks - startTicks) * 1000.0 / Stopwatch.Frequency;
+            writer.WriteLine(string.Create(c, $"{t:0.000},{e.LatencyMicros / 1000.0:0.000},{e.Subscriber},{e.Publisher},{(e.Kind == StreamKind.Audio ? "audio" : "video")},{e.Layer},{e.Position},{(e.KeyFrame ? 1 : 0)},{e.Sequence}"));
+        }
+        if (Overflow > 0) writer.WriteLine(string.Create(c, $"# {Overflow} more late packets not kept (log full)"));
+    }
+}
