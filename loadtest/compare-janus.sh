@@ -6,6 +6,8 @@
 #   (BENCH_NS_PREFIX=NAME names them NAME-c and NAME-j, so that two runs on one machine do not clash)
 # libnice in Janus does not gather on lo, hence the veth pair (../shared/TESTING-NOTES.md §4).
 # Usage: loadtest/compare-janus.sh [rounds=3] [scenario args...]   e.g.  loadtest/compare-janus.sh 3 meeting -n 6 -d 15
+# Latency by stage: BENCH_SERVER_ENV=DWR_PATH_TRACE=1 BENCH_GEN_ENV=DWR_PATH_TRACE=1 (PATHTRACE lines in server.log
+# and in each round's .txt; src/DigitalWeRoom.Sfu.Transport/Diagnostics/PathTrace.cs).
 set -euo pipefail
 ROUNDS=${1:-3}; shift || true
 SCENARIO=("$@"); [ ${#SCENARIO[@]} -eq 0 ] && SCENARIO=(meeting -n 6 -d 15 --video-bitrate 1500000)
@@ -26,7 +28,7 @@ echo "ours pid $OURS_PID up (gc $BENCH_GC, jit $BENCH_JIT); janus pid $JANUS_PID
 
 run() { # $1 = label, rest = args
   local label=$1; shift
-  ip netns exec $NS_C env DOTNET_gcServer=0 dotnet "$DLL" "${SCENARIO[@]}" "$@" --json "$OUT/$label.json" > "$OUT/$label.txt" 2>&1 || true
+  ip netns exec $NS_C env DOTNET_gcServer=0 ${BENCH_GEN_ENV:-} dotnet "$DLL" "${SCENARIO[@]}" "$@" --json "$OUT/$label.json" > "$OUT/$label.txt" 2>&1 || true
   tail -n 22 "$OUT/$label.txt" | grep -E "connected|loss|latency|CPU|forwarded" || cat "$OUT/$label.txt" | tail -5
 }
 for r in $(seq "$ROUNDS"); do

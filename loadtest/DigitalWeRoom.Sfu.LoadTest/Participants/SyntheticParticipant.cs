@@ -163,7 +163,16 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     {
     }
 
-    public void OnRtp(WebRtcTransport transport, PooledPacket packet) => OnRtp(packet.Span, Stopwatch.GetTimestamp());
+    public void OnRtp(WebRtcTransport transport, PooledPacket packet)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (Transport.Diagnostics.PathTrace.Enabled && Transport.Diagnostics.PathTrace.TryStamp(packet.Span, out long sent, out int cls))
+        {
+            Transport.Diagnostics.PathTrace.Record(Transport.Diagnostics.PathTrace.GKernel, cls, sent, Transport.Diagnostics.PathTrace.LastKernel);
+            Transport.Diagnostics.PathTrace.Record(Transport.Diagnostics.PathTrace.GOnRtp, cls, sent, now);
+        }
+        OnRtp(packet.Span, now);
+    }
 
     /// <summary>Accounts one decrypted RTP packet received at <paramref name="nowTicks"/>.</summary>
     public void OnRtp(ReadOnlySpan<byte> rtp, long nowTicks)

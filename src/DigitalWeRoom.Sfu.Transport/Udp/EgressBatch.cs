@@ -200,6 +200,7 @@ public sealed unsafe partial class EgressBatch
         if (count > 0 && endpoint is not null && socket is not null)
         {
             endpoint.SendBatch(this, socket, count);
+            if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnFlush();
         }
         int deferred = _deferredCount;
         _deferredCount = 0;

@@ -322,6 +322,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
                 break;
             }
             load.Begin();
+            if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnReceived(socket);
             Interlocked.Increment(ref _datagramsReceived);
             packet.Length = received;
             // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.

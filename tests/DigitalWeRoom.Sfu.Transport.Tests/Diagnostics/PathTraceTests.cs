@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using DigitalWeRoom.Sfu.Transport.Diagnostics;
+
+namespace DigitalWeRoom.Sfu.Transport.Tests.Diagnostics;
+
+/// <summary>
+/// The latency bench flag (DWR_PATH_TRACE) times each stage against the load generator's stamp: it must find the stamp
+/// at the end of a plain RTP packet, class it (audio; video by position in its frame) and ignore anything else.
+/// </summary>
+public sealed class PathTraceTests
+{
+    private static byte[] Stamped(int payload, byte kind, long sequence, long sendTicks, uint magic = 0x4457524C)
+    {
+        var rtp = new byte[12 + payload];
+        rtp[0] = 0x80;
+        Span<byte> s = rtp.AsSpan(rtp.Length - 28);
+        BinaryPrimitives.WriteUInt32BigEndian(s, magic);
+        s[8] = kind;
+        BinaryPrimitives.WriteInt64BigEndian(s[12..], sequence);
+        BinaryPrimitives.WriteInt64BigEndian(s[20..], sendTicks);
+        return rtp;
+    }
+
+    [Fact]
+    public void Stamp_VideoIsClassedByItsPositionInTheFrame_AudioAsAudio()
+    {
+        Assert.True(PathTrace.TryStamp(Stamped(1200, 1, 7, 123_456_789), out long sent, out int cls));
+        Assert.Equal(123_456_789, sent);
+        Assert.Equal(1 + (7 % PathTrace.PacketsPerFrame), cls);
+
+        Assert.True(PathTrace.TryStamp(Stamped(160, 0, 7, 42), out sent, out cls));
+        Assert.Equal(42, sent);
+        Assert.Equal(0, cls);
+    }
+
+    [Fact]
+    public void NoStamp_ShortPacketOrUnknownKind_IsIgnored()
+    {
+        Assert.False(PathTrace.TryStamp(Stamped(1200, 1, 7, 1, magic: 0x12345678), out _, out _));
+        Assert.False(PathTrace.TryStamp(Stamped(1200, 2, 7, 1), out _, out _));
+        Assert.False(PathTrace.TryStamp(new byte[12 + 27], out _, out _));
+    }
+
+    [Fact]
+    public void Off_ByDefault_RecordsNothing()
+    {
+        // Tests run without DWR_PATH_TRACE: the hooks must stay inert (no histogram is even allocated).
+        Assert.False(PathTrace.Enabled);
+        PathTrace.Record(PathTrace.Kernel, 0, 0, 1_000);
+        PathTrace.OnFlush();
+    }
+}
