@@ -31,6 +31,7 @@ declare -A LEVERS=(
   [stack-256k]="DOTNET_DefaultStackSize=0x40000"
   [no-metrics]="Sfu__Telemetry__MetricsEnabled=false"
   [no-trim]="Sfu__Memory__TrimWhenSettled=false"
+  [malloc-arenas-2]="MALLOC_ARENA_MAX=2"
 )
 ORDER=(shipped no-trim gen0-4m gen0-1m conserve-5 bgc-off pool-max-8 arraypool-1 region-1m gen0max-1m stack-256k no-metrics)
 MEETINGS=${MEETINGS:-3}

@@ -11,7 +11,8 @@ namespace DigitalWeRoom.Sfu.Server.Memory;
 /// comparison (docs/benchmarks.md) while the live heap stayed about 10 MB. A membership change (a participant joins or
 /// leaves, a room opens or closes) arms a full compacting collection in <see cref="GCCollectionMode.Aggressive"/>
 /// mode, which decommits every free region; it runs when nothing changed for <see cref="HeapTrimOptions.SettleDelay"/>,
-/// at most once per <see cref="HeapTrimOptions.MinInterval"/>, on a pool thread (never on the receive loop).
+/// at most once per <see cref="HeapTrimOptions.MinInterval"/>, on a pool thread (never on the receive loop), and not
+/// while the heap is above <see cref="HeapTrimOptions.MaxHeapBytes"/> (the change is then dropped).
 /// </summary>
 internal sealed partial class HeapTrim : BackgroundService, IRoomEventSink
 {
@@ -19,18 +20,20 @@ internal sealed partial class HeapTrim : BackgroundService, IRoomEventSink
     private readonly HeapTrimOptions _options;
     private readonly ILogger _logger;
     private readonly Action _collect;
+    private readonly Func<long> _heapSize;
     private readonly IDisposable _subscription;
     private long _lastChange;
     private long _lastTrim = long.MinValue;
     private int _armed;
 
     public HeapTrim(RoomEvents events, TimeProvider time, IOptions<HeapTrimOptions> options, ILogger<HeapTrim> logger)
-        : this(events, time, options.Value, logger, CollectAggressively)
+        : this(events, time, options.Value, logger, CollectAggressively, () => GC.GetGCMemoryInfo().HeapSizeBytes)
     {
     }
 
-    internal HeapTrim(RoomEvents events, TimeProvider time, HeapTrimOptions options, ILogger logger, Action collect)
+    internal HeapTrim(RoomEvents events, TimeProvider time, HeapTrimOptions options, ILogger logger, Action collect, Func<long> heapSize)
     {
+        _heapSize = heapSize;
         _time = time;
         _options = options;
         _logger = logger;
@@ -60,6 +63,10 @@ internal sealed partial class HeapTrim : BackgroundService, IRoomEventSink
             return false;
         }
         Volatile.Write(ref _armed, 0);
+        if (_heapSize() > _options.MaxHeapBytes)
+        {
+            return false;
+        }
         _lastTrim = now;
         long before = GC.GetGCMemoryInfo().TotalCommittedBytes;
         _collect();

@@ -62,6 +62,23 @@ public sealed class HeapTrimTests
     }
 
     [Fact]
+    public void Not_while_the_heap_is_above_the_bound()
+    {
+        long heap = 65L << 20;
+        var (time, events, trim, collections) = Create(new HeapTrimOptions { MaxHeapBytes = 64L << 20 }, () => heap);
+        events.OnRoomFinished("a");
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.False(trim.Tick()); // a busy server: the pause would grow with its heap
+        heap = 64L << 20;
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.False(trim.Tick()); // the change was dropped, not postponed
+        events.OnParticipantLeft("a", new() { Id = "p1", Name = "Ann" }, 0, "left");
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.True(trim.Tick());
+        Assert.Equal(1, collections());
+    }
+
+    [Fact]
     public void Off_when_configured_off()
     {
         var (time, events, trim, collections) = Create(new HeapTrimOptions { TrimWhenSettled = false });
@@ -87,7 +104,9 @@ public sealed class HeapTrimTests
         survivors.Clear();
         var time = new FakeTimeProvider();
         var events = new RoomEvents(NullLogger.Instance);
-        using var trim = new HeapTrim(events, time, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<HeapTrim>.Instance);
+        // The bound on the heap is off here: the GC last saw the 96 MB alive.
+        var options = new HeapTrimOptions { SettleDelay = Options.SettleDelay, MaxHeapBytes = long.MaxValue };
+        using var trim = new HeapTrim(events, time, Microsoft.Extensions.Options.Options.Create(options), NullLogger<HeapTrim>.Instance);
         long before = GC.GetGCMemoryInfo().TotalCommittedBytes;
         events.OnRoomFinished("a");
         time.Advance(Options.SettleDelay);
@@ -96,12 +115,12 @@ public sealed class HeapTrimTests
         Assert.True(before - after >= 64L << 20, $"committed {before >> 20} -> {after >> 20} MB");
     }
 
-    private static (FakeTimeProvider Time, RoomEvents Events, HeapTrim Trim, Func<int> Collections) Create(HeapTrimOptions? options = null)
+    private static (FakeTimeProvider Time, RoomEvents Events, HeapTrim Trim, Func<int> Collections) Create(HeapTrimOptions? options = null, Func<long>? heapSize = null)
     {
         var time = new FakeTimeProvider();
         var events = new RoomEvents(NullLogger.Instance);
         int collections = 0;
-        var trim = new HeapTrim(events, time, options ?? Options, NullLogger.Instance, () => collections++);
+        var trim = new HeapTrim(events, time, options ?? Options, NullLogger.Instance, () => collections++, heapSize ?? (() => 0));
         return (time, events, trim, () => collections);
     }
 }
