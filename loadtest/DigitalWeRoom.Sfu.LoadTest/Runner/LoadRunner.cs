@@ -275,12 +275,13 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var audioLatency = new LatencyHistogram();
         var videoLatency = new LatencyHistogram();
         long expected = 0, lost = 0, duplicates = 0, reordered = 0;
-        var byRoom = new SortedDictionary<int, (long Expected, long Lost)>();
+        var byRoom = new RoomBreakdown();
         double jitterSum = 0;
         int jitterCount = 0, missing = 0;
         foreach (var s in participants.Where(p => p.Joined && p.Plan.Probe))
         {
             long expectedBefore = expected, lostBefore = lost;
+            var room = byRoom.For(s.Plan.Room);
             foreach (var pubPlan in plan.PublishersFor(s.Plan))
             {
                 var pub = byPublisher[pubPlan.PublisherIndex];
@@ -303,6 +304,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                         duplicates += check.WindowDuplicates;
                         reordered += check.WindowReordered;
                         latency.Add(check.Latency);
+                        room.Latency.Add(check.Latency);
                         videoLatency.Add(check.Latency);
                     }
                 }
@@ -320,13 +322,14 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                     duplicates += stats.Duplicates;
                     reordered += stats.Reordered;
                     latency.Add(stats.Latency);
+                    room.Latency.Add(stats.Latency);
                     (stream.Kind == StreamKind.Audio ? audioLatency : videoLatency).Add(stats.Latency);
                     jitterSum += stats.JitterMicros;
                     jitterCount++;
                 }
             }
-            var room = byRoom.GetValueOrDefault(s.Plan.Room);
-            byRoom[s.Plan.Room] = (room.Expected + expected - expectedBefore, room.Lost + lost - lostBefore);
+            room.Expected += expected - expectedBefore;
+            room.Lost += lost - lostBefore;
         }
         var byPosition = new List<LatencyHistogram>();
         foreach (var positions in participants.Where(p => p.Joined && p.Plan.Probe).Select(p => p.VideoLatencyByPosition).OfType<LatencyHistogram[]>())
@@ -349,7 +352,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             MeasuredSeconds = measured,
             Planned = participants.Length,
             Probes = participants.Count(p => p.Plan.Probe),
-            LossPercentByRoom = byRoom.ToDictionary(x => x.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), x => x.Value.Expected == 0 ? 0 : 100.0 * x.Value.Lost / x.Value.Expected),
+            LossPercentByRoom = byRoom.LossPercent(),
+            LatencyMsByRoom = byRoom.LatencyMs(),
             Sinks = participants.Count(p => p.Plan.Sink),
             Connected = participants.Count(p => p.Joined),
             Failed = participants.Count(p => p.Error is not null),
