@@ -34,7 +34,7 @@ public partial struct ReceiveLoopLoad
     private long _threadBits;
 
     /// <summary>A meter of the calling thread whose first window starts now.</summary>
-    internal static ReceiveLoopLoad StartNow() => new()
+    public static ReceiveLoopLoad StartNow() => new()
     {
         _windowWall = Nanoseconds(ClockMonotonic),
         _windowCpu = Nanoseconds(ClockThreadCpuTime),
@@ -52,10 +52,10 @@ public partial struct ReceiveLoopLoad
     public static long CurrentDatagram => t_datagram;
 
     /// <summary>The loop's receive returned a datagram.</summary>
-    internal void Begin() => t_datagram = _threadBits | ++_datagrams;
+    public void Begin() => t_datagram = _threadBits | ++_datagrams;
 
     /// <summary>The loop is done with the datagram (its batch sent); every <see cref="Window"/>th one renews the verdict.</summary>
-    internal void End()
+    public void End()
     {
         t_datagram = 0;
         if (++_inWindow >= Window)
@@ -65,7 +65,7 @@ public partial struct ReceiveLoopLoad
     }
 
     /// <summary>The datagram is done and the window with it, the clocks reading <paramref name="wallNanos"/> and <paramref name="cpuNanos"/> (tests give both).</summary>
-    internal void End(long wallNanos, long cpuNanos)
+    public void End(long wallNanos, long cpuNanos)
     {
         t_datagram = 0;
         long wall = wallNanos - _windowWall;
@@ -77,7 +77,7 @@ public partial struct ReceiveLoopLoad
     }
 
     /// <summary>The calling thread stops being a receive loop (tests that borrowed a thread).</summary>
-    internal static void Leave()
+    public static void Leave()
     {
         t_spare = false;
         t_datagram = 0;

@@ -104,16 +104,4 @@ public sealed class ReceiveLoopLoadTests
         Assert.NotEqual(a, c);
         Assert.NotEqual(b, c);
     }
-
-    [Fact]
-    public void Outside_Transport_only_the_verdicts_are_public_not_the_meter()
-    {
-        // Another assembly that could call End or Leave could declare any thread a receive loop with time to spare,
-        // and senders would then send on it: only the receive loop itself (UdpEndpoint) drives the meter.
-        var members = typeof(ReceiveLoopLoad).GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static
-                | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
-            .Where(m => m is not System.Reflection.MethodInfo { IsSpecialName: true } && m is not System.Reflection.ConstructorInfo)
-            .Select(m => m.Name).Order(StringComparer.Ordinal);
-        Assert.Equal(["CurrentDatagram", "HasSpareTime", "Window"], members);
-    }
 }
