@@ -271,6 +271,7 @@ internal static class Program
         if (r.LossPercentByRoom.Count > 1)
         {
             yield return ("loss by room (probes)", string.Join(", ", r.LossPercentByRoom.Select(x => string.Format(c, "room {0}: {1:0.###} %", x.Key, x.Value))));
+            yield return ("latency by room (probes) ms p50 / p99", string.Join(", ", r.LatencyMsByRoom.Select(x => string.Format(c, "room {0}: {1:0.00} / {2:0.00}", x.Key, x.Value[0], x.Value[1]))));
         }
         yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
         if (r.VideoLayerPacketsReceived.Count > 0)
