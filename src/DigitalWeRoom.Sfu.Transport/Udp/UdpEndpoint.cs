@@ -23,6 +23,8 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     private readonly TransportDirectory _directory;
     private readonly bool _ownsDirectory;
     private readonly LaneSockets? _laneSockets;
+    // The first socket of each SO_REUSEPORT group whose reception ReusePortSteering pins to its receive sockets.
+    private readonly HashSet<Socket> _steered = [];
     private Thread[]? _receiveThreads;
     private volatile bool _disposed;
 
@@ -36,7 +38,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         IPAddress bind = options.BindAddress;
         int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
         bool eachAddress = options.BindEachAddress && OperatingSystem.IsLinux() && (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any));
-        bool lanes = options.LaneSendSockets && OperatingSystem.IsLinux() && count == 1;
+        bool lanes = options.LaneSendSockets && OperatingSystem.IsLinux();
         // SO_REUSEPORT (several receive sockets, one per local address, lane send sockets) needs a port no one else
         // holds; port 0 with lanes: the kernel's free port, then bound shared (UdpSockets.BindPort).
         Socket[] sockets = UdpSockets.BindPort(options, bind, options.Port, count,
@@ -44,7 +46,14 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         _sockets = sockets;
         _receivedVia = [.. sockets.Select(_ => (IIceSocket)this)];
         _socket = _sockets[0];
-        _laneSockets = lanes ? new LaneSockets(options) : null;
+        // Each remote tuple to one of the receive sockets, never to a lane socket (ReusePortSteering); a kernel that
+        // refuses the program hashes over the group itself, so lanes (which would get datagrams) stay off.
+        bool steer = count > 1 || lanes;
+        if (steer && !UdpSockets.TrySteer(sockets[0], count, _steered))
+        {
+            lanes = false;
+        }
+        _laneSockets = lanes ? new LaneSockets(options, _steered) : null;
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _ownsDirectory = directory is null;
         _directory = directory ?? new TransportDirectory(options);
@@ -64,7 +73,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         if (eachAddress)
         {
             // After the probe, which reads its answers on the wildcard sockets.
-            (_sockets, _receivedVia, AddressSocketsFailed) = UdpSockets.BindEachAddress(this, _sockets, options, count);
+            (_sockets, _receivedVia, AddressSocketsFailed) = UdpSockets.BindEachAddress(this, _sockets, options, count, steer ? _steered : null);
         }
     }
 
@@ -118,13 +127,14 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     /// <summary>Live transports.</summary>
     public int TransportCount => _directory.TransportCount;
 
-    public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
+    public long DatagramsReceived => _datagrams.Sum(Received);
 
-    public long DatagramsSent => _datagramsSent.Sum(0);
+    public long DatagramsSent => _datagrams.Sum(Sent);
 
-    private long _datagramsReceived;
-    // Added by every thread that sends (receive loops, send workers) per batch: per core, so they share no line.
-    private readonly PerCoreCounters _datagramsSent = new(1);
+    private const int Sent = 0, Received = 1;
+    // Added by every thread that sends (receive loops, send workers) per batch and by every receive loop per datagram:
+    // per core, so two loops or a loop and a worker share no line.
+    private readonly PerCoreCounters _datagrams = new(2);
 
     /// <summary>Starts the receive thread (once).</summary>
     public UdpEndpoint Start()
@@ -188,7 +198,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         try
         {
             socket.SendTo(datagram, SocketFlags.None, destination);
-            _datagramsSent.Add(0, 1);
+            _datagrams.Add(Sent, 1);
             return true;
         }
         catch (SocketException)
@@ -200,6 +210,9 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             return false;
         }
     }
+
+    /// <summary>Receive socket <paramref name="index"/> (tests: which one the steering picks).</summary>
+    internal Socket ReceiveSocket(int index) => _sockets[index];
 
     /// <summary>What each receive socket is read as: the port itself, or a <see cref="UdpAddressSocket"/> (tests).</summary>
     internal IReadOnlyList<IIceSocket> ReadVia => _receivedVia;
@@ -223,7 +236,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             socket = lanes.For(socket, lane);
         }
         int sent = batch.SendAll(socket.SafeHandle, count);
-        _datagramsSent.Add(0, sent);
+        _datagrams.Add(Sent, sent);
         if (sent < count)
         {
             Interlocked.Add(ref _sendErrors, count - sent);
@@ -323,7 +336,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             }
             load.Begin();
             if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnReceived(socket);
-            Interlocked.Increment(ref _datagramsReceived);
+            _datagrams.Add(Received, 1);
             packet.Length = received;
             // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
             using (EgressBatch.Enter())
