@@ -233,18 +233,21 @@ public sealed class TransportSender
         {
             return false;
         }
-        if (_inlineDatagram == datagram)
+        long owner = Volatile.Read(ref _inlineDatagram);
+        if (owner == datagram)
         {
             _path.AcquireBusy();
         }
-        else if (!worker.IsAsleep || !ReceiveLoopLoad.HasSpareTime || !_path.TryAcquireBusy())
+        else if (ReceiveLoopLoad.IsInProgress(owner) || !worker.IsAsleep || !ReceiveLoopLoad.HasSpareTime || !_path.TryAcquireBusy())
         {
+            // Another receive loop sends for this transport until its datagram is done (several loops): taking the
+            // mark from it would let its next item of that datagram go to the worker, past the one in its batch.
             return false;
         }
         try
         {
-            // Only this thread's datagram matches: written and read by it alone.
-            _inlineDatagram = datagram;
+            // Written under the busy flag; only this thread's datagram matches it.
+            Volatile.Write(ref _inlineDatagram, datagram);
             _path.Process(item);
         }
         finally
