@@ -174,6 +174,21 @@ public sealed class SendWorkerTests
     [ThreadStatic]
     private static long s_wall, s_cpu;
 
+    /// <summary>
+    /// Wakes <paramref name="worker"/> and keeps it awake with an empty ring: it is stuck on a report for
+    /// <paramref name="held"/> (pinned to it), whose busy flag the caller holds until it calls ReleaseBusy.
+    /// </summary>
+    private static void WakeStuckOn(TransportSender held, SendWorker worker)
+    {
+        Assert.True(held.Path.TryAcquireBusy());
+        var poster = new Thread(() => held.TryEnqueue(OutboundItem.ReportTick()));
+        poster.Start();
+        poster.Join();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((worker.IsAsleep || worker.Backlog > 0) && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.False(worker.IsAsleep);
+    }
+
     private static void WaitUntilAsleep(SendWorker worker)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -270,13 +285,7 @@ public sealed class SendWorkerTests
             AsDatagram(ref load, () =>
             {
                 room.Send(1); // sent here: the worker sleeps
-                Assert.True(held.Path.TryAcquireBusy());
-                var poster = new Thread(() => held.TryEnqueue(OutboundItem.ReportTick()));
-                poster.Start();
-                poster.Join();
-                var deadline = DateTime.UtcNow.AddSeconds(20);
-                while ((worker.IsAsleep || worker.Backlog > 0) && DateTime.UtcNow < deadline) Thread.Sleep(1);
-                Assert.False(worker.IsAsleep);
+                WakeStuckOn(held, worker);
                 room.Send(1); // the worker is awake now, but the first packet still waits in this thread's batch
                 held.Path.ReleaseBusy();
             });
@@ -321,13 +330,7 @@ public sealed class SendWorkerTests
                 other.Start();
                 Assert.True(other.Join(TimeSpan.FromSeconds(20)));
                 // The worker awake (stuck on a report for the publisher's transport) for this loop's next packet.
-                Assert.True(held.Path.TryAcquireBusy());
-                var poster = new Thread(() => held.TryEnqueue(OutboundItem.ReportTick()));
-                poster.Start();
-                poster.Join();
-                var deadline = DateTime.UtcNow.AddSeconds(20);
-                while ((worker.IsAsleep || worker.Backlog > 0) && DateTime.UtcNow < deadline) Thread.Sleep(1);
-                Assert.False(worker.IsAsleep);
+                WakeStuckOn(held, worker);
                 room.Send(1); // the first packet still waits in this loop's batch: this one must follow it there
                 held.Path.ReleaseBusy();
             });
