@@ -26,6 +26,15 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     // The first socket of each SO_REUSEPORT group whose reception ReusePortSteering pins to its receive sockets.
     private readonly HashSet<Socket> _steered = [];
     private Thread[]? _receiveThreads;
+    // The port's own receive sockets (the first of _sockets; the per-address ones follow).
+    private readonly int _portSockets;
+
+    // The receive loop the calling thread runs (SendBatch: a loop sends through its own socket of the port).
+    [ThreadStatic]
+    private static UdpEndpoint? t_loopOf;
+
+    [ThreadStatic]
+    private static int t_loopIndex;
     private volatile bool _disposed;
 
     /// <summary>
@@ -44,6 +53,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         Socket[] sockets = UdpSockets.BindPort(options, bind, options.Port, count,
             shared: count > 1 || eachAddress || lanes, probe: (eachAddress && options.Port != 0) || lanes);
         _sockets = sockets;
+        _portSockets = count;
         _receivedVia = [.. sockets.Select(_ => (IIceSocket)this)];
         _socket = _sockets[0];
         // Each remote tuple to one of the receive sockets, never to a lane socket (ReusePortSteering); a kernel that
@@ -235,6 +245,12 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         {
             socket = lanes.For(socket, lane);
         }
+        else if (t_loopIndex > 0 && ReferenceEquals(t_loopOf, this) && ReferenceEquals(socket, _socket))
+        {
+            // Receive loop i sends through socket i of the port (same address and port, so the peer sees the same
+            // 5-tuple): two loops do not write one socket's send accounting from two cores per batch.
+            socket = _sockets[t_loopIndex];
+        }
         int sent = batch.SendAll(socket.SafeHandle, count);
         _datagrams.Add(Sent, sent);
         if (sent < count)
@@ -298,6 +314,8 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     {
         int index = (int)state!;
         EgressBatch.KeepOnThisThread();
+        t_loopOf = this;
+        t_loopIndex = index < _portSockets ? index : 0;
         var remote = new SocketAddress(_sockets[index].AddressFamily);
         PooledPacket? packet = null;
         // How busy this loop is: senders of other threads' work send on it instead while it has time to spare.
