@@ -107,7 +107,7 @@ public sealed class ReceiveSocketsOptionsTests
     }
 
     [Fact]
-    public void Configured_count_reaches_the_endpoint_0_the_default_means_one_per_core_up_to_4_and_values_outside_0_to_16_name_the_key()
+    public void Configured_count_reaches_the_endpoint_default_1_0_means_one_per_core_up_to_4_and_values_outside_0_to_16_name_the_key()
     {
         var validator = new Server.Options.SfuOptionsValidator();
         var two = Bind(new() { ["Udp:ReceiveSockets"] = "2", ["Udp:BindAddress"] = "127.0.0.1" });
@@ -115,7 +115,7 @@ public sealed class ReceiveSocketsOptionsTests
         var announced = new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(two), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Assert.Equal(2, SfuMediaHostedService.Settings(two, announced, TimeProvider.System).Udp.ReceiveSockets);
 
-        Assert.Equal(0, Bind([]).Udp.ReceiveSockets);
+        Assert.Equal(1, Bind([]).Udp.ReceiveSockets);
         var auto = Bind(new() { ["Udp:ReceiveSockets"] = "0" });
         Assert.True(validator.Validate(null, auto).Succeeded);
         Assert.Equal(1, auto.Udp.EffectiveReceiveSockets(1));
