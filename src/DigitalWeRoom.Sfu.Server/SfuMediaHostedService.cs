@@ -70,6 +70,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),
             DtlsHandshakeNice = options.Udp.DtlsHandshakeNice,
             ReceiveBufferSize = options.Udp.ReceiveBufferBytes,
+            ReceiveSockets = options.Udp.EffectiveReceiveSockets(Environment.ProcessorCount),
         },
         Tcp = options.Tcp.Enabled ? new IceTcpEndpointOptions
         {

@@ -24,6 +24,8 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
     // Mutable structs read on every packet: never readonly (a readonly field would be copied on each call).
     private CandidatePairs _pairs = new();
     private EarlySrtpPackets _early = new();
+    // One thread at a time unprotects this peer's SRTP and hands it to the listener: see OnSrtpDatagram.
+    private readonly Lock _receiveGate = new();
     private SrtpContext? _srtpLocal;
     private SrtpContext? _srtpRemote;
     private int _state;
@@ -272,7 +274,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
         }
     }
 
-    /// <summary>Receive thread: SRTP or SRTCP (RFC 5761 demux), unprotected in place.</summary>
+    /// <summary>A receive thread: SRTP or SRTCP (RFC 5761 demux), unprotected in place, one thread at a time.</summary>
     internal void OnSrtpDatagram(PooledPacket packet)
     {
         SrtpContext? srtp = Volatile.Read(ref _srtpRemote);
@@ -285,13 +287,21 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
             }
             return;
         }
+        // Usually one receive loop reads all of a peer's datagrams (the port's steering keeps a remote tuple on one
+        // socket), but a peer sending from two valid tuples (RFC 8445 §12.2: any valid pair; several candidates, UDP
+        // and ICE-TCP) reaches two loops at once: the SRTP receive context (replay window, rollover counter, cipher
+        // state, RFC 3711 §3.3) and the listener's per-stream state have one owner at a time. Uncontended: one
+        // interlocked operation per datagram.
         try
         {
-            if (_early.Count > 0)
+            lock (_receiveGate)
             {
-                DrainEarly(srtp);
+                if (_early.Count > 0)
+                {
+                    DrainEarly(srtp);
+                }
+                Unprotect(srtp, packet);
             }
-            Unprotect(srtp, packet);
         }
         catch (ObjectDisposedException)
         {

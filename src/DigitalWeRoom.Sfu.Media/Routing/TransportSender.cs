@@ -212,19 +212,24 @@ public sealed class TransportSender
     private bool MaySendInline(out bool wait, out long datagram)
     {
         wait = false;
-        datagram = 0;
+        datagram = ReceiveLoopLoad.CurrentDatagram;
         if (_inbox is null)
         {
-            return _queue.Reader.Count == 0;
+            // The same for the send loop (several receive loops): a loop that sent this transport's item during its
+            // datagram waits for the busy flag for the next one rather than queue it, where the send loop would send
+            // it past the one still in this loop's batch.
+            wait = datagram != 0 && Volatile.Read(ref _inlineDatagram) == datagram;
+            return wait || _queue.Reader.Count == 0;
         }
-        datagram = ReceiveLoopLoad.CurrentDatagram;
         if (datagram == 0)
         {
             return false;
         }
-        // Only this thread's datagram matches: written and read by it alone.
-        wait = _inlineDatagram == datagram;
-        return wait || (_worker!.IsAsleepWith(_inbox) && ReceiveLoopLoad.HasSpareTime);
+        // Only this thread's datagram matches. Another receive loop's still in progress (several loops) keeps the mark:
+        // taking it over would let that loop's next item of its datagram go to the worker, past the one in its batch.
+        long owner = Volatile.Read(ref _inlineDatagram);
+        wait = owner == datagram;
+        return wait || (!ReceiveLoopLoad.IsInProgress(owner) && _worker!.IsAsleepWith(_inbox) && ReceiveLoopLoad.HasSpareTime);
     }
 
     /// <summary>
@@ -248,7 +253,8 @@ public sealed class TransportSender
             {
                 if (datagram != 0)
                 {
-                    _inlineDatagram = datagram;
+                    // Written under the busy flag.
+                    Volatile.Write(ref _inlineDatagram, datagram);
                 }
                 _path.Process(item);
             }

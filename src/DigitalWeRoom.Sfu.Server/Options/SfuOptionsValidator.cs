@@ -129,6 +129,7 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
         CheckSpan(errors, "Sfu:Udp:ConsentTimeout", options.Udp.ConsentTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         CheckRange(errors, "Sfu:Udp:DtlsHandshakeNice", options.Udp.DtlsHandshakeNice, 0, 19);
         CheckRange(errors, "Sfu:Udp:ReceiveBufferBytes", options.Udp.ReceiveBufferBytes, 0, 256 * 1024 * 1024);
+        CheckRange(errors, "Sfu:Udp:ReceiveSockets", options.Udp.ReceiveSockets, 0, 16);
         CheckSpan(errors, "Sfu:Limits:IdleTimeout", options.Limits.IdleTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
 
         var limits = options.Limits;

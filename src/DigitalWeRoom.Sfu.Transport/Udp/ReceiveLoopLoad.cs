@@ -27,19 +27,48 @@ public partial struct ReceiveLoopLoad
     [ThreadStatic]
     private static long t_datagram;
 
+    [ThreadStatic]
+    private static int t_slot;
+
+    // Each loop's datagram in progress, one 64-byte line per loop slot (slot 0 unused: "no loop"), so that another
+    // thread can tell whether a datagram is still being processed (IsInProgress). Slots are handed out round-robin;
+    // past 64 live loops two share one, and a datagram overwritten by the other's reads as done.
+    private const int Slots = 64;
+    private const int SlotStride = 8;
+    private static readonly long[] s_inProgress = new long[(Slots + 1) * SlotStride];
+    private static int s_nextSlot;
+
     private long _windowWall;
     private long _windowCpu;
     private int _inWindow;
     private long _datagrams;
     private long _threadBits;
+    private int _slot;
 
     /// <summary>A meter of the calling thread whose first window starts now.</summary>
-    public static ReceiveLoopLoad StartNow() => new()
+    public static ReceiveLoopLoad StartNow()
     {
-        _windowWall = Nanoseconds(ClockMonotonic),
-        _windowCpu = Nanoseconds(ClockThreadCpuTime),
-        _threadBits = (long)Environment.CurrentManagedThreadId << 40,
-    };
+        int slot = (int)((uint)Interlocked.Increment(ref s_nextSlot) % Slots) + 1;
+        t_slot = slot;
+        return new()
+        {
+            _windowWall = Nanoseconds(ClockMonotonic),
+            _windowCpu = Nanoseconds(ClockThreadCpuTime),
+            // Slot (7 bits) | managed thread id (16) | datagram count (40): unique in the process, and positive.
+            _threadBits = ((long)slot << 56) | ((long)(Environment.CurrentManagedThreadId & 0xFFFF) << 40),
+            _slot = slot,
+        };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="datagram"/> (a <see cref="CurrentDatagram"/> of any loop) is still being processed by its
+    /// loop: what it made its thread send may still wait in that thread's <see cref="EgressBatch"/>. False for 0.
+    /// </summary>
+    public static bool IsInProgress(long datagram)
+    {
+        int slot = (int)(datagram >>> 56);
+        return slot is > 0 and <= Slots && Volatile.Read(ref s_inProgress[slot * SlotStride]) == datagram;
+    }
 
     /// <summary>The calling thread is a receive loop that used less than half of its last window's time.</summary>
     public static bool HasSpareTime => t_spare;
@@ -52,12 +81,17 @@ public partial struct ReceiveLoopLoad
     public static long CurrentDatagram => t_datagram;
 
     /// <summary>The loop's receive returned a datagram.</summary>
-    public void Begin() => t_datagram = _threadBits | ++_datagrams;
+    public void Begin()
+    {
+        long datagram = _threadBits | (++_datagrams & ((1L << 40) - 1));
+        t_datagram = datagram;
+        Volatile.Write(ref s_inProgress[_slot * SlotStride], datagram);
+    }
 
     /// <summary>The loop is done with the datagram (its batch sent); every <see cref="Window"/>th one renews the verdict.</summary>
     public void End()
     {
-        t_datagram = 0;
+        Done();
         if (++_inWindow >= Window)
         {
             End(Nanoseconds(ClockMonotonic), Nanoseconds(ClockThreadCpuTime));
@@ -67,7 +101,7 @@ public partial struct ReceiveLoopLoad
     /// <summary>The datagram is done and the window with it, the clocks reading <paramref name="wallNanos"/> and <paramref name="cpuNanos"/> (tests give both).</summary>
     public void End(long wallNanos, long cpuNanos)
     {
-        t_datagram = 0;
+        Done();
         long wall = wallNanos - _windowWall;
         long cpu = cpuNanos - _windowCpu;
         t_spare = cpuNanos >= 0 && _windowCpu >= 0 && cpu * 2 < wall;
@@ -76,11 +110,25 @@ public partial struct ReceiveLoopLoad
         _inWindow = 0;
     }
 
+    private readonly void Done()
+    {
+        t_datagram = 0;
+        if (_slot > 0)
+        {
+            Volatile.Write(ref s_inProgress[_slot * SlotStride], 0);
+        }
+    }
+
     /// <summary>The calling thread stops being a receive loop (tests that borrowed a thread).</summary>
     public static void Leave()
     {
         t_spare = false;
         t_datagram = 0;
+        if (t_slot > 0)
+        {
+            Volatile.Write(ref s_inProgress[t_slot * SlotStride], 0);
+            t_slot = 0;
+        }
     }
 
     /// <summary>clock_gettime(2) of <paramref name="clock"/> in nanoseconds; -1 where unavailable.</summary>

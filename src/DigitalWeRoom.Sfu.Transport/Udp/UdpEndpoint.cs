@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using System.Text;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Dtls;
 using DigitalWeRoom.Sfu.Transport.Ice;
@@ -14,7 +12,7 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// <see cref="WebRtcTransport"/>, found in the <see cref="TransportDirectory"/> this socket shares with the
 /// ICE-TCP port. Sending uses the <see cref="SocketAddress"/> overload (0 B per packet).
 /// </summary>
-public sealed class UdpEndpoint : IIceSocket, IDisposable
+public sealed partial class UdpEndpoint : IIceSocket, IDisposable
 {
     private volatile Socket _socket;
     private readonly Socket[] _sockets;
@@ -23,7 +21,12 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     private readonly TransportDirectory _directory;
     private readonly bool _ownsDirectory;
     private readonly LaneSockets? _laneSockets;
+    // The first socket of each SO_REUSEPORT group whose reception ReusePortSteering pins to its receive sockets.
+    private readonly HashSet<Socket> _steered = [];
     private Thread[]? _receiveThreads;
+    // The port's own receive sockets (the first of _sockets; the per-address ones follow).
+    private readonly int _portSockets;
+
     private volatile bool _disposed;
 
     /// <summary>
@@ -36,15 +39,23 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         IPAddress bind = options.BindAddress;
         int count = OperatingSystem.IsLinux() ? Math.Max(1, options.ReceiveSockets) : 1;
         bool eachAddress = options.BindEachAddress && OperatingSystem.IsLinux() && (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any));
-        bool lanes = options.LaneSendSockets && OperatingSystem.IsLinux() && count == 1;
+        bool lanes = options.LaneSendSockets && OperatingSystem.IsLinux();
         // SO_REUSEPORT (several receive sockets, one per local address, lane send sockets) needs a port no one else
         // holds; port 0 with lanes: the kernel's free port, then bound shared (UdpSockets.BindPort).
         Socket[] sockets = UdpSockets.BindPort(options, bind, options.Port, count,
             shared: count > 1 || eachAddress || lanes, probe: (eachAddress && options.Port != 0) || lanes);
         _sockets = sockets;
+        _portSockets = count;
         _receivedVia = [.. sockets.Select(_ => (IIceSocket)this)];
         _socket = _sockets[0];
-        _laneSockets = lanes ? new LaneSockets(options) : null;
+        // Each remote tuple to one of the receive sockets, never to a lane socket (ReusePortSteering); a kernel that
+        // refuses the program hashes over the group itself, so lanes (which would get datagrams) stay off.
+        bool steer = count > 1 || lanes;
+        if (steer && !UdpSockets.TrySteer(sockets[0], count, _steered))
+        {
+            lanes = false;
+        }
+        _laneSockets = lanes ? new LaneSockets(options, _steered) : null;
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _ownsDirectory = directory is null;
         _directory = directory ?? new TransportDirectory(options);
@@ -64,7 +75,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         if (eachAddress)
         {
             // After the probe, which reads its answers on the wildcard sockets.
-            (_sockets, _receivedVia, AddressSocketsFailed) = UdpSockets.BindEachAddress(this, _sockets, options, count);
+            (_sockets, _receivedVia, AddressSocketsFailed) = UdpSockets.BindEachAddress(this, _sockets, options, count, steer ? _steered : null);
         }
     }
 
@@ -118,13 +129,14 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
     /// <summary>Live transports.</summary>
     public int TransportCount => _directory.TransportCount;
 
-    public long DatagramsReceived => Interlocked.Read(ref _datagramsReceived);
+    public long DatagramsReceived => _datagrams.Sum(Received);
 
-    public long DatagramsSent => _datagramsSent.Sum(0);
+    public long DatagramsSent => _datagrams.Sum(Sent);
 
-    private long _datagramsReceived;
-    // Added by every thread that sends (receive loops, send workers) per batch: per core, so they share no line.
-    private readonly PerCoreCounters _datagramsSent = new(1);
+    private const int Sent = 0, Received = 1;
+    // Added by every thread that sends (receive loops, send workers) per batch and by every receive loop per datagram:
+    // per core, so two loops or a loop and a worker share no line.
+    private readonly PerCoreCounters _datagrams = new(2);
 
     /// <summary>Starts the receive thread (once).</summary>
     public UdpEndpoint Start()
@@ -188,7 +200,7 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         try
         {
             socket.SendTo(datagram, SocketFlags.None, destination);
-            _datagramsSent.Add(0, 1);
+            _datagrams.Add(Sent, 1);
             return true;
         }
         catch (SocketException)
@@ -200,6 +212,9 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
             return false;
         }
     }
+
+    /// <summary>Receive socket <paramref name="index"/> (tests: which one the steering picks).</summary>
+    internal Socket ReceiveSocket(int index) => _sockets[index];
 
     /// <summary>What each receive socket is read as: the port itself, or a <see cref="UdpAddressSocket"/> (tests).</summary>
     internal IReadOnlyList<IIceSocket> ReadVia => _receivedVia;
@@ -222,137 +237,21 @@ public sealed class UdpEndpoint : IIceSocket, IDisposable
         {
             socket = lanes.For(socket, lane);
         }
+        else if (t_loopIndex > 0 && ReferenceEquals(t_loopOf, this) && ReferenceEquals(socket, _socket))
+        {
+            // Receive loop i sends through socket i of the port (same address and port, so the peer sees the same
+            // 5-tuple): two loops do not write one socket's send accounting from two cores per batch.
+            socket = _sockets[t_loopIndex];
+        }
         int sent = batch.SendAll(socket.SafeHandle, count);
-        _datagramsSent.Add(0, sent);
+        _datagrams.Add(Sent, sent);
         if (sent < count)
         {
             Interlocked.Add(ref _sendErrors, count - sent);
         }
     }
 
-    /// <summary>
-    /// Everything the receive loop does with one datagram, callable directly (tests, benchmarks).
-    /// The caller keeps its reference to <paramref name="packet"/> and releases it afterwards;
-    /// listeners that keep the packet AddRef it.
-    /// </summary>
-    public void ProcessDatagram(PooledPacket packet, SocketAddress remote) => ProcessDatagram(packet, remote, this);
-
-    /// <summary>One datagram read from the socket <paramref name="via"/> stands for (STUN answers and new pairs use it).</summary>
-    private void ProcessDatagram(PooledPacket packet, SocketAddress remote, IIceSocket via)
-    {
-        if (packet.Length > PooledPacket.MaxDatagramSize)
-        {
-            Drops.Increment(DropReason.TooLarge);
-            return;
-        }
-        switch (PacketClassifier.Classify(packet.Span))
-        {
-            case PacketKind.Stun:
-                Ice.OnStun(packet.Span, remote, via);
-                break;
-            case PacketKind.Dtls:
-                if (LookupValidated(remote, out WebRtcTransport? dtlsOwner, out TransportTuple tuple))
-                {
-                    dtlsOwner.OnDtlsDatagram(packet, tuple, Drops);
-                }
-                break;
-            case PacketKind.Rtp:
-                if (LookupValidated(remote, out WebRtcTransport? srtpOwner, out _))
-                {
-                    srtpOwner.OnSrtpDatagram(packet);
-                }
-                break;
-            default:
-                Drops.Increment(DropReason.UnknownProtocol);
-                break;
-        }
-    }
-
-    private bool LookupValidated(SocketAddress remote, [NotNullWhen(true)] out WebRtcTransport? owner, out TransportTuple tuple)
-    {
-        if (TransportTuple.TryFrom(remote, out tuple))
-        {
-            return _directory.LookupValidated(tuple, Drops, out owner);
-        }
-        Drops.Increment(DropReason.UnvalidatedAddress);
-        owner = null;
-        return false;
-    }
-
     bool IIceSocket.Send(ReadOnlySpan<byte> packet, SocketAddress remote) => SendTo(packet, remote);
-
-    private void ReceiveLoop(object? state)
-    {
-        int index = (int)state!;
-        EgressBatch.KeepOnThisThread();
-        var remote = new SocketAddress(_sockets[index].AddressFamily);
-        PooledPacket? packet = null;
-        // How busy this loop is: senders of other threads' work send on it instead while it has time to spare.
-        var load = ReceiveLoopLoad.StartNow();
-        while (!_disposed)
-        {
-            packet ??= Pool.Rent();
-            int received;
-            Socket socket = Volatile.Read(ref _sockets[index]);
-            try
-            {
-                received = socket.ReceiveFrom(packet.Buffer.AsSpan(), SocketFlags.None, remote);
-            }
-            catch (Exception) when (!_disposed && socket != Volatile.Read(ref _sockets[index]))
-            {
-                // MoveTo replaced the socket: receive on the new one.
-                continue;
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
-            {
-                Drops.Increment(DropReason.TooLarge);
-                continue;
-            }
-            catch (SocketException) when (!_disposed)
-            {
-                // ICMP errors surface as ConnectionReset/Refused on UDP sockets; keep receiving.
-                continue;
-            }
-            catch (Exception) when (_disposed)
-            {
-                break;
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-            load.Begin();
-            if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnReceived(socket);
-            Interlocked.Increment(ref _datagramsReceived);
-            packet.Length = received;
-            // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
-            using (EgressBatch.Enter())
-            {
-                try
-                {
-                    ProcessDatagram(packet, remote, _receivedVia[index]);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // NOTE: a listener bug must not stop the port for everyone; counted as malformed input.
-                    Drops.Increment(DropReason.Malformed);
-                }
-            }
-            // The batch's sendmmsg included: it is the loop's work too.
-            load.End();
-            if (packet.References == 1)
-            {
-                // Nobody kept it: reuse the same buffer for the next datagram.
-                packet.Length = 0;
-            }
-            else
-            {
-                packet.Release();
-                packet = null;
-            }
-        }
-        packet?.Release();
-    }
 
     /// <summary>
     /// Closes the socket before the transports, so nothing leaves (no DTLS close_notify): the peer sees what

@@ -120,19 +120,39 @@ internal static class UdpSockets
     }
 
     /// <summary>
+    /// Attaches <see cref="ReusePortSteering"/> to the group of <paramref name="first"/> (its first of
+    /// <paramref name="count"/> receive sockets) and adds it to <paramref name="steered"/>; false where the kernel
+    /// refuses the program (then it hashes over the whole group).
+    /// </summary>
+    public static bool TrySteer(Socket first, int count, HashSet<Socket> steered)
+    {
+        try
+        {
+            ReusePortSteering.Attach(first, count);
+            steered.Add(first);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// <see cref="UdpEndpointOptions.BindEachAddress"/>: <paramref name="wildcard"/> (each read as
     /// <paramref name="port"/> itself), then <paramref name="count"/> sockets per local address on the same port, each
     /// read as its <see cref="UdpAddressSocket"/>. An address that cannot be bound is left to the wildcard socket and
-    /// counted in <c>Failed</c>.
+    /// counted in <c>Failed</c>. With <paramref name="steered"/>, each address's group is steered (<see cref="TrySteer"/>).
     /// </summary>
     public static (Socket[] Sockets, IIceSocket[] Via, int Failed) BindEachAddress(
-        UdpEndpoint port, Socket[] wildcard, UdpEndpointOptions options, int count)
+        UdpEndpoint port, Socket[] wildcard, UdpEndpointOptions options, int count, HashSet<Socket>? steered)
     {
         List<Socket> sockets = [.. wildcard];
         List<IIceSocket> via = [.. wildcard.Select(_ => (IIceSocket)port)];
         int failed = 0;
         foreach (IPAddress address in UdpAddressSocket.LocalAddresses(options.BindAddress))
         {
+            int bound = 0;
             for (int i = 0; i < count; i++)
             {
                 try
@@ -140,12 +160,17 @@ internal static class UdpSockets
                     var socket = Bind(options, address, port.LocalEndPoint.Port, reusePort: true);
                     sockets.Add(socket);
                     via.Add(new UdpAddressSocket(port, socket));
+                    bound++;
                 }
                 catch (SocketException)
                 {
                     failed++;
                     break;
                 }
+            }
+            if (steered is not null && bound > 0)
+            {
+                TrySteer(sockets[^bound], bound, steered);
             }
         }
         return ([.. sockets], [.. via], failed);

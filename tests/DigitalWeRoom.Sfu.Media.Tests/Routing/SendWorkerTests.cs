@@ -174,6 +174,21 @@ public sealed class SendWorkerTests
     [ThreadStatic]
     private static long s_wall, s_cpu;
 
+    /// <summary>
+    /// Wakes <paramref name="worker"/> and keeps it awake with an empty ring: it is stuck on a report for
+    /// <paramref name="held"/> (pinned to it), whose busy flag the caller holds until it calls ReleaseBusy.
+    /// </summary>
+    private static void WakeStuckOn(TransportSender held, SendWorker worker)
+    {
+        Assert.True(held.Path.TryAcquireBusy());
+        var poster = new Thread(() => held.TryEnqueue(OutboundItem.ReportTick()));
+        poster.Start();
+        poster.Join();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((worker.IsAsleep || worker.Backlog > 0) && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.False(worker.IsAsleep);
+    }
+
     private static void WaitUntilAsleep(SendWorker worker)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -270,18 +285,57 @@ public sealed class SendWorkerTests
             AsDatagram(ref load, () =>
             {
                 room.Send(1); // sent here: the worker sleeps
-                Assert.True(held.Path.TryAcquireBusy());
-                var poster = new Thread(() => held.TryEnqueue(OutboundItem.ReportTick()));
-                poster.Start();
-                poster.Join();
-                var deadline = DateTime.UtcNow.AddSeconds(20);
-                while ((worker.IsAsleep || worker.Backlog > 0) && DateTime.UtcNow < deadline) Thread.Sleep(1);
-                Assert.False(worker.IsAsleep);
+                WakeStuckOn(held, worker);
                 room.Send(1); // the worker is awake now, but the first packet still waits in this thread's batch
                 held.Path.ReleaseBusy();
             });
             Assert.All(room.Senders, s => Assert.Equal(2, s.Packets));
             Assert.All(room.Senders, s => Assert.Equal(0, s.OutOfOrder));
+            Assert.All(room.Senders, s => Assert.Equal(receiveThread, s.LastThread));
+        }
+        finally
+        {
+            ReceiveLoopLoad.Leave();
+        }
+    }
+
+    [Fact]
+    public void TransportSentInlineByOneLoop_IsNotTakenOverByAnotherLoop_UntilItsDatagramIsDone()
+    {
+        using var room = NewRoom(new SendWorkerOptions { Workers = 2 });
+        var worker = room.Workers.Workers.Single();
+        var held = room.Publisher.Outbound;
+        // Two receive loops (Sfu:Udp:ReceiveSockets 2), each with a slot of its own; the fake clocks of AsDatagram give
+        // each time to spare from its second window on.
+        var load = ReceiveLoopLoad.StartNow();
+        try
+        {
+            AsDatagram(ref load, () => { });
+            AsDatagram(ref load, () => { });
+            WaitUntilAsleep(worker);
+            int receiveThread = Environment.CurrentManagedThreadId;
+            AsDatagram(ref load, () =>
+            {
+                room.Send(1); // sent here, into this loop's batch: the worker sleeps
+                // The other loop, while this datagram is still in progress, forwards to the same subscribers: it must
+                // leave them to the worker, not take the inline mark over from this loop.
+                var other = new Thread(() =>
+                {
+                    var otherLoad = ReceiveLoopLoad.StartNow();
+                    AsDatagram(ref otherLoad, () => { });
+                    AsDatagram(ref otherLoad, () => { });
+                    AsDatagram(ref otherLoad, () => room.Send(1));
+                    ReceiveLoopLoad.Leave();
+                });
+                other.Start();
+                Assert.True(other.Join(TimeSpan.FromSeconds(20)));
+                // The worker awake (stuck on a report for the publisher's transport) for this loop's next packet.
+                WakeStuckOn(held, worker);
+                room.Send(1); // the first packet still waits in this loop's batch: this one must follow it there
+                held.Path.ReleaseBusy();
+            });
+            Assert.All(room.Senders, s => Assert.Equal(3, s.Packets));
+            Assert.All(room.Senders, s => Assert.Equal(0, s.Backwards));
             Assert.All(room.Senders, s => Assert.Equal(receiveThread, s.LastThread));
         }
         finally

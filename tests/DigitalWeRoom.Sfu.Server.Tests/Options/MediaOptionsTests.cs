@@ -94,3 +94,38 @@ public sealed class DtlsHandshakeNiceOptionsTests
         Assert.True(validator.Validate(null, Bind(new() { ["Udp:ReceiveBufferBytes"] = "-1" })).Failed);
     }
 }
+
+/// <summary><c>Sfu:Udp:ReceiveSockets</c>: bound, checked, 0 resolved to one per core (at most 4), handed to the endpoint.</summary>
+public sealed class ReceiveSocketsOptionsTests
+{
+    private static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
+    {
+        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
+        var options = new Server.Options.SfuOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
+        return options;
+    }
+
+    [Fact]
+    public void Configured_count_reaches_the_endpoint_default_1_0_means_one_per_core_up_to_4_and_values_outside_0_to_16_name_the_key()
+    {
+        var validator = new Server.Options.SfuOptionsValidator();
+        var two = Bind(new() { ["Udp:ReceiveSockets"] = "2", ["Udp:BindAddress"] = "127.0.0.1" });
+        Assert.True(validator.Validate(null, two).Succeeded);
+        var announced = new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(two), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        Assert.Equal(2, SfuMediaHostedService.Settings(two, announced, TimeProvider.System).Udp.ReceiveSockets);
+
+        Assert.Equal(1, Bind([]).Udp.ReceiveSockets);
+        var auto = Bind(new() { ["Udp:ReceiveSockets"] = "0" });
+        Assert.True(validator.Validate(null, auto).Succeeded);
+        Assert.Equal(1, auto.Udp.EffectiveReceiveSockets(1));
+        Assert.Equal(2, auto.Udp.EffectiveReceiveSockets(2));
+        Assert.Equal(4, auto.Udp.EffectiveReceiveSockets(16));
+        Assert.Equal(2, two.Udp.EffectiveReceiveSockets(16));
+
+        var tooMany = validator.Validate(null, Bind(new() { ["Udp:ReceiveSockets"] = "17" }));
+        Assert.True(tooMany.Failed);
+        Assert.Contains("Sfu:Udp:ReceiveSockets", tooMany.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, Bind(new() { ["Udp:ReceiveSockets"] = "-1" })).Failed);
+    }
+}
