@@ -205,7 +205,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
             {
                 // Every frame of a layer has the same packet count, and the stamp's sequence counts the layer's packets.
                 int perFrame = (uint)stamp.Layer < (uint)_layerPacketsPerFrame.Length ? _layerPacketsPerFrame[stamp.Layer] : 1;
-                layerLog.Record(new LatePacketLog.Entry(nowTicks, layerLatency, Plan.Index, stamp.Publisher, stamp.Kind, stamp.Layer, (int)(stamp.Sequence % perFrame), stamp.KeyFrame, stamp.Sequence, KernelLatency(stamp.SendTicks)));
+                layerLog.Record(new LatePacketLog.Entry(nowTicks, layerLatency, Plan.Index, stamp.Publisher, stamp.Kind, stamp.Layer, (int)(stamp.Sequence % perFrame), stamp.KeyFrame, stamp.Sequence, KernelLatency(stamp.SendTicks), Environment.CurrentManagedThreadId));
             }
             return;
         }
@@ -213,7 +213,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
         if (LateLog is { } log && latency >= log.ThresholdMicros)
         {
             int position = stamp.Kind == StreamKind.Video && _videoPacketsPerFrame > 0 ? (int)(stamp.Sequence % _videoPacketsPerFrame) : -1;
-            log.Record(new LatePacketLog.Entry(nowTicks, latency, Plan.Index, stamp.Publisher, stamp.Kind, -1, position, stamp.KeyFrame, stamp.Sequence, KernelLatency(stamp.SendTicks)));
+            log.Record(new LatePacketLog.Entry(nowTicks, latency, Plan.Index, stamp.Publisher, stamp.Kind, -1, position, stamp.KeyFrame, stamp.Sequence, KernelLatency(stamp.SendTicks), Environment.CurrentManagedThreadId));
         }
         if (!inWindow) return; // sent before the measured window
         int slot = (stamp.Publisher * 2) + (int)stamp.Kind;
