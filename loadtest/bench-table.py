@@ -121,6 +121,10 @@ if j:
     running_loss = j.get("LossPercentByRoom", {}).get("0")
     absolute(f"join storm: seconds until {storm_n} joins planned within {storm_s} s, 256 at a time (a mass reconnect), were all connected ({j['Connected']} of {j['Planned']} connected)", storm_took, 10.0, "s")
     absolute("join storm: loss % of the meeting already running (room 0, its probes)", running_loss, 0.0, "%")
+    lat = j.get("LatencyMsByRoom", {})
+    storm_p99 = lat.get("1", [None, None])[1]
+    row(f"join storm: latency p99 ms of the meeting already running (room 0, its probes; the storm's room 1: {fmt(storm_p99)} ms)",
+        lat.get("0", [None, None])[1], None, None, None)
 else:
     absolute(f"join storm: seconds until {storm_n} joins planned within {storm_s} s were all connected", None, 10.0, "s")
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The join storm of bench-all.sh on its own, with the counts that say where packets went (issue 16 item 3): a meeting of
-# 6 runs in room 0 while STORM_N subscribers join room 1 within STORM_SECONDS; per run it prints the probes' loss by room,
+# 6 runs in room 0 while STORM_N subscribers join room 1 within STORM_SECONDS; per run it prints the probes' loss and latency by room (running room 0, storm room 1),
 # the server's drops by reason (its /metrics, read just before it stops) and the kernel's drops on the server's UDP
 # port (/proc/net/udp in the namespace: datagrams the receive loop did not read in time). Counts, not timings, so runs
 # on a busy machine compare; RUNS fresh servers in a row.
@@ -37,8 +37,12 @@ import json, os, re, sys
 out, r, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 try:
     j = json.load(open(os.path.join(out, f"storm-{r}.json")))
-    rooms = ", ".join(f"room {k} {v:.3f} %" for k, v in sorted(j.get("LossPercentByRoom", {}).items()))
-    print(f"  connected {j['Connected']}/{j['Planned']} in {j['JoinPhaseSeconds']:.1f} s; probes' loss {j['LossPercent']:.3f} % ({rooms}); p99 {j['LatencyMsP99']:.1f} ms")
+    print(f"  connected {j['Connected']}/{j['Planned']} in {j['JoinPhaseSeconds']:.1f} s; all probes: loss {j['LossPercent']:.3f} %, p99 {j['LatencyMsP99']:.1f} ms")
+    # Room 0 is the meeting already running, room 1 the storm's: each room's own loss and latency during the storm.
+    loss, lat = j.get("LossPercentByRoom", {}), j.get("LatencyMsByRoom", {})
+    for k, name in (("0", "running room"), ("1", "storm room")):
+        p = lat.get(k)
+        print(f"  {name} ({k}): loss {loss.get(k, float('nan')):.3f} %, latency p50/p99 " + (f"{p[0]:.2f}/{p[1]:.2f} ms" if p else "n/a"))
 except (OSError, ValueError, KeyError) as e:
     print(f"  no generator result: {e}")
 drops = {}

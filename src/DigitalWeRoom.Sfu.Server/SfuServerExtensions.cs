@@ -54,6 +54,7 @@ public static class SfuServerExtensions
         });
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<JoinRateLimiter>();
+        services.AddSingleton<Networking.RoomSummaryRateLimiter>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<Networking.OriginPolicy>();
         return services;

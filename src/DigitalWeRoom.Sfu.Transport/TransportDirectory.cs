@@ -47,6 +47,9 @@ public sealed class TransportDirectory : IDisposable
     /// <summary>Checks that arrived before their transport existed (a browser's first checks racing its answer).</summary>
     internal EarlyChecks EarlyChecks { get; }
 
+    /// <summary>Checks held for a transport not yet created, replayed to it, and expired unclaimed, so far (metrics).</summary>
+    public EarlyCheckCounts EarlyCheckCounts => EarlyChecks.Counts;
+
     /// <summary>Host candidates of every socket in the directory, UDP first (SDP answers).</summary>
     public IReadOnlyList<HostCandidate> LocalCandidates => Volatile.Read(ref _candidates);
 

@@ -166,11 +166,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     public void OnRtp(WebRtcTransport transport, PooledPacket packet)
     {
         long now = Stopwatch.GetTimestamp();
-        if (Transport.Diagnostics.PathTrace.Enabled && Transport.Diagnostics.PathTrace.TryStamp(packet.Span, out long sent, out int cls))
-        {
-            Transport.Diagnostics.PathTrace.Record(Transport.Diagnostics.PathTrace.GKernel, cls, sent, Transport.Diagnostics.PathTrace.LastKernel);
-            Transport.Diagnostics.PathTrace.Record(Transport.Diagnostics.PathTrace.GOnRtp, cls, sent, now);
-        }
+        if (Transport.Diagnostics.PathTraceHooks.Enabled) Transport.Diagnostics.PathTraceHooks.OnGeneratorReceived(packet.Span, now);
         OnRtp(packet.Span, now);
     }
 

@@ -48,7 +48,7 @@ internal readonly record struct Progress(TimeSpan Elapsed, TimeSpan Duration, in
 /// Runs one plan against one target: joins participants on schedule (bounded concurrency), paces their media,
 /// makes them leave on schedule, stops everything at the plan's duration and computes the <see cref="RunResult"/>.
 /// </summary>
-internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptions options)
+internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptions options)
 {
     private const string NoServerCount = "the server's forwarded count could not be read: forwarded pkt/s counts the probes' packets only";
 
@@ -290,13 +290,14 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
         var audioLatency = new LatencyHistogram();
         var videoLatency = new LatencyHistogram();
         long expected = 0, lost = 0, duplicates = 0, reordered = 0;
-        var byRoom = new SortedDictionary<int, (long Expected, long Lost)>();
+        var byRoom = new RoomBreakdown();
         double jitterSum = 0;
         int jitterCount = 0, missing = 0;
         var missingList = new List<string>();
         foreach (var s in participants.Where(p => p.Joined && p.Plan.Probe))
         {
             long expectedBefore = expected, lostBefore = lost;
+            var room = byRoom.For(s.Plan.Room);
             foreach (var pubPlan in plan.PublishersFor(s.Plan))
             {
                 var pub = byPublisher[pubPlan.PublisherIndex];
@@ -319,6 +320,7 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                         duplicates += check.WindowDuplicates;
                         reordered += check.WindowReordered;
                         latency.Add(check.Latency);
+                        room.Latency.Add(check.Latency);
                         videoLatency.Add(check.Latency);
                     }
                 }
@@ -336,13 +338,14 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
                     duplicates += stats.Duplicates;
                     reordered += stats.Reordered;
                     latency.Add(stats.Latency);
+                    room.Latency.Add(stats.Latency);
                     (stream.Kind == StreamKind.Audio ? audioLatency : videoLatency).Add(stats.Latency);
                     jitterSum += stats.JitterMicros;
                     jitterCount++;
                 }
             }
-            var room = byRoom.GetValueOrDefault(s.Plan.Room);
-            byRoom[s.Plan.Room] = (room.Expected + expected - expectedBefore, room.Lost + lost - lostBefore);
+            room.Expected += expected - expectedBefore;
+            room.Lost += lost - lostBefore;
         }
         var byPosition = new List<LatencyHistogram>();
         foreach (var positions in participants.Where(p => p.Joined && p.Plan.Probe).Select(p => p.VideoLatencyByPosition).OfType<LatencyHistogram[]>())
@@ -365,7 +368,8 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             MeasuredSeconds = measured,
             Planned = participants.Length,
             Probes = participants.Count(p => p.Plan.Probe),
-            LossPercentByRoom = byRoom.ToDictionary(x => x.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), x => x.Value.Expected == 0 ? 0 : 100.0 * x.Value.Lost / x.Value.Expected),
+            LossPercentByRoom = byRoom.LossPercent(),
+            LatencyMsByRoom = byRoom.LatencyMs(),
             Sinks = participants.Count(p => p.Plan.Sink),
             Connected = participants.Count(p => p.Joined),
             Failed = participants.Count(p => p.Error is not null),
@@ -413,47 +417,5 @@ internal sealed class LoadRunner(ScenarioPlan plan, ILoadTarget target, RunOptio
             LayerSwitchesNotOnKeyFrame = checks.Sum(c => c.Switches.Count(x => !x.AtKeyFrame)),
             LayerSwitchesWithSeqGap = checks.Sum(c => c.Switches.Count(x => !x.SequenceContinuous)),
         };
-    }
-
-    /// <summary>
-    /// Errors that reached participants after they connected (e.g. a server <c>error</c> message), which the join's
-    /// own error list does not see, grouped by message: "N participants (p1, p2, ...): reason".
-    /// </summary>
-    private static IEnumerable<string> ErrorsAfterJoin(SyntheticParticipant[] participants) =>
-        participants.Where(p => p.Joined && p.Error is not null).GroupBy(p => p.Error!)
-            .Select(g => $"{g.Count()} connected participant(s) ({string.Join(", ", g.Take(8).Select(p => p.Plan.Name))}{(g.Count() > 8 ? ", ..." : "")}): {g.Key}");
-
-    /// <summary>The target's drops plus what the server process dropped during the run, keyed "server:reason".</summary>
-    internal static IReadOnlyDictionary<string, long> WithServerProcessDrops(IReadOnlyDictionary<string, long> target,
-        IReadOnlyDictionary<string, long> atStart, IReadOnlyDictionary<string, long> atEnd)
-    {
-        var result = new Dictionary<string, long>(target);
-        foreach (var (reason, end) in atEnd)
-        {
-            long during = end - atStart.GetValueOrDefault(reason);
-            if (during > 0) result["server:" + reason] = during;
-        }
-        return result;
-    }
-
-    /// <summary>Kernel drops on these participants' media sockets (whole run; /proc/net/udp, -1 where unreadable).</summary>
-    private static long SocketDrops(IEnumerable<SyntheticParticipant> who)
-    {
-        var drops = ProcessSampler.UdpSocketDropsByPort();
-        if (drops is null) return -1;
-        return who.Where(p => p.LocalPort > 0).Sum(p => drops.GetValueOrDefault(p.LocalPort));
-    }
-
-    private static double ReadLoadAverage()
-    {
-        try
-        {
-            string text = File.ReadAllText("/proc/loadavg");
-            return double.Parse(text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return double.NaN;
-        }
     }
 }

@@ -34,6 +34,8 @@ internal sealed record RunResult
     public required double LossPercent { get; init; }
     /// <summary>Loss measured on each room's probes (room number → %), e.g. a running meeting during a join storm.</summary>
     public IReadOnlyDictionary<string, double> LossPercentByRoom { get; init; } = new Dictionary<string, double>();
+    /// <summary>Latency p50 and p99 (ms) of each room's probes over the same window: in a join storm, room 0 is the running meeting, room 1 the storm's.</summary>
+    public IReadOnlyDictionary<string, double[]> LatencyMsByRoom { get; init; } = new Dictionary<string, double[]>();
     public required long Duplicates { get; init; }
     public required long Reordered { get; init; }
     public required long ServerForwardedPackets { get; init; }

@@ -11,10 +11,11 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// </summary>
 public sealed class MediaCounters
 {
-    private long _receivedPackets;
-    // Forwarded packets (0) and bytes (1), per core: the receive loop and the send workers count every packet on
-    // different cores, and one shared line would bounce between them per packet.
-    private readonly PerCoreCounters _forwarded = new(2);
+    // Forwarded packets (0) and bytes (1), and received packets (2), per core: the receive loop and the send workers
+    // count every packet on different cores, and one shared line would bounce between them per packet. Received was a
+    // plain field beside the references every send reads (this counter set, Telemetry), so each packet the receive
+    // loop counted took that line from the send worker's core.
+    private readonly PerCoreCounters _forwarded = new(3);
     private long _rtcpSent;
     private long _keyFrameRequestsSent;
     private long _keyFrameRequestsThrottled;
@@ -45,7 +46,7 @@ public sealed class MediaCounters
 
     private IMediaTelemetry? _telemetry;
 
-    public long ReceivedPackets => Volatile.Read(ref _receivedPackets);
+    public long ReceivedPackets => _forwarded.Sum(2);
 
     /// <summary>RTP packets handed to a subscriber transport (after rewrite), and their bytes before SRTP.</summary>
     public long ForwardedPackets => _forwarded.Sum(0);
@@ -132,7 +133,7 @@ public sealed class MediaCounters
 
     internal void OnKeyFrameCacheReplay() => Interlocked.Increment(ref _keyFrameCacheReplays);
 
-    internal void OnReceived() => Interlocked.Increment(ref _receivedPackets);
+    internal void OnReceived() => _forwarded.Add(2, 1);
 
     internal void OnForwarded(int bytes) => _forwarded.Add(0, 1, 1, bytes);
 

@@ -208,7 +208,7 @@ public sealed class Router : IDisposable, IAsyncDisposable
     public void OnRtp(MediaTransport from, PooledPacket packet)
     {
         Counters.OnReceived();
-        if (Transport.Diagnostics.PathTrace.Enabled) Transport.Diagnostics.PathTrace.OnRouted(packet.Span);
+        if (Transport.Diagnostics.PathTraceHooks.Enabled) Transport.Diagnostics.PathTraceHooks.OnRouted(packet.Span);
         long now = Time.GetTimestamp();
         if (packet.ReceivedAt == 0)
         {

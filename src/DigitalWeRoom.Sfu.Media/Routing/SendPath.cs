@@ -266,7 +266,7 @@ internal sealed class SendPath
         {
             RewriteVp8(scratch[..length], item.Vp8PictureId, item.Vp8Tl0PicIdx);
         }
-        if (Transport.Diagnostics.PathTrace.Enabled) Transport.Diagnostics.PathTrace.OnSend(scratch[..length], _sender.SentByWorker);
+        if (Transport.Diagnostics.PathTraceHooks.Enabled) Transport.Diagnostics.PathTraceHooks.OnSend(scratch[..length], _sender.SentByWorker);
         long sendTime = _time.GetTimestamp();
         _owner.Bandwidth.TryStamp(scratch[..length], MediaClock.Convert(sendTime, _time.TimestampFrequency, 1_000_000));
         // The item's reference becomes the retransmission buffer's (no AddRef here and Release after the send).

@@ -42,7 +42,10 @@ public sealed class SendWorker : IDisposable
     private volatile bool _stopping;
     private long _dropped;
     private long _wakeUps;
-    private long _backlog;
+    // The inboxes created here (copy-on-write: added and removed under the lock, read without it): what is waiting
+    // is counted by each inbox's own ring, never by a counter of the worker's that every post would write.
+    private WorkerInbox[] _inboxes = [];
+    private readonly Lock _inboxGate = new();
     private readonly TimeProvider _time;
     private readonly long _newcomerTicks;
     // Inboxes with items: those of established transports take turns first, newcomers' get what is left.
@@ -80,8 +83,20 @@ public sealed class SendWorker : IDisposable
     /// <summary>Items each pinned transport's inbox holds before it drops its oldest.</summary>
     public int InboxCapacity { get; }
 
-    /// <summary>Items waiting in the inboxes of the transports pinned here (not yet taken by the thread).</summary>
-    public int Backlog => (int)Math.Max(0, Interlocked.Read(ref _backlog));
+    /// <summary>
+    /// Items waiting in the inboxes of the transports pinned here (not yet taken by the thread): the sum of the
+    /// inboxes' own counts, read for metrics, tests and benchmarks only. A worker-wide counter written by every post
+    /// put one more cache line, written by both the posting receive loop's core and the worker's, on every packet.
+    /// </summary>
+    public int Backlog
+    {
+        get
+        {
+            int total = 0;
+            foreach (var inbox in Volatile.Read(ref _inboxes)) total += inbox.Count;
+            return total;
+        }
+    }
 
     /// <summary>Entries processed so far.</summary>
     public long Processed => Volatile.Read(ref _line.Processed);
@@ -99,15 +114,36 @@ public sealed class SendWorker : IDisposable
     public long WakeUps => Interlocked.Read(ref _wakeUps);
 
     /// <summary>A new inbox for a transport pinned here: a newcomer for the newcomer period from its first item.</summary>
-    internal WorkerInbox CreateInbox(SendPath path) => new(path, InboxCapacity, _newcomerTicks);
+    internal WorkerInbox CreateInbox(SendPath path)
+    {
+        var inbox = new WorkerInbox(path, InboxCapacity, _newcomerTicks);
+        lock (_inboxGate)
+        {
+            _inboxes = [.. _inboxes, inbox];
+        }
+        return inbox;
+    }
+
+    /// <summary>The transport of <paramref name="inbox"/> closed: its items no longer count in <see cref="Backlog"/>.</summary>
+    internal void RemoveInbox(WorkerInbox inbox)
+    {
+        lock (_inboxGate)
+        {
+            _inboxes = Array.FindAll(_inboxes, other => other != inbox);
+        }
+    }
+
+    /// <summary>The thread sleeps (it flushed its batch before), for tests.</summary>
+    internal bool IsAsleep => Volatile.Read(ref _sleeping) == 1 && !_stopping;
 
     /// <summary>
-    /// Asleep with nothing queued: everything posted before has been sent (the thread flushes its batch before it
-    /// sleeps), so the caller may send for a transport pinned here itself without overtaking anything in an inbox.
-    /// The backlog is read first: if the worker's last decrement (after it sent) is seen, so is the
+    /// Asleep with nothing of <paramref name="inbox"/>'s transport queued: everything posted for it before has been
+    /// sent (the thread flushes its batch before it sleeps), so the caller may send for that transport itself without
+    /// overtaking one of its items. Other transports' inboxes do not matter: their order is their own. The inbox's
+    /// ring is read first: if the worker's dequeue of its last item (taken before it was sent) is seen, so is the
     /// <c>_sleeping = 0</c> written before it, and a 1 read after that is the thread's next sleep, after the flush.
     /// </summary>
-    internal bool IsAsleep => Interlocked.Read(ref _backlog) == 0 && Volatile.Read(ref _sleeping) == 1 && !_stopping;
+    internal bool IsAsleepWith(WorkerInbox inbox) => inbox.Ring.IsEmpty && IsAsleep;
 
     /// <summary>Any thread: hands one item to this worker; the sender takes care of releasing a dropped one.</summary>
     internal void Post(WorkerInbox inbox, in OutboundItem item)
@@ -118,14 +154,12 @@ public sealed class SendWorker : IDisposable
             inbox.Path.OnDroppedFromWorker(item, DropReason.NotConnected);
             return;
         }
-        Interlocked.Increment(ref _backlog);
         while (!inbox.Ring.TryEnqueue(item))
         {
             // This transport's budget is full: its own oldest item goes (newer media is worth more than older), no
             // other transport's.
             if (inbox.Ring.TryDequeue(out var oldItem))
             {
-                Interlocked.Decrement(ref _backlog);
                 Interlocked.Increment(ref _dropped);
                 inbox.CountOverflow();
                 inbox.Path.OnDroppedFromWorker(oldItem, DropReason.QueueOverflow);
@@ -204,14 +238,13 @@ public sealed class SendWorker : IDisposable
             {
                 // Cleared before the items are taken: a post after this links the inbox again, none is missed.
                 Interlocked.Exchange(ref inbox.Scheduled, 0);
-                // The turn's items are taken out first and the backlog counted down before they are sent, so
-                // Backlog 0 says every item was taken (IsAsleep's protocol), with one atomic per turn, not per item.
+                // The turn's items are taken out of the ring before they are sent, so an empty ring says every item
+                // was taken (IsAsleepWith's protocol).
                 int served = 0;
                 while (served < Quantum && inbox.Ring.TryDequeue(out _turn[served]))
                 {
                     served++;
                 }
-                Interlocked.Add(ref _backlog, -served);
                 for (int i = 0; i < served; i++)
                 {
                     inbox.Path.RunOnWorker(_turn[i]);
@@ -251,7 +284,6 @@ public sealed class SendWorker : IDisposable
         {
             while (inbox.Ring.TryDequeue(out var item))
             {
-                Interlocked.Decrement(ref _backlog);
                 inbox.Path.OnDroppedFromWorker(item, DropReason.NotConnected);
             }
         }

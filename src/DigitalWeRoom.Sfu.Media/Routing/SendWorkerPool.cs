@@ -85,6 +85,17 @@ public sealed class SendWorkerPool : IDisposable
     /// <summary>Items the workers sent.</summary>
     public long Processed => _workers.Sum(w => w.Processed);
 
+    /// <summary>Items the workers dropped, oldest first, because one transport's inbox was full (all transports; metrics).</summary>
+    public long QueueOverflows
+    {
+        get
+        {
+            long total = 0;
+            foreach (var worker in _workers) total += worker.Dropped;
+            return total;
+        }
+    }
+
     /// <summary>Items waiting in all workers' inboxes.</summary>
     public int Backlog
     {

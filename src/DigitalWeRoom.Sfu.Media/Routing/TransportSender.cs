@@ -104,18 +104,13 @@ public sealed class TransportSender
             _counters.Drops.Increment(DropReason.NotConnected);
             return false;
         }
-        if (_inbox is { } inbox)
+        if (_inline && MaySendInline(out bool wait, out long datagram) && TrySendInline(item, hasItem: true, wait, datagram))
         {
-            if (_inline && TrySendForWorker(_worker!, item))
-            {
-                return true;
-            }
-            _worker!.Post(inbox, item);
             return true;
         }
-        // Inline only behind an empty queue, so items of one producer never overtake each other.
-        if (_inline && _queue.Reader.Count == 0 && TryProcessInline(item))
+        if (_inbox is { } inbox)
         {
+            _worker!.Post(inbox, item);
             return true;
         }
         if (_queue.Writer.TryWrite(item))
@@ -125,7 +120,7 @@ public sealed class TransportSender
                 // Behind a backlog (a timer's item held the sender a moment ago): this thread sends it now, in order,
                 // rather than leave it to the send loop, a thread-pool task that a storm of joins (signaling, JSON,
                 // SDP on the same pool) kept waiting for seconds while this transport's queue overflowed.
-                TryDrainInline();
+                TrySendInline(default, hasItem: false, wait: false, datagram: 0);
             }
             return true;
         }
@@ -183,6 +178,10 @@ public sealed class TransportSender
         if (!_completed)
         {
             _workers?.Unassign(_worker);
+            if (_inbox is not null)
+            {
+                _worker!.RemoveInbox(_inbox);
+            }
         }
         _completed = true;
         _queue.Writer.TryComplete();
@@ -198,72 +197,69 @@ public sealed class TransportSender
         _path.ReleasePaced();
     }
 
-    /// <summary>Sends up to <see cref="InlineDrainLimit"/> queued items on the calling thread if nobody is sending for this transport.</summary>
-    private void TryDrainInline()
-    {
-        if (!_path.TryAcquireBusy())
-        {
-            return;
-        }
-        try
-        {
-            var reader = _queue.Reader;
-            for (int i = 0; i < InlineDrainLimit && reader.TryRead(out var item); i++)
-            {
-                _path.Process(item);
-            }
-        }
-        finally
-        {
-            _path.ReleaseBusy();
-        }
-    }
-
     /// <summary>
-    /// A receive loop with time to spare sends for a sleeping worker itself, in the loop's <c>sendmmsg</c>: at a small
-    /// meeting's rates waking the worker costs more than the sends (a futex call here, two context switches there,
-    /// per datagram). Once it has sent for this transport during a datagram it keeps doing so until the datagram is
-    /// done (waiting for the busy flag if need be): a later item of that datagram posted to a worker woken meanwhile
-    /// would overtake the one still in the loop's batch. False: post it.
+    /// The inline policy, all of it: whether the calling thread may send an item of this transport itself.
+    /// <list type="bullet">
+    /// <item>Not pinned to a worker: when its queue is empty, so items of one producer never overtake each other.</item>
+    /// <item>Pinned to a worker: only a receive loop (a <paramref name="datagram"/> is current), and only when it has
+    /// time to spare and the worker sleeps with nothing of this transport queued — at a small meeting's rates waking
+    /// the worker costs more than the sends (a futex call here, two context switches there, per datagram). Once the
+    /// loop has sent for this transport during a datagram it keeps doing so until the datagram is done, waiting for the
+    /// busy flag if need be (<paramref name="wait"/>): the datagram it sent waits in the loop's <c>sendmmsg</c> batch,
+    /// and a later item posted to a worker woken meanwhile would overtake it.</item>
+    /// </list>
     /// </summary>
-    private bool TrySendForWorker(SendWorker worker, in OutboundItem item)
+    private bool MaySendInline(out bool wait, out long datagram)
     {
-        long datagram = ReceiveLoopLoad.CurrentDatagram;
+        wait = false;
+        datagram = 0;
+        if (_inbox is null)
+        {
+            return _queue.Reader.Count == 0;
+        }
+        datagram = ReceiveLoopLoad.CurrentDatagram;
         if (datagram == 0)
         {
             return false;
         }
-        if (_inlineDatagram == datagram)
+        // Only this thread's datagram matches: written and read by it alone.
+        wait = _inlineDatagram == datagram;
+        return wait || (_worker!.IsAsleepWith(_inbox) && ReceiveLoopLoad.HasSpareTime);
+    }
+
+    /// <summary>
+    /// Sends on the calling thread, as the single sender of the moment (the send path's busy flag: taken if free, or
+    /// waited for when <paramref name="wait"/>; false when busy): the item if <paramref name="hasItem"/>, else up to
+    /// <see cref="InlineDrainLimit"/> items queued behind a backlog.
+    /// </summary>
+    private bool TrySendInline(in OutboundItem item, bool hasItem, bool wait, long datagram)
+    {
+        if (wait)
         {
             _path.AcquireBusy();
         }
-        else if (!worker.IsAsleep || !ReceiveLoopLoad.HasSpareTime || !_path.TryAcquireBusy())
+        else if (!_path.TryAcquireBusy())
         {
             return false;
         }
         try
         {
-            // Only this thread's datagram matches: written and read by it alone.
-            _inlineDatagram = datagram;
-            _path.Process(item);
-        }
-        finally
-        {
-            _path.ReleaseBusy();
-        }
-        return true;
-    }
-
-    /// <summary>Processes the item on the calling thread if nobody is sending for this transport; false if busy.</summary>
-    private bool TryProcessInline(in OutboundItem item)
-    {
-        if (!_path.TryAcquireBusy())
-        {
-            return false;
-        }
-        try
-        {
-            _path.Process(item);
+            if (hasItem)
+            {
+                if (datagram != 0)
+                {
+                    _inlineDatagram = datagram;
+                }
+                _path.Process(item);
+            }
+            else
+            {
+                var reader = _queue.Reader;
+                for (int i = 0; i < InlineDrainLimit && reader.TryRead(out var queued); i++)
+                {
+                    _path.Process(queued);
+                }
+            }
         }
         finally
         {

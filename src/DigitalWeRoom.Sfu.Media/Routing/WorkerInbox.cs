@@ -1,3 +1,5 @@
+using DigitalWeRoom.Sfu.Transport.Buffers;
+
 namespace DigitalWeRoom.Sfu.Media.Routing;
 
 /// <summary>
@@ -12,7 +14,7 @@ namespace DigitalWeRoom.Sfu.Media.Routing;
 /// </summary>
 internal sealed class WorkerInbox
 {
-    private readonly SendRing _ring;
+    private readonly BoundedRing<OutboundItem> _ring;
     private long _overflows;
 
     // 1 while the inbox is on its worker's ready list (or being taken off it): a post that sets it links the inbox.
@@ -30,7 +32,7 @@ internal sealed class WorkerInbox
     internal WorkerInbox(SendPath path, int capacity, long newcomerTicks)
     {
         Path = path;
-        _ring = new SendRing(capacity);
+        _ring = new BoundedRing<OutboundItem>(capacity);
         _newcomerTicks = newcomerTicks;
         _established = newcomerTicks <= 0;
     }
@@ -65,7 +67,7 @@ internal sealed class WorkerInbox
 
     internal SendPath Path { get; }
 
-    internal SendRing Ring => _ring;
+    internal BoundedRing<OutboundItem> Ring => _ring;
 
     /// <summary>Items waiting (a snapshot).</summary>
     internal int Count => _ring.Count;

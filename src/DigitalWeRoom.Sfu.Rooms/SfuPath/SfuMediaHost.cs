@@ -39,6 +39,9 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
         _sendWorkers = new SendWorkerPool(new SendWorkerOptions { Workers = settings.SendWorkers });
     }
 
+    /// <summary>The send workers every room of this host shares (metrics read their queue overflows).</summary>
+    public SendWorkerPool SendWorkerPool => _sendWorkers;
+
     /// <summary>The directory of transports once the ports are bound (metrics read it; null before).</summary>
     public TransportDirectory? BoundDirectory
     {

@@ -1,7 +1,5 @@
 using DigitalWeRoom.Sfu.Rooms;
 using DigitalWeRoom.Sfu.Rooms.Signaling;
-using DigitalWeRoom.Sfu.Server.Options;
-using Microsoft.Extensions.Options;
 
 namespace DigitalWeRoom.Sfu.Server.Endpoints;
 
@@ -15,8 +13,7 @@ internal static class RoomSummaryEndpoint
 {
     public static void MapRoomSummary(this WebApplication app)
     {
-        var limiter = new Networking.PerClientRateLimiter(app.Services.GetRequiredService<IOptions<SfuOptions>>().Value.Page.SummariesPerIpPerMinute, app.Services.GetRequiredService<TimeProvider>());
-        app.Lifetime.ApplicationStopped.Register(limiter.Dispose);
+        var limiter = app.Services.GetRequiredService<Networking.RoomSummaryRateLimiter>();
         app.MapGet("/api/rooms/{room}/summary", (string room, HttpContext context, RoomRegistry rooms, Auth.IJoinAuthorizer authorizer) =>
         {
             context.Response.Headers.CacheControl = "no-store";

@@ -154,7 +154,7 @@ internal sealed class TelemetryMediaSessionFactory(IMediaSessionFactory inner, T
 
 /// <summary>
 /// Reports the shared media UDP socket to readiness (<see cref="MediaSocketState"/>) and registers its
-/// drop counters. A port that cannot be bound is retried every few seconds; the node is not ready meanwhile.
+/// drop counters, its directory's early ICE checks and the host's send worker overflows. A port that cannot be bound is retried every few seconds; the node is not ready meanwhile.
 /// </summary>
 internal sealed class MediaSocketTelemetry(IServiceProvider services, MediaSocketState state, TelemetrySources sources,
     TimeProvider time, ILogger<MediaSocketTelemetry> logger) : BackgroundService
@@ -169,12 +169,14 @@ internal sealed class MediaSocketTelemetry(IServiceProvider services, MediaSocke
         }
 
         state.ReportStarting();
+        using var workers = sources.Add(new SendWorkerCapacity(host.SendWorkerPool));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var endpoint = state.Track(() => host.Endpoint, e => e.LocalEndPoint);
                 using (sources.Add(endpoint.Drops))
+                using (sources.Add(new EarlyCheckCapacity(endpoint.Directory)))
                 {
                     await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
                 }

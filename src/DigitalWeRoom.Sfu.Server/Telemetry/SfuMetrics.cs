@@ -145,6 +145,8 @@ public sealed class SfuMetrics : IDisposable
         transport.CreateObservableCounter("sfu_consent_expiries", () => _tags.Tagged(_sources.ReadTraffic().ConsentExpiries + Volatile.Read(ref _consentExpiries)),
             description: "Transports closed because ICE consent expired (RFC 7675).");
 
+        CapacityMetrics.Register(media, transport, signaling, _tags, sources);
+
         // Signaling.
         signaling.CreateObservableCounter("sfu_signaling_dropped", ObserveSignalingDrops,
             description: "Signaling messages not handled, by reason (malformed, invalid, too_large, rate_limited, not_joined, slow_client).");

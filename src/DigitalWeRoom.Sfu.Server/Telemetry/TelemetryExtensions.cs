@@ -99,6 +99,16 @@ public static class TelemetryExtensions
 
         // Created now so the meters exist before the first scrape.
         app.Services.GetRequiredService<SfuMetrics>();
+        var sources = app.Services.GetRequiredService<TelemetrySources>();
+        if (app.Services.GetService<Networking.RoomSummaryRateLimiter>() is { } summaries)
+        {
+            sources.Add(new LimiterCapacity(summaries, roomSummaries: true));
+        }
+
+        if (app.Services.GetService<Signaling.JoinRateLimiter>() is { } joins)
+        {
+            sources.Add(new LimiterCapacity(joins, roomSummaries: false));
+        }
         if (options.MetricsEnabled)
         {
             // Admin-only once keys or an admin key are configured (Prometheus: `authorization: credentials: ...`),

@@ -7,7 +7,7 @@ namespace DigitalWeRoom.Sfu.Server.Telemetry;
 /// counters. A source that goes away (a room closes) has its last values folded into a retired
 /// total, so exported counters never go backwards.
 /// </summary>
-public sealed class TelemetrySources
+public sealed partial class TelemetrySources
 {
     private readonly Lock _lock = new();
     private readonly List<ITrafficSource> _traffic = [];
@@ -21,43 +21,32 @@ public sealed class TelemetrySources
     internal DropCounters ServerDrops { get; } = new();
 
     /// <summary>Registers a traffic source until the returned handle is disposed.</summary>
-    public IDisposable Add(ITrafficSource source)
-    {
-        lock (_lock)
-        {
-            _traffic.Add(source);
-        }
-
-        return new Registration(() =>
-        {
-            lock (_lock)
-            {
-                if (_traffic.Remove(source))
-                {
-                    source.AddTo(_retiredTraffic);
-                }
-            }
-        });
-    }
+    public IDisposable Add(ITrafficSource source) => Register(_traffic, source, static (s, self) => s.AddTo(self._retiredTraffic));
 
     /// <summary>Registers drop counters (of an endpoint, a router) until the returned handle is disposed.</summary>
-    internal IDisposable Add(DropCounters counters)
+    internal IDisposable Add(DropCounters counters) => Register(_drops, counters, static (c, self) =>
+    {
+        for (var i = 1; i < self._retiredDrops.Length; i++)
+        {
+            self._retiredDrops[i] += c.Get((DropReason)i);
+        }
+    });
+
+    /// <summary>Adds <paramref name="item"/> to <paramref name="list"/>; disposing the handle removes it and folds its last values into the retired totals.</summary>
+    private Registration Register<T>(List<T> list, T item, Action<T, TelemetrySources> retire)
     {
         lock (_lock)
         {
-            _drops.Add(counters);
+            list.Add(item);
         }
 
         return new Registration(() =>
         {
             lock (_lock)
             {
-                if (_drops.Remove(counters))
+                if (list.Remove(item))
                 {
-                    for (var i = 1; i < _retiredDrops.Length; i++)
-                    {
-                        _retiredDrops[i] += counters.Get((DropReason)i);
-                    }
+                    retire(item, this);
                 }
             }
         });

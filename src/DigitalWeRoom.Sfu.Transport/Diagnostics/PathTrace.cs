@@ -14,8 +14,10 @@ namespace DigitalWeRoom.Sfu.Transport.Diagnostics;
 /// class (audio; video by packet position in its frame, <c>DWR_PATH_TRACE_PPF</c> packets per frame, default 5) are
 /// printed as <c>PATHTRACE</c> lines to stderr every 5 s and at exit. Off (the default), every hook is one test of a
 /// static readonly field the JIT folds away, and nothing is allocated.
+/// Internal: other assemblies reach it only through <see cref="PathTraceHooks"/> (the router, the send path, the load
+/// generator), so no caller outside Transport can index the histograms or ioctl a socket.
 /// </summary>
-public static partial class PathTrace
+internal static partial class PathTrace
 {
     public static readonly bool Enabled = Environment.GetEnvironmentVariable("DWR_PATH_TRACE") == "1";
     public static readonly int PacketsPerFrame = int.TryParse(Environment.GetEnvironmentVariable("DWR_PATH_TRACE_PPF"), out int p) && p is > 0 and < 64 ? p : 5;

@@ -27,6 +27,7 @@ internal sealed class EarlyChecks
     private int _next;
     private long _held;
     private long _replayed;
+    private long _expired;
 
     public EarlyChecks(TimeProvider time) => _time = time;
 
@@ -35,6 +36,12 @@ internal sealed class EarlyChecks
 
     /// <summary>Held checks handed to a transport's responder so far.</summary>
     public long Replayed => Interlocked.Read(ref _replayed);
+
+    /// <summary>Held checks never replayed: overwritten by a newer one while unclaimed, or too old when their transport came.</summary>
+    public long Expired => Interlocked.Read(ref _expired);
+
+    /// <summary>All three counts at once (metrics).</summary>
+    public EarlyCheckCounts Counts => new(Held, Replayed, Expired);
 
     /// <summary>Keeps a copy of one check for <paramref name="localUfrag"/>; false when it cannot be held (too large).</summary>
     public bool TryHold(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> localUfrag, SocketAddress remote, IIceSocket socket, bool tcp)
@@ -49,7 +56,11 @@ internal sealed class EarlyChecks
             Slot slot = _slots[_next] ??= new Slot();
             _next = (_next + 1) % Capacity;
             // The check it overwrites was never claimed: now it is a drop, counted where it arrived.
-            slot.Socket?.Drops.Increment(DropReason.StunUnknownUsername);
+            if (slot.Socket is { } unclaimed)
+            {
+                unclaimed.Drops.Increment(DropReason.StunUnknownUsername);
+                Interlocked.Increment(ref _expired);
+            }
             datagram.CopyTo(slot.Datagram);
             slot.Length = datagram.Length;
             localUfrag.CopyTo(slot.Ufrag);
@@ -84,6 +95,7 @@ internal sealed class EarlyChecks
                 if (_time.GetElapsedTime(slot.At, now) > MaxAge)
                 {
                     slot.Socket.Drops.Increment(DropReason.StunUnknownUsername);
+                    Interlocked.Increment(ref _expired);
                 }
                 else
                 {

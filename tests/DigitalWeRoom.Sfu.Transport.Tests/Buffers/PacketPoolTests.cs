@@ -63,6 +63,22 @@ public class PacketPoolTests
     }
 
     [Fact]
+    public void Per_core_stripes_start_on_128_byte_boundaries_of_their_own()
+    {
+        // Any of a few instances (their arrays land at different addresses): no stripe shares a line, or a line pair
+        // the prefetcher fetches together, with another core's.
+        for (int n = 0; n < 8; n++)
+        {
+            var counters = new PerCoreCounters(8);
+            for (int stripe = 1; stripe <= 16; stripe++)
+            {
+                Assert.Equal(0, counters.StripeAddress(stripe) & 127);
+                if (stripe > 1) Assert.Equal(128, counters.StripeAddress(stripe) - counters.StripeAddress(stripe - 1));
+            }
+        }
+    }
+
+    [Fact]
     public void Pool_retains_at_most_its_bound()
     {
         var pool = new PacketPool(maxRetained: 2);
@@ -71,5 +87,22 @@ public class PacketPoolTests
         Assert.Equal(0, pool.Outstanding);
         _ = Enumerable.Range(0, 5).Select(_ => pool.Rent()).ToList();
         Assert.Equal(8, pool.Allocated); // 5, then 2 reused + 3 new
+    }
+
+    [Fact]
+    public void Returning_more_packets_than_ever_before_allocates_nothing_up_to_the_bound()
+    {
+        // A send worker that fell behind returns a new high of packets at once (issue 16: 33,024 B, a 2,048-slot
+        // queue segment, in a 2-core forward-bench round): the idle ring was made with the pool.
+        var pool = new PacketPool(maxRetained: 4096);
+        var packets = Enumerable.Range(0, 4096).Select(_ => pool.Rent()).ToArray();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var packet in packets) packet.Release();
+        for (int i = 0; i < packets.Length; i++) packets[i] = pool.Rent();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(4096, pool.Allocated);
+        Assert.Equal(4096, pool.Outstanding);
     }
 }

@@ -49,4 +49,36 @@ public sealed class PathTraceTests
         PathTrace.Record(PathTrace.Kernel, 0, 0, 1_000);
         PathTrace.OnFlush();
     }
+
+    [Fact]
+    public void Only_the_narrow_hooks_are_public_the_histograms_and_the_socket_ioctl_are_not()
+    {
+        // The hooks sit on the shipped receive and send paths: outside Transport only the four members of
+        // PathTraceHooks are reachable (no stage index, no socket handle from another assembly).
+        Assert.False(typeof(PathTrace).IsPublic);
+        var exported = typeof(PathTrace).Assembly.GetExportedTypes().Where(t => t.Namespace == typeof(PathTrace).Namespace);
+        Assert.Equal([typeof(PathTraceHooks)], exported);
+        var members = typeof(PathTraceHooks).GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
+            .Select(m => m.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(["Enabled", "OnGeneratorReceived", "OnRouted", "OnSend"], members);
+        // Off: a static readonly field, so the JIT folds every `if (Enabled)` away.
+        var enabled = typeof(PathTraceHooks).GetField(nameof(PathTraceHooks.Enabled))!;
+        Assert.True(enabled.IsInitOnly && enabled.IsStatic);
+        Assert.False(PathTraceHooks.Enabled);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(39)]
+    [InlineData(40)]
+    [InlineData(1500)]
+    public void Hooks_take_any_bytes_without_throwing(int length)
+    {
+        var bytes = new byte[length];
+        Array.Fill(bytes, (byte)0xFF);
+        PathTraceHooks.OnGeneratorReceived(bytes, 1);
+        PathTraceHooks.OnRouted(bytes);
+        PathTraceHooks.OnSend(bytes, byWorker: true);
+        Assert.False(PathTrace.TryStamp(bytes, out _, out _));
+    }
 }

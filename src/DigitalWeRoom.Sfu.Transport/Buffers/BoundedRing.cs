@@ -1,23 +1,22 @@
 using System.Runtime.InteropServices;
 
-namespace DigitalWeRoom.Sfu.Media.Routing;
+namespace DigitalWeRoom.Sfu.Transport.Buffers;
 
 /// <summary>
-/// A bounded lock-free ring of one transport's items waiting for its <see cref="SendWorker"/> (its
-/// <see cref="WorkerInbox"/>): any thread enqueues, the worker dequeues, and an enqueuer that finds it full takes the
-/// oldest item out itself (drop oldest). It is Vyukov's bounded MPMC queue: each cell carries a sequence number that
-/// says whose turn it is, so a full or empty ring is seen without a lock and nothing is allocated after construction.
-/// Multi-consumer because the drop-oldest enqueuer competes with the worker for the head; items still leave in the
-/// order they were enqueued.
+/// A bounded lock-free FIFO ring: Vyukov's bounded MPMC queue. Each cell carries a sequence number that says whose
+/// turn it is, so a full or empty ring is seen without a lock and nothing is allocated after construction (a
+/// <c>ConcurrentQueue</c> allocates a segment twice as large whenever its count reaches a new high, on whichever thread
+/// enqueues). Used for a transport's items waiting in its send worker (any thread enqueues, the worker dequeues, an
+/// enqueuer that finds it full takes the oldest out itself) and for a <see cref="PacketPool"/>'s idle packets.
 /// </summary>
-internal sealed class SendRing
+public sealed class BoundedRing<T>
 {
     private readonly Cell[] _cells;
     private readonly long _mask;
     private PaddedLong _enqueuePosition;
     private PaddedLong _dequeuePosition;
 
-    public SendRing(int capacity)
+    public BoundedRing(int capacity)
     {
         if (capacity < 2 || (capacity & (capacity - 1)) != 0)
         {
@@ -39,7 +38,7 @@ internal sealed class SendRing
     public bool IsEmpty => Volatile.Read(ref _enqueuePosition.Value) == Volatile.Read(ref _dequeuePosition.Value);
 
     /// <summary>False when full.</summary>
-    public bool TryEnqueue(in OutboundItem item)
+    public bool TryEnqueue(in T item)
     {
         long position = Volatile.Read(ref _enqueuePosition.Value);
         while (true)
@@ -65,7 +64,7 @@ internal sealed class SendRing
     }
 
     /// <summary>Takes the oldest entry; false when empty (or its writer has not finished writing it).</summary>
-    public bool TryDequeue(out OutboundItem item)
+    public bool TryDequeue(out T item)
     {
         long position = Volatile.Read(ref _dequeuePosition.Value);
         while (true)
@@ -78,15 +77,15 @@ internal sealed class SendRing
                 if (Interlocked.CompareExchange(ref _dequeuePosition.Value, position + 1, position) == position)
                 {
                     item = cell.Item;
-                    // Drop the references so a packet and its stream are not held by an old cell.
-                    cell.Item = default;
+                    // Drop the references so nothing is held by an old cell.
+                    cell.Item = default!;
                     Volatile.Write(ref cell.Sequence, position + _mask + 1);
                     return true;
                 }
             }
             else if (difference < 0)
             {
-                item = default;
+                item = default!;
                 return false;
             }
             position = Volatile.Read(ref _dequeuePosition.Value);
@@ -96,14 +95,14 @@ internal sealed class SendRing
     private struct Cell
     {
         public long Sequence;
-        public OutboundItem Item;
+        public T Item;
     }
+}
 
-    /// <summary>A position on its own cache line, so enqueuers and the worker do not false-share.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct PaddedLong
-    {
-        [FieldOffset(64)]
-        public long Value;
-    }
+/// <summary>A position on its own cache line, so enqueuers and dequeuers do not false-share (outside the generic ring: a generic type cannot have an explicit layout).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct PaddedLong
+{
+    [FieldOffset(64)]
+    public long Value;
 }
