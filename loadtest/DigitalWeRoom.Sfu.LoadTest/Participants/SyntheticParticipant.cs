@@ -175,7 +175,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
     /// handling (<c>DWR_PATH_TRACE=1</c> only; -1 without it).
     /// </summary>
     private static long KernelLatency(long sendTicks) =>
-        Transport.Diagnostics.PathTrace.Enabled && Transport.Diagnostics.PathTrace.LastKernel is long kernel and not 0
+        Transport.Diagnostics.PathTraceHooks.Enabled && Transport.Diagnostics.PathTraceHooks.LastKernelTicks is long kernel and not 0
             ? Math.Max(0, (kernel - sendTicks) / TicksPerMicrosecond) : -1;
 
     /// <summary>Accounts one decrypted RTP packet received at <paramref name="nowTicks"/>.</summary>

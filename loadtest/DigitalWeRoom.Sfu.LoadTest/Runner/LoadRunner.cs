@@ -264,17 +264,6 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
         OpenLossWindow(participants, lateLog);
     }
 
-    /// <summary>Notes a stream <paramref name="probe"/> got nothing of (the first <see cref="RunResult.MissingListed"/>); returns 1.</summary>
-    private static int Missing(List<string> list, SyntheticParticipant probe, SyntheticParticipant publisher, StreamKind kind)
-    {
-        if (list.Count < RunResult.MissingListed)
-        {
-            list.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"p{probe.Plan.Index} <- p{publisher.Plan.Index} {(kind == StreamKind.Audio ? "audio" : "video")}"));
-        }
-        return 1;
-    }
-
     private static LatencyHistogram Merged(IEnumerable<LatencyHistogram> histograms)
     {
         var all = new LatencyHistogram();
