@@ -19,9 +19,10 @@ public static class PathTraceHooks
 
     /// <summary>
     /// Load generator, a receive thread of its own (the shared receive pump) that just read a datagram from
-    /// <paramref name="socket"/>: remembers the kernel's receive time of it for this thread, as a receive loop does.
+    /// <paramref name="endpoint"/>'s socket: remembers the kernel's receive time of it for this thread, as a receive
+    /// loop does (the endpoint, not a socket handle, crosses the assembly boundary).
     /// </summary>
-    public static void OnGeneratorDatagram(System.Net.Sockets.Socket socket) => PathTrace.OnReceived(socket);
+    public static void OnGeneratorDatagram(Udp.UdpEndpoint endpoint) => PathTrace.OnReceived(endpoint.PrimarySocket);
 
     /// <summary>The kernel's receive time (Stopwatch ticks) of the datagram this thread read last; 0 if unknown.</summary>
     public static long LastKernelTicks => PathTrace.LastKernel;
