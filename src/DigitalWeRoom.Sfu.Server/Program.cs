@@ -3,6 +3,7 @@ using DigitalWeRoom.Sfu.Server.Deploy;
 using DigitalWeRoom.Sfu.Server.Auth;
 using DigitalWeRoom.Sfu.Server.Cluster;
 using DigitalWeRoom.Sfu.Server.Endpoints;
+using DigitalWeRoom.Sfu.Server.Memory;
 using DigitalWeRoom.Sfu.Server.Proxy;
 using DigitalWeRoom.Sfu.Server.Signaling;
 using DigitalWeRoom.Sfu.Server.Telemetry;
@@ -28,6 +29,7 @@ builder.AddSfuAuth();
 builder.AddSfuWebhooks();
 builder.AddSfuTelemetry();
 builder.AddSfuCluster();
+builder.AddSfuHeapTrim();
 
 var app = builder.Build();
 app.UseTrustedProxies();
