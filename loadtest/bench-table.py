@@ -85,7 +85,7 @@ def quality(j, n):
         return None, "-"
     ok = j["Connected"] >= j["Planned"] and j["LossPercent"] < 0.1 and j["LatencyMsP99"] < 20 and j["Probes"] > 0
     note = (f"{j['Connected']}/{j['Planned']} connected, loss {j['LossPercent']:.3g} %, p99 {j['LatencyMsP99']:.3g} ms on {j['Probes']} probes, "
-            f"server CPU {j['ServerCpuPercent']:.0f} %, fwd {j['ForwardedPacketsPerSecond']:,.0f} pkt/s")
+            f"server CPU {j['ServerCpuPercent']:.0f} %, fwd {j['ForwardedPacketsPerSecond']:,.0f} pkt/s, measured {j.get('MeasuredSeconds', float('nan')):.0f} s")
     return (n if ok else 0), note
 
 def swept(name, n):

@@ -274,6 +274,7 @@ internal static class Program
             yield return ("latency by room (probes) ms p50 / p99", string.Join(", ", r.LatencyMsByRoom.Select(x => string.Format(c, "room {0}: {1:0.00} / {2:0.00}", x.Key, x.Value[0], x.Value[1]))));
         }
         yield return ("loss", string.Format(c, "{0:N0} of {1:N0} ({2:0.###} %), dup {3}, reordered {4}, missing streams {5}", r.PacketsLost, r.PacketsExpected, r.LossPercent, r.Duplicates, r.Reordered, r.MissingStreams));
+        if (r.MissingStreams > 0) yield return ("missing streams (first 8; all listed in --json)", string.Join(", ", r.MissingStreamList.Take(8)));
         if (r.VideoLayerPacketsReceived.Count > 0)
         {
             yield return ("simulcast video received by layer (pkts)", string.Join(" / ", r.VideoLayerPacketsReceived.Select(x => x.ToString("N0", c))) + string.Format(c, "; switches {0} (not on a key frame {1}, seq not continuous {2})", r.LayerSwitches, r.LayerSwitchesNotOnKeyFrame, r.LayerSwitchesWithSeqGap));
@@ -292,6 +293,7 @@ internal static class Program
         yield return ("server drops; kernel UDP rcvbuf drops (all / probes / sinks)", string.Join(", ", r.ServerDrops.Select(d => $"{d.Key} {d.Value}")) + $"; {r.UdpReceiveBufferErrors} / {r.ProbeSocketDrops} / {r.SinkSocketDrops}");
         yield return ("load generator CPU (this process)", string.Format(c, "{0:0.00} s, {1:0.00} µs per forwarded packet", r.LoadGeneratorCpuSeconds, r.LoadGeneratorCpuMicrosPerForwardedPacket));
         yield return ("load generator", string.Format(c, "pacer late ticks {0}, skipped frames {1}, send failures {2}, loadavg {3:0.0}", r.PacerLateTicks, r.SkippedFrames, r.SendFailures, r.LoadAverage1m));
+        yield return ("load generator GC (measured window)", string.Format(c, "gen0/1/2 {0}/{1}/{2}, paused {3:0.0} ms", r.LoadGeneratorGc.Gen0, r.LoadGeneratorGc.Gen1, r.LoadGeneratorGc.Gen2, r.LoadGeneratorGc.PauseMs));
     }
 
     private sealed class CommonOptions

@@ -33,6 +33,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
     private long _rtcpReceived;
     private long _rtpSent;
     private long _rtcpSent;
+    private readonly int _maxReceivedSsrcs;
 
     internal WebRtcTransport(TransportDirectory endpoint, WebRtcTransportOptions options)
     {
@@ -41,6 +42,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
         _ice = new IceSessionCredentials(options.LocalIceCredentials ?? IceCredentials.Generate(), options.RemoteIceUfrag, options.RemoteIcePassword);
         RemoteFingerprint = options.RemoteFingerprint;
         DtlsRole = options.DtlsRole;
+        _maxReceivedSsrcs = options.MaxReceivedSsrcs;
         _consent = new ConsentFreshness(endpoint.Options.TimeProvider, endpoint.Options.ConsentTimeout);
         _dtls = new DtlsSrtpTransport(options.DtlsRole, endpoint.Certificate, options.RemoteFingerprint, this, this,
             (int)endpoint.Options.DtlsHandshakeTimeout.TotalMilliseconds, endpoint.Options.DtlsHandshakeNice);
@@ -361,7 +363,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
     void IDtlsSrtpListener.OnDtlsConnected(DtlsSrtpTransport dtls, DtlsSrtpResult result)
     {
         (SrtpContext local, SrtpContext remote) = SrtpContext.FromDtlsKeyingMaterial(
-            result.Profile, result.KeyingMaterial, localIsDtlsClient: DtlsRole == DtlsRole.Client);
+            result.Profile, result.KeyingMaterial, localIsDtlsClient: DtlsRole == DtlsRole.Client, remoteMaxStreams: _maxReceivedSsrcs);
         SrtpProfile = result.Profile;
         DtlsCipherSuite = result.CipherSuite;
         Timeline.OnDtlsConnected(_endpoint.Options.TimeProvider);

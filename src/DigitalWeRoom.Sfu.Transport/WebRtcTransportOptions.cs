@@ -27,4 +27,23 @@ public sealed class WebRtcTransportOptions
     /// <see cref="WebRtcTransport.Listener"/> once it exists (it needs the transport to send through).
     /// </summary>
     public IWebRtcTransportListener? Listener { get; init; }
+
+    /// <summary>
+    /// Most SSRCs of the peer's SRTP/SRTCP this transport tracks (RFC 3711 §3.2.3 state per SSRC); a new one beyond
+    /// is dropped (<c>SrtpTooManyStreams</c>), so a peer cannot grow our state without bound. The default fits what one
+    /// publisher sends many times over; a client that subscribes to a large meeting (the load generator) needs one
+    /// per stream it receives. What we send is not capped by this (one SSRC per consumer, bounded by the room).
+    /// </summary>
+    public int MaxReceivedSsrcs
+    {
+        get => _maxReceivedSsrcs;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Srtp.SrtpStreamTable.MaxSentStreams);
+            _maxReceivedSsrcs = value;
+        }
+    }
+
+    private readonly int _maxReceivedSsrcs = Srtp.SrtpStreamTable.MaxStreams;
 }

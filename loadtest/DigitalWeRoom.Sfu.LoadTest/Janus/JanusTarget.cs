@@ -234,6 +234,8 @@ internal sealed class JanusTarget : ILoadTarget
                 m.Subscriber = m.Endpoint.CreateTransport(new WebRtcTransportOptions
                 {
                     DtlsRole = DtlsRole.Client,
+                    // One SSRC per publisher's stream on this one subscription (Janus multistream).
+                    MaxReceivedSsrcs = 4096,
                     RemoteFingerprint = fingerprint,
                     RemoteIceUfrag = offer.Ufrag,
                     RemoteIcePassword = offer.Password,

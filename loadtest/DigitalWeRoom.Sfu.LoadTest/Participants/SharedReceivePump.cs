@@ -148,6 +148,8 @@ internal sealed partial class SharedReceivePump : IDisposable
                 if (received <= 0) return;
                 remote.Size = addressLength;
                 packet.Length = (int)received;
+                // DWR_PATH_TRACE: the kernel's receive time of this datagram, for the g.kernel stage and the late log.
+                if (Transport.Diagnostics.PathTraceHooks.Enabled) Transport.Diagnostics.PathTraceHooks.OnGeneratorDatagram(endpoint);
                 Interlocked.Increment(ref Datagrams);
                 endpoint.ProcessDatagram(packet, remote);
             }

@@ -170,6 +170,14 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
         OnRtp(packet.Span, now);
     }
 
+    /// <summary>
+    /// Microseconds from <paramref name="sendTicks"/> to the kernel's receive time of the datagram this thread is
+    /// handling (<c>DWR_PATH_TRACE=1</c> only; -1 without it).
+    /// </summary>
+    private static long KernelLatency(long sendTicks) =>
+        Transport.Diagnostics.PathTraceHooks.Enabled && Transport.Diagnostics.PathTraceHooks.LastKernelTicks is long kernel and not 0
+            ? Math.Max(0, (kernel - sendTicks) / TicksPerMicrosecond) : -1;
+
     /// <summary>Accounts one decrypted RTP packet received at <paramref name="nowTicks"/>.</summary>
     public void OnRtp(ReadOnlySpan<byte> rtp, long nowTicks)
     {
@@ -193,7 +201,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
             {
                 // Every frame of a layer has the same packet count, and the stamp's sequence counts the layer's packets.
                 int perFrame = (uint)stamp.Layer < (uint)_layerPacketsPerFrame.Length ? _layerPacketsPerFrame[stamp.Layer] : 1;
-                layerLog.Record(new LatePacketLog.Entry(nowTicks, layerLatency, Plan.Index, stamp.Publisher, stamp.Kind, stamp.Layer, (int)(stamp.Sequence % perFrame), stamp.KeyFrame, stamp.Sequence));
+                layerLog.Record(new LatePacketLog.Entry(nowTicks, layerLatency, Plan.Index, stamp.Publisher, stamp.Kind, stamp.Layer, (int)(stamp.Sequence % perFrame), stamp.KeyFrame, stamp.Sequence, KernelLatency(stamp.SendTicks), Environment.CurrentManagedThreadId));
             }
             return;
         }
@@ -201,7 +209,7 @@ internal sealed class SyntheticParticipant : IWebRtcTransportListener, IRtpSink
         if (LateLog is { } log && latency >= log.ThresholdMicros)
         {
             int position = stamp.Kind == StreamKind.Video && _videoPacketsPerFrame > 0 ? (int)(stamp.Sequence % _videoPacketsPerFrame) : -1;
-            log.Record(new LatePacketLog.Entry(nowTicks, latency, Plan.Index, stamp.Publisher, stamp.Kind, -1, position, stamp.KeyFrame, stamp.Sequence));
+            log.Record(new LatePacketLog.Entry(nowTicks, latency, Plan.Index, stamp.Publisher, stamp.Kind, -1, position, stamp.KeyFrame, stamp.Sequence, KernelLatency(stamp.SendTicks), Environment.CurrentManagedThreadId));
         }
         if (!inWindow) return; // sent before the measured window
         int slot = (stamp.Publisher * 2) + (int)stamp.Kind;

@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.LoadTest.Media;
 using DigitalWeRoom.Sfu.LoadTest.Participants;
 
 namespace DigitalWeRoom.Sfu.LoadTest.Runner;
@@ -45,5 +46,16 @@ internal sealed partial class LoadRunner
         {
             return double.NaN;
         }
+    }
+
+    /// <summary>Notes a stream <paramref name="probe"/> got nothing of (the first <see cref="RunResult.MissingListed"/>); returns 1.</summary>
+    private static int Missing(List<string> list, SyntheticParticipant probe, SyntheticParticipant publisher, StreamKind kind)
+    {
+        if (list.Count < RunResult.MissingListed)
+        {
+            list.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"p{probe.Plan.Index} <- p{publisher.Plan.Index} {(kind == StreamKind.Audio ? "audio" : "video")}"));
+        }
+        return 1;
     }
 }

@@ -94,6 +94,7 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
             endOfRun = Task.WhenAny(endOfRun, Task.Delay(options.Warmup + measureFor, stop.Token)).Unwrap();
         }
         ProcessSampler.Sample cpuStart = default, cpuEnd = default;
+        GeneratorGc gcStart = default;
         long fwdStart = 0;
         double measureStart = double.NaN, lastRate = 0;
         long lastFwd = 0;
@@ -124,6 +125,7 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
                 if (earlyLossWindow is null) OpenLossWindow(participants, options.LateLog);
                 cpuStart = sample;
                 selfStart = self?.Read() ?? default;
+                gcStart = GeneratorGc.Now();
             }
             double dt = (now - lastAt).TotalSeconds;
             if (!double.IsNaN(fwdRate)) lastRate = fwdRate;
@@ -137,6 +139,7 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
         var serverDropsAtEnd = await target.ReadServerProcessDropsAsync().ConfigureAwait(false);
         cpuEnd = sampler?.Read() ?? default;
         var selfEnd = self?.Read() ?? default;
+        var gcEnd = GeneratorGc.Now();
         if (double.IsNaN(measureStart))
         {
             // Too short for a warm-up: measure the whole run.
@@ -150,6 +153,7 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
         var result = Compute(participants, startedAt, clock.Elapsed.TotalSeconds, measureEnd - measureStart, fwdEnd - fwdStart, cpuStart, cpuEnd, sampler, pacers, errors) with
         {
             LoadGeneratorCpuSeconds = selfCpu,
+            LoadGeneratorGc = gcEnd - gcStart,
             JoinPhaseSeconds = joinPhase,
             JoinStepsMs = JoinStepNames.All.Select((name, i) => (name, values: participants.Select(p => p.JoinSteps[i]).Where(v => !double.IsNaN(v)).ToArray()))
                 .Where(x => x.values.Length > 0).ToDictionary(x => x.name, x => new[] { Percentiles.Of(x.values, 50), Percentiles.Of(x.values, 99) }),
@@ -278,6 +282,7 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
         var byRoom = new RoomBreakdown();
         double jitterSum = 0;
         int jitterCount = 0, missing = 0;
+        var missingList = new List<string>();
         foreach (var s in participants.Where(p => p.Joined && p.Plan.Probe))
         {
             long expectedBefore = expected, lostBefore = lost;
@@ -295,7 +300,7 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
                     var check = s.VideoCheckFrom(pub.Plan.PublisherIndex);
                     if (check is null || check.WindowPackets == 0)
                     {
-                        if (bothSteady) missing++;
+                        if (bothSteady) missing += Missing(missingList, s, pub, StreamKind.Video);
                     }
                     else
                     {
@@ -313,7 +318,7 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
                     var stats = s.ReceivedFrom(pub.Plan.PublisherIndex, stream.Kind);
                     if (stats is null || !stats.Any)
                     {
-                        if (bothSteady) missing++;
+                        if (bothSteady) missing += Missing(missingList, s, pub, stream.Kind);
                         continue;
                     }
                     long lastSent = bothSteady ? stream.LastSentSequence : -1;
@@ -382,6 +387,7 @@ internal sealed partial class LoadRunner(ScenarioPlan plan, ILoadTarget target, 
             VideoLatencyMsP50ByFramePosition = [.. byPosition.Select(h => h.Percentile(50) / 1000.0)],
             JitterMsMean = jitterCount == 0 ? 0 : jitterSum / jitterCount / 1000.0,
             MissingStreams = missing,
+            MissingStreamList = missingList,
             ServerPid = sampler?.Pid,
             ServerInProcess = sampler?.Pid == Environment.ProcessId,
             ServerCpuSeconds = cpu,

@@ -57,6 +57,9 @@ internal sealed record RunResult
     public required double JitterMsMean { get; init; }
     /// <summary>Publisher streams a subscriber should have received but got nothing of (steady-state members only).</summary>
     public required int MissingStreams { get; init; }
+    /// <summary>The first <see cref="MissingListed"/> of them, "p{probe} &lt;- p{publisher} {kind}" (participant indices).</summary>
+    public IReadOnlyList<string> MissingStreamList { get; init; } = [];
+    public const int MissingListed = 200;
     public required int? ServerPid { get; init; }
     public required bool ServerInProcess { get; init; }
     public required double ServerCpuSeconds { get; init; }
@@ -66,6 +69,11 @@ internal sealed record RunResult
     /// <summary>CPU of this process (the load generator; with the in-process target also the server) over the measured window.</summary>
     public required double LoadGeneratorCpuSeconds { get; init; }
     public required double LoadGeneratorCpuMicrosPerForwardedPacket { get; init; }
+    /// <summary>
+    /// This process's garbage collections over the measured window: a blocking collection stops every receive thread
+    /// at once, so every probe's packets queue in their sockets meanwhile (a tail of all streams together).
+    /// </summary>
+    public GeneratorGc LoadGeneratorGc { get; init; }
     public required long PacerLateTicks { get; init; }
     public required long SkippedFrames { get; init; }
     public required long SendFailures { get; init; }

@@ -15,7 +15,14 @@ internal sealed class LatePacketLog
     /// <param name="ReceivedTicks">Stopwatch ticks at the receiver.</param>
     /// <param name="Layer">Simulcast layer index, -1 for a stream that is not a layer.</param>
     /// <param name="Position">Packet's index in its video frame (0: first), -1 for audio.</param>
-    public readonly record struct Entry(long ReceivedTicks, long LatencyMicros, int Subscriber, int Publisher, StreamKind Kind, int Layer, int Position, bool KeyFrame, long Sequence);
+    /// <param name="KernelMicros">
+    /// From the send stamp to this host's kernel receiving the datagram (SIOCGSTAMPNS, with <c>DWR_PATH_TRACE=1</c>;
+    /// -1: unknown). Late at the kernel: the server (or the wire) held it; on time at the kernel but late in
+    /// <see cref="LatencyMicros"/>: this process's receive thread read it late.
+    /// </param>
+    /// <param name="Thread">The managed thread that read it (a receive pump thread serves many probes: a stall of one
+    /// thread makes all its probes late together, whatever the server did).</param>
+    public readonly record struct Entry(long ReceivedTicks, long LatencyMicros, int Subscriber, int Publisher, StreamKind Kind, int Layer, int Position, bool KeyFrame, long Sequence, long KernelMicros = -1, int Thread = 0);
 
     private readonly Entry[] _entries;
     private int _count;
@@ -71,11 +78,11 @@ internal sealed class LatePacketLog
         long startTicks = StartTicks;
         double measureStart = MeasureStartTicks == 0 ? double.NaN : (MeasureStartTicks - startTicks) * 1000.0 / Stopwatch.Frequency;
         writer.WriteLine(string.Create(c, $"# late >= {ThresholdMicros / 1000.0:0.###} ms; measured window from t_ms {measureStart:0.000}"));
-        writer.WriteLine("t_ms,latency_ms,subscriber,publisher,kind,layer,position,keyframe,sequence");
+        writer.WriteLine("t_ms,latency_ms,subscriber,publisher,kind,layer,position,keyframe,sequence,kernel_ms,thread");
         foreach (var e in Entries.OrderBy(e => e.ReceivedTicks))
         {
             double t = (e.ReceivedTicks - startTicks) * 1000.0 / Stopwatch.Frequency;
-            writer.WriteLine(string.Create(c, $"{t:0.000},{e.LatencyMicros / 1000.0:0.000},{e.Subscriber},{e.Publisher},{(e.Kind == StreamKind.Audio ? "audio" : "video")},{e.Layer},{e.Position},{(e.KeyFrame ? 1 : 0)},{e.Sequence}"));
+            writer.WriteLine(string.Create(c, $"{t:0.000},{e.LatencyMicros / 1000.0:0.000},{e.Subscriber},{e.Publisher},{(e.Kind == StreamKind.Audio ? "audio" : "video")},{e.Layer},{e.Position},{(e.KeyFrame ? 1 : 0)},{e.Sequence},{(e.KernelMicros < 0 ? "" : (e.KernelMicros / 1000.0).ToString("0.000", c))},{e.Thread}"));
         }
         if (Overflow > 0) writer.WriteLine(string.Create(c, $"# {Overflow} more late packets not kept (log full)"));
     }

@@ -282,7 +282,7 @@ public sealed class Consumer : IKeyFrameCacheTarget
     {
         return new RtpStreamSender(options.OutputSsrc, producer.ClockRate)
         {
-            Retransmissions = RetransmissionPackets(producer.Kind, router) is > 0 and var packets
+            Retransmissions = options.Nack && RetransmissionPackets(producer.Kind, router) is > 0 and var packets
                 ? new RetransmissionBuffer(packets, router.RetransmissionMaxAge, router.RetransmissionMinInterval, timestampFrequency)
                 : null,
             RtxSsrc = options.RtxSsrc,

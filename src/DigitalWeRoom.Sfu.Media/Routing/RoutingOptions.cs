@@ -59,6 +59,13 @@ public sealed record ConsumerOptions(string Id, uint OutputSsrc)
     /// type without an entry (or with <see cref="RtxSsrc"/> 0) resend the original packet.
     /// </summary>
     public IReadOnlyList<(byte Media, byte Rtx)> RtxPayloadTypes { get; init; } = [];
+
+    /// <summary>
+    /// The subscriber negotiated generic NACK for this stream (<c>a=rtcp-fb:PT nack</c>, RFC 4585 §4.2), so it may
+    /// ask for retransmissions and sent packets are kept for it. False: nothing is kept (our Opus is offered without
+    /// nack): no retransmission buffer taking a reference to every packet per subscriber.
+    /// </summary>
+    public bool Nack { get; init; } = true;
 }
 
 public sealed record RouterOptions

@@ -68,6 +68,9 @@ public sealed record NegotiatedMedia(
         return 0;
     }
 
+    /// <summary>Whether an accepted codec carries generic NACK feedback (<c>a=rtcp-fb:PT nack</c>, RFC 4585 §4.2).</summary>
+    public bool NegotiatedNack => Codecs.Any(c => c.RtcpFeedback.Contains("nack", StringComparer.OrdinalIgnoreCase));
+
     /// <summary>Negotiated RTX payload types (RFC 4588 §8.6 apt) as (RTX, media) pairs, or (media, RTX) pairs.</summary>
     public (byte, byte)[] RtxPayloadTypePairs(bool rtxFirst) =>
         [.. Codecs.Where(c => c.RtxPayloadType is not null)

@@ -259,6 +259,7 @@ public sealed class SfuSession : ISfuSession, ISimulcastSession, IMediaTransport
                     Paused = !_lastN.Forwards(producer),
                     RtxSsrc = media.LocalRtxSsrc,
                     RtxPayloadTypes = media.RtxPayloadTypePairs(rtxFirst: false),
+                    Nack = media.NegotiatedNack,
                 }, producer));
         }
 

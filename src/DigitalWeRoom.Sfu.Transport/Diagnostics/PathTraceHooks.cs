@@ -17,6 +17,16 @@ public static class PathTraceHooks
     /// <summary>Send path, before protection: the send time (inline or by a worker), remembered until the batch flushes.</summary>
     public static void OnSend(ReadOnlySpan<byte> rtp, bool byWorker) => PathTrace.OnSend(rtp, byWorker);
 
+    /// <summary>
+    /// Load generator, a receive thread of its own (the shared receive pump) that just read a datagram from
+    /// <paramref name="endpoint"/>'s socket: remembers the kernel's receive time of it for this thread, as a receive
+    /// loop does (the endpoint, not a socket handle, crosses the assembly boundary).
+    /// </summary>
+    public static void OnGeneratorDatagram(Udp.UdpEndpoint endpoint) => PathTrace.OnReceived(endpoint.PrimarySocket);
+
+    /// <summary>The kernel's receive time (Stopwatch ticks) of the datagram this thread read last; 0 if unknown.</summary>
+    public static long LastKernelTicks => PathTrace.LastKernel;
+
     /// <summary>Load generator, a decrypted packet read at <paramref name="nowTicks"/>: its kernel receive and decrypt times.</summary>
     public static void OnGeneratorReceived(ReadOnlySpan<byte> rtp, long nowTicks)
     {

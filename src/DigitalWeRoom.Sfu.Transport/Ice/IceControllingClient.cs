@@ -125,6 +125,9 @@ public sealed class IceControllingClient : IStunResponseListener, IWebRtcTranspo
             RemoteIceUfrag = options.ServerUfrag,
             RemoteIcePassword = options.ServerPassword,
             Listener = this,
+            // A subscriber gets one SSRC per stream it receives from the server: 59 microphones and the forwarded
+            // cameras in a meeting of 60, past the default cap sized for one publisher.
+            MaxReceivedSsrcs = Srtp.SrtpStreamTable.MaxSentStreams,
         });
         _serverAddress = options.ServerEndPoint.Serialize();
         _serverPassword = Encoding.ASCII.GetBytes(options.ServerPassword);

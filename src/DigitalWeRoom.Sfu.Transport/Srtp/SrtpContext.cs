@@ -27,17 +27,22 @@ public sealed class SrtpContext : IDisposable
 
     // SRTP state and SRTCP state are disjoint (see Threading above).
     private readonly SrtpCipher _rtp;
-    private readonly SrtpStreamTable _rtpStreams = new();
+    private readonly SrtpStreamTable _rtpStreams;
     private readonly SrtpCipher _rtcp;
-    private readonly SrtpStreamTable _rtcpStreams = new();
+    private readonly SrtpStreamTable _rtcpStreams;
 
-    private SrtpContext(SrtpProtectionProfile profile, SrtpCipher rtp, SrtpCipher rtcp, SrtpCryptoBackend backend)
+    private SrtpContext(SrtpProtectionProfile profile, SrtpCipher rtp, SrtpCipher rtcp, SrtpCryptoBackend backend, int maxStreams)
     {
         Profile = profile;
         _rtp = rtp;
         _rtcp = rtcp;
         Backend = backend;
+        _rtpStreams = new SrtpStreamTable(maxStreams);
+        _rtcpStreams = new SrtpStreamTable(maxStreams);
     }
+
+    /// <summary>Most SSRCs this context tracks, per direction of use (RTP and RTCP each).</summary>
+    public int MaxStreams => _rtpStreams.Capacity;
 
     public SrtpProtectionProfile Profile { get; }
 
@@ -50,7 +55,8 @@ public sealed class SrtpContext : IDisposable
 
     /// <inheritdoc cref="Create(SrtpProtectionProfile, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>
     public static SrtpContext Create(
-        SrtpProtectionProfile profile, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt, SrtpCryptoBackend backend)
+        SrtpProtectionProfile profile, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt, SrtpCryptoBackend backend,
+        int maxStreams = SrtpStreamTable.MaxStreams)
     {
         if (masterKey.Length != SrtpProfileInfo.KeyLength(profile) || masterSalt.Length != SrtpProfileInfo.SaltLength(profile))
         {
@@ -61,18 +67,20 @@ public sealed class SrtpContext : IDisposable
             profile,
             SrtpKeyDerivation.DeriveSessionKeys(profile, masterKey, masterSalt, rtcp: false),
             SrtpKeyDerivation.DeriveSessionKeys(profile, masterKey, masterSalt, rtcp: true),
-            backend);
+            backend,
+            maxStreams);
     }
 
     /// <summary>Creates a context from already derived session keys (test vectors are stated this way).</summary>
     public static SrtpContext FromSessionKeys(
-        SrtpProtectionProfile profile, SrtpSessionKeys rtpKeys, SrtpSessionKeys rtcpKeys, SrtpCryptoBackend backend)
+        SrtpProtectionProfile profile, SrtpSessionKeys rtpKeys, SrtpSessionKeys rtcpKeys, SrtpCryptoBackend backend,
+        int maxStreams = SrtpStreamTable.MaxStreams)
     {
         backend = backend.Resolve();
         SrtpCipher rtp = SrtpCipher.Create(profile, rtpKeys, backend);
         try
         {
-            return new SrtpContext(profile, rtp, SrtpCipher.Create(profile, rtcpKeys, backend), backend);
+            return new SrtpContext(profile, rtp, SrtpCipher.Create(profile, rtcpKeys, backend), backend, maxStreams);
         }
         catch
         {
@@ -87,10 +95,13 @@ public sealed class SrtpContext : IDisposable
 
     /// <summary>
     /// Splits the "EXTRACTOR-dtls_srtp" exporter output (RFC 5764 §4.2: client_write_key | server_write_key |
-    /// client_write_salt | server_write_salt) into our outbound context and the peer's inbound context.
+    /// client_write_salt | server_write_salt) into our outbound context and the peer's inbound context. The outbound
+    /// one tracks up to <see cref="SrtpStreamTable.MaxSentStreams"/> SSRCs (ours: one per consumer), the inbound one
+    /// <paramref name="remoteMaxStreams"/> (the peer's: a publisher's few by default).
     /// </summary>
     public static (SrtpContext Local, SrtpContext Remote) FromDtlsKeyingMaterial(
-        SrtpProtectionProfile profile, ReadOnlySpan<byte> material, bool localIsDtlsClient, SrtpCryptoBackend backend = SrtpCryptoBackend.Auto)
+        SrtpProtectionProfile profile, ReadOnlySpan<byte> material, bool localIsDtlsClient, SrtpCryptoBackend backend = SrtpCryptoBackend.Auto,
+        int remoteMaxStreams = SrtpStreamTable.MaxStreams)
     {
         int k = SrtpProfileInfo.KeyLength(profile);
         int s = SrtpProfileInfo.SaltLength(profile);
@@ -103,10 +114,10 @@ public sealed class SrtpContext : IDisposable
         ReadOnlySpan<byte> serverKey = material.Slice(k, k);
         ReadOnlySpan<byte> clientSalt = material.Slice(2 * k, s);
         ReadOnlySpan<byte> serverSalt = material.Slice(2 * k + s, s);
-        SrtpContext client = Create(profile, clientKey, clientSalt, backend);
+        SrtpContext client = Create(profile, clientKey, clientSalt, backend, localIsDtlsClient ? SrtpStreamTable.MaxSentStreams : remoteMaxStreams);
         try
         {
-            SrtpContext server = Create(profile, serverKey, serverSalt, backend);
+            SrtpContext server = Create(profile, serverKey, serverSalt, backend, localIsDtlsClient ? remoteMaxStreams : SrtpStreamTable.MaxSentStreams);
             return localIsDtlsClient ? (client, server) : (server, client);
         }
         catch

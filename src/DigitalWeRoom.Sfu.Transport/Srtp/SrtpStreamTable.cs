@@ -6,29 +6,51 @@ namespace DigitalWeRoom.Sfu.Transport.Srtp;
 /// Per-SSRC SRTP state (RFC 3711 §3.2.3: each SSRC has its own ROC and replay list) in a small open-addressed
 /// table with a hard cap of <see cref="MaxStreams"/> SSRCs, so a peer cannot make us grow without bound.
 /// Entries are only added after a packet of that SSRC authenticated (or was protected by us).
-/// One table belongs to one thread (the context keeps separate RTP and RTCP tables).
+/// One table belongs to one thread (the context keeps separate RTP and RTCP tables). Entries and slots start small
+/// and double as SSRCs appear (slots at most half full), up to the cap.
 /// </summary>
 internal sealed class SrtpStreamTable
 {
-    /// <summary>Most SSRCs one context tracks (simulcast layers, RTX and audio fit many times over).</summary>
+    /// <summary>
+    /// Most SSRCs the peer may make one context track (simulcast layers, RTX and audio of one publisher fit many times
+    /// over): the cap of what we unprotect.
+    /// </summary>
     public const int MaxStreams = 64;
 
-    private const int SlotCount = 128; // Power of two, at most half full.
+    /// <summary>
+    /// Most SSRCs of our own that one context protects: one per consumer (audio, video, RTX), so a subscriber of a
+    /// large meeting sends far more than a publisher does (60 participants: 59 microphones plus the videos last-N
+    /// forwards). The SSRCs are the server's; the room's limits bound how many a subscriber gets.
+    /// </summary>
+    public const int MaxSentStreams = 4096;
 
-    private readonly byte[] _slots = new byte[SlotCount]; // 0 = empty, else entry index + 1.
+    private readonly int _maxStreams;
+    private int[] _slots = new int[8]; // 0 = empty, else entry index + 1; power of two, at most half full.
+    private int _shift = 32 - 3;
     private Entry[] _entries = new Entry[4];
     private int _count;
+
+    /// <param name="maxStreams">The cap (<see cref="MaxStreams"/> for a peer's streams, <see cref="MaxSentStreams"/> for ours).</param>
+    public SrtpStreamTable(int maxStreams = MaxStreams)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxStreams, 1);
+        _maxStreams = maxStreams;
+    }
 
     /// <summary>Number of SSRCs tracked.</summary>
     public int Count => _count;
 
+    /// <summary>Most SSRCs this table tracks.</summary>
+    public int Capacity => _maxStreams;
+
     /// <summary>The state of <paramref name="ssrc"/>, or a null reference when it has none yet.</summary>
     public ref Entry Find(uint ssrc)
     {
+        int[] slots = _slots;
         int slot = Hash(ssrc);
         while (true)
         {
-            int e = _slots[slot];
+            int e = slots[slot];
             if (e == 0)
             {
                 return ref Unsafe.NullRef<Entry>();
@@ -40,33 +62,32 @@ internal sealed class SrtpStreamTable
                 return ref entry;
             }
 
-            slot = (slot + 1) & (SlotCount - 1);
+            slot = (slot + 1) & (slots.Length - 1);
         }
     }
 
     /// <summary>
     /// Adds fresh state for an SSRC that <see cref="Find"/> did not return, or a null reference when the table is
-    /// full. Grows the entry array (doubling, up to <see cref="MaxStreams"/>) only when a new SSRC appears.
+    /// full. Grows the entry array (doubling, up to the cap) and the slots with it only when a new SSRC appears.
     /// </summary>
     public ref Entry Add(uint ssrc)
     {
-        if (_count == MaxStreams)
+        if (_count == _maxStreams)
         {
             return ref Unsafe.NullRef<Entry>();
         }
 
         if (_count == _entries.Length)
         {
-            Array.Resize(ref _entries, Math.Min(_entries.Length * 2, MaxStreams));
+            Array.Resize(ref _entries, Math.Min(_entries.Length * 2, _maxStreams));
         }
 
-        int slot = Hash(ssrc);
-        while (_slots[slot] != 0)
+        if ((_count + 1) * 2 > _slots.Length)
         {
-            slot = (slot + 1) & (SlotCount - 1);
+            Rehash(_slots.Length * 2);
         }
 
-        _slots[slot] = (byte)(_count + 1);
+        Place(ssrc, _count);
         ref Entry entry = ref _entries[_count++];
         entry = default;
         entry.Ssrc = ssrc;
@@ -82,9 +103,30 @@ internal sealed class SrtpStreamTable
     }
 
     /// <summary>Whether another SSRC could be added.</summary>
-    public bool IsFull => _count == MaxStreams;
+    public bool IsFull => _count == _maxStreams;
 
-    private static int Hash(uint ssrc) => (int)((ssrc * 0x9E3779B1u) >> 25); // Fibonacci hash to 7 bits.
+    private void Rehash(int slotCount)
+    {
+        _slots = new int[slotCount];
+        _shift = 32 - System.Numerics.BitOperations.Log2((uint)slotCount);
+        for (int i = 0; i < _count; i++)
+        {
+            Place(_entries[i].Ssrc, i);
+        }
+    }
+
+    private void Place(uint ssrc, int index)
+    {
+        int slot = Hash(ssrc);
+        while (_slots[slot] != 0)
+        {
+            slot = (slot + 1) & (_slots.Length - 1);
+        }
+
+        _slots[slot] = index + 1;
+    }
+
+    private int Hash(uint ssrc) => (int)((ssrc * 0x9E3779B1u) >> _shift); // Fibonacci hash to log2(slots) bits.
 
     /// <summary>State of one SSRC: the highest index (ROC and s_l) with its replay window.</summary>
     internal struct Entry

@@ -107,6 +107,22 @@ public class MeasuredWindowTests
         Assert.StartsWith("# late >= 5 ms", lines[0]);
     }
 
+    [Fact]
+    public void LateLog_Csv_SaysHowLateTheKernelGotEachPacket_EmptyWhenUnknown()
+    {
+        // Late at the kernel: the server held it; on time there but late at decrypt: this process read it late.
+        var log = new LatePacketLog(thresholdMicros: 20_000);
+        Assert.True(log.Record(new LatePacketLog.Entry(0, 31_000, 3, 7, StreamKind.Video, 1, 0, true, 9, KernelMicros: 30_500, Thread: 17)));
+        Assert.True(log.Record(new LatePacketLog.Entry(0, 27_000, 4, 7, StreamKind.Audio, -1, -1, false, 9, KernelMicros: 150)));
+        Assert.True(log.Record(new LatePacketLog.Entry(0, 25_000, 5, 7, StreamKind.Audio, -1, -1, false, 9)));
+        var csv = new StringWriter();
+        log.WriteCsv(csv);
+        var lines = csv.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.EndsWith(",kernel_ms,thread", lines[1]);
+        Assert.EndsWith(",17", lines[2]);
+        Assert.Equal(["30.500", "0.150", ""], lines[2..].Select(l => l.Split(',')[^2]));
+    }
+
     private static long Stamp(byte[] packet)
     {
         Assert.True(SyntheticStamp.TryRead(packet, out var stamp));

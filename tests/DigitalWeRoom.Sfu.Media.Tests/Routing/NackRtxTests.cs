@@ -274,6 +274,32 @@ public class NackRtxTests
         Assert.True(router.Counters.NacksSent - nacksSentBefore >= 500);
         AssertNoLeakAfterClose(router, pool);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void WithoutNegotiatedNack_SentPacketsAreNotKept_AndANackIsNotAnswered(bool nack)
+    {
+        // A subscriber that did not negotiate nack (our Opus offer) cannot ask for a retransmission: keeping every
+        // packet for it (a reference each, for a second) is per-subscriber, per-packet work for nothing.
+        var (router, _, pool) = NewRouter(Quiet);
+        var pub = router.CreateTransport("pub", new CapturingSender());
+        var producer = router.CreateProducer(pub, new ProducerOptions("mic", MediaKind.Audio, 0x77, [Opus]));
+        var subSender = new CapturingSender();
+        var sub = router.CreateTransport("sub", subSender);
+        var consumer = router.CreateConsumer(sub, producer, new ConsumerOptions("c", 0xA1) { Nack = nack });
+        for (ushort seq = 10; seq < 15; seq++) Deliver(router, pub, Rtp(pool, 0x77, seq, 960u * seq, 111, [1, 2, 3]));
+        DrainAll(router);
+
+        Assert.Equal(5, subSender.Rtp.Count);
+        Assert.Equal(nack, consumer.Stream.Retransmissions is not null);
+        Assert.Equal(nack ? 5 : 0, pool.Outstanding); // kept for retransmission, else all back in the pool
+        DeliverRtcp(router, sub, pool, Nack(0xA1, 12));
+        DrainAll(router);
+        Assert.Equal(nack ? 6 : 5, subSender.Rtp.Count);
+        Assert.Equal(nack ? 1 : 0, router.Counters.RetransmittedPackets);
+        AssertNoLeakAfterClose(router, pool);
+    }
 }
 
 public class OpusRedPassThroughTests

@@ -28,6 +28,27 @@ public class RetransmissionBufferTests
     }
 
     [Fact]
+    public void Ring_IsAllocatedByTheFirstPacketKept_NotByAConsumerThatNeverForwards()
+    {
+        // 50 of the 59 cameras a subscriber of a meeting of 60 has are paused by last-N: 16 KB of empty slots each.
+        var buffer = NewBuffer(512);
+        Assert.False(buffer.Allocated);
+        Assert.Equal(512, buffer.Capacity);
+        Assert.False(buffer.TryGetForResend(1, Ms(0), out _, out _));
+        buffer.EvictExpired(Ms(5000));
+        buffer.Clear();
+        Assert.False(buffer.Allocated);
+
+        var pool = new PacketPool();
+        Store(buffer, pool, 1, Ms(0));
+        Assert.True(buffer.Allocated);
+        Assert.True(buffer.TryGetForResend(1, Ms(1), out var entry, out _));
+        entry.Packet.Release();
+        buffer.Close();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
     public void Keep_TakesOverTheCallersReference_AndRefusesWhenClosed()
     {
         var pool = new PacketPool();

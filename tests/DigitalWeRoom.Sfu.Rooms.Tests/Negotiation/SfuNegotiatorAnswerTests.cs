@@ -51,6 +51,7 @@ public sealed class SfuNegotiatorAnswerTests
         var opus = Assert.Single(audio.Codecs);
         Assert.Equal((111, "opus", 48000, 2, "minptime=10;useinbandfec=1"), ((int)opus.PayloadType, opus.Name, opus.ClockRate, opus.Channels, opus.Fmtp));
         Assert.Equal(["transport-cc"], opus.RtcpFeedback);
+        Assert.False(audio.NegotiatedNack); // our Opus has no nack: a consumer of it keeps no retransmission buffer
         Assert.Equal([1, 2, 3, 4], audio.HeaderExtensions.Select(e => (int)e.Id));
         Assert.Equal(1, audio.HeaderExtensionId(HeaderExtensionSpec.AudioLevelUri));
         Assert.Equal(("client-stream", "client-track-0"), (audio.RemoteStreamId, audio.RemoteTrackId));
@@ -60,6 +61,7 @@ public sealed class SfuNegotiatorAnswerTests
         var vp8 = Assert.Single(video.Codecs);
         Assert.Equal((96, (byte?)97), ((int)vp8.PayloadType, vp8.RtxPayloadType));
         Assert.Equal(5, vp8.RtcpFeedback.Count);
+        Assert.True(video.NegotiatedNack);
         Assert.Equal(10, video.HeaderExtensionId(HeaderExtensionSpec.RtpStreamIdUri));
         Assert.Equal(0, video.HeaderExtensionId(HeaderExtensionSpec.AudioLevelUri));
 

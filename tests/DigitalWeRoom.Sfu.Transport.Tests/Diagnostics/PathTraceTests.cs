@@ -53,14 +53,15 @@ public sealed class PathTraceTests
     [Fact]
     public void Only_the_narrow_hooks_are_public_the_histograms_and_the_socket_ioctl_are_not()
     {
-        // The hooks sit on the shipped receive and send paths: outside Transport only the four members of
-        // PathTraceHooks are reachable (no stage index, no socket handle from another assembly).
+        // The hooks sit on the shipped receive and send paths: outside Transport only the members of PathTraceHooks
+        // are reachable (no stage index, no socket handle from another assembly: the generator's receive pump passes
+        // its endpoint, and reads back only the kernel time of what it read, for its late log).
         Assert.False(typeof(PathTrace).IsPublic);
         var exported = typeof(PathTrace).Assembly.GetExportedTypes().Where(t => t.Namespace == typeof(PathTrace).Namespace);
         Assert.Equal([typeof(PathTraceHooks)], exported);
         var members = typeof(PathTraceHooks).GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
             .Select(m => m.Name).Order(StringComparer.Ordinal);
-        Assert.Equal(["Enabled", "OnGeneratorReceived", "OnRouted", "OnSend"], members);
+        Assert.Equal(["Enabled", "LastKernelTicks", "OnGeneratorDatagram", "OnGeneratorReceived", "OnRouted", "OnSend", "get_LastKernelTicks"], members);
         // Off: a static readonly field, so the JIT folds every `if (Enabled)` away.
         var enabled = typeof(PathTraceHooks).GetField(nameof(PathTraceHooks.Enabled))!;
         Assert.True(enabled.IsInitOnly && enabled.IsStatic);
