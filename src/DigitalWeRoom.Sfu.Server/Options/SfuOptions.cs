@@ -142,12 +142,12 @@ public sealed class UdpSettings
     /// Sockets on the media port (Linux, SO_REUSEPORT), each read by a receive loop of its own: a publisher's packets
     /// stay on one loop (the port steers each remote address and port to one socket), and the publishers of a host
     /// are spread over the loops, so one packet does not wait in the socket behind the decryption and fan-out of
-    /// the others'. 0: one per core, at most <see cref="AutoReceiveSocketsMax"/>. 1..16 (default 1). Elsewhere than
-    /// Linux: 1. Measured on 2 cores (docs/benchmarks.md, "Receive loops"): 2 loops against 1 in the same minutes,
-    /// a 6-person meeting's video p50 0.66×, audio p50 0.89×, CPU per forwarded packet 0.86×; a livestream unharmed.
-    /// The default stays 1 until a quiet run confirms 2 (docs/benchmarks.md).
+    /// the others'. 0 (default): one per core, at most <see cref="AutoReceiveSocketsMax"/>. 1..16: that many.
+    /// Elsewhere than Linux: 1. Measured on 2 cores, quiet, Native AOT (docs/benchmarks.md, "Receive loops"): 2 loops
+    /// against 1 interleaved in the same minutes, a 6-person meeting's video p50 0.78×, p99 0.77×, audio p50 0.80×,
+    /// at 1.06× the CPU per forwarded packet and about 4 MB more RSS.
     /// </summary>
-    public int ReceiveSockets { get; set; } = 1;
+    public int ReceiveSockets { get; set; }
 
     /// <summary>The most receive loops <see cref="ReceiveSockets"/> = 0 gives.</summary>
     public const int AutoReceiveSocketsMax = 4;

@@ -115,7 +115,7 @@ public sealed class ReceiveSocketsOptionsTests
         var announced = new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(two), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Assert.Equal(2, SfuMediaHostedService.Settings(two, announced, TimeProvider.System).Udp.ReceiveSockets);
 
-        Assert.Equal(1, Bind([]).Udp.ReceiveSockets);
+        Assert.Equal(0, Bind([]).Udp.ReceiveSockets);
         var auto = Bind(new() { ["Udp:ReceiveSockets"] = "0" });
         Assert.True(validator.Validate(null, auto).Succeeded);
         Assert.Equal(1, auto.Udp.EffectiveReceiveSockets(1));
