@@ -229,7 +229,8 @@ public sealed class TransportSender
         // taking it over would let that loop's next item of its datagram go to the worker, past the one in its batch.
         long owner = Volatile.Read(ref _inlineDatagram);
         wait = owner == datagram;
-        return wait || (!ReceiveLoopLoad.IsInProgress(owner) && _worker!.IsAsleepWith(_inbox) && ReceiveLoopLoad.HasSpareTime);
+        // Cheapest first: a thread-static flag, then this worker's lines, then another loop's line.
+        return wait || (ReceiveLoopLoad.HasSpareTime && _worker!.IsAsleepWith(_inbox) && !ReceiveLoopLoad.IsInProgress(owner));
     }
 
     /// <summary>
