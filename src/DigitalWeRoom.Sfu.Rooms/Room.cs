@@ -248,6 +248,15 @@ public sealed class Room
                         p.Connection.Disconnect(ErrorCodes.ConsentExpired, "no ICE consent from your connection for the consent timeout; rejoin");
                         await OnLeaveAsync(p.Id, "ice consent expired");
                     }
+                    else if (state.State == SfuSessionState.Failed)
+                    {
+                        // The DTLS handshake failed (timeout, alert, fingerprint mismatch): the transport can never
+                        // carry media again, and our ICE restart keeps the transport's DTLS state (SfuSession.
+                        // RestartIce), so a client restarting ICE would stay without media for ever. Remove the
+                        // participant and tell it to rejoin, which builds a new transport and a new handshake.
+                        p.Connection.Disconnect(ErrorCodes.DtlsFailed, "the secure media connection (DTLS) failed; rejoin");
+                        await OnLeaveAsync(p.Id, "dtls failed");
+                    }
                 }
 
                 break;

@@ -83,6 +83,21 @@ public sealed class RoomMailboxTests
     }
 
     [Fact]
+    public async Task A_failed_dtls_handshake_removes_the_participant_and_tells_it_to_rejoin()
+    {
+        var (room, aliceId, alice, _) = await JoinAsync("alice");
+        var (_, bobId, bob, bobSession) = await JoinAsync("bob");
+
+        bobSession.Host.ReportState(SfuSessionState.Failed);
+        await room.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(ErrorCodes.DtlsFailed, bob.DisconnectedWith);
+        Assert.DoesNotContain(room.Snapshot.Participants, p => p.Id == bobId);
+        Assert.Contains(room.Snapshot.Participants, p => p.Id == aliceId);
+        Assert.Null(alice.DisconnectedWith);
+    }
+
+    [Fact]
     public async Task The_mode_timer_firing_while_a_client_fills_the_queue_still_ends_the_p2p_attempt()
     {
         var (room, id, _, session) = await JoinAsync("alice");

@@ -124,6 +124,9 @@ public static class ErrorCodes
     /// <summary>You tried to unmute a kind the operator muted.</summary>
     public const string MutedByOperator = "muted-by-operator";
     public const string ConsentExpired = "consent-expired";
+
+    /// <summary>Your server connection's DTLS handshake failed: you were removed from the room; rejoin (a new transport).</summary>
+    public const string DtlsFailed = "dtls-failed";
     public const string Draining = "server-draining";
     public const string IceRestartRateLimited = "ice-restart-rate-limited";
 
