@@ -44,7 +44,7 @@ internal static partial class ForwardBench
     /// </summary>
     public readonly record struct LoadPoint(double Fraction, double InPacketsPerSecond, long Packets, double P50Micros, double P99Micros, double MaxMicros);
 
-    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null, int workers = 1, int cores = 1, bool laneSockets = true, int inlineWeight = 2)
+    public static async Task<Result> RunAsync(int subscribers, double seconds, int cpu, bool sinks = true, bool inline = true, IReadOnlyList<double>? latencyFractions = null, int workers = 1, int cores = 1, bool laneSockets = true, int inlineWeight = 2, bool audio = false)
     {
         // Declared before the target, so it is disposed after the target closed every transport.
         var workerThreads = new System.Collections.Concurrent.ConcurrentBag<int>();
@@ -61,7 +61,11 @@ internal static partial class ForwardBench
             })
             : null;
         var plan = ScenarioPlan.Broadcast(1, subscribers, TimeSpan.FromMinutes(5));
-        var profile = new MediaProfile { Audio = false, VideoBitrate = 1200 * 8 * 30, VideoFps = 30, MaxVideoPayloadBytes = 1200 };
+        // Audio: the microphone alone (160-byte Opus-sized payloads, 50/s), so the per-packet fixed costs of a listener's
+        // fan-out are measured apart from the bytes a 1,200-byte video packet copies and encrypts.
+        var profile = audio
+            ? new MediaProfile { Audio = true, Video = false }
+            : new MediaProfile { Audio = false, VideoBitrate = 1200 * 8 * 30, VideoFps = 30, MaxVideoPayloadBytes = 1200 };
         await using var target = new InProcessTarget(routerOptions: new RouterOptions { StartSendLoops = false, InlineSend = inline, RtcpReportInterval = TimeSpan.Zero, SubscriberQueueCapacity = 1024, SendWorkers = sendWorkers }, laneSendSockets: laneSockets);
         var participants = plan.Participants.Select(p => new SyntheticParticipant(p, profile, 1)).ToArray();
         foreach (var p in participants) await target.JoinAsync(p, CancellationToken.None).ConfigureAwait(false);
@@ -77,8 +81,10 @@ internal static partial class ForwardBench
         }
         var router = target.Routers.Single();
         var pool = target.Endpoint.Pool;
-        var video = participants[0].Video!;
-        const int Batch = 20_000;
+        var video = (audio ? participants[0].Audio : participants[0].Video)!;
+        // Input packets per round: 20,000 (200,000 out-packets at 10 subscribers), fewer for a large fan-out so that a
+        // round of 500 listeners stays a few seconds long (at least 400 inputs).
+        int Batch = Math.Clamp(200_000 / Math.Max(1, subscribers), 400, 20_000);
         var wire = new byte[Batch][];
         var lengths = new int[Batch];
         for (int i = 0; i < Batch; i++) wire[i] = new byte[PooledPacket.Capacity];

@@ -39,7 +39,7 @@ internal sealed unsafe class NativeAesCounterMode : AesCounterMode
 
     public override void Transform(ReadOnlySpan<byte> iv, Span<byte> data)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        using var lease = new NativeContextLease(_handle);
         if (data.IsEmpty)
         {
             return;

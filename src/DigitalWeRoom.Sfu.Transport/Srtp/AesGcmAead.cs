@@ -47,7 +47,7 @@ internal sealed unsafe class NativeAesGcmAead : AesGcmAead
 
     public override void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, Span<byte> data, Span<byte> tag)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        using var lease = new NativeContextLease(_handle);
         int n;
         byte* final = stackalloc byte[TagLength];
         fixed (byte* iv = nonce)
@@ -73,7 +73,7 @@ internal sealed unsafe class NativeAesGcmAead : AesGcmAead
 
     public override bool Decrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, Span<byte> data, ReadOnlySpan<byte> tag)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        using var lease = new NativeContextLease(_handle);
         int n;
         byte* final = stackalloc byte[TagLength];
         fixed (byte* iv = nonce)

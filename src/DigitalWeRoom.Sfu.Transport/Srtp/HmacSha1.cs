@@ -41,7 +41,7 @@ internal sealed unsafe class NativeHmacSha1 : HmacSha1
 
     public override void Compute(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> hash)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        using var lease = new NativeContextLease(_handle);
         uint length;
         fixed (byte* a = first)
         fixed (byte* b = second)

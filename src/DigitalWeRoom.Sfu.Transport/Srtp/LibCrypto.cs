@@ -107,6 +107,35 @@ internal static unsafe partial class LibCrypto
     }
 }
 
+/// <summary>
+/// Holds a native context for the length of one operation: a transport closed by another thread (room control) while
+/// a receive loop or send worker protects or unprotects with it would otherwise free the OpenSSL context under the
+/// running call (a use-after-free: the server crashed in libcrypto so during a large meeting whose joins timed out).
+/// The SafeHandle's reference count defers the free to the end of the operation; a context already closed throws
+/// <see cref="ObjectDisposedException"/>, which the callers treat as "not sent" / "dropped".
+/// </summary>
+internal ref struct NativeContextLease
+{
+    private readonly SafeHandle _handle;
+    private bool _added;
+
+    public NativeContextLease(SafeHandle handle)
+    {
+        _handle = handle;
+        _added = false;
+        handle.DangerousAddRef(ref _added);
+    }
+
+    public void Dispose()
+    {
+        if (_added)
+        {
+            _added = false;
+            _handle.DangerousRelease();
+        }
+    }
+}
+
 /// <summary>Owns one EVP_CIPHER_CTX and frees it exactly once.</summary>
 internal sealed class SafeEvpCipherContextHandle : SafeHandle
 {

@@ -27,6 +27,18 @@ public class ForwardBenchAllocationTests
     }
 
     [Fact]
+    public async Task AudioRound_ForwardsTheMicrophone_ToEverySubscriber_AllocatingNothing()
+    {
+        // 100 listeners: a round is 2,000 input packets (200,000 / subscribers), each fanned out to every listener.
+        var r = await ForwardBench.RunAsync(subscribers: 100, seconds: 0.2, cpu: -1, audio: true);
+
+        Assert.True(r.OutPackets >= (2_000 - 8) * 100, $"out packets {r.OutPackets}");
+        Assert.Equal(0, r.OutPackets % 100);
+        Assert.Equal(0, r.AllocatedBytes);
+        Assert.Equal(0, r.PoolGrowth);
+    }
+
+    [Fact]
     public void GrowPool_LeavesThatManyIdlePackets_ThenRentingThemAllocatesNothing()
     {
         var pool = new PacketPool();
