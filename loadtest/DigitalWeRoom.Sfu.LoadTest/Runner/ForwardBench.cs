@@ -119,6 +119,7 @@ internal static partial class ForwardBench
                     PooledPacket packet = pool.Rent();
                     wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
                     packet.Length = lengths[i];
+                    using (ReleaseBatch.Enter())
                     using (EgressBatch.Enter())
                     {
                         target.Endpoint.ProcessDatagram(packet, from);
@@ -182,6 +183,7 @@ internal static partial class ForwardBench
                     PooledPacket packet = pool.Rent();
                     wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
                     packet.Length = lengths[i];
+                    using (ReleaseBatch.Enter())
                     using (EgressBatch.Enter())
                     {
                         target.Endpoint.ProcessDatagram(packet, from);
