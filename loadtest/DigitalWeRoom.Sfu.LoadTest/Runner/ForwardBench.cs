@@ -31,11 +31,12 @@ namespace DigitalWeRoom.Sfu.LoadTest.Runner;
 internal static partial class ForwardBench
 {
     /// <param name="ForwarderCpuNanos">CPU time of the forwarding thread in the timed rounds (its waits for the workers included).</param>
+    /// <param name="ForwarderWaitCpuNanos">Part of <paramref name="ForwarderCpuNanos"/> spent in the waits for the workers (each wait yields in a loop and is CPU time too): subtracted, the forwarder's own work, comparable with the workers' to judge the split.</param>
     /// <param name="ForwarderWaitingShare">Share of the timed rounds' wall time the forwarding thread waited for the workers (above 0: they are the bottleneck).</param>
     /// <param name="WorkerCpuNanos">CPU time of the send worker threads in the timed rounds (their spins before sleeping included).</param>
     /// <param name="WorkerAllocatedBytes">Bytes the send workers' threads allocated while draining in the timed rounds.</param>
     /// <param name="PoolGrowth">Packets the packet pool had to allocate in the timed rounds (each 1,640 B, counted in <paramref name="AllocatedBytes"/> when the forwarding thread rented it).</param>
-    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency, int WarmRounds, long LastWarmJitted, long WorkerItems, long WorkerDrains, long ForwarderCpuNanos = 0, long WorkerCpuNanos = 0, double ForwarderWaitingShare = 0, long WorkerAllocatedBytes = 0, long PoolGrowth = 0);
+    public readonly record struct Result(double OutPacketsPerSecond, double Seconds, long OutPackets, long AllocatedBytes, int Gen0, IReadOnlyList<LoadPoint> Latency, int WarmRounds, long LastWarmJitted, long WorkerItems, long WorkerDrains, long ForwarderCpuNanos = 0, long WorkerCpuNanos = 0, double ForwarderWaitingShare = 0, long WorkerAllocatedBytes = 0, long PoolGrowth = 0, long ForwarderWaitCpuNanos = 0);
 
     /// <summary>
     /// In→out latency at a fraction of the saturation just measured: input packets are due at a fixed rate (open
@@ -105,6 +106,7 @@ internal static partial class ForwardBench
             long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
             long workerItems = 0, workerDrains = 0, lastWarmJitted = 0, forwarderCpu = 0, workerCpu = 0, workerAllocated = 0, poolGrowth = 0;
             double waited = 0;
+            long forwarderWaitCpu = 0;
             int self = OperatingSystem.IsLinux() ? GetThreadId() : 0;
             while (timed < seconds)
             {
@@ -125,6 +127,7 @@ internal static partial class ForwardBench
                     PooledPacket packet = pool.Rent();
                     wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
                     packet.Length = lengths[i];
+                    using (ReleaseBatch.Enter())
                     using (EgressBatch.Enter())
                     {
                         target.Endpoint.ProcessDatagram(packet, from);
@@ -138,6 +141,7 @@ internal static partial class ForwardBench
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 long a1 = GC.GetAllocatedBytesForCurrentThread();
                 long waitedTicks = Interlocked.Exchange(ref s_waitedTicks, 0);
+                long waitedCpu = Interlocked.Exchange(ref s_waitedCpuNanos, 0);
                 long selfCpu = ThreadCpuNanos(self) - selfCpu0, workersCpu = workerThreads.Sum(ThreadCpuNanos) - workersCpu0;
 
                 if (!warm)
@@ -160,6 +164,7 @@ internal static partial class ForwardBench
                 workerAllocated += (sendWorkers?.AllocatedBytes ?? 0) - workerAllocated0;
                 allocated += a1 - a0;
                 forwarderCpu += selfCpu;
+                forwarderWaitCpu += waitedCpu;
                 waited += waitedTicks / (double)Stopwatch.Frequency;
                 workerCpu += workersCpu;
                 timed += dt;
@@ -188,6 +193,7 @@ internal static partial class ForwardBench
                     PooledPacket packet = pool.Rent();
                     wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
                     packet.Length = lengths[i];
+                    using (ReleaseBatch.Enter())
                     using (EgressBatch.Enter())
                     {
                         target.Endpoint.ProcessDatagram(packet, from);
@@ -199,7 +205,7 @@ internal static partial class ForwardBench
                 }
                 points.Add(new LoadPoint(fraction, inRate, histogram.Count, histogram.Percentile(50), histogram.Percentile(99), histogram.Max));
             }
-            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points, warmRounds + 1, lastWarmJitted, workerItems, workerDrains, forwarderCpu, workerCpu, timed > 0 ? waited / timed : 0, workerAllocated, poolGrowth);
+            return new Result(saturation, timed, outPackets, allocated, GC.CollectionCount(0) - gen0Start, points, warmRounds + 1, lastWarmJitted, workerItems, workerDrains, forwarderCpu, workerCpu, timed > 0 ? waited / timed : 0, workerAllocated, poolGrowth, forwarderWaitCpu);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
     }
 
@@ -230,19 +236,22 @@ internal static partial class ForwardBench
         foreach (var packet in held) packet.Release();
     }
 
-    // Stopwatch ticks the forwarding thread spent waiting for the workers (its thread only; read per round).
+    // Stopwatch ticks and CPU time the forwarding thread spent waiting for the workers (its thread only; read per round).
     private static long s_waitedTicks;
+    private static long s_waitedCpuNanos;
 
     private static void WaitForWorkers(SendWorkerPool? workers, int bound)
     {
         if (workers is null || workers.Backlog <= bound) return;
         long start = Stopwatch.GetTimestamp();
+        long cpuStart = ThisThreadCpuNanos();
         while (workers.Backlog > bound)
         {
             // Yield rather than spin: with --cores 1 the workers need this core.
             Thread.Yield();
         }
         s_waitedTicks += Stopwatch.GetTimestamp() - start;
+        s_waitedCpuNanos += ThisThreadCpuNanos() - cpuStart;
     }
 
     /// <summary>
@@ -264,6 +273,9 @@ internal static partial class ForwardBench
             return 0;
         }
     }
+
+    /// <summary>The calling thread's CPU time around each wait (the schedstat file's read would allocate on the measured thread); 0 where unavailable.</summary>
+    private static long ThisThreadCpuNanos() => Math.Max(0, ReceiveLoopLoad.ThreadCpuNanoseconds());
 
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetThreadId();

@@ -109,7 +109,9 @@ public sealed partial class UdpEndpoint
             if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnReceived(socket);
             _datagrams.Add(Received, 1);
             packet.Length = received;
-            // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
+            // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg, and
+            // the packets its inline sends evict from retransmission buffers are released once each (ReleaseBatch).
+            using (Buffers.ReleaseBatch.Enter())
             using (EgressBatch.Enter())
             {
                 try

@@ -24,6 +24,8 @@ public class ForwardBenchAllocationTests
         Assert.Equal(0, r.AllocatedBytes);
         Assert.Equal(0, r.WorkerAllocatedBytes);
         Assert.Equal(0, r.Gen0);
+        // The waits' CPU is a part of the forwarding thread's CPU (its own work is what is left).
+        Assert.InRange(r.ForwarderWaitCpuNanos, 0, r.ForwarderCpuNanos);
     }
 
     [Fact]
