@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Sockets;
+using DigitalWeRoom.Sfu.Protocols.Stun;
+using DigitalWeRoom.Sfu.Transport.Tests.Ice;
+using DigitalWeRoom.Sfu.Transport.Udp;
+
+namespace DigitalWeRoom.Sfu.Transport.Tests.Udp;
+
+/// <summary>
+/// A receive loop reads the datagrams already queued behind the one it processed before it sends what they caused, in
+/// one <c>sendmmsg</c>; a datagram that arrives alone is answered at once; the batch is bounded.
+/// </summary>
+public sealed class ReceiveCoalescingTests
+{
+    [Fact]
+    public void Reads_on_only_while_a_datagram_is_queued_and_the_batch_is_small()
+    {
+        Assert.True(ReceiveCoalescing.ReadOn(read: 1, pendingSends: 5, queuedBytes: 1200));
+        Assert.False(ReceiveCoalescing.ReadOn(read: 1, pendingSends: 5, queuedBytes: 0));
+        Assert.True(ReceiveCoalescing.ReadOn(read: ReceiveCoalescing.MaxDatagrams - 1, pendingSends: 0, queuedBytes: 20));
+        Assert.False(ReceiveCoalescing.ReadOn(read: ReceiveCoalescing.MaxDatagrams, pendingSends: 0, queuedBytes: 20));
+        Assert.True(ReceiveCoalescing.ReadOn(read: 2, pendingSends: ReceiveCoalescing.MaxPendingSends - 1, queuedBytes: 20));
+        Assert.False(ReceiveCoalescing.ReadOn(read: 2, pendingSends: ReceiveCoalescing.MaxPendingSends, queuedBytes: 20));
+    }
+
+    [Fact]
+    public void Datagrams_queued_before_the_loop_reads_are_answered_in_one_send_call_and_a_lone_one_at_once()
+    {
+        if (!OperatingSystem.IsLinux() || !EgressBatch.IsSupported)
+        {
+            return;
+        }
+        using var server = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback, Port = 0, ReceiveSockets = 1 });
+        using Socket client = RawIceChecks.Candidate();
+        const int Queued = 4;
+        for (int i = 0; i < Queued; i++)
+        {
+            client.SendTo(RawIceChecks.PlainBindingRequest(), server.LocalEndPoint);
+        }
+        // Loopback delivers at once: all four wait in the socket before its loop starts.
+        Assert.True(server.PrimarySocket.Available > 0);
+        server.Start();
+        for (int i = 0; i < Queued; i++)
+        {
+            AssertBindingSuccess(client);
+        }
+        Assert.Equal(1, SendCallsOnceSent(server, Queued));
+
+        // One more, alone: its answer does not wait for another datagram.
+        client.SendTo(RawIceChecks.PlainBindingRequest(), server.LocalEndPoint);
+        AssertBindingSuccess(client);
+        Assert.Equal(2, SendCallsOnceSent(server, Queued + 1));
+    }
+
+    [Fact]
+    public void More_queued_datagrams_than_one_batch_reads_are_sent_in_several()
+    {
+        if (!OperatingSystem.IsLinux() || !EgressBatch.IsSupported)
+        {
+            return;
+        }
+        using var server = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback, Port = 0, ReceiveSockets = 1 });
+        using Socket client = RawIceChecks.Candidate();
+        const int Queued = ReceiveCoalescing.MaxDatagrams * 3;
+        for (int i = 0; i < Queued; i++)
+        {
+            client.SendTo(RawIceChecks.PlainBindingRequest(), server.LocalEndPoint);
+        }
+        server.Start();
+        for (int i = 0; i < Queued; i++)
+        {
+            AssertBindingSuccess(client);
+        }
+        Assert.Equal(3, SendCallsOnceSent(server, Queued));
+    }
+
+    /// <summary>The send calls counted once the loop has counted <paramref name="datagrams"/> sent (the client may read an answer first).</summary>
+    private static long SendCallsOnceSent(UdpEndpoint server, int datagrams)
+    {
+        Assert.True(SpinWait.SpinUntil(() => server.DatagramsSent == datagrams, TimeSpan.FromSeconds(5)));
+        // The call is counted right after its datagrams, on the loop's thread.
+        SpinWait.SpinUntil(() => false, TimeSpan.FromMilliseconds(50));
+        return server.SendCalls;
+    }
+
+    private static void AssertBindingSuccess(Socket client)
+    {
+        var buffer = new byte[1500];
+        int length = client.Receive(buffer);
+        Assert.True(StunMessage.TryParse(buffer.AsSpan(0, length), out StunMessage message, out _));
+        Assert.Equal(StunMessageType.BindingSuccessResponse, message.Type);
+    }
+}
