@@ -20,10 +20,11 @@ internal static class ReceiveCoalescing
     public const int MaxPendingSends = EgressBatch.Capacity / 2;
 
     /// <summary>
-    /// Whether the loop reads the next datagram into the open batch: <paramref name="read"/> datagrams processed in it
-    /// so far, <paramref name="pendingSends"/> datagrams waiting in it, <paramref name="queuedBytes"/> the size of the
-    /// datagram the socket holds (0: none; FIONREAD on a datagram socket).
+    /// Whether the loop asks its socket for a queued datagram (FIONREAD, a system call) to read into the open batch:
+    /// <paramref name="read"/> datagrams processed in it so far, <paramref name="pendingSends"/> datagrams waiting in
+    /// it. None waiting (everything went to send workers, or nothing was sent): sending costs nothing now, so there is
+    /// nothing to share and the question is not worth its system call.
     /// </summary>
-    public static bool ReadOn(int read, int pendingSends, int queuedBytes) =>
-        queuedBytes > 0 && read < MaxDatagrams && pendingSends < MaxPendingSends;
+    public static bool WorthAsking(int read, int pendingSends) =>
+        pendingSends > 0 && read < MaxDatagrams && pendingSends < MaxPendingSends;
 }

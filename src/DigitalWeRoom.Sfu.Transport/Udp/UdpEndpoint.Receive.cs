@@ -104,7 +104,7 @@ public sealed partial class UdpEndpoint
                         Drops.Increment(DropReason.Malformed);
                     }
                     packet = Recycle(packet);
-                    if (!ReceiveCoalescing.ReadOn(++read, EgressBatch.Current?.Count ?? 0, QueuedBytes(socket)))
+                    if (!ReceiveCoalescing.WorthAsking(++read, EgressBatch.Current?.Count ?? 0) || QueuedBytes(socket) == 0)
                     {
                         break;
                     }

@@ -13,14 +13,14 @@ namespace DigitalWeRoom.Sfu.Transport.Tests.Udp;
 public sealed class ReceiveCoalescingTests
 {
     [Fact]
-    public void Reads_on_only_while_a_datagram_is_queued_and_the_batch_is_small()
+    public void Asks_the_socket_only_while_sends_wait_in_a_small_batch()
     {
-        Assert.True(ReceiveCoalescing.ReadOn(read: 1, pendingSends: 5, queuedBytes: 1200));
-        Assert.False(ReceiveCoalescing.ReadOn(read: 1, pendingSends: 5, queuedBytes: 0));
-        Assert.True(ReceiveCoalescing.ReadOn(read: ReceiveCoalescing.MaxDatagrams - 1, pendingSends: 0, queuedBytes: 20));
-        Assert.False(ReceiveCoalescing.ReadOn(read: ReceiveCoalescing.MaxDatagrams, pendingSends: 0, queuedBytes: 20));
-        Assert.True(ReceiveCoalescing.ReadOn(read: 2, pendingSends: ReceiveCoalescing.MaxPendingSends - 1, queuedBytes: 20));
-        Assert.False(ReceiveCoalescing.ReadOn(read: 2, pendingSends: ReceiveCoalescing.MaxPendingSends, queuedBytes: 20));
+        Assert.True(ReceiveCoalescing.WorthAsking(read: 1, pendingSends: 5));
+        Assert.False(ReceiveCoalescing.WorthAsking(read: 1, pendingSends: 0));
+        Assert.True(ReceiveCoalescing.WorthAsking(read: ReceiveCoalescing.MaxDatagrams - 1, pendingSends: 1));
+        Assert.False(ReceiveCoalescing.WorthAsking(read: ReceiveCoalescing.MaxDatagrams, pendingSends: 1));
+        Assert.True(ReceiveCoalescing.WorthAsking(read: 2, pendingSends: ReceiveCoalescing.MaxPendingSends - 1));
+        Assert.False(ReceiveCoalescing.WorthAsking(read: 2, pendingSends: ReceiveCoalescing.MaxPendingSends));
     }
 
     [Fact]
