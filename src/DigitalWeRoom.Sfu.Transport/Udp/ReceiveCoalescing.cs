@@ -13,6 +13,12 @@ namespace DigitalWeRoom.Sfu.Transport.Udp;
 /// </summary>
 internal static class ReceiveCoalescing
 {
+    /// <summary>
+    /// Off with <c>DWR_RECEIVE_COALESCING=0</c> in the environment (as <c>DWR_SENDMMSG=0</c> turns batching off): an
+    /// A/B of the same build on a quiet machine, where the latency cost of holding a batch can be told from noise.
+    /// </summary>
+    public static readonly bool Enabled = Environment.GetEnvironmentVariable("DWR_RECEIVE_COALESCING") != "0";
+
     /// <summary>Datagrams read into one batch at most.</summary>
     public const int MaxDatagrams = 8;
 

@@ -171,10 +171,10 @@ public sealed partial class UdpEndpoint
         return null;
     }
 
-    /// <summary>The size of the datagram <paramref name="socket"/> holds (FIONREAD; 0: none, or batching is off, or the socket is gone).</summary>
+    /// <summary>The size of the datagram <paramref name="socket"/> holds (FIONREAD; 0: none, or coalescing or batching is off, or the socket is gone).</summary>
     private int QueuedBytes(Socket socket)
     {
-        if (!EgressBatch.IsSupported || _disposed)
+        if (!ReceiveCoalescing.Enabled || !EgressBatch.IsSupported || _disposed)
         {
             return 0;
         }

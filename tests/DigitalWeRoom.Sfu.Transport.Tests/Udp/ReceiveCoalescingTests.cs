@@ -23,55 +23,34 @@ public sealed class ReceiveCoalescingTests
         Assert.False(ReceiveCoalescing.WorthAsking(read: 2, pendingSends: ReceiveCoalescing.MaxPendingSends));
     }
 
-    [Fact]
-    public void Datagrams_queued_before_the_loop_reads_are_answered_in_one_send_call_and_a_lone_one_at_once()
+    [Theory]
+    [InlineData(4, 1)]
+    [InlineData(ReceiveCoalescing.MaxDatagrams * 3, 3)]
+    public void Datagrams_queued_before_the_loop_reads_are_answered_in_bounded_send_calls_and_a_lone_one_at_once(int queued, int calls)
     {
-        if (!OperatingSystem.IsLinux() || !EgressBatch.IsSupported)
+        if (!OperatingSystem.IsLinux() || !EgressBatch.IsSupported || !ReceiveCoalescing.Enabled)
         {
             return;
         }
         using var server = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback, Port = 0, ReceiveSockets = 1 });
         using Socket client = RawIceChecks.Candidate();
-        const int Queued = 4;
-        for (int i = 0; i < Queued; i++)
+        for (int i = 0; i < queued; i++)
         {
             client.SendTo(RawIceChecks.PlainBindingRequest(), server.LocalEndPoint);
         }
-        // Loopback delivers at once: all four wait in the socket before its loop starts.
+        // Loopback delivers at once: all of them wait in the socket before its loop starts.
         Assert.True(server.PrimarySocket.Available > 0);
         server.Start();
-        for (int i = 0; i < Queued; i++)
+        for (int i = 0; i < queued; i++)
         {
             AssertBindingSuccess(client);
         }
-        Assert.Equal(1, SendCallsOnceSent(server, Queued));
+        Assert.Equal(calls, SendCallsOnceSent(server, queued));
 
         // One more, alone: its answer does not wait for another datagram.
         client.SendTo(RawIceChecks.PlainBindingRequest(), server.LocalEndPoint);
         AssertBindingSuccess(client);
-        Assert.Equal(2, SendCallsOnceSent(server, Queued + 1));
-    }
-
-    [Fact]
-    public void More_queued_datagrams_than_one_batch_reads_are_sent_in_several()
-    {
-        if (!OperatingSystem.IsLinux() || !EgressBatch.IsSupported)
-        {
-            return;
-        }
-        using var server = new UdpEndpoint(new UdpEndpointOptions { BindAddress = IPAddress.Loopback, Port = 0, ReceiveSockets = 1 });
-        using Socket client = RawIceChecks.Candidate();
-        const int Queued = ReceiveCoalescing.MaxDatagrams * 3;
-        for (int i = 0; i < Queued; i++)
-        {
-            client.SendTo(RawIceChecks.PlainBindingRequest(), server.LocalEndPoint);
-        }
-        server.Start();
-        for (int i = 0; i < Queued; i++)
-        {
-            AssertBindingSuccess(client);
-        }
-        Assert.Equal(3, SendCallsOnceSent(server, Queued));
+        Assert.Equal(calls + 1, SendCallsOnceSent(server, queued + 1));
     }
 
     /// <summary>The send calls counted once the loop has counted <paramref name="datagrams"/> sent (the client may read an answer first).</summary>
