@@ -76,67 +76,117 @@ public sealed partial class UdpEndpoint
         while (!_disposed)
         {
             packet ??= Pool.Rent();
-            int received;
-            Socket socket = Volatile.Read(ref _sockets[index]);
-            try
+            int received = Receive(index, packet, remote, out Socket socket);
+            if (received < 0)
             {
-                received = socket.ReceiveFrom(packet.Buffer.AsSpan(), SocketFlags.None, remote);
-            }
-            catch (Exception) when (!_disposed && socket != Volatile.Read(ref _sockets[index]))
-            {
-                // MoveTo replaced the socket: receive on the new one.
+                if (received == ReceiveStopped) break;
                 continue;
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
-            {
-                Drops.Increment(DropReason.TooLarge);
-                continue;
-            }
-            catch (SocketException) when (!_disposed)
-            {
-                // ICMP errors surface as ConnectionReset/Refused on UDP sockets; keep receiving.
-                continue;
-            }
-            catch (Exception) when (_disposed)
-            {
-                break;
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
+            // One "datagram" of the load meter per batch: what the loop sent inline waits in the batch until its
+            // end, and senders of other threads must see the loop's mark that long (ReceiveLoopLoad.IsInProgress).
             load.Begin();
-            if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnReceived(socket);
-            _datagrams.Add(Received, 1);
-            packet.Length = received;
-            // Sends this datagram causes (STUN answers, forwarded media when sent inline) leave in one sendmmsg, and
-            // the packets its inline sends evict from retransmission buffers are released once each (ReleaseBatch).
+            // Sends these datagrams cause (STUN answers, forwarded media when sent inline) leave in one sendmmsg, and
+            // the packets their inline sends evict from retransmission buffers are released once each (ReleaseBatch).
             using (Buffers.ReleaseBatch.Enter())
             using (EgressBatch.Enter())
             {
-                try
+                int read = 0;
+                while (true)
                 {
-                    ProcessDatagram(packet, remote, _receivedVia[index]);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // NOTE: a listener bug must not stop the port for everyone; counted as malformed input.
-                    Drops.Increment(DropReason.Malformed);
+                    if (Diagnostics.PathTrace.Enabled) Diagnostics.PathTrace.OnReceived(socket);
+                    _datagrams.Add(Received, 1);
+                    packet.Length = received;
+                    try
+                    {
+                        ProcessDatagram(packet, remote, _receivedVia[index]);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        // NOTE: a listener bug must not stop the port for everyone; counted as malformed input.
+                        Drops.Increment(DropReason.Malformed);
+                    }
+                    packet = Recycle(packet);
+                    if (!ReceiveCoalescing.WorthAsking(++read, EgressBatch.Current?.Count ?? 0) || QueuedBytes(socket) == 0)
+                    {
+                        break;
+                    }
+                    packet ??= Pool.Rent();
+                    received = Receive(index, packet, remote, out socket);
+                    if (received < 0)
+                    {
+                        break;
+                    }
                 }
             }
             // The batch's sendmmsg included: it is the loop's work too.
             load.End();
-            if (packet.References == 1)
-            {
-                // Nobody kept it: reuse the same buffer for the next datagram.
-                packet.Length = 0;
-            }
-            else
-            {
-                packet.Release();
-                packet = null;
-            }
         }
         packet?.Release();
+    }
+
+    // Receive's answers other than a datagram's length: try again, or the port is closing.
+    private const int ReceiveAgain = -1;
+    private const int ReceiveStopped = -2;
+
+    /// <summary>Blocks for the next datagram on receive socket <paramref name="index"/>: its length, or <see cref="ReceiveAgain"/> / <see cref="ReceiveStopped"/>.</summary>
+    private int Receive(int index, PooledPacket packet, SocketAddress remote, out Socket socket)
+    {
+        socket = Volatile.Read(ref _sockets[index]);
+        try
+        {
+            return socket.ReceiveFrom(packet.Buffer.AsSpan(), SocketFlags.None, remote);
+        }
+        catch (Exception) when (!_disposed && socket != Volatile.Read(ref _sockets[index]))
+        {
+            // MoveTo replaced the socket: receive on the new one.
+            return ReceiveAgain;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+        {
+            Drops.Increment(DropReason.TooLarge);
+            return ReceiveAgain;
+        }
+        catch (SocketException) when (!_disposed)
+        {
+            // ICMP errors surface as ConnectionReset/Refused on UDP sockets; keep receiving.
+            return ReceiveAgain;
+        }
+        catch (Exception) when (_disposed)
+        {
+            return ReceiveStopped;
+        }
+        catch (ObjectDisposedException)
+        {
+            return ReceiveStopped;
+        }
+    }
+
+    /// <summary>The packet to receive into next: the same one if nobody kept it, else null (released: the keepers hold it).</summary>
+    private static PooledPacket? Recycle(PooledPacket packet)
+    {
+        if (packet.References == 1)
+        {
+            packet.Length = 0;
+            return packet;
+        }
+        packet.Release();
+        return null;
+    }
+
+    /// <summary>The size of the datagram <paramref name="socket"/> holds (FIONREAD; 0: none, or coalescing or batching is off, or the socket is gone).</summary>
+    private int QueuedBytes(Socket socket)
+    {
+        if (!ReceiveCoalescing.Enabled || !EgressBatch.IsSupported || _disposed)
+        {
+            return 0;
+        }
+        try
+        {
+            return socket.Available;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return 0;
+        }
     }
 }

@@ -133,10 +133,13 @@ public sealed partial class UdpEndpoint : IIceSocket, IDisposable
 
     public long DatagramsSent => _datagrams.Sum(Sent);
 
-    private const int Sent = 0, Received = 1;
+    /// <summary>System calls that sent batches (<c>sendmmsg</c>, EgressBatch): DatagramsSent / SendCalls is the batching.</summary>
+    internal long SendCalls => _datagrams.Sum(Calls);
+
+    private const int Sent = 0, Received = 1, Calls = 2;
     // Added by every thread that sends (receive loops, send workers) per batch and by every receive loop per datagram:
     // per core, so two loops or a loop and a worker share no line.
-    private readonly PerCoreCounters _datagrams = new(2);
+    private readonly PerCoreCounters _datagrams = new(3);
 
     /// <summary>Starts the receive thread (once).</summary>
     public UdpEndpoint Start()
@@ -244,7 +247,7 @@ public sealed partial class UdpEndpoint : IIceSocket, IDisposable
             socket = _sockets[t_loopIndex];
         }
         int sent = batch.SendAll(socket.SafeHandle, count);
-        _datagrams.Add(Sent, sent);
+        _datagrams.Add(Sent, sent, Calls, 1);
         if (sent < count)
         {
             Interlocked.Add(ref _sendErrors, count - sent);

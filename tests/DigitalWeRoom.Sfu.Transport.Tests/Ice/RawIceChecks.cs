@@ -38,6 +38,15 @@ internal static class RawIceChecks
         return writer.Written.ToArray();
     }
 
+    /// <summary>A Binding request without credentials (the port as a STUN server, RFC 8489 §3): answered with XOR-MAPPED-ADDRESS.</summary>
+    public static byte[] PlainBindingRequest()
+    {
+        var buffer = new byte[64];
+        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, RandomNumberGenerator.GetBytes(12));
+        writer.AddFingerprint();
+        return writer.Written.ToArray();
+    }
+
     /// <summary>Sends one check for <paramref name="transport"/> and asserts the success answer.</summary>
     public static void Check(Socket socket, UdpEndpoint server, WebRtcTransport transport, string peerUfrag, uint priority, bool useCandidate)
     {

@@ -28,7 +28,7 @@ public sealed class MultiHomedReplyTests
         var to = new IPEndPoint(Second, server.Port);
 
         // A plain Binding request (the port as STUN server): XOR-MAPPED-ADDRESS, from the address it was sent to.
-        client.SendTo(PlainBindingRequest(), to);
+        client.SendTo(RawIceChecks.PlainBindingRequest(), to);
         Assert.Equal(to, ReceiveStun(client, out StunMessageType plain));
         Assert.Equal(StunMessageType.BindingSuccessResponse, plain);
 
@@ -60,7 +60,7 @@ public sealed class MultiHomedReplyTests
         using var topology = new TwoAddresses(bindEachAddress: false);
         var (server, client) = (topology.Server, topology.Client);
 
-        client.SendTo(PlainBindingRequest(), new IPEndPoint(Second, server.Port));
+        client.SendTo(RawIceChecks.PlainBindingRequest(), new IPEndPoint(Second, server.Port));
         Assert.Equal(new IPEndPoint(Primary, server.Port), ReceiveStun(client, out _));
     }
 
@@ -100,14 +100,6 @@ public sealed class MultiHomedReplyTests
             Server.Dispose();
             _ns.Dispose();
         }
-    }
-
-    private static byte[] PlainBindingRequest()
-    {
-        var buffer = new byte[64];
-        var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
-        writer.AddFingerprint();
-        return writer.Written.ToArray();
     }
 
     /// <summary>Reads the next datagram, a STUN message; returns its source.</summary>
