@@ -36,6 +36,31 @@ internal sealed class MeetingHost : WebApplicationFactory<Program>
         return Task.FromResult(producers.Length > 0 && producers.All(p => p.Paused));
     }
 
+    /// <summary>
+    /// The server's view of every video consumer in <paramref name="room"/> (a failing test's output): paused, forwarded,
+    /// skipped while waiting for a key frame, the simulcast layer in use and each layer's key frames and packets.
+    /// </summary>
+    public IEnumerable<string> VideoConsumerReport(string room)
+    {
+        var media = Services.GetRequiredService<DigitalWeRoom.Sfu.Rooms.SfuPath.SfuMediaHost>().FindRoom(room);
+        if (media is null) yield break;
+        foreach (var session in media.Sessions)
+        {
+            foreach (var track in session.Published.Where(t => t.Kind == DigitalWeRoom.Sfu.Media.Routing.MediaKind.Video))
+            {
+                string layers = string.Join(" ", track.Layers.Select(p => $"[{p.Rid} kf {p.KeyFrames} rx {p.Receiver.PacketsReceived} lost {p.Receiver.PacketsLost}]"));
+                yield return $"{session.ParticipantId} publishes {track.TrackId}: {layers}";
+                foreach (var c in track.Lowest.Consumers.ToArray())
+                {
+                    var s = c.Simulcast;
+                    yield return $"  {c.Id}: paused {c.IsPaused} bwPaused {c.IsBandwidthPaused} closed {c.IsClosed} enqueued {c.PacketsEnqueued} "
+                        + $"skippedWaitingKf {c.PacketsSkippedWaitingForKeyFrame}"
+                        + (s is null ? "" : $" layer {s.CurrentLayer} target {s.TargetLayer} preferred {s.PreferredLayer} bw {s.BandwidthLayer} switches {s.Switches}");
+                }
+            }
+        }
+    }
+
     /// <summary>Every address the server listens on (several when the "urls" setting lists several).</summary>
     public IReadOnlyList<Uri> Addresses { get; }
 

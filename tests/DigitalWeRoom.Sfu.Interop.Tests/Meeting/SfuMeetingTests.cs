@@ -61,7 +61,7 @@ public sealed class SfuMeetingTests(ITestOutputHelper output)
     }
 
     /// <summary>Every page decodes video and audio from every other page via the server (one sample, 2 s, another).</summary>
-    private async Task AssertEveryoneDecodesEveryoneAsync(IReadOnlyList<(IPage Page, string Id)> pages)
+    private async Task AssertEveryoneDecodesEveryoneAsync(IReadOnlyList<(IPage Page, string Id)> pages, MeetingHost? host = null, string? room = null)
     {
         async Task<Dictionary<(string, string), PathStats?>> SampleAsync()
         {
@@ -87,6 +87,30 @@ public sealed class SfuMeetingTests(ITestOutputHelper output)
 
         await Task.Delay(2000);
         var after = await SampleAsync();
+        var stuck = before.Where(kv => kv.Value is not { VideoFramesDecoded: > 0 } || after[kv.Key] is not { } a || a.VideoFramesDecoded <= kv.Value.VideoFramesDecoded).ToList();
+        if (stuck.Count > 0 && host is not null && room is not null)
+        {
+            // What the stuck receiver asks for and what the server does (webrtc-internals-style stats, consumer state),
+            // now and 5 s later: recovers or not.
+            for (int round = 0; round < 2; round++)
+            {
+                foreach (var ((subscriber, _), _) in stuck)
+                {
+                    var page = pages.First(p => p.Id == subscriber).Page;
+                    output.WriteLine($"{subscriber} inbound video: {await page.EvaluateAsync<string>(InboundVideoScript)}");
+                }
+                foreach (var (page, id) in pages)
+                {
+                    output.WriteLine($"{id} outbound video: {await page.EvaluateAsync<string>(OutboundVideoScript)}");
+                }
+                foreach (var line in host.VideoConsumerReport(room))
+                {
+                    output.WriteLine(line);
+                }
+                if (round == 0) await Task.Delay(5000);
+            }
+            after = await SampleAsync();
+        }
         foreach (var (key, b) in before)
         {
             var a = after[key];
@@ -95,6 +119,18 @@ public sealed class SfuMeetingTests(ITestOutputHelper output)
             Assert.True(a.AudioPacketsReceived > b.AudioPacketsReceived, $"{key}: audio {b} -> {a}");
         }
     }
+
+    private const string InboundVideoScript = """
+        async () => { const out = []; (await window.dwrSfu.pc.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video')
+          out.push(`${s.trackIdentifier.slice(0, 8)} ssrc ${s.ssrc} rx ${s.packetsReceived} lost ${s.packetsLost} frames rx ${s.framesReceived} dec ${s.framesDecoded} kf ${s.keyFramesDecoded} drop ${s.framesDropped} pli ${s.pliCount} fir ${s.firCount} nack ${s.nackCount} freeze ${s.freezeCount} ${s.frameWidth}x${s.frameHeight}`); });
+          return out.join(' | '); }
+        """;
+
+    private const string OutboundVideoScript = """
+        async () => { const out = []; (await window.dwrSfu.pc.getStats()).forEach(s => { if (s.type === 'outbound-rtp' && s.kind === 'video')
+          out.push(`${s.rid ?? '-'} sent ${s.packetsSent} kfEnc ${s.keyFramesEncoded} pli ${s.pliCount} fir ${s.firCount} nack ${s.nackCount} rtx ${s.retransmittedPacketsSent} ${s.frameWidth}x${s.frameHeight} active ${s.active} limit ${s.qualityLimitationReason}`); });
+          return out.join(' | '); }
+        """;
 
     [Fact]
     public async Task Six_participants_on_the_server_path_all_decode_each_other()
@@ -113,7 +149,7 @@ public sealed class SfuMeetingTests(ITestOutputHelper output)
             await Dwr.WaitForModeAsync(page, "sfu");
         }
 
-        await AssertEveryoneDecodesEveryoneAsync(pages);
+        await AssertEveryoneDecodesEveryoneAsync(pages, host, "six");
         var room = (await host.RoomsAsync()).EnumerateArray().Single(r => r.GetProperty("name").GetString() == "six");
         Assert.Equal(6, room.GetProperty("participants").GetArrayLength());
         output.WriteLine($"forwarded packets: {room.GetProperty("forwardedPackets").GetInt64()}");

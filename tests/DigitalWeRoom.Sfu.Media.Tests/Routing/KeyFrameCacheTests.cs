@@ -19,7 +19,7 @@ public class KeyFrameCacheTests
     private const uint FrameTicks = 3000;       // 90 kHz / 30 fps
 
     /// <summary>VP8 payload (RFC 7741 §4.2): X=1, S, PID 0; I=1 with a 15-bit PictureID; then the payload header (P bit).</summary>
-    private static byte[] Vp8(bool start, bool keyFrame, ushort pictureId, int size = 120)
+    internal static byte[] Vp8(bool start, bool keyFrame, ushort pictureId, int size = 120)
     {
         var p = new byte[size];
         p[0] = (byte)(0x80 | (start ? 0x10 : 0));
