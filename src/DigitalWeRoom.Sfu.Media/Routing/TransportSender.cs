@@ -203,9 +203,7 @@ public sealed class TransportSender
     /// <item>Not pinned to a worker: when its queue is empty, so items of one producer never overtake each other.</item>
     /// <item>Pinned to a worker: only a receive loop (a <paramref name="datagram"/> is current), and only when it has
     /// time to spare and the worker sleeps with nothing of this transport queued — at a small meeting's rates waking
-    /// the worker costs more than the sends (a futex call here, two context switches there, per datagram) — and for
-    /// at most <see cref="ReceiveLoopLoad.AdoptedSendsPerDatagram"/> such transports per datagram: a larger fan-out
-    /// wakes the worker, so both cores send it. Once the
+    /// the worker costs more than the sends (a futex call here, two context switches there, per datagram). Once the
     /// loop has sent for this transport during a datagram it keeps doing so until the datagram is done, waiting for the
     /// busy flag if need be (<paramref name="wait"/>): the datagram it sent waits in the loop's <c>sendmmsg</c> batch,
     /// and a later item posted to a worker woken meanwhile would overtake it.</item>
@@ -231,17 +229,8 @@ public sealed class TransportSender
         // taking it over would let that loop's next item of its datagram go to the worker, past the one in its batch.
         long owner = Volatile.Read(ref _inlineDatagram);
         wait = owner == datagram;
-        if (wait)
-        {
-            return true;
-        }
-        // Cheapest first: the thread-static verdict and budget, then this worker's lines, then another loop's line.
-        if (!ReceiveLoopLoad.MayAdoptSend || !_worker!.IsAsleepWith(_inbox) || ReceiveLoopLoad.IsInProgress(owner))
-        {
-            return false;
-        }
-        ReceiveLoopLoad.OnAdoptedSend();
-        return true;
+        // Cheapest first: a thread-static flag, then this worker's lines, then another loop's line.
+        return wait || (ReceiveLoopLoad.HasSpareTime && _worker!.IsAsleepWith(_inbox) && !ReceiveLoopLoad.IsInProgress(owner));
     }
 
     /// <summary>

@@ -28,17 +28,6 @@ public partial struct ReceiveLoopLoad
     private static long t_datagram;
 
     [ThreadStatic]
-    private static int t_adopted;
-
-    /// <summary>
-    /// Sends a loop with time to spare takes over from sleeping send workers during one datagram: about a meeting's
-    /// fan-out, where a wake-up (a futex call, two context switches) costs more than the sends. Past it the loop wakes
-    /// the worker: a livestream's packet to 1,500 subscribers sent by the loop alone kept the worker's core idle while
-    /// the fan-out took one core's time (issue 16).
-    /// </summary>
-    public const int AdoptedSendsPerDatagram = 16;
-
-    [ThreadStatic]
     private static int t_slot;
 
     // Each loop's datagram in progress, one 64-byte line per loop slot (slot 0 unused: "no loop"), so that another
@@ -85,15 +74,6 @@ public partial struct ReceiveLoopLoad
     public static bool HasSpareTime => t_spare;
 
     /// <summary>
-    /// The calling receive loop has time to spare and has taken fewer than <see cref="AdoptedSendsPerDatagram"/> sends
-    /// from sleeping workers during its current datagram (<see cref="OnAdoptedSend"/> counts them).
-    /// </summary>
-    public static bool MayAdoptSend => t_spare && t_adopted < AdoptedSendsPerDatagram;
-
-    /// <summary>The calling receive loop sends one item of a worker's transport itself during its current datagram.</summary>
-    public static void OnAdoptedSend() => t_adopted++;
-
-    /// <summary>
     /// The datagram the calling receive loop is processing, unique in the process (0: none, or not a receive loop).
     /// What it makes a thread send waits in the thread's <see cref="EgressBatch"/> until the datagram is done: a sender
     /// that sent inline during this datagram keeps sending inline until then, so nothing of it is overtaken.
@@ -105,7 +85,6 @@ public partial struct ReceiveLoopLoad
     {
         long datagram = _threadBits | (++_datagrams & ((1L << 40) - 1));
         t_datagram = datagram;
-        t_adopted = 0;
         Volatile.Write(ref s_inProgress[_slot * SlotStride], datagram);
     }
 
@@ -145,7 +124,6 @@ public partial struct ReceiveLoopLoad
     {
         t_spare = false;
         t_datagram = 0;
-        t_adopted = 0;
         if (t_slot > 0)
         {
             Volatile.Write(ref s_inProgress[t_slot * SlotStride], 0);

@@ -268,43 +268,6 @@ public sealed class SendWorkerTests
     }
 
     [Fact]
-    public void ReceiveLoopWithSpareTime_TakesOnlyAMeetingsShareOfALargeFanOut_AndWakesTheWorkerForTheRest()
-    {
-        // A livestream's shape: one packet to many subscribers, most pinned to the worker. The loop sends the first
-        // AdoptedSendsPerDatagram of those itself, then posts; the worker, woken, sends the rest on its core.
-        using var room = new AudioFanOutRoom(new SendWorkerPool(new SendWorkerOptions { Workers = 2 }), 60, ownsWorkers: true);
-        var worker = room.Workers.Workers.Single();
-        var load = default(ReceiveLoopLoad); // its clocks are the fake ones of AsDatagram
-        try
-        {
-            AsDatagram(ref load, () => { }); // the loop has been idle
-            WaitUntilAsleep(worker);
-            long wakeUps = worker.WakeUps;
-            int receiveThread = Environment.CurrentManagedThreadId;
-            int pinned = room.Pinned.Length;
-            Assert.True(pinned > ReceiveLoopLoad.AdoptedSendsPerDatagram);
-
-            const int Packets = 3;
-            for (int i = 0; i < Packets; i++) AsDatagram(ref load, () => room.Send(1));
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            long expected = Packets * (pinned - ReceiveLoopLoad.AdoptedSendsPerDatagram);
-            while (worker.Processed < expected && DateTime.UtcNow < deadline) Thread.Sleep(1);
-
-            // Each datagram: the budget on the loop, at most one wake-up, every packet once and in order.
-            Assert.InRange(worker.Processed, expected, Packets * pinned);
-            Assert.InRange(worker.WakeUps - wakeUps, 1, Packets);
-            Assert.All(room.Senders, s => Assert.Equal(Packets, s.Packets));
-            Assert.All(room.Senders, s => Assert.Equal(0, s.OutOfOrder));
-            Assert.Contains(room.Subscribers.Select((s, i) => (s, i)), p => p.s.Outbound.Worker is not null && room.Senders[p.i].LastThread != receiveThread);
-            Assert.Equal(0, room.Router.Counters.Drops.Total);
-        }
-        finally
-        {
-            ReceiveLoopLoad.Leave();
-        }
-    }
-
-    [Fact]
     public void TransportSentInlineDuringADatagram_StaysInline_WhenTheWorkerWakesMeanwhile()
     {
         using var room = NewRoom(new SendWorkerOptions { Workers = 2 });

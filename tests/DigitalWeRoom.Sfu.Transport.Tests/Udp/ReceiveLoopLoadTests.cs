@@ -44,36 +44,6 @@ public sealed class ReceiveLoopLoadTests
     }
 
     [Fact]
-    public void SendsTakenFromWorkers_AreBudgetedPerDatagram_AndOnlyWithSpareTime()
-    {
-        var load = default(ReceiveLoopLoad);
-        try
-        {
-            load.Begin();
-            load.End(wallNanos: 1_000_000, cpuNanos: 1_000); // time to spare
-            load.Begin();
-            for (int i = 0; i < ReceiveLoopLoad.AdoptedSendsPerDatagram; i++)
-            {
-                Assert.True(ReceiveLoopLoad.MayAdoptSend);
-                ReceiveLoopLoad.OnAdoptedSend();
-            }
-            Assert.False(ReceiveLoopLoad.MayAdoptSend); // a large fan-out: the rest goes to the workers
-            load.End(wallNanos: 2_000_000, cpuNanos: 2_000);
-            load.Begin();
-            Assert.True(ReceiveLoopLoad.MayAdoptSend); // the next datagram has its own budget
-            load.End(wallNanos: 3_000_000, cpuNanos: 1_000_000); // busy
-            load.Begin();
-            Assert.False(ReceiveLoopLoad.MayAdoptSend);
-            load.End(wallNanos: 4_000_000, cpuNanos: 1_001_000);
-        }
-        finally
-        {
-            ReceiveLoopLoad.Leave();
-        }
-        Assert.False(ReceiveLoopLoad.MayAdoptSend);
-    }
-
-    [Fact]
     public void TheRealClocks_AreReadOncePerWindow_WithoutAllocating()
     {
         var load = ReceiveLoopLoad.StartNow();
