@@ -17,24 +17,27 @@ internal sealed class MappingStunServer : IDisposable
     {
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-        _ = Task.Run(async () =>
+        // A thread of its own, not the thread pool: the endpoint under test probes in its constructor and blocks a
+        // thread for up to its STUN timeout, and a suite running in parallel can starve the pool for that long.
+        var thread = new Thread(() =>
         {
             var buffer = new byte[1500];
             var response = new byte[64];
             while (true)
             {
-                SocketReceiveFromResult received;
+                EndPoint remote = new IPEndPoint(IPAddress.Any, 0);
+                int length;
                 try
                 {
-                    received = await _socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0));
+                    length = _socket.ReceiveFrom(buffer, ref remote);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
                     return;
                 }
 
-                var from = (IPEndPoint)received.RemoteEndPoint;
-                if (!StunMessage.TryParse(buffer.AsSpan(0, received.ReceivedBytes), out var request, out _) || request.Type != StunMessageType.BindingRequest)
+                var from = (IPEndPoint)remote;
+                if (!StunMessage.TryParse(buffer.AsSpan(0, length), out var request, out _) || request.Type != StunMessageType.BindingRequest)
                 {
                     continue;
                 }
@@ -44,7 +47,9 @@ internal sealed class MappingStunServer : IDisposable
                 writer.AddXorMappedAddress(map(from.Port));
                 _socket.SendTo(writer.Written, from);
             }
-        });
+        })
+        { IsBackground = true, Name = "mapping-stun" };
+        thread.Start();
     }
 
     public IPEndPoint EndPoint { get; }
