@@ -127,7 +127,6 @@ internal static partial class ForwardBench
                     PooledPacket packet = pool.Rent();
                     wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
                     packet.Length = lengths[i];
-                    using (ReleaseBatch.Enter())
                     using (EgressBatch.Enter())
                     {
                         target.Endpoint.ProcessDatagram(packet, from);
@@ -193,7 +192,6 @@ internal static partial class ForwardBench
                     PooledPacket packet = pool.Rent();
                     wire[i].AsSpan(0, lengths[i]).CopyTo(packet.Buffer);
                     packet.Length = lengths[i];
-                    using (ReleaseBatch.Enter())
                     using (EgressBatch.Enter())
                     {
                         target.Endpoint.ProcessDatagram(packet, from);

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using DigitalWeRoom.Sfu.Protocols;
-using DigitalWeRoom.Sfu.Transport.Buffers;
 using DigitalWeRoom.Sfu.Transport.Udp;
 
 namespace DigitalWeRoom.Sfu.Media.Routing;
@@ -233,8 +232,6 @@ public sealed class SendWorker : IDisposable
     {
         int count = 0;
         long allocated = GC.GetAllocatedBytesForCurrentThread();
-        // The chunk's subscribers evict the same few publisher packets: one release of each per chunk (ReleaseBatch).
-        using (ReleaseBatch.Enter())
         using (EgressBatch.Enter())
         {
             while (count < DrainChunk && NextInbox() is { } inbox)

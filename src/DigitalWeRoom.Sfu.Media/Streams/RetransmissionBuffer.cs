@@ -7,9 +7,7 @@ namespace DigitalWeRoom.Sfu.Media.Streams;
 /// A ring indexed by the outgoing (rewritten) sequence number: each slot holds one reference on the shared
 /// publisher packet plus the values the send loop wrote over its header (seq, timestamp, payload type), so nothing
 /// is copied. Bounded by count (the ring size: a newer sequence number evicts the one a ring length older) and by
-/// age (<see cref="EvictExpired"/>); every eviction and <see cref="Close"/> releases the reference (an eviction by a
-/// newer packet inside the sending thread's <see cref="ReleaseBatch"/> scope: at the scope's end, with the other
-/// subscribers' releases of that packet on this thread in one atomic add).
+/// age (<see cref="EvictExpired"/>); every eviction and <see cref="Close"/> releases the reference.
 /// Used by the subscriber's send loop; <see cref="Close"/> may come from room control, hence the (uncontended) lock.
 /// </summary>
 public sealed class RetransmissionBuffer
@@ -127,7 +125,7 @@ public sealed class RetransmissionBuffer
             ref var slot = ref _slots[seq & _mask];
             if (slot.Packet is not null)
             {
-                slot.Packet.ReleaseBatched();
+                slot.Packet.Release();
                 _count--;
             }
             slot.Packet = packet;
@@ -223,7 +221,7 @@ public sealed class RetransmissionBuffer
             if (slot.Packet is not null && slot.SequenceNumber == _oldest)
             {
                 if (now - slot.StoredAt <= _maxAgeTicks) return;
-                slot.Packet.ReleaseBatched();
+                slot.Packet.Release();
                 slot = default;
                 _count--;
             }
@@ -239,7 +237,7 @@ public sealed class RetransmissionBuffer
             ref var slot = ref _slots[_oldest & _mask];
             if (slot.Packet is not null && slot.SequenceNumber == _oldest)
             {
-                slot.Packet.ReleaseBatched();
+                slot.Packet.Release();
                 slot = default;
                 _count--;
             }

@@ -83,18 +83,6 @@ public sealed class PooledPacket
     /// <summary>Drops one reference; the last one returns the packet to its pool.</summary>
     public void Release() => Release(1);
 
-    /// <summary>
-    /// Drops one reference at the end of the calling thread's open <see cref="ReleaseBatch"/> scope (with the other
-    /// references it drops on this packet there, in one atomic add), or now outside a scope.
-    /// </summary>
-    public void ReleaseBatched()
-    {
-        if (!ReleaseBatch.TryDefer(this))
-        {
-            Release(1);
-        }
-    }
-
     /// <summary>Drops <paramref name="count"/> references; the last one returns the packet to its pool.</summary>
     public void Release(int count)
     {

@@ -85,9 +85,7 @@ public sealed partial class UdpEndpoint
             // One "datagram" of the load meter per batch: what the loop sent inline waits in the batch until its
             // end, and senders of other threads must see the loop's mark that long (ReceiveLoopLoad.IsInProgress).
             load.Begin();
-            // Sends these datagrams cause (STUN answers, forwarded media when sent inline) leave in one sendmmsg, and
-            // the packets their inline sends evict from retransmission buffers are released once each (ReleaseBatch).
-            using (Buffers.ReleaseBatch.Enter())
+            // Sends these datagrams cause (STUN answers, forwarded media when sent inline) leave in one sendmmsg.
             using (EgressBatch.Enter())
             {
                 int read = 0;

@@ -28,34 +28,6 @@ public class RetransmissionBufferTests
     }
 
     [Fact]
-    public void Evictions_InAReleaseBatchScope_ReleaseEachPacketOnceAtTheScopesEnd()
-    {
-        // Three subscribers' buffers of one sending thread hold the same publisher packets; a newer packet evicts
-        // the same old one from each: held until the drain's scope ends, then released exactly once per reference.
-        var pool = new PacketPool();
-        var buffers = new[] { NewBuffer(2), NewBuffer(2), NewBuffer(2) };
-        var packets = new PooledPacket[3];
-        for (ushort seq = 0; seq < 2; seq++)
-        {
-            packets[seq] = Packet(pool, (byte)seq);
-            foreach (var buffer in buffers) buffer.Store(packets[seq], seq, seq, 96, Ms(seq));
-            packets[seq].Release();
-        }
-        packets[2] = Packet(pool, 2);
-        using (ReleaseBatch.Enter())
-        {
-            foreach (var buffer in buffers) buffer.Store(packets[2], 2, 2, 96, Ms(2));
-            Assert.Equal(3, packets[0].References); // evicted by all three, released by none yet
-        }
-        Assert.Equal(0, packets[0].References);
-        packets[2].Release();
-        Assert.Equal(2, pool.Outstanding); // packets 1 and 2, three references each
-        Assert.Equal(3, packets[1].References);
-        foreach (var buffer in buffers) buffer.Close();
-        Assert.Equal(0, pool.Outstanding);
-    }
-
-    [Fact]
     public void Ring_IsAllocatedByTheFirstPacketKept_NotByAConsumerThatNeverForwards()
     {
         // 50 of the 59 cameras a subscriber of a meeting of 60 has are paused by last-N: 16 KB of empty slots each.
