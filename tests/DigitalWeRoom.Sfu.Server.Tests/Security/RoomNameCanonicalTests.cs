@@ -43,6 +43,9 @@ public sealed class RoomNameCanonicalTests
         Assert.Empty(eveJoined.Participants ?? []);
         RoomRegistry rooms = host.Services.GetRequiredService<RoomRegistry>();
         Assert.Equal(2, rooms.Count);
+        // The room loop sends `joined` before it publishes the snapshot: let each loop finish what it has queued.
+        await rooms.Find("standup")!.FlushAsync();
+        await rooms.Find("Standup")!.FlushAsync();
         Assert.Equal(["bob"], rooms.Find("standup")!.Snapshot.Participants.Select(p => p.Name));
         Assert.Equal(["eve"], rooms.Find("Standup")!.Snapshot.Participants.Select(p => p.Name));
 

@@ -49,6 +49,21 @@ public sealed class OneToOneNatMeetingTests(ITestOutputHelper output)
                 $"--unsafely-treat-insecure-origin-as-secure={origin.GetLeftPart(UriPartial.Authority)}");
             var page = (await MeetingHost.OpenMeetingAsync(browser.Browser, origin, "natroom", "public")).AsMeetingPage();
             await page.WaitForFunctionAsync("() => window.dwrSfu && window.dwrSfu.pc && window.dwrSfu.pc.connectionState === 'connected'", null, 45_000);
+            // 'connected' can come before the transport's stats name the selected pair and its remote candidate (the
+            // read below then found no pair in a loaded CI run): wait for both.
+            await page.WaitForFunctionAsync("""
+                async () => {
+                  const report = await window.dwrSfu.pc.getStats();
+                  let found = false;
+                  report.forEach((s) => {
+                    if (s.type === 'transport' && s.selectedCandidatePairId) {
+                      const pair = report.get(s.selectedCandidatePairId);
+                      found = !!(pair && report.get(pair.remoteCandidateId));
+                    }
+                  });
+                  return found;
+                }
+                """, null, 15_000);
             var remote = (await page.EvaluateAsync("""
                 async () => {
                   const report = await window.dwrSfu.pc.getStats();
