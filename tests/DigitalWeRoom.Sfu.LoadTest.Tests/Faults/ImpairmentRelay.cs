@@ -9,6 +9,9 @@ namespace DigitalWeRoom.Sfu.LoadTest.Tests.Faults;
 /// Packets of clients whose address <c>impaired</c> selects are held for <c>delay ± jitter</c> (uniform) in both
 /// directions once <see cref="Impair"/> is set, so later packets overtake earlier ones: delay and reordering. Others
 /// pass at once. Bounded: at most 64 clients and 4096 packets in flight; beyond that packets are dropped and counted.
+/// The relay stands for the network, so it runs on its own threads, never on the thread pool: under the test host two
+/// pool threads are held by the test platform, and a pool that must first grow (one thread per 500 ms) stalled the
+/// relay ~0.9 s, overflowed its sockets' receive buffers and lost packets no real network would have lost.
 /// </summary>
 internal sealed class ImpairmentRelay : IAsyncDisposable
 {
@@ -23,8 +26,9 @@ internal sealed class ImpairmentRelay : IAsyncDisposable
     private readonly Random _random;
     private readonly Dictionary<IPEndPoint, Flow> _flows = [];
     private readonly PriorityQueue<HeldPacket, long> _held = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _loops = [];
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    private volatile bool _stop;
+    private readonly List<Thread> _loops = [];
     private long _sequence;
 
     public ImpairmentRelay(IPEndPoint listen, IPEndPoint server, Func<IPEndPoint, bool> impaired, TimeSpan delay, TimeSpan jitter, int seed)
@@ -37,10 +41,11 @@ internal sealed class ImpairmentRelay : IAsyncDisposable
         _front = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _front.Bind(listen);
         Listen = (IPEndPoint)_front.LocalEndPoint!;
+        _front.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
         lock (_flows)
         {
-            _loops.Add(Task.Run(FrontLoopAsync));
-            _loops.Add(Task.Run(PumpAsync));
+            Start(FrontLoop, "relay-front");
+            Start(Pump, "relay-pump");
         }
     }
 
@@ -64,24 +69,31 @@ internal sealed class ImpairmentRelay : IAsyncDisposable
     private long _lastSentSequenceUp = -1;
     private long _lastSentSequenceDown = -1;
 
-    private async Task FrontLoopAsync()
+    private void Start(ThreadStart loop, string name)
+    {
+        var thread = new Thread(loop) { IsBackground = true, Name = name };
+        _loops.Add(thread);
+        thread.Start();
+    }
+
+    private void FrontLoop()
     {
         var buffer = new byte[2048];
-        EndPoint any = new IPEndPoint(Listen.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
-        while (!_stop.IsCancellationRequested)
+        while (!_stop)
         {
-            SocketReceiveFromResult got;
+            EndPoint from = new IPEndPoint(Listen.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
+            int n;
             try
             {
-                got = await _front.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+                n = _front.ReceiveFrom(buffer, SocketFlags.None, ref from);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
-                if (_stop.IsCancellationRequested) return;
-                continue;
+                if (_stop) return;
+                continue; // the receive timeout: look at the stop flag again
             }
 
-            var client = (IPEndPoint)got.RemoteEndPoint;
+            var client = (IPEndPoint)from;
             Flow? flow;
             lock (_flows)
             {
@@ -95,28 +107,29 @@ internal sealed class ImpairmentRelay : IAsyncDisposable
 
                     flow = new Flow(client, new Socket(_server.AddressFamily, SocketType.Dgram, ProtocolType.Udp), _impaired(client));
                     flow.Upstream.Bind(new IPEndPoint(_server.Address, 0));
+                    flow.Upstream.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
                     _flows[client] = flow;
-                    _loops.Add(Task.Run(() => BackLoopAsync(flow)));
+                    Start(() => BackLoop(flow), "relay-back");
                 }
             }
 
-            Forward(flow, buffer.AsSpan(0, got.ReceivedBytes), up: true);
+            Forward(flow, buffer.AsSpan(0, n), up: true);
         }
     }
 
-    private async Task BackLoopAsync(Flow flow)
+    private void BackLoop(Flow flow)
     {
         var buffer = new byte[2048];
-        while (!_stop.IsCancellationRequested)
+        while (!_stop)
         {
             int n;
             try
             {
-                n = await flow.Upstream.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                n = flow.Upstream.Receive(buffer, SocketFlags.None);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
-                if (_stop.IsCancellationRequested) return;
+                if (_stop) return;
                 continue;
             }
 
@@ -147,19 +160,12 @@ internal sealed class ImpairmentRelay : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync()
+    private void Pump()
     {
         var due = new List<HeldPacket>();
-        while (!_stop.IsCancellationRequested)
+        while (!_stop)
         {
-            try
-            {
-                await Task.Delay(1, _stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            Thread.Sleep(1);
 
             long now = Environment.TickCount64;
             lock (_held)
@@ -196,19 +202,20 @@ internal sealed class ImpairmentRelay : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        _stop.Cancel();
+        _stop = true;
+        Thread[] loops;
+        lock (_flows) loops = [.. _loops];
+        // Each loop sees the flag within one receive timeout; then the sockets can go.
+        foreach (var loop in loops) loop.Join(TimeSpan.FromSeconds(5));
         _front.Dispose();
         lock (_flows)
         {
             foreach (var flow in _flows.Values) flow.Upstream.Dispose();
         }
 
-        Task[] loops;
-        lock (_flows) loops = [.. _loops];
-        await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        _stop.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private sealed record Flow(IPEndPoint Client, Socket Upstream, bool Impaired);
