@@ -241,21 +241,10 @@ public sealed class Room
                 if (_participants.Find(state.ParticipantId) is { } p)
                 {
                     _logger.LogInformation("Room {Room}: server connection of {Participant} is {State}", Name, p.Id, state.State);
-                    if (state.State == SfuSessionState.ConsentExpired)
+                    if (Terminal(state.State) is { } end)
                     {
-                        // RFC 7675 §5.1: the client vanished (no goodbye, no checks). Remove it as if it had
-                        // left, and end its signaling connection, which may still be open but silent.
-                        p.Connection.Disconnect(ErrorCodes.ConsentExpired, "no ICE consent from your connection for the consent timeout; rejoin");
-                        await OnLeaveAsync(p.Id, "ice consent expired");
-                    }
-                    else if (state.State == SfuSessionState.Failed)
-                    {
-                        // The DTLS handshake failed (timeout, alert, fingerprint mismatch): the transport can never
-                        // carry media again, and our ICE restart keeps the transport's DTLS state (SfuSession.
-                        // RestartIce), so a client restarting ICE would stay without media for ever. Remove the
-                        // participant and tell it to rejoin, which builds a new transport and a new handshake.
-                        p.Connection.Disconnect(ErrorCodes.DtlsFailed, "the secure media connection (DTLS) failed; rejoin");
-                        await OnLeaveAsync(p.Id, "dtls failed");
+                        p.Connection.Disconnect(end.Code, end.Message);
+                        await OnLeaveAsync(p.Id, end.Reason);
                     }
                 }
 
@@ -355,6 +344,20 @@ public sealed class Room
 
         _mode.OnMembershipChanged(_participants.Count - 1, participant, joined: true);
     }
+
+    /// <summary>
+    /// A server connection that can never carry media again: the participant is removed (the others get
+    /// participant-left) and told why, so its page rejoins with a new transport. Null for every other state.
+    /// </summary>
+    private static (string Code, string Message, string Reason)? Terminal(SfuSessionState state) => state switch
+    {
+        // RFC 7675 §5.1: the client vanished (no goodbye, no checks); its signaling may still be open but silent.
+        SfuSessionState.ConsentExpired => (ErrorCodes.ConsentExpired, "no ICE consent from your connection for the consent timeout; rejoin", "ice consent expired"),
+        // The DTLS handshake failed (timeout, alert, fingerprint mismatch). Our ICE restart keeps the transport's
+        // DTLS state (SfuSession.RestartIce), so a client restarting ICE would stay without media for ever.
+        SfuSessionState.Failed => (ErrorCodes.DtlsFailed, "the secure media connection (DTLS) failed; rejoin", "dtls failed"),
+        _ => null,
+    };
 
     private async ValueTask OnLeaveAsync(string participantId, string reason)
     {
