@@ -273,20 +273,7 @@ internal static partial class ForwardBench
     }
 
     /// <summary>The calling thread's CPU time around each wait (the schedstat file's read would allocate on the measured thread); 0 where unavailable.</summary>
-    private static long ThisThreadCpuNanos() => OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out var t) == 0 ? (t.Seconds * 1_000_000_000) + t.Nanoseconds : 0;
-
-    /// <summary>CLOCK_THREAD_CPUTIME_ID (clock_gettime(2)).</summary>
-    private const int ClockThreadCpuTime = 3;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out TimeSpec time);
+    private static long ThisThreadCpuNanos() => Math.Max(0, ReceiveLoopLoad.ThreadCpuNanoseconds());
 
     [LibraryImport("libc", EntryPoint = "gettid")]
     private static partial int GetThreadId();

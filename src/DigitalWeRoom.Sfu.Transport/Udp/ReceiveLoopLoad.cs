@@ -131,6 +131,9 @@ public partial struct ReceiveLoopLoad
         }
     }
 
+    /// <summary>The calling thread's CPU time in nanoseconds (CLOCK_THREAD_CPUTIME_ID); -1 where unavailable. Allocates nothing.</summary>
+    public static long ThreadCpuNanoseconds() => Nanoseconds(ClockThreadCpuTime);
+
     /// <summary>clock_gettime(2) of <paramref name="clock"/> in nanoseconds; -1 where unavailable.</summary>
     private static long Nanoseconds(int clock)
     {
