@@ -185,9 +185,13 @@ internal sealed class JanusTarget : ILoadTarget
             LocalIceCredentials = credentials,
             Listener = connected,
         });
-        m.FeedId = joined["plugindata"]?["data"]?["id"]?.GetValue<long>() ?? 0;
+        long feed = joined["plugindata"]?["data"]?["id"]?.GetValue<long>() ?? 0;
         var state = await connected.Settled.WaitAsync(_options.Timeout, ct).ConfigureAwait(false);
         if (state != WebRtcTransportState.Connected) throw new InvalidOperationException($"publisher transport {state}");
+        // Janus answers a subscription to a feed whose PeerConnection it has not yet marked up with "No such feed"
+        // (and the subscriber handle stays unconfigured), so the feed is offered to subscribers only after webrtcup.
+        await m.Session.WaitEventAsync(handle, e => e["janus"]?.GetValue<string>() == "webrtcup", _options.Timeout, ct).ConfigureAwait(false);
+        lock (_control) m.FeedId = feed;
         p.Connection = new TransportConnection(m.Publisher);
 
         // Existing subscribers in the room pick up the new feed.
@@ -212,16 +216,15 @@ internal sealed class JanusTarget : ILoadTarget
             if (feeds.Count == 0) return;
             var streams = new JsonArray([.. feeds.Select(f => (JsonNode)new JsonObject { ["feed"] = f })]);
             JsonNode offerEvent;
-            if (m.SubscriberHandle == 0)
-            {
-                m.SubscriberHandle = await m.Session.AttachAsync("janus.plugin.videoroom", ct).ConfigureAwait(false);
-                await m.Session.MessageAsync(m.SubscriberHandle, new JsonObject { ["request"] = "join", ["room"] = m.Room, ["ptype"] = "subscriber", ["streams"] = streams }, null, null, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                await m.Session.MessageAsync(m.SubscriberHandle, new JsonObject { ["request"] = "subscribe", ["streams"] = streams }, null, null, ct).ConfigureAwait(false);
-            }
+            bool joining = !m.SubscriberJoined;
+            if (m.SubscriberHandle == 0) m.SubscriberHandle = await m.Session.AttachAsync("janus.plugin.videoroom", ct).ConfigureAwait(false);
+            JsonObject request = joining
+                ? new JsonObject { ["request"] = "join", ["room"] = m.Room, ["ptype"] = "subscriber", ["streams"] = streams }
+                : new JsonObject { ["request"] = "subscribe", ["streams"] = streams };
+            await m.Session.MessageAsync(m.SubscriberHandle, request, null, null, ct).ConfigureAwait(false);
+            // A failed join leaves the handle unconfigured: the next attempt joins again rather than "subscribe".
             offerEvent = await m.Session.WaitEventAsync(m.SubscriberHandle, e => e["jsep"]?["type"]?.GetValue<string>() == "offer", _options.Timeout, ct).ConfigureAwait(false);
+            m.SubscriberJoined = true;
             var offer = ClientSdp.Parse(offerEvent["jsep"]!["sdp"]!.GetValue<string>());
             var connected = m.SubscriberListener ??= new ConnectedListener(m.Participant);
             if (m.Subscriber is null)
@@ -276,6 +279,8 @@ internal sealed class JanusTarget : ILoadTarget
         public ConnectedListener? SubscriberListener { get; set; }
 
         public long SubscriberHandle { get; set; }
+
+        public bool SubscriberJoined { get; set; }
 
         public HashSet<long> SubscribedFeeds { get; } = [];
 
