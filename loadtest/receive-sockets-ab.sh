@@ -2,7 +2,7 @@
 # A/B of Sfu:Udp:ReceiveSockets in the same minutes: two servers (A: ReceiveSockets=$AB_A, default 1; B: $AB_B, default 2)
 # run side by side in one loopback namespace, and the load generator runs the scenario against A, then B, round after
 # round (A B A B ...), so both see the same machine minutes. Prints per-side medians [min..max] and the ratio B/A of
-# the medians. Each server's log is in $OUT/rs$AB_A/server.log and $OUT/rs$AB_B/server.log; with DWR_PATH_TRACE=1 in
+# the medians. Each server's log is in $OUT/rs$AB_A/server.log and $OUT/rs$AB_B/server.log (spaces as _); with DWR_PATH_TRACE=1 in
 # the environment both servers and the generator trace where the latency goes (the last PATHTRACE block of a server's
 # log covers all its rounds).
 # Usage: loadtest/receive-sockets-ab.sh [rounds=3] [scenario args...]   e.g.  loadtest/receive-sockets-ab.sh 3 meeting -n 6 -d 15
@@ -26,8 +26,8 @@ trap cleanup EXIT
 
 # start SOCKETS HTTP UDP: one server with that many receive sockets; prints nothing, sets SERVER_PID.
 start() {
-  mkdir -p "$RESULTS/rs$1"
-  OUT=$RESULTS/rs$1 BENCH_HTTP_PORT=$2 BENCH_UDP_PORT=$3 BENCH_SERVER_ENV="${BENCH_SERVER_ENV:-} Sfu__Udp__ReceiveSockets=$1" bench_start_server
+  mkdir -p "$RESULTS/rs${1// /_}"
+  OUT=$RESULTS/rs${1// /_} BENCH_HTTP_PORT=$2 BENCH_UDP_PORT=$3 BENCH_SERVER_ENV="${BENCH_SERVER_ENV:-} Sfu__Udp__ReceiveSockets=$1" bench_start_server
 }
 start "$AB_A" 7990 7992; PID_A=$SERVER_PID
 start "$AB_B" 7994 7996; PID_B=$SERVER_PID
@@ -67,5 +67,5 @@ for name, rs in (("A", A), ("B", B)):
 PY
 for side in "$AB_A" "$AB_B"; do
   echo "-- path trace, ReceiveSockets=$side (cumulative, last block):"
-  grep PATHTRACE "$RESULTS/rs$side/server.log" | tail -n 9 || true
+  grep PATHTRACE "$RESULTS/rs${side// /_}/server.log" | tail -n 9 || true
 done
