@@ -48,5 +48,21 @@ internal sealed class Participant(string id, string name, bool allowP2p, IPartic
         HandRaised = HandRaised,
     };
 
-    public bool Send(SignalMessage message) => Connection.TrySend(message);
+    /// <summary>Presence news held back while the room batches it; told before anything else this member is sent.</summary>
+    public PresenceBatch Presence { get; } = new();
+
+    public bool Send(SignalMessage message)
+    {
+        TellPresence();
+        return Connection.TrySend(message);
+    }
+
+    /// <summary>Sends the presence news held for this member, if any.</summary>
+    public void TellPresence()
+    {
+        if (Presence.Take() is { } news)
+        {
+            Connection.TrySend(news);
+        }
+    }
 }

@@ -28,7 +28,11 @@ public sealed class Room
     private readonly RoomOperator _operator;
     private readonly RoomVideoCodec _videoCodec;
 
+    private readonly TimeProvider _time;
     private IRoomMedia? _media;
+
+    /// <summary>Armed by the first join or leave told in a batch; when it fires every member is told (PresenceBatch).</summary>
+    private ITimer? _presenceWindow;
     private bool _closed;
     private volatile RoomSnapshot _snapshot;
     private Task _loop = Task.CompletedTask;
@@ -39,6 +43,7 @@ public sealed class Room
         _events = events ?? new RoomEvents(logger);
         Name = name;
         _settings = settings;
+        _time = time;
         _mediaFactory = mediaFactory;
         _logger = logger;
         _onClosed = onClosed;
@@ -255,6 +260,11 @@ public sealed class Room
             case RoomCommand.SessionCallback callback:
                 callback.Action();
                 break;
+            case RoomCommand.PresenceDue:
+                _presenceWindow?.Dispose();
+                _presenceWindow = null;
+                _participants.TellPresence();
+                break;
             case RoomCommand.Flush flush:
                 flush.Done.TrySetResult();
                 break;
@@ -325,7 +335,7 @@ public sealed class Room
             IceServers = join.IceServers,
             VideoCodec = _videoCodec.Codec,
         });
-        _participants.Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = participant.ToInfo() }, except: participant);
+        _participants.AnnounceJoined(participant, BatchPresence());
         _events.OnParticipantJoined(Name, participant.ToInfo(), _participants.Count);
         _logger.LogInformation("Room {Room}: {Participant} ({Name}) joined, {Count} present", Name, participant.Id, participant.Name, _participants.Count);
 
@@ -369,7 +379,7 @@ public sealed class Room
 
         _participants.Remove(participant);
         _logger.LogInformation("Room {Room}: {Participant} left ({Reason}), {Count} present", Name, participantId, reason, _participants.Count);
-        _participants.Broadcast(new SignalMessage { Type = MessageTypes.ParticipantLeft, ParticipantId = participantId }, except: null);
+        _participants.AnnounceLeft(participantId, BatchPresence());
         _events.OnParticipantLeft(Name, participant.ToInfo(), _participants.Count, reason);
 
         if (participant.Session is { } session)
@@ -394,8 +404,26 @@ public sealed class Room
         _mode.OnMembershipChanged(_participants.Count + 1, participant, joined: false);
     }
 
+    /// <summary>
+    /// Whether a join or leave now is told in a batch: the room is above <see cref="RoomSettings.PresenceBatchAbove"/>
+    /// or a window is already open (so news keeps its order). Opens the window when it is not.
+    /// </summary>
+    private bool BatchPresence()
+    {
+        if (_presenceWindow is null && _participants.Count <= _settings.PresenceBatchAbove)
+        {
+            return false;
+        }
+
+        _presenceWindow ??= _time.CreateTimer(static room => ((Room)room!).Post(new RoomCommand.PresenceDue()), this,
+            _settings.PresenceBatchWindow, Timeout.InfiniteTimeSpan);
+        return true;
+    }
+
     private void Close()
     {
+        _presenceWindow?.Dispose();
+        _presenceWindow = null;
         _closed = true;
         _commands.Complete();
         _snapshot = new RoomSnapshot(Name, ModeNames.Sfu, []);

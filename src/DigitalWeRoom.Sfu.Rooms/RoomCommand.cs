@@ -29,6 +29,9 @@ internal abstract record RoomCommand
 
     public sealed record Flush(TaskCompletionSource Done) : RoomCommand;
 
+    /// <summary>The presence window ended: every member is told the joins and leaves held for it.</summary>
+    public sealed record PresenceDue : RoomCommand;
+
     /// <summary>Operator commands (Room API). <see cref="Cancel"/> answers one that reached a closed room.</summary>
     public abstract record Admin : RoomCommand
     {

@@ -39,6 +39,49 @@ internal sealed class RoomMembers
         }
     }
 
+    /// <summary>Tells the others that <paramref name="newcomer"/> joined: at once, or into each one's presence batch.</summary>
+    public void AnnounceJoined(Participant newcomer, bool batch)
+    {
+        if (!batch)
+        {
+            Broadcast(new SignalMessage { Type = MessageTypes.ParticipantJoined, Participant = newcomer.ToInfo() }, except: newcomer);
+            return;
+        }
+
+        var info = newcomer.ToInfo();
+        foreach (var p in _participants)
+        {
+            if (!ReferenceEquals(p, newcomer))
+            {
+                p.Presence.Joined(info);
+            }
+        }
+    }
+
+    /// <summary>Tells everyone left that <paramref name="participantId"/> left: at once, or into each one's presence batch.</summary>
+    public void AnnounceLeft(string participantId, bool batch)
+    {
+        if (!batch)
+        {
+            Broadcast(new SignalMessage { Type = MessageTypes.ParticipantLeft, ParticipantId = participantId }, except: null);
+            return;
+        }
+
+        foreach (var p in _participants)
+        {
+            p.Presence.Left(participantId);
+        }
+    }
+
+    /// <summary>The presence window ended: every member is told what it has not heard yet.</summary>
+    public void TellPresence()
+    {
+        foreach (var p in _participants)
+        {
+            p.TellPresence();
+        }
+    }
+
     public static void SendError(Participant p, string code, string reason, string? id) =>
         p.Send(new SignalMessage { Type = MessageTypes.Error, Code = code, Reason = reason, Id = id });
 }

@@ -45,6 +45,8 @@ public static class SfuServerExtensions
                 P2PConnectTimeout = o.P2PConnectTimeout,
                 MaxRooms = o.Limits.MaxRooms,
                 MaxParticipantsPerRoom = o.Limits.MaxParticipantsPerRoom,
+                PresenceBatchAbove = o.Limits.PresenceBatchAbove,
+                PresenceBatchWindow = o.Limits.PresenceBatchWindow,
                 MaxChatLength = o.Limits.MaxChatLength,
                 MaxTracksPerParticipant = o.Limits.MaxTracksPerParticipant,
                 IceRestartsPerMinute = o.Limits.IceRestartsPerMinute,

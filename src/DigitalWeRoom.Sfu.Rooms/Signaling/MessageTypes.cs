@@ -36,6 +36,7 @@ public static class MessageTypes
     public const string Joined = "joined";
     public const string ParticipantJoined = "participant-joined";
     public const string ParticipantLeft = "participant-left";
+    public const string ParticipantsChanged = "participants-changed";
     public const string Mode = "mode";
     public const string Error = "error";
     public const string Pong = "pong";

@@ -29,6 +29,9 @@ public sealed record SignalMessage
     // participant-joined
     [Key("participant")] public ParticipantInfo? Participant { get; init; }
 
+    // participants-changed (a large room's batched presence): who joined in participants, who left here
+    [Key("left")] public IReadOnlyList<string>? Left { get; init; }
+
     // mode
     [Key("mode")] public string? Mode { get; init; }
     [Key("peer")] public string? Peer { get; init; }

@@ -228,6 +228,16 @@ public sealed class LimitSettings
     /// <summary>Messages queued towards one client before it is considered stuck and disconnected.</summary>
     public int SendQueueLength { get; set; } = 256;
 
+    /// <summary>
+    /// Above this many participants a room tells joins and leaves in batches: one <c>participants-changed</c> per
+    /// member per <see cref="PresenceBatchWindow"/> instead of a <c>participant-joined</c> to every member per join
+    /// (docs/signaling.md).
+    /// </summary>
+    public int PresenceBatchAbove { get; set; } = 50;
+
+    /// <summary>How long a large room gathers joins and leaves before it tells its members.</summary>
+    public TimeSpan PresenceBatchWindow { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>A signaling connection that sends nothing (the page pings every 10 s) for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(45);
 

@@ -135,6 +135,8 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
         var limits = options.Limits;
         CheckRange(errors, "Sfu:Limits:MaxRooms", limits.MaxRooms, 1, 1_000_000);
         CheckRange(errors, "Sfu:Limits:MaxParticipantsPerRoom", limits.MaxParticipantsPerRoom, 1, 5000);
+        CheckRange(errors, "Sfu:Limits:PresenceBatchAbove", limits.PresenceBatchAbove, 1, 5000);
+        CheckSpan(errors, "Sfu:Limits:PresenceBatchWindow", limits.PresenceBatchWindow, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5));
         CheckRange(errors, "Sfu:Limits:MaxMessageBytes", limits.MaxMessageBytes, 1024, 1024 * 1024);
         CheckRange(errors, "Sfu:Limits:MessagesPerSecond", limits.MessagesPerSecond, 1, 100_000);
         CheckRange(errors, "Sfu:Limits:JoinsPerIpPerMinute", limits.JoinsPerIpPerMinute, 1, 1_000_000);

@@ -9,19 +9,31 @@ export function isValidName(name) {
 
 /** @param {import('./signaling.js').Signaling} s @param {import('./meeting.js').Meeting} m */
 export function handleRosterMessages(s, m) {
+  const joined = (participant) => {
+    m.participants.set(participant.id, participant);
+    m.emit('participant-joined', { id: participant.id, name: participant.name });
+  };
+  const left = (id) => {
+    const p = m.participants.get(id);
+    m.participants.delete(id);
+    m.remote.forget(id);
+    m.ui.removeTile(id);
+    m.ui.removeTile(`${id}:screen`);
+    if (m.p2p?.peerId === id) m.closeP2P();
+    if (p) m.emit('participant-left', { id: p.id, name: p.name });
+  };
   s.on('participant-joined', (msg) => {
-    m.participants.set(msg.participant.id, msg.participant);
-    m.emit('participant-joined', { id: msg.participant.id, name: msg.participant.name });
+    joined(msg.participant);
     m.renderAll();
   })
     .on('participant-left', (msg) => {
-      const p = m.participants.get(msg.participantId);
-      m.participants.delete(msg.participantId);
-      m.remote.forget(msg.participantId);
-      m.ui.removeTile(msg.participantId);
-      m.ui.removeTile(`${msg.participantId}:screen`);
-      if (m.p2p?.peerId === msg.participantId) m.closeP2P();
-      if (p) m.emit('participant-left', { id: p.id, name: p.name });
+      left(msg.participantId);
+      m.renderAll();
+    })
+    // A large room's joins and leaves in one message (docs/signaling.md): the same events, one render.
+    .on('participants-changed', (msg) => {
+      for (const id of Array.isArray(msg.left) ? msg.left : []) left(id);
+      for (const p of Array.isArray(msg.participants) ? msg.participants : []) joined(p);
       m.renderAll();
     })
     .on('track-published', (msg) => {
