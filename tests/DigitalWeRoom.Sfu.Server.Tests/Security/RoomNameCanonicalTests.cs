@@ -78,6 +78,8 @@ public sealed class RoomNameCanonicalTests
 
         // Bob's room is untouched: still open, bob still there and not muted.
         Room room = host.Services.GetRequiredService<RoomRegistry>().Find("standup")!;
+        // The loop sends joined before it publishes the snapshot: let it finish the join first.
+        await room.FlushAsync();
         Assert.Equal(bobId, Assert.Single(room.Snapshot.Participants).Id);
         await bob.SendAsync(new SignalMessage { Type = MessageTypes.Ping, Id = "still-here" });
         await bob.WaitForAsync(MessageTypes.Pong);
