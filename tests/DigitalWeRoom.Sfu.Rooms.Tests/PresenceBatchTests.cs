@@ -21,14 +21,7 @@ public sealed class PresenceBatchTests
         _registry = new RoomRegistry(new RoomSettings { P2PEnabled = false, MaxParticipantsPerRoom = 100, PresenceBatchAbove = 3, PresenceBatchWindow = Window },
             _time, new FakeMediaFactory(), NullLoggerFactory.Instance);
 
-    private async Task<(Room Room, string Id, FakeConnection Connection)> JoinAsync(string name)
-    {
-        var connection = new FakeConnection();
-        var result = await _registry.JoinAsync("big", connection, name, allowP2p: false, []);
-        Assert.Equal(JoinOutcome.Joined, result.Outcome);
-        await result.Room!.FlushAsync();
-        return (result.Room, result.ParticipantId!, connection);
-    }
+    private Task<(Room Room, string Id, FakeConnection Connection)> JoinAsync(string name) => _registry.JoinFlushedAsync("big", name, allowP2p: false);
 
     private async Task EndWindowAsync(Room room)
     {

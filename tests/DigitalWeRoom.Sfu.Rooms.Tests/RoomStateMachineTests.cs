@@ -16,14 +16,8 @@ public sealed class RoomStateMachineTests
 
     public RoomStateMachineTests() => _registry = new RoomRegistry(_settings, _time, _media, NullLoggerFactory.Instance);
 
-    private async Task<(Room Room, string Id, FakeConnection Connection)> JoinAsync(string name, bool allowP2p = true, string room = "r1")
-    {
-        var connection = new FakeConnection();
-        var result = await _registry.JoinAsync(room, connection, name, allowP2p, NoIce);
-        Assert.Equal(JoinOutcome.Joined, result.Outcome);
-        await result.Room!.FlushAsync();
-        return (result.Room, result.ParticipantId!, connection);
-    }
+    private Task<(Room Room, string Id, FakeConnection Connection)> JoinAsync(string name, bool allowP2p = true, string room = "r1") =>
+        _registry.JoinFlushedAsync(room, name, allowP2p);
 
     private static Task SignalAsync(Room room, string id, string type, string? target = null) =>
         room.PostAsync(id, new SignalMessage { Type = type, Target = target }).AsTask();
