@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using DigitalWeRoom.Sfu.Transport.Buffers;
 using Org.BouncyCastle.Tls;
 
@@ -12,8 +13,10 @@ internal interface IDatagramSender
 /// <summary>
 /// Adapts the receive loop to BouncyCastle's blocking <see cref="DatagramTransport"/>. The loop
 /// enqueues AddRef'd packets into a BOUNDED queue (full → drop <c>DtlsQueueFull</c>, DTLS retransmits);
-/// BouncyCastle's thread blocks in <see cref="Receive(byte[], int, int, int)"/> on a semaphore with its
-/// own timeout, so nothing polls. Sends go straight to the socket.
+/// BouncyCastle's thread blocks in <see cref="Receive(byte[], int, int, int)"/> with its own timeout, so nothing
+/// polls. It blocks on a monitor, not a <see cref="SemaphoreSlim"/>: a semaphore spins with up to 130 sched_yield
+/// calls before it sleeps, and a handshake waits a round trip per flight, so in a storm of joins hundreds of
+/// handshake threads would burn CPU yielding (docs/benchmarks.md, "DTLS handshakes"). Sends go straight to the socket.
 /// </summary>
 internal sealed class DtlsDatagramBridge : DatagramTransport
 {
@@ -30,7 +33,7 @@ internal sealed class DtlsDatagramBridge : DatagramTransport
     public const int SendLimit = 1200;
 
     private readonly ConcurrentQueue<PooledPacket> _queue = new();
-    private readonly SemaphoreSlim _available = new(0);
+    private readonly object _gate = new();
     private readonly IDatagramSender _sender;
     private readonly int _capacity;
     private int _count;
@@ -60,7 +63,7 @@ internal sealed class DtlsDatagramBridge : DatagramTransport
         }
         packet.AddRef();
         _queue.Enqueue(packet);
-        _available.Release();
+        Wake();
         return true;
     }
 
@@ -72,20 +75,25 @@ internal sealed class DtlsDatagramBridge : DatagramTransport
 
     public int Receive(Span<byte> buffer, int waitMillis)
     {
-        if (_closed)
+        long deadline = waitMillis <= 0 ? long.MaxValue : Environment.TickCount64 + waitMillis;
+        PooledPacket? packet;
+        while (!TryTake(out packet))
         {
-            throw new TlsTimeoutException("DTLS transport closed.");
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                return -1;
+            }
+            lock (_gate)
+            {
+                // Checked again under the lock: a datagram or Close() that came after the check above pulsed before
+                // this thread waited, so the pulse would be lost.
+                if (_queue.IsEmpty && !_closed)
+                {
+                    Monitor.Wait(_gate, deadline == long.MaxValue ? Timeout.Infinite : (int)Math.Min(left, int.MaxValue));
+                }
+            }
         }
-        if (!_available.Wait(waitMillis <= 0 ? Timeout.Infinite : waitMillis))
-        {
-            return -1;
-        }
-        if (!_queue.TryDequeue(out PooledPacket? packet))
-        {
-            // Close() released the semaphore to wake us.
-            throw new TlsTimeoutException("DTLS transport closed.");
-        }
-        Interlocked.Decrement(ref _count);
         try
         {
             int n = Math.Min(packet.Length, buffer.Length);
@@ -95,6 +103,29 @@ internal sealed class DtlsDatagramBridge : DatagramTransport
         finally
         {
             packet.Release();
+        }
+    }
+
+    /// <summary>The next queued datagram; throws once closed (BouncyCastle's way to end a blocked receive).</summary>
+    private bool TryTake([NotNullWhen(true)] out PooledPacket? packet)
+    {
+        if (_closed)
+        {
+            throw new TlsTimeoutException("DTLS transport closed.");
+        }
+        if (!_queue.TryDequeue(out packet))
+        {
+            return false;
+        }
+        Interlocked.Decrement(ref _count);
+        return true;
+    }
+
+    private void Wake()
+    {
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
         }
     }
 
@@ -121,6 +152,6 @@ internal sealed class DtlsDatagramBridge : DatagramTransport
             Interlocked.Decrement(ref _count);
             packet.Release();
         }
-        _available.Release();
+        Wake();
     }
 }
