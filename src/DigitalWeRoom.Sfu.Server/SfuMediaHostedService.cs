@@ -69,6 +69,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
             ConsentTimeout = options.Udp.ConsentTimeout,
             ConsentCheckInterval = TimeSpan.FromMilliseconds(Math.Min(1000, options.Udp.ConsentTimeout.TotalMilliseconds / 4)),
             DtlsHandshakeNice = options.Udp.DtlsHandshakeNice,
+            DtlsOpenSsl = options.Udp.DtlsOpenSsl,
             ReceiveBufferSize = options.Udp.ReceiveBufferBytes,
             ReceiveSockets = options.Udp.EffectiveReceiveSockets(Environment.ProcessorCount),
         },

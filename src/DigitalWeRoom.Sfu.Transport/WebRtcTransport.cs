@@ -45,7 +45,8 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
         _maxReceivedSsrcs = options.MaxReceivedSsrcs;
         _consent = new ConsentFreshness(endpoint.Options.TimeProvider, endpoint.Options.ConsentTimeout);
         _dtls = new DtlsSrtpTransport(options.DtlsRole, endpoint.Certificate, options.RemoteFingerprint, this, this,
-            (int)endpoint.Options.DtlsHandshakeTimeout.TotalMilliseconds, endpoint.Options.DtlsHandshakeNice);
+            (int)endpoint.Options.DtlsHandshakeTimeout.TotalMilliseconds, endpoint.Options.DtlsHandshakeNice,
+            bouncyCastleOnly: !endpoint.Options.DtlsOpenSsl);
     }
 
     /// <summary>The nice its DTLS handshake thread ran at (<see cref="UdpEndpointOptions.DtlsHandshakeNice"/>; null before).</summary>
@@ -122,6 +123,9 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
 
     /// <summary>Negotiated DTLS cipher suite once connected.</summary>
     public int DtlsCipherSuite { get; private set; }
+
+    /// <summary>The curve of the handshake's ECDHE once connected (an RFC 8422 NamedCurve: 23 is P-256), -1 before.</summary>
+    public int DtlsNamedGroup { get; private set; } = -1;
 
     /// <summary>Why DTLS failed, if it did.</summary>
     public DtlsFailure DtlsFailure { get; private set; }
@@ -366,6 +370,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
             result.Profile, result.KeyingMaterial, localIsDtlsClient: DtlsRole == DtlsRole.Client, remoteMaxStreams: _maxReceivedSsrcs);
         SrtpProfile = result.Profile;
         DtlsCipherSuite = result.CipherSuite;
+        DtlsNamedGroup = result.NamedGroup;
         Timeline.OnDtlsConnected(_endpoint.Options.TimeProvider);
         // Outbound keys first so the listener may send from OnStateChanged(Connected); inbound keys
         // after it, so OnRtp never precedes that notification (packets meanwhile are held, not lost).

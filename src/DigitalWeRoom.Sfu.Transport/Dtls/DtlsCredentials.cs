@@ -7,8 +7,11 @@ namespace DigitalWeRoom.Sfu.Transport.Dtls;
 /// <summary>Our ECDSA certificate as BouncyCastle TLS credentials, for both roles.</summary>
 internal static class DtlsCredentials
 {
+    /// <summary>Signs in OpenSSL under <see cref="DtlsCrypto"/>, in BouncyCastle under its plain crypto.</summary>
     public static TlsCredentialedSigner Signer(TlsContext context, BcTlsCrypto crypto, DtlsCertificate certificate) =>
-        new BcDefaultTlsCredentialedSigner(
+        crypto is DtlsCrypto { OpenSsl: true }
+            ? new DtlsEcdsaSigner(certificate, new Certificate([new BcTlsCertificate(crypto, certificate.Der)]))
+            : new BcDefaultTlsCredentialedSigner(
             new TlsCryptoParameters(context),
             crypto,
             certificate.PrivateKey,

@@ -2,8 +2,10 @@ using DigitalWeRoom.Sfu.Transport.Srtp;
 
 namespace DigitalWeRoom.Sfu.Transport.Dtls;
 
-/// <summary>What a completed DTLS-SRTP handshake yields (RFC 5764 §4.2).</summary>
-internal sealed record DtlsSrtpResult(SrtpProtectionProfile Profile, byte[] KeyingMaterial, int CipherSuite);
+/// <summary>
+/// What a completed DTLS-SRTP handshake yields (RFC 5764 §4.2), and the curve its ECDHE used (an RFC 8422 NamedCurve).
+/// </summary>
+internal sealed record DtlsSrtpResult(SrtpProtectionProfile Profile, byte[] KeyingMaterial, int CipherSuite, int NamedGroup);
 
 /// <summary>Shared DTLS-SRTP choices for both roles.</summary>
 internal static class DtlsSrtpPolicy
@@ -46,6 +48,8 @@ internal static class DtlsSrtpPolicy
         var srtpProfile = (SrtpProtectionProfile)profile;
         byte[] material = context.ExportKeyingMaterial(
             Org.BouncyCastle.Tls.ExporterLabel.dtls_srtp, null, SrtpContext.KeyingMaterialLength(srtpProfile));
-        return new DtlsSrtpResult(srtpProfile, material, context.SecurityParameters.CipherSuite);
+        // DTLS 1.2 leaves SecurityParameters.NegotiatedGroup unset; the crypto noted the curve of the key exchange.
+        int namedGroup = context.Crypto is DtlsCrypto crypto ? crypto.NamedGroup : -1;
+        return new DtlsSrtpResult(srtpProfile, material, context.SecurityParameters.CipherSuite, namedGroup);
     }
 }

@@ -41,6 +41,7 @@ internal sealed class DtlsSrtpTransport
     private readonly IDtlsSrtpListener _listener;
     private readonly int _handshakeTimeoutMillis;
     private readonly int _handshakeNice;
+    private readonly bool _bouncyCastleOnly;
     private readonly DtlsDatagramBridge _bridge;
     private DtlsTransport? _established;
     private int _started;
@@ -49,9 +50,10 @@ internal sealed class DtlsSrtpTransport
 
     public DtlsSrtpTransport(DtlsRole role, DtlsCertificate certificate, CertificateFingerprint remoteFingerprint,
         IDatagramSender sender, IDtlsSrtpListener listener, int handshakeTimeoutMillis = DtlsSrtpPolicy.HandshakeTimeoutMillis,
-        int handshakeNice = 0)
+        int handshakeNice = 0, bool bouncyCastleOnly = false)
     {
         _handshakeNice = handshakeNice;
+        _bouncyCastleOnly = bouncyCastleOnly;
         _role = role;
         _certificate = certificate;
         _remoteFingerprint = remoteFingerprint;
@@ -118,7 +120,9 @@ internal sealed class DtlsSrtpTransport
         // storm of joins yields the CPU to the media threads of rooms already running.
         if (_handshakeNice > 0) ThreadNiceness.LowerCurrentThread(_handshakeNice);
         HandshakeNice = ThreadNiceness.Get(ThreadNiceness.CurrentThreadId);
-        var crypto = new BcTlsCrypto(s_random);
+        // The handshake's ECDSA runs in OpenSSL (DtlsCrypto); BouncyCastle alone stays as a fallback, for benchmarks and
+        // for tests that shake hands with an independent implementation.
+        var crypto = new DtlsCrypto(s_random, openSsl: !_bouncyCastleOnly);
         var peer = new DtlsSrtpPeer(_certificate, _remoteFingerprint, _handshakeTimeoutMillis);
         try
         {

@@ -44,6 +44,9 @@ public sealed class UdpEndpointOptions
     /// </summary>
     public int DtlsHandshakeNice { get; init; } = ThreadNiceness.JoinWork;
 
+    /// <summary>The handshake's P-256 ECDSA in OpenSSL (<see cref="DtlsCrypto"/>); false: BouncyCastle alone.</summary>
+    public bool DtlsOpenSsl { get; init; } = true;
+
     /// <summary>Certificate presented in DTLS; default the per-process one.</summary>
     public DtlsCertificate? Certificate { get; init; }
 

@@ -80,6 +80,15 @@ public sealed class DtlsHandshakeNiceOptionsTests
     }
 
     [Fact]
+    public void Handshake_crypto_is_OpenSsl_by_default_and_false_reaches_the_endpoint_as_BouncyCastle_alone()
+    {
+        Assert.True(Endpoint(Bind(new() { ["Udp:BindAddress"] = "127.0.0.1" })).DtlsOpenSsl);
+        var bouncyCastle = Bind(new() { ["Udp:DtlsOpenSsl"] = "false", ["Udp:BindAddress"] = "127.0.0.1" });
+        Assert.True(new Server.Options.SfuOptionsValidator().Validate(null, bouncyCastle).Succeeded);
+        Assert.False(Endpoint(bouncyCastle).DtlsOpenSsl);
+    }
+
+    [Fact]
     public void Receive_buffer_is_16_MiB_by_default_reaches_the_endpoint_and_is_bounded()
     {
         var validator = new Server.Options.SfuOptionsValidator();
