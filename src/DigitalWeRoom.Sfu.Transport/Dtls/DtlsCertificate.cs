@@ -26,7 +26,7 @@ public sealed class DtlsCertificate
     private const int IdleSigningKeys = 8;
 
     private readonly ECParameters _signingKey;
-    private readonly ConcurrentBag<ECDsa> _idleSigningKeys = [];
+    private readonly ConcurrentQueue<ECDsa> _idleSigningKeys = new();
 
     private DtlsCertificate(byte[] der, ECPrivateKeyParameters privateKey, ECPublicKeyParameters publicKey)
     {
@@ -81,7 +81,7 @@ public sealed class DtlsCertificate
     /// </summary>
     internal byte[] SignHash(ReadOnlySpan<byte> hash)
     {
-        if (!_idleSigningKeys.TryTake(out ECDsa? key))
+        if (!_idleSigningKeys.TryDequeue(out ECDsa? key))
         {
             key = ECDsa.Create(_signingKey);
         }
@@ -93,7 +93,7 @@ public sealed class DtlsCertificate
         {
             if (_idleSigningKeys.Count < IdleSigningKeys)
             {
-                _idleSigningKeys.Add(key);
+                _idleSigningKeys.Enqueue(key);
             }
             else
             {
