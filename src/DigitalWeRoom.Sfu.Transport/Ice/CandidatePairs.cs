@@ -59,6 +59,14 @@ internal struct CandidatePairs
             if (current is not null && current.Tuple == tuple)
             {
                 Interlocked.Exchange(ref _selectedCheckedAt, now);
+                if (!ReferenceEquals(current.Socket, pair.Socket))
+                {
+                    // The selected tuple came back on a new ICE-TCP connection (the peer reused its port, RFC 6544
+                    // §7.1 lets it open one per check): our flights and media must follow it, or every send goes to
+                    // the closed connection (Firefox's first handshake over ICE-TCP timed out this way).
+                    current = current with { Address = pair.Address, Socket = pair.Socket };
+                    Volatile.Write(ref _selected, current);
+                }
             }
             if (Selects(current, pair, nominated, time.GetElapsedTime(Interlocked.Read(ref _selectedCheckedAt), now)) is { } chosen)
             {
