@@ -46,7 +46,7 @@ public sealed class WebRtcTransport : IDatagramSender, IDtlsSrtpListener, IRtpPa
         _consent = new ConsentFreshness(endpoint.Options.TimeProvider, endpoint.Options.ConsentTimeout);
         _dtls = new DtlsSrtpTransport(options.DtlsRole, endpoint.Certificate, options.RemoteFingerprint, this, this,
             (int)endpoint.Options.DtlsHandshakeTimeout.TotalMilliseconds, endpoint.Options.DtlsHandshakeNice,
-            bouncyCastleOnly: !endpoint.Options.DtlsOpenSsl);
+            openSsl: endpoint.Options.DtlsOpenSsl);
     }
 
     /// <summary>The nice its DTLS handshake thread ran at (<see cref="UdpEndpointOptions.DtlsHandshakeNice"/>; null before).</summary>

@@ -12,7 +12,7 @@ internal sealed class InMemoryDtlsPair : IDisposable
 {
     private static readonly PacketPool s_pool = new();
 
-    private InMemoryDtlsPair(bool serverBouncyCastleOnly, bool clientBouncyCastleOnly, DtlsCertificate? serverCertificate,
+    private InMemoryDtlsPair(bool serverOpenSsl, bool clientOpenSsl, DtlsCertificate? serverCertificate,
         DtlsCertificate? clientCertificate)
     {
         serverCertificate ??= DtlsCertificate.Generate("pair-server");
@@ -20,9 +20,9 @@ internal sealed class InMemoryDtlsPair : IDisposable
         var toClient = new Wire();
         var toServer = new Wire();
         Server = new DtlsSrtpTransport(DtlsRole.Server, serverCertificate, clientCertificate.Fingerprint, toClient, ServerOutcome,
-            bouncyCastleOnly: serverBouncyCastleOnly);
+            openSsl: serverOpenSsl);
         Client = new DtlsSrtpTransport(DtlsRole.Client, clientCertificate, serverCertificate.Fingerprint, toServer, ClientOutcome,
-            bouncyCastleOnly: clientBouncyCastleOnly);
+            openSsl: clientOpenSsl);
         toClient.Peer = Client;
         toServer.Peer = Server;
     }
@@ -35,10 +35,10 @@ internal sealed class InMemoryDtlsPair : IDisposable
 
     public Outcome ClientOutcome { get; } = new();
 
-    public static InMemoryDtlsPair Start(bool serverBouncyCastleOnly = false, bool clientBouncyCastleOnly = false,
+    public static InMemoryDtlsPair Start(bool serverOpenSsl = true, bool clientOpenSsl = true,
         DtlsCertificate? serverCertificate = null, DtlsCertificate? clientCertificate = null)
     {
-        var pair = new InMemoryDtlsPair(serverBouncyCastleOnly, clientBouncyCastleOnly, serverCertificate, clientCertificate);
+        var pair = new InMemoryDtlsPair(serverOpenSsl, clientOpenSsl, serverCertificate, clientCertificate);
         pair.Server.Start();
         pair.Client.Start();
         return pair;

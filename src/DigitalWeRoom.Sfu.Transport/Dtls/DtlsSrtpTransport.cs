@@ -41,7 +41,7 @@ internal sealed class DtlsSrtpTransport
     private readonly IDtlsSrtpListener _listener;
     private readonly int _handshakeTimeoutMillis;
     private readonly int _handshakeNice;
-    private readonly bool _bouncyCastleOnly;
+    private readonly bool _openSsl;
     private readonly DtlsDatagramBridge _bridge;
     private DtlsTransport? _established;
     private int _started;
@@ -50,10 +50,10 @@ internal sealed class DtlsSrtpTransport
 
     public DtlsSrtpTransport(DtlsRole role, DtlsCertificate certificate, CertificateFingerprint remoteFingerprint,
         IDatagramSender sender, IDtlsSrtpListener listener, int handshakeTimeoutMillis = DtlsSrtpPolicy.HandshakeTimeoutMillis,
-        int handshakeNice = 0, bool bouncyCastleOnly = false)
+        int handshakeNice = 0, bool openSsl = true)
     {
         _handshakeNice = handshakeNice;
-        _bouncyCastleOnly = bouncyCastleOnly;
+        _openSsl = openSsl;
         _role = role;
         _certificate = certificate;
         _remoteFingerprint = remoteFingerprint;
@@ -122,7 +122,7 @@ internal sealed class DtlsSrtpTransport
         HandshakeNice = ThreadNiceness.Get(ThreadNiceness.CurrentThreadId);
         // The handshake's ECDSA runs in OpenSSL (DtlsCrypto); BouncyCastle alone stays as a fallback, for benchmarks and
         // for tests that shake hands with an independent implementation.
-        var crypto = new DtlsCrypto(s_random, openSsl: !_bouncyCastleOnly);
+        var crypto = new DtlsCrypto(s_random, openSsl: _openSsl);
         var peer = new DtlsSrtpPeer(_certificate, _remoteFingerprint, _handshakeTimeoutMillis);
         try
         {

@@ -23,7 +23,7 @@ public class DtlsHandshakeBenchmarks
     [Benchmark]
     public int Handshake()
     {
-        using var pair = InMemoryDtlsPair.Start(!OpenSsl, !OpenSsl, _serverCertificate, _clientCertificate);
+        using var pair = InMemoryDtlsPair.Start(OpenSsl, OpenSsl, _serverCertificate, _clientCertificate);
         DtlsSrtpResult? server = pair.ServerOutcome.Settled.WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
         DtlsSrtpResult? client = pair.ClientOutcome.Settled.WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
         if (server is null || client is null)

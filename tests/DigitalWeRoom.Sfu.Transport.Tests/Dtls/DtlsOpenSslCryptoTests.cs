@@ -23,9 +23,9 @@ public class DtlsOpenSslCryptoTests
     [InlineData(false, true)]
     [InlineData(true, false)]
     [InlineData(true, true)]
-    public async Task Each_side_agrees_on_the_same_SRTP_keys_whichever_crypto_the_other_uses(bool serverBcOnly, bool clientBcOnly)
+    public async Task Each_side_agrees_on_the_same_SRTP_keys_whichever_crypto_the_other_uses(bool serverOpenSsl, bool clientOpenSsl)
     {
-        using var pair = InMemoryDtlsPair.Start(serverBcOnly, clientBcOnly);
+        using var pair = InMemoryDtlsPair.Start(serverOpenSsl, clientOpenSsl);
         DtlsSrtpResult? server = await pair.ServerOutcome.Settled.WaitAsync(Settle);
         DtlsSrtpResult? client = await pair.ClientOutcome.Settled.WaitAsync(Settle);
 
