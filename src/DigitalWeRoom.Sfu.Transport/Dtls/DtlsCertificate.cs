@@ -31,6 +31,7 @@ public sealed class DtlsCertificate
     private DtlsCertificate(byte[] der, ECPrivateKeyParameters privateKey, ECPublicKeyParameters publicKey)
     {
         Der = der;
+        Structure = X509CertificateStructure.GetInstance(der);
         PrivateKey = privateKey;
         Fingerprint = CertificateFingerprint.Sha256Of(der);
         Org.BouncyCastle.Math.EC.ECPoint q = publicKey.Q.Normalize();
@@ -49,6 +50,9 @@ public sealed class DtlsCertificate
     public static DtlsCertificate Shared => s_shared.Value;
 
     public byte[] Der { get; }
+
+    /// <summary><see cref="Der"/> parsed once: every handshake sends it (RFC 5246 §7.4.2), none needs to parse it again.</summary>
+    internal X509CertificateStructure Structure { get; }
 
     public AsymmetricKeyParameter PrivateKey { get; }
 

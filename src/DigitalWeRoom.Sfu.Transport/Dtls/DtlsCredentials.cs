@@ -10,12 +10,12 @@ internal static class DtlsCredentials
     /// <summary>Signs in OpenSSL under <see cref="DtlsCrypto"/>, in BouncyCastle under its plain crypto.</summary>
     public static TlsCredentialedSigner Signer(TlsContext context, BcTlsCrypto crypto, DtlsCertificate certificate) =>
         crypto is DtlsCrypto { OpenSsl: true }
-            ? new DtlsEcdsaSigner(certificate, new Certificate([new BcTlsCertificate(crypto, certificate.Der)]))
+            ? new DtlsEcdsaSigner(certificate, new Certificate([new BcTlsCertificate(crypto, certificate.Structure)]))
             : new BcDefaultTlsCredentialedSigner(
             new TlsCryptoParameters(context),
             crypto,
             certificate.PrivateKey,
-            new Certificate([new BcTlsCertificate(crypto, certificate.Der)]),
+            new Certificate([new BcTlsCertificate(crypto, certificate.Structure)]),
             new SignatureAndHashAlgorithm(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa));
 
     /// <summary>RFC 5763 §5: the server must request the client's certificate.</summary>
