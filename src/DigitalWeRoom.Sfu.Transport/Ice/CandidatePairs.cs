@@ -59,14 +59,6 @@ internal struct CandidatePairs
             if (current is not null && current.Tuple == tuple)
             {
                 Interlocked.Exchange(ref _selectedCheckedAt, now);
-                if (!ReferenceEquals(current.Socket, pair.Socket))
-                {
-                    // The selected tuple came back on a new ICE-TCP connection (the peer reused its port, RFC 6544
-                    // §7.1 lets it open one per check): our flights and media must follow it, or every send goes to
-                    // the closed connection (Firefox's first handshake over ICE-TCP timed out this way).
-                    current = current with { Address = pair.Address, Socket = pair.Socket };
-                    Volatile.Write(ref _selected, current);
-                }
             }
             if (Selects(current, pair, nominated, time.GetElapsedTime(Interlocked.Read(ref _selectedCheckedAt), now)) is { } chosen)
             {
@@ -141,7 +133,8 @@ internal struct CandidatePairs
     }
 
     /// <summary>
-    /// The pair of <paramref name="tuple"/>, registered now if it is new (null: another transport owns it). Past
+    /// The pair of <paramref name="tuple"/>, registered now if it is new (null: another transport owns it); a known tuple
+    /// on a new socket moves there, the selected pair's record with it. Past
     /// <see cref="MaxValidated"/> the oldest pair that is not the selected one is forgotten and unregistered. Under the lock.
     /// </summary>
     private CandidatePair? Validate(in TransportTuple tuple, SocketAddress remote, IIceSocket socket, uint remotePriority,
@@ -161,7 +154,15 @@ internal struct CandidatePairs
                 {
                     return null;
                 }
-                return _validated[i] = known with { Address = CopyOf(remote), Socket = socket };
+                CandidatePair moved = _validated[i] = known with { Address = CopyOf(remote), Socket = socket };
+                if (_selected is { } selected && selected.Tuple == tuple)
+                {
+                    // The selected tuple came back on a new ICE-TCP connection (the peer reused its port, RFC 6544
+                    // §7.1 lets it open one per check): our flights and media must follow it, or every send goes to
+                    // the closed connection (Firefox's first handshake over ICE-TCP timed out this way).
+                    Volatile.Write(ref _selected, selected with { Address = moved.Address, Socket = socket });
+                }
+                return moved;
             }
         }
         if (!directory.TryRegisterTuple(tuple, owner))
