@@ -11,6 +11,10 @@
 #   BENCH_MEDIA_NICE   e.g. -5: our server's receive loops and send workers (dwr-udp*, dwr-send*) and every Janus thread
 #                      run at this nice, above the load generator's threads (nice 0) that share the cores; off by default
 #                      (see bench_media_nice)
+#   BENCH_GEN_WRAP     a command the load generator runs under, e.g. "chrt -b 0" (SCHED_BATCH: its woken threads
+#                      never preempt a running server thread, as clients on other machines could not; docs/benchmarks.md
+#                      "Janus scenario: where our latency goes") or "env DWR_PATH_TRACE=1"
+#   BENCH_ADDR         the address our server binds and announces in $BENCH_NS (default 127.0.0.1)
 # None of them changes the server's shipped defaults: the chosen runtimeconfig is written to $OUT and passed with
 # `dotnet exec --runtimeconfig`, so each quiet-machine run can measure one lever against the default.
 
@@ -103,22 +107,24 @@ PY
   echo "$file"
 }
 
-# bench_start_server [KEY=VALUE ...]: our server in $BENCH_NS on 127.0.0.1, P2P off, join limits raised; sets SERVER_PID.
+# bench_start_server [KEY=VALUE ...]: our server in $BENCH_NS on $BENCH_ADDR (default 127.0.0.1), P2P off, join limits
+# raised; sets SERVER_PID.
 # MaxMessageBytes is raised: an answer carries every m= section (about 1 KiB each, 2 per other participant), so a
 # large-meeting of 60 answers about 120 KiB, over the default 64 KiB. SendQueueLength is raised: every join sends a participant-joined to every member, and with the default 256 queued
 # signaling messages a member whose WebSocket reader falls behind during a join storm is disconnected.
 bench_start_server() {
   local config; config=$(bench_runtime_config) || exit 1
+  local addr=${BENCH_ADDR:-127.0.0.1}
   # shellcheck disable=SC2086
-  (cd "$(dirname "$SERVER_DLL")" && exec ip netns exec "$BENCH_NS" env Sfu__Http__Listen=http://127.0.0.1:$BENCH_HTTP_PORT Sfu__Udp__Port=$BENCH_UDP_PORT \
-    Sfu__Udp__BindAddress=127.0.0.1 Sfu__Udp__AnnouncedAddresses__0=127.0.0.1 Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
+  (cd "$(dirname "$SERVER_DLL")" && exec ip netns exec "$BENCH_NS" env Sfu__Http__Listen=http://$addr:$BENCH_HTTP_PORT Sfu__Udp__Port=$BENCH_UDP_PORT \
+    Sfu__Udp__BindAddress=$addr Sfu__Udp__AnnouncedAddresses__0=$addr Sfu__Udp__AutoDetectAddresses=false Sfu__P2PEnabled=false \
     Sfu__Limits__MaxParticipantsPerRoom=5000 Sfu__Limits__JoinsPerIpPerMinute=1000000 Sfu__Limits__ConnectionsPerIp=1000000 \
     Sfu__Limits__SendQueueLength=100000 Sfu__Limits__MaxMessageBytes=393216 \
     Logging__LogLevel__Default=Warning ${BENCH_SERVER_ENV:-} "$@" \
     $(bench_server_command "$config")) >> "$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 150); do
-    ip netns exec "$BENCH_NS" python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:$BENCH_HTTP_PORT/healthz/live',timeout=1)" 2>/dev/null && { bench_media_nice "$SERVER_PID" 'dwr-udp*|dwr-send*'; return 0; }
+    ip netns exec "$BENCH_NS" python3 -c "import urllib.request;urllib.request.urlopen('http://$addr:$BENCH_HTTP_PORT/healthz/live',timeout=1)" 2>/dev/null && { bench_media_nice "$SERVER_PID" 'dwr-udp*|dwr-send*'; return 0; }
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.2
   done
@@ -148,7 +154,7 @@ bench_stop_server() {
 # after BENCH_TIMEOUT seconds if set (the generator's own -d bound should end it first).
 bench_generator() {
   # shellcheck disable=SC2086
-  ip netns exec "$BENCH_NS" ${BENCH_TIMEOUT:+timeout $BENCH_TIMEOUT} env DOTNET_gcServer=0 dotnet "$DLL" "$@" \
+  ip netns exec "$BENCH_NS" ${BENCH_TIMEOUT:+timeout $BENCH_TIMEOUT} env DOTNET_gcServer=0 ${BENCH_GEN_WRAP:-} dotnet "$DLL" "$@" \
     --target server --server-url "ws://127.0.0.1:$BENCH_HTTP_PORT/ws" --server-pid "$SERVER_PID"
 }
 

@@ -6,6 +6,8 @@
 #   (BENCH_NS_PREFIX=NAME names them NAME-c and NAME-j, so that two runs on one machine do not clash)
 # libnice in Janus does not gather on lo, hence the veth pair (../shared/TESTING-NOTES.md §4).
 # Usage: loadtest/compare-janus.sh [rounds=3] [scenario args...]   e.g.  loadtest/compare-janus.sh 3 meeting -n 6 -d 15
+# OURS_NET=veth: our server runs in Janus's namespace on 10.77.0.2 and is reached over the same veth pair as Janus (the
+# default is loopback in the generator's namespace; on 2026-12-07 both gave the same ratios).
 # Latency by stage: BENCH_SERVER_ENV=DWR_PATH_TRACE=1 BENCH_GEN_ENV=DWR_PATH_TRACE=1 (PATHTRACE lines in server.log
 # and in each round's .txt; src/DigitalWeRoom.Sfu.Transport/Diagnostics/PathTrace.cs).
 set -euo pipefail
@@ -22,17 +24,23 @@ bench_stop_janus $NS_C $NS_J
 bench_start_janus $NS_C $NS_J
 # Our server on loopback inside the generator's namespace, P2P off (every room is SFU), limits raised for load,
 # runtime levers from BENCH_GC / BENCH_JIT (bench-lib.sh).
-BENCH_NS=$NS_C bench_start_server
+if [ "${OURS_NET:-lo}" = veth ]; then
+  BENCH_NS=$NS_J BENCH_ADDR=10.77.0.2 bench_start_server
+  OURS_ARGS=(--server-url "ws://10.77.0.2:$BENCH_HTTP_PORT/ws" --bind 10.77.0.1 --allow-netns-address)
+else
+  BENCH_NS=$NS_C bench_start_server
+  OURS_ARGS=(--server-url "ws://127.0.0.1:$BENCH_HTTP_PORT/ws")
+fi
 OURS_PID=$SERVER_PID
 echo "ours pid $OURS_PID up (gc $BENCH_GC, jit $BENCH_JIT); janus pid $JANUS_PID up; scenario: ${SCENARIO[*]}; rounds $ROUNDS; results in $OUT"
 
 run() { # $1 = label, rest = args
   local label=$1; shift
-  ip netns exec $NS_C env DOTNET_gcServer=0 ${BENCH_GEN_ENV:-} dotnet "$DLL" "${SCENARIO[@]}" "$@" --json "$OUT/$label.json" > "$OUT/$label.txt" 2>&1 || true
+  ip netns exec $NS_C env DOTNET_gcServer=0 ${BENCH_GEN_ENV:-} ${BENCH_GEN_WRAP:-} dotnet "$DLL" "${SCENARIO[@]}" "$@" --json "$OUT/$label.json" > "$OUT/$label.txt" 2>&1 || true
   tail -n 22 "$OUT/$label.txt" | grep -E "connected|loss|latency|CPU|forwarded" || cat "$OUT/$label.txt" | tail -5
 }
 for r in $(seq "$ROUNDS"); do
-  echo "== round $r: A = ours (server process)"; run "ours-$r" --target server --server-url ws://127.0.0.1:$BENCH_HTTP_PORT/ws --server-pid "$OURS_PID"
+  echo "== round $r: A = ours (server process)"; run "ours-$r" --target server "${OURS_ARGS[@]}" --server-pid "$OURS_PID"
   echo "== round $r: B = janus";              run "janus-$r" --target janus --janus-url http://10.77.0.2:8088/janus --bind 10.77.0.1 --allow-netns-address --server-pid "$JANUS_PID"
 done
 

@@ -175,7 +175,9 @@ internal static class Program
             }
             int receiveThreads = pr.GetValue(o.ReceiveThreads);
             pump = receiveThreads > 0 ? new SharedReceivePump(receiveThreads) : null;
-            target = new ServerTarget(url, allowNetns) { ReceivePump = pump, KeepMessages = false, DtlsHandshakeNice = pr.GetValue(o.HandshakeNice) };
+            // A --bind other than loopback (a veth of a namespace the script made): the clients' sockets bind there.
+            Func<SyntheticParticipant, IPAddress?>? bindFor = IPAddress.IsLoopback(bind) ? null : _ => bind;
+            target = new ServerTarget(url, allowNetns) { ReceivePump = pump, KeepMessages = false, DtlsHandshakeNice = pr.GetValue(o.HandshakeNice), BindAddressFor = bindFor };
         }
         else
         {
