@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DigitalWeRoom.Sfu.Interop.Tests.Browser;
 using DigitalWeRoom.Sfu.Interop.Tests.Meeting.Ipv6Only;
 using DigitalWeRoom.Sfu.Rooms.SfuPath;
@@ -49,30 +50,28 @@ public sealed class OneToOneNatMeetingTests(ITestOutputHelper output)
                 $"--unsafely-treat-insecure-origin-as-secure={origin.GetLeftPart(UriPartial.Authority)}");
             var page = (await MeetingHost.OpenMeetingAsync(browser.Browser, origin, "natroom", "public")).AsMeetingPage();
             await page.WaitForFunctionAsync("() => window.dwrSfu && window.dwrSfu.pc && window.dwrSfu.pc.connectionState === 'connected'", null, 45_000);
-            // 'connected' can come before the transport's stats name the selected pair and its remote candidate (the
-            // read below then found no pair in a loaded CI run): wait for both.
-            await page.WaitForFunctionAsync("""
-                async () => {
-                  const report = await window.dwrSfu.pc.getStats();
-                  let found = false;
-                  report.forEach((s) => {
-                    if (s.type === 'transport' && s.selectedCandidatePairId) {
-                      const pair = report.get(s.selectedCandidatePairId);
-                      found = !!(pair && report.get(pair.remoteCandidateId));
+            // 'connected' can come before the transport's stats name the selected pair and its remote candidate, and two
+            // getStats() reads in a row can disagree (a loaded CI run found the pair in a wait, then none in the read
+            // after it): one read both finds the pair and names its remote candidate, retried until it does.
+            string? remote = null;
+            for (var deadline = DateTime.UtcNow.AddSeconds(15); remote is null && DateTime.UtcNow < deadline; await Task.Delay(200))
+            {
+                JsonElement read = await page.EvaluateAsync("""
+                    async () => {
+                      const report = await window.dwrSfu.pc.getStats();
+                      let remote = null;
+                      report.forEach((s) => {
+                        if (s.type === 'transport' && s.selectedCandidatePairId) {
+                          const pair = report.get(s.selectedCandidatePairId);
+                          const candidate = pair && report.get(pair.remoteCandidateId);
+                          if (candidate) remote = `${candidate.address ?? candidate.ip}:${candidate.port}`;
+                        }
+                      });
+                      return remote;
                     }
-                  });
-                  return found;
-                }
-                """, null, 15_000);
-            var remote = (await page.EvaluateAsync("""
-                async () => {
-                  const report = await window.dwrSfu.pc.getStats();
-                  let pair = null;
-                  report.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId); });
-                  const remote = report.get(pair.remoteCandidateId);
-                  return `${remote.address ?? remote.ip}:${remote.port}`;
-                }
-                """)).GetString();
+                    """);
+                remote = read.ValueKind == JsonValueKind.String ? read.GetString() : null;
+            }
             output.WriteLine($"selected remote candidate: {remote}; router translated {net.Translated()} packets");
             Assert.Equal($"{Public}:{endpoint.Port}", remote);
             Assert.True(net.Translated() > 0);
