@@ -57,6 +57,8 @@ internal sealed class ClientNamespace : IDisposable
             Run("ip", $"netns add {ns.Name}");
             Run("ip", $"link add {ns.HostLink} type veth peer name {peerLink}");
             Run("ip", $"link set {peerLink} netns {ns.Name}");
+            NoDelayedAddresses(null, ns.HostLink);
+            NoDelayedAddresses(ns.Name, peerLink);
             Run("ip", $"addr add {ns.HostAddress}/24 dev {ns.HostLink}");
             Run("ip", $"link set {ns.HostLink} up");
             Run("ip", $"-n {ns.Name} addr add {ns.PeerAddress}/24 dev {peerLink}");
@@ -73,6 +75,25 @@ internal sealed class ClientNamespace : IDisposable
     }
 
     /// <summary>
+    /// A new link's IPv6 link-local address is usable at once (no duplicate address detection, RFC 4862 §5.4), so
+    /// it does not appear 1.5 s later (`ip -ts monitor address`): Chromium takes that late address for a network
+    /// change and fails every request in flight with ERR_NETWORK_CHANGED (a meeting page opened just after a
+    /// namespace was made never loaded its scripts; SimulcastBandwidthTests failed so in CI and here).
+    /// </summary>
+    private static void NoDelayedAddresses(string? netns, string link)
+    {
+        string arguments = $"-q -w net.ipv6.conf.{link}.accept_dad=0";
+        if (netns is null)
+        {
+            Run("sysctl", arguments);
+        }
+        else
+        {
+            Run("ip", $"netns exec {netns} sysctl {arguments}");
+        }
+    }
+
+    /// <summary>
     /// A namespace behind this one, which becomes its router: a veth pair between the two (here 10.78.N.1, there
     /// 10.78.N.2 with the default route), IPv4 forwarding on here. <see cref="Masquerade"/> makes the router a NAT.
     /// </summary>
@@ -85,6 +106,8 @@ internal sealed class ClientNamespace : IDisposable
         {
             Run("ip", $"netns add {ns.Name}");
             Run("ip", $"-n {Name} link add {ns.HostLink} type veth peer name {ns.PeerLink} netns {ns.Name}");
+            NoDelayedAddresses(Name, ns.HostLink);
+            NoDelayedAddresses(ns.Name, ns.PeerLink);
             Run("ip", $"-n {Name} addr add {ns.HostAddress}/24 dev {ns.HostLink}");
             Run("ip", $"-n {Name} link set {ns.HostLink} up");
             Run("ip", $"-n {ns.Name} addr add {ns.PeerAddress}/24 dev {ns.PeerLink}");
