@@ -7,7 +7,9 @@ namespace DigitalWeRoom.Sfu.Media.Congestion;
 /// padding packets at <see cref="ProbeOptions.RateFactor"/> × the estimate for at least
 /// <see cref="ProbeOptions.MinClusterMicros"/> and <see cref="ProbeOptions.MinPackets"/> packets, then no other probe
 /// for <see cref="ProbeOptions.MinIntervalMicros"/> (doubled, up to <see cref="ProbeOptions.MaxIntervalMicros"/>,
-/// after a probe that did not raise the estimate). The send loop asks <see cref="TryNextPacket"/> which probe packet
+/// after a probe that did not raise the estimate, or whose gain congestion followed within
+/// <see cref="ProbeOptions.GainHoldsMicros"/>: a token bucket's burst lets a short cluster through at line rate, so such
+/// a "gain" only moved the layers up into loss). The send loop asks <see cref="TryNextPacket"/> which probe packet
 /// is due; the estimator measures the cluster (<see cref="SendSideBandwidthEstimator.BeginProbe"/>). Pure; the owner
 /// serializes calls; times in microseconds; no allocation.
 /// </summary>
@@ -15,6 +17,9 @@ public sealed class ProbeController(ProbeOptions options)
 {
     private long _lastStart = long.MinValue;
     private long _interval = options.MinIntervalMicros;
+    // The last probe that raised the estimate, and the interval before it reset it (OnCongestion).
+    private long _gainAt = long.MinValue;
+    private long _intervalBeforeGain;
     private int _nextId = 1;
 
     // The cluster being sent.
@@ -96,12 +101,31 @@ public sealed class ProbeController(ProbeOptions options)
         return true;
     }
 
-    /// <summary>A cluster's measured rate: a probe that raised the estimate resets the interval, else it doubles.</summary>
-    public void OnResult(double resultBps, double estimateBeforeBps)
+    /// <summary>A cluster's measured rate at <paramref name="now"/>: a probe that raised the estimate resets the interval, else it doubles.</summary>
+    public void OnResult(double resultBps, double estimateBeforeBps, long now)
     {
-        _interval = resultBps > estimateBeforeBps * Options.SuccessRatio
-            ? Options.MinIntervalMicros
-            : Math.Min(_interval * 2, Options.MaxIntervalMicros);
+        if (resultBps > estimateBeforeBps * Options.SuccessRatio)
+        {
+            _gainAt = now;
+            _intervalBeforeGain = _interval;
+            _interval = Options.MinIntervalMicros;
+            return;
+        }
+        _interval = Math.Min(_interval * 2, Options.MaxIntervalMicros);
+    }
+
+    /// <summary>
+    /// Congestion seen (loss or over-use): if it follows the last probe's gain within
+    /// <see cref="ProbeOptions.GainHoldsMicros"/>, that probe found no lasting capacity and counts as one that found
+    /// nothing: the interval doubles from where it was before the gain reset it.
+    /// </summary>
+    public void OnCongestion(long now)
+    {
+        if (_gainAt != long.MinValue && now - _gainAt < Options.GainHoldsMicros)
+        {
+            _interval = Math.Min(Math.Max(_intervalBeforeGain, Options.MinIntervalMicros) * 2, Options.MaxIntervalMicros);
+            _gainAt = long.MinValue;
+        }
     }
 
     /// <summary>Congestion seen: stop the cluster being sent and wait a full interval before the next.</summary>
@@ -143,4 +167,10 @@ public sealed record ProbeOptions
 
     /// <summary>A result above this multiple of the estimate it started from counts as a successful probe.</summary>
     public double SuccessRatio { get; init; } = 1.2;
+
+    /// <summary>
+    /// Congestion within this long of a successful probe makes it one that found nothing (<see cref="ProbeController.OnCongestion"/>):
+    /// the layers the gain allowed take a key frame and a few hundred ms of feedback to show their loss.
+    /// </summary>
+    public long GainHoldsMicros { get; init; } = 3_000_000;
 }

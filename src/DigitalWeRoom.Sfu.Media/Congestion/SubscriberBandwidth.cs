@@ -124,9 +124,13 @@ public sealed class SubscriberBandwidth
     /// <summary>Under the lock: probe results to the prober; a new cluster when wanted (see the type's summary).</summary>
     private bool Probe(double before, double estimate, double loss, bool limited, long nowMicros)
     {
-        if (Estimator.ProbeCompleted) Prober.OnResult(Estimator.LastProbeBps, before);
+        if (Estimator.ProbeCompleted) Prober.OnResult(Estimator.LastProbeBps, before, nowMicros);
         bool congested = Estimator.Usage != BandwidthUsage.Normal || loss > 0.02;
-        if (congested && Prober.IsSending) Prober.Abort(nowMicros);
+        if (congested)
+        {
+            Prober.OnCongestion(nowMicros);
+            if (Prober.IsSending) Prober.Abort(nowMicros);
+        }
         if (!limited || !Probing || Listener is null || _sequencer.ExtensionId is 0 or > 14
             || !Prober.TryStart(estimate, WantedBps, congested, nowMicros, out var cluster))
         {

@@ -72,9 +72,9 @@ public sealed class ProbeControllerTests
         probes.Abort(0); // not sent here
 
         // A probe that found nothing doubles the interval up to the maximum; a useful one resets it.
-        for (int i = 0; i < 10; i++) probes.OnResult(100_000, 100_000);
+        for (int i = 0; i < 10; i++) probes.OnResult(100_000, 100_000, 0);
         Assert.Equal(options.MaxIntervalMicros, probes.IntervalMicros);
-        probes.OnResult(200_000, 100_000);
+        probes.OnResult(200_000, 100_000, 0);
         Assert.Equal(options.MinIntervalMicros, probes.IntervalMicros);
 
         // Abort (congestion) ends the cluster being sent and restarts the interval.
@@ -83,6 +83,32 @@ public sealed class ProbeControllerTests
         probes.Abort(10_001_000);
         Assert.False(probes.IsSending);
         Assert.False(probes.TryStart(100_000, 400_000, congested: false, 10_500_000, out _));
+    }
+
+    [Fact]
+    public void A_gain_that_congestion_soon_follows_counts_as_a_probe_that_found_nothing()
+    {
+        var options = new ProbeOptions();
+        var probes = new ProbeController(options);
+        // Two probes found nothing: 4 s between probes.
+        probes.OnResult(100_000, 100_000, 0);
+        probes.OnResult(100_000, 100_000, 0);
+        Assert.Equal(4 * options.MinIntervalMicros, probes.IntervalMicros);
+
+        // A token bucket's burst lets the next cluster through: a gain resets the interval...
+        probes.OnResult(300_000, 100_000, 10_000_000);
+        Assert.Equal(options.MinIntervalMicros, probes.IntervalMicros);
+        // ...but the layers it allowed meet loss 1.5 s later: the gain was not capacity, the interval doubles from 4 s.
+        probes.OnCongestion(11_500_000);
+        Assert.Equal(8 * options.MinIntervalMicros, probes.IntervalMicros);
+        // Once only: further congestion of the same episode does not double it again.
+        probes.OnCongestion(11_600_000);
+        Assert.Equal(8 * options.MinIntervalMicros, probes.IntervalMicros);
+
+        // A gain that holds past GainHoldsMicros stays a gain.
+        probes.OnResult(300_000, 100_000, 20_000_000);
+        probes.OnCongestion(20_000_000 + options.GainHoldsMicros);
+        Assert.Equal(options.MinIntervalMicros, probes.IntervalMicros);
     }
 
     private static void Drain(ProbeController probes, long now)
@@ -196,7 +222,7 @@ public sealed class ProbingSimulationTests(ITestOutputHelper output)
                 long before = estimator.ProbeResults;
                 double estimateBefore = estimator.Estimate;
                 LinkSimulator.DeliverFeedback(estimator, pending, now, rtcp, ref feedbackCount);
-                if (estimator.ProbeResults != before) probes.OnResult(estimator.LastProbeBps, estimateBefore);
+                if (estimator.ProbeResults != before) probes.OnResult(estimator.LastProbeBps, estimateBefore, now);
                 bool congested = estimator.Usage != BandwidthUsage.Normal;
                 if (probe && probes.TryStart(estimator.Estimate, wantedBps, congested, now, out var c))
                 {
