@@ -119,7 +119,7 @@ public sealed class SymmetricNatMeetingTests(ITestOutputHelper output)
         // destination (RFC 4787 §4.1), read from the router's connection tracking table.
         foreach (var (router, inside) in new[] { foxNat, chromeNat })
         {
-            Assert.True(coturn.Logged(router.PeerAddress), $"coturn never saw {router.PeerAddress}");
+            Assert.True(await coturn.LoggedWithinAsync(router.PeerAddress, TimeSpan.FromSeconds(10)), $"coturn never saw {router.PeerAddress}");
             var mappings = NatMappings.Read(router).Where(m => m.Key.StartsWith(inside.PeerAddress + ":", StringComparison.Ordinal)).ToList();
             output.WriteLine($"{router.Name}: " + string.Join("; ", mappings.Select(m => $"{m.Key} -> {string.Join(",", m.Value)}")));
             Assert.Contains(mappings, m => m.Value.Count >= 2);
