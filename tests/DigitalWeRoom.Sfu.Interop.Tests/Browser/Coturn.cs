@@ -43,25 +43,6 @@ internal sealed class Coturn : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether a line containing <paramref name="text"/> is logged within <paramref name="within"/>: turnserver's
-    /// standard output is a pipe here, and a line can reach us after the traffic it describes (CI once found the
-    /// allocation of a client whose media was already flowing through the relay missing from the log).
-    /// </summary>
-    public async Task<bool> LoggedWithinAsync(string text, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!Logged(text))
-        {
-            if (DateTime.UtcNow >= deadline)
-            {
-                return false;
-            }
-            await Task.Delay(100);
-        }
-        return true;
-    }
-
-    /// <summary>
     /// Starts <c>turnserver</c> with <paramref name="arguments"/> and waits until it accepts TCP on
     /// <paramref name="address"/>:<paramref name="readyPort"/>.
     /// </summary>

@@ -119,7 +119,9 @@ public sealed class SymmetricNatMeetingTests(ITestOutputHelper output)
         // destination (RFC 4787 §4.1), read from the router's connection tracking table.
         foreach (var (router, inside) in new[] { foxNat, chromeNat })
         {
-            Assert.True(await coturn.LoggedWithinAsync(router.PeerAddress, TimeSpan.FromSeconds(10)), $"coturn never saw {router.PeerAddress}");
+            // turnserver's output reaches us through a pipe: a line may come after the traffic it describes.
+            Assert.True(await SimulcastPage.WaitUntilAsync(() => Task.FromResult(coturn.Logged(router.PeerAddress)), TimeSpan.FromSeconds(10)),
+                $"coturn never saw {router.PeerAddress}");
             var mappings = NatMappings.Read(router).Where(m => m.Key.StartsWith(inside.PeerAddress + ":", StringComparison.Ordinal)).ToList();
             output.WriteLine($"{router.Name}: " + string.Join("; ", mappings.Select(m => $"{m.Key} -> {string.Join(",", m.Value)}")));
             Assert.Contains(mappings, m => m.Value.Count >= 2);

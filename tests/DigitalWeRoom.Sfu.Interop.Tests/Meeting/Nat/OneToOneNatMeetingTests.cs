@@ -54,7 +54,7 @@ public sealed class OneToOneNatMeetingTests(ITestOutputHelper output)
             // getStats() reads in a row can disagree (a loaded CI run found the pair in a wait, then none in the read
             // after it): one read both finds the pair and names its remote candidate, retried until it does.
             string? remote = null;
-            for (var deadline = DateTime.UtcNow.AddSeconds(15); remote is null && DateTime.UtcNow < deadline; await Task.Delay(200))
+            await SimulcastPage.WaitUntilAsync(async () =>
             {
                 JsonElement read = await page.EvaluateAsync("""
                     async () => {
@@ -71,7 +71,8 @@ public sealed class OneToOneNatMeetingTests(ITestOutputHelper output)
                     }
                     """);
                 remote = read.ValueKind == JsonValueKind.String ? read.GetString() : null;
-            }
+                return remote is not null;
+            }, TimeSpan.FromSeconds(15));
             output.WriteLine($"selected remote candidate: {remote}; router translated {net.Translated()} packets");
             Assert.Equal($"{Public}:{endpoint.Port}", remote);
             Assert.True(net.Translated() > 0);
