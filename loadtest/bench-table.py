@@ -3,7 +3,7 @@
 Reads the run folder; a figure whose run failed or was skipped shows as "-" (never invented)."""
 import glob, json, os, re, statistics, sys
 
-out, started, load_start, load_end, gc, jit, smoke, ls_n, lm_n, au_n, idle_a, idle_b, storm_n, storm_s = sys.argv[1:15]
+out, started, load_start, load_end, gc, jit, smoke, ls_n, lm_n, au_n, idle_a, idle_b, storm_n, storm_s, took_s = sys.argv[1:16]
 smoke = smoke == "1"
 
 
@@ -140,6 +140,9 @@ ref_scaling = ref2 / ref_pps if ref2 and ref_pps else None
 rows.append(("one room's fan-out, out-pkt/s 2 cores / 1 core (forward-bench --workers 2 --cores 2 / --workers 1) vs reference fwd 2 / fwd 1",
              fmt(ours_scaling), fmt(ref_scaling), fmt(ours_scaling / ref_scaling if ours_scaling and ref_scaling else None), ">= 1.8 (ours)",
              "-" if ours_scaling is None else ("yes" if ours_scaling >= 1.8 else "MISSED")))
+
+# 6. the script itself (issue #16 item 7: every headline figure in <= 15 minutes), builds included: bash's SECONDS
+absolute("bench-all.sh: minutes from its start to this table (builds, reference and every scenario included)", int(took_s) / 60, 15.0, "min")
 
 print(f"\n### Capacity figures, {started}{' (SMOKE: tiny sizes, not figures)' if smoke else ''}\n")
 print(f"Load average {load_start} at start, {load_end} at end; server GC `{gc}`, JIT `{jit}`; one machine, server and load generator on the same 2 cores.\n")
