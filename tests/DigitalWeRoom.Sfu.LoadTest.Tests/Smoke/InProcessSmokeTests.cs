@@ -50,6 +50,8 @@ public class InProcessSmokeTests
         Assert.True(result.PacketsExpected > 1000);
         Assert.True(result.ServerForwardedPackets > 0);
         Assert.True(result.LatencyMsP50 > 0);
-        Assert.Equal(0, target.Drops);
+        // The reasons, so that a rare failure under a loaded CI host says which path dropped (session 14 saw one drop
+        // once, with no packet lost at the probes, and no way to tell which).
+        Assert.True(target.Drops == 0, "server drops: " + string.Join(", ", target.DropsByReason.Select(d => $"{d.Key} {d.Value}")));
     }
 }
