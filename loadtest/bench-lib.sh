@@ -213,10 +213,16 @@ PY
 # our receive loop ~150-330 us later than an audio packet. A real publisher is on another machine. Same lever for Janus.
 bench_media_nice() {
   [ -n "${BENCH_MEDIA_NICE:-}" ] || return 0
-  local t
+  local t comm pattern patterns
+  # One pattern per '|': a '|' that comes from an expansion is not case's alternation, so 'dwr-udp*|dwr-send*' as one
+  # pattern matched no thread name and our threads kept nice 0 while Janus's (pattern '*') were reniced.
+  IFS='|' read -r -a patterns <<< "$2"
   for t in /proc/"$1"/task/*; do
-    # shellcheck disable=SC2254
-    case $(cat "$t/comm" 2>/dev/null) in $2) renice -n "$BENCH_MEDIA_NICE" -p "${t##*/}" >/dev/null 2>&1 || true;; esac
+    comm=$(cat "$t/comm" 2>/dev/null) || continue
+    for pattern in "${patterns[@]}"; do
+      # shellcheck disable=SC2254
+      case $comm in $pattern) renice -n "$BENCH_MEDIA_NICE" -p "${t##*/}" >/dev/null 2>&1 || true; break;; esac
+    done
   done
 }
 
