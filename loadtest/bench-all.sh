@@ -18,7 +18,7 @@
 #               default|no-pgo|no-tiering|r2r|aot); also BENCH_MIN_THREADS / BENCH_MAX_THREADS
 # Environment: ROUNDS (3), FB_SECONDS (3), MEASURE (60), WARMUP (5), LS_N (1500), LM_N (60), AU_N (2000), STORM_N (500),
 #   STORM_SECONDS (1), PROBES (20), LS_SIZES ($LS_N), LM_SIZES (20 40 $LM_N), AU_SIZES (150 300 500 1000 $AU_N),
-#   SWEEP_MEASURE (10: seconds measured at the sizes below the goal; a size that holds is measured again for MEASURE s),
+#   SWEEP_MEASURE (15: seconds measured at the sizes below the goal; a size that holds is measured again for MEASURE s),
 #   STORM_MEASURE (30: the storm's window, from the storm's start), BENCH_NS_NAME (dwrlt-all: its namespace),
 #   JOIN_CONCURRENCY (16), RECEIVE_THREADS (2), PERF_REFERENCE_DIR (../shared/perf-reference), OUT.
 set -euo pipefail
@@ -48,7 +48,7 @@ else
 fi
 # Sizes swept below each goal (ascending, the goal last): "held N" is the largest that meets the bar.
 LS_SIZES=${LS_SIZES:-$LS_N}; LM_SIZES=${LM_SIZES:-$([ $SMOKE = 1 ] && echo "$LM_N" || echo "20 40 $LM_N")}
-AU_SIZES=${AU_SIZES:-$([ $SMOKE = 1 ] && echo "$AU_N" || echo "150 300 500 1000 $AU_N")}; SWEEP_MEASURE=${SWEEP_MEASURE:-$([ $SMOKE = 1 ] && echo 1 || echo 10)}
+AU_SIZES=${AU_SIZES:-$([ $SMOKE = 1 ] && echo "$AU_N" || echo "150 300 500 1000 $AU_N")}; SWEEP_MEASURE=${SWEEP_MEASURE:-$([ $SMOKE = 1 ] && echo 1 || echo 15)}
 STORM_MEASURE=${STORM_MEASURE:-$([ $SMOKE = 1 ] && echo "$MEASURE" || echo 30)}
 PROBES=${PROBES:-20}; JOIN_CONCURRENCY=${JOIN_CONCURRENCY:-16}; RECEIVE_THREADS=${RECEIVE_THREADS:-2}
 export BENCH_FORCE=${BENCH_FORCE:-0}
