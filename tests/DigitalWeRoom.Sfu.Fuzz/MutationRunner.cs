@@ -65,8 +65,10 @@ public static class MutationRunner
         }
         catch (Exception e)
         {
-            // One finding per exception type and throw site, like a fuzzer's crash de-duplication.
-            string key = e.GetType().FullName + "|" + FirstFrame(e);
+            // One finding per exception type and throwing method, like a fuzzer's crash de-duplication. Without the
+            // frame's " in file:line", which optimized code may map to another line of the same method (CI 2026-12-07
+            // reported the test's one planted throw twice).
+            string key = e.GetType().FullName + "|" + ThrowingMethod(e);
             if (seen.Add(key))
             {
                 findings.Add(new MutationFinding("crash", $"{e.GetType().Name}: {e.Message} at {FirstFrame(e)}", input.ToArray(), Save(saveDirectory, "crash", input)));
@@ -79,6 +81,13 @@ public static class MutationRunner
         {
             findings.Add(new MutationFinding("hang", $"input took {perInput.Elapsed.TotalMilliseconds:F0} ms", input.ToArray(), Save(saveDirectory, "slow", input)));
         }
+    }
+
+    private static string ThrowingMethod(Exception e)
+    {
+        string frame = FirstFrame(e);
+        int at = frame.IndexOf(" in ", StringComparison.Ordinal);
+        return at < 0 ? frame : frame[..at];
     }
 
     private static string FirstFrame(Exception e)
