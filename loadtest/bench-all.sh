@@ -159,18 +159,16 @@ sweep livestream "$LS_SIZES" livestream -s @N@
 # once (scheduling) or some streams, layers or positions in a frame (loadtest/README.md, --late-log).
 BENCH_SERVER_ENV="Sfu__Media__LastN=9 ${BENCH_SERVER_ENV:-}" sweep large-meeting "$LM_SIZES" large-meeting -n @N@ --late-log "$OUT/large-meeting-@N@-late.csv" --late-ms 20
 sweep audio "$AU_SIZES" audio -p 10 -s @N@ --max-participants 5000
-MEASURE_SAVED=$MEASURE; MEASURE=$STORM_MEASURE; BOUND=$((MEASURE + WARMUP + 120))
 # A storm of STORM_N joins started within STORM_SECONDS (1 s: every client of a restarted server reconnecting at once)
 # into a second room while a meeting of 6 runs: all must be connected within 10 s of the first, and the meeting's loss
 # must stay 0. (Joins planned over 10 s could never all be connected within 10 s: the last one's own latency adds.)
 # The storm's window opens at the storm (ScenarioPlan.LossWindowFrom); STORM_MEASURE s cover the joins and what follows.
-JOIN_CONCURRENCY=256 scenario join-storm join-storm -n 6 -s "$STORM_N" --storm-at 5 --storm-seconds "$STORM_SECONDS"
-MEASURE=$MEASURE_SAVED
+BOUND=$((STORM_MEASURE + WARMUP + 120))
+MEASURE=$STORM_MEASURE JOIN_CONCURRENCY=256 scenario join-storm join-storm -n 6 -s "$STORM_N" --storm-at 5 --storm-seconds "$STORM_SECONDS"
 echo "== 4. idle subscribers: server RSS with $IDLE_A and $IDLE_B listeners of one microphone"
-MEASURE_SAVED=$MEASURE; MEASURE=$([ $SMOKE = 1 ] && echo 1 || echo 5)
-scenario idle-a audio -p 1 -s "$IDLE_A"
-scenario idle-b audio -p 1 -s "$IDLE_B"
-MEASURE=$MEASURE_SAVED
+IDLE_MEASURE=$([ $SMOKE = 1 ] && echo 1 || echo 5)
+MEASURE=$IDLE_MEASURE scenario idle-a audio -p 1 -s "$IDLE_A"
+MEASURE=$IDLE_MEASURE scenario idle-b audio -p 1 -s "$IDLE_B"
 
 LOAD_END=$(bench_loadavg)
 python3 "$HERE/bench-table.py" "$OUT" "$STARTED" "$LOAD_START" "$LOAD_END" "$BENCH_GC" "$BENCH_JIT" "$SMOKE" "$LS_N" "$LM_N" "$AU_N" "$IDLE_A" "$IDLE_B" "$STORM_N" "$STORM_SECONDS" "$SECONDS" | tee "$OUT/table.md"
