@@ -320,6 +320,8 @@ public sealed class Room
         var participant = new Participant(NewId(), join.DisplayName.Trim(), join.AllowP2p, join.Connection);
         var others = _participants.Infos();
         _participants.Add(participant);
+        // Before "joined" leaves: a client told it has joined must already be in the room's listing (the admin API).
+        PublishSnapshot();
         join.Done.TrySetResult(new JoinResult(JoinOutcome.Joined, this, participant.Id));
 
         participant.Send(new SignalMessage
