@@ -87,6 +87,7 @@ internal sealed class SfuMediaHostedService(SfuMediaHost host, IOptions<SfuOptio
         LastN = options.Media.LastN,
         KeyFrameRequestMinInterval = options.Media.KeyFrameRequestMinInterval,
         SendWorkers = options.Media.SendWorkers,
+        SendQueueCapacity = options.Media.SendQueueCapacity,
         Pacing = options.Media.Pacing,
     };
 }

@@ -15,7 +15,10 @@ public sealed record SendWorkerOptions
     /// drops its own oldest item and never another transport's (<see cref="WorkerInbox"/>). 256 is about a quarter
     /// of a second of what one subscriber of a six-person meeting gets from the load generator (5 × 200 packets/s).
     /// </summary>
-    public int TransportQueueCapacity { get; init; } = 256;
+    public int TransportQueueCapacity { get; init; } = DefaultTransportQueueCapacity;
+
+    /// <summary>The default of <see cref="TransportQueueCapacity"/> (Sfu:Media:SendQueueCapacity).</summary>
+    public const int DefaultTransportQueueCapacity = 256;
 
     /// <summary>
     /// A transport pinned to partition 0 counts this many times when transports are spread: the receive loop also

@@ -36,7 +36,7 @@ public sealed class SfuMediaHost : IMediaSessionFactory, IRoomMediaClosedListene
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SfuMediaHost>();
-        _sendWorkers = new SendWorkerPool(new SendWorkerOptions { Workers = settings.SendWorkers });
+        _sendWorkers = new SendWorkerPool(new SendWorkerOptions { Workers = settings.SendWorkers, TransportQueueCapacity = settings.SendQueueCapacity });
     }
 
     /// <summary>The send workers every room of this host shares (metrics read their queue overflows).</summary>
@@ -172,6 +172,9 @@ public sealed record SfuMediaSettings
 
     /// <summary>Partitions of a room's fan-out over cores (<see cref="SendWorkerOptions.Workers"/>; 0: one per core).</summary>
     public int SendWorkers { get; init; }
+
+    /// <summary>Items each transport may have waiting at its send worker (<see cref="SendWorkerOptions.TransportQueueCapacity"/>).</summary>
+    public int SendQueueCapacity { get; init; } = SendWorkerOptions.DefaultTransportQueueCapacity;
 
     /// <summary>Pace each subscriber's video to its bandwidth estimate (<see cref="RouterOptions.Pacing"/>).</summary>
     public bool Pacing { get; init; } = true;

@@ -1,3 +1,4 @@
+using DigitalWeRoom.Sfu.Media.Routing;
 using DigitalWeRoom.Sfu.Media.Speech;
 
 namespace DigitalWeRoom.Sfu.Server.Options;
@@ -23,6 +24,13 @@ public sealed class MediaSettings
     /// 1: all on the receive loop (before issue 16). 0-64.
     /// </summary>
     public int SendWorkers { get; set; }
+
+    /// <summary>
+    /// Items each subscriber's transport may have waiting at its send thread before its own oldest are dropped (a
+    /// power of two, 16-4096). A larger budget rides out a longer time off the core (a join storm on a loaded host)
+    /// at about 40 bytes per item per subscriber.
+    /// </summary>
+    public int SendQueueCapacity { get; set; } = SendWorkerOptions.DefaultTransportQueueCapacity;
 
     /// <summary>
     /// Pace each subscriber's forwarded video to its bandwidth estimate once transport-cc or REMB feedback gives one

@@ -45,6 +45,10 @@ internal sealed class SfuOptionsValidator(IConfiguration? configuration = null) 
         {
             errors.Add($"Sfu:Media:SendWorkers {options.Media.SendWorkers} must be 0-64 (0: one per core).");
         }
+        if (options.Media.SendQueueCapacity is < 16 or > 4096 || !int.IsPow2(options.Media.SendQueueCapacity))
+        {
+            errors.Add($"Sfu:Media:SendQueueCapacity {options.Media.SendQueueCapacity} must be a power of two, 16-4096.");
+        }
         if (options.Media.KeyFrameRequestMinInterval < TimeSpan.FromMilliseconds(50) || options.Media.KeyFrameRequestMinInterval > TimeSpan.FromSeconds(60))
         {
             errors.Add($"Sfu:Media:KeyFrameRequestMinInterval {options.Media.KeyFrameRequestMinInterval} must be 00:00:00.050-00:01:00.");

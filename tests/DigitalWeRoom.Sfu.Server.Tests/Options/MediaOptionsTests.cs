@@ -138,3 +138,39 @@ public sealed class ReceiveSocketsOptionsTests
         Assert.True(validator.Validate(null, Bind(new() { ["Udp:ReceiveSockets"] = "-1" })).Failed);
     }
 }
+
+/// <summary><c>Sfu:Media:SendQueueCapacity</c>: a power of two in range, handed to the send workers' settings.</summary>
+public sealed class SendQueueCapacityOptionsTests
+{
+    private static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
+    {
+        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
+        var options = new Server.Options.SfuOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
+        return options;
+    }
+
+    private static SfuMediaSettings Settings(Server.Options.SfuOptions options) =>
+        SfuMediaHostedService.Settings(options, new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(options), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()), TimeProvider.System);
+
+    [Theory]
+    [InlineData("15")]
+    [InlineData("8192")]
+    [InlineData("1000")]
+    [InlineData("0")]
+    public void Values_outside_16_to_4096_or_not_a_power_of_two_name_the_key(string value)
+    {
+        var result = new Server.Options.SfuOptionsValidator().Validate(null, Bind(new() { ["Media:SendQueueCapacity"] = value }));
+        Assert.True(result.Failed);
+        Assert.Contains("Sfu:Media:SendQueueCapacity", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_default_and_a_configured_value_reach_the_media_settings()
+    {
+        Assert.Equal(256, Settings(Bind([])).SendQueueCapacity);
+        var configured = Bind(new() { ["Media:SendQueueCapacity"] = "1024", ["Udp:BindAddress"] = "127.0.0.1" });
+        Assert.True(new Server.Options.SfuOptionsValidator().Validate(null, configured).Succeeded);
+        Assert.Equal(1024, Settings(configured).SendQueueCapacity);
+    }
+}
