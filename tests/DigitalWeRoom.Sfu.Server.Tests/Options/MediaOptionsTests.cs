@@ -1,4 +1,5 @@
 using DigitalWeRoom.Sfu.Rooms.SfuPath;
+using static DigitalWeRoom.Sfu.Server.Tests.Options.SfuOptionsBinding;
 
 namespace DigitalWeRoom.Sfu.Server.Tests.Options;
 
@@ -50,14 +51,6 @@ public sealed class SimulcastRidsOptionsTests
 /// </summary>
 public sealed class DtlsHandshakeNiceOptionsTests
 {
-    private static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
-    {
-        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
-        var options = new Server.Options.SfuOptions();
-        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
-        return options;
-    }
-
     private static Transport.Udp.UdpEndpointOptions Endpoint(Server.Options.SfuOptions options)
     {
         var announced = new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(options), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
@@ -107,14 +100,6 @@ public sealed class DtlsHandshakeNiceOptionsTests
 /// <summary><c>Sfu:Udp:ReceiveSockets</c>: bound, checked, 0 resolved to one per core (at most 4), handed to the endpoint.</summary>
 public sealed class ReceiveSocketsOptionsTests
 {
-    private static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
-    {
-        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
-        var options = new Server.Options.SfuOptions();
-        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
-        return options;
-    }
-
     [Fact]
     public void Configured_count_reaches_the_endpoint_default_1_0_means_one_per_core_up_to_4_and_values_outside_0_to_16_name_the_key()
     {
@@ -142,14 +127,6 @@ public sealed class ReceiveSocketsOptionsTests
 /// <summary><c>Sfu:Media:SendQueueCapacity</c>: a power of two in range, handed to the send workers' settings.</summary>
 public sealed class SendQueueCapacityOptionsTests
 {
-    private static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
-    {
-        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
-        var options = new Server.Options.SfuOptions();
-        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
-        return options;
-    }
-
     private static SfuMediaSettings Settings(Server.Options.SfuOptions options) =>
         SfuMediaHostedService.Settings(options, new Server.Options.AnnouncedAddresses(Microsoft.Extensions.Options.Options.Create(options), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()), TimeProvider.System);
 
@@ -172,5 +149,17 @@ public sealed class SendQueueCapacityOptionsTests
         var configured = Bind(new() { ["Media:SendQueueCapacity"] = "1024", ["Udp:BindAddress"] = "127.0.0.1" });
         Assert.True(new Server.Options.SfuOptionsValidator().Validate(null, configured).Succeeded);
         Assert.Equal(1024, Settings(configured).SendQueueCapacity);
+    }
+}
+
+/// <summary>Sfu options bound from configuration keys below <c>Sfu:</c>, as the server binds them.</summary>
+internal static class SfuOptionsBinding
+{
+    public static Server.Options.SfuOptions Bind(Dictionary<string, string?> values)
+    {
+        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), values).Build();
+        var options = new Server.Options.SfuOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration, options);
+        return options;
     }
 }
